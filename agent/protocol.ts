@@ -1,0 +1,121 @@
+// The in-pod protocol (a DESIGN.md contract): the one place that spells the path layout, the
+// entrypoint's and log proxy's flags, and the log spool's record format. The agent and the pod
+// builder (controller/runtime/kubernetes) and the local runtime all import it; none re-spells it.
+
+/** Where the shared tools volume is mounted in a pod. Locally, a task run's directory plays /kiln. */
+export const KILN_ROOT = '/kiln';
+/** Where workspaces are mounted in a pod (`/workspace/<name>`). */
+export const WORKSPACE_ROOT = '/workspace';
+
+/** The path layout under a root (`/kiln` in a pod, the task run directory locally). */
+export function kilnPaths(root: string = KILN_ROOT) {
+  const stepDir = (i: number) => `${root}/run/${i}`;
+  return {
+    root,
+    binDir: `${root}/bin`,
+    agent: `${root}/bin/kiln-agent`,
+    libDir: `${root}/lib`,
+    runDir: `${root}/run`,
+    stepDir,
+    /** Post file of step i: written on success (or failure with -on_error continue). */
+    postFile: (i: number) => `${stepDir(i)}/out`,
+    /** Step metadata dir of step i: `exitCode` is written there. */
+    stepMetadataDir: (i: number) => `${stepDir(i)}/status`,
+    exitCodeFile: (i: number) => `${stepDir(i)}/status/exitCode`,
+    /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
+    scriptFile: (i: number) => `${root}/scripts/${i}`,
+    scriptsDir: `${root}/scripts`,
+    /**
+     * Termination message of step i. On Kubernetes every container gets its own file at
+     * TERMINATION_PATH (the kubelet mounts it per container); locally steps share one directory,
+     * so each writes under its own step directory.
+     */
+    localTerminationFile: (i: number) => `${stepDir(i)}/termination`,
+    resultsDir: `${root}/results`,
+    resultFile: (name: string) => `${root}/results/${name}`,
+    logDir: `${root}/logs`,
+    /** Spool file of step i: the entrypoint appends records, the log proxy tails them. */
+    spoolFile: (i: number) => `${root}/logs/${i}.spool`,
+    /** The log proxy's acknowledged offsets, so a restarted proxy resumes. */
+    proxyStateDir: `${root}/logs/.proxy`,
+    downwardDir: `${root}/downward`,
+    /** The first step waits until this is non-empty: the controller's go-ahead. */
+    readyFile: `${root}/downward/ready`,
+  };
+}
+export type KilnPaths = ReturnType<typeof kilnPaths>;
+
+/** Suffix of the failure twin of a post file. */
+export const ERR_SUFFIX = '.err';
+/** Kubernetes' per-container termination message path for steps. */
+export const TERMINATION_PATH = `${KILN_ROOT}/termination`;
+/** Kubernetes caps a termination message at 4096 bytes. */
+export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+export const workspacePath = (name: string) => `${WORKSPACE_ROOT}/${name}`;
+
+/** Entrypoint flags, Tekton's spelling (single dash), then Kiln's own. */
+export const ENTRYPOINT_FLAGS = {
+  waitFile: '-wait_file',
+  waitFileContent: '-wait_file_content',
+  postFile: '-post_file',
+  terminationPath: '-termination_path',
+  results: '-results',
+  timeout: '-timeout',
+  onError: '-on_error',
+  stepMetadataDir: '-step_metadata_dir',
+  entrypoint: '-entrypoint',
+  // Kiln's own
+  resultsDir: '-results_dir',
+  logDir: '-log_dir',
+  stepName: '-step_name',
+  stepIndex: '-step_index',
+} as const;
+
+/** Log proxy flags. */
+export const LOG_PROXY_FLAGS = {
+  runDir: '-run_dir',
+  logDir: '-log_dir',
+  steps: '-steps', // comma list of step names, in order; step i's spool is spoolFile(i)
+  collector: '-collector', // base URL; absent = spool only, nothing shipped
+  tokenFile: '-token_file', // bearer token scoped to the pipeline run
+  pipelineRun: '-pipeline_run',
+  taskRun: '-task_run',
+  stateDir: '-state_dir',
+  deadline: '-deadline', // give up delivering this long after the last step finished
+} as const;
+
+export const STEP_ON_ERROR = ['continue', 'stopAndFail'] as const;
+export type StepOnError = (typeof STEP_ON_ERROR)[number];
+
+/** Tekton's termination message entry types. */
+export const RESULT_TYPE = { TaskRunResult: 1, InternalTektonResult: 3 } as const;
+export interface TerminationEntry {
+  key: string;
+  value: string;
+  type: number;
+}
+
+/**
+ * The log spool record format. A spool file is a sequence of records:
+ *   `<stream> <unix-ms> <byte-length>\n<payload bytes>\n`
+ * stream is `o` (stdout) or `e` (stderr). A payload is one line without its newline, or a piece
+ * of a line longer than SPOOL_MAX_RECORD (such a line becomes several records: split, never
+ * dropped). A record's sequence number is its index in the file, counted from 0 across both
+ * streams, so the order in which stdout and stderr were written is kept.
+ */
+export const SPOOL_MAX_RECORD = 64 * 1024;
+export type SpoolStream = 'o' | 'e';
+
+export function encodeSpoolHeader(stream: SpoolStream, timeMs: number, length: number): string {
+  return `${stream} ${timeMs} ${length}\n`;
+}
+
+/** Parses a record header line (without its newline); null when it is not one. */
+export function parseSpoolHeader(line: string): { stream: SpoolStream; timeMs: number; length: number } | null {
+  const m = /^([oe]) (\d{1,16}) (\d{1,9})$/.exec(line);
+  if (!m) return null;
+  const length = Number(m[3]);
+  if (length > SPOOL_MAX_RECORD) return null;
+  return { stream: m[1] as SpoolStream, timeMs: Number(m[2]), length };
+}

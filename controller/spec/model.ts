@@ -1,0 +1,132 @@
+// The one normalised pipeline model. Kiln YAML and Tekton documents are both read into it; the
+// engine, the runtimes, the exporter and the collector all speak it. Durations are milliseconds.
+// Strings may still hold `$(…)` references: substitution happens when a task is ready to run.
+
+/** Where a node came from, for errors: FILE:LINE:COL (1-based). */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type ParamType = 'string' | 'array' | 'object';
+export type ParamValue = string | string[] | Record<string, string>;
+
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  default?: ParamValue;
+  description?: string;
+  pos?: SourcePos;
+}
+
+export type CachePolicy = 'pull-push' | 'pull' | 'push';
+
+export interface CacheSpec {
+  /** May hold `$(hashFiles('glob', …))` and other references. */
+  key: string;
+  restoreKeys: string[];
+  paths: string[];
+  policy: CachePolicy;
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export interface StepSpec {
+  name: string;
+  image?: string;
+  /** `run:` / Tekton `script`: run by `sh -c`, or by its own interpreter when it starts with `#!`. */
+  script?: string;
+  /** `command` (+ `args`): exec'd directly. Exactly one of script and command is set. */
+  command?: string[];
+  args: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  timeoutMs?: number;
+  onError: 'continue' | 'stopAndFail';
+  cache?: CacheSpec;
+  resources?: ResourceRequirements;
+  pos?: SourcePos;
+}
+
+/** Every `when` form (`x in [a]`, `x == a`, `x != a`, Tekton's object) normalises to this. */
+export interface WhenExpression {
+  input: string;
+  operator: 'in' | 'notin';
+  values: string[];
+  pos?: SourcePos;
+}
+
+/** A task's binding of one of the pipeline's workspaces. */
+export interface WorkspaceUse {
+  /** Name inside the task (`$(workspaces.<name>.path)`). */
+  name: string;
+  /** The pipeline workspace it binds. */
+  workspace: string;
+  subPath?: string;
+}
+
+export interface TaskSpec {
+  name: string;
+  displayName?: string;
+  /** Default image for steps that give none. */
+  image?: string;
+  steps: StepSpec[];
+  /** Explicit ordering (`needs`, Tekton `runAfter`, v1alpha1 `from`). Result references add more: see dag/. */
+  needs: string[];
+  when: WhenExpression[];
+  /** Result names the task declares. */
+  results: string[];
+  /** Task-level params after propagation from the pipeline (Tekton tasks and `uses` templates). */
+  params: Record<string, ParamValue>;
+  timeoutMs?: number;
+  retries: number;
+  /** param name → values: one task run per combination. */
+  matrix?: Record<string, string[]>;
+  env: Record<string, string>;
+  workspaces: WorkspaceUse[];
+  pos?: SourcePos;
+}
+
+export interface WorkspaceSpec {
+  name: string;
+  description?: string;
+  optional?: boolean;
+}
+
+export interface PipelineSpec {
+  name: string;
+  params: ParamSpec[];
+  workspaces: WorkspaceSpec[];
+  tasks: TaskSpec[];
+  finally: TaskSpec[];
+  timeoutMs?: number;
+  /** The files it was read from. */
+  files: string[];
+  pos?: SourcePos;
+}
+
+/** How a run binds a workspace: a host directory (local), a fresh directory, or a PVC (Kubernetes). */
+export type WorkspaceBinding =
+  | { kind: 'dir'; path: string; subPath?: string }
+  | { kind: 'emptyDir'; subPath?: string }
+  | { kind: 'pvc'; claimName: string; subPath?: string }
+  | { kind: 'volumeClaimTemplate'; spec: unknown; subPath?: string };
+
+/** A request to run a pipeline: what `kiln run`, a PipelineRun CR or a Tekton PipelineRun asks. */
+export interface PipelineRunRequest {
+  /** The run's name; unique per run (generated when absent). */
+  name?: string;
+  pipeline: PipelineSpec;
+  params: Record<string, ParamValue>;
+  workspaces: Record<string, WorkspaceBinding>;
+  timeoutMs?: number;
+}
+
+/** Task run statuses, as the run record spells them. */
+export type TaskRunStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
+export type PipelineRunStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
+export type StepStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';

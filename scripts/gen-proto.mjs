@@ -1,0 +1,21 @@
+// Generates proto/gen/kiln.{js,d.ts} from proto/kiln.proto with protobufjs-cli (static code: the
+// agent bundles only protobufjs/minimal, no reflection or runtime .proto parsing).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
+
+const src = 'proto/kiln.proto';
+const js = 'proto/gen/kiln.js';
+const dts = 'proto/gen/kiln.d.ts';
+
+export function genProto({ force = false } = {}) {
+  if (!force && existsSync(js) && existsSync(dts) && statSync(js).mtimeMs >= statSync(src).mtimeMs) return false;
+  const bin = (name) => `node_modules/protobufjs-cli/bin/${name}`;
+  execFileSync('node', [bin('pbjs'), '-t', 'static-module', '-w', 'es6', '--no-verify', '--no-delimited',
+    '--no-typeurl', '--force-number', src, '-o', js], { stdio: 'inherit' });
+  // Node's ESM loader wants the file name of a package subpath that has no exports map.
+  writeFileSync(js, readFileSync(js, 'utf8').replace('"protobufjs/minimal"', '"protobufjs/minimal.js"'));
+  execFileSync('node', [bin('pbts'), '-o', dts, js], { stdio: 'inherit' });
+  return true;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) genProto({ force: true });
