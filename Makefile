@@ -11,7 +11,7 @@ agent: setup
 	@node scripts/build.mjs
 
 demo: build
-	node bin/kiln.js run examples/node-app/pipeline.yaml
+	node bin/kiln.js run examples/node-app/pipeline.yaml --workspace source=examples/node-app
 
 test: build
 	npx tsc --noEmit -p .

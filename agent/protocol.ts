@@ -22,6 +22,8 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step metadata dir of step i: `exitCode` is written there. */
     stepMetadataDir: (i: number) => `${stepDir(i)}/status`,
     exitCodeFile: (i: number) => `${stepDir(i)}/status/exitCode`,
+    /** Step i's cache record (StepCacheRecord JSON), written by the entrypoint when the step has a cache. */
+    cacheReportFile: (i: number) => `${stepDir(i)}/status/cache.json`,
     /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
     scriptFile: (i: number) => `${root}/scripts/${i}`,
     scriptsDir: `${root}/scripts`,
@@ -35,7 +37,7 @@ export function kilnPaths(root: string = KILN_ROOT) {
     resultFile: (name: string) => `${root}/results/${name}`,
     logDir: `${root}/logs`,
     /** Spool file of step i: the entrypoint appends records, the log proxy tails them. */
-    spoolFile: (i: number) => `${root}/logs/${i}.spool`,
+    spoolFile: (i: number) => spoolFileIn(`${root}/logs`, i),
     /** The log proxy's acknowledged offsets, so a restarted proxy resumes. */
     proxyStateDir: `${root}/logs/.proxy`,
     downwardDir: `${root}/downward`,
@@ -70,7 +72,21 @@ export const ENTRYPOINT_FLAGS = {
   logDir: '-log_dir',
   stepName: '-step_name',
   stepIndex: '-step_index',
+  /** How long the process group gets between SIGTERM and SIGKILL on -timeout (Go duration). */
+  timeoutGrace: '-timeout_grace',
+  // The dependency cache (agent/cache): -cache holds the step's CacheSpec as JSON.
+  cache: '-cache',
+  cacheDir: '-cache_dir', // a local cache directory, or:
+  cacheUrl: '-cache_url', // the collector's base URL, with
+  cacheTokenFile: '-cache_token_file', // a file holding the run token
+  cacheWorkspace: '-cache_workspace', // relative paths and hashFiles globs start here (default: cwd)
+  cacheReport: '-cache_report', // where the step's cache record (JSON) is written
 } as const;
+
+/** Spool file of step i inside a log directory (the entrypoint's -log_dir). */
+export function spoolFileIn(logDir: string, stepIndex: number): string {
+  return `${logDir}/${stepIndex}.spool`;
+}
 
 /** Log proxy flags. */
 export const LOG_PROXY_FLAGS = {

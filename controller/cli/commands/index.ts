@@ -1,6 +1,17 @@
 // Every `kiln` sub-command registers itself here: one module per command.
 import type { Command } from 'commander';
+import { registerApply } from './apply.js';
+import { registerCollector } from './collector.js';
+import { registerController } from './controller.js';
+import { registerExport } from './export.js';
+import { registerGraph } from './graph.js';
+import { registerLogs } from './logs.js';
+import { registerRender } from './render.js';
+import { registerRun } from './run.js';
+import { registerRuns } from './runs.js';
+import { registerSearch } from './search.js';
+import { registerValidate } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerCollector, registerRun, registerRuns, registerLogs, registerSearch, registerValidate, registerGraph, registerRender, registerApply, registerExport, registerController];

@@ -1,0 +1,37 @@
+// The compressors an archive format names. Levels were chosen by bench/cache.bench.ts on this
+// machine (see docs/cache.md): speed matters more than ratio for a cache that sits beside the job.
+import { constants, createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import type { ArchiveFormat } from './entry.js';
+
+/** The format new entries are written in. */
+export const DEFAULT_FORMAT: ArchiveFormat = 'tar+gzip';
+export const GZIP_LEVEL = 1;
+export const BROTLI_QUALITY = 1;
+const CHUNK = 256 * 1024;
+
+/** A compressing transform for the format, or null when the archive is stored as plain tar. */
+export function compressor(format: ArchiveFormat): Transform | null {
+  switch (format) {
+    case 'tar':
+      return null;
+    case 'tar+gzip':
+      return createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK });
+    case 'tar+brotli':
+      return createBrotliCompress({
+        chunkSize: CHUNK,
+        params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_LGWIN]: 22 },
+      });
+  }
+}
+
+export function decompressor(format: ArchiveFormat): Transform | null {
+  switch (format) {
+    case 'tar':
+      return null;
+    case 'tar+gzip':
+      return createGunzip({ chunkSize: CHUNK });
+    case 'tar+brotli':
+      return createBrotliDecompress({ chunkSize: CHUNK });
+  }
+}

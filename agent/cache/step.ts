@@ -1,0 +1,56 @@
+// The cache around a step's command, for `kiln-agent entrypoint`: a Runner that
+// restores before the command and saves after it succeeds. Wrapping the runner keeps the
+// entrypoint's sequencing core unaware of the cache: to it, restore and save are part of the run.
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KilnError } from '../../controller/errors.js';
+import type { RunOutcome, RunRequest, Runner } from '../entrypoint/core.js';
+import { restoreCache, saveCache, type StepCacheOptions } from './cache.js';
+import type { StepCacheFlags } from './flags.js';
+import { HttpCacheStore } from './http-store.js';
+import { LocalCacheStore } from './local-store.js';
+import type { CacheStore } from './store.js';
+
+async function openStore(flags: StepCacheFlags): Promise<CacheStore> {
+  if ('dir' in flags.store) return new LocalCacheStore(flags.store.dir);
+  const token = (await readFile(flags.store.tokenFile, 'utf8')).trim();
+  return new HttpCacheStore(flags.store.url, token);
+}
+
+/** Restores before the command and saves after it succeeds; writes the step's cache record. */
+export class CachingRunner implements Runner {
+  constructor(
+    private readonly inner: Runner,
+    private readonly flags: StepCacheFlags,
+    private readonly log: (line: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  prepare(): Promise<void> {
+    return this.inner.prepare();
+  }
+
+  async run(request: RunRequest): Promise<RunOutcome> {
+    const o: StepCacheOptions = {
+      spec: this.flags.spec, workspace: this.flags.workspace ?? process.cwd(), home: this.env.HOME,
+      store: await openStore(this.flags), log: this.log,
+    };
+    let state;
+    try {
+      state = await restoreCache(o);
+    } catch (err) {
+      // A key that cannot be evaluated (no hashFiles match, bad path) is the pipeline's error.
+      if (!(err instanceof KilnError)) throw err;
+      const hint = 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
+      return { exitCode: 1, timedOut: false, spawnError: `cache: ${err.message}${hint}` };
+    }
+    const outcome = await this.inner.run(request);
+    const succeeded = outcome.exitCode === 0 && !outcome.timedOut && !outcome.spawnError;
+    const record = succeeded ? await saveCache(o, state) : state.record;
+    if (this.flags.report) {
+      await mkdir(dirname(this.flags.report), { recursive: true });
+      await writeFile(this.flags.report, JSON.stringify(record));
+    }
+    return outcome;
+  }
+}

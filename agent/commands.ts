@@ -1,0 +1,48 @@
+// The agent's sub-commands. Each entry loads its module only when chosen, so `--version` and a
+// step's start-up pay for nothing else. To add one, add an entry here.
+import { ENTRYPOINT_FLAGS } from './protocol.js';
+import { LOG_PROXY_USAGE } from './log-proxy/usage.js';
+
+export interface AgentCommand {
+  summary: string;
+  usage: string;
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+const ENTRYPOINT_USAGE = `usage: kiln-agent entrypoint [flags] [-- COMMAND ARGS...]
+
+Waits for the previous step, runs COMMAND in its own process group, then writes the post file,
+exit code, results and termination message. Flags (Go syntax: -flag value, -flag=value):
+  ${ENTRYPOINT_FLAGS.waitFile} F1,F2        wait for each file; a file's .err twin skips this step
+  ${ENTRYPOINT_FLAGS.waitFileContent}        wait until the wait file is non-empty
+  ${ENTRYPOINT_FLAGS.postFile} F            written on success (F.err on failure)
+  ${ENTRYPOINT_FLAGS.terminationPath} F     termination message JSON (default /kiln/termination)
+  ${ENTRYPOINT_FLAGS.results} R1,R2         result names read from -results_dir after the command
+  ${ENTRYPOINT_FLAGS.timeout} D             Go duration (500ms, 10s, 1m30s); the group gets SIGTERM
+  ${ENTRYPOINT_FLAGS.timeoutGrace} D       then SIGKILL after this (default 5s)
+  ${ENTRYPOINT_FLAGS.onError} continue|stopAndFail   continue: a non-zero exit is recorded, the chain goes on
+  ${ENTRYPOINT_FLAGS.stepMetadataDir} D    exitCode is written to D/exitCode
+  ${ENTRYPOINT_FLAGS.entrypoint} CMD          the command; the arguments after -- follow it
+  ${ENTRYPOINT_FLAGS.resultsDir} D          default /kiln/results
+  ${ENTRYPOINT_FLAGS.logDir} D              log spool directory (default /kiln/logs)
+  ${ENTRYPOINT_FLAGS.stepName} NAME         shown in the agent's own messages
+  ${ENTRYPOINT_FLAGS.stepIndex} N           the spool file is -log_dir/N.spool`;
+
+export const AGENT_COMMANDS: Record<string, AgentCommand> = {
+  entrypoint: {
+    summary: "run one step's command, in order with the pod's other steps",
+    usage: ENTRYPOINT_USAGE,
+    run: async (argv) => (await import('./entrypoint/command.js')).entrypointCommand(argv),
+  },
+  'log-proxy': {
+    summary: "ship the pod's log spool to the collector, resuming from acked offsets",
+    usage: LOG_PROXY_USAGE,
+    run: async (argv) => (await import('./log-proxy/command.js')).logProxyCommand(argv),
+  },
+  init: {
+    summary: 'copy the agent (and its loader and libraries) into a tools volume',
+    usage: 'usage: kiln-agent init DEST\n\nCopies the agent to DEST/bin/kiln-agent (and DEST/lib/ from the portable build).',
+    run: async (argv) => (await import('./init.js')).initCommand(argv),
+  },
+};

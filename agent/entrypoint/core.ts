@@ -1,0 +1,143 @@
+// The entrypoint's sequencing: wait for the previous step, run the command, collect results, write
+// the termination message, exit code and post file. Pure: every effect goes through the ports
+// below, so tests drive it with fakes and the real adapters live beside it.
+import { ERR_SUFFIX, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
+import { ResultTooLargeError } from '../errors.js';
+import type { EntrypointOptions } from './options.js';
+import {
+  checkTerminationSize,
+  serializeTermination,
+  terminationEntries,
+  type StepReason,
+  type StepReport,
+} from './termination.js';
+
+export type WaitOutcome = 'ready' | 'skip';
+
+export interface Waiter {
+  /** Resolves 'ready' once `path` exists (non-empty when `content`), 'skip' once `path.err` does. */
+  waitFor(path: string, opts: { content: boolean }): Promise<WaitOutcome>;
+}
+
+export interface RunRequest {
+  command: string[];
+  timeoutMs?: number;
+  timeoutGraceMs: number;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  timedOut: boolean;
+  /** Set when the command could not be started at all (not found, not executable). */
+  spawnError?: string;
+}
+
+export interface Runner {
+  /** Set-up that can be done before waiting, to keep it off the hand-off between steps. */
+  prepare(): Promise<void>;
+  run(request: RunRequest): Promise<RunOutcome>;
+}
+
+export interface PostWriter {
+  /** Writes `postFile` when ok, `postFile.err` otherwise. */
+  writePost(postFile: string, ok: boolean): Promise<void>;
+}
+
+export interface AgentFs {
+  /** Size of the file and, when it is at most `limit` bytes, its text; null when it does not exist. */
+  readBounded(path: string, limit: number): Promise<{ size: number; text?: string } | null>;
+  /** Creates parent directories as needed. */
+  writeFile(path: string, data: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface EntrypointPorts {
+  waiter: Waiter;
+  runner: Runner;
+  post: PostWriter;
+  fs: AgentFs;
+  clock: Clock;
+  /** One line for the step's log (the agent's stderr). */
+  warn(message: string): void;
+}
+
+export interface EntrypointResult {
+  /** What the agent process exits with. */
+  exitCode: number;
+  report: StepReport;
+  /** Whether `post_file` (true) or `post_file.err` (false) was written. */
+  posted: boolean;
+}
+
+const SKIPPED_EXIT_CODE = 1;
+
+export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPorts): Promise<EntrypointResult> {
+  await ports.runner.prepare();
+  for (const file of opts.waitFiles) {
+    if ((await ports.waiter.waitFor(file, { content: opts.waitFileContent })) === 'skip') {
+      ports.warn(`skipped: ${file}${ERR_SUFFIX} says an earlier step failed`);
+      return finish(opts, ports, { exitCode: SKIPPED_EXIT_CODE, reason: 'Skipped', results: [] }, false);
+    }
+  }
+  const startedAt = ports.clock.now();
+  const run = await ports.runner.run({
+    command: opts.command,
+    timeoutMs: opts.timeoutMs,
+    timeoutGraceMs: opts.timeoutGraceMs,
+  });
+  if (run.spawnError) ports.warn(run.spawnError);
+  const reason: StepReason | undefined = run.timedOut
+    ? 'TimeoutExceeded'
+    : run.spawnError
+      ? 'CommandNotRunnable'
+      : undefined;
+  if (run.timedOut) ports.warn(`step timed out after ${opts.timeoutMs}ms`);
+
+  const report: StepReport = { startedAt, exitCode: run.exitCode, reason, results: [] };
+  try {
+    report.results = await readResults(opts, ports.fs);
+    checkTerminationSize(report);
+  } catch (err) {
+    if (!(err instanceof ResultTooLargeError)) throw err;
+    ports.warn(err.message);
+    report.results = [];
+    report.reason = 'ResultTooLarge';
+    if (report.exitCode === 0) report.exitCode = 1;
+  }
+  const ok = report.exitCode === 0 && report.reason === undefined;
+  return finish(opts, ports, report, ok);
+}
+
+async function readResults(opts: EntrypointOptions, fs: AgentFs): Promise<StepReport['results']> {
+  const results: { name: string; value: string }[] = [];
+  for (const name of opts.results) {
+    const file = await fs.readBounded(`${opts.resultsDir}/${name}`, TERMINATION_MESSAGE_LIMIT);
+    if (!file) continue;
+    if (file.text === undefined) throw new ResultTooLargeError(name, file.size, TERMINATION_MESSAGE_LIMIT);
+    results.push({ name, value: file.text });
+  }
+  return results;
+}
+
+/**
+ * Writes everything the next step and the controller read, post file last so that whoever wakes
+ * on it finds the rest in place. As in Tekton, -on_error continue covers a command that ran and
+ * exited non-zero: the exit code is recorded but the post file says success and the agent exits 0.
+ * A skip, a timeout, a command that cannot start or a result that does not fit still fail.
+ */
+async function finish(
+  opts: EntrypointOptions,
+  ports: EntrypointPorts,
+  report: StepReport,
+  ok: boolean,
+): Promise<EntrypointResult> {
+  const continues = !ok && report.reason === undefined && opts.onError === 'continue';
+  await ports.fs.writeFile(opts.terminationPath, serializeTermination(terminationEntries(report)));
+  if (opts.stepMetadataDir) await ports.fs.writeFile(`${opts.stepMetadataDir}/exitCode`, String(report.exitCode));
+  const posted = ok || continues;
+  if (opts.postFile) await ports.post.writePost(opts.postFile, posted);
+  return { exitCode: ok || continues ? 0 : report.exitCode || 1, report, posted };
+}

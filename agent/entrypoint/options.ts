@@ -1,0 +1,150 @@
+// `kiln-agent entrypoint` flags → EntrypointOptions. Go's flag syntax, as Tekton's entrypoint
+// uses it: `-name value`, `-name=value`, `--name` alike; booleans take no value or `=true|false`;
+// parsing stops at `--` or at the first argument that is not a flag.
+import { AgentUsageError } from '../errors.js';
+import { parseGoDuration } from './duration.js';
+import { parseCacheFlags, type StepCacheFlags } from '../cache/flags.js';
+import {
+  ENTRYPOINT_FLAGS,
+  STEP_ON_ERROR,
+  TERMINATION_PATH,
+  kilnPaths,
+  type StepOnError,
+} from '../protocol.js';
+
+export interface EntrypointOptions {
+  waitFiles: string[];
+  waitFileContent: boolean;
+  postFile?: string;
+  terminationPath: string;
+  results: string[];
+  /** Absent: no limit. */
+  timeoutMs?: number;
+  timeoutGraceMs: number;
+  onError: StepOnError;
+  stepMetadataDir?: string;
+  /** The command and its arguments: -entrypoint (if given) followed by the arguments after `--`. */
+  command: string[];
+  resultsDir: string;
+  logDir: string;
+  stepName: string;
+  stepIndex: number;
+  /** Set when the step has a dependency cache (agent/cache). */
+  cache?: StepCacheFlags;
+}
+
+export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
+const MAX_ARG_LENGTH = 64 * 1024;
+const RESULT_NAME = /^[A-Za-z0-9_.-]{1,253}$/;
+
+type Key = keyof typeof ENTRYPOINT_FLAGS;
+const BOOLEAN_FLAGS: ReadonlySet<Key> = new Set(['waitFileContent']);
+const FLAG_BY_NAME = new Map<string, Key>(
+  Object.entries(ENTRYPOINT_FLAGS).map(([key, flag]) => [flag.slice(1), key as Key]),
+);
+
+export function parseEntrypointArgs(argv: readonly string[]): EntrypointOptions {
+  const raw = new Map<Key, string>();
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') break;
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq === -1 ? body : body.slice(0, eq);
+    const key = FLAG_BY_NAME.get(name);
+    if (!key) throw new AgentUsageError(`unknown flag -${name} (see kiln-agent entrypoint --help)`, `-${name}`);
+    let value: string;
+    if (eq !== -1) value = body.slice(eq + 1);
+    else if (BOOLEAN_FLAGS.has(key)) value = 'true';
+    else if (i + 1 < argv.length) value = argv[++i];
+    else throw new AgentUsageError(`flag -${name} needs a value`, `-${name}`);
+    if (value.length > MAX_ARG_LENGTH) throw new AgentUsageError(`flag -${name} is longer than ${MAX_ARG_LENGTH} bytes`, `-${name}`);
+    raw.set(key, value);
+  }
+  return toOptions(raw, argv.slice(i));
+}
+
+function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
+  const defaults = kilnPaths();
+  const entrypoint = raw.get('entrypoint');
+  const command = entrypoint ? [entrypoint, ...rest] : rest;
+  if (command.length === 0 || command[0] === '') {
+    throw new AgentUsageError('no command to run: give -entrypoint CMD or `-- CMD ARGS…`', '-entrypoint');
+  }
+  return {
+    waitFiles: list(raw.get('waitFile')),
+    waitFileContent: bool(raw, 'waitFileContent'),
+    postFile: raw.get('postFile') || undefined,
+    terminationPath: raw.get('terminationPath') || TERMINATION_PATH,
+    results: resultNames(raw.get('results')),
+    timeoutMs: duration(raw, 'timeout'),
+    timeoutGraceMs: duration(raw, 'timeoutGrace') ?? DEFAULT_TIMEOUT_GRACE_MS,
+    onError: onError(raw.get('onError')),
+    stepMetadataDir: raw.get('stepMetadataDir') || undefined,
+    command,
+    resultsDir: raw.get('resultsDir') || defaults.resultsDir,
+    logDir: raw.get('logDir') || defaults.logDir,
+    stepName: raw.get('stepName') ?? '',
+    stepIndex: stepIndex(raw.get('stepIndex')),
+    cache: parseCacheFlags((flag) => raw.get(flag)),
+  };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function bool(raw: Map<Key, string>, key: Key): boolean {
+  const value = raw.get(key);
+  if (value === undefined || value === 'true' || value === '1') return value !== undefined;
+  if (value === 'false' || value === '0') return false;
+  throw new AgentUsageError(`flag ${ENTRYPOINT_FLAGS[key]}: "${value}" is not true or false`, ENTRYPOINT_FLAGS[key]);
+}
+
+function duration(raw: Map<Key, string>, key: Key): number | undefined {
+  const value = raw.get(key);
+  if (value === undefined || value === '') return undefined;
+  const ms = parseGoDuration(value);
+  if (ms === null) {
+    throw new AgentUsageError(
+      `flag ${ENTRYPOINT_FLAGS[key]}: "${value}" is not a duration (examples: 500ms, 10s, 1m30s)`,
+      ENTRYPOINT_FLAGS[key],
+    );
+  }
+  return ms === 0 ? undefined : ms;
+}
+
+function resultNames(value: string | undefined): string[] {
+  const names = list(value);
+  for (const name of names) {
+    if (!RESULT_NAME.test(name) || name === '.' || name === '..') {
+      throw new AgentUsageError(
+        `flag -results: "${name}" is not a result name (letters, digits, '_', '-', '.')`,
+        ENTRYPOINT_FLAGS.results,
+      );
+    }
+  }
+  return names;
+}
+
+function onError(value: string | undefined): StepOnError {
+  if (value === undefined || value === '') return 'stopAndFail';
+  if ((STEP_ON_ERROR as readonly string[]).includes(value)) return value as StepOnError;
+  throw new AgentUsageError(
+    `flag -on_error: "${value}" is not one of ${STEP_ON_ERROR.join(', ')}`,
+    ENTRYPOINT_FLAGS.onError,
+  );
+}
+
+function stepIndex(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,6}$/.test(value)) {
+    throw new AgentUsageError(`flag -step_index: "${value}" is not a non-negative integer`, ENTRYPOINT_FLAGS.stepIndex);
+  }
+  return Number(value);
+}

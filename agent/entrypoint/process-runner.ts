@@ -1,0 +1,137 @@
+// Runs the step's command as a real process: its own process group (so a signal or a timeout
+// reaches every process it started), stdout and stderr teed to the agent's own streams and to the
+// step's spool file, with back-pressure so memory stays flat however much the command writes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import type { RunOutcome, RunRequest, Runner } from './core.js';
+import { GarbageBudget } from './garbage.js';
+import type { SpoolFile } from './spool-file.js';
+import type { SpoolRecorder } from './spool-recorder.js';
+
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/**
+ * After the command exits, how long processes it left behind may keep its output open. Then the
+ * group is killed, as a container's end would kill them on Kubernetes.
+ */
+export const DRAIN_AFTER_EXIT_MS = 500;
+
+export interface ProcessRunnerConfig {
+  spool: SpoolFile;
+  stdout: Writable;
+  stderr: Writable;
+  /** Where signals arrive (the agent's own process). */
+  signalSource?: NodeJS.Process;
+}
+
+export class ProcessRunner implements Runner {
+  constructor(private readonly config: ProcessRunnerConfig) {}
+
+  /** Opens the spool before the step waits: one less thing between the wake-up and the spawn. */
+  async prepare(): Promise<void> {
+    this.config.spool.open();
+  }
+
+  run(request: RunRequest): Promise<RunOutcome> {
+    this.config.spool.open();
+    const [file, ...args] = request.command;
+    const child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    const { spool } = this.config;
+    const budget = new GarbageBudget();
+    const outputs = [
+      tee(child.stdout!, this.config.stdout, spool.recorder('o'), budget),
+      tee(child.stderr!, this.config.stderr, spool.recorder('e'), budget),
+    ];
+    return new Promise((resolve) => {
+      let timedOut = false;
+      const timers: NodeJS.Timeout[] = [];
+      const signals = this.config.signalSource ?? process;
+      const forward = (signal: NodeJS.Signals) => killGroup(child, signal);
+      for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
+      if (request.timeoutMs !== undefined) {
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            killGroup(child, 'SIGTERM');
+            timers.push(setTimeout(() => killGroup(child, 'SIGKILL'), request.timeoutGraceMs));
+          }, request.timeoutMs),
+        );
+      }
+      let settled = false;
+      const settle = async (outcome: Omit<RunOutcome, 'timedOut'>) => {
+        if (settled) return;
+        settled = true;
+        for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+        timers.forEach(clearTimeout);
+        await drain(outputs, DRAIN_AFTER_EXIT_MS);
+        killGroup(child, 'SIGKILL');
+        resolve({ ...outcome, timedOut });
+      };
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) return; // a later error (e.g. kill) on a running child: 'exit' follows
+        const exitCode = err.code === 'ENOENT' ? 127 : 126;
+        void settle({ exitCode, spawnError: `cannot run ${JSON.stringify(file)}: ${err.message}` });
+      });
+      child.once('exit', (code, signal) => {
+        void settle({ exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0) });
+      });
+    });
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+interface Tee {
+  ended: Promise<void>;
+  stop(): void;
+}
+
+/** Copies a child's stream to the agent's stream and the spool, pausing the child while the
+ * agent's stream is full. */
+function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: GarbageBudget): Tee {
+  let sinkBroken = false;
+  sink.on('error', () => {
+    sinkBroken = true; // nobody reads the agent's output any more: keep spooling
+    source.resume();
+  });
+  source.on('data', (chunk: Buffer) => {
+    recorder.push(chunk);
+    budget.add(chunk.length);
+    if (sinkBroken || sink.write(chunk)) return;
+    source.pause();
+    sink.once('drain', () => source.resume());
+  });
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    recorder.end();
+  };
+  const ended = new Promise<void>((resolve) => {
+    source.once('close', () => {
+      finish();
+      resolve();
+    });
+  });
+  const stop = () => {
+    finish(); // now, while the spool is still open
+    source.removeAllListeners('data');
+    source.destroy();
+  };
+  return { ended, stop };
+}
+
+async function drain(outputs: Tee[], boundMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
+  await Promise.race([Promise.all(outputs.map((o) => o.ended)), bound]);
+  clearTimeout(timer);
+  for (const o of outputs) o.stop();
+}

@@ -1,0 +1,144 @@
+// The log proxy's core: tail every step's spool → batch → send → keep the acked position. Pure
+// logic over an injected ProxyIO (real files and HTTP in io.ts, fakes in tests). One batch is in
+// flight at a time and at most maxBatchBytes are read ahead of the acked offsets, so memory stays
+// bounded however much a step writes: the spool on disk is the buffer.
+import { SPOOL_MAX_RECORD } from '../protocol.js';
+import { MAX_SPOOL_HEADER, parseSpoolChunk, type SpoolRecord } from './spool-parser.js';
+
+export interface StepPosition {
+  /** Byte offset in the spool of the first record not yet acked. */
+  offset: number;
+  /** Its seq. */
+  seq: number;
+  /** The collector has acked this step's end. */
+  eof: boolean;
+}
+
+export interface StepBatch {
+  step: string;
+  stepIndex: number;
+  records: SpoolRecord[];
+  eof: boolean;
+  /** Where this step stands once the batch is acked. */
+  after: StepPosition;
+}
+
+/** A send that may work later (collector down, 5xx). Anything else a send throws is permanent. */
+export class TransientSendError extends Error {}
+
+export interface ProxyIO {
+  /** Up to maxBytes of step i's spool from offset; empty when it does not exist (yet). */
+  readSpool(stepIndex: number, offset: number, maxBytes: number): Promise<Buffer>;
+  spoolName(stepIndex: number): string;
+  /** Step i's post file (out or out.err) exists: the step has ended. */
+  stepEnded(stepIndex: number): Promise<boolean>;
+  /** Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. */
+  send?(steps: StepBatch[]): Promise<Map<string, number>>;
+  loadPosition(stepIndex: number): Promise<StepPosition | null>;
+  savePosition(stepIndex: number, p: StepPosition): Promise<void>;
+  /** Resolves when a spool or post file may have changed, or after at most ms. */
+  waitForChange(ms: number): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  warn(message: string): void;
+}
+
+export interface ProxyConfig {
+  steps: string[];
+  /** Give up this long after the last step ended (ms); absent: never. */
+  deadlineMs?: number;
+  maxBatchBytes?: number;
+  maxBatchLines?: number;
+  idleWaitMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface ProxyOutcome {
+  delivered: boolean;
+  /** Per step not fully delivered: what is missing. */
+  undelivered: { step: string; stepIndex: number; fromSeq: number; fromOffset: number }[];
+  lastError?: string;
+}
+
+const DEFAULTS = { maxBatchBytes: 1024 * 1024, maxBatchLines: 50_000, idleWaitMs: 100, backoff: { initialMs: 100, maxMs: 2000 } };
+
+export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyOutcome> {
+  const c = { ...DEFAULTS, ...cfg };
+  const pos: StepPosition[] = [];
+  for (let i = 0; i < c.steps.length; i++) pos.push((await io.loadPosition(i)) ?? { offset: 0, seq: 0, eof: false });
+  const ended = c.steps.map(() => false);
+  let allEndedAt: number | null = null;
+  let lastError: string | undefined;
+  let backoff = c.backoff.initialMs;
+
+  const pastDeadline = () => c.deadlineMs !== undefined && allEndedAt !== null && io.now() - allEndedAt > c.deadlineMs;
+  const outcome = (): ProxyOutcome => {
+    const undelivered = pos.flatMap((p, i) => (p.eof ? [] : [{ step: c.steps[i], stepIndex: i, fromSeq: p.seq, fromOffset: p.offset }]));
+    return { delivered: undelivered.length === 0, undelivered, lastError };
+  };
+
+  for (;;) {
+    for (let i = 0; i < c.steps.length; i++) if (!ended[i]) ended[i] = await io.stepEnded(i);
+    if (allEndedAt === null && ended.every(Boolean)) allEndedAt = io.now();
+    if (!io.send) {
+      // Spool only: nothing to deliver, done once every step has ended.
+      if (allEndedAt !== null) return { delivered: true, undelivered: [] };
+      await io.waitForChange(c.idleWaitMs);
+      continue;
+    }
+    if (pos.every((p) => p.eof)) return outcome();
+    if (pastDeadline()) return outcome();
+
+    const batch = await collectBatch(c, io, pos, ended);
+    if (batch.length === 0) {
+      await io.waitForChange(c.idleWaitMs);
+      continue;
+    }
+    try {
+      const acks = await io.send(batch);
+      for (const b of batch) {
+        const acked = acks.get(b.step);
+        if (acked === undefined || acked < b.after.seq) throw new TransientSendError(`the collector acked ${b.step} up to seq ${acked}, not ${b.after.seq}`);
+      }
+      for (const b of batch) {
+        pos[b.stepIndex] = b.after;
+        await io.savePosition(b.stepIndex, b.after);
+      }
+      backoff = c.backoff.initialMs;
+    } catch (err) {
+      lastError = (err as Error).message;
+      if (!(err instanceof TransientSendError)) return outcome();
+      await io.sleep(backoff);
+      backoff = Math.min(backoff * 2, c.backoff.maxMs);
+    }
+  }
+}
+
+/** Reads ahead of the acked positions, at most maxBatchBytes in all, into one batch. */
+async function collectBatch(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, pos: StepPosition[], ended: boolean[]): Promise<StepBatch[]> {
+  const out: StepBatch[] = [];
+  let budget = c.maxBatchBytes;
+  let lines = c.maxBatchLines;
+  // At least one whole record must fit in a read, or a long record would never be read.
+  const minRead = SPOOL_MAX_RECORD + MAX_SPOOL_HEADER + 2;
+  for (let i = 0; i < c.steps.length && budget > 0 && lines > 0; i++) {
+    const p = pos[i];
+    if (p.eof) continue;
+    const want = Math.max(budget, minRead);
+    const chunk = await io.readSpool(i, p.offset, want);
+    const parsed = parseSpoolChunk(chunk, io.spoolName(i), p.offset, p.seq, lines);
+    // The step ended before this read (ended[] is checked first), so a short read means the
+    // spool is complete; bytes left over then are a record the entrypoint never finished.
+    const leftover = chunk.length - parsed.consumed;
+    const eof = ended[i] && chunk.length < want && (leftover === 0 || parsed.records.length === 0);
+    if (eof && leftover > 0) io.warn(`${io.spoolName(i)}: ${leftover} bytes of a cut-off last record; not shipped`);
+    if (parsed.records.length === 0 && !eof) continue;
+    out.push({
+      step: c.steps[i], stepIndex: i, records: parsed.records, eof,
+      after: { offset: p.offset + parsed.consumed, seq: p.seq + parsed.records.length, eof },
+    });
+    budget -= parsed.consumed;
+    lines -= parsed.records.length;
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+// The log proxy's real I/O: spool and post files, positions on disk (atomic rename), a change
+// watch with a polling fallback, and the collector over HTTP with undici.
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../proto/index.js';
+import { ERR_SUFFIX, spoolFileIn } from '../protocol.js';
+import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
+
+export interface ProxyIOConfig {
+  runDir: string;
+  logDir: string;
+  stateDir: string;
+  collector?: string;
+  token?: string;
+  pipelineRun: string;
+  taskRun: string;
+}
+
+/** A send the collector refused for good (401, 403, 400, 413): retrying cannot help. */
+export class SendRefusedError extends Error {}
+
+export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<void> } {
+  mkdirSync(cfg.stateDir, { recursive: true });
+  mkdirSync(cfg.logDir, { recursive: true });
+  const waiters = new Set<() => void>();
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(cfg.logDir, () => { for (const w of waiters) w(); });
+    watcher.on('error', () => { watcher?.close(); watcher = null; }); // polling keeps going
+  } catch { /* no inotify: the polling fallback alone */ }
+  const pool = cfg.collector ? new Pool(cfg.collector, { connections: 1, keepAliveTimeout: 30_000 }) : null;
+  const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
+  const stepDir = (i: number) => join(cfg.runDir, String(i));
+
+  const io: ProxyIO & { close(): Promise<void> } = {
+    spoolName: (i) => spoolFileIn(cfg.logDir, i),
+    async readSpool(i, offset, maxBytes) {
+      let fh;
+      try {
+        fh = await open(spoolFileIn(cfg.logDir, i), 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+        throw err;
+      }
+      try {
+        const buf = Buffer.allocUnsafe(maxBytes);
+        const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    },
+    async stepEnded(i) {
+      const post = join(stepDir(i), 'out');
+      return existsSync(post) || existsSync(post + ERR_SUFFIX);
+    },
+    async loadPosition(i) {
+      try {
+        const p = JSON.parse(await readFile(positionFile(i), 'utf8')) as StepPosition;
+        return Number.isSafeInteger(p.offset) && Number.isSafeInteger(p.seq) ? { offset: p.offset, seq: p.seq, eof: !!p.eof } : null;
+      } catch {
+        return null;
+      }
+    },
+    async savePosition(i, p) {
+      const tmp = `${positionFile(i)}.tmp`;
+      await writeFile(tmp, JSON.stringify(p));
+      await rename(tmp, positionFile(i));
+    },
+    waitForChange(ms) {
+      return new Promise((resolve) => {
+        const done = () => { clearTimeout(timer); waiters.delete(done); resolve(); };
+        const timer = setTimeout(done, ms);
+        waiters.add(done);
+      });
+    },
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+    warn: (m) => process.stderr.write(`kiln-agent log-proxy: ${m}\n`),
+    async close() {
+      watcher?.close();
+      await pool?.close();
+    },
+  };
+  if (pool) io.send = (steps) => sendBatch(pool, cfg, steps);
+  return io;
+}
+
+async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Promise<Map<string, number>> {
+  const body = LogBatch.encode({
+    pipelineRun: cfg.pipelineRun, taskRun: cfg.taskRun,
+    steps: steps.map((s) => ({
+      step: s.step, stepIndex: s.stepIndex, eof: s.eof,
+      lines: s.records.map((r) => ({ seq: r.seq, stream: r.stream === 'e' ? Stream.STDERR : Stream.STDOUT, timeMs: r.timeMs, data: r.data })),
+    })),
+  }).finish();
+  let res;
+  try {
+    res = await pool.request({
+      path: '/v1/logs', method: 'POST', body,
+      headers: { 'content-type': PROTOBUF_MEDIA_TYPE, accept: PROTOBUF_MEDIA_TYPE, ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}) },
+      headersTimeout: 30_000, bodyTimeout: 30_000,
+    });
+  } catch (err) {
+    throw new TransientSendError(`cannot reach the collector at ${cfg.collector}: ${(err as Error).message}`);
+  }
+  const answer = Buffer.from(await res.body.arrayBuffer());
+  if (res.statusCode >= 500 || res.statusCode === 429) throw new TransientSendError(`the collector answered ${res.statusCode}`);
+  if (res.statusCode !== 200) throw new SendRefusedError(`the collector refused the batch (${res.statusCode}): ${answer.toString().slice(0, 500)}`);
+  const ack = LogAck.decode(answer);
+  return new Map((ack.steps ?? []).map((s) => [s.step ?? '', Number(s.nextSeq ?? 0)]));
+}

@@ -1,0 +1,39 @@
+// Small helpers shared by the agent benchmarks.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const AGENT = `${REPO}/dist/kiln-agent`;
+
+export function requireAgent(): void {
+  if (!existsSync(AGENT)) throw new Error(`${AGENT} is missing: run \`npm run build\` first`);
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+export const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+/** Milliseconds from spawn to exit of one process. */
+export function timeProcess(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const child = spawn(file, args, { stdio: 'ignore', env });
+    child.once('error', rej);
+    child.once('exit', () => res(performance.now() - t0));
+  });
+}
+
+export async function timeRuns(runs: number, file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await timeProcess(file, args, env));
+  return times;
+}
+
+/** The machine's state, printed beside the figures: on a shared box, load moves them a lot. */
+export const machineNote = () => `${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;

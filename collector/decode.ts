@@ -1,0 +1,50 @@
+// Decodes and checks a POST /v1/logs body. Pure: bytes in, an IngestInput or a BadLogBatch out.
+import { LogBatch, Stream } from '../proto/index.js';
+import { BadLogBatch } from './errors.js';
+import { storableText, type IngestInput } from './store/types.js';
+
+export const BATCH_LIMITS = { maxSteps: 256, maxLines: 100_000, maxName: 253 } as const;
+
+export function decodeLogBatch(body: Uint8Array): IngestInput {
+  let msg: ReturnType<typeof LogBatch.decode>;
+  try {
+    msg = LogBatch.decode(body);
+  } catch (err) {
+    throw new BadLogBatch(`not a kiln.v1.LogBatch protobuf (${(err as Error).message}); send the bytes of LogBatch.encode()`);
+  }
+  checkName('pipeline_run', msg.pipelineRun);
+  checkName('task_run', msg.taskRun);
+  if (msg.steps.length > BATCH_LIMITS.maxSteps) {
+    throw new BadLogBatch(`${msg.steps.length} steps in one batch; at most ${BATCH_LIMITS.maxSteps}`, 413);
+  }
+  let total = 0;
+  const seen = new Set<string>();
+  const steps = msg.steps.map((s, i) => {
+    const step = s.step ?? '';
+    const raw = s.lines ?? [];
+    checkName(`steps[${i}].step`, step);
+    if (seen.has(step)) throw new BadLogBatch(`step ${JSON.stringify(step)} appears twice; send one entry per step`);
+    seen.add(step);
+    total += raw.length;
+    if (total > BATCH_LIMITS.maxLines) throw new BadLogBatch(`more than ${BATCH_LIMITS.maxLines} lines in one batch; split it`, 413);
+    const lines = raw.map((l, j) => {
+      const seq = Number(l.seq ?? 0);
+      if (j > 0 && seq !== Number(raw[j - 1].seq ?? 0) + 1) {
+        throw new BadLogBatch(`steps[${i}] (${step}): seq ${seq} follows ${raw[j - 1].seq ?? 0}; lines must be contiguous`);
+      }
+      const stream = l.stream ?? Stream.STDOUT;
+      if (stream !== Stream.STDOUT && stream !== Stream.STDERR) {
+        throw new BadLogBatch(`steps[${i}] (${step}) seq ${seq}: unknown stream ${stream}`);
+      }
+      const text = storableText(l.data ?? new Uint8Array(0));
+      return { seq, stream: stream === Stream.STDERR ? 'stderr' : 'stdout', timeMs: Number(l.timeMs ?? 0), text } as const;
+    });
+    return { step, stepIndex: s.stepIndex ?? 0, lines, eof: s.eof ?? false };
+  });
+  return { pipelineRun: msg.pipelineRun, taskRun: msg.taskRun, steps };
+}
+
+function checkName(field: string, value: string | null | undefined): asserts value is string {
+  if (!value) throw new BadLogBatch(`${field} is empty; every batch names its run, task run and steps`);
+  if (value.length > BATCH_LIMITS.maxName) throw new BadLogBatch(`${field} is longer than ${BATCH_LIMITS.maxName} characters`);
+}

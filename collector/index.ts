@@ -1,0 +1,86 @@
+// The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
+import { join } from 'node:path';
+import { mintRunToken } from '../proto/token.js';
+import { UsageError } from '../controller/errors.js';
+import { loadOrCreateSecret } from './secrets.js';
+import { scheduleRetention, type RetentionConfig } from './retention.js';
+import { buildServer, type CollectorLimits, type CollectorPlugin } from './server.js';
+import { DEFAULT_DB_URL, openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+
+export { openStore, DEFAULT_DB_URL } from './store/open.js';
+export { followLogs, type FollowSource } from './follow.js';
+export { parseDuration } from './retention.js';
+export type { CollectorContext, CollectorPlugin } from './server.js';
+export type * from './store/types.js';
+
+export interface CollectorOptions {
+  /** HOST:PORT; 127.0.0.1:0 (a free port on loopback) by default. */
+  listen?: string;
+  /** sqlite:PATH or postgres://…, or an open store (then close() leaves it open). */
+  db?: string | Store;
+  /** Where generated secrets are kept; `.kiln` by default. */
+  stateDir?: string;
+  secret?: string;
+  secretFile?: string;
+  readerToken?: string;
+  readerTokenFile?: string;
+  retention?: RetentionConfig;
+  retentionIntervalMs?: number;
+  limits?: Partial<CollectorLimits>;
+  plugins?: CollectorPlugin[];
+  logger?: boolean;
+}
+
+export interface RunningCollector {
+  url: string;
+  readerToken: string;
+  /** Reader token newly generated (so the caller can tell the user where it is). */
+  readerTokenCreated: boolean;
+  readerTokenFile: string;
+  store: Store;
+  mintRunToken(runId: string): string;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`--listen ${listen}: not HOST:PORT`, 'e.g. --listen 127.0.0.1:8790');
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export async function startCollector(o: CollectorOptions = {}): Promise<RunningCollector> {
+  const stateDir = o.stateDir ?? '.kiln';
+  const { host, port } = parseListen(o.listen ?? '127.0.0.1:0');
+  const secret = loadOrCreateSecret({ value: o.secret, file: o.secretFile ?? join(stateDir, 'collector-secret'), what: 'collector secret' }).value;
+  const readerTokenFile = o.readerTokenFile ?? join(stateDir, 'reader-token');
+  const reader = loadOrCreateSecret({ value: o.readerToken, file: readerTokenFile, what: 'reader token' });
+  const ownsStore = typeof o.db !== 'object';
+  const store = typeof o.db === 'object' ? o.db : await openStore(o.db ?? DEFAULT_DB_URL);
+  const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: o.plugins, logger: o.logger });
+  const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000,
+    (err) => app.log.error(err));
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    stopRetention();
+    if (ownsStore) await store.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    readerToken: reader.value,
+    readerTokenCreated: reader.created,
+    readerTokenFile,
+    store,
+    mintRunToken: (runId) => mintRunToken(secret, runId),
+    async close() {
+      stopRetention();
+      await app.close();
+      if (ownsStore) await store.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Logs: POST /v1/logs (protobuf ingest), GET /v1/runs/{id}/logs (pages, or SSE with follow=1),
+// GET /v1/search.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LogAck, PROTOBUF_MEDIA_TYPE } from '../proto/index.js';
+import { requireReader, requireRunWriter } from './auth.js';
+import { decodeLogCursor, encodeLogCursor } from './cursor.js';
+import { decodeLogBatch } from './decode.js';
+import { RequestRejected } from './errors.js';
+import { followLogs } from './follow.js';
+import { timed } from './metrics.js';
+import { intParam } from './params.js';
+import type { CollectorContext } from './server.js';
+import type { LogPage } from './store/types.js';
+
+type Query = Record<string, string | undefined>;
+
+export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  const { store, metrics } = ctx;
+
+  app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
+    (_req, body, done) => done(null, body));
+
+  app.post('/v1/logs', async (req, reply) => {
+    if (!Buffer.isBuffer(req.body)) {
+      throw new RequestRejected(400, `POST /v1/logs takes a protobuf LogBatch with Content-Type: ${PROTOBUF_MEDIA_TYPE}`);
+    }
+    metrics.bytes.inc(req.body.length);
+    const batch = decodeLogBatch(req.body);
+    requireRunWriter(req, ctx.secret, batch.pipelineRun);
+    const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
+    metrics.batches.inc();
+    metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.length, 0));
+    ctx.changes.emit(batch.pipelineRun);
+    if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {
+      return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(LogAck.encode({ steps: acks }).finish()));
+    }
+    return { steps: acks };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Query }>('/v1/runs/:id/logs', async (req, reply) => {
+    requireReader(req, ctx.readerToken);
+    const runId = req.params.id;
+    const q = req.query;
+    const after = q.from ? decodeLogCursor(q.from) : undefined;
+    const limit = intParam(q.limit, 'limit', { min: 1, max: 10_000, fallback: 1000 });
+    const tail = q.tail === undefined ? undefined : intParam(q.tail, 'tail', { min: 1, max: 10_000 });
+    const [run, streams] = await Promise.all([store.getRun(runId), store.logStreams(runId)]);
+    if (!run && streams.length === 0) throw new RequestRejected(404, `run ${JSON.stringify(runId)} is unknown`);
+    if (q.follow === '1' || q.follow === 'true') return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step, after });
+    const page = await timed(metrics, 'readLogs', () =>
+      store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }));
+    return pageJson(page, limit);
+  });
+
+  app.get<{ Querystring: Query }>('/v1/search', async (req) => {
+    requireReader(req, ctx.readerToken);
+    const text = req.query.q ?? '';
+    if (!text) throw new RequestRejected(400, 'q is required: the text to search the logs for');
+    if (text.length > 1000) throw new RequestRejected(400, 'q is longer than 1000 characters');
+    const limit = intParam(req.query.limit, 'limit', { min: 1, max: 1000, fallback: 100 });
+    const hits = await timed(metrics, 'search', () => store.search({ text, runId: req.query.run || undefined, limit }));
+    return { hits };
+  });
+}
+
+function pageJson(page: LogPage, limit: number) {
+  return { lines: page.lines, next: page.lines.length === limit && page.last ? encodeLogCursor(page.last) : null };
+}
+
+/** Server-sent events: `event: line` per line (id = its cursor), then `event: end`. */
+async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext,
+  o: { runId: string; task?: string; step?: string; after?: ReturnType<typeof decodeLogCursor> }) {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let closed = false;
+  req.raw.on('close', () => { closed = true; ctx.changes.emit(o.runId); });
+  const waitForChange = () => new Promise<void>((resolve) => {
+    // The store may also be written by another collector (a shared PostgreSQL): look again after a second anyway.
+    const timer = setTimeout(done, 1000);
+    function done() { clearTimeout(timer); ctx.changes.off(o.runId, done); resolve(); }
+    ctx.changes.on(o.runId, done);
+  });
+  try {
+    for await (const page of followLogs(ctx.store, { ...o, task: o.task || undefined, step: o.step || undefined, waitForChange, isCancelled: () => closed })) {
+      // The last line's event carries the page's cursor as its id, for a client that reconnects.
+      const cursor = encodeLogCursor(page.last!);
+      const chunk = page.lines.map((line, i) =>
+        `event: line\n${i === page.lines.length - 1 ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(line)}\n\n`).join('');
+      if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+      if (closed) return;
+    }
+    res.end('event: end\ndata: {}\n\n');
+  } catch (err) {
+    req.log.error(err);
+    res.end(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+  }
+}

@@ -1,0 +1,54 @@
+// Run records: POST /v1/runs, PATCH /v1/runs/{id}, GET /v1/runs, GET /v1/runs/{id}.
+import type { FastifyInstance } from 'fastify';
+import { requireReader, requireRunWriter } from './auth.js';
+import { decodeRunCursor, encodeRunCursor } from './cursor.js';
+import { RequestRejected } from './errors.js';
+import { timed } from './metrics.js';
+import type { CollectorContext } from './server.js';
+import { checkRunRecord, mergeRunPatch } from './validate-run.js';
+import { intParam } from './params.js';
+
+export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  const { store, metrics } = ctx;
+
+  app.post('/v1/runs', async (req, reply) => {
+    const record = checkRunRecord(req.body, 'POST /v1/runs');
+    requireRunWriter(req, ctx.secret, record.id);
+    await timed(metrics, 'putRun', () => store.putRun(record));
+    ctx.changes.emit(record.id);
+    return reply.code(201).send({ id: record.id });
+  });
+
+  app.patch<{ Params: { id: string } }>('/v1/runs/:id', async (req) => {
+    const id = req.params.id;
+    requireRunWriter(req, ctx.secret, id);
+    const stored = await timed(metrics, 'getRun', () => store.getRun(id));
+    if (!stored) throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first`);
+    const record = mergeRunPatch(stored, req.body, id);
+    await timed(metrics, 'putRun', () => store.putRun(record));
+    ctx.changes.emit(id);
+    return { id };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/runs', async (req) => {
+    requireReader(req, ctx.readerToken);
+    const q = req.query;
+    const limit = intParam(q.limit, 'limit', { min: 1, max: 500, fallback: 50 });
+    const runs = await timed(metrics, 'listRuns', () => store.listRuns({
+      pipeline: q.pipeline || undefined, status: q.status || undefined, limit,
+      before: q.cursor ? decodeRunCursor(q.cursor) : undefined,
+    }));
+    const last = runs[runs.length - 1];
+    return {
+      runs: runs.map(({ startedMs: _omit, ...r }) => r),
+      next: runs.length === limit && last ? encodeRunCursor(last.startedMs, last.id) : null,
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/runs/:id', async (req) => {
+    requireReader(req, ctx.readerToken);
+    const run = await timed(metrics, 'getRun', () => store.getRun(req.params.id));
+    if (!run) throw new RequestRejected(404, `run ${JSON.stringify(req.params.id)} is unknown`);
+    return run;
+  });
+}

@@ -1,0 +1,61 @@
+// The collector's HTTP server: fastify with the route plugins, error mapping and metrics.
+// Other parts add routes through `plugins` (the cache's blob endpoints register there).
+import { EventEmitter } from 'node:events';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { RequestRejected } from './errors.js';
+import { createMetrics, type CollectorMetrics } from './metrics.js';
+import { logRoutes } from './routes-logs.js';
+import { runRoutes } from './routes-runs.js';
+import type { Store } from './store/types.js';
+
+export interface CollectorLimits {
+  /** Largest POST /v1/logs body. */
+  logBodyBytes: number;
+  /** Largest JSON body (run records). */
+  jsonBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 1024 * 1024 };
+
+/** What every route plugin gets: the store, the secrets, metrics, and the change feed. */
+export interface CollectorContext {
+  store: Store;
+  secret: string;
+  readerToken: string;
+  metrics: CollectorMetrics;
+  limits: CollectorLimits;
+  /** Emits a pipeline run id whenever its logs or record change (wakes followers). */
+  changes: EventEmitter;
+}
+
+export type CollectorPlugin = (app: FastifyInstance, ctx: CollectorContext) => Promise<void>;
+
+/** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
+export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes];
+
+export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes' | 'limits'> & {
+  limits?: Partial<CollectorLimits>; plugins?: CollectorPlugin[]; logger?: boolean;
+}): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const ctx: CollectorContext = {
+    store: o.store, secret: o.secret, readerToken: o.readerToken, limits, metrics: createMetrics(), changes: new EventEmitter(),
+  };
+  ctx.changes.setMaxListeners(0);
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: limits.jsonBodyBytes });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as Error & { statusCode?: number; code?: string };
+    const status = e instanceof RequestRejected ? e.status : e.statusCode && e.statusCode < 500 ? e.statusCode : 500;
+    ctx.metrics.errors.inc({ status: String(status) });
+    if (status >= 500) req.log.error(err);
+    const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? `request body over the limit of ${req.url.startsWith('/v1/logs') ? limits.logBodyBytes : limits.jsonBodyBytes} bytes; send smaller batches`
+      : status >= 500 ? 'internal error (see the collector log)' : e.message;
+    return reply.code(status).send({ error: message });
+  });
+
+  app.get('/healthz', async () => ({ ok: true, store: ctx.store.kind }));
+  app.get('/metrics', async (_req, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
+  for (const plugin of [...ROUTE_PLUGINS, ...(o.plugins ?? [])]) await plugin(app, ctx);
+  return { app, ctx };
+}

@@ -1,0 +1,22 @@
+// Opens a store from a URL: `sqlite:PATH` (or a bare path) or `postgres://…` / `postgresql://…`.
+import { UsageError } from '../../controller/errors.js';
+import { openPostgresStore } from './postgres.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+export const DEFAULT_DB_URL = 'sqlite:.kiln/kiln.db';
+
+export async function openStore(url: string = DEFAULT_DB_URL, opts: { readonly?: boolean; schema?: string } = {}): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const u = new URL(url);
+    const schema = opts.schema ?? u.searchParams.get('schema') ?? undefined;
+    u.searchParams.delete('schema');
+    return openPostgresStore({ url: u.toString(), schema });
+  }
+  if (url.startsWith('sqlite:') || !url.includes('://')) {
+    const path = url.replace(/^sqlite:(\/\/)?/, '');
+    if (!path) throw new UsageError(`--db ${url}: no file path`, 'use sqlite:PATH, e.g. sqlite:.kiln/kiln.db');
+    return openSqliteStore({ path, readonly: opts.readonly });
+  }
+  throw new UsageError(`--db ${url}: unsupported database URL`, 'use sqlite:PATH or postgres://USER@HOST:PORT/DB');
+}

@@ -1,0 +1,164 @@
+// The production store: PostgreSQL through a pg Pool. A batch is one transaction; its lines go in
+// with one INSERT … SELECT FROM unnest(arrays) per step.
+import pg from 'pg';
+import type { RunRecord } from '../../controller/spec/record.js';
+import {
+  likePattern, startedMsOf, type IngestInput, type LogStreamInfo, type RetentionPolicy, type RunSummary,
+  type SearchHit, type StepAck, type Store,
+} from './types.js';
+import { readLogPage, retentionSql, runsSql, toLine, type LineSqlRow, type LogPrimitives, type StreamRow } from './shared.js';
+
+const schemaSql = (schema: string) => `
+CREATE SCHEMA IF NOT EXISTS ${schema};
+SET search_path TO ${schema};
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL,
+  started_ms BIGINT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, record JSONB NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_pipeline ON runs (pipeline, started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_pipeline_status ON runs (pipeline, status, started_ms DESC, id DESC);
+CREATE TABLE IF NOT EXISTS log_streams (
+  id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL, task_run TEXT NOT NULL, step TEXT NOT NULL,
+  step_index INTEGER NOT NULL, next_seq BIGINT NOT NULL DEFAULT 0, eof BOOLEAN NOT NULL DEFAULT FALSE,
+  UNIQUE (run_id, task_run, step));
+CREATE TABLE IF NOT EXISTS log_lines (
+  stream_id BIGINT NOT NULL, seq BIGINT NOT NULL, stream SMALLINT NOT NULL, time_ms BIGINT NOT NULL,
+  text TEXT NOT NULL, PRIMARY KEY (stream_id, seq));
+`;
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** Schema holding the tables (created when absent); `public` by default. */
+  schema?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  const schema = opts.schema ?? 'public';
+  // The schema name goes into DDL text (identifiers cannot be parameters): allow only a plain one.
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+  const pool = new pg.Pool({ connectionString: opts.url, max: 8, options: `-c search_path=${schema}` });
+  await pool.query(schemaSql(schema));
+  const p = (i: number) => `$${i}`;
+
+  const prim: LogPrimitives = {
+    async streams(runId, task, step) {
+      const args: unknown[] = [runId];
+      let sql = 'SELECT id, task_run, step FROM log_streams WHERE run_id = $1';
+      if (task) { args.push(task); sql += ` AND task_run = $${args.length}`; }
+      if (step) { args.push(step); sql += ` AND step = $${args.length}`; }
+      return (await pool.query<StreamRow>(sql + ' ORDER BY id', args)).rows;
+    },
+    async lines(streamId, from, limit, descending) {
+      const sql = descending
+        ? 'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3'
+        : 'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3';
+      return (await pool.query<LineSqlRow>(sql, [streamId, from, limit])).rows;
+    },
+  };
+
+  async function ingestStep(client: pg.PoolClient, batch: IngestInput, s: IngestInput['steps'][number]): Promise<StepAck> {
+    const { rows } = await client.query<{ id: string; next_seq: string }>(
+      `INSERT INTO log_streams (run_id, task_run, step, step_index) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index RETURNING id, next_seq`,
+      [batch.pipelineRun, batch.taskRun, s.step, s.stepIndex]);
+    const id = rows[0].id;
+    let next = Number(rows[0].next_seq);
+    if (s.lines.length) {
+      await client.query(
+        `INSERT INTO log_lines (stream_id, seq, stream, time_ms, text)
+         SELECT $1, * FROM unnest($2::bigint[], $3::smallint[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`,
+        [id, s.lines.map((l) => l.seq), s.lines.map((l) => (l.stream === 'stderr' ? 1 : 0)),
+          s.lines.map((l) => l.timeMs), s.lines.map((l) => l.text)]);
+      next = Math.max(next, s.lines[s.lines.length - 1].seq + 1);
+    }
+    await client.query('UPDATE log_streams SET next_seq = GREATEST(next_seq, $1), eof = eof OR $2 WHERE id = $3',
+      [next, s.eof, id]);
+    return { step: s.step, nextSeq: next };
+  }
+
+  async function inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    async ingest(batch) {
+      return inTransaction(async (c) => {
+        const acks: StepAck[] = [];
+        for (const s of batch.steps) acks.push(await ingestStep(c, batch, s));
+        return acks;
+      });
+    },
+    async putRun(r: RunRecord) {
+      await pool.query(
+        `INSERT INTO runs (id, pipeline, status, started_ms, started_at, finished_at, record) VALUES ($1,$2,$3,$4,$5,$6,$7)
+         ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, status = excluded.status,
+           started_ms = excluded.started_ms, started_at = excluded.started_at, finished_at = excluded.finished_at,
+           record = excluded.record`,
+        [r.id, r.name, r.status, startedMsOf(r), r.startedAt, r.finishedAt ?? null, JSON.stringify(r)]);
+    },
+    async getRun(id) {
+      const { rows } = await pool.query<{ record: RunRecord }>('SELECT record FROM runs WHERE id = $1', [id]);
+      return rows[0]?.record ?? null;
+    },
+    async listRuns(q): Promise<RunSummary[]> {
+      const { sql, args } = runsSql(q, p);
+      return (await pool.query<RunSummary>(sql, args)).rows.map((r) => ({ ...r, startedMs: Number(r.startedMs) }));
+    },
+    readLogs: (q) => readLogPage(prim, q),
+    async logStreams(runId): Promise<LogStreamInfo[]> {
+      const { rows } = await pool.query<{ task_run: string; step: string; step_index: number; next_seq: string; eof: boolean }>(
+        'SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = $1 ORDER BY id', [runId]);
+      return rows.map((r) => ({ task: r.task_run, step: r.step, stepIndex: r.step_index, nextSeq: Number(r.next_seq), eof: r.eof }));
+    },
+    async search(q): Promise<SearchHit[]> {
+      const args: unknown[] = [likePattern(q.text)];
+      let where = "l.text ILIKE $1 ESCAPE '\\'";
+      if (q.runId) { args.push(q.runId); where += ` AND s.run_id = $${args.length}`; }
+      args.push(q.limit);
+      const { rows } = await pool.query<LineSqlRow & StreamRow & { run: string }>(
+        `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
+         FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
+         ORDER BY l.stream_id, l.seq LIMIT $${args.length}`, args);
+      return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
+    },
+    async applyRetention(policy: RetentionPolicy) {
+      const { sql, args } = retentionSql(policy, p);
+      if (!sql) return [];
+      return inTransaction(async (c) => {
+        const ids = (await c.query<{ id: string }>(sql, args)).rows.map((r) => r.id);
+        if (ids.length) {
+          await c.query('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))', [ids]);
+          await c.query('DELETE FROM log_streams WHERE run_id = ANY($1)', [ids]);
+          await c.query('DELETE FROM runs WHERE id = ANY($1)', [ids]);
+        }
+        return ids;
+      });
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** Drops a schema and everything in it (tests use a fresh schema per run). */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try { await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } finally { await client.end(); }
+}

@@ -1,0 +1,143 @@
+// The embedded store: better-sqlite3 in WAL mode. Synchronous underneath; the async interface is
+// for parity with PostgreSQL.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RunRecord } from '../../controller/spec/record.js';
+import {
+  likePattern, startedMsOf, type IngestInput, type LogPage, type LogQuery, type LogStreamInfo,
+  type RetentionPolicy, type RunListQuery, type RunSummary, type SearchHit, type StepAck, type Store,
+} from './types.js';
+import { readLogPage, retentionSql, runsSql, toLine, type LineSqlRow, type LogPrimitives, type StreamRow } from './shared.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL,
+  started_ms INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_pipeline ON runs (pipeline, started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, started_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_pipeline_status ON runs (pipeline, status, started_ms DESC, id DESC);
+CREATE TABLE IF NOT EXISTS log_streams (
+  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, task_run TEXT NOT NULL, step TEXT NOT NULL,
+  step_index INTEGER NOT NULL, next_seq INTEGER NOT NULL DEFAULT 0, eof INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (run_id, task_run, step));
+CREATE TABLE IF NOT EXISTS log_lines (
+  stream_id INTEGER NOT NULL, seq INTEGER NOT NULL, stream INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+  text TEXT NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID;
+`;
+
+export interface SqliteStoreOptions {
+  path: string;
+  readonly?: boolean;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): Store {
+  if (!opts.readonly && opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+  }
+  db.pragma('busy_timeout = 5000');
+
+  const upsertStream = db.prepare<[string, string, string, number], { id: number; next_seq: number }>(
+    `INSERT INTO log_streams (run_id, task_run, step, step_index) VALUES (?, ?, ?, ?)
+     ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index
+     RETURNING id, next_seq`);
+  const insertLine = db.prepare(
+    'INSERT OR IGNORE INTO log_lines (stream_id, seq, stream, time_ms, text) VALUES (?, ?, ?, ?, ?)');
+  const advanceStream = db.prepare(
+    'UPDATE log_streams SET next_seq = MAX(next_seq, ?), eof = MAX(eof, ?) WHERE id = ?');
+
+  const ingestTx = db.transaction((batch: IngestInput): StepAck[] =>
+    batch.steps.map((s) => {
+      const row = upsertStream.get(batch.pipelineRun, batch.taskRun, s.step, s.stepIndex)!;
+      let next = row.next_seq;
+      for (const l of s.lines) {
+        insertLine.run(row.id, l.seq, l.stream === 'stderr' ? 1 : 0, l.timeMs, l.text);
+        next = Math.max(next, l.seq + 1);
+      }
+      advanceStream.run(next, s.eof ? 1 : 0, row.id);
+      return { step: s.step, nextSeq: next };
+    }));
+
+  const putRunStmt = db.prepare(
+    `INSERT INTO runs (id, pipeline, status, started_ms, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, status = excluded.status,
+       started_ms = excluded.started_ms, started_at = excluded.started_at, finished_at = excluded.finished_at,
+       record = excluded.record`);
+  const getRunStmt = db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE id = ?');
+  const streamsStmt = db.prepare<[string], { task_run: string; step: string; step_index: number; next_seq: number; eof: number }>(
+    'SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = ? ORDER BY id');
+  const linesAsc = db.prepare<[number, number, number], LineSqlRow>(
+    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const linesDesc = db.prepare<[number, number, number], LineSqlRow>(
+    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
+  const prim: LogPrimitives = {
+    async streams(runId, task, step) {
+      const args: unknown[] = [runId];
+      let sql = 'SELECT id, task_run, step FROM log_streams WHERE run_id = ?';
+      if (task) { sql += ' AND task_run = ?'; args.push(task); }
+      if (step) { sql += ' AND step = ?'; args.push(step); }
+      return db.prepare(sql + ' ORDER BY id').all(...args) as StreamRow[];
+    },
+    async lines(streamId, from, limit, descending) {
+      return (descending ? linesDesc : linesAsc).all(streamId, from, limit);
+    },
+  };
+  const deleteRun = db.transaction((ids: string[]) => {
+    const lines = db.prepare('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)');
+    const streams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
+    const runs = db.prepare('DELETE FROM runs WHERE id = ?');
+    for (const id of ids) { lines.run(id); streams.run(id); runs.run(id); }
+  });
+
+  return {
+    kind: 'sqlite',
+    async ingest(batch) {
+      return ingestTx(batch);
+    },
+    async putRun(r: RunRecord) {
+      putRunStmt.run(r.id, r.name, r.status, startedMsOf(r), r.startedAt, r.finishedAt ?? null, JSON.stringify(r));
+    },
+    async getRun(id) {
+      const row = getRunStmt.get(id);
+      return row ? (JSON.parse(row.record) as RunRecord) : null;
+    },
+    async listRuns(q: RunListQuery): Promise<RunSummary[]> {
+      const { sql, args } = runsSql(q, () => '?');
+      return db.prepare(sql).all(...args) as RunSummary[];
+    },
+    async readLogs(q: LogQuery): Promise<LogPage> {
+      return readLogPage(prim, q);
+    },
+    async logStreams(runId): Promise<LogStreamInfo[]> {
+      return streamsStmt.all(runId).map((r) => ({
+        task: r.task_run, step: r.step, stepIndex: Number(r.step_index), nextSeq: Number(r.next_seq), eof: Boolean(r.eof),
+      }));
+    },
+    async search(q): Promise<SearchHit[]> {
+      const args: unknown[] = [likePattern(q.text)];
+      let where = "l.text LIKE ? ESCAPE '\\'";
+      if (q.runId) { where += ' AND s.run_id = ?'; args.push(q.runId); }
+      args.push(q.limit);
+      const rows = db.prepare(
+        `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
+         FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
+         ORDER BY l.stream_id, l.seq LIMIT ?`).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
+      return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
+    },
+    async applyRetention(policy: RetentionPolicy) {
+      const { sql, args } = retentionSql(policy, () => '?');
+      if (!sql) return [];
+      const ids = (db.prepare(sql).all(...args) as { id: string }[]).map((r) => r.id);
+      deleteRun(ids);
+      return ids;
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// The one store interface: SQLite (embedded) and PostgreSQL implement it, and one test suite
+// (test/collector/store.test.ts) runs against both.
+import type { RunRecord } from '../../controller/spec/record.js';
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** One step's lines of one ingested batch, contiguous in seq. */
+export interface StepLinesInput {
+  step: string;
+  stepIndex: number;
+  lines: { seq: number; stream: StreamName; timeMs: number; text: string }[];
+  eof: boolean;
+}
+
+export interface IngestInput {
+  pipelineRun: string;
+  taskRun: string;
+  steps: StepLinesInput[];
+}
+
+export interface StepAck {
+  step: string;
+  nextSeq: number;
+}
+
+export interface LogLineRow {
+  task: string;
+  step: string;
+  stream: StreamName;
+  seq: number;
+  /** Unix ms when the line was read in the pod. */
+  time: number;
+  text: string;
+}
+
+/** Where a page of lines stops: the next page starts after (streamId, seq). */
+export interface LogPosition {
+  streamId: number;
+  seq: number;
+}
+
+export interface LogQuery {
+  runId: string;
+  task?: string;
+  step?: string;
+  after?: LogPosition;
+  /** The last N lines (of the filtered set) instead of the first. */
+  tail?: number;
+  limit: number;
+}
+
+export interface LogPage {
+  lines: LogLineRow[];
+  /** Position of the last line returned; null when no line matched. */
+  last: LogPosition | null;
+}
+
+/** A step's log stream as the store knows it. */
+export interface LogStreamInfo {
+  task: string;
+  step: string;
+  stepIndex: number;
+  nextSeq: number;
+  eof: boolean;
+}
+
+export interface RunSummary {
+  id: string;
+  pipeline: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** startedAt in unix ms: the cursor's key. */
+  startedMs: number;
+}
+
+export interface RunListQuery {
+  pipeline?: string;
+  status?: string;
+  limit: number;
+  /** Start strictly after this run (newest first order). */
+  before?: { startedMs: number; id: string };
+}
+
+export interface SearchHit extends LogLineRow {
+  run: string;
+}
+
+export interface RetentionPolicy {
+  /** Delete runs started before this unix ms. */
+  olderThanMs?: number;
+  /** Keep only the newest N runs of each pipeline. */
+  keepLast?: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Stores the lines (a line already stored is left alone) and answers the acked seq per step. */
+  ingest(batch: IngestInput): Promise<StepAck[]>;
+  putRun(record: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | null>;
+  listRuns(q: RunListQuery): Promise<RunSummary[]>;
+  readLogs(q: LogQuery): Promise<LogPage>;
+  logStreams(runId: string): Promise<LogStreamInfo[]>;
+  search(q: { text: string; runId?: string; limit: number }): Promise<SearchHit[]>;
+  /** Deletes the runs the policy rejects, with their logs; answers the ids deleted. */
+  applyRetention(policy: RetentionPolicy): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Postgres cannot store NUL in text; replace it in both stores so they answer the same. */
+export function storableText(data: Uint8Array): string {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+export function startedMsOf(record: RunRecord): number {
+  const ms = Date.parse(record.startedAt);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/** Escapes LIKE wildcards so a search text matches literally (with `ESCAPE '\'`). */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

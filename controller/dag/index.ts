@@ -1,0 +1,13 @@
+// controller/dag: the pipeline's task graph. Edges come from `needs` (Tekton `runAfter`,
+// v1alpha1 `from`) and from `$(tasks.t.results.r)` references; finally tasks are kept apart.
+//
+//   const graph = buildGraph(pipeline);          // never throws; edges to unknown tasks dropped
+//   findCycle(graph)                             // ['a','b','a'] | undefined (validation reports it)
+//   readyTasks(graph, done, started)             // what may start now
+//   graph.resultDeps.get(t)                      // tasks whose results t uses: a skip propagates
+//   topologicalLevels(graph)                     // [['a','b'], ['c']]; CycleError on a cycle
+//   renderGraph(pipeline, 'text' | 'dot' | 'mermaid')
+export { buildGraph, CycleError, findCycle, readyTasks, taskDependencies, topologicalLevels } from './graph.js';
+export type { Edge, EdgeKind, PipelineGraph } from './graph.js';
+export { renderGraph, GRAPH_FORMATS } from './render.js';
+export type { GraphFormat } from './render.js';

@@ -1,0 +1,65 @@
+// The driver's side jobs: the reporter sees the run in order, a failing reporter does not stop
+// the run, and task run names stay DNS-safe.
+import { describe, expect, it } from 'vitest';
+import { FakeClock, FakeRuntime } from '../runtime/fake/index.js';
+import type { RunRecord } from '../spec/record.js';
+import { runPipeline } from './driver.js';
+import { pipelineRunName, taskRunName } from './names.js';
+import { pipeline, task } from './testing.js';
+
+function run(reporter: Parameters<typeof runPipeline>[0]['reporter'], warnings: string[] = []) {
+  const clock = new FakeClock();
+  return clock.run(
+    runPipeline({
+      input: { runName: 'r', pipeline: pipeline([task('a'), task('b', { needs: ['a'] })]), params: {}, workspaceBindings: {} },
+      runtime: new FakeRuntime(clock),
+      clock,
+      reporter,
+      onWarning: (w) => warnings.push(w),
+    }),
+  );
+}
+
+describe('driver', () => {
+  it('reports started, updates and finished, in order, with the final record last', async () => {
+    const calls: [string, RunRecord][] = [];
+    const final = await run({
+      runStarted: (r) => void calls.push(['started', r]),
+      runUpdated: async (r) => {
+        await new Promise((done) => setImmediate(done)); // a slow reporter must not reorder calls
+        calls.push(['updated', r]);
+      },
+      runFinished: (r) => void calls.push(['finished', r]),
+    });
+    expect(calls[0]![0]).toBe('started');
+    expect(calls[0]![1].status).toBe('Running');
+    expect(calls.at(-1)).toEqual(['finished', final]);
+    expect(calls.slice(1, -1).every(([kind]) => kind === 'updated')).toBe(true);
+    const bStatuses = calls.map(([, r]) => r.tasks[1]!.status);
+    expect(bStatuses.indexOf('Running')).toBeGreaterThan(bStatuses.indexOf('Pending'));
+  });
+
+  it('goes on when the reporter fails, and says so', async () => {
+    const warnings: string[] = [];
+    const fail = () => Promise.reject(new Error('collector down'));
+    const final = await run({ runStarted: fail, runUpdated: fail, runFinished: fail }, warnings);
+    expect(final.status).toBe('Succeeded');
+    expect(warnings[0]).toBe('reporter: collector down');
+  });
+});
+
+describe('names', () => {
+  it('makes DNS-1123 labels of task run names, cutting long ones with a hash', () => {
+    expect(taskRunName('My_Run', 'Build App', 2, 1)).toBe('my-run-build-app-2-r1');
+    const long = taskRunName('r', 'x'.repeat(100), undefined, 0);
+    expect(long).toHaveLength(63);
+    expect(long).toMatch(/^r-x+-[0-9a-f]{8}$/);
+    expect(taskRunName('r', 'y'.repeat(100), undefined, 0)).not.toBe(long);
+  });
+
+  it('names pipeline runs <pipeline>-<5 chars>', () => {
+    let i = 0;
+    const seq = () => [0, 0.5, 0.99, 0.1, 0.2][i++]!;
+    expect(pipelineRunName('Web App', seq)).toBe('web-app-as9dh');
+  });
+});

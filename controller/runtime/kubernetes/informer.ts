@@ -1,0 +1,120 @@
+// A list+watch informer: lists once, then watches from the list's resourceVersion with bookmarks,
+// resumes a dropped watch from the last version seen, and relists when the server answers 410 Gone
+// (objects that vanished meanwhile are reported deleted). Handlers see every add, update, delete.
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** Opens a watch; calls `onEvent` per event and `onDone` once when it ends. Answers an abort. */
+export type WatchFn<T> = (resourceVersion: string, onEvent: (e: WatchEvent<T>) => void, onDone: (err: unknown) => void) => Promise<{ abort(): void }>;
+
+export interface InformerHandlers<T> {
+  upsert(obj: T): void;
+  remove(obj: T): void;
+  error?(err: unknown): void;
+}
+
+const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class Informer<T extends KubernetesObject> {
+  private readonly cache = new Map<string, T>();
+  private resourceVersion = '';
+  private current?: { abort(): void };
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly list: () => Promise<ListResult<T>>,
+    private readonly watch: WatchFn<T>,
+    private readonly handlers: InformerHandlers<T>,
+    private readonly retryMs = 1000,
+  ) {}
+
+  /** Lists and starts watching; resolves once the first list has been delivered. */
+  async start(): Promise<void> {
+    await this.relist();
+    void this.rewatch();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.current?.abort();
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.cache.get(`${namespace}/${name}`);
+  }
+
+  items(): T[] {
+    return [...this.cache.values()];
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.list();
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      seen.add(keyOf(item));
+      this.cache.set(keyOf(item), item);
+      this.handlers.upsert(item);
+    }
+    for (const [k, old] of [...this.cache]) {
+      if (!seen.has(k)) {
+        this.cache.delete(k);
+        this.handlers.remove(old);
+      }
+    }
+    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+  }
+
+  private async rewatch(): Promise<void> {
+    if (this.stopped) return;
+    let expired = false;
+    const onEvent = (e: WatchEvent<T>) => {
+      if (e.type === 'ERROR') {
+        expired = (e.object as { code?: number }).code === 410;
+        return;
+      }
+      const rv = e.object.metadata?.resourceVersion;
+      if (rv) this.resourceVersion = rv;
+      if (e.type === 'BOOKMARK') return;
+      if (e.type === 'DELETED') {
+        this.cache.delete(keyOf(e.object));
+        this.handlers.remove(e.object);
+      } else {
+        this.cache.set(keyOf(e.object), e.object);
+        this.handlers.upsert(e.object);
+      }
+    };
+    const onDone = (err: unknown) => {
+      if (this.stopped) return;
+      if ((err as { statusCode?: number })?.statusCode === 410) expired = true;
+      if (err && !expired) this.handlers.error?.(err);
+      // A clean end (server timeout) resumes at once; an error waits a little before retrying.
+      this.retry = setTimeout(() => void this.resume(expired), err && !expired ? this.retryMs : 0);
+    };
+    try {
+      this.current = await this.watch(this.resourceVersion, onEvent, onDone);
+    } catch (err) {
+      onDone(err);
+    }
+  }
+
+  private async resume(expired: boolean): Promise<void> {
+    try {
+      if (expired) await this.relist();
+      await this.rewatch();
+    } catch (err) {
+      this.handlers.error?.(err);
+      this.retry = setTimeout(() => void this.resume(true), this.retryMs);
+    }
+  }
+}

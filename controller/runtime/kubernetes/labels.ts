@@ -1,0 +1,29 @@
+// Names Kiln writes on Kubernetes objects: the API group, labels, annotations and the finalizer.
+// One place, so the pod builder, the reconciler, the CLI and deploy/ agree.
+
+export const KILN_GROUP = 'kiln.dev';
+export const KILN_VERSION = 'v1alpha1';
+export const KILN_API_VERSION = `${KILN_GROUP}/${KILN_VERSION}`;
+export const PIPELINERUN_PLURAL = 'pipelineruns';
+export const PIPELINE_PLURAL = 'pipelines';
+
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  pipelineRun: 'kiln.dev/pipelinerun',
+  pipeline: 'kiln.dev/pipeline',
+  task: 'kiln.dev/task',
+  taskRun: 'kiln.dev/taskrun',
+  attempt: 'kiln.dev/attempt',
+} as const;
+
+export const ANNOTATIONS = {
+  /** The controller's go-ahead, projected to /kiln/downward/ready. Empty until the controller sets it. */
+  ready: 'kiln.dev/ready',
+  /** Step i's script, projected to /kiln/scripts/<i>. */
+  script: (i: number) => `kiln.dev/script-${i}`,
+} as const;
+
+export const READY_VALUE = 'READY';
+export const MANAGED_BY = 'kiln';
+/** Held on every PipelineRun until its record is archived at the collector. */
+export const FINALIZER = 'kiln.dev/archive';

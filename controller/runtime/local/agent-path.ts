@@ -1,0 +1,27 @@
+// Where the local runtime finds kiln-agent: $KILN_AGENT (an executable), else the package's
+// dist/kiln-agent single executable, else `node dist/agent.cjs` (the same agent, as a bundle).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalRuntimeError } from './errors.js';
+
+/** The directory holding the package.json above `from` (the bundle's or the source's location). */
+export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new LocalRuntimeError(`no package.json above ${from}`, undefined);
+  }
+}
+
+/** The argv prefix that runs the agent: `[exe]` or `[node, agent.cjs]`. */
+export function locateAgent(env: NodeJS.ProcessEnv = process.env, root: string = packageRoot()): string[] {
+  if (env.KILN_AGENT) {
+    if (!existsSync(env.KILN_AGENT)) throw new LocalRuntimeError(`KILN_AGENT=${env.KILN_AGENT} does not exist`, undefined, 'point KILN_AGENT at a kiln-agent executable, or unset it');
+    return [env.KILN_AGENT];
+  }
+  const exe = join(root, 'dist', 'kiln-agent');
+  if (existsSync(exe)) return [exe];
+  const bundle = join(root, 'dist', 'agent.cjs');
+  if (existsSync(bundle)) return [process.execPath, bundle];
+  throw new LocalRuntimeError(`kiln-agent not found in ${join(root, 'dist')}`, undefined, 'run `npm run build` (or `make build`), or set KILN_AGENT');
+}

@@ -1,0 +1,79 @@
+// The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
+// optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
+// at /workspace/<name>. Pure: paths and the host root's entries come in.
+import { ENTRYPOINT_FLAGS as F, type KilnPaths } from '../../../agent/protocol.js';
+import type { ResolvedStep } from '../types.js';
+
+export interface StepArgvInput {
+  agent: string[];
+  /** The layout as the step sees it (host paths, or /kiln inside the sandbox). */
+  paths: KilnPaths;
+  index: number;
+  step: ResolvedStep;
+  results: string[];
+}
+
+/** Go duration spelling the agent reads. */
+const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+export function stepArgv({ agent, paths, index, step, results }: StepArgvInput): string[] {
+  const argv = [...agent, 'entrypoint'];
+  // Step 0 waits for the runtime's go-ahead; step i for step i-1's post file (its .err skips it).
+  if (index === 0) argv.push(F.waitFile, paths.readyFile, F.waitFileContent);
+  else argv.push(F.waitFile, paths.postFile(index - 1));
+  argv.push(
+    F.postFile, paths.postFile(index),
+    F.terminationPath, paths.localTerminationFile(index),
+    F.stepMetadataDir, paths.stepMetadataDir(index),
+    F.onError, step.onError,
+    F.resultsDir, paths.resultsDir,
+    F.logDir, paths.logDir,
+    F.stepName, step.name,
+    F.stepIndex, String(index),
+  );
+  if (results.length) argv.push(F.results, results.join(','));
+  if (step.timeoutMs) argv.push(F.timeout, goDuration(step.timeoutMs));
+  const command = step.script !== undefined ? [paths.scriptFile(index)] : step.command!;
+  return [...argv, '--', ...command];
+}
+
+/** What `kiln run` writes as a step's script: a `#!` line is kept; otherwise sh with -e, as Tekton does. */
+export function scriptText(script: string): string {
+  return script.startsWith('#!') ? script : `#!/bin/sh\nset -e\n${script}`;
+}
+
+export interface HostRootEntry {
+  name: string;
+  /** Set for a symlink: where it points. */
+  link?: string;
+}
+
+export interface SandboxInput {
+  hostRoot: HostRootEntry[];
+  /** The task run directory on the host: mounted at /kiln. */
+  taskRunDir: string;
+  /** In-sandbox path → host directory: the workspaces. */
+  binds: Record<string, string>;
+  cwd: string;
+}
+
+/** Mount points we make ourselves; the host's own copies (if any) are hidden. */
+const OWN_MOUNTS = new Set(['proc', 'dev', 'tmp', 'kiln', 'workspace']);
+
+/**
+ * bwrap argv for one step: a fresh tmpfs root holding the host's top-level entries read-only
+ * (so /kiln and /workspace can be created in it), the task run at /kiln and workspaces
+ * read-write, its own /proc, /dev, /tmp and PID namespace; it dies with the runtime.
+ */
+export function sandboxArgv({ hostRoot, taskRunDir, binds, cwd }: SandboxInput): string[] {
+  const argv = ['bwrap', '--tmpfs', '/'];
+  for (const e of hostRoot) {
+    if (OWN_MOUNTS.has(e.name)) continue;
+    if (e.link !== undefined) argv.push('--symlink', e.link, `/${e.name}`);
+    else argv.push('--ro-bind', `/${e.name}`, `/${e.name}`);
+  }
+  argv.push('--bind', taskRunDir, '/kiln');
+  for (const [inside, host] of Object.entries(binds)) argv.push('--bind', host, inside);
+  argv.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
+  return argv;
+}

@@ -1,0 +1,5 @@
+// The local runtime: task runs as processes in pod-like directories (see runtime.ts).
+export { LocalRuntime, type LocalRuntimeOptions, type OutputLine, type SidecarContext } from './runtime.js';
+export { locateAgent, packageRoot } from './agent-path.js';
+export { LocalRuntimeError } from './errors.js';
+export { parseTermination } from './termination.js';

@@ -1,0 +1,169 @@
+// The Kiln pipeline syntax (v1alpha1): one YAML document, tasks as a map. See docs/syntax.md.
+import { isMap, isSeq } from 'yaml';
+import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type GivenParam, type TaskTemplate } from './common.js';
+import { paramTypes, readKilnParams } from './kiln-params.js';
+import { readKilnSteps } from './kiln-steps.js';
+import type { PipelineSpec, SourcePos, TaskSpec, WorkspaceSpec } from './model.js';
+import type { RefScope, Sites } from './sites.js';
+import type { At, Entry, Source } from './yaml-source.js';
+
+const PIPELINE_KEYS = ['name', 'description', 'params', 'workspaces', 'tasks', 'finally', 'timeout'] as const;
+const TASK_KEYS = ['displayName', 'description', 'image', 'steps', 'needs', 'when', 'results', 'timeout', 'retries', 'matrix', 'env', 'uses', 'with'] as const;
+const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
+
+export interface KilnReadEnv {
+  sites: Sites;
+  /** Reads the template `uses:` names (a local file), reporting what goes wrong at `pos`. */
+  template(ref: string, from: Source, pos: SourcePos, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined;
+}
+
+interface PipelineContext {
+  src: Source;
+  env: KilnReadEnv;
+  params: RefScope['params'];
+  workspaces: WorkspaceSpec[];
+}
+
+export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | undefined {
+  const root = src.root();
+  const f = src.fields(root, 'pipeline', PIPELINE_KEYS);
+  if (!f) return undefined;
+  const name = src.string(f.get('name'), 'name');
+  if (name === undefined) src.error(root.pos, 'the pipeline has no name', 'add name: my-pipeline at the top');
+  else checkName(src, name, f.get('name')!.pos, 'pipeline name');
+  const declare = new TextReader(src, env.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const params = readKilnParams(declare, f.get('params'), 'params');
+  const ctx: PipelineContext = { src, env, params: paramTypes(params), workspaces: readWorkspaces(src, f.get('workspaces')) };
+  const pipeline: PipelineSpec = {
+    name: name ?? 'pipeline',
+    params,
+    workspaces: ctx.workspaces,
+    tasks: readTasks(ctx, f.get('tasks'), false),
+    finally: readTasks(ctx, f.get('finally'), true),
+    files: [src.file],
+    pos: root.pos,
+  };
+  if (!f.has('tasks')) src.error(root.pos, `pipeline "${pipeline.name}" has no tasks`, 'add tasks: with at least one task');
+  const timeoutMs = src.duration(f.get('timeout'), 'timeout');
+  if (timeoutMs !== undefined) pipeline.timeoutMs = timeoutMs;
+  return pipeline;
+}
+
+function readWorkspaces(src: Source, at: At | undefined): WorkspaceSpec[] {
+  const out: WorkspaceSpec[] = [];
+  for (const item of src.list(at, 'workspaces') ?? []) {
+    const f = isMap(item.node) ? src.fields(item, 'a workspace', WORKSPACE_KEYS) : undefined;
+    const name = f ? src.string(f.get('name'), 'workspace name') : src.string(item, 'a workspace');
+    if (name === undefined) {
+      if (f) src.error(item.pos, 'a workspace needs a name');
+      continue;
+    }
+    checkName(src, name, item.pos, 'workspace');
+    if (out.some((w) => w.name === name)) src.error(item.pos, `workspace "${name}" is declared twice`);
+    const ws: WorkspaceSpec = { name };
+    const description = f && src.string(f.get('description'), 'workspace description');
+    if (description) ws.description = description;
+    if (f?.has('optional')) ws.optional = src.choice(f.get('optional'), 'workspace optional', ['true', 'false'] as const) === 'true';
+    out.push(ws);
+  }
+  return out;
+}
+
+function readTasks(ctx: PipelineContext, at: At | undefined, isFinally: boolean): TaskSpec[] {
+  const what = isFinally ? 'finally' : 'tasks';
+  return (ctx.src.entries(at ?? { node: null, pos: ctx.src.root().pos }, what) ?? []).flatMap((entry) => {
+    const task = readTask(ctx, entry, isFinally, `${what}.${entry.key}`);
+    return task ? [task] : [];
+  });
+}
+
+function readMatrix(reader: TextReader, at: At | undefined, what: string): Record<string, string[]> | undefined {
+  if (!at) return undefined;
+  const matrix: Record<string, string[]> = {};
+  for (const e of reader.src.entries(at, what) ?? []) {
+    const values = isSeq(e.value.node) ? reader.list(e.value, `${what}.${e.key}`) : [reader.text(e.value, `${what}.${e.key}`) ?? ''];
+    if (values.length === 0 || values[0] === '') reader.src.error(e.value.pos, `${what}.${e.key} has no values`, 'list at least one value');
+    matrix[e.key] = values;
+  }
+  checkMatrixSize(reader.src, matrix, at.pos);
+  return matrix;
+}
+
+function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: string): TaskSpec | undefined {
+  const { src, env } = ctx;
+  checkName(src, entry.key, entry.keyPos, 'task name');
+  const f = src.fields(entry.value, what, TASK_KEYS);
+  if (!f) return undefined;
+  const inputScope: RefScope = { params: ctx.params, taskResults: true, finally: isFinally, matrix: new Set(), task: entry.key };
+  const inputs = new TextReader(src, env.sites, inputScope);
+  const matrix = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
+  const matrixNames = new Set(Object.keys(matrix ?? {}));
+  Object.assign(inputScope, { matrix: matrixNames });
+  const results = readResults(src, f.get('results'), `${what}.results`);
+  const workspaceNames = new Set(ctx.workspaces.map((w) => w.name));
+  const body = new TextReader(src, env.sites, { ...inputScope, results: new Set(results), workspaces: workspaceNames });
+  const task: TaskSpec = {
+    name: entry.key,
+    steps: [],
+    needs: src.stringList(f.get('needs'), `${what}.needs`).map(({ value, at }) => {
+      env.sites.needs.push({ task: entry.key, target: value, pos: at.pos, key: 'needs' });
+      return value;
+    }),
+    when: readWhen(inputs, f.get('when'), `${what}.when`),
+    results,
+    params: {},
+    retries: src.integer(f.get('retries'), `${what}.retries`, 0, MAX_RETRIES) ?? 0,
+    env: body.map(f.get('env'), `${what}.env`),
+    workspaces: ctx.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
+    pos: entry.keyPos,
+  };
+  if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  for (const key of ['displayName', 'image'] as const) {
+    const value = body.text(f.get(key), `${what}.${key}`);
+    if (value !== undefined) task[key] = value;
+  }
+  const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
+  if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
+  else if (f.has('with')) src.error(f.get('with')!.pos, `${what}: with: goes with uses:`, 'add uses: ./path/to/template.yaml or remove with:');
+  else if (!f.has('steps')) src.error(entry.keyPos, `task "${entry.key}" has no steps`, 'add steps: with run: or command:, or uses: a template');
+  else task.steps = readKilnSteps(body, f.get('steps'), what);
+  return task;
+}
+
+function readResults(src: Source, at: At | undefined, what: string): string[] {
+  const out: string[] = [];
+  for (const { value, at: item } of src.stringList(at, what)) {
+    if (out.includes(value)) src.error(item.pos, `${what}: "${value}" is declared twice`);
+    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value)) src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
+    else out.push(value);
+  }
+  return out;
+}
+
+function useTemplate(ctx: PipelineContext, task: TaskSpec, f: Map<string, At>, inputs: TextReader, what: string, workspaces: Set<string>): void {
+  const { src } = ctx;
+  const usesAt = f.get('uses')!;
+  const ref = src.string(usesAt, `${what}.uses`);
+  for (const key of ['steps', 'results'] as const) {
+    if (f.has(key)) src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with uses:`, `the template defines the ${key}`);
+  }
+  if (ref === undefined) return;
+  if (!/^(\.{1,2}\/|\/)/.test(ref)) {
+    src.error(usesAt.pos, `${what}.uses: "${ref}" names a catalog template, and the template catalog is not available yet`, 'use a local template file: uses: ./templates/NAME.yaml (relative to this pipeline file)');
+    return;
+  }
+  const template = ctx.env.template(ref, src, usesAt.pos, { workspaces, matrix: new Set(Object.keys(task.matrix ?? {})), task: task.name });
+  if (!template) return;
+  const given = new Map<string, GivenParam>();
+  for (const e of src.entries(f.get('with') ?? { node: null, pos: usesAt.pos }, `${what}.with`) ?? []) {
+    const value = inputs.value(e.value, `${what}.with.${e.key}`);
+    if (value !== undefined) given.set(e.key, { value, pos: e.keyPos });
+  }
+  task.params = bindParams(src, template, given, { pos: usesAt.pos, key: 'with', matrix: Object.keys(task.matrix ?? {}) });
+  task.steps = template.steps;
+  task.results = template.results;
+  task.env = { ...template.env, ...task.env };
+  task.image ??= template.image;
+  task.displayName ??= template.displayName;
+}

@@ -1,0 +1,111 @@
+// Entry point of the syntax: files → documents → the model (Kiln syntax or Tekton), then the
+// checks across it. Every problem of every file is collected and thrown as one SpecError.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { TaskTemplate } from './common.js';
+import { Diagnostics } from './errors.js';
+import { readKilnPipeline } from './kiln-pipeline.js';
+import { readKilnTemplate } from './kiln-template.js';
+import type { PipelineSpec, SourcePos } from './model.js';
+import { Sites } from './sites.js';
+import { isTektonDocument, readTektonDocuments, readTektonTaskFile } from './tekton/documents.js';
+import type { RunDefaults } from './tekton/runs.js';
+import { validatePipeline } from './validate.js';
+import { parseYamlDocuments, type Source } from './yaml-source.js';
+
+export type { RunDefaults } from './tekton/runs.js';
+
+export interface LoadOptions {
+  /** Reads a file (pipeline files and `uses:` templates); defaults to the file system. */
+  readFile?: (path: string) => string;
+}
+
+export interface LoadedPipeline {
+  pipeline: PipelineSpec;
+  /** What a Tekton PipelineRun/TaskRun asks for: its name, params, workspace bindings, timeout. */
+  run?: RunDefaults;
+}
+
+const defaultRead = (path: string) => readFileSync(path, 'utf8');
+
+function readSources(file: string, read: (path: string) => string, diags: Diagnostics): Source[] {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    diags.add({ file, line: 1, col: 1 }, `cannot read the file (${code ?? String(err)})`, code === 'ENOENT' ? 'check the path' : undefined);
+    return [];
+  }
+  return parseYamlDocuments(text, file, diags);
+}
+
+/** Reads and validates the pipeline in `files`; throws SpecError listing every problem. */
+export function loadPipelineFiles(files: string[], opts: LoadOptions = {}): LoadedPipeline {
+  const read = opts.readFile ?? defaultRead;
+  const diags = new Diagnostics();
+  const sources = files.flatMap((file) => readSources(file, read, diags));
+  return build(sources, diags, read, files[0] ?? '<input>');
+}
+
+/**
+ * Splits files into pipelines, for commands given many (`kiln validate *.yaml`): Tekton files
+ * form one set (they refer to each other by name), each Kiln file is a pipeline of its own.
+ */
+export function groupPipelineFiles(files: string[], opts: LoadOptions = {}): string[][] {
+  const read = opts.readFile ?? defaultRead;
+  const tekton: string[] = [];
+  const alone: string[][] = [];
+  for (const file of files) {
+    const sources = readSources(file, read, new Diagnostics());
+    if (sources.length > 0 && sources.every(isTektonDocument)) tekton.push(file);
+    else alone.push([file]);
+  }
+  return tekton.length ? [tekton, ...alone] : alone;
+}
+
+/** The same from text (tests, stdin); `uses:` templates are read relative to `file`. */
+export function parsePipelineText(text: string, file = 'pipeline.yaml', opts: LoadOptions = {}): LoadedPipeline {
+  const diags = new Diagnostics();
+  return build(parseYamlDocuments(text, file, diags), diags, opts.readFile ?? defaultRead, file);
+}
+
+function build(sources: Source[], diags: Diagnostics, read: (path: string) => string, firstFile: string): LoadedPipeline {
+  // With a document unreadable, what refers to it would only add misleading errors.
+  diags.throwIfAny();
+  const sites = new Sites();
+  const templateFiles: string[] = [];
+  const template = (ref: string, from: Source, pos: SourcePos, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined => {
+    const path = isAbsolute(ref) ? ref : join(dirname(from.file), ref);
+    let text: string;
+    try {
+      text = read(path);
+    } catch {
+      diags.add(pos, `uses: cannot read template "${ref}" (${path})`, 'check the path; it is relative to the pipeline file');
+      return undefined;
+    }
+    const docs = parseYamlDocuments(text, path, diags);
+    if (docs.length !== 1) {
+      if (docs.length > 1) diags.add(pos, `uses: template "${ref}" holds ${docs.length} documents`, 'a template file holds exactly one task');
+      return undefined;
+    }
+    if (!templateFiles.includes(path)) templateFiles.push(path);
+    return isTektonDocument(docs[0]!) ? readTektonTaskFile(docs[0]!, sites, context.task) : readKilnTemplate(docs[0]!, sites, context);
+  };
+  const kiln = sources.filter((s) => !isTektonDocument(s));
+  const tekton = sources.filter(isTektonDocument);
+  let result: { pipeline?: PipelineSpec; run?: RunDefaults } = {};
+  if (kiln.length > 1) diags.add(kiln[1]!.root().pos, 'more than one Kiln pipeline given', 'run one pipeline at a time; a file holds one pipeline');
+  else if (kiln.length === 1 && tekton.length > 0) diags.add(tekton[0]!.root().pos, 'a Kiln pipeline cannot be mixed with Tekton documents', 'pass them to separate kiln commands, or use a Tekton Task file with uses:');
+  else if (kiln.length === 1) {
+    const pipeline = readKilnPipeline(kiln[0]!, { sites, template });
+    if (pipeline) result = { pipeline };
+  } else if (tekton.length > 0) result = readTektonDocuments(tekton, sites);
+  else if (diags.count === 0) diags.add({ file: firstFile, line: 1, col: 1 }, 'no pipeline found: the file is empty', 'write a pipeline; see docs/syntax.md');
+  if (result.pipeline) {
+    result.pipeline.files = [...new Set([...sources.map((s) => s.file), ...templateFiles])];
+    validatePipeline(result.pipeline, sites, diags);
+  }
+  diags.throwIfAny();
+  return result as LoadedPipeline;
+}

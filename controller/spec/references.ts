@@ -1,0 +1,163 @@
+// `$(…)` references: finding them, parsing them, substituting them. No evaluation of anything:
+// a reference is a path into values the caller supplies. A `$(…)` whose inside is not a variable
+// path (`$(date +%s)`, `$(pwd)` in a shell script) is not a reference and is left alone.
+import type { ParamValue, StepSpec } from './model.js';
+
+/** One `$(…)` occurrence: `expr` is the text inside the parentheses. */
+export interface Reference {
+  expr: string;
+  start: number;
+  end: number;
+}
+
+/** Answers a reference's inside (`params.x`, `tasks.t.results.r`…); undefined leaves it as is. */
+export type VariableResolver = (expr: string) => ParamValue | undefined;
+
+export type ParsedReference =
+  | { kind: 'param'; name: string; star?: boolean; index?: number; key?: string }
+  | { kind: 'taskResult'; task: string; result: string; star?: boolean; index?: number; key?: string }
+  | { kind: 'taskStatus'; task: string; field: 'status' | 'reason' }
+  | { kind: 'tasksStatus' }
+  | { kind: 'resultPath'; name: string }
+  | { kind: 'workspace'; name: string; field: 'path' | 'bound' | 'claim' | 'volume' }
+  | { kind: 'context'; path: string }
+  | { kind: 'matrix'; name: string }
+  | { kind: 'function'; name: string }
+  /** A known root (params, tasks…) in a shape that means nothing: an error to report. */
+  | { kind: 'malformed'; expr: string };
+
+const VARIABLE = /^[A-Za-z_][\w.\-[\]*"']*$/;
+const FUNCTION = /^(hashFiles)\(.*\)$/s;
+const ROOTS = new Set(['params', 'tasks', 'results', 'workspaces', 'context', 'matrix']);
+const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
+const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
+const PARAM_RE = new RegExp(String.raw`^params(?:\.(${NAME})|\[(["'])([^"'\]]+)\2\])${SELECTOR}$`);
+const TASK_RESULT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
+const TASK_STATUS_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(status|reason)$`);
+const RESULT_PATH_RE = new RegExp(String.raw`^results\.(${NAME})\.path$`);
+const WORKSPACE_RE = new RegExp(String.raw`^workspaces\.(${NAME})\.(path|bound|claim|volume)$`);
+const MATRIX_RE = new RegExp(String.raw`^matrix\.(${NAME})$`);
+const CONTEXT_RE = /^context\.([\w.-]+)$/;
+
+/** Every `$(…)` in `text` that is a Kiln/Tekton variable or function, in order. */
+export function referencesIn(text: string): Reference[] {
+  const found: Reference[] = [];
+  if (!text.includes('$(')) return found;
+  const close = matchingParens(text);
+  let from = 0;
+  for (;;) {
+    const start = text.indexOf('$(', from);
+    if (start < 0) return found;
+    const end = close.get(start + 1);
+    if (end === undefined) return found;
+    const expr = text.slice(start + 2, end).trim();
+    const isVariable = VARIABLE.test(expr) && ROOTS.has(expr.split(/[.[]/, 1)[0]!);
+    if (isVariable || FUNCTION.test(expr)) {
+      found.push({ expr, start, end: end + 1 });
+      from = end + 1;
+    } else {
+      from = start + 2; // a shell `$(…)` may hold references itself: look inside it
+    }
+  }
+}
+
+/** Position of "(" → position of its ")", in one pass (nested shell substitutions stay linear). */
+function matchingParens(text: string): Map<number, number> {
+  const open: number[] = [];
+  const pairs = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') open.push(i);
+    else if (text[i] === ')' && open.length > 0) pairs.set(open.pop()!, i);
+  }
+  return pairs;
+}
+
+function selector(star: string | undefined, key: string | undefined) {
+  if (star === '*') return { star: true };
+  if (star !== undefined) return { index: Number(star) };
+  return key !== undefined ? { key } : {};
+}
+
+export function parseReference(expr: string): ParsedReference {
+  let m: RegExpExecArray | null;
+  const fn = FUNCTION.exec(expr);
+  if (fn) return { kind: 'function', name: fn[1]! };
+  if ((m = PARAM_RE.exec(expr))) return { kind: 'param', name: (m[1] ?? m[3])!, ...selector(m[4], m[5]) };
+  if ((m = TASK_RESULT_RE.exec(expr))) return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
+  if ((m = TASK_STATUS_RE.exec(expr))) return { kind: 'taskStatus', task: m[1]!, field: m[2] as 'status' | 'reason' };
+  if (expr === 'tasks.status') return { kind: 'tasksStatus' };
+  if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };
+  if ((m = WORKSPACE_RE.exec(expr))) return { kind: 'workspace', name: m[1]!, field: m[2] as 'path' };
+  if ((m = MATRIX_RE.exec(expr))) return { kind: 'matrix', name: m[1]! };
+  if ((m = CONTEXT_RE.exec(expr))) return { kind: 'context', path: m[1]! };
+  return { kind: 'malformed', expr };
+}
+
+function flatten(value: ParamValue): string {
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) ? value.join(' ') : JSON.stringify(value);
+}
+
+/**
+ * Replaces every reference the resolver answers; the rest stay as written. An array value
+ * inside a longer string is joined with spaces (use expandArgs to get separate arguments).
+ */
+export function substitute(text: string, resolve: VariableResolver): string {
+  const refs = referencesIn(text);
+  if (refs.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const ref of refs) {
+    const value = resolve(ref.expr);
+    out += text.slice(at, ref.start) + (value === undefined ? text.slice(ref.start, ref.end) : flatten(value));
+    at = ref.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Substitutes a list of arguments, Tekton-style: an argument that is exactly `$(x[*])` becomes one argument per element. */
+export function expandArgs(args: readonly string[], resolve: VariableResolver): string[] {
+  const out: string[] = [];
+  for (const arg of args) {
+    const refs = referencesIn(arg);
+    const whole = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === arg.length ? resolve(refs[0]!.expr) : undefined;
+    if (Array.isArray(whole)) out.push(...whole);
+    else out.push(substitute(arg, resolve));
+  }
+  return out;
+}
+
+function substituteRecord(rec: Record<string, string>, resolve: VariableResolver): Record<string, string> {
+  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, substitute(v, resolve)]));
+}
+
+/** A step with every answered reference substituted (command and args with array expansion). */
+export function substituteStep(step: StepSpec, resolve: VariableResolver): StepSpec {
+  const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
+  return {
+    ...step,
+    image: sub(step.image),
+    script: sub(step.script),
+    command: step.command ? expandArgs(step.command, resolve) : undefined,
+    args: expandArgs(step.args, resolve),
+    env: substituteRecord(step.env, resolve),
+    workingDir: sub(step.workingDir),
+    cache: step.cache && {
+      ...step.cache,
+      key: substitute(step.cache.key, resolve),
+      restoreKeys: step.cache.restoreKeys.map((k) => substitute(k, resolve)),
+      paths: step.cache.paths.map((p) => substitute(p, resolve)),
+    },
+  };
+}
+
+/** A param value with its references substituted (arrays element-wise, with `[*]` expansion). */
+export function substituteValue(value: ParamValue, resolve: VariableResolver): ParamValue {
+  if (typeof value === 'string') {
+    const refs = referencesIn(value);
+    const whole = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? resolve(refs[0]!.expr) : undefined;
+    return whole !== undefined && typeof whole !== 'string' ? whole : substitute(value, resolve);
+  }
+  if (Array.isArray(value)) return expandArgs(value, resolve);
+  return substituteRecord(value, resolve);
+}

@@ -1,0 +1,104 @@
+// Tekton documents (tekton.dev/v1, v1beta1, v1alpha1) from one or several files: indexed by kind
+// and name, then the one thing to run is picked: a PipelineRun or TaskRun, else a Pipeline, else
+// a lone Task.
+import type { TaskTemplate } from '../common.js';
+import { suggest } from '../did-you-mean.js';
+import type { Sites } from '../sites.js';
+import type { Source } from '../yaml-source.js';
+import * as F from './fields.js';
+import type { TektonContext } from './pipeline.js';
+import { readPipelineSpec } from './pipeline.js';
+import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
+import { readTaskTemplate } from './task.js';
+
+const API_VERSIONS = ['tekton.dev/v1', 'tekton.dev/v1beta1', 'tekton.dev/v1alpha1'];
+const KINDS = ['Task', 'ClusterTask', 'Pipeline', 'PipelineRun', 'TaskRun', 'StepAction', 'PipelineResource'];
+
+/** True when a document is Tekton's (it has an apiVersion), not Kiln syntax. */
+export function isTektonDocument(src: Source): boolean {
+  const root = src.root().node as { items?: { key?: { value?: unknown } }[] } | null;
+  return Array.isArray(root?.items) && root.items.some((pair) => pair.key?.value === 'apiVersion');
+}
+
+function readDocument(src: Source): TektonDoc | undefined {
+  const root = src.root();
+  const f = src.fields(root, 'document', F.DOCUMENT_KEYS);
+  if (!f) return undefined;
+  const apiVersion = src.string(f.get('apiVersion'), 'apiVersion');
+  if (apiVersion !== undefined && !API_VERSIONS.includes(apiVersion)) {
+    src.error(f.get('apiVersion')!.pos, `apiVersion "${apiVersion}" is not one Kiln reads`, `use one of ${API_VERSIONS.join(', ')}`);
+    return undefined;
+  }
+  const kind = src.choice(f.get('kind'), 'kind', KINDS);
+  if (kind === undefined) {
+    if (!f.has('kind')) src.error(root.pos, 'the document has no kind', `add kind: one of ${KINDS.join(', ')}`);
+    return undefined;
+  }
+  const meta = f.get('metadata') && src.entries(f.get('metadata')!, 'metadata');
+  const nameEntry = meta?.find((e) => e.key === 'name');
+  const name = nameEntry && src.string(nameEntry.value, 'metadata.name');
+  const spec = f.get('spec');
+  if (kind !== 'PipelineResource' && !spec?.node) {
+    src.error(root.pos, `${kind} ${name ?? ''} has no spec`.replace('  ', ' '), 'add spec:');
+    return undefined;
+  }
+  if (name === undefined && !['PipelineRun', 'TaskRun', 'PipelineResource'].includes(kind)) {
+    src.error(root.pos, `the ${kind} has no metadata.name`, 'add metadata: { name: NAME }; tasks and pipelines are referred to by name');
+  }
+  return { src, kind, ...(name !== undefined ? { name } : {}), spec: spec ?? root, pos: root.pos };
+}
+
+function index(docs: TektonDoc[], kinds: string[]): Map<string, TektonDoc> {
+  const out = new Map<string, TektonDoc>();
+  for (const d of docs.filter((x) => kinds.includes(x.kind) && x.name !== undefined)) {
+    if (out.has(d.name!)) d.src.error(d.pos, `${d.kind} "${d.name}" is defined twice`, `the other one is at ${out.get(d.name!)!.pos.file}:${out.get(d.name!)!.pos.line}`);
+    else out.set(d.name!, d);
+  }
+  return out;
+}
+
+export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
+  const docs = sources.flatMap((s) => readDocument(s) ?? []);
+  const pipelines = index(docs, ['Pipeline']);
+  const ctx: TektonContext & { pipelines: Map<string, TektonDoc> } = {
+    sites,
+    tasks: index(docs, ['Task', 'ClusterTask']),
+    stepActions: index(docs, ['StepAction']),
+    pipelines,
+  };
+  const runs = docs.filter((d) => d.kind === 'PipelineRun' || d.kind === 'TaskRun');
+  const roots = runs.length > 0 ? runs : pipelines.size > 0 ? [...pipelines.values()] : docs.filter((d) => d.kind === 'Task' || d.kind === 'ClusterTask');
+  if (roots.length === 0) {
+    if (docs.length > 0) docs[0]!.src.error(docs[0]!.pos, 'nothing to run: no PipelineRun, TaskRun, Pipeline or Task', 'add a Pipeline or a PipelineRun');
+    return {};
+  }
+  if (roots.length > 1) {
+    const names = roots.map((r) => `${r.kind} ${r.name ?? '(generateName)'}`).join(', ');
+    roots[1]!.src.error(roots[1]!.pos, `more than one thing to run: ${names}`, runs.length ? 'give kiln one PipelineRun or TaskRun at a time' : 'add a PipelineRun naming the Pipeline to run, or pass the files separately');
+    return {};
+  }
+  const root = roots[0]!;
+  switch (root.kind) {
+    case 'PipelineRun':
+      return readPipelineRun(root, ctx);
+    case 'TaskRun':
+      return readTaskRun(root, ctx, false);
+    case 'Pipeline': {
+      const pipeline = readPipelineSpec(root.src, root.spec, `Pipeline ${root.name}`, root.name ?? 'pipeline', ctx);
+      return pipeline ? { pipeline } : {};
+    }
+    default:
+      return readTaskRun(root, ctx, true);
+  }
+}
+
+/** A Tekton Task file named by `uses:` in a Kiln pipeline. */
+export function readTektonTaskFile(src: Source, sites: Sites, task: string): TaskTemplate | undefined {
+  const doc = readDocument(src);
+  if (!doc) return undefined;
+  if (doc.kind !== 'Task' && doc.kind !== 'ClusterTask') {
+    src.error(doc.pos, `uses: needs a Task, this file holds a ${doc.kind}`, suggest(doc.kind, ['Task']));
+    return undefined;
+  }
+  return readTaskTemplate(src, doc.spec, `Task ${doc.name}`, doc.name ?? task, { sites, stepActions: new Map() }, { params: new Map(), task });
+}

@@ -1,0 +1,171 @@
+// A Tekton Pipeline spec (a Pipeline or an embedded pipelineSpec) read into the model: each
+// pipeline task binds a Task (taskRef by name among the loaded documents, or an embedded
+// taskSpec, which also sees the pipeline's params) with its params and workspaces.
+import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type TaskTemplate } from '../common.js';
+import { missingHint, suggest } from '../did-you-mean.js';
+import type { PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
+import type { RefScope } from '../sites.js';
+import type { At, Source } from '../yaml-source.js';
+import * as F from './fields.js';
+import { readGivenParams } from './step-action.js';
+import { readNamedList, readParamDecls, readTaskTemplate, type TaskReadContext } from './task.js';
+
+export interface TektonContext extends TaskReadContext {
+  /** Task and ClusterTask documents by name. */
+  tasks: Map<string, { src: Source; spec: At }>;
+}
+
+interface PipelineScope {
+  src: Source;
+  ctx: TektonContext;
+  params: RefScope['params'];
+  workspaces: Set<string>;
+  names: Set<string>;
+}
+
+export function readPipelineSpec(src: Source, at: At, what: string, name: string, ctx: TektonContext): PipelineSpec | undefined {
+  const f = src.fields(at, what, F.PIPELINE_SPEC_KEYS);
+  if (!f) return undefined;
+  const declare = new TextReader(src, ctx.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const params = readParamDecls(declare, f.get('params'), `${what}.params`);
+  const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.PIPELINE_WORKSPACE_KEYS).map((w) => ({
+    name: w.name,
+    ...(src.string(w.fields.get('optional'), 'optional') === 'true' ? { optional: true } : {}),
+  }));
+  const scope: PipelineScope = { src, ctx, params: new Map(params.map((p) => [p.name, p.type])), workspaces: new Set(workspaces.map((w) => w.name)), names: new Set() };
+  const readList = (key: 'tasks' | 'finally') =>
+    (src.list(f.get(key), `${what}.${key}`) ?? []).flatMap((item, i) => {
+      const task = readPipelineTask(scope, item, key === 'finally', `${what}.${key}[${i}]`);
+      return task ? [task] : [];
+    });
+  const pipeline: PipelineSpec = { name, params, workspaces, tasks: readList('tasks'), finally: readList('finally'), files: [src.file], pos: at.pos };
+  // Pipeline results are checked (their references must exist) but not reported yet.
+  const results = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, matrix: new Set() });
+  for (const r of readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS)) {
+    const value = r.fields.get('value');
+    if (value) results.value(value, `${what}.results.${r.name}.value`);
+  }
+  return pipeline;
+}
+
+function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, what: string): TaskSpec | undefined {
+  const { src, ctx } = scope;
+  const f = src.fields(item, what, F.PIPELINE_TASK_KEYS, F.PIPELINE_TASK_REFUSED);
+  if (!f) return undefined;
+  const name = src.string(f.get('name'), `${what}.name`);
+  if (name === undefined) {
+    src.error(item.pos, `${what} has no name`, 'add name: my-task');
+    return undefined;
+  }
+  checkName(src, name, f.get('name')!.pos, 'task name');
+  if (scope.names.has(name)) src.error(f.get('name')!.pos, `task "${name}" is declared twice`, 'give each pipeline task its own name');
+  scope.names.add(name);
+  const inputScope: RefScope = { params: scope.params, taskResults: true, finally: isFinally, matrix: new Set(), task: name };
+  const inputs = new TextReader(src, ctx.sites, inputScope);
+  const matrix = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
+  const found = taskTemplate(scope, f, what, name);
+  // A task whose Task cannot be read stays in the pipeline, without steps, and its params and
+  // workspaces are not checked, so that neither it nor what refers to it adds errors of its own.
+  if (!found) ctx.sites.unresolved.add(name);
+  const template = found ?? { name, params: [], results: [], workspaces: [], env: {}, steps: [], pos: item.pos };
+  const given = readGivenParams(inputs, f.get('params'), `${what}.params`);
+  const params = found
+    ? bindParams(src, template, given, { pos: item.pos, key: 'params', matrix: Object.keys(matrix ?? {}) })
+    : Object.fromEntries([...given].map(([k, g]) => [k, g.value]));
+  const task: TaskSpec = {
+    name,
+    steps: template.steps,
+    needs: readNeeds(scope, f, name, what),
+    when: readWhen(inputs, f.get('when'), `${what}.when`),
+    results: template.results,
+    params,
+    retries: src.integer(f.get('retries'), `${what}.retries`, 0, MAX_RETRIES) ?? 0,
+    env: template.env,
+    workspaces: found ? bindWorkspaces(scope, template, f.get('workspaces'), what, item) : [],
+    pos: item.pos,
+  };
+  const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
+  if (displayName !== undefined) task.displayName = displayName;
+  if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
+  if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  return task;
+}
+
+function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, task: string): TaskTemplate | undefined {
+  const { src, ctx } = scope;
+  const specAt = f.get('taskSpec');
+  const refAt = f.get('taskRef');
+  if (specAt && refAt) src.error(refAt.pos, `${what} has both taskRef and taskSpec`, 'keep one of them');
+  if (specAt) return readTaskTemplate(src, specAt, `${what}.taskSpec`, task, ctx, { params: scope.params, task });
+  if (!refAt) {
+    src.error(f.get('name')!.pos, `${what} has neither taskRef nor taskSpec`, 'add taskRef: { name: TASK } or an embedded taskSpec');
+    return undefined;
+  }
+  const ref = src.fields(refAt, `${what}.taskRef`, F.TASK_REF_KEYS, F.REF_REFUSED);
+  const name = ref && src.string(ref.get('name'), `${what}.taskRef.name`);
+  if (name === undefined) {
+    if (ref) src.error(refAt.pos, `${what}.taskRef has no name`);
+    return undefined;
+  }
+  const doc = ctx.tasks.get(name);
+  if (!doc) {
+    src.error(refAt.pos, `${what}.taskRef: there is no Task "${name}" in the files given`, missingHint(name, [...ctx.tasks.keys()]));
+    return undefined;
+  }
+  return readTaskTemplate(doc.src, doc.spec, `Task ${name}`, name, ctx, { params: new Map(), task });
+}
+
+function readNeeds(scope: PipelineScope, f: Map<string, At>, task: string, what: string): string[] {
+  const { src, ctx } = scope;
+  const needs: string[] = [];
+  const add = (value: string, at: At, key: string) => {
+    ctx.sites.needs.push({ task, target: value, pos: at.pos, key });
+    if (!needs.includes(value)) needs.push(value);
+  };
+  for (const { value, at } of src.stringList(f.get('runAfter'), `${what}.runAfter`)) add(value, at, 'runAfter');
+  // v1alpha1 PipelineResources: `from` orders a task after the tasks producing its inputs.
+  const resources = f.get('resources') && src.fields(f.get('resources')!, `${what}.resources`, F.OLD_RESOURCES_KEYS);
+  for (const key of ['inputs', 'outputs'] as const) {
+    for (const item of src.list(resources?.get(key), `${what}.resources.${key}`) ?? []) {
+      const r = src.fields(item, `${what}.resources.${key}[]`, F.OLD_RESOURCE_KEYS);
+      for (const { value, at } of src.stringList(r?.get('from'), `${what}.resources.${key}[].from`)) add(value, at, 'from');
+    }
+  }
+  return needs;
+}
+
+function readMatrix(reader: TextReader, at: At | undefined, what: string): Record<string, string[]> | undefined {
+  if (!at) return undefined;
+  const f = reader.src.fields(at, what, F.MATRIX_KEYS, F.MATRIX_REFUSED);
+  const matrix: Record<string, string[]> = {};
+  for (const [name, given] of readGivenParams(reader, f?.get('params'), `${what}.params`)) {
+    // `value: $(params.list[*])` stays one reference: the engine expands it with expandArgs.
+    matrix[name] = typeof given.value === 'string' ? [given.value] : Array.isArray(given.value) ? given.value : [];
+    if (matrix[name].length === 0) reader.src.error(given.pos, `${what}: "${name}" needs a list of values`);
+  }
+  Object.assign(reader.scope, { matrix: new Set(Object.keys(matrix)) });
+  checkMatrixSize(reader.src, matrix, at.pos);
+  return matrix;
+}
+
+function bindWorkspaces(scope: PipelineScope, template: TaskTemplate, at: At | undefined, what: string, item: At): WorkspaceUse[] {
+  const { src } = scope;
+  const declared = template.workspaces.map((w) => w.name);
+  const uses: WorkspaceUse[] = [];
+  for (const b of readNamedList(src, at, `${what}.workspaces`, F.PIPELINE_TASK_WORKSPACE_KEYS)) {
+    const workspace = src.string(b.fields.get('workspace'), `${what}.workspaces.${b.name}.workspace`) ?? b.name;
+    if (!declared.includes(b.name)) src.error(b.pos, `${what}.workspaces: task "${template.name}" has no workspace "${b.name}"`, suggest(b.name, declared));
+    else if (!scope.workspaces.has(workspace)) src.error(b.pos, `${what}.workspaces: the pipeline declares no workspace "${workspace}"`, suggest(workspace, [...scope.workspaces]));
+    else {
+      const subPath = src.string(b.fields.get('subPath'), `${what}.workspaces.${b.name}.subPath`);
+      uses.push({ name: b.name, workspace, ...(subPath !== undefined ? { subPath } : {}) });
+    }
+  }
+  for (const w of template.workspaces) {
+    if (!w.optional && !uses.some((u) => u.name === w.name) && declared.includes(w.name)) {
+      src.error(item.pos, `${what}: workspace "${w.name}" of task "${template.name}" is not bound`, `add workspaces: [{ name: ${w.name}, workspace: PIPELINE-WORKSPACE }]`);
+    }
+  }
+  return uses;
+}

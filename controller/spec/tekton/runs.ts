@@ -1,0 +1,162 @@
+// Tekton PipelineRun and TaskRun documents: what to run (a referenced or embedded spec) and
+// how (params, workspace bindings, timeouts), the latter returned as the run's defaults.
+import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
+import { missingHint, suggest } from '../did-you-mean.js';
+import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../model.js';
+import { Sites } from '../sites.js';
+import type { At, Source } from '../yaml-source.js';
+import * as F from './fields.js';
+import { readPipelineSpec, type TektonContext } from './pipeline.js';
+import { readGivenParams } from './step-action.js';
+import { readNamedList, readTaskTemplate } from './task.js';
+
+export interface RunDefaults {
+  name?: string;
+  params: Record<string, ParamValue>;
+  workspaces: Record<string, WorkspaceBinding>;
+  timeoutMs?: number;
+}
+
+export interface TektonDoc {
+  src: Source;
+  kind: string;
+  name?: string;
+  spec: At;
+  pos: At['pos'];
+}
+
+export interface ReadRun {
+  pipeline?: PipelineSpec;
+  run?: RunDefaults;
+}
+
+export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines: Map<string, TektonDoc> }): ReadRun {
+  const { src } = doc;
+  const f = src.fields(doc.spec, 'PipelineRun spec', F.PIPELINE_RUN_SPEC_KEYS);
+  if (!f) return {};
+  let pipeline: PipelineSpec | undefined;
+  const refAt = f.get('pipelineRef');
+  if (f.has('pipelineSpec')) pipeline = readPipelineSpec(src, f.get('pipelineSpec')!, 'spec.pipelineSpec', doc.name ?? 'pipeline', ctx);
+  else if (refAt) {
+    const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
+    const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
+    const target = name === undefined ? undefined : ctx.pipelines.get(name);
+    if (name !== undefined && !target) src.error(refAt.pos, `there is no Pipeline "${name}" in the files given`, missingHint(name, [...ctx.pipelines.keys()]));
+    if (target) pipeline = readPipelineSpec(target.src, target.spec, `Pipeline ${name}`, name!, ctx);
+  } else src.error(doc.spec.pos, 'the PipelineRun has neither pipelineRef nor pipelineSpec', 'add pipelineRef: { name: PIPELINE }');
+  const { run, given, bound } = readRunDefaults(src, f, doc);
+  const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
+  const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
+  if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
+  if (pipeline) checkRunInputs(src, given, bound, pipeline);
+  return { ...(pipeline ? { pipeline } : {}), run };
+}
+
+/**
+ * A TaskRun (or a lone Task) as a one-task pipeline: the task's params and workspaces become the
+ * pipeline's, passed through unchanged, so `kiln run --param` works the same.
+ */
+export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean): ReadRun {
+  const { src } = doc;
+  const f = isTask ? new Map([['taskSpec', doc.spec]]) : src.fields(doc.spec, 'TaskRun spec', F.TASK_RUN_SPEC_KEYS);
+  if (!f) return {};
+  let templateSource: { src: Source; spec: At; name: string } | undefined;
+  if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? 'task' };
+  else if (f.has('taskRef')) {
+    const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
+    const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');
+    const target = name === undefined ? undefined : ctx.tasks.get(name);
+    if (name !== undefined && !target) src.error(f.get('taskRef')!.pos, `there is no Task "${name}" in the files given`, missingHint(name, [...ctx.tasks.keys()]));
+    if (target) templateSource = { ...target, name: name! };
+  } else src.error(doc.spec.pos, 'the TaskRun has neither taskRef nor taskSpec', 'add taskRef: { name: TASK }');
+  if (!templateSource) return {};
+  const taskName = templateSource.name;
+  const template = readTaskTemplate(templateSource.src, templateSource.spec, isTask ? `Task ${taskName}` : 'spec.taskSpec', taskName, ctx, { params: new Map(), task: taskName });
+  if (!template) return {};
+  const passThrough = (p: { name: string; type: string }): ParamValue =>
+    p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
+  const pipeline: PipelineSpec = {
+    name: doc.name ?? taskName,
+    params: template.params,
+    workspaces: template.workspaces.map((w) => ({ name: w.name, ...(w.optional ? { optional: true } : {}) })),
+    tasks: [{
+      name: taskName,
+      ...(template.displayName ? { displayName: template.displayName } : {}),
+      steps: template.steps,
+      needs: [],
+      when: [],
+      results: template.results,
+      params: Object.fromEntries(template.params.map((p) => [p.name, passThrough(p)])),
+      retries: src.integer(f.get('retries'), 'spec.retries', 0, MAX_RETRIES) ?? 0,
+      env: {},
+      workspaces: template.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
+      pos: doc.pos,
+    }],
+    finally: [],
+    files: [src.file],
+    pos: doc.pos,
+  };
+  const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
+  if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
+  if (isTask) return { pipeline };
+  const { run, given, bound } = readRunDefaults(src, f, doc);
+  checkRunInputs(src, given, bound, pipeline);
+  return { pipeline, run };
+}
+
+interface RunInputs {
+  run: RunDefaults;
+  given: Map<string, GivenParam>;
+  /** Workspace bindings by name, with where they are written. */
+  bound: Map<string, At['pos']>;
+}
+
+function readRunDefaults(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
+  // A run's param values are data, not templates: they are not checked for references.
+  const reader = new TextReader(src, new Sites(), { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const params: Record<string, ParamValue> = {};
+  const given = readGivenParams(reader, f.get('params'), 'spec.params');
+  for (const [name, g] of given) params[name] = g.value;
+  const workspaces: Record<string, WorkspaceBinding> = {};
+  const bound = new Map<string, At['pos']>();
+  for (const b of readNamedList(src, f.get('workspaces'), 'spec.workspaces', [...F.WORKSPACE_BINDING_KEYS, ...Object.keys(F.WORKSPACE_BINDING_REFUSED)])) {
+    bound.set(b.name, b.pos);
+    const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos);
+    if (binding) workspaces[b.name] = binding;
+  }
+  return { run: { ...(doc.name ? { name: doc.name } : {}), params, workspaces }, given, bound };
+}
+
+function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos']): WorkspaceBinding | undefined {
+  for (const [key, reason] of Object.entries(F.WORKSPACE_BINDING_REFUSED)) {
+    if (f.has(key)) {
+      src.error(f.get(key)!.pos, `${what}: ${key} is not supported`, reason);
+      return undefined;
+    }
+  }
+  const subPath = src.string(f.get('subPath'), `${what}.subPath`);
+  const sub = subPath !== undefined ? { subPath } : {};
+  const pvc = f.get('persistentVolumeClaim');
+  if (pvc) {
+    const claim = src.fields(pvc, `${what}.persistentVolumeClaim`, ['claimName', 'readOnly']);
+    const claimName = claim && src.string(claim.get('claimName'), `${what}.persistentVolumeClaim.claimName`);
+    if (claimName !== undefined) return { kind: 'pvc', claimName, ...sub };
+    if (claim) src.error(pvc.pos, `${what}.persistentVolumeClaim needs claimName`);
+    return undefined;
+  }
+  // A volumeClaimTemplate is a fresh volume per run: locally, a fresh directory.
+  if (f.has('emptyDir') || f.has('volumeClaimTemplate')) return { kind: 'emptyDir', ...sub };
+  src.error(pos, `${what} binds no volume`, 'use emptyDir: {}, volumeClaimTemplate or persistentVolumeClaim (or --workspace NAME=DIR with kiln run)');
+  return undefined;
+}
+
+function checkRunInputs(src: Source, given: Map<string, GivenParam>, bound: Map<string, At['pos']>, pipeline: PipelineSpec): void {
+  const declared = pipeline.params.map((p) => p.name);
+  for (const [name, g] of given) {
+    if (!declared.includes(name)) src.error(g.pos, `spec.params: pipeline "${pipeline.name}" has no param "${name}"`, suggest(name, declared));
+  }
+  const workspaces = pipeline.workspaces.map((w) => w.name);
+  for (const [name, pos] of bound) {
+    if (!workspaces.includes(name)) src.error(pos, `spec.workspaces: pipeline "${pipeline.name}" has no workspace "${name}"`, suggest(name, workspaces));
+  }
+}

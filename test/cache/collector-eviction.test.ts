@@ -1,0 +1,85 @@
+// Collector cache eviction: least recently used entries go past the size limit, with their blobs;
+// entries unused past the age limit go too. Real HTTP, both databases.
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Agent } from 'undici';
+import { writeArchive } from '../../agent/cache/archive.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
+import { HttpCacheStore } from '../../agent/cache/http-store.js';
+import { CacheIndex, cacheRoutes, openSqlRunner } from '../../collector/cache/index.js';
+import { buildServer } from '../../collector/server.js';
+import type { Store } from '../../collector/store/types.js';
+import { mintRunToken } from '../../proto/token.js';
+import { runRecord, storeFixtures } from '../collector/helpers.js';
+import { makeTree } from './tree.js';
+
+describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as const))('collector cache eviction (%s)', (_kind, fixture) => {
+  const f = fixture();
+  const dispatcher = new Agent();
+  let store: Store;
+  let index: CacheIndex;
+  let blobDir: string;
+  let client: HttpCacheStore;
+  let now = 1_000_000;
+  let maxBytes = 0;
+  let close: () => Promise<void>;
+  const DAY = 24 * 3600e3;
+
+  beforeAll(async () => {
+    store = await f.open();
+    index = await CacheIndex.open(await openSqlRunner(f.url));
+    blobDir = await mkdtemp(join(tmpdir(), 'kiln-cevict-'));
+    // Room for two entries, not three.
+    const sample = join(blobDir, 'sample');
+    await makeTree(sample, 'a');
+    const { size } = await writeArchive([sample], 'tar+gzip', new PassThrough().resume());
+    maxBytes = Math.floor(size * 2.5);
+    const plugin = cacheRoutes({ dir: blobDir, index, limits: { maxBytes, maxAgeMs: 7 * DAY }, now: () => now });
+    const { app } = await buildServer({ store, secret: 's', readerToken: 'r', plugins: [plugin] });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    await store.putRun(runRecord('run-1'));
+    client = new HttpCacheStore(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, mintRunToken('s', 'run-1'), dispatcher);
+    close = async () => {
+      await dispatcher.close();
+      await app.close();
+      await index.close();
+      await store.close();
+      await f.cleanup();
+    };
+  });
+  afterAll(() => close());
+
+  const step = async (key: string) => {
+    const ws = await mkdtemp(join(tmpdir(), 'kiln-cevict-ws-'));
+    await writeFile(join(ws, 'lock'), key);
+    const o: StepCacheOptions = {
+      spec: { key, restoreKeys: [], paths: ['deps'], policy: 'pull-push' }, workspace: ws, home: undefined, store: client, log: () => {},
+    };
+    const state = await restoreCache(o);
+    if (!state.record.hit) await makeTree(join(ws, 'deps'), key);
+    const saved = await saveCache(o, state);
+    now += 1000;
+    return { hit: state.record.hit, saved: saved.saved };
+  };
+
+  it('evicts the least recently used entry and its blob past the size limit', async () => {
+    expect(await step('a')).toEqual({ hit: false, saved: true });
+    expect(await step('b')).toEqual({ hit: false, saved: true });
+    expect(await step('a')).toEqual({ hit: true, saved: false }); // "a" used: "b" is now the oldest
+    expect(await step('c')).toEqual({ hit: false, saved: true });
+    expect((await step('a')).hit).toBe(true);
+    expect((await step('b')).hit).toBe(false); // evicted (and saved again, evicting "c")
+    expect(await readdir(join(blobDir, 'blobs'))).toHaveLength(2);
+    expect(await index.totalBytes()).toBeLessThanOrEqual(maxBytes);
+  });
+
+  it('removes entries unused for longer than the age limit', async () => {
+    now += 8 * DAY;
+    expect(await step('fresh')).toEqual({ hit: false, saved: true }); // its commit runs the eviction
+    expect((await step('a')).hit).toBe(false);
+    expect(await readdir(join(blobDir, 'blobs'))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,133 @@
+// End to end: `node bin/kiln.js run` on each example and on small failing/cancelled pipelines,
+// through the built CLI and the real agent. Needs `npm run build` first (make test does it).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../controller/spec/record.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const scratch = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+beforeAll(() => {
+  if (!existsSync(join(repo, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
+});
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kiln(args: string[], opts: { onStart?: (pid: number) => void } = {}): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    opts.onStart?.(child.pid!);
+  });
+}
+
+/** The run record: the JSON document that ends stdout. */
+function recordOf(r: CliResult): RunRecord {
+  const start = r.stdout.indexOf('{');
+  if (start < 0) throw new Error(`no JSON on stdout; stderr:\n${r.stderr}`);
+  return JSON.parse(r.stdout.slice(start)) as RunRecord;
+}
+
+const statuses = (rec: RunRecord) => Object.fromEntries(rec.tasks.map((t) => [t.matrix ? `${t.name}[${Object.values(t.matrix).join(',')}]` : t.name, t.status]));
+
+function pipelineFile(name: string, text: string): string {
+  const file = join(scratch, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('kiln run (end to end)', () => {
+  it('runs the node-app demo: install, lint, test, build, and the digest reaches the smoke test', async () => {
+    const r = await kiln(['run', 'examples/node-app/pipeline.yaml', '--workspace', 'source=examples/node-app', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = recordOf(r);
+    expect(rec).toMatchObject({ name: 'node-app', status: 'Succeeded', engine: 'local' });
+    expect(rec.id).toMatch(/^node-app-[a-z0-9]{5}$/);
+    expect(statuses(rec)).toEqual({ install: 'Succeeded', lint: 'Succeeded', test: 'Succeeded', build: 'Succeeded', 'smoke-test': 'Succeeded', report: 'Succeeded' });
+    const digest = rec.tasks.find((t) => t.name === 'build')!.results.digest!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(r.stderr).toContain(`smoke-test/verify-digest | expected ${digest}`);
+    expect(r.stderr).toContain('smoke-test/run-app | hello-from-kiln');
+    expect(existsSync(join(repo, '.kiln/runs', rec.id))).toBe(false);
+  });
+
+  it('runs the fan-out example with its matrix, and skips publish by `when` on another channel', async () => {
+    const stable = recordOf(await kiln(['run', 'examples/fan-out.yaml', '--json']));
+    expect(stable.status).toBe('Succeeded');
+    expect(stable.tasks.filter((t) => t.name === 'build').map((t) => t.matrix)).toHaveLength(4);
+    expect(stable.tasks.find((t) => t.name === 'publish')!.results.artifacts!.trim().split('\n')).toEqual(['app-darwin-amd64', 'app-darwin-arm64', 'app-linux-amd64', 'app-linux-arm64']);
+
+    const dev = await kiln(['run', 'examples/fan-out.yaml', '--param', 'channel=dev', '--json']);
+    expect(dev.code).toBe(0);
+    const rec = recordOf(dev);
+    expect(rec.tasks.find((t) => t.name === 'publish')).toMatchObject({ status: 'Skipped', reason: 'WhenExpressionsFalse' });
+    expect(rec.tasks.find((t) => t.name === 'docs')).toMatchObject({ status: 'Skipped', reason: 'WhenExpressionsFalse' });
+    expect(dev.stderr).toContain('notify/step-1 | run ' + rec.id + ': tasks Completed, publish None');
+  });
+
+  it('runs the Tekton Tasks + Pipeline + PipelineRun unchanged', async () => {
+    const files = ['tasks.yaml', 'pipeline.yaml', 'pipelinerun.yaml'].map((f) => `examples/tekton/${f}`);
+    const r = await kiln(['run', ...files, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = recordOf(r);
+    expect(statuses(rec)).toEqual({ version: 'Succeeded', check: 'Succeeded', publish: 'Succeeded', summary: 'Succeeded' });
+    expect(rec.tasks[0]!.results.version).toBe(`3.0.${rec.id}-version`);
+    expect(r.stderr).toContain('summary/print | pipeline finished with Succeeded');
+    expect(r.stderr).toContain('check/list | suites: unit e2e');
+  });
+
+  it('prints prefixed output and status lines when not a terminal, and exits 1 on a failed run', async () => {
+    const file = pipelineFile('fail.yaml', 'name: fails\ntasks:\n  bad:\n    steps:\n      - name: boom\n        run: echo about to fail; exit 4\n  next:\n    needs: [bad]\n    steps: [{ run: echo never }]\n');
+    const r = await kiln(['run', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('bad/boom | about to fail');
+    expect(r.stdout).toMatch(/✘ bad +Failed .*step boom exited 4/);
+    expect(r.stdout).toMatch(/○ next +Skipped .*PipelineFailing/);
+    expect(r.stdout).not.toContain('never');
+  });
+
+  it('exits 2 with FILE:LINE:COL for a bad pipeline and for a bad flag, running nothing', async () => {
+    const file = pipelineFile('bad.yaml', 'name: bad\ntasks:\n  a:\n    needs: [missing]\n    steps: [{ run: echo hi }]\n');
+    const r = await kiln(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:4:`);
+    expect(r.stdout).not.toContain('hi');
+    const flag = await kiln(['run', 'examples/fan-out.yaml', '--workspace', 'nope=/tmp']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/has no workspace "nope"/);
+    const conc = await kiln(['run', 'examples/fan-out.yaml', '--concurrency', '0']);
+    expect(conc.code).toBe(2);
+  });
+
+  it('Ctrl-C cancels the run: every step process ends, the record says Cancelled, exit 130', async () => {
+    const pidFile = join(scratch, 'sleeper.pid');
+    const file = pipelineFile('sleep.yaml', `name: sleeps\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n  later:\n    needs: [wait]\n    steps: [{ run: echo never }]\n`);
+    let kilnPid = 0;
+    const running = kiln(['run', file, '--json'], { onStart: (pid) => (kilnPid = pid) });
+    const deadline = Date.now() + 15_000;
+    while (!(existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))) {
+      if (Date.now() > deadline) throw new Error('the step never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stepPid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(kilnPid, 'SIGINT');
+    const r = await running;
+    expect(r.code).toBe(130);
+    const rec = recordOf(r);
+    expect(rec.status).toBe('Cancelled');
+    expect(statuses(rec)).toEqual({ wait: 'Cancelled', later: 'Skipped' });
+    expect(() => process.kill(stepPid, 0)).toThrow();
+  });
+});

@@ -1,0 +1,153 @@
+// The reconciler against the loopback API server, the test playing kubelet, a real collector.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from './fake-apiserver.js';
+import { evictPod, finishPod, runPod } from './kubelet.js';
+import { NS, pipelineRun, startHarness, startLateCollector, type Harness } from './harness.js';
+import { until } from './kubeconfig.js';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+const pod = (name: string) => h.server.get('pods', NS, name);
+const run = (name: string) => h.server.get('pipelineruns', NS, name);
+const podNames = () => h.server.list('pods', NS).map((p) => p.metadata.name).sort();
+const condition = (r: KubeObject | undefined) => (r?.status as { conditions?: { status: string; reason: string }[] } | undefined)?.conditions?.[0];
+const taskRuns = (r: KubeObject | undefined) => (r?.status as { taskRuns: { name: string; status: string; reason?: string; results: Record<string, string> }[] }).taskRuns;
+const ok = [{ exitCode: 0 }];
+
+async function patchSpec(name: string, spec: unknown) {
+  const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, {
+    method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec }),
+  });
+  expect(res.status).toBe(200);
+}
+
+async function kubectlDelete(name: string) {
+  const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, { method: 'DELETE' });
+  expect(res.status).toBe(200);
+}
+
+describe('kubernetes controller', () => {
+  it('runs a three-task DAG to completion, archives it and deletes its Pods', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r1'));
+    await until('pod a', () => pod('r1-a'));
+    expect(run('r1')!.metadata.finalizers).toEqual(['kiln.dev/archive']);
+    expect(podNames()).toEqual(['r1-a']);
+    runPod(h.server, NS, 'r1-a');
+    await until('ready annotation', () => pod('r1-a')!.metadata.annotations?.['kiln.dev/ready'] === 'READY');
+    finishPod(h.server, NS, 'r1-a', [{ exitCode: 0, results: { v: 'hi' } }]);
+    await until('pod b', () => pod('r1-b'));
+    expect(pod('r1-b')!.metadata.annotations!['kiln.dev/script-0']).toContain('echo got hi');
+    expect(pod('r1-c')).toBeUndefined();
+    finishPod(h.server, NS, 'r1-b', ok);
+    await until('pod c', () => pod('r1-c'));
+    finishPod(h.server, NS, 'r1-c', [{ exitCode: 0 }, { exitCode: 0 }]);
+    await until('archived', () => (run('r1')?.status as { archived?: boolean })?.archived);
+    const r = run('r1')!;
+    expect(condition(r)).toMatchObject({ status: 'True', reason: 'Succeeded' });
+    expect(taskRuns(r).map((t) => [t.name, t.status])).toEqual([['a', 'Succeeded'], ['b', 'Succeeded'], ['c', 'Succeeded']]);
+    expect(taskRuns(r)[0].results).toEqual({ v: 'hi' });
+    await until('finalizer released', () => run('r1')!.metadata.finalizers?.length === 0);
+    expect(podNames()).toEqual([]);
+    const stored = await h.collector!.store.getRun('r1');
+    expect(stored).toMatchObject({ status: 'Succeeded', engine: 'kubernetes' });
+    expect(stored!.tasks.find((t) => t.name === 'c')!.steps.map((s) => s.exitCode)).toEqual([0, 0]);
+  });
+
+  it('resumes after a restart mid-run without a duplicate Pod or a lost result', async () => {
+    h = await startHarness();
+    const first = await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r2'));
+    await until('pod a', () => pod('r2-a'));
+    finishPod(h.server, NS, 'r2-a', [{ exitCode: 0, results: { v: 'kept' } }]);
+    await until('pod b', () => pod('r2-b'));
+    first.stop();
+    const createsBefore = h.server.requests.get('create')!;
+    const second = await h.controller();
+    await second.idle();
+    // The new engine re-asked for a and b: both creates met 409, nothing new appeared.
+    await until('re-created requests answered', () => h.server.requests.get('create')! >= createsBefore + 2);
+    expect(podNames()).toEqual(['r2-a', 'r2-b']);
+    finishPod(h.server, NS, 'r2-b', ok);
+    await until('pod c', () => pod('r2-c'));
+    finishPod(h.server, NS, 'r2-c', [{ exitCode: 0 }, { exitCode: 0 }]);
+    await until('archived', () => (run('r2')?.status as { archived?: boolean })?.archived);
+    expect(condition(run('r2'))).toMatchObject({ status: 'True' });
+    expect(taskRuns(run('r2'))[0].results).toEqual({ v: 'kept' });
+  });
+
+  it('fails the task of an evicted Pod with a clear reason', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r3'));
+    await until('pod a', () => pod('r3-a'));
+    runPod(h.server, NS, 'r3-a');
+    evictPod(h.server, NS, 'r3-a');
+    await until('run failed', () => condition(run('r3'))?.status === 'False' && run('r3'));
+    expect(taskRuns(run('r3'))[0]).toMatchObject({ name: 'a', status: 'Failed', reason: 'PodEvicted' });
+    expect(pod('r3-b')).toBeUndefined();
+  });
+
+  it('fails the task of a Pod deleted under it', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r4'));
+    await until('pod a', () => pod('r4-a'));
+    runPod(h.server, NS, 'r4-a');
+    await h.client.deletePod(NS, 'r4-a');
+    await until('run failed', () => condition(run('r4'))?.status === 'False' && run('r4'));
+    expect(taskRuns(run('r4'))[0]).toMatchObject({ status: 'Failed', reason: 'PodDeleted' });
+  });
+
+  it('cancels with spec.status: Cancelled, deleting running Pods', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r5'));
+    await until('pod a', () => pod('r5-a'));
+    runPod(h.server, NS, 'r5-a');
+    await patchSpec('r5', { status: 'Cancelled' });
+    await until('pod a deleted', () => !pod('r5-a'));
+    await until('run cancelled', () => condition(run('r5'))?.reason === 'Cancelled');
+    expect(taskRuns(run('r5'))[0].status).toBe('Cancelled');
+    expect(podNames()).toEqual([]);
+  });
+
+  it('holds a deleted run with its finalizer until the record is archived', async () => {
+    h = await startHarness({ collector: 'later' });
+    const c = await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('r6'));
+    await until('pod a', () => pod('r6-a'));
+    await kubectlDelete('r6');
+    await until('pod a deleted by the cancel', () => !pod('r6-a'));
+    // The collector is down: archiving fails and is retried; the run must stay.
+    const errors = async () => (await c.metrics.reconcileErrors.get()).values[0]?.value ?? 0;
+    await until('two failed archive attempts', async () => (await errors()) >= 2);
+    expect(run('r6')!.metadata.deletionTimestamp).toBeTruthy();
+    expect(run('r6')!.metadata.finalizers).toEqual(['kiln.dev/archive']);
+    const collector = await startLateCollector(h);
+    await until('run gone once archived', () => !run('r6'));
+    expect(await collector.store.getRun('r6')).toMatchObject({ status: 'Cancelled' });
+  });
+
+  it('refuses a run whose pipeline does not exist, saying which', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, { metadata: { name: 'r7' }, spec: { pipelineRef: { name: 'nope' } } });
+    await until('refused', () => condition(run('r7'))?.reason === 'InvalidPipelineRun' && run('r7'));
+    expect((run('r7')!.status as { conditions: { message: string }[] }).conditions[0].message).toBe('PipelineRun "r7" spec.pipelineRef.name: no Pipeline "nope" in namespace ci');
+    expect(podNames()).toEqual([]);
+  });
+
+  it('deletes an archived run after the grace period', async () => {
+    h = await startHarness({ collector: false });
+    await h.controller({ archiveGraceMs: 100 });
+    await h.client.createPipelineRun(NS, pipelineRun('r8', { tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] } } }));
+    await until('pod a', () => pod('r8-a'));
+    finishPod(h.server, NS, 'r8-a', ok);
+    await until('archived', () => (run('r8')?.status as { archived?: boolean })?.archived);
+    await until('deleted after grace', () => !run('r8'));
+    expect(podNames()).toEqual([]); // collected with their owner
+  });
+});

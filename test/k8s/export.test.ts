@@ -1,0 +1,82 @@
+// Export to Tekton: the documents are Tekton v1, Kiln-only features are refused with every
+// problem named, and importing the export (the spec's Tekton reader) gives back the same model.
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { exportToTekton, goDuration, TektonExportError } from '../../controller/export/index.js';
+import { loadPipelineFiles, parsePipelineText, parseReference, substitute } from '../../controller/spec/index.js';
+import type { PipelineSpec, TaskSpec } from '../../controller/spec/model.js';
+
+const FIXTURE = new URL('./fixtures/export-pipeline.yaml', import.meta.url).pathname;
+const toYaml = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n');
+
+/**
+ * The model up to how values reach a step: a Tekton Task receives pipeline params and other tasks'
+ * results through its own params, so those are inlined back into the strings that use them; a
+ * task's default image and env reach each step (Tekton's steps and stepTemplate).
+ */
+function normalise(p: PipelineSpec) {
+  const task = (t: TaskSpec) => {
+    const inline = (text: string) => substitute(text, (expr) => {
+      const r = parseReference(expr);
+      if (r.kind !== 'param' || !(r.name in t.params)) return undefined;
+      const value = t.params[r.name];
+      if (typeof value !== 'string' || value.startsWith(`$(params.${r.name}`)) return undefined;
+      const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
+      return `${value.slice(0, -1)}${selector})`;
+    });
+    const strip = <T extends object>(o: T) => JSON.parse(JSON.stringify(o, (k, v) => (k === 'pos' ? undefined : typeof v === 'string' ? inline(v) : v)));
+    const { params: _params, pos: _pos, image, env, ...rest } = t;
+    const steps = t.steps.map((st) => ({ ...st, image: st.image ?? image, env: { ...env, ...st.env } }));
+    return strip({ ...rest, steps });
+  };
+  return { name: p.name, params: p.params.map(({ pos: _p, ...x }) => x), workspaces: p.workspaces, timeoutMs: p.timeoutMs, tasks: p.tasks.map(task), finally: p.finally.map(task) };
+}
+
+describe('kiln export --to tekton', () => {
+  const { pipeline } = loadPipelineFiles([FIXTURE]);
+
+  it('writes Tekton v1 Tasks, a Pipeline and a PipelineRun', () => {
+    const docs = exportToTekton(pipeline, { params: { who: 'kiln' }, timeoutMs: 3_600_000 }) as { kind: string; apiVersion: string; metadata: { name?: string }; spec: Record<string, unknown> }[];
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name ?? ''}`)).toEqual(['Task/web-a', 'Task/web-b', 'Task/web-done', 'Pipeline/web', 'PipelineRun/']);
+    expect(new Set(docs.map((d) => d.apiVersion))).toEqual(new Set(['tekton.dev/v1']));
+    const b = (docs[3].spec.tasks as { name: string; params: { name: string; value: string }[]; retries: number; timeout: string }[])[1];
+    expect(b.params).toContainEqual({ name: 'a-results-v', value: '$(tasks.a.results.v)' });
+    expect([b.retries, b.timeout]).toEqual([2, '10m']);
+    expect(docs[4].spec).toMatchObject({ pipelineRef: { name: 'web' }, params: [{ name: 'who', value: 'kiln' }], timeouts: { pipeline: '1h' } });
+    expect((docs[0].spec.steps as { timeout: string }[])[0].timeout).toBe('1m30s');
+  });
+
+  it('imports back to the same model', () => {
+    const back = parsePipelineText(toYaml(exportToTekton(pipeline)), 'exported.yaml').pipeline;
+    expect(normalise(back)).toEqual(normalise(pipeline));
+    expect(back.tasks.find((t) => t.name === 'b')!.needs).toEqual(pipeline.tasks.find((t) => t.name === 'b')!.needs);
+  });
+
+  it('refuses what Tekton cannot express, naming every problem', () => {
+    const text = `name: cached
+tasks:
+  build:
+    image: node:20
+    steps:
+      - run: npm ci
+        cache: { key: "npm-$(hashFiles('package-lock.json'))", paths: [~/.npm] }
+`;
+    const p = parsePipelineText(text, 'cached.yaml').pipeline;
+    let err: TektonExportError | undefined;
+    try {
+      exportToTekton({ ...p, workspaces: [{ name: 'src' }] }, { workspaces: { src: { kind: 'dir', path: '/home/me/src' } } });
+    } catch (e) {
+      err = e as TektonExportError;
+    }
+    expect(err).toBeInstanceOf(TektonExportError);
+    expect(err!.problems).toEqual([
+      `task "build": $(hashFiles('package-lock.json')) is a Kiln function Tekton does not have`,
+      'task "build" step "step-1": `cache` has no Tekton equivalent (use a workspace on a PVC instead)',
+      'workspace "src" is bound to a host directory (/home/me/src); Tekton binds PVCs, emptyDirs or volumeClaimTemplates',
+    ]);
+  });
+
+  it('formats Go durations', () => {
+    expect([goDuration(90_000), goDuration(3_600_000), goDuration(250), goDuration(0), goDuration(5_400_000)]).toEqual(['1m30s', '1h', '250ms', '0s', '1h30m']);
+  });
+});

@@ -1,0 +1,24 @@
+// A KubeConfig pointing at the in-test API server, as a user's kubeconfig would.
+import { KubeConfig } from '@kubernetes/client-node';
+
+export function loopbackKubeConfig(server: string, namespace = 'ci'): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'loopback', server, skipTLSVerify: true }],
+    users: [{ name: 'tester', token: 'test-token' }],
+    contexts: [{ name: 'loopback', cluster: 'loopback', user: 'tester', namespace }],
+    currentContext: 'loopback',
+  });
+  return kc;
+}
+
+/** Polls a condition on the event loop until it holds or the bound passes. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
