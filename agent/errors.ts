@@ -31,3 +31,15 @@ export class ResultTooLargeError extends KilnError {
     );
   }
 }
+
+/** A result file exists but cannot be read (a directory, no permission). */
+export class ResultUnreadableError extends KilnError {
+  readonly code = 'result-unreadable';
+  constructor(
+    readonly result: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot read result "${result}" at ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

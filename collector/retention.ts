@@ -16,18 +16,23 @@ export interface RetentionConfig {
   keepLast?: number;
 }
 
-export function policyAt(cfg: RetentionConfig, nowMs: number): RetentionPolicy {
+function policyAt(cfg: RetentionConfig, nowMs: number): RetentionPolicy {
   return {
     olderThanMs: cfg.retainMs === undefined ? undefined : nowMs - cfg.retainMs,
     keepLast: cfg.keepLast,
   };
 }
 
+/** Deletes what the configuration rejects at time nowMs; answers the run ids deleted. */
+export function applyRetentionAt(store: Store, cfg: RetentionConfig, nowMs: number): Promise<string[]> {
+  return store.applyRetention(policyAt(cfg, nowMs));
+}
+
 /** Applies the policy now and then every intervalMs; answers a stop function. */
 export function scheduleRetention(store: Store, cfg: RetentionConfig, intervalMs: number,
   onError: (err: unknown) => void, now: () => number = Date.now): () => void {
   if (cfg.retainMs === undefined && cfg.keepLast === undefined) return () => undefined;
-  const apply = () => { store.applyRetention(policyAt(cfg, now())).catch(onError); };
+  const apply = () => { applyRetentionAt(store, cfg, now()).catch(onError); };
   apply();
   const timer = setInterval(apply, intervalMs);
   timer.unref();

@@ -36,6 +36,8 @@ export interface RestoreState {
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** Milliseconds to seconds, kept to the millisecond. */
+const seconds = (ms: number) => Math.round(ms) / 1000;
 
 async function evaluateKeys(o: StepCacheOptions) {
   const hash = (patterns: string[]) => hashFiles(o.workspace, patterns);
@@ -74,7 +76,7 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
       o.log(`cache: warning: restore of "${key}" skipped: ${describe(err)}`);
     }
   }
-  state.record.seconds = (now() - started) / 1000;
+  state.record.seconds = seconds(now() - started);
   return state;
 }
 
@@ -99,6 +101,6 @@ export async function saveCache(o: StepCacheOptions, state: RestoreState): Promi
   } catch (err) {
     o.log(`cache: warning: save of "${state.key}" failed: ${describe(err)}`);
   }
-  record.seconds += (now() - started) / 1000;
+  record.seconds = seconds(record.seconds * 1000 + now() - started);
   return record;
 }

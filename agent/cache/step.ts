@@ -11,6 +11,9 @@ import { HttpCacheStore } from './http-store.js';
 import { LocalCacheStore } from './local-store.js';
 import type { CacheStore } from './store.js';
 
+/** Set for the step's command: `true` when the exact key was restored. */
+export const CACHE_HIT_ENV = 'KILN_CACHE_HIT';
+
 async function openStore(flags: StepCacheFlags): Promise<CacheStore> {
   if ('dir' in flags.store) return new LocalCacheStore(flags.store.dir);
   const token = (await readFile(flags.store.tokenFile, 'utf8')).trim();
@@ -23,6 +26,7 @@ export class CachingRunner implements Runner {
     private readonly inner: Runner,
     private readonly flags: StepCacheFlags,
     private readonly log: (line: string) => void,
+    /** The command's environment (the agent's own: the command inherits it). */
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -44,6 +48,8 @@ export class CachingRunner implements Runner {
       const hint = 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
       return { exitCode: 1, timedOut: false, spawnError: `cache: ${err.message}${hint}` };
     }
+    // Like actions/cache's cache-hit output: a step may skip its install when the exact key hit.
+    this.env[CACHE_HIT_ENV] = String(state.record.hit);
     const outcome = await this.inner.run(request);
     const succeeded = outcome.exitCode === 0 && !outcome.timedOut && !outcome.spawnError;
     const record = succeeded ? await saveCache(o, state) : state.record;

@@ -19,14 +19,21 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
   };
   // Loaded only for a step with a cache: the others start without tar and the stores.
   const stepRunner = opts.cache ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn) : runner;
-  const result = await runEntrypoint(opts, {
-    waiter: new FsWaiter(),
-    runner: stepRunner,
-    post: nodePostWriter,
-    fs: nodeAgentFs,
-    clock: { now: () => new Date() },
-    warn,
-  });
-  spool.close();
-  return result.exitCode;
+  try {
+    const result = await runEntrypoint(opts, {
+      waiter: new FsWaiter(),
+      runner: stepRunner,
+      post: nodePostWriter,
+      fs: nodeAgentFs,
+      clock: { now: () => new Date() },
+      warn,
+    });
+    return result.exitCode;
+  } catch (err) {
+    // Whatever went wrong, the steps after this one must not wait forever: mark this one failed.
+    if (opts.postFile) await nodePostWriter.writePost(opts.postFile, false).catch(() => undefined);
+    throw err;
+  } finally {
+    spool.close();
+  }
 }

@@ -36,6 +36,7 @@ function fakes(world: World) {
     },
     fs: {
       async readBounded(path, limit) {
+        if (path.endsWith('/unreadable')) throw new Error('EISDIR: illegal operation on a directory, read');
         const text = files.get(path);
         if (text === undefined) return null;
         const size = Buffer.byteLength(text);
@@ -146,6 +147,14 @@ describe('runEntrypoint', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(events.at(-1)).toBe('post /k/run/1/out.err');
+  });
+
+  it('fails, naming the result, when a result file cannot be read', async () => {
+    const { result, events, termination, warnings } = await runWith(['-results', 'unreadable'], {});
+    expect(result.exitCode).toBe(1);
+    expect(events.at(-1)).toBe('post /k/run/1/out.err');
+    expect(termination.find((e) => e.key === 'Reason')?.value).toBe('ResultUnreadable');
+    expect(warnings.join('\n')).toMatch(/cannot read result "unreadable" at \/k\/results\/unreadable: EISDIR/);
   });
 
   it('keeps the command exit code when it failed and a result is also too large', async () => {

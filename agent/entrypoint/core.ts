@@ -2,7 +2,7 @@
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
 import { ERR_SUFFIX, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
-import { ResultTooLargeError } from '../errors.js';
+import { ResultTooLargeError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
 import {
   checkTerminationSize,
@@ -101,10 +101,10 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
     report.results = await readResults(opts, ports.fs);
     checkTerminationSize(report);
   } catch (err) {
-    if (!(err instanceof ResultTooLargeError)) throw err;
+    if (!(err instanceof ResultTooLargeError || err instanceof ResultUnreadableError)) throw err;
     ports.warn(err.message);
     report.results = [];
-    report.reason = 'ResultTooLarge';
+    report.reason = err instanceof ResultTooLargeError ? 'ResultTooLarge' : 'ResultUnreadable';
     if (report.exitCode === 0) report.exitCode = 1;
   }
   const ok = report.exitCode === 0 && report.reason === undefined;
@@ -114,7 +114,10 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
 async function readResults(opts: EntrypointOptions, fs: AgentFs): Promise<StepReport['results']> {
   const results: { name: string; value: string }[] = [];
   for (const name of opts.results) {
-    const file = await fs.readBounded(`${opts.resultsDir}/${name}`, TERMINATION_MESSAGE_LIMIT);
+    const path = `${opts.resultsDir}/${name}`;
+    const file = await fs.readBounded(path, TERMINATION_MESSAGE_LIMIT).catch((err: unknown) => {
+      throw new ResultUnreadableError(name, path, err);
+    });
     if (!file) continue;
     if (file.text === undefined) throw new ResultTooLargeError(name, file.size, TERMINATION_MESSAGE_LIMIT);
     results.push({ name, value: file.text });

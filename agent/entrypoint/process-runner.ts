@@ -35,7 +35,24 @@ export class ProcessRunner implements Runner {
   run(request: RunRequest): Promise<RunOutcome> {
     this.config.spool.open();
     const [file, ...args] = request.command;
-    const child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    // Listening before the spawn: a signal that arrives while spawn() runs (the command may already
+    // be running by then) is queued for the event loop instead of killing the agent; by the time it
+    // is dispatched, `child` is set.
+    const signals = this.config.signalSource ?? process;
+    let child: ChildProcess | undefined;
+    const forward = (signal: NodeJS.Signals) => child && killGroup(child, signal);
+    const stopForwarding = () => FORWARDED_SIGNALS.forEach((s) => signals.off(s, forward));
+    FORWARDED_SIGNALS.forEach((s) => signals.on(s, forward));
+    try {
+      child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    } catch (err) {
+      stopForwarding();
+      throw err;
+    }
+    return this.supervise(child, request, stopForwarding);
+  }
+
+  private supervise(child: ChildProcess, request: RunRequest, stopForwarding: () => void): Promise<RunOutcome> {
     const { spool } = this.config;
     const budget = new GarbageBudget();
     const outputs = [
@@ -45,9 +62,6 @@ export class ProcessRunner implements Runner {
     return new Promise((resolve) => {
       let timedOut = false;
       const timers: NodeJS.Timeout[] = [];
-      const signals = this.config.signalSource ?? process;
-      const forward = (signal: NodeJS.Signals) => killGroup(child, signal);
-      for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
       if (request.timeoutMs !== undefined) {
         timers.push(
           setTimeout(() => {
@@ -61,16 +75,16 @@ export class ProcessRunner implements Runner {
       const settle = async (outcome: Omit<RunOutcome, 'timedOut'>) => {
         if (settled) return;
         settled = true;
-        for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
         timers.forEach(clearTimeout);
         await drain(outputs, DRAIN_AFTER_EXIT_MS);
         killGroup(child, 'SIGKILL');
+        stopForwarding(); // only now: a signal during the drain must not kill the agent before it records
         resolve({ ...outcome, timedOut });
       };
       child.once('error', (err: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return; // a later error (e.g. kill) on a running child: 'exit' follows
         const exitCode = err.code === 'ENOENT' ? 127 : 126;
-        void settle({ exitCode, spawnError: `cannot run ${JSON.stringify(file)}: ${err.message}` });
+        void settle({ exitCode, spawnError: `cannot run ${JSON.stringify(child.spawnfile)}: ${err.message}` });
       });
       child.once('exit', (code, signal) => {
         void settle({ exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0) });

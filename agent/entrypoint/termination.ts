@@ -3,7 +3,7 @@
 import { ResultTooLargeError } from '../errors.js';
 import { RESULT_TYPE, TERMINATION_MESSAGE_LIMIT, type TerminationEntry } from '../protocol.js';
 
-export type StepReason = 'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'CommandNotRunnable';
+export type StepReason = 'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'ResultUnreadable' | 'CommandNotRunnable';
 
 export interface StepReport {
   startedAt?: Date;

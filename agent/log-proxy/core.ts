@@ -49,6 +49,8 @@ export interface ProxyConfig {
   deadlineMs?: number;
   maxBatchBytes?: number;
   maxBatchLines?: number;
+  /** Batches sent before the first is acked. */
+  maxInFlight?: number;
   idleWaitMs?: number;
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -60,12 +62,15 @@ export interface ProxyOutcome {
   lastError?: string;
 }
 
-const DEFAULTS = { maxBatchBytes: 1024 * 1024, maxBatchLines: 50_000, idleWaitMs: 100, backoff: { initialMs: 100, maxMs: 2000 } };
+const DEFAULTS = { maxBatchBytes: 1024 * 1024, maxBatchLines: 50_000, maxInFlight: 2, idleWaitMs: 100, backoff: { initialMs: 100, maxMs: 2000 } };
 
 export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyOutcome> {
   const c = { ...DEFAULTS, ...cfg };
   const pos: StepPosition[] = [];
   for (let i = 0; i < c.steps.length; i++) pos.push((await io.loadPosition(i)) ?? { offset: 0, seq: 0, eof: false });
+  // Where reading has got to: ahead of pos by the batches in flight.
+  let readPos = pos.map((p) => ({ ...p }));
+  const inFlight: { batch: StepBatch[]; answer: Promise<Map<string, number> | Error> }[] = [];
   const ended = c.steps.map(() => false);
   let allEndedAt: number | null = null;
   let lastError: string | undefined;
@@ -86,32 +91,51 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
       await io.waitForChange(c.idleWaitMs);
       continue;
     }
-    if (pos.every((p) => p.eof)) return outcome();
-    if (pastDeadline()) return outcome();
+    if (pos.every((p) => p.eof) || pastDeadline()) {
+      await Promise.all(inFlight.map((f) => f.answer));
+      return outcome();
+    }
 
-    const batch = await collectBatch(c, io, pos, ended);
-    if (batch.length === 0) {
+    // Keep up to maxInFlight batches going, so reading the next overlaps the collector storing this one.
+    if (inFlight.length < c.maxInFlight) {
+      const batch = await collectBatch(c, io, readPos, ended);
+      if (batch.length > 0) {
+        for (const b of batch) readPos[b.stepIndex] = b.after;
+        inFlight.push({ batch, answer: io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) });
+        continue;
+      }
+    }
+    const head = inFlight.shift();
+    if (!head) {
       await io.waitForChange(c.idleWaitMs);
       continue;
     }
-    try {
-      const acks = await io.send(batch);
-      for (const b of batch) {
-        const acked = acks.get(b.step);
-        if (acked === undefined || acked < b.after.seq) throw new TransientSendError(`the collector acked ${b.step} up to seq ${acked}, not ${b.after.seq}`);
-      }
-      for (const b of batch) {
+    const answer = await head.answer;
+    const failure = answer instanceof Error ? answer : ackShortfall(head.batch, answer);
+    if (!failure) {
+      for (const b of head.batch) {
         pos[b.stepIndex] = b.after;
         await io.savePosition(b.stepIndex, b.after);
       }
       backoff = c.backoff.initialMs;
-    } catch (err) {
-      lastError = (err as Error).message;
-      if (!(err instanceof TransientSendError)) return outcome();
-      await io.sleep(backoff);
-      backoff = Math.min(backoff * 2, c.backoff.maxMs);
+      continue;
     }
+    // Start again from the acked positions: the batches behind this one are resent too.
+    lastError = failure.message;
+    await Promise.all(inFlight.splice(0).map((f) => f.answer));
+    readPos = pos.map((p) => ({ ...p }));
+    if (!(failure instanceof TransientSendError)) return outcome();
+    await io.sleep(backoff);
+    backoff = Math.min(backoff * 2, c.backoff.maxMs);
   }
+}
+
+function ackShortfall(batch: StepBatch[], acks: Map<string, number>): TransientSendError | null {
+  for (const b of batch) {
+    const acked = acks.get(b.step);
+    if (acked === undefined || acked < b.after.seq) return new TransientSendError(`the collector acked ${b.step} up to seq ${acked}, not ${b.after.seq}`);
+  }
+  return null;
 }
 
 /** Reads ahead of the acked positions, at most maxBatchBytes in all, into one batch. */

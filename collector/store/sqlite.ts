@@ -54,11 +54,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const ingestTx = db.transaction((batch: IngestInput): StepAck[] =>
     batch.steps.map((s) => {
       const row = upsertStream.get(batch.pipelineRun, batch.taskRun, s.step, s.stepIndex)!;
-      let next = row.next_seq;
-      for (const l of s.lines) {
-        insertLine.run(row.id, l.seq, l.stream === 'stderr' ? 1 : 0, l.timeMs, l.text);
-        next = Math.max(next, l.seq + 1);
-      }
+      for (const l of s.lines) insertLine.run(row.id, l.seq, l.stream === 'stderr' ? 1 : 0, l.timeMs, l.text);
+      const next = Math.max(row.next_seq, s.lines.length ? s.lines[s.lines.length - 1].seq + 1 : 0);
       advanceStream.run(next, s.eof ? 1 : 0, row.id);
       return { step: s.step, nextSeq: next };
     }));

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { PipelineSpec, WorkspaceBinding } from '../spec/model.js';
 import { suggest } from '../spec/did-you-mean.js';
-import { parseParamArgument } from '../spec/params.js';
+import { parseParamArgument } from '../spec/index.js';
 
 /** Collects a repeatable flag (commander's reducer). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];

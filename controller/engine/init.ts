@@ -1,6 +1,6 @@
 // The engine's starting state: one unit per task (per matrix combination), and each task's
 // parents (its `needs` plus the producers of the results it reads).
-import { referencesIn } from '../spec/references.js';
+import { referencesIn } from '../spec/index.js';
 import type { TaskSpec } from '../spec/model.js';
 import { matrixCombinations } from './matrix.js';
 import { resultRefsOf } from './refs.js';

@@ -1,9 +1,6 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
-import { taskParamValues } from '../spec/params.js';
-import { expandArgs, substitute, substituteStep } from '../spec/references.js';
-import { makeResolver, type SubstitutionScope } from '../spec/scope.js';
-import { evaluateWhen } from '../spec/when.js';
+import { evaluateWhen, expandArgs, makeResolver, substitute, substituteStep, taskParamValues, type SubstitutionScope } from '../spec/index.js';
 import type { TaskRunPlan } from '../runtime/types.js';
 import type { ResultRef } from './refs.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';

@@ -1,8 +1,7 @@
 // Which task results a task reads: every `$(tasks.<t>.results.<r>)` in its strings. The engine
 // skips the task when one of them is missing.
 import type { TaskSpec } from '../spec/model.js';
-import { parseReference, referencesIn } from '../spec/references.js';
-import { taskStrings } from '../spec/walk.js';
+import { parseReference, referencesIn, taskStrings } from '../spec/index.js';
 
 export interface ResultRef {
   task: string;

@@ -1,24 +1,15 @@
 // The one Runtime interface. `local/` runs a task run as processes sharing a directory laid out
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
-import type { CacheSpec, ResourceRequirements, StepStatus, TaskRunStatus, WorkspaceBinding } from '../spec/model.js';
+import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../spec/model.js';
 import type { StepCacheRecord } from '../spec/record.js';
 
-/** A step ready to run: every `$(…)` substituted except the runtime's own paths. */
-export interface ResolvedStep {
-  name: string;
-  image?: string;
-  /** Set for `run:`/`script`: the runtime writes it to kilnPaths().scriptFile(i) and runs it. */
-  script?: string;
-  /** Set for command + args: argv, exec'd directly. */
-  command?: string[];
-  env: Record<string, string>;
-  workingDir?: string;
-  timeoutMs?: number;
-  onError: 'continue' | 'stopAndFail';
-  cache?: CacheSpec;
-  resources?: ResourceRequirements;
-}
+/**
+ * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
+ * `run:`/`script`) is written by the runtime to kilnPaths().scriptFile(i) and run; otherwise
+ * `command` is the whole argv (the spec's args appended), exec'd directly.
+ */
+export type ResolvedStep = Omit<StepSpec, 'args' | 'pos'>;
 
 /**
  * What a runtime is asked to run. Strings in steps may still hold the runtime-dependent

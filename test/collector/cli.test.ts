@@ -3,26 +3,16 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../controller/report/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../proto/index.js';
 import { request } from 'undici';
-import { requireBuild } from '../log-proxy/pod.js';
+import { KILN, requireBuild, runKiln } from '../log-proxy/pod.js';
 import { runRecord } from './helpers.js';
 
-const KILN = resolve(import.meta.dirname, '../../bin/kiln.js');
-const env = { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '', KILN_DATABASE_URL: '' };
-// Asynchronous on purpose: the collector under test serves from this same process.
-function kiln(cwd: string, args: string[], extra: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, [KILN, ...args], { cwd, env: { ...env, ...extra } });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((r) => p.once('close', (status) => r({ status, stdout, stderr })));
-}
+const kiln = runKiln;
 
 async function sendLines(c: RunningCollector, run: string, step: string, texts: string[], eof: boolean) {
   const body = LogBatch.encode({ pipelineRun: run, taskRun: `${run}-build`, steps: [{ step, stepIndex: 0, eof,
@@ -69,7 +59,7 @@ describe('kiln runs / logs / search', () => {
 
   it('follows a run until its step ends (-f)', async () => {
     await new CollectorClient(c.url).postRun(runRecord('r-live'), c.mintRunToken('r-live'));
-    const p = spawn(process.execPath, [KILN, 'logs', 'r-live', '-f', '--step', 'live'], { env: { ...env, KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken } });
+    const p = spawn(process.execPath, [KILN, 'logs', 'r-live', '-f', '--step', 'live'], { env: { ...process.env, KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken } });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const exited = new Promise<number | null>((r) => p.once('exit', r));

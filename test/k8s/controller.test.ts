@@ -150,4 +150,20 @@ describe('kubernetes controller', () => {
     await until('deleted after grace', () => !run('r8'));
     expect(podNames()).toEqual([]); // collected with their owner
   });
+
+  it('makes one PVC per volumeClaimTemplate workspace, shared by the run\'s Pods', async () => {
+    h = await startHarness({ collector: false });
+    await h.controller();
+    const spec = { workspaces: ['src'], tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] }, b: { image: 'busybox', steps: [{ run: 'true' }] } } };
+    await h.client.createPipelineRun(NS, { ...pipelineRun('r9', spec), spec: { pipelineSpec: spec, workspaces: { src: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } } } });
+    await until('both pods', () => pod('r9-a') && pod('r9-b'));
+    const claims = h.server.list('persistentvolumeclaims', NS);
+    expect(claims.map((c) => c.metadata.name)).toEqual(['r9-ws-src']);
+    expect(claims[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    expect(claims[0].metadata.ownerReferences![0]).toMatchObject({ kind: 'PipelineRun', name: 'r9', uid: run('r9')!.metadata.uid });
+    for (const p of ['r9-a', 'r9-b']) {
+      const volumes = (pod(p)!.spec as { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] }).volumes;
+      expect(volumes.find((v) => v.name === 'ws-src')!.persistentVolumeClaim).toEqual({ claimName: 'r9-ws-src' });
+    }
+  });
 });

@@ -13,8 +13,7 @@
 //  - Per-container termination message files (the kubelet bind-mounts a writable file at
 //    terminationMessagePath): a per-container writable hostPath directory at its parent, /kiln.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -25,37 +24,29 @@ import { loadRun } from '../../controller/runtime/kubernetes/cli-support.js';
 import { buildPod } from '../../controller/runtime/kubernetes/pod-builder.js';
 import { parseTermination } from '../../controller/runtime/kubernetes/pod-status.js';
 import { planForTask } from '../../controller/runtime/kubernetes/render.js';
+import { containers, type Containers } from './podman.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
 const AGENT_IMAGE = 'localhost/kiln-agent:podman-test';
 const STEP_IMAGE = 'localhost/kiln-step-busybox:test';
+let c: Containers;
 let work: string;
-let env: NodeJS.ProcessEnv;
-let storage: string[];
-
-const podman = (...args: string[]) => run('podman', [...storage, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args], { env, timeout: 120_000, maxBuffer: 16 << 20 });
-const buildah = (...args: string[]) => run('buildah', [...storage, ...args], { env, timeout: 120_000, maxBuffer: 16 << 20 });
+const podman = (...args: string[]) => c.podman(...args);
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/kiln/bin/kiln-agent'))) await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 300_000 });
-  work = mkdtempSync(join(tmpdir(), 'kiln-podman-'));
-  // The sandbox forbids raising rlimits: no default ulimits (TOOLCHAIN.md).
-  writeFileSync(join(work, 'containers.conf'), '[containers]\ndefault_ulimits = []\n');
-  env = { ...process.env, CONTAINERS_CONF: join(work, 'containers.conf') };
-  storage = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
+  c = containers('kiln-podman-');
+  work = c.work;
   const bb = join(work, 'busybox-context');
   mkdirSync(join(bb, 'bin'), { recursive: true });
   copyFileSync('/usr/bin/busybox', join(bb, 'bin/busybox'));
   symlinkSync('busybox', join(bb, 'bin/sh'));
-  await buildah('bud', '-t', AGENT_IMAGE, '-f', join(ROOT, 'images/agent/Dockerfile'), ROOT);
-  await buildah('bud', '-t', STEP_IMAGE, '-f', join(ROOT, 'images/step-busybox/Dockerfile'), bb);
+  await c.buildah('bud', '-t', AGENT_IMAGE, '-f', join(ROOT, 'images/agent/Dockerfile'), ROOT);
+  await c.buildah('bud', '-t', STEP_IMAGE, '-f', join(ROOT, 'images/step-busybox/Dockerfile'), bb);
 }, 300_000);
 
-afterAll(async () => {
-  await podman('pod', 'rm', '-f', '-a').catch(() => undefined);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => c?.close());
 
 function renderPod(): V1Pod {
   const loaded = loadRun([join(ROOT, 'test/k8s/fixtures/three-step.yaml')], {});

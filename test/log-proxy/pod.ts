@@ -9,7 +9,7 @@ import { mintRunToken } from '../../proto/token.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const AGENT = join(ROOT, 'dist/kiln-agent');
-const KILN = join(ROOT, 'bin/kiln.js');
+export const KILN = join(ROOT, 'bin/kiln.js');
 
 export function requireBuild(): void {
   for (const f of [AGENT, join(ROOT, 'dist/kiln.mjs')]) {
@@ -39,6 +39,18 @@ export async function waitFor<T>(what: string, cond: () => T | undefined | false
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Runs `kiln ARGS` in cwd, asynchronously (a collector under test may serve from this process).
+ * The environment names no collector or store, so the command finds the local one. */
+export function runKiln(cwd: string, args: string[], extra: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '', KILN_DATABASE_URL: '', ...extra };
+  const p = spawn(process.execPath, [KILN, ...args], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((r) => p.once('close', (status) => r({ status, stdout, stderr })));
 }
 
 export class CollectorProcess {

@@ -1,12 +1,14 @@
 // `kiln run FILE…`: runs a pipeline on this machine with the local runtime. Exit 0 when the run
 // succeeded, 1 when it failed or timed out, 2 for a bad pipeline or flags, 130 when cancelled.
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
 import { LocalRuntime, locateAgent } from '../../runtime/local/index.js';
 import { loadPipelineFiles, resolveRunParams } from '../../spec/index.js';
 import type { PipelineRunStatus } from '../../spec/model.js';
 import type { RunRecord } from '../../spec/record.js';
+import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { RunConsole } from '../run-console.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
@@ -30,6 +32,7 @@ interface RunFlags {
   keep?: boolean;
   json?: boolean;
   collector?: string;
+  cacheDir: string;
 }
 
 export function registerRun(program: Command): void {
@@ -44,9 +47,17 @@ export function registerRun(program: Command): void {
     .option('--keep', 'keep the run directory under .kiln/runs/ after the run')
     .option('--json', 'print the run record as JSON on stdout at the end (step output goes to stderr)')
     .option('--collector <url>', 'ship logs and the run record to this collector (needs $KILN_COLLECTOR_SECRET); default: an embedded one storing in .kiln/kiln.db')
+    .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
     });
+}
+
+function requireBubblewrap(): void {
+  const probe = spawnSync('bwrap', ['--version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new UsageError('--isolate needs bubblewrap (bwrap), which is not installed or cannot run here', 'install it (apt-get install bubblewrap) or run without --isolate');
+  }
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
@@ -56,6 +67,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const workspaceBindings = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
   const agent = locateAgent();
+  if (flags.isolate) requireBubblewrap();
   const runName = pipelineRunName(run?.name ?? pipeline.name);
   const shipping = await openRunShipping({ runName, agent, collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined, stateDir: join(cwd, '.kiln') });
 
@@ -69,6 +81,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     keep: flags.keep,
     onOutput: (line) => view.output(line),
     sidecar: shipping.sidecar,
+    cacheDir: resolve(cwd, flags.cacheDir),
   });
 
   const abort = new AbortController();
@@ -101,6 +114,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     await shipping.close();
   }
   view.finish(record);
+  if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   return EXIT_BY_STATUS[record.status];
 }

@@ -1,7 +1,7 @@
 // The narrow Kubernetes client the controller and the CLI use: the few calls they make, over
 // @kubernetes/client-node@1, every one throttled by the shared rate limiter. 409 on create and
 // 404 on delete are answers, not errors: they make restarts and retries idempotent.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { KubeApiError } from './errors.js';
 import type { ListResult, WatchFn } from './informer.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
@@ -14,6 +14,7 @@ export interface KubeClient {
   /** False when the Pod was already gone. */
   deletePod(namespace: string, name: string): Promise<boolean>;
   createSecret(secret: V1Secret): Promise<'created' | 'exists'>;
+  createClaim(claim: V1PersistentVolumeClaim): Promise<'created' | 'exists'>;
   createPipelineRun(namespace: string, run: PipelineRunResource): Promise<PipelineRunResource>;
   getPipeline(namespace: string, name: string): Promise<PipelineResource | undefined>;
   patchPipelineRunStatus(namespace: string, name: string, status: PipelineRunStatusBlock): Promise<void>;
@@ -70,6 +71,10 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
     },
     async createSecret(secret) {
       const r = await call('create', `secret ${secret.metadata?.name}`, () => core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret }), [409]);
+      return r === 409 ? 'exists' : 'created';
+    },
+    async createClaim(claim) {
+      const r = await call('create', `pvc ${claim.metadata?.name}`, () => core.createNamespacedPersistentVolumeClaim({ namespace: claim.metadata!.namespace!, body: claim }), [409]);
       return r === 409 ? 'exists' : 'created';
     },
     async createPipelineRun(namespace, run) {

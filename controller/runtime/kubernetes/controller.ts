@@ -13,7 +13,7 @@ import type { KubeClient } from './client.js';
 import { Informer } from './informer.js';
 import { FINALIZER, LABELS, MANAGED_BY } from './labels.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
-import { buildPod, buildTokenSecret } from './pod-builder.js';
+import { buildClaims, buildPod, buildTokenSecret } from './pod-builder.js';
 import { PodRuntime } from './pod-runtime.js';
 import type { PipelineRunResource } from './resources.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -154,6 +154,7 @@ export class KilnController {
       namespace: ns,
       buildPod: (plan) => buildPod(plan, buildOpts),
       buildSecret: (plan) => buildTokenSecret(plan, buildOpts),
+      buildClaims: (plan) => buildClaims(plan, buildOpts),
       currentPod: (pod) => this.podInformer.get(ns, pod),
       now: () => this.clock.now(),
       onPodStarted: (ms) => this.metrics.taskRunPodLatency.observe(ms / 1000),
@@ -201,7 +202,8 @@ export class KilnController {
     let timer: NodeJS.Timeout | undefined;
     let condition = run.status?.conditions?.[0];
     const flush = async () => {
-      while (latest) {
+      // A stopped controller writes nothing: its successor owns the status now.
+      while (latest && !this.stopped) {
         const r = latest;
         latest = undefined;
         const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);

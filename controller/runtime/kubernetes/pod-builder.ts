@@ -8,7 +8,7 @@
 // Step 0 waits on /kiln/downward/ready, a Downward API projection of an annotation the controller
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
-import type { V1Container, V1EnvVar, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { ENTRYPOINT_FLAGS, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
 import type { ResolvedStep, TaskRunPlan } from '../types.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
@@ -300,4 +300,25 @@ export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Se
     type: 'Opaque',
     stringData: { token: plan.collector.token },
   };
+}
+
+/** The PVCs a run's volumeClaimTemplate workspaces need, owned by the PipelineRun (deleted with it). */
+export function buildClaims(plan: TaskRunPlan, opts: PodBuildOptions): V1PersistentVolumeClaim[] {
+  const used = new Set(plan.workspaces.map((w) => w.workspace));
+  return [...used].flatMap((ws) => {
+    const b = plan.workspaceBindings[ws];
+    if (b?.kind !== 'volumeClaimTemplate') return [];
+    const template = (b.spec ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: V1PersistentVolumeClaimSpec };
+    return [{
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: workspaceClaimName(plan.pipelineRun, ws),
+        namespace: opts.namespace,
+        labels: { ...template.metadata?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
+        ownerReferences: [{ apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true }],
+      },
+      spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
+    }];
+  });
 }

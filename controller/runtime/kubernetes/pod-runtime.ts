@@ -3,7 +3,7 @@
 // informer come in through podChanged()/podGone() and go out to the engine as observations.
 // Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
 // running task fails it with a clear reason.
-import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../types.js';
 import type { KubeClient } from './client.js';
 import { ANNOTATIONS, READY_VALUE } from './labels.js';
@@ -17,6 +17,7 @@ export interface PodRuntimeDeps {
   namespace: string;
   buildPod(plan: TaskRunPlan): V1Pod;
   buildSecret(plan: TaskRunPlan): V1Secret | undefined;
+  buildClaims(plan: TaskRunPlan): V1PersistentVolumeClaim[];
   /** The informer's current copy of a Pod, if it has one. */
   currentPod(name: string): V1Pod | undefined;
   now(): number;
@@ -41,6 +42,7 @@ export class PodRuntime implements Runtime {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (u: ObservedTaskRun) => void = () => {};
   private secretDone = false;
+  private readonly claimsDone = new Set<string>();
   private detached = false;
 
   constructor(private readonly deps: PodRuntimeDeps) {}
@@ -63,6 +65,7 @@ export class PodRuntime implements Runtime {
     const pod = this.deps.buildPod(plan);
     this.tracked.set(name, { plan, requestedAt: this.deps.now(), terminal: false, readySent: false, startedSeen: false });
     await this.ensureSecret(plan);
+    await this.ensureClaims(plan);
     await this.deps.client.createPod(pod);
     const seen = this.deps.currentPod(name);
     if (seen) this.podChanged(seen);
@@ -134,6 +137,16 @@ export class PodRuntime implements Runtime {
     const secret = this.deps.buildSecret(plan);
     if (secret) await this.deps.client.createSecret(secret);
     this.secretDone = true;
+  }
+
+  /** PVCs from volumeClaimTemplate bindings: made once per run, shared by its tasks. */
+  private async ensureClaims(plan: TaskRunPlan): Promise<void> {
+    for (const claim of this.deps.buildClaims(plan)) {
+      const name = claim.metadata!.name!;
+      if (this.claimsDone.has(name)) continue;
+      await this.deps.client.createClaim(claim);
+      this.claimsDone.add(name);
+    }
   }
 
   private emit(t: Tracked, obs: ObservedTaskRun): void {

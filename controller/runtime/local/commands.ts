@@ -3,6 +3,7 @@
 // at /workspace/<name>. Pure: paths and the host root's entries come in.
 import { ENTRYPOINT_FLAGS as F, type KilnPaths } from '../../../agent/protocol.js';
 import type { ResolvedStep } from '../types.js';
+import { cacheFlagArgs } from '../../../agent/cache/flags.js';
 
 export interface StepArgvInput {
   agent: string[];
@@ -11,12 +12,14 @@ export interface StepArgvInput {
   index: number;
   step: ResolvedStep;
   results: string[];
+  /** Where a step's dependency cache lives (a directory as the step sees it); none: caches are off. */
+  cacheDir?: string;
 }
 
 /** Go duration spelling the agent reads. */
 const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
-export function stepArgv({ agent, paths, index, step, results }: StepArgvInput): string[] {
+export function stepArgv({ agent, paths, index, step, results, cacheDir }: StepArgvInput): string[] {
   const argv = [...agent, 'entrypoint'];
   // Step 0 waits for the runtime's go-ahead; step i for step i-1's post file (its .err skips it).
   if (index === 0) argv.push(F.waitFile, paths.readyFile, F.waitFileContent);
@@ -33,6 +36,7 @@ export function stepArgv({ agent, paths, index, step, results }: StepArgvInput):
   );
   if (results.length) argv.push(F.results, results.join(','));
   if (step.timeoutMs) argv.push(F.timeout, goDuration(step.timeoutMs));
+  if (step.cache && cacheDir) argv.push(...cacheFlagArgs(step.cache, { dir: cacheDir }, paths.cacheReportFile(index)));
   const command = step.script !== undefined ? [paths.scriptFile(index)] : step.command!;
   return [...argv, '--', ...command];
 }

@@ -3,8 +3,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../../agent/protocol.js';
-import { makeResolver } from '../../spec/scope.js';
-import { substitute, substituteStep } from '../../spec/references.js';
+import { makeResolver, substitute, substituteStep } from '../../spec/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../types.js';
 import { scriptText } from './commands.js';
 import { LocalRuntimeError } from './errors.js';

@@ -2,7 +2,7 @@
 // `kiln-agent entrypoint` process per step, all started at once; the agents order themselves
 // through post files exactly as in a pod. Optionally each step runs in a bubblewrap sandbox.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync, lstatSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { kilnPaths, KILN_ROOT } from '../../../agent/protocol.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../types.js';
@@ -10,6 +10,7 @@ import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import { parseTermination } from './termination.js';
+import { readCacheReport } from '../../../agent/cache/report.js';
 import { prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
 
 export interface OutputLine {
@@ -48,6 +49,8 @@ export interface LocalRuntimeOptions {
    */
   sidecar?: (ctx: SidecarContext) => string[] | undefined;
   env?: NodeJS.ProcessEnv;
+  /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
+  cacheDir?: string;
 }
 
 interface LiveTaskRun {
@@ -100,7 +103,7 @@ export class LocalRuntime implements Runtime {
     this.live.set(plan.name, run);
     const firstWorkspace = Object.keys(hostDirs)[0];
     for (const [i, step] of steps.entries()) {
-      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results });
+      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir });
       const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
       const argv = isolate ? [...this.sandbox(root, hostDirs, step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT)), ...inner] : inner;
       const child = spawn(argv[0]!, argv.slice(1), {
@@ -158,6 +161,11 @@ export class LocalRuntime implements Runtime {
   private sandbox(root: string, hostDirs: Record<string, string>, cwd: string): string[] {
     this.hostRoot ??= hostRootEntries();
     const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [`/workspace/${name}`, dir]));
+    if (this.opts.cacheDir) {
+      // The cache outlives runs: bind it at the same path inside (bwrap needs it to exist).
+      mkdirSync(this.opts.cacheDir, { recursive: true });
+      binds[this.opts.cacheDir] = this.opts.cacheDir;
+    }
     return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, cwd });
   }
 
@@ -195,6 +203,7 @@ export class LocalRuntime implements Runtime {
     if (spawnError) this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream: 'stderr', line: `kiln: cannot start the agent: ${spawnError}` });
     const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
     run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: text === undefined ? undefined : parseTermination(text) };
+    if (run.steps[i]!.cache) run.facts[i]!.cache = await readCacheReport(kilnPaths(run.root).cacheReportFile(i));
     if (!run.facts.every((f) => f.exited)) {
       this.listener({ name: run.plan.name, status: 'Running', results: {}, steps: observeSteps(run.steps, run.facts, run.cancel), startedAt: run.startedAt });
       return;

@@ -1,6 +1,7 @@
-// A small linter with no dependencies: trailing whitespace, tabs and `var` are errors.
+// A small linter (picocolors, the one dependency, colours its report): trailing whitespace, tabs and `var` are errors.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pc from 'picocolors';
 
 const rules = [
   [/[ \t]+$/, 'trailing whitespace'],
@@ -14,7 +15,7 @@ for (const dir of ['src', 'test', 'scripts']) {
     readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
       for (const [pattern, message] of rules) {
         if (pattern.test(line)) {
-          console.error(`${path}:${i + 1}: ${message}`);
+          console.error(`${pc.bold(`${path}:${i + 1}`)}: ${pc.red(message)}`);
           problems++;
         }
       }
