@@ -3,7 +3,7 @@
 // controller's default client QPS (5, burst 10, 2 workers) and raised.
 //
 // At the default QPS a run costs ≥3 requests, so 500 runs would take ≥5 minutes: that row uses
-// KILN_BENCH_K8S_SMALL runs (default 30) and prints the 500-run figure it extrapolates to.
+// KILN_BENCH_K8S_SMALL runs (default 25) and prints the 500-run figure it extrapolates to.
 // Reference (not measured here): Tekton at its default 2 threads / QPS 5 queued 500 TaskRuns for a
 // 4-minute median (tektoncd/pipeline#1281).
 import { createKubeClient } from '../controller/runtime/kubernetes/client.js';
@@ -15,7 +15,7 @@ import { DAG_PIPELINE, NS, pipelineRun } from '../test/k8s/harness.js';
 import { loopbackKubeConfig } from '../test/k8s/kubeconfig.js';
 
 const RUNS = Number(process.env.KILN_BENCH_K8S_RUNS ?? 500);
-const SMALL = Number(process.env.KILN_BENCH_K8S_SMALL ?? 30);
+const SMALL = Number(process.env.KILN_BENCH_K8S_SMALL ?? 25);
 
 interface Row { label: string; runs: number; workers: number; qps?: number; burst?: number }
 

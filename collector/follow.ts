@@ -13,7 +13,6 @@ export interface FollowOptions {
   runId: string;
   task?: string;
   step?: string;
-  after?: LogPosition;
   pageSize?: number;
   /** Resolves on a change that may bring lines (or on a timeout): the caller's event or poll. */
   waitForChange: () => Promise<void>;
@@ -26,28 +25,36 @@ export interface FollowOptions {
  * Done when every followed stream has had its last line (eof) and, when following a whole run or
  * task, the run has finished too (a task not started yet has no stream to wait on).
  */
-async function followDone(src: FollowSource, o: FollowOptions): Promise<{ done: boolean; runEnded: boolean }> {
+async function followState(src: FollowSource, o: FollowOptions) {
   const run = await src.getRun(o.runId);
   const runEnded = !!run && run.status !== 'Running';
   const streams = (await src.logStreams(o.runId)).filter((s) => (!o.task || s.task === o.task) && (!o.step || s.step === o.step));
   const allEof = streams.length > 0 && streams.every((s) => s.eof);
-  return { done: o.step ? allEof : allEof && runEnded, runEnded };
+  return { streams, runEnded, done: o.step ? allEof : allEof && runEnded };
 }
 
+/**
+ * Pages of new lines, each from one step's log. Every step's log has its own position, so steps
+ * running side by side are all followed (one position across them would skip lines).
+ */
 export async function* followLogs(src: FollowSource, o: FollowOptions): AsyncGenerator<LogPage> {
-  let after = o.after;
+  const positions = new Map<string, LogPosition>();
   let lastLineAt = Date.now();
   while (!o.isCancelled?.()) {
-    // Check for the end before reading: a step's eof is stored with its last lines, so a read
-    // after seeing eof cannot miss any.
-    const state = await followDone(src, o);
-    const page = await src.readLogs({ runId: o.runId, task: o.task, step: o.step, after, limit: o.pageSize ?? 1000 });
-    if (page.lines.length) {
-      after = page.last ?? after;
+    // The end is checked before reading: a step's eof is stored with its last lines, so reads
+    // made after seeing eof cannot miss any.
+    const state = await followState(src, o);
+    let got = false;
+    for (const s of state.streams) {
+      const key = `${s.task}\u0000${s.step}`;
+      const page = await src.readLogs({ runId: o.runId, task: s.task, step: s.step, after: positions.get(key), limit: o.pageSize ?? 1000 });
+      if (!page.lines.length) continue;
+      positions.set(key, page.last!);
+      got = true;
       lastLineAt = Date.now();
       yield page;
-      continue;
     }
+    if (got) continue;
     if (state.done) return;
     if (state.runEnded && Date.now() - lastLineAt > (o.idleAfterRunEndMs ?? 10_000)) return;
     await o.waitForChange();

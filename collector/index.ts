@@ -6,6 +6,7 @@ import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
 import { buildServer, type CollectorLimits, type CollectorPlugin } from './server.js';
 import { DEFAULT_DB_URL, openStore } from './store/open.js';
+import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
 import type { Store } from './store/types.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
@@ -30,6 +31,11 @@ export interface CollectorOptions {
   limits?: Partial<CollectorLimits>;
   plugins?: CollectorPlugin[];
   logger?: boolean;
+  /**
+   * The dependency cache (/v1/cache/…): blobs under `dir` (default <stateDir>/cache), index in the
+   * database. Served when `db` is a URL; `false` turns it off.
+   */
+  cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
 }
 
 export interface RunningCollector {
@@ -57,13 +63,18 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   const reader = loadOrCreateSecret({ value: o.readerToken, file: readerTokenFile, what: 'reader token' });
   const ownsStore = typeof o.db !== 'object';
   const store = typeof o.db === 'object' ? o.db : await openStore(o.db ?? DEFAULT_DB_URL);
-  const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: o.plugins, logger: o.logger });
+  const cacheIndex = o.cache !== false && typeof o.db !== 'object' ? await CacheIndex.open(await openSqlRunner(o.db ?? DEFAULT_DB_URL)) : undefined;
+  const cachePlugins = cacheIndex
+    ? [cacheRoutes({ ...(o.cache || {}), dir: (o.cache || {}).dir ?? join(stateDir, 'cache'), index: cacheIndex })]
+    : [];
+  const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: [...(o.plugins ?? []), ...cachePlugins], logger: o.logger });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000,
     (err) => app.log.error(err));
   try {
     await app.listen({ host, port });
   } catch (err) {
     stopRetention();
+    await cacheIndex?.close();
     if (ownsStore) await store.close();
     throw err;
   }
@@ -80,6 +91,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     async close() {
       stopRetention();
       await app.close();
+      await cacheIndex?.close();
       if (ownsStore) await store.close();
     },
   };

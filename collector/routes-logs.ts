@@ -46,7 +46,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const tail = q.tail === undefined ? undefined : intParam(q.tail, 'tail', { min: 1, max: 10_000 });
     const [run, streams] = await Promise.all([store.getRun(runId), store.logStreams(runId)]);
     if (!run && streams.length === 0) throw new RequestRejected(404, `run ${JSON.stringify(runId)} is unknown`);
-    if (q.follow === '1' || q.follow === 'true') return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step, after });
+    if (q.follow === '1' || q.follow === 'true') return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step });
     const page = await timed(metrics, 'readLogs', () =>
       store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }));
     return pageJson(page, limit);
@@ -67,9 +67,9 @@ function pageJson(page: LogPage, limit: number) {
   return { lines: page.lines, next: page.lines.length === limit && page.last ? encodeLogCursor(page.last) : null };
 }
 
-/** Server-sent events: `event: line` per line (id = its cursor), then `event: end`. */
+/** Server-sent events: `event: line` per line, then `event: end`. */
 async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext,
-  o: { runId: string; task?: string; step?: string; after?: ReturnType<typeof decodeLogCursor> }) {
+  o: { runId: string; task?: string; step?: string }) {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -83,10 +83,7 @@ async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: Colle
   });
   try {
     for await (const page of followLogs(ctx.store, { ...o, task: o.task || undefined, step: o.step || undefined, waitForChange, isCancelled: () => closed })) {
-      // The last line's event carries the page's cursor as its id, for a client that reconnects.
-      const cursor = encodeLogCursor(page.last!);
-      const chunk = page.lines.map((line, i) =>
-        `event: line\n${i === page.lines.length - 1 ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(line)}\n\n`).join('');
+      const chunk = page.lines.map((line) => `event: line\ndata: ${JSON.stringify(line)}\n\n`).join('');
       if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
       if (closed) return;
     }

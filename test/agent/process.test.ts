@@ -26,6 +26,19 @@ describe('process group', () => {
     expect(readFileSync(kilnPaths(root).exitCodeFile(0), 'utf8')).toBe('7');
   });
 
+  it('forwards a signal that arrives as soon as the command has started (no window while spawning)', async () => {
+    // Regression: the command can run before spawn() returns in the agent; a signal then must be
+    // forwarded, not kill the agent with its default action.
+    for (let i = 0; i < 6; i++) {
+      const root = tempDir('signal-early');
+      const step = start(AGENT, stepArgs(root, 0, {}, sh(`trap 'exit 7' TERM; echo $$ > pid; while :; do sleep 0.05; done`)), { cwd: root });
+      await waitForFile(`${root}/pid`);
+      step.child.kill('SIGTERM');
+      const exit = await step.exit;
+      expect(exit.code, `run ${i}: signal ${exit.signal}`).toBe(7);
+    }
+  });
+
   it('on -timeout sends SIGTERM, then SIGKILL to what ignores it, and fails with TimeoutExceeded', async () => {
     const root = tempDir('timeout');
     const stubborn = `trap '' TERM; echo $$ > gc-pid; while :; do sleep 0.05; done`;

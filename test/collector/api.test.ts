@@ -123,6 +123,17 @@ for (const make of storeFixtures) {
       await post(enc(batch('run-f', 5, 1, true, 'watch')), token);
       await following;
       expect(seen).toEqual(Array.from({ length: 6 }, (_, i) => `watch ${i}`));
+      // A whole run: two steps written alternately are both followed, to the run's end.
+      const both: string[] = [];
+      const whole = (async () => { for await (const l of client.followLogs('run-f', {})) both.push(l.text); })();
+      await post(enc(batch('run-f', 0, 2, false, 'left')), token);
+      await post(enc(batch('run-f', 0, 2, false, 'right')), token);
+      await post(enc(batch('run-f', 2, 1, true, 'left')), token);
+      await post(enc(batch('run-f', 2, 1, true, 'right')), token);
+      await client.patchRun({ id: 'run-f', status: 'Succeeded' }, token);
+      await whole;
+      expect(both.filter((t) => !t.startsWith('watch')).sort()).toEqual(['left 0', 'left 1', 'left 2', 'right 0', 'right 1', 'right 2']);
+      expect(both.filter((t) => t.startsWith('watch'))).toEqual(seen);
       const hits = await client.search('WATCH 4', 'run-f');
       expect(hits.map((h) => [h.run, h.step, h.seq])).toEqual([['run-f', 'watch', 4]]);
     });

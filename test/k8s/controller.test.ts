@@ -30,7 +30,7 @@ async function kubectlDelete(name: string) {
 describe('kubernetes controller', () => {
   it('runs a three-task DAG to completion, archives it and deletes its Pods', async () => {
     h = await startHarness();
-    await h.controller();
+    const c = await h.controller();
     await h.client.createPipelineRun(NS, pipelineRun('r1'));
     await until('pod a', () => pod('r1-a'));
     expect(run('r1')!.metadata.finalizers).toEqual(['kiln.dev/archive']);
@@ -54,6 +54,10 @@ describe('kubernetes controller', () => {
     const stored = await h.collector!.store.getRun('r1');
     expect(stored).toMatchObject({ status: 'Succeeded', engine: 'kubernetes' });
     expect(stored!.tasks.find((t) => t.name === 'c')!.steps.map((s) => s.exitCode)).toEqual([0, 0]);
+    const metrics = await c.metrics.registry.metrics();
+    expect(metrics).toContain('kiln_pipelinerun_duration_seconds_count{status="Succeeded"} 1');
+    expect(metrics).toContain('kiln_running_pipelineruns 0');
+    expect(metrics).toMatch(/kiln_taskrun_pod_latency_seconds_count 1\n/); // only pod a was seen running
   });
 
   it('resumes after a restart mid-run without a duplicate Pod or a lost result', async () => {

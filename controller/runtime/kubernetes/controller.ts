@@ -10,6 +10,7 @@ import { runPipeline, systemClock, type Clock, type RunReporter } from '../../en
 import { KilnError } from '../../errors.js';
 import type { RunRecord } from '../../spec/record.js';
 import type { KubeClient } from './client.js';
+import { KubeApiError } from './errors.js';
 import { Informer } from './informer.js';
 import { FINALIZER, LABELS, MANAGED_BY } from './labels.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
@@ -144,7 +145,8 @@ export class KilnController {
     try {
       input = await runInputOf(run, { ...this.o.pipelines, pipelineByName: async (p) => (await this.o.client.getPipeline(ns, p))?.spec });
     } catch (err) {
-      if (!(err instanceof KilnError)) throw err;
+      // An API failure is retried; anything else wrong with the run is reported on it.
+      if (!(err instanceof KilnError) || err instanceof KubeApiError) throw err;
       return this.refuse(run, err);
     }
     const owner = { name, uid };

@@ -1,0 +1,126 @@
+// The pure parts of the Kubernetes runtime, each on its own: rate limiter, work queue, Pod status
+// and termination-message decoding (fuzzed), run status round trip, PipelineRun input checks,
+// and the render planner.
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { observePod, parseTermination } from '../../controller/runtime/kubernetes/pod-status.js';
+import { tokenBucket } from '../../controller/runtime/kubernetes/rate-limit.js';
+import { planForTask } from '../../controller/runtime/kubernetes/render.js';
+import { runInputOf } from '../../controller/runtime/kubernetes/run-input.js';
+import { formatDuration, recordFromStatus, statusFromRecord } from '../../controller/runtime/kubernetes/run-status.js';
+import { specDeps } from '../../controller/runtime/kubernetes/spec-deps.js';
+import { WorkQueue } from '../../controller/runtime/kubernetes/work-queue.js';
+import { parsePipelineText } from '../../controller/spec/index.js';
+import type { RunRecord } from '../../controller/spec/record.js';
+
+describe('token bucket', () => {
+  it('lets a burst through, then spaces requests at 1/qps', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const limiter = tokenBucket({ qps: 5, burst: 2, now: () => now, sleep: async (ms) => { waits.push(ms); } });
+    for (let i = 0; i < 4; i++) await limiter.take();
+    expect(waits).toEqual([200, 400]);
+    now = 2000; // refilled, but never above the burst
+    waits.length = 0;
+    for (let i = 0; i < 3; i++) await limiter.take();
+    expect(waits.map(Math.round)).toEqual([200]);
+    expect(() => tokenBucket({ qps: 0, burst: 1 })).toThrow(/qps > 0/);
+  });
+});
+
+describe('work queue', () => {
+  it('queues a key once, runs it on one worker at a time, re-runs it when changed meanwhile', async () => {
+    const runs: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue(1, async (k) => {
+      runs.push(k);
+      if (k === 'a' && runs.filter((x) => x === 'a').length === 1) await gate;
+    }, () => {});
+    q.add('a'); // runs at once and blocks the only worker
+    q.add('b');
+    q.add('b'); // already queued: no second entry
+    q.add('a'); // 'a' is running: marked dirty, queued again once it ends
+    q.add('a');
+    release();
+    await q.idle();
+    expect(runs).toEqual(['a', 'b', 'a']);
+  });
+});
+
+const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p', labels: { 'kiln.dev/taskrun': 'p' } }, status });
+
+describe('pod status', () => {
+  it('maps phases and deadline to task run statuses and keeps step reasons', () => {
+    expect(observePod(pod({ phase: 'Pending' }), 'p', ['a']).status).toBe('Pending');
+    expect(observePod(pod({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'too slow' }), 'p', ['a'])).toMatchObject({ status: 'TimedOut', reason: 'PodDeadlineExceeded' });
+    const term = (entries: object[], exitCode: number) => ({ terminated: { exitCode, message: JSON.stringify(entries) } });
+    const failed = observePod(pod({
+      phase: 'Failed',
+      containerStatuses: [
+        { name: 'step-a', image: 'x', imageID: 'x', ready: false, restartCount: 0, state: term([{ key: 'ExitCode', value: '2', type: 3 }, { key: 'r', value: 'v', type: 1 }], 2) },
+        { name: 'step-b', image: 'x', imageID: 'x', ready: false, restartCount: 0, state: term([{ key: 'ExitCode', value: '1', type: 3 }, { key: 'Reason', value: 'Skipped', type: 3 }], 1) },
+      ],
+    }), 'p', ['a', 'b']);
+    expect(failed).toMatchObject({ status: 'Failed', message: 'step "a" exited with 2', results: { r: 'v' } });
+    expect(failed.steps.map((s) => s.status)).toEqual(['Failed', 'Skipped']);
+  });
+
+  it('decodes only Tekton entry lists from termination messages (fuzz)', () => {
+    expect(parseTermination('[{"key":"k","value":"v","type":1},{"key":2}]')).toEqual([{ key: 'k', value: 'v', type: 1 }]);
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = ['[', ']', '{', '}', '"key"', '"value"', '"type"', ':', ',', '1', '"x"', 'null', '\\', '"', ' '];
+    for (let i = 0; i < 3000; i++) {
+      const text = Array.from({ length: Math.floor(rand() * 20) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      const out = parseTermination(text);
+      expect(Array.isArray(out)).toBe(true);
+      for (const e of out) expect([typeof e.key, typeof e.value, typeof e.type]).toEqual(['string', 'string', 'number']);
+    }
+    expect(parseTermination('x'.repeat(20_000))).toEqual([]);
+  });
+});
+
+describe('run status', () => {
+  it('round-trips a finished run record through the PipelineRun status', () => {
+    const record: RunRecord = {
+      id: 'r', name: 'p', status: 'Failed', reason: 'TasksFailed', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T01:02:03.000Z',
+      params: { a: '1' }, engine: 'kubernetes',
+      tasks: [{ name: 't', taskRun: 'r-t', status: 'Failed', attempts: 1, results: {}, steps: [] }],
+    };
+    const status = statusFromRecord(record, '2026-01-01T01:02:03.000Z');
+    expect(status).toMatchObject({ duration: '1h2m3s', conditions: [{ status: 'False', reason: 'TasksFailed' }] });
+    expect(recordFromStatus({ metadata: { name: 'r' }, spec: { params: { a: '1' } }, status })).toEqual(record);
+    expect(formatDuration(59_600)).toBe('1m0s');
+  });
+});
+
+describe('PipelineRun input', () => {
+  const deps = { ...specDeps, pipelineByName: async (name: string) => (name === 'known' ? { tasks: { a: { image: 'x', steps: [{ run: 'true' }] } } } : undefined) };
+  const input = (spec: object) => runInputOf({ metadata: { name: 'r', namespace: 'ci' }, spec }, deps);
+
+  it('names the field of each mistake', async () => {
+    await expect(input({})).rejects.toThrow('PipelineRun "r" spec: give exactly one of pipelineRef and pipelineSpec');
+    await expect(input({ pipelineRef: { name: 'nope' } })).rejects.toThrow('spec.pipelineRef.name: no Pipeline "nope" in namespace ci');
+    await expect(input({ pipelineRef: { name: 'known' }, timeout: 'soon' })).rejects.toThrow('spec.timeout: "soon" is not a duration');
+    await expect(input({ pipelineRef: { name: 'known' }, workspaces: { src: { emptyDir: {} } } })).rejects.toThrow('spec.workspaces.src: pipeline "known" declares no workspace "src"');
+    const ok = await input({ pipelineRef: { name: 'known' }, timeout: '1h' });
+    expect([ok.pipeline.name, ok.timeoutMs]).toEqual(['known', 3_600_000]);
+  });
+});
+
+describe('render planner', () => {
+  const { pipeline } = parsePipelineText(`name: p
+params: { env: { default: dev } }
+tasks:
+  a: { image: x, results: [v], steps: [{ run: "echo 1 > $(results.v.path)" }] }
+  b: { image: x, when: ["$(params.env) in [prod]"], steps: [{ run: "echo $(tasks.a.results.v)" }] }
+`, 'p.yaml');
+  const base = { runName: 'r', pipeline, workspaceBindings: {} };
+
+  it('plans a downstream task with upstream results as references, refuses a skipped or unknown one', () => {
+    expect(planForTask({ ...base, params: { env: 'prod' } }, 'b').steps[0].script).toBe('echo $(tasks.a.results.v)');
+    expect(() => planForTask({ ...base, params: { env: 'dev' } }, 'b')).toThrow('task "b" would be skipped (WhenExpressionsFalse) with these params');
+    expect(() => planForTask({ ...base, params: { env: 'dev' } }, 'c')).toThrow('pipeline "p" has no task "c"');
+  });
+});
