@@ -27,12 +27,18 @@ export interface StepBatch {
 export class TransientSendError extends Error {}
 
 export interface ProxyIO {
-  /** Up to maxBytes of step i's spool from offset; empty when it does not exist (yet). */
+  /**
+   * Up to maxBytes of step i's spool from offset; empty when it does not exist (yet). The bytes
+   * may live in a buffer reused by the next read of the same step: send() consumes them first.
+   */
   readSpool(stepIndex: number, offset: number, maxBytes: number): Promise<Buffer>;
   spoolName(stepIndex: number): string;
   /** Step i's post file (out or out.err) exists: the step has ended. */
   stepEnded(stepIndex: number): Promise<boolean>;
-  /** Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. */
+  /**
+   * Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. It must
+   * have copied (encoded) the records before it returns its promise.
+   */
   send?(steps: StepBatch[]): Promise<Map<string, number>>;
   loadPosition(stepIndex: number): Promise<StepPosition | null>;
   savePosition(stepIndex: number, p: StepPosition): Promise<void>;
@@ -101,7 +107,9 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
       const batch = await collectBatch(c, io, readPos, ended);
       if (batch.length > 0) {
         for (const b of batch) readPos[b.stepIndex] = b.after;
-        inFlight.push({ batch, answer: io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) });
+        const answer = io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        // Encoded now: keep only the bookkeeping, not the bytes, while it is in flight.
+        inFlight.push({ batch: batch.map((b) => ({ ...b, records: [] })), answer });
         continue;
       }
     }

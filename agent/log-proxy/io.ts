@@ -31,6 +31,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     watcher.on('error', () => { watcher?.close(); watcher = null; }); // polling keeps going
   } catch { /* no inotify: the polling fallback alone */ }
   const pool = cfg.collector ? new Pool(cfg.collector, { connections: 1, keepAliveTimeout: 30_000 }) : null;
+  const readBuffers = new Map<number, Buffer>();
   const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
   const stepDir = (i: number) => join(cfg.runDir, String(i));
 
@@ -45,7 +46,9 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
         throw err;
       }
       try {
-        const buf = Buffer.allocUnsafe(maxBytes);
+        // One buffer a step, reused: allocating a fresh megabyte per read left the heap to the GC's pace.
+        let buf = readBuffers.get(i);
+        if (!buf || buf.length < maxBytes) readBuffers.set(i, (buf = Buffer.allocUnsafeSlow(maxBytes)));
         const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
         return buf.subarray(0, bytesRead);
       } finally {

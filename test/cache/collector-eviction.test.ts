@@ -4,53 +4,31 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Agent } from 'undici';
 import { writeArchive } from '../../agent/cache/archive.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
 import { HttpCacheStore } from '../../agent/cache/http-store.js';
-import { CacheIndex, cacheRoutes, openSqlRunner } from '../../collector/cache/index.js';
-import { buildServer } from '../../collector/server.js';
-import type { Store } from '../../collector/store/types.js';
-import { mintRunToken } from '../../proto/token.js';
 import { runRecord, storeFixtures } from '../collector/helpers.js';
+import { startCacheServer, type CacheServer } from './collector-server.js';
 import { makeTree } from './tree.js';
 
 describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as const))('collector cache eviction (%s)', (_kind, fixture) => {
-  const f = fixture();
-  const dispatcher = new Agent();
-  let store: Store;
-  let index: CacheIndex;
-  let blobDir: string;
+  let server: CacheServer;
   let client: HttpCacheStore;
   let now = 1_000_000;
   let maxBytes = 0;
-  let close: () => Promise<void>;
   const DAY = 24 * 3600e3;
 
   beforeAll(async () => {
-    store = await f.open();
-    index = await CacheIndex.open(await openSqlRunner(f.url));
-    blobDir = await mkdtemp(join(tmpdir(), 'kiln-cevict-'));
     // Room for two entries, not three.
-    const sample = join(blobDir, 'sample');
+    const sample = await mkdtemp(join(tmpdir(), 'kiln-cevict-sample-'));
     await makeTree(sample, 'a');
     const { size } = await writeArchive([sample], 'tar+gzip', new PassThrough().resume());
     maxBytes = Math.floor(size * 2.5);
-    const plugin = cacheRoutes({ dir: blobDir, index, limits: { maxBytes, maxAgeMs: 7 * DAY }, now: () => now });
-    const { app } = await buildServer({ store, secret: 's', readerToken: 'r', plugins: [plugin] });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    await store.putRun(runRecord('run-1'));
-    client = new HttpCacheStore(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, mintRunToken('s', 'run-1'), dispatcher);
-    close = async () => {
-      await dispatcher.close();
-      await app.close();
-      await index.close();
-      await store.close();
-      await f.cleanup();
-    };
+    server = await startCacheServer(fixture(), { limits: { maxBytes, maxAgeMs: 7 * DAY }, now: () => now, runs: [runRecord('run-1')] });
+    client = server.client('run-1');
   });
-  afterAll(() => close());
+  afterAll(() => server.close());
 
   const step = async (key: string) => {
     const ws = await mkdtemp(join(tmpdir(), 'kiln-cevict-ws-'));
@@ -72,14 +50,14 @@ describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as con
     expect(await step('c')).toEqual({ hit: false, saved: true });
     expect((await step('a')).hit).toBe(true);
     expect((await step('b')).hit).toBe(false); // evicted (and saved again, evicting "c")
-    expect(await readdir(join(blobDir, 'blobs'))).toHaveLength(2);
-    expect(await index.totalBytes()).toBeLessThanOrEqual(maxBytes);
+    expect(await readdir(join(server.blobDir, 'blobs'))).toHaveLength(2);
+    expect(await server.index.totalBytes()).toBeLessThanOrEqual(maxBytes);
   });
 
   it('removes entries unused for longer than the age limit', async () => {
     now += 8 * DAY;
     expect(await step('fresh')).toEqual({ hit: false, saved: true }); // its commit runs the eviction
     expect((await step('a')).hit).toBe(false);
-    expect(await readdir(join(blobDir, 'blobs'))).toHaveLength(2);
+    expect(await readdir(join(server.blobDir, 'blobs'))).toHaveLength(2);
   });
 });

@@ -7,17 +7,13 @@ import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
 import { HttpCacheStore } from '../../agent/cache/http-store.js';
-import { CacheIndex, cacheRoutes, openSqlRunner } from '../../collector/cache/index.js';
-import { buildServer } from '../../collector/server.js';
-import type { Store } from '../../collector/store/types.js';
 import type { CacheSpec } from '../../controller/spec/model.js';
 import { mintRunToken } from '../../proto/token.js';
 import { runRecord, storeFixtures } from '../collector/helpers.js';
+import { READER, SECRET, startCacheServer, type CacheServer } from './collector-server.js';
 import { describeTree, makeTree } from './tree.js';
 
-const SECRET = 'test-secret';
 
-const READER = 'reader-token-123';
 
 const spec = (over: Partial<CacheSpec> = {}): CacheSpec => ({
   key: "npm-$(hashFiles('package-lock.json'))", restoreKeys: ['npm-'], paths: ['node_modules'], policy: 'pull-push', ...over,
@@ -30,40 +26,24 @@ async function workspace(lock = '{"v":1}') {
 }
 
 describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as const))('collector cache (%s)', (_kind, fixture) => {
-  const f = fixture();
-  let store: Store;
-  let index: CacheIndex;
+  let server: CacheServer;
   let url: string;
   let blobDir: string;
   let clock = 1_000_000;
-  const dispatcher = new Agent();
-  const request = (u: string, o: Omit<Parameters<typeof undiciRequest>[1] & object, 'dispatcher'> = {}) => undiciRequest(u, { ...o, dispatcher });
-  let close: () => Promise<void>;
+  const request = (u: string, o: Omit<Parameters<typeof undiciRequest>[1] & object, 'dispatcher'> = {}) =>
+    undiciRequest(u, { ...o, dispatcher: server.dispatcher });
+  const client = (run: string) => server.client(run);
 
   beforeAll(async () => {
-    store = await f.open();
-    index = await CacheIndex.open(await openSqlRunner(f.url));
-    blobDir = await mkdtemp(join(tmpdir(), 'kiln-cblobs-'));
-    const plugin = cacheRoutes({ dir: blobDir, index, limits: { maxEntryBytes: 2_000_000, maxBytes: 50_000_000 }, now: () => clock++ });
-    const { app } = await buildServer({ store, secret: SECRET, readerToken: READER, plugins: [plugin] });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const addr = app.server.address() as { port: number };
-    url = `http://127.0.0.1:${addr.port}`;
-    await store.putRun(runRecord('run-main-1'));
-    await store.putRun(runRecord('run-main-2'));
-    await store.putRun(runRecord('run-feature', { labels: { branch: 'feature-x' } }));
-    await store.putRun(runRecord('run-other', { name: 'other-pipeline' }));
-    close = async () => {
-      await dispatcher.close();
-      await app.close();
-      await index.close();
-      await store.close();
-      await f.cleanup();
-    };
+    server = await startCacheServer(fixture(), {
+      limits: { maxEntryBytes: 2_000_000, maxBytes: 50_000_000 },
+      now: () => clock++,
+      runs: [runRecord('run-main-1'), runRecord('run-main-2'), runRecord('run-feature', { labels: { branch: 'feature-x' } }), runRecord('run-other', { name: 'other-pipeline' })],
+    });
+    ({ url, blobDir } = server);
   });
-  afterAll(() => close());
+  afterAll(() => server.close());
 
-  const client = (run: string) => new HttpCacheStore(url, mintRunToken(SECRET, run), dispatcher);
   const opts = (ws: string, run: string, s = spec()) => {
     const lines: string[] = [];
     const o: StepCacheOptions = { spec: s, workspace: ws, home: undefined, store: client(run), log: (l) => lines.push(l) };
@@ -163,5 +143,26 @@ describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as con
     expect(restored.record.matchedKey).toBeNull();
     expect(second.lines.join('\n')).toMatch(/warning: restore .* (is corrupt|does not decode)/);
     expect(await readdir(fresh)).toEqual(['package-lock.json']);
+  });
+});
+
+describe('startCollector', () => {
+  it('serves the cache from the same database, blobs under its state directory', async () => {
+    const { startCollector } = await import('../../collector/index.js');
+    const stateDir = await mkdtemp(join(tmpdir(), 'kiln-cstate-'));
+    const c = await startCollector({ db: `sqlite:${join(stateDir, 'kiln.db')}`, stateDir, secret: SECRET });
+    const dispatcher = new Agent();
+    try {
+      await c.store.putRun(runRecord('run-sc'));
+      const ws = await workspace('{"started":1}');
+      const o: StepCacheOptions = { spec: spec(), workspace: ws, home: undefined, store: new HttpCacheStore(c.url, c.mintRunToken('run-sc'), dispatcher), log: () => {} };
+      const state = await restoreCache(o);
+      await makeTree(join(ws, 'node_modules'));
+      expect((await saveCache(o, state)).saved).toBe(true);
+      expect(await readdir(join(stateDir, 'cache', 'blobs'))).toHaveLength(1);
+    } finally {
+      await dispatcher.close();
+      await c.close();
+    }
   });
 });

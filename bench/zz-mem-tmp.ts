@@ -1,0 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CollectorProcess, exited, freePort, peakRss, Pod } from '../test/log-proxy/pod.js';
+const dir = mkdtempSync(join(tmpdir(), 'kmem-'));
+const c = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
+await c.start();
+const pod = new Pod(join(dir, 'pod'), ['a', 'b']);
+const t0 = performance.now();
+process.env.NODE_OPTIONS = process.env.XOPT ?? ''; const proxy = pod.proxy({ collector: c.url, token: c.runToken('r'), run: 'r', task: 't' });
+let peak = 0; const iv = setInterval(() => { peak = Math.max(peak, peakRss(proxy.pid!)); }, 20);
+await Promise.all([exited(pod.step(0, `head -c 50000000 /dev/zero | tr '\\0' 'y'; echo`)), exited(pod.step(1, `yes ${'x'.repeat(99)} | head -n 1000000`)), exited(proxy)]);
+clearInterval(iv);
+console.log('wall', (performance.now() - t0).toFixed(0), 'peak MB', (peak / 1048576).toFixed(1));
+await c.kill(); rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,49 @@
+// Test helper: a real collector on loopback serving the cache routes over one of the store
+// fixtures, with its own HTTP client pool so closing it never waits on a half-sent upload.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import { HttpCacheStore } from '../../agent/cache/http-store.js';
+import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from '../../collector/cache/index.js';
+import { buildServer } from '../../collector/server.js';
+import type { Store } from '../../collector/store/types.js';
+import type { RunRecord } from '../../controller/spec/record.js';
+import { mintRunToken } from '../../proto/token.js';
+import type { StoreFixture } from '../collector/helpers.js';
+
+export const SECRET = 'test-secret';
+export const READER = 'reader-token-123';
+
+export interface CacheServer {
+  url: string;
+  store: Store;
+  index: CacheIndex;
+  blobDir: string;
+  dispatcher: Agent;
+  client(run: string): HttpCacheStore;
+  close(): Promise<void>;
+}
+
+export async function startCacheServer(f: StoreFixture, o: { limits: Partial<CacheLimits>; now: () => number; runs: RunRecord[] }): Promise<CacheServer> {
+  const store = await f.open();
+  const index = await CacheIndex.open(await openSqlRunner(f.url));
+  const blobDir = await mkdtemp(join(tmpdir(), 'kiln-cblobs-'));
+  const plugin = cacheRoutes({ dir: blobDir, index, limits: o.limits, now: o.now });
+  const { app } = await buildServer({ store, secret: SECRET, readerToken: READER, plugins: [plugin] });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  for (const r of o.runs) await store.putRun(r);
+  const dispatcher = new Agent();
+  return {
+    url, store, index, blobDir, dispatcher,
+    client: (run) => new HttpCacheStore(url, mintRunToken(SECRET, run), dispatcher),
+    async close() {
+      await dispatcher.close();
+      await app.close();
+      await index.close();
+      await store.close();
+      await f.cleanup();
+    },
+  };
+}
