@@ -27,7 +27,13 @@ exit code, results and termination message. Flags (Go syntax: -flag value, -flag
   ${ENTRYPOINT_FLAGS.resultsDir} D          default /kiln/results
   ${ENTRYPOINT_FLAGS.logDir} D              log spool directory (default /kiln/logs)
   ${ENTRYPOINT_FLAGS.stepName} NAME         shown in the agent's own messages
-  ${ENTRYPOINT_FLAGS.stepIndex} N           the spool file is -log_dir/N.spool`;
+  ${ENTRYPOINT_FLAGS.stepIndex} N           the spool file is -log_dir/N.spool
+  ${ENTRYPOINT_FLAGS.cache} JSON              the step's dependency cache ({"key","restoreKeys","paths","policy"}):
+                          restored before COMMAND, saved after it succeeds (KILN_CACHE_HIT=true|false)
+  ${ENTRYPOINT_FLAGS.cacheDir} D            a local cache directory, or
+  ${ENTRYPOINT_FLAGS.cacheUrl} URL          the collector, with ${ENTRYPOINT_FLAGS.cacheTokenFile} F (the run token)
+  ${ENTRYPOINT_FLAGS.cacheWorkspace} D      relative cache paths and hashFiles globs (default: working dir)
+  ${ENTRYPOINT_FLAGS.cacheReport} F         the step's cache record (JSON) is written here`;
 
 export const AGENT_COMMANDS: Record<string, AgentCommand> = {
   entrypoint: {

@@ -76,6 +76,9 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     stopRetention();
     await cacheIndex?.close();
     if (ownsStore) await store.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`--listen ${host}:${port}: the address is in use`, 'pick another port, or stop what listens there');
+    }
     throw err;
   }
   const addr = app.server.address();

@@ -8,6 +8,15 @@ import type { CollectorContext } from './server.js';
 import { checkRunRecord, mergeRunPatch } from './validate-run.js';
 import { intParam } from './params.js';
 
+function isWholeRecord(body: unknown): boolean {
+  try {
+    checkRunRecord(body, '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
   const { store, metrics } = ctx;
 
@@ -23,8 +32,12 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const id = req.params.id;
     requireRunWriter(req, ctx.secret, id);
     const stored = await timed(metrics, 'getRun', () => store.getRun(id));
-    if (!stored) throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first`);
-    const record = mergeRunPatch(stored, req.body, id);
+    // A whole record for an unknown run is taken as is: its POST may have been lost to an outage.
+    if (!stored && !isWholeRecord(req.body)) {
+      throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first, or PATCH a whole run record`);
+    }
+    const record = stored ? mergeRunPatch(stored, req.body, id) : checkRunRecord(req.body, `PATCH /v1/runs/${id}`);
+    if (record.id !== id) throw new RequestRejected(400, `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(record.id)} differs from the path's`);
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(id);
     return { id };

@@ -1,4 +1,5 @@
 // The agent↔collector wire format, generated from kiln.proto (see scripts/gen-proto.mjs).
+import './plain-numbers.js';
 import { kiln } from './gen/kiln.js';
 
 export const LogBatch = kiln.v1.LogBatch;

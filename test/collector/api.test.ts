@@ -108,6 +108,10 @@ for (const make of storeFixtures) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('x')}` } });
       expect(bad.statusCode).toBe(400);
       expect(((await bad.body.json()) as { error: string }).error).toContain('"status" must be one of');
+      // A PATCH of a whole record whose POST was lost creates it; a partial one for an unknown run is a 404.
+      await client.patchRun(runRecord('hist-lost', { status: 'Succeeded' }), c.mintRunToken('hist-lost'));
+      expect(await client.getRun('hist-lost')).toMatchObject({ status: 'Succeeded' });
+      await expect(client.patchRun({ id: 'hist-none', status: 'Failed' }, c.mintRunToken('hist-none'))).rejects.toThrow('answered 404');
       expect((await get('/v1/runs?cursor=garbage')).statusCode).toBe(400);
       expect((await get('/v1/runs?limit=0')).statusCode).toBe(400);
     });

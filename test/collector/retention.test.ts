@@ -1,5 +1,10 @@
-// Retention flags: durations parse or fail clearly; the policy deletes old runs with their logs.
+// Collector flags: durations and addresses parse or fail clearly; retention deletes old runs
+// with their logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, parseListen, startCollector } from '../../collector/index.js';
 import { applyRetentionAt, parseDuration } from '../../collector/retention.js';
 import { UsageError } from '../../controller/errors.js';
 import type { Store } from '../../collector/store/types.js';
@@ -34,5 +39,35 @@ describe('retention', () => {
     expect(await store.search({ text: 'old', limit: 10 })).toEqual([]);
     expect(await applyRetentionAt(store, { retainMs: 30 * DAY, keepLast: 1 }, now)).toEqual(['edge']);
     expect(await applyRetentionAt(store, {}, now)).toEqual([]);
+  });
+});
+
+describe('collector options', () => {
+  it('refuses a listen address that is not HOST:PORT', () => {
+    expect(parseListen('127.0.0.1:8790')).toEqual({ host: '127.0.0.1', port: 8790 });
+    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    for (const bad of ['8790', 'host:', ':80', 'h:99999', 'h:80:1']) expect(() => parseListen(bad)).toThrow(UsageError);
+  });
+
+  it('refuses a database URL it cannot open, naming the forms it takes', async () => {
+    await expect(openStore('mysql://x')).rejects.toMatchObject({
+      message: '--db mysql://x: unsupported database URL', hint: expect.stringContaining('sqlite:PATH or postgres://') });
+    await expect(openStore('sqlite:')).rejects.toThrow('--db sqlite:: no file path');
+  });
+});
+
+describe('collector start-up', () => {
+  it('refuses a port in use with a usage error, leaving the running one alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-listen-'));
+    const first = await startCollector({ db: `sqlite:${join(dir, 'a.db')}`, stateDir: dir });
+    try {
+      const port = new URL(first.url).port;
+      await expect(startCollector({ listen: `127.0.0.1:${port}`, db: `sqlite:${join(dir, 'b.db')}`, stateDir: dir }))
+        .rejects.toThrow(`--listen 127.0.0.1:${port}: the address is in use`);
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    } finally {
+      await first.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
