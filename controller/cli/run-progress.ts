@@ -59,3 +59,9 @@ export function summary(record: RunRecord): string {
   for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width)}`);
   return lines.join('\n');
 }
+
+/** Where to read a finished run again: its logs and the pipeline's history outlive the run. */
+export function readBackHint(record: RunRecord): string {
+  return `logs:    npx kiln logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
+    `history: npx kiln runs --pipeline ${record.name}\n`;
+}

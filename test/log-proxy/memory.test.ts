@@ -1,5 +1,5 @@
 // The proxy's memory stays bounded however much a step writes: a single 100 MB line, and a bulk
-// step of 128 MB by default (KILN_TEST_BULK_MB=1024 for the full 1 GB: ~5 min on a loaded 2-core box).
+// step of 1 GB by default, as the issue asks (KILN_TEST_BULK_MB scales it down for a quick local run).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { openStore } from '../../collector/index.js';
 import { CollectorProcess, exited, freePort, peakRss, Pod, requireBuild } from './pod.js';
 
 const LINE_BYTES = 100_000_000;
-const BULK_MB = Number(process.env.KILN_TEST_BULK_MB ?? 128);
+const BULK_MB = Number(process.env.KILN_TEST_BULK_MB ?? 1024);
 // Generous: the agent's node starts at ~50 MB and V8 lets garbage of the protobuf encoding pile up
 // to ~100 MB more before a major GC (measured peaks: 150-180 MB for 100 MB + 1 GB); what the proxy
 // holds is ~1 MB a step read ahead and two encoded batches. Holding a step's output would not fit.

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../spec/record.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { RunConsole } from '../run-console.js';
+import { readBackHint } from '../run-progress.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
 import { openRunShipping } from '../../report/run-shipping.js';
 
@@ -115,6 +116,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   }
   view.finish(record);
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
+  out.write(readBackHint(record));
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   return EXIT_BY_STATUS[record.status];
 }
