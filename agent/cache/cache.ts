@@ -90,6 +90,9 @@ export async function saveCache(o: StepCacheOptions, state: RestoreState): Promi
     const present = await Promise.all(state.roots.map((r) => lstat(r).then(() => r, () => null)));
     if (present.every((r) => r === null)) {
       o.log(`cache: warning: not saving "${state.key}": none of the paths exist (${o.spec.paths.join(', ')})`);
+    } else if (o.spec.policy === 'push' && (await o.store.lookup({ key: state.key, restoreKeys: [], version: state.version }))) {
+      // push never looked the key up before the step: archiving a tree the store would refuse is waste.
+      o.log(`cache: not saving "${state.key}": the key already has an entry`);
     } else {
       const outcome = await o.store.save({ key: state.key, version: state.version, format: state.format },
         (sink) => writeArchive(present, state.format, sink));

@@ -35,18 +35,25 @@ export class CachingRunner implements Runner {
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
+    let store: CacheStore;
+    try {
+      store = await openStore(this.flags);
+    } catch (err) {
+      this.log(`cache: warning: no cache for this step: ${(err as Error).message}`);
+      this.env[CACHE_HIT_ENV] = 'false';
+      return this.inner.run(request);
+    }
     const o: StepCacheOptions = {
-      spec: this.flags.spec, workspace: this.flags.workspace ?? process.cwd(), home: this.env.HOME,
-      store: await openStore(this.flags), log: this.log,
+      spec: this.flags.spec, workspace: this.flags.workspace ?? process.cwd(), home: this.env.HOME, store, log: this.log,
     };
     let state;
     try {
       state = await restoreCache(o);
     } catch (err) {
-      // A key that cannot be evaluated (no hashFiles match, bad path) is the pipeline's error.
-      if (!(err instanceof KilnError)) throw err;
-      const hint = 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
-      return { exitCode: 1, timedOut: false, spawnError: `cache: ${err.message}${hint}` };
+      // The store's own failures are warnings inside restoreCache; what reaches here is a key that
+      // cannot be evaluated (no hashFiles match, a bad path, an unreadable file): the pipeline's error.
+      const hint = err instanceof KilnError && 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
+      return { exitCode: 1, timedOut: false, spawnError: `cache: ${(err as Error).message}${hint}` };
     }
     // Like actions/cache's cache-hit output: a step may skip its install when the exact key hit.
     this.env[CACHE_HIT_ENV] = String(state.record.hit);

@@ -76,6 +76,26 @@ describe('local cache store', () => {
     expect((await store.list()).length).toBe(3);
   });
 
+  it('follows the policy: pull never saves, push never restores and saves only a new key', async () => {
+    const a = await setup();
+    const store = new LocalCacheStore(a.cacheDir);
+    await makeTree(join(a.ws, 'node_modules'));
+    const pull = options(a.ws, a.home, store, spec({ policy: 'pull', paths: ['node_modules'] }));
+    expect((await saveCache(pull.o, await restoreCache(pull.o))).saved).toBe(false);
+    expect(await store.list()).toHaveLength(0);
+
+    const push = options(a.ws, a.home, store, spec({ policy: 'push', paths: ['node_modules'] }));
+    expect((await saveCache(push.o, await restoreCache(push.o))).saved).toBe(true);
+    const b = await setup();
+    const again = options(b.ws, b.home, store, spec({ policy: 'push', paths: ['node_modules'] }));
+    const state = await restoreCache(again.o);
+    expect(state.record.matchedKey).toBeNull();
+    expect(await stat(join(b.ws, 'node_modules')).catch(() => null)).toBeNull();
+    await makeTree(join(b.ws, 'node_modules'), 'other');
+    expect((await saveCache(again.o, state)).saved).toBe(false);
+    expect(again.lines.join('\n')).toContain('the key already has an entry');
+  });
+
   it('treats a corrupt or truncated entry as a miss with a warning and never extracts it', async () => {
     for (const damage of ['flip', 'truncate'] as const) {
       const a = await setup();

@@ -90,6 +90,18 @@ describe('CachingRunner', () => {
   });
 });
 
+describe('CachingRunner without a usable store', () => {
+  it('warns and runs the command uncached when the token file is missing', async () => {
+    const lines: string[] = [];
+    const env: NodeJS.ProcessEnv = {};
+    const cmd = new FakeCommand(0, env);
+    const flags = { spec: { ...spec, paths: ['deps'] }, store: { url: 'http://127.0.0.1:9', tokenFile: '/nonexistent/token' } };
+    expect((await new CachingRunner(cmd, flags, (l) => lines.push(l), env).run({ command: ['x'], timeoutGraceMs: 1 })).exitCode).toBe(0);
+    expect(cmd.env).toBe('false');
+    expect(lines.join('\n')).toMatch(/warning: no cache for this step: .*\/nonexistent\/token/);
+  });
+});
+
 describe('parseCacheReport', () => {
   it('reads a record and rejects anything else', () => {
     const r = { key: 'k', matchedKey: null, hit: false, restoredBytes: 0, seconds: 0.1, saved: true };

@@ -9,6 +9,7 @@
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { cacheFlagArgs } from '../../../agent/cache/flags.js';
 import { ENTRYPOINT_FLAGS, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
 import type { ResolvedStep, TaskRunPlan } from '../types.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
@@ -145,6 +146,7 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
       "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`");
   }
   const f = ENTRYPOINT_FLAGS;
+  const cached = !!step.cache && !!plan.collector;
   const wait = i === 0 ? [f.waitFile, P.readyFile, f.waitFileContent] : [f.waitFile, P.postFile(i - 1)];
   const command = [
     P.agent, 'entrypoint',
@@ -159,6 +161,8 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
     f.stepIndex, String(i),
     ...(step.timeoutMs ? [f.timeout, `${step.timeoutMs}ms`] : []),
     f.onError, step.onError,
+    // The dependency cache goes through the collector, with the run's token (as the log proxy's).
+    ...(cached ? cacheFlagArgs(step.cache!, { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` }) : []),
     f.entrypoint, resolvePaths(argv[0], plan),
     '--', ...argv.slice(1).map((a) => resolvePaths(a, plan)),
   ];
@@ -181,6 +185,7 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
       mount('kiln-logs', P.logDir),
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
+      ...(cached ? [mount('kiln-token', TOKEN_DIR, true)] : []),
       ...plan.workspaces.map((w) => {
         const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
         return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
