@@ -36,7 +36,7 @@ export function stepArgv({ agent, paths, index, step, results, cacheDir }: StepA
   );
   if (results.length) argv.push(F.results, results.join(','));
   if (step.timeoutMs) argv.push(F.timeout, goDuration(step.timeoutMs));
-  if (step.cache && cacheDir) argv.push(...cacheFlagArgs(step.cache, { dir: cacheDir }, paths.cacheReportFile(index)));
+  if (step.cache && cacheDir) argv.push(...cacheFlagArgs(step.cache, { dir: cacheDir }));
   const command = step.script !== undefined ? [paths.scriptFile(index)] : step.command!;
   return [...argv, '--', ...command];
 }
@@ -58,6 +58,8 @@ export interface SandboxInput {
   taskRunDir: string;
   /** In-sandbox path → host directory: the workspaces. */
   binds: Record<string, string>;
+  /** Host paths visible read-only at the same path inside: the agent itself. */
+  readOnly: string[];
   cwd: string;
 }
 
@@ -69,15 +71,19 @@ const OWN_MOUNTS = new Set(['proc', 'dev', 'tmp', 'kiln', 'workspace']);
  * (so /kiln and /workspace can be created in it), the task run at /kiln and workspaces
  * read-write, its own /proc, /dev, /tmp and PID namespace; it dies with the runtime.
  */
-export function sandboxArgv({ hostRoot, taskRunDir, binds, cwd }: SandboxInput): string[] {
+export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd }: SandboxInput): string[] {
   const argv = ['bwrap', '--tmpfs', '/'];
   for (const e of hostRoot) {
     if (OWN_MOUNTS.has(e.name)) continue;
     if (e.link !== undefined) argv.push('--symlink', e.link, `/${e.name}`);
     else argv.push('--ro-bind', `/${e.name}`, `/${e.name}`);
   }
+  // The private /tmp comes before the binds: a checkout, cache or agent that lives under the
+  // host's /tmp would otherwise be hidden by it.
+  argv.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   argv.push('--bind', taskRunDir, '/kiln');
   for (const [inside, host] of Object.entries(binds)) argv.push('--bind', host, inside);
-  argv.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
+  for (const path of readOnly) argv.push('--ro-bind', path, path);
+  argv.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
   return argv;
 }

@@ -69,11 +69,13 @@ describe('step argv', () => {
       hostRoot: [{ name: 'usr' }, { name: 'bin', link: 'usr/bin' }, { name: 'proc' }, { name: 'tmp' }],
       taskRunDir: '/runs/r/t',
       binds: { '/workspace/src': '/home/me/src' },
+      readOnly: ['/tmp/checkout/dist/kiln-agent'],
       cwd: '/workspace/src',
     });
     expect(argv.join(' ')).toBe(
-      'bwrap --tmpfs / --ro-bind /usr /usr --symlink usr/bin /bin --bind /runs/r/t /kiln --bind /home/me/src /workspace/src ' +
-        '--dev /dev --proc /proc --tmpfs /tmp --unshare-pid --die-with-parent --chdir /workspace/src --',
+      'bwrap --tmpfs / --ro-bind /usr /usr --symlink usr/bin /bin --dev /dev --proc /proc --tmpfs /tmp ' +
+        '--bind /runs/r/t /kiln --bind /home/me/src /workspace/src ' +
+        '--ro-bind /tmp/checkout/dist/kiln-agent /tmp/checkout/dist/kiln-agent --unshare-pid --die-with-parent --chdir /workspace/src --',
     );
   });
 });

@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { kilnPaths, KILN_ROOT } from '../../../agent/protocol.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../types.js';
 import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import { parseTermination } from './termination.js';
-import { readCacheReport } from '../../../agent/cache/report.js';
 import { prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
 
 export interface OutputLine {
@@ -166,7 +166,8 @@ export class LocalRuntime implements Runtime {
       mkdirSync(this.opts.cacheDir, { recursive: true });
       binds[this.opts.cacheDir] = this.opts.cacheDir;
     }
-    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, cwd });
+    const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
+    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, cwd });
   }
 
   private pipeOutput(run: LiveTaskRun, i: number, child: ChildProcess): void {
@@ -203,7 +204,6 @@ export class LocalRuntime implements Runtime {
     if (spawnError) this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream: 'stderr', line: `kiln: cannot start the agent: ${spawnError}` });
     const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
     run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: text === undefined ? undefined : parseTermination(text) };
-    if (run.steps[i]!.cache) run.facts[i]!.cache = await readCacheReport(kilnPaths(run.root).cacheReportFile(i));
     if (!run.facts.every((f) => f.exited)) {
       this.listener({ name: run.plan.name, status: 'Running', results: {}, steps: observeSteps(run.steps, run.facts, run.cancel), startedAt: run.startedAt });
       return;
