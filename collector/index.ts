@@ -12,6 +12,7 @@ import type { Store } from './store/types.js';
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { parseDuration } from './retention.js';
+export { webUiLine } from './ui/address.js';
 export type { CollectorContext, CollectorPlugin } from './server.js';
 export type * from './store/types.js';
 

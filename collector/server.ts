@@ -7,6 +7,7 @@ import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
 import { runRoutes } from './routes-runs.js';
 import type { Store } from './store/types.js';
+import { uiRoutes } from './ui/routes.js';
 
 export interface CollectorLimits {
   /** Largest POST /v1/logs body. */
@@ -31,7 +32,7 @@ export interface CollectorContext {
 export type CollectorPlugin = (app: FastifyInstance, ctx: CollectorContext) => Promise<void>;
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
-export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes];
+export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, uiRoutes];
 
 export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes' | 'limits'> & {
   limits?: Partial<CollectorLimits>; plugins?: CollectorPlugin[]; logger?: boolean;

@@ -1,6 +1,6 @@
 // `kiln collector`: the log and history service.
 import type { Command } from 'commander';
-import { parseDuration, startCollector } from '../../../collector/index.js';
+import { parseDuration, startCollector, webUiLine } from '../../../collector/index.js';
 import { UsageError } from '../../errors.js';
 
 interface CollectorFlags {
@@ -43,7 +43,9 @@ export function registerCollector(program: Command): void {
         retentionIntervalMs: parseDuration(f.retentionInterval, '--retention-interval'),
       });
       process.stderr.write(`kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +
-        (c.readerTokenCreated ? `kiln collector: new reader token written to ${c.readerTokenFile}\n` : ''));
+        (c.readerTokenCreated ? `kiln collector: new reader token written to ${c.readerTokenFile}\n` : '') +
+        `kiln collector: ${webUiLine({ url: c.url, readerToken: c.readerToken, tty: !!process.stderr.isTTY,
+          tokenSource: !f.readerTokenFile && process.env.KILN_TOKEN ? '$KILN_TOKEN' : c.readerTokenFile })}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
         process.on('SIGINT', stop);

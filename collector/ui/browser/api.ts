@@ -1,0 +1,104 @@
+// The browser's side of the collector API: the reader token (from the URL fragment or the form,
+// kept in sessionStorage) sent as a bearer header, JSON reads, and following a log over SSE with
+// fetch (EventSource cannot send headers, and a token in the query string would end up in logs).
+import type { RunRecord } from '../../../controller/spec/record.js';
+
+const TOKEN_KEY = 'kiln.readerToken';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+export interface RunSummary { id: string; pipeline: string; status: string; startedAt: string; finishedAt?: string | null }
+export interface LogLine { task: string; step: string; stream: string; seq: number; time: number; text: string }
+
+/** Takes `#token=…` out of the address (so it is not kept in history or shown), into sessionStorage. */
+export function adoptTokenFromFragment(): void {
+  const m = /^#token=([^&]*)/.exec(location.hash);
+  if (!m) return;
+  setToken(decodeURIComponent(m[1]));
+  history.replaceState(null, '', location.pathname + location.search + '#/');
+}
+
+export function getToken(): string | null { return sessionStorage.getItem(TOKEN_KEY); }
+export function setToken(t: string): void { sessionStorage.setItem(TOKEN_KEY, t.trim()); }
+export function clearToken(): void { sessionStorage.removeItem(TOKEN_KEY); }
+
+function authHeaders(): HeadersInit {
+  const t = getToken();
+  return t ? { authorization: `Bearer ${t}` } : {};
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let message = `${res.status} ${res.statusText}`;
+  try { message = ((await res.json()) as { error?: string }).error ?? message; } catch { /* not JSON */ }
+  return new ApiError(res.status, message);
+}
+
+export function query(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  return p.toString();
+}
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { headers: authHeaders(), signal });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
+export const api = {
+  runs: (q: { pipeline?: string; status?: string; limit?: number; cursor?: string }) =>
+    getJson<{ runs: RunSummary[]; next: string | null }>(`/v1/runs?${query(q)}`),
+  run: (id: string) => getJson<RunRecord>(`/v1/runs/${encodeURIComponent(id)}`),
+  logs: (id: string, q: { task?: string; step?: string; from?: string; limit?: number }) =>
+    getJson<{ lines: LogLine[]; next: string | null }>(`/v1/runs/${encodeURIComponent(id)}/logs?${query(q)}`),
+};
+
+/**
+ * Follows a log: calls onLine per `event: line` until `event: end` (resolves true), the signal
+ * aborts (resolves false) or the stream fails or is cut before its end (rejects).
+ */
+export async function followLogs(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void,
+  signal: AbortSignal): Promise<boolean> {
+  let res: Response;
+  try {
+    res = await fetch(`/v1/runs/${encodeURIComponent(id)}/logs?${query({ ...q, follow: 1 })}`, { headers: authHeaders(), signal });
+  } catch (err) {
+    if (signal.aborted) return false;
+    throw err;
+  }
+  if (!res.ok || !res.body) throw await failure(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new ApiError(0, 'the log stream closed before the log ended (collector restarted?): turn follow on again');
+      buf += value;
+      let cut: number;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const ev = parseEvent(buf.slice(0, cut));
+        buf = buf.slice(cut + 2);
+        if (ev.event === 'line') onLine(JSON.parse(ev.data) as LogLine);
+        else if (ev.event === 'end') return true;
+        else if (ev.event === 'error') throw new ApiError(500, (JSON.parse(ev.data) as { error: string }).error);
+      }
+    }
+  } catch (err) {
+    if (signal.aborted) return false;
+    throw err;
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+function parseEvent(block: string): { event: string; data: string } {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return { event, data: data.join('\n') };
+}
