@@ -48,6 +48,22 @@ describe('driver', () => {
   });
 });
 
+describe('resuming a run', () => {
+  it('counts the pipeline timeout from the run\'s first start, not from the resume', async () => {
+    const clock = new FakeClock();
+    const resumedAt = clock.now();
+    const input = { runName: 'r', pipeline: pipeline([task('a')]), params: {}, workspaceBindings: {}, timeoutMs: 60_000 };
+    const record = await clock.run(runPipeline({
+      input, runtime: new FakeRuntime(clock, () => ({ hang: true })), clock, startedAt: resumedAt - 50_000,
+    }));
+    expect(record.status).toBe('TimedOut');
+    expect(Date.parse(record.startedAt)).toBe(resumedAt - 50_000);
+    // 10 s after the resume, not 60 s.
+    expect(Date.parse(record.finishedAt!) - resumedAt).toBeLessThan(60_000);
+    expect(Date.parse(record.finishedAt!) - resumedAt).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
 describe('names', () => {
   it('makes DNS-1123 labels of task run names, cutting long ones with a hash', () => {
     expect(taskRunName('My_Run', 'Build App', 2, 1)).toBe('my-run-build-app-2-r1');

@@ -22,13 +22,18 @@ export interface RunOptions {
   onChange?: (record: RunRecord) => void;
   /** A reporter or runtime call failed; the run goes on. */
   onWarning?: (message: string) => void;
+  /**
+   * When the run really started (unix ms), for a driver that resumes a run begun before it (a
+   * restarted controller): the pipeline timeout counts from there, not from the resume.
+   */
+  startedAt?: number;
 }
 
 export function runPipeline(opts: RunOptions): Promise<RunRecord> {
   const clock = opts.clock ?? systemClock;
   const reporter = opts.reporter ?? noopReporter;
   const warn = opts.onWarning ?? (() => {});
-  const engine = new Engine({ ...opts.input, startedAt: clock.now() });
+  const engine = new Engine({ ...opts.input, startedAt: opts.startedAt ?? clock.now() });
   const record = () => runRecord(engine.state, opts.runtime.kind);
 
   // Reporter calls are chained so the collector sees them in order.

@@ -188,6 +188,8 @@ export class KilnController {
       clock: this.clock,
       signal: active.abort.signal,
       onWarning: (m) => this.log(`${name}: ${m}`),
+      // A restarted controller resumes the run: its timeout still counts from the first start.
+      startedAt: startTimeOf(run),
     });
     void done.then((record) => this.finished(run, active, record));
   }
@@ -306,3 +308,8 @@ export class KilnController {
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function startTimeOf(run: PipelineRunResource): number | undefined {
+  const ms = run.status?.startTime ? Date.parse(run.status.startTime) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
