@@ -32,8 +32,8 @@ exit code, results and termination message. Flags (Go syntax: -flag value, -flag
                           restored before COMMAND, saved after it succeeds (KILN_CACHE_HIT=true|false)
   ${ENTRYPOINT_FLAGS.cacheDir} D            a local cache directory, or
   ${ENTRYPOINT_FLAGS.cacheUrl} URL          the collector, with ${ENTRYPOINT_FLAGS.cacheTokenFile} F (the run token)
-  ${ENTRYPOINT_FLAGS.cacheWorkspace} D      relative cache paths and hashFiles globs (default: working dir)
-  ${ENTRYPOINT_FLAGS.cacheReport} F         the step's cache record (JSON) is written here`;
+  ${ENTRYPOINT_FLAGS.cacheWorkspace} D      relative cache paths and hashFiles globs (default: working dir);
+                          the cache record goes into the termination message (key kiln.cache)`;
 
 export const AGENT_COMMANDS: Record<string, AgentCommand> = {
   entrypoint: {

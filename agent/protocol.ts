@@ -22,8 +22,6 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step metadata dir of step i: `exitCode` is written there. */
     stepMetadataDir: (i: number) => `${stepDir(i)}/status`,
     exitCodeFile: (i: number) => `${stepDir(i)}/status/exitCode`,
-    /** Step i's cache record (StepCacheRecord JSON), written by the entrypoint when the step has a cache. */
-    cacheReportFile: (i: number) => `${stepDir(i)}/status/cache.json`,
     /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
     scriptFile: (i: number) => `${root}/scripts/${i}`,
     scriptsDir: `${root}/scripts`,
@@ -80,7 +78,6 @@ export const ENTRYPOINT_FLAGS = {
   cacheUrl: '-cache_url', // the collector's base URL, with
   cacheTokenFile: '-cache_token_file', // a file holding the run token
   cacheWorkspace: '-cache_workspace', // relative paths and hashFiles globs start here (default: cwd)
-  cacheReport: '-cache_report', // where the step's cache record (JSON) is written
 } as const;
 
 /** Spool file of step i inside a log directory (the entrypoint's -log_dir). */
@@ -111,6 +108,12 @@ export interface TerminationEntry {
   value: string;
   type: number;
 }
+/**
+ * Kiln's own internal entry (type InternalTektonResult): the step's cache record (StepCacheRecord
+ * JSON). The termination message is the one thing of a step both runtimes can read: on Kubernetes
+ * the kubelet keeps it in the container status, where no file in the pod can be reached.
+ */
+export const CACHE_TERMINATION_KEY = 'kiln.cache';
 
 /**
  * The log spool record format. A spool file is a sequence of records:

@@ -7,11 +7,13 @@ import { scheduleRetention, type RetentionConfig } from './retention.js';
 import { buildServer, type CollectorLimits, type CollectorPlugin } from './server.js';
 import { DEFAULT_DB_URL, openStore } from './store/open.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
+import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { parseDuration } from './retention.js';
+export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
 export type { CollectorContext, CollectorPlugin } from './server.js';
 export type * from './store/types.js';
@@ -33,8 +35,8 @@ export interface CollectorOptions {
   plugins?: CollectorPlugin[];
   logger?: boolean;
   /**
-   * The dependency cache (/v1/cache/…): blobs under `dir` (default <stateDir>/cache), index in the
-   * database. Served when `db` is a URL; `false` turns it off.
+   * The dependency cache (/v1/cache/…): blobs under `dir` (default: `cache/` beside the SQLite
+   * database, <stateDir>/cache for PostgreSQL), index in the database. Served when `db` is a URL; `false` turns it off.
    */
   cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
 }
@@ -66,7 +68,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   const store = typeof o.db === 'object' ? o.db : await openStore(o.db ?? DEFAULT_DB_URL);
   const cacheIndex = o.cache !== false && typeof o.db !== 'object' ? await CacheIndex.open(await openSqlRunner(o.db ?? DEFAULT_DB_URL)) : undefined;
   const cachePlugins = cacheIndex
-    ? [cacheRoutes({ ...(o.cache || {}), dir: (o.cache || {}).dir ?? join(stateDir, 'cache'), index: cacheIndex })]
+    ? [cacheRoutes({ ...(o.cache || {}), dir: (o.cache || {}).dir ?? defaultCacheDir(typeof o.db === 'string' ? o.db : DEFAULT_DB_URL, stateDir), index: cacheIndex })]
     : [];
   const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: [...(o.plugins ?? []), ...cachePlugins], logger: o.logger });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000,

@@ -8,7 +8,6 @@ export interface StepCacheFlags {
   spec: CacheSpec;
   store: { dir: string } | { url: string; tokenFile: string };
   workspace?: string;
-  report?: string;
 }
 
 const POLICIES: readonly CachePolicy[] = ['pull-push', 'pull', 'push'];
@@ -49,15 +48,13 @@ export function parseCacheFlags(get: (flag: keyof typeof F) => string | undefine
     spec: parseSpec(json),
     store: url ? { url, tokenFile: tokenFile! } : { dir: dir! },
     workspace: get('cacheWorkspace') || undefined,
-    report: get('cacheReport') || undefined,
   };
 }
 
 /** The entrypoint flags for a step's cache: what a runtime (local or the pod builder) passes. */
-export function cacheFlagArgs(spec: CacheSpec, store: StepCacheFlags['store'], report?: string): string[] {
+export function cacheFlagArgs(spec: CacheSpec, store: StepCacheFlags['store']): string[] {
   const argv = [F.cache, JSON.stringify(spec)];
   if ('dir' in store) argv.push(F.cacheDir, store.dir);
   else argv.push(F.cacheUrl, store.url, F.cacheTokenFile, store.tokenFile);
-  if (report) argv.push(F.cacheReport, report);
   return argv;
 }

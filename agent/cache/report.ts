@@ -1,6 +1,6 @@
-// Reading a step's cache report (the StepCacheRecord JSON the entrypoint writes) back into the
-// run record. Total: a missing or foreign file is undefined, never a throw.
-import { readFile } from 'node:fs/promises';
+// Reading a step's cache record (the StepCacheRecord JSON the entrypoint puts into its termination
+// message, key CACHE_TERMINATION_KEY) back into the run record, for the local runtime and the
+// Kubernetes pod status alike. Total: a foreign or malformed value is undefined, never a throw.
 import type { StepCacheRecord } from '../../controller/spec/record.js';
 
 const MAX_REPORT_BYTES = 8 * 1024;
@@ -17,9 +17,4 @@ export function parseCacheReport(text: string): StepCacheRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-export async function readCacheReport(file: string): Promise<StepCacheRecord | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : parseCacheReport(text);
 }

@@ -1,8 +1,7 @@
 // The cache around a step's command, for `kiln-agent entrypoint`: a Runner that
 // restores before the command and saves after it succeeds. Wrapping the runner keeps the
 // entrypoint's sequencing core unaware of the cache: to it, restore and save are part of the run.
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { KilnError } from '../../controller/errors.js';
 import type { RunOutcome, RunRequest, Runner } from '../entrypoint/core.js';
 import { restoreCache, saveCache, type StepCacheOptions } from './cache.js';
@@ -20,7 +19,7 @@ async function openStore(flags: StepCacheFlags): Promise<CacheStore> {
   return new HttpCacheStore(flags.store.url, token);
 }
 
-/** Restores before the command and saves after it succeeds; writes the step's cache record. */
+/** Restores before the command and saves after it succeeds; returns the step's cache record with the outcome. */
 export class CachingRunner implements Runner {
   constructor(
     private readonly inner: Runner,
@@ -59,11 +58,8 @@ export class CachingRunner implements Runner {
     this.env[CACHE_HIT_ENV] = String(state.record.hit);
     const outcome = await this.inner.run(request);
     const succeeded = outcome.exitCode === 0 && !outcome.timedOut && !outcome.spawnError;
-    const record = succeeded ? await saveCache(o, state) : state.record;
-    if (this.flags.report) {
-      await mkdir(dirname(this.flags.report), { recursive: true });
-      await writeFile(this.flags.report, JSON.stringify(record));
-    }
-    return outcome;
+    // The record travels in the termination message (entrypoint/core.ts), the same locally and in a pod.
+    const cache = succeeded ? await saveCache(o, state) : state.record;
+    return { ...outcome, cache };
   }
 }

@@ -122,6 +122,27 @@ describe('runEntrypoint', () => {
     ]);
   });
 
+  it("puts the cache's record in the termination message as internal entry kiln.cache", async () => {
+    const cache = { key: 'npm-abc', matchedKey: 'npm-ab', hit: false, restoredBytes: 12, seconds: 0.5, saved: true };
+    const { termination, result } = await runWith(['-results', 'digest'], {
+      run: { exitCode: 0, timedOut: false, cache }, files: { '/k/results/digest': 'sha' },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(termination.filter((e) => e.key === 'kiln.cache')).toEqual([{ key: 'kiln.cache', value: JSON.stringify(cache), type: 3 }]);
+    expect(termination.find((e) => e.key === 'digest')?.value).toBe('sha');
+  });
+
+  it('leaves the cache record out, with a warning, when it would push fitting results over 4096 bytes', async () => {
+    const cache = { key: 'k'.repeat(500), matchedKey: null, hit: false, restoredBytes: 0, seconds: 0 };
+    const { termination, result, warnings } = await runWith(['-results', 'big'], {
+      run: { exitCode: 0, timedOut: false, cache }, files: { '/k/results/big': 'x'.repeat(3800) },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(termination.some((e) => e.key === 'kiln.cache')).toBe(false);
+    expect(termination.find((e) => e.key === 'big')?.value).toHaveLength(3800);
+    expect(warnings.join('\n')).toMatch(/cache record does not fit/);
+  });
+
   it('fails a step whose result is over 4096 bytes, naming the result and its size', async () => {
     const { result, termination, warnings, events } = await runWith(['-results', 'small,big'], {
       files: { '/k/results/small': 'ok', '/k/results/big': 'x'.repeat(5000) },

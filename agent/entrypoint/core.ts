@@ -1,10 +1,12 @@
 // The entrypoint's sequencing: wait for the previous step, run the command, collect results, write
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
+import type { StepCacheRecord } from '../../controller/spec/record.js';
 import { ERR_SUFFIX, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
 import { ResultTooLargeError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
 import {
+  cacheFits,
   checkTerminationSize,
   serializeTermination,
   terminationEntries,
@@ -30,6 +32,8 @@ export interface RunOutcome {
   timedOut: boolean;
   /** Set when the command could not be started at all (not found, not executable). */
   spawnError?: string;
+  /** What the step's dependency cache did (agent/cache's CachingRunner), for the termination message. */
+  cache?: StepCacheRecord;
 }
 
 export interface Runner {
@@ -96,7 +100,7 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
       : undefined;
   if (run.timedOut) ports.warn(`step timed out after ${opts.timeoutMs}ms`);
 
-  const report: StepReport = { startedAt, exitCode: run.exitCode, reason, results: [] };
+  const report: StepReport = { startedAt, exitCode: run.exitCode, reason, results: [], ...(run.cache && { cache: run.cache }) };
   try {
     report.results = await readResults(opts, ports.fs);
     checkTerminationSize(report);
@@ -106,6 +110,11 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
     report.results = [];
     report.reason = err instanceof ResultTooLargeError ? 'ResultTooLarge' : 'ResultUnreadable';
     if (report.exitCode === 0) report.exitCode = 1;
+  }
+  if (!cacheFits(report)) {
+    // Results come first: the cache record is only information, never worth failing the step.
+    ports.warn('the cache record does not fit the termination message beside the results: left out of the run record');
+    delete report.cache;
   }
   const ok = report.exitCode === 0 && report.reason === undefined;
   return finish(opts, ports, report, ok);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestStream, isDigest } from '../../agent/cache/index.js';
 import { KilnError } from '../../controller/errors.js';
@@ -15,6 +15,19 @@ export class BlobTooLarge extends KilnError {
   constructor(readonly limit: number) {
     super(`cache archive over the ${limit}-byte limit`);
   }
+}
+
+/** How much of a refused upload is read and dropped so the client can still read the answer. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+/** Reads the rest of a refused body into nothing; past DRAIN_LIMIT the connection is cut instead. */
+function discardRest(body: Readable): void {
+  let extra = 0;
+  body.on('data', (chunk: Buffer) => {
+    extra += chunk.length;
+    if (extra > DRAIN_LIMIT) body.destroy();
+  });
+  body.resume();
 }
 
 export class BlobDir {
@@ -40,9 +53,16 @@ export class BlobDir {
   async put(body: Readable, maxBytes: number): Promise<{ digest: string; size: number }> {
     const tmp = join(this.tmp, randomBytes(12).toString('hex'));
     const counter = new DigestStream(maxBytes);
+    // The request is piped, not handed to pipeline(): pipeline would destroy it (and the socket)
+    // on a refusal, and the client would see a broken pipe instead of the 413.
+    const source = new PassThrough();
+    body.on('error', (err) => source.destroy(err));
+    body.pipe(source);
     try {
-      await pipeline(body, counter, createWriteStream(tmp));
+      await pipeline(source, counter, createWriteStream(tmp));
     } catch (err) {
+      body.unpipe(source);
+      discardRest(body);
       await rm(tmp, { force: true });
       if (counter.bytes > maxBytes) throw new BlobTooLarge(maxBytes);
       throw err;

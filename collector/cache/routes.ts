@@ -112,9 +112,10 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         try {
           return reply.code(201).send(await blobs.put(req.body as Readable, limits.maxEntryBytes));
         } catch (err) {
-          // The client may still be sending: close the connection rather than drain a body we refuse.
-          reply.header('connection', 'close');
+          // An over-limit body is drained (within a bound) so the client reads the 413; after any
+          // other failure the connection is not worth keeping.
           if (err instanceof BlobTooLarge) throw new RequestRejected(413, `${err.message}; cache less (or raise the collector's limit)`);
+          reply.header('connection', 'close');
           throw err;
         }
       });

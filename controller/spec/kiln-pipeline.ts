@@ -3,12 +3,13 @@ import { isMap, isSeq } from 'yaml';
 import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type GivenParam, type TaskTemplate } from './common.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
+import { applyTaskCache } from './task-cache.js';
 import type { PipelineSpec, SourcePos, TaskSpec, WorkspaceSpec } from './model.js';
 import type { RefScope, Sites } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
 
 const PIPELINE_KEYS = ['name', 'description', 'params', 'workspaces', 'tasks', 'finally', 'timeout'] as const;
-const TASK_KEYS = ['displayName', 'description', 'image', 'steps', 'needs', 'when', 'results', 'timeout', 'retries', 'matrix', 'env', 'uses', 'with'] as const;
+const TASK_KEYS = ['displayName', 'description', 'image', 'steps', 'needs', 'when', 'results', 'timeout', 'retries', 'matrix', 'env', 'uses', 'with', 'cache'] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
 export interface KilnReadEnv {
@@ -128,6 +129,7 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   else if (f.has('with')) src.error(f.get('with')!.pos, `${what}: with: goes with uses:`, 'add uses: ./path/to/template.yaml or remove with:');
   else if (!f.has('steps')) src.error(entry.keyPos, `task "${entry.key}" has no steps`, 'add steps: with run: or command:, or uses: a template');
   else task.steps = readKilnSteps(body, f.get('steps'), what);
+  if (f.has('cache')) task.steps = applyTaskCache(body, f.get('cache')!, task.steps, what);
   return task;
 }
 
@@ -149,10 +151,6 @@ function useTemplate(ctx: PipelineContext, task: TaskSpec, f: Map<string, At>, i
     if (f.has(key)) src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with uses:`, `the template defines the ${key}`);
   }
   if (ref === undefined) return;
-  if (!/^(\.{1,2}\/|\/)/.test(ref)) {
-    src.error(usesAt.pos, `${what}.uses: "${ref}" names a catalog template, and the template catalog is not available yet`, 'use a local template file: uses: ./templates/NAME.yaml (relative to this pipeline file)');
-    return;
-  }
   const template = ctx.env.template(ref, src, usesAt.pos, { workspaces, matrix: new Set(Object.keys(task.matrix ?? {})), task: task.name });
   if (!template) return;
   const given = new Map<string, GivenParam>();

@@ -80,7 +80,8 @@ function readProgram(reader: TextReader, f: Map<string, At>, step: StepSpec, wha
   src.error(item.pos, `${what} has neither run nor command`, 'add run: <shell script> or command: [program, args…]');
 }
 
-function readCache(reader: TextReader, at: At, what: string): CacheSpec | undefined {
+/** A `cache:` mapping, on a step or (controller/spec/task-cache.ts) on a task: the same keys and checks. */
+export function readCache(reader: TextReader, at: At, what: string): CacheSpec | undefined {
   const src = reader.src;
   const f = src.fields(at, what, CACHE_KEYS);
   if (!f) return undefined;

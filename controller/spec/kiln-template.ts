@@ -1,8 +1,11 @@
-// `uses: ./templates/x.yaml`: a task template in Kiln syntax (params, image, env, results,
-// steps), whose `$(params.x)` are its own params, bound by the pipeline task's `with:`.
+// `uses: ./templates/x.yaml` or a catalog name (`uses: notify/slack`): a task template in Kiln
+// syntax (params, image, env, results, steps), whose `$(params.x)` are its own params, bound by
+// the pipeline task's `with:`.
+import { dirname, isAbsolute, join } from 'node:path';
 import { TextReader, type TaskTemplate } from './common.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
+import { isCatalogRef, lookupCatalog } from './template-catalog.js';
 import type { Sites } from './sites.js';
 import type { Source } from './yaml-source.js';
 
@@ -38,4 +41,14 @@ export function readKilnTemplate(src: Source, sites: Sites, context: { workspace
   const image = reader.text(f.get('image'), 'image');
   if (image !== undefined) template.image = image;
   return template;
+}
+
+/**
+ * Where `uses: ref` points: a path is relative to the pipeline file `from`; a name
+ * (`notify/slack`) is a catalog template, whose shared scripts are then inlined (`catalog`).
+ */
+export function resolveTemplateRef(ref: string, from: string): { path: string; catalog?: string } | { error: string; hint: string } {
+  if (!isCatalogRef(ref)) return { path: isAbsolute(ref) ? ref : join(dirname(from), ref) };
+  const found = lookupCatalog(ref);
+  return 'error' in found ? found : { path: found.path, catalog: found.dir };
 }

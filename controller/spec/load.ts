@@ -1,13 +1,13 @@
 // Entry point of the syntax: files → documents → the model (Kiln syntax or Tekton), then the
 // checks across it. Every problem of every file is collected and thrown as one SpecError.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
 import type { TaskTemplate } from './common.js';
 import { Diagnostics } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
-import { readKilnTemplate } from './kiln-template.js';
+import { readKilnTemplate, resolveTemplateRef } from './kiln-template.js';
 import type { PipelineSpec, SourcePos } from './model.js';
 import { Sites } from './sites.js';
+import { inlineIncludes } from './template-catalog.js';
 import { isTektonDocument, readTektonDocuments, readTektonTaskFile } from './tekton/documents.js';
 import type { RunDefaults } from './tekton/runs.js';
 import { validatePipeline } from './validate.js';
@@ -76,7 +76,12 @@ function build(sources: Source[], diags: Diagnostics, read: (path: string) => st
   const sites = new Sites();
   const templateFiles: string[] = [];
   const template = (ref: string, from: Source, pos: SourcePos, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined => {
-    const path = isAbsolute(ref) ? ref : join(dirname(from.file), ref);
+    const where = resolveTemplateRef(ref, from.file);
+    if ('error' in where) {
+      diags.add(pos, where.error, where.hint);
+      return undefined;
+    }
+    const path = where.path;
     let text: string;
     try {
       text = read(path);
@@ -90,7 +95,10 @@ function build(sources: Source[], diags: Diagnostics, read: (path: string) => st
       return undefined;
     }
     if (!templateFiles.includes(path)) templateFiles.push(path);
-    return isTektonDocument(docs[0]!) ? readTektonTaskFile(docs[0]!, sites, context.task) : readKilnTemplate(docs[0]!, sites, context);
+    const loaded = isTektonDocument(docs[0]!) ? readTektonTaskFile(docs[0]!, sites, context.task) : readKilnTemplate(docs[0]!, sites, context);
+    const problem = loaded && where.catalog ? inlineIncludes(loaded, where.catalog) : undefined;
+    if (problem) diags.add(loaded!.pos, problem, 'a bug in the template catalog: fix the template file');
+    return loaded;
   };
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);

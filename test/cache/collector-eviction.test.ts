@@ -1,16 +1,11 @@
 // Collector cache eviction: least recently used entries go past the size limit, with their blobs;
 // entries unused past the age limit go too. Real HTTP, both databases.
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { writeArchive } from '../../agent/cache/archive.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
 import { HttpCacheStore } from '../../agent/cache/http-store.js';
 import { runRecord, storeFixtures } from '../collector/helpers.js';
-import { startCacheServer, type CacheServer } from './collector-server.js';
-import { makeTree } from './tree.js';
+import { cachedStep, sampleArchiveSize, startCacheServer, type CacheServer } from './collector-server.js';
 
 describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as const))('collector cache eviction (%s)', (_kind, fixture) => {
   let server: CacheServer;
@@ -21,26 +16,16 @@ describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as con
 
   beforeAll(async () => {
     // Room for two entries, not three.
-    const sample = await mkdtemp(join(tmpdir(), 'kiln-cevict-sample-'));
-    await makeTree(sample, 'a');
-    const { size } = await writeArchive([sample], 'tar+gzip', new PassThrough().resume());
-    maxBytes = Math.floor(size * 2.5);
+    maxBytes = Math.floor((await sampleArchiveSize()) * 2.5);
     server = await startCacheServer(fixture(), { limits: { maxBytes, maxAgeMs: 7 * DAY }, now: () => now, runs: [runRecord('run-1')] });
     client = server.client('run-1');
   });
   afterAll(() => server.close());
 
   const step = async (key: string) => {
-    const ws = await mkdtemp(join(tmpdir(), 'kiln-cevict-ws-'));
-    await writeFile(join(ws, 'lock'), key);
-    const o: StepCacheOptions = {
-      spec: { key, restoreKeys: [], paths: ['deps'], policy: 'pull-push' }, workspace: ws, home: undefined, store: client, log: () => {},
-    };
-    const state = await restoreCache(o);
-    if (!state.record.hit) await makeTree(join(ws, 'deps'), key);
-    const saved = await saveCache(o, state);
+    const outcome = await cachedStep(client, key);
     now += 1000;
-    return { hit: state.record.hit, saved: saved.saved };
+    return outcome;
   };
 
   it('evicts the least recently used entry and its blob past the size limit', async () => {

@@ -1,16 +1,21 @@
 // Test helper: a real collector on loopback serving the cache routes over one of the store
 // fixtures, with its own HTTP client pool so closing it never waits on a half-sent upload.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Agent } from 'undici';
+import { writeArchive } from '../../agent/cache/archive.js';
+import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
 import { HttpCacheStore } from '../../agent/cache/http-store.js';
+import type { CacheStore } from '../../agent/cache/store.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from '../../collector/cache/index.js';
 import { buildServer } from '../../collector/server.js';
 import type { Store } from '../../collector/store/types.js';
 import type { RunRecord } from '../../controller/spec/record.js';
 import { mintRunToken } from '../../proto/token.js';
 import type { StoreFixture } from '../collector/helpers.js';
+import { makeTree } from './tree.js';
 
 export const SECRET = 'test-secret';
 export const READER = 'reader-token-123';
@@ -46,4 +51,24 @@ export async function startCacheServer(f: StoreFixture, o: { limits: Partial<Cac
       await f.cleanup();
     },
   };
+}
+
+/** The size of one archived sample tree (makeTree), to set size limits that hold a few entries. */
+export async function sampleArchiveSize(): Promise<number> {
+  const sample = await mkdtemp(join(tmpdir(), 'kiln-cevict-sample-'));
+  await makeTree(sample, 'a');
+  return (await writeArchive([sample], 'tar+gzip', new PassThrough().resume())).size;
+}
+
+/** One cached step in a fresh workspace: restore `key` into deps/, make the tree on a miss, save. */
+export async function cachedStep(store: CacheStore, key: string): Promise<{ hit: boolean; saved: boolean | undefined }> {
+  const ws = await mkdtemp(join(tmpdir(), 'kiln-cevict-ws-'));
+  await writeFile(join(ws, 'lock'), key);
+  const o: StepCacheOptions = {
+    spec: { key, restoreKeys: [], paths: ['deps'], policy: 'pull-push' }, workspace: ws, home: undefined, store, log: () => {},
+  };
+  const state = await restoreCache(o);
+  if (!state.record.hit) await makeTree(join(ws, 'deps'), key);
+  const saved = await saveCache(o, state);
+  return { hit: state.record.hit, saved: saved.saved };
 }

@@ -2,40 +2,19 @@
 // cache directory. The first run misses and saves node_modules; the second restores it, its install
 // step downloads nothing, and lint (which imports the dependency) runs on the restored tree.
 // Needs `npm run build` first (make test does it).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../controller/spec/record.js';
+import { assertBuilt, kilnRun as kilnRunPipeline, repo } from './kiln-run.js';
 import { describeTree } from './tree.js';
 
-const repo = resolve(import.meta.dirname, '../..');
 const example = join(repo, 'examples/node-app');
 
-beforeAll(() => {
-  if (!existsSync(join(repo, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
-});
+beforeAll(assertBuilt);
 
-function kilnRun(workspace: string, cacheDir: string): Promise<{ code: number | null; record: RunRecord; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), 'run', join(example, 'pipeline.yaml'),
-      '--workspace', `source=${workspace}`, '--cache-dir', cacheDir, '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      try {
-        done({ code, stderr, record: JSON.parse(stdout.slice(stdout.indexOf('{'))) as RunRecord });
-      } catch (err) {
-        fail(new Error(`no run record on stdout (${(err as Error).message}); stderr:\n${stderr}`));
-      }
-    });
-  });
-}
+const kilnRun = (workspace: string, cacheDir: string) => kilnRunPipeline(join(example, 'pipeline.yaml'), workspace, cacheDir);
 
 /** A fresh checkout of the example: its sources, never a node_modules. */
 async function freshWorkspace(root: string, name: string): Promise<string> {

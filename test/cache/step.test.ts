@@ -1,5 +1,5 @@
 // The entrypoint side: flags in and out, the runner that wraps the step's command, the report.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,8 +22,8 @@ function asGetter(argv: string[]) {
 
 describe('cache flags', () => {
   it('round-trip through cacheFlagArgs and parseCacheFlags', () => {
-    const argv = cacheFlagArgs(spec, { dir: '/c' }, '/r.json');
-    expect(parseCacheFlags(asGetter(argv))).toEqual({ spec, store: { dir: '/c' }, report: '/r.json', workspace: undefined });
+    const argv = cacheFlagArgs(spec, { dir: '/c' });
+    expect(parseCacheFlags(asGetter(argv))).toEqual({ spec, store: { dir: '/c' }, workspace: undefined });
     const http = cacheFlagArgs(spec, { url: 'http://c', tokenFile: '/t' });
     expect(parseCacheFlags(asGetter(http))?.store).toEqual({ url: 'http://c', tokenFile: '/t' });
     expect(parseCacheFlags(asGetter([]))).toBeUndefined();
@@ -56,7 +56,7 @@ describe('CachingRunner', () => {
     const ws = join(root, 'ws');
     await mkdir(ws);
     await writeFile(join(ws, 'lock'), 'v1');
-    return { root, ws, flags: { spec: { ...spec, policy: 'pull-push' as const, paths: ['deps'] }, store: { dir: join(root, 'cache') }, workspace: ws, report: join(root, 'report.json') } };
+    return { root, ws, flags: { spec: { ...spec, policy: 'pull-push' as const, paths: ['deps'] }, store: { dir: join(root, 'cache') }, workspace: ws } };
   };
   const request = { command: ['x'], timeoutGraceMs: 1 };
 
@@ -65,19 +65,18 @@ describe('CachingRunner', () => {
     const lines: string[] = [];
     const env: NodeJS.ProcessEnv = {};
     const failing = new FakeCommand(3, env, () => writeFile(join(ws, 'deps'), 'built'));
-    expect((await new CachingRunner(failing, flags, (l) => lines.push(l), env).run(request)).exitCode).toBe(3);
-    expect(parseCacheReport(await readFile(flags.report, 'utf8'))).toMatchObject({ hit: false });
-    expect(parseCacheReport(await readFile(flags.report, 'utf8'))?.saved).toBeUndefined();
+    const failed = await new CachingRunner(failing, flags, (l) => lines.push(l), env).run(request);
+    expect(failed.exitCode).toBe(3);
+    expect(failed.cache).toMatchObject({ hit: false });
+    expect(failed.cache?.saved).toBeUndefined();
 
     const ok = new FakeCommand(0, env);
-    await new CachingRunner(ok, flags, (l) => lines.push(l), env).run(request);
+    expect((await new CachingRunner(ok, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({ hit: false, saved: true });
     expect(ok.env).toBe('false');
-    expect(parseCacheReport(await readFile(flags.report, 'utf8'))).toMatchObject({ hit: false, saved: true });
 
     const again = new FakeCommand(0, env);
-    await new CachingRunner(again, flags, (l) => lines.push(l), env).run(request);
+    expect((await new CachingRunner(again, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({ hit: true, saved: false });
     expect(again.env).toBe('true');
-    expect(parseCacheReport(await readFile(flags.report, 'utf8'))).toMatchObject({ hit: true, saved: false });
   });
 
   it('fails the step, without running it, when the key cannot be evaluated', async () => {

@@ -66,6 +66,22 @@ describe('pod status', () => {
     expect(failed.steps.map((s) => s.status)).toEqual(['Failed', 'Skipped']);
   });
 
+  it("puts a step's cache record (termination entry kiln.cache) into the observed step", () => {
+    const cache = { key: 'npm-abc', matchedKey: 'npm-abc', hit: true, restoredBytes: 3224, seconds: 0.07, saved: false };
+    const step = (name: string, entries: object[]) => ({ name, image: 'x', imageID: 'x', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, message: JSON.stringify(entries) } } });
+    const ok = observePod(pod({
+      phase: 'Succeeded',
+      containerStatuses: [
+        step('step-a', [{ key: 'ExitCode', value: '0', type: 3 }, { key: 'kiln.cache', value: JSON.stringify(cache), type: 3 }]),
+        step('step-b', [{ key: 'ExitCode', value: '0', type: 3 }, { key: 'kiln.cache', value: '{"hit":"yes"}', type: 3 }, { key: 'kiln.cache', value: 'x', type: 1 }]),
+      ],
+    }), 'p', ['a', 'b']);
+    expect(ok.steps[0]).toMatchObject({ status: 'Succeeded', cache });
+    // A malformed record is no record; a result that happens to be named kiln.cache stays a result.
+    expect(ok.steps[1]!.cache).toBeUndefined();
+    expect(ok.results).toEqual({ 'kiln.cache': 'x' });
+  });
+
   it('decodes only Tekton entry lists from termination messages (fuzz)', () => {
     expect(parseTermination('[{"key":"k","value":"v","type":1},{"key":2}]')).toEqual([{ key: 'k', value: 'v', type: 1 }]);
     let seed = 42;

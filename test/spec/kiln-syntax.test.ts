@@ -77,7 +77,7 @@ const ERROR_CASES: [string, string, string[], string?][] = [
   ['bad when', base('  a:\n    when: ["$(params.env) is prod"]\n    steps: [{run: x}]\n'), ['7:12 tasks.a.when: cannot read when expression']],
   ['needs a finally task', 'name: p\ntasks:\n  a:\n    needs: [f]\n    steps: [{run: x}]\nfinally:\n  f:\n    steps: [{run: x}]\n', ['4:13 needs: "f" is a finally task']],
   ['retries out of range', base('  a:\n    retries: -1\n    steps: [{run: x}]\n'), ['7:14 tasks.a.retries: "-1" is not a whole number from 0 to 100']],
-  ['catalog template', base('  a:\n    uses: deploy/kubectl\n'), ['7:11 tasks.a.uses: "deploy/kubectl" names a catalog template, and the template catalog is not available yet']],
+  ['catalog template', base('  a:\n    uses: deploy/kubectl\n'), ['7:11 uses: "deploy/kubectl" is not in the template catalog']],
   ['missing template file', base('  a:\n    uses: ./nope.yaml\n'), ['7:11 uses: cannot read template "./nope.yaml"']],
   ['template param not given / unknown', base('  a:\n    uses: ./templates/deploy.yaml\n    with: { imag: x }\n'), ['7:11 "deploy" needs param "image"', '8:13 with: "deploy" has no param "imag"'], 'did you mean "image"?'],
   ['duplicate keys are YAML errors', 'name: p\nname: q\ntasks: {}\n', ['2:1 YAML: Map keys must be unique']],

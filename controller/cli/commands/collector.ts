@@ -1,9 +1,9 @@
 // `kiln collector`: the log and history service.
 import type { Command } from 'commander';
-import { parseDuration, startCollector, webUiLine } from '../../../collector/index.js';
+import { cacheOptionsFromFlags, parseDuration, startCollector, webUiLine, type CacheFlagValues } from '../../../collector/index.js';
 import { UsageError } from '../../errors.js';
 
-interface CollectorFlags {
+interface CollectorFlags extends CacheFlagValues {
   listen: string;
   db?: string;
   stateDir: string;
@@ -26,11 +26,16 @@ export function registerCollector(program: Command): void {
     .option('--retain <duration>', 'delete runs older than this (e.g. 30d)')
     .option('--keep-last <n>', 'keep only the newest N runs of each pipeline')
     .option('--retention-interval <duration>', 'how often retention runs', '10m')
+    .option('--cache-dir <dir>', 'where dependency cache blobs live (default: cache/ beside the SQLite database; STATE_DIR/cache for PostgreSQL)')
+    .option('--cache-max-size <size>', 'total size of the dependency cache, least recently used entries evicted past it (e.g. 10GiB, the default)')
+    .option('--cache-max-age <duration>', 'remove cache entries unused this long (e.g. 7d, the default)')
     .action(async (f: CollectorFlags) => {
       const keepLast = f.keepLast === undefined ? undefined : Number(f.keepLast);
       if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 1)) {
         throw new UsageError(`--keep-last ${f.keepLast}: not a positive integer`);
       }
+      // Parsed before anything starts: a bad size or duration is a usage error, not a half-started collector.
+      const cache = cacheOptionsFromFlags(f);
       const c = await startCollector({
         listen: f.listen,
         db: f.db || process.env.KILN_DATABASE_URL || undefined,
@@ -41,6 +46,7 @@ export function registerCollector(program: Command): void {
         readerTokenFile: f.readerTokenFile,
         retention: { retainMs: f.retain ? parseDuration(f.retain, '--retain') : undefined, keepLast },
         retentionIntervalMs: parseDuration(f.retentionInterval, '--retention-interval'),
+        cache,
       });
       process.stderr.write(`kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +
         (c.readerTokenCreated ? `kiln collector: new reader token written to ${c.readerTokenFile}\n` : '') +

@@ -10,8 +10,9 @@ import { registerRender } from './render.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 import { registerSearch } from './search.js';
+import { registerTemplates } from './templates.js';
 import { registerValidate } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerCollector, registerRun, registerRuns, registerLogs, registerSearch, registerValidate, registerGraph, registerRender, registerApply, registerExport, registerController];
+export const commands: RegisterCommand[] = [registerCollector, registerRun, registerRuns, registerLogs, registerSearch, registerValidate, registerGraph, registerRender, registerApply, registerExport, registerController, registerTemplates];

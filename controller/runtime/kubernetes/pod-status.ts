@@ -1,7 +1,9 @@
 // What a Pod tells about its task run (pure): phase → task run status, each step container's
-// termination message (Tekton's JSON entries) → results, exit code, reason and start time.
+// termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
+// step's cache record.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { RESULT_TYPE, type TerminationEntry } from '../../../agent/protocol.js';
+import { parseCacheReport } from '../../../agent/cache/report.js';
+import { CACHE_TERMINATION_KEY, RESULT_TYPE, type TerminationEntry } from '../../../agent/protocol.js';
 import type { StepStatus, TaskRunStatus } from '../../spec/model.js';
 import type { ObservedStep, ObservedTaskRun } from '../types.js';
 import { LABELS } from './labels.js';
@@ -68,6 +70,8 @@ function observeStep(name: string, cs: V1ContainerStatus | undefined, results: R
   for (const e of entries) if (e.type === RESULT_TYPE.TaskRunResult) results[e.key] = e.value;
   const exitCode = internal.has('ExitCode') ? Number(internal.get('ExitCode')) : t.exitCode;
   const reason = internal.get('Reason');
+  // The agent's cache record: the kubelet's copy of the termination message is the only way out of the pod.
+  const cache = internal.has(CACHE_TERMINATION_KEY) ? parseCacheReport(internal.get(CACHE_TERMINATION_KEY)!) : undefined;
   return {
     name,
     status: stepStatus(exitCode, reason),
@@ -75,6 +79,7 @@ function observeStep(name: string, cs: V1ContainerStatus | undefined, results: R
     reason: reason ?? (exitCode !== 0 ? t.reason : undefined),
     startedAt: time(internal.get('StartedAt')) ?? time(t.startedAt),
     finishedAt: time(t.finishedAt),
+    ...(cache && { cache }),
   };
 }
 

@@ -2,21 +2,18 @@
 // termination message and how its agent ended) come in, ObservedStep/ObservedTaskRun go out.
 import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../types.js';
 import type { StepTermination } from './termination.js';
-import type { StepCacheRecord } from '../../spec/record.js';
 
 export interface StepFacts {
   /** Undefined while the step's agent is still running. */
   exited?: { code: number | null; signal: string | null; at: number };
   termination?: StepTermination;
-  /** What the step's cache did (its agent's cache report). */
-  cache?: StepCacheRecord;
 }
 
 const AGENT_REASONS: Record<string, ObservedStep['status']> = { Skipped: 'Skipped', TimeoutExceeded: 'TimedOut' };
 
 function endedStep(step: ResolvedStep, facts: StepFacts, cancel: CancelReason | undefined): ObservedStep {
   const t = facts.termination;
-  const base = { name: step.name, startedAt: t?.startedAt, finishedAt: facts.exited!.at, ...(facts.cache && { cache: facts.cache }) };
+  const base = { name: step.name, startedAt: t?.startedAt, finishedAt: facts.exited!.at, ...(t?.cache && { cache: t.cache }) };
   if (!t) {
     // The agent ended without a word: stopped by us, or it crashed.
     if (cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };

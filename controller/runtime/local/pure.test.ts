@@ -26,6 +26,14 @@ describe('parseTermination', () => {
     expect(Object.getPrototypeOf(t.results)).toBe(Object.prototype);
   });
 
+  it("reads the cache record (internal entry kiln.cache) and ignores a malformed one", () => {
+    const cache = { key: 'npm-abc', matchedKey: null, hit: false, restoredBytes: 0, seconds: 0.2, saved: true };
+    const entries = (value: string) => JSON.stringify([{ key: 'ExitCode', value: '0', type: 3 }, { key: 'kiln.cache', value, type: 3 }]);
+    expect(parseTermination(entries(JSON.stringify(cache)))).toMatchObject({ exitCode: 0, cache });
+    expect(parseTermination(entries('{"key":1}'))!.cache).toBeUndefined();
+    expect(parseTermination(entries('not json'))).toMatchObject({ exitCode: 0 });
+  });
+
   it.each(['', 'null', '{}', '[1]', '[{"key":1,"value":"x","type":1}]', 'x'.repeat(20_000)])('refuses %j', (text) => {
     expect(parseTermination(text)).toBeUndefined();
   });
