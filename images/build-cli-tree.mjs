@@ -4,6 +4,7 @@
 //   lib/          that loader and those libraries (the images are FROM scratch)
 //   node_modules/ better-sqlite3, a native addon a SEA cannot embed: loaded from disk
 //   etc/          CA certificates and a passwd entry for the non-root user
+//   templates/    the template catalog (`uses: group/name`)
 //   data/         an empty directory the collector image gives its user for the SQLite store
 // Usage: node images/build-cli-tree.mjs   (after npm install; takes ~30 s)
 import { build } from 'esbuild';
@@ -78,5 +79,7 @@ sh('patchelf', ['--set-rpath', `${MOUNT}/lib`, addon]);
 copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(OUT, 'etc/ssl/certs/ca-certificates.crt'));
 writeFileSync(join(OUT, 'etc/passwd'), 'root:x:0:0:root:/:/sbin/nologin\nkiln:x:65532:65532:kiln:/data:/sbin/nologin\n');
 writeFileSync(join(OUT, 'etc/group'), 'root:x:0:\nkiln:x:65532:\n');
+// The template catalog: `uses: notify/slack` resolves to /opt/kiln/templates (controller/spec/template-catalog.ts).
+cpSync(join(ROOT, 'templates'), join(OUT, 'templates'), { recursive: true });
 rmSync(tmp, { recursive: true, force: true });
 console.log(`build-cli-tree: ${OUT} (bin/kiln runs from ${MOUNT})`);

@@ -1,14 +1,8 @@
 // Shared by the notify/* catalog templates: inlined into their step by kiln (an include line), so
 // it must run as a CommonJS or an ES module alike (no require, no import: Node 20 globals only)
 // and contain no "$" + "(" pair, which the engine would take for a reference.
-// Everything comes from the environment the template sets from its params.
-const env = process.env;
-
-/** The one line a chat message says when the pipeline gave no message of its own. */
-function defaultText() {
-  const status = env.NOTIFY_STATUS ? ` ended ${env.NOTIFY_STATUS}` : ' finished';
-  return `Kiln pipeline ${env.NOTIFY_PIPELINE} run ${env.NOTIFY_RUN}${status}`;
-}
+// Everything comes from the environment the template sets from its params; `env` and
+// `defaultText` come from notify/text.js, inlined just before.
 
 async function hmacBase64(key, message) {
   const enc = new TextEncoder();

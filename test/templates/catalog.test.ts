@@ -1,14 +1,14 @@
 // The catalog as data: every template in templates/ parses, validates when used with its
 // required params, inlines its shared scripts and exports to Tekton; catalog names resolve, and
 // bad names and `with:` keys get positioned errors with suggestions.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exportToTekton } from '../../controller/export/index.js';
 import { parsePipelineText, SpecError } from '../../controller/spec/index.js';
 import { catalogDir, catalogNames, nearestNames } from '../../controller/spec/template-catalog.js';
-import { CATALOG } from './helpers.js';
+import { CATALOG, scratch } from './helpers.js';
 
 const FILE = join(CATALOG, '..', 'test/templates/pipeline.yaml');
 
@@ -41,8 +41,22 @@ describe('the catalog directory', () => {
   it('is found from the source tree, and lists exactly the files on disk', () => {
     expect(catalogDir({})).toBe(CATALOG);
     expect(catalogNames()).toEqual(onDisk);
-    expect(onDisk).toEqual(expect.arrayContaining(['node/test', 'python/test', 'go/test', 'maven/test', 'git/clone', 'image/build', 'gate/quality',
-      'notify/webhook', 'notify/slack', 'notify/dingtalk', 'notify/feishu', 'notify/wecom']));
+    expect(onDisk).toEqual(expect.arrayContaining(['node/test', 'python/test', 'go/test', 'maven/test', 'git/clone', 'image/build', 'gate/quality', 'gate/approval',
+      'notify/webhook', 'notify/slack', 'notify/dingtalk', 'notify/feishu', 'notify/wecom', 'notify/email']));
+  });
+
+  it('is found beside the images\' single executable (/opt/kiln/bin/kiln -> /opt/kiln/templates), and not past a package without one', () => {
+    const { dir, remove } = scratch('layout');
+    try {
+      mkdirSync(join(dir, 'opt/kiln/bin'), { recursive: true });
+      mkdirSync(join(dir, 'opt/kiln/templates'));
+      expect(catalogDir({}, join(dir, 'opt/kiln/bin/kiln'))).toBe(join(dir, 'opt/kiln/templates'));
+      mkdirSync(join(dir, 'pkg/dist'), { recursive: true });
+      writeFileSync(join(dir, 'pkg/package.json'), '{}');
+      expect(catalogDir({}, join(dir, 'pkg/dist/kiln.mjs'))).toBeUndefined();
+    } finally {
+      remove();
+    }
   });
 
   it('honours KILN_TEMPLATES', () => {
@@ -79,7 +93,7 @@ describe('uses: a catalog name', () => {
   const use = (uses: string, withs = '') => `name: p\nworkspaces: [source]\ntasks:\n  a:\n    uses: ${uses}\n${withs}`;
 
   it('refuses an unknown name at its position with the closest names', () => {
-    expect(diagnostics(use('notify/slak'))).toEqual(['5:11 uses: "notify/slak" is not in the template catalog | did you mean "notify/slack", "notify/dingtalk", "notify/feishu"? `kiln templates` lists the catalog']);
+    expect(diagnostics(use('notify/slak'))).toEqual(['5:11 uses: "notify/slak" is not in the template catalog | did you mean "notify/slack", "notify/dingtalk", "notify/email"? `kiln templates` lists the catalog']);
     expect(diagnostics(use('nodejs/test'))[0]).toMatch(/^5:11 uses: "nodejs\/test" is not in the template catalog \| did you mean "node\/test"/);
   });
 

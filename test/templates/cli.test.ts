@@ -33,6 +33,8 @@ describe('kiln templates', () => {
     const gate = all.find((t) => t.name === 'gate/quality')!;
     expect(gate.params.map((p) => [p.name, p.required, p.default])).toEqual([['value', true, undefined], ['max', false, ''], ['min', false, ''], ['label', false, 'value']]);
     expect(gate.results).toEqual(['passed']);
+    const one = await kiln(['templates', 'show', 'gate/quality', '--json']);
+    expect(JSON.parse(one.stdout)).toEqual(gate);
   });
 
   it('show prints one template with a task to paste, and refuses an unknown name with suggestions (exit 2)', async () => {
@@ -45,7 +47,7 @@ describe('kiln templates', () => {
     expect(example).toEqual({ 'my-task': { uses: 'notify/slack', with: { url: 'VALUE' } } });
     const bad = await kiln(['templates', 'show', 'notify/slak']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('kiln: "notify/slak" is not in the template catalog\n  hint: did you mean "notify/slack", "notify/dingtalk", "notify/feishu"? `kiln templates` lists the catalog\n');
+    expect(bad.stderr).toBe('kiln: "notify/slak" is not in the template catalog\n  hint: did you mean "notify/slack", "notify/dingtalk", "notify/email"? `kiln templates` lists the catalog\n');
   });
 });
 

@@ -19,13 +19,17 @@ export function assertBuilt(): void {
   if (!existsSync(join(ROOT, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
 }
 
-export function kiln(args: string[], cwd = ROOT): Promise<Outcome> {
+/** `onStderr` sees the stderr read so far after each chunk: how a test reacts to a running step. */
+export function kiln(args: string[], cwd = ROOT, onStderr?: (soFar: string) => void): Promise<Outcome> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/kiln.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
@@ -38,10 +42,10 @@ export function scratch(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Writes `yaml` as `<dir>/<name>.yaml`, runs it with `--json` (cwd `dir`: its .kiln/ stays there) and parses the record. */
-export async function runPipeline(dir: string, name: string, yaml: string, extra: string[] = []): Promise<Outcome & { record: RunRecord }> {
+export async function runPipeline(dir: string, name: string, yaml: string, extra: string[] = [], onStderr?: (soFar: string) => void): Promise<Outcome & { record: RunRecord }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const out = await kiln(['run', file, '--json', ...extra], dir);
+  const out = await kiln(['run', file, '--json', ...extra], dir, onStderr);
   try {
     return { ...out, record: JSON.parse(out.stdout) as RunRecord };
   } catch (err) {

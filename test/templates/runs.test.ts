@@ -2,7 +2,7 @@
 // bare repository made here (file:// URL), node/test and python/test on the projects it holds,
 // gate/quality on another task's result; then the ways they fail.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runPipeline, scratch, task } from './helpers.js';
@@ -59,9 +59,11 @@ tasks:
     uses: git/clone
     with: { url: "file://${bare}", revision: trunk, dir: app }
   node:
+    needs: [clone]
     uses: node/test
     with: { dir: app/web, install-flags: --offline }
   python:
+    needs: [clone]
     uses: python/test
     with: { dir: app/py }
   measure:
@@ -70,7 +72,7 @@ tasks:
   gate:
     uses: gate/quality
     with: { value: "$(tasks.measure.results.coverage)", min: "90", max: "100", label: coverage }
-`.replace('  node:\n', '  node:\n    needs: [clone]\n').replace('  python:\n', '  python:\n    needs: [clone]\n'), ['--workspace', `source=${source}`]);
+`, ['--workspace', `source=${source}`]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.record.status).toBe('Succeeded');
     expect(task(r.record, 'clone').results).toEqual({ commit });
@@ -88,21 +90,11 @@ tasks:
     const r = await runPipeline(tmp.dir, 'bad', `name: bad
 workspaces: [source]
 tasks:
-  above:
-    uses: gate/quality
-    with: { value: "10.000001", max: "10" }
-  below:
-    uses: gate/quality
-    with: { value: "-3", min: "-2.5", label: errors }
-  junk:
-    uses: gate/quality
-    with: { value: "1; touch pwned", max: "2" }
-  node:
-    uses: node/test
-    with: { dir: web }
-  clone:
-    uses: git/clone
-    with: { url: "file://${bare}", revision: no-such-branch, dir: other }
+  above: { uses: gate/quality, with: { value: "10.000001", max: "10" } }
+  below: { uses: gate/quality, with: { value: "-3", min: "-2.5", label: errors } }
+  junk: { uses: gate/quality, with: { value: "1; touch pwned", max: "2" } }
+  node: { uses: node/test, with: { dir: web } }
+  clone: { uses: git/clone, with: { url: "file://${bare}", revision: no-such-branch, dir: other } }
 `, ['--workspace', `source=${source}`]);
     expect(r.code).toBe(1);
     const status = Object.fromEntries(r.record.tasks.map((t) => [t.name, t.status]));
@@ -112,6 +104,7 @@ tasks:
     expect(r.stderr).toContain('below/check | gate/quality: FAIL errors -3 is below the minimum -2.5');
     expect(r.stderr).toContain('junk/check | gate/quality: value must be a decimal number (at most 12 digits . 6 digits), got "1; touch pwned"');
     expect(task(r.record, 'junk').steps[0]!.exitCode).toBe(2);
+    expect(existsSync(join(source, 'pwned'))).toBe(false); // the value was checked, never run
     expect(task(r.record, 'node').steps.map((s) => [s.name, s.status])).toEqual([['install', 'Succeeded'], ['test', 'Failed']]);
     expect(r.stderr).not.toContain('never printed');
     expect(r.stderr).toMatch(/clone\/clone \| fatal: couldn't find remote ref no-such-branch/);

@@ -87,6 +87,8 @@ export function registerTemplates(program: Command): void {
     .option('--json', 'print it as JSON')
     .action((name: string, f: { json?: boolean }) => {
       const t = load(name);
-      process.stdout.write((f.json ? JSON.stringify(t, null, 2) : show(t)) + '\n');
+      // commander hands `--json` after `show NAME` to the parent command, which declares it too.
+      const json = f.json || (templates.opts() as { json?: boolean }).json;
+      process.stdout.write((json ? JSON.stringify(t, null, 2) : show(t)) + '\n');
     });
 }
