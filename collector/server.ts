@@ -2,6 +2,7 @@
 // Other parts add routes through `plugins` (the cache's blob endpoints register there).
 import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { requireReader } from './auth.js';
 import { RequestRejected } from './errors.js';
 import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
@@ -56,7 +57,11 @@ export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes
   });
 
   app.get('/healthz', async () => ({ ok: true, store: ctx.store.kind }));
-  app.get('/metrics', async (_req, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
+  // A read like any other: Prometheus sends the reader token (`authorization.credentials_file`).
+  app.get('/metrics', async (req, reply) => {
+    requireReader(req, ctx.readerToken);
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
   for (const plugin of [...ROUTE_PLUGINS, ...(o.plugins ?? [])]) await plugin(app, ctx);
   return { app, ctx };
 }

@@ -142,8 +142,11 @@ for (const make of storeFixtures) {
       expect(hits.map((h) => [h.run, h.step, h.seq])).toEqual([['run-f', 'watch', 4]]);
     });
 
-    it('counts what it ingests in /metrics', async () => {
-      const text = await (await get('/metrics', null)).body.text();
+    it('counts what it ingests in /metrics, for the reader token only', async () => {
+      const anonymous = await get('/metrics', null);
+      expect(anonymous.statusCode).toBe(401);
+      await anonymous.body.dump();
+      const text = await (await get('/metrics')).body.text();
       expect(text).toMatch(/kiln_collector_ingest_lines_total \d+/);
       expect(Number(/kiln_collector_ingest_batches_total (\d+)/.exec(text)![1])).toBeGreaterThanOrEqual(5);
       expect(text).toMatch(/kiln_collector_errors_total\{status="403"\} [1-9]/);
