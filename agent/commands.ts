@@ -28,6 +28,7 @@ exit code, results and termination message. Flags (Go syntax: -flag value, -flag
   ${ENTRYPOINT_FLAGS.logDir} D              log spool directory (default /kiln/logs)
   ${ENTRYPOINT_FLAGS.stepName} NAME         shown in the agent's own messages
   ${ENTRYPOINT_FLAGS.stepIndex} N           the spool file is -log_dir/N.spool
+  ${ENTRYPOINT_FLAGS.exitWithParent}         when the process that started the agent dies, act as on SIGTERM
   ${ENTRYPOINT_FLAGS.cache} JSON              the step's dependency cache ({"key","restoreKeys","paths","policy"}):
                           restored before COMMAND, saved after it succeeds (KILN_CACHE_HIT=true|false)
   ${ENTRYPOINT_FLAGS.cacheDir} D            a local cache directory, or

@@ -70,6 +70,8 @@ export const ENTRYPOINT_FLAGS = {
   logDir: '-log_dir',
   stepName: '-step_name',
   stepIndex: '-step_index',
+  /** Ends the step (as a SIGTERM would) when the process that started the agent dies. */
+  exitWithParent: '-exit_with_parent',
   /** How long the process group gets between SIGTERM and SIGKILL on -timeout (Go duration). */
   timeoutGrace: '-timeout_grace',
   // The dependency cache (agent/cache): -cache holds the step's CacheSpec as JSON.

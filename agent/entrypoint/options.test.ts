@@ -9,10 +9,10 @@ describe('parseEntrypointArgs', () => {
       '-wait_file', '/a,/b', '-wait_file_content', '--post_file=/p', '-termination_path', '/t',
       '-results', 'x,y', '-timeout', '1m30s', '-timeout_grace=250ms', '-on_error', 'continue',
       '-step_metadata_dir', '/m', '-entrypoint', '/bin/sh', '-results_dir', '/r', '-log_dir', '/l',
-      '-step_name', 'build', '-step_index', '3', '--', '-c', 'echo hi',
+      '-step_name', 'build', '-step_index', '3', '-exit_with_parent', '--', '-c', 'echo hi',
     ]);
     expect(o).toEqual({
-      waitFiles: ['/a', '/b'], waitFileContent: true, postFile: '/p', terminationPath: '/t',
+      waitFiles: ['/a', '/b'], waitFileContent: true, exitWithParent: true, postFile: '/p', terminationPath: '/t',
       results: ['x', 'y'], timeoutMs: 90_000, timeoutGraceMs: 250, onError: 'continue',
       stepMetadataDir: '/m', command: ['/bin/sh', '-c', 'echo hi'], resultsDir: '/r', logDir: '/l',
       stepName: 'build', stepIndex: 3,
@@ -22,7 +22,7 @@ describe('parseEntrypointArgs', () => {
   it('defaults to the pod layout and takes the command after --', () => {
     const o = parseEntrypointArgs(['--', 'true']);
     expect(o).toMatchObject({
-      waitFiles: [], waitFileContent: false, terminationPath: '/kiln/termination', resultsDir: '/kiln/results',
+      waitFiles: [], waitFileContent: false, exitWithParent: false, terminationPath: '/kiln/termination', resultsDir: '/kiln/results',
       logDir: '/kiln/logs', onError: 'stopAndFail', command: ['true'], stepIndex: 0, timeoutMs: undefined,
     });
   });

@@ -15,6 +15,8 @@ import {
 export interface EntrypointOptions {
   waitFiles: string[];
   waitFileContent: boolean;
+  /** Watch the parent: when it dies, act as on SIGTERM (local runs: no step outlives `kiln run`). */
+  exitWithParent: boolean;
   postFile?: string;
   terminationPath: string;
   results: string[];
@@ -38,7 +40,7 @@ const MAX_ARG_LENGTH = 64 * 1024;
 const RESULT_NAME = /^[A-Za-z0-9_.-]{1,253}$/;
 
 type Key = keyof typeof ENTRYPOINT_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<Key> = new Set(['waitFileContent']);
+const BOOLEAN_FLAGS: ReadonlySet<Key> = new Set(['waitFileContent', 'exitWithParent']);
 const FLAG_BY_NAME = new Map<string, Key>(
   Object.entries(ENTRYPOINT_FLAGS).map(([key, flag]) => [flag.slice(1), key as Key]),
 );
@@ -79,6 +81,7 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
   return {
     waitFiles: list(raw.get('waitFile')),
     waitFileContent: bool(raw, 'waitFileContent'),
+    exitWithParent: bool(raw, 'exitWithParent'),
     postFile: raw.get('postFile') || undefined,
     terminationPath: raw.get('terminationPath') || TERMINATION_PATH,
     results: resultNames(raw.get('results')),

@@ -33,6 +33,29 @@ function kiln(args: string[], opts: { onStart?: (pid: number) => void } = {}): P
   });
 }
 
+/** Polls a condition (a file, a process) with a bounded wait: there is no event to wait on. */
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A process that has exited (a zombie not yet reaped counts: it runs no more). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 /** The run record: the JSON document that ends stdout. */
 function recordOf(r: CliResult): RunRecord {
   const start = r.stdout.indexOf('{');
@@ -116,11 +139,7 @@ describe('kiln run (end to end)', () => {
     const file = pipelineFile('sleep.yaml', `name: sleeps\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n  later:\n    needs: [wait]\n    steps: [{ run: echo never }]\n`);
     let kilnPid = 0;
     const running = kiln(['run', file, '--json'], { onStart: (pid) => (kilnPid = pid) });
-    const deadline = Date.now() + 15_000;
-    while (!(existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))) {
-      if (Date.now() > deadline) throw new Error('the step never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to start');
     const stepPid = Number(readFileSync(pidFile, 'utf8'));
     process.kill(kilnPid, 'SIGINT');
     const r = await running;
@@ -129,5 +148,17 @@ describe('kiln run (end to end)', () => {
     expect(rec.status).toBe('Cancelled');
     expect(statuses(rec)).toEqual({ wait: 'Cancelled', later: 'Skipped' });
     expect(() => process.kill(stepPid, 0)).toThrow();
+  });
+
+  it('kiln killed with SIGKILL leaves no step running: the agents see their parent go', async () => {
+    const pidFile = join(scratch, 'orphan.pid');
+    const file = pipelineFile('orphan.yaml', `name: orphans\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n`);
+    let kilnPid = 0;
+    const running = kiln(['run', file], { onStart: (pid) => (kilnPid = pid) });
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to start');
+    const stepPid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(kilnPid, 'SIGKILL');
+    expect((await running).code).toBe(null);
+    await until(() => gone(stepPid), `step process ${stepPid} to end after kiln was killed`);
   });
 });

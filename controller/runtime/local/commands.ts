@@ -14,12 +14,14 @@ export interface StepArgvInput {
   results: string[];
   /** Where a step's dependency cache lives (a directory as the step sees it); none: caches are off. */
   cacheDir?: string;
+  /** The agent ends the step when the runtime's process dies (bwrap's --die-with-parent does it when isolated). */
+  exitWithParent?: boolean;
 }
 
 /** Go duration spelling the agent reads. */
 const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
-export function stepArgv({ agent, paths, index, step, results, cacheDir }: StepArgvInput): string[] {
+export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent }: StepArgvInput): string[] {
   const argv = [...agent, 'entrypoint'];
   // Step 0 waits for the runtime's go-ahead; step i for step i-1's post file (its .err skips it).
   if (index === 0) argv.push(F.waitFile, paths.readyFile, F.waitFileContent);
@@ -36,6 +38,7 @@ export function stepArgv({ agent, paths, index, step, results, cacheDir }: StepA
   );
   if (results.length) argv.push(F.results, results.join(','));
   if (step.timeoutMs) argv.push(F.timeout, goDuration(step.timeoutMs));
+  if (exitWithParent) argv.push(F.exitWithParent);
   if (step.cache && cacheDir) argv.push(...cacheFlagArgs(step.cache, { dir: cacheDir }));
   const command = step.script !== undefined ? [paths.scriptFile(index)] : step.command!;
   return [...argv, '--', ...command];

@@ -103,7 +103,7 @@ export class LocalRuntime implements Runtime {
     this.live.set(plan.name, run);
     const firstWorkspace = Object.keys(hostDirs)[0];
     for (const [i, step] of steps.entries()) {
-      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir });
+      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir, exitWithParent: !isolate });
       const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
       const argv = isolate ? [...this.sandbox(root, hostDirs, step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT)), ...inner] : inner;
       const child = spawn(argv[0]!, argv.slice(1), {
