@@ -10,8 +10,15 @@ for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${missing[*]}"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+    # A mirror hiccup should not fail the whole set-up: try a few times before giving up.
+    for attempt in 1 2 3; do
+      if apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; then
+        break
+      fi
+      [ "$attempt" = 3 ] && { echo "setup: apt-get failed 3 times" >&2; exit 1; }
+      echo "setup: apt-get failed (attempt $attempt), retrying" >&2
+      sleep $((attempt * 5))
+    done
   else
     echo "setup: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
   fi
