@@ -64,11 +64,14 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   const secret = loadOrCreateSecret({ value: o.secret, file: o.secretFile ?? join(stateDir, 'collector-secret'), what: 'collector secret' }).value;
   const readerTokenFile = o.readerTokenFile ?? join(stateDir, 'reader-token');
   const reader = loadOrCreateSecret({ value: o.readerToken, file: readerTokenFile, what: 'reader token' });
-  const ownsStore = typeof o.db !== 'object';
-  const store = typeof o.db === 'object' ? o.db : await openStore(o.db ?? DEFAULT_DB_URL);
-  const cacheIndex = o.cache !== false && typeof o.db !== 'object' ? await CacheIndex.open(await openSqlRunner(o.db ?? DEFAULT_DB_URL)) : undefined;
-  const cachePlugins = cacheIndex
-    ? [cacheRoutes({ ...(o.cache || {}), dir: (o.cache || {}).dir ?? defaultCacheDir(typeof o.db === 'string' ? o.db : DEFAULT_DB_URL, stateDir), index: cacheIndex })]
+  // A URL when the collector opens (and so owns) the store; an open store is the caller's.
+  const dbUrl = typeof o.db === 'object' ? undefined : o.db ?? DEFAULT_DB_URL;
+  const ownsStore = dbUrl !== undefined;
+  const store = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
+  const cacheOpts = o.cache || undefined;
+  const cacheIndex = o.cache !== false && dbUrl !== undefined ? await CacheIndex.open(await openSqlRunner(dbUrl)) : undefined;
+  const cachePlugins = cacheIndex && dbUrl !== undefined
+    ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
     : [];
   const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: [...(o.plugins ?? []), ...cachePlugins], logger: o.logger });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000,

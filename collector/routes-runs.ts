@@ -1,5 +1,6 @@
 // Run records: POST /v1/runs, PATCH /v1/runs/{id}, GET /v1/runs, GET /v1/runs/{id}.
 import type { FastifyInstance } from 'fastify';
+import type { RunRecord } from '../controller/spec/record.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeRunCursor, encodeRunCursor } from './cursor.js';
 import { RequestRejected } from './errors.js';
@@ -8,12 +9,11 @@ import type { CollectorContext } from './server.js';
 import { checkRunRecord, mergeRunPatch } from './validate-run.js';
 import { intParam } from './params.js';
 
-function isWholeRecord(body: unknown): boolean {
+function wholeRecordOrUnknown(body: unknown, id: string): RunRecord {
   try {
-    checkRunRecord(body, '');
-    return true;
+    return checkRunRecord(body, `PATCH /v1/runs/${id}`);
   } catch {
-    return false;
+    throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first, or PATCH a whole run record`);
   }
 }
 
@@ -33,10 +33,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     requireRunWriter(req, ctx.secret, id);
     const stored = await timed(metrics, 'getRun', () => store.getRun(id));
     // A whole record for an unknown run is taken as is: its POST may have been lost to an outage.
-    if (!stored && !isWholeRecord(req.body)) {
-      throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first, or PATCH a whole run record`);
-    }
-    const record = stored ? mergeRunPatch(stored, req.body, id) : checkRunRecord(req.body, `PATCH /v1/runs/${id}`);
+    const record = stored ? mergeRunPatch(stored, req.body, id) : wholeRecordOrUnknown(req.body, id);
     if (record.id !== id) throw new RequestRejected(400, `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(record.id)} differs from the path's`);
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(id);

@@ -1,7 +1,7 @@
 // The log proxy's real I/O: spool and post files, positions on disk (atomic rename), a change
 // watch with a polling fallback, and the collector over HTTP with undici.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../proto/index.js';
@@ -32,28 +32,30 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   } catch { /* no inotify: the polling fallback alone */ }
   const pool = cfg.collector ? new Pool(cfg.collector, { connections: 1, keepAliveTimeout: 30_000 }) : null;
   const readBuffers = new Map<number, Buffer>();
+  const spoolHandles = new Map<number, FileHandle>();
   const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
   const stepDir = (i: number) => join(cfg.runDir, String(i));
 
   const io: ProxyIO & { close(): Promise<void> } = {
     spoolName: (i) => spoolFileIn(cfg.logDir, i),
     async readSpool(i, offset, maxBytes) {
-      let fh;
-      try {
-        fh = await open(spoolFileIn(cfg.logDir, i), 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
-        throw err;
+      // Opened once, kept until close(): a spool is only ever appended to, never replaced, so
+      // every batch need not pay an open and a close per step.
+      let fh = spoolHandles.get(i);
+      if (!fh) {
+        try {
+          fh = await open(spoolFileIn(cfg.logDir, i), 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+          throw err;
+        }
+        spoolHandles.set(i, fh);
       }
-      try {
-        // One buffer a step, reused: allocating a fresh megabyte per read left the heap to the GC's pace.
-        let buf = readBuffers.get(i);
-        if (!buf || buf.length < maxBytes) readBuffers.set(i, (buf = Buffer.allocUnsafeSlow(maxBytes)));
-        const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
-        return buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
+      // One buffer a step, reused: allocating a fresh megabyte per read left the heap to the GC's pace.
+      let buf = readBuffers.get(i);
+      if (!buf || buf.length < maxBytes) readBuffers.set(i, (buf = Buffer.allocUnsafeSlow(maxBytes)));
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
+      return buf.subarray(0, bytesRead);
     },
     async stepEnded(i) {
       const post = join(stepDir(i), 'out');
@@ -84,6 +86,8 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     warn: (m) => process.stderr.write(`kiln-agent log-proxy: ${m}\n`),
     async close() {
       watcher?.close();
+      await Promise.all([...spoolHandles.values()].map((fh) => fh.close()));
+      spoolHandles.clear();
       await pool?.close();
     },
   };

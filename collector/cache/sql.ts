@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
+import { SCHEMA_NAME } from '../store/postgres.js';
+import { statementCache } from '../store/sqlite.js';
 
 export interface SqlRunner {
   readonly kind: 'sqlite' | 'postgres';
@@ -19,12 +21,7 @@ export function sqliteRunner(path: string): SqlRunner {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  const cache = new Map<string, Database.Statement>();
-  const prepared = (sql: string) => {
-    let s = cache.get(sql);
-    if (!s) cache.set(sql, (s = db.prepare(sql)));
-    return s;
-  };
+  const prepared = statementCache(db);
   return {
     kind: 'sqlite',
     all: async <T>(sql: string, params: unknown[] = []) => prepared(sql).all(...params) as T[],
@@ -38,8 +35,6 @@ const numbered = (sql: string) => {
   let i = 0;
   return sql.replace(/\?/g, () => `$${++i}`);
 };
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function postgresRunner(url: string, schema = 'public'): Promise<SqlRunner> {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);

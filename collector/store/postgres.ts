@@ -33,7 +33,8 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** A plain PostgreSQL schema name: the only kind that may be spliced into DDL text. */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
   const schema = opts.schema ?? 'public';

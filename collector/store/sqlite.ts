@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS log_lines (
   text TEXT NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID;
 `;
 
+/** `db.prepare` once per distinct SQL text (callers build statements from a bounded set of shapes). */
+export function statementCache(db: Database.Database): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let s = cache.get(sql);
+    if (!s) cache.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+}
+
 export interface SqliteStoreOptions {
   path: string;
   readonly?: boolean;
@@ -41,6 +51,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     db.exec(SCHEMA);
   }
   db.pragma('busy_timeout = 5000');
+  // The streams, runs and search statements vary by filter; each shape is prepared once.
+  const prepared = statementCache(db);
 
   const upsertStream = db.prepare<[string, string, string, number], { id: number; next_seq: number }>(
     `INSERT INTO log_streams (run_id, task_run, step, step_index) VALUES (?, ?, ?, ?)
@@ -78,17 +90,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       let sql = 'SELECT id, task_run, step FROM log_streams WHERE run_id = ?';
       if (task) { sql += ' AND task_run = ?'; args.push(task); }
       if (step) { sql += ' AND step = ?'; args.push(step); }
-      return db.prepare(sql + ' ORDER BY id').all(...args) as StreamRow[];
+      return prepared(sql + ' ORDER BY id').all(...args) as StreamRow[];
     },
     async lines(streamId, from, limit, descending) {
       return (descending ? linesDesc : linesAsc).all(streamId, from, limit);
     },
   };
+  const deleteLines = db.prepare('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)');
+  const deleteStreams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
+  const deleteRunRow = db.prepare('DELETE FROM runs WHERE id = ?');
   const deleteRun = db.transaction((ids: string[]) => {
-    const lines = db.prepare('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)');
-    const streams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
-    const runs = db.prepare('DELETE FROM runs WHERE id = ?');
-    for (const id of ids) { lines.run(id); streams.run(id); runs.run(id); }
+    for (const id of ids) { deleteLines.run(id); deleteStreams.run(id); deleteRunRow.run(id); }
   });
 
   return {
@@ -105,7 +117,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     },
     async listRuns(q: RunListQuery): Promise<RunSummary[]> {
       const { sql, args } = runsSql(q, () => '?');
-      return db.prepare(sql).all(...args) as RunSummary[];
+      return prepared(sql).all(...args) as RunSummary[];
     },
     async readLogs(q: LogQuery): Promise<LogPage> {
       return readLogPage(prim, q);
@@ -120,7 +132,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       let where = "l.text LIKE ? ESCAPE '\\'";
       if (q.runId) { where += ' AND s.run_id = ?'; args.push(q.runId); }
       args.push(q.limit);
-      const rows = db.prepare(
+      const rows = prepared(
         `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
          FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
          ORDER BY l.stream_id, l.seq LIMIT ?`).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
@@ -129,7 +141,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     async applyRetention(policy: RetentionPolicy) {
       const { sql, args } = retentionSql(policy, () => '?');
       if (!sql) return [];
-      const ids = (db.prepare(sql).all(...args) as { id: string }[]).map((r) => r.id);
+      const ids = (prepared(sql).all(...args) as { id: string }[]).map((r) => r.id);
       deleteRun(ids);
       return ids;
     },

@@ -1,7 +1,7 @@
 // Bundles the browser code (collector/ui/browser/*.ts) into one minified script and, run as a
 // program (`npx tsx collector/ui/bundle.ts`), writes it to assets.gen.ts. The collector serves that
 // string, so it needs no build step or esbuild at run time, from source or from dist/kiln.mjs
-// alike; test/ui/assets.test.ts fails when the generated file is older than the sources.
+// alike; test/ui/server.test.ts fails when the generated file differs from a fresh bundle of the sources.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';

@@ -32,15 +32,28 @@ export interface PipelineGraph {
   edges: Edge[];
 }
 
-/** The tasks `task` waits for, with why; a task referring to itself or to no known task adds nothing here. */
-export function taskDependencies(task: TaskSpec): Edge[] {
-  const edges: Edge[] = task.needs.map((from) => ({ from, to: task.name, via: 'needs' as const }));
+/** A `$(tasks.<task>.results.<result>)` a task reads. */
+export interface ResultRef {
+  task: string;
+  result: string;
+}
+
+/** Every task result a task's strings reference, each once, in order of first use. */
+export function resultRefsOf(task: TaskSpec): ResultRef[] {
+  const seen = new Map<string, ResultRef>();
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
       const parsed = parseReference(ref.expr);
-      if (parsed.kind === 'taskResult') edges.push({ from: parsed.task, to: task.name, via: 'result' });
+      if (parsed.kind === 'taskResult') seen.set(`${parsed.task}\0${parsed.result}`, { task: parsed.task, result: parsed.result });
     }
   }
+  return [...seen.values()];
+}
+
+/** The tasks `task` waits for, with why; a task referring to itself or to no known task adds nothing here. */
+export function taskDependencies(task: TaskSpec): Edge[] {
+  const edges: Edge[] = task.needs.map((from) => ({ from, to: task.name, via: 'needs' as const }));
+  for (const ref of resultRefsOf(task)) edges.push({ from: ref.task, to: task.name, via: 'result' });
   return edges;
 }
 

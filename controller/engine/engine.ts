@@ -9,7 +9,7 @@ import { initialState, unitsFor } from './init.js';
 import { matrixCombinations, MATRIX_MAX_COMBINATIONS } from './matrix.js';
 import { buildPlan, matrixValues, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
-import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
+import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskRunStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'TimedOut', 'Cancelled']);
 export const isTerminal = (status: TaskRunStatus) => TERMINAL.has(status);
@@ -50,10 +50,17 @@ export class Engine {
     const s = this.state;
     if (s.finished) return undefined;
     const times: number[] = [];
-    const timeout = s.input.timeoutMs ?? s.input.pipeline.timeoutMs;
-    if (timeout !== undefined && !s.pipelineTimedOut) times.push(s.input.startedAt + timeout);
+    const pipelineDeadline = this.pipelineDeadline();
+    if (pipelineDeadline !== undefined && !s.pipelineTimedOut) times.push(pipelineDeadline);
     for (const u of s.running) if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
     return times.length ? Math.min(...times) : undefined;
+  }
+
+  /** When the whole run times out: the run's own timeout, else the pipeline's. */
+  private pipelineDeadline(): number | undefined {
+    const { input } = this.state;
+    const timeout = input.timeoutMs ?? input.pipeline.timeoutMs;
+    return timeout === undefined ? undefined : input.startedAt + timeout;
   }
 
   private unitByTaskRun(name: string): Unit | undefined {
@@ -89,7 +96,7 @@ export class Engine {
     return this.state.stopping !== 'cancelled' && !this.state.pipelineTimedOut;
   }
 
-  private stop(why: 'failed' | 'timedOut' | 'cancelled', cancelRunning: 'Cancelled' | 'TimedOut' | undefined, actions: EngineAction[]): void {
+  private stop(why: Stopping, cancelRunning: 'Cancelled' | 'TimedOut' | undefined, actions: EngineAction[]): void {
     const s = this.state;
     // Cancellation and timeouts outrank a failure; a failure does not outrank them.
     if (!s.stopping || (s.stopping === 'failed' && why !== 'failed')) s.stopping = why;
@@ -104,8 +111,8 @@ export class Engine {
 
   private checkTimeouts(now: number, actions: EngineAction[]): void {
     const s = this.state;
-    const timeout = s.input.timeoutMs ?? s.input.pipeline.timeoutMs;
-    if (timeout !== undefined && !s.pipelineTimedOut && now >= s.input.startedAt + timeout) {
+    const pipelineDeadline = this.pipelineDeadline();
+    if (pipelineDeadline !== undefined && !s.pipelineTimedOut && now >= pipelineDeadline) {
       s.pipelineTimedOut = true;
       this.stop('timedOut', 'TimedOut', actions);
     }
@@ -232,6 +239,6 @@ export class Engine {
   }
 }
 
-function stopReason(stopping: 'failed' | 'timedOut' | 'cancelled'): SkipReason {
+function stopReason(stopping: Stopping): SkipReason {
   return stopping === 'failed' ? 'PipelineFailing' : stopping === 'timedOut' ? 'PipelineTimedOut' : 'PipelineCancelled';
 }

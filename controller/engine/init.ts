@@ -3,7 +3,7 @@
 import { referencesIn } from '../spec/index.js';
 import type { TaskSpec } from '../spec/model.js';
 import { matrixCombinations } from './matrix.js';
-import { resultRefsOf } from './refs.js';
+import { resultRefsOf } from '../dag/index.js';
 import type { EngineInput, EngineState, Unit } from './types.js';
 
 /** The units of a task once its matrix values are known (undefined: no matrix). */

@@ -2,7 +2,7 @@
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
 import { evaluateWhen, expandArgs, makeResolver, substitute, substituteStep, taskParamValues, type SubstitutionScope } from '../spec/index.js';
 import type { TaskRunPlan } from '../runtime/types.js';
-import type { ResultRef } from './refs.js';
+import type { ResultRef } from '../dag/index.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import type { EngineState, Unit } from './types.js';
 

@@ -2,7 +2,7 @@
 // the engine does no I/O and reads no clock (time comes in with each event).
 import type { ParamValue, PipelineRunStatus, PipelineSpec, TaskRunStatus, TaskSpec, WorkspaceBinding } from '../spec/model.js';
 import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from '../runtime/types.js';
-import type { ResultRef } from './refs.js';
+import type { ResultRef } from '../dag/index.js';
 
 export interface EngineInput {
   /** The pipeline run's name (unique per run). */

@@ -69,9 +69,10 @@ export type CatalogLookup = { path: string; dir: string } | { error: string; hin
 /** Where catalog template `ref` lives, or why it cannot be used (with the closest names). */
 export function lookupCatalog(ref: string, dir: string | undefined = catalogDir()): CatalogLookup {
   if (!dir) return { error: `uses: "${ref}" names a catalog template, and no template catalog was found`, hint: 'set KILN_TEMPLATES to the templates/ directory, or use a local file: uses: ./path.yaml' };
-  const names = catalogNames(dir);
-  if (CATALOG_NAME.test(ref) && names.includes(ref)) return { path: join(dir, `${ref}.yaml`), dir };
-  const near = nearestNames(ref, names);
+  // Only a miss lists the catalog (for the hint): a pipeline may `uses:` it on every task.
+  const path = join(dir, `${ref}.yaml`);
+  if (CATALOG_NAME.test(ref) && existsSync(path)) return { path, dir };
+  const near = nearestNames(ref, catalogNames(dir));
   const hint = near.length ? `did you mean ${near.map((n) => `"${n}"`).join(', ')}? \`kiln templates\` lists the catalog` : 'run `kiln templates` to list the catalog; a local file is written ./path.yaml';
   return { error: `uses: "${ref}" is not in the template catalog`, hint };
 }

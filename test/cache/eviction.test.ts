@@ -12,7 +12,7 @@ describe('planEviction', () => {
 
   it('counts a shared blob once and frees it only with its last entry', () => {
     const rows = [row('old', 'S', 60, 1), row('mid', 'X', 30, 2), row('new', 'S', 60, 3)];
-    // 90 bytes stored; limit 50: "old" goes (S still used by "new"), then "mid" frees X.
+    // 90 bytes stored; limit 70: "old" goes (S still used by "new"), then "mid" frees X.
     expect(planEviction(rows, { maxBytes: 70, maxAgeMs: 1e9 }, 10)).toEqual({ remove: ['old', 'mid'], freed: ['X'] });
   });
 

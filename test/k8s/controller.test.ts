@@ -22,6 +22,15 @@ async function patchSpec(name: string, spec: unknown) {
   expect(res.status).toBe(200);
 }
 
+/** A fresh harness and controller, with run NAME's first Pod created and running. */
+async function startWithRunningPodA(name: string) {
+  h = await startHarness();
+  await h.controller();
+  await h.client.createPipelineRun(NS, pipelineRun(name));
+  await until('pod a', () => pod(`${name}-a`));
+  runPod(h.server, NS, `${name}-a`);
+}
+
 async function kubectlDelete(name: string) {
   const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, { method: 'DELETE' });
   expect(res.status).toBe(200);
@@ -83,11 +92,7 @@ describe('kubernetes controller', () => {
   });
 
   it('fails the task of an evicted Pod with a clear reason', async () => {
-    h = await startHarness();
-    await h.controller();
-    await h.client.createPipelineRun(NS, pipelineRun('r3'));
-    await until('pod a', () => pod('r3-a'));
-    runPod(h.server, NS, 'r3-a');
+    await startWithRunningPodA('r3');
     evictPod(h.server, NS, 'r3-a');
     await until('run failed', () => condition(run('r3'))?.status === 'False' && run('r3'));
     expect(taskRuns(run('r3'))[0]).toMatchObject({ name: 'a', status: 'Failed', reason: 'PodEvicted' });
@@ -95,22 +100,14 @@ describe('kubernetes controller', () => {
   });
 
   it('fails the task of a Pod deleted under it', async () => {
-    h = await startHarness();
-    await h.controller();
-    await h.client.createPipelineRun(NS, pipelineRun('r4'));
-    await until('pod a', () => pod('r4-a'));
-    runPod(h.server, NS, 'r4-a');
+    await startWithRunningPodA('r4');
     await h.client.deletePod(NS, 'r4-a');
     await until('run failed', () => condition(run('r4'))?.status === 'False' && run('r4'));
     expect(taskRuns(run('r4'))[0]).toMatchObject({ status: 'Failed', reason: 'PodDeleted' });
   });
 
   it('cancels with spec.status: Cancelled, deleting running Pods', async () => {
-    h = await startHarness();
-    await h.controller();
-    await h.client.createPipelineRun(NS, pipelineRun('r5'));
-    await until('pod a', () => pod('r5-a'));
-    runPod(h.server, NS, 'r5-a');
+    await startWithRunningPodA('r5');
     await patchSpec('r5', { status: 'Cancelled' });
     await until('pod a deleted', () => !pod('r5-a'));
     await until('run cancelled', () => condition(run('r5'))?.reason === 'Cancelled');

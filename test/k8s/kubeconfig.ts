@@ -1,5 +1,6 @@
 // A KubeConfig pointing at the in-test API server, as a user's kubeconfig would.
 import { KubeConfig } from '@kubernetes/client-node';
+import { waitFor } from '../log-proxy/pod.js';
 
 export function loopbackKubeConfig(server: string, namespace = 'ci'): KubeConfig {
   const kc = new KubeConfig();
@@ -12,13 +13,7 @@ export function loopbackKubeConfig(server: string, namespace = 'ci'): KubeConfig
   return kc;
 }
 
-/** Polls a condition on the event loop until it holds or the bound passes. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polls a condition on the event loop until it holds or the bound passes (10 s by default). */
+export function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs);
 }

@@ -53,11 +53,13 @@ export function registerController(program: Command): void {
       if (collectorUrl && !secret) throw new UsageError('--collector needs the collector secret to mint run tokens', 'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET');
       const { kc } = loadKubeConfig();
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
-      const collector = collectorUrl && secret ? {
-        url: collectorUrl,
+      // One client serves every run: it holds only the URL (run tokens are passed per call).
+      const collectorClient = collectorUrl ? new CollectorClient(collectorUrl) : undefined;
+      const collector = collectorClient && secret ? {
+        url: collectorClient.url,
         tokenFor: (run: string) => mintRunToken(secret, run),
-        reporterFor: (_run: string, token: string) => collectorReporter(new CollectorClient(collectorUrl), token),
-        archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
+        reporterFor: (_run: string, token: string) => collectorReporter(collectorClient, token),
+        archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) => void (await collectorClient.postRun(record, token)),
       } : undefined;
       const controller = new KilnController({
         client, namespace: f.namespace, workers, archiveGraceMs, collector, runAsUser,

@@ -4,13 +4,12 @@
 // Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
 // running task fails it with a clear reason.
 import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { isTerminal } from '../../engine/index.js';
 import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../types.js';
 import type { KubeClient } from './client.js';
 import { ANNOTATIONS, READY_VALUE } from './labels.js';
 import { podName } from './names.js';
 import { observePod, observeVanishedPod, taskRunOfPod } from './pod-status.js';
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'TimedOut', 'Cancelled', 'Skipped']);
 
 export interface PodRuntimeDeps {
   client: KubeClient;
@@ -104,7 +103,7 @@ export class PodRuntime implements Runtime {
       t.startedSeen = true;
       this.deps.onPodStarted?.(this.deps.now() - t.requestedAt);
     }
-    if (!TERMINAL.has(obs.status)) this.sendReady(pod, t);
+    if (!isTerminal(obs.status)) this.sendReady(pod, t);
     this.emit(t, obs);
   }
 
@@ -154,7 +153,7 @@ export class PodRuntime implements Runtime {
     if (json === t.lastJson) return;
     t.last = obs;
     t.lastJson = json;
-    t.terminal = TERMINAL.has(obs.status);
+    t.terminal = isTerminal(obs.status);
     this.listener(obs);
   }
 }

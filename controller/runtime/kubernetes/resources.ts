@@ -1,7 +1,7 @@
 // The shape of Kiln's custom resources as the controller reads and writes them (deploy/crds holds
 // the OpenAPI schema the API server enforces).
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { ParamValue, PipelineRunStatus } from '../../spec/model.js';
+import type { ParamValue } from '../../spec/model.js';
 import type { TaskRunRecord } from '../../spec/record.js';
 
 /** How a PipelineRun binds a workspace, Tekton's spelling. */
@@ -64,5 +64,3 @@ export interface PipelineResource {
   /** A pipeline in the Kiln syntax (its `name` defaults to metadata.name). */
   spec: Record<string, unknown>;
 }
-
-export const TERMINAL_RUN: ReadonlySet<PipelineRunStatus> = new Set(['Succeeded', 'Failed', 'TimedOut', 'Cancelled']);
