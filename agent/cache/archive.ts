@@ -56,6 +56,10 @@ export async function writeArchive(roots: (string | null)[], format: ArchiveForm
   const pack = new Pack({
     cwd: '/',
     onWriteEntry: (entry: WriteEntry) => {
+      // tar keeps whole seconds and should truncate, as GNU tar does; Node's Stats.mtime rounds to
+      // the millisecond, so a file written in a second's last half-millisecond would come back
+      // stamped one second later.
+      if (entry.stat) entry.mtime = new Date(Math.floor(entry.stat.mtimeMs));
       entry.path = mapPath(entry.path);
       if (entry.type === 'Link' && entry.linkpath) entry.linkpath = mapPath(entry.linkpath);
     },
