@@ -82,6 +82,57 @@ export const ENTRYPOINT_FLAGS = {
   cacheWorkspace: '-cache_workspace', // relative paths and hashFiles globs start here (default: cwd)
 } as const;
 
+/** What one step's `kiln-agent entrypoint` invocation needs: the same for a pod and a local run. */
+export interface EntrypointArgvInput {
+  /** How the agent is started: its path, or node and the bundle. */
+  agent: string[];
+  /** The layout as the step sees it (/kiln in a pod or sandbox, the task run directory locally). */
+  paths: KilnPaths;
+  index: number;
+  stepName: string;
+  onError: StepOnError;
+  terminationPath: string;
+  results: readonly string[];
+  timeoutMs?: number;
+  exitWithParent?: boolean;
+  /** Further flags (the dependency cache's). */
+  extra?: readonly string[];
+  /** The step's command and its arguments. */
+  command: readonly string[];
+}
+
+/** Go's duration spelling, which -timeout reads. */
+const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+/**
+ * The entrypoint argv of step i: step 0 waits for the go-ahead (the ready file, non-empty), step i
+ * for step i-1's post file (whose .err twin skips it).
+ */
+export function entrypointArgv(o: EntrypointArgvInput): string[] {
+  const F = ENTRYPOINT_FLAGS;
+  const P = o.paths;
+  const [program, ...args] = o.command;
+  if (program === undefined) throw new Error(`step ${o.stepName} has no command`);
+  return [
+    ...o.agent, 'entrypoint',
+    ...(o.index === 0 ? [F.waitFile, P.readyFile, F.waitFileContent] : [F.waitFile, P.postFile(o.index - 1)]),
+    F.postFile, P.postFile(o.index),
+    F.terminationPath, o.terminationPath,
+    F.stepMetadataDir, P.stepMetadataDir(o.index),
+    F.resultsDir, P.resultsDir,
+    ...(o.results.length ? [F.results, o.results.join(',')] : []),
+    F.logDir, P.logDir,
+    F.stepName, o.stepName,
+    F.stepIndex, String(o.index),
+    ...(o.timeoutMs ? [F.timeout, goDuration(o.timeoutMs)] : []),
+    F.onError, o.onError,
+    ...(o.exitWithParent ? [F.exitWithParent] : []),
+    ...(o.extra ?? []),
+    F.entrypoint, program,
+    '--', ...args,
+  ];
+}
+
 /** Spool file of step i inside a log directory (the entrypoint's -log_dir). */
 export function spoolFileIn(logDir: string, stepIndex: number): string {
   return `${logDir}/${stepIndex}.spool`;

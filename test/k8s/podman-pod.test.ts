@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 import { ANNOTATIONS } from '../../controller/runtime/kubernetes/labels.js';
 import { loadRun } from '../../controller/runtime/kubernetes/cli-support.js';
 import { buildPod } from '../../controller/runtime/kubernetes/pod-builder.js';
-import { parseTermination } from '../../controller/runtime/kubernetes/pod-status.js';
+import { readTermination } from '../../agent/entrypoint/termination.js';
 import { planForTask } from '../../controller/runtime/kubernetes/render.js';
 import { containers, type Containers } from './podman.js';
 
@@ -107,14 +107,14 @@ describe('the rendered Pod under podman', () => {
     const termination = async (name: string) => {
       const to = join(work, `${name}.termination`);
       await podman('cp', `${name}:/kiln/termination`, to);
-      return Object.fromEntries(parseTermination(readFileSync(to, 'utf8')).map((e) => [e.key, e.value]));
+      return readTermination(readFileSync(to, 'utf8'))!;
     };
     const [hello, fail, never] = [await termination(steps[0]), await termination(steps[1]), await termination(steps[2])];
-    expect(hello).toMatchObject({ ExitCode: '0', greeting: 'hello\n' });
-    expect(fail).toMatchObject({ ExitCode: '3' });
-    expect(fail.Reason).toBeUndefined();
-    expect(never).toMatchObject({ Reason: 'Skipped' });
-    expect(Date.parse(hello.StartedAt)).toBeLessThanOrEqual(Date.parse(fail.StartedAt));
+    expect(hello).toMatchObject({ exitCode: 0, results: { greeting: 'hello\n' } });
+    expect(fail).toMatchObject({ exitCode: 3 });
+    expect(fail.reason).toBeUndefined();
+    expect(never).toMatchObject({ reason: 'Skipped' });
+    expect(hello.startedAt).toBeLessThanOrEqual(fail.startedAt!);
 
     const logs = async (name: string) => (await podman('logs', name)).stdout;
     expect(await logs(steps[0])).toContain('said hello');

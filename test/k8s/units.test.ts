@@ -1,9 +1,9 @@
 // The pure parts of the Kubernetes runtime, each on its own: rate limiter, work queue, Pod status
-// and termination-message decoding (fuzzed), run status round trip, PipelineRun input checks,
+// (termination messages included), run status round trip, PipelineRun input checks,
 // and the render planner.
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { observePod, parseTermination } from '../../controller/runtime/kubernetes/pod-status.js';
+import { observePod } from '../../controller/runtime/kubernetes/pod-status.js';
 import { tokenBucket } from '../../controller/runtime/kubernetes/rate-limit.js';
 import { planForTask } from '../../controller/runtime/kubernetes/render.js';
 import { runInputOf } from '../../controller/runtime/kubernetes/run-input.js';
@@ -82,18 +82,13 @@ describe('pod status', () => {
     expect(ok.results).toEqual({ 'kiln.cache': 'x' });
   });
 
-  it('decodes only Tekton entry lists from termination messages (fuzz)', () => {
-    expect(parseTermination('[{"key":"k","value":"v","type":1},{"key":2}]')).toEqual([{ key: 'k', value: 'v', type: 1 }]);
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['[', ']', '{', '}', '"key"', '"value"', '"type"', ':', ',', '1', '"x"', 'null', '\\', '"', ' '];
-    for (let i = 0; i < 3000; i++) {
-      const text = Array.from({ length: Math.floor(rand() * 20) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
-      const out = parseTermination(text);
-      expect(Array.isArray(out)).toBe(true);
-      for (const e of out) expect([typeof e.key, typeof e.value, typeof e.type]).toEqual(['string', 'string', 'number']);
+  it("falls back to the kubelet's facts when a step's message is not the agent's", () => {
+    const state = (message: string) => ({ terminated: { exitCode: 137, reason: 'OOMKilled', message, startedAt: new Date(5000) } });
+    for (const message of ['', 'out of memory', '[{"key":"ExitCode","value":"0","type":3},{"key":2}]']) {
+      const seen = observePod(pod({ phase: 'Failed', containerStatuses: [{ name: 'step-a', image: 'x', imageID: 'x', ready: false, restartCount: 0, state: state(message) }] }), 'p', ['a']);
+      expect(seen.steps[0]).toMatchObject({ status: 'Failed', exitCode: 137, reason: 'OOMKilled', startedAt: 5000 });
+      expect(seen.results).toEqual({});
     }
-    expect(parseTermination('x'.repeat(20_000))).toEqual([]);
   });
 });
 

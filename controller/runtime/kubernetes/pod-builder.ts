@@ -10,7 +10,7 @@
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { cacheFlagArgs } from '../../../agent/cache/flags.js';
-import { ENTRYPOINT_FLAGS, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
+import { entrypointArgv, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
 import type { ResolvedStep, TaskRunPlan } from '../types.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
@@ -145,27 +145,14 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
     throw new PodBuildError(plan.task, step.name, 'gives neither `run` nor `command`',
       "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`");
   }
-  const f = ENTRYPOINT_FLAGS;
   const cached = !!step.cache && !!plan.collector;
-  const wait = i === 0 ? [f.waitFile, P.readyFile, f.waitFileContent] : [f.waitFile, P.postFile(i - 1)];
-  const command = [
-    P.agent, 'entrypoint',
-    ...wait,
-    f.postFile, P.postFile(i),
-    f.terminationPath, TERMINATION_PATH,
-    f.stepMetadataDir, P.stepMetadataDir(i),
-    f.resultsDir, P.resultsDir,
-    ...(plan.results.length ? [f.results, plan.results.join(',')] : []),
-    f.logDir, P.logDir,
-    f.stepName, step.name,
-    f.stepIndex, String(i),
-    ...(step.timeoutMs ? [f.timeout, `${step.timeoutMs}ms`] : []),
-    f.onError, step.onError,
+  const command = entrypointArgv({
+    agent: [P.agent], paths: P, index: i, stepName: step.name, onError: step.onError,
+    terminationPath: TERMINATION_PATH, results: plan.results, timeoutMs: step.timeoutMs,
     // The dependency cache goes through the collector, with the run's token (as the log proxy's).
-    ...(cached ? cacheFlagArgs(step.cache!, { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` }) : []),
-    f.entrypoint, resolvePaths(argv[0], plan),
-    '--', ...argv.slice(1).map((a) => resolvePaths(a, plan)),
-  ];
+    extra: cached ? cacheFlagArgs(step.cache!, { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` }) : [],
+    command: argv.map((a) => resolvePaths(a, plan)),
+  });
   const env = { ...plan.env, ...step.env };
   return {
     name: containerName(step.name),

@@ -2,8 +2,7 @@
 // termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
 // step's cache record.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { parseCacheReport } from '../../../agent/cache/report.js';
-import { CACHE_TERMINATION_KEY, RESULT_TYPE, type TerminationEntry } from '../../../agent/protocol.js';
+import { readTermination } from '../../../agent/entrypoint/termination.js';
 import type { StepStatus, TaskRunStatus } from '../../spec/model.js';
 import type { ObservedStep, ObservedTaskRun } from '../types.js';
 import { LABELS } from './labels.js';
@@ -15,8 +14,6 @@ export const POD_REASONS = {
   evicted: 'PodEvicted',
   deadline: 'PodDeadlineExceeded',
 } as const;
-
-const TERMINATION_LIMIT = 16 * 1024;
 
 export function taskRunOfPod(pod: V1Pod): string | undefined {
   return pod.metadata?.labels?.[LABELS.taskRun];
@@ -65,21 +62,19 @@ function observeStep(name: string, cs: V1ContainerStatus | undefined, results: R
   if (cs?.state?.running) return { name, status: 'Running', exitCode: null, startedAt: time(cs.state.running.startedAt) };
   const t = cs?.state?.terminated;
   if (!t) return { name, status: 'Pending', exitCode: null };
-  const entries = parseTermination(t.message);
-  const internal = new Map(entries.filter((e) => e.type === RESULT_TYPE.InternalTektonResult).map((e) => [e.key, e.value]));
-  for (const e of entries) if (e.type === RESULT_TYPE.TaskRunResult) results[e.key] = e.value;
-  const exitCode = internal.has('ExitCode') ? Number(internal.get('ExitCode')) : t.exitCode;
-  const reason = internal.get('Reason');
-  // The agent's cache record: the kubelet's copy of the termination message is the only way out of the pod.
-  const cache = internal.has(CACHE_TERMINATION_KEY) ? parseCacheReport(internal.get(CACHE_TERMINATION_KEY)!) : undefined;
+  // A message the agent did not write (or none: the container never reached the agent) leaves
+  // the kubelet's facts. The cache record rides in it: from a pod, nothing else gets out.
+  const m = readTermination(t.message);
+  Object.assign(results, m?.results);
+  const exitCode = m?.exitCode ?? t.exitCode;
   return {
     name,
-    status: stepStatus(exitCode, reason),
+    status: stepStatus(exitCode, m?.reason),
     exitCode,
-    reason: reason ?? (exitCode !== 0 ? t.reason : undefined),
-    startedAt: time(internal.get('StartedAt')) ?? time(t.startedAt),
+    reason: m?.reason ?? (exitCode !== 0 ? t.reason : undefined),
+    startedAt: m?.startedAt ?? time(t.startedAt),
     finishedAt: time(t.finishedAt),
-    ...(cache && { cache }),
+    ...(m?.cache && { cache: m.cache }),
   };
 }
 
@@ -87,19 +82,6 @@ function stepStatus(exitCode: number, reason: string | undefined): StepStatus {
   if (reason === 'Skipped') return 'Skipped';
   if (reason === 'TimeoutExceeded') return 'TimedOut';
   return exitCode === 0 ? 'Succeeded' : 'Failed';
-}
-
-/** Parses a termination message; anything that is not Tekton's entry list counts as no entries. */
-export function parseTermination(message: string | undefined): TerminationEntry[] {
-  if (!message || message.length > TERMINATION_LIMIT) return [];
-  try {
-    const v: unknown = JSON.parse(message);
-    if (!Array.isArray(v)) return [];
-    return v.filter((e): e is TerminationEntry =>
-      typeof e === 'object' && e !== null && typeof e.key === 'string' && typeof e.value === 'string' && typeof e.type === 'number');
-  } catch {
-    return [];
-  }
 }
 
 function time(value: Date | string | undefined): number | undefined {

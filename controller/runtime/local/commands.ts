@@ -1,7 +1,7 @@
 // The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
 // optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
 // at /workspace/<name>. Pure: paths and the host root's entries come in.
-import { ENTRYPOINT_FLAGS as F, type KilnPaths } from '../../../agent/protocol.js';
+import { entrypointArgv, type KilnPaths } from '../../../agent/protocol.js';
 import type { ResolvedStep } from '../types.js';
 import { cacheFlagArgs } from '../../../agent/cache/flags.js';
 
@@ -18,30 +18,15 @@ export interface StepArgvInput {
   exitWithParent?: boolean;
 }
 
-/** Go duration spelling the agent reads. */
-const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
-
 export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent }: StepArgvInput): string[] {
-  const argv = [...agent, 'entrypoint'];
-  // Step 0 waits for the runtime's go-ahead; step i for step i-1's post file (its .err skips it).
-  if (index === 0) argv.push(F.waitFile, paths.readyFile, F.waitFileContent);
-  else argv.push(F.waitFile, paths.postFile(index - 1));
-  argv.push(
-    F.postFile, paths.postFile(index),
-    F.terminationPath, paths.localTerminationFile(index),
-    F.stepMetadataDir, paths.stepMetadataDir(index),
-    F.onError, step.onError,
-    F.resultsDir, paths.resultsDir,
-    F.logDir, paths.logDir,
-    F.stepName, step.name,
-    F.stepIndex, String(index),
-  );
-  if (results.length) argv.push(F.results, results.join(','));
-  if (step.timeoutMs) argv.push(F.timeout, goDuration(step.timeoutMs));
-  if (exitWithParent) argv.push(F.exitWithParent);
-  if (step.cache && cacheDir) argv.push(...cacheFlagArgs(step.cache, { dir: cacheDir }));
-  const command = step.script !== undefined ? [paths.scriptFile(index)] : step.command!;
-  return [...argv, '--', ...command];
+  return entrypointArgv({
+    agent, paths, index, results, exitWithParent,
+    stepName: step.name, onError: step.onError, timeoutMs: step.timeoutMs,
+    // Steps of a local run share one directory, so each writes its termination message apart.
+    terminationPath: paths.localTerminationFile(index),
+    extra: step.cache && cacheDir ? cacheFlagArgs(step.cache, { dir: cacheDir }) : [],
+    command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
+  });
 }
 
 /** What `kiln run` writes as a step's script: a `#!` line is kept; otherwise sh with -e, as Tekton does. */

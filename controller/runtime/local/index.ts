@@ -2,4 +2,3 @@
 export { LocalRuntime, type LocalRuntimeOptions, type OutputLine, type SidecarContext } from './runtime.js';
 export { locateAgent, packageRoot } from './agent-path.js';
 export { LocalRuntimeError } from './errors.js';
-export { parseTermination } from './termination.js';

@@ -1,7 +1,7 @@
 // What a task run's files say about it, as the runtime reports it. Pure: the facts (each step's
 // termination message and how its agent ended) come in, ObservedStep/ObservedTaskRun go out.
 import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../types.js';
-import type { StepTermination } from './termination.js';
+import type { StepTermination } from '../../../agent/entrypoint/termination.js';
 
 export interface StepFacts {
   /** Undefined while the step's agent is still running. */

@@ -1,4 +1,4 @@
-// The local runtime's pure parts: termination messages (fuzzed), step argv, the sandbox argv,
+// The local runtime's pure parts: step argv, the sandbox argv,
 // line splitting, workspace paths, and what the files say about a task run.
 import { describe, expect, it } from 'vitest';
 import { kilnPaths } from '../../../agent/protocol.js';
@@ -7,48 +7,8 @@ import { sandboxArgv, scriptText, stepArgv } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { workspaceHostDirs } from './layout.js';
 import { observeTaskRun } from './observe.js';
-import { parseTermination } from './termination.js';
 
 const rstep = (over: Partial<ResolvedStep> = {}): ResolvedStep => ({ name: 's', env: {}, onError: 'stopAndFail', script: 'true', ...over });
-
-describe('parseTermination', () => {
-  it('reads exit code, reason, start time and results', () => {
-    const text = JSON.stringify([
-      { key: 'StartedAt', value: '2026-01-01T00:00:00.000Z', type: 3 },
-      { key: 'ExitCode', value: '7', type: 3 },
-      { key: 'Reason', value: 'TimeoutExceeded', type: 3 },
-      { key: 'digest', value: 'sha', type: 1 },
-      { key: '__proto__', value: 'p', type: 1 },
-    ]);
-    const t = parseTermination(text)!;
-    expect(t).toMatchObject({ exitCode: 7, reason: 'TimeoutExceeded', startedAt: Date.UTC(2026, 0, 1) });
-    expect(Object.keys(t.results)).toEqual(['digest', '__proto__']);
-    expect(Object.getPrototypeOf(t.results)).toBe(Object.prototype);
-  });
-
-  it("reads the cache record (internal entry kiln.cache) and ignores a malformed one", () => {
-    const cache = { key: 'npm-abc', matchedKey: null, hit: false, restoredBytes: 0, seconds: 0.2, saved: true };
-    const entries = (value: string) => JSON.stringify([{ key: 'ExitCode', value: '0', type: 3 }, { key: 'kiln.cache', value, type: 3 }]);
-    expect(parseTermination(entries(JSON.stringify(cache)))).toMatchObject({ exitCode: 0, cache });
-    expect(parseTermination(entries('{"key":1}'))!.cache).toBeUndefined();
-    expect(parseTermination(entries('not json'))).toMatchObject({ exitCode: 0 });
-  });
-
-  it.each(['', 'null', '{}', '[1]', '[{"key":1,"value":"x","type":1}]', 'x'.repeat(20_000)])('refuses %j', (text) => {
-    expect(parseTermination(text)).toBeUndefined();
-  });
-
-  it('never throws on random input (fuzz)', () => {
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['[', ']', '{', '}', '"key"', '"value"', '"type"', ':', ',', '1', '3', '"ExitCode"', '"x"', 'null', '-', '"\\u0000"'];
-    for (let i = 0; i < 5000; i++) {
-      const text = Array.from({ length: Math.floor(rand() * 30) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
-      const out = parseTermination(text);
-      if (out) expect(typeof out.results).toBe('object');
-    }
-  });
-});
 
 describe('step argv', () => {
   const paths = kilnPaths('/kiln');
@@ -58,13 +18,13 @@ describe('step argv', () => {
     expect(first).toContain('-results');
     expect(first[first.indexOf('-results') + 1]).toBe('r1,r2');
     expect(first[first.indexOf('-timeout') + 1]).toBe('1500ms');
-    expect(first.slice(-2)).toEqual(['--', '/kiln/scripts/0']);
+    expect(first.slice(-3)).toEqual(['-entrypoint', '/kiln/scripts/0', '--']);
     const second = stepArgv({ agent: ['/a'], paths, index: 1, step: rstep({ script: undefined, command: ['echo', 'hi'], onError: 'continue' }), results: [] });
     expect(second.slice(2, 4)).toEqual(['-wait_file', '/kiln/run/0/out']);
     expect(second).not.toContain('-wait_file_content');
     expect(second).not.toContain('-results');
     expect(second[second.indexOf('-on_error') + 1]).toBe('continue');
-    expect(second.slice(-3)).toEqual(['--', 'echo', 'hi']);
+    expect(second.slice(-4)).toEqual(['-entrypoint', 'echo', '--', 'hi']);
   });
 
   it('gives a script without #! sh -e, and keeps one with it', () => {

@@ -10,7 +10,7 @@ import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan 
 import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
-import { parseTermination } from './termination.js';
+import { readTermination } from '../../../agent/entrypoint/termination.js';
 import { prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
 
 export interface OutputLine {
@@ -203,7 +203,7 @@ export class LocalRuntime implements Runtime {
     run.ending.add(i);
     if (spawnError) this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream: 'stderr', line: `kiln: cannot start the agent: ${spawnError}` });
     const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
-    run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: text === undefined ? undefined : parseTermination(text) };
+    run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
     if (!run.facts.every((f) => f.exited)) {
       this.listener({ name: run.plan.name, status: 'Running', results: {}, steps: observeSteps(run.steps, run.facts, run.cancel), startedAt: run.startedAt });
       return;
