@@ -48,6 +48,18 @@ describe('kiln runs / logs / search', () => {
     expect((await kiln(cwd, ['search', 'NEEDLE'])).stdout).toBe('r-new/r-new-build/test:1: needle in here\n');
   });
 
+  it('stops quietly when its reader goes away (`kiln logs RUN | head -1`)', async () => {
+    await new CollectorClient(c.url).postRun(runRecord('r-many'), c.mintRunToken('r-many'));
+    await sendLines(c, 'r-many', 'spam', Array.from({ length: 2000 }, (_, i) => `line ${i}`), true);
+    const child = spawn(process.execPath, [KILN, 'logs', 'r-many'], { cwd, env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    const [code] = await new Promise<[number | null]>((res) => child.on('close', (c) => res([c])));
+    expect(stderr).toBe('');
+    expect(code).toBe(141); // as a shell reports a process ended by SIGPIPE
+  });
+
   it('reads a collector over HTTP with the reader token, and says why without it', async () => {
     const ok = await kiln(cwd, ['logs', 'r-new', '--step', 'test'], { KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken });
     expect(ok.stdout).toBe('first line\nneedle in here\nlast line\n');
