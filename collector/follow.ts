@@ -19,7 +19,15 @@ export interface FollowOptions {
   /** Once the run has finished, stop after this long without a new line even if a step never sent eof. */
   idleAfterRunEndMs?: number;
   isCancelled?: () => boolean;
+  /**
+   * Where each followed step's log stands (key: followKey). Pass the positions of an earlier
+   * follow to resume it; after each page it holds the position to resume from.
+   */
+  positions?: FollowPositions;
 }
+
+export type FollowPositions = Map<string, LogPosition>;
+export const followKey = (task: string, step: string) => `${task}\u0000${step}`;
 
 /**
  * Done when every followed stream has had its last line (eof) and, when following a whole run or
@@ -38,7 +46,7 @@ async function followState(src: FollowSource, o: FollowOptions) {
  * running side by side are all followed (one position across them would skip lines).
  */
 export async function* followLogs(src: FollowSource, o: FollowOptions): AsyncGenerator<LogPage> {
-  const positions = new Map<string, LogPosition>();
+  const positions = o.positions ?? new Map<string, LogPosition>();
   let lastLineAt = Date.now();
   while (!o.isCancelled?.()) {
     // The end is checked before reading: a step's eof is stored with its last lines, so reads
@@ -46,7 +54,7 @@ export async function* followLogs(src: FollowSource, o: FollowOptions): AsyncGen
     const state = await followState(src, o);
     let got = false;
     for (const s of state.streams) {
-      const key = `${s.task}\u0000${s.step}`;
+      const key = followKey(s.task, s.step);
       const page = await src.readLogs({ runId: o.runId, task: s.task, step: s.step, after: positions.get(key), limit: o.pageSize ?? 1000 });
       if (!page.lines.length) continue;
       positions.set(key, page.last!);

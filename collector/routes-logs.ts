@@ -3,10 +3,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogAck, PROTOBUF_MEDIA_TYPE } from '../proto/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
-import { decodeLogCursor, encodeLogCursor } from './cursor.js';
+import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCursor } from './cursor.js';
 import { decodeLogBatch } from './decode.js';
 import { RequestRejected } from './errors.js';
-import { followLogs } from './follow.js';
+import { followLogs, type FollowPositions } from './follow.js';
 import { timed } from './metrics.js';
 import { intParam } from './params.js';
 import type { CollectorContext } from './server.js';
@@ -46,7 +46,12 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const tail = q.tail === undefined ? undefined : intParam(q.tail, 'tail', { min: 1, max: 10_000 });
     const [run, streams] = await Promise.all([store.getRun(runId), store.logStreams(runId)]);
     if (!run && streams.length === 0) throw new RequestRejected(404, `run ${JSON.stringify(runId)} is unknown`);
-    if (q.follow === '1' || q.follow === 'true') return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step });
+    if (q.follow === '1' || q.follow === 'true') {
+      // A follower that lost its connection resumes where its last event left it (SSE's own way).
+      const resume = req.headers['last-event-id'];
+      const positions = typeof resume === 'string' && resume ? decodeFollowCursor(resume) : new Map();
+      return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step, positions });
+    }
     const page = await timed(metrics, 'readLogs', () =>
       store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }));
     return pageJson(page, limit);
@@ -67,9 +72,13 @@ function pageJson(page: LogPage, limit: number) {
   return { lines: page.lines, next: page.lines.length === limit && page.last ? encodeLogCursor(page.last) : null };
 }
 
-/** Server-sent events: `event: line` per line, then `event: end`. */
+/**
+ * Server-sent events: `event: line` per line, then `event: end`. The last line of each page
+ * carries an `id`: every followed step's position, which a reconnecting client sends back as
+ * Last-Event-ID to go on from there.
+ */
 async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext,
-  o: { runId: string; task?: string; step?: string }) {
+  o: { runId: string; task?: string; step?: string; positions: FollowPositions }) {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -83,7 +92,9 @@ async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: Colle
   });
   try {
     for await (const page of followLogs(ctx.store, { ...o, task: o.task || undefined, step: o.step || undefined, waitForChange, isCancelled: () => closed })) {
-      const chunk = page.lines.map((line) => `event: line\ndata: ${JSON.stringify(line)}\n\n`).join('');
+      const id = encodeFollowCursor(o.positions);
+      const chunk = page.lines.map((line, i) =>
+        `${i === page.lines.length - 1 ? `id: ${id}\n` : ''}event: line\ndata: ${JSON.stringify(line)}\n\n`).join('');
       if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
       if (closed) return;
     }

@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { request } from 'undici';
 import type { RunRecord } from '../spec/record.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
-import type { LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
+import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
 
 export class CollectorClient implements RunReader {
   constructor(readonly url: string, private readonly token?: string) {}
@@ -58,17 +58,48 @@ export class CollectorClient implements RunReader {
     return (await this.call<{ hits: SearchHitAnswer[] }>('GET', `/v1/search?${query({ q: text, run: runId })}`)).hits;
   }
 
-  /** Server-sent events of GET …/logs?follow=1, line by line, until the followed steps end. */
-  async *followLogs(runId: string, sel: LogSelector): AsyncGenerator<LogLine> {
+  /**
+   * Server-sent events of GET …/logs?follow=1, line by line, until the followed steps end. A
+   * connection that breaks before the end (the collector restarted, the network dropped) is made
+   * again with the last event's id, so no line is lost or printed twice; after `o.giveUpAfterMs`
+   * without a working connection it fails.
+   */
+  async *followLogs(runId: string, sel: LogSelector, o: FollowHooks = {}): AsyncGenerator<LogLine> {
     const path = `/v1/runs/${encodeURIComponent(runId)}/logs?${query({ ...sel, follow: '1' })}`;
-    let res;
-    try {
-      res = await request(new URL(path, this.url), { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, bodyTimeout: 0 });
-    } catch (err) {
-      throw new CollectorUnreachable(this.url, err);
+    const giveUpAfterMs = o.giveUpAfterMs ?? 60_000;
+    const lastSeq = new Map<string, number>(); // per step: a resumed page may repeat lines of a torn one
+    let lastEventId: string | undefined;
+    let brokenSince: number | null = null;
+    let backoffMs = 100;
+    for (;;) {
+      let failure: unknown;
+      try {
+        const res = await request(new URL(path, this.url), {
+          headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+          bodyTimeout: 0,
+        });
+        if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
+        brokenSince = null;
+        backoffMs = 100;
+        for await (const ev of parseSse(res.body)) {
+          if (ev.kind === 'end') return;
+          if (ev.id) lastEventId = ev.id;
+          const key = `${ev.line.task}\u0000${ev.line.step}`;
+          if ((lastSeq.get(key) ?? -1) >= ev.line.seq) continue;
+          lastSeq.set(key, ev.line.seq);
+          yield ev.line;
+        }
+        failure = new Error('the event stream ended before the log did');
+      } catch (err) {
+        if (err instanceof CollectorRequestFailed) throw err; // an answer, not a lost connection
+        failure = err;
+      }
+      brokenSince ??= Date.now();
+      if (Date.now() - brokenSince > giveUpAfterMs) throw new CollectorUnreachable(this.url, failure);
+      o.onReconnect?.(failure);
+      await new Promise((r) => setTimeout(r, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, 2000);
     }
-    if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
-    yield* parseSse(res.body);
   }
 }
 
@@ -78,8 +109,10 @@ function query(q: object): string {
   return p.toString();
 }
 
-/** The `line` events of an SSE body (other events and comments are skipped; `end` stops). */
-async function* parseSse(body: AsyncIterable<Buffer>): AsyncGenerator<LogLine> {
+type SseEvent = { kind: 'line'; line: LogLine; id?: string } | { kind: 'end' };
+
+/** The `line` and `end` events of an SSE body (other events and comments are skipped). */
+async function* parseSse(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent> {
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
   let buf = '';
   for await (const chunk of body) {
@@ -89,9 +122,9 @@ async function* parseSse(body: AsyncIterable<Buffer>): AsyncGenerator<LogLine> {
       const event = buf.slice(0, sep);
       buf = buf.slice(sep + 2);
       const fields = new Map(event.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
-      if (fields.get('event') === 'end') return;
+      if (fields.get('event') === 'end') return yield { kind: 'end' };
       if (fields.get('event') === 'error') throw new CollectorRequestFailed('GET', 'follow', 500, fields.get('data') ?? '');
-      if (fields.get('event') === 'line') yield JSON.parse(fields.get('data')!) as LogLine;
+      if (fields.get('event') === 'line') yield { kind: 'line', line: JSON.parse(fields.get('data')!) as LogLine, id: fields.get('id') };
     }
   }
 }

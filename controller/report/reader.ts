@@ -11,6 +11,14 @@ export interface LogLine {
   text: string;
 }
 
+/** How a follower over the network tells about a lost connection (a local store has none). */
+export interface FollowHooks {
+  /** Called before each attempt to connect again, with why the last connection ended. */
+  onReconnect?: (why: unknown) => void;
+  /** Fail after this long without a working connection (default 60 s). */
+  giveUpAfterMs?: number;
+}
+
 export interface LogSelector {
   task?: string;
   step?: string;
@@ -37,7 +45,7 @@ export interface RunReader {
   listRuns(q: { pipeline?: string; status?: string; limit?: number; cursor?: string }): Promise<{ runs: RunSummaryAnswer[]; next: string | null }>;
   getRun(id: string): Promise<RunRecord | null>;
   readLogs(runId: string, sel: LogSelector & { from?: string; limit?: number }): Promise<LogPageAnswer>;
-  followLogs(runId: string, sel: LogSelector): AsyncGenerator<LogLine>;
+  followLogs(runId: string, sel: LogSelector, hooks?: FollowHooks): AsyncGenerator<LogLine>;
   search(text: string, runId?: string): Promise<SearchHitAnswer[]>;
   close?(): Promise<void>;
 }

@@ -16,7 +16,16 @@ export function registerLogs(program: Command): void {
           // Following a run that does not exist would wait forever.
           const known = (await reader.getRun(run)) !== null || (await reader.readLogs(run, { limit: 1 })).lines.length > 0;
           if (!known) throw new UsageError(`run ${run} is unknown (no record, no logs)`, 'list runs with `kiln runs`');
-          for await (const line of reader.followLogs(run, sel)) await write(line.text);
+          // stdout is the log alone: news of a lost connection goes to stderr, once per outage.
+          let told = false;
+          const onReconnect = (why: unknown) => {
+            if (!told) process.stderr.write(`kiln: lost the collector (${(why as Error)?.message ?? why}); reconnecting…\n`);
+            told = true;
+          };
+          for await (const line of reader.followLogs(run, sel, { onReconnect })) {
+            told = false;
+            await write(line.text);
+          }
           return;
         }
         let from: string | undefined;
