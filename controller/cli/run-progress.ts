@@ -57,6 +57,10 @@ export function summary(record: RunRecord): string {
   const lines = [`${record.name} ${record.id}: ${record.status}${record.reason && record.status !== 'Succeeded' ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`];
   const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
   for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width)}`);
+  for (const [name, value] of Object.entries(record.results ?? {})) {
+    const text = typeof value === 'string' && !value.includes('\n') ? value : JSON.stringify(value);
+    lines.push(`  result ${name}: ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters; all of it in --json)` : text}`);
+  }
   return lines.join('\n');
 }
 

@@ -166,6 +166,30 @@ const cases: Case[] = [
     },
   },
   {
+    name: "pipeline results are made of task results once the run ends; one naming a result never produced is left out",
+    spec: pipeline([
+      task('build', { results: ['digest', 'size'] }),
+      task('test', { matrix: { os: ['linux', 'mac'] }, results: ['v'] }),
+      task('scan', { results: ['report'] }),
+    ], [], { results: [
+      { name: 'image', value: 'registry/app@$(tasks.build.results.digest)', description: 'what was built' },
+      { name: 'facts', value: { digest: '$(tasks.build.results.digest)', bytes: '$(tasks.build.results.size)' } },
+      { name: 'versions', value: ['$(tasks.test.results.v[*])', 'extra'] },
+      { name: 'report', value: '$(tasks.scan.results.report)' },
+    ] }),
+    opts: { script: (plan) => plan.task === 'build' ? { results: { digest: 'sha256:abc', size: '42' } }
+      : plan.task === 'test' ? { results: { v: plan.matrix!.os } }
+      : { status: 'Failed' } },
+    check: ({ record }) => {
+      expect(record.status).toBe('Failed');
+      expect(record.results).toEqual({
+        image: 'registry/app@sha256:abc',
+        facts: { digest: 'sha256:abc', bytes: '42' },
+        versions: ['linux', 'mac', 'extra'],
+      });
+    },
+  },
+  {
     name: 'matrix fans out one task run per combination; readers get results as a JSON array',
     spec: pipeline([
       task('test', { matrix: { os: ['linux', 'mac'], node: ['18', '20'] }, results: ['v'], steps: [step('test on $(matrix.os) node $(params.node)')] }),

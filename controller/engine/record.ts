@@ -3,6 +3,7 @@
 import type { RunRecord, StepRecord, TaskRunRecord } from '../spec/record.js';
 import type { ObservedStep } from '../runtime/types.js';
 import { taskRunName } from './names.js';
+import { pipelineResults } from './plan.js';
 import type { EngineState, Unit } from './types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -50,6 +51,7 @@ export function runRecord(state: EngineState, engine: string): RunRecord {
     finishedAt: iso(state.finished?.at),
     params: input.params,
     tasks: state.units.map((u) => taskRecord(state, u)),
+    results: pipelineResults(state),
     engine,
   };
 }

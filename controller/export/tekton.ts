@@ -41,6 +41,11 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
     workspaces: pipeline.workspaces.map((w) => clean({ name: w.name, description: w.description, optional: w.optional })),
     tasks: pipelineTasks.filter((_, i) => !all[i].fin),
     finally: pipelineTasks.filter((_, i) => all[i].fin),
+    results: pipeline.results?.map((r) => clean({
+      name: r.name, description: r.description,
+      type: typeof r.value === 'string' ? undefined : Array.isArray(r.value) ? 'array' : 'object',
+      value: r.value,
+    })),
   };
   return [...tasks, { apiVersion: API, kind: 'Pipeline', metadata: { name: pipeline.name }, spec: clean(spec) }, runDoc];
 }

@@ -4,11 +4,12 @@ import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextRead
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
-import type { PipelineSpec, SourcePos, TaskSpec, WorkspaceSpec } from './model.js';
+import type { PipelineResultSpec, PipelineSpec, SourcePos, TaskSpec, WorkspaceSpec } from './model.js';
 import type { RefScope, Sites } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
 
-const PIPELINE_KEYS = ['name', 'description', 'params', 'workspaces', 'tasks', 'finally', 'timeout'] as const;
+const PIPELINE_KEYS = ['name', 'description', 'params', 'workspaces', 'tasks', 'finally', 'results', 'timeout'] as const;
+const RESULT_KEYS = ['value', 'description'] as const;
 const TASK_KEYS = ['displayName', 'description', 'image', 'steps', 'needs', 'when', 'results', 'timeout', 'retries', 'matrix', 'env', 'uses', 'with', 'cache'] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -47,7 +48,30 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
   if (!f.has('tasks')) src.error(root.pos, `pipeline "${pipeline.name}" has no tasks`, 'add tasks: with at least one task');
   const timeoutMs = src.duration(f.get('timeout'), 'timeout');
   if (timeoutMs !== undefined) pipeline.timeoutMs = timeoutMs;
+  const results = readPipelineResults(ctx, f.get('results'));
+  if (results.length) pipeline.results = results;
   return pipeline;
+}
+
+/** `results: { name: VALUE }` or `{ name: { value: VALUE, description } }`: the run's own results. */
+function readPipelineResults(ctx: PipelineContext, at: At | undefined): PipelineResultSpec[] {
+  const { src } = ctx;
+  const reader = new TextReader(src, ctx.env.sites, { params: ctx.params, taskResults: true, finally: false, matrix: new Set() });
+  const out: PipelineResultSpec[] = [];
+  for (const e of (at && src.entries(at, 'results')) ?? []) {
+    checkName(src, e.key, e.value.pos, 'result name');
+    const what = `results.${e.key}`;
+    const f = isMap(e.value.node) ? src.fields(e.value, what, RESULT_KEYS) : undefined;
+    const valueAt = f ? f.get('value') : e.value;
+    if (!valueAt) {
+      if (f) src.error(e.value.pos, `result "${e.key}" has no value`, 'add value: $(tasks.TASK.results.RESULT)');
+      continue;
+    }
+    const value = reader.value(valueAt, f ? `${what}.value` : what);
+    const description = f && src.string(f.get('description'), `${what}.description`);
+    if (value !== undefined) out.push({ name: e.key, value, ...(description ? { description } : {}) });
+  }
+  return out;
 }
 
 function readWorkspaces(src: Source, at: At | undefined): WorkspaceSpec[] {

@@ -97,12 +97,23 @@ export interface WorkspaceSpec {
   optional?: boolean;
 }
 
+/**
+ * A result of the whole run (Tekton's pipeline results): a value made of task results, read once
+ * the run has ended. Left out of the run when a result it names was never produced.
+ */
+export interface PipelineResultSpec {
+  name: string;
+  value: ParamValue;
+  description?: string;
+}
+
 export interface PipelineSpec {
   name: string;
   params: ParamSpec[];
   workspaces: WorkspaceSpec[];
   tasks: TaskSpec[];
   finally: TaskSpec[];
+  results?: PipelineResultSpec[];
   timeoutMs?: number;
   /** The files it was read from. */
   files: string[];

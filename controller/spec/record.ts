@@ -51,6 +51,8 @@ export interface RunRecord {
   finishedAt?: string;
   params: Record<string, ParamValue>;
   tasks: TaskRunRecord[];
+  /** The pipeline's results, once it has ended (only those whose task results exist). */
+  results?: Record<string, ParamValue>;
   /** Which engine ran it: local, kubernetes. */
   engine?: string;
   /** Free-form labels (e.g. branch), for the collector's scoping and filtering. */

@@ -82,6 +82,7 @@ describe('kiln run (end to end)', () => {
     const digest = rec.tasks.find((t) => t.name === 'build')!.results.digest!;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(r.stderr).toContain(`smoke-test/verify-digest | expected ${digest}`);
+    expect(rec.results).toEqual({ digest });
     expect(r.stderr).toContain('smoke-test/run-app | hello-from-kiln');
     expect(existsSync(join(repo, '.kiln/runs', rec.id))).toBe(false);
   });
@@ -107,6 +108,7 @@ describe('kiln run (end to end)', () => {
     const rec = recordOf(r);
     expect(statuses(rec)).toEqual({ version: 'Succeeded', check: 'Succeeded', publish: 'Succeeded', summary: 'Succeeded' });
     expect(rec.tasks[0]!.results.version).toBe(`3.0.${rec.id}-version`);
+    expect(rec.results).toEqual({ released: rec.tasks[0]!.results.version });
     expect(r.stderr).toContain('summary/print | pipeline finished with Succeeded');
     expect(r.stderr).toContain('check/list | suites: unit e2e');
   });

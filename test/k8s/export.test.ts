@@ -29,7 +29,7 @@ function normalise(p: PipelineSpec) {
     const steps = t.steps.map((st) => ({ ...st, image: st.image ?? image, env: { ...env, ...st.env } }));
     return strip({ ...rest, steps });
   };
-  return { name: p.name, params: p.params.map(({ pos: _p, ...x }) => x), workspaces: p.workspaces, timeoutMs: p.timeoutMs, tasks: p.tasks.map(task), finally: p.finally.map(task) };
+  return { name: p.name, params: p.params.map(({ pos: _p, ...x }) => x), workspaces: p.workspaces, timeoutMs: p.timeoutMs, tasks: p.tasks.map(task), finally: p.finally.map(task), results: p.results };
 }
 
 describe('kiln export --to tekton', () => {
@@ -44,6 +44,10 @@ describe('kiln export --to tekton', () => {
     expect([b.retries, b.timeout]).toEqual([2, '10m']);
     expect(docs[4].spec).toMatchObject({ pipelineRef: { name: 'web' }, params: [{ name: 'who', value: 'kiln' }], timeouts: { pipeline: '1h' } });
     expect((docs[0].spec.steps as { timeout: string }[])[0].timeout).toBe('1m30s');
+    expect(docs[3].spec.results).toEqual([
+      { name: 'v', description: 'the value of a', value: 'v=$(tasks.a.results.v)' },
+      { name: 'both', type: 'array', value: ['$(tasks.a.results.v)', 'fixed'] },
+    ]);
   });
 
   it('imports back to the same model', () => {

@@ -98,6 +98,7 @@ describe('run status', () => {
       id: 'r', name: 'p', status: 'Failed', reason: 'TasksFailed', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T01:02:03.000Z',
       params: { a: '1' }, engine: 'kubernetes',
       tasks: [{ name: 't', taskRun: 'r-t', status: 'Failed', attempts: 1, results: {}, steps: [] }],
+      results: { digest: 'sha256:1', all: ['a', 'b'] },
     };
     const status = statusFromRecord(record, '2026-01-01T01:02:03.000Z');
     expect(status).toMatchObject({ duration: '1h2m3s', conditions: [{ status: 'False', reason: 'TasksFailed' }] });

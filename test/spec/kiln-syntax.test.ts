@@ -83,6 +83,9 @@ const ERROR_CASES: [string, string, string[], string?][] = [
   ['duplicate keys are YAML errors', 'name: p\nname: q\ntasks: {}\n', ['2:1 YAML: Map keys must be unique']],
   ['YAML syntax error', 'name: p\ntasks:\n  a: [\n', ['4:1 YAML: Flow sequence in block collection']],
   ['a list where a mapping belongs', 'name: p\ntasks: [a, b]\n', ['2:8 tasks must be a mapping', '1:1 pipeline "p" has no tasks']],
+  ['pipeline results: a missing result, a finally task, no value',
+    `${base('  a:\n    results: [r]\n    steps: [{run: x}]\n')}finally:\n  f:\n    results: [r]\n    steps: [{run: x}]\nresults:\n  one: $(tasks.a.results.rr)\n  two: $(tasks.f.results.r)\n  three: { description: d }\n`,
+    ['14:8 $(tasks.a.results.rr): task "a" declares no result "rr"', '15:8 $(tasks.f.results.r): "f" is a finally task', '16:10 result "three" has no value'], 'did you mean "r"?'],
 ];
 
 describe('Kiln syntax: errors with exact positions', () => {
@@ -120,6 +123,14 @@ describe('Kiln syntax: errors with exact positions', () => {
     expect(diagnosticsOf(aliases).map(brief)).toEqual(['6:12 more than 1000 alias uses in one document']);
     const huge = `name: p\n# ${'x'.repeat(4 * 1024 * 1024)}\n`;
     expect(diagnosticsOf(huge).map(brief)).toEqual(['1:1 file is larger than 4 MiB']);
+  });
+
+  it('reads pipeline results, short and long form', () => {
+    const { pipeline } = parsePipelineText('name: p\ntasks:\n  a:\n    results: [r]\n    steps: [{run: x}]\nresults:\n  short: "v=$(tasks.a.results.r)"\n  long: { value: [$(tasks.a.results.r), x], description: both }\n');
+    expect(pipeline.results).toEqual([
+      { name: 'short', value: 'v=$(tasks.a.results.r)' },
+      { name: 'long', value: ['$(tasks.a.results.r)', 'x'], description: 'both' },
+    ]);
   });
 
   it('leaves shell command substitution alone', () => {

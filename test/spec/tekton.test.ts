@@ -18,6 +18,13 @@ describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRu
     });
   });
 
+  it('reads the pipeline results', () => {
+    expect(pipeline.results).toEqual([
+      { name: 'commit', description: 'the commit that was built', value: '$(tasks.fetch.results.commit)' },
+      { name: 'built', value: { commit: '$(tasks.fetch.results.commit)', archive: '$(tasks.package.results.archive)' } },
+    ]);
+  });
+
   it('passes pipeline params into referenced Tasks as task params, with Task defaults', () => {
     expect(task('fetch').params).toEqual({ url: '$(params.repo-url)', revision: '$(params.revision)' });
     expect(task('test').params).toEqual({ flags: ['$(params.test-flags[*])'], commit: '$(tasks.fetch.results.commit)' });

@@ -73,7 +73,7 @@ export function seedRecords(): RunRecord[] {
     taskRun('web-app-1', 'lint', { status: 'Failed', reason: 'StepFailed', attempts: 2, startedAt: at(2), finishedAt: at(20), steps: [
       { name: 'pylint', status: 'Failed', exitCode: 2, startedAt: at(2), finishedAt: at(20) }] }),
     taskRun('web-app-1', 'deploy', { status: 'Skipped', reason: 'WhenExpressionsFalse', steps: [] }),
-  ] });
+  ], results: { image: 'app@sha256:abc123', targets: ['linux', 'mac'] } });
   return [
     w1,
     runRecord('web-app-2', { status: 'Failed', reason: 'TaskFailed', startedAt: at(100), finishedAt: at(130) }),

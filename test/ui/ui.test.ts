@@ -81,6 +81,7 @@ describe('web UI', () => {
     const build = page.locator('tr[data-task=web-app-1-build]');
     await build.waitFor();
     expect(await page.locator('.params').textContent()).toBe('params: revision=main');
+    expect(await page.locator('dl.run-results').textContent()).toBe('imageapp@sha256:abc123targets["linux","mac"]');
     expect(await build.locator('dl.results').textContent()).toBe('digestsha256:abc123');
     expect(await build.locator('tr[data-step=compile]').innerText()).toMatch(/compile\s+Succeeded\s+exit 0\s+29s\s+cache hit/);
     const lint = page.locator('tr[data-task=web-app-1-lint]');

@@ -23,8 +23,8 @@ function stepList(run: string, t: TaskRunRecord): HTMLElement {
     h('td', {}, s.reason ?? ''))));
 }
 
-function results(t: TaskRunRecord): HTMLElement {
-  return h('dl', { class: 'results' }, ...Object.entries(t.results).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+function results(values: Record<string, unknown>, cls = 'results'): HTMLElement {
+  return h('dl', { class: cls }, ...Object.entries(values).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))]));
 }
 
 function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
@@ -37,7 +37,7 @@ function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
     h('td', {}, t.reason ?? ''),
     h('td', { class: 'num' }, t.attempts),
     h('td', { class: 'num' }, formatDuration(durationMs(t.startedAt, t.finishedAt))),
-    h('td', {}, results(t)),
+    h('td', {}, results(t.results)),
     h('td', {}, stepList(run, t)));
 }
 
@@ -48,7 +48,8 @@ export function runHeader(run: RunRecord): HTMLElement {
       ' · ', formatDuration(durationMs(run.startedAt, run.finishedAt)), run.engine ? ` · ${run.engine}` : '',
       run.reason ? ` · ${run.reason}` : ''),
     Object.keys(run.params).length ? h('p', { class: 'dim params' }, 'params: ',
-      Object.entries(run.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')) : null);
+      Object.entries(run.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')) : null,
+    run.results && Object.keys(run.results).length ? results(run.results, 'results run-results') : null);
 }
 
 /** While the run is Running it is read again every few seconds, until it ends or the view is left. */

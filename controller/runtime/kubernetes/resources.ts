@@ -43,6 +43,8 @@ export interface PipelineRunStatusBlock {
   /** The pipeline's name, for printer columns and archiving. */
   pipeline?: string;
   taskRuns?: TaskRunRecord[];
+  /** The pipeline's results, once it has ended (Tekton's status.results, as a map). */
+  results?: Record<string, ParamValue>;
   /** Set once the run record reached the collector: the finalizer may go, Pods may be deleted. */
   archived?: boolean;
   /** The run could not start (bad spec): why. */

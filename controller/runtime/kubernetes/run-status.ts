@@ -22,6 +22,7 @@ export function statusFromRecord(record: RunRecord, now: string, previous?: Cond
     duration: record.finishedAt ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt)) : undefined,
     pipeline: record.name,
     taskRuns: record.tasks,
+    results: record.results,
   };
 }
 
@@ -52,6 +53,7 @@ export function recordFromStatus(run: PipelineRunResource): RunRecord | undefine
     finishedAt: s.completionTime,
     params: run.spec.params ?? {},
     tasks: s.taskRuns ?? [],
+    ...(s.results && { results: s.results }),
     engine: 'kubernetes',
   };
 }

@@ -39,12 +39,18 @@ export function readPipelineSpec(src: Source, at: At, what: string, name: string
       return task ? [task] : [];
     });
   const pipeline: PipelineSpec = { name, params, workspaces, tasks: readList('tasks'), finally: readList('finally'), files: [src.file], pos: at.pos };
-  // Pipeline results are checked (their references must exist) but not reported yet.
-  const results = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, matrix: new Set() });
-  for (const r of readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS)) {
-    const value = r.fields.get('value');
-    if (value) results.value(value, `${what}.results.${r.name}.value`);
-  }
+  const reader = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, matrix: new Set() });
+  const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).flatMap((r) => {
+    const at = r.fields.get('value');
+    if (!at) {
+      src.error(r.pos, `pipeline result "${r.name}" has no value`, 'add value: $(tasks.TASK.results.RESULT)');
+      return [];
+    }
+    const value = reader.value(at, `${what}.results.${r.name}.value`);
+    const description = src.string(r.fields.get('description'), `${what}.results.${r.name}.description`);
+    return value === undefined ? [] : [{ name: r.name, value, ...(description ? { description } : {}) }];
+  });
+  if (results.length) pipeline.results = results;
   return pipeline;
 }
 
