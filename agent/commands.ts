@@ -25,6 +25,10 @@ exit code, results and termination message. Flags (Go syntax: -flag value, -flag
   ${ENTRYPOINT_FLAGS.stepMetadataDir} D    exitCode is written to D/exitCode
   ${ENTRYPOINT_FLAGS.entrypoint} CMD          the command; the arguments after -- follow it
   ${ENTRYPOINT_FLAGS.resultsDir} D          default /kiln/results
+  ${ENTRYPOINT_FLAGS.resultsUrl} URL       results too large for the 4096-byte message are PUT to URL/NAME
+                          (the collector; up to 1 MiB each), with ${ENTRYPOINT_FLAGS.resultsTokenFile} F (the run
+                          token); the message then holds kiln.result:NAME {size, sha256}. Without it,
+                          such a result fails the step (reason ResultTooLarge)
   ${ENTRYPOINT_FLAGS.logDir} D              log spool directory (default /kiln/logs)
   ${ENTRYPOINT_FLAGS.stepName} NAME         shown in the agent's own messages
   ${ENTRYPOINT_FLAGS.stepIndex} N           the spool file is -log_dir/N.spool

@@ -43,3 +43,17 @@ export class ResultUnreadableError extends KilnError {
     super(`cannot read result "${result}" at ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/** A result too large for the termination message could not be stored at the collector. */
+export class ResultNotStoredError extends KilnError {
+  readonly code = 'result-not-stored';
+  constructor(
+    readonly result: string,
+    readonly size: number,
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(`result "${result}" (${size} bytes, too large for the termination message) could not be stored at ${url}: ` +
+      `${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

@@ -51,6 +51,8 @@ export const ERR_SUFFIX = '.err';
 export const TERMINATION_PATH = `${KILN_ROOT}/termination`;
 /** Kubernetes caps a termination message at 4096 bytes. */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
+/** The largest result the agent stores at the collector (the collector's default limit too). */
+export const STORED_RESULT_LIMIT = 1024 * 1024;
 
 export const workspacePath = (name: string) => `${WORKSPACE_ROOT}/${name}`;
 
@@ -74,6 +76,9 @@ export const ENTRYPOINT_FLAGS = {
   exitWithParent: '-exit_with_parent',
   /** How long the process group gets between SIGTERM and SIGKILL on -timeout (Go duration). */
   timeoutGrace: '-timeout_grace',
+  // Results too large for the termination message go to the collector: PUT <url>/<name>, with
+  resultsUrl: '-results_url',
+  resultsTokenFile: '-results_token_file', // a file holding the run token
   // The dependency cache (agent/cache): -cache holds the step's CacheSpec as JSON.
   cache: '-cache',
   cacheDir: '-cache_dir', // a local cache directory, or:
@@ -167,6 +172,11 @@ export interface TerminationEntry {
  * the kubelet keeps it in the container status, where no file in the pod can be reached.
  */
 export const CACHE_TERMINATION_KEY = 'kiln.cache';
+/**
+ * Kiln's internal entry for a result stored at the collector instead of the message: key
+ * `kiln.result:<name>`, value `{"size": bytes, "sha256": hex}`. The reader fetches and checks it.
+ */
+export const STORED_RESULT_KEY_PREFIX = 'kiln.result:';
 
 /**
  * The log spool record format. A spool file is a sequence of records:

@@ -20,6 +20,7 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
   if (opts.exitWithParent) watchParent();
   // Loaded only for a step with a cache: the others start without tar and the stores.
   const stepRunner = opts.cache ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn) : runner;
+  const results = opts.resultsStore && new (await import('./result-store.js')).HttpResultStore(opts.resultsStore.url, opts.resultsStore.tokenFile);
   try {
     const result = await runEntrypoint(opts, {
       waiter: new FsWaiter(),
@@ -27,6 +28,7 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
       post: nodePostWriter,
       fs: nodeAgentFs,
       clock: { now: () => new Date() },
+      results,
       warn,
     });
     return result.exitCode;

@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ResultNotStoredError } from '../errors.js';
 import { runEntrypoint, type EntrypointPorts, type RunOutcome, type WaitOutcome } from './core.js';
 import { parseEntrypointArgs } from './options.js';
+import { readTermination } from './termination.js';
 
 interface World {
   waits?: Record<string, WaitOutcome>;
   run?: RunOutcome;
   files?: Record<string, string>;
+  /** A result store (the collector) is given; `down` makes every put fail. */
+  store?: { down?: boolean };
 }
 
 /** Fakes of every port, recording each effect in order in `events`. */
@@ -50,7 +55,18 @@ function fakes(world: World) {
     clock: { now: () => new Date('2026-01-02T03:04:05.000Z') },
     warn: (m) => warnings.push(m),
   };
-  return { ports, events, files, warnings };
+  const stored = new Map<string, string>();
+  if (world.store) {
+    ports.results = {
+      async put(name, value) {
+        events.push(`store ${name}`);
+        if (world.store!.down) throw new ResultNotStoredError(name, Buffer.byteLength(value), 'http://c/r', new Error('ECONNREFUSED'));
+        stored.set(name, value);
+        return { name, size: Buffer.byteLength(value), sha256: createHash('sha256').update(value).digest('hex') };
+      },
+    };
+  }
+  return { ports, events, files, warnings, stored };
 }
 
 const BASE = ['-post_file', '/k/run/1/out', '-termination_path', '/k/term', '-step_metadata_dir', '/k/run/1/status', '-results_dir', '/k/results'];
@@ -185,5 +201,52 @@ describe('runEntrypoint', () => {
     });
     expect(result.exitCode).toBe(4);
     expect(exitCodeFile).toBe('4');
+  });
+
+  describe('with a result store (-results_url)', () => {
+    const STORE = ['-results_url', 'http://c/v1/runs/r/taskruns/t/results', '-results_token_file', '/k/token'];
+
+    it('stores only what does not fit, largest first, and the message references it', async () => {
+      const files = { '/k/results/small': 'ok', '/k/results/big': 'é'.repeat(300_000), '/k/results/mid': 'm'.repeat(3000), '/k/results/fits': 'f'.repeat(900) };
+      const { result, termination, stored, events } = await runWith([...STORE, '-results', 'small,big,mid,fits'], { files, store: {} });
+      expect(result.exitCode).toBe(0);
+      expect([...stored.keys()]).toEqual(['big', 'mid']);
+      expect(stored.get('big')).toBe(files['/k/results/big']);
+      expect(events.indexOf('store big')).toBeLessThan(events.indexOf('write /k/term'));
+      const read = readTermination(JSON.stringify(termination))!;
+      expect(read.results).toEqual({ small: 'ok', fits: files['/k/results/fits'] });
+      expect(read.stored).toEqual([
+        { name: 'big', size: 600_000, sha256: createHash('sha256').update(files['/k/results/big']).digest('hex') },
+        { name: 'mid', size: 3000, sha256: createHash('sha256').update(files['/k/results/mid']).digest('hex') },
+      ]);
+      expect(JSON.stringify(termination).length).toBeLessThanOrEqual(4096);
+    });
+
+    it('stores nothing when everything fits', async () => {
+      const { result, stored, termination } = await runWith([...STORE, '-results', 'a'], { files: { '/k/results/a': 'x'.repeat(3900) }, store: {} });
+      expect(result.exitCode).toBe(0);
+      expect(stored.size).toBe(0);
+      expect(readTermination(JSON.stringify(termination))!.results.a).toHaveLength(3900);
+    });
+
+    it('fails the step, naming the result and where, when the store cannot keep it', async () => {
+      const { result, termination, warnings, events } = await runWith([...STORE, '-results', 'big'], { files: { '/k/results/big': 'x'.repeat(5000) }, store: { down: true } });
+      expect(result.exitCode).toBe(1);
+      expect(events.at(-1)).toBe('post /k/run/1/out.err');
+      expect(termination.find((e) => e.key === 'Reason')?.value).toBe('ResultNotStored');
+      expect(warnings.join('\n')).toMatch(/result "big" \(5000 bytes, too large for the termination message\) could not be stored at http:\/\/c\/r: ECONNREFUSED/);
+    });
+
+    it('fails a result over the 1 MiB the collector keeps', async () => {
+      const { result, warnings, stored } = await runWith([...STORE, '-results', 'huge'], { files: { '/k/results/huge': 'x'.repeat(1024 * 1024 + 1) }, store: {} });
+      expect(result.exitCode).toBe(1);
+      expect(stored.size).toBe(0);
+      expect(warnings.join('\n')).toMatch(/result "huge" is 1048577 bytes, over the 1048576-byte/);
+    });
+
+    it('needs both flags', () => {
+      expect(() => parseEntrypointArgs(['-results_url', 'http://c/x', '--', 'true'])).toThrow('flag -results_token_file is needed with -results_url');
+      expect(() => parseEntrypointArgs(['-results_url', 'file:///x', '-results_token_file', '/t', '--', 'true'])).toThrow('is not an http(s) URL');
+    });
   });
 });

@@ -2,16 +2,18 @@
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
 import type { StepCacheRecord } from '../../controller/spec/record.js';
-import { ERR_SUFFIX, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
-import { ResultTooLargeError, ResultUnreadableError } from '../errors.js';
+import { ERR_SUFFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
+import { ResultNotStoredError, ResultTooLargeError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
 import {
   cacheFits,
   checkTerminationSize,
+  resultsToStore,
   serializeTermination,
   terminationEntries,
   type StepReason,
   type StepReport,
+  type StoredResultRef,
 } from './termination.js';
 
 export type WaitOutcome = 'ready' | 'skip';
@@ -58,12 +60,20 @@ export interface Clock {
   now(): Date;
 }
 
+/** Where results too large for the termination message are kept (the collector). */
+export interface ResultStore {
+  /** Stores one result; throws ResultNotStoredError when it cannot. */
+  put(name: string, value: string): Promise<StoredResultRef>;
+}
+
 export interface EntrypointPorts {
   waiter: Waiter;
   runner: Runner;
   post: PostWriter;
   fs: AgentFs;
   clock: Clock;
+  /** Absent: a result that does not fit the termination message fails the step. */
+  results?: ResultStore;
   /** One line for the step's log (the agent's stderr). */
   warn(message: string): void;
 }
@@ -102,13 +112,15 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
 
   const report: StepReport = { startedAt, exitCode: run.exitCode, reason, results: [], ...(run.cache && { cache: run.cache }) };
   try {
-    report.results = await readResults(opts, ports.fs);
-    checkTerminationSize(report);
+    report.results = await readResults(opts, ports.fs, ports.results ? STORED_RESULT_LIMIT : TERMINATION_MESSAGE_LIMIT);
+    if (ports.results) await storeLargeResults(report, ports.results);
+    else checkTerminationSize(report);
   } catch (err) {
-    if (!(err instanceof ResultTooLargeError || err instanceof ResultUnreadableError)) throw err;
+    if (!(err instanceof ResultTooLargeError || err instanceof ResultUnreadableError || err instanceof ResultNotStoredError)) throw err;
     ports.warn(err.message);
     report.results = [];
-    report.reason = err instanceof ResultTooLargeError ? 'ResultTooLarge' : 'ResultUnreadable';
+    delete report.stored;
+    report.reason = err instanceof ResultTooLargeError ? 'ResultTooLarge' : err instanceof ResultNotStoredError ? 'ResultNotStored' : 'ResultUnreadable';
     if (report.exitCode === 0) report.exitCode = 1;
   }
   if (!cacheFits(report)) {
@@ -120,18 +132,28 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
   return finish(opts, ports, report, ok);
 }
 
-async function readResults(opts: EntrypointOptions, fs: AgentFs): Promise<StepReport['results']> {
+async function readResults(opts: EntrypointOptions, fs: AgentFs, limit: number): Promise<StepReport['results']> {
   const results: { name: string; value: string }[] = [];
   for (const name of opts.results) {
     const path = `${opts.resultsDir}/${name}`;
-    const file = await fs.readBounded(path, TERMINATION_MESSAGE_LIMIT).catch((err: unknown) => {
+    const file = await fs.readBounded(path, limit).catch((err: unknown) => {
       throw new ResultUnreadableError(name, path, err);
     });
     if (!file) continue;
-    if (file.text === undefined) throw new ResultTooLargeError(name, file.size, TERMINATION_MESSAGE_LIMIT);
+    if (file.text === undefined) throw new ResultTooLargeError(name, file.size, limit);
     results.push({ name, value: file.text });
   }
   return results;
+}
+
+/** Moves the results that do not fit the termination message to the store, leaving references. */
+async function storeLargeResults(report: StepReport, store: ResultStore): Promise<void> {
+  const names = new Set(resultsToStore(report));
+  if (names.size === 0) return;
+  const stored: StoredResultRef[] = [];
+  for (const r of report.results) if (names.has(r.name)) stored.push(await store.put(r.name, r.value));
+  report.results = report.results.filter((r) => !names.has(r.name));
+  report.stored = stored;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface EntrypointOptions {
   stepIndex: number;
   /** Set when the step has a dependency cache (agent/cache). */
   cache?: StepCacheFlags;
+  /** Where results too large for the termination message go (the collector); absent: they fail the step. */
+  resultsStore?: { url: string; tokenFile: string };
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -95,7 +97,20 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     stepName: raw.get('stepName') ?? '',
     stepIndex: stepIndex(raw.get('stepIndex')),
     cache: parseCacheFlags((flag) => raw.get(flag)),
+    resultsStore: resultsStore(raw),
   };
+}
+
+function resultsStore(raw: Map<Key, string>): EntrypointOptions['resultsStore'] {
+  const url = raw.get('resultsUrl');
+  const tokenFile = raw.get('resultsTokenFile');
+  if (!url && !tokenFile) return undefined;
+  if (!url || !tokenFile) {
+    const missing = url ? ENTRYPOINT_FLAGS.resultsTokenFile : ENTRYPOINT_FLAGS.resultsUrl;
+    throw new AgentUsageError(`flag ${missing} is needed with ${url ? ENTRYPOINT_FLAGS.resultsUrl : ENTRYPOINT_FLAGS.resultsTokenFile}`, missing);
+  }
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new AgentUsageError(`flag ${ENTRYPOINT_FLAGS.resultsUrl}: "${url}" is not an http(s) URL`, ENTRYPOINT_FLAGS.resultsUrl);
+  return { url: url.replace(/\/+$/, ''), tokenFile };
 }
 
 function list(value: string | undefined): string[] {

@@ -33,6 +33,14 @@ describe('readTermination', () => {
     expect(readTermination(entries('not json'))).toMatchObject({ exitCode: 0 });
   });
 
+  it('reads stored-result references and ignores malformed ones', () => {
+    const sha = 'a'.repeat(64);
+    const entry = (key: string, value: string) => ({ key, value, type: 3 });
+    const text = JSON.stringify([entry('kiln.result:big', JSON.stringify({ size: 5000, sha256: sha })), entry('kiln.result:bad', '{"size":-1}'),
+      entry('kiln.result:', JSON.stringify({ size: 1, sha256: sha })), entry('kiln.result:worse', 'nope')]);
+    expect(readTermination(text)!.stored).toEqual([{ name: 'big', size: 5000, sha256: sha }]);
+  });
+
   it.each([undefined, '', 'null', '[{"key":"k","value":"v","type":1},{"key":2}]', '{}', '[1]', '[{"key":1,"value":"x","type":1}]', 'x'.repeat(20_000)])('refuses %j', (text) => {
     expect(readTermination(text)).toBeUndefined();
   });
