@@ -6,6 +6,7 @@ import { requireReader } from './auth.js';
 import { RequestRejected } from './errors.js';
 import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
+import { isResultUrl, resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
 import type { Store } from './store/types.js';
 import { uiRoutes } from './ui/routes.js';
@@ -15,9 +16,18 @@ export interface CollectorLimits {
   logBodyBytes: number;
   /** Largest JSON body (run records). */
   jsonBodyBytes: number;
+  /** Largest task result value (PUT /v1/runs/{run}/taskruns/{taskRun}/results/{name}). */
+  resultBytes: number;
 }
 
-export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 1024 * 1024 };
+// A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
+export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 16 * 1024 * 1024, resultBytes: 1024 * 1024 };
+
+function bodyTooLarge(url: string, limits: CollectorLimits): string {
+  if (url.startsWith('/v1/logs')) return `request body over the limit of ${limits.logBodyBytes} bytes; send smaller batches`;
+  if (isResultUrl(url)) return `task result over the limit of ${limits.resultBytes} bytes; write a smaller result (or raise the collector's resultBytes limit)`;
+  return `request body over the limit of ${limits.jsonBodyBytes} bytes; send smaller batches`;
+}
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */
 export interface CollectorContext {
@@ -33,7 +43,7 @@ export interface CollectorContext {
 export type CollectorPlugin = (app: FastifyInstance, ctx: CollectorContext) => Promise<void>;
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
-export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, uiRoutes];
+export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, uiRoutes];
 
 export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes' | 'limits'> & {
   limits?: Partial<CollectorLimits>; plugins?: CollectorPlugin[]; logger?: boolean;
@@ -43,15 +53,15 @@ export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes
     store: o.store, secret: o.secret, readerToken: o.readerToken, limits, metrics: createMetrics(), changes: new EventEmitter(),
   };
   ctx.changes.setMaxListeners(0);
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: limits.jsonBodyBytes });
+  // Task run and result names in paths may be as long as Kubernetes names (253), over fastify's 100.
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: limits.jsonBodyBytes, routerOptions: { maxParamLength: 256 } });
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as Error & { statusCode?: number; code?: string };
     const status = e instanceof RequestRejected ? e.status : e.statusCode && e.statusCode < 500 ? e.statusCode : 500;
     ctx.metrics.errors.inc({ status: String(status) });
     if (status >= 500) req.log.error(err);
-    const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? `request body over the limit of ${req.url.startsWith('/v1/logs') ? limits.logBodyBytes : limits.jsonBodyBytes} bytes; send smaller batches`
+    const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge(req.url, limits)
       : status >= 500 ? 'internal error (see the collector log)' : e.message;
     return reply.code(status).send({ error: message });
   });

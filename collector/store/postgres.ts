@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS log_streams (
 CREATE TABLE IF NOT EXISTS log_lines (
   stream_id BIGINT NOT NULL, seq BIGINT NOT NULL, stream SMALLINT NOT NULL, time_ms BIGINT NOT NULL,
   text TEXT NOT NULL, PRIMARY KEY (stream_id, seq));
+CREATE TABLE IF NOT EXISTS task_results (
+  run_id TEXT NOT NULL, task_run TEXT NOT NULL, name TEXT NOT NULL, value BYTEA NOT NULL,
+  PRIMARY KEY (run_id, task_run, name));
 `;
 
 export interface PostgresStoreOptions {
@@ -137,6 +140,17 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
          ORDER BY l.stream_id, l.seq LIMIT $${args.length}`, args);
       return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
     },
+    async putResult(r) {
+      await pool.query(
+        `INSERT INTO task_results (run_id, task_run, name, value) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (run_id, task_run, name) DO UPDATE SET value = excluded.value`,
+        [r.runId, r.taskRun, r.name, r.value]);
+    },
+    async getResult(runId, taskRun, name) {
+      const { rows } = await pool.query<{ value: Buffer }>(
+        'SELECT value FROM task_results WHERE run_id = $1 AND task_run = $2 AND name = $3', [runId, taskRun, name]);
+      return rows[0]?.value ?? null;
+    },
     async applyRetention(policy: RetentionPolicy) {
       const { sql, args } = retentionSql(policy, p);
       if (!sql) return [];
@@ -145,6 +159,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
         if (ids.length) {
           await c.query('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))', [ids]);
           await c.query('DELETE FROM log_streams WHERE run_id = ANY($1)', [ids]);
+          await c.query('DELETE FROM task_results WHERE run_id = ANY($1)', [ids]);
           await c.query('DELETE FROM runs WHERE id = ANY($1)', [ids]);
         }
         return ids;

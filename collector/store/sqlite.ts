@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS log_streams (
 CREATE TABLE IF NOT EXISTS log_lines (
   stream_id INTEGER NOT NULL, seq INTEGER NOT NULL, stream INTEGER NOT NULL, time_ms INTEGER NOT NULL,
   text TEXT NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS task_results (
+  run_id TEXT NOT NULL, task_run TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+  PRIMARY KEY (run_id, task_run, name));
 `;
 
 /** `db.prepare` once per distinct SQL text (callers build statements from a bounded set of shapes). */
@@ -98,10 +101,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   };
   const deleteLines = db.prepare('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)');
   const deleteStreams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
+  const deleteResults = db.prepare('DELETE FROM task_results WHERE run_id = ?');
   const deleteRunRow = db.prepare('DELETE FROM runs WHERE id = ?');
   const deleteRun = db.transaction((ids: string[]) => {
-    for (const id of ids) { deleteLines.run(id); deleteStreams.run(id); deleteRunRow.run(id); }
+    for (const id of ids) { deleteLines.run(id); deleteStreams.run(id); deleteResults.run(id); deleteRunRow.run(id); }
   });
+  const putResultStmt = db.prepare(
+    `INSERT INTO task_results (run_id, task_run, name, value) VALUES (?, ?, ?, ?)
+     ON CONFLICT (run_id, task_run, name) DO UPDATE SET value = excluded.value`);
+  const getResultStmt = db.prepare<[string, string, string], { value: Buffer }>(
+    'SELECT value FROM task_results WHERE run_id = ? AND task_run = ? AND name = ?');
 
   return {
     kind: 'sqlite',
@@ -137,6 +146,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
          FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
          ORDER BY l.stream_id, l.seq LIMIT ?`).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
       return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
+    },
+    async putResult(r) {
+      putResultStmt.run(r.runId, r.taskRun, r.name, r.value);
+    },
+    async getResult(runId, taskRun, name) {
+      return getResultStmt.get(runId, taskRun, name)?.value ?? null;
     },
     async applyRetention(policy: RetentionPolicy) {
       const { sql, args } = retentionSql(policy, () => '?');

@@ -103,7 +103,10 @@ export interface Store {
   readLogs(q: LogQuery): Promise<LogPage>;
   logStreams(runId: string): Promise<LogStreamInfo[]>;
   search(q: { text: string; runId?: string; limit: number }): Promise<SearchHit[]>;
-  /** Deletes the runs the policy rejects, with their logs; answers the ids deleted. */
+  /** Stores a task result's value, replacing an earlier one (a retried attempt writes again). */
+  putResult(r: { runId: string; taskRun: string; name: string; value: Buffer }): Promise<void>;
+  getResult(runId: string, taskRun: string, name: string): Promise<Buffer | null>;
+  /** Deletes the runs the policy rejects, with their logs and task results; answers the ids deleted. */
   applyRetention(policy: RetentionPolicy): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { FakeClock, FakeRuntime } from '../runtime/fake/index.js';
 import type { RunRecord } from '../spec/record.js';
 import { runPipeline } from './driver.js';
 import { pipelineRunName, taskRunName } from './names.js';
-import { pipeline, task } from './testing.js';
+import { pipeline, step, task } from './testing.js';
 
 function run(reporter: Parameters<typeof runPipeline>[0]['reporter'], warnings: string[] = []) {
   const clock = new FakeClock();
@@ -77,5 +77,36 @@ describe('names', () => {
     let i = 0;
     const seq = () => [0, 0.5, 0.99, 0.1, 0.2][i++]!;
     expect(pipelineRunName('Web App', seq)).toBe('web-app-as9dh');
+  });
+});
+
+describe('results stored at the collector', () => {
+  const ref = { name: 'sbom', size: 6000, sha256: 'f'.repeat(64) };
+  const spec = pipeline([task('scan', { results: ['sbom', 'small'] }), task('use', { steps: [step('wc -c <<< "$(tasks.scan.results.sbom)"')] })]);
+  const go = (fetchResult?: (taskRun: string, r: typeof ref) => Promise<string>) => {
+    const clock = new FakeClock();
+    const runtime = new FakeRuntime(clock, (plan) => (plan.task === 'scan' ? { results: { small: 's' }, stored: [ref] } : {}));
+    return { runtime, done: clock.run(runPipeline({ input: { runName: 'r', pipeline: spec, params: {}, workspaceBindings: {} }, runtime, clock, fetchResult })) };
+  };
+
+  it('reads them in before the engine sees the task end, so readers get the value', async () => {
+    const asked: string[] = [];
+    const { runtime, done } = go(async (taskRun, r) => {
+      asked.push(`${taskRun}/${r.name}`);
+      return 'x'.repeat(r.size);
+    });
+    const record = await done;
+    expect(asked).toEqual(['r-scan/sbom']);
+    expect(record.status).toBe('Succeeded');
+    expect(record.tasks[0]!.results).toEqual({ small: 's', sbom: 'x'.repeat(6000) });
+    expect(runtime.starts.find((s) => s.task === 'use')!.plan.steps[0]!.script).toBe(`wc -c <<< "${'x'.repeat(6000)}"`);
+  });
+
+  it('fails the task run, naming the result, when one cannot be read', async () => {
+    const record = await go(async () => { throw new Error('sha256 differs'); }).done;
+    expect(record.tasks[0]).toMatchObject({ status: 'Failed', reason: 'ResultUnavailable' });
+    expect(record.tasks[1]!.status).toBe('Skipped');
+    const none = await go().done;
+    expect(none.tasks[0]).toMatchObject({ status: 'Failed', reason: 'ResultUnavailable' });
   });
 });

@@ -2,9 +2,9 @@
 // come out as runtime calls. Keeps the run record current and tells the reporter. The only part
 // of the engine folder that waits on anything; it knows nothing of processes or pods.
 import type { RunRecord } from '../spec/record.js';
-import type { Runtime } from '../runtime/types.js';
+import type { ObservedTaskRun, Runtime, StoredResultRef } from '../runtime/types.js';
 import { systemClock, type Clock } from './clock.js';
-import { Engine } from './engine.js';
+import { Engine, isTerminal } from './engine.js';
 import { runRecord } from './record.js';
 import { noopReporter, type RunReporter } from './reporter.js';
 import type { EngineAction, EngineEvent, EngineInput } from './types.js';
@@ -27,6 +27,30 @@ export interface RunOptions {
    * restarted controller): the pipeline timeout counts from there, not from the resume.
    */
   startedAt?: number;
+  /**
+   * Reads a result a step stored at the collector (too large for its termination message),
+   * checked against its size and digest. Absent: such a task run fails with ResultUnavailable.
+   */
+  fetchResult?: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+}
+
+/** A finished task run with its stored results read in, or failed saying which one could not be. */
+async function withStoredResults(update: ObservedTaskRun, fetch: RunOptions['fetchResult']): Promise<ObservedTaskRun> {
+  const { stored, ...rest } = update;
+  if (!stored?.length) return rest;
+  const results = { ...rest.results };
+  for (const ref of stored) {
+    try {
+      if (!fetch) throw new Error('this run reads no results from a collector');
+      results[ref.name] = await fetch(update.name, ref);
+    } catch (err) {
+      return {
+        ...rest, status: 'Failed', reason: 'ResultUnavailable',
+        message: `result "${ref.name}" (${ref.size} bytes, stored at the collector) could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+  return { ...rest, results };
 }
 
 export function runPipeline(opts: RunOptions): Promise<RunRecord> {
@@ -99,7 +123,11 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       resolve(final);
     };
 
-    opts.runtime.onUpdate((update) => feed({ type: 'observed', update }));
+    opts.runtime.onUpdate((update) => {
+      if (!update.stored?.length || !isTerminal(update.status)) return feed({ type: 'observed', update });
+      // The engine learns that the task run ended only once its results are all in hand.
+      void withStoredResults(update, opts.fetchResult).then((full) => feed({ type: 'observed', update: full }));
+    });
     report(reporter.runStarted.bind(reporter), record());
     if (opts.signal?.aborted) queue.push({ type: 'cancel' });
     else opts.signal?.addEventListener('abort', onAbort, { once: true });

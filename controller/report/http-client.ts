@@ -1,7 +1,10 @@
 // A collector's HTTP API from the controller's side: run records out (RunReporter), history and
 // logs in (the CLI's commands).
+import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { request } from 'undici';
+import { taskRunResultsPath } from '../../proto/results.js';
+import type { StoredResultRef } from '../runtime/types.js';
 import type { RunRecord } from '../spec/record.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
 import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
@@ -27,6 +30,27 @@ export class CollectorClient implements RunReader {
       throw new CollectorRequestFailed(method, path, res.statusCode, detail.slice(0, 500));
     }
     return JSON.parse(text) as T;
+  }
+
+  /**
+   * A result a step stored (too large for its termination message), checked against the size and
+   * digest its termination message gave.
+   */
+  async storedResult(run: string, taskRun: string, ref: StoredResultRef, runToken: string): Promise<string> {
+    const path = `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`;
+    let res;
+    try {
+      res = await request(new URL(path, this.url), { headers: { authorization: `Bearer ${runToken}` } });
+    } catch (err) {
+      throw new CollectorUnreachable(this.url, err);
+    }
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, bytes.toString().slice(0, 500));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== ref.size || sha256 !== ref.sha256) {
+      throw new Error(`the collector answered ${bytes.length} bytes hashing to ${sha256.slice(0, 12)}…, the step stored ${ref.size} hashing to ${ref.sha256.slice(0, 12)}…`);
+    }
+    return bytes.toString('utf8');
   }
 
   postRun(record: RunRecord, runToken: string): Promise<unknown> {

@@ -1,7 +1,6 @@
 // What `kiln run` needs to put a local run into the history: a collector (the one named by
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_PROXY_FLAGS } from '../../agent/protocol.js';
 import { startCollector } from '../../collector/index.js';
@@ -9,12 +8,15 @@ import { mintRunToken } from '../../proto/token.js';
 import type { RunReporter } from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import type { SidecarContext } from '../runtime/local/index.js';
+import type { StoredResultRef } from '../runtime/types.js';
 import { CollectorClient } from './http-client.js';
 import { collectorReporter } from './reporter.js';
 
 export interface RunShipping {
   collector: { url: string; token: string };
   reporter: RunReporter;
+  /** Reads a result a step stored at the collector (the driver's fetchResult). */
+  fetchResult: (taskRun: string, ref: StoredResultRef) => Promise<string>;
   /** The LocalRuntime's sidecar: a log proxy per task run. */
   sidecar: (ctx: SidecarContext) => string[];
   close(): Promise<void>;
@@ -52,12 +54,14 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     token = embedded.mintRunToken(o.runName);
     close = () => embedded.close();
   }
+  const client = new CollectorClient(url);
   return {
     collector: { url, token },
-    reporter: collectorReporter(new CollectorClient(url), token),
-    sidecar: ({ plan, root, steps }) => {
-      const tokenFile = join(root, 'collector-token');
-      writeFileSync(tokenFile, token, { mode: 0o600 });
+    reporter: collectorReporter(client, token),
+    fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
+    sidecar: ({ plan, root, steps, tokenFile }) => {
+      // The runtime writes the token file for a run that has a collector, as every kiln run has.
+      if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);
       const F = LOG_PROXY_FLAGS;
       return [...o.agent, 'log-proxy', F.runDir, join(root, 'run'), F.logDir, join(root, 'logs'), F.steps, steps.map((s) => s.name).join(','),
         F.collector, url, F.tokenFile, tokenFile, F.pipelineRun, plan.pipelineRun, F.taskRun, plan.name,

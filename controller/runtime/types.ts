@@ -3,6 +3,9 @@
 // what to run; a runtime only runs it and reports what it sees.
 import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../spec/model.js';
 import type { StepCacheRecord } from '../spec/record.js';
+import type { StoredResultRef } from '../../agent/entrypoint/termination.js';
+
+export type { StoredResultRef };
 
 /**
  * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
@@ -57,6 +60,8 @@ export interface ObservedTaskRun {
   reason?: string;
   message?: string;
   results: Record<string, string>;
+  /** Results the steps stored at the collector (too large for a termination message): the driver fetches them. */
+  stored?: StoredResultRef[];
   steps: ObservedStep[];
   startedAt?: number;
   finishedAt?: number;

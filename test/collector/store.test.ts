@@ -84,13 +84,22 @@ for (const make of storeFixtures) {
       expect(await store.getRun('nope')).toBeNull();
     });
 
-    it('applies retention with the runs\' logs', async () => {
+    it('stores task results as bytes, the last write winning', async () => {
+      const bytes = Buffer.from([0, 255, 0xe4, 0xb8, 0xad, 10]);
+      await store.putResult({ runId: 'run-00', taskRun: 'run-00-b', name: 'out', value: Buffer.from('first') });
+      await store.putResult({ runId: 'run-00', taskRun: 'run-00-b', name: 'out', value: bytes });
+      expect(await store.getResult('run-00', 'run-00-b', 'out')).toEqual(bytes);
+      expect(await store.getResult('run-00', 'run-00-b', 'other')).toBeNull();
+    });
+
+    it('applies retention with the runs\' logs and results', async () => {
       await store.ingest(batch('run-00', 'compile', 0, 3, true));
       const keep = await store.applyRetention({ keepLast: 10 });
       // even has 13 runs and odd 12: the 3 and 2 oldest go.
       expect(keep.sort()).toEqual(['run-00', 'run-01', 'run-02', 'run-03', 'run-04']);
       expect(await store.getRun('run-00')).toBeNull();
       expect((await store.readLogs({ runId: 'run-00', limit: 10 })).lines).toEqual([]);
+      expect(await store.getResult('run-00', 'run-00-b', 'out')).toBeNull();
       const old = await store.applyRetention({ olderThanMs: 1_700_000_000_000 + 3000 });
       expect(old).toEqual(['run-05']);
       expect((await store.listRuns({ limit: 100 })).length).toBe(19);

@@ -113,6 +113,29 @@ describe('kiln run (end to end)', () => {
     expect(r.stderr).toContain('check/list | suites: unit e2e');
   });
 
+  it('passes a result over the 4096-byte termination message through the collector', async () => {
+    const file = pipelineFile('big-result.yaml', `name: big-result
+tasks:
+  make:
+    results: [big, small]
+    steps:
+      - run: head -c 300000 /dev/zero | tr '\\0' k > $(results.big.path); printf hi > $(results.small.path)
+  use:
+    steps:
+      - run: |
+          v='$(tasks.make.results.big)'
+          echo "length \${#v} and $(tasks.make.results.small)"
+results:
+  big: $(tasks.make.results.big)
+`);
+    const r = await kiln(['run', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = recordOf(r);
+    expect(rec.tasks[0]!.results).toEqual({ big: 'k'.repeat(300_000), small: 'hi' });
+    expect(r.stderr).toContain('use/step-1 | length 300000 and hi');
+    expect(rec.results!.big).toHaveLength(300_000);
+  });
+
   it('prints prefixed output and status lines when not a terminal, and exits 1 on a failed run', async () => {
     const file = pipelineFile('fail.yaml', 'name: fails\ntasks:\n  bad:\n    steps:\n      - name: boom\n        run: echo about to fail; exit 4\n  next:\n    needs: [bad]\n    steps: [{ run: echo never }]\n');
     const r = await kiln(['run', file]);

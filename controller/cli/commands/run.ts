@@ -105,6 +105,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
       input: { runName, pipeline, params, workspaceBindings, timeoutMs: run?.timeoutMs, concurrency, collector: shipping.collector },
       runtime,
       reporter: shipping.reporter,
+      fetchResult: shipping.fetchResult,
       signal: abort.signal,
       onChange: (r) => view.change(r),
       onWarning: (message) => process.stderr.write(`kiln: warning: ${message}\n`),

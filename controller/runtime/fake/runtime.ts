@@ -1,11 +1,13 @@
 // An in-memory Runtime for engine tests: each task run's outcome, results and duration (in fake
 // time) come from a script the test gives. It records what it was asked, for assertions.
-import type { CancelReason, ObservedStep, ObservedTaskRun, Runtime, TaskRunPlan } from '../types.js';
+import type { CancelReason, ObservedStep, ObservedTaskRun, Runtime, StoredResultRef, TaskRunPlan } from '../types.js';
 import type { FakeClock } from './clock.js';
 
 export interface FakeOutcome {
   status?: 'Succeeded' | 'Failed';
   results?: Record<string, string>;
+  /** Results kept at the collector, as a step too large for its termination message leaves them. */
+  stored?: StoredResultRef[];
   /** Fake milliseconds from start to end; default 1000. */
   durationMs?: number;
   /** Never ends on its own (only a cancel ends it). */
@@ -48,7 +50,7 @@ export class FakeRuntime implements Runtime {
     this.starts.push({ name: plan.name, task: plan.task, attempt: plan.attempt, at: startedAt, plan });
     const stop = outcome.hang
       ? () => {}
-      : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () => this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}));
+      : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () => this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored));
     this.live.set(plan.name, { plan, startedAt, stop });
     this.maxRunning = Math.max(this.maxRunning, this.live.size);
     this.listener({ name: plan.name, status: 'Running', results: {}, steps: this.steps(plan, 'Running'), startedAt });
@@ -66,11 +68,11 @@ export class FakeRuntime implements Runtime {
     this.cleaned.push(pipelineRun);
   }
 
-  private end(name: string, status: 'Succeeded' | 'Failed' | CancelReason, results: Record<string, string>): void {
+  private end(name: string, status: 'Succeeded' | 'Failed' | CancelReason, results: Record<string, string>, stored?: StoredResultRef[]): void {
     const run = this.live.get(name)!;
     this.live.delete(name);
     const steps = this.steps(run.plan, status);
-    this.listener({ name, status, results, steps, startedAt: run.startedAt, finishedAt: this.clock.now() });
+    this.listener({ name, status, results, ...(stored && { stored }), steps, startedAt: run.startedAt, finishedAt: this.clock.now() });
   }
 
   /** Running: the first step runs. Ended: every step but the last succeeded; the last carries the end status. */

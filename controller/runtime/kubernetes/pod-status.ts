@@ -2,7 +2,7 @@
 // termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
 // step's cache record.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { readTermination } from '../../../agent/entrypoint/termination.js';
+import { readTermination, type StoredResultRef } from '../../../agent/entrypoint/termination.js';
 import type { StepStatus, TaskRunStatus } from '../../spec/model.js';
 import type { ObservedStep, ObservedTaskRun } from '../types.js';
 import { LABELS } from './labels.js';
@@ -22,12 +22,14 @@ export function taskRunOfPod(pod: V1Pod): string | undefined {
 export function observePod(pod: V1Pod, taskRun: string, stepNames: string[]): ObservedTaskRun {
   const statuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
   const results: Record<string, string> = {};
-  const steps = stepNames.map((name) => observeStep(name, statuses.get(containerName(name)), results));
+  const stored: StoredResultRef[] = [];
+  const steps = stepNames.map((name) => observeStep(name, statuses.get(containerName(name)), results, stored));
   const phase = pod.status?.phase;
   const started = steps.map((s) => s.startedAt).filter((t): t is number => t !== undefined);
   const base = {
     name: taskRun,
     results,
+    ...(stored.length && { stored }),
     steps,
     startedAt: started.length ? Math.min(...started) : time(pod.status?.startTime),
   };
@@ -58,7 +60,7 @@ export function observeVanishedPod(last: ObservedTaskRun | undefined, taskRun: s
   };
 }
 
-function observeStep(name: string, cs: V1ContainerStatus | undefined, results: Record<string, string>): ObservedStep {
+function observeStep(name: string, cs: V1ContainerStatus | undefined, results: Record<string, string>, stored: StoredResultRef[]): ObservedStep {
   if (cs?.state?.running) return { name, status: 'Running', exitCode: null, startedAt: time(cs.state.running.startedAt) };
   const t = cs?.state?.terminated;
   if (!t) return { name, status: 'Pending', exitCode: null };
@@ -66,6 +68,7 @@ function observeStep(name: string, cs: V1ContainerStatus | undefined, results: R
   // the kubelet's facts. The cache record rides in it: from a pod, nothing else gets out.
   const m = readTermination(t.message);
   Object.assign(results, m?.results);
+  stored.push(...(m?.stored ?? []));
   const exitCode = m?.exitCode ?? t.exitCode;
   return {
     name,

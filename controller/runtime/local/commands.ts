@@ -1,7 +1,7 @@
 // The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
 // optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
 // at /workspace/<name>. Pure: paths and the host root's entries come in.
-import { entrypointArgv, type KilnPaths } from '../../../agent/protocol.js';
+import { ENTRYPOINT_FLAGS as F, entrypointArgv, type KilnPaths } from '../../../agent/protocol.js';
 import type { ResolvedStep } from '../types.js';
 import { cacheFlagArgs } from '../../../agent/cache/flags.js';
 
@@ -16,15 +16,20 @@ export interface StepArgvInput {
   cacheDir?: string;
   /** The agent ends the step when the runtime's process dies (bwrap's --die-with-parent does it when isolated). */
   exitWithParent?: boolean;
+  /** Where results too large for the termination message go (as the step sees the token file). */
+  resultsStore?: { url: string; tokenFile: string };
 }
 
-export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent }: StepArgvInput): string[] {
+export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent, resultsStore }: StepArgvInput): string[] {
   return entrypointArgv({
     agent, paths, index, results, exitWithParent,
     stepName: step.name, onError: step.onError, timeoutMs: step.timeoutMs,
     // Steps of a local run share one directory, so each writes its termination message apart.
     terminationPath: paths.localTerminationFile(index),
-    extra: step.cache && cacheDir ? cacheFlagArgs(step.cache, { dir: cacheDir }) : [],
+    extra: [
+      ...(step.cache && cacheDir ? cacheFlagArgs(step.cache, { dir: cacheDir }) : []),
+      ...(resultsStore ? [F.resultsUrl, resultsStore.url, F.resultsTokenFile, resultsStore.tokenFile] : []),
+    ],
     command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
   });
 }

@@ -57,7 +57,10 @@ export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Re
 }
 
 /** Makes the task run directory (run/, results/, logs/, downward/, scripts/) and the workspaces. */
-export async function prepareTaskRunDir(root: string, steps: ResolvedStep[], workspaceDirs: Record<string, string>): Promise<void> {
+/** The run's collector write token, for the log proxy and for agents storing large results. */
+export const collectorTokenFile = (root: string) => `${root}/collector-token`;
+
+export async function prepareTaskRunDir(root: string, steps: ResolvedStep[], workspaceDirs: Record<string, string>, collectorToken?: string): Promise<void> {
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
     await mkdir(dir, { recursive: true });
@@ -67,4 +70,5 @@ export async function prepareTaskRunDir(root: string, steps: ResolvedStep[], wor
     await writeFile(p.scriptFile(i), scriptText(step.script));
     await chmod(p.scriptFile(i), 0o755);
   }
+  if (collectorToken !== undefined) await writeFile(collectorTokenFile(root), collectorToken, { mode: 0o600 });
 }

@@ -50,8 +50,9 @@ export function observeTaskRun(
 ): ObservedTaskRun {
   const observed = observeSteps(steps, facts, cancel);
   const results = Object.fromEntries(facts.flatMap((f) => Object.entries(f.termination?.results ?? {})));
+  const stored = facts.flatMap((f) => f.termination?.stored ?? []);
   const finishedAt = Math.max(startedAt, ...facts.map((f) => f.exited?.at ?? 0));
-  const base = { name, results, steps: observed, startedAt, finishedAt };
+  const base = { name, results, ...(stored.length && { stored }), steps: observed, startedAt, finishedAt };
   if (cancel) return { ...base, status: cancel, reason: cancel };
   const failedAt = observed.findIndex((s, i) => failedStep(s, steps[i]!));
   if (failedAt >= 0) {

@@ -11,7 +11,8 @@ import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import { readTermination } from '../../../agent/entrypoint/termination.js';
-import { prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
+import { collectorTokenFile, prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
+import { taskRunResultsPath } from '../../../proto/results.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -27,6 +28,8 @@ export interface SidecarContext {
   /** The task run directory on the host. */
   root: string;
   steps: ResolvedStep[];
+  /** The run's collector token, written by the runtime when the run ships to a collector. */
+  tokenFile?: string;
 }
 
 export interface LocalRuntimeOptions {
@@ -97,13 +100,18 @@ export class LocalRuntime implements Runtime {
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
-    await prepareTaskRunDir(root, steps, hostDirs);
+    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token);
+    // With a collector, results too large for a termination message are stored there.
+    const resultsStore = plan.collector && {
+      url: plan.collector.url.replace(/\/+$/, '') + taskRunResultsPath(plan.pipelineRun, plan.name),
+      tokenFile: collectorTokenFile(paths.root),
+    };
 
     const run: LiveTaskRun = { plan, root, steps, children: [], facts: steps.map(() => ({})), ending: new Set(), startedAt: Date.now(), killTimers: [] };
     this.live.set(plan.name, run);
     const firstWorkspace = Object.keys(hostDirs)[0];
     for (const [i, step] of steps.entries()) {
-      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir, exitWithParent: !isolate });
+      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir, exitWithParent: !isolate, resultsStore });
       const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
       const argv = isolate ? [...this.sandbox(root, hostDirs, step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT)), ...inner] : inner;
       const child = spawn(argv[0]!, argv.slice(1), {
@@ -124,7 +132,7 @@ export class LocalRuntime implements Runtime {
       this.stopRun(run, early);
       return;
     }
-    const sidecarArgv = this.opts.sidecar?.({ plan, root, steps });
+    const sidecarArgv = this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
     if (sidecarArgv) run.sidecar = this.startSidecar(run, sidecarArgv);
     // The go-ahead: step 0 waits for this file to be non-empty.
     await writeFile(kilnPaths(root).readyFile, 'ready');

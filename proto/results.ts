@@ -1,0 +1,7 @@
+// Large task results, agent → collector (beside the log batches of kiln.proto): a step's agent
+// PUTs a result too large for its termination message to `<collector><path>/<name>` with the run
+// token, and the engine GETs it back. Plain bytes, so there is nothing for protobuf to frame.
+
+/** Where a task run's stored results live. */
+export const taskRunResultsPath = (run: string, taskRun: string) =>
+  `/v1/runs/${encodeURIComponent(run)}/taskruns/${encodeURIComponent(taskRun)}/results`;
