@@ -1,4 +1,5 @@
 // The reconciler against the loopback API server, the test playing kubelet, a real collector.
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from './fake-apiserver.js';
 import { evictPod, finishPod, runPod } from './kubelet.js';
@@ -14,6 +15,8 @@ const podNames = () => h.server.list('pods', NS).map((p) => p.metadata.name).sor
 const condition = (r: KubeObject | undefined) => (r?.status as { conditions?: { status: string; reason: string }[] } | undefined)?.conditions?.[0];
 const taskRuns = (r: KubeObject | undefined) => (r?.status as { taskRuns: { name: string; status: string; reason?: string; results: Record<string, string> }[] }).taskRuns;
 const ok = [{ exitCode: 0 }];
+/** The first task run in a run's status, once the controller has written one. */
+const firstTaskRun = (name: string) => (run(name)?.status ? taskRuns(run(name))?.[0] : undefined);
 
 async function patchSpec(name: string, spec: unknown) {
   const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, {
@@ -67,6 +70,38 @@ describe('kubernetes controller', () => {
     expect(metrics).toContain('kiln_pipelinerun_duration_seconds_count{status="Succeeded"} 1');
     expect(metrics).toContain('kiln_running_pipelineruns 0');
     expect(metrics).toMatch(/kiln_taskrun_pod_latency_seconds_count 1\n/); // only pod a was seen running
+  });
+
+  it('reads a result a step stored at the collector (too large for its termination message) and passes it on', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('big'));
+    await until('pod a', () => pod('big-a'));
+    // Every step is told where such results go, with the run's token mounted.
+    const command = (pod('big-a')!.spec as { containers: { command: string[] }[] }).containers[0].command;
+    const url = command[command.indexOf('-results_url') + 1];
+    expect(url).toBe(`${h.collectorUrl}/v1/runs/big/taskruns/big-a/results`);
+    runPod(h.server, NS, 'big-a');
+    // What the agent does: PUT the value, then put only its reference in the termination message.
+    const value = 'v'.repeat(10_000);
+    const put = await fetch(`${url}/v`, { method: 'PUT', body: value, headers: { authorization: `Bearer ${h.collector!.mintRunToken('big')}`, 'content-type': 'application/octet-stream' } });
+    expect(put.status).toBe(201);
+    finishPod(h.server, NS, 'big-a', [{ exitCode: 0, stored: [{ name: 'v', size: 10_000, sha256: createHash('sha256').update(value).digest('hex') }] }]);
+    await until('pod b', () => pod('big-b'));
+    expect(pod('big-b')!.metadata.annotations!['kiln.dev/script-0']).toContain(`echo got ${value}`);
+    await until('status with the result', () => firstTaskRun('big')?.results?.v === value);
+  });
+
+  it('fails the task whose stored result does not match its reference', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('bad'));
+    await until('pod a', () => pod('bad-a'));
+    runPod(h.server, NS, 'bad-a');
+    finishPod(h.server, NS, 'bad-a', [{ exitCode: 0, stored: [{ name: 'v', size: 3, sha256: 'a'.repeat(64) }] }]); // never uploaded
+    await until('a failed', () => firstTaskRun('bad')?.status === 'Failed');
+    expect(firstTaskRun('bad')!.reason).toBe('ResultUnavailable');
+    expect(pod('bad-b')).toBeUndefined();
   });
 
   it('resumes after a restart mid-run without a duplicate Pod or a lost result', async () => {

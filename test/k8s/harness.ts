@@ -76,6 +76,7 @@ export async function startHarness(o: { collector?: boolean | 'later'; qps?: num
           tokenFor: (run) => mintRunToken(secret, run),
           reporterFor: (_run, token) => collectorReporter(new CollectorClient(collectorUrl), token),
           archive: async (record, token) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
+          storedResult: (run, taskRun, ref, token) => new CollectorClient(collectorUrl).storedResult(run, taskRun, ref, token),
         },
         ...over,
       });

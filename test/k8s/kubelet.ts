@@ -1,11 +1,13 @@
 // The test plays kubelet: it moves Pods through their phases and writes each step container's
 // termination message as the agent would (Tekton's JSON entries).
-import { RESULT_TYPE } from '../../agent/protocol.js';
+import { RESULT_TYPE, STORED_RESULT_KEY_PREFIX } from '../../agent/protocol.js';
 import type { FakeApiServer, KubeObject } from './fake-apiserver.js';
 
 interface StepOutcome {
   exitCode: number;
   results?: Record<string, string>;
+  /** Results the agent stored at the collector: the message holds only their references. */
+  stored?: { name: string; size: number; sha256: string }[];
   reason?: 'Skipped' | 'TimeoutExceeded';
 }
 
@@ -35,6 +37,7 @@ export function finishPod(server: FakeApiServer, ns: string, name: string, steps
         { key: 'StartedAt', value: at, type: RESULT_TYPE.InternalTektonResult },
         { key: 'ExitCode', value: String(s.exitCode), type: RESULT_TYPE.InternalTektonResult },
         ...(s.reason ? [{ key: 'Reason', value: s.reason, type: RESULT_TYPE.InternalTektonResult }] : []),
+        ...(s.stored ?? []).map((r) => ({ key: STORED_RESULT_KEY_PREFIX + r.name, value: JSON.stringify({ size: r.size, sha256: r.sha256 }), type: RESULT_TYPE.InternalTektonResult })),
         ...Object.entries(s.results ?? {}).map(([key, value]) => ({ key, value, type: RESULT_TYPE.TaskRunResult })),
       ];
       return { name: c, ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: s.exitCode, startedAt: at, finishedAt: at, message: JSON.stringify(entries) } } };

@@ -60,6 +60,7 @@ export function registerController(program: Command): void {
         tokenFor: (run: string) => mintRunToken(secret, run),
         reporterFor: (_run: string, token: string) => collectorReporter(collectorClient, token),
         archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) => void (await collectorClient.postRun(record, token)),
+        storedResult: collectorClient.storedResult.bind(collectorClient),
       } : undefined;
       const controller = new KilnController({
         client, namespace: f.namespace, workers, archiveGraceMs, collector, runAsUser,

@@ -9,6 +9,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { runPipeline, systemClock, type Clock, type RunReporter } from '../../engine/index.js';
 import { KilnError } from '../../errors.js';
 import type { RunRecord } from '../../spec/record.js';
+import type { StoredResultRef } from '../types.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './errors.js';
 import { Informer } from './informer.js';
@@ -38,6 +39,8 @@ export interface ControllerOptions {
     tokenFor(run: string): string;
     reporterFor(run: string, token: string): RunReporter;
     archive(record: RunRecord, token: string): Promise<void>;
+    /** Reads a result a step stored at the collector (too large for its termination message). */
+    storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
   };
   pipelines: Omit<RunInputDeps, 'pipelineByName'>;
   metrics?: ControllerMetrics;
@@ -190,6 +193,7 @@ export class KilnController {
       onWarning: (m) => this.log(`${name}: ${m}`),
       // A restarted controller resumes the run: its timeout still counts from the first start.
       startedAt: startTimeOf(run),
+      fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
     });
     void done.then((record) => this.finished(run, active, record));
   }

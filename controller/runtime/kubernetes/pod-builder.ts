@@ -10,12 +10,13 @@
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { cacheFlagArgs } from '../../../agent/cache/flags.js';
-import { entrypointArgv, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
+import { ENTRYPOINT_FLAGS as F, entrypointArgv, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../../agent/protocol.js';
 import type { ResolvedStep, TaskRunPlan } from '../types.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
 import { parseQuantity } from './quantity.js';
+import { taskRunResultsPath } from '../../../proto/results.js';
 
 const P = kilnPaths(KILN_ROOT);
 /**
@@ -145,12 +146,17 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
     throw new PodBuildError(plan.task, step.name, 'gives neither `run` nor `command`',
       "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`");
   }
-  const cached = !!step.cache && !!plan.collector;
+  const collector = plan.collector;
+  const tokenFile = `${TOKEN_DIR}/token`;
   const command = entrypointArgv({
     agent: [P.agent], paths: P, index: i, stepName: step.name, onError: step.onError,
     terminationPath: TERMINATION_PATH, results: plan.results, timeoutMs: step.timeoutMs,
     // The dependency cache goes through the collector, with the run's token (as the log proxy's).
-    extra: cached ? cacheFlagArgs(step.cache!, { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` }) : [],
+    extra: collector ? [
+      ...(step.cache ? cacheFlagArgs(step.cache, { url: collector.url, tokenFile }) : []),
+      // A result too large for the termination message goes to the collector too.
+      F.resultsUrl, collector.url.replace(/\/+$/, '') + taskRunResultsPath(plan.pipelineRun, plan.name), F.resultsTokenFile, tokenFile,
+    ] : [],
     command: argv.map((a) => resolvePaths(a, plan)),
   });
   const env = { ...plan.env, ...step.env };
@@ -172,7 +178,7 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
       mount('kiln-logs', P.logDir),
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
-      ...(cached ? [mount('kiln-token', TOKEN_DIR, true)] : []),
+      ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
       ...plan.workspaces.map((w) => {
         const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
         return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
