@@ -14,8 +14,18 @@ import type { LogPage } from './store/types.js';
 
 type Query = Record<string, string | undefined>;
 
+/** How often an idle follow stream gets a comment, so proxies and clients do not take it for dead. */
+const FOLLOW_HEARTBEAT_MS = 15_000;
+
 export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
   const { store, metrics } = ctx;
+  // Open follow streams: a closing collector ends them (their clients reconnect to its successor)
+  // rather than wait for followers that may never leave.
+  const follows = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const stop of follows) stop();
+    done();
+  });
 
   app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
     (_req, body, done) => done(null, body));
@@ -50,7 +60,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       // A follower that lost its connection resumes where its last event left it (SSE's own way).
       const resume = req.headers['last-event-id'];
       const positions = typeof resume === 'string' && resume ? decodeFollowCursor(resume) : new Map();
-      return streamFollow(req, reply, ctx, { runId, task: q.task, step: q.step, positions });
+      return streamFollow(req, reply, ctx, follows, { runId, task: q.task, step: q.step, positions });
     }
     const page = await timed(metrics, 'readLogs', () =>
       store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }));
@@ -77,13 +87,30 @@ function pageJson(page: LogPage, limit: number) {
  * carries an `id`: every followed step's position, which a reconnecting client sends back as
  * Last-Event-ID to go on from there.
  */
-async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext,
+async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext, follows: Set<() => void>,
   o: { runId: string; task?: string; step?: string; positions: FollowPositions }) {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers now, not with the first line: a quiet step must not look like a collector that never answers.
+  res.flushHeaders();
   let closed = false;
-  req.raw.on('close', () => { closed = true; ctx.changes.emit(o.runId); });
+  const stop = () => {
+    closed = true;
+    ctx.changes.emit(o.runId);
+  };
+  const shutdown = () => {
+    stop();
+    res.destroy();
+  };
+  follows.add(shutdown);
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), FOLLOW_HEARTBEAT_MS);
+  req.raw.on('close', stop);
+  res.on('close', () => {
+    clearInterval(heartbeat);
+    follows.delete(shutdown);
+    stop();
+  });
   const waitForChange = () => new Promise<void>((resolve) => {
     // The store may also be written by another collector (a shared PostgreSQL): look again after a second anyway.
     const timer = setTimeout(done, 1000);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../controller/report/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../proto/index.js';
 import { CollectorProcess, exited, freePort, KILN, requireBuild } from '../log-proxy/pod.js';
@@ -88,5 +89,22 @@ describe('following across a collector restart', () => {
     expect(await exited(p)).toBe(0);
     expect(out).toBe(numbered(0, 400).map((l) => `${l}\n`).join(''));
     expect(err).toMatch(/^kiln: lost the collector \(.*\); reconnecting…\n$/);
+  });
+
+  it('answers a follow of a quiet log at once, and a closing collector ends its open follows', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kiln-follow-close-'));
+    const c = await startCollector({ db: `sqlite:${join(home, 'kiln.db')}`, stateDir: home, cache: false });
+    try {
+      await new CollectorClient(c.url).postRun(runRecord('r-quiet'), c.mintRunToken('r-quiet'));
+      // Nothing has been logged: the headers come anyway, before any line.
+      const res = await request(`${c.url}/v1/runs/r-quiet/logs?follow=1`, { headers: { authorization: `Bearer ${c.readerToken}` } });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/event-stream');
+      const body = res.body.text().catch((err: Error) => `cut: ${err.message}`);
+      await c.close(); // does not wait for the follower to leave
+      expect(await body).not.toContain('event: end');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
