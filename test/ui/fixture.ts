@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { request } from 'undici';
+import { Agent, getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../controller/report/index.js';
 import type { RunRecord, TaskRunRecord } from '../../controller/spec/record.js';
@@ -16,16 +16,29 @@ export interface Ui {
   seedRun(record: RunRecord): Promise<void>;
   seedLines(o: { run: string; taskRun: string; step: string; stepIndex?: number; from: number; texts: string[]; eof?: boolean; stderr?: boolean }): Promise<void>;
   newPage(): Promise<Page>;
+  /** Stops the collector and starts it again on the same address and database (as a redeploy does). */
+  restartCollector(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startUi(): Promise<Ui> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-ui-'));
-  const collector = await startCollector({ db: `sqlite:${join(dir, 'kiln.db')}`, stateDir: dir, cache: false });
+  const start = (listen?: string) => startCollector({ db: `sqlite:${join(dir, 'kiln.db')}`, stateDir: dir, cache: false, listen });
+  let collector = await start();
   const client = new CollectorClient(collector.url);
   let browser: BrowserContext | undefined;
   return {
-    collector,
+    get collector() {
+      return collector;
+    },
+    async restartCollector() {
+      await collector.close();
+      // Keep-alive sockets to the old server are dead: seed through a fresh pool.
+      const stale = getGlobalDispatcher();
+      setGlobalDispatcher(new Agent());
+      await stale.destroy();
+      collector = await start(new URL(collector.url).host);
+    },
     async seedRun(record) {
       await client.postRun(record, collector.mintRunToken(record.id));
     },

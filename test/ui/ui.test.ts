@@ -134,6 +134,26 @@ describe('web UI', () => {
     expect(await page.locator('input[name=follow]').isChecked()).toBe(false);
   });
 
+  it('keeps following across a collector restart: reconnects and shows every line once', async () => {
+    await ui.seedRun(runRecord('restart-1', { name: 'restart', status: 'Running', startedAt: '2026-11-01T00:00:00.000Z',
+      tasks: [taskRun('restart-1', 'watch', { status: 'Running', steps: [{ name: 'tail', status: 'Running', exitCode: null }] })] }));
+    const seed = (from: number, texts: string[], eof = false) => ui.seedLines({ run: 'restart-1', taskRun: 'restart-1-watch', step: 'tail', from, texts, eof });
+    await seed(0, ['one', 'two']);
+    await open('#/run/restart-1/logs?task=restart-1-watch&step=tail');
+    await page.locator('.log .line', { hasText: 'two' }).waitFor();
+    await page.locator('input[name=follow]').check();
+    await page.locator('.follow-state', { hasText: 'following' }).waitFor();
+    await seed(2, ['three']);
+    await page.locator('.log .line', { hasText: 'three' }).waitFor();
+
+    await ui.restartCollector();
+    await seed(3, ['four']);
+    await page.locator('.log .line', { hasText: 'four' }).waitFor();
+    await seed(4, ['five'], true);
+    await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
+    expect(await page.locator('.log .line').allTextContents()).toEqual(['one', 'two', 'three', 'four', 'five']);
+  });
+
   it('charts a pipeline: one bar per run coloured by status, and the success rate', async () => {
     await open('#/runs');
     await page.locator('tr[data-run=web-app-3] a[href="#/charts/web-app"]').click();

@@ -55,31 +55,67 @@ export const api = {
     getJson<{ lines: LogLine[]; next: string | null }>(`/v1/runs/${encodeURIComponent(id)}/logs?${query(q)}`),
 };
 
+/** A follow stream that ended before its `event: end`: the collector went away, or the network. */
+class StreamCut extends Error {}
+
+/** How long a follow keeps reconnecting to a collector that does not answer. */
+const GIVE_UP_MS = 60_000;
+
+const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
 /**
- * Follows a log: calls onLine per `event: line` until `event: end` (resolves true), the signal
- * aborts (resolves false) or the stream fails or is cut before its end (rejects).
+ * Follows a log: calls onLine per `event: line` until `event: end` (resolves true) or the signal
+ * aborts (resolves false). A stream cut before its end is reconnected with the last event's id, so
+ * the collector goes on from there (onLine may see a line of a torn page again: the caller skips
+ * what it has); `onState` says when it is reconnecting and when it follows again. Rejects on an
+ * error answer, or after a minute without a collector.
  */
 export async function followLogs(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void,
-  signal: AbortSignal): Promise<boolean> {
-  let res: Response;
-  try {
-    res = await fetch(`/v1/runs/${encodeURIComponent(id)}/logs?${query({ ...q, follow: 1 })}`, { headers: authHeaders(), signal });
-  } catch (err) {
-    if (signal.aborted) return false;
-    throw err;
+  signal: AbortSignal, onState: (s: 'following' | 'reconnecting') => void = () => {}): Promise<boolean> {
+  const last = { eventId: '' };
+  let brokenSince: number | null = null;
+  let backoffMs = 250;
+  for (;;) {
+    try {
+      return await followOnce(id, q, onLine, signal, last, () => {
+        brokenSince = null;
+        backoffMs = 250;
+        onState('following');
+      });
+    } catch (err) {
+      if (signal.aborted) return false;
+      // fetch rejects with a TypeError when it cannot connect at all.
+      if (!(err instanceof StreamCut || err instanceof TypeError)) throw err;
+      brokenSince ??= Date.now();
+      if (Date.now() - brokenSince > GIVE_UP_MS) throw new ApiError(0, 'lost the collector for a minute: turn follow on again once it is back');
+      onState('reconnecting');
+      await pause(backoffMs, signal);
+      backoffMs = Math.min(backoffMs * 2, 2000);
+    }
   }
+}
+
+async function followOnce(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void, signal: AbortSignal,
+  last: { eventId: string }, connected: () => void): Promise<boolean> {
+  const headers: Record<string, string> = { ...(authHeaders() as Record<string, string>), ...(last.eventId ? { 'last-event-id': last.eventId } : {}) };
+  const res = await fetch(`/v1/runs/${encodeURIComponent(id)}/logs?${query({ ...q, follow: 1 })}`, { headers, signal });
   if (!res.ok || !res.body) throw await failure(res);
+  connected();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) throw new ApiError(0, 'the log stream closed before the log ended (collector restarted?): turn follow on again');
+      if (done) throw new StreamCut('the log stream closed before the log ended');
       buf += value;
       let cut: number;
       while ((cut = buf.indexOf('\n\n')) >= 0) {
         const ev = parseEvent(buf.slice(0, cut));
         buf = buf.slice(cut + 2);
+        if (ev.id) last.eventId = ev.id;
         if (ev.event === 'line') onLine(JSON.parse(ev.data) as LogLine);
         else if (ev.event === 'end') return true;
         else if (ev.event === 'error') throw new ApiError(500, (JSON.parse(ev.data) as { error: string }).error);
@@ -87,18 +123,21 @@ export async function followLogs(id: string, q: { task?: string; step?: string }
     }
   } catch (err) {
     if (signal.aborted) return false;
-    throw err;
+    // A connection reset mid-stream surfaces as a TypeError from the reader: a cut like any other.
+    throw err instanceof TypeError ? new StreamCut(err.message) : err;
   } finally {
     reader.cancel().catch(() => undefined);
   }
 }
 
-function parseEvent(block: string): { event: string; data: string } {
+function parseEvent(block: string): { event: string; data: string; id?: string } {
   let event = 'message';
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split('\n')) {
     if (line.startsWith('event:')) event = line.slice(6).trim();
     else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    else if (line.startsWith('id:')) id = line.slice(3).trim();
   }
-  return { event, data: data.join('\n') };
+  return { event, data: data.join('\n'), id };
 }

@@ -63,7 +63,9 @@ export async function logsView(root: HTMLElement, id: string, params: URLSearchP
     following = ctl;
     more.hidden = true;
     state.textContent = 'following…';
-    followLogs(id, { task, step }, add, ctl.signal).then((ended) => {
+    followLogs(id, { task, step }, add, ctl.signal, (s) => {
+      state.textContent = s === 'reconnecting' ? 'lost the collector; reconnecting…' : 'following…';
+    }).then((ended) => {
       if (!ended) return;
       state.textContent = 'the log has ended';
       follow.checked = false;
