@@ -171,7 +171,8 @@ const cases: Case[] = [
       task('build', { results: ['digest', 'size'] }),
       task('test', { matrix: { os: ['linux', 'mac'] }, results: ['v'] }),
       task('scan', { results: ['report'] }),
-    ], [], { results: [
+    ], [task('notify', { results: ['sent'] })], { results: [
+      { name: 'sent', value: '$(tasks.notify.results.sent)' },
       { name: 'image', value: 'registry/app@$(tasks.build.results.digest)', description: 'what was built' },
       { name: 'facts', value: { digest: '$(tasks.build.results.digest)', bytes: '$(tasks.build.results.size)' } },
       { name: 'versions', value: ['$(tasks.test.results.v[*])', 'extra'] },
@@ -179,10 +180,12 @@ const cases: Case[] = [
     ] }),
     opts: { script: (plan) => plan.task === 'build' ? { results: { digest: 'sha256:abc', size: '42' } }
       : plan.task === 'test' ? { results: { v: plan.matrix!.os } }
+      : plan.task === 'notify' ? { results: { sent: 'yes' } }
       : { status: 'Failed' } },
     check: ({ record }) => {
       expect(record.status).toBe('Failed');
       expect(record.results).toEqual({
+        sent: 'yes',
         image: 'registry/app@sha256:abc',
         facts: { digest: 'sha256:abc', bytes: '42' },
         versions: ['linux', 'mac', 'extra'],

@@ -56,7 +56,7 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
 /** `results: { name: VALUE }` or `{ name: { value: VALUE, description } }`: the run's own results. */
 function readPipelineResults(ctx: PipelineContext, at: At | undefined): PipelineResultSpec[] {
   const { src } = ctx;
-  const reader = new TextReader(src, ctx.env.sites, { params: ctx.params, taskResults: true, finally: false, matrix: new Set() });
+  const reader = new TextReader(src, ctx.env.sites, { params: ctx.params, taskResults: true, finally: false, afterRun: true, matrix: new Set() });
   const out: PipelineResultSpec[] = [];
   for (const e of (at && src.entries(at, 'results')) ?? []) {
     checkName(src, e.key, e.value.pos, 'result name');

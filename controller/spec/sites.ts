@@ -14,6 +14,8 @@ export interface RefScope {
   taskResults: boolean;
   /** Inside a finally task: `$(tasks.t.status)` and `$(tasks.status)` may be used. */
   finally: boolean;
+  /** Read once the whole run has ended (pipeline results): finally tasks' results may be named too. */
+  afterRun?: boolean;
   matrix: ReadonlySet<string>;
   /** The pipeline task this text belongs to. */
   task?: string;

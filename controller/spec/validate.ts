@@ -13,13 +13,14 @@ const REFERENCE_FORMS =
 
 export function validatePipeline(pipeline: PipelineSpec, sites: Sites, diags: Diagnostics): void {
   const tasks = new Map(pipeline.tasks.map((t) => [t.name, t]));
-  const finallyNames = new Set(pipeline.finally.map((t) => t.name));
+  const finallyTasks = new Map(pipeline.finally.map((t) => [t.name, t]));
+  const finallyNames = new Set(finallyTasks.keys());
   for (const t of pipeline.finally) {
     if (tasks.has(t.name)) diags.add(t.pos, `task "${t.name}" is declared both in tasks and in finally`, 'give one of them another name');
   }
   if (pipeline.tasks.length === 0) diags.add(pipeline.pos, `pipeline "${pipeline.name}" has no tasks`, 'add at least one task under tasks');
   checkNeeds(sites, tasks, finallyNames, diags);
-  const checker = new ReferenceChecker(tasks, finallyNames, sites.unresolved, diags);
+  const checker = new ReferenceChecker(tasks, finallyTasks, sites.unresolved, diags);
   for (const site of sites.texts) checker.check(site);
   const cycle = findCycle(buildGraph(pipeline));
   if (cycle) {
@@ -39,7 +40,7 @@ function checkNeeds(sites: Sites, tasks: Map<string, TaskSpec>, finallyNames: Se
 class ReferenceChecker {
   constructor(
     private readonly tasks: Map<string, TaskSpec>,
-    private readonly finallyNames: Set<string>,
+    private readonly finallyTasks: Map<string, TaskSpec>,
     private readonly unresolved: ReadonlySet<string>,
     private readonly diags: Diagnostics,
   ) {}
@@ -93,8 +94,8 @@ class ReferenceChecker {
   private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
     if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
     if (task === site.scope.task) return [`task "${task}" refers to its own result`, `a step writes it to $(results.${result}.path); later steps read that file`];
-    if (this.finallyNames.has(task)) return [`"${task}" is a finally task; its results are not available`, 'refer to results of tasks outside finally'];
-    const target = this.tasks.get(task);
+    if (this.finallyTasks.has(task) && !site.scope.afterRun) return [`"${task}" is a finally task; its results are not available`, 'refer to results of tasks outside finally'];
+    const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
     if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
     if (!target.results.includes(result) && !this.unresolved.has(task)) return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
     return undefined;

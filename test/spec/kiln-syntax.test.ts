@@ -83,9 +83,9 @@ const ERROR_CASES: [string, string, string[], string?][] = [
   ['duplicate keys are YAML errors', 'name: p\nname: q\ntasks: {}\n', ['2:1 YAML: Map keys must be unique']],
   ['YAML syntax error', 'name: p\ntasks:\n  a: [\n', ['4:1 YAML: Flow sequence in block collection']],
   ['a list where a mapping belongs', 'name: p\ntasks: [a, b]\n', ['2:8 tasks must be a mapping', '1:1 pipeline "p" has no tasks']],
-  ['pipeline results: a missing result, a finally task, no value',
-    `${base('  a:\n    results: [r]\n    steps: [{run: x}]\n')}finally:\n  f:\n    results: [r]\n    steps: [{run: x}]\nresults:\n  one: $(tasks.a.results.rr)\n  two: $(tasks.f.results.r)\n  three: { description: d }\n`,
-    ['14:8 $(tasks.a.results.rr): task "a" declares no result "rr"', '15:8 $(tasks.f.results.r): "f" is a finally task', '16:10 result "three" has no value'], 'did you mean "r"?'],
+  ['pipeline results: a missing result (of a task, of a finally task), no value',
+    `${base('  a:\n    results: [r]\n    steps: [{run: x}]\n')}finally:\n  f:\n    results: [r]\n    steps: [{run: x}]\nresults:\n  one: $(tasks.a.results.rr)\n  two: $(tasks.f.results.s) $(tasks.f.results.r)\n  three: { description: d }\n`,
+    ['14:8 $(tasks.a.results.rr): task "a" declares no result "rr"', '15:8 $(tasks.f.results.s): task "f" declares no result "s"', '16:10 result "three" has no value'], 'did you mean "r"?'],
 ];
 
 describe('Kiln syntax: errors with exact positions', () => {

@@ -39,7 +39,7 @@ export function readPipelineSpec(src: Source, at: At, what: string, name: string
       return task ? [task] : [];
     });
   const pipeline: PipelineSpec = { name, params, workspaces, tasks: readList('tasks'), finally: readList('finally'), files: [src.file], pos: at.pos };
-  const reader = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, matrix: new Set() });
+  const reader = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, afterRun: true, matrix: new Set() });
   const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).flatMap((r) => {
     const at = r.fields.get('value');
     if (!at) {
