@@ -6,8 +6,8 @@ import type { ObservedTaskRun } from '../runtime/types.js';
 import type { TaskRunStatus } from '../spec/model.js';
 import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { matrixCombinations, MATRIX_MAX_COMBINATIONS } from './matrix.js';
-import { buildPlan, matrixValues, missingResults, taskVariables, whenHolds } from './plan.js';
+import { MATRIX_MAX_COMBINATIONS } from './matrix.js';
+import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
@@ -198,7 +198,7 @@ export class Engine {
   /** Replaces a pending matrix unit with one unit per combination of its substituted values. */
   private expandMatrix(unit: Unit, now: number, actions: EngineAction[]): void {
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
-    const combos = matrixCombinations(matrixValues(this.state, unit));
+    const combos = matrixOf(this.state, unit);
     if (combos && combos.length > MATRIX_MAX_COMBINATIONS) {
       this.setStatus(unit, 'Failed');
       unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MATRIX_MAX_COMBINATIONS}`;

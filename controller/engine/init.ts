@@ -16,11 +16,11 @@ export function unitsFor(task: TaskSpec, isFinally: boolean, combos: Record<stri
 
 /** A matrix whose values hold references (`$(params.list[*])`, results) is expanded when the task is ready. */
 function initialUnits(task: TaskSpec, isFinally: boolean): Unit[] {
-  const values = Object.values(task.matrix ?? {}).flat();
+  const values = [...Object.values(task.matrix ?? {}).flat(), ...(task.matrixInclude ?? []).flatMap((i) => Object.values(i.params))];
   if (values.some((v) => referencesIn(v).length > 0)) {
     return [{ key: task.name, task, finally: isFinally, status: 'Pending', attempt: 0, results: {}, steps: [], matrixPending: true }];
   }
-  return unitsFor(task, isFinally, matrixCombinations(task.matrix));
+  return unitsFor(task, isFinally, matrixCombinations(task.matrix, task.matrixInclude));
 }
 
 export function initialState(input: EngineInput): EngineState {

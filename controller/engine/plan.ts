@@ -3,6 +3,7 @@
 import { evaluateWhen, expandArgs, makeResolver, parseReference, referencesIn, substitute, substituteStep, substituteValue, taskParamValues, type ParamValue, type SubstitutionScope } from '../spec/index.js';
 import type { TaskRunPlan } from '../runtime/types.js';
 import type { ResultRef } from '../dag/index.js';
+import { matrixCombinations } from './matrix.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import type { EngineState, Unit } from './types.js';
 
@@ -61,10 +62,12 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   return scope;
 }
 
-/** The values of a matrix task's parameters, references substituted (`$(params.list[*])` expands). */
-export function matrixValues(state: EngineState, unit: Unit): Record<string, string[]> {
+/** A matrix task's combinations, references substituted (`$(params.list[*])` expands). */
+export function matrixOf(state: EngineState, unit: Unit): Record<string, string>[] | undefined {
   const resolve = makeResolver(runScope(state, unit));
-  return Object.fromEntries(Object.entries(unit.task.matrix ?? {}).map(([name, values]) => [name, expandArgs(values, resolve)]));
+  const values = Object.fromEntries(Object.entries(unit.task.matrix ?? {}).map(([name, list]) => [name, expandArgs(list, resolve)]));
+  const include = unit.task.matrixInclude?.map((i) => ({ ...i, params: Object.fromEntries(Object.entries(i.params).map(([k, v]) => [k, substitute(v, resolve)])) }));
+  return matrixCombinations(values, include);
 }
 
 /** The scope a unit's strings are substituted with (all but the runtime's own paths). */

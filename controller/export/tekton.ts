@@ -82,11 +82,18 @@ function inputsOf(task: TaskSpec): Map<string, string> {
   return inputs;
 }
 
-/** Rewrites carried references to the params that carry them. */
+/** Rewrites carried references to the params that carry them; a matrix value is a param in Tekton. */
 const rewrite = (text: string) => substitute(text, (expr) => {
+  const r = parseReference(expr);
+  if (r.kind === 'matrix') return `$(params.${r.name})`;
   const carried = carriedParam(expr);
   return carried && `$(params.${carried.name}${carried.selector})`;
 });
+
+/** The params a task's matrix gives each of its runs: the Task declares them like any other. */
+const matrixParams = (task: TaskSpec) =>
+  [...new Set([...Object.keys(task.matrix ?? {}), ...(task.matrixInclude ?? []).flatMap((i) => Object.keys(i.params))])]
+    .filter((name) => !(name in task.params));
 
 function taskDocument(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>, problems: string[]): Doc {
   const where = `task "${task.name}"`;
@@ -94,6 +101,7 @@ function taskDocument(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
   const params = [
     ...Object.keys(task.params).map((name) => ({ name, type: typeOf(task.params[name]) })),
     ...[...inputs.keys()].map((name) => clean({ name, type: declared.get(name)?.type ?? 'string' })),
+    ...matrixParams(task).filter((name) => !inputs.has(name)).map((name) => ({ name, type: 'string' })),
   ];
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
@@ -152,7 +160,10 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
     timeout: task.timeoutMs !== undefined ? goDuration(task.timeoutMs) : undefined,
-    matrix: task.matrix ? { params: Object.entries(task.matrix).map(([name, value]) => ({ name, value })) } : undefined,
+    matrix: task.matrix || task.matrixInclude ? clean({
+      params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value })),
+      include: task.matrixInclude?.map((i) => clean({ name: i.name, params: Object.entries(i.params).map(([name, value]) => ({ name, value })) })),
+    }) : undefined,
   });
 }
 

@@ -80,8 +80,8 @@ export function readWhen(reader: TextReader, at: At | undefined, what: string): 
 }
 
 /** Checks the number of combinations; a `$(params.a[*])` value counts once here (its size is known at run time). */
-export function checkMatrixSize(src: Source, matrix: Record<string, string[]>, pos: SourcePos): void {
-  const combinations = Object.values(matrix).reduce((n, values) => n * Math.max(1, values.length), 1);
+export function checkMatrixSize(src: Source, matrix: Record<string, string[]>, pos: SourcePos, extra = 0): void {
+  const combinations = (Object.keys(matrix).length ? Object.values(matrix).reduce((n, values) => n * Math.max(1, values.length), 1) : 0) + extra;
   if (combinations > MAX_MATRIX_COMBINATIONS) {
     src.error(pos, `matrix has ${combinations} combinations, more than ${MAX_MATRIX_COMBINATIONS}`, 'use fewer values or split the task');
   }

@@ -86,9 +86,16 @@ export interface TaskSpec {
   retries: number;
   /** param name → values: one task run per combination. */
   matrix?: Record<string, string[]>;
+  /** Tekton's `matrix.include`: params added to matching combinations, or combinations of their own. */
+  matrixInclude?: MatrixInclude[];
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
   pos?: SourcePos;
+}
+
+export interface MatrixInclude {
+  name?: string;
+  params: Record<string, string>;
 }
 
 export interface WorkspaceSpec {

@@ -56,6 +56,19 @@ describe('kiln export --to tekton', () => {
     expect(back.tasks.find((t) => t.name === 'b')!.needs).toEqual(pipeline.tasks.find((t) => t.name === 'b')!.needs);
   });
 
+  it("keeps Tekton's matrix include through an export and back", () => {
+    const text = `name: m\ntasks:\n  t:\n    image: alpine\n    matrix: { os: [linux, mac] }\n    steps: [{ run: "echo $(matrix.os)" }]\n`;
+    const spec = parsePipelineText(text, 'm.yaml').pipeline;
+    spec.tasks[0]!.matrixInclude = [{ name: 'bsd', params: { os: 'freebsd' } }];
+    const docs = exportToTekton(spec) as { kind: string; spec: { tasks?: { matrix?: unknown }[] } }[];
+    expect(docs.find((d) => d.kind === 'Pipeline')!.spec.tasks![0]!.matrix).toEqual({
+      params: [{ name: 'os', value: ['linux', 'mac'] }],
+      include: [{ name: 'bsd', params: [{ name: 'os', value: 'freebsd' }] }],
+    });
+    const back = parsePipelineText(toYaml(docs), 'exported.yaml').pipeline;
+    expect(back.tasks[0]!.matrixInclude).toEqual([{ name: 'bsd', params: { os: 'freebsd' } }]);
+  });
+
   it('refuses what Tekton cannot express, naming every problem', () => {
     const text = `name: cached
 tasks:

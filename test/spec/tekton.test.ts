@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, topologicalLevels } from '../../controller/dag/index.js';
 import { loadPipelineFiles, parsePipelineText } from '../../controller/spec/index.js';
+import { runFake } from '../../controller/engine/testing.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 
 describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRun)', () => {
@@ -108,6 +109,20 @@ describe('Tekton: matrix and Tasks as Kiln templates', () => {
     expect(parsePipelineText(text).pipeline.tasks[0]).toMatchObject({ params: {}, matrix: { os: ['linux', 'mac'], v: ['$(params.versions[*])'] } });
     const big = text.replace('[linux, mac]', `[${Array.from({ length: 257 }, (_, i) => `o${i}`).join(', ')}]`);
     expect(diagnosticsOf(big).map(brief)).toEqual(['19:9 matrix has 257 combinations, more than 256']);
+  });
+
+  it('reads matrix include, runs each combination with its params, and refuses a malformed entry', async () => {
+    const task = doc('Task', 't', '  params: [{ name: os }, { name: flags, default: "" }]\n  steps: [{ image: a, script: "build $(params.os) $(params.flags)" }]\n');
+    const pipe = (include: string) => `${task}---\n${doc('Pipeline', 'p', `  tasks:\n    - name: a\n      taskRef: { name: t }\n      matrix:\n        params:\n          - { name: os, value: [linux, mac] }\n        include:\n${include}`)}`;
+    const { pipeline } = parsePipelineText(pipe('          - name: race\n            params: [{ name: os, value: linux }, { name: flags, value: "-race" }]\n          - name: bsd\n            params: [{ name: os, value: freebsd }]\n'));
+    expect(pipeline.tasks[0]!.matrixInclude).toEqual([{ name: 'race', params: { os: 'linux', flags: '-race' } }, { name: 'bsd', params: { os: 'freebsd' } }]);
+    const { runtime } = await runFake(pipeline);
+    expect(runtime.starts.map((s) => s.plan.steps[0]!.script)).toEqual(['build linux -race', 'build mac ', 'build freebsd ']);
+    expect(diagnosticsOf(pipe('          - name: empty\n            params: []\n          - params: [{ name: os, value: [a, b] }]\n')).map(brief)).toEqual([
+      '21:13 Pipeline p.tasks[0].matrix.include[0] gives no params',
+      '23:13 Pipeline p.tasks[0].matrix.include[1] gives no params',
+      '23:22 Pipeline p.tasks[0].matrix.include[1]: "os" takes one string value in an include',
+    ]);
   });
 
   it('lets a Kiln pipeline use a Tekton Task file as a template', () => {

@@ -47,8 +47,8 @@ export const REF_REFUSED: Refused = {
   params: 'remote resolution is not supported; pass the Task file to kiln as well',
 };
 export const PIPELINE_TASK_WORKSPACE_KEYS = ['name', 'workspace', 'subPath'] as const;
-export const MATRIX_KEYS = ['params'] as const;
-export const MATRIX_REFUSED: Refused = { include: 'matrix include is not supported yet; list the values under params' };
+export const MATRIX_KEYS = ['params', 'include'] as const;
+export const MATRIX_INCLUDE_KEYS = ['name', 'params'] as const;
 export const OLD_RESOURCES_KEYS = ['inputs', 'outputs'] as const;
 export const OLD_RESOURCE_KEYS = ['name', 'resource', 'from', 'paths'] as const;
 

@@ -3,7 +3,7 @@
 // taskSpec, which also sees the pipeline's params) with its params and workspaces.
 import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type TaskTemplate } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
-import type { PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
+import type { MatrixInclude, PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
 import type { RefScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -68,7 +68,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   scope.names.add(name);
   const inputScope: RefScope = { params: scope.params, taskResults: true, finally: isFinally, matrix: new Set(), task: name };
   const inputs = new TextReader(src, ctx.sites, inputScope);
-  const matrix = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
+  const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
   const found = taskTemplate(scope, f, what, name);
   // A task whose Task cannot be read stays in the pipeline, without steps, and its params and
   // workspaces are not checked, so that neither it nor what refers to it adds errors of its own.
@@ -76,7 +76,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   const template = found ?? { name, params: [], results: [], workspaces: [], env: {}, steps: [], pos: item.pos };
   const given = readGivenParams(inputs, f.get('params'), `${what}.params`);
   const params = found
-    ? bindParams(src, template, given, { pos: item.pos, key: 'params', matrix: Object.keys(matrix ?? {}) })
+    ? bindParams(src, template, given, { pos: item.pos, key: 'params', matrix: matrixGiven(matrix, include, template) })
     : Object.fromEntries([...given].map(([k, g]) => [k, g.value]));
   const task: TaskSpec = {
     name,
@@ -92,7 +92,8 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   };
   const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
   if (displayName !== undefined) task.displayName = displayName;
-  if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;
+  if (include.length > 0) task.matrixInclude = include;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
   return task;
@@ -141,18 +142,42 @@ function readNeeds(scope: PipelineScope, f: Map<string, At>, task: string, what:
   return needs;
 }
 
-function readMatrix(reader: TextReader, at: At | undefined, what: string): Record<string, string[]> | undefined {
-  if (!at) return undefined;
-  const f = reader.src.fields(at, what, F.MATRIX_KEYS, F.MATRIX_REFUSED);
+/**
+ * The params the matrix gives every combination, so the task need not: the matrix's own, and those
+ * only an include gives that have no default (with a default, combinations without it take that).
+ */
+function matrixGiven(matrix: Record<string, string[]>, include: MatrixInclude[], template: TaskTemplate): string[] {
+  const fromInclude = new Set(include.flatMap((i) => Object.keys(i.params)).filter((n) => !(n in matrix)));
+  return [...Object.keys(matrix), ...[...fromInclude].filter((n) => template.params.find((p) => p.name === n)?.default === undefined)];
+}
+
+function readMatrix(reader: TextReader, at: At | undefined, what: string): { matrix: Record<string, string[]>; include: MatrixInclude[] } {
   const matrix: Record<string, string[]> = {};
+  const include: MatrixInclude[] = [];
+  if (!at) return { matrix, include };
+  const f = reader.src.fields(at, what, F.MATRIX_KEYS);
   for (const [name, given] of readGivenParams(reader, f?.get('params'), `${what}.params`)) {
     // `value: $(params.list[*])` stays one reference: the engine expands it with expandArgs.
     matrix[name] = typeof given.value === 'string' ? [given.value] : Array.isArray(given.value) ? given.value : [];
     if (matrix[name].length === 0) reader.src.error(given.pos, `${what}: "${name}" needs a list of values`);
   }
-  Object.assign(reader.scope, { matrix: new Set(Object.keys(matrix)) });
-  checkMatrixSize(reader.src, matrix, at.pos);
-  return matrix;
+  for (const [i, item] of (reader.src.list(f?.get('include'), `${what}.include`) ?? []).entries()) {
+    const where = `${what}.include[${i}]`;
+    const g = reader.src.fields(item, where, F.MATRIX_INCLUDE_KEYS);
+    if (!g) continue;
+    const params: Record<string, string> = {};
+    for (const [name, given] of readGivenParams(reader, g.get('params'), `${where}.params`)) {
+      if (typeof given.value === 'string') params[name] = given.value;
+      else reader.src.error(given.pos, `${where}: "${name}" takes one string value in an include`);
+    }
+    if (Object.keys(params).length === 0) reader.src.error(item.pos, `${where} gives no params`, 'add params: [{name: …, value: …}]');
+    const name = reader.src.string(g.get('name'), `${where}.name`);
+    include.push({ ...(name ? { name } : {}), params });
+  }
+  Object.assign(reader.scope, { matrix: new Set([...Object.keys(matrix), ...include.flatMap((x) => Object.keys(x.params))]) });
+  // Each include entry is at most one combination more.
+  checkMatrixSize(reader.src, matrix, at.pos, include.length);
+  return { matrix, include };
 }
 
 function bindWorkspaces(scope: PipelineScope, template: TaskTemplate, at: At | undefined, what: string, item: At): WorkspaceUse[] {
