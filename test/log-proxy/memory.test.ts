@@ -9,9 +9,10 @@ import { CollectorProcess, exited, freePort, peakRss, Pod, requireBuild } from '
 
 const LINE_BYTES = 100_000_000;
 const BULK_MB = Number(process.env.KILN_TEST_BULK_MB ?? 1024);
-// Generous: the agent's node starts at ~50 MB and V8 lets garbage of the protobuf encoding pile up
-// to ~100 MB more before a major GC (measured peaks: 150-180 MB for 100 MB + 1 GB); what the proxy
-// holds is ~1 MB a step read ahead and two encoded batches. Holding a step's output would not fit.
+// Generous: the agent starts at ~66 MB (50 MB of it its own executable's pages) and V8 lets the
+// protobuf encoding's garbage pile up before a major GC (measured peaks: 118-122 MB for 100 MB +
+// 1 GB); what the proxy holds is a batch read ahead and two encoded ones. Holding a step's output
+// would not fit.
 const RSS_BOUND = 256 * 1024 * 1024;
 
 describe('log proxy memory', () => {
