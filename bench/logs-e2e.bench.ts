@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectorClient } from '../controller/report/index.js';
-import { CollectorProcess, exited, freePort, Pod, requireBuild } from '../test/log-proxy/pod.js';
+import { exited, Pod, requireBuild, startCollectorIn } from '../test/log-proxy/pod.js';
 
 requireBuild();
 const MB = Number(process.env.KILN_BENCH_E2E_MB ?? 64);
@@ -15,8 +15,7 @@ const LINE = 'x'.repeat(99); // 100 bytes with its newline
 const lines = Math.floor((MB * 1024 * 1024) / 100);
 const bytes = lines * 100;
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-e2e-'));
-const collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
-await collector.start();
+const collector = await startCollectorIn(dir);
 
 const rate = (ms: number) => `${(bytes / 1048576 / (ms / 1000)).toFixed(1)} MB/s, ${Math.round(lines / (ms / 1000)).toLocaleString('en')} lines/s`;
 

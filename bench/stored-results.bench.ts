@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { HttpResultStore } from '../agent/entrypoint/result-store.js';
 import { startCollector } from '../collector/index.js';
 import { CollectorClient } from '../controller/report/index.js';
-import { taskRunResultsPath } from '../proto/results.js';
+import { taskRunResultsUrl } from '../proto/results.js';
 import { fmt, median } from './agent-stats.js';
 
 const ROUNDS = Number(process.env.KILN_BENCH_RUNS ?? 20);
@@ -20,7 +20,7 @@ try {
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token);
   await client.postRun({ id: 'bench', name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] }, token);
-  const store = new HttpResultStore(collector.url + taskRunResultsPath('bench', 'bench-t'), tokenFile);
+  const store = new HttpResultStore(taskRunResultsUrl(collector.url, 'bench', 'bench-t'), tokenFile);
 
   console.log(`stored results, ${ROUNDS} rounds a size: agent PUT + engine GET (both checked) vs a local file write + read`);
   for (const size of [8 * 1024, 64 * 1024, 1024 * 1024]) {

@@ -4,18 +4,31 @@ import type { FastifyRequest } from 'fastify';
 import { verifyRunToken } from '../proto/token.js';
 import { RequestRejected } from './errors.js';
 
-function bearer(req: FastifyRequest): string | null {
+export function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
   return m ? m[1] : null;
 }
 
+/** Compared in constant time: a token's prefix must not be guessable from response times. */
+export function isReaderToken(token: string, readerToken: string): boolean {
+  const a = Buffer.from(token);
+  const b = Buffer.from(readerToken);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function requireReader(req: FastifyRequest, readerToken: string): void {
   const t = bearer(req);
   if (!t) throw new RequestRejected(401, 'reading needs the reader token: send "Authorization: Bearer $KILN_TOKEN"');
-  const a = Buffer.from(t);
-  const b = Buffer.from(readerToken);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new RequestRejected(401, 'the reader token is not valid for this collector');
+  if (!isReaderToken(t, readerToken)) throw new RequestRejected(401, 'the reader token is not valid for this collector');
+}
+
+/** A read of one run's data: the reader token, or that run's own token (the engine holds only that). */
+export function requireReaderOrRun(req: FastifyRequest, o: { readerToken: string; secret: string }, runId: string): void {
+  const t = bearer(req);
+  if (t && isReaderToken(t, o.readerToken)) return;
+  if (!t) requireReader(req, o.readerToken); // says what to send
+  requireRunWriter(req, o.secret, runId);
 }
 
 export function requireRunWriter(req: FastifyRequest, secret: string, runId: string): void {

@@ -1,5 +1,6 @@
 // Logs: POST /v1/logs (protobuf ingest), GET /v1/runs/{id}/logs (pages, or SSE with follow=1),
 // GET /v1/search.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogAck, PROTOBUF_MEDIA_TYPE } from '../proto/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
@@ -9,7 +10,7 @@ import { RequestRejected } from './errors.js';
 import { followLogs, type FollowPositions } from './follow.js';
 import { timed } from './metrics.js';
 import { intParam } from './params.js';
-import type { CollectorContext } from './server.js';
+import type { CollectorContext, RouteConfig } from './server.js';
 import type { LogPage } from './store/types.js';
 
 type Query = Record<string, string | undefined>;
@@ -21,16 +22,17 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   const { store, metrics } = ctx;
   // Open follow streams: a closing collector ends them (their clients reconnect to its successor)
   // rather than wait for followers that may never leave.
-  const follows = new Set<() => void>();
+  const follows = new Set<ServerResponse>();
   app.addHook('preClose', (done) => {
-    for (const stop of follows) stop();
+    for (const res of follows) res.destroy();
     done();
   });
 
   app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
     (_req, body, done) => done(null, body));
 
-  app.post('/v1/logs', async (req, reply) => {
+  const config: RouteConfig = { bodyTooLarge: `request body over the limit of ${ctx.limits.logBodyBytes} bytes; send smaller batches` };
+  app.post('/v1/logs', { config }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) {
       throw new RequestRejected(400, `POST /v1/logs takes a protobuf LogBatch with Content-Type: ${PROTOBUF_MEDIA_TYPE}`);
     }
@@ -87,29 +89,22 @@ function pageJson(page: LogPage, limit: number) {
  * carries an `id`: every followed step's position, which a reconnecting client sends back as
  * Last-Event-ID to go on from there.
  */
-async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext, follows: Set<() => void>,
+async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext, follows: Set<ServerResponse>,
   o: { runId: string; task?: string; step?: string; positions: FollowPositions }) {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   // Headers now, not with the first line: a quiet step must not look like a collector that never answers.
   res.flushHeaders();
-  let closed = false;
-  const stop = () => {
-    closed = true;
-    ctx.changes.emit(o.runId);
-  };
-  const shutdown = () => {
-    stop();
-    res.destroy();
-  };
-  follows.add(shutdown);
+  follows.add(res);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), FOLLOW_HEARTBEAT_MS);
-  req.raw.on('close', stop);
+  let closed = false;
+  // The client gone, or the collector closing (which destroys the response): wake the loop to end.
   res.on('close', () => {
+    closed = true;
     clearInterval(heartbeat);
-    follows.delete(shutdown);
-    stop();
+    follows.delete(res);
+    ctx.changes.emit(o.runId);
   });
   const waitForChange = () => new Promise<void>((resolve) => {
     // The store may also be written by another collector (a shared PostgreSQL): look again after a second anyway.

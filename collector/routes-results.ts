@@ -2,39 +2,23 @@
 // too big for the 4 KiB termination message is uploaded here by the in-pod agent, and read back by
 // the engine, which holds only the run's token.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireReader, requireRunWriter } from './auth.js';
+import type { FastifyInstance } from 'fastify';
+import { requireReaderOrRun, requireRunWriter } from './auth.js';
 import { RequestRejected } from './errors.js';
 import { timed } from './metrics.js';
-import type { CollectorContext } from './server.js';
+import type { CollectorContext, RouteConfig } from './server.js';
 
 type Params = { run: string; taskRun: string; name: string };
 
 const RESULT_ROUTE = '/v1/runs/:run/taskruns/:taskRun/results/:name';
-const RESULT_URL = /^\/v1\/runs\/[^/?]+\/taskruns\/[^/?]+\/results\//;
 /** Task run and result names: Kubernetes-name-sized, and safe in a path. */
 const NAME = /^[A-Za-z0-9_][\w.-]{0,252}$/;
-
-/** Whether a request URL is a result upload (the body-limit error names the result limit). */
-export function isResultUrl(url: string): boolean {
-  return RESULT_URL.test(url);
-}
 
 function checkNames(p: Params): void {
   for (const [what, v] of [['taskRun', p.taskRun], ['result name', p.name]] as const) {
     if (!NAME.test(v)) {
       throw new RequestRejected(400, `${what} ${JSON.stringify(v.slice(0, 60))} is not valid: letters, digits, _ . -, starting with a letter, digit or _, at most 253 characters`);
     }
-  }
-}
-
-/** The reader token, or the run's own token (the engine running the pipeline holds only that). */
-function requireReaderOrRun(req: FastifyRequest, ctx: CollectorContext, runId: string): void {
-  try {
-    requireReader(req, ctx.readerToken);
-  } catch (err) {
-    if (!req.headers.authorization) throw err;
-    requireRunWriter(req, ctx.secret, runId);
   }
 }
 
@@ -47,7 +31,8 @@ export async function resultRoutes(app: FastifyInstance, ctx: CollectorContext):
       scope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: ctx.limits.resultBytes }, (_req, body, done) => done(null, body));
     }
 
-    scope.put<{ Params: Params }>(RESULT_ROUTE, async (req, reply) => {
+    const config: RouteConfig = { bodyTooLarge: `task result over the limit of ${ctx.limits.resultBytes} bytes; write a smaller result (or raise the collector's resultBytes limit)` };
+    scope.put<{ Params: Params }>(RESULT_ROUTE, { config }, async (req, reply) => {
       const p = req.params;
       requireRunWriter(req, ctx.secret, p.run);
       checkNames(p);

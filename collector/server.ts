@@ -6,7 +6,7 @@ import { requireReader } from './auth.js';
 import { RequestRejected } from './errors.js';
 import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
-import { isResultUrl, resultRoutes } from './routes-results.js';
+import { resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
 import type { Store } from './store/types.js';
 import { uiRoutes } from './ui/routes.js';
@@ -23,10 +23,9 @@ export interface CollectorLimits {
 // A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
 export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 16 * 1024 * 1024, resultBytes: 1024 * 1024 };
 
-function bodyTooLarge(url: string, limits: CollectorLimits): string {
-  if (url.startsWith('/v1/logs')) return `request body over the limit of ${limits.logBodyBytes} bytes; send smaller batches`;
-  if (isResultUrl(url)) return `task result over the limit of ${limits.resultBytes} bytes; write a smaller result (or raise the collector's resultBytes limit)`;
-  return `request body over the limit of ${limits.jsonBodyBytes} bytes; send smaller batches`;
+/** A route with a body limit of its own says what to do about it: `config: { bodyTooLarge }`. */
+export interface RouteConfig {
+  bodyTooLarge?: string;
 }
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */
@@ -61,7 +60,8 @@ export async function buildServer(o: Omit<CollectorContext, 'metrics' | 'changes
     const status = e instanceof RequestRejected ? e.status : e.statusCode && e.statusCode < 500 ? e.statusCode : 500;
     ctx.metrics.errors.inc({ status: String(status) });
     if (status >= 500) req.log.error(err);
-    const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge(req.url, limits)
+    const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? (req.routeOptions.config as RouteConfig).bodyTooLarge ?? `request body over the limit of ${limits.jsonBodyBytes} bytes; send smaller batches`
       : status >= 500 ? 'internal error (see the collector log)' : e.message;
     return reply.code(status).send({ error: message });
   });

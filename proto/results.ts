@@ -5,3 +5,7 @@
 /** Where a task run's stored results live. */
 export const taskRunResultsPath = (run: string, taskRun: string) =>
   `/v1/runs/${encodeURIComponent(run)}/taskruns/${encodeURIComponent(taskRun)}/results`;
+
+/** The same under a collector's base URL: what an agent's `-results_url` is given. */
+export const taskRunResultsUrl = (collectorUrl: string, run: string, taskRun: string) =>
+  collectorUrl.replace(/\/+$/, '') + taskRunResultsPath(run, taskRun);

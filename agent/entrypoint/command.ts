@@ -1,6 +1,6 @@
 // `kiln-agent entrypoint`: wires the real adapters to the sequencing core.
 import { spoolFileIn } from '../protocol.js';
-import { runEntrypoint } from './core.js';
+import { runEntrypoint, type ResultStore } from './core.js';
 import { nodeAgentFs, nodePostWriter } from './fs-adapters.js';
 import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs } from './options.js';
@@ -20,7 +20,7 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
   if (opts.exitWithParent) watchParent();
   // Loaded only for a step with a cache: the others start without tar and the stores.
   const stepRunner = opts.cache ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn) : runner;
-  const results = opts.resultsStore && new (await import('./result-store.js')).HttpResultStore(opts.resultsStore.url, opts.resultsStore.tokenFile);
+  const results = opts.resultsStore && lazyResultStore(opts.resultsStore);
   try {
     const result = await runEntrypoint(opts, {
       waiter: new FsWaiter(),
@@ -39,6 +39,17 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
   } finally {
     spool.close();
   }
+}
+
+/**
+ * The collector as result store, loaded on the first result that does not fit the termination
+ * message: loading undici costs a step ~55 ms of start-up, and almost every step has no such result.
+ */
+function lazyResultStore(o: { url: string; tokenFile: string }): ResultStore {
+  let store: Promise<ResultStore> | undefined;
+  return {
+    put: async (name, value) => (await (store ??= import('./result-store.js').then((m) => new m.HttpResultStore(o.url, o.tokenFile)))).put(name, value),
+  };
 }
 
 /** How often the agent looks whether the process that started it is still there. */

@@ -1,9 +1,9 @@
 // Who may use which cache scope. A run token (minted for one pipeline run) reads and writes the
 // scope of its run's pipeline and branch, and reads the default branch's entries too, as GitHub
 // lets a branch read its base's caches. The reader token reads any scope it names.
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { verifyRunToken } from '../../proto/token.js';
+import { bearer, isReaderToken } from '../auth.js';
 import { RequestRejected } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { CacheScope } from './index-db.js';
@@ -38,9 +38,8 @@ export async function cacheAccess(
   o: { secret: string; readerToken: string; store: Store; defaultBranch: string },
   mode: 'read' | 'write',
 ): Promise<CacheAccess> {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!m) throw new RequestRejected(401, 'the cache needs a token: send "Authorization: Bearer <run token>"');
-  const token = m[1];
+  const token = bearer(req);
+  if (!token) throw new RequestRejected(401, 'the cache needs a token: send "Authorization: Bearer <run token>"');
   const runId = verifyRunToken(o.secret, token);
   if (runId !== null) {
     const record = await o.store.getRun(runId);
@@ -51,9 +50,7 @@ export async function cacheAccess(
     const branch = checkName('branch', branchOf(record, o.defaultBranch));
     return { own: { pipeline, branch }, readable: scopes(pipeline, branch, o.defaultBranch) };
   }
-  const a = Buffer.from(token);
-  const b = Buffer.from(o.readerToken);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new RequestRejected(401, 'the token is neither a run token nor the reader token of this collector');
+  if (!isReaderToken(token, o.readerToken)) throw new RequestRejected(401, 'the token is neither a run token nor the reader token of this collector');
   if (mode === 'write') throw new RequestRejected(403, 'saving to the cache needs a run token; the reader token only reads');
   const q = req.query as Record<string, unknown>;
   if (typeof q.pipeline !== 'string') throw new RequestRejected(400, 'reading the cache with the reader token needs ?pipeline=NAME (and optionally &branch=NAME)');

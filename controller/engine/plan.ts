@@ -1,6 +1,6 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
-import { evaluateWhen, expandArgs, makeResolver, parseReference, referencesIn, substitute, substituteStep, substituteValue, taskParamValues, type ParamValue, type SubstitutionScope } from '../spec/index.js';
+import { evaluateWhen, expandArgs, makeResolver, parseReference, referencesIn, substitute, substituteStep, substituteValue, taskParamValues, valueStrings, type ParamValue, type SubstitutionScope } from '../spec/index.js';
 import type { TaskRunPlan } from '../runtime/types.js';
 import type { ResultRef } from '../dag/index.js';
 import { matrixCombinations } from './matrix.js';
@@ -137,10 +137,9 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
 export function pipelineResults(state: EngineState): Record<string, ParamValue> | undefined {
   const specs = state.input.pipeline.results;
   if (!specs?.length || !state.finished) return undefined;
-  const strings = (v: ParamValue) => (typeof v === 'string' ? [v] : Array.isArray(v) ? v : Object.values(v));
   const taskResults: Record<string, Record<string, string>> = {};
   for (const spec of specs) {
-    for (const ref of strings(spec.value).flatMap(referencesIn)) {
+    for (const ref of valueStrings(spec.value).flatMap(referencesIn)) {
       const parsed = parseReference(ref.expr);
       if (parsed.kind !== 'taskResult' || parsed.task in taskResults) continue;
       const results = resultsOfTask(state.unitsByTask.get(parsed.task) ?? []);
@@ -151,7 +150,7 @@ export function pipelineResults(state: EngineState): Record<string, ParamValue> 
   const resolve = makeResolver({ params: input.params, taskResults, context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name } });
   const out: Record<string, ParamValue> = {};
   for (const spec of specs) {
-    if (strings(spec.value).flatMap(referencesIn).every((ref) => resolve(ref.expr) !== undefined)) out[spec.name] = substituteValue(spec.value, resolve);
+    if (valueStrings(spec.value).flatMap(referencesIn).every((ref) => resolve(ref.expr) !== undefined)) out[spec.name] = substituteValue(spec.value, resolve);
   }
   return out;
 }

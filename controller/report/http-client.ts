@@ -6,13 +6,15 @@ import { request } from 'undici';
 import { taskRunResultsPath } from '../../proto/results.js';
 import type { StoredResultRef } from '../runtime/types.js';
 import type { RunRecord } from '../spec/record.js';
+import { ReconnectPolicy, SeenLines, takeSseEvents, type SseEvent } from '../../collector/follow-client.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
 import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
 
 export class CollectorClient implements RunReader {
   constructor(readonly url: string, private readonly token?: string) {}
 
-  private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<T> {
+  /** One request; its body's bytes, or CollectorRequestFailed (with the answer's `error`) on a status ≥ 300. */
+  private async fetchBytes(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<Buffer> {
     let res;
     try {
       res = await request(new URL(path, this.url), {
@@ -23,13 +25,17 @@ export class CollectorClient implements RunReader {
     } catch (err) {
       throw new CollectorUnreachable(this.url, err);
     }
-    const text = await res.body.text();
+    const bytes = Buffer.from(await res.body.arrayBuffer());
     if (res.statusCode >= 300) {
-      let detail = text;
-      try { detail = (JSON.parse(text) as { error?: string }).error ?? text; } catch { /* not JSON */ }
+      let detail = bytes.toString();
+      try { detail = (JSON.parse(detail) as { error?: string }).error ?? detail; } catch { /* not JSON */ }
       throw new CollectorRequestFailed(method, path, res.statusCode, detail.slice(0, 500));
     }
-    return JSON.parse(text) as T;
+    return bytes;
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<T> {
+    return JSON.parse((await this.fetchBytes(method, path, body, token)).toString()) as T;
   }
 
   /**
@@ -37,15 +43,7 @@ export class CollectorClient implements RunReader {
    * digest its termination message gave.
    */
   async storedResult(run: string, taskRun: string, ref: StoredResultRef, runToken: string): Promise<string> {
-    const path = `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`;
-    let res;
-    try {
-      res = await request(new URL(path, this.url), { headers: { authorization: `Bearer ${runToken}` } });
-    } catch (err) {
-      throw new CollectorUnreachable(this.url, err);
-    }
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, bytes.toString().slice(0, 500));
+    const bytes = await this.fetchBytes('GET', `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`, undefined, runToken);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (bytes.length !== ref.size || sha256 !== ref.sha256) {
       throw new Error(`the collector answered ${bytes.length} bytes hashing to ${sha256.slice(0, 12)}…, the step stored ${ref.size} hashing to ${ref.sha256.slice(0, 12)}…`);
@@ -90,11 +88,9 @@ export class CollectorClient implements RunReader {
    */
   async *followLogs(runId: string, sel: LogSelector, o: FollowHooks = {}): AsyncGenerator<LogLine> {
     const path = `/v1/runs/${encodeURIComponent(runId)}/logs?${query({ ...sel, follow: '1' })}`;
-    const giveUpAfterMs = o.giveUpAfterMs ?? 60_000;
-    const lastSeq = new Map<string, number>(); // per step: a resumed page may repeat lines of a torn one
+    const retry = new ReconnectPolicy(o.giveUpAfterMs);
+    const seen = new SeenLines();
     let lastEventId: string | undefined;
-    let brokenSince: number | null = null;
-    let backoffMs = 100;
     for (;;) {
       let failure: unknown;
       try {
@@ -103,26 +99,24 @@ export class CollectorClient implements RunReader {
           bodyTimeout: 0,
         });
         if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
-        brokenSince = null;
-        backoffMs = 100;
-        for await (const ev of parseSse(res.body)) {
-          if (ev.kind === 'end') return;
+        retry.connected();
+        for await (const ev of sseEvents(res.body)) {
+          if (ev.event === 'end') return;
+          if (ev.event === 'error') throw new CollectorRequestFailed('GET', path, 500, ev.data);
           if (ev.id) lastEventId = ev.id;
-          const key = `${ev.line.task}\u0000${ev.line.step}`;
-          if ((lastSeq.get(key) ?? -1) >= ev.line.seq) continue;
-          lastSeq.set(key, ev.line.seq);
-          yield ev.line;
+          if (ev.event !== 'line') continue;
+          const line = JSON.parse(ev.data) as LogLine;
+          if (seen.isNew(line)) yield line;
         }
         failure = new Error('the event stream ended before the log did');
       } catch (err) {
         if (err instanceof CollectorRequestFailed) throw err; // an answer, not a lost connection
         failure = err;
       }
-      brokenSince ??= Date.now();
-      if (Date.now() - brokenSince > giveUpAfterMs) throw new CollectorUnreachable(this.url, failure);
+      const delay = retry.failed();
+      if (delay === null) throw new CollectorUnreachable(this.url, failure);
       o.onReconnect?.(failure);
-      await new Promise((r) => setTimeout(r, backoffMs));
-      backoffMs = Math.min(backoffMs * 2, 2000);
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 }
@@ -133,22 +127,13 @@ function query(q: object): string {
   return p.toString();
 }
 
-type SseEvent = { kind: 'line'; line: LogLine; id?: string } | { kind: 'end' };
-
-/** The `line` and `end` events of an SSE body (other events and comments are skipped). */
-async function* parseSse(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent> {
+/** The events of an SSE body as they arrive. */
+async function* sseEvents(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent> {
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
   let buf = '';
   for await (const chunk of body) {
-    buf += decoder.write(chunk);
-    let sep;
-    while ((sep = buf.indexOf('\n\n')) !== -1) {
-      const event = buf.slice(0, sep);
-      buf = buf.slice(sep + 2);
-      const fields = new Map(event.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
-      if (fields.get('event') === 'end') return yield { kind: 'end' };
-      if (fields.get('event') === 'error') throw new CollectorRequestFailed('GET', 'follow', 500, fields.get('data') ?? '');
-      if (fields.get('event') === 'line') yield { kind: 'line', line: JSON.parse(fields.get('data')!) as LogLine, id: fields.get('id') };
-    }
+    const { events, rest } = takeSseEvents(buf + decoder.write(chunk));
+    buf = rest;
+    yield* events;
   }
 }

@@ -27,4 +27,4 @@ export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export type { WhenOutcome } from './when.js';
-export { taskStrings } from './walk.js';
+export { taskStrings, valueStrings } from './walk.js';

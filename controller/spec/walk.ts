@@ -1,5 +1,10 @@
 // Every string of a task that may hold references: the DAG looks in them for result references.
-import type { StepSpec, TaskSpec } from './model.js';
+import type { ParamValue, StepSpec, TaskSpec } from './model.js';
+
+/** The strings of a param value: itself, its items, or its fields' values. */
+export function valueStrings(value: ParamValue): string[] {
+  return typeof value === 'string' ? [value] : Array.isArray(value) ? value : Object.values(value);
+}
 
 function stepStrings(step: StepSpec): string[] {
   const out = [...(step.command ?? []), ...step.args, ...Object.values(step.env)];
@@ -11,12 +16,10 @@ function stepStrings(step: StepSpec): string[] {
 export function taskStrings(task: TaskSpec): string[] {
   const out: string[] = [...Object.values(task.env)];
   if (task.image !== undefined) out.push(task.image);
-  for (const value of Object.values(task.params)) {
-    if (typeof value === 'string') out.push(value);
-    else out.push(...(Array.isArray(value) ? value : Object.values(value)));
-  }
+  for (const value of Object.values(task.params)) out.push(...valueStrings(value));
   for (const w of task.when) out.push(w.input, ...w.values);
   for (const values of Object.values(task.matrix ?? {})) out.push(...values);
+  for (const entry of task.matrixInclude ?? []) out.push(...Object.values(entry.params));
   for (const step of task.steps) out.push(...stepStrings(step));
   return out;
 }

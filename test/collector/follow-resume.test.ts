@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../controller/report/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../proto/index.js';
-import { CollectorProcess, exited, freePort, KILN, requireBuild } from '../log-proxy/pod.js';
+import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../log-proxy/pod.js';
 import { runRecord } from './helpers.js';
 
 const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
@@ -35,8 +35,7 @@ describe('following across a collector restart', () => {
   beforeAll(async () => {
     requireBuild();
     dir = mkdtempSync(join(tmpdir(), 'kiln-follow-'));
-    collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
-    await collector.start();
+    collector = await startCollectorIn(dir);
   });
   afterAll(async () => {
     if (collector.proc && collector.proc.exitCode === null) await collector.kill();

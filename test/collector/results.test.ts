@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import type { Store } from '../../collector/store/types.js';
+import { taskRunResultsPath } from '../../proto/results.js';
 import { runRecord, storeFixtures, type StoreFixture } from './helpers.js';
 
 const LIMIT = 400 * 1024;
@@ -26,8 +27,7 @@ for (const make of storeFixtures) {
     });
     afterAll(async () => { await c?.close(); await small?.close(); await store?.close(); await fx?.cleanup(); });
 
-    const path = (run: string, taskRun: string, name: string) =>
-      `/v1/runs/${encodeURIComponent(run)}/taskruns/${encodeURIComponent(taskRun)}/results/${encodeURIComponent(name)}`;
+    const path = (run: string, taskRun: string, name: string) => `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(name)}`;
     const auth = (token: string | null) => (token ? { authorization: `Bearer ${token}` } : {});
     const put = (p: string, body: Buffer | string, token: string | null, o: { type?: string; on?: RunningCollector } = {}) =>
       request(`${(o.on ?? c).url}${p}`, { method: 'PUT', body, headers: { 'content-type': o.type ?? 'application/octet-stream', ...auth(token) } });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorClient } from '../../controller/report/index.js';
 import { runRecord } from '../collector/helpers.js';
-import { CollectorProcess, exited, freePort, numberedLines, Pod, requireBuild, waitFor } from './pod.js';
+import { exited, numberedLines, Pod, requireBuild, startCollectorIn, waitFor } from './pod.js';
 
 const LINES = 200_000;
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -14,8 +14,7 @@ afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c();
 
 async function setup(run: string) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-delivery-'));
-  const collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
-  await collector.start();
+  const collector = await startCollectorIn(dir);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => { collector.proc?.kill('SIGKILL'); });
   const pod = new Pod(join(dir, 'pod'), ['count', 'after']);
   const client = new CollectorClient(collector.url, collector.readerToken);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../collector/index.js';
-import { CollectorProcess, exited, freePort, peakRss, Pod, requireBuild } from './pod.js';
+import { CollectorProcess, exited, peakRss, Pod, requireBuild, startCollectorIn } from './pod.js';
 
 const LINE_BYTES = 100_000_000;
 const BULK_MB = Number(process.env.KILN_TEST_BULK_MB ?? 1024);
@@ -21,8 +21,7 @@ describe('log proxy memory', () => {
   beforeAll(async () => {
     requireBuild();
     dir = mkdtempSync(join(tmpdir(), 'kiln-memory-'));
-    collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
-    await collector.start();
+    collector = await startCollectorIn(dir);
   });
   afterAll(async () => {
     if (collector?.proc) await collector.kill();

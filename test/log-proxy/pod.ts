@@ -85,6 +85,13 @@ export class CollectorProcess {
   runToken(runId: string): string { return mintRunToken(readFileSync(join(this.stateDir, 'collector-secret'), 'utf8').trim(), runId); }
 }
 
+/** A `kiln collector` process on a free port keeping its SQLite store and secrets in `dir`, started. */
+export async function startCollectorIn(dir: string): Promise<CollectorProcess> {
+  const collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
+  await collector.start();
+  return collector;
+}
+
 /** A pod's /kiln laid out in a directory. */
 export class Pod {
   constructor(readonly root: string, readonly steps: string[]) {

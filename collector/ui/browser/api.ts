@@ -2,6 +2,7 @@
 // kept in sessionStorage) sent as a bearer header, JSON reads, and following a log over SSE with
 // fetch (EventSource cannot send headers, and a token in the query string would end up in logs).
 import type { RunRecord } from '../../../controller/spec/record.js';
+import { ReconnectPolicy, takeSseEvents } from '../../follow-client.js';
 
 const TOKEN_KEY = 'kiln.readerToken';
 
@@ -58,9 +59,6 @@ export const api = {
 /** A follow stream that ended before its `event: end`: the collector went away, or the network. */
 class StreamCut extends Error {}
 
-/** How long a follow keeps reconnecting to a collector that does not answer. */
-const GIVE_UP_MS = 60_000;
-
 const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, ms);
   signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
@@ -76,24 +74,21 @@ const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
 export async function followLogs(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void,
   signal: AbortSignal, onState: (s: 'following' | 'reconnecting') => void = () => {}): Promise<boolean> {
   const last = { eventId: '' };
-  let brokenSince: number | null = null;
-  let backoffMs = 250;
+  const retry = new ReconnectPolicy();
   for (;;) {
     try {
       return await followOnce(id, q, onLine, signal, last, () => {
-        brokenSince = null;
-        backoffMs = 250;
+        retry.connected();
         onState('following');
       });
     } catch (err) {
       if (signal.aborted) return false;
       // fetch rejects with a TypeError when it cannot connect at all.
       if (!(err instanceof StreamCut || err instanceof TypeError)) throw err;
-      brokenSince ??= Date.now();
-      if (Date.now() - brokenSince > GIVE_UP_MS) throw new ApiError(0, 'lost the collector for a minute: turn follow on again once it is back');
+      const delay = retry.failed();
+      if (delay === null) throw new ApiError(0, 'lost the collector for a minute: turn follow on again once it is back');
       onState('reconnecting');
-      await pause(backoffMs, signal);
-      backoffMs = Math.min(backoffMs * 2, 2000);
+      await pause(delay, signal);
     }
   }
 }
@@ -110,11 +105,9 @@ async function followOnce(id: string, q: { task?: string; step?: string }, onLin
     for (;;) {
       const { value, done } = await reader.read();
       if (done) throw new StreamCut('the log stream closed before the log ended');
-      buf += value;
-      let cut: number;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const ev = parseEvent(buf.slice(0, cut));
-        buf = buf.slice(cut + 2);
+      const { events, rest } = takeSseEvents(buf + value);
+      buf = rest;
+      for (const ev of events) {
         if (ev.id) last.eventId = ev.id;
         if (ev.event === 'line') onLine(JSON.parse(ev.data) as LogLine);
         else if (ev.event === 'end') return true;
@@ -128,16 +121,4 @@ async function followOnce(id: string, q: { task?: string; step?: string }, onLin
   } finally {
     reader.cancel().catch(() => undefined);
   }
-}
-
-function parseEvent(block: string): { event: string; data: string; id?: string } {
-  let event = 'message';
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    else if (line.startsWith('id:')) id = line.slice(3).trim();
-  }
-  return { event, data: data.join('\n'), id };
 }

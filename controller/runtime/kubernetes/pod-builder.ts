@@ -16,7 +16,7 @@ import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
 import { parseQuantity } from './quantity.js';
-import { taskRunResultsPath } from '../../../proto/results.js';
+import { taskRunResultsUrl } from '../../../proto/results.js';
 
 const P = kilnPaths(KILN_ROOT);
 /**
@@ -155,7 +155,7 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
     extra: collector ? [
       ...(step.cache ? cacheFlagArgs(step.cache, { url: collector.url, tokenFile }) : []),
       // A result too large for the termination message goes to the collector too.
-      F.resultsUrl, collector.url.replace(/\/+$/, '') + taskRunResultsPath(plan.pipelineRun, plan.name), F.resultsTokenFile, tokenFile,
+      F.resultsUrl, taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), F.resultsTokenFile, tokenFile,
     ] : [],
     command: argv.map((a) => resolvePaths(a, plan)),
   });

@@ -12,7 +12,7 @@ import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import { readTermination } from '../../../agent/entrypoint/termination.js';
 import { collectorTokenFile, prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
-import { taskRunResultsPath } from '../../../proto/results.js';
+import { taskRunResultsUrl } from '../../../proto/results.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -103,7 +103,7 @@ export class LocalRuntime implements Runtime {
     await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
-      url: plan.collector.url.replace(/\/+$/, '') + taskRunResultsPath(plan.pipelineRun, plan.name),
+      url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
       tokenFile: collectorTokenFile(paths.root),
     };
 
