@@ -214,6 +214,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a result named in a matrix include orders the task after its producer and reaches its run',
+    spec: pipeline([
+      task('v', { results: ['extra'] }),
+      task('t', { matrix: { os: ['linux'] }, matrixInclude: [{ params: { flags: '$(tasks.v.results.extra)' } }], steps: [step('go $(params.os) $(params.flags)')] }),
+    ]),
+    opts: { script: (plan) => (plan.task === 'v' ? { results: { extra: '-race' }, durationMs: 500 } : {}) },
+    check: ({ runtime, startedAt }) => {
+      expect(startedAt['run1-t-0']).toBe(500);
+      expect(runtime.starts.find((s) => s.task === 't')!.plan.steps[0]!.script).toBe('go linux -race');
+    },
+  },
+  {
     name: 'one failing matrix combination fails the task and the run',
     spec: pipeline([task('t', { matrix: { n: ['1', '2', '3'] } })], [task('f', { steps: [step('$(tasks.t.status)')] })]),
     opts: { script: (plan) => (plan.matrix?.n === '2' ? { status: 'Failed' } : {}) },
