@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(bubblewrap busybox-static patchelf binutils chromium buildah podman runc)
+APT_PACKAGES=(bubblewrap busybox-static patchelf binutils chromium buildah podman runc postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,9 +24,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ -d /etc/postgresql ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "setup: starting PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+# The tests connect as postgres@127.0.0.1:5432 to the database `test`, with no password: trust that
+# one user on loopback only (PostgreSQL 15's pg_hba.conf has no include, so the line goes on top).
+start_postgres() {
+  local version conf hba
+  version="$(ls /etc/postgresql | sort -V | tail -1)"
+  conf="/etc/postgresql/$version/main"
+  hba="$conf/pg_hba.conf"
+  if ! grep -q '^# kiln-tests' "$hba"; then
+    sed -i '1i # kiln-tests: the test suite connects as postgres from loopback without a password\nhost all postgres 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload >/dev/null 2>&1 || true
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "setup: starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  fi
+  for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "setup: PostgreSQL did not come up on 127.0.0.1:5432" >&2; exit 1; }
+  if ! psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname = 'test'" | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -qc 'create database test'
+  fi
+}
+if [ -d /etc/postgresql ] && [ "$(id -u)" = 0 ]; then
+  start_postgres
+elif ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "setup: PostgreSQL is not running on 127.0.0.1:5432 (run scripts/setup.sh as root to install and start it)" >&2
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
