@@ -1,6 +1,6 @@
 // The agent's named errors. KilnError is the project's zero-dependency base class; importing it
 // keeps one error hierarchy without pulling any controller code into the agent bundle.
-import { KilnError } from '../controller/errors.js';
+import { KilnError } from '../contract/errors.js';
 
 /** A bad command line: exits 2 with one line naming the flag. */
 export class AgentUsageError extends KilnError {

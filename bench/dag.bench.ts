@@ -5,8 +5,8 @@
 // topological sort of the same edge list.
 import { performance } from 'node:perf_hooks';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { buildGraph, readyTasks, topologicalLevels } from '../controller/dag/index.js';
-import { parsePipelineText } from '../controller/spec/index.js';
+import { buildGraph, readyTasks, topologicalLevels } from '../syntax/graph-index.js';
+import { parsePipelineText } from '../syntax/index.js';
 import { seededRandom as rng } from '../test/spec/random.js';
 
 const TASKS = Number(process.env.KILN_BENCH_TASKS ?? 2000);

@@ -6,10 +6,10 @@
 // KILN_BENCH_K8S_SMALL runs (default 25) and prints the 500-run figure it extrapolates to.
 // Reference (not measured here): Tekton at its default 2 threads / QPS 5 queued 500 TaskRuns for a
 // 4-minute median (tektoncd/pipeline#1281).
-import { createKubeClient } from '../controller/runtime/kubernetes/client.js';
-import { KilnController } from '../controller/runtime/kubernetes/controller.js';
-import { tokenBucket, unlimited } from '../controller/runtime/kubernetes/rate-limit.js';
-import { specDeps } from '../controller/runtime/kubernetes/spec-deps.js';
+import { createKubeClient } from '../runtimes/kubernetes/client.js';
+import { KilnController } from '../controller/reconciler.js';
+import { tokenBucket, unlimited } from '../runtimes/kubernetes/rate-limit.js';
+import { specDeps } from '../controller/spec-deps.js';
 import { FakeApiServer } from '../test/k8s/fake-apiserver.js';
 import { DAG_PIPELINE, NS, pipelineRun } from '../test/k8s/harness.js';
 import { loopbackKubeConfig } from '../test/k8s/kubeconfig.js';

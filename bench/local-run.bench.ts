@@ -5,9 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPipeline } from '../controller/engine/index.js';
-import { pipeline, step, task } from '../controller/engine/testing.js';
-import { LocalRuntime, locateAgent } from '../controller/runtime/local/index.js';
+import { runPipeline } from '../engine/index.js';
+import { pipeline, step, task } from '../engine/testing.js';
+import { LocalRuntime, locateAgent } from '../runtimes/host/index.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CollectorClient } from '../controller/report/index.js';
+import { CollectorClient } from '../collector/client/index.js';
 import { exited, Pod, requireBuild, startCollectorIn } from '../test/log-proxy/pod.js';
 
 requireBuild();

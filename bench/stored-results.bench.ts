@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpResultStore } from '../agent/entrypoint/result-store.js';
 import { startCollector } from '../collector/index.js';
-import { CollectorClient } from '../controller/report/index.js';
-import { taskRunResultsUrl } from '../proto/results.js';
+import { CollectorClient } from '../collector/client/index.js';
+import { taskRunResultsUrl } from '../contract/results-api.js';
 import { fmt, median } from './agent-stats.js';
 
 const ROUNDS = Number(process.env.KILN_BENCH_RUNS ?? 20);

@@ -1,7 +1,7 @@
 // The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
 import { join } from 'node:path';
-import { mintRunToken } from '../proto/token.js';
-import { UsageError } from '../controller/errors.js';
+import { mintRunToken } from '../contract/run-token.js';
+import { UsageError } from '../contract/errors.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
 import { buildServer, type CollectorLimits, type CollectorPlugin } from './server.js';

@@ -1,5 +1,5 @@
 // Retention: `--retain 30d` (age) and `--keep-last N` (per pipeline), applied periodically.
-import { UsageError } from '../controller/errors.js';
+import { UsageError } from '../contract/errors.js';
 import type { RetentionPolicy, Store } from './store/types.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -2,7 +2,7 @@
 // GET /v1/search.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LogAck, PROTOBUF_MEDIA_TYPE } from '../proto/index.js';
+import { LogAck, PROTOBUF_MEDIA_TYPE } from '../contract/log-wire.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCursor } from './cursor.js';
 import { decodeLogBatch } from './decode.js';

@@ -1,6 +1,6 @@
 // Run records: POST /v1/runs, PATCH /v1/runs/{id}, GET /v1/runs, GET /v1/runs/{id}.
 import type { FastifyInstance } from 'fastify';
-import type { RunRecord } from '../controller/spec/record.js';
+import type { RunRecord } from '../contract/record.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeRunCursor, encodeRunCursor } from './cursor.js';
 import { RequestRejected } from './errors.js';

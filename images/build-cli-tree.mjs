@@ -39,7 +39,7 @@ const fromDisk = {
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 await build({
-  entryPoints: [join(ROOT, 'controller/cli/entry.ts')],
+  entryPoints: [join(ROOT, 'cli/entry.ts')],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -79,7 +79,7 @@ sh('patchelf', ['--set-rpath', `${MOUNT}/lib`, addon]);
 copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(OUT, 'etc/ssl/certs/ca-certificates.crt'));
 writeFileSync(join(OUT, 'etc/passwd'), 'root:x:0:0:root:/:/sbin/nologin\nkiln:x:65532:65532:kiln:/data:/sbin/nologin\n');
 writeFileSync(join(OUT, 'etc/group'), 'root:x:0:\nkiln:x:65532:\n');
-// The template catalog: `uses: notify/slack` resolves to /opt/kiln/templates (controller/spec/template-catalog.ts).
+// The template catalog: `uses: notify/slack` resolves to /opt/kiln/templates (syntax/template-catalog.ts).
 cpSync(join(ROOT, 'templates'), join(OUT, 'templates'), { recursive: true });
 rmSync(tmp, { recursive: true, force: true });
 console.log(`build-cli-tree: ${OUT} (bin/kiln runs from ${MOUNT})`);

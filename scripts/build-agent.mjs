@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const INPUT_DIRS = ['agent', 'proto'];
-const INPUT_FILES = ['package.json', 'controller/errors.ts', 'scripts/build-agent.mjs'];
+const INPUT_DIRS = ['agent', 'contract'];
+const INPUT_FILES = ['package.json', 'scripts/build-agent.mjs'];
 // Intermediate files carry the pid: engineers and CI may build in one tree at once; finished
 // outputs are renamed into place, so a reader never sees half a binary.
 const OUT = {

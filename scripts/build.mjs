@@ -9,7 +9,7 @@ mkdirSync('dist', { recursive: true });
 genProto();
 
 await build({
-  entryPoints: ['controller/cli/entry.ts'],
+  entryPoints: ['cli/entry.ts'],
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -12,7 +12,7 @@ import { Transform, Writable, type Readable, type TransformCallback } from 'node
 import { pipeline } from 'node:stream/promises';
 import { Pack, Unpack, type ReadEntry, type WriteEntry } from 'tar';
 import { compressor, decompressor } from './codec.js';
-import type { ArchiveFormat } from './entry.js';
+import type { ArchiveFormat } from '../../contract/cache-entry.js';
 import { CacheEntryCorruptError } from './errors.js';
 
 /** Counts and hashes the bytes that pass; refuses more than `limit`. */

@@ -1,8 +1,8 @@
 // `kiln-agent entrypoint`'s cache flags → what the step's cache needs. Kept apart from the
 // runner (step.ts) so that parsing flags loads nothing of tar or the stores.
-import type { CachePolicy, CacheSpec } from '../../controller/spec/model.js';
+import type { CachePolicy, CacheSpec } from '../../syntax/model.js';
 import { AgentUsageError } from '../errors.js';
-import { ENTRYPOINT_FLAGS as F } from '../protocol.js';
+import { ENTRYPOINT_FLAGS as F } from '../../contract/pod-layout.js';
 
 export interface StepCacheFlags {
   spec: CacheSpec;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ResultNotStoredError } from '../errors.js';
 import { runEntrypoint, type EntrypointPorts, type RunOutcome, type WaitOutcome } from './core.js';
 import { parseEntrypointArgs } from './options.js';
-import { readTermination } from './termination.js';
+import { readTermination } from '../../contract/termination.js';
 
 interface World {
   waits?: Record<string, WaitOutcome>;

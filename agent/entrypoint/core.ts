@@ -1,8 +1,8 @@
 // The entrypoint's sequencing: wait for the previous step, run the command, collect results, write
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
-import type { StepCacheRecord } from '../../controller/spec/record.js';
-import { ERR_SUFFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT } from '../protocol.js';
+import type { StepCacheRecord } from '../../contract/record.js';
+import { ERR_SUFFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT } from '../../contract/pod-layout.js';
 import { ResultNotStoredError, ResultTooLargeError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
 import {
@@ -14,7 +14,7 @@ import {
   type StepReason,
   type StepReport,
   type StoredResultRef,
-} from './termination.js';
+} from '../../contract/termination.js';
 
 export type WaitOutcome = 'ready' | 'skip';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentUsageError } from '../errors.js';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration } from '../../contract/duration.js';
 import { parseEntrypointArgs } from './options.js';
 
 describe('parseEntrypointArgs', () => {

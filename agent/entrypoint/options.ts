@@ -2,7 +2,7 @@
 // uses it: `-name value`, `-name=value`, `--name` alike; booleans take no value or `=true|false`;
 // parsing stops at `--` or at the first argument that is not a flag.
 import { AgentUsageError } from '../errors.js';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration } from '../../contract/duration.js';
 import { parseCacheFlags, type StepCacheFlags } from '../cache/flags.js';
 import {
   ENTRYPOINT_FLAGS,
@@ -10,7 +10,7 @@ import {
   TERMINATION_PATH,
   kilnPaths,
   type StepOnError,
-} from '../protocol.js';
+} from '../../contract/pod-layout.js';
 
 export interface EntrypointOptions {
   waitFiles: string[];

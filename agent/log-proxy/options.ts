@@ -1,8 +1,8 @@
-// `kiln-agent log-proxy` flags (LOG_PROXY_FLAGS in agent/protocol.ts), Go flag syntax like the
+// `kiln-agent log-proxy` flags (LOG_PROXY_FLAGS in contract/pod-layout.ts), Go flag syntax like the
 // entrypoint's: `-name value` or `-name=value`.
 import { AgentUsageError } from '../errors.js';
-import { parseGoDuration } from '../entrypoint/duration.js';
-import { LOG_PROXY_FLAGS } from '../protocol.js';
+import { parseGoDuration } from '../../contract/duration.js';
+import { LOG_PROXY_FLAGS } from '../../contract/pod-layout.js';
 
 export interface LogProxyOptions {
   runDir: string;

@@ -1,7 +1,7 @@
-// Incremental spool parsing (record format in agent/protocol.ts). Pure: bytes read at a known
+// Incremental spool parsing (record format in contract/pod-layout.ts). Pure: bytes read at a known
 // offset in, whole records out; a record cut off by the end of the bytes is left for the next read.
-import { KilnError } from '../../controller/errors.js';
-import { parseSpoolHeader, type SpoolStream } from '../protocol.js';
+import { KilnError } from '../../contract/errors.js';
+import { parseSpoolHeader, type SpoolStream } from '../../contract/pod-layout.js';
 
 /** Longest header: `o <16 digits> <9 digits>`. */
 export const MAX_SPOOL_HEADER = 1 + 1 + 16 + 1 + 9;

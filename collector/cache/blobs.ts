@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestStream, isDigest } from '../../agent/cache/index.js';
-import { KilnError } from '../../controller/errors.js';
+import { KilnError } from '../../contract/errors.js';
 
 /** An upload past the per-entry limit; nothing of it is kept. */
 export class BlobTooLarge extends KilnError {

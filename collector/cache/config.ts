@@ -2,7 +2,7 @@
 // --cache-max-age`) and where blobs go by default. Apart from the routes so the CLI parses flags
 // without loading the server.
 import { dirname, join } from 'node:path';
-import { UsageError } from '../../controller/errors.js';
+import { UsageError } from '../../contract/errors.js';
 import { parseDuration } from '../retention.js';
 import type { CacheLimits } from './routes.js';
 

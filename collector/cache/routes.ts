@@ -1,4 +1,4 @@
-// The collector's cache endpoints (the wire is spelled in agent/cache/wire.ts): blobs stream to
+// The collector's cache endpoints (the wire is spelled in contract/cache-wire.ts): blobs stream to
 // disk, the index lives in the database, and the index insert is a save's commit point.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';

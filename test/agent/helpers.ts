@@ -1,11 +1,11 @@
 // Shared by the agent's integration tests: the built executables, one step's flags laid out as in
-// a pod (agent/protocol.ts), and process/file waits bounded by a timeout.
+// a pod (contract/pod-layout.ts), and process/file waits bounded by a timeout.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FsWaiter } from '../../agent/entrypoint/fs-waiter.js';
-import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../../agent/protocol.js';
+import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../../contract/pod-layout.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT = join(REPO, 'dist/kiln-agent');

@@ -1,5 +1,5 @@
 // Test helper: decodes a whole spool file into records, strictly (any malformed byte throws).
-import { parseSpoolHeader, type SpoolStream } from '../../agent/protocol.js';
+import { parseSpoolHeader, type SpoolStream } from '../../contract/pod-layout.js';
 
 export interface DecodedRecord {
   stream: SpoolStream;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpCacheStore } from '../../agent/cache/http-store.js';
 import { defaultCacheDir } from '../../collector/cache/config.js';
 import { cacheOptionsFromFlags, parseSize, startCollector } from '../../collector/index.js';
-import { UsageError } from '../../controller/errors.js';
+import { UsageError } from '../../contract/errors.js';
 import { runRecord } from '../collector/helpers.js';
 import { requireBuild, runKiln } from '../log-proxy/pod.js';
 import { cachedStep, sampleArchiveSize, SECRET } from './collector-server.js';

@@ -12,8 +12,8 @@ import type { CacheStore } from '../../agent/cache/store.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from '../../collector/cache/index.js';
 import { buildServer } from '../../collector/server.js';
 import type { Store } from '../../collector/store/types.js';
-import type { RunRecord } from '../../controller/spec/record.js';
-import { mintRunToken } from '../../proto/token.js';
+import type { RunRecord } from '../../contract/record.js';
+import { mintRunToken } from '../../contract/run-token.js';
 import type { StoreFixture } from '../collector/helpers.js';
 import { makeTree } from './tree.js';
 

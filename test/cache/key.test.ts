@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheVersion, selectEntry, type CacheEntry } from '../../agent/cache/entry.js';
+import { cacheVersion, selectEntry, type CacheEntry } from '../../contract/cache-entry.js';
 import { CacheKeyError, HashFilesNoMatchError } from '../../agent/cache/errors.js';
 import { globToRegExp } from '../../agent/cache/glob.js';
 import { hashFiles, matchFiles } from '../../agent/cache/hash-files.js';

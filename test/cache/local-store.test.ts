@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeArchive } from '../../agent/cache/archive.js';
 import { restoreCache, saveCache, type StepCacheOptions } from '../../agent/cache/cache.js';
 import { LocalCacheStore } from '../../agent/cache/local-store.js';
-import type { CacheSpec } from '../../controller/spec/model.js';
+import type { CacheSpec } from '../../syntax/model.js';
 import { describeTree, makeTree } from './tree.js';
 
 async function setup() {

@@ -1,9 +1,9 @@
 // On Kubernetes a cached step restores and saves through the collector with the run's token.
 import { describe, expect, it } from 'vitest';
 import { parseCacheFlags } from '../../agent/cache/flags.js';
-import { ENTRYPOINT_FLAGS } from '../../agent/protocol.js';
-import { buildPod } from '../../controller/runtime/kubernetes/pod-builder.js';
-import type { CacheSpec } from '../../controller/spec/model.js';
+import { ENTRYPOINT_FLAGS } from '../../contract/pod-layout.js';
+import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
+import type { CacheSpec } from '../../syntax/model.js';
 import { BUILD_OPTIONS, plan, step } from '../k8s/plans.js';
 
 const cache: CacheSpec = { key: "npm-$(hashFiles('package-lock.json'))", restoreKeys: ['npm-'], paths: ['node_modules'], policy: 'pull-push' };

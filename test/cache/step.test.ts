@@ -8,8 +8,8 @@ import { parseCacheReport } from '../../agent/cache/report.js';
 import { CACHE_HIT_ENV, CachingRunner } from '../../agent/cache/step.js';
 import type { RunOutcome, Runner } from '../../agent/entrypoint/core.js';
 import { AgentUsageError } from '../../agent/errors.js';
-import { ENTRYPOINT_FLAGS } from '../../agent/protocol.js';
-import type { CacheSpec } from '../../controller/spec/model.js';
+import { ENTRYPOINT_FLAGS } from '../../contract/pod-layout.js';
+import type { CacheSpec } from '../../syntax/model.js';
 
 const spec: CacheSpec = { key: "npm-$(hashFiles('lock'))", restoreKeys: ['npm-', 'a,b'], paths: ['node_modules', '~/.npm'], policy: 'pull' };
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
-import { CollectorClient } from '../../controller/report/index.js';
-import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../proto/index.js';
+import { CollectorClient } from '../../collector/client/index.js';
+import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire.js';
 import type { Store } from '../../collector/store/types.js';
 import { runRecord, storeFixtures, type StoreFixture } from './helpers.js';
 

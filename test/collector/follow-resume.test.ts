@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/index.js';
-import { CollectorClient } from '../../controller/report/index.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../proto/index.js';
+import { CollectorClient } from '../../collector/client/index.js';
+import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
 import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../log-proxy/pod.js';
 import { runRecord } from './helpers.js';
 

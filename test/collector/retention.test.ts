@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseListen, startCollector } from '../../collector/index.js';
 import { applyRetentionAt, parseDuration } from '../../collector/retention.js';
-import { UsageError } from '../../controller/errors.js';
+import { UsageError } from '../../contract/errors.js';
 import type { Store } from '../../collector/store/types.js';
 import { runRecord, sqliteFixture, type StoreFixture } from './helpers.js';
 

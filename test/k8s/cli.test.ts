@@ -17,7 +17,7 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 
 function kiln(args: string[], opts: { onStderr?: (text: string) => void } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/entry.ts', ...args], { cwd: ROOT, env });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', ...args], { cwd: ROOT, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

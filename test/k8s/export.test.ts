@@ -2,9 +2,9 @@
 // problem named, and importing the export (the spec's Tekton reader) gives back the same model.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { exportToTekton, goDuration, TektonExportError } from '../../controller/export/index.js';
-import { loadPipelineFiles, parsePipelineText, parseReference, substitute } from '../../controller/spec/index.js';
-import type { PipelineSpec, TaskSpec } from '../../controller/spec/model.js';
+import { exportToTekton, goDuration, TektonExportError } from '../../export/index.js';
+import { loadPipelineFiles, parsePipelineText, parseReference, substitute } from '../../syntax/index.js';
+import type { PipelineSpec, TaskSpec } from '../../syntax/model.js';
 
 const FIXTURE = new URL('./fixtures/export-pipeline.yaml', import.meta.url).pathname;
 const toYaml = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n');

@@ -2,8 +2,8 @@
 // tests would be testing a fiction.
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createKubeClient } from '../../controller/runtime/kubernetes/client.js';
-import { Informer } from '../../controller/runtime/kubernetes/informer.js';
+import { createKubeClient } from '../../runtimes/kubernetes/client.js';
+import { Informer } from '../../controller/informer.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { loopbackKubeConfig, until } from './kubeconfig.js';
 import { applyJsonPatch, applyMergePatch } from './patches.js';

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
-import { CollectorClient, collectorReporter } from '../../controller/report/index.js';
-import { createKubeClient, type KubeClient } from '../../controller/runtime/kubernetes/client.js';
-import { KilnController, type ControllerOptions } from '../../controller/runtime/kubernetes/controller.js';
-import { tokenBucket } from '../../controller/runtime/kubernetes/rate-limit.js';
-import type { PipelineRunResource } from '../../controller/runtime/kubernetes/resources.js';
-import { specDeps } from '../../controller/runtime/kubernetes/spec-deps.js';
+import { CollectorClient, collectorReporter } from '../../collector/client/index.js';
+import { createKubeClient, type KubeClient } from '../../runtimes/kubernetes/client.js';
+import { KilnController, type ControllerOptions } from '../../controller/reconciler.js';
+import { tokenBucket } from '../../runtimes/kubernetes/rate-limit.js';
+import type { PipelineRunResource } from '../../runtimes/kubernetes/resources.js';
+import { specDeps } from '../../controller/spec-deps.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { loopbackKubeConfig } from './kubeconfig.js';
 
@@ -62,7 +62,7 @@ export async function startHarness(o: { collector?: boolean | 'later'; qps?: num
     },
     collectorUrl,
     async controller(over = {}) {
-      const { mintRunToken } = await import('../../proto/token.js');
+      const { mintRunToken } = await import('../../contract/run-token.js');
       const c = new KilnController({
         client: createKubeClient(kc, limiter()),
         namespace: NS,

@@ -1,5 +1,5 @@
 // Task run plans shared by the Kubernetes tests: what the engine would hand the runtime.
-import type { ResolvedStep, TaskRunPlan } from '../../controller/runtime/types.js';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/runtime.js';
 
 export function step(name: string, over: Partial<ResolvedStep> = {}): ResolvedStep {
   return { name, env: {}, onError: 'stopAndFail', ...over };

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../agent/protocol.js';
-import { buildPod } from '../../controller/runtime/kubernetes/pod-builder.js';
-import { PodBuildError } from '../../controller/runtime/kubernetes/errors.js';
-import { parseQuantity } from '../../controller/runtime/kubernetes/quantity.js';
+import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../contract/pod-layout.js';
+import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
+import { PodBuildError } from '../../runtimes/kubernetes/errors.js';
+import { parseQuantity } from '../../runtimes/kubernetes/quantity.js';
 import { BUILD_OPTIONS, plan, step } from './plans.js';
 
 const P = kilnPaths();

@@ -19,11 +19,11 @@ import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ANNOTATIONS } from '../../controller/runtime/kubernetes/labels.js';
-import { loadRun } from '../../controller/runtime/kubernetes/cli-support.js';
-import { buildPod } from '../../controller/runtime/kubernetes/pod-builder.js';
-import { readTermination } from '../../agent/entrypoint/termination.js';
-import { planForTask } from '../../controller/runtime/kubernetes/render.js';
+import { ANNOTATIONS } from '../../runtimes/kubernetes/labels.js';
+import { loadRun } from '../../cli/kubernetes-options.js';
+import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
+import { readTermination } from '../../contract/termination.js';
+import { planForTask } from '../../engine/preview.js';
 import { containers, type Containers } from './podman.js';
 
 const run = promisify(execFile);

@@ -3,15 +3,15 @@
 // and the render planner.
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { observePod } from '../../controller/runtime/kubernetes/pod-status.js';
-import { tokenBucket } from '../../controller/runtime/kubernetes/rate-limit.js';
-import { planForTask } from '../../controller/runtime/kubernetes/render.js';
-import { runInputOf } from '../../controller/runtime/kubernetes/run-input.js';
-import { formatDuration, recordFromStatus, statusFromRecord } from '../../controller/runtime/kubernetes/run-status.js';
-import { specDeps } from '../../controller/runtime/kubernetes/spec-deps.js';
-import { WorkQueue } from '../../controller/runtime/kubernetes/work-queue.js';
-import { parsePipelineText } from '../../controller/spec/index.js';
-import type { RunRecord } from '../../controller/spec/record.js';
+import { observePod } from '../../runtimes/kubernetes/pod-status.js';
+import { tokenBucket } from '../../runtimes/kubernetes/rate-limit.js';
+import { planForTask } from '../../engine/preview.js';
+import { runInputOf } from '../../controller/run-input.js';
+import { formatDuration, recordFromStatus, statusFromRecord } from '../../controller/run-status.js';
+import { specDeps } from '../../controller/spec-deps.js';
+import { WorkQueue } from '../../controller/work-queue.js';
+import { parsePipelineText } from '../../syntax/index.js';
+import type { RunRecord } from '../../contract/record.js';
 
 describe('token bucket', () => {
   it('lets a burst through, then spaces requests at 1/qps', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CollectorClient } from '../../controller/report/index.js';
+import { CollectorClient } from '../../collector/client/index.js';
 import { runRecord } from '../collector/helpers.js';
 import { exited, numberedLines, Pod, requireBuild, startCollectorIn, waitFor } from './pod.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parsePipelineText, SpecError } from '../../controller/spec/index.js';
+import { parsePipelineText, SpecError } from '../../syntax/index.js';
 import { FIXTURES } from './helpers.js';
 import { seededRandom as rng } from './random.js';
 

@@ -1,6 +1,6 @@
 // Shared by the spec tests: load text and get its diagnostics as `LINE:COL message` lines.
 import { join } from 'node:path';
-import { parsePipelineText, SpecError, type Diagnostic } from '../../controller/spec/index.js';
+import { parsePipelineText, SpecError, type Diagnostic } from '../../syntax/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipelineFiles, parsePipelineText } from '../../controller/spec/index.js';
+import { loadPipelineFiles, parsePipelineText } from '../../syntax/index.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 
 describe('Kiln syntax: a valid pipeline', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateWhen, expandArgs, makeResolver, ParamError, parseDuration, parseParamArgument, parseReference, parsePipelineText,
   parseWhenText, referencesIn, resolveRunParams, substitute, substituteStep, taskParamValues, type StepSpec,
-} from '../../controller/spec/index.js';
-import { closest, editDistance } from '../../controller/spec/did-you-mean.js';
+} from '../../syntax/index.js';
+import { closest, editDistance } from '../../syntax/did-you-mean.js';
 
 const resolve = makeResolver({
   params: { env: 'prod', list: ['a', 'b c'], obj: { k: 'v' } },

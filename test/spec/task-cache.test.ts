@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineText } from '../../controller/spec/index.js';
-import { taskCachePolicy } from '../../controller/spec/task-cache.js';
+import { parsePipelineText } from '../../syntax/index.js';
+import { taskCachePolicy } from '../../syntax/task-cache.js';
 import { brief, diagnosticsOf } from './helpers.js';
 
 const pipeline = (task: string) => `name: p\nworkspaces: [src]\ntasks:\n  a:\n${task}`;

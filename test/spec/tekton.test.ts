@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildGraph, topologicalLevels } from '../../controller/dag/index.js';
-import { loadPipelineFiles, parsePipelineText } from '../../controller/spec/index.js';
-import { runFake } from '../../controller/engine/testing.js';
+import { buildGraph, topologicalLevels } from '../../syntax/graph-index.js';
+import { loadPipelineFiles, parsePipelineText } from '../../syntax/index.js';
+import { runFake } from '../../engine/testing.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 
 describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRun)', () => {

@@ -5,9 +5,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { exportToTekton } from '../../controller/export/index.js';
-import { parsePipelineText, SpecError } from '../../controller/spec/index.js';
-import { catalogDir, catalogNames, nearestNames } from '../../controller/spec/template-catalog.js';
+import { exportToTekton } from '../../export/index.js';
+import { parsePipelineText, SpecError } from '../../syntax/index.js';
+import { catalogDir, catalogNames, nearestNames } from '../../syntax/template-catalog.js';
 import { CATALOG, scratch } from './helpers.js';
 
 const FILE = join(CATALOG, '..', 'test/templates/pipeline.yaml');

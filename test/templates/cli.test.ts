@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { catalogNames } from '../../controller/spec/template-catalog.js';
+import { catalogNames } from '../../syntax/template-catalog.js';
 import { assertBuilt, kiln, scratch } from './helpers.js';
 
 const tmp = scratch('cli');

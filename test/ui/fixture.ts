@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
-import { CollectorClient } from '../../controller/report/index.js';
-import type { RunRecord, TaskRunRecord } from '../../controller/spec/record.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../proto/index.js';
+import { CollectorClient } from '../../collector/client/index.js';
+import type { RunRecord, TaskRunRecord } from '../../contract/record.js';
+import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
 import { runRecord } from '../collector/helpers.js';
 
 export interface Ui {

@@ -54,7 +54,7 @@ describe('kiln collector', () => {
 
   it('as a process: the printed address serves the UI', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-ui-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/entry.ts', 'collector', '--listen', '127.0.0.1:0',
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'collector', '--listen', '127.0.0.1:0',
       '--state-dir', dir, '--db', `sqlite:${join(dir, 'kiln.db')}`], { cwd: ROOT, env: { ...process.env, KILN_TOKEN: '' } });
     try {
       let stderr = '';

@@ -1,0 +1,38 @@
+// `kiln apply FILE`: validates a Kiln pipeline here, then creates a PipelineRun embedding it in
+// the current kubeconfig's namespace. The controller in the cluster runs it.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import { UsageError } from '../../contract/errors.js';
+import { durationFlag, loadKubeConfig, loadRun } from '../kubernetes-options.js';
+import { createKubeClient } from '../../runtimes/kubernetes/client.js';
+import { KILN_API_VERSION } from '../../runtimes/kubernetes/labels.js';
+import { collect, parseParamFlags } from '../run-options.js';
+
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description('create a PipelineRun of a Kiln pipeline in the current kubeconfig namespace')
+    .argument('<file>', 'a pipeline in the Kiln syntax')
+    .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
+    .option('--namespace <ns>', 'namespace (default: the kubeconfig context\'s)')
+    .option('--timeout <duration>', 'overrides the pipeline timeout (e.g. 1h30m)')
+    .action(async (file: string, f: { param: string[]; namespace?: string; timeout?: string }) => {
+      // Everything is checked here, before the cluster is contacted.
+      const run = loadRun([file], parseParamFlags(f.param));
+      if (f.timeout) durationFlag('--timeout', f.timeout);
+      const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      if (typeof doc?.apiVersion === 'string') {
+        throw new UsageError(`${file} is a Tekton document; kiln apply embeds Kiln pipelines`, 'on a Tekton cluster use `kiln export --to tekton FILE | kubectl create -f -`');
+      }
+      const { kc, namespace } = loadKubeConfig();
+      const ns = f.namespace ?? namespace;
+      const created = await createKubeClient(kc).createPipelineRun(ns, {
+        apiVersion: KILN_API_VERSION,
+        kind: 'PipelineRun',
+        metadata: { generateName: `${run.pipeline.name}-` },
+        spec: { pipelineSpec: doc, params: run.given, ...(f.timeout ? { timeout: f.timeout } : {}) },
+      });
+      process.stdout.write(`pipelinerun.kiln.dev/${created.metadata.name} created in namespace ${ns}\n`);
+    });
+}

@@ -1,0 +1,123 @@
+// `kiln run FILE…`: runs a pipeline on this machine with the local runtime. Exit 0 when the run
+// succeeded, 1 when it failed or timed out, 2 for a bad pipeline or flags, 130 when cancelled.
+import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pipelineRunName, runPipeline } from '../../engine/index.js';
+import { LocalRuntime, locateAgent } from '../../runtimes/host/index.js';
+import { loadPipelineFiles, resolveRunParams } from '../../syntax/index.js';
+import type { PipelineRunStatus } from '../../syntax/model.js';
+import type { RunRecord } from '../../contract/record.js';
+import { UsageError } from '../../contract/errors.js';
+import { EXIT } from '../exit-codes.js';
+import { RunConsole } from '../run-console.js';
+import { readBackHint } from '../run-progress.js';
+import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
+import { openRunShipping } from '../run-shipping.js';
+
+export const EXIT_CANCELLED = 130;
+
+const EXIT_BY_STATUS: Record<PipelineRunStatus, number> = {
+  Succeeded: EXIT.ok,
+  Failed: EXIT.runFailed,
+  TimedOut: EXIT.runFailed,
+  Cancelled: EXIT_CANCELLED,
+  Running: EXIT.internal,
+};
+
+interface RunFlags {
+  param: string[];
+  workspace: string[];
+  concurrency?: string;
+  isolate?: boolean;
+  keep?: boolean;
+  json?: boolean;
+  collector?: string;
+  cacheDir: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a pipeline on this machine (Kiln YAML or Tekton documents)')
+    .argument('<files...>', 'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several)')
+    .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
+    .option('--workspace <name=dir>', 'bind a workspace to a directory (repeatable); unbound ones get a fresh directory', collect, [])
+    .option('--concurrency <n>', 'run at most N task runs at once')
+    .option('--isolate', 'run each step in a bubblewrap sandbox (/kiln, /workspace/<name>, host root read-only)')
+    .option('--keep', 'keep the run directory under .kiln/runs/ after the run')
+    .option('--json', 'print the run record as JSON on stdout at the end (step output goes to stderr)')
+    .option('--collector <url>', 'ship logs and the run record to this collector (needs $KILN_COLLECTOR_SECRET); default: an embedded one storing in .kiln/kiln.db')
+    .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
+    .action(async (files: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(files, flags);
+    });
+}
+
+function requireBubblewrap(): void {
+  const probe = spawnSync('bwrap', ['--version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new UsageError('--isolate needs bubblewrap (bwrap), which is not installed or cannot run here', 'install it (apt-get install bubblewrap) or run without --isolate');
+  }
+}
+
+async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const cwd = process.cwd();
+  const { pipeline, run } = loadPipelineFiles(files);
+  const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
+  const workspaceBindings = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
+  const concurrency = parseConcurrency(flags.concurrency);
+  const agent = locateAgent();
+  if (flags.isolate) requireBubblewrap();
+  const runName = pipelineRunName(run?.name ?? pipeline.name);
+  const shipping = await openRunShipping({ runName, agent, collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined, stateDir: join(cwd, '.kiln') });
+
+  // With --json stdout carries only the record; everything else goes to stderr.
+  const out = flags.json ? process.stderr : process.stdout;
+  const view = new RunConsole(out, !!out.isTTY);
+  const runtime = new LocalRuntime({
+    baseDir: join(cwd, '.kiln', 'runs'),
+    agent,
+    isolate: flags.isolate,
+    keep: flags.keep,
+    onOutput: (line) => view.output(line),
+    sidecar: shipping.sidecar,
+    cacheDir: resolve(cwd, flags.cacheDir),
+  });
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nkiln: cancelling the run (Ctrl-C again to kill every step now)\n');
+      abort.abort();
+    } else {
+      runtime.killAll();
+      process.exit(EXIT_CANCELLED);
+    }
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  let record: RunRecord;
+  try {
+    record = await runPipeline({
+      input: { runName, pipeline, params, workspaceBindings, timeoutMs: run?.timeoutMs, concurrency, collector: shipping.collector },
+      runtime,
+      reporter: shipping.reporter,
+      fetchResult: shipping.fetchResult,
+      signal: abort.signal,
+      onChange: (r) => view.change(r),
+      onWarning: (message) => process.stderr.write(`kiln: warning: ${message}\n`),
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await shipping.close();
+  }
+  view.finish(record);
+  if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
+  out.write(readBackHint(record));
+  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+  return EXIT_BY_STATUS[record.status];
+}

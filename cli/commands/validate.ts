@@ -1,0 +1,31 @@
+// `kiln validate FILE…`: checks pipelines without running anything. Each Kiln file is a pipeline
+// of its own; Tekton files are read together. Exit 0 with one OK line per pipeline, or 2 with
+// every problem of every pipeline on stderr.
+import type { Command } from 'commander';
+import { groupPipelineFiles, loadPipelineFiles, SpecError, type Diagnostic, type PipelineSpec } from '../../syntax/index.js';
+
+function summary(pipeline: PipelineSpec): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const steps = [...pipeline.tasks, ...pipeline.finally].reduce((n, t) => n + t.steps.length, 0);
+  const parts = [count(pipeline.tasks.length, 'task'), `${pipeline.finally.length} finally`, count(steps, 'step'), count(pipeline.params.length, 'param')];
+  return `OK ${pipeline.name}: ${parts.join(', ')} (${pipeline.files.join(', ')})`;
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check pipeline files (Kiln YAML or Tekton documents) and report every problem with FILE:LINE:COL')
+    .argument('<files...>', 'pipeline files; each Kiln file is checked on its own, Tekton files together')
+    .action((files: string[]) => {
+      const problems: Diagnostic[] = [];
+      for (const group of groupPipelineFiles(files)) {
+        try {
+          process.stdout.write(summary(loadPipelineFiles(group).pipeline) + '\n');
+        } catch (err) {
+          if (!(err instanceof SpecError)) throw err;
+          problems.push(...err.diagnostics);
+        }
+      }
+      if (problems.length) throw new SpecError(problems);
+    });
+}

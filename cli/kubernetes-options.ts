@@ -1,0 +1,51 @@
+// What the Kubernetes sub-commands share: the kubeconfig and its namespace, the pipeline file →
+// run input, and checked numeric and duration flags.
+import { KubeConfig } from '@kubernetes/client-node';
+import { UsageError } from '../contract/errors.js';
+import { loadPipelineFiles, parseDuration, resolveRunParams } from '../syntax/index.js';
+import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/model.js';
+import { KILN_VERSION } from './version.js';
+
+export const DEFAULT_AGENT_IMAGE = `ghcr.io/kiln-dev/kiln-agent:${KILN_VERSION}`;
+
+export function loadKubeConfig(): { kc: KubeConfig; namespace: string } {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(`cannot load a kubeconfig: ${err instanceof Error ? err.message : String(err)}`, 'set KUBECONFIG or create ~/.kube/config');
+  }
+  if (!kc.getCurrentCluster()) throw new UsageError('the kubeconfig has no current cluster', 'select one with `kubectl config use-context NAME`');
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  return { kc, namespace: ctx?.namespace || 'default' };
+}
+
+export interface LoadedRun {
+  pipeline: PipelineSpec;
+  params: Record<string, ParamValue>;
+  /** Only the params the user gave (a PipelineRun carries these; defaults stay in the pipeline). */
+  given: Record<string, ParamValue>;
+  workspaceBindings: Record<string, WorkspaceBinding>;
+  timeoutMs?: number;
+}
+
+export function loadRun(files: string[], cliParams: Record<string, string>): LoadedRun {
+  const { pipeline, run } = loadPipelineFiles(files);
+  const given = { ...run?.params, ...cliParams };
+  const params = resolveRunParams(pipeline, given);
+  const workspaceBindings: Record<string, WorkspaceBinding> = {};
+  for (const w of pipeline.workspaces) workspaceBindings[w.name] = run?.workspaces[w.name] ?? { kind: 'emptyDir' };
+  return { pipeline, params, given, workspaceBindings, timeoutMs: run?.timeoutMs };
+}
+
+export function positiveNumber(flag: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${flag} ${value}: give a number above 0 and at most ${max}`);
+  return n;
+}
+
+export function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`${flag} ${value}: not a duration`, 'e.g. 30s, 10m, 1h');
+  return ms;
+}

@@ -1,0 +1,33 @@
+// The flags every history-reading command shares (runs, logs, search).
+import type { Command } from 'commander';
+import { connectReader } from '../collector/client/connect.js';
+import type { RunReader } from '../collector/client/reader.js';
+
+export function withReaderOptions(cmd: Command): Command {
+  return cmd
+    .option('--collector <url>', 'collector base URL (default: $KILN_COLLECTOR, else the local store)')
+    .option('--token <token>', 'reader token (default: $KILN_TOKEN)')
+    .option('--db <url>', 'local store when no collector is named (default: $KILN_DATABASE_URL or sqlite:.kiln/kiln.db)');
+}
+
+/** Opens the reader the flags name, runs fn, and closes it. */
+export async function withReader<T>(opts: { collector?: string; token?: string; db?: string }, fn: (r: RunReader) => Promise<T>): Promise<T> {
+  const reader = await connectReader(opts);
+  try {
+    return await fn(reader);
+  } finally {
+    await reader.close?.();
+  }
+}
+
+/**
+ * Writes lines to stdout with back-pressure; a closed pipe (`kiln logs RUN | head`) ends the
+ * process quietly instead of with an EPIPE stack.
+ */
+export function stdoutLineWriter(): (text: string) => Promise<void> | undefined {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  return (text) => (process.stdout.write(text + '\n') ? undefined : new Promise((r) => process.stdout.once('drain', () => r())));
+}

@@ -1,0 +1,71 @@
+// The console of `kiln run`. On a terminal: the steps' output prefixed `task/step |`, and below
+// it a live block (one line per task run) redrawn in place. Otherwise: the same prefixed lines
+// and a status line each time a task run changes status.
+import type { RunRecord } from '../contract/record.js';
+import type { OutputLine } from '../runtimes/host/index.js';
+import { progressBlock, summary, taskLabel, taskLine } from './run-progress.js';
+
+export interface ConsoleStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+const REDRAW_EVERY_MS = 250;
+
+export class RunConsole {
+  private record?: RunRecord;
+  private drawn = 0;
+  private lastStatus: string[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(private out: ConsoleStream, private live: boolean, private now: () => number = Date.now) {
+    if (live) this.timer = setInterval(() => this.redraw(), REDRAW_EVERY_MS).unref();
+  }
+
+  output(line: OutputLine): void {
+    const t = this.record?.tasks.find((r) => r.taskRun === line.taskRun);
+    const label = t ? taskLabel(t) : line.task;
+    this.above(`${label}/${line.step} | ${line.line}\n`);
+  }
+
+  change(record: RunRecord): void {
+    this.record = record;
+    if (this.live) return this.redraw();
+    record.tasks.forEach((t, i) => {
+      if (this.lastStatus[i] === t.status) return;
+      this.lastStatus[i] = t.status;
+      if (t.status !== 'Pending') this.out.write(`${taskLine(t, this.now())}\n`);
+    });
+  }
+
+  finish(record: RunRecord): void {
+    clearInterval(this.timer);
+    this.erase();
+    this.out.write(`${summary(record)}\n`);
+  }
+
+  /** Writes text above the live block (or plainly). */
+  private above(text: string): void {
+    this.erase();
+    this.out.write(text);
+    this.draw();
+  }
+
+  private erase(): void {
+    if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A\r\x1b[J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    if (!this.live || !this.record) return;
+    const lines = progressBlock(this.record, this.now(), this.out.columns || 100);
+    this.out.write(lines.join('\n') + '\n');
+    this.drawn = lines.length;
+  }
+
+  private redraw(): void {
+    this.erase();
+    this.draw();
+  }
+}

@@ -1,0 +1,71 @@
+// What `kiln run` shows about a run: one status line per task run (for the live view and for
+// plain output) and the summary at the end. Pure: record and time in, text out.
+import type { RunRecord, TaskRunRecord } from '../contract/record.js';
+
+const ICONS: Record<string, string> = {
+  Pending: '·', Running: '▶', Succeeded: '✔', Failed: '✘', TimedOut: '⏱', Cancelled: '■', Skipped: '○',
+};
+
+export function formatElapsed(ms: number): string {
+  if (ms < 0) ms = 0;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+/** `task` or `task[os=linux,node=20]` for a matrix combination. */
+export function taskLabel(t: TaskRunRecord): string {
+  if (!t.matrix) return t.name;
+  return `${t.name}[${Object.entries(t.matrix).map(([k, v]) => `${k}=${v}`).join(',')}]`;
+}
+
+function elapsedOf(t: TaskRunRecord, now: number): string {
+  if (!t.startedAt) return '';
+  const end = t.finishedAt ? Date.parse(t.finishedAt) : now;
+  return formatElapsed(end - Date.parse(t.startedAt));
+}
+
+/** Why a task ended as it did, in words: the failing step and its exit code, or the skip reason. */
+export function taskDetail(t: TaskRunRecord): string {
+  const failed = t.steps.find((s) => s.status === 'Failed' || s.status === 'TimedOut');
+  if ((t.status === 'Failed' || t.status === 'TimedOut') && failed) {
+    const how = failed.status === 'TimedOut' ? 'timed out' : failed.exitCode !== null ? `exited ${failed.exitCode}` : 'failed';
+    return `step ${failed.name} ${how}${t.attempts > 1 ? ` (after ${t.attempts} attempts)` : ''}`;
+  }
+  if (t.status === 'Running') return t.steps.find((s) => s.status === 'Running')?.name ?? '';
+  return t.reason ?? '';
+}
+
+export function taskLine(t: TaskRunRecord, now: number, nameWidth = 0): string {
+  const icon = ICONS[t.status] ?? '?';
+  const parts = [`${icon} ${taskLabel(t).padEnd(nameWidth)}`, t.status.padEnd(9), elapsedOf(t, now).padStart(6)];
+  const detail = taskDetail(t);
+  if (t.status === 'Running' && t.attempts > 1) parts.push(`attempt ${t.attempts}`);
+  if (detail) parts.push(detail);
+  return parts.join('  ').trimEnd();
+}
+
+/** The live block: a header and one line per task run, cut to the terminal's width. */
+export function progressBlock(record: RunRecord, now: number, columns: number): string[] {
+  const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
+  const header = `${record.id}  ${record.status}  ${formatElapsed(now - Date.parse(record.startedAt))}`;
+  return [header, ...record.tasks.map((t) => `  ${taskLine(t, now, width)}`)].map((l) => (l.length > columns ? l.slice(0, Math.max(1, columns - 1)) + '…' : l));
+}
+
+export function summary(record: RunRecord): string {
+  const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.now();
+  const lines = [`${record.name} ${record.id}: ${record.status}${record.reason && record.status !== 'Succeeded' ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`];
+  const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
+  for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width)}`);
+  for (const [name, value] of Object.entries(record.results ?? {})) {
+    const text = typeof value === 'string' && !value.includes('\n') ? value : JSON.stringify(value);
+    lines.push(`  result ${name}: ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters; all of it in --json)` : text}`);
+  }
+  return lines.join('\n');
+}
+
+/** Where to read a finished run again: its logs and the pipeline's history outlive the run. */
+export function readBackHint(record: RunRecord): string {
+  return `logs:    npx kiln logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
+    `history: npx kiln runs --pipeline ${record.name}\n`;
+}

@@ -1,0 +1,72 @@
+// What `kiln run` needs to put a local run into the history: a collector (the one named by
+// --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
+// RunReporter that sends the run record, and the log proxy sidecar for each task run.
+import { join } from 'node:path';
+import { LOG_PROXY_FLAGS } from '../contract/pod-layout.js';
+import { startCollector } from '../collector/index.js';
+import { mintRunToken } from '../contract/run-token.js';
+import type { RunReporter } from '../engine/index.js';
+import { UsageError } from '../contract/errors.js';
+import type { SidecarContext } from '../runtimes/host/index.js';
+import type { StoredResultRef } from '../engine/runtime.js';
+import { CollectorClient } from '../collector/client/http-client.js';
+import { collectorReporter } from '../collector/client/reporter.js';
+
+export interface RunShipping {
+  collector: { url: string; token: string };
+  reporter: RunReporter;
+  /** Reads a result a step stored at the collector (the driver's fetchResult). */
+  fetchResult: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+  /** The LocalRuntime's sidecar: a log proxy per task run. */
+  sidecar: (ctx: SidecarContext) => string[];
+  close(): Promise<void>;
+}
+
+export interface RunShippingOptions {
+  runName: string;
+  /** argv of kiln-agent (locateAgent()). */
+  agent: string[];
+  /** An external collector; absent = an embedded one. */
+  collectorUrl?: string;
+  /** The external collector's secret (default $KILN_COLLECTOR_SECRET), to mint the run's token. */
+  secret?: string;
+  /** `.kiln` of the working directory: the embedded store and its secrets. */
+  stateDir: string;
+  /** How long a log proxy keeps trying after its last step (the runtime kills it a little later). */
+  deliveryDeadline?: string;
+}
+
+export async function openRunShipping(o: RunShippingOptions): Promise<RunShipping> {
+  let url: string;
+  let token: string;
+  let close = async () => undefined as void;
+  if (o.collectorUrl) {
+    const secret = o.secret || process.env.KILN_COLLECTOR_SECRET;
+    if (!secret) {
+      throw new UsageError(`--collector ${o.collectorUrl}: kiln run needs the collector's secret to mint the run's write token`,
+        'set KILN_COLLECTOR_SECRET to the content of the collector\'s secret file');
+    }
+    url = o.collectorUrl;
+    token = mintRunToken(secret, o.runName);
+  } else {
+    const embedded = await startCollector({ db: `sqlite:${join(o.stateDir, 'kiln.db')}`, stateDir: o.stateDir });
+    url = embedded.url;
+    token = embedded.mintRunToken(o.runName);
+    close = () => embedded.close();
+  }
+  const client = new CollectorClient(url);
+  return {
+    collector: { url, token },
+    reporter: collectorReporter(client, token),
+    fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
+    sidecar: ({ plan, root, steps, tokenFile }) => {
+      // The runtime writes the token file for a run that has a collector, as every kiln run has.
+      if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);
+      const F = LOG_PROXY_FLAGS;
+      return [...o.agent, 'log-proxy', F.runDir, join(root, 'run'), F.logDir, join(root, 'logs'), F.steps, steps.map((s) => s.name).join(','),
+        F.collector, url, F.tokenFile, tokenFile, F.pipelineRun, plan.pipelineRun, F.taskRun, plan.name,
+        F.deadline, o.deliveryDeadline ?? '4s'];
+    },
+    close,
+  };
+}

@@ -1,0 +1,139 @@
+// A collector's HTTP API from the controller's side: run records out (RunReporter), history and
+// logs in (the CLI's commands).
+import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { request } from 'undici';
+import { taskRunResultsPath } from '../../contract/results-api.js';
+import type { StoredResultRef } from '../../engine/runtime.js';
+import type { RunRecord } from '../../contract/record.js';
+import { ReconnectPolicy, SeenLines, takeSseEvents, type SseEvent } from '../follow-client.js';
+import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
+import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
+
+export class CollectorClient implements RunReader {
+  constructor(readonly url: string, private readonly token?: string) {}
+
+  /** One request; its body's bytes, or CollectorRequestFailed (with the answer's `error`) on a status ≥ 300. */
+  private async fetchBytes(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<Buffer> {
+    let res;
+    try {
+      res = await request(new URL(path, this.url), {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new CollectorUnreachable(this.url, err);
+    }
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode >= 300) {
+      let detail = bytes.toString();
+      try { detail = (JSON.parse(detail) as { error?: string }).error ?? detail; } catch { /* not JSON */ }
+      throw new CollectorRequestFailed(method, path, res.statusCode, detail.slice(0, 500));
+    }
+    return bytes;
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<T> {
+    return JSON.parse((await this.fetchBytes(method, path, body, token)).toString()) as T;
+  }
+
+  /**
+   * A result a step stored (too large for its termination message), checked against the size and
+   * digest its termination message gave.
+   */
+  async storedResult(run: string, taskRun: string, ref: StoredResultRef, runToken: string): Promise<string> {
+    const bytes = await this.fetchBytes('GET', `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`, undefined, runToken);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== ref.size || sha256 !== ref.sha256) {
+      throw new Error(`the collector answered ${bytes.length} bytes hashing to ${sha256.slice(0, 12)}…, the step stored ${ref.size} hashing to ${ref.sha256.slice(0, 12)}…`);
+    }
+    return bytes.toString('utf8');
+  }
+
+  postRun(record: RunRecord, runToken: string): Promise<unknown> {
+    return this.call('POST', '/v1/runs', record, runToken);
+  }
+
+  patchRun(record: Partial<RunRecord> & { id: string }, runToken: string): Promise<unknown> {
+    return this.call('PATCH', `/v1/runs/${encodeURIComponent(record.id)}`, record, runToken);
+  }
+
+  async listRuns(q: { pipeline?: string; status?: string; limit?: number; cursor?: string }) {
+    return this.call<{ runs: RunSummaryAnswer[]; next: string | null }>('GET', `/v1/runs?${query(q)}`);
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    try {
+      return await this.call<RunRecord>('GET', `/v1/runs/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (err instanceof CollectorRequestFailed && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  readLogs(runId: string, sel: LogSelector & { from?: string; limit?: number; tail?: number }): Promise<LogPageAnswer> {
+    return this.call('GET', `/v1/runs/${encodeURIComponent(runId)}/logs?${query(sel)}`);
+  }
+
+  async search(text: string, runId?: string): Promise<SearchHitAnswer[]> {
+    return (await this.call<{ hits: SearchHitAnswer[] }>('GET', `/v1/search?${query({ q: text, run: runId })}`)).hits;
+  }
+
+  /**
+   * Server-sent events of GET …/logs?follow=1, line by line, until the followed steps end. A
+   * connection that breaks before the end (the collector restarted, the network dropped) is made
+   * again with the last event's id, so no line is lost or printed twice; after `o.giveUpAfterMs`
+   * without a working connection it fails.
+   */
+  async *followLogs(runId: string, sel: LogSelector, o: FollowHooks = {}): AsyncGenerator<LogLine> {
+    const path = `/v1/runs/${encodeURIComponent(runId)}/logs?${query({ ...sel, follow: '1' })}`;
+    const retry = new ReconnectPolicy(o.giveUpAfterMs);
+    const seen = new SeenLines();
+    let lastEventId: string | undefined;
+    for (;;) {
+      let failure: unknown;
+      try {
+        const res = await request(new URL(path, this.url), {
+          headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+          bodyTimeout: 0,
+        });
+        if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
+        retry.connected();
+        for await (const ev of sseEvents(res.body)) {
+          if (ev.event === 'end') return;
+          if (ev.event === 'error') throw new CollectorRequestFailed('GET', path, 500, ev.data);
+          if (ev.id) lastEventId = ev.id;
+          if (ev.event !== 'line') continue;
+          const line = JSON.parse(ev.data) as LogLine;
+          if (seen.isNew(line)) yield line;
+        }
+        failure = new Error('the event stream ended before the log did');
+      } catch (err) {
+        if (err instanceof CollectorRequestFailed) throw err; // an answer, not a lost connection
+        failure = err;
+      }
+      const delay = retry.failed();
+      if (delay === null) throw new CollectorUnreachable(this.url, failure);
+      o.onReconnect?.(failure);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function query(q: object): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  return p.toString();
+}
+
+/** The events of an SSE body as they arrive. */
+async function* sseEvents(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent> {
+  const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
+  let buf = '';
+  for await (const chunk of body) {
+    const { events, rest } = takeSseEvents(buf + decoder.write(chunk));
+    buf = rest;
+    yield* events;
+  }
+}

@@ -1,0 +1,60 @@
+// The run record: what `kiln run --json` prints last, what the engine reports to the collector
+// (POST /v1/runs, PATCH /v1/runs/{id}) and what `GET /v1/runs/{id}` answers. Times are ISO 8601.
+import type { ParamValue, PipelineRunStatus, StepStatus, TaskRunStatus } from '../syntax/model.js';
+
+export interface StepCacheRecord {
+  key: string;
+  matchedKey: string | null;
+  /** Exact key matched. */
+  hit: boolean;
+  restoredBytes: number;
+  seconds: number;
+  saved?: boolean;
+}
+
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  exitCode: number | null;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  cache?: StepCacheRecord;
+}
+
+export interface TaskRunRecord {
+  /** The pipeline task's name. */
+  name: string;
+  /** The task run's own name (unique in the run; matrix runs and retries get their own). */
+  taskRun: string;
+  /** For a matrix task: this combination's values. */
+  matrix?: Record<string, string>;
+  status: TaskRunStatus;
+  reason?: string;
+  /** How many times it ran (1 + retries used). */
+  attempts: number;
+  results: Record<string, string>;
+  startedAt?: string;
+  finishedAt?: string;
+  steps: StepRecord[];
+  finally?: boolean;
+}
+
+export interface RunRecord {
+  /** The pipeline run's name, unique per run. */
+  id: string;
+  /** The pipeline's name. */
+  name: string;
+  status: PipelineRunStatus;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  params: Record<string, ParamValue>;
+  tasks: TaskRunRecord[];
+  /** The pipeline's results, once it has ended (only those whose task results exist). */
+  results?: Record<string, ParamValue>;
+  /** Which engine ran it: local, kubernetes. */
+  engine?: string;
+  /** Free-form labels (e.g. branch), for the collector's scoping and filtering. */
+  labels?: Record<string, string>;
+}

@@ -1,0 +1,319 @@
+// The reconciler behind `kiln controller`. Informers watch PipelineRuns and Kiln's Pods; a keyed
+// work queue with N workers reconciles each changed PipelineRun. A run being executed has one
+// engine driver (engine/ runPipeline) over a PodRuntime; the controller keeps no state
+// that the cluster does not show, so a restarted controller re-creates the drivers, whose engines
+// replay what the existing Pods report (a create meets 409 and adopts the Pod): no duplicate Pods,
+// no lost results. Once a run is archived at the collector its Pods are deleted, the finalizer
+// released, and the PipelineRun itself deleted after a grace period.
+import type { V1Pod } from '@kubernetes/client-node';
+import { runPipeline, systemClock, type Clock, type RunReporter } from '../engine/index.js';
+import { KilnError } from '../contract/errors.js';
+import type { RunRecord } from '../contract/record.js';
+import type { StoredResultRef } from '../engine/runtime.js';
+import type { KubeClient } from '../runtimes/kubernetes/client.js';
+import { KubeApiError } from '../runtimes/kubernetes/errors.js';
+import { Informer } from './informer.js';
+import { FINALIZER, LABELS, MANAGED_BY } from '../runtimes/kubernetes/labels.js';
+import { controllerMetrics, type ControllerMetrics } from './metrics.js';
+import { buildClaims, buildPod, buildTokenSecret } from '../runtimes/kubernetes/pod-builder.js';
+import { PodRuntime } from '../runtimes/kubernetes/pod-runtime.js';
+import type { PipelineRunResource } from '../runtimes/kubernetes/resources.js';
+import { runInputOf, type RunInputDeps } from './run-input.js';
+import { finishedStatus, recordFromStatus, statusFromRecord } from './run-status.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ControllerOptions {
+  client: KubeClient;
+  /** Watch one namespace; all when absent. */
+  namespace?: string;
+  agentImage: string;
+  workers?: number;
+  /** How long an archived PipelineRun stays before the controller deletes it. */
+  archiveGraceMs?: number;
+  /**
+   * The collector: its URL, a run-scoped token minter, the reporter sending run records as they
+   * change, and `archive`, which stores a finished record whole (idempotent: POST /v1/runs).
+   */
+  collector?: {
+    url: string;
+    tokenFor(run: string): string;
+    reporterFor(run: string, token: string): RunReporter;
+    archive(record: RunRecord, token: string): Promise<void>;
+    /** Reads a result a step stored at the collector (too large for its termination message). */
+    storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
+  };
+  pipelines: Omit<RunInputDeps, 'pipelineByName'>;
+  metrics?: ControllerMetrics;
+  clock?: Clock;
+  runAsUser?: number;
+  /** How long status changes are gathered into one write (default 250 ms). */
+  statusDelayMs?: number;
+  /** Delay before re-trying a failed reconcile or archive. */
+  retryMs?: number;
+  log?: (line: string) => void;
+}
+
+interface ActiveRun {
+  uid: string;
+  runtime: PodRuntime;
+  abort: AbortController;
+  archived: boolean;
+}
+
+const keyOf = (ns: string, name: string) => `${ns}/${name}`;
+
+export class KilnController {
+  readonly metrics: ControllerMetrics;
+  private readonly runs = new Map<string, ActiveRun>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly queue: WorkQueue;
+  private readonly runInformer: Informer<PipelineRunResource>;
+  private readonly podInformer: Informer<V1Pod>;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private stopped = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.metrics = o.metrics ?? controllerMetrics();
+    this.clock = o.clock ?? systemClock;
+    this.log = o.log ?? (() => {});
+    this.queue = new WorkQueue(o.workers ?? 2, (key) => this.reconcile(key), (key, err) => this.retryLater(key, err));
+    const selector = `${LABELS.managedBy}=${MANAGED_BY}`;
+    this.podInformer = new Informer(() => o.client.listPods(o.namespace, selector), o.client.watchPods(o.namespace, selector), {
+      upsert: (pod) => this.routePod(pod, (rt) => rt.podChanged(pod)),
+      remove: (pod) => this.routePod(pod, (rt) => rt.podGone(pod)),
+      error: (err) => this.log(`pod watch: ${message(err)}`),
+    });
+    this.runInformer = new Informer(() => o.client.listPipelineRuns(o.namespace), o.client.watchPipelineRuns(o.namespace), {
+      upsert: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
+      remove: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
+      error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
+    });
+  }
+
+  /** Pods first, so a restarted controller's engines find the Pods they already made. */
+  async start(): Promise<void> {
+    await this.podInformer.start();
+    await this.runInformer.start();
+  }
+
+  /** Stops watching and acting; running Pods are left for the next controller to adopt. */
+  stop(): void {
+    this.stopped = true;
+    this.runInformer.stop();
+    this.podInformer.stop();
+    for (const t of this.timers) clearTimeout(t);
+    for (const run of this.runs.values()) run.runtime.detach();
+  }
+
+  /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private routePod(pod: V1Pod, fn: (rt: PodRuntime) => void): void {
+    const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'PipelineRun');
+    const active = owner && this.runs.get(keyOf(pod.metadata!.namespace!, owner.name));
+    if (active && active.uid === owner!.uid) fn(active.runtime);
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    if (this.stopped) return;
+    const [ns, name] = key.split('/');
+    const run = this.runInformer.get(ns, name);
+    let active = this.runs.get(key);
+    if (active && (!run || active.uid !== run.metadata.uid)) {
+      active.abort.abort();
+      this.runs.delete(key);
+      active = undefined;
+    }
+    if (!run) return;
+    const deleting = !!run.metadata.deletionTimestamp;
+    if (run.status?.archived) return this.afterArchive(run, deleting);
+    if (active) {
+      if (deleting || run.spec?.status === 'Cancelled') active.abort.abort();
+      return;
+    }
+    if (finishedStatus(run)) return this.archive(run);
+    if (!deleting && !run.metadata.finalizers?.includes(FINALIZER)) {
+      await this.o.client.setPipelineRunFinalizers(ns, name, [...(run.metadata.finalizers ?? []), FINALIZER]);
+    }
+    await this.execute(run, deleting || run.spec?.status === 'Cancelled');
+  }
+
+  /** Starts (or, after a restart, resumes) the engine driver of a run. */
+  private async execute(run: PipelineRunResource, cancelNow: boolean): Promise<void> {
+    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+    let input;
+    try {
+      input = await runInputOf(run, { ...this.o.pipelines, pipelineByName: async (p) => (await this.o.client.getPipeline(ns, p))?.spec });
+    } catch (err) {
+      // An API failure is retried; anything else wrong with the run is reported on it.
+      if (!(err instanceof KilnError) || err instanceof KubeApiError) throw err;
+      return this.refuse(run, err);
+    }
+    const owner = { name, uid };
+    const buildOpts = { namespace: ns, agentImage: this.o.agentImage, owner, serviceAccountName: run.spec.serviceAccountName, runAsUser: this.o.runAsUser };
+    const runtime = new PodRuntime({
+      client: this.o.client,
+      namespace: ns,
+      buildPod: (plan) => buildPod(plan, buildOpts),
+      buildSecret: (plan) => buildTokenSecret(plan, buildOpts),
+      buildClaims: (plan) => buildClaims(plan, buildOpts),
+      currentPod: (pod) => this.podInformer.get(ns, pod),
+      now: () => this.clock.now(),
+      onPodStarted: (ms) => this.metrics.taskRunPodLatency.observe(ms / 1000),
+      warn: (m) => this.log(`${name}: ${m}`),
+    });
+    const active: ActiveRun = { uid, runtime, abort: new AbortController(), archived: false };
+    this.runs.set(keyOf(ns, name), active);
+    if (cancelNow) active.abort.abort();
+    const token = this.o.collector?.tokenFor(name);
+    const collector = this.o.collector && token ? { url: this.o.collector.url, token } : undefined;
+    const status = this.statusWriter(run);
+    const remote = collector ? this.o.collector!.reporterFor(name, collector.token) : undefined;
+    const live = () => !this.stopped;
+    const reporter: RunReporter = {
+      runStarted: async (r) => { if (live()) { status(r); await remote?.runStarted(r); } },
+      runUpdated: async (r) => { if (live()) { status(r); await remote?.runUpdated(r); } },
+      runFinished: async (r) => {
+        if (!live()) return;
+        await status(r, true);
+        if (collector) await this.o.collector!.archive(r, collector.token);
+        active.archived = true;
+      },
+    };
+    this.metrics.runningPipelineRuns.inc();
+    const done = runPipeline({
+      input: { runName: name, ...input, collector },
+      runtime,
+      reporter,
+      clock: this.clock,
+      signal: active.abort.signal,
+      onWarning: (m) => this.log(`${name}: ${m}`),
+      // A restarted controller resumes the run: its timeout still counts from the first start.
+      startedAt: startTimeOf(run),
+      fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
+    });
+    void done.then((record) => this.finished(run, active, record));
+  }
+
+  /**
+   * Coalesces status writes: changes within `statusDelayMs` go out as one patch, at most one in
+   * flight per run, always the newest record; the final record is written at once.
+   */
+  private statusWriter(run: PipelineRunResource) {
+    const { namespace: ns, name } = run.metadata as { namespace: string; name: string };
+    const delay = this.o.statusDelayMs ?? 250;
+    let latest: RunRecord | undefined;
+    let flushing: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let condition = run.status?.conditions?.[0];
+    const flush = async () => {
+      // A stopped controller writes nothing: its successor owns the status now.
+      while (latest && !this.stopped) {
+        const r = latest;
+        latest = undefined;
+        const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
+        condition = s.conditions![0];
+        await this.o.client.patchPipelineRunStatus(ns, name, s).catch((err) => this.log(`${name}: status: ${message(err)}`));
+      }
+      flushing = undefined;
+    };
+    const start = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      flushing ??= flush();
+      return flushing;
+    };
+    return (record: RunRecord, now = false): Promise<void> => {
+      latest = record;
+      if (now) return start();
+      timer ??= setTimeout(() => void start(), delay);
+      return Promise.resolve();
+    };
+  }
+
+  private async finished(run: PipelineRunResource, active: ActiveRun, record: RunRecord): Promise<void> {
+    this.metrics.runningPipelineRuns.dec();
+    const seconds = (Date.parse(record.finishedAt ?? record.startedAt) - Date.parse(record.startedAt)) / 1000;
+    this.metrics.pipelineRunDuration.observe({ status: record.status }, Math.max(0, seconds));
+    const key = keyOf(run.metadata.namespace!, run.metadata.name!);
+    if (this.runs.get(key) !== active || this.stopped) return;
+    this.runs.delete(key);
+    if (active.archived) await this.markArchived(run).catch((err) => this.retryLater(key, err));
+    // Not archived (collector down): the next reconcile archives from the status it wrote.
+    else this.retryLater(key, new Error('the run record did not reach the collector'));
+  }
+
+  /** A finished run whose record has not reached the collector (e.g. the controller restarted). */
+  private async archive(run: PipelineRunResource): Promise<void> {
+    const record = recordFromStatus(run);
+    if (record && this.o.collector) await this.o.collector.archive(record, this.o.collector.tokenFor(record.id));
+    await this.markArchived(run);
+  }
+
+  /** Deletes the run's Pods (when a collector keeps their logs), marks the run archived, releases the finalizer. */
+  private async markArchived(run: PipelineRunResource): Promise<void> {
+    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+    if (this.o.collector) {
+      const pods = this.podInformer.items().filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === uid));
+      for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
+    }
+    await this.o.client.patchPipelineRunStatus(ns, name, { archived: true });
+    await this.releaseFinalizer(run);
+  }
+
+  private async releaseFinalizer(run: PipelineRunResource): Promise<void> {
+    const current = this.runInformer.get(run.metadata.namespace!, run.metadata.name!) ?? run;
+    const finalizers = current.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZER)) {
+      await this.o.client.setPipelineRunFinalizers(run.metadata.namespace!, run.metadata.name!, finalizers.filter((f) => f !== FINALIZER));
+    }
+  }
+
+  private async afterArchive(run: PipelineRunResource, deleting: boolean): Promise<void> {
+    await this.releaseFinalizer(run);
+    if (deleting) return;
+    const grace = this.o.archiveGraceMs ?? 10 * 60_000;
+    const finishedAt = Date.parse(run.status?.completionTime ?? run.metadata.creationTimestamp?.toString() ?? '') || this.clock.now();
+    const due = finishedAt + grace - this.clock.now();
+    if (due <= 0) await this.o.client.deletePipelineRun(run.metadata.namespace!, run.metadata.name!);
+    else this.later(keyOf(run.metadata.namespace!, run.metadata.name!), due);
+  }
+
+  /** A run that cannot start: its status says why; nothing ran, so nothing is archived. */
+  private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
+    const now = new Date(this.clock.now()).toISOString();
+    this.log(`${run.metadata.name}: ${err.message}`);
+    await this.o.client.patchPipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
+      conditions: [{ type: 'Succeeded', status: 'False', reason: 'InvalidPipelineRun', message: err.message, lastTransitionTime: now }],
+      startTime: now,
+      completionTime: now,
+      archived: true,
+    });
+    await this.releaseFinalizer(run);
+  }
+
+  private retryLater(key: string, err: unknown): void {
+    this.metrics.reconcileErrors.inc();
+    this.log(`${key}: ${message(err)} (retrying)`);
+    this.later(key, this.o.retryMs ?? 5000);
+  }
+
+  private later(key: string, ms: number): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.queue.add(key);
+    }, ms);
+    this.timers.add(t);
+  }
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function startTimeOf(run: PipelineRunResource): number | undefined {
+  const ms = run.status?.startTime ? Date.parse(run.status.startTime) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}

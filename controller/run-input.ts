@@ -1,0 +1,83 @@
+// A PipelineRun resource → what the engine needs to run it (pure but for the injected pipeline
+// loader): the pipeline (embedded or referenced), params with defaults, workspace bindings and
+// the timeout. Bad input throws InvalidPipelineRunError naming the field.
+import { KilnError } from '../contract/errors.js';
+import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/model.js';
+import type { PipelineRunResource, WorkspaceBindingSpec } from '../runtimes/kubernetes/resources.js';
+
+export class InvalidPipelineRunError extends KilnError {
+  readonly code = 'invalid-pipelinerun';
+  constructor(
+    readonly run: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`PipelineRun "${run}" ${field}: ${problem}`);
+  }
+}
+
+export interface RunInput {
+  pipeline: PipelineSpec;
+  params: Record<string, ParamValue>;
+  workspaceBindings: Record<string, WorkspaceBinding>;
+  timeoutMs?: number;
+}
+
+export interface RunInputDeps {
+  /** The Pipeline resource's spec (Kiln syntax), or undefined when there is none of that name. */
+  pipelineByName(name: string): Promise<Record<string, unknown> | undefined>;
+  /** Parses a pipeline in the Kiln syntax (syntax/); throws its own errors. */
+  parsePipeline(doc: Record<string, unknown>, where: string): PipelineSpec;
+  resolveParams(pipeline: PipelineSpec, given: Record<string, ParamValue>): Record<string, ParamValue>;
+  parseDuration(text: string): number | undefined;
+}
+
+export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): Promise<RunInput> {
+  const name = run.metadata.name!;
+  const spec = run.spec ?? {};
+  if (!!spec.pipelineRef === !!spec.pipelineSpec) throw new InvalidPipelineRunError(name, 'spec', 'give exactly one of pipelineRef and pipelineSpec');
+  let doc: Record<string, unknown>;
+  let where: string;
+  if (spec.pipelineRef) {
+    const found = await deps.pipelineByName(spec.pipelineRef.name);
+    if (!found) throw new InvalidPipelineRunError(name, 'spec.pipelineRef.name', `no Pipeline "${spec.pipelineRef.name}" in namespace ${run.metadata.namespace}`);
+    doc = { name: spec.pipelineRef.name, ...found };
+    where = `pipelines/${spec.pipelineRef.name}`;
+  } else {
+    doc = { name, ...spec.pipelineSpec };
+    where = `pipelineruns/${name}.spec.pipelineSpec`;
+  }
+  const pipeline = deps.parsePipeline(doc, where);
+  const params = deps.resolveParams(pipeline, spec.params ?? {});
+  const workspaceBindings: Record<string, WorkspaceBinding> = {};
+  for (const ws of pipeline.workspaces) {
+    const given = spec.workspaces?.[ws.name];
+    if (!given) {
+      // An unbound workspace gets a fresh emptyDir: shared by the steps of a task, not across tasks.
+      workspaceBindings[ws.name] = { kind: 'emptyDir' };
+      continue;
+    }
+    workspaceBindings[ws.name] = bindingOf(name, ws.name, given);
+  }
+  for (const extra of Object.keys(spec.workspaces ?? {})) {
+    if (!pipeline.workspaces.some((w) => w.name === extra)) throw new InvalidPipelineRunError(name, `spec.workspaces.${extra}`, `pipeline "${pipeline.name}" declares no workspace "${extra}"`);
+  }
+  let timeoutMs: number | undefined;
+  if (spec.timeout !== undefined) {
+    timeoutMs = deps.parseDuration(spec.timeout);
+    if (timeoutMs === undefined) throw new InvalidPipelineRunError(name, 'spec.timeout', `"${spec.timeout}" is not a duration (examples: 30m, 1h30m)`);
+  }
+  return { pipeline, params, workspaceBindings, timeoutMs };
+}
+
+function bindingOf(run: string, ws: string, b: WorkspaceBindingSpec): WorkspaceBinding {
+  const kinds = [b.persistentVolumeClaim, b.emptyDir, b.volumeClaimTemplate].filter((x) => x !== undefined);
+  if (kinds.length !== 1) throw new InvalidPipelineRunError(run, `spec.workspaces.${ws}`, 'give exactly one of persistentVolumeClaim, emptyDir, volumeClaimTemplate');
+  const subPath = b.subPath;
+  if (b.persistentVolumeClaim) {
+    if (!b.persistentVolumeClaim.claimName) throw new InvalidPipelineRunError(run, `spec.workspaces.${ws}.persistentVolumeClaim.claimName`, 'is required');
+    return { kind: 'pvc', claimName: b.persistentVolumeClaim.claimName, subPath };
+  }
+  if (b.emptyDir) return { kind: 'emptyDir', subPath };
+  return { kind: 'volumeClaimTemplate', spec: b.volumeClaimTemplate, subPath };
+}

@@ -1,0 +1,68 @@
+// The PipelineRun's status block from the run record, and back (pure). The status holds enough to
+// rebuild the record, so a controller restarted after a run finished but before it was archived
+// can still archive it.
+import type { PipelineRunStatus } from '../syntax/model.js';
+import type { RunRecord } from '../contract/record.js';
+import type { Condition, PipelineRunResource, PipelineRunStatusBlock } from '../runtimes/kubernetes/resources.js';
+
+export function statusFromRecord(record: RunRecord, now: string, previous?: Condition): PipelineRunStatusBlock {
+  const running = record.status === 'Running';
+  const condition: Condition = {
+    type: 'Succeeded',
+    status: running ? 'Unknown' : record.status === 'Succeeded' ? 'True' : 'False',
+    reason: record.reason && !running ? record.reason : record.status,
+    message: summary(record),
+    lastTransitionTime: now,
+  };
+  if (previous && previous.status === condition.status && previous.reason === condition.reason) condition.lastTransitionTime = previous.lastTransitionTime;
+  return {
+    conditions: [condition],
+    startTime: record.startedAt,
+    completionTime: record.finishedAt,
+    duration: record.finishedAt ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt)) : undefined,
+    pipeline: record.name,
+    taskRuns: record.tasks,
+    results: record.results,
+  };
+}
+
+function summary(record: RunRecord): string {
+  const count = (s: string) => record.tasks.filter((t) => t.status === s).length;
+  return `Tasks Completed: ${count('Succeeded') + count('Failed') + count('TimedOut') + count('Cancelled')} (Failed: ${count('Failed') + count('TimedOut')}, Cancelled ${count('Cancelled')}), Skipped: ${count('Skipped')}`;
+}
+
+/** The run's outcome as the status shows it; undefined while running or before it started. */
+export function finishedStatus(run: PipelineRunResource): PipelineRunStatus | undefined {
+  const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
+  if (!c || c.status === 'Unknown' || !run.status?.completionTime) return undefined;
+  if (c.status === 'True') return 'Succeeded';
+  return (['TimedOut', 'Cancelled'] as const).find((s) => s === c.reason) ?? 'Failed';
+}
+
+export function recordFromStatus(run: PipelineRunResource): RunRecord | undefined {
+  const s = run.status;
+  const status = finishedStatus(run);
+  if (!s || !status || !s.startTime) return undefined;
+  const reason = s.conditions?.[0]?.reason;
+  return {
+    id: run.metadata.name!,
+    name: s.pipeline ?? run.spec.pipelineRef?.name ?? run.metadata.name!,
+    status,
+    reason: reason && reason !== status ? reason : undefined,
+    startedAt: s.startTime,
+    finishedAt: s.completionTime,
+    params: run.spec.params ?? {},
+    tasks: s.taskRuns ?? [],
+    ...(s.results && { results: s.results }),
+    engine: 'kubernetes',
+  };
+}
+
+/** "1h2m3s" for the printer column (kubectl cannot subtract dates). */
+export function formatDuration(ms: number): string {
+  let s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  s %= 60;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}

@@ -1,0 +1,136 @@
+// Connects the engine to a runtime: runtime updates and timer ticks go in, the engine's actions
+// come out as runtime calls. Keeps the run record current and tells the reporter. The only part
+// of the engine folder that waits on anything; it knows nothing of processes or pods.
+import type { RunRecord } from '../contract/record.js';
+import type { ObservedTaskRun, Runtime, StoredResultRef } from './runtime.js';
+import { systemClock, type Clock } from './clock.js';
+import { Engine, isTerminal } from './engine.js';
+import { runRecord } from './record.js';
+import { noopReporter, type RunReporter } from './reporter.js';
+import type { EngineAction, EngineEvent, EngineInput } from './types.js';
+
+export interface RunOptions {
+  input: Omit<EngineInput, 'startedAt'>;
+  runtime: Runtime;
+  reporter?: RunReporter;
+  clock?: Clock;
+  /** Aborting cancels the run: running task runs are stopped, nothing new starts. */
+  signal?: AbortSignal;
+  /** Every action the engine took, as it takes it (for progress displays and tests). */
+  onAction?: (action: EngineAction, record: RunRecord) => void;
+  /** The run record after every event (a step moved on, a task ended…), for live displays. */
+  onChange?: (record: RunRecord) => void;
+  /** A reporter or runtime call failed; the run goes on. */
+  onWarning?: (message: string) => void;
+  /**
+   * When the run really started (unix ms), for a driver that resumes a run begun before it (a
+   * restarted controller): the pipeline timeout counts from there, not from the resume.
+   */
+  startedAt?: number;
+  /**
+   * Reads a result a step stored at the collector (too large for its termination message),
+   * checked against its size and digest. Absent: such a task run fails with ResultUnavailable.
+   */
+  fetchResult?: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+}
+
+/** A finished task run with its stored results read in, or failed saying which one could not be. */
+async function withStoredResults(update: ObservedTaskRun, fetch: RunOptions['fetchResult']): Promise<ObservedTaskRun> {
+  const { stored, ...rest } = update;
+  if (!stored?.length) return rest;
+  const results = { ...rest.results };
+  for (const ref of stored) {
+    try {
+      if (!fetch) throw new Error('this run reads no results from a collector');
+      results[ref.name] = await fetch(update.name, ref);
+    } catch (err) {
+      return {
+        ...rest, status: 'Failed', reason: 'ResultUnavailable',
+        message: `result "${ref.name}" (${ref.size} bytes, stored at the collector) could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+  return { ...rest, results };
+}
+
+export function runPipeline(opts: RunOptions): Promise<RunRecord> {
+  const clock = opts.clock ?? systemClock;
+  const reporter = opts.reporter ?? noopReporter;
+  const warn = opts.onWarning ?? (() => {});
+  const engine = new Engine({ ...opts.input, startedAt: opts.startedAt ?? clock.now() });
+  const record = () => runRecord(engine.state, opts.runtime.kind);
+
+  // Reporter calls are chained so the collector sees them in order.
+  let reports: Promise<void> = Promise.resolve();
+  const report = (call: (r: RunRecord) => void | Promise<void>, r: RunRecord) => {
+    reports = reports.then(() => call(r)).catch((err) => warn(`reporter: ${err instanceof Error ? err.message : String(err)}`));
+  };
+
+  return new Promise<RunRecord>((resolve) => {
+    const queue: EngineEvent[] = [];
+    let busy = false;
+    let cancelTimer: (() => void) | undefined;
+
+    const feed = (event: EngineEvent) => {
+      queue.push(event);
+      if (busy) return; // a runtime may report from inside start(): handle it after this event
+      busy = true;
+      while (queue.length) {
+        const actions = engine.handle(queue.shift()!, clock.now());
+        for (const action of actions) perform(action);
+        if (actions.length) report(reporter.runUpdated.bind(reporter), record());
+        opts.onChange?.(record());
+      }
+      busy = false;
+      armTimer();
+    };
+
+    const perform = (action: EngineAction) => {
+      opts.onAction?.(action, record());
+      if (action.type === 'start') {
+        opts.runtime.start(action.plan).catch((err) => {
+          const message = String(err?.message ?? err);
+          warn(`cannot start ${action.plan.name}: ${message}`);
+          feed({ type: 'startFailed', taskRun: action.plan.name, message });
+        });
+      } else if (action.type === 'cancel') {
+        opts.runtime.cancel(action.taskRun, action.reason).catch((err) => warn(`cancel ${action.taskRun}: ${err?.message ?? err}`));
+      } else if (action.type === 'finish') {
+        queueMicrotask(() => void finish());
+      }
+    };
+
+    const armTimer = () => {
+      cancelTimer?.();
+      cancelTimer = undefined;
+      const at = engine.nextDeadline();
+      if (at !== undefined) cancelTimer = clock.setTimer(at, () => feed({ type: 'tick' }));
+    };
+
+    const onAbort = () => feed({ type: 'cancel' });
+
+    const finish = async () => {
+      cancelTimer?.();
+      opts.signal?.removeEventListener('abort', onAbort);
+      try {
+        await opts.runtime.cleanup(opts.input.runName);
+      } catch (err) {
+        warn(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const final = record();
+      report(reporter.runFinished.bind(reporter), final);
+      await reports;
+      resolve(final);
+    };
+
+    opts.runtime.onUpdate((update) => {
+      if (!update.stored?.length || !isTerminal(update.status)) return feed({ type: 'observed', update });
+      // The engine learns that the task run ended only once its results are all in hand.
+      void withStoredResults(update, opts.fetchResult).then((full) => feed({ type: 'observed', update: full }));
+    });
+    report(reporter.runStarted.bind(reporter), record());
+    if (opts.signal?.aborted) queue.push({ type: 'cancel' });
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    feed({ type: 'tick' });
+  });
+}

@@ -1,0 +1,244 @@
+// The run state machine. Fed events (a runtime observation, a tick of time, a cancel request),
+// it updates its state and answers actions (start, cancel, skip, retry, finish). It does no I/O
+// and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
+// tick it next. The same engine drives every runtime.
+import type { ObservedTaskRun } from './runtime.js';
+import type { TaskRunStatus } from '../syntax/model.js';
+import { runStatus } from './statuses.js';
+import { initialState, unitsFor } from './init.js';
+import { MATRIX_MAX_COMBINATIONS } from './matrix.js';
+import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
+import { taskRunName } from './names.js';
+import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
+
+const TERMINAL: ReadonlySet<TaskRunStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'TimedOut', 'Cancelled']);
+export const isTerminal = (status: TaskRunStatus) => TERMINAL.has(status);
+const failedStatus = (status: TaskRunStatus) => status === 'Failed' || status === 'TimedOut';
+
+export class Engine {
+  readonly state: EngineState;
+
+  constructor(input: EngineInput) {
+    this.state = initialState(input);
+    for (const unit of this.state.units) if (!unit.finally && this.parentsDone(unit)) this.state.ready.add(unit);
+  }
+
+  /** Applies one event at time `now` and answers what to do, in order. */
+  handle(event: EngineEvent, now: number): EngineAction[] {
+    const actions: EngineAction[] = [];
+    if (this.state.finished) return actions;
+    switch (event.type) {
+      case 'observed':
+        this.observe(event.update, now, actions);
+        break;
+      case 'startFailed':
+        this.observe({ name: event.taskRun, status: 'Failed', reason: 'StartFailed', message: event.message, results: {}, steps: [], finishedAt: now }, now, actions);
+        break;
+      case 'cancel':
+        this.stop('cancelled', 'Cancelled', actions);
+        break;
+      case 'tick':
+        break;
+    }
+    this.checkTimeouts(now, actions);
+    this.schedule(now, actions);
+    return actions;
+  }
+
+  /** The earliest time at which the engine wants a tick (a task or the pipeline timing out). */
+  nextDeadline(): number | undefined {
+    const s = this.state;
+    if (s.finished) return undefined;
+    const times: number[] = [];
+    const pipelineDeadline = this.pipelineDeadline();
+    if (pipelineDeadline !== undefined && !s.pipelineTimedOut) times.push(pipelineDeadline);
+    for (const u of s.running) if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  /** When the whole run times out: the run's own timeout, else the pipeline's. */
+  private pipelineDeadline(): number | undefined {
+    const { input } = this.state;
+    const timeout = input.timeoutMs ?? input.pipeline.timeoutMs;
+    return timeout === undefined ? undefined : input.startedAt + timeout;
+  }
+
+  private unitByTaskRun(name: string): Unit | undefined {
+    return this.state.byTaskRun.get(name);
+  }
+
+  private observe(update: ObservedTaskRun, now: number, actions: EngineAction[]): void {
+    const unit = this.unitByTaskRun(update.name);
+    // An update for an older attempt, or for a unit already settled, changes nothing.
+    if (!unit || unit.taskRun !== update.name || isTerminal(unit.status)) return;
+    unit.steps = update.steps;
+    if (update.startedAt !== undefined) unit.startedAt ??= update.startedAt;
+    if (!isTerminal(update.status)) return;
+
+    // A runtime may report a stop we asked for as Cancelled; the engine knows why it asked.
+    const status: TaskRunStatus = unit.cancelling ?? update.status;
+    if (failedStatus(status) && unit.attempt < unit.task.retries && this.mayRetry()) {
+      unit.attempt += 1;
+      unit.cancelling = undefined;
+      unit.steps = [];
+      this.startUnit(unit, now, actions, 'retry');
+      return;
+    }
+    this.setStatus(unit, status);
+    unit.reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
+    unit.results = update.results;
+    unit.finishedAt = update.finishedAt ?? now;
+    if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
+  }
+
+  /** Retries stop once the run is cancelled or out of time; a failing run still retries. */
+  private mayRetry(): boolean {
+    return this.state.stopping !== 'cancelled' && !this.state.pipelineTimedOut;
+  }
+
+  private stop(why: Stopping, cancelRunning: 'Cancelled' | 'TimedOut' | undefined, actions: EngineAction[]): void {
+    const s = this.state;
+    // Cancellation and timeouts outrank a failure; a failure does not outrank them.
+    if (!s.stopping || (s.stopping === 'failed' && why !== 'failed')) s.stopping = why;
+    if (!cancelRunning) return;
+    for (const u of s.running) {
+      if (u.taskRun && !u.cancelling) {
+        u.cancelling = cancelRunning;
+        actions.push({ type: 'cancel', taskRun: u.taskRun, reason: cancelRunning });
+      }
+    }
+  }
+
+  private checkTimeouts(now: number, actions: EngineAction[]): void {
+    const s = this.state;
+    const pipelineDeadline = this.pipelineDeadline();
+    if (pipelineDeadline !== undefined && !s.pipelineTimedOut && now >= pipelineDeadline) {
+      s.pipelineTimedOut = true;
+      this.stop('timedOut', 'TimedOut', actions);
+    }
+    for (const u of s.running) {
+      if (u.taskRun && !u.cancelling && u.deadline !== undefined && now >= u.deadline) {
+        u.cancelling = 'TimedOut';
+        actions.push({ type: 'cancel', taskRun: u.taskRun, reason: 'TimedOut' });
+      }
+    }
+  }
+
+  private hasSlot(): boolean {
+    const limit = this.state.input.concurrency;
+    return limit === undefined || this.state.running.size < limit;
+  }
+
+  /** Every status change goes through here, so the pending and running sets stay true. */
+  private setStatus(unit: Unit, status: Unit['status']): void {
+    const s = this.state;
+    unit.status = status;
+    s.pending.delete(unit);
+    s.ready.delete(unit);
+    s.running.delete(unit);
+    if (status === 'Running') s.running.add(unit);
+    if (isTerminal(status)) this.releaseChildren(unit);
+  }
+
+  /** When the last unit of a task settles, the tasks waiting on it may become ready. */
+  private releaseChildren(unit: Unit): void {
+    const s = this.state;
+    if (!(s.unitsByTask.get(unit.task.name) ?? []).every((u) => isTerminal(u.status))) return;
+    for (const child of s.children.get(unit.task.name) ?? []) {
+      for (const u of s.unitsByTask.get(child) ?? []) if (s.pending.has(u) && this.parentsDone(u)) s.ready.add(u);
+    }
+  }
+
+  private schedule(now: number, actions: EngineAction[]): void {
+    const s = this.state;
+    if (s.stopping) {
+      for (const unit of [...s.pending]) if (!unit.finally) this.skip(unit, stopReason(s.stopping), now, actions);
+    }
+    // Only ready units can start: a run of thousands of tasks must not rescan them all each time.
+    // A skip settles a task at once and may make others ready: go again until nothing moves.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const unit of [...s.ready]) {
+        if (unit.status !== 'Pending') continue;
+        this.tryStart(unit, now, actions);
+        if (unit.status !== 'Pending' || !s.pending.has(unit)) moved = true; // started, settled or expanded
+      }
+    }
+    const mainLeft = (set: Set<Unit>) => [...set].some((u) => !u.finally);
+    if (mainLeft(s.pending) || mainLeft(s.running)) return;
+
+    for (const unit of [...s.pending]) {
+      if (unit.status !== 'Pending') continue;
+      if (s.stopping === 'cancelled') this.skip(unit, 'PipelineCancelled', now, actions);
+      else this.tryStart(unit, now, actions);
+    }
+    if (s.pending.size === 0 && s.running.size === 0) {
+      const { status, reason } = runStatus(s);
+      s.finished = { status, reason, at: now };
+      actions.push({ type: 'finish', status, reason });
+    }
+  }
+
+  private parentsDone(unit: Unit): boolean {
+    const parents = this.state.parents.get(unit.task.name) ?? [];
+    return parents.every((p) => (this.state.unitsByTask.get(p) ?? []).every((u) => isTerminal(u.status)));
+  }
+
+  /** Skips the unit when its results or `when` say so; else starts it when a slot is free. */
+  private tryStart(unit: Unit, now: number, actions: EngineAction[]): void {
+    if (unit.matrixPending) return this.expandMatrix(unit, now, actions);
+    if (unit.matrixEmpty) return this.skip(unit, 'MatrixEmpty', now, actions);
+    if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
+    const vars = taskVariables(this.state, unit);
+    if (!whenHolds(unit, vars)) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
+    if (!this.hasSlot()) return;
+    this.startUnit(unit, now, actions, 'start');
+  }
+
+  /** Replaces a pending matrix unit with one unit per combination of its substituted values. */
+  private expandMatrix(unit: Unit, now: number, actions: EngineAction[]): void {
+    if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
+    const combos = matrixOf(this.state, unit);
+    if (combos && combos.length > MATRIX_MAX_COMBINATIONS) {
+      this.setStatus(unit, 'Failed');
+      unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MATRIX_MAX_COMBINATIONS}`;
+      unit.finishedAt = now;
+      if (!unit.finally) this.stop('failed', undefined, actions);
+      return;
+    }
+    const expanded = unitsFor(unit.task, unit.finally, combos);
+    const s = this.state;
+    s.units.splice(s.units.indexOf(unit), 1, ...expanded);
+    s.unitsByTask.set(unit.task.name, expanded);
+    s.pending.delete(unit);
+    s.ready.delete(unit);
+    for (const u of expanded) {
+      s.pending.add(u);
+      if (!u.finally) s.ready.add(u);
+    }
+    for (const u of expanded) this.tryStart(u, now, actions);
+  }
+
+  private startUnit(unit: Unit, now: number, actions: EngineAction[], why: 'start' | 'retry'): void {
+    const s = this.state;
+    unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt);
+    s.byTaskRun.set(unit.taskRun, unit);
+    this.setStatus(unit, 'Running');
+    unit.startedAt ??= now;
+    unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
+    const plan = buildPlan(s, unit);
+    if (why === 'retry') actions.push({ type: 'retry', task: unit.task.name, key: unit.key, attempt: unit.attempt, taskRun: unit.taskRun });
+    actions.push({ type: 'start', plan });
+  }
+
+  private skip(unit: Unit, reason: SkipReason, now: number, actions: EngineAction[]): void {
+    this.setStatus(unit, 'Skipped');
+    unit.reason = reason;
+    unit.finishedAt = now;
+    actions.push({ type: 'skip', task: unit.task.name, key: unit.key, reason });
+  }
+}
+
+function stopReason(stopping: Stopping): SkipReason {
+  return stopping === 'failed' ? 'PipelineFailing' : stopping === 'timedOut' ? 'PipelineTimedOut' : 'PipelineCancelled';
+}

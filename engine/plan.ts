@@ -1,0 +1,156 @@
+// From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
+// task run, its `when`, the results it is missing, and its TaskRunPlan.
+import { evaluateWhen, expandArgs, makeResolver, parseReference, referencesIn, substitute, substituteStep, substituteValue, taskParamValues, valueStrings, type ParamValue, type SubstitutionScope } from '../syntax/index.js';
+import type { TaskRunPlan } from './runtime.js';
+import type { ResultRef } from '../syntax/graph-index.js';
+import { matrixCombinations } from './matrix.js';
+import { aggregateStatus, taskStatusForFinally } from './statuses.js';
+import type { EngineState, Unit } from './types.js';
+
+/**
+ * A task's results as the rest of the run reads them. A matrix task gives, for each result, a
+ * JSON array of every combination's value in matrix order (Tekton's aggregation), so
+ * `$(tasks.t.results.r[*])` expands to all of them.
+ */
+function resultsOfTask(units: Unit[]): Record<string, string> | undefined {
+  if (!units.every((u) => u.status === 'Succeeded')) return undefined;
+  if (units[0]?.matrixIndex === undefined) return units[0]?.results;
+  const out: Record<string, string> = {};
+  for (const name of units[0].task.results) {
+    if (units.every((u) => name in u.results)) out[name] = JSON.stringify(units.map((u) => u.results[name]));
+  }
+  return out;
+}
+
+/** The result references of a unit that cannot be answered (producer skipped, failed or silent). */
+export function missingResults(state: EngineState, unit: Unit): ResultRef[] {
+  return (state.resultRefs.get(unit.task.name) ?? []).filter((ref) => {
+    const units = state.unitsByTask.get(ref.task);
+    return !units || resultsOfTask(units)?.[ref.result] === undefined;
+  });
+}
+
+/** The results of the tasks a unit reads (only those: a run may have thousands of tasks). */
+function readResults(state: EngineState, unit: Unit): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const ref of state.resultRefs.get(unit.task.name) ?? []) {
+    if (ref.task in out) continue;
+    const results = resultsOfTask(state.unitsByTask.get(ref.task) ?? []);
+    if (results) out[ref.task] = results;
+  }
+  return out;
+}
+
+/** What every task of the run can read: run params, results so far, and in finally the statuses. */
+function runScope(state: EngineState, unit: Unit): SubstitutionScope {
+  const { input } = state;
+  const scope: SubstitutionScope = {
+    params: input.params,
+    taskResults: readResults(state, unit),
+    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name },
+  };
+  if (unit.finally) {
+    scope.taskStatuses = {};
+    scope.taskReasons = {};
+    for (const task of input.pipeline.tasks) {
+      const units = state.unitsByTask.get(task.name) ?? [];
+      scope.taskStatuses[task.name] = taskStatusForFinally(units);
+      scope.taskReasons[task.name] = units.map((u) => u.reason ?? u.status).join(',');
+    }
+    scope.aggregateStatus = aggregateStatus(state.units.filter((u) => !u.finally));
+  }
+  return scope;
+}
+
+/** A matrix task's combinations, references substituted (`$(params.list[*])` expands). */
+export function matrixOf(state: EngineState, unit: Unit): Record<string, string>[] | undefined {
+  const resolve = makeResolver(runScope(state, unit));
+  const values = Object.fromEntries(Object.entries(unit.task.matrix ?? {}).map(([name, list]) => [name, expandArgs(list, resolve)]));
+  const include = unit.task.matrixInclude?.map((i) => ({ ...i, params: Object.fromEntries(Object.entries(i.params).map(([k, v]) => [k, substitute(v, resolve)])) }));
+  return matrixCombinations(values, include);
+}
+
+/** The scope a unit's strings are substituted with (all but the runtime's own paths). */
+export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope {
+  const base = runScope(state, unit);
+  const params = { ...taskParamValues(unit.task, state.input.params, makeResolver(base)), ...unit.matrix };
+  return {
+    ...base,
+    params,
+    matrix: unit.matrix,
+    context: {
+      ...base.context,
+      'taskRun.name': unit.taskRun,
+      'task.name': unit.task.name,
+      'task.retry-count': String(unit.attempt),
+      'pipelineTask.retries': String(unit.task.retries),
+    },
+  };
+}
+
+export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
+  return evaluateWhen(unit.task.when, makeResolver(scope)).pass;
+}
+
+export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
+  const { input } = state;
+  const resolve = makeResolver(taskVariables(state, unit));
+  const task = unit.task;
+  const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
+  return {
+    pipelineRun: input.runName,
+    pipeline: input.pipeline.name,
+    name: unit.taskRun!,
+    task: task.name,
+    matrix: unit.matrix,
+    attempt: unit.attempt,
+    image: sub(task.image),
+    steps: task.steps.map((spec) => {
+      const step = substituteStep(spec, resolve);
+      return {
+        name: step.name,
+        image: step.image ?? sub(task.image),
+        script: step.script,
+        command: step.command ? [...step.command, ...step.args] : undefined,
+        env: step.env,
+        workingDir: step.workingDir,
+        timeoutMs: step.timeoutMs,
+        onError: step.onError,
+        cache: step.cache,
+        resources: step.resources,
+      };
+    }),
+    results: task.results,
+    workspaces: task.workspaces.map((w) => ({ ...w })),
+    workspaceBindings: input.workspaceBindings,
+    timeoutMs: task.timeoutMs,
+    env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
+    collector: input.collector,
+    finally: unit.finally || undefined,
+  };
+}
+
+/**
+ * The pipeline's own results once the run has ended, made of its tasks' results. As Tekton does, a
+ * result that names a task result never produced (task failed, skipped, silent) is left out.
+ */
+export function pipelineResults(state: EngineState): Record<string, ParamValue> | undefined {
+  const specs = state.input.pipeline.results;
+  if (!specs?.length || !state.finished) return undefined;
+  const taskResults: Record<string, Record<string, string>> = {};
+  for (const spec of specs) {
+    for (const ref of valueStrings(spec.value).flatMap(referencesIn)) {
+      const parsed = parseReference(ref.expr);
+      if (parsed.kind !== 'taskResult' || parsed.task in taskResults) continue;
+      const results = resultsOfTask(state.unitsByTask.get(parsed.task) ?? []);
+      if (results) taskResults[parsed.task] = results;
+    }
+  }
+  const { input } = state;
+  const resolve = makeResolver({ params: input.params, taskResults, context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name } });
+  const out: Record<string, ParamValue> = {};
+  for (const spec of specs) {
+    if (valueStrings(spec.value).flatMap(referencesIn).every((ref) => resolve(ref.expr) !== undefined)) out[spec.name] = substituteValue(spec.value, resolve);
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// The one Runtime interface. `local/` runs a task run as processes sharing a directory laid out
+// like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
+// what to run; a runtime only runs it and reports what it sees.
+import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/model.js';
+import type { StepCacheRecord } from '../contract/record.js';
+import type { StoredResultRef } from '../contract/termination.js';
+
+export type { StoredResultRef };
+
+/**
+ * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
+ * `run:`/`script`) is written by the runtime to kilnPaths().scriptFile(i) and run; otherwise
+ * `command` is the whole argv (the spec's args appended), exec'd directly.
+ */
+export type ResolvedStep = Omit<StepSpec, 'args' | 'pos'>;
+
+/**
+ * What a runtime is asked to run. Strings in steps may still hold the runtime-dependent
+ * references `$(results.<r>.path)` and `$(workspaces.<w>.path)`; the runtime resolves them with
+ * syntax's substitute() and its own path layout (/kiln and /workspace in a pod).
+ */
+export interface TaskRunPlan {
+  pipelineRun: string;
+  pipeline: string;
+  /** Unique in the run and DNS-1123 safe: `<pipelineRun>-<task>[-<matrixIndex>][-r<attempt>]`. */
+  name: string;
+  /** The pipeline task's name. */
+  task: string;
+  matrix?: Record<string, string>;
+  /** 0 for the first try, n for the n-th retry (`$(context.task.retry-count)`). */
+  attempt: number;
+  image?: string;
+  steps: ResolvedStep[];
+  results: string[];
+  workspaces: { name: string; workspace: string; subPath?: string }[];
+  /** Bindings of the pipeline's workspaces, by pipeline workspace name. */
+  workspaceBindings: Record<string, WorkspaceBinding>;
+  timeoutMs?: number;
+  /** Environment for every step (task `env`), step env wins. */
+  env: Record<string, string>;
+  /** When the run ships to a collector: its URL and the write token scoped to this pipeline run. */
+  collector?: { url: string; token: string };
+  finally?: boolean;
+}
+
+export interface ObservedStep {
+  name: string;
+  status: StepStatus;
+  exitCode: number | null;
+  reason?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  cache?: StepCacheRecord;
+}
+
+/** What a runtime observed of a task run. Times are unix milliseconds. */
+export interface ObservedTaskRun {
+  name: string;
+  status: TaskRunStatus;
+  reason?: string;
+  message?: string;
+  results: Record<string, string>;
+  /** Results the steps stored at the collector (too large for a termination message): the driver fetches them. */
+  stored?: StoredResultRef[];
+  steps: ObservedStep[];
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export type CancelReason = 'Cancelled' | 'TimedOut';
+
+export interface Runtime {
+  readonly kind: 'local' | 'kubernetes' | 'fake';
+  /** Starts a task run. Idempotent: starting a name that exists is a no-op. */
+  start(plan: TaskRunPlan): Promise<void>;
+  /**
+   * Registers the listener for every change the runtime sees, final states included. A runtime
+   * reports each task run's terminal state exactly once.
+   */
+  onUpdate(listener: (update: ObservedTaskRun) => void): void;
+  /** Stops a task run (every step process or the Pod ended); it then reports status `reason`. */
+  cancel(taskRunName: string, reason: CancelReason): Promise<void>;
+  /** Frees what a finished pipeline run holds (directories, Pods). */
+  cleanup(pipelineRun: string): Promise<void>;
+}

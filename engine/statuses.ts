@@ -1,0 +1,38 @@
+// Statuses derived from the units: what `finally` tasks see as $(tasks.<t>.status) and
+// $(tasks.status), and the pipeline run's final status. Tekton's vocabulary.
+import type { PipelineRunStatus } from '../syntax/model.js';
+import type { EngineState, Unit } from './types.js';
+
+export type FinallyTaskStatus = 'Succeeded' | 'Failed' | 'None';
+export type AggregateStatus = 'Succeeded' | 'Failed' | 'Completed' | 'None';
+
+/** $(tasks.<t>.status): a matrix task failed if any combination did; None when skipped or unfinished. */
+export function taskStatusForFinally(units: Unit[]): FinallyTaskStatus {
+  if (units.some((u) => u.status === 'Failed' || u.status === 'TimedOut' || u.status === 'Cancelled')) return 'Failed';
+  if (units.length > 0 && units.every((u) => u.status === 'Succeeded')) return 'Succeeded';
+  return 'None';
+}
+
+/**
+ * $(tasks.status), over the non-finally tasks: Failed when any failed; Succeeded when all
+ * succeeded; Completed when none failed and some were skipped; None otherwise (cancelled or
+ * still pending).
+ */
+export function aggregateStatus(units: Unit[]): AggregateStatus {
+  if (units.some((u) => u.status === 'Failed' || u.status === 'TimedOut')) return 'Failed';
+  if (units.every((u) => u.status === 'Succeeded')) return 'Succeeded';
+  if (units.every((u) => u.status === 'Succeeded' || u.status === 'Skipped')) return 'Completed';
+  return 'None';
+}
+
+/** The run's final status: cancellation and the pipeline timeout win over task failures. */
+export function runStatus(state: EngineState): { status: PipelineRunStatus; reason?: string } {
+  if (state.stopping === 'cancelled') return { status: 'Cancelled', reason: 'Cancelled' };
+  if (state.pipelineTimedOut) return { status: 'TimedOut', reason: 'PipelineTimedOut' };
+  const failed = state.units.filter((u) => u.status === 'Failed' || u.status === 'TimedOut');
+  if (failed.length > 0) {
+    const names = [...new Set(failed.map((u) => u.task.name))];
+    return { status: 'Failed', reason: `TaskFailed: ${names.join(', ')}` };
+  }
+  return { status: 'Succeeded' };
+}

@@ -1,0 +1,110 @@
+// The engine's state, the events it is fed and the actions it answers. Everything here is data:
+// the engine does no I/O and reads no clock (time comes in with each event).
+import type { ParamValue, PipelineRunStatus, PipelineSpec, TaskRunStatus, TaskSpec, WorkspaceBinding } from '../syntax/model.js';
+import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from './runtime.js';
+import type { ResultRef } from '../syntax/graph-index.js';
+
+export interface EngineInput {
+  /** The pipeline run's name (unique per run). */
+  runName: string;
+  pipeline: PipelineSpec;
+  /** Every pipeline param with its value: defaults already applied (resolveRunParams). */
+  params: Record<string, ParamValue>;
+  workspaceBindings: Record<string, WorkspaceBinding>;
+  /** Overrides the pipeline's own timeout. */
+  timeoutMs?: number;
+  /** At most this many task runs at once; absent = no limit. */
+  concurrency?: number;
+  /** Passed through to every plan. */
+  collector?: { url: string; token: string };
+  startedAt: number;
+}
+
+/**
+ * Why a task did not run. Tekton's reasons (TEP-0103), spelled as identifiers:
+ * - WhenExpressionsFalse: its `when` did not hold.
+ * - ResultsMissing: it references a result that its producer did not give (skipped, failed, or
+ *   never wrote it).
+ * - PipelineFailing: another task failed, so no new task is started (finally still runs).
+ * - PipelineTimedOut: the pipeline's timeout was reached before it could start.
+ * - PipelineCancelled: the run was cancelled before it could start.
+ * - MatrixEmpty: a matrix parameter has no values.
+ */
+export const SKIP_REASONS = [
+  'WhenExpressionsFalse',
+  'ResultsMissing',
+  'PipelineFailing',
+  'PipelineTimedOut',
+  'PipelineCancelled',
+  'MatrixEmpty',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** One schedulable thing: a pipeline task, or one combination of a matrix task. */
+export interface Unit {
+  /** `task` or `task[i]` for matrix combinations. */
+  key: string;
+  task: TaskSpec;
+  finally: boolean;
+  matrixIndex?: number;
+  matrix?: Record<string, string>;
+  /** A matrix task one of whose parameters has no values: skipped with MatrixEmpty. */
+  matrixEmpty?: boolean;
+  /** A matrix task whose values hold references: expanded into its combinations once ready. */
+  matrixPending?: boolean;
+  status: TaskRunStatus;
+  reason?: string;
+  /** The current attempt: 0 for the first try. */
+  attempt: number;
+  /** The current attempt's task run name; set once started. */
+  taskRun?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  /** When the per-task timeout of the current attempt expires. */
+  deadline?: number;
+  /** Set once the engine asked the runtime to stop the current attempt. */
+  cancelling?: CancelReason;
+  results: Record<string, string>;
+  steps: ObservedStep[];
+}
+
+/** Why the run stopped scheduling new non-finally tasks. */
+export type Stopping = 'failed' | 'timedOut' | 'cancelled';
+
+export interface EngineState {
+  input: EngineInput;
+  units: Unit[];
+  /** Pipeline task name → its units (one, or one per matrix combination). */
+  unitsByTask: Map<string, Unit[]>;
+  /** Pipeline task name → the tasks it must wait for (needs + result references). */
+  parents: Map<string, string[]>;
+  /** Pipeline task name → the task results it reads (found once: scanning strings is not cheap). */
+  resultRefs: Map<string, ResultRef[]>;
+  /** Units not yet started or settled, and units running: kept by Engine.setStatus. */
+  pending: Set<Unit>;
+  running: Set<Unit>;
+  /** Pending non-finally units whose parents have all settled: what may start. */
+  ready: Set<Unit>;
+  /** Pipeline task name → the tasks waiting for it. */
+  children: Map<string, string[]>;
+  /** Task run name (any attempt) → its unit. */
+  byTaskRun: Map<string, Unit>;
+  stopping?: Stopping;
+  /** The pipeline timeout fired (once). */
+  pipelineTimedOut: boolean;
+  finished?: { status: PipelineRunStatus; reason?: string; at: number };
+}
+
+export type EngineEvent =
+  | { type: 'tick' }
+  | { type: 'observed'; update: ObservedTaskRun }
+  | { type: 'cancel' }
+  /** The runtime could not start a task run (e.g. a missing directory): the attempt failed. */
+  | { type: 'startFailed'; taskRun: string; message: string };
+
+export type EngineAction =
+  | { type: 'start'; plan: TaskRunPlan }
+  | { type: 'cancel'; taskRun: string; reason: CancelReason }
+  | { type: 'skip'; task: string; key: string; reason: SkipReason }
+  | { type: 'retry'; task: string; key: string; attempt: number; taskRun: string }
+  | { type: 'finish'; status: PipelineRunStatus; reason?: string };

@@ -1,0 +1,82 @@
+// The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
+// optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
+// at /workspace/<name>. Pure: paths and the host root's entries come in.
+import { ENTRYPOINT_FLAGS as F, entrypointArgv, type KilnPaths } from '../../contract/pod-layout.js';
+import type { ResolvedStep } from '../../engine/runtime.js';
+import { cacheFlagArgs } from '../../agent/cache/flags.js';
+
+export interface StepArgvInput {
+  agent: string[];
+  /** The layout as the step sees it (host paths, or /kiln inside the sandbox). */
+  paths: KilnPaths;
+  index: number;
+  step: ResolvedStep;
+  results: string[];
+  /** Where a step's dependency cache lives (a directory as the step sees it); none: caches are off. */
+  cacheDir?: string;
+  /** The agent ends the step when the runtime's process dies (bwrap's --die-with-parent does it when isolated). */
+  exitWithParent?: boolean;
+  /** Where results too large for the termination message go (as the step sees the token file). */
+  resultsStore?: { url: string; tokenFile: string };
+}
+
+export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent, resultsStore }: StepArgvInput): string[] {
+  return entrypointArgv({
+    agent, paths, index, results, exitWithParent,
+    stepName: step.name, onError: step.onError, timeoutMs: step.timeoutMs,
+    // Steps of a local run share one directory, so each writes its termination message apart.
+    terminationPath: paths.localTerminationFile(index),
+    extra: [
+      ...(step.cache && cacheDir ? cacheFlagArgs(step.cache, { dir: cacheDir }) : []),
+      ...(resultsStore ? [F.resultsUrl, resultsStore.url, F.resultsTokenFile, resultsStore.tokenFile] : []),
+    ],
+    command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
+  });
+}
+
+/** What `kiln run` writes as a step's script: a `#!` line is kept; otherwise sh with -e, as Tekton does. */
+export function scriptText(script: string): string {
+  return script.startsWith('#!') ? script : `#!/bin/sh\nset -e\n${script}`;
+}
+
+export interface HostRootEntry {
+  name: string;
+  /** Set for a symlink: where it points. */
+  link?: string;
+}
+
+export interface SandboxInput {
+  hostRoot: HostRootEntry[];
+  /** The task run directory on the host: mounted at /kiln. */
+  taskRunDir: string;
+  /** In-sandbox path → host directory: the workspaces. */
+  binds: Record<string, string>;
+  /** Host paths visible read-only at the same path inside: the agent itself. */
+  readOnly: string[];
+  cwd: string;
+}
+
+/** Mount points we make ourselves; the host's own copies (if any) are hidden. */
+const OWN_MOUNTS = new Set(['proc', 'dev', 'tmp', 'kiln', 'workspace']);
+
+/**
+ * bwrap argv for one step: a fresh tmpfs root holding the host's top-level entries read-only
+ * (so /kiln and /workspace can be created in it), the task run at /kiln and workspaces
+ * read-write, its own /proc, /dev, /tmp and PID namespace; it dies with the runtime.
+ */
+export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd }: SandboxInput): string[] {
+  const argv = ['bwrap', '--tmpfs', '/'];
+  for (const e of hostRoot) {
+    if (OWN_MOUNTS.has(e.name)) continue;
+    if (e.link !== undefined) argv.push('--symlink', e.link, `/${e.name}`);
+    else argv.push('--ro-bind', `/${e.name}`, `/${e.name}`);
+  }
+  // The private /tmp comes before the binds: a checkout, cache or agent that lives under the
+  // host's /tmp would otherwise be hidden by it.
+  argv.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  argv.push('--bind', taskRunDir, '/kiln');
+  for (const [inside, host] of Object.entries(binds)) argv.push('--bind', host, inside);
+  for (const path of readOnly) argv.push('--ro-bind', path, path);
+  argv.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
+  return argv;
+}

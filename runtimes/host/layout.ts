@@ -1,0 +1,74 @@
+// The on-disk side of a local task run: where the run and its workspaces live, the pod-like
+// directory of each task run, and the step strings with the runtime's own paths filled in.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/pod-layout.js';
+import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/runtime.js';
+import { scriptText } from './commands.js';
+import { LocalRuntimeError } from './errors.js';
+
+export const runDirOf = (baseDir: string, pipelineRun: string) => join(baseDir, pipelineRun);
+export const taskRunDirOf = (baseDir: string, plan: TaskRunPlan) => join(runDirOf(baseDir, plan.pipelineRun), plan.name);
+
+function checkSubPath(subPath: string | undefined, plan: TaskRunPlan): string {
+  if (!subPath) return '';
+  const clean = normalize(subPath);
+  if (isAbsolute(clean) || clean === '..' || clean.startsWith('../')) {
+    throw new LocalRuntimeError(`task run ${plan.name}: workspace subPath "${subPath}" leaves its workspace`, plan.name, 'give a relative path inside the workspace');
+  }
+  return clean;
+}
+
+/** Task workspace name → host directory. Unbound and emptyDir workspaces share one directory per run. */
+export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const use of plan.workspaces) {
+    const binding = plan.workspaceBindings[use.workspace] ?? { kind: 'emptyDir' };
+    let dir: string;
+    if (binding.kind === 'dir') dir = resolve(binding.path);
+    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate') dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', use.workspace);
+    else {
+      throw new LocalRuntimeError(
+        `task run ${plan.name}: workspace "${use.workspace}" is bound to PersistentVolumeClaim "${binding.claimName}", which cannot be used locally`,
+        plan.name,
+        `bind it to a directory: kiln run --workspace ${use.workspace}=DIR`,
+      );
+    }
+    out[use.name] = join(dir, checkSubPath(binding.subPath, plan), checkSubPath(use.subPath, plan));
+  }
+  return out;
+}
+
+/** Fills `$(results.r.path)` and `$(workspaces.w.path)` with the paths the step will see. */
+export function resolveRuntimePaths(plan: TaskRunPlan, paths: KilnPaths, workspaceDirs: Record<string, string>): { steps: ResolvedStep[]; env: Record<string, string> } {
+  const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
+  const steps = plan.steps.map((step) => {
+    const { args: _args, ...rest } = substituteStep({ ...step, args: [] }, resolver);
+    return { ...step, ...rest } as ResolvedStep;
+  });
+  const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
+  return { steps, env };
+}
+
+/** Workspace dirs as the sandbox shows them: /workspace/<name>. */
+export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(workspaceDirs).map((name) => [name, workspacePath(name)]));
+}
+
+/** Makes the task run directory (run/, results/, logs/, downward/, scripts/) and the workspaces. */
+/** The run's collector write token, for the log proxy and for agents storing large results. */
+export const collectorTokenFile = (root: string) => `${root}/collector-token`;
+
+export async function prepareTaskRunDir(root: string, steps: ResolvedStep[], workspaceDirs: Record<string, string>, collectorToken?: string): Promise<void> {
+  const p = kilnPaths(root);
+  for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
+    await mkdir(dir, { recursive: true });
+  }
+  for (const [i, step] of steps.entries()) {
+    if (step.script === undefined) continue;
+    await writeFile(p.scriptFile(i), scriptText(step.script));
+    await chmod(p.scriptFile(i), 0o755);
+  }
+  if (collectorToken !== undefined) await writeFile(collectorTokenFile(root), collectorToken, { mode: 0o600 });
+}

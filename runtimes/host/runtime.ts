@@ -1,0 +1,233 @@
+// The local runtime: a task run is a directory laid out like a pod (kilnPaths) and one
+// `kiln-agent entrypoint` process per step, all started at once; the agents order themselves
+// through post files exactly as in a pod. Optionally each step runs in a bubblewrap sandbox.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { kilnPaths, KILN_ROOT } from '../../contract/pod-layout.js';
+import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/runtime.js';
+import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
+import { LineSplitter } from './lines.js';
+import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
+import { readTermination } from '../../contract/termination.js';
+import { collectorTokenFile, prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
+import { taskRunResultsUrl } from '../../contract/results-api.js';
+
+export interface OutputLine {
+  pipelineRun: string;
+  taskRun: string;
+  task: string;
+  step: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface SidecarContext {
+  plan: TaskRunPlan;
+  /** The task run directory on the host. */
+  root: string;
+  steps: ResolvedStep[];
+  /** The run's collector token, written by the runtime when the run ships to a collector. */
+  tokenFile?: string;
+}
+
+export interface LocalRuntimeOptions {
+  /** Where run directories go: `<baseDir>/<pipelineRun>/<taskRun>/`. */
+  baseDir: string;
+  /** argv prefix that runs kiln-agent (see locateAgent). */
+  agent: string[];
+  /** Run each step in bubblewrap: /kiln, /workspace/<name>, host root read-only. */
+  isolate?: boolean;
+  /** Keep run directories after the run (cleanup() leaves them). */
+  keep?: boolean;
+  /** How long a cancelled step gets between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+  /** Every line a step writes (the agents tee their step's output). */
+  onOutput?: (line: OutputLine) => void;
+  /**
+   * A per-task-run helper process (the log proxy): its argv, or undefined for none. It starts
+   * with the task run; the task run is reported finished once it has exited too (it is killed
+   * killGraceMs after the last step ended).
+   */
+  sidecar?: (ctx: SidecarContext) => string[] | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
+  cacheDir?: string;
+}
+
+interface LiveTaskRun {
+  plan: TaskRunPlan;
+  root: string;
+  steps: ResolvedStep[];
+  children: ChildProcess[];
+  facts: StepFacts[];
+  startedAt: number;
+  /** Steps whose end is being recorded (a child may report both 'error' and 'close'). */
+  ending: Set<number>;
+  cancel?: CancelReason;
+  sidecar?: { child: ChildProcess; exited: Promise<void> };
+  killTimers: NodeJS.Timeout[];
+}
+
+function hostRootEntries(): HostRootEntry[] {
+  return readdirSync('/').map((name) => {
+    const st = lstatSync(`/${name}`);
+    return st.isSymbolicLink() ? { name, link: readlinkSync(`/${name}`) } : { name };
+  });
+}
+
+export class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  private listener: (u: ObservedTaskRun) => void = () => {};
+  private live = new Map<string, LiveTaskRun>();
+  private started = new Set<string>();
+  /** Cancels that arrived while their task run was still being set up. */
+  private earlyCancels = new Map<string, CancelReason>();
+  private hostRoot?: HostRootEntry[];
+
+  constructor(private opts: LocalRuntimeOptions) {}
+
+  onUpdate(listener: (u: ObservedTaskRun) => void): void {
+    this.listener = listener;
+  }
+
+  async start(plan: TaskRunPlan): Promise<void> {
+    if (this.started.has(plan.name)) return;
+    this.started.add(plan.name);
+    const root = taskRunDirOf(this.opts.baseDir, plan);
+    const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
+    const isolate = !!this.opts.isolate;
+    const paths = kilnPaths(isolate ? KILN_ROOT : root);
+    const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
+    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token);
+    // With a collector, results too large for a termination message are stored there.
+    const resultsStore = plan.collector && {
+      url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
+      tokenFile: collectorTokenFile(paths.root),
+    };
+
+    const run: LiveTaskRun = { plan, root, steps, children: [], facts: steps.map(() => ({})), ending: new Set(), startedAt: Date.now(), killTimers: [] };
+    this.live.set(plan.name, run);
+    const firstWorkspace = Object.keys(hostDirs)[0];
+    for (const [i, step] of steps.entries()) {
+      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir, exitWithParent: !isolate, resultsStore });
+      const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
+      const argv = isolate ? [...this.sandbox(root, hostDirs, step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT)), ...inner] : inner;
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: isolate ? '/' : hostCwd,
+        env: { ...(this.opts.env ?? process.env), ...env, ...step.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so a cancel reaches the agent (and in a sandbox, all of it).
+        detached: true,
+      });
+      run.children.push(child);
+      this.pipeOutput(run, i, child);
+      child.once('error', (err) => this.stepEnded(run, i, null, null, `${err.message}`));
+      child.once('close', (code, signal) => this.stepEnded(run, i, code, signal));
+    }
+    const early = this.earlyCancels.get(plan.name);
+    if (early) {
+      // Stopped before the go-ahead: the agents are still waiting and no step ever runs.
+      this.stopRun(run, early);
+      return;
+    }
+    const sidecarArgv = this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
+    if (sidecarArgv) run.sidecar = this.startSidecar(run, sidecarArgv);
+    // The go-ahead: step 0 waits for this file to be non-empty.
+    await writeFile(kilnPaths(root).readyFile, 'ready');
+    this.listener({ name: plan.name, status: 'Running', results: {}, steps: observeSteps(steps, run.facts, undefined), startedAt: run.startedAt });
+  }
+
+  async cancel(taskRunName: string, reason: CancelReason): Promise<void> {
+    const run = this.live.get(taskRunName);
+    if (!run) {
+      if (this.started.has(taskRunName)) this.earlyCancels.set(taskRunName, reason);
+      return;
+    }
+    this.stopRun(run, reason);
+  }
+
+  private stopRun(run: LiveTaskRun, reason: CancelReason): void {
+    if (run.cancel) return;
+    run.cancel = reason;
+    for (const child of run.children) signalGroup(child, 'SIGTERM');
+    const grace = this.opts.killGraceMs ?? 5000;
+    run.killTimers.push(setTimeout(() => run.children.forEach((c) => signalGroup(c, 'SIGKILL')), grace).unref());
+  }
+
+  async cleanup(pipelineRun: string): Promise<void> {
+    if (this.opts.keep) return;
+    await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
+  }
+
+  /** Every live task run's processes, for a last-resort stop when the CLI exits. */
+  killAll(): void {
+    for (const run of this.live.values()) run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+  }
+
+  private sandbox(root: string, hostDirs: Record<string, string>, cwd: string): string[] {
+    this.hostRoot ??= hostRootEntries();
+    const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [`/workspace/${name}`, dir]));
+    if (this.opts.cacheDir) {
+      // The cache outlives runs: bind it at the same path inside (bwrap needs it to exist).
+      mkdirSync(this.opts.cacheDir, { recursive: true });
+      binds[this.opts.cacheDir] = this.opts.cacheDir;
+    }
+    const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
+    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, cwd });
+  }
+
+  private pipeOutput(run: LiveTaskRun, i: number, child: ChildProcess): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const splitter = new LineSplitter((line) =>
+        this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream, line }),
+      );
+      child[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
+      child[stream]!.on('end', () => splitter.end());
+    }
+  }
+
+  private startSidecar(run: LiveTaskRun, argv: string[]): LiveTaskRun['sidecar'] {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: run.root, stdio: 'ignore', detached: true, env: this.opts.env ?? process.env });
+    const exited = new Promise<void>((done) => {
+      child.once('close', () => done());
+      child.once('error', () => done());
+    });
+    return { child, exited };
+  }
+
+  /** The sidecar finishes its work after the steps (the log proxy drains the spool), within the grace. */
+  private async awaitSidecar(run: LiveTaskRun): Promise<void> {
+    if (!run.sidecar) return;
+    const { child, exited } = run.sidecar;
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), this.opts.killGraceMs ?? 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async stepEnded(run: LiveTaskRun, i: number, code: number | null, signal: string | null, spawnError?: string): Promise<void> {
+    if (run.ending.has(i)) return;
+    run.ending.add(i);
+    if (spawnError) this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream: 'stderr', line: `kiln: cannot start the agent: ${spawnError}` });
+    const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
+    run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
+    if (!run.facts.every((f) => f.exited)) {
+      this.listener({ name: run.plan.name, status: 'Running', results: {}, steps: observeSteps(run.steps, run.facts, run.cancel), startedAt: run.startedAt });
+      return;
+    }
+    await this.awaitSidecar(run);
+    run.killTimers.forEach(clearTimeout);
+    this.live.delete(run.plan.name);
+    this.listener(observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt));
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,322 @@
+// The pod builder: a TaskRunPlan becomes one V1Pod. Pure: no API calls, no clock, no randomness,
+// so the same plan always gives the same Pod (golden-tested) and a re-sent create is a no-op.
+//
+// Layout (paths from contract/pod-layout.ts, never re-spelled):
+//   init  kiln-init       copies the agent's portable tree into the kiln-bin and kiln-lib emptyDirs
+//   init  kiln-log-proxy  native sidecar (restartPolicy: Always) shipping the spool to the collector
+//   step-<name> …         /kiln/bin/kiln-agent entrypoint -wait_file <prev post file> … -- <cmd>
+// Step 0 waits on /kiln/downward/ready, a Downward API projection of an annotation the controller
+// sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
+// to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { cacheFlagArgs } from '../../agent/cache/flags.js';
+import { ENTRYPOINT_FLAGS as F, entrypointArgv, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../contract/pod-layout.js';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/runtime.js';
+import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
+import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
+import { PodBuildError } from './errors.js';
+import { parseQuantity } from './quantity.js';
+import { taskRunResultsUrl } from '../../contract/results-api.js';
+
+const P = kilnPaths(KILN_ROOT);
+/**
+ * Where the init container sees the tools volumes (its own /kiln holds the agent image's tree).
+ * `kiln-agent init DEST` fills DEST/bin and DEST/lib: two emptyDirs, mounted at /kiln/bin and
+ * /kiln/lib in steps without subPath (which not every runtime supports).
+ */
+export const TOOLS_MOUNT = '/kiln-tools';
+const TOOLS = kilnPaths(TOOLS_MOUNT);
+const TOKEN_DIR = `${KILN_ROOT}/secrets`;
+/** Annotations are capped at 256 KiB in total; leave room for the rest. */
+const SCRIPTS_BUDGET = 200 * 1024;
+/** The engine times a task out first and records TimedOut; the deadline is the backstop for a downed controller. */
+const DEADLINE_GRACE_SECONDS = 30;
+const NON_ROOT_UID = 65532;
+
+export interface PodBuildOptions {
+  namespace: string;
+  /** Image holding the portable /kiln tree (images/agent). */
+  agentImage: string;
+  /** The PipelineRun this Pod belongs to (ownerReference, garbage collection). */
+  owner: { name: string; uid: string };
+  serviceAccountName?: string;
+  /** UID for every container; 0 turns off runAsNonRoot for images that need root. Default 65532. */
+  runAsUser?: number;
+}
+
+export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+  if (plan.steps.length === 0) throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
+  const scripts = scriptAnnotations(plan);
+  const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan)];
+  const uid = opts.runAsUser ?? NON_ROOT_UID;
+  const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i)));
+  spreadRequests(plan, steps);
+  const initContainers: V1Container[] = [initContainer(opts.agentImage)];
+  if (plan.collector) initContainers.push(logProxyContainer(plan, opts.agentImage));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName(plan.name),
+      namespace: opts.namespace,
+      labels: podLabels(plan),
+      annotations: Object.fromEntries([...scripts].map(([i, text]) => [ANNOTATIONS.script(i), text])),
+      ownerReferences: [
+        { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      serviceAccountName: opts.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      activeDeadlineSeconds: plan.timeoutMs ? Math.ceil(plan.timeoutMs / 1000) + DEADLINE_GRACE_SECONDS : undefined,
+      securityContext: {
+        runAsNonRoot: uid !== 0,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      initContainers,
+      containers: steps,
+      volumes,
+    },
+  };
+}
+
+export function podLabels(plan: TaskRunPlan): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.pipelineRun]: boundedName(plan.pipelineRun),
+    [LABELS.pipeline]: boundedName(plan.pipeline),
+    [LABELS.task]: boundedName(plan.task),
+    [LABELS.taskRun]: boundedName(plan.name),
+    [LABELS.attempt]: String(plan.attempt),
+  };
+}
+
+// A fresh object per container: shared ones would print as YAML anchors.
+const containerSecurity = (): V1SecurityContext => ({
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+});
+
+const mount = (name: string, mountPath: string, readOnly = false, subPath?: string): V1VolumeMount =>
+  ({ name, mountPath, ...(readOnly ? { readOnly } : {}), ...(subPath ? { subPath } : {}) });
+
+function initContainer(agentImage: string): V1Container {
+  return {
+    name: 'kiln-init',
+    image: agentImage,
+    command: [P.agent, 'init', TOOLS_MOUNT],
+    securityContext: containerSecurity(),
+    volumeMounts: [mount('kiln-bin', TOOLS.binDir), mount('kiln-lib', TOOLS.libDir)],
+  };
+}
+
+function logProxyContainer(plan: TaskRunPlan, agentImage: string): V1Container {
+  const f = LOG_PROXY_FLAGS;
+  return {
+    name: 'kiln-log-proxy',
+    image: agentImage,
+    restartPolicy: 'Always',
+    command: [
+      P.agent, 'log-proxy',
+      f.runDir, P.runDir,
+      f.logDir, P.logDir,
+      f.steps, plan.steps.map((s) => s.name).join(','),
+      f.collector, plan.collector!.url,
+      f.tokenFile, `${TOKEN_DIR}/token`,
+      f.pipelineRun, plan.pipelineRun,
+      f.taskRun, plan.name,
+      f.stateDir, P.proxyStateDir,
+    ],
+    securityContext: containerSecurity(),
+    volumeMounts: [mount('kiln-run', P.runDir, true), mount('kiln-logs', P.logDir), mount('kiln-token', TOKEN_DIR, true)],
+  };
+}
+
+function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScript: boolean): V1Container {
+  const image = step.image ?? plan.image;
+  if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
+  const argv = isScript ? [P.scriptFile(i)] : step.command;
+  if (!argv || argv.length === 0) {
+    throw new PodBuildError(plan.task, step.name, 'gives neither `run` nor `command`',
+      "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`");
+  }
+  const collector = plan.collector;
+  const tokenFile = `${TOKEN_DIR}/token`;
+  const command = entrypointArgv({
+    agent: [P.agent], paths: P, index: i, stepName: step.name, onError: step.onError,
+    terminationPath: TERMINATION_PATH, results: plan.results, timeoutMs: step.timeoutMs,
+    // The dependency cache goes through the collector, with the run's token (as the log proxy's).
+    extra: collector ? [
+      ...(step.cache ? cacheFlagArgs(step.cache, { url: collector.url, tokenFile }) : []),
+      // A result too large for the termination message goes to the collector too.
+      F.resultsUrl, taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), F.resultsTokenFile, tokenFile,
+    ] : [],
+    command: argv.map((a) => resolvePaths(a, plan)),
+  });
+  const env = { ...plan.env, ...step.env };
+  return {
+    name: containerName(step.name),
+    image,
+    command,
+    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan) : undefined,
+    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan) })),
+    resources: step.resources ? { ...step.resources } : undefined,
+    terminationMessagePath: TERMINATION_PATH,
+    terminationMessagePolicy: 'File',
+    securityContext: containerSecurity(),
+    volumeMounts: [
+      mount('kiln-bin', P.binDir, true),
+      mount('kiln-lib', P.libDir, true),
+      mount('kiln-run', P.runDir),
+      mount('kiln-results', P.resultsDir),
+      mount('kiln-logs', P.logDir),
+      mount('kiln-downward', P.downwardDir, true),
+      ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
+      ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
+      ...plan.workspaces.map((w) => {
+        const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
+        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
+      }),
+    ],
+  };
+}
+
+/** Resolves the runtime-dependent references `$(results.r.path)` and `$(workspaces.w.path)` to pod paths. */
+export function resolvePaths(text: string, plan: TaskRunPlan): string {
+  return text.replace(/\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g, (whole, kind: string, name: string) => {
+    if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
+    return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+  });
+}
+
+/** Scripts as annotations, by step index; `run:` without a shebang runs under /bin/sh like `sh -c`. */
+function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
+  const out = new Map<number, string>();
+  let total = 0;
+  plan.steps.forEach((step, i) => {
+    if (step.script === undefined) return;
+    const body = resolvePaths(step.script, plan);
+    const text = body.startsWith('#!') ? body : `#!/bin/sh\n${body}`;
+    total += text.length;
+    out.set(i, text);
+  });
+  if (total > SCRIPTS_BUDGET) {
+    throw new PodBuildError(plan.task, undefined, `has ${total} bytes of scripts, over the ${SCRIPTS_BUDGET}-byte limit of Pod annotations`,
+      'move long scripts into a file in the workspace or the image and run it with `command:`');
+  }
+  return out;
+}
+
+function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[] {
+  const volumes: V1Volume[] = [
+    { name: 'kiln-bin', emptyDir: {} },
+    { name: 'kiln-lib', emptyDir: {} },
+    { name: 'kiln-run', emptyDir: {} },
+    { name: 'kiln-results', emptyDir: {} },
+    { name: 'kiln-logs', emptyDir: {} },
+    { name: 'kiln-downward', downwardAPI: { items: [{ path: 'ready', fieldRef: { fieldPath: annotationField(ANNOTATIONS.ready) } }] } },
+  ];
+  if (scripts.size) {
+    volumes.push({
+      name: 'kiln-scripts',
+      downwardAPI: {
+        defaultMode: 0o555,
+        items: [...scripts.keys()].map((i) => ({ path: String(i), fieldRef: { fieldPath: annotationField(ANNOTATIONS.script(i)) } })),
+      },
+    });
+  }
+  if (plan.collector) volumes.push({ name: 'kiln-token', secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: 0o440 } });
+  return volumes;
+}
+
+const annotationField = (key: string) => `metadata.annotations['${key}']`;
+const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
+
+function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
+  const used = [...new Set(plan.workspaces.map((w) => w.workspace))];
+  return used.map((ws): V1Volume => {
+    const binding = plan.workspaceBindings[ws];
+    const name = volumeForWorkspace(ws);
+    if (!binding) throw new PodBuildError(plan.task, undefined, `uses workspace "${ws}" but the run binds none`, `bind it in the PipelineRun's spec.workspaces`);
+    switch (binding.kind) {
+      case 'emptyDir':
+        return { name, emptyDir: {} };
+      case 'pvc':
+        return { name, persistentVolumeClaim: { claimName: binding.claimName } };
+      case 'volumeClaimTemplate':
+        return { name, persistentVolumeClaim: { claimName: workspaceClaimName(plan.pipelineRun, ws) } };
+      case 'dir':
+        throw new PodBuildError(plan.task, undefined, `binds workspace "${ws}" to a host directory, which Kiln does not mount on Kubernetes`,
+          'bind it to a persistentVolumeClaim, a volumeClaimTemplate or an emptyDir');
+    }
+  });
+}
+
+/**
+ * Kubernetes schedules a Pod on the sum of its containers' requests, but steps run one at a time,
+ * so the Pod should ask for the maximum over steps. Per resource, the step with the largest request
+ * keeps it and every other step asks for 0 (explicitly: a limit without a request defaults the
+ * request to the limit). Limits stay per step: they are enforced per container.
+ */
+function spreadRequests(plan: TaskRunPlan, steps: V1Container[]): void {
+  const names = new Set(steps.flatMap((c) => Object.keys({ ...c.resources?.requests, ...c.resources?.limits })));
+  for (const resource of names) {
+    let winner = -1;
+    let best = -1;
+    steps.forEach((c, i) => {
+      // A limit without a request defaults the request to the limit.
+      const q = c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource];
+      const n = q === undefined ? -1 : parseQuantity(String(q), `task "${plan.task}" step "${plan.steps[i].name}" resources.${resource}`);
+      if (n > best) [best, winner] = [n, i];
+    });
+    steps.forEach((c, i) => {
+      if (i === winner) return;
+      const r: V1ResourceRequirements = c.resources ?? {};
+      c.resources = { ...r, requests: { ...r.requests, [resource]: '0' } };
+    });
+  }
+}
+
+/** The Secret holding a run's collector token, mounted by every log proxy of the run. */
+export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Secret | undefined {
+  if (!plan.collector) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: tokenSecretName(plan.pipelineRun),
+      namespace: opts.namespace,
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
+      ownerReferences: [{ apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true }],
+    },
+    type: 'Opaque',
+    stringData: { token: plan.collector.token },
+  };
+}
+
+/** The PVCs a run's volumeClaimTemplate workspaces need, owned by the PipelineRun (deleted with it). */
+export function buildClaims(plan: TaskRunPlan, opts: PodBuildOptions): V1PersistentVolumeClaim[] {
+  const used = new Set(plan.workspaces.map((w) => w.workspace));
+  return [...used].flatMap((ws) => {
+    const b = plan.workspaceBindings[ws];
+    if (b?.kind !== 'volumeClaimTemplate') return [];
+    const template = (b.spec ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: V1PersistentVolumeClaimSpec };
+    return [{
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: workspaceClaimName(plan.pipelineRun, ws),
+        namespace: opts.namespace,
+        labels: { ...template.metadata?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
+        ownerReferences: [{ apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true }],
+      },
+      spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
+    }];
+  });
+}

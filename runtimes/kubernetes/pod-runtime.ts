@@ -1,0 +1,159 @@
+// The Kubernetes Runtime of one pipeline run: start() creates the task run's Pod (a 409 means it
+// exists already — a restarted controller — and is a no-op), Pod changes seen by the controller's
+// informer come in through podChanged()/podGone() and go out to the engine as observations.
+// Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
+// running task fails it with a clear reason.
+import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { isTerminal } from '../../engine/index.js';
+import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/runtime.js';
+import type { KubeClient } from './client.js';
+import { ANNOTATIONS, READY_VALUE } from './labels.js';
+import { podName } from './names.js';
+import { observePod, observeVanishedPod, taskRunOfPod } from './pod-status.js';
+
+export interface PodRuntimeDeps {
+  client: KubeClient;
+  namespace: string;
+  buildPod(plan: TaskRunPlan): V1Pod;
+  buildSecret(plan: TaskRunPlan): V1Secret | undefined;
+  buildClaims(plan: TaskRunPlan): V1PersistentVolumeClaim[];
+  /** The informer's current copy of a Pod, if it has one. */
+  currentPod(name: string): V1Pod | undefined;
+  now(): number;
+  /** A Pod was seen running for the first time: how long after start() (for the latency metric). */
+  onPodStarted?(latencyMs: number): void;
+  warn?(message: string): void;
+}
+
+interface Tracked {
+  plan: TaskRunPlan;
+  requestedAt: number;
+  last?: ObservedTaskRun;
+  lastJson?: string;
+  terminal: boolean;
+  cancelled?: CancelReason;
+  readySent: boolean;
+  startedSeen: boolean;
+}
+
+export class PodRuntime implements Runtime {
+  readonly kind = 'kubernetes' as const;
+  private readonly tracked = new Map<string, Tracked>();
+  private listener: (u: ObservedTaskRun) => void = () => {};
+  private secretDone = false;
+  private readonly claimsDone = new Set<string>();
+  private detached = false;
+
+  constructor(private readonly deps: PodRuntimeDeps) {}
+
+  onUpdate(listener: (update: ObservedTaskRun) => void): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Stops acting on the cluster without cancelling anything (the controller is shutting down):
+   * Pods keep running and the next controller adopts them.
+   */
+  detach(): void {
+    this.detached = true;
+  }
+
+  async start(plan: TaskRunPlan): Promise<void> {
+    const name = podName(plan.name);
+    if (this.detached || this.tracked.has(name)) return;
+    const pod = this.deps.buildPod(plan);
+    this.tracked.set(name, { plan, requestedAt: this.deps.now(), terminal: false, readySent: false, startedSeen: false });
+    await this.ensureSecret(plan);
+    await this.ensureClaims(plan);
+    await this.deps.client.createPod(pod);
+    const seen = this.deps.currentPod(name);
+    if (seen) this.podChanged(seen);
+  }
+
+  async cancel(taskRunName: string, reason: CancelReason): Promise<void> {
+    const t = this.tracked.get(podName(taskRunName));
+    if (!t || t.terminal || this.detached) return;
+    t.cancelled = reason;
+    await this.deps.client.deletePod(this.deps.namespace, podName(taskRunName));
+    this.emit(t, {
+      name: t.plan.name,
+      status: reason,
+      reason,
+      message: reason === 'Cancelled' ? 'the run was cancelled' : 'the task timed out',
+      results: t.last?.results ?? {},
+      steps: (t.last?.steps ?? []).map((s) => (s.status === 'Running' || s.status === 'Pending' ? { ...s, status: reason } : s)),
+      startedAt: t.last?.startedAt,
+      finishedAt: this.deps.now(),
+    });
+  }
+
+  /** Pods stay until the run is archived; the controller deletes them then (deletePods). */
+  async cleanup(): Promise<void> {}
+
+  /** Names of the Pods this run created or adopted. */
+  podNames(): string[] {
+    return [...this.tracked.keys()];
+  }
+
+  podChanged(pod: V1Pod): void {
+    const t = this.trackedFor(pod);
+    if (!t || t.terminal) return;
+    const obs = observePod(pod, t.plan.name, t.plan.steps.map((s) => s.name));
+    if (obs.status === 'Running' && !t.startedSeen) {
+      t.startedSeen = true;
+      this.deps.onPodStarted?.(this.deps.now() - t.requestedAt);
+    }
+    if (!isTerminal(obs.status)) this.sendReady(pod, t);
+    this.emit(t, obs);
+  }
+
+  podGone(pod: V1Pod): void {
+    const t = this.trackedFor(pod);
+    if (!t || t.terminal) return;
+    this.emit(t, observeVanishedPod(t.last, t.plan.name, this.deps.now()));
+  }
+
+  private trackedFor(pod: V1Pod): Tracked | undefined {
+    const name = pod.metadata?.name;
+    const t = name && !this.detached ? this.tracked.get(name) : undefined;
+    return t && taskRunOfPod(pod) !== undefined ? t : undefined;
+  }
+
+  /** The go-ahead: the first step waits until the ready annotation is projected into its file. */
+  private sendReady(pod: V1Pod, t: Tracked): void {
+    if (t.readySent || pod.metadata?.annotations?.[ANNOTATIONS.ready]) return;
+    t.readySent = true;
+    this.deps.client
+      .patchPodAnnotations(this.deps.namespace, pod.metadata!.name!, { [ANNOTATIONS.ready]: READY_VALUE })
+      .catch((err) => {
+        t.readySent = false;
+        this.deps.warn?.(`ready annotation on ${pod.metadata!.name}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+  }
+
+  private async ensureSecret(plan: TaskRunPlan): Promise<void> {
+    if (this.secretDone) return;
+    const secret = this.deps.buildSecret(plan);
+    if (secret) await this.deps.client.createSecret(secret);
+    this.secretDone = true;
+  }
+
+  /** PVCs from volumeClaimTemplate bindings: made once per run, shared by its tasks. */
+  private async ensureClaims(plan: TaskRunPlan): Promise<void> {
+    for (const claim of this.deps.buildClaims(plan)) {
+      const name = claim.metadata!.name!;
+      if (this.claimsDone.has(name)) continue;
+      await this.deps.client.createClaim(claim);
+      this.claimsDone.add(name);
+    }
+  }
+
+  private emit(t: Tracked, obs: ObservedTaskRun): void {
+    const json = JSON.stringify(obs);
+    if (json === t.lastJson) return;
+    t.last = obs;
+    t.lastJson = json;
+    t.terminal = isTerminal(obs.status);
+    this.listener(obs);
+  }
+}

@@ -1,0 +1,94 @@
+// What a Pod tells about its task run (pure): phase → task run status, each step container's
+// termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
+// step's cache record.
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { readTermination, type StoredResultRef } from '../../contract/termination.js';
+import type { StepStatus, TaskRunStatus } from '../../syntax/model.js';
+import type { ObservedStep, ObservedTaskRun } from '../../engine/runtime.js';
+import { LABELS } from './labels.js';
+import { containerName } from './names.js';
+
+/** Why a task run failed when its Pod went away or was killed from outside. */
+export const POD_REASONS = {
+  deleted: 'PodDeleted',
+  evicted: 'PodEvicted',
+  deadline: 'PodDeadlineExceeded',
+} as const;
+
+export function taskRunOfPod(pod: V1Pod): string | undefined {
+  return pod.metadata?.labels?.[LABELS.taskRun];
+}
+
+export function observePod(pod: V1Pod, taskRun: string, stepNames: string[]): ObservedTaskRun {
+  const statuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+  const results: Record<string, string> = {};
+  const stored: StoredResultRef[] = [];
+  const steps = stepNames.map((name) => observeStep(name, statuses.get(containerName(name)), results, stored));
+  const phase = pod.status?.phase;
+  const started = steps.map((s) => s.startedAt).filter((t): t is number => t !== undefined);
+  const base = {
+    name: taskRun,
+    results,
+    ...(stored.length && { stored }),
+    steps,
+    startedAt: started.length ? Math.min(...started) : time(pod.status?.startTime),
+  };
+  const finishedAt = () => Math.max(...steps.map((s) => s.finishedAt ?? 0)) || undefined;
+  if (phase === 'Succeeded') return { ...base, status: 'Succeeded', finishedAt: finishedAt() };
+  if (phase === 'Failed') {
+    const podReason = pod.status?.reason;
+    if (podReason === 'Evicted') return { ...base, status: 'Failed', reason: POD_REASONS.evicted, message: pod.status?.message ?? 'the Pod was evicted', finishedAt: finishedAt() };
+    if (podReason === 'DeadlineExceeded') return { ...base, status: 'TimedOut', reason: POD_REASONS.deadline, message: pod.status?.message, finishedAt: finishedAt() };
+    const failed = steps.find((s) => s.status === 'Failed' || s.status === 'TimedOut');
+    return { ...base, status: 'Failed', reason: failed?.reason ?? podReason ?? 'StepFailed', message: failed ? `step "${failed.name}" exited with ${failed.exitCode}` : pod.status?.message, finishedAt: finishedAt() };
+  }
+  const status: TaskRunStatus = phase === 'Running' ? 'Running' : 'Pending';
+  return { ...base, status };
+}
+
+/** The task run of a Pod that vanished before it finished. */
+export function observeVanishedPod(last: ObservedTaskRun | undefined, taskRun: string, now: number): ObservedTaskRun {
+  return {
+    name: taskRun,
+    status: 'Failed',
+    reason: POD_REASONS.deleted,
+    message: 'the Pod was deleted before the task run finished',
+    results: last?.results ?? {},
+    steps: last?.steps ?? [],
+    startedAt: last?.startedAt,
+    finishedAt: now,
+  };
+}
+
+function observeStep(name: string, cs: V1ContainerStatus | undefined, results: Record<string, string>, stored: StoredResultRef[]): ObservedStep {
+  if (cs?.state?.running) return { name, status: 'Running', exitCode: null, startedAt: time(cs.state.running.startedAt) };
+  const t = cs?.state?.terminated;
+  if (!t) return { name, status: 'Pending', exitCode: null };
+  // A message the agent did not write (or none: the container never reached the agent) leaves
+  // the kubelet's facts. The cache record rides in it: from a pod, nothing else gets out.
+  const m = readTermination(t.message);
+  Object.assign(results, m?.results);
+  stored.push(...(m?.stored ?? []));
+  const exitCode = m?.exitCode ?? t.exitCode;
+  return {
+    name,
+    status: stepStatus(exitCode, m?.reason),
+    exitCode,
+    reason: m?.reason ?? (exitCode !== 0 ? t.reason : undefined),
+    startedAt: m?.startedAt ?? time(t.startedAt),
+    finishedAt: time(t.finishedAt),
+    ...(m?.cache && { cache: m.cache }),
+  };
+}
+
+function stepStatus(exitCode: number, reason: string | undefined): StepStatus {
+  if (reason === 'Skipped') return 'Skipped';
+  if (reason === 'TimeoutExceeded') return 'TimedOut';
+  return exitCode === 0 ? 'Succeeded' : 'Failed';
+}
+
+function time(value: Date | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}

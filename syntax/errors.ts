@@ -1,0 +1,51 @@
+// Spec errors: every problem found in a pipeline file, with FILE:LINE:COL and a hint, reported
+// all at once. Readers push into a Diagnostics list and keep going; SpecError is thrown at the end.
+import { KilnError } from '../contract/errors.js';
+import type { SourcePos } from './model.js';
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  hint?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const hint = d.hint ? `\n  hint: ${d.hint}` : '';
+  return `${d.file}:${d.line}:${d.col}: ${d.message}${hint}`;
+}
+
+/** A pipeline that cannot run: every diagnostic of every file read, in file/line order. */
+export class SpecError extends KilnError {
+  readonly code = 'spec';
+  readonly exitCode = 2;
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+  }
+}
+
+/** Collects diagnostics; `throwIfAny()` turns them into one SpecError. */
+export class Diagnostics {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+
+  add(pos: SourcePos | undefined, message: string, hint?: string): void {
+    const p = pos ?? { file: '<unknown>', line: 1, col: 1 };
+    // The same node can be reached twice (an alias, a Task used by two pipeline tasks); report it once.
+    const key = `${p.file}\0${p.line}\0${p.col}\0${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push({ file: p.file, line: p.line, col: p.col, message, ...(hint ? { hint } : {}) });
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  throwIfAny(): void {
+    if (this.list.length === 0) return;
+    const sorted = [...this.list].sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
+    throw new SpecError(sorted);
+  }
+}

@@ -1,0 +1,109 @@
+// Checks across the whole pipeline, once every document is read: names that must exist, the
+// references in every string, and cycles. Each problem goes to Diagnostics with its position.
+import { buildGraph, findCycle } from './graph.js';
+import { suggest } from './did-you-mean.js';
+import type { Diagnostics } from './errors.js';
+import type { PipelineSpec, TaskSpec } from './model.js';
+import { parseReference, referencesIn, type ParsedReference } from './references.js';
+import { CONTEXT_VARIABLES } from './scope.js';
+import type { Sites, TextSite } from './sites.js';
+
+const REFERENCE_FORMS =
+  'references look like $(params.p), $(params.p[*]), $(tasks.t.results.r), $(results.r.path), $(workspaces.w.path), $(context.pipelineRun.name), $(matrix.p)';
+
+export function validatePipeline(pipeline: PipelineSpec, sites: Sites, diags: Diagnostics): void {
+  const tasks = new Map(pipeline.tasks.map((t) => [t.name, t]));
+  const finallyTasks = new Map(pipeline.finally.map((t) => [t.name, t]));
+  const finallyNames = new Set(finallyTasks.keys());
+  for (const t of pipeline.finally) {
+    if (tasks.has(t.name)) diags.add(t.pos, `task "${t.name}" is declared both in tasks and in finally`, 'give one of them another name');
+  }
+  if (pipeline.tasks.length === 0) diags.add(pipeline.pos, `pipeline "${pipeline.name}" has no tasks`, 'add at least one task under tasks');
+  checkNeeds(sites, tasks, finallyNames, diags);
+  const checker = new ReferenceChecker(tasks, finallyTasks, sites.unresolved, diags);
+  for (const site of sites.texts) checker.check(site);
+  const cycle = findCycle(buildGraph(pipeline));
+  if (cycle) {
+    diags.add(tasks.get(cycle[0]!)?.pos, `the tasks form a cycle: ${cycle.join(' -> ')}`, 'remove one of these needs (or result references) so the tasks can be ordered');
+  }
+}
+
+function checkNeeds(sites: Sites, tasks: Map<string, TaskSpec>, finallyNames: Set<string>, diags: Diagnostics): void {
+  for (const need of sites.needs) {
+    if (need.target === need.task) diags.add(need.pos, `task "${need.task}" lists itself in ${need.key}`, `remove "${need.target}" from ${need.key}`);
+    else if (finallyNames.has(need.task)) diags.add(need.pos, `finally task "${need.task}" cannot use ${need.key}`, 'finally tasks run after all other tasks; remove it');
+    else if (finallyNames.has(need.target)) diags.add(need.pos, `${need.key}: "${need.target}" is a finally task`, 'finally tasks run last; nothing can wait for them');
+    else if (!tasks.has(need.target)) diags.add(need.pos, `${need.key}: there is no task "${need.target}"`, suggest(need.target, [...tasks.keys()]));
+  }
+}
+
+class ReferenceChecker {
+  constructor(
+    private readonly tasks: Map<string, TaskSpec>,
+    private readonly finallyTasks: Map<string, TaskSpec>,
+    private readonly unresolved: ReadonlySet<string>,
+    private readonly diags: Diagnostics,
+  ) {}
+
+  check(site: TextSite): void {
+    for (const ref of referencesIn(site.text)) {
+      const problem = this.problem(parseReference(ref.expr), site);
+      if (problem) this.diags.add(site.posOf?.(ref.start) ?? site.pos, `$(${ref.expr}): ${problem[0]}`, problem[1]);
+    }
+  }
+
+  /** [message, hint] when the reference cannot be answered where it is written. */
+  private problem(ref: ParsedReference, site: TextSite): [string, string] | undefined {
+    const scope = site.scope;
+    switch (ref.kind) {
+      case 'param': {
+        const type = scope.params.get(ref.name);
+        if (!type) return [`no param "${ref.name}" is declared`, declareHint('param', ref.name, [...scope.params.keys()])];
+        if ((ref.star || ref.index !== undefined) && type !== 'array') return [`param "${ref.name}" is a ${type}, not an array`, `use $(params.${ref.name}) or declare it with type: array`];
+        if (ref.key !== undefined && type !== 'object') return [`param "${ref.name}" is a ${type}, not an object`, `use $(params.${ref.name}) or declare it with type: object`];
+        return undefined;
+      }
+      case 'taskResult':
+        return this.taskResultProblem(ref.task, ref.result, site);
+      case 'taskStatus':
+      case 'tasksStatus':
+        if (!scope.finally) return ['task status is only known in finally tasks', 'move this task under finally, or pass what you need as a result'];
+        if (ref.kind === 'taskStatus' && !this.tasks.has(ref.task)) return [`there is no task "${ref.task}"`, suggest(ref.task, [...this.tasks.keys()])];
+        return undefined;
+      case 'resultPath':
+        if (!scope.results) return ['$(results.…) is only known inside a task\'s steps', 'use it in a step to get the file a result is written to'];
+        if (!scope.results.has(ref.name)) return [`the task declares no result "${ref.name}"`, declareHint('result', ref.name, [...scope.results])];
+        return undefined;
+      case 'workspace':
+        if (!scope.workspaces) return ['$(workspaces.…) is only known inside a task\'s steps', 'use it in a step'];
+        if (!scope.workspaces.has(ref.name)) return [`no workspace "${ref.name}" is declared`, declareHint('workspace', ref.name, [...scope.workspaces])];
+        return undefined;
+      case 'context':
+        if ((CONTEXT_VARIABLES as readonly string[]).includes(ref.path)) return undefined;
+        return [`unknown context variable "${ref.path}"`, suggest(ref.path, CONTEXT_VARIABLES)];
+      case 'matrix':
+        if (!scope.matrix.has(ref.name)) return [`the task has no matrix param "${ref.name}"`, declareHint('matrix param', ref.name, [...scope.matrix])];
+        return undefined;
+      case 'function':
+        return undefined;
+      case 'malformed':
+        return ['cannot read this reference', REFERENCE_FORMS];
+    }
+  }
+
+  private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
+    if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
+    if (task === site.scope.task) return [`task "${task}" refers to its own result`, `a step writes it to $(results.${result}.path); later steps read that file`];
+    if (this.finallyTasks.has(task) && !site.scope.afterRun) return [`"${task}" is a finally task; its results are not available`, 'refer to results of tasks outside finally'];
+    const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
+    if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
+    if (!target.results.includes(result) && !this.unresolved.has(task)) return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
+    return undefined;
+  }
+}
+
+function declareHint(what: string, name: string, declared: string[], owner?: string): string {
+  const near = suggest(name, declared);
+  if (near.startsWith('did you mean')) return near;
+  return `declare ${what} "${name}"${owner ? ` in task "${owner}"` : ''}${declared.length ? ` (declared: ${declared.join(', ')})` : ''}`;
+}
