@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../contract/record.js';
 import type { IngestInput, Store } from '../collector/store/types.js';
-import { postgresFixture, sqliteFixture, type StoreFixture } from '../test/collector/helpers.js';
+import { postgresFixture, sqliteFixture, type StoreFixture } from '../testkit/store-fixtures.js';
 
 const LINES = Number(process.env.KILN_BENCH_LINES ?? 1_000_000);
 const SQLITE_RUNS = Number(process.env.KILN_BENCH_RUNS ?? 100_000);

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import { buildGraph, readyTasks, topologicalLevels } from '../syntax/graph-index.js';
 import { parsePipelineText } from '../syntax/index.js';
-import { seededRandom as rng } from '../test/spec/random.js';
+import { seededRandom as rng } from '../testkit/random.js';
 
 const TASKS = Number(process.env.KILN_BENCH_TASKS ?? 2000);
 const ROUNDS = Number(process.env.KILN_BENCH_ROUNDS ?? 5);

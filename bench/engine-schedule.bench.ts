@@ -3,7 +3,7 @@
 //   npx tsx bench/engine-schedule.bench.ts     (BENCH_DAG_TASKS to resize)
 import { buildGraph, topologicalLevels } from '../syntax/graph-index.js';
 import { Engine, type EngineAction } from '../engine/index.js';
-import { pipeline, task } from '../engine/testing.js';
+import { pipeline, task } from '../testkit/pipelines.js';
 
 const N = Number(process.env.BENCH_DAG_TASKS ?? 2000);
 let seed = 7;

@@ -10,9 +10,9 @@ import { createKubeClient } from '../runtimes/kubernetes/client.js';
 import { KilnController } from '../controller/reconciler.js';
 import { tokenBucket, unlimited } from '../runtimes/kubernetes/rate-limit.js';
 import { specDeps } from '../controller/spec-deps.js';
-import { FakeApiServer } from '../test/k8s/fake-apiserver.js';
-import { DAG_PIPELINE, NS, pipelineRun } from '../test/k8s/harness.js';
-import { loopbackKubeConfig } from '../test/k8s/kubeconfig.js';
+import { FakeApiServer } from '../testkit/fake-apiserver.js';
+import { DAG_PIPELINE, NS, pipelineRun } from '../testkit/k8s-harness.js';
+import { loopbackKubeConfig } from '../testkit/kubeconfig.js';
 
 const RUNS = Number(process.env.KILN_BENCH_K8S_RUNS ?? 500);
 const SMALL = Number(process.env.KILN_BENCH_K8S_SMALL ?? 25);

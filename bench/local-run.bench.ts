@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPipeline } from '../engine/index.js';
-import { pipeline, step, task } from '../engine/testing.js';
+import { pipeline, step, task } from '../testkit/pipelines.js';
 import { LocalRuntime, locateAgent } from '../runtimes/host/index.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectorClient } from '../collector/client/index.js';
-import { exited, Pod, requireBuild, startCollectorIn } from '../test/log-proxy/pod.js';
+import { exited, Pod, requireBuild, startCollectorIn } from '../testkit/log-proxy-pod.js';
 
 requireBuild();
 const MB = Number(process.env.KILN_BENCH_E2E_MB ?? 64);

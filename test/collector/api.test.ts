@@ -9,7 +9,7 @@ import { startCollector, type RunningCollector } from '../../collector/index.js'
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire.js';
 import type { Store } from '../../collector/store/types.js';
-import { runRecord, storeFixtures, type StoreFixture } from './helpers.js';
+import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(run: string, from: number, n: number, eof = false, step = 'compile'): ILogBatch {
   return { pipelineRun: run, taskRun: `${run}-build`, steps: [{ step, stepIndex: 0, eof,

@@ -9,8 +9,8 @@ import { startCollector, type RunningCollector } from '../../collector/index.js'
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
 import { request } from 'undici';
-import { KILN, requireBuild, runKiln } from '../log-proxy/pod.js';
-import { runRecord } from './helpers.js';
+import { KILN, requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
+import { runRecord } from '../../testkit/store-fixtures.js';
 
 const kiln = runKiln;
 

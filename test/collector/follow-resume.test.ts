@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
-import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../log-proxy/pod.js';
-import { runRecord } from './helpers.js';
+import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../../testkit/log-proxy-pod.js';
+import { runRecord } from '../../testkit/store-fixtures.js';
 
 const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import type { Store } from '../../collector/store/types.js';
 import { taskRunResultsPath } from '../../contract/results-api.js';
-import { runRecord, storeFixtures, type StoreFixture } from './helpers.js';
+import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const LIMIT = 400 * 1024;
 

@@ -8,7 +8,7 @@ import { openStore, parseListen, startCollector } from '../../collector/index.js
 import { applyRetentionAt, parseDuration } from '../../collector/retention.js';
 import { UsageError } from '../../contract/errors.js';
 import type { Store } from '../../collector/store/types.js';
-import { runRecord, sqliteFixture, type StoreFixture } from './helpers.js';
+import { runRecord, sqliteFixture, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const DAY = 86_400_000;
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, runKiln } from '../log-proxy/pod.js';
+import { requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
 
 const kiln = runKiln;
 

@@ -1,7 +1,7 @@
 // One store suite, run against SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestInput, Store } from '../../collector/store/types.js';
-import { runRecord, storeFixtures, type StoreFixture } from './helpers.js';
+import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(run: string, step: string, from: number, n: number, eof = false): IngestInput {
   return {

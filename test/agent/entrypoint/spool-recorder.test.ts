@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSpool } from '../spool-decode.js';
+import { SpoolRecorder } from '../../../agent/entrypoint/spool-recorder.js';
+
+function record(chunks: (string | Buffer)[], maxRecord = 8) {
+  const writes: Buffer[] = [];
+  const r = new SpoolRecorder('o', (b) => writes.push(Buffer.from(b)), () => 1700000000000, maxRecord);
+  for (const c of chunks) r.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  r.end();
+  const records = decodeSpool(Buffer.concat(writes));
+  return { writes, records, payloads: records.map((x) => x.payload.toString()) };
+}
+
+describe('SpoolRecorder', () => {
+  const cases: [string, string[], string[]][] = [
+    ['one record per line', ['a\nbb\n'], ['a', 'bb']],
+    ['a line across chunks', ['ab', 'cd\ne', 'f\n'], ['abcd', 'ef']],
+    ['empty lines are kept', ['\n\nx\n'], ['', '', 'x']],
+    ['a last line without newline is flushed at the end', ['x\ny'], ['x', 'y']],
+    ['a line of exactly the record size stays one record', ['12345678\n'], ['12345678']],
+    ['a longer line is split, never dropped', ['1234567890abcdefXY\n'], ['12345678', '90abcdef', 'XY']],
+    ['a long line split across many small chunks', ['1234', '5678', '9', '\n'], ['12345678', '9']],
+    ['a long line that is exactly two records', ['1234567812345678\nz\n'], ['12345678', '12345678', 'z']],
+  ];
+  for (const [name, chunks, expected] of cases) {
+    it(name, () => expect(record(chunks).payloads).toEqual(expected));
+  }
+
+  it('writes at most once per pushed chunk, with header fields set', () => {
+    const { writes, records } = record(['a\nb\nc\n']);
+    expect(writes).toHaveLength(1);
+    expect(records.every((r) => r.stream === 'o' && r.timeMs === 1700000000000)).toBe(true);
+  });
+
+  it('round-trips random bytes and random chunking (fuzz)', () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 300; round++) {
+      const data = Buffer.from(Array.from({ length: rand(200) }, () => (rand(5) === 0 ? 0x0a : rand(256))));
+      const chunks: Buffer[] = [];
+      for (let p = 0; p < data.length; ) {
+        const n = 1 + rand(20);
+        chunks.push(data.subarray(p, p + n));
+        p += n;
+      }
+      const max = 1 + rand(10);
+      const { records } = record(chunks, max);
+      expect(records.map((r) => r.payload.toString('latin1'))).toEqual(referencePieces(data.toString('latin1'), max));
+    }
+  });
+});
+
+/** The records a spool must hold for `text`: each line, cut into pieces of at most `max` bytes. */
+function referencePieces(text: string, max: number): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.flatMap((line) => {
+    if (line.length === 0) return [''];
+    const pieces: string[] = [];
+    for (let i = 0; i < line.length; i += max) pieces.push(line.slice(i, i + max));
+    return pieces;
+  });
+}

@@ -1,0 +1,87 @@
+// kiln run's console: status lines, the live block redrawn in place, and flag parsing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunRecord, TaskRunRecord } from '../../contract/record.js';
+import { pipeline } from '../../testkit/pipelines.js';
+import { RunConsole } from '../../cli/run-console.js';
+import { parseConcurrency, parseWorkspaceFlags } from '../../cli/run-options.js';
+import { formatElapsed, progressBlock, taskLine } from '../../cli/run-progress.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+const taskRec = (over: Partial<TaskRunRecord>): TaskRunRecord => ({ name: 'build', taskRun: 'r-build', status: 'Pending', attempts: 0, results: {}, steps: [], ...over });
+const rec = (tasks: TaskRunRecord[]): RunRecord => ({ id: 'p-abcde', name: 'p', status: 'Running', startedAt: at(0), params: {}, tasks });
+
+class Sink {
+  text = '';
+  constructor(readonly isTTY: boolean, readonly columns = 80) {}
+  write(s: string) {
+    this.text += s;
+  }
+}
+
+describe('run progress', () => {
+  it('formats elapsed times', () => {
+    expect([formatElapsed(1234), formatElapsed(61_000), formatElapsed(-5)]).toEqual(['1.2s', '1m01s', '0.0s']);
+  });
+
+  it('shows the running step, the failing step, and skip reasons', () => {
+    const running = taskRec({ status: 'Running', startedAt: at(0), attempts: 2, steps: [{ name: 'a', status: 'Succeeded', exitCode: 0 }, { name: 'b', status: 'Running', exitCode: null }] });
+    expect(taskLine(running, T0 + 2500)).toBe('▶ build  Running      2.5s  attempt 2  b');
+    const failed = taskRec({ status: 'Failed', startedAt: at(0), finishedAt: at(1000), attempts: 1, steps: [{ name: 'b', status: 'Failed', exitCode: 3 }] });
+    expect(taskLine(failed, T0 + 9999)).toBe('✘ build  Failed       1.0s  step b exited 3');
+    expect(taskLine(taskRec({ name: 't', matrix: { os: 'linux' }, status: 'Skipped', reason: 'WhenExpressionsFalse' }), T0)).toBe('○ t[os=linux]  Skipped            WhenExpressionsFalse');
+  });
+
+  it('cuts block lines to the terminal width', () => {
+    const block = progressBlock(rec([taskRec({ name: 'x'.repeat(50), status: 'Running', startedAt: at(0) })]), T0 + 1000, 30);
+    expect(block[0]).toBe('p-abcde  Running  1.0s');
+    expect(block[1]!.length).toBe(30);
+    expect(block[1]!.endsWith('…')).toBe(true);
+  });
+});
+
+describe('RunConsole', () => {
+  it('prints one status line per change when not a terminal', () => {
+    const out = new Sink(false);
+    const view = new RunConsole(out, false, () => T0 + 500);
+    view.change(rec([taskRec({})]));
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    view.output({ pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 'compile', stream: 'stdout', line: 'hello' });
+    expect(out.text).toBe('▶ build  Running      0.5s\nbuild/compile | hello\n');
+  });
+
+  it('redraws the live block below the output on a terminal', () => {
+    const out = new Sink(true);
+    const view = new RunConsole(out, true, () => T0 + 500);
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    view.output({ pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 'compile', stream: 'stdout', line: 'hello' });
+    view.finish({ ...rec([taskRec({ status: 'Succeeded', startedAt: at(0), finishedAt: at(400) })]), status: 'Succeeded', finishedAt: at(400) });
+    const block = 'p-abcde  Running  0.5s\n  ▶ build  Running      0.5s\n';
+    const erase = '\x1b[2A\r\x1b[J';
+    expect(out.text).toBe(`${block}${erase}build/compile | hello\n${block}${erase}p p-abcde: Succeeded in 0.4s\n  ✔ build  Succeeded    0.4s\n`);
+  });
+});
+
+describe('run flags', () => {
+  const spec = pipeline([], [], { workspaces: [{ name: 'source' }] });
+  it('binds a declared workspace to an existing directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-flag-'));
+    expect(parseWorkspaceFlags([`source=${dir}`], spec, '/')).toEqual({ source: { kind: 'dir', path: dir } });
+  });
+  it.each([
+    ['sourc=/tmp', /no workspace "sourc"/],
+    ['source=/no/such/dir', /is not a directory/],
+    ['=x', /is not NAME=DIR/],
+  ])('refuses --workspace %s', (arg, message) => {
+    expect(() => parseWorkspaceFlags([arg], spec, '/')).toThrow(message);
+  });
+  it('checks --concurrency', () => {
+    expect(parseConcurrency('4')).toBe(4);
+    expect(parseConcurrency(undefined)).toBeUndefined();
+    for (const bad of ['0', '-1', '1.5', 'x', '5000']) expect(() => parseConcurrency(bad)).toThrow(/whole number from 1 to 1024/);
+  });
+});

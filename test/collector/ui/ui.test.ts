@@ -1,0 +1,186 @@
+// The web UI in a real chromium against a real collector on SQLite: the token gate, history with
+// filters and paging, a run's tasks and timeline, logs (paged, markup shown as text, followed),
+// and a pipeline's charts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { seedRecords, startUi, taskRun, type Ui } from './fixture.js';
+import { runRecord } from '../../../testkit/store-fixtures.js';
+
+const EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+
+describe('web UI', () => {
+  let ui: Ui;
+  let page: Page;
+  beforeAll(async () => {
+    ui = await startUi();
+    for (const r of seedRecords()) await ui.seedRun(r);
+    await ui.seedLines({ run: 'web-app-1', taskRun: 'web-app-1-build', step: 'compile', from: 0,
+      texts: [...Array.from({ length: 29 }, (_, i) => `compile line ${i}`), EVIL], eof: true });
+    await ui.seedLines({ run: 'web-app-1', taskRun: 'web-app-1-lint', step: 'pylint', from: 0, texts: ['E0001 bad style'], eof: true, stderr: true });
+    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 0, texts: ['waiting for changes'] });
+    page = await ui.newPage();
+  });
+  afterAll(async () => { await ui?.close(); });
+
+  const rowIds = () => page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
+  const open = async (hash: string) => {
+    await page.goto(`${ui.collector.url}/${hash}`);
+  };
+
+  it('asks for the reader token, and says clearly when it is wrong', async () => {
+    await open('');
+    const input = page.locator('input[name=token]');
+    await input.waitFor();
+    await expect(page.locator('table.runs').count()).resolves.toBe(0);
+    await input.fill('not-the-token');
+    await page.locator('form.token button[type=submit]').click();
+    const alert = page.locator('form.token .error');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('The collector refused the token: the reader token is not valid for this collector');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it('takes the token from the fragment, drops it from the address, and lists runs newest first', async () => {
+    await open(`#token=${ui.collector.readerToken}`);
+    await page.locator('tr[data-run=web-app-1]').waitFor();
+    expect(page.url()).not.toContain(ui.collector.readerToken);
+    expect(await rowIds()).toEqual(['docs-2', 'web-app-4', 'docs-1', 'web-app-3', 'web-app-2', 'web-app-1']);
+    const row = page.locator('tr[data-run=web-app-2]');
+    expect(await row.locator('.badge').textContent()).toBe('Failed');
+    expect(await row.locator('.badge').evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(207, 34, 46)');
+    expect(await row.locator('td.num').textContent()).toBe('30s');
+    // The token stays for the tab: a reload needs no fragment.
+    await page.reload();
+    await page.locator('tr[data-run=web-app-1]').waitFor();
+  });
+
+  it('filters by status and pipeline, and pages with the cursor', async () => {
+    await open('#/runs?limit=2');
+    await page.locator('tr[data-run=web-app-4]').waitFor();
+    expect(await rowIds()).toEqual(['docs-2', 'web-app-4']);
+    await page.locator('button.more').click();
+    await page.locator('tr[data-run=web-app-3]').waitFor();
+    expect(await rowIds()).toEqual(['docs-2', 'web-app-4', 'docs-1', 'web-app-3']);
+    await page.screenshot({ path: '/tmp/kiln-ui-history.png', fullPage: true });
+
+    await page.selectOption('select[name=status]', 'Failed');
+    await page.waitForURL(/status=Failed/);
+    await page.locator('tr[data-run=web-app-2]').waitFor();
+    expect(await rowIds()).toEqual(['docs-2', 'web-app-2']);
+
+    await page.fill('input[name=pipeline]', 'docs');
+    await page.locator('form.filters button[type=submit]').click();
+    await page.waitForURL(/pipeline=docs/);
+    await page.locator('table.runs tbody tr').first().waitFor();
+    await expect.poll(rowIds).toEqual(['docs-2']);
+  });
+
+  it('shows a run: tasks, steps with exit codes and cache, results, and the timeline', async () => {
+    await open('#/runs');
+    await page.locator('tr[data-run=web-app-1] a', { hasText: 'web-app-1' }).click();
+    const build = page.locator('tr[data-task=web-app-1-build]');
+    await build.waitFor();
+    expect(await page.locator('.params').textContent()).toBe('params: revision=main');
+    expect(await page.locator('dl.run-results').textContent()).toBe('imageapp@sha256:abc123targets["linux","mac"]');
+    expect(await build.locator('dl.results').textContent()).toBe('digestsha256:abc123');
+    expect(await build.locator('tr[data-step=compile]').innerText()).toMatch(/compile\s+Succeeded\s+exit 0\s+29s\s+cache hit/);
+    const lint = page.locator('tr[data-task=web-app-1-lint]');
+    expect(await lint.locator('> td').evaluateAll((tds) => tds.slice(1, 5).map((t) => t.textContent)))
+      .toEqual(['Failed', 'StepFailed', '2', '18s']);
+    expect(await lint.locator('tr[data-step=pylint]').innerText()).toContain('exit 2');
+    // Skipped tasks never started: no bar. The two bars start where the tasks did, build's is the longer.
+    const bars = page.locator('svg.timeline g.task');
+    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-task')))).toEqual(['web-app-1-build', 'web-app-1-lint']);
+    const [b, l] = await bars.locator('rect').evaluateAll((rs) => rs.map((r) => ({ x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')) })));
+    expect(b.x).toBeLessThan(l.x);
+    expect(b.w).toBeGreaterThan(l.w * 2);
+    await page.screenshot({ path: '/tmp/kiln-ui.png', fullPage: true });
+  });
+
+  it('shows log lines as text, pages them, and never runs markup from a log', async () => {
+    await open('#/run/web-app-1');
+    await page.locator('tr[data-task=web-app-1-build] a', { hasText: 'web-app-1-build' }).click();
+    await page.locator('.log .line').first().waitFor();
+    await open('#/run/web-app-1/logs?task=web-app-1-build&step=compile&limit=20');
+    const lines = page.locator('.log .line');
+    await expect.poll(() => lines.count()).toBe(20);
+    await page.locator('button.more').click();
+    await expect.poll(() => lines.count()).toBe(30);
+    expect(await lines.last().textContent()).toBe(EVIL);
+    expect(await page.locator('.log script, .log img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('button.more').isHidden()).toBe(true);
+    await page.screenshot({ path: '/tmp/kiln-ui-logs.png', fullPage: true });
+  });
+
+  it('shows every step\'s lines for a whole run, stderr marked', async () => {
+    await open('#/run/web-app-1/logs');
+    const err = page.locator('.log .line.stderr');
+    await err.waitFor();
+    expect(await err.textContent()).toBe('web-app-1-lint/pylint E0001 bad style');
+    expect(await page.locator('.log .line').count()).toBe(31);
+  });
+
+  it('follows a running step: a line sent after the page opened appears, then the end', async () => {
+    await open('#/run/web-app-4/logs?task=web-app-4-watch&step=tail');
+    await page.locator('.log .line', { hasText: 'waiting for changes' }).waitFor();
+    await page.locator('input[name=follow]').check();
+    await page.locator('.follow-state', { hasText: 'following' }).waitFor();
+    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 1, texts: ['changed: src/app.ts'] });
+    await page.locator('.log .line', { hasText: 'changed: src/app.ts' }).waitFor();
+    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 2, texts: ['bye'], eof: true });
+    await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
+    expect(await page.locator('.log .line').allTextContents()).toEqual(['waiting for changes', 'changed: src/app.ts', 'bye']);
+    expect(await page.locator('input[name=follow]').isChecked()).toBe(false);
+  });
+
+  it('keeps following across a collector restart: reconnects and shows every line once', async () => {
+    await ui.seedRun(runRecord('restart-1', { name: 'restart', status: 'Running', startedAt: '2026-11-01T00:00:00.000Z',
+      tasks: [taskRun('restart-1', 'watch', { status: 'Running', steps: [{ name: 'tail', status: 'Running', exitCode: null }] })] }));
+    const seed = (from: number, texts: string[], eof = false) => ui.seedLines({ run: 'restart-1', taskRun: 'restart-1-watch', step: 'tail', from, texts, eof });
+    await seed(0, ['one', 'two']);
+    await open('#/run/restart-1/logs?task=restart-1-watch&step=tail');
+    await page.locator('.log .line', { hasText: 'two' }).waitFor();
+    await page.locator('input[name=follow]').check();
+    await page.locator('.follow-state', { hasText: 'following' }).waitFor();
+    await seed(2, ['three']);
+    await page.locator('.log .line', { hasText: 'three' }).waitFor();
+
+    await ui.restartCollector();
+    await seed(3, ['four']);
+    await page.locator('.log .line', { hasText: 'four' }).waitFor();
+    await seed(4, ['five'], true);
+    await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
+    expect(await page.locator('.log .line').allTextContents()).toEqual(['one', 'two', 'three', 'four', 'five']);
+  });
+
+  it('charts a pipeline: one bar per run coloured by status, and the success rate', async () => {
+    await open('#/runs');
+    await page.locator('tr[data-run=web-app-3] a[href="#/charts/web-app"]').click();
+    const bars = page.locator('svg.bars rect.bar');
+    await bars.first().waitFor();
+    const seen = await bars.evaluateAll((rs) => rs.map((r) => ({ run: r.getAttribute('data-run'), cls: r.getAttribute('class'),
+      h: Number(r.getAttribute('height')), fill: getComputedStyle(r).fill })));
+    expect(seen.map((s) => s.run)).toEqual(['web-app-1', 'web-app-2', 'web-app-3', 'web-app-4']);
+    expect(seen.map((s) => s.cls)).toEqual(['bar st-Succeeded', 'bar st-Failed', 'bar st-Succeeded', 'bar st-Running']);
+    expect(seen[1].fill).toBe('rgb(207, 34, 46)');
+    // Durations 60 s, 30 s, 90 s: heights in that proportion.
+    expect(seen[0].h / seen[2].h).toBeCloseTo(60 / 90, 2);
+    expect(seen[1].h / seen[2].h).toBeCloseTo(30 / 90, 2);
+    expect(await page.locator('.rate').textContent()).toBe('67% (2 of 3 finished runs succeeded)');
+    await page.screenshot({ path: '/tmp/kiln-ui-charts.png', fullPage: true });
+  });
+
+  it('keeps a running run\'s page up to date until it ends', async () => {
+    const live = (status: 'Running' | 'Succeeded') => runRecord('live-1', { name: 'live', status, startedAt: '2026-11-01T00:00:00.000Z',
+      finishedAt: status === 'Running' ? undefined : '2026-11-01T00:01:00.000Z', tasks: [taskRun('live-1', 'build', {
+        status, startedAt: '2026-11-01T00:00:01.000Z', finishedAt: status === 'Running' ? undefined : '2026-11-01T00:00:50.000Z' })] });
+    await ui.seedRun(live('Running'));
+    await open('#/run/live-1');
+    await page.locator('tr[data-task=live-1-build] .badge', { hasText: 'Running' }).waitFor();
+    await ui.seedRun(live('Succeeded'));
+    await page.locator('tr[data-task=live-1-build] .badge', { hasText: 'Succeeded' }).waitFor();
+    expect(await page.locator('.run-head h1 .badge').textContent()).toBe('Succeeded');
+    expect(await page.locator('tr[data-task=live-1-build] td.num').last().textContent()).toBe('49s');
+  });
+});

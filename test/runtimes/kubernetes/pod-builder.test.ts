@@ -1,0 +1,166 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../../contract/pod-layout.js';
+import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
+import { PodBuildError } from '../../../runtimes/kubernetes/errors.js';
+import { parseQuantity } from '../../../runtimes/kubernetes/quantity.js';
+import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';
+
+const P = kilnPaths();
+const GOLDEN = new URL('./golden/three-step-pod.yaml', import.meta.url);
+const flagValue = (cmd: string[], flag: string) => cmd[cmd.indexOf(flag) + 1];
+
+describe('pod builder', () => {
+  it('matches the golden Pod of a three-step task', () => {
+    const yaml = stringify(buildPod(plan(), BUILD_OPTIONS));
+    if (process.env.UPDATE_GOLDEN) writeFileSync(GOLDEN, yaml);
+    expect(yaml).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
+  it('is deterministic and names the Pod after the task run', () => {
+    const a = buildPod(plan(), BUILD_OPTIONS);
+    expect(buildPod(plan(), BUILD_OPTIONS)).toEqual(a);
+    expect(a.metadata!.name).toBe('web-app-1-build');
+    const long = buildPod(plan({ name: 'x'.repeat(80) }), BUILD_OPTIONS).metadata!.name!;
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(buildPod(plan({ name: 'x'.repeat(80) }), BUILD_OPTIONS).metadata!.name).toBe(long);
+    expect(buildPod(plan({ name: 'x'.repeat(81) }), BUILD_OPTIONS).metadata!.name).not.toBe(long);
+  });
+
+  it('chains steps: step 0 waits on the ready file, step i on step i-1 post file', () => {
+    const [s0, s1, s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
+    expect(s0.command!.slice(0, 2)).toEqual([P.agent, 'entrypoint']);
+    expect(flagValue(s0.command!, F.waitFile)).toBe(P.readyFile);
+    expect(s0.command).toContain(F.waitFileContent);
+    expect(flagValue(s1.command!, F.waitFile)).toBe(P.postFile(0));
+    expect(s1.command).not.toContain(F.waitFileContent);
+    expect(flagValue(s2.command!, F.waitFile)).toBe(P.postFile(1));
+    for (const [i, c] of [s0, s1, s2].entries()) {
+      expect(flagValue(c.command!, F.postFile)).toBe(P.postFile(i));
+      expect(flagValue(c.command!, F.terminationPath)).toBe(TERMINATION_PATH);
+      expect(c.terminationMessagePath).toBe(TERMINATION_PATH);
+    }
+  });
+
+  it('delivers scripts as annotations projected to /kiln/scripts, commands after --', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
+    const [s0, s1, s2] = pod.spec!.containers;
+    expect(flagValue(s0.command!, F.entrypoint)).toBe(P.scriptFile(0));
+    expect(pod.metadata!.annotations!['kiln.dev/script-0']).toBe('#!/bin/sh\nnpm ci');
+    expect(pod.metadata!.annotations!['kiln.dev/script-2']).toBe('#!/usr/bin/env python3\nprint(1)');
+    expect(pod.metadata!.annotations!['kiln.dev/ready']).toBeUndefined();
+    expect(flagValue(s1.command!, F.entrypoint)).toBe('npm');
+    expect(s1.command!.slice(s1.command!.indexOf('--') + 1)).toEqual(['test', '--', `--out=${P.resultFile('report')}`]);
+    expect(flagValue(s1.command!, F.timeout)).toBe('60000ms');
+    const scripts = pod.spec!.volumes!.find((v) => v.name === 'kiln-scripts')!.downwardAPI!;
+    expect(scripts.items!.map((i) => i.path)).toEqual(['0', '2']);
+    expect(scripts.defaultMode).toBe(0o555);
+    expect(s2.volumeMounts!.some((m) => m.mountPath === P.scriptsDir)).toBe(true);
+    expect(s1.volumeMounts!.some((m) => m.mountPath === P.scriptsDir)).toBe(false);
+  });
+
+  it('copies the agent in with an init container and mounts it read-only in steps', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
+    const init = pod.spec!.initContainers![0];
+    expect(init.image).toBe(BUILD_OPTIONS.agentImage);
+    expect(init.command).toEqual([P.agent, 'init', '/kiln-tools']);
+    expect(init.volumeMounts).toEqual([{ name: 'kiln-bin', mountPath: '/kiln-tools/bin' }, { name: 'kiln-lib', mountPath: '/kiln-tools/lib' }]);
+    for (const c of pod.spec!.containers) {
+      expect(c.volumeMounts!.find((m) => m.mountPath === P.binDir)).toEqual({ name: 'kiln-bin', mountPath: P.binDir, readOnly: true });
+      expect(c.volumeMounts!.find((m) => m.mountPath === P.libDir)).toEqual({ name: 'kiln-lib', mountPath: P.libDir, readOnly: true });
+      expect(c.volumeMounts!.find((m) => m.mountPath === P.downwardDir)).toMatchObject({ readOnly: true });
+    }
+    const ready = pod.spec!.volumes!.find((v) => v.name === 'kiln-downward')!.downwardAPI!.items![0];
+    expect(ready).toEqual({ path: 'ready', fieldRef: { fieldPath: "metadata.annotations['kiln.dev/ready']" } });
+  });
+
+  it('runs the log proxy as a native sidecar only when a collector is set', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
+    const proxy = pod.spec!.initContainers![1];
+    expect(proxy.restartPolicy).toBe('Always');
+    expect(flagValue(proxy.command!, LOG_PROXY_FLAGS.steps)).toBe('install,test,publish');
+    expect(flagValue(proxy.command!, LOG_PROXY_FLAGS.collector)).toBe('http://kiln-collector.kiln.svc:8080');
+    expect(pod.spec!.volumes!.find((v) => v.name === 'kiln-token')!.secret!.secretName).toBe('web-app-1-kiln-token');
+    const bare = buildPod(plan({ collector: undefined }), BUILD_OPTIONS);
+    expect(bare.spec!.initContainers!.map((c) => c.name)).toEqual(['kiln-init']);
+    expect(bare.spec!.volumes!.some((v) => v.name === 'kiln-token')).toBe(false);
+  });
+
+  it('requests the maximum over steps, not the sum', () => {
+    const [s0, s1, s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
+    const sum = (r: string) => [s0, s1, s2].reduce((n, c) => n + parseQuantity(String(c.resources?.requests?.[r] ?? '0'), r), 0);
+    expect(sum('cpu')).toBe(2);
+    expect(sum('memory')).toBe(2 ** 30);
+    expect(s1.resources!.limits).toEqual({ memory: '2Gi' });
+    expect(s1.resources!.requests).toEqual({ cpu: '2', memory: '0' });
+    const bad = plan({ steps: [step('a', { command: ['x'], resources: { requests: { cpu: 'lots' } } })] });
+    expect(() => buildPod(bad, BUILD_OPTIONS)).toThrow(/"lots" is not a Kubernetes quantity/);
+  });
+
+  it('mounts workspaces by binding kind and refuses host directories', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
+    expect(pod.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim).toEqual({ claimName: 'shared-src' });
+    expect(pod.spec!.containers[0].volumeMounts!.find((m) => m.name === 'ws-source')).toEqual({ name: 'ws-source', mountPath: '/workspace/src', subPath: 'app' });
+    const tmpl = buildPod(plan({ workspaceBindings: { source: { kind: 'volumeClaimTemplate', spec: {} } } }), BUILD_OPTIONS);
+    expect(tmpl.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim!.claimName).toBe('web-app-1-ws-source');
+    const empty = buildPod(plan({ workspaceBindings: { source: { kind: 'emptyDir' } } }), BUILD_OPTIONS);
+    expect(empty.spec!.volumes!.find((v) => v.name === 'ws-source')!.emptyDir).toEqual({});
+    expect(() => buildPod(plan({ workspaceBindings: { source: { kind: 'dir', path: '/tmp' } } }), BUILD_OPTIONS)).toThrow(/host directory/);
+    expect(() => buildPod(plan({ workspaceBindings: {} }), BUILD_OPTIONS)).toThrow(/binds none/);
+  });
+
+  it('sets security context, deadline and owner', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
+    expect(pod.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    for (const c of [...pod.spec!.containers, ...pod.spec!.initContainers!]) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
+    }
+    expect(pod.spec!.activeDeadlineSeconds).toBe(630);
+    expect(buildPod(plan({ timeoutMs: undefined }), BUILD_OPTIONS).spec!.activeDeadlineSeconds).toBeUndefined();
+    expect(pod.metadata!.ownerReferences).toEqual([
+      { apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', name: 'web-app-1', uid: '1111-2222', controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(pod.spec!.restartPolicy).toBe('Never');
+    expect(buildPod(plan(), { ...BUILD_OPTIONS, runAsUser: 0 }).spec!.securityContext!.runAsNonRoot).toBe(false);
+  });
+
+  it('merges env with the step winning and resolves path references', () => {
+    const [, , s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
+    expect(s2.env).toEqual([{ name: 'CI', value: 'true' }, { name: 'MODE', value: 'fast' }]);
+    expect(s2.image).toBe('alpine:3');
+  });
+
+  it('refuses a step without run or command, or without an image, saying how to fix it', () => {
+    const noCmd = plan({ steps: [step('lint')] });
+    const err = (() => { try { buildPod(noCmd, BUILD_OPTIONS); } catch (e) { return e; } })() as PodBuildError;
+    expect(err).toBeInstanceOf(PodBuildError);
+    expect(err.message).toBe('task "build" step "lint" gives neither `run` nor `command`');
+    expect(err.hint).toMatch(/registry/);
+    expect(() => buildPod(plan({ image: undefined, steps: [step('a', { command: ['x'] })] }), BUILD_OPTIONS)).toThrow(/has no image/);
+    expect(() => buildPod(plan({ steps: [] }), BUILD_OPTIONS)).toThrow(/has no steps/);
+    expect(() => buildPod(plan({ steps: [step('a', { script: 'x'.repeat(300_000) })] }), BUILD_OPTIONS)).toThrow(/limit of Pod annotations/);
+  });
+});
+
+describe('quantity parser', () => {
+  it('parses the Kubernetes forms and rejects others', () => {
+    expect(parseQuantity('250m', 'x')).toBe(0.25);
+    expect(parseQuantity('1Gi', 'x')).toBe(2 ** 30);
+    expect(parseQuantity('2e3', 'x')).toBe(2000);
+    expect(parseQuantity('1.5', 'x')).toBe(1.5);
+    for (const bad of ['', 'm', '1GB', '1 Gi', '--1', 'Infinity']) expect(() => parseQuantity(bad, 'x')).toThrow(/not a Kubernetes quantity/);
+  });
+
+  it('never throws anything but its own error on random input (fuzz)', () => {
+    const alphabet = '0123456789.eE+-mkKMGiTPn ';
+    for (let n = 0; n < 2000; n++) {
+      const s = Array.from({ length: 1 + (n % 8) }, (_, i) => alphabet[(n * 31 + i * 17 + n * i) % alphabet.length]).join('');
+      try {
+        expect(Number.isFinite(parseQuantity(s, 'fuzz'))).toBe(true);
+      } catch (e) {
+        expect((e as Error).name).toBe('InvalidQuantityError');
+      }
+    }
+  });
+});
