@@ -1,6 +1,6 @@
 // The agent's sub-commands. Each entry loads its module only when chosen, so `--version` and a
 // step's start-up pay for nothing else. To add one, add an entry here.
-import { ENTRYPOINT_FLAGS } from '../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS } from '../contract/index.js';
 import { LOG_PROXY_USAGE } from './log-proxy/usage.js';
 
 export interface AgentCommand {

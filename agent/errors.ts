@@ -1,6 +1,6 @@
 // The agent's named errors. KilnError is the project's zero-dependency base class; importing it
 // keeps one error hierarchy without pulling any controller code into the agent bundle.
-import { KilnError } from '../contract/errors.js';
+import { KilnError } from '../contract/index.js';
 
 /** A bad command line: exits 2 with one line naming the flag. */
 export class AgentUsageError extends KilnError {
@@ -10,25 +10,6 @@ export class AgentUsageError extends KilnError {
     readonly flag?: string,
   ) {
     super(message);
-  }
-}
-
-/** A result does not fit in the termination message (Kubernetes caps it at 4096 bytes). */
-export class ResultTooLargeError extends KilnError {
-  readonly code = 'result-too-large';
-  constructor(
-    readonly result: string,
-    readonly size: number,
-    readonly limit: number,
-    /** Set when each result fits but all of them together do not. */
-    readonly messageSize?: number,
-  ) {
-    super(
-      (messageSize === undefined
-        ? `result "${result}" is ${size} bytes, over the ${limit}-byte termination message limit`
-        : `results make a ${messageSize}-byte termination message, over the ${limit}-byte limit; ` +
-          `the largest is "${result}" (${size} bytes)`) + '; write less to it or pass the data through a workspace',
-    );
   }
 }
 

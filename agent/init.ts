@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AgentUsageError } from './errors.js';
-import { kilnPaths } from '../contract/pod-layout.js';
+import { kilnPaths } from '../contract/index.js';
 
 export interface AgentLocation {
   /** The file to copy: the SEA binary, or the bundled script under plain node. */

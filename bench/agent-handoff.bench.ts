@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../contract/index.js';
 import { AGENT, fmt, machineNote, median, percentile, requireAgent, timeRuns } from './agent-stats.js';
 
 const STEPS = Number(process.env.KILN_BENCH_STEPS ?? 200);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../contract/index.js';
 import { AGENT, fmt, machineNote, requireAgent } from './agent-stats.js';
 
 const MB = Number(process.env.KILN_BENCH_TEE_MB ?? 1024);

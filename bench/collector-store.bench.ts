@@ -7,7 +7,7 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import type { IngestInput, Store } from '../collector/store/types.js';
 import { postgresFixture, sqliteFixture, type StoreFixture } from '../testkit/store-fixtures.js';
 

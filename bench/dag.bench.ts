@@ -5,8 +5,7 @@
 // topological sort of the same edge list.
 import { performance } from 'node:perf_hooks';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { buildGraph, readyTasks, topologicalLevels } from '../syntax/graph-index.js';
-import { parsePipelineText } from '../syntax/index.js';
+import { buildGraph, parsePipelineText, readyTasks, topologicalLevels } from '../syntax/index.js';
 import { seededRandom as rng } from '../testkit/random.js';
 
 const TASKS = Number(process.env.KILN_BENCH_TASKS ?? 2000);

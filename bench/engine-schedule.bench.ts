@@ -1,7 +1,7 @@
 // The engine alone: a random 2000-task DAG run to the end with every task succeeding at once
 // (no runtime, no clock), against the DAG's own topological levels of the same graph as baseline.
 //   npx tsx bench/engine-schedule.bench.ts     (BENCH_DAG_TASKS to resize)
-import { buildGraph, topologicalLevels } from '../syntax/graph-index.js';
+import { buildGraph, topologicalLevels } from '../syntax/index.js';
 import { Engine, type EngineAction } from '../engine/index.js';
 import { pipeline, task } from '../testkit/pipelines.js';
 

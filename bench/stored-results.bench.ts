@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { HttpResultStore } from '../agent/entrypoint/result-store.js';
 import { startCollector } from '../collector/index.js';
 import { CollectorClient } from '../collector/client/index.js';
-import { taskRunResultsUrl } from '../contract/results-api.js';
+import { taskRunResultsUrl } from '../contract/index.js';
 import { fmt, median } from './agent-stats.js';
 
 const ROUNDS = Number(process.env.KILN_BENCH_RUNS ?? 20);

@@ -1,5 +1,5 @@
 // The one place that maps errors to process exit codes.
-import { KilnError, UsageError } from '../contract/errors.js';
+import { KilnError, UsageError } from '../contract/index.js';
 
 export const EXIT = { ok: 0, runFailed: 1, badInput: 2, internal: 70 } as const;
 

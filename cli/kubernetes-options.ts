@@ -1,9 +1,8 @@
 // What the Kubernetes sub-commands share: the kubeconfig and its namespace, the pipeline file →
 // run input, and checked numeric and duration flags.
 import { KubeConfig } from '@kubernetes/client-node';
-import { UsageError } from '../contract/errors.js';
-import { loadPipelineFiles, parseDuration, resolveRunParams } from '../syntax/index.js';
-import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/model.js';
+import { UsageError } from '../contract/index.js';
+import { loadPipelineFiles, type ParamValue, type PipelineSpec, resolveRunParams, type WorkspaceBinding } from '../syntax/index.js';
 import { KILN_VERSION } from './version.js';
 
 export const DEFAULT_AGENT_IMAGE = `ghcr.io/kiln-dev/kiln-agent:${KILN_VERSION}`;
@@ -44,8 +43,3 @@ export function positiveNumber(flag: string, value: string, max: number): number
   return n;
 }
 
-export function durationFlag(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`${flag} ${value}: not a duration`, 'e.g. 30s, 10m, 1h');
-  return ms;
-}

@@ -1,7 +1,6 @@
 // The flags every history-reading command shares (runs, logs, search).
 import type { Command } from 'commander';
-import { connectReader } from '../collector/client/connect.js';
-import type { RunReader } from '../collector/client/reader.js';
+import { connectReader, type RunReader } from '../collector/index.js';
 
 export function withReaderOptions(cmd: Command): Command {
   return cmd

@@ -1,7 +1,7 @@
 // The console of `kiln run`. On a terminal: the steps' output prefixed `task/step |`, and below
 // it a live block (one line per task run) redrawn in place. Otherwise: the same prefixed lines
 // and a status line each time a task run changes status.
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import type { OutputLine } from '../runtimes/host/index.js';
 import { progressBlock, summary, taskLabel, taskLine } from './run-progress.js';
 

@@ -1,10 +1,8 @@
 // `kiln run` flags → typed values, checked against the pipeline before anything runs.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../contract/errors.js';
-import type { PipelineSpec, WorkspaceBinding } from '../syntax/model.js';
-import { suggest } from '../syntax/did-you-mean.js';
-import { parseParamArgument } from '../syntax/index.js';
+import { UsageError } from '../contract/index.js';
+import { parseParamArgument, type PipelineSpec, suggest, type WorkspaceBinding } from '../syntax/index.js';
 
 /** Collects a repeatable flag (commander's reducer). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];

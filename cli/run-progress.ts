@@ -1,6 +1,6 @@
 // What `kiln run` shows about a run: one status line per task run (for the live view and for
 // plain output) and the summary at the end. Pure: record and time in, text out.
-import type { RunRecord, TaskRunRecord } from '../contract/record.js';
+import type { RunRecord, TaskRunRecord } from '../contract/index.js';
 
 const ICONS: Record<string, string> = {
   Pending: '·', Running: '▶', Succeeded: '✔', Failed: '✘', TimedOut: '⏱', Cancelled: '■', Skipped: '○',

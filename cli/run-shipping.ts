@@ -2,15 +2,9 @@
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
 import { join } from 'node:path';
-import { LOG_PROXY_FLAGS } from '../contract/pod-layout.js';
-import { startCollector } from '../collector/index.js';
-import { mintRunToken } from '../contract/run-token.js';
-import type { RunReporter } from '../engine/index.js';
-import { UsageError } from '../contract/errors.js';
+import { kilnPaths, logProxyArgv, mintRunToken, type RunReporter, type StoredResultRef, UsageError } from '../contract/index.js';
+import { CollectorClient, collectorReporter, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
-import type { StoredResultRef } from '../engine/runtime.js';
-import { CollectorClient } from '../collector/client/http-client.js';
-import { collectorReporter } from '../collector/client/reporter.js';
 
 export interface RunShipping {
   collector: { url: string; token: string };
@@ -62,10 +56,10 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     sidecar: ({ plan, root, steps, tokenFile }) => {
       // The runtime writes the token file for a run that has a collector, as every kiln run has.
       if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);
-      const F = LOG_PROXY_FLAGS;
-      return [...o.agent, 'log-proxy', F.runDir, join(root, 'run'), F.logDir, join(root, 'logs'), F.steps, steps.map((s) => s.name).join(','),
-        F.collector, url, F.tokenFile, tokenFile, F.pipelineRun, plan.pipelineRun, F.taskRun, plan.name,
-        F.deadline, o.deliveryDeadline ?? '4s'];
+      return logProxyArgv({
+        agent: o.agent, paths: kilnPaths(root), steps: steps.map((s) => s.name), collector: { url, tokenFile },
+        pipelineRun: plan.pipelineRun, taskRun: plan.name, deadline: o.deliveryDeadline ?? '4s',
+      });
     },
     close,
   };

@@ -1,5 +1,5 @@
 // Decodes and checks a POST /v1/logs body. Pure: bytes in, an IngestInput or a BadLogBatch out.
-import { LogBatch, Stream } from '../contract/log-wire.js';
+import { LogBatch, Stream } from '../contract/log-wire/index.js';
 import { BadLogBatch } from './errors.js';
 import { storableText, type IngestInput } from './store/types.js';
 

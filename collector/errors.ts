@@ -1,5 +1,5 @@
 // The collector's named errors. Each carries the HTTP status it answers with.
-import { KilnError } from '../contract/errors.js';
+import { KilnError } from '../contract/index.js';
 
 /** A request the collector refuses: the status and a message that says what and how to fix it. */
 export class RequestRejected extends KilnError {

@@ -1,6 +1,6 @@
 // Following a log: pages of new lines until the followed steps have ended. Shared by the SSE
 // route and the CLI's direct (no server) mode; they differ only in how they wait for a change.
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import type { LogPage, LogPosition, LogQuery, LogStreamInfo } from './store/types.js';
 
 export interface FollowSource {

@@ -1,10 +1,10 @@
 // The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
 import { join } from 'node:path';
-import { mintRunToken } from '../contract/run-token.js';
-import { UsageError } from '../contract/errors.js';
+import { mintRunToken, UsageError } from '../contract/index.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
-import { buildServer, type CollectorLimits, type CollectorPlugin } from './server.js';
+import type { CollectorLimits, CollectorPlugin } from './context.js';
+import { buildServer } from './server.js';
 import { DEFAULT_DB_URL, openStore } from './store/open.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
 import { defaultCacheDir } from './cache/config.js';
@@ -12,11 +12,11 @@ import type { Store } from './store/types.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { followLogs, type FollowSource } from './follow.js';
-export { parseDuration } from './retention.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
-export type { CollectorContext, CollectorPlugin } from './server.js';
+export type { CollectorContext, CollectorPlugin } from './context.js';
 export type * from './store/types.js';
+export * from './client/index.js';
 
 export interface CollectorOptions {
   /** HOST:PORT; 127.0.0.1:0 (a free port on loopback) by default. */

@@ -2,7 +2,7 @@
 // GET /v1/search.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LogAck, PROTOBUF_MEDIA_TYPE } from '../contract/log-wire.js';
+import { LogAck, PROTOBUF_MEDIA_TYPE } from '../contract/log-wire/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCursor } from './cursor.js';
 import { decodeLogBatch } from './decode.js';
@@ -10,7 +10,7 @@ import { RequestRejected } from './errors.js';
 import { followLogs, type FollowPositions } from './follow.js';
 import { timed } from './metrics.js';
 import { intParam } from './params.js';
-import type { CollectorContext, RouteConfig } from './server.js';
+import type { CollectorContext, RouteConfig } from './context.js';
 import type { LogPage } from './store/types.js';
 
 type Query = Record<string, string | undefined>;

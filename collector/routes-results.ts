@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireReaderOrRun, requireRunWriter } from './auth.js';
 import { RequestRejected } from './errors.js';
 import { timed } from './metrics.js';
-import type { CollectorContext, RouteConfig } from './server.js';
+import type { CollectorContext, RouteConfig } from './context.js';
 
 type Params = { run: string; taskRun: string; name: string };
 

@@ -1,11 +1,11 @@
 // Run records: POST /v1/runs, PATCH /v1/runs/{id}, GET /v1/runs, GET /v1/runs/{id}.
 import type { FastifyInstance } from 'fastify';
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeRunCursor, encodeRunCursor } from './cursor.js';
 import { RequestRejected } from './errors.js';
 import { timed } from './metrics.js';
-import type { CollectorContext } from './server.js';
+import type { CollectorContext } from './context.js';
 import { checkRunRecord, mergeRunPatch } from './validate-run.js';
 import { intParam } from './params.js';
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError } from '../contract/errors.js';
+import { UsageError } from '../contract/index.js';
 
 export function loadOrCreateSecret(o: { value?: string; file: string; what: string }): { value: string; created: boolean } {
   if (o.value) return { value: o.value, created: false };

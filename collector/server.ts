@@ -4,42 +4,12 @@ import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { requireReader } from './auth.js';
 import { RequestRejected } from './errors.js';
-import { createMetrics, type CollectorMetrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
 import { resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
-import type { Store } from './store/types.js';
+import { DEFAULT_LIMITS, type CollectorContext, type CollectorLimits, type CollectorPlugin, type RouteConfig } from './context.js';
 import { uiRoutes } from './ui/routes.js';
-
-export interface CollectorLimits {
-  /** Largest POST /v1/logs body. */
-  logBodyBytes: number;
-  /** Largest JSON body (run records). */
-  jsonBodyBytes: number;
-  /** Largest task result value (PUT /v1/runs/{run}/taskruns/{taskRun}/results/{name}). */
-  resultBytes: number;
-}
-
-// A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
-export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 16 * 1024 * 1024, resultBytes: 1024 * 1024 };
-
-/** A route with a body limit of its own says what to do about it: `config: { bodyTooLarge }`. */
-export interface RouteConfig {
-  bodyTooLarge?: string;
-}
-
-/** What every route plugin gets: the store, the secrets, metrics, and the change feed. */
-export interface CollectorContext {
-  store: Store;
-  secret: string;
-  readerToken: string;
-  metrics: CollectorMetrics;
-  limits: CollectorLimits;
-  /** Emits a pipeline run id whenever its logs or record change (wakes followers). */
-  changes: EventEmitter;
-}
-
-export type CollectorPlugin = (app: FastifyInstance, ctx: CollectorContext) => Promise<void>;
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
 export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, uiRoutes];

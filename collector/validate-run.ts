@@ -1,6 +1,6 @@
 // Checks a run record body (POST /v1/runs, PATCH /v1/runs/{id}) enough that the store and the
 // listing can rely on it: the fields we index and filter on, with their types.
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import { RequestRejected } from './errors.js';
 
 const STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];

@@ -1,6 +1,7 @@
 // What a cache entry is, and which entry a restore picks. Shared by every store so the local
 // directory and the collector answer a lookup the same way.
 import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
 
 /** How an archive's bytes are encoded. Recorded per entry: a restore never guesses. */
 export type ArchiveFormat = 'tar' | 'tar+gzip' | 'tar+brotli';
@@ -48,3 +49,21 @@ export function selectEntry(entries: Iterable<CacheEntry>, q: Lookup): CacheEntr
 }
 
 export const isDigest = (s: string): boolean => /^[0-9a-f]{64}$/.test(s);
+
+/** Counts and hashes the bytes that pass; refuses more than `limit`. */
+export class DigestStream extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly limit = Number.MAX_SAFE_INTEGER) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) return done(new Error(`more than the expected ${this.limit} bytes`));
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}

@@ -1,6 +1,7 @@
 // The in-pod protocol (a DESIGN.md contract): the one place that spells the path layout, the
-// entrypoint's and log proxy's flags, and the log spool's record format. The agent and the pod
-// builder (runtimes/kubernetes) and the host runtime all import it; none re-spells it.
+// termination message's Kiln entries and the log spool's record format (the agent's command lines
+// are in agent-argv.ts). The agent, the pod builder (runtimes/kubernetes) and the host runtime all
+// import it; none re-spells it.
 
 /** Where the shared tools volume is mounted in a pod. Locally, a task run's directory plays /kiln. */
 export const KILN_ROOT = '/kiln';
@@ -56,108 +57,10 @@ export const STORED_RESULT_LIMIT = 1024 * 1024;
 
 export const workspacePath = (name: string) => `${WORKSPACE_ROOT}/${name}`;
 
-/** Entrypoint flags, Tekton's spelling (single dash), then Kiln's own. */
-export const ENTRYPOINT_FLAGS = {
-  waitFile: '-wait_file',
-  waitFileContent: '-wait_file_content',
-  postFile: '-post_file',
-  terminationPath: '-termination_path',
-  results: '-results',
-  timeout: '-timeout',
-  onError: '-on_error',
-  stepMetadataDir: '-step_metadata_dir',
-  entrypoint: '-entrypoint',
-  // Kiln's own
-  resultsDir: '-results_dir',
-  logDir: '-log_dir',
-  stepName: '-step_name',
-  stepIndex: '-step_index',
-  /** Ends the step (as a SIGTERM would) when the process that started the agent dies. */
-  exitWithParent: '-exit_with_parent',
-  /** How long the process group gets between SIGTERM and SIGKILL on -timeout (Go duration). */
-  timeoutGrace: '-timeout_grace',
-  // Results too large for the termination message go to the collector: PUT <url>/<name>, with
-  resultsUrl: '-results_url',
-  resultsTokenFile: '-results_token_file', // a file holding the run token
-  // The dependency cache (agent/cache): -cache holds the step's CacheSpec as JSON.
-  cache: '-cache',
-  cacheDir: '-cache_dir', // a local cache directory, or:
-  cacheUrl: '-cache_url', // the collector's base URL, with
-  cacheTokenFile: '-cache_token_file', // a file holding the run token
-  cacheWorkspace: '-cache_workspace', // relative paths and hashFiles globs start here (default: cwd)
-} as const;
-
-/** What one step's `kiln-agent entrypoint` invocation needs: the same for a pod and a local run. */
-export interface EntrypointArgvInput {
-  /** How the agent is started: its path, or node and the bundle. */
-  agent: string[];
-  /** The layout as the step sees it (/kiln in a pod or sandbox, the task run directory locally). */
-  paths: KilnPaths;
-  index: number;
-  stepName: string;
-  onError: StepOnError;
-  terminationPath: string;
-  results: readonly string[];
-  timeoutMs?: number;
-  exitWithParent?: boolean;
-  /** Further flags (the dependency cache's). */
-  extra?: readonly string[];
-  /** The step's command and its arguments. */
-  command: readonly string[];
-}
-
-/** Go's duration spelling, which -timeout reads. */
-const goDuration = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
-
-/**
- * The entrypoint argv of step i: step 0 waits for the go-ahead (the ready file, non-empty), step i
- * for step i-1's post file (whose .err twin skips it).
- */
-export function entrypointArgv(o: EntrypointArgvInput): string[] {
-  const F = ENTRYPOINT_FLAGS;
-  const P = o.paths;
-  const [program, ...args] = o.command;
-  if (program === undefined) throw new Error(`step ${o.stepName} has no command`);
-  return [
-    ...o.agent, 'entrypoint',
-    ...(o.index === 0 ? [F.waitFile, P.readyFile, F.waitFileContent] : [F.waitFile, P.postFile(o.index - 1)]),
-    F.postFile, P.postFile(o.index),
-    F.terminationPath, o.terminationPath,
-    F.stepMetadataDir, P.stepMetadataDir(o.index),
-    F.resultsDir, P.resultsDir,
-    ...(o.results.length ? [F.results, o.results.join(',')] : []),
-    F.logDir, P.logDir,
-    F.stepName, o.stepName,
-    F.stepIndex, String(o.index),
-    ...(o.timeoutMs ? [F.timeout, goDuration(o.timeoutMs)] : []),
-    F.onError, o.onError,
-    ...(o.exitWithParent ? [F.exitWithParent] : []),
-    ...(o.extra ?? []),
-    F.entrypoint, program,
-    '--', ...args,
-  ];
-}
-
 /** Spool file of step i inside a log directory (the entrypoint's -log_dir). */
 export function spoolFileIn(logDir: string, stepIndex: number): string {
   return `${logDir}/${stepIndex}.spool`;
 }
-
-/** Log proxy flags. */
-export const LOG_PROXY_FLAGS = {
-  runDir: '-run_dir',
-  logDir: '-log_dir',
-  steps: '-steps', // comma list of step names, in order; step i's spool is spoolFile(i)
-  collector: '-collector', // base URL; absent = spool only, nothing shipped
-  tokenFile: '-token_file', // bearer token scoped to the pipeline run
-  pipelineRun: '-pipeline_run',
-  taskRun: '-task_run',
-  stateDir: '-state_dir',
-  deadline: '-deadline', // give up delivering this long after the last step finished
-} as const;
-
-export const STEP_ON_ERROR = ['continue', 'stopAndFail'] as const;
-export type StepOnError = (typeof STEP_ON_ERROR)[number];
 
 /** Tekton's termination message entry types. */
 export const RESULT_TYPE = { TaskRunResult: 1, InternalTektonResult: 3 } as const;

@@ -1,6 +1,13 @@
 // The run record: what `kiln run --json` prints last, what the engine reports to the collector
 // (POST /v1/runs, PATCH /v1/runs/{id}) and what `GET /v1/runs/{id}` answers. Times are ISO 8601.
-import type { ParamValue, PipelineRunStatus, StepStatus, TaskRunStatus } from '../syntax/model.js';
+
+/** A param's value: Tekton's string, array and object types. */
+export type ParamValue = string | string[] | Record<string, string>;
+
+/** Task run statuses, as the run record spells them. */
+export type TaskRunStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
+export type PipelineRunStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
+export type StepStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
 
 export interface StepCacheRecord {
   key: string;
@@ -57,4 +64,14 @@ export interface RunRecord {
   engine?: string;
   /** Free-form labels (e.g. branch), for the collector's scoping and filtering. */
   labels?: Record<string, string>;
+}
+
+/**
+ * Where a run's record goes as it changes (the engine's driver calls it in order): the collector's
+ * client sends POST /v1/runs on start and PATCH on updates and at the end.
+ */
+export interface RunReporter {
+  runStarted(record: RunRecord): void | Promise<void>;
+  runUpdated(record: RunRecord): void | Promise<void>;
+  runFinished(record: RunRecord): void | Promise<void>;
 }

@@ -1,12 +1,31 @@
 // The termination message: what Kubernetes keeps of a container after it ends, as Tekton writes it
 // (a JSON array of {key, value, type}). Pure: the agent's writer (entries, size limit) and the one
 // reader both runtimes use.
-import { parseCacheReport } from '../agent/cache/report.js';
-import { ResultTooLargeError } from '../agent/errors.js';
+import { parseCacheReport } from './cache-report.js';
+import { KilnError } from './errors.js';
 import type { StepCacheRecord } from './record.js';
 import {
   CACHE_TERMINATION_KEY, RESULT_TYPE, STORED_RESULT_KEY_PREFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT, type TerminationEntry,
 } from './pod-layout.js';
+
+/** A result does not fit in the termination message (Kubernetes caps it at 4096 bytes). */
+export class ResultTooLargeError extends KilnError {
+  readonly code = 'result-too-large';
+  constructor(
+    readonly result: string,
+    readonly size: number,
+    readonly limit: number,
+    /** Set when each result fits but all of them together do not. */
+    readonly messageSize?: number,
+  ) {
+    super(
+      (messageSize === undefined
+        ? `result "${result}" is ${size} bytes, over the ${limit}-byte termination message limit`
+        : `results make a ${messageSize}-byte termination message, over the ${limit}-byte limit; ` +
+          `the largest is "${result}" (${size} bytes)`) + '; write less to it or pass the data through a workspace',
+    );
+  }
+}
 
 export type StepReason = 'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'ResultUnreadable' | 'ResultNotStored' | 'CommandNotRunnable';
 

@@ -2,19 +2,7 @@
 // resumes a dropped watch from the last version seen, and relists when the server answers 410 Gone
 // (objects that vanished meanwhile are reported deleted). Handlers see every add, update, delete.
 import type { KubernetesObject } from '@kubernetes/client-node';
-
-export interface ListResult<T> {
-  items: T[];
-  metadata?: { resourceVersion?: string };
-}
-
-export interface WatchEvent<T> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: T;
-}
-
-/** Opens a watch; calls `onEvent` per event and `onDone` once when it ends. Answers an abort. */
-export type WatchFn<T> = (resourceVersion: string, onEvent: (e: WatchEvent<T>) => void, onDone: (err: unknown) => void) => Promise<{ abort(): void }>;
+import type { ListResult, WatchEvent, WatchFn } from '../runtimes/kubernetes/index.js';
 
 export interface InformerHandlers<T> {
   upsert(obj: T): void;

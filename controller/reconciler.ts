@@ -6,18 +6,11 @@
 // no lost results. Once a run is archived at the collector its Pods are deleted, the finalizer
 // released, and the PipelineRun itself deleted after a grace period.
 import type { V1Pod } from '@kubernetes/client-node';
-import { runPipeline, systemClock, type Clock, type RunReporter } from '../engine/index.js';
-import { KilnError } from '../contract/errors.js';
-import type { RunRecord } from '../contract/record.js';
-import type { StoredResultRef } from '../engine/runtime.js';
-import type { KubeClient } from '../runtimes/kubernetes/client.js';
-import { KubeApiError } from '../runtimes/kubernetes/errors.js';
+import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
+import { runPipeline, systemClock, type Clock } from '../engine/index.js';
+import { buildClaims, buildPod, buildTokenSecret, FINALIZER, KubeApiError, type KubeClient, LABELS, MANAGED_BY, type PipelineRunResource, PodRuntime } from '../runtimes/kubernetes/index.js';
 import { Informer } from './informer.js';
-import { FINALIZER, LABELS, MANAGED_BY } from '../runtimes/kubernetes/labels.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
-import { buildClaims, buildPod, buildTokenSecret } from '../runtimes/kubernetes/pod-builder.js';
-import { PodRuntime } from '../runtimes/kubernetes/pod-runtime.js';
-import type { PipelineRunResource } from '../runtimes/kubernetes/resources.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
 import { finishedStatus, recordFromStatus, statusFromRecord } from './run-status.js';
 import { WorkQueue } from './work-queue.js';

@@ -1,9 +1,9 @@
 // A PipelineRun resource → what the engine needs to run it (pure but for the injected pipeline
 // loader): the pipeline (embedded or referenced), params with defaults, workspace bindings and
 // the timeout. Bad input throws InvalidPipelineRunError naming the field.
-import { KilnError } from '../contract/errors.js';
-import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/model.js';
-import type { PipelineRunResource, WorkspaceBindingSpec } from '../runtimes/kubernetes/resources.js';
+import { KilnError } from '../contract/index.js';
+import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/index.js';
+import type { PipelineRunResource, WorkspaceBindingSpec } from '../runtimes/kubernetes/index.js';
 
 export class InvalidPipelineRunError extends KilnError {
   readonly code = 'invalid-pipelinerun';

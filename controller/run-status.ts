@@ -1,9 +1,9 @@
 // The PipelineRun's status block from the run record, and back (pure). The status holds enough to
 // rebuild the record, so a controller restarted after a run finished but before it was archived
 // can still archive it.
-import type { PipelineRunStatus } from '../syntax/model.js';
-import type { RunRecord } from '../contract/record.js';
-import type { Condition, PipelineRunResource, PipelineRunStatusBlock } from '../runtimes/kubernetes/resources.js';
+import type { PipelineRunStatus } from '../syntax/index.js';
+import { formatDuration, type RunRecord } from '../contract/index.js';
+import type { Condition, PipelineRunResource, PipelineRunStatusBlock } from '../runtimes/kubernetes/index.js';
 
 export function statusFromRecord(record: RunRecord, now: string, previous?: Condition): PipelineRunStatusBlock {
   const running = record.status === 'Running';
@@ -19,7 +19,7 @@ export function statusFromRecord(record: RunRecord, now: string, previous?: Cond
     conditions: [condition],
     startTime: record.startedAt,
     completionTime: record.finishedAt,
-    duration: record.finishedAt ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt)) : undefined,
+    duration: record.finishedAt ? formatDuration(Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 1000) * 1000) : undefined,
     pipeline: record.name,
     taskRuns: record.tasks,
     results: record.results,
@@ -58,11 +58,3 @@ export function recordFromStatus(run: PipelineRunResource): RunRecord | undefine
   };
 }
 
-/** "1h2m3s" for the printer column (kubectl cannot subtract dates). */
-export function formatDuration(ms: number): string {
-  let s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  s %= 60;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
-}

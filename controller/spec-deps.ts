@@ -1,7 +1,8 @@
 // The controller's use of syntax/: a Pipeline resource's spec (Kiln syntax, already parsed
 // from JSON by the API server) goes back through the one parser and validator.
 import { stringify } from 'yaml';
-import { parseDuration, parsePipelineText, resolveRunParams } from '../syntax/index.js';
+import { parseDuration } from '../contract/index.js';
+import { parsePipelineText, resolveRunParams } from '../syntax/index.js';
 import type { RunInputDeps } from './run-input.js';
 
 export const specDeps: Omit<RunInputDeps, 'pipelineByName'> = {

@@ -1,12 +1,12 @@
 // Connects the engine to a runtime: runtime updates and timer ticks go in, the engine's actions
 // come out as runtime calls. Keeps the run record current and tells the reporter. The only part
 // of the engine folder that waits on anything; it knows nothing of processes or pods.
-import type { RunRecord } from '../contract/record.js';
-import type { ObservedTaskRun, Runtime, StoredResultRef } from './runtime.js';
+import type { RunRecord, RunReporter, StoredResultRef } from '../contract/index.js';
+import type { ObservedTaskRun, Runtime } from './runtime.js';
 import { systemClock, type Clock } from './clock.js';
 import { Engine, isTerminal } from './engine.js';
 import { runRecord } from './record.js';
-import { noopReporter, type RunReporter } from './reporter.js';
+import { noopReporter } from './reporter.js';
 import type { EngineAction, EngineEvent, EngineInput } from './types.js';
 
 export interface RunOptions {

@@ -3,7 +3,7 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
-import type { TaskRunStatus } from '../syntax/model.js';
+import type { TaskRunStatus } from '../syntax/index.js';
 import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
 import { MATRIX_MAX_COMBINATIONS } from './matrix.js';

@@ -1,11 +1,14 @@
-// The run engine: a pure state machine (Engine) and the driver that connects it to a Runtime.
+// The run engine: a pure state machine (Engine), the driver that connects it to a Runtime, and the
+// Runtime interface every engine (runtimes/host, runtimes/kubernetes, runtimes/fake) implements.
 export { Engine, isTerminal } from './engine.js';
 export { runPipeline, type RunOptions } from './driver.js';
 export { systemClock, type Clock } from './clock.js';
-export { noopReporter, type RunReporter } from './reporter.js';
+export { noopReporter } from './reporter.js';
 export { runRecord } from './record.js';
 export { pipelineRunName, taskRunName, dnsSafe, fitLabel } from './names.js';
 export { matrixCombinations, MATRIX_MAX_COMBINATIONS } from './matrix.js';
 export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js';
 export { SKIP_REASONS } from './types.js';
 export type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
+export { planForTask } from './preview.js';
+export type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from './runtime.js';

@@ -1,9 +1,7 @@
 // The engine's starting state: one unit per task (per matrix combination), and each task's
 // parents (its `needs` plus the producers of the results it reads).
-import { referencesIn } from '../syntax/index.js';
-import type { TaskSpec } from '../syntax/model.js';
+import { referencesIn, resultRefsOf, type TaskSpec } from '../syntax/index.js';
 import { matrixCombinations } from './matrix.js';
-import { resultRefsOf } from '../syntax/graph-index.js';
 import type { EngineInput, EngineState, Unit } from './types.js';
 
 /** The units of a task once its matrix values are known (undefined: no matrix). */

@@ -1,6 +1,6 @@
 // Matrix fan-out: one combination per element of the cartesian product of the parameter lists,
 // in a stable order (the first parameter varies slowest), then Tekton's `include` entries.
-import type { MatrixInclude } from '../syntax/model.js';
+import type { MatrixInclude } from '../syntax/index.js';
 
 export const MATRIX_MAX_COMBINATIONS = 256;
 

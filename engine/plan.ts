@@ -1,8 +1,7 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
-import { evaluateWhen, expandArgs, makeResolver, parseReference, referencesIn, substitute, substituteStep, substituteValue, taskParamValues, valueStrings, type ParamValue, type SubstitutionScope } from '../syntax/index.js';
+import { evaluateWhen, expandArgs, makeResolver, type ParamValue, parseReference, referencesIn, type ResultRef, substitute, substituteStep, substituteValue, type SubstitutionScope, taskParamValues, valueStrings } from '../syntax/index.js';
 import type { TaskRunPlan } from './runtime.js';
-import type { ResultRef } from '../syntax/graph-index.js';
 import { matrixCombinations } from './matrix.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import type { EngineState, Unit } from './types.js';

@@ -1,9 +1,10 @@
 // The TaskRunPlan the controller would hand the runtime for one task, found by driving the shared
 // engine (no second planner): upstream tasks are reported succeeded, their results standing in as
 // the references themselves, so the rendered Pod shows where each value would come from.
-import { Engine, type EngineAction, type EngineInput } from './index.js';
-import { UsageError } from '../contract/errors.js';
-import { suggest } from '../syntax/did-you-mean.js';
+import { Engine } from './engine.js';
+import type { EngineAction, EngineInput } from './types.js';
+import { UsageError } from '../contract/index.js';
+import { suggest } from '../syntax/index.js';
 import type { TaskRunPlan } from './runtime.js';
 
 const MAX_ROUNDS = 10_000;

@@ -1,6 +1,6 @@
 // The engine state as a run record (contract/record.ts): what `kiln run --json` prints and
 // what the reporter sends.
-import type { RunRecord, StepRecord, TaskRunRecord } from '../contract/record.js';
+import type { RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js';
 import type { ObservedStep } from './runtime.js';
 import { taskRunName } from './names.js';
 import { pipelineResults } from './plan.js';

@@ -1,11 +1,9 @@
 // The one Runtime interface. `local/` runs a task run as processes sharing a directory laid out
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
-import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/model.js';
-import type { StepCacheRecord } from '../contract/record.js';
-import type { StoredResultRef } from '../contract/termination.js';
+import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/index.js';
+import type { StepCacheRecord, StoredResultRef } from '../contract/index.js';
 
-export type { StoredResultRef };
 
 /**
  * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for

@@ -1,6 +1,6 @@
 // Statuses derived from the units: what `finally` tasks see as $(tasks.<t>.status) and
 // $(tasks.status), and the pipeline run's final status. Tekton's vocabulary.
-import type { PipelineRunStatus } from '../syntax/model.js';
+import type { PipelineRunStatus } from '../syntax/index.js';
 import type { EngineState, Unit } from './types.js';
 
 export type FinallyTaskStatus = 'Succeeded' | 'Failed' | 'None';

@@ -7,9 +7,8 @@
 // A result of another task (`$(tasks.t.results.r)`) is not visible inside a Task's steps either:
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
-import { KilnError } from '../contract/errors.js';
-import { parseReference, referencesIn, substitute, taskStrings } from '../syntax/index.js';
-import type { ParamSpec, ParamValue, PipelineSpec, StepSpec, TaskSpec, WorkspaceBinding } from '../syntax/model.js';
+import { formatDuration, KilnError } from '../contract/index.js';
+import { type ParamSpec, type ParamValue, parseReference, type PipelineSpec, referencesIn, type StepSpec, substitute, type TaskSpec, taskStrings, type WorkspaceBinding } from '../syntax/index.js';
 
 export class TektonExportError extends KilnError {
   readonly code = 'tekton-export';
@@ -138,7 +137,7 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     args: step.args.length ? step.args.map(rewrite) : undefined,
     env: Object.keys(step.env).length ? envList(step.env, rewrite) : undefined,
     workingDir: step.workingDir && rewrite(step.workingDir),
-    timeout: step.timeoutMs !== undefined ? goDuration(step.timeoutMs) : undefined,
+    timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
     onError: step.onError === 'continue' ? 'continue' : undefined,
     computeResources: step.resources,
   });
@@ -159,7 +158,7 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     when: task.when.length ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values })) : undefined,
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
-    timeout: task.timeoutMs !== undefined ? goDuration(task.timeoutMs) : undefined,
+    timeout: task.timeoutMs !== undefined ? formatDuration(task.timeoutMs) : undefined,
     matrix: task.matrix || task.matrixInclude ? clean({
       params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value })),
       include: task.matrixInclude?.map((i) => clean({ name: i.name, params: Object.entries(i.params).map(([name, value]) => ({ name, value })) })),
@@ -184,7 +183,7 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
       pipelineRef: { name: pipeline.name },
       params: Object.entries(run.params ?? {}).map(([name, value]) => ({ name, value })),
       workspaces,
-      timeouts: timeout !== undefined ? { pipeline: goDuration(timeout) } : undefined,
+      timeouts: timeout !== undefined ? { pipeline: formatDuration(timeout) } : undefined,
     }),
   };
 }
@@ -196,15 +195,6 @@ function paramDecl(p: ParamSpec): Doc {
 const typeOf = (v: ParamValue) => (typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object');
 const envList = (env: Record<string, string>, map = (s: string) => s) => Object.entries(env).map(([name, value]) => ({ name, value: map(value) }));
 
-/** Milliseconds as a Go duration ("1h30m", "90s", "250ms"). */
-export function goDuration(ms: number): string {
-  if (ms % 1000) return `${ms}ms`;
-  let s = ms / 1000;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  s %= 60;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
-}
 
 /** Drops undefined fields and empty lists, so the YAML shows only what is set. */
 function clean<T extends Doc>(o: T): T {

@@ -1,11 +1,11 @@
-// Generates contract/gen/kiln.{js,d.ts} from contract/kiln.proto with protobufjs-cli (static code: the
+// Generates contract/log-wire/gen/kiln.{js,d.ts} from contract/log-wire/kiln.proto with protobufjs-cli (static code: the
 // agent bundles only protobufjs/minimal, no reflection or runtime .proto parsing).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 
-const src = 'contract/kiln.proto';
-const js = 'contract/gen/kiln.js';
-const dts = 'contract/gen/kiln.d.ts';
+const src = 'contract/log-wire/kiln.proto';
+const js = 'contract/log-wire/gen/kiln.js';
+const dts = 'contract/log-wire/gen/kiln.d.ts';
 
 export function genProto({ force = false } = {}) {
   if (!force && existsSync(js) && existsSync(dts) && statSync(js).mtimeMs >= statSync(src).mtimeMs) return false;

@@ -1,6 +1,6 @@
 // Spec errors: every problem found in a pipeline file, with FILE:LINE:COL and a hint, reported
 // all at once. Readers push into a Diagnostics list and keep going; SpecError is thrown at the end.
-import { KilnError } from '../contract/errors.js';
+import { KilnError } from '../contract/index.js';
 import type { SourcePos } from './model.js';
 
 export interface Diagnostic {

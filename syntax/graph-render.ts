@@ -1,5 +1,5 @@
 // `kiln graph`: the DAG as text (levels and arrows, as a Tekton user would draw it), DOT or Mermaid.
-import type { PipelineSpec } from './index.js';
+import type { PipelineSpec } from './model.js';
 import { buildGraph, topologicalLevels, type PipelineGraph } from './graph.js';
 
 export const GRAPH_FORMATS = ['text', 'dot', 'mermaid'] as const;

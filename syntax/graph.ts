@@ -1,7 +1,9 @@
 // The pipeline's graph: a task waits for the tasks it `needs` and for those whose results it
 // references. Finally tasks are outside the graph: they run once the graph is done.
-import { KilnError } from '../contract/errors.js';
-import { parseReference, referencesIn, taskStrings, type PipelineSpec, type TaskSpec } from './index.js';
+import { KilnError } from '../contract/index.js';
+import type { PipelineSpec, TaskSpec } from './model.js';
+import { parseReference, referencesIn } from './references.js';
+import { taskStrings } from './walk.js';
 
 /** The graph has a cycle; `cycle` is the closed path, e.g. [a, b, a]. */
 export class CycleError extends KilnError {

@@ -14,10 +14,8 @@
 // Unknown references are left as written (a shell's `$(date)` is not a reference at all);
 // validation has already refused references to undeclared params, results, workspaces and tasks.
 export * from './model.js';
-export type * from '../contract/record.js';
 export { Diagnostics, SpecError, formatDiagnostic } from './errors.js';
 export type { Diagnostic } from './errors.js';
-export { parseDuration } from './duration.js';
 export { groupPipelineFiles, loadPipelineFiles, parsePipelineText } from './load.js';
 export type { LoadedPipeline, LoadOptions, RunDefaults } from './load.js';
 export { ParamError, parseParamArgument, resolveRunParams, taskParamValues } from './params.js';
@@ -28,3 +26,20 @@ export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export type { WhenOutcome } from './when.js';
 export { taskStrings, valueStrings } from './walk.js';
+//
+// The pipeline's task graph. Edges come from `needs` (Tekton `runAfter`,
+// v1alpha1 `from`) and from `$(tasks.t.results.r)` references; finally tasks are kept apart.
+//
+//   const graph = buildGraph(pipeline);          // never throws; edges to unknown tasks dropped
+//   findCycle(graph)                             // ['a','b','a'] | undefined (validation reports it)
+//   readyTasks(graph, done, started)             // what may start now
+//   graph.resultDeps.get(t)                      // tasks whose results t uses: a skip propagates
+//   resultRefsOf(task)                           // [{task, result}] it reads (the engine's missing-result check)
+//   topologicalLevels(graph)                     // [['a','b'], ['c']]; CycleError on a cycle
+//   renderGraph(pipeline, 'text' | 'dot' | 'mermaid')
+export { buildGraph, CycleError, findCycle, readyTasks, resultRefsOf, taskDependencies, topologicalLevels } from './graph.js';
+export type { Edge, EdgeKind, PipelineGraph, ResultRef } from './graph.js';
+export { renderGraph, GRAPH_FORMATS } from './graph-render.js';
+export type { GraphFormat } from './graph-render.js';
+export { suggest } from './did-you-mean.js';
+export { catalogDir, catalogNames, lookupCatalog } from './template-catalog.js';

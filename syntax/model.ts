@@ -1,6 +1,11 @@
 // The one normalised pipeline model. Kiln YAML and Tekton documents are both read into it; the
 // engine, the runtimes, the exporter and the collector all speak it. Durations are milliseconds.
 // Strings may still hold `$(…)` references: substitution happens when a task is ready to run.
+// What the model shares with the run record and the agent (statuses, param values, a step's
+// cache) is defined in contract/ and re-exported here.
+import type { CacheSpec, ParamValue } from '../contract/index.js';
+
+export type { CachePolicy, CacheSpec, ParamValue, PipelineRunStatus, StepStatus, TaskRunStatus } from '../contract/index.js';
 
 /** Where a node came from, for errors: FILE:LINE:COL (1-based). */
 export interface SourcePos {
@@ -10,7 +15,6 @@ export interface SourcePos {
 }
 
 export type ParamType = 'string' | 'array' | 'object';
-export type ParamValue = string | string[] | Record<string, string>;
 
 export interface ParamSpec {
   name: string;
@@ -18,16 +22,6 @@ export interface ParamSpec {
   default?: ParamValue;
   description?: string;
   pos?: SourcePos;
-}
-
-export type CachePolicy = 'pull-push' | 'pull' | 'push';
-
-export interface CacheSpec {
-  /** May hold `$(hashFiles('glob', …))` and other references. */
-  key: string;
-  restoreKeys: string[];
-  paths: string[];
-  policy: CachePolicy;
 }
 
 export interface ResourceRequirements {
@@ -144,7 +138,3 @@ export interface PipelineRunRequest {
   timeoutMs?: number;
 }
 
-/** Task run statuses, as the run record spells them. */
-export type TaskRunStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
-export type PipelineRunStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
-export type StepStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';

@@ -1,6 +1,6 @@
 // A run's param values: what the user gave (`--param k=v`, a PipelineRun) checked against the
 // pipeline's declarations, defaults filled in, array/object params read from text.
-import { KilnError } from '../contract/errors.js';
+import { KilnError } from '../contract/index.js';
 import { suggest } from './did-you-mean.js';
 import type { ParamSpec, ParamValue, PipelineSpec, TaskSpec } from './model.js';
 import { substituteValue, type VariableResolver } from './references.js';

@@ -3,7 +3,10 @@
 // reader can carry on and find every error of a file.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
 import { suggest } from './did-you-mean.js';
-import { parseDuration, MAX_DURATION_MS } from './duration.js';
+import { parseDuration } from '../contract/index.js';
+
+/** Longer than any pipeline should run; keeps the engine's timers (at most 2^31-1 ms) honest. */
+const MAX_PIPELINE_DURATION_MS = 24 * 3_600_000;
 import type { Diagnostics } from './errors.js';
 import type { SourcePos } from './model.js';
 
@@ -148,9 +151,10 @@ export class Source {
   duration(at: At | undefined, what: string): number | undefined {
     const text = this.string(at, what);
     if (text === undefined) return undefined;
-    const ms = parseDuration(text);
-    if (ms === undefined) this.error(at!.pos, `${what}: "${text}" is not a duration`, 'write a Go duration like 90s, 10m, 1h30m or 500ms');
-    else if (ms > MAX_DURATION_MS) this.error(at!.pos, `${what}: ${text} is longer than 24h`, 'use a timeout of at most 24h');
+    const exact = parseDuration(text);
+    const ms = exact === undefined ? undefined : Math.round(exact);
+    if (ms === undefined) this.error(at!.pos, `${what}: "${text}" is not a duration`, 'write a duration like 90s, 10m, 1h30m or 500ms');
+    else if (ms > MAX_PIPELINE_DURATION_MS) this.error(at!.pos, `${what}: ${text} is longer than 24h`, 'use a timeout of at most 24h');
     else return ms;
     return undefined;
   }

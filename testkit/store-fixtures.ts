@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RunRecord } from '../contract/record.js';
+import type { RunRecord } from '../contract/index.js';
 import { openStore } from '../collector/store/open.js';
 import { dropPostgresSchema } from '../collector/store/postgres.js';
 import type { Store } from '../collector/store/types.js';

@@ -5,33 +5,14 @@
 // path back wherever it resolves now (another workspace, another HOME). A restore extracts into
 // a staging directory beside each target and moves it into place only once the whole archive has
 // hashed to the recorded digest: a corrupt or truncated entry is never extracted into the tree.
-import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, lstat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pack, Unpack, type ReadEntry, type WriteEntry } from 'tar';
 import { compressor, decompressor } from './codec.js';
-import type { ArchiveFormat } from '../../contract/cache-entry.js';
+import { DigestStream, type ArchiveFormat } from '../../contract/index.js';
 import { CacheEntryCorruptError } from './errors.js';
-
-/** Counts and hashes the bytes that pass; refuses more than `limit`. */
-export class DigestStream extends Transform {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  constructor(private readonly limit = Number.MAX_SAFE_INTEGER) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.limit) return done(new Error(`more than the expected ${this.limit} bytes`));
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
 
 const rel = (absolute: string) => absolute.slice(1); // archives are written from `/`
 

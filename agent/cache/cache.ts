@@ -3,11 +3,9 @@
 // save only on an exact miss. A broken store or entry costs a warning and a miss, never the step;
 // a broken key (bad hashFiles, bad path) is the user's error and fails it.
 import { lstat } from 'node:fs/promises';
-import type { CacheSpec } from '../../syntax/model.js';
-import type { StepCacheRecord } from '../../contract/record.js';
+import { type ArchiveFormat, type CacheEntry, type CacheSpec, cacheVersion, type StepCacheRecord } from '../../contract/index.js';
 import { extractArchive, writeArchive } from './archive.js';
 import { DEFAULT_FORMAT } from './codec.js';
-import { cacheVersion, type ArchiveFormat, type CacheEntry } from '../../contract/cache-entry.js';
 import { hashFiles } from './hash-files.js';
 import { evaluateKey } from './key.js';
 import { resolveCachePath } from './paths.js';

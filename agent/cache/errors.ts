@@ -1,18 +1,6 @@
 // The dependency cache's named errors. Each carries the fields a caller needs to explain itself;
 // a restore turns the "entry is bad" kinds into a warning and a miss, never a failed step.
-import { KilnError } from '../../contract/errors.js';
-
-/** A cache key (or restore key) that cannot be used: empty, too long, or holding a bad reference. */
-export class CacheKeyError extends KilnError {
-  readonly code = 'cache-key';
-  constructor(
-    message: string,
-    readonly key: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+import { KilnError } from '../../contract/index.js';
 
 /** `hashFiles(...)` matched no file: a key built from nothing would collide across projects. */
 export class HashFilesNoMatchError extends KilnError {

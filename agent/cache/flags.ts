@@ -1,16 +1,14 @@
 // `kiln-agent entrypoint`'s cache flags → what the step's cache needs. Kept apart from the
 // runner (step.ts) so that parsing flags loads nothing of tar or the stores.
-import type { CachePolicy, CacheSpec } from '../../syntax/model.js';
+import { CACHE_POLICIES, type CacheSpec, type CacheStoreFlags, ENTRYPOINT_FLAGS as F } from '../../contract/index.js';
 import { AgentUsageError } from '../errors.js';
-import { ENTRYPOINT_FLAGS as F } from '../../contract/pod-layout.js';
 
 export interface StepCacheFlags {
   spec: CacheSpec;
-  store: { dir: string } | { url: string; tokenFile: string };
+  store: CacheStoreFlags;
   workspace?: string;
 }
 
-const POLICIES: readonly CachePolicy[] = ['pull-push', 'pull', 'push'];
 const MAX_LIST = 64;
 
 function parseSpec(json: string): CacheSpec {
@@ -30,7 +28,7 @@ function parseSpec(json: string): CacheSpec {
   const paths = strings(v.paths, 'paths');
   if (paths.length === 0) throw new AgentUsageError(`flag ${F.cache}: paths is empty`, F.cache);
   const policy = v.policy ?? 'pull-push';
-  if (!POLICIES.includes(policy)) throw new AgentUsageError(`flag ${F.cache}: policy "${policy}" is not one of ${POLICIES.join(', ')}`, F.cache);
+  if (!CACHE_POLICIES.includes(policy)) throw new AgentUsageError(`flag ${F.cache}: policy "${policy}" is not one of ${CACHE_POLICIES.join(', ')}`, F.cache);
   return { key: v.key, restoreKeys: strings(v.restoreKeys ?? [], 'restoreKeys'), paths, policy };
 }
 
@@ -51,10 +49,3 @@ export function parseCacheFlags(get: (flag: keyof typeof F) => string | undefine
   };
 }
 
-/** The entrypoint flags for a step's cache: what a runtime (local or the pod builder) passes. */
-export function cacheFlagArgs(spec: CacheSpec, store: StepCacheFlags['store']): string[] {
-  const argv = [F.cache, JSON.stringify(spec)];
-  if ('dir' in store) argv.push(F.cacheDir, store.dir);
-  else argv.push(F.cacheUrl, store.url, F.cacheTokenFile, store.tokenFile);
-  return argv;
-}

@@ -3,12 +3,12 @@
 // changes exactly when a matched file's bytes do. Patterns are relative to the workspace;
 // `!pattern` excludes. No match is an error: an empty key part would match unrelated projects.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CacheKeyError, HashFilesNoMatchError } from './errors.js';
+import { CacheKeyError } from '../../contract/index.js';
+import { HashFilesNoMatchError } from './errors.js';
 import { globBase, globToRegExp } from './glob.js';
 
 /** A walk that would visit more entries than this is a mistake (a glob rooted at a huge tree). */

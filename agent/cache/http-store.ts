@@ -3,10 +3,9 @@
 // response into the extractor. Nothing is buffered whole.
 import { PassThrough, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { ARCHIVE_FORMATS, isDigest, type CacheEntry, type Lookup } from '../../contract/cache-entry.js';
+import { ARCHIVE_FORMATS, BLOB_MEDIA_TYPE, type BlobUploaded, CACHE_BLOBS_PATH, CACHE_ENTRIES_PATH, type CacheEntry, type CommitRequest, isDigest, type Lookup, MAX_RESTORE_KEYS } from '../../contract/index.js';
 import { CacheStoreError } from './errors.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
-import { BLOB_MEDIA_TYPE, CACHE_BLOBS_PATH, CACHE_ENTRIES_PATH, MAX_RESTORE_KEYS, type BlobUploaded, type CommitRequest } from '../../contract/cache-wire.js';
 
 type Body = Awaited<ReturnType<typeof request>>['body'];
 

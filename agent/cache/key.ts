@@ -2,10 +2,8 @@
 // leaves `$(hashFiles('glob', …))` for the agent, because only the step sees the workspace as the
 // step does. This module parses those calls (no eval) and checks the resulting key.
 
-import { CacheKeyError } from './errors.js';
+import { CacheKeyError, checkKey, MAX_KEY_LENGTH } from '../../contract/index.js';
 
-/** GitHub's limit; also keeps index rows and file names bounded. */
-export const MAX_KEY_LENGTH = 512;
 const MAX_HASHFILES_ARGS = 32;
 
 export type HashFilesFn = (patterns: string[]) => Promise<string>;
@@ -62,13 +60,4 @@ export async function evaluateKey(template: string, hashFiles: HashFilesFn): Pro
     pos = call.end;
   }
   return checkKey(out + template.slice(pos));
-}
-
-export function checkKey(key: string): string {
-  if (!key.trim()) throw new CacheKeyError('cache key is empty', key, 'give the step a cache key, e.g. npm-$(hashFiles(\'package-lock.json\'))');
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new CacheKeyError(`cache key is ${key.length} characters, over the ${MAX_KEY_LENGTH} limit`, key.slice(0, 64));
-  }
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new CacheKeyError('cache key holds a control character', key);
-  return key;
 }

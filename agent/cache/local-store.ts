@@ -9,8 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ARCHIVE_FORMATS, isDigest, selectEntry, type CacheEntry, type Lookup } from '../../contract/cache-entry.js';
-import { planEviction, type EvictionLimits } from '../../contract/cache-eviction.js';
+import { ARCHIVE_FORMATS, type CacheEntry, type EvictionLimits, isDigest, type Lookup, planEviction, selectEntry } from '../../contract/index.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
 
 /** Total bytes of archives kept (least recently used entries go first); entries unused maxAgeMs are removed. */

@@ -2,7 +2,7 @@
 // restores before the command and saves after it succeeds. Wrapping the runner keeps the
 // entrypoint's sequencing core unaware of the cache: to it, restore and save are part of the run.
 import { readFile } from 'node:fs/promises';
-import { KilnError } from '../../contract/errors.js';
+import { KilnError } from '../../contract/index.js';
 import type { RunOutcome, RunRequest, Runner } from '../entrypoint/core.js';
 import { restoreCache, saveCache, type StepCacheOptions } from './cache.js';
 import type { StepCacheFlags } from './flags.js';

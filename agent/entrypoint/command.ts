@@ -1,5 +1,5 @@
 // `kiln-agent entrypoint`: wires the real adapters to the sequencing core.
-import { spoolFileIn } from '../../contract/pod-layout.js';
+import { spoolFileIn } from '../../contract/index.js';
 import { runEntrypoint, type ResultStore } from './core.js';
 import { nodeAgentFs, nodePostWriter } from './fs-adapters.js';
 import { FsWaiter } from './fs-waiter.js';

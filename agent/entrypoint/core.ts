@@ -1,20 +1,9 @@
 // The entrypoint's sequencing: wait for the previous step, run the command, collect results, write
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
-import type { StepCacheRecord } from '../../contract/record.js';
-import { ERR_SUFFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT } from '../../contract/pod-layout.js';
-import { ResultNotStoredError, ResultTooLargeError, ResultUnreadableError } from '../errors.js';
+import { cacheFits, checkTerminationSize, ERR_SUFFIX, resultsToStore, ResultTooLargeError, serializeTermination, type StepCacheRecord, type StepReason, type StepReport, STORED_RESULT_LIMIT, type StoredResultRef, TERMINATION_MESSAGE_LIMIT, terminationEntries } from '../../contract/index.js';
+import { ResultNotStoredError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
-import {
-  cacheFits,
-  checkTerminationSize,
-  resultsToStore,
-  serializeTermination,
-  terminationEntries,
-  type StepReason,
-  type StepReport,
-  type StoredResultRef,
-} from '../../contract/termination.js';
 
 export type WaitOutcome = 'ready' | 'skip';
 

@@ -4,7 +4,7 @@
 // to do meanwhile).
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ERR_SUFFIX } from '../../contract/pod-layout.js';
+import { ERR_SUFFIX } from '../../contract/index.js';
 import type { AgentFs, PostWriter } from './core.js';
 
 function writeWithParents(path: string, data: string): void {

@@ -5,7 +5,7 @@
 // max_user_instances is 128 on many hosts, and every waiting agent holds one).
 import { mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import { ERR_SUFFIX } from '../../contract/pod-layout.js';
+import { ERR_SUFFIX } from '../../contract/index.js';
 import type { WaitOutcome, Waiter } from './core.js';
 
 export const SAFETY_POLL_MS = 250;

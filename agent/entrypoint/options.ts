@@ -2,7 +2,7 @@
 // uses it: `-name value`, `-name=value`, `--name` alike; booleans take no value or `=true|false`;
 // parsing stops at `--` or at the first argument that is not a flag.
 import { AgentUsageError } from '../errors.js';
-import { parseGoDuration } from '../../contract/duration.js';
+import { durationFlagValue } from '../duration-flag.js';
 import { parseCacheFlags, type StepCacheFlags } from '../cache/flags.js';
 import {
   ENTRYPOINT_FLAGS,
@@ -10,7 +10,7 @@ import {
   TERMINATION_PATH,
   kilnPaths,
   type StepOnError,
-} from '../../contract/pod-layout.js';
+} from '../../contract/index.js';
 
 export interface EntrypointOptions {
   waitFiles: string[];
@@ -127,13 +127,7 @@ function bool(raw: Map<Key, string>, key: Key): boolean {
 function duration(raw: Map<Key, string>, key: Key): number | undefined {
   const value = raw.get(key);
   if (value === undefined || value === '') return undefined;
-  const ms = parseGoDuration(value);
-  if (ms === null) {
-    throw new AgentUsageError(
-      `flag ${ENTRYPOINT_FLAGS[key]}: "${value}" is not a duration (examples: 500ms, 10s, 1m30s)`,
-      ENTRYPOINT_FLAGS[key],
-    );
-  }
+  const ms = durationFlagValue(ENTRYPOINT_FLAGS[key], value);
   return ms === 0 ? undefined : ms;
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { ResultNotStoredError } from '../errors.js';
 import type { ResultStore } from './core.js';
-import type { StoredResultRef } from '../../contract/termination.js';
+import type { StoredResultRef } from '../../contract/index.js';
 
 export interface RetryPolicy {
   /** Keep trying this long after the first failure. */

@@ -3,7 +3,7 @@
 // the log proxy, and through it the collector.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SpoolStream } from '../../contract/pod-layout.js';
+import type { SpoolStream } from '../../contract/index.js';
 import { SpoolRecorder } from './spool-recorder.js';
 
 export class SpoolFile {

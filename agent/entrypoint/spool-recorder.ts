@@ -3,7 +3,7 @@
 // output buffer, whatever the line length. Records are assembled in the output buffer and written
 // in one call per pushed chunk (or per full buffer): building a Buffer per record header, or
 // handing writev hundreds of short lines, costs several times more on output of short lines.
-import { SPOOL_MAX_RECORD, encodeSpoolHeader, type SpoolStream } from '../../contract/pod-layout.js';
+import { SPOOL_MAX_RECORD, encodeSpoolHeader, type SpoolStream } from '../../contract/index.js';
 
 const NEWLINE = 0x0a;
 /** Room for a header: stream, space, 16-digit time, space, 9-digit length, newline. */

@@ -2,7 +2,7 @@
 // logic over an injected ProxyIO (real files and HTTP in io.ts, fakes in tests). One batch is in
 // flight at a time and at most maxBatchBytes are read ahead of the acked offsets, so memory stays
 // bounded however much a step writes: the spool on disk is the buffer.
-import { SPOOL_MAX_RECORD } from '../../contract/pod-layout.js';
+import { SPOOL_MAX_RECORD } from '../../contract/index.js';
 import { MAX_SPOOL_HEADER, parseSpoolChunk, type SpoolRecord } from './spool-parser.js';
 
 export interface StepPosition {

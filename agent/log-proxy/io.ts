@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../contract/log-wire.js';
-import { ERR_SUFFIX, spoolFileIn } from '../../contract/pod-layout.js';
+import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../contract/log-wire/index.js';
+import { ERR_SUFFIX, spoolFileIn } from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
 
 export interface ProxyIOConfig {

@@ -1,8 +1,8 @@
 // `kiln-agent log-proxy` flags (LOG_PROXY_FLAGS in contract/pod-layout.ts), Go flag syntax like the
 // entrypoint's: `-name value` or `-name=value`.
 import { AgentUsageError } from '../errors.js';
-import { parseGoDuration } from '../../contract/duration.js';
-import { LOG_PROXY_FLAGS } from '../../contract/pod-layout.js';
+import { durationFlagValue } from '../duration-flag.js';
+import { LOG_PROXY_FLAGS } from '../../contract/index.js';
 
 export interface LogProxyOptions {
   runDir: string;
@@ -41,9 +41,7 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
   if (steps.some((s) => !s)) throw new AgentUsageError(`${LOG_PROXY_FLAGS.steps} ${raw.get('steps')}: an empty step name`, LOG_PROXY_FLAGS.steps);
   let deadlineMs: number | undefined;
   if (raw.has('deadline')) {
-    const d = parseGoDuration(raw.get('deadline')!);
-    if (d === null) throw new AgentUsageError(`${LOG_PROXY_FLAGS.deadline} ${raw.get('deadline')}: not a duration (e.g. 30s, 5m)`, LOG_PROXY_FLAGS.deadline);
-    deadlineMs = d;
+    deadlineMs = durationFlagValue(LOG_PROXY_FLAGS.deadline, raw.get('deadline')!);
   }
   const collector = raw.get('collector') || undefined;
   if (collector && !/^https?:\/\//.test(collector)) {

@@ -1,7 +1,6 @@
 // Incremental spool parsing (record format in contract/pod-layout.ts). Pure: bytes read at a known
 // offset in, whole records out; a record cut off by the end of the bytes is left for the next read.
-import { KilnError } from '../../contract/errors.js';
-import { parseSpoolHeader, type SpoolStream } from '../../contract/pod-layout.js';
+import { KilnError, parseSpoolHeader, type SpoolStream } from '../../contract/index.js';
 
 /** Longest header: `o <16 digits> <9 digits>`. */
 export const MAX_SPOOL_HEADER = 1 + 1 + 16 + 1 + 9;

@@ -3,10 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { UsageError } from '../../contract/errors.js';
-import { durationFlag, loadKubeConfig, loadRun } from '../kubernetes-options.js';
-import { createKubeClient } from '../../runtimes/kubernetes/client.js';
-import { KILN_API_VERSION } from '../../runtimes/kubernetes/labels.js';
+import { durationFlag, UsageError } from '../../contract/index.js';
+import { loadKubeConfig, loadRun } from '../kubernetes-options.js';
+import { createKubeClient, KILN_API_VERSION } from '../../runtimes/kubernetes/index.js';
 import { collect, parseParamFlags } from '../run-options.js';
 
 export function registerApply(program: Command): void {

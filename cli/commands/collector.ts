@@ -1,7 +1,7 @@
 // `kiln collector`: the log and history service.
 import type { Command } from 'commander';
-import { cacheOptionsFromFlags, parseDuration, startCollector, webUiLine, type CacheFlagValues } from '../../collector/index.js';
-import { UsageError } from '../../contract/errors.js';
+import { cacheOptionsFromFlags, startCollector, webUiLine, type CacheFlagValues } from '../../collector/index.js';
+import { durationFlag, UsageError } from '../../contract/index.js';
 
 interface CollectorFlags extends CacheFlagValues {
   listen: string;
@@ -44,8 +44,8 @@ export function registerCollector(program: Command): void {
         secretFile: f.secretFile,
         readerToken: f.readerTokenFile ? undefined : process.env.KILN_TOKEN || undefined,
         readerTokenFile: f.readerTokenFile,
-        retention: { retainMs: f.retain ? parseDuration(f.retain, '--retain') : undefined, keepLast },
-        retentionIntervalMs: parseDuration(f.retentionInterval, '--retention-interval'),
+        retention: { retainMs: f.retain ? durationFlag('--retain', f.retain) : undefined, keepLast },
+        retentionIntervalMs: durationFlag('--retention-interval', f.retentionInterval),
         cache,
       });
       process.stderr.write(`kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +

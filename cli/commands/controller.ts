@@ -4,14 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Command } from 'commander';
-import { mintRunToken } from '../../contract/run-token.js';
-import { UsageError } from '../../contract/errors.js';
-import { CollectorClient, collectorReporter } from '../../collector/client/index.js';
-import { DEFAULT_AGENT_IMAGE, durationFlag, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
-import { createKubeClient } from '../../runtimes/kubernetes/client.js';
-import { KilnController } from '../../controller/reconciler.js';
-import { tokenBucket } from '../../runtimes/kubernetes/rate-limit.js';
-import { specDeps } from '../../controller/spec-deps.js';
+import { durationFlag, mintRunToken, UsageError } from '../../contract/index.js';
+import { CollectorClient, collectorReporter } from '../../collector/index.js';
+import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
+import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
+import { KilnController, specDeps } from '../../controller/index.js';
 
 interface ControllerFlags {
   namespace?: string;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { exportToTekton } from '../../export/index.js';
-import { UsageError } from '../../contract/errors.js';
+import { UsageError } from '../../contract/index.js';
 import { loadRun } from '../kubernetes-options.js';
 import { collect, parseParamFlags } from '../run-options.js';
 

@@ -1,7 +1,6 @@
 // `kiln graph FILE… [--format text|dot|mermaid]`: the pipeline's task graph.
 import { Option, type Command } from 'commander';
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from '../../syntax/graph-index.js';
-import { loadPipelineFiles } from '../../syntax/index.js';
+import { GRAPH_FORMATS, type GraphFormat, loadPipelineFiles, renderGraph } from '../../syntax/index.js';
 
 export function registerGraph(program: Command): void {
   program

@@ -1,6 +1,6 @@
 // `kiln logs RUN`: a run's log lines, text only, one per line on stdout.
 import type { Command } from 'commander';
-import { UsageError } from '../../contract/errors.js';
+import { UsageError } from '../../contract/index.js';
 import { stdoutLineWriter, withReader, withReaderOptions } from '../reader-options.js';
 
 export function registerLogs(program: Command): void {

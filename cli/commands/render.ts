@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { DEFAULT_AGENT_IMAGE, loadRun } from '../kubernetes-options.js';
-import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
-import { planForTask } from '../../engine/preview.js';
+import { buildPod } from '../../runtimes/kubernetes/index.js';
+import { planForTask } from '../../engine/index.js';
 import { collect, parseParamFlags } from '../run-options.js';
 
 interface RenderFlags {

@@ -1,6 +1,6 @@
 // `kiln runs`: run history, newest first.
 import type { Command } from 'commander';
-import { UsageError } from '../../contract/errors.js';
+import { UsageError } from '../../contract/index.js';
 import { withReader, withReaderOptions } from '../reader-options.js';
 
 export function registerRuns(program: Command): void {

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { UsageError } from '../../contract/errors.js';
-import { catalogDir, catalogNames, lookupCatalog } from '../../syntax/template-catalog.js';
+import { UsageError } from '../../contract/index.js';
+import { catalogDir, catalogNames, lookupCatalog } from '../../syntax/index.js';
 
 interface ParamInfo {
   name: string;

@@ -6,8 +6,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestStream, isDigest } from '../../agent/cache/index.js';
-import { KilnError } from '../../contract/errors.js';
+import { DigestStream, isDigest, KilnError } from '../../contract/index.js';
 
 /** An upload past the per-entry limit; nothing of it is kept. */
 export class BlobTooLarge extends KilnError {

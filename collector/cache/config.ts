@@ -2,8 +2,7 @@
 // --cache-max-age`) and where blobs go by default. Apart from the routes so the CLI parses flags
 // without loading the server.
 import { dirname, join } from 'node:path';
-import { UsageError } from '../../contract/errors.js';
-import { parseDuration } from '../retention.js';
+import { durationFlag, UsageError } from '../../contract/index.js';
 import type { CacheLimits } from './routes.js';
 
 // Kubernetes' Ki/Mi/Gi are accepted beside KiB/MiB/GiB; a bare k/m/g is not (Kubernetes' "m" is milli).
@@ -40,6 +39,6 @@ export interface CacheFlagValues {
 export function cacheOptionsFromFlags(f: CacheFlagValues): { dir?: string; limits: Partial<CacheLimits> } {
   const limits: Partial<CacheLimits> = {};
   if (f.cacheMaxSize !== undefined) limits.maxBytes = parseSize(f.cacheMaxSize, '--cache-max-size');
-  if (f.cacheMaxAge !== undefined) limits.maxAgeMs = parseDuration(f.cacheMaxAge, '--cache-max-age');
+  if (f.cacheMaxAge !== undefined) limits.maxAgeMs = durationFlag('--cache-max-age', f.cacheMaxAge);
   return { ...(f.cacheDir && { dir: f.cacheDir }), limits };
 }

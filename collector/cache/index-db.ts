@@ -1,6 +1,6 @@
 // The collector's cache index: one row per entry, keyed by scope (pipeline, branch), version and
 // key. The row insert is the commit point of a save: the primary key makes the first one win.
-import { planEviction, selectEntry, type ArchiveFormat, type CacheEntry, type EvictionLimits, type Lookup } from '../../agent/cache/index.js';
+import { planEviction, selectEntry, type ArchiveFormat, type CacheEntry, type EvictionLimits, type Lookup } from '../../contract/index.js';
 import type { SqlRunner } from './sql.js';
 
 export interface CacheScope {

@@ -5,9 +5,9 @@ import type { Readable } from 'node:stream';
 import {
   ARCHIVE_FORMATS, BLOB_MEDIA_TYPE, CACHE_BLOBS_PATH, CACHE_ENTRIES_PATH, CacheKeyError, checkKey, isDigest, MAX_RESTORE_KEYS,
   type CacheEntry, type CommitRequest, type EvictionLimits,
-} from '../../agent/cache/index.js';
+} from '../../contract/index.js';
 import { RequestRejected } from '../errors.js';
-import type { CollectorContext, CollectorPlugin } from '../server.js';
+import type { CollectorContext, CollectorPlugin } from '../context.js';
 import { cacheAccess } from './access.js';
 import { BlobDir, BlobTooLarge } from './blobs.js';
 import type { CacheIndex } from './index-db.js';

@@ -1,8 +1,8 @@
 // Which history the read commands use: --collector/KILN_COLLECTOR (with --token/KILN_TOKEN), else
 // the local store (--db, KILN_DATABASE_URL, or .kiln/kiln.db) opened read-only.
 import { existsSync } from 'node:fs';
-import { DEFAULT_DB_URL, openStore } from '../index.js';
-import { UsageError } from '../../contract/errors.js';
+import { DEFAULT_DB_URL, openStore } from '../store/open.js';
+import { UsageError } from '../../contract/index.js';
 import { CollectorClient } from './http-client.js';
 import type { RunReader } from './reader.js';
 import { storeReader } from './store-reader.js';

@@ -1,5 +1,5 @@
 // Errors of talking to a collector.
-import { KilnError } from '../../contract/errors.js';
+import { KilnError } from '../../contract/index.js';
 
 /** The collector could not be reached at all. */
 export class CollectorUnreachable extends KilnError {

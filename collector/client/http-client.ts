@@ -3,9 +3,7 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { request } from 'undici';
-import { taskRunResultsPath } from '../../contract/results-api.js';
-import type { StoredResultRef } from '../../engine/runtime.js';
-import type { RunRecord } from '../../contract/record.js';
+import { type RunRecord, type StoredResultRef, taskRunResultsPath } from '../../contract/index.js';
 import { ReconnectPolicy, SeenLines, takeSseEvents, type SseEvent } from '../follow-client.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
 import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';

@@ -1,6 +1,6 @@
 // What the CLI's read commands (runs, logs, search) need, from a collector over HTTP or straight
 // from the local store file when no collector is named.
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 
 export interface LogLine {
   task: string;

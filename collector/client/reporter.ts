@@ -1,6 +1,5 @@
-// The engine's RunReporter that sends the run record to a collector: POST on start, PATCH after.
-import type { RunReporter } from '../../engine/index.js';
-import type { RunRecord } from '../../contract/record.js';
+// The RunReporter that sends the run record to a collector: POST on start, PATCH after.
+import type { RunRecord, RunReporter } from '../../contract/index.js';
 import { CollectorClient } from './http-client.js';
 
 export function collectorReporter(client: CollectorClient, runToken: string): RunReporter {

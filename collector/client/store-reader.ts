@@ -1,7 +1,7 @@
 // The read commands without a collector: the store file itself, opened read-only. What a user
 // gets from `kiln logs RUN` right after `kiln run`, whose embedded collector has already gone.
-import { followLogs, type Store } from '../index.js';
-import type { LogPosition } from '../index.js';
+import { followLogs } from '../follow.js';
+import type { LogPosition, Store } from '../store/types.js';
 import type { RunReader } from './reader.js';
 
 const encode = (p: LogPosition | null) => (p ? `${p.streamId}.${p.seq}` : null);

@@ -1,5 +1,5 @@
 // Opens a store from a URL: `sqlite:PATH` (or a bare path) or `postgres://…` / `postgresql://…`.
-import { UsageError } from '../../contract/errors.js';
+import { UsageError } from '../../contract/index.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';

@@ -1,7 +1,7 @@
 // The production store: PostgreSQL through a pg Pool. A batch is one transaction; its lines go in
 // with one INSERT … SELECT FROM unnest(arrays) per step.
 import pg from 'pg';
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 import {
   likePattern, startedMsOf, type IngestInput, type LogStreamInfo, type RetentionPolicy, type RunSummary,
   type SearchHit, type StepAck, type Store,

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 import {
   likePattern, startedMsOf, type IngestInput, type LogPage, type LogQuery, type LogStreamInfo,
   type RetentionPolicy, type RunListQuery, type RunSummary, type SearchHit, type StepAck, type Store,

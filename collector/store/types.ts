@@ -1,6 +1,6 @@
 // The one store interface: SQLite (embedded) and PostgreSQL implement it, and one test suite
 // (test/collector/store.test.ts) runs against both.
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 
 export type StreamName = 'stdout' | 'stderr';
 

@@ -2,7 +2,7 @@
 // A strict Content-Security-Policy allows only these same-origin files (no inline script, no
 // other origin), so even a log line that got into the DOM as markup could not run.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { CollectorContext } from '../server.js';
+import type { CollectorContext } from '../context.js';
 import { APP_JS } from './assets.gen.js';
 import { APP_CSS, INDEX_HTML } from './page.js';
 

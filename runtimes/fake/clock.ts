@@ -1,6 +1,6 @@
 // Fake time for engine tests: timers fire only when the test advances the clock, so a pipeline
 // with hour-long timeouts runs in microseconds and deterministically.
-import type { Clock } from '../../engine/clock.js';
+import type { Clock } from '../../engine/index.js';
 
 interface Timer {
   at: number;

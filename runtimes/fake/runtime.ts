@@ -1,6 +1,7 @@
 // An in-memory Runtime for engine tests: each task run's outcome, results and duration (in fake
 // time) come from a script the test gives. It records what it was asked, for assertions.
-import type { CancelReason, ObservedStep, ObservedTaskRun, Runtime, StoredResultRef, TaskRunPlan } from '../../engine/runtime.js';
+import type { StoredResultRef } from '../../contract/index.js';
+import type { CancelReason, ObservedStep, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/index.js';
 import type { FakeClock } from './clock.js';
 
 export interface FakeOutcome {

@@ -1,9 +1,8 @@
 // The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
 // optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
 // at /workspace/<name>. Pure: paths and the host root's entries come in.
-import { ENTRYPOINT_FLAGS as F, entrypointArgv, type KilnPaths } from '../../contract/pod-layout.js';
-import type { ResolvedStep } from '../../engine/runtime.js';
-import { cacheFlagArgs } from '../../agent/cache/flags.js';
+import { entrypointArgv, type KilnPaths } from '../../contract/index.js';
+import type { ResolvedStep } from '../../engine/index.js';
 
 export interface StepArgvInput {
   agent: string[];
@@ -26,10 +25,8 @@ export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWit
     stepName: step.name, onError: step.onError, timeoutMs: step.timeoutMs,
     // Steps of a local run share one directory, so each writes its termination message apart.
     terminationPath: paths.localTerminationFile(index),
-    extra: [
-      ...(step.cache && cacheDir ? cacheFlagArgs(step.cache, { dir: cacheDir }) : []),
-      ...(resultsStore ? [F.resultsUrl, resultsStore.url, F.resultsTokenFile, resultsStore.tokenFile] : []),
-    ],
+    cache: step.cache && cacheDir ? { spec: step.cache, store: { dir: cacheDir } } : undefined,
+    resultsStore,
     command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
   });
 }

@@ -1,4 +1,4 @@
-import { KilnError } from '../../contract/errors.js';
+import { KilnError } from '../../contract/index.js';
 
 /** A task run the local runtime cannot run as asked (a PVC workspace, no agent found…). */
 export class LocalRuntimeError extends KilnError {

@@ -2,9 +2,9 @@
 // directory of each task run, and the step strings with the runtime's own paths filled in.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/pod-layout.js';
+import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/runtime.js';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import { scriptText } from './commands.js';
 import { LocalRuntimeError } from './errors.js';
 

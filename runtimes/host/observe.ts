@@ -1,7 +1,7 @@
 // What a task run's files say about it, as the runtime reports it. Pure: the facts (each step's
 // termination message and how its agent ended) come in, ObservedStep/ObservedTaskRun go out.
-import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../../engine/runtime.js';
-import type { StepTermination } from '../../contract/termination.js';
+import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../../engine/index.js';
+import type { StepTermination } from '../../contract/index.js';
 
 export interface StepFacts {
   /** Undefined while the step's agent is still running. */

@@ -5,14 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { kilnPaths, KILN_ROOT } from '../../contract/pod-layout.js';
-import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/runtime.js';
+import { KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
+import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
-import { readTermination } from '../../contract/termination.js';
 import { collectorTokenFile, prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
-import { taskRunResultsUrl } from '../../contract/results-api.js';
 
 export interface OutputLine {
   pipelineRun: string;

@@ -3,10 +3,22 @@
 // 404 on delete are answers, not errors: they make restarts and retries idempotent.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { KubeApiError } from './errors.js';
-import type { ListResult, WatchFn } from '../../controller/informer.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
 import type { PipelineResource, PipelineRunResource, PipelineRunStatusBlock } from './resources.js';
+
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** Opens a watch; calls `onEvent` per event and `onDone` once when it ends. Answers an abort. */
+export type WatchFn<T> = (resourceVersion: string, onEvent: (e: WatchEvent<T>) => void, onDone: (err: unknown) => void) => Promise<{ abort(): void }>;
 
 export interface KubeClient {
   createPod(pod: V1Pod): Promise<'created' | 'exists'>;

@@ -1,5 +1,5 @@
 // Errors of the Kubernetes runtime, with the fields a caller needs to point at the cause.
-import { KilnError } from '../../contract/errors.js';
+import { KilnError } from '../../contract/index.js';
 
 /** A task that cannot become a Pod: what is wrong, in which task and step, and how to fix it. */
 export class PodBuildError extends KilnError {

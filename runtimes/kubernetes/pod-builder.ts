@@ -9,14 +9,12 @@
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { cacheFlagArgs } from '../../agent/cache/flags.js';
-import { ENTRYPOINT_FLAGS as F, entrypointArgv, KILN_ROOT, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths, workspacePath } from '../../contract/pod-layout.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/runtime.js';
+import { entrypointArgv, KILN_ROOT, kilnPaths, logProxyArgv, taskRunResultsUrl, TERMINATION_PATH, workspacePath } from '../../contract/index.js';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
 import { parseQuantity } from './quantity.js';
-import { taskRunResultsUrl } from '../../contract/results-api.js';
 
 const P = kilnPaths(KILN_ROOT);
 /**
@@ -117,22 +115,15 @@ function initContainer(agentImage: string): V1Container {
 }
 
 function logProxyContainer(plan: TaskRunPlan, agentImage: string): V1Container {
-  const f = LOG_PROXY_FLAGS;
   return {
     name: 'kiln-log-proxy',
     image: agentImage,
     restartPolicy: 'Always',
-    command: [
-      P.agent, 'log-proxy',
-      f.runDir, P.runDir,
-      f.logDir, P.logDir,
-      f.steps, plan.steps.map((s) => s.name).join(','),
-      f.collector, plan.collector!.url,
-      f.tokenFile, `${TOKEN_DIR}/token`,
-      f.pipelineRun, plan.pipelineRun,
-      f.taskRun, plan.name,
-      f.stateDir, P.proxyStateDir,
-    ],
+    command: logProxyArgv({
+      agent: [P.agent], paths: P, steps: plan.steps.map((s) => s.name),
+      collector: { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` },
+      pipelineRun: plan.pipelineRun, taskRun: plan.name, stateDir: P.proxyStateDir,
+    }),
     securityContext: containerSecurity(),
     volumeMounts: [mount('kiln-run', P.runDir, true), mount('kiln-logs', P.logDir), mount('kiln-token', TOKEN_DIR, true)],
   };
@@ -151,12 +142,10 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
   const command = entrypointArgv({
     agent: [P.agent], paths: P, index: i, stepName: step.name, onError: step.onError,
     terminationPath: TERMINATION_PATH, results: plan.results, timeoutMs: step.timeoutMs,
-    // The dependency cache goes through the collector, with the run's token (as the log proxy's).
-    extra: collector ? [
-      ...(step.cache ? cacheFlagArgs(step.cache, { url: collector.url, tokenFile }) : []),
-      // A result too large for the termination message goes to the collector too.
-      F.resultsUrl, taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), F.resultsTokenFile, tokenFile,
-    ] : [],
+    // The dependency cache goes through the collector, with the run's token (as the log proxy's),
+    // and so does a result too large for the termination message.
+    cache: collector && step.cache ? { spec: step.cache, store: { url: collector.url, tokenFile } } : undefined,
+    resultsStore: collector ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile } : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
   });
   const env = { ...plan.env, ...step.env };

@@ -4,8 +4,7 @@
 // Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
 // running task fails it with a clear reason.
 import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { isTerminal } from '../../engine/index.js';
-import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/runtime.js';
+import { type CancelReason, isTerminal, type ObservedTaskRun, type Runtime, type TaskRunPlan } from '../../engine/index.js';
 import type { KubeClient } from './client.js';
 import { ANNOTATIONS, READY_VALUE } from './labels.js';
 import { podName } from './names.js';

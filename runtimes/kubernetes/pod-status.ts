@@ -2,9 +2,9 @@
 // termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
 // step's cache record.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { readTermination, type StoredResultRef } from '../../contract/termination.js';
-import type { StepStatus, TaskRunStatus } from '../../syntax/model.js';
-import type { ObservedStep, ObservedTaskRun } from '../../engine/runtime.js';
+import { readTermination, type StoredResultRef } from '../../contract/index.js';
+import type { StepStatus, TaskRunStatus } from '../../syntax/index.js';
+import type { ObservedStep, ObservedTaskRun } from '../../engine/index.js';
 import { LABELS } from './labels.js';
 import { containerName } from './names.js';
 

@@ -1,6 +1,6 @@
 // Kubernetes resource quantities ("250m", "1Gi", "2e3") as numbers, so the pod builder can take
 // the maximum request over steps. Only comparison is needed: the original string is kept.
-import { KilnError } from '../../contract/errors.js';
+import { KilnError } from '../../contract/index.js';
 
 export class InvalidQuantityError extends KilnError {
   readonly code = 'invalid-quantity';

@@ -1,8 +1,8 @@
 // The shape of Kiln's custom resources as the controller reads and writes them (deploy/crds holds
 // the OpenAPI schema the API server enforces).
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { ParamValue } from '../../syntax/model.js';
-import type { TaskRunRecord } from '../../contract/record.js';
+import type { ParamValue } from '../../syntax/index.js';
+import type { TaskRunRecord } from '../../contract/index.js';
 
 /** How a PipelineRun binds a workspace, Tekton's spelling. */
 export interface WorkspaceBindingSpec {

@@ -6,8 +6,7 @@ import { suggest } from '../did-you-mean.js';
 import type { Sites } from '../sites.js';
 import type { Source } from '../yaml-source.js';
 import * as F from './fields.js';
-import type { TektonContext } from './pipeline.js';
-import { readPipelineSpec } from './pipeline.js';
+import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
 

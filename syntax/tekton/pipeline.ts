@@ -8,7 +8,8 @@ import type { RefScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readGivenParams } from './step-action.js';
-import { readNamedList, readParamDecls, readTaskTemplate, type TaskReadContext } from './task.js';
+import { readNamedList, readParamDecls } from './readers.js';
+import { readTaskTemplate, type TaskReadContext } from './task.js';
 
 export interface TektonContext extends TaskReadContext {
   /** Task and ClusterTask documents by name. */

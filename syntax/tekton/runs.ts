@@ -8,7 +8,8 @@ import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
-import { readNamedList, readTaskTemplate } from './task.js';
+import { readNamedList } from './readers.js';
+import { readTaskTemplate } from './task.js';
 
 export interface RunDefaults {
   name?: string;

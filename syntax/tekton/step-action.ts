@@ -7,7 +7,7 @@ import { substituteStep } from '../references.js';
 import { makeResolver } from '../scope.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
-import { readParamDecls, readStepFields } from './task.js';
+import { readParamDecls, readStepFields } from './readers.js';
 
 export type StepActions = Map<string, { src: Source; spec: At }>;
 

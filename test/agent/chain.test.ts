@@ -1,7 +1,7 @@
 // Real dist/kiln-agent processes sequenced by wait and post files, as steps of one pod.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kilnPaths } from '../../contract/pod-layout.js';
+import { kilnPaths } from '../../contract/index.js';
 import { AGENT, readJson, requireBuilt, start, stepArgs, tempDir } from './helpers.js';
 import { decodeSpool } from './spool-decode.js';
 

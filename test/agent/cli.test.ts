@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kilnPaths } from '../../contract/pod-layout.js';
+import { kilnPaths } from '../../contract/index.js';
 import { AGENT, AGENT_SCRIPT, REPO, requireBuilt, tempDir } from './helpers.js';
 
 beforeAll(() => requireBuilt(AGENT, AGENT_SCRIPT));

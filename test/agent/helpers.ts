@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FsWaiter } from '../../agent/entrypoint/fs-waiter.js';
-import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../../contract/index.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT = join(REPO, 'dist/kiln-agent');

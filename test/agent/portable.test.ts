@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kilnPaths } from '../../contract/pod-layout.js';
+import { kilnPaths } from '../../contract/index.js';
 import { PORTABLE_TREE, requireBuilt, start, stepArgs, tempDir } from './helpers.js';
 
 const BUSYBOX = '/bin/busybox';

@@ -2,7 +2,7 @@
 // kills it (grandchildren included), output is teed to stdout/stderr and spooled, memory stays flat.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kilnPaths } from '../../contract/pod-layout.js';
+import { kilnPaths } from '../../contract/index.js';
 import { AGENT, processEnded, readJson, requireBuilt, start, stepArgs, tempDir, waitForFile } from './helpers.js';
 import { decodeSpool } from './spool-decode.js';
 

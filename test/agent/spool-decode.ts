@@ -1,5 +1,5 @@
 // Test helper: decodes a whole spool file into records, strictly (any malformed byte throws).
-import { parseSpoolHeader, type SpoolStream } from '../../contract/pod-layout.js';
+import { parseSpoolHeader, type SpoolStream } from '../../contract/index.js';
 
 export interface DecodedRecord {
   stream: SpoolStream;

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord, TaskRunRecord } from '../../contract/record.js';
+import type { RunRecord, TaskRunRecord } from '../../contract/index.js';
 import { pipeline } from '../../testkit/pipelines.js';
 import { RunConsole } from '../../cli/run-console.js';
 import { parseConcurrency, parseWorkspaceFlags } from '../../cli/run-options.js';

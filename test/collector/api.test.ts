@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
-import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire.js';
+import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire/index.js';
 import type { Store } from '../../collector/store/types.js';
 import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 

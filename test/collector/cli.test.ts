@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
+import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { request } from 'undici';
 import { KILN, requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
 import { runRecord } from '../../testkit/store-fixtures.js';

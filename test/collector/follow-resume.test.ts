@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire.js';
+import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../../testkit/log-proxy-pod.js';
 import { runRecord } from '../../testkit/store-fixtures.js';
 

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import type { Store } from '../../collector/store/types.js';
-import { taskRunResultsPath } from '../../contract/results-api.js';
+import { taskRunResultsPath } from '../../contract/index.js';
 import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const LIMIT = 400 * 1024;

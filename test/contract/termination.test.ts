@@ -1,7 +1,7 @@
 // The termination message reader both runtimes use: what the agent writes reads back; anything
 // else (fuzzed) is no message, never a throw.
 import { describe, expect, it } from 'vitest';
-import { readTermination, serializeTermination, terminationEntries } from '../../contract/termination.js';
+import { readTermination, serializeTermination, terminationEntries } from '../../contract/index.js';
 
 describe('readTermination', () => {
   it('reads back what the agent writes', () => {

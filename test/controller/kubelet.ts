@@ -1,6 +1,6 @@
 // The test plays kubelet: it moves Pods through their phases and writes each step container's
 // termination message as the agent would (Tekton's JSON entries).
-import { RESULT_TYPE, STORED_RESULT_KEY_PREFIX } from '../../contract/pod-layout.js';
+import { RESULT_TYPE, STORED_RESULT_KEY_PREFIX } from '../../contract/index.js';
 import type { FakeApiServer, KubeObject } from '../../testkit/fake-apiserver.js';
 
 interface StepOutcome {

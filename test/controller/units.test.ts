@@ -7,11 +7,11 @@ import { observePod } from '../../runtimes/kubernetes/pod-status.js';
 import { tokenBucket } from '../../runtimes/kubernetes/rate-limit.js';
 import { planForTask } from '../../engine/preview.js';
 import { runInputOf } from '../../controller/run-input.js';
-import { formatDuration, recordFromStatus, statusFromRecord } from '../../controller/run-status.js';
+import { recordFromStatus, statusFromRecord } from '../../controller/run-status.js';
 import { specDeps } from '../../controller/spec-deps.js';
 import { WorkQueue } from '../../controller/work-queue.js';
 import { parsePipelineText } from '../../syntax/index.js';
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 
 describe('token bucket', () => {
   it('lets a burst through, then spaces requests at 1/qps', async () => {
@@ -103,7 +103,6 @@ describe('run status', () => {
     const status = statusFromRecord(record, '2026-01-01T01:02:03.000Z');
     expect(status).toMatchObject({ duration: '1h2m3s', conditions: [{ status: 'False', reason: 'TasksFailed' }] });
     expect(recordFromStatus({ metadata: { name: 'r' }, spec: { params: { a: '1' } }, status })).toEqual(record);
-    expect(formatDuration(59_600)).toBe('1m0s');
   });
 });
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));

@@ -2,7 +2,7 @@
 // the run, and task run names stay DNS-safe.
 import { describe, expect, it } from 'vitest';
 import { FakeClock, FakeRuntime } from '../../runtimes/fake/index.js';
-import type { RunRecord } from '../../contract/record.js';
+import type { RunRecord } from '../../contract/index.js';
 import { runPipeline } from '../../engine/driver.js';
 import { pipelineRunName, taskRunName } from '../../engine/names.js';
 import { pipeline, step, task } from '../../testkit/pipelines.js';

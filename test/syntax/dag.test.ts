@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, CycleError, findCycle, readyTasks, renderGraph, topologicalLevels } from '../../syntax/graph-index.js';
-import { parsePipelineText, type PipelineSpec, type TaskSpec } from '../../syntax/index.js';
+import { buildGraph, CycleError, findCycle, parsePipelineText, type PipelineSpec, readyTasks, renderGraph, type TaskSpec, topologicalLevels } from '../../syntax/index.js';
 
 function task(name: string, needs: string[] = [], script = 'true'): TaskSpec {
   return { name, steps: [{ name: 's', script, args: [], env: {}, onError: 'stopAndFail' }], needs, when: [], results: ['r'], params: {}, retries: 0, env: {}, workspaces: [] };

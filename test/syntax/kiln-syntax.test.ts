@@ -70,7 +70,7 @@ const ERROR_CASES: [string, string, string[], string?][] = [
   ['both run and command', base('  a:\n    steps: [{run: x, command: [y]}]\n'), ['7:31 tasks.a.steps[0] has both run and command']],
   ['neither run nor command', base('  a:\n    steps: [{name: s}]\n'), ['7:13 tasks.a.steps[0] has neither run nor command']],
   ['command as a string', base('  a:\n    steps: [{command: npm test}]\n'), ['7:23 tasks.a.steps[0].command must be a list']],
-  ['bad durations', base('  a:\n    timeout: 5 min\n    steps: [{run: x, timeout: 1d}]\n'), ['7:14 tasks.a.timeout: "5 min" is not a duration', '8:31 tasks.a.steps[0].timeout: "1d" is not a duration']],
+  ['bad durations', base('  a:\n    timeout: 5 min\n    steps: [{run: x, timeout: 1y}]\n'), ['7:14 tasks.a.timeout: "5 min" is not a duration', '8:31 tasks.a.steps[0].timeout: "1y" is not a duration']],
   ['matrix too large', base('  a:\n    matrix: { x: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], y: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16] }\n    steps: [{run: x}]\n'), ['7:13 matrix has 272 combinations, more than 256']],
   ['bad onError', base('  a:\n    steps: [{run: x, onError: ignore}]\n'), ['7:31 tasks.a.steps[0].onError: "ignore" is not one of continue, stopAndFail']],
   ['bad task name', base('  Build_App:\n    steps: [{run: x}]\n'), ['6:3 task name "Build_App" is not a valid name']],

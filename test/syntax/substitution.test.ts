@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  evaluateWhen, expandArgs, makeResolver, ParamError, parseDuration, parseParamArgument, parseReference, parsePipelineText,
+  evaluateWhen, expandArgs, makeResolver, ParamError, parseParamArgument, parseReference, parsePipelineText,
   parseWhenText, referencesIn, resolveRunParams, substitute, substituteStep, taskParamValues, type StepSpec,
 } from '../../syntax/index.js';
 import { closest, editDistance } from '../../syntax/did-you-mean.js';
@@ -118,13 +118,7 @@ describe('run params', () => {
   });
 });
 
-describe('durations and did-you-mean', () => {
-  it.each([
-    ['500ms', 500], ['10s', 10_000], ['1m30s', 90_000], ['1h', 3_600_000], ['1.5h', 5_400_000], ['0', 0], ['1h0m0s', 3_600_000], ['250us', 0],
-    ['10', undefined], ['1d', undefined], ['', undefined], ['s', undefined], ['1m 30s', undefined], ['-1s', undefined],
-  ])('%s → %s', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
+describe('did-you-mean', () => {
 
   it('finds near names, transpositions count once', () => {
     expect(editDistance('needz', 'needs')).toBe(1);

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildGraph, topologicalLevels } from '../../syntax/graph-index.js';
-import { loadPipelineFiles, parsePipelineText } from '../../syntax/index.js';
+import { buildGraph, loadPipelineFiles, parsePipelineText, topologicalLevels } from '../../syntax/index.js';
 import { runFake } from '../../testkit/pipelines.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 

@@ -1,7 +1,6 @@
 // notify/email against an SMTP server on 127.0.0.1 started here: the envelope, AUTH PLAIN, the
 // headers and the dot-stuffed body it sends, and a refused recipient failing the task.
-import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertBuilt, runPipeline, scratch } from './helpers.js';
 

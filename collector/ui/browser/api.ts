@@ -1,7 +1,7 @@
 // The browser's side of the collector API: the reader token (from the URL fragment or the form,
 // kept in sessionStorage) sent as a bearer header, JSON reads, and following a log over SSE with
 // fetch (EventSource cannot send headers, and a token in the query string would end up in logs).
-import type { RunRecord } from '../../../contract/record.js';
+import type { RunRecord } from '../../../contract/index.js';
 import { ReconnectPolicy, takeSseEvents } from '../../follow-client.js';
 
 const TOKEN_KEY = 'kiln.readerToken';

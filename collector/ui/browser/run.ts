@@ -1,5 +1,5 @@
 // One run: its summary, the timeline of its task runs, and each task run's steps and results.
-import type { RunRecord, StepRecord, TaskRunRecord } from '../../../contract/record.js';
+import type { RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
 import { api, query } from './api.js';
 import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';

@@ -1,6 +1,6 @@
 // A Gantt-like timeline of a run's task runs: one row a task run, a bar from its start to its end
 // (to now while it runs), on a shared time axis from the run's start.
-import type { RunRecord } from '../../../contract/record.js';
+import type { RunRecord } from '../../../contract/index.js';
 import { formatDuration, statusClass, svg } from './dom.js';
 
 const WIDTH = 900;

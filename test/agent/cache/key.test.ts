@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheVersion, selectEntry, type CacheEntry } from '../../../contract/cache-entry.js';
-import { CacheKeyError, HashFilesNoMatchError } from '../../../agent/cache/errors.js';
+import { CacheKeyError, cacheVersion, MAX_KEY_LENGTH, selectEntry, type CacheEntry } from '../../../contract/index.js';
+import { HashFilesNoMatchError } from '../../../agent/cache/errors.js';
 import { globToRegExp } from '../../../agent/cache/glob.js';
 import { hashFiles, matchFiles } from '../../../agent/cache/hash-files.js';
-import { evaluateKey, MAX_KEY_LENGTH } from '../../../agent/cache/key.js';
+import { evaluateKey } from '../../../agent/cache/key.js';
 import { resolveCachePath } from '../../../agent/cache/paths.js';
 
 const entry = (key: string, createdAt: number, version = 'v'): CacheEntry => ({

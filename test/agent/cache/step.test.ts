@@ -3,13 +3,11 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheFlagArgs, parseCacheFlags } from '../../../agent/cache/flags.js';
-import { parseCacheReport } from '../../../agent/cache/report.js';
+import { parseCacheFlags } from '../../../agent/cache/flags.js';
+import { cacheFlagArgs, ENTRYPOINT_FLAGS, parseCacheReport, type CacheSpec } from '../../../contract/index.js';
 import { CACHE_HIT_ENV, CachingRunner } from '../../../agent/cache/step.js';
 import type { RunOutcome, Runner } from '../../../agent/entrypoint/core.js';
 import { AgentUsageError } from '../../../agent/errors.js';
-import { ENTRYPOINT_FLAGS } from '../../../contract/pod-layout.js';
-import type { CacheSpec } from '../../../syntax/model.js';
 
 const spec: CacheSpec = { key: "npm-$(hashFiles('lock'))", restoreKeys: ['npm-', 'a,b'], paths: ['node_modules', '~/.npm'], policy: 'pull' };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ResultNotStoredError } from '../../../agent/errors.js';
 import { runEntrypoint, type EntrypointPorts, type RunOutcome, type WaitOutcome } from '../../../agent/entrypoint/core.js';
 import { parseEntrypointArgs } from '../../../agent/entrypoint/options.js';
-import { readTermination } from '../../../contract/termination.js';
+import { readTermination } from '../../../contract/index.js';
 
 interface World {
   waits?: Record<string, WaitOutcome>;

@@ -1,6 +1,6 @@
 // The log proxy's core with in-memory spools and a flaky in-memory collector.
 import { describe, expect, it } from 'vitest';
-import { encodeSpoolHeader, type SpoolStream } from '../../../contract/pod-layout.js';
+import { encodeSpoolHeader, type SpoolStream } from '../../../contract/index.js';
 import { runLogProxy, TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from '../../../agent/log-proxy/core.js';
 
 function record(stream: SpoolStream, text: string): Buffer {

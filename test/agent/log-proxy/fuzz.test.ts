@@ -1,11 +1,11 @@
 // Bounded random input into the two decoders: the spool parser and the collector's batch decode.
 // Only their named errors may come out, never a crash or a silent half-result.
 import { describe, expect, it } from 'vitest';
-import { encodeSpoolHeader } from '../../../contract/pod-layout.js';
+import { encodeSpoolHeader } from '../../../contract/index.js';
 import { parseSpoolChunk, SpoolCorruptError } from '../../../agent/log-proxy/spool-parser.js';
 import { decodeLogBatch } from '../../../collector/decode.js';
 import { BadLogBatch } from '../../../collector/errors.js';
-import { LogBatch } from '../../../contract/log-wire.js';
+import { LogBatch } from '../../../contract/log-wire/index.js';
 
 // A seeded generator, so a failure reproduces.
 function rng(seed: number) {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpCacheStore } from '../../../agent/cache/http-store.js';
 import { defaultCacheDir } from '../../../collector/cache/config.js';
 import { cacheOptionsFromFlags, parseSize, startCollector } from '../../../collector/index.js';
-import { UsageError } from '../../../contract/errors.js';
+import { UsageError } from '../../../contract/index.js';
 import { runRecord } from '../../../testkit/store-fixtures.js';
 import { requireBuild, runKiln } from '../../../testkit/log-proxy-pod.js';
 import { cachedStep, sampleArchiveSize, SECRET } from './server.js';

@@ -7,8 +7,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
 import { startCollector, type RunningCollector } from '../../../collector/index.js';
 import { CollectorClient } from '../../../collector/client/index.js';
-import type { RunRecord, TaskRunRecord } from '../../../contract/record.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../../contract/log-wire.js';
+import type { RunRecord, TaskRunRecord } from '../../../contract/index.js';
+import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../../contract/log-wire/index.js';
 import { runRecord } from '../../../testkit/store-fixtures.js';
 
 export interface Ui {

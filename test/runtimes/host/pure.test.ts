@@ -1,7 +1,7 @@
 // The local runtime's pure parts: step argv, the sandbox argv,
 // line splitting, workspace paths, and what the files say about a task run.
 import { describe, expect, it } from 'vitest';
-import { kilnPaths } from '../../../contract/pod-layout.js';
+import { kilnPaths } from '../../../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../../engine/runtime.js';
 import { sandboxArgv, scriptText, stepArgv } from '../../../runtimes/host/commands.js';
 import { LineSplitter } from '../../../runtimes/host/lines.js';
@@ -17,7 +17,7 @@ describe('step argv', () => {
     expect(first.slice(0, 5)).toEqual(['/a', 'entrypoint', '-wait_file', '/kiln/downward/ready', '-wait_file_content']);
     expect(first).toContain('-results');
     expect(first[first.indexOf('-results') + 1]).toBe('r1,r2');
-    expect(first[first.indexOf('-timeout') + 1]).toBe('1500ms');
+    expect(first[first.indexOf('-timeout') + 1]).toBe('1.5s');
     expect(first.slice(-3)).toEqual(['-entrypoint', '/kiln/scripts/0', '--']);
     const second = stepArgv({ agent: ['/a'], paths, index: 1, step: rstep({ script: undefined, command: ['echo', 'hi'], onError: 'continue' }), results: [] });
     expect(second.slice(2, 4)).toEqual(['-wait_file', '/kiln/run/0/out']);

@@ -1,7 +1,7 @@
 // On Kubernetes a cached step restores and saves through the collector with the run's token.
 import { describe, expect, it } from 'vitest';
 import { parseCacheFlags } from '../../../agent/cache/flags.js';
-import { ENTRYPOINT_FLAGS } from '../../../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS } from '../../../contract/index.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
 import type { CacheSpec } from '../../../syntax/model.js';
 import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';

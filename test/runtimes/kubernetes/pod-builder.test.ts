@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../../contract/pod-layout.js';
+import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../../contract/index.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
 import { PodBuildError } from '../../../runtimes/kubernetes/errors.js';
 import { parseQuantity } from '../../../runtimes/kubernetes/quantity.js';
@@ -52,7 +52,7 @@ describe('pod builder', () => {
     expect(pod.metadata!.annotations!['kiln.dev/ready']).toBeUndefined();
     expect(flagValue(s1.command!, F.entrypoint)).toBe('npm');
     expect(s1.command!.slice(s1.command!.indexOf('--') + 1)).toEqual(['test', '--', `--out=${P.resultFile('report')}`]);
-    expect(flagValue(s1.command!, F.timeout)).toBe('60000ms');
+    expect(flagValue(s1.command!, F.timeout)).toBe('1m0s');
     const scripts = pod.spec!.volumes!.find((v) => v.name === 'kiln-scripts')!.downwardAPI!;
     expect(scripts.items!.map((i) => i.path)).toEqual(['0', '2']);
     expect(scripts.defaultMode).toBe(0o555);

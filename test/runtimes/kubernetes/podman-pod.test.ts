@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 import { ANNOTATIONS } from '../../../runtimes/kubernetes/labels.js';
 import { loadRun } from '../../../cli/kubernetes-options.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
-import { readTermination } from '../../../contract/termination.js';
+import { readTermination } from '../../../contract/index.js';
 import { planForTask } from '../../../engine/preview.js';
 import { containers, type Containers } from './podman.js';
 

@@ -1,7 +1,7 @@
 // Reading a step's cache record (the StepCacheRecord JSON the entrypoint puts into its termination
 // message, key CACHE_TERMINATION_KEY) back into the run record, for the local runtime and the
 // Kubernetes pod status alike. Total: a foreign or malformed value is undefined, never a throw.
-import type { StepCacheRecord } from '../../contract/record.js';
+import type { StepCacheRecord } from './record.js';
 
 const MAX_REPORT_BYTES = 8 * 1024;
 

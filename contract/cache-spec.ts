@@ -1,0 +1,13 @@
+// A step's dependency cache as the syntax reads it and the agent runs it (`-cache` carries it as
+// JSON): key, restore keys, paths, policy.
+
+export const CACHE_POLICIES = ['pull-push', 'pull', 'push'] as const;
+export type CachePolicy = (typeof CACHE_POLICIES)[number];
+
+export interface CacheSpec {
+  /** May hold `$(hashFiles('glob', …))` and other references. */
+  key: string;
+  restoreKeys: string[];
+  paths: string[];
+  policy: CachePolicy;
+}

@@ -1,0 +1,7 @@
+// The Kubernetes controller behind `kiln controller`: informers on PipelineRuns and Kiln's Pods, a
+// keyed work queue, and the reconciler that runs each PipelineRun through the engine over the
+// Kubernetes runtime, reports to the collector and archives finished runs.
+export { KilnController, type ControllerOptions } from './reconciler.js';
+export { specDeps } from './spec-deps.js';
+export { InvalidPipelineRunError, type RunInput, type RunInputDeps } from './run-input.js';
+export { controllerMetrics, type ControllerMetrics } from './metrics.js';
