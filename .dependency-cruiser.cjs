@@ -24,7 +24,10 @@ module.exports = {
       severity: 'error',
       comment: 'The collector is a service of its own: it imports collector/ and contract/ only.',
       from: { path: '^collector/' },
-      to: { dependencyTypesNot: ['core', 'npm', 'npm-dev'], pathNot: ['^collector/', '^contract/', '^package\\.json$'] },
+      to: {
+        dependencyTypesNot: ['core', 'npm', 'npm-dev'],
+        pathNot: ['^collector/', '^contract/', '^package\\.json$'],
+      },
     },
     {
       name: 'contract-imports-nothing',
@@ -36,7 +39,8 @@ module.exports = {
     {
       name: 'engine-imports-no-runtime-or-cli',
       severity: 'error',
-      comment: 'The engine owns the Runtime interface; runtimes, the controller and the CLI plug into it, not the other way round.',
+      comment:
+        'The engine owns the Runtime interface; runtimes, the controller and the CLI plug into it, not the other way round.',
       from: { path: '^engine/' },
       to: { path: '^(runtimes|cli|controller|collector|agent|export)/' },
     },
@@ -50,7 +54,7 @@ module.exports = {
     {
       name: 'only-through-index',
       severity: 'error',
-      comment: "Another room is reached through its index.ts only: export what you need there.",
+      comment: 'Another room is reached through its index.ts only: export what you need there.',
       from: { path: PRODUCT },
       to: { path: PRODUCT, pathNot: ['^$1/', `^${ROOM}/index\\.ts$`] },
     },
@@ -80,7 +84,11 @@ module.exports = {
     exclude: { path: '^(node_modules|dist|\\.kiln)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

@@ -53,7 +53,8 @@ export const AGENT_COMMANDS: Record<string, AgentCommand> = {
   },
   init: {
     summary: 'copy the agent (and its loader and libraries) into a tools volume',
-    usage: 'usage: kiln-agent init DEST\n\nCopies the agent to DEST/bin/kiln-agent (and DEST/lib/ from the portable build).',
+    usage:
+      'usage: kiln-agent init DEST\n\nCopies the agent to DEST/bin/kiln-agent (and DEST/lib/ from the portable build).',
     run: async (argv) => (await import('./init.js')).initCommand(argv),
   },
 };

@@ -21,7 +21,9 @@ export class ResultUnreadableError extends KilnError {
     readonly path: string,
     cause: unknown,
   ) {
-    super(`cannot read result "${result}" at ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`cannot read result "${result}" at ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -34,7 +36,10 @@ export class ResultNotStoredError extends KilnError {
     readonly url: string,
     cause: unknown,
   ) {
-    super(`result "${result}" (${size} bytes, too large for the termination message) could not be stored at ${url}: ` +
-      `${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `result "${result}" (${size} bytes, too large for the termination message) could not be stored at ${url}: ` +
+        `${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }

@@ -18,7 +18,8 @@ export async function locateRunningAgent(): Promise<AgentLocation> {
   const executable = sea?.isSea() ? process.execPath : resolve(process.argv[1] ?? '');
   const binDir = dirname(executable);
   const libDir = join(binDir, '..', 'lib');
-  const portable = basename(binDir) === 'bin' && existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('ld-linux'));
+  const portable =
+    basename(binDir) === 'bin' && existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('ld-linux'));
   return { executable, libDir: portable ? libDir : undefined };
 }
 

@@ -9,8 +9,10 @@ function help(): string {
   const names = Object.keys(AGENT_COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${AGENT_COMMANDS[n].summary}`);
-  return `kiln-agent ${version}\n\nusage: kiln-agent COMMAND [flags]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    `  --version, --help; kiln-agent COMMAND --help for a command's flags\n`;
+  return (
+    `kiln-agent ${version}\n\nusage: kiln-agent COMMAND [flags]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    `  --version, --help; kiln-agent COMMAND --help for a command's flags\n`
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {

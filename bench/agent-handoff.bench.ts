@@ -3,7 +3,16 @@
 // the time from one step's post file to the next one's (which includes spawning `true`), beside
 // the cost of spawning `true` from Node in the same run and Tekton's 1 s polling design.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../contract/index.js';
@@ -22,9 +31,24 @@ const keepInotify = watch(root, () => {});
 const agents = Array.from({ length: STEPS }, (_, i) =>
   spawn(
     AGENT,
-    ['entrypoint', F.waitFile, i === 0 ? p.readyFile : p.postFile(i - 1), ...(i === 0 ? [F.waitFileContent] : []),
-      F.postFile, p.postFile(i), F.terminationPath, p.localTerminationFile(i), F.stepMetadataDir, p.stepMetadataDir(i),
-      F.logDir, p.logDir, F.stepIndex, String(i), '--', 'true'],
+    [
+      'entrypoint',
+      F.waitFile,
+      i === 0 ? p.readyFile : p.postFile(i - 1),
+      ...(i === 0 ? [F.waitFileContent] : []),
+      F.postFile,
+      p.postFile(i),
+      F.terminationPath,
+      p.localTerminationFile(i),
+      F.stepMetadataDir,
+      p.stepMetadataDir(i),
+      F.logDir,
+      p.logDir,
+      F.stepIndex,
+      String(i),
+      '--',
+      'true',
+    ],
     { stdio: 'ignore' },
   ),
 );
@@ -71,16 +95,32 @@ const wakeUps = seen.slice(1).map((_, k) => startedAt(k + 1) - toEpoch(seen[k]))
 const spawnTrue = await timeRuns(30, 'true', []);
 
 console.log(machineNote());
-console.log(`agent hand-off, ${STEPS} steps of \`true\` (agents started and waiting in ${fmt(startUpMs)}; ${watching} on inotify, ${STEPS - watching} polling: fs.inotify.max_user_instances)`);
+console.log(
+  `agent hand-off, ${STEPS} steps of \`true\` (agents started and waiting in ${fmt(startUpMs)}; ${watching} on inotify, ${STEPS - watching} polling: fs.inotify.max_user_instances)`,
+);
 console.log(`  go-ahead → last post file:        ${fmt(seen[STEPS - 1] - t0)}`);
-console.log(`  per hand-off (post → next post):   median ${fmt(median(handoffs))}, p99 ${fmt(percentile(handoffs, 99))}, max ${fmt(Math.max(...handoffs))}`);
+console.log(
+  `  per hand-off (post → next post):   median ${fmt(median(handoffs))}, p99 ${fmt(percentile(handoffs, 99))}, max ${fmt(Math.max(...handoffs))}`,
+);
 const byWaiter = (watched: boolean) => handoffs.filter((_, i) => onInotify[i] === watched);
-for (const [label, list] of [['woken by inotify', byWaiter(true)], ['woken by polling', byWaiter(false)]] as const) {
-  if (list.length > 0) console.log(`    ${label.padEnd(17)} (${String(list.length).padStart(3)}): median ${fmt(median(list))}, p99 ${fmt(percentile(list, 99))}`);
+for (const [label, list] of [
+  ['woken by inotify', byWaiter(true)],
+  ['woken by polling', byWaiter(false)],
+] as const) {
+  if (list.length > 0)
+    console.log(
+      `    ${label.padEnd(17)} (${String(list.length).padStart(3)}): median ${fmt(median(list))}, p99 ${fmt(percentile(list, 99))}`,
+    );
 }
-console.log(`  post file → next StartedAt (wake-up, ±1 ms): median ${fmt(median(wakeUps))}, p99 ${fmt(percentile(wakeUps, 99))}`);
-console.log(`  baseline: spawn \`true\` from Node:  median ${fmt(median(spawnTrue))}, p99 ${fmt(percentile(spawnTrue, 99))}`);
-console.log(`  Tekton design: 1 s polling →       ~${TEKTON_POLL_MS / 2} ms mean wait per hand-off, ${TEKTON_POLL_MS} ms worst; ${(STEPS * TEKTON_POLL_MS) / 2000} s expected for ${STEPS} steps`);
+console.log(
+  `  post file → next StartedAt (wake-up, ±1 ms): median ${fmt(median(wakeUps))}, p99 ${fmt(percentile(wakeUps, 99))}`,
+);
+console.log(
+  `  baseline: spawn \`true\` from Node:  median ${fmt(median(spawnTrue))}, p99 ${fmt(percentile(spawnTrue, 99))}`,
+);
+console.log(
+  `  Tekton design: 1 s polling →       ~${TEKTON_POLL_MS / 2} ms mean wait per hand-off, ${TEKTON_POLL_MS} ms worst; ${(STEPS * TEKTON_POLL_MS) / 2000} s expected for ${STEPS} steps`,
+);
 
 function hasInotify(pid: number): boolean {
   try {

@@ -17,7 +17,11 @@ const step = ['entrypoint', '-termination_path', join(dir, 'termination'), '-log
 const subjects: [string, string, string[]][] = [
   ['dist/kiln-agent --version', AGENT, ['--version']],
   ['entrypoint -- true', AGENT, [...step, '--', '/bin/true']],
-  ['entrypoint -results_url … -- true', AGENT, [...step, '-results_url', 'http://127.0.0.1:9/r', '-results_token_file', join(dir, 'token'), '--', '/bin/true']],
+  [
+    'entrypoint -results_url … -- true',
+    AGENT,
+    [...step, '-results_url', 'http://127.0.0.1:9/r', '-results_token_file', join(dir, 'token'), '--', '/bin/true'],
+  ],
   ['node -e 0', process.execPath, ['-e', '0']],
   ['/bin/true', '/bin/true', []],
 ];

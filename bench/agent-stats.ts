@@ -29,11 +29,19 @@ export function timeProcess(file: string, args: string[], env: NodeJS.ProcessEnv
   });
 }
 
-export async function timeRuns(runs: number, file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number[]> {
+export async function timeRuns(
+  runs: number,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await timeProcess(file, args, env));
   return times;
 }
 
 /** The machine's state, printed beside the figures: on a shared box, load moves them a lot. */
-export const machineNote = () => `${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+export const machineNote = () =>
+  `${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;

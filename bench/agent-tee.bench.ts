@@ -27,8 +27,17 @@ const direct = await timed('/bin/sh', ['-c', `${writer} > /dev/null`]);
 const piped = await timed('/bin/sh', ['-c', `${writer} | cat > /dev/null`]);
 const hwmFile = `${root}/hwm`;
 const through = await timed(AGENT, [
-  'entrypoint', F.terminationPath, p.localTerminationFile(0), F.logDir, p.logDir, F.stepIndex, '0', '--',
-  '/bin/sh', '-c', `${writer}; grep VmHWM /proc/$PPID/status > ${hwmFile}`,
+  'entrypoint',
+  F.terminationPath,
+  p.localTerminationFile(0),
+  F.logDir,
+  p.logDir,
+  F.stepIndex,
+  '0',
+  '--',
+  '/bin/sh',
+  '-c',
+  `${writer}; grep VmHWM /proc/$PPID/status > ${hwmFile}`,
 ]);
 const spoolBytes = statSync(p.spoolFile(0)).size;
 const hwm = readFileSync(hwmFile, 'utf8').trim().replace(/\s+/g, ' ');
@@ -39,4 +48,6 @@ console.log(machineNote());
 console.log(`agent log tee, ${MB} MB of 1 KiB lines to stdout (agent's stdout to /dev/null, spool on ${tmpdir()})`);
 console.log(`  command > /dev/null:        ${fmt(direct)} (${rate(direct)})`);
 console.log(`  command | cat > /dev/null:  ${fmt(piped)} (${rate(piped)}) (the cost of a pipe alone)`);
-console.log(`  through kiln-agent + spool: ${fmt(through)} (${rate(through)}); spool ${(spoolBytes / 1048576).toFixed(0)} MB; agent ${hwm}`);
+console.log(
+  `  through kiln-agent + spool: ${fmt(through)} (${rate(through)}); spool ${(spoolBytes / 1048576).toFixed(0)} MB; agent ${hwm}`,
+);

@@ -20,7 +20,8 @@ const MB = 1024 * 1024;
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const treeBytes = (dir: string) => Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
-const fileCount = (dir: string) => Number(execFileSync('sh', ['-c', `find "${dir}" -type f | wc -l`], { encoding: 'utf8' }).trim());
+const fileCount = (dir: string) =>
+  Number(execFileSync('sh', ['-c', `find "${dir}" -type f | wc -l`], { encoding: 'utf8' }).trim());
 
 interface Row {
   tool: string;
@@ -62,7 +63,11 @@ async function kiln(format: ArchiveFormat, treeWorkspace: string): Promise<Row> 
   await mkdir(fresh, { recursive: true });
   const options = (workspace: string): StepCacheOptions => ({
     spec: { key: `bench-${format}`, restoreKeys: [], paths: ['node_modules'], policy: 'pull-push' },
-    workspace, home: undefined, store: new LocalCacheStore(cacheDir), format, log: (l) => l.includes('warning') && console.log(l),
+    workspace,
+    home: undefined,
+    store: new LocalCacheStore(cacheDir),
+    format,
+    log: (l) => l.includes('warning') && console.log(l),
   });
   const save = options(treeWorkspace);
   settle();
@@ -82,8 +87,20 @@ async function kiln(format: ArchiveFormat, treeWorkspace: string): Promise<Row> 
 
 function kilnRun(ws: string, cacheDir: string): { wallS: number; installS: number; record: RunRecord } {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(repo, 'bin/kiln.js'), 'run', join(repo, 'examples/node-app/pipeline.yaml'),
-    '--workspace', `source=${ws}`, '--cache-dir', cacheDir, '--json'], { cwd: repo, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(repo, 'bin/kiln.js'),
+      'run',
+      join(repo, 'examples/node-app/pipeline.yaml'),
+      '--workspace',
+      `source=${ws}`,
+      '--cache-dir',
+      cacheDir,
+      '--json',
+    ],
+    { cwd: repo, encoding: 'utf8' },
+  );
   const wallS = seconds(start);
   if (r.status !== 0) throw new Error(`kiln run failed:\n${r.stderr}`);
   const record = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as RunRecord;
@@ -104,7 +121,9 @@ async function main() {
     }
   } else await cp(source, tree, { recursive: true, verbatimSymlinks: true });
   const bytes = treeBytes(tree);
-  console.log(`tree: ${source} copied to ${tree}: ${(bytes / MB).toFixed(1)} MB in ${fileCount(tree)} files (page cache warm)`);
+  console.log(
+    `tree: ${source} copied to ${tree}: ${(bytes / MB).toFixed(1)} MB in ${fileCount(tree)} files (page cache warm)`,
+  );
   sh(`tar -C "${join(scratch, 'tree')}" -cf - node_modules > /dev/null`); // warm the page cache for every contender
 
   const rows: Row[] = [];
@@ -117,10 +136,16 @@ async function main() {
   } else console.log('zstd CLI not found: its rows are left out (apt-get install -y zstd)');
   for (const format of ['tar+gzip', 'tar+brotli', 'tar'] as const) rows.push(await kiln(format, parent));
 
-  console.log('\nsave = archive + compress (+ SHA-256 + commit for kiln); restore = (verify +) decompress + extract. MB/s over the uncompressed tree.');
-  console.log(`${'tool'.padEnd(38)} ${'save s'.padStart(7)} ${'save MB/s'.padStart(10)} ${'restore s'.padStart(10)} ${'rest. MB/s'.padStart(11)} ${'archive MB'.padStart(11)} ${'ratio'.padStart(6)}`);
+  console.log(
+    '\nsave = archive + compress (+ SHA-256 + commit for kiln); restore = (verify +) decompress + extract. MB/s over the uncompressed tree.',
+  );
+  console.log(
+    `${'tool'.padEnd(38)} ${'save s'.padStart(7)} ${'save MB/s'.padStart(10)} ${'restore s'.padStart(10)} ${'rest. MB/s'.padStart(11)} ${'archive MB'.padStart(11)} ${'ratio'.padStart(6)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.tool.padEnd(38)} ${r.saveS.toFixed(2).padStart(7)} ${(bytes / MB / r.saveS).toFixed(1).padStart(10)} ${r.restoreS.toFixed(2).padStart(10)} ${(bytes / MB / r.restoreS).toFixed(1).padStart(11)} ${(r.archiveBytes / MB).toFixed(1).padStart(11)} ${(bytes / r.archiveBytes).toFixed(2).padStart(6)}`);
+    console.log(
+      `${r.tool.padEnd(38)} ${r.saveS.toFixed(2).padStart(7)} ${(bytes / MB / r.saveS).toFixed(1).padStart(10)} ${r.restoreS.toFixed(2).padStart(10)} ${(bytes / MB / r.restoreS).toFixed(1).padStart(11)} ${(r.archiveBytes / MB).toFixed(1).padStart(11)} ${(bytes / r.archiveBytes).toFixed(2).padStart(6)}`,
+    );
   }
 
   if (process.env.KILN_BENCH_CACHE_SKIP_EXAMPLE !== '1') {
@@ -129,15 +154,22 @@ async function main() {
     const runs = [];
     for (const name of ['first (miss, npm ci)', 'second (hit, restore)']) {
       const ws = join(scratch, `example-${runs.length}`);
-      await cp(join(repo, 'examples/node-app'), ws, { recursive: true, filter: (src) => !src.includes('node_modules') });
+      await cp(join(repo, 'examples/node-app'), ws, {
+        recursive: true,
+        filter: (src) => !src.includes('node_modules'),
+      });
       runs.push({ name, ...kilnRun(ws, cacheDir) });
     }
     console.log('\nNode example (examples/node-app), fresh workspace each run, one cache directory:');
     for (const r of runs) {
       const c = r.record.tasks.find((t) => t.name === 'install')!.steps[0]!.cache;
-      console.log(`  ${r.name.padEnd(24)} kiln run ${r.wallS.toFixed(2)} s, install step ${r.installS.toFixed(2)} s, cache ${JSON.stringify(c && { hit: c.hit, saved: c.saved, seconds: c.seconds })}`);
+      console.log(
+        `  ${r.name.padEnd(24)} kiln run ${r.wallS.toFixed(2)} s, install step ${r.installS.toFixed(2)} s, cache ${JSON.stringify(c && { hit: c.hit, saved: c.saved, seconds: c.seconds })}`,
+      );
     }
-    console.log(`  second/first: kiln run ${(runs[1]!.wallS / runs[0]!.wallS).toFixed(2)}x, install step ${(runs[1]!.installS / runs[0]!.installS).toFixed(2)}x`);
+    console.log(
+      `  second/first: kiln run ${(runs[1]!.wallS / runs[0]!.wallS).toFixed(2)}x, install step ${(runs[1]!.installS / runs[0]!.installS).toFixed(2)}x`,
+    );
   }
 }
 

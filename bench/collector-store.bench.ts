@@ -19,8 +19,23 @@ const text = (i: number) => `${String(i).padStart(8, '0')} building module ${i %
 
 function batchAt(from: number): IngestInput {
   const n = Math.min(BATCH, LINES - from);
-  return { pipelineRun: 'bench', taskRun: 'bench-build', steps: [{ step: 'compile', stepIndex: 0, eof: false,
-    lines: Array.from({ length: n }, (_, k) => ({ seq: from + k, stream: 'stdout', timeMs: 1_700_000_000_000 + from + k, text: text(from + k) })) }] };
+  return {
+    pipelineRun: 'bench',
+    taskRun: 'bench-build',
+    steps: [
+      {
+        step: 'compile',
+        stepIndex: 0,
+        eof: false,
+        lines: Array.from({ length: n }, (_, k) => ({
+          seq: from + k,
+          stream: 'stdout',
+          timeMs: 1_700_000_000_000 + from + k,
+          text: text(from + k),
+        })),
+      },
+    ],
+  };
 }
 
 async function median(times: number, fn: () => Promise<unknown>): Promise<number> {
@@ -34,19 +49,32 @@ async function median(times: number, fn: () => Promise<unknown>): Promise<number
 }
 
 function record(i: number): RunRecord {
-  return { id: `run-${String(i).padStart(7, '0')}`, name: `pipeline-${i % 20}`, status: i % 10 ? 'Succeeded' : 'Failed',
-    startedAt: new Date(1_700_000_000_000 + i * 60_000).toISOString(), params: { revision: 'main' }, tasks: [] };
+  return {
+    id: `run-${String(i).padStart(7, '0')}`,
+    name: `pipeline-${i % 20}`,
+    status: i % 10 ? 'Succeeded' : 'Failed',
+    startedAt: new Date(1_700_000_000_000 + i * 60_000).toISOString(),
+    params: { revision: 'main' },
+    tasks: [],
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-store-'));
 const fileMs = await (async () => {
   const t0 = performance.now();
   for (let from = 0; from < LINES; from += BATCH) {
-    appendFileSync(join(dir, 'baseline.log'), batchAt(from).steps[0].lines.map((l) => l.text + '\n').join(''));
+    appendFileSync(
+      join(dir, 'baseline.log'),
+      batchAt(from)
+        .steps[0].lines.map((l) => l.text + '\n')
+        .join(''),
+    );
   }
   return performance.now() - t0;
 })();
-console.log(`baseline: ${LINES.toLocaleString('en')} lines appended to a local file: ${Math.round(LINES / (fileMs / 1000)).toLocaleString('en')} lines/s`);
+console.log(
+  `baseline: ${LINES.toLocaleString('en')} lines appended to a local file: ${Math.round(LINES / (fileMs / 1000)).toLocaleString('en')} lines/s`,
+);
 
 async function benchStore(fx: StoreFixture, runs: number) {
   const store: Store = await fx.open();
@@ -54,21 +82,30 @@ async function benchStore(fx: StoreFixture, runs: number) {
     const t0 = performance.now();
     for (let from = 0; from < LINES; from += BATCH) await store.ingest(batchAt(from));
     const ingestMs = performance.now() - t0;
-    console.log(`${fx.kind}: ingest ${LINES.toLocaleString('en')} lines in batches of ${BATCH}: ${Math.round(LINES / (ingestMs / 1000)).toLocaleString('en')} lines/s`);
+    console.log(
+      `${fx.kind}: ingest ${LINES.toLocaleString('en')} lines in batches of ${BATCH}: ${Math.round(LINES / (ingestMs / 1000)).toLocaleString('en')} lines/s`,
+    );
     const tail = await median(15, () => store.readLogs({ runId: 'bench', tail: 1000, limit: 1000 }));
     const head = await median(15, () => store.readLogs({ runId: 'bench', limit: 1000 }));
-    console.log(`${fx.kind}: last 1000 lines of the ${LINES.toLocaleString('en')}-line log: median ${tail.toFixed(2)} ms (baseline, first 1000: ${head.toFixed(2)} ms)`);
+    console.log(
+      `${fx.kind}: last 1000 lines of the ${LINES.toLocaleString('en')}-line log: median ${tail.toFixed(2)} ms (baseline, first 1000: ${head.toFixed(2)} ms)`,
+    );
 
     const r0 = performance.now();
-    for (let i = 0; i < runs; i += 500) await Promise.all(Array.from({ length: Math.min(500, runs - i) }, (_, k) => store.putRun(record(i + k))));
+    for (let i = 0; i < runs; i += 500)
+      await Promise.all(Array.from({ length: Math.min(500, runs - i) }, (_, k) => store.putRun(record(i + k))));
     const seedMs = performance.now() - r0;
     const first = await median(15, () => store.listRuns({ limit: 50 }));
     const filtered = await median(15, () => store.listRuns({ limit: 50, pipeline: 'pipeline-10', status: 'Failed' }));
     const mid = record(Math.floor(runs / 2));
-    const deep = await median(15, () => store.listRuns({ limit: 50, before: { startedMs: Date.parse(mid.startedAt), id: mid.id } }));
-    console.log(`${fx.kind}: history of ${runs.toLocaleString('en')} runs (stored at ${Math.round(runs / (seedMs / 1000)).toLocaleString('en')} runs/s): ` +
-      `first page of 50 median ${first.toFixed(2)} ms, filtered by pipeline+status ${filtered.toFixed(2)} ms ` +
-      `(baseline, a page halfway down by cursor: ${deep.toFixed(2)} ms)`);
+    const deep = await median(15, () =>
+      store.listRuns({ limit: 50, before: { startedMs: Date.parse(mid.startedAt), id: mid.id } }),
+    );
+    console.log(
+      `${fx.kind}: history of ${runs.toLocaleString('en')} runs (stored at ${Math.round(runs / (seedMs / 1000)).toLocaleString('en')} runs/s): ` +
+        `first page of 50 median ${first.toFixed(2)} ms, filtered by pipeline+status ${filtered.toFixed(2)} ms ` +
+        `(baseline, a page halfway down by cursor: ${deep.toFixed(2)} ms)`,
+    );
   } finally {
     await store.close();
     await fx.cleanup();

@@ -44,7 +44,8 @@ function kahn(n: number, edges: [number, number][]): number[] {
     indegree[b]!++;
   }
   const queue = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
-  for (let head = 0; head < queue.length; head++) for (const next of out[queue[head]!]!) if (--indegree[next]! === 0) queue.push(next);
+  for (let head = 0; head < queue.length; head++)
+    for (const next of out[queue[head]!]!) if (--indegree[next]! === 0) queue.push(next);
   return queue;
 }
 
@@ -79,11 +80,20 @@ for (let round = 0; round < ROUNDS; round++) {
   record('schedule (ready set until done)', scheduleMs);
   if (waves !== levels.length) throw new Error(`schedule took ${waves} waves, levels say ${levels.length}`);
   record('baseline: JSON.parse of the same document', time(() => JSON.parse(json))[1]);
-  record('baseline: yaml parse alone (with positions)', time(() => parseAllDocuments(yaml, { lineCounter: new LineCounter() }))[1]);
+  record(
+    'baseline: yaml parse alone (with positions)',
+    time(() => parseAllDocuments(yaml, { lineCounter: new LineCounter() }))[1],
+  );
   record('baseline: Kahn sort of the same edge list', time(() => kahn(TASKS, edges))[1]);
 }
 
-console.log(`DAG: ${TASKS} tasks, ${edges.length} edges, YAML ${(yaml.length / 1024).toFixed(0)} KiB; median of ${ROUNDS} rounds`);
-for (const [name, ms] of Object.entries(figures)) console.log(`  ${name.padEnd(46)} ${median(ms).toFixed(2).padStart(9)} ms`);
-const total = ['parse + validate (YAML → model, all checks)', 'build graph', 'schedule (ready set until done)'].reduce((s, k) => s + median(figures[k]!), 0);
+console.log(
+  `DAG: ${TASKS} tasks, ${edges.length} edges, YAML ${(yaml.length / 1024).toFixed(0)} KiB; median of ${ROUNDS} rounds`,
+);
+for (const [name, ms] of Object.entries(figures))
+  console.log(`  ${name.padEnd(46)} ${median(ms).toFixed(2).padStart(9)} ms`);
+const total = ['parse + validate (YAML → model, all checks)', 'build graph', 'schedule (ready set until done)'].reduce(
+  (s, k) => s + median(figures[k]!),
+  0,
+);
 console.log(`  ${'validate + schedule, total'.padEnd(46)} ${total.toFixed(2).padStart(9)} ms`);

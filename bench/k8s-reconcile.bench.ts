@@ -17,7 +17,13 @@ import { loopbackKubeConfig } from '../testkit/kubeconfig.js';
 const RUNS = Number(process.env.KILN_BENCH_K8S_RUNS ?? 500);
 const SMALL = Number(process.env.KILN_BENCH_K8S_SMALL ?? 25);
 
-interface Row { label: string; runs: number; workers: number; qps?: number; burst?: number }
+interface Row {
+  label: string;
+  runs: number;
+  workers: number;
+  qps?: number;
+  burst?: number;
+}
 
 async function measure(row: Row) {
   const server = new FakeApiServer();
@@ -42,10 +48,15 @@ async function measure(row: Row) {
   });
   const before = server.totalRequests();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: row.runs }, (_, i) =>
-    fetch(`${server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pipelineRun(`run-${i}`, DAG_PIPELINE)),
-    })));
+  await Promise.all(
+    Array.from({ length: row.runs }, (_, i) =>
+      fetch(`${server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(pipelineRun(`run-${i}`, DAG_PIPELINE)),
+      }),
+    ),
+  );
   const created = performance.now() - t0;
   await done;
   const seconds = (performance.now() - t0) / 1000;
@@ -61,12 +72,21 @@ const rows: Row[] = [
   { label: 'unlimited (8 workers, no client limit)', runs: RUNS, workers: 8 },
 ];
 
-console.log(`k8s-reconcile: PipelineRuns of a three-task pipeline created at once; time until every first-task Pod exists`);
-console.log('config                                     runs   all first Pods   per run (ms)   API requests/run   500-run estimate');
+console.log(
+  `k8s-reconcile: PipelineRuns of a three-task pipeline created at once; time until every first-task Pod exists`,
+);
+console.log(
+  'config                                     runs   all first Pods   per run (ms)   API requests/run   500-run estimate',
+);
 for (const row of rows) {
   const r = await measure(row);
-  const estimate = row.runs === 500 ? r.seconds : row.qps ? (r.perRun * 500 - row.burst!) / row.qps : (r.seconds * 500) / row.runs;
-  console.log(`${row.label.padEnd(42)} ${String(row.runs).padStart(4)}   ${r.seconds.toFixed(2).padStart(10)} s   ${((r.seconds * 1000) / row.runs).toFixed(1).padStart(10)}   ${r.perRun.toFixed(2).padStart(16)}   ${estimate.toFixed(1).padStart(12)} s`);
+  const estimate =
+    row.runs === 500 ? r.seconds : row.qps ? (r.perRun * 500 - row.burst!) / row.qps : (r.seconds * 500) / row.runs;
+  console.log(
+    `${row.label.padEnd(42)} ${String(row.runs).padStart(4)}   ${r.seconds.toFixed(2).padStart(10)} s   ${((r.seconds * 1000) / row.runs).toFixed(1).padStart(10)}   ${r.perRun.toFixed(2).padStart(16)}   ${estimate.toFixed(1).padStart(12)} s`,
+  );
 }
-console.log('baseline: Tekton, 500 TaskRuns at 2 threads / QPS 5: 4-minute median queueing (tektoncd/pipeline#1281; not measured here)');
+console.log(
+  'baseline: Tekton, 500 TaskRuns at 2 threads / QPS 5: 4-minute median queueing (tektoncd/pipeline#1281; not measured here)',
+);
 process.exit(0);

@@ -14,12 +14,25 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
 
-const spec = pipeline(Array.from({ length: TASKS }, (_, t) => task(`t${t}`, { steps: Array.from({ length: STEPS }, (_, s) => step('true', { name: `s${s}` })) })));
+const spec = pipeline(
+  Array.from({ length: TASKS }, (_, t) =>
+    task(`t${t}`, { steps: Array.from({ length: STEPS }, (_, s) => step('true', { name: `s${s}` })) }),
+  ),
+);
 
 async function kilnRun(i: number, concurrency?: number): Promise<number> {
   const runtime = new LocalRuntime({ baseDir: join(scratch, 'runs'), agent: locateAgent() });
   const start = performance.now();
-  const record = await runPipeline({ input: { runName: `bench-${concurrency ?? 'all'}-${i}`, pipeline: spec, params: {}, workspaceBindings: {}, concurrency }, runtime });
+  const record = await runPipeline({
+    input: {
+      runName: `bench-${concurrency ?? 'all'}-${i}`,
+      pipeline: spec,
+      params: {},
+      workspaceBindings: {},
+      concurrency,
+    },
+    runtime,
+  });
   const ms = performance.now() - start;
   if (record.status !== 'Succeeded') throw new Error(`bench run ${record.id} ended ${record.status}`);
   return ms;
@@ -57,11 +70,17 @@ try {
     serial.push(await kilnRun(i, 1));
   }
   const n = TASKS * STEPS;
-  console.log(`local run: ${TASKS} tasks × ${STEPS} steps of \`true\` (${n} commands), median of ${REPEAT}, ${process.env.KILN_AGENT ? 'KILN_AGENT' : locateAgent().join(' ')}`);
+  console.log(
+    `local run: ${TASKS} tasks × ${STEPS} steps of \`true\` (${n} commands), median of ${REPEAT}, ${process.env.KILN_AGENT ? 'KILN_AGENT' : locateAgent().join(' ')}`,
+  );
   console.log(`  baseline: shell script, ${n} step scripts in sequence   ${fmt(shell)}`);
   console.log(`  baseline: one agent start (kiln-agent --version)        ${fmt(agent)}`);
-  console.log(`  kiln, all tasks at once                                 ${fmt(median(parallel))}  ratio ${(median(parallel) / shell).toFixed(1)}×`);
-  console.log(`  kiln, --concurrency 1                                   ${fmt(median(serial))}  ratio ${(median(serial) / shell).toFixed(1)}×  (${(median(serial) / n).toFixed(1)} ms a step)`);
+  console.log(
+    `  kiln, all tasks at once                                 ${fmt(median(parallel))}  ratio ${(median(parallel) / shell).toFixed(1)}×`,
+  );
+  console.log(
+    `  kiln, --concurrency 1                                   ${fmt(median(serial))}  ratio ${(median(serial) / shell).toFixed(1)}×  (${(median(serial) / n).toFixed(1)} ms a step)`,
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

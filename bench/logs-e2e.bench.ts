@@ -17,7 +17,8 @@ const bytes = lines * 100;
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-e2e-'));
 const collector = await startCollectorIn(dir);
 
-const rate = (ms: number) => `${(bytes / 1048576 / (ms / 1000)).toFixed(1)} MB/s, ${Math.round(lines / (ms / 1000)).toLocaleString('en')} lines/s`;
+const rate = (ms: number) =>
+  `${(bytes / 1048576 / (ms / 1000)).toFixed(1)} MB/s, ${Math.round(lines / (ms / 1000)).toLocaleString('en')} lines/s`;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -44,11 +45,17 @@ try {
   // Latency: each line is the time it was printed; the follower compares with its clock.
   const lrun = 'bench-latency';
   const client = new CollectorClient(collector.url, collector.readerToken);
-  await client.postRun({ id: lrun, name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] }, collector.runToken(lrun));
+  await client.postRun(
+    { id: lrun, name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] },
+    collector.runToken(lrun),
+  );
   const lpod = new Pod(join(dir, 'latency'), ['tick']);
   const proxy = lpod.proxy({ collector: collector.url, token: collector.runToken(lrun), run: lrun, task: 't' });
   const printed = 300;
-  const step = lpod.step(0, `${JSON.stringify(process.execPath)} -e "let n=0;const t=setInterval(()=>{console.log(Date.now());if(++n===${printed})clearInterval(t)},10)"`);
+  const step = lpod.step(
+    0,
+    `${JSON.stringify(process.execPath)} -e "let n=0;const t=setInterval(()=>{console.log(Date.now());if(++n===${printed})clearInterval(t)},10)"`,
+  );
   const lat: number[] = [];
   const spoolLat: number[] = [];
   for await (const line of client.followLogs(lrun, { step: 'tick' })) {
@@ -56,9 +63,12 @@ try {
     spoolLat.push(line.time - Number(line.text));
   }
   await Promise.all([exited(step), exited(proxy)]);
-  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+  const pct = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
   console.log(`latency, ${lat.length} lines printed 10 ms apart:`);
-  console.log(`  baseline: printed → in the pod's spool      median ${pct(spoolLat, 0.5)} ms  p99 ${pct(spoolLat, 0.99)} ms`);
+  console.log(
+    `  baseline: printed → in the pod's spool      median ${pct(spoolLat, 0.5)} ms  p99 ${pct(spoolLat, 0.99)} ms`,
+  );
   console.log(`  printed → visible through follow (SSE)     median ${pct(lat, 0.5)} ms  p99 ${pct(lat, 0.99)} ms`);
 } finally {
   await collector.kill();

@@ -19,10 +19,15 @@ try {
   const token = collector.mintRunToken('bench');
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token);
-  await client.postRun({ id: 'bench', name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] }, token);
+  await client.postRun(
+    { id: 'bench', name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] },
+    token,
+  );
   const store = new HttpResultStore(taskRunResultsUrl(collector.url, 'bench', 'bench-t'), tokenFile);
 
-  console.log(`stored results, ${ROUNDS} rounds a size: agent PUT + engine GET (both checked) vs a local file write + read`);
+  console.log(
+    `stored results, ${ROUNDS} rounds a size: agent PUT + engine GET (both checked) vs a local file write + read`,
+  );
   for (const size of [8 * 1024, 64 * 1024, 1024 * 1024]) {
     const value = 'r'.repeat(size);
     const viaCollector: number[] = [];
@@ -39,7 +44,9 @@ try {
     }
     const mbps = (ms: number) => `${(size / 1048576 / (ms / 1000)).toFixed(0)} MB/s`;
     const label = size >= 1048576 ? `${size / 1048576} MiB` : `${size / 1024} KiB`;
-    console.log(`  ${label.padEnd(7)} collector median ${fmt(median(viaCollector))} (${mbps(median(viaCollector))})   file median ${fmt(median(viaFile))} (${mbps(median(viaFile))})`);
+    console.log(
+      `  ${label.padEnd(7)} collector median ${fmt(median(viaCollector))} (${mbps(median(viaCollector))})   file median ${fmt(median(viaFile))} (${mbps(median(viaFile))})`,
+    );
   }
 } finally {
   await collector.close();

@@ -2,7 +2,13 @@
 // run input, and checked numeric and duration flags.
 import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../contract/index.js';
-import { loadPipelineFiles, type ParamValue, type PipelineSpec, resolveRunParams, type WorkspaceBinding } from '../syntax/index.js';
+import {
+  loadPipelineFiles,
+  type ParamValue,
+  type PipelineSpec,
+  resolveRunParams,
+  type WorkspaceBinding,
+} from '../syntax/index.js';
 import { KILN_VERSION } from './version.js';
 
 export const DEFAULT_AGENT_IMAGE = `ghcr.io/kiln-dev/kiln-agent:${KILN_VERSION}`;
@@ -12,9 +18,13 @@ export function loadKubeConfig(): { kc: KubeConfig; namespace: string } {
   try {
     kc.loadFromDefault();
   } catch (err) {
-    throw new UsageError(`cannot load a kubeconfig: ${err instanceof Error ? err.message : String(err)}`, 'set KUBECONFIG or create ~/.kube/config');
+    throw new UsageError(
+      `cannot load a kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
+      'set KUBECONFIG or create ~/.kube/config',
+    );
   }
-  if (!kc.getCurrentCluster()) throw new UsageError('the kubeconfig has no current cluster', 'select one with `kubectl config use-context NAME`');
+  if (!kc.getCurrentCluster())
+    throw new UsageError('the kubeconfig has no current cluster', 'select one with `kubectl config use-context NAME`');
   const ctx = kc.getContextObject(kc.getCurrentContext());
   return { kc, namespace: ctx?.namespace || 'default' };
 }
@@ -39,7 +49,7 @@ export function loadRun(files: string[], cliParams: Record<string, string>): Loa
 
 export function positiveNumber(flag: string, value: string, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${flag} ${value}: give a number above 0 and at most ${max}`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`${flag} ${value}: give a number above 0 and at most ${max}`);
   return n;
 }
-

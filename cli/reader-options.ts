@@ -6,11 +6,17 @@ export function withReaderOptions(cmd: Command): Command {
   return cmd
     .option('--collector <url>', 'collector base URL (default: $KILN_COLLECTOR, else the local store)')
     .option('--token <token>', 'reader token (default: $KILN_TOKEN)')
-    .option('--db <url>', 'local store when no collector is named (default: $KILN_DATABASE_URL or sqlite:.kiln/kiln.db)');
+    .option(
+      '--db <url>',
+      'local store when no collector is named (default: $KILN_DATABASE_URL or sqlite:.kiln/kiln.db)',
+    );
 }
 
 /** Opens the reader the flags name, runs fn, and closes it. */
-export async function withReader<T>(opts: { collector?: string; token?: string; db?: string }, fn: (r: RunReader) => Promise<T>): Promise<T> {
+export async function withReader<T>(
+  opts: { collector?: string; token?: string; db?: string },
+  fn: (r: RunReader) => Promise<T>,
+): Promise<T> {
   const reader = await connectReader(opts);
   try {
     return await fn(reader);
@@ -28,5 +34,6 @@ export function stdoutLineWriter(): (text: string) => Promise<void> | undefined 
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  return (text) => (process.stdout.write(text + '\n') ? undefined : new Promise((r) => process.stdout.once('drain', () => r())));
+  return (text) =>
+    process.stdout.write(text + '\n') ? undefined : new Promise((r) => process.stdout.once('drain', () => r()));
 }

@@ -19,7 +19,11 @@ export class RunConsole {
   private lastStatus: string[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private out: ConsoleStream, private live: boolean, private now: () => number = Date.now) {
+  constructor(
+    private out: ConsoleStream,
+    private live: boolean,
+    private now: () => number = Date.now,
+  ) {
     if (live) this.timer = setInterval(() => this.redraw(), REDRAW_EVERY_MS).unref();
   }
 

@@ -7,9 +7,12 @@ import { parseParamArgument, type PipelineSpec, suggest, type WorkspaceBinding }
 /** Collects a repeatable flag (commander's reducer). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-
 /** `--workspace name=DIR`: the pipeline must declare `name`, DIR must be an existing directory. */
-export function parseWorkspaceFlags(args: string[], pipeline: PipelineSpec, cwd: string): Record<string, WorkspaceBinding> {
+export function parseWorkspaceFlags(
+  args: string[],
+  pipeline: PipelineSpec,
+  cwd: string,
+): Record<string, WorkspaceBinding> {
   const declared = pipeline.workspaces.map((w) => w.name);
   const out: Record<string, WorkspaceBinding> = {};
   for (const arg of args) {
@@ -17,11 +20,18 @@ export function parseWorkspaceFlags(args: string[], pipeline: PipelineSpec, cwd:
     if (eq <= 0) throw new UsageError(`--workspace "${arg}" is not NAME=DIR`, 'write --workspace name=dir');
     const [name, dir] = [arg.slice(0, eq), arg.slice(eq + 1)];
     if (!declared.includes(name)) {
-      throw new UsageError(`--workspace ${arg}: pipeline "${pipeline.name}" has no workspace "${name}"`, suggest(name, declared));
+      throw new UsageError(
+        `--workspace ${arg}: pipeline "${pipeline.name}" has no workspace "${name}"`,
+        suggest(name, declared),
+      );
     }
     const path = resolve(cwd, dir);
     const st = statSync(path, { throwIfNoEntry: false });
-    if (!st?.isDirectory()) throw new UsageError(`--workspace ${arg}: ${path} is not a directory`, 'create it first, or give an existing directory');
+    if (!st?.isDirectory())
+      throw new UsageError(
+        `--workspace ${arg}: ${path} is not a directory`,
+        'create it first, or give an existing directory',
+      );
     out[name] = { kind: 'dir', path };
   }
   return out;
@@ -35,6 +45,7 @@ export function parseParamFlags(args: string[]): Record<string, string> {
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency ${value}: give a whole number from 1 to 1024`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new UsageError(`--concurrency ${value}: give a whole number from 1 to 1024`);
   return n;
 }

@@ -3,7 +3,13 @@
 import type { RunRecord, TaskRunRecord } from '../contract/index.js';
 
 const ICONS: Record<string, string> = {
-  Pending: '·', Running: '▶', Succeeded: '✔', Failed: '✘', TimedOut: '⏱', Cancelled: '■', Skipped: '○',
+  Pending: '·',
+  Running: '▶',
+  Succeeded: '✔',
+  Failed: '✘',
+  TimedOut: '⏱',
+  Cancelled: '■',
+  Skipped: '○',
 };
 
 export function formatElapsed(ms: number): string {
@@ -16,7 +22,9 @@ export function formatElapsed(ms: number): string {
 /** `task` or `task[os=linux,node=20]` for a matrix combination. */
 export function taskLabel(t: TaskRunRecord): string {
   if (!t.matrix) return t.name;
-  return `${t.name}[${Object.entries(t.matrix).map(([k, v]) => `${k}=${v}`).join(',')}]`;
+  return `${t.name}[${Object.entries(t.matrix)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}]`;
 }
 
 function elapsedOf(t: TaskRunRecord, now: number): string {
@@ -29,7 +37,8 @@ function elapsedOf(t: TaskRunRecord, now: number): string {
 export function taskDetail(t: TaskRunRecord): string {
   const failed = t.steps.find((s) => s.status === 'Failed' || s.status === 'TimedOut');
   if ((t.status === 'Failed' || t.status === 'TimedOut') && failed) {
-    const how = failed.status === 'TimedOut' ? 'timed out' : failed.exitCode !== null ? `exited ${failed.exitCode}` : 'failed';
+    const how =
+      failed.status === 'TimedOut' ? 'timed out' : failed.exitCode !== null ? `exited ${failed.exitCode}` : 'failed';
     return `step ${failed.name} ${how}${t.attempts > 1 ? ` (after ${t.attempts} attempts)` : ''}`;
   }
   if (t.status === 'Running') return t.steps.find((s) => s.status === 'Running')?.name ?? '';
@@ -49,23 +58,31 @@ export function taskLine(t: TaskRunRecord, now: number, nameWidth = 0): string {
 export function progressBlock(record: RunRecord, now: number, columns: number): string[] {
   const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
   const header = `${record.id}  ${record.status}  ${formatElapsed(now - Date.parse(record.startedAt))}`;
-  return [header, ...record.tasks.map((t) => `  ${taskLine(t, now, width)}`)].map((l) => (l.length > columns ? l.slice(0, Math.max(1, columns - 1)) + '…' : l));
+  return [header, ...record.tasks.map((t) => `  ${taskLine(t, now, width)}`)].map((l) =>
+    l.length > columns ? l.slice(0, Math.max(1, columns - 1)) + '…' : l,
+  );
 }
 
 export function summary(record: RunRecord): string {
   const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.now();
-  const lines = [`${record.name} ${record.id}: ${record.status}${record.reason && record.status !== 'Succeeded' ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`];
+  const lines = [
+    `${record.name} ${record.id}: ${record.status}${record.reason && record.status !== 'Succeeded' ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`,
+  ];
   const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
   for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width)}`);
   for (const [name, value] of Object.entries(record.results ?? {})) {
     const text = typeof value === 'string' && !value.includes('\n') ? value : JSON.stringify(value);
-    lines.push(`  result ${name}: ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters; all of it in --json)` : text}`);
+    lines.push(
+      `  result ${name}: ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters; all of it in --json)` : text}`,
+    );
   }
   return lines.join('\n');
 }
 
 /** Where to read a finished run again: its logs and the pipeline's history outlive the run. */
 export function readBackHint(record: RunRecord): string {
-  return `logs:    npx kiln logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
-    `history: npx kiln runs --pipeline ${record.name}\n`;
+  return (
+    `logs:    npx kiln logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
+    `history: npx kiln runs --pipeline ${record.name}\n`
+  );
 }

@@ -2,7 +2,14 @@
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
 import { join } from 'node:path';
-import { kilnPaths, logProxyArgv, mintRunToken, type RunReporter, type StoredResultRef, UsageError } from '../contract/index.js';
+import {
+  kilnPaths,
+  logProxyArgv,
+  mintRunToken,
+  type RunReporter,
+  type StoredResultRef,
+  UsageError,
+} from '../contract/index.js';
 import { CollectorClient, collectorReporter, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 
@@ -37,8 +44,10 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
   if (o.collectorUrl) {
     const secret = o.secret || process.env.KILN_COLLECTOR_SECRET;
     if (!secret) {
-      throw new UsageError(`--collector ${o.collectorUrl}: kiln run needs the collector's secret to mint the run's write token`,
-        'set KILN_COLLECTOR_SECRET to the content of the collector\'s secret file');
+      throw new UsageError(
+        `--collector ${o.collectorUrl}: kiln run needs the collector's secret to mint the run's write token`,
+        "set KILN_COLLECTOR_SECRET to the content of the collector's secret file",
+      );
     }
     url = o.collectorUrl;
     token = mintRunToken(secret, o.runName);
@@ -57,8 +66,13 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
       // The runtime writes the token file for a run that has a collector, as every kiln run has.
       if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);
       return logProxyArgv({
-        agent: o.agent, paths: kilnPaths(root), steps: steps.map((s) => s.name), collector: { url, tokenFile },
-        pipelineRun: plan.pipelineRun, taskRun: plan.name, deadline: o.deliveryDeadline ?? '4s',
+        agent: o.agent,
+        paths: kilnPaths(root),
+        steps: steps.map((s) => s.name),
+        collector: { url, tokenFile },
+        pipelineRun: plan.pipelineRun,
+        taskRun: plan.name,
+        deadline: o.deliveryDeadline ?? '4s',
       });
     },
     close,

@@ -20,11 +20,16 @@ export function isReaderToken(token: string, readerToken: string): boolean {
 export function requireReader(req: FastifyRequest, readerToken: string): void {
   const t = bearer(req);
   if (!t) throw new RequestRejected(401, 'reading needs the reader token: send "Authorization: Bearer $KILN_TOKEN"');
-  if (!isReaderToken(t, readerToken)) throw new RequestRejected(401, 'the reader token is not valid for this collector');
+  if (!isReaderToken(t, readerToken))
+    throw new RequestRejected(401, 'the reader token is not valid for this collector');
 }
 
 /** A read of one run's data: the reader token, or that run's own token (the engine holds only that). */
-export function requireReaderOrRun(req: FastifyRequest, o: { readerToken: string; secret: string }, runId: string): void {
+export function requireReaderOrRun(
+  req: FastifyRequest,
+  o: { readerToken: string; secret: string },
+  runId: string,
+): void {
   const t = bearer(req);
   if (t && isReaderToken(t, o.readerToken)) return;
   if (!t) requireReader(req, o.readerToken); // says what to send
@@ -33,10 +38,18 @@ export function requireReaderOrRun(req: FastifyRequest, o: { readerToken: string
 
 export function requireRunWriter(req: FastifyRequest, secret: string, runId: string): void {
   const t = bearer(req);
-  if (!t) throw new RequestRejected(401, `writing to run ${JSON.stringify(runId)} needs its run token: send "Authorization: Bearer TOKEN"`);
+  if (!t)
+    throw new RequestRejected(
+      401,
+      `writing to run ${JSON.stringify(runId)} needs its run token: send "Authorization: Bearer TOKEN"`,
+    );
   const tokenRun = verifyRunToken(secret, t);
-  if (tokenRun === null) throw new RequestRejected(401, 'the run token is not valid for this collector (minted with another secret?)');
+  if (tokenRun === null)
+    throw new RequestRejected(401, 'the run token is not valid for this collector (minted with another secret?)');
   if (tokenRun !== runId) {
-    throw new RequestRejected(403, `the token is for run ${JSON.stringify(tokenRun)}, not for run ${JSON.stringify(runId)}`);
+    throw new RequestRejected(
+      403,
+      `the token is for run ${JSON.stringify(tokenRun)}, not for run ${JSON.stringify(runId)}`,
+    );
   }
 }

@@ -15,7 +15,11 @@ export interface CollectorLimits {
 }
 
 // A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
-export const DEFAULT_LIMITS: CollectorLimits = { logBodyBytes: 8 * 1024 * 1024, jsonBodyBytes: 16 * 1024 * 1024, resultBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: CollectorLimits = {
+  logBodyBytes: 8 * 1024 * 1024,
+  jsonBodyBytes: 16 * 1024 * 1024,
+  resultBytes: 1024 * 1024,
+};
 
 /** A route with a body limit of its own says what to do about it: `config: { bodyTooLarge }`. */
 export interface RouteConfig {

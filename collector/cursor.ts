@@ -13,7 +13,9 @@ function decode(cursor: string, what: string): unknown[] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
     if (Array.isArray(v)) return v;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw notACursor(what);
 }
 
@@ -21,7 +23,8 @@ export const encodeRunCursor = (startedMs: number, id: string) => encode(['r', s
 
 export function decodeRunCursor(cursor: string): { startedMs: number; id: string } {
   const v = decode(cursor, 'cursor');
-  if (v.length !== 3 || v[0] !== 'r' || !Number.isSafeInteger(v[1]) || typeof v[2] !== 'string') throw notACursor('cursor');
+  if (v.length !== 3 || v[0] !== 'r' || !Number.isSafeInteger(v[1]) || typeof v[2] !== 'string')
+    throw notACursor('cursor');
   return { startedMs: v[1] as number, id: v[2] as string };
 }
 
@@ -29,7 +32,8 @@ export const encodeLogCursor = (p: LogPosition) => encode(['l', p.streamId, p.se
 
 export function decodeLogCursor(cursor: string): LogPosition {
   const v = decode(cursor, 'from');
-  if (v.length !== 3 || v[0] !== 'l' || !Number.isSafeInteger(v[1]) || !Number.isSafeInteger(v[2])) throw notACursor('from');
+  if (v.length !== 3 || v[0] !== 'l' || !Number.isSafeInteger(v[1]) || !Number.isSafeInteger(v[2]))
+    throw notACursor('from');
   return { streamId: v[1] as number, seq: v[2] as number };
 }
 
@@ -44,7 +48,12 @@ export function decodeFollowCursor(cursor: string): FollowPositions {
   const positions: FollowPositions = new Map();
   for (let i = 1; ok && i < v.length; i += 4) {
     const [task, step, streamId, seq] = v.slice(i, i + 4);
-    if (typeof task !== 'string' || typeof step !== 'string' || !Number.isSafeInteger(streamId) || !Number.isSafeInteger(seq)) {
+    if (
+      typeof task !== 'string' ||
+      typeof step !== 'string' ||
+      !Number.isSafeInteger(streamId) ||
+      !Number.isSafeInteger(seq)
+    ) {
       throw notACursor('Last-Event-ID');
     }
     positions.set(followKey(task, step), { streamId: streamId as number, seq: seq as number });

@@ -10,7 +10,9 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
   try {
     msg = LogBatch.decode(body);
   } catch (err) {
-    throw new BadLogBatch(`not a kiln.v1.LogBatch protobuf (${(err as Error).message}); send the bytes of LogBatch.encode()`);
+    throw new BadLogBatch(
+      `not a kiln.v1.LogBatch protobuf (${(err as Error).message}); send the bytes of LogBatch.encode()`,
+    );
   }
   checkName('pipeline_run', msg.pipelineRun);
   checkName('task_run', msg.taskRun);
@@ -26,18 +28,26 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
     if (seen.has(step)) throw new BadLogBatch(`step ${JSON.stringify(step)} appears twice; send one entry per step`);
     seen.add(step);
     total += raw.length;
-    if (total > BATCH_LIMITS.maxLines) throw new BadLogBatch(`more than ${BATCH_LIMITS.maxLines} lines in one batch; split it`, 413);
+    if (total > BATCH_LIMITS.maxLines)
+      throw new BadLogBatch(`more than ${BATCH_LIMITS.maxLines} lines in one batch; split it`, 413);
     const lines = raw.map((l, j) => {
       const seq = Number(l.seq ?? 0);
       if (j > 0 && seq !== Number(raw[j - 1].seq ?? 0) + 1) {
-        throw new BadLogBatch(`steps[${i}] (${step}): seq ${seq} follows ${raw[j - 1].seq ?? 0}; lines must be contiguous`);
+        throw new BadLogBatch(
+          `steps[${i}] (${step}): seq ${seq} follows ${raw[j - 1].seq ?? 0}; lines must be contiguous`,
+        );
       }
       const stream = l.stream ?? Stream.STDOUT;
       if (stream !== Stream.STDOUT && stream !== Stream.STDERR) {
         throw new BadLogBatch(`steps[${i}] (${step}) seq ${seq}: unknown stream ${stream}`);
       }
       const text = storableText(l.data ?? new Uint8Array(0));
-      return { seq, stream: stream === Stream.STDERR ? 'stderr' : 'stdout', timeMs: Number(l.timeMs ?? 0), text } as const;
+      return {
+        seq,
+        stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
+        timeMs: Number(l.timeMs ?? 0),
+        text,
+      } as const;
     });
     return { step, stepIndex: s.stepIndex ?? 0, lines, eof: s.eof ?? false };
   });
@@ -46,5 +56,6 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
 
 function checkName(field: string, value: string | null | undefined): asserts value is string {
   if (!value) throw new BadLogBatch(`${field} is empty; every batch names its run, task run and steps`);
-  if (value.length > BATCH_LIMITS.maxName) throw new BadLogBatch(`${field} is longer than ${BATCH_LIMITS.maxName} characters`);
+  if (value.length > BATCH_LIMITS.maxName)
+    throw new BadLogBatch(`${field} is longer than ${BATCH_LIMITS.maxName} characters`);
 }

@@ -4,14 +4,20 @@ import { KilnError } from '../contract/index.js';
 /** A request the collector refuses: the status and a message that says what and how to fix it. */
 export class RequestRejected extends KilnError {
   readonly code = 'collector-request-rejected';
-  constructor(readonly status: 400 | 401 | 403 | 404 | 413, message: string) {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 413,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** A log batch that does not decode or breaks the wire contract; nothing of it is stored. */
 export class BadLogBatch extends RequestRejected {
-  constructor(message: string, readonly status: 400 | 413 = 400) {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
     super(status, `bad log batch: ${message}`);
   }
 }

@@ -40,7 +40,10 @@ export class ReconnectPolicy {
   private brokenSince: number | null = null;
   private delayMs = 250;
 
-  constructor(private readonly giveUpAfterMs = 60_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly giveUpAfterMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   connected(): void {
     this.brokenSince = null;

@@ -36,7 +36,9 @@ export const followKey = (task: string, step: string) => `${task}\u0000${step}`;
 async function followState(src: FollowSource, o: FollowOptions) {
   const run = await src.getRun(o.runId);
   const runEnded = !!run && run.status !== 'Running';
-  const streams = (await src.logStreams(o.runId)).filter((s) => (!o.task || s.task === o.task) && (!o.step || s.step === o.step));
+  const streams = (await src.logStreams(o.runId)).filter(
+    (s) => (!o.task || s.task === o.task) && (!o.step || s.step === o.step),
+  );
   const allEof = streams.length > 0 && streams.every((s) => s.eof);
   return { streams, runEnded, done: o.step ? allEof : allEof && runEnded };
 }
@@ -55,7 +57,13 @@ export async function* followLogs(src: FollowSource, o: FollowOptions): AsyncGen
     let got = false;
     for (const s of state.streams) {
       const key = followKey(s.task, s.step);
-      const page = await src.readLogs({ runId: o.runId, task: s.task, step: s.step, after: positions.get(key), limit: o.pageSize ?? 1000 });
+      const page = await src.readLogs({
+        runId: o.runId,
+        task: s.task,
+        step: s.step,
+        after: positions.get(key),
+        limit: o.pageSize ?? 1000,
+      });
       if (!page.lines.length) continue;
       positions.set(key, page.last!);
       got = true;

@@ -54,28 +54,43 @@ export interface RunningCollector {
 
 export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`--listen ${listen}: not HOST:PORT`, 'e.g. --listen 127.0.0.1:8790');
+  if (!m || Number(m[2]) > 65535)
+    throw new UsageError(`--listen ${listen}: not HOST:PORT`, 'e.g. --listen 127.0.0.1:8790');
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
 export async function startCollector(o: CollectorOptions = {}): Promise<RunningCollector> {
   const stateDir = o.stateDir ?? '.kiln';
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:0');
-  const secret = loadOrCreateSecret({ value: o.secret, file: o.secretFile ?? join(stateDir, 'collector-secret'), what: 'collector secret' }).value;
+  const secret = loadOrCreateSecret({
+    value: o.secret,
+    file: o.secretFile ?? join(stateDir, 'collector-secret'),
+    what: 'collector secret',
+  }).value;
   const readerTokenFile = o.readerTokenFile ?? join(stateDir, 'reader-token');
   const reader = loadOrCreateSecret({ value: o.readerToken, file: readerTokenFile, what: 'reader token' });
   // A URL when the collector opens (and so owns) the store; an open store is the caller's.
-  const dbUrl = typeof o.db === 'object' ? undefined : o.db ?? DEFAULT_DB_URL;
+  const dbUrl = typeof o.db === 'object' ? undefined : (o.db ?? DEFAULT_DB_URL);
   const ownsStore = dbUrl !== undefined;
   const store = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
   const cacheOpts = o.cache || undefined;
-  const cacheIndex = o.cache !== false && dbUrl !== undefined ? await CacheIndex.open(await openSqlRunner(dbUrl)) : undefined;
-  const cachePlugins = cacheIndex && dbUrl !== undefined
-    ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
-    : [];
-  const { app } = await buildServer({ store, secret, readerToken: reader.value, limits: o.limits, plugins: [...(o.plugins ?? []), ...cachePlugins], logger: o.logger });
-  const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000,
-    (err) => app.log.error(err));
+  const cacheIndex =
+    o.cache !== false && dbUrl !== undefined ? await CacheIndex.open(await openSqlRunner(dbUrl)) : undefined;
+  const cachePlugins =
+    cacheIndex && dbUrl !== undefined
+      ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
+      : [];
+  const { app } = await buildServer({
+    store,
+    secret,
+    readerToken: reader.value,
+    limits: o.limits,
+    plugins: [...(o.plugins ?? []), ...cachePlugins],
+    logger: o.logger,
+  });
+  const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000, (err) =>
+    app.log.error(err),
+  );
   try {
     await app.listen({ host, port });
   } catch (err) {
@@ -83,7 +98,10 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     await cacheIndex?.close();
     if (ownsStore) await store.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new UsageError(`--listen ${host}:${port}: the address is in use`, 'pick another port, or stop what listens there');
+      throw new UsageError(
+        `--listen ${host}:${port}: the address is in use`,
+        'pick another port, or stop what listens there',
+      );
     }
     throw err;
   }

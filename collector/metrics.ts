@@ -7,12 +7,32 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    lines: new Counter({ name: 'kiln_collector_ingest_lines_total', help: 'Log lines received', registers: [registry] }),
-    batches: new Counter({ name: 'kiln_collector_ingest_batches_total', help: 'Log batches stored', registers: [registry] }),
-    bytes: new Counter({ name: 'kiln_collector_ingest_bytes_total', help: 'Log batch bytes received', registers: [registry] }),
-    errors: new Counter({ name: 'kiln_collector_errors_total', help: 'Requests refused or failed', labelNames: ['status'], registers: [registry] }),
+    lines: new Counter({
+      name: 'kiln_collector_ingest_lines_total',
+      help: 'Log lines received',
+      registers: [registry],
+    }),
+    batches: new Counter({
+      name: 'kiln_collector_ingest_batches_total',
+      help: 'Log batches stored',
+      registers: [registry],
+    }),
+    bytes: new Counter({
+      name: 'kiln_collector_ingest_bytes_total',
+      help: 'Log batch bytes received',
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'kiln_collector_errors_total',
+      help: 'Requests refused or failed',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
     storeSeconds: new Histogram({
-      name: 'kiln_collector_store_seconds', help: 'Store operation latency', labelNames: ['op'], registers: [registry],
+      name: 'kiln_collector_store_seconds',
+      help: 'Store operation latency',
+      labelNames: ['op'],
+      registers: [registry],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
   };
@@ -22,5 +42,9 @@ export type CollectorMetrics = ReturnType<typeof createMetrics>;
 /** Runs a store operation, observing its latency. */
 export async function timed<T>(m: CollectorMetrics, op: string, fn: () => Promise<T>): Promise<T> {
   const end = m.storeSeconds.startTimer({ op });
-  try { return await fn(); } finally { end(); }
+  try {
+    return await fn();
+  } finally {
+    end();
+  }
 }

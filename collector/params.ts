@@ -1,7 +1,11 @@
 // Query-string parsing with 400s that name the parameter.
 import { RequestRejected } from './errors.js';
 
-export function intParam(raw: string | undefined, name: string, o: { min: number; max: number; fallback?: number }): number {
+export function intParam(
+  raw: string | undefined,
+  name: string,
+  o: { min: number; max: number; fallback?: number },
+): number {
   if (raw === undefined || raw === '') {
     if (o.fallback === undefined) throw new RequestRejected(400, `${name} is required`);
     return o.fallback;

@@ -19,10 +19,17 @@ export function applyRetentionAt(store: Store, cfg: RetentionConfig, nowMs: numb
 }
 
 /** Applies the policy now and then every intervalMs; answers a stop function. */
-export function scheduleRetention(store: Store, cfg: RetentionConfig, intervalMs: number,
-  onError: (err: unknown) => void, now: () => number = Date.now): () => void {
+export function scheduleRetention(
+  store: Store,
+  cfg: RetentionConfig,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+  now: () => number = Date.now,
+): () => void {
   if (cfg.retainMs === undefined && cfg.keepLast === undefined) return () => undefined;
-  const apply = () => { applyRetentionAt(store, cfg, now()).catch(onError); };
+  const apply = () => {
+    applyRetentionAt(store, cfg, now()).catch(onError);
+  };
   apply();
   const timer = setInterval(apply, intervalMs);
   timer.unref();

@@ -28,13 +28,21 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     done();
   });
 
-  app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
-    (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    PROTOBUF_MEDIA_TYPE,
+    { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
+    (_req, body, done) => done(null, body),
+  );
 
-  const config: RouteConfig = { bodyTooLarge: `request body over the limit of ${ctx.limits.logBodyBytes} bytes; send smaller batches` };
+  const config: RouteConfig = {
+    bodyTooLarge: `request body over the limit of ${ctx.limits.logBodyBytes} bytes; send smaller batches`,
+  };
   app.post('/v1/logs', { config }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) {
-      throw new RequestRejected(400, `POST /v1/logs takes a protobuf LogBatch with Content-Type: ${PROTOBUF_MEDIA_TYPE}`);
+      throw new RequestRejected(
+        400,
+        `POST /v1/logs takes a protobuf LogBatch with Content-Type: ${PROTOBUF_MEDIA_TYPE}`,
+      );
     }
     metrics.bytes.inc(req.body.length);
     const batch = decodeLogBatch(req.body);
@@ -65,7 +73,8 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       return streamFollow(req, reply, ctx, follows, { runId, task: q.task, step: q.step, positions });
     }
     const page = await timed(metrics, 'readLogs', () =>
-      store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }));
+      store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }),
+    );
     return pageJson(page, limit);
   });
 
@@ -89,8 +98,13 @@ function pageJson(page: LogPage, limit: number) {
  * carries an `id`: every followed step's position, which a reconnecting client sends back as
  * Last-Event-ID to go on from there.
  */
-async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: CollectorContext, follows: Set<ServerResponse>,
-  o: { runId: string; task?: string; step?: string; positions: FollowPositions }) {
+async function streamFollow(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: CollectorContext,
+  follows: Set<ServerResponse>,
+  o: { runId: string; task?: string; step?: string; positions: FollowPositions },
+) {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -106,18 +120,37 @@ async function streamFollow(req: FastifyRequest, reply: FastifyReply, ctx: Colle
     follows.delete(res);
     ctx.changes.emit(o.runId);
   });
-  const waitForChange = () => new Promise<void>((resolve) => {
-    // The store may also be written by another collector (a shared PostgreSQL): look again after a second anyway.
-    const timer = setTimeout(done, 1000);
-    function done() { clearTimeout(timer); ctx.changes.off(o.runId, done); resolve(); }
-    ctx.changes.on(o.runId, done);
-  });
+  const waitForChange = () =>
+    new Promise<void>((resolve) => {
+      // The store may also be written by another collector (a shared PostgreSQL): look again after a second anyway.
+      const timer = setTimeout(done, 1000);
+      function done() {
+        clearTimeout(timer);
+        ctx.changes.off(o.runId, done);
+        resolve();
+      }
+      ctx.changes.on(o.runId, done);
+    });
   try {
-    for await (const page of followLogs(ctx.store, { ...o, task: o.task || undefined, step: o.step || undefined, waitForChange, isCancelled: () => closed })) {
+    for await (const page of followLogs(ctx.store, {
+      ...o,
+      task: o.task || undefined,
+      step: o.step || undefined,
+      waitForChange,
+      isCancelled: () => closed,
+    })) {
       const id = encodeFollowCursor(o.positions);
-      const chunk = page.lines.map((line, i) =>
-        `${i === page.lines.length - 1 ? `id: ${id}\n` : ''}event: line\ndata: ${JSON.stringify(line)}\n\n`).join('');
-      if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+      const chunk = page.lines
+        .map(
+          (line, i) =>
+            `${i === page.lines.length - 1 ? `id: ${id}\n` : ''}event: line\ndata: ${JSON.stringify(line)}\n\n`,
+        )
+        .join('');
+      if (!res.write(chunk))
+        await new Promise((r) => {
+          res.once('drain', r);
+          res.once('close', r);
+        });
       if (closed) return;
     }
     res.end('event: end\ndata: {}\n\n');

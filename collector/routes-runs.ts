@@ -13,7 +13,10 @@ function wholeRecordOrUnknown(body: unknown, id: string): RunRecord {
   try {
     return checkRunRecord(body, `PATCH /v1/runs/${id}`);
   } catch {
-    throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first, or PATCH a whole run record`);
+    throw new RequestRejected(
+      404,
+      `run ${JSON.stringify(id)} is unknown; POST /v1/runs it first, or PATCH a whole run record`,
+    );
   }
 }
 
@@ -34,7 +37,11 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const stored = await timed(metrics, 'getRun', () => store.getRun(id));
     // A whole record for an unknown run is taken as is: its POST may have been lost to an outage.
     const record = stored ? mergeRunPatch(stored, req.body, id) : wholeRecordOrUnknown(req.body, id);
-    if (record.id !== id) throw new RequestRejected(400, `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(record.id)} differs from the path's`);
+    if (record.id !== id)
+      throw new RequestRejected(
+        400,
+        `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(record.id)} differs from the path's`,
+      );
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(id);
     return { id };
@@ -44,10 +51,14 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     requireReader(req, ctx.readerToken);
     const q = req.query;
     const limit = intParam(q.limit, 'limit', { min: 1, max: 500, fallback: 50 });
-    const runs = await timed(metrics, 'listRuns', () => store.listRuns({
-      pipeline: q.pipeline || undefined, status: q.status || undefined, limit,
-      before: q.cursor ? decodeRunCursor(q.cursor) : undefined,
-    }));
+    const runs = await timed(metrics, 'listRuns', () =>
+      store.listRuns({
+        pipeline: q.pipeline || undefined,
+        status: q.status || undefined,
+        limit,
+        before: q.cursor ? decodeRunCursor(q.cursor) : undefined,
+      }),
+    );
     const last = runs[runs.length - 1];
     return {
       runs: runs.map(({ startedMs: _omit, ...r }) => r),

@@ -5,11 +5,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../contract/index.js';
 
-export function loadOrCreateSecret(o: { value?: string; file: string; what: string }): { value: string; created: boolean } {
+export function loadOrCreateSecret(o: { value?: string; file: string; what: string }): {
+  value: string;
+  created: boolean;
+} {
   if (o.value) return { value: o.value, created: false };
   if (existsSync(o.file)) {
     const value = readFileSync(o.file, 'utf8').trim();
-    if (!value) throw new UsageError(`${o.what} file ${o.file} is empty`, `delete it to have a new one generated, or write a secret into it`);
+    if (!value)
+      throw new UsageError(
+        `${o.what} file ${o.file} is empty`,
+        `delete it to have a new one generated, or write a secret into it`,
+      );
     return { value, created: false };
   }
   const value = randomBytes(32).toString('base64url');

@@ -16,7 +16,8 @@ export function checkRunRecord(body: unknown, where: string): RunRecord {
   if (!STATUSES.includes(body.status as string)) throw bad(`"status" must be one of ${STATUSES.join(', ')}`);
   if (!Number.isFinite(Date.parse(body.startedAt as string))) throw bad('"startedAt" must be an ISO 8601 time');
   if (!isObject(body.params)) throw bad('"params" must be an object');
-  if (!Array.isArray(body.tasks) || !body.tasks.every(isObject)) throw bad('"tasks" must be an array of task run records');
+  if (!Array.isArray(body.tasks) || !body.tasks.every(isObject))
+    throw bad('"tasks" must be an array of task run records');
   return body as unknown as RunRecord;
 }
 
@@ -24,7 +25,10 @@ export function checkRunRecord(body: unknown, where: string): RunRecord {
 export function mergeRunPatch(stored: RunRecord, patch: unknown, id: string): RunRecord {
   if (!isObject(patch)) throw new RequestRejected(400, `PATCH /v1/runs/${id}: the body must be a JSON object`);
   if (patch.id !== undefined && patch.id !== id) {
-    throw new RequestRejected(400, `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(patch.id)} differs from the path's`);
+    throw new RequestRejected(
+      400,
+      `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(patch.id)} differs from the path's`,
+    );
   }
   return checkRunRecord({ ...stored, ...patch, id }, `PATCH /v1/runs/${id}`);
 }

@@ -24,7 +24,9 @@ export interface CacheEntry {
  * the format, so a change of either never restores an entry laid out differently.
  */
 export function cacheVersion(paths: string[], format: ArchiveFormat): string {
-  return createHash('sha256').update(JSON.stringify({ paths, format, layout: 1 })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ paths, format, layout: 1 }))
+    .digest('hex');
 }
 
 export interface Lookup {

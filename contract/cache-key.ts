@@ -18,9 +18,17 @@ export class CacheKeyError extends KilnError {
 }
 
 export function checkKey(key: string): string {
-  if (!key.trim()) throw new CacheKeyError('cache key is empty', key, 'give the step a cache key, e.g. npm-$(hashFiles(\'package-lock.json\'))');
+  if (!key.trim())
+    throw new CacheKeyError(
+      'cache key is empty',
+      key,
+      "give the step a cache key, e.g. npm-$(hashFiles('package-lock.json'))",
+    );
   if (key.length > MAX_KEY_LENGTH) {
-    throw new CacheKeyError(`cache key is ${key.length} characters, over the ${MAX_KEY_LENGTH} limit`, key.slice(0, 64));
+    throw new CacheKeyError(
+      `cache key is ${key.length} characters, over the ${MAX_KEY_LENGTH} limit`,
+      key.slice(0, 64),
+    );
   }
   if (/[\u0000-\u001f\u007f]/.test(key)) throw new CacheKeyError('cache key holds a control character', key);
   return key;

@@ -6,7 +6,7 @@ import { UsageError } from './errors.js';
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
+  µs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -43,7 +43,8 @@ export function parseDuration(text: string): number | undefined {
 /** A command-line duration: milliseconds, or a UsageError naming the flag. */
 export function durationFlag(flag: string, value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`${flag} ${value}: not a duration`, 'e.g. 500ms, 30s, 10m, 1h30m, 30d, 2w');
+  if (ms === undefined)
+    throw new UsageError(`${flag} ${value}: not a duration`, 'e.g. 500ms, 30s, 10m, 1h30m, 30d, 2w');
   return ms;
 }
 

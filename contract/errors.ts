@@ -12,7 +12,10 @@ export abstract class KilnError extends Error {
 /** Bad input from the user: a flag, an argument, a file that cannot be read. Exit code 2. */
 export class UsageError extends KilnError {
   readonly code = 'usage';
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }

@@ -5,7 +5,12 @@ import { parseCacheReport } from './cache-report.js';
 import { KilnError } from './errors.js';
 import type { StepCacheRecord } from './record.js';
 import {
-  CACHE_TERMINATION_KEY, RESULT_TYPE, STORED_RESULT_KEY_PREFIX, STORED_RESULT_LIMIT, TERMINATION_MESSAGE_LIMIT, type TerminationEntry,
+  CACHE_TERMINATION_KEY,
+  RESULT_TYPE,
+  STORED_RESULT_KEY_PREFIX,
+  STORED_RESULT_LIMIT,
+  TERMINATION_MESSAGE_LIMIT,
+  type TerminationEntry,
 } from './pod-layout.js';
 
 /** A result does not fit in the termination message (Kubernetes caps it at 4096 bytes). */
@@ -27,7 +32,8 @@ export class ResultTooLargeError extends KilnError {
   }
 }
 
-export type StepReason = 'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'ResultUnreadable' | 'ResultNotStored' | 'CommandNotRunnable';
+export type StepReason =
+  'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'ResultUnreadable' | 'ResultNotStored' | 'CommandNotRunnable';
 
 /** A result kept at the collector: the message carries its size and digest, the reader fetches it. */
 export interface StoredResultRef {
@@ -55,7 +61,11 @@ export function terminationEntries(report: StepReport): TerminationEntry[] {
   if (report.reason) entries.push({ key: 'Reason', value: report.reason, type: internal });
   if (report.cache) entries.push({ key: CACHE_TERMINATION_KEY, value: JSON.stringify(report.cache), type: internal });
   for (const r of report.stored ?? []) {
-    entries.push({ key: STORED_RESULT_KEY_PREFIX + r.name, value: JSON.stringify({ size: r.size, sha256: r.sha256 }), type: internal });
+    entries.push({
+      key: STORED_RESULT_KEY_PREFIX + r.name,
+      value: JSON.stringify({ size: r.size, sha256: r.sha256 }),
+      type: internal,
+    });
   }
   for (const r of report.results) entries.push({ key: r.name, value: r.value, type: RESULT_TYPE.TaskRunResult });
   return entries;
@@ -91,17 +101,23 @@ const byteSize = (s: string) => Buffer.byteLength(s);
  */
 export function resultsToStore(report: StepReport, limit = TERMINATION_MESSAGE_LIMIT): string[] {
   for (const r of report.results) {
-    if (byteSize(r.value) > STORED_RESULT_LIMIT) throw new ResultTooLargeError(r.name, byteSize(r.value), STORED_RESULT_LIMIT);
+    if (byteSize(r.value) > STORED_RESULT_LIMIT)
+      throw new ResultTooLargeError(r.name, byteSize(r.value), STORED_RESULT_LIMIT);
   }
   const largestFirst = [...report.results].sort((a, b) => byteSize(b.value) - byteSize(a.value));
-  const moved: typeof report.results[number][] = [];
-  const messageSize = () => byteSize(serializeTermination(terminationEntries({
-    ...report,
-    cache: undefined,
-    results: report.results.filter((r) => !moved.includes(r)),
-    // A reference is as long whatever the digest: measure with a placeholder.
-    stored: moved.map((r) => ({ name: r.name, size: byteSize(r.value), sha256: '0'.repeat(64) })),
-  })));
+  const moved: (typeof report.results)[number][] = [];
+  const messageSize = () =>
+    byteSize(
+      serializeTermination(
+        terminationEntries({
+          ...report,
+          cache: undefined,
+          results: report.results.filter((r) => !moved.includes(r)),
+          // A reference is as long whatever the digest: measure with a placeholder.
+          stored: moved.map((r) => ({ name: r.name, size: byteSize(r.value), sha256: '0'.repeat(64) })),
+        }),
+      ),
+    );
   for (let size = messageSize(); size > limit; size = messageSize()) {
     const next = largestFirst[moved.length];
     if (!next) throw new ResultTooLargeError(largestFirst[0]!.name, byteSize(largestFirst[0]!.value), limit, size);
@@ -165,7 +181,12 @@ export function readTermination(text: string | undefined): StepTermination | und
 function storedRef(name: string, value: string): StoredResultRef | undefined {
   try {
     const v = JSON.parse(value) as { size?: unknown; sha256?: unknown };
-    const ok = name !== '' && Number.isSafeInteger(v.size) && (v.size as number) >= 0 && typeof v.sha256 === 'string' && /^[0-9a-f]{64}$/.test(v.sha256);
+    const ok =
+      name !== '' &&
+      Number.isSafeInteger(v.size) &&
+      (v.size as number) >= 0 &&
+      typeof v.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(v.sha256);
     return ok ? { name, size: v.size as number, sha256: v.sha256 as string } : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
 import { runPipeline, systemClock, type Clock } from '../engine/index.js';
-import { buildClaims, buildPod, buildTokenSecret, FINALIZER, KubeApiError, type KubeClient, LABELS, MANAGED_BY, type PipelineRunResource, PodRuntime } from '../runtimes/kubernetes/index.js';
+import {
+  buildClaims,
+  buildPod,
+  buildTokenSecret,
+  FINALIZER,
+  KubeApiError,
+  type KubeClient,
+  LABELS,
+  MANAGED_BY,
+  type PipelineRunResource,
+  PodRuntime,
+} from '../runtimes/kubernetes/index.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -70,18 +81,30 @@ export class KilnController {
     this.metrics = o.metrics ?? controllerMetrics();
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? (() => {});
-    this.queue = new WorkQueue(o.workers ?? 2, (key) => this.reconcile(key), (key, err) => this.retryLater(key, err));
+    this.queue = new WorkQueue(
+      o.workers ?? 2,
+      (key) => this.reconcile(key),
+      (key, err) => this.retryLater(key, err),
+    );
     const selector = `${LABELS.managedBy}=${MANAGED_BY}`;
-    this.podInformer = new Informer(() => o.client.listPods(o.namespace, selector), o.client.watchPods(o.namespace, selector), {
-      upsert: (pod) => this.routePod(pod, (rt) => rt.podChanged(pod)),
-      remove: (pod) => this.routePod(pod, (rt) => rt.podGone(pod)),
-      error: (err) => this.log(`pod watch: ${message(err)}`),
-    });
-    this.runInformer = new Informer(() => o.client.listPipelineRuns(o.namespace), o.client.watchPipelineRuns(o.namespace), {
-      upsert: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
-      remove: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
-      error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
-    });
+    this.podInformer = new Informer(
+      () => o.client.listPods(o.namespace, selector),
+      o.client.watchPods(o.namespace, selector),
+      {
+        upsert: (pod) => this.routePod(pod, (rt) => rt.podChanged(pod)),
+        remove: (pod) => this.routePod(pod, (rt) => rt.podGone(pod)),
+        error: (err) => this.log(`pod watch: ${message(err)}`),
+      },
+    );
+    this.runInformer = new Informer(
+      () => o.client.listPipelineRuns(o.namespace),
+      o.client.watchPipelineRuns(o.namespace),
+      {
+        upsert: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
+        remove: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
+        error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
+      },
+    );
   }
 
   /** Pods first, so a restarted controller's engines find the Pods they already made. */
@@ -139,14 +162,23 @@ export class KilnController {
     const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
     let input;
     try {
-      input = await runInputOf(run, { ...this.o.pipelines, pipelineByName: async (p) => (await this.o.client.getPipeline(ns, p))?.spec });
+      input = await runInputOf(run, {
+        ...this.o.pipelines,
+        pipelineByName: async (p) => (await this.o.client.getPipeline(ns, p))?.spec,
+      });
     } catch (err) {
       // An API failure is retried; anything else wrong with the run is reported on it.
       if (!(err instanceof KilnError) || err instanceof KubeApiError) throw err;
       return this.refuse(run, err);
     }
     const owner = { name, uid };
-    const buildOpts = { namespace: ns, agentImage: this.o.agentImage, owner, serviceAccountName: run.spec.serviceAccountName, runAsUser: this.o.runAsUser };
+    const buildOpts = {
+      namespace: ns,
+      agentImage: this.o.agentImage,
+      owner,
+      serviceAccountName: run.spec.serviceAccountName,
+      runAsUser: this.o.runAsUser,
+    };
     const runtime = new PodRuntime({
       client: this.o.client,
       namespace: ns,
@@ -167,8 +199,18 @@ export class KilnController {
     const remote = collector ? this.o.collector!.reporterFor(name, collector.token) : undefined;
     const live = () => !this.stopped;
     const reporter: RunReporter = {
-      runStarted: async (r) => { if (live()) { status(r); await remote?.runStarted(r); } },
-      runUpdated: async (r) => { if (live()) { status(r); await remote?.runUpdated(r); } },
+      runStarted: async (r) => {
+        if (live()) {
+          status(r);
+          await remote?.runStarted(r);
+        }
+      },
+      runUpdated: async (r) => {
+        if (live()) {
+          status(r);
+          await remote?.runUpdated(r);
+        }
+      },
       runFinished: async (r) => {
         if (!live()) return;
         await status(r, true);
@@ -209,7 +251,9 @@ export class KilnController {
         latest = undefined;
         const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
         condition = s.conditions![0];
-        await this.o.client.patchPipelineRunStatus(ns, name, s).catch((err) => this.log(`${name}: status: ${message(err)}`));
+        await this.o.client
+          .patchPipelineRunStatus(ns, name, s)
+          .catch((err) => this.log(`${name}: status: ${message(err)}`));
       }
       flushing = undefined;
     };
@@ -261,7 +305,11 @@ export class KilnController {
     const current = this.runInformer.get(run.metadata.namespace!, run.metadata.name!) ?? run;
     const finalizers = current.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZER)) {
-      await this.o.client.setPipelineRunFinalizers(run.metadata.namespace!, run.metadata.name!, finalizers.filter((f) => f !== FINALIZER));
+      await this.o.client.setPipelineRunFinalizers(
+        run.metadata.namespace!,
+        run.metadata.name!,
+        finalizers.filter((f) => f !== FINALIZER),
+      );
     }
   }
 
@@ -269,7 +317,8 @@ export class KilnController {
     await this.releaseFinalizer(run);
     if (deleting) return;
     const grace = this.o.archiveGraceMs ?? 10 * 60_000;
-    const finishedAt = Date.parse(run.status?.completionTime ?? run.metadata.creationTimestamp?.toString() ?? '') || this.clock.now();
+    const finishedAt =
+      Date.parse(run.status?.completionTime ?? run.metadata.creationTimestamp?.toString() ?? '') || this.clock.now();
     const due = finishedAt + grace - this.clock.now();
     if (due <= 0) await this.o.client.deletePipelineRun(run.metadata.namespace!, run.metadata.name!);
     else this.later(keyOf(run.metadata.namespace!, run.metadata.name!), due);
@@ -280,7 +329,15 @@ export class KilnController {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
     await this.o.client.patchPipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
-      conditions: [{ type: 'Succeeded', status: 'False', reason: 'InvalidPipelineRun', message: err.message, lastTransitionTime: now }],
+      conditions: [
+        {
+          type: 'Succeeded',
+          status: 'False',
+          reason: 'InvalidPipelineRun',
+          message: err.message,
+          lastTransitionTime: now,
+        },
+      ],
       startTime: now,
       completionTime: now,
       archived: true,

@@ -35,12 +35,18 @@ export interface RunInputDeps {
 export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): Promise<RunInput> {
   const name = run.metadata.name!;
   const spec = run.spec ?? {};
-  if (!!spec.pipelineRef === !!spec.pipelineSpec) throw new InvalidPipelineRunError(name, 'spec', 'give exactly one of pipelineRef and pipelineSpec');
+  if (!!spec.pipelineRef === !!spec.pipelineSpec)
+    throw new InvalidPipelineRunError(name, 'spec', 'give exactly one of pipelineRef and pipelineSpec');
   let doc: Record<string, unknown>;
   let where: string;
   if (spec.pipelineRef) {
     const found = await deps.pipelineByName(spec.pipelineRef.name);
-    if (!found) throw new InvalidPipelineRunError(name, 'spec.pipelineRef.name', `no Pipeline "${spec.pipelineRef.name}" in namespace ${run.metadata.namespace}`);
+    if (!found)
+      throw new InvalidPipelineRunError(
+        name,
+        'spec.pipelineRef.name',
+        `no Pipeline "${spec.pipelineRef.name}" in namespace ${run.metadata.namespace}`,
+      );
     doc = { name: spec.pipelineRef.name, ...found };
     where = `pipelines/${spec.pipelineRef.name}`;
   } else {
@@ -60,22 +66,38 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
     workspaceBindings[ws.name] = bindingOf(name, ws.name, given);
   }
   for (const extra of Object.keys(spec.workspaces ?? {})) {
-    if (!pipeline.workspaces.some((w) => w.name === extra)) throw new InvalidPipelineRunError(name, `spec.workspaces.${extra}`, `pipeline "${pipeline.name}" declares no workspace "${extra}"`);
+    if (!pipeline.workspaces.some((w) => w.name === extra))
+      throw new InvalidPipelineRunError(
+        name,
+        `spec.workspaces.${extra}`,
+        `pipeline "${pipeline.name}" declares no workspace "${extra}"`,
+      );
   }
   let timeoutMs: number | undefined;
   if (spec.timeout !== undefined) {
     timeoutMs = deps.parseDuration(spec.timeout);
-    if (timeoutMs === undefined) throw new InvalidPipelineRunError(name, 'spec.timeout', `"${spec.timeout}" is not a duration (examples: 30m, 1h30m)`);
+    if (timeoutMs === undefined)
+      throw new InvalidPipelineRunError(
+        name,
+        'spec.timeout',
+        `"${spec.timeout}" is not a duration (examples: 30m, 1h30m)`,
+      );
   }
   return { pipeline, params, workspaceBindings, timeoutMs };
 }
 
 function bindingOf(run: string, ws: string, b: WorkspaceBindingSpec): WorkspaceBinding {
   const kinds = [b.persistentVolumeClaim, b.emptyDir, b.volumeClaimTemplate].filter((x) => x !== undefined);
-  if (kinds.length !== 1) throw new InvalidPipelineRunError(run, `spec.workspaces.${ws}`, 'give exactly one of persistentVolumeClaim, emptyDir, volumeClaimTemplate');
+  if (kinds.length !== 1)
+    throw new InvalidPipelineRunError(
+      run,
+      `spec.workspaces.${ws}`,
+      'give exactly one of persistentVolumeClaim, emptyDir, volumeClaimTemplate',
+    );
   const subPath = b.subPath;
   if (b.persistentVolumeClaim) {
-    if (!b.persistentVolumeClaim.claimName) throw new InvalidPipelineRunError(run, `spec.workspaces.${ws}.persistentVolumeClaim.claimName`, 'is required');
+    if (!b.persistentVolumeClaim.claimName)
+      throw new InvalidPipelineRunError(run, `spec.workspaces.${ws}.persistentVolumeClaim.claimName`, 'is required');
     return { kind: 'pvc', claimName: b.persistentVolumeClaim.claimName, subPath };
   }
   if (b.emptyDir) return { kind: 'emptyDir', subPath };

@@ -14,12 +14,15 @@ export function statusFromRecord(record: RunRecord, now: string, previous?: Cond
     message: summary(record),
     lastTransitionTime: now,
   };
-  if (previous && previous.status === condition.status && previous.reason === condition.reason) condition.lastTransitionTime = previous.lastTransitionTime;
+  if (previous && previous.status === condition.status && previous.reason === condition.reason)
+    condition.lastTransitionTime = previous.lastTransitionTime;
   return {
     conditions: [condition],
     startTime: record.startedAt,
     completionTime: record.finishedAt,
-    duration: record.finishedAt ? formatDuration(Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 1000) * 1000) : undefined,
+    duration: record.finishedAt
+      ? formatDuration(Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 1000) * 1000)
+      : undefined,
     pipeline: record.name,
     taskRuns: record.tasks,
     results: record.results,
@@ -57,4 +60,3 @@ export function recordFromStatus(run: PipelineRunResource): RunRecord | undefine
     engine: 'kubernetes',
   };
 }
-

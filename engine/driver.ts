@@ -45,7 +45,9 @@ async function withStoredResults(update: ObservedTaskRun, fetch: RunOptions['fet
       results[ref.name] = await fetch(update.name, ref);
     } catch (err) {
       return {
-        ...rest, status: 'Failed', reason: 'ResultUnavailable',
+        ...rest,
+        status: 'Failed',
+        reason: 'ResultUnavailable',
         message: `result "${ref.name}" (${ref.size} bytes, stored at the collector) could not be read: ${err instanceof Error ? err.message : String(err)}`,
       };
     }
@@ -63,7 +65,9 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
   // Reporter calls are chained so the collector sees them in order.
   let reports: Promise<void> = Promise.resolve();
   const report = (call: (r: RunRecord) => void | Promise<void>, r: RunRecord) => {
-    reports = reports.then(() => call(r)).catch((err) => warn(`reporter: ${err instanceof Error ? err.message : String(err)}`));
+    reports = reports
+      .then(() => call(r))
+      .catch((err) => warn(`reporter: ${err instanceof Error ? err.message : String(err)}`));
   };
 
   return new Promise<RunRecord>((resolve) => {
@@ -94,7 +98,9 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
           feed({ type: 'startFailed', taskRun: action.plan.name, message });
         });
       } else if (action.type === 'cancel') {
-        opts.runtime.cancel(action.taskRun, action.reason).catch((err) => warn(`cancel ${action.taskRun}: ${err?.message ?? err}`));
+        opts.runtime
+          .cancel(action.taskRun, action.reason)
+          .catch((err) => warn(`cancel ${action.taskRun}: ${err?.message ?? err}`));
       } else if (action.type === 'finish') {
         queueMicrotask(() => void finish());
       }

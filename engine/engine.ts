@@ -32,7 +32,19 @@ export class Engine {
         this.observe(event.update, now, actions);
         break;
       case 'startFailed':
-        this.observe({ name: event.taskRun, status: 'Failed', reason: 'StartFailed', message: event.message, results: {}, steps: [], finishedAt: now }, now, actions);
+        this.observe(
+          {
+            name: event.taskRun,
+            status: 'Failed',
+            reason: 'StartFailed',
+            message: event.message,
+            results: {},
+            steps: [],
+            finishedAt: now,
+          },
+          now,
+          actions,
+        );
         break;
       case 'cancel':
         this.stop('cancelled', 'Cancelled', actions);
@@ -156,7 +168,7 @@ export class Engine {
     }
     // Only ready units can start: a run of thousands of tasks must not rescan them all each time.
     // A skip settles a task at once and may make others ready: go again until nothing moves.
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const unit of [...s.ready]) {
         if (unit.status !== 'Pending') continue;
@@ -227,7 +239,14 @@ export class Engine {
     unit.startedAt ??= now;
     unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
     const plan = buildPlan(s, unit);
-    if (why === 'retry') actions.push({ type: 'retry', task: unit.task.name, key: unit.key, attempt: unit.attempt, taskRun: unit.taskRun });
+    if (why === 'retry')
+      actions.push({
+        type: 'retry',
+        task: unit.task.name,
+        key: unit.key,
+        attempt: unit.attempt,
+        taskRun: unit.taskRun,
+      });
     actions.push({ type: 'start', plan });
   }
 

@@ -14,9 +14,23 @@ export function unitsFor(task: TaskSpec, isFinally: boolean, combos: Record<stri
 
 /** A matrix whose values hold references (`$(params.list[*])`, results) is expanded when the task is ready. */
 function initialUnits(task: TaskSpec, isFinally: boolean): Unit[] {
-  const values = [...Object.values(task.matrix ?? {}).flat(), ...(task.matrixInclude ?? []).flatMap((i) => Object.values(i.params))];
+  const values = [
+    ...Object.values(task.matrix ?? {}).flat(),
+    ...(task.matrixInclude ?? []).flatMap((i) => Object.values(i.params)),
+  ];
   if (values.some((v) => referencesIn(v).length > 0)) {
-    return [{ key: task.name, task, finally: isFinally, status: 'Pending', attempt: 0, results: {}, steps: [], matrixPending: true }];
+    return [
+      {
+        key: task.name,
+        task,
+        finally: isFinally,
+        status: 'Pending',
+        attempt: 0,
+        results: {},
+        steps: [],
+        matrixPending: true,
+      },
+    ];
   }
   return unitsFor(task, isFinally, matrixCombinations(task.matrix, task.matrixInclude));
 }
@@ -33,14 +47,26 @@ export function initialState(input: EngineInput): EngineState {
     const refs = resultRefsOf(task);
     resultRefs.set(task.name, refs);
     const producers = refs.map((r) => r.task);
-    parents.set(task.name, [...new Set([...task.needs, ...producers])].filter((p) => p !== task.name));
+    parents.set(
+      task.name,
+      [...new Set([...task.needs, ...producers])].filter((p) => p !== task.name),
+    );
   };
   for (const task of input.pipeline.tasks) add(task, false);
   for (const task of input.pipeline.finally) add(task, true);
   const children = new Map<string, string[]>();
   for (const [task, ps] of parents) for (const p of ps) children.set(p, [...(children.get(p) ?? []), task]);
   return {
-    input, units, unitsByTask, parents, resultRefs, children,
-    pending: new Set(units), running: new Set(), ready: new Set(), byTaskRun: new Map(), pipelineTimedOut: false,
+    input,
+    units,
+    unitsByTask,
+    parents,
+    resultRefs,
+    children,
+    pending: new Set(units),
+    running: new Set(),
+    ready: new Set(),
+    byTaskRun: new Map(),
+    pipelineTimedOut: false,
   };
 }

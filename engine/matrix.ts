@@ -10,7 +10,10 @@ export const MATRIX_MAX_COMBINATIONS = 256;
  * when it names none), never overwriting a value; one that matches none, or a matrix of includes
  * only, is a combination of its own, after the generated ones.
  */
-export function matrixCombinations(matrix: Record<string, string[]> | undefined, include: MatrixInclude[] = []): Record<string, string>[] | undefined {
+export function matrixCombinations(
+  matrix: Record<string, string[]> | undefined,
+  include: MatrixInclude[] = [],
+): Record<string, string>[] | undefined {
   const names = Object.keys(matrix ?? {});
   if (names.length === 0 && include.length === 0) return undefined;
   let generated: Record<string, string>[] = names.length ? [{}] : [];

@@ -22,7 +22,12 @@ export function fitLabel(label: string): string {
 }
 
 /** `<pipelineRun>-<task>[-<matrixIndex>][-r<attempt>]`, as TaskRunPlan.name documents. */
-export function taskRunName(pipelineRun: string, task: string, matrixIndex: number | undefined, attempt: number): string {
+export function taskRunName(
+  pipelineRun: string,
+  task: string,
+  matrixIndex: number | undefined,
+  attempt: number,
+): string {
   let name = `${dnsSafe(pipelineRun)}-${dnsSafe(task)}`;
   if (matrixIndex !== undefined) name += `-${matrixIndex}`;
   if (attempt > 0) name += `-r${attempt}`;

@@ -1,6 +1,20 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
-import { evaluateWhen, expandArgs, makeResolver, type ParamValue, parseReference, referencesIn, type ResultRef, substitute, substituteStep, substituteValue, type SubstitutionScope, taskParamValues, valueStrings } from '../syntax/index.js';
+import {
+  evaluateWhen,
+  expandArgs,
+  makeResolver,
+  type ParamValue,
+  parseReference,
+  referencesIn,
+  type ResultRef,
+  substitute,
+  substituteStep,
+  substituteValue,
+  type SubstitutionScope,
+  taskParamValues,
+  valueStrings,
+} from '../syntax/index.js';
 import type { TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
@@ -64,8 +78,13 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
 /** A matrix task's combinations, references substituted (`$(params.list[*])` expands). */
 export function matrixOf(state: EngineState, unit: Unit): Record<string, string>[] | undefined {
   const resolve = makeResolver(runScope(state, unit));
-  const values = Object.fromEntries(Object.entries(unit.task.matrix ?? {}).map(([name, list]) => [name, expandArgs(list, resolve)]));
-  const include = unit.task.matrixInclude?.map((i) => ({ ...i, params: Object.fromEntries(Object.entries(i.params).map(([k, v]) => [k, substitute(v, resolve)])) }));
+  const values = Object.fromEntries(
+    Object.entries(unit.task.matrix ?? {}).map(([name, list]) => [name, expandArgs(list, resolve)]),
+  );
+  const include = unit.task.matrixInclude?.map((i) => ({
+    ...i,
+    params: Object.fromEntries(Object.entries(i.params).map(([k, v]) => [k, substitute(v, resolve)])),
+  }));
   return matrixCombinations(values, include);
 }
 
@@ -146,10 +165,19 @@ export function pipelineResults(state: EngineState): Record<string, ParamValue> 
     }
   }
   const { input } = state;
-  const resolve = makeResolver({ params: input.params, taskResults, context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name } });
+  const resolve = makeResolver({
+    params: input.params,
+    taskResults,
+    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name },
+  });
   const out: Record<string, ParamValue> = {};
   for (const spec of specs) {
-    if (valueStrings(spec.value).flatMap(referencesIn).every((ref) => resolve(ref.expr) !== undefined)) out[spec.name] = substituteValue(spec.value, resolve);
+    if (
+      valueStrings(spec.value)
+        .flatMap(referencesIn)
+        .every((ref) => resolve(ref.expr) !== undefined)
+    )
+      out[spec.name] = substituteValue(spec.value, resolve);
   }
   return out;
 }

@@ -24,7 +24,11 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
   // Steps not yet observed (pending, or the task was skipped) are listed from the spec.
   const steps = unit.steps.length
     ? unit.steps.map(stepRecord)
-    : unit.task.steps.map((s): StepRecord => ({ name: s.name, status: unit.status === 'Skipped' ? 'Skipped' : 'Pending', exitCode: null }));
+    : unit.task.steps.map((s): StepRecord => ({
+        name: s.name,
+        status: unit.status === 'Skipped' ? 'Skipped' : 'Pending',
+        exitCode: null,
+      }));
   return {
     name: unit.task.name,
     taskRun: unit.taskRun ?? taskRunName(state.input.runName, unit.task.name, unit.matrixIndex, 0),

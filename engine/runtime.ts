@@ -4,7 +4,6 @@
 import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/index.js';
 import type { StepCacheRecord, StoredResultRef } from '../contract/index.js';
 
-
 /**
  * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
  * `run:`/`script`) is written by the runtime to kilnPaths().scriptFile(i) and run; otherwise

@@ -1,6 +1,14 @@
 // The engine's state, the events it is fed and the actions it answers. Everything here is data:
 // the engine does no I/O and reads no clock (time comes in with each event).
-import type { ParamValue, PipelineRunStatus, PipelineSpec, ResultRef, TaskRunStatus, TaskSpec, WorkspaceBinding } from '../syntax/index.js';
+import type {
+  ParamValue,
+  PipelineRunStatus,
+  PipelineSpec,
+  ResultRef,
+  TaskRunStatus,
+  TaskSpec,
+  WorkspaceBinding,
+} from '../syntax/index.js';
 import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from './runtime.js';
 
 export interface EngineInput {

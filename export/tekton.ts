@@ -8,14 +8,26 @@
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
 import { formatDuration, KilnError } from '../contract/index.js';
-import { type ParamSpec, type ParamValue, parseReference, type PipelineSpec, referencesIn, type StepSpec, substitute, type TaskSpec, taskStrings, type WorkspaceBinding } from '../syntax/index.js';
+import {
+  type ParamSpec,
+  type ParamValue,
+  parseReference,
+  type PipelineSpec,
+  referencesIn,
+  type StepSpec,
+  substitute,
+  type TaskSpec,
+  taskStrings,
+  type WorkspaceBinding,
+} from '../syntax/index.js';
 
 export class TektonExportError extends KilnError {
   readonly code = 'tekton-export';
   constructor(readonly problems: string[]) {
     super(`cannot export to Tekton:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  readonly hint = 'change the pipeline to avoid these Kiln-only features, or run it with `kiln run` / the Kiln controller';
+  readonly hint =
+    'change the pipeline to avoid these Kiln-only features, or run it with `kiln run` / the Kiln controller';
 }
 
 export interface TektonRunOptions {
@@ -37,16 +49,25 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   if (problems.length) throw new TektonExportError(problems);
   const spec: Doc = {
     params: pipeline.params.map(paramDecl),
-    workspaces: pipeline.workspaces.map((w) => clean({ name: w.name, description: w.description, optional: w.optional })),
+    workspaces: pipeline.workspaces.map((w) =>
+      clean({ name: w.name, description: w.description, optional: w.optional }),
+    ),
     tasks: pipelineTasks.filter((_, i) => !all[i].fin),
     finally: pipelineTasks.filter((_, i) => all[i].fin),
-    results: pipeline.results?.map((r) => clean({
-      name: r.name, description: r.description,
-      type: typeof r.value === 'string' ? undefined : Array.isArray(r.value) ? 'array' : 'object',
-      value: r.value,
-    })),
+    results: pipeline.results?.map((r) =>
+      clean({
+        name: r.name,
+        description: r.description,
+        type: typeof r.value === 'string' ? undefined : Array.isArray(r.value) ? 'array' : 'object',
+        value: r.value,
+      }),
+    ),
   };
-  return [...tasks, { apiVersion: API, kind: 'Pipeline', metadata: { name: pipeline.name }, spec: clean(spec) }, runDoc];
+  return [
+    ...tasks,
+    { apiVersion: API, kind: 'Pipeline', metadata: { name: pipeline.name }, spec: clean(spec) },
+    runDoc,
+  ];
 }
 
 export const taskName = (pipeline: PipelineSpec, task: TaskSpec) => `${pipeline.name}-${task.name}`;
@@ -62,7 +83,8 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
     const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
     return { name: resultParamName(r.task, r.result), value: `$(tasks.${r.task}.results.${r.result})`, selector };
   }
-  if (r.kind === 'taskStatus') return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
+  if (r.kind === 'taskStatus')
+    return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
   if (r.kind === 'tasksStatus') return { name: 'tasks-status', value: '$(tasks.status)', selector: '' };
   return undefined;
 }
@@ -82,25 +104,37 @@ function inputsOf(task: TaskSpec): Map<string, string> {
 }
 
 /** Rewrites carried references to the params that carry them; a matrix value is a param in Tekton. */
-const rewrite = (text: string) => substitute(text, (expr) => {
-  const r = parseReference(expr);
-  if (r.kind === 'matrix') return `$(params.${r.name})`;
-  const carried = carriedParam(expr);
-  return carried && `$(params.${carried.name}${carried.selector})`;
-});
+const rewrite = (text: string) =>
+  substitute(text, (expr) => {
+    const r = parseReference(expr);
+    if (r.kind === 'matrix') return `$(params.${r.name})`;
+    const carried = carriedParam(expr);
+    return carried && `$(params.${carried.name}${carried.selector})`;
+  });
 
 /** The params a task's matrix gives each of its runs: the Task declares them like any other. */
 const matrixParams = (task: TaskSpec) =>
-  [...new Set([...Object.keys(task.matrix ?? {}), ...(task.matrixInclude ?? []).flatMap((i) => Object.keys(i.params))])]
-    .filter((name) => !(name in task.params));
+  [
+    ...new Set([
+      ...Object.keys(task.matrix ?? {}),
+      ...(task.matrixInclude ?? []).flatMap((i) => Object.keys(i.params)),
+    ]),
+  ].filter((name) => !(name in task.params));
 
-function taskDocument(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>, problems: string[]): Doc {
+function taskDocument(
+  pipeline: PipelineSpec,
+  task: TaskSpec,
+  declared: Map<string, ParamSpec>,
+  problems: string[],
+): Doc {
   const where = `task "${task.name}"`;
   const inputs = inputsOf(task);
   const params = [
     ...Object.keys(task.params).map((name) => ({ name, type: typeOf(task.params[name]) })),
     ...[...inputs.keys()].map((name) => clean({ name, type: declared.get(name)?.type ?? 'string' })),
-    ...matrixParams(task).filter((name) => !inputs.has(name)).map((name) => ({ name, type: 'string' })),
+    ...matrixParams(task)
+      .filter((name) => !inputs.has(name))
+      .map((name) => ({ name, type: 'string' })),
   ];
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
@@ -147,7 +181,10 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
   const inputs = inputsOf(task);
   const params = [
     ...Object.entries(task.params).map(([name, value]) => ({ name, value })),
-    ...[...inputs].map(([name, value]) => ({ name, value: declared.get(name)?.type === 'array' ? `$(params.${name}[*])` : value })),
+    ...[...inputs].map(([name, value]) => ({
+      name,
+      value: declared.get(name)?.type === 'array' ? `$(params.${name}[*])` : value,
+    })),
   ];
   return clean({
     name: task.name,
@@ -155,23 +192,37 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     taskRef: { name: taskName(pipeline, task) },
     runAfter: task.needs.length ? task.needs : undefined,
     params,
-    when: task.when.length ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values })) : undefined,
+    when: task.when.length
+      ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values }))
+      : undefined,
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
     timeout: task.timeoutMs !== undefined ? formatDuration(task.timeoutMs) : undefined,
-    matrix: task.matrix || task.matrixInclude ? clean({
-      params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value })),
-      include: task.matrixInclude?.map((i) => clean({ name: i.name, params: Object.entries(i.params).map(([name, value]) => ({ name, value })) })),
-    }) : undefined,
+    matrix:
+      task.matrix || task.matrixInclude
+        ? clean({
+            params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value })),
+            include: task.matrixInclude?.map((i) =>
+              clean({ name: i.name, params: Object.entries(i.params).map(([name, value]) => ({ name, value })) }),
+            ),
+          })
+        : undefined,
   });
 }
 
 function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, problems: string[]): Doc {
   const workspaces = pipeline.workspaces.map((w) => {
     const b = run.workspaces?.[w.name] ?? { kind: 'emptyDir' as const };
-    if (b.kind === 'dir') problems.push(`workspace "${w.name}" is bound to a host directory (${b.path}); Tekton binds PVCs, emptyDirs or volumeClaimTemplates`);
-    const volume = b.kind === 'pvc' ? { persistentVolumeClaim: { claimName: b.claimName } }
-      : b.kind === 'volumeClaimTemplate' ? { volumeClaimTemplate: b.spec } : { emptyDir: {} };
+    if (b.kind === 'dir')
+      problems.push(
+        `workspace "${w.name}" is bound to a host directory (${b.path}); Tekton binds PVCs, emptyDirs or volumeClaimTemplates`,
+      );
+    const volume =
+      b.kind === 'pvc'
+        ? { persistentVolumeClaim: { claimName: b.claimName } }
+        : b.kind === 'volumeClaimTemplate'
+          ? { volumeClaimTemplate: b.spec }
+          : { emptyDir: {} };
     return clean({ name: w.name, ...volume, subPath: b.subPath });
   });
   const timeout = run.timeoutMs ?? pipeline.timeoutMs;
@@ -193,10 +244,12 @@ function paramDecl(p: ParamSpec): Doc {
 }
 
 const typeOf = (v: ParamValue) => (typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object');
-const envList = (env: Record<string, string>, map = (s: string) => s) => Object.entries(env).map(([name, value]) => ({ name, value: map(value) }));
-
+const envList = (env: Record<string, string>, map = (s: string) => s) =>
+  Object.entries(env).map(([name, value]) => ({ name, value: map(value) }));
 
 /** Drops undefined fields and empty lists, so the YAML shows only what is set. */
 function clean<T extends Doc>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+  ) as T;
 }

@@ -31,7 +31,10 @@ const fromDisk = {
       contents: `module.exports = require('node:module').createRequire(process.execPath)(${JSON.stringify(a.path)});`,
       loader: 'js',
     }));
-    b.onResolve({ filter: /^(supports-color|bufferutil|utf-8-validate|encoding|pg-native)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
+    b.onResolve({ filter: /^(supports-color|bufferutil|utf-8-validate|encoding|pg-native)$/ }, (a) => ({
+      path: a.path,
+      namespace: 'stub',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };
@@ -50,7 +53,15 @@ await build({
   plugins: [fromDisk],
   logLevel: 'error',
 });
-writeFileSync(join(tmp, 'sea.json'), JSON.stringify({ main: join(tmp, 'kiln.cjs'), output: join(tmp, 'kiln.blob'), disableExperimentalSEAWarning: true, useCodeCache: true }));
+writeFileSync(
+  join(tmp, 'sea.json'),
+  JSON.stringify({
+    main: join(tmp, 'kiln.cjs'),
+    output: join(tmp, 'kiln.blob'),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+  }),
+);
 sh(process.execPath, ['--experimental-sea-config', join(tmp, 'sea.json')]);
 
 rmSync(OUT, { recursive: true, force: true });
@@ -59,25 +70,40 @@ const exe = join(OUT, 'bin/kiln');
 copyFileSync(process.execPath, exe);
 chmodSync(exe, 0o755);
 sh('strip', [exe]); // before injecting: stripping afterwards would drop the blob
-sh(join(ROOT, 'node_modules/.bin/postject'), [exe, 'NODE_SEA_BLOB', join(tmp, 'kiln.blob'), '--sentinel-fuse', SEA_FUSE]);
+sh(join(ROOT, 'node_modules/.bin/postject'), [
+  exe,
+  'NODE_SEA_BLOB',
+  join(tmp, 'kiln.blob'),
+  '--sentinel-fuse',
+  SEA_FUSE,
+]);
 
 // Libraries of the executable and of the addon, then point both at them (postject first, patchelf after).
 const addon = join(OUT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
 for (const pkg of NATIVE) {
   const from = join(ROOT, 'node_modules', pkg);
   if (!existsSync(from)) throw new Error(`build-cli-tree: node_modules/${pkg} is missing; run npm install`);
-  cpSync(from, join(OUT, 'node_modules', pkg), { recursive: true, filter: (p) => !/\/(deps|src|build\/(?!Release(\/better_sqlite3\.node)?$))/.test(p.slice(from.length)) });
+  cpSync(from, join(OUT, 'node_modules', pkg), {
+    recursive: true,
+    filter: (p) => !/\/(deps|src|build\/(?!Release(\/better_sqlite3\.node)?$))/.test(p.slice(from.length)),
+  });
 }
 const libs = new Set();
 for (const bin of [process.execPath, join(ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')]) {
-  for (const m of sh('ldd', [bin]).toString().matchAll(/(\/\S+)/g)) libs.add(m[1]);
+  for (const m of sh('ldd', [bin])
+    .toString()
+    .matchAll(/(\/\S+)/g))
+    libs.add(m[1]);
 }
 for (const lib of libs) copyFileSync(lib, join(OUT, 'lib', lib.split('/').pop()));
 sh('patchelf', ['--set-interpreter', `${MOUNT}/lib/ld-linux-x86-64.so.2`, '--set-rpath', `${MOUNT}/lib`, exe]);
 sh('patchelf', ['--set-rpath', `${MOUNT}/lib`, addon]);
 
 copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(OUT, 'etc/ssl/certs/ca-certificates.crt'));
-writeFileSync(join(OUT, 'etc/passwd'), 'root:x:0:0:root:/:/sbin/nologin\nkiln:x:65532:65532:kiln:/data:/sbin/nologin\n');
+writeFileSync(
+  join(OUT, 'etc/passwd'),
+  'root:x:0:0:root:/:/sbin/nologin\nkiln:x:65532:65532:kiln:/data:/sbin/nologin\n',
+);
 writeFileSync(join(OUT, 'etc/group'), 'root:x:0:\nkiln:x:65532:\n');
 // The template catalog: `uses: notify/slack` resolves to /opt/kiln/templates (syntax/template-catalog.ts).
 cpSync(join(ROOT, 'templates'), join(OUT, 'templates'), { recursive: true });

@@ -14,8 +14,17 @@ export const MAX_RETRIES = 100;
 
 export function checkName(src: Source, name: string, pos: SourcePos, what: string): void {
   if (name.length <= 63 && DNS_LABEL.test(name)) return;
-  const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'name';
-  src.error(pos, `${what} "${name}" is not a valid name`, `use lower-case letters, digits and "-" (at most 63), e.g. "${fixed}"`);
+  const fixed =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'name';
+  src.error(
+    pos,
+    `${what} "${name}" is not a valid name`,
+    `use lower-case letters, digits and "-" (at most 63), e.g. "${fixed}"`,
+  );
 }
 
 /** Reads strings and records them for reference checks under one scope. */
@@ -58,7 +67,11 @@ export function readWhen(reader: TextReader, at: At | undefined, what: string): 
   const out: WhenExpression[] = [];
   for (const item of reader.src.list(at, what) ?? []) {
     const itemWhat = `an item of ${what}`;
-    const obj = isMap(item.node) ? reader.src.fields(item, itemWhat, ['input', 'operator', 'values'], { cel: 'CEL expressions are not supported: write input/operator/values' }) : undefined;
+    const obj = isMap(item.node)
+      ? reader.src.fields(item, itemWhat, ['input', 'operator', 'values'], {
+          cel: 'CEL expressions are not supported: write input/operator/values',
+        })
+      : undefined;
     if (obj) {
       const input = reader.text(obj.get('input'), `${itemWhat}.input`);
       const operator = reader.src.choice(obj.get('operator'), `${itemWhat}.operator`, ['in', 'notin'] as const);
@@ -73,7 +86,8 @@ export function readWhen(reader: TextReader, at: At | undefined, what: string): 
     const text = reader.text(item, itemWhat);
     if (text === undefined) continue;
     const parsed = parseWhenText(text);
-    if ('error' in parsed) reader.src.error(item.pos, `${what}: ${parsed.error}`, 'write "$(params.x) in [a, b]", "notin", "==" or "!="');
+    if ('error' in parsed)
+      reader.src.error(item.pos, `${what}: ${parsed.error}`, 'write "$(params.x) in [a, b]", "notin", "==" or "!="');
     else out.push({ ...parsed, pos: item.pos });
   }
   return out;
@@ -81,9 +95,15 @@ export function readWhen(reader: TextReader, at: At | undefined, what: string): 
 
 /** Checks the number of combinations; a `$(params.a[*])` value counts once here (its size is known at run time). */
 export function checkMatrixSize(src: Source, matrix: Record<string, string[]>, pos: SourcePos, extra = 0): void {
-  const combinations = (Object.keys(matrix).length ? Object.values(matrix).reduce((n, values) => n * Math.max(1, values.length), 1) : 0) + extra;
+  const combinations =
+    (Object.keys(matrix).length ? Object.values(matrix).reduce((n, values) => n * Math.max(1, values.length), 1) : 0) +
+    extra;
   if (combinations > MAX_MATRIX_COMBINATIONS) {
-    src.error(pos, `matrix has ${combinations} combinations, more than ${MAX_MATRIX_COMBINATIONS}`, 'use fewer values or split the task');
+    src.error(
+      pos,
+      `matrix has ${combinations} combinations, more than ${MAX_MATRIX_COMBINATIONS}`,
+      'use fewer values or split the task',
+    );
   }
 }
 
@@ -133,7 +153,12 @@ export function bindParams(
   for (const spec of template.params) {
     if (Object.hasOwn(out, spec.name) || use.matrix.includes(spec.name)) continue;
     if (spec.default !== undefined) out[spec.name] = spec.default;
-    else src.error(use.pos, `"${template.name}" needs param "${spec.name}"`, `give it under ${use.key}: ${spec.name}: VALUE`);
+    else
+      src.error(
+        use.pos,
+        `"${template.name}" needs param "${spec.name}"`,
+        `give it under ${use.key}: ${spec.name}: VALUE`,
+      );
   }
   return out;
 }

@@ -45,7 +45,9 @@ export class Diagnostics {
 
   throwIfAny(): void {
     if (this.list.length === 0) return;
-    const sorted = [...this.list].sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
+    const sorted = [...this.list].sort((a, b) =>
+      a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1,
+    );
     throw new SpecError(sorted);
   }
 }

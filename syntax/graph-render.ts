@@ -18,7 +18,8 @@ function renderDot(pipeline: PipelineSpec, graph: PipelineGraph): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [`digraph ${q(pipeline.name)} {`, '  rankdir=LR;'];
   for (const t of graph.tasks) lines.push(`  ${q(t)};`);
-  for (const e of graph.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)}${e.via === 'result' ? ' [style=dashed]' : ''};`);
+  for (const e of graph.edges)
+    lines.push(`  ${q(e.from)} -> ${q(e.to)}${e.via === 'result' ? ' [style=dashed]' : ''};`);
   if (graph.finally.length) {
     lines.push('  subgraph cluster_finally {', '    label="finally";');
     for (const t of graph.finally) lines.push(`    ${q(t)} [shape=box];`);

@@ -46,7 +46,8 @@ export function resultRefsOf(task: TaskSpec): ResultRef[] {
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
       const parsed = parseReference(ref.expr);
-      if (parsed.kind === 'taskResult') seen.set(`${parsed.task}\0${parsed.result}`, { task: parsed.task, result: parsed.result });
+      if (parsed.kind === 'taskResult')
+        seen.set(`${parsed.task}\0${parsed.result}`, { task: parsed.task, result: parsed.result });
     }
   }
   return [...seen.values()];
@@ -114,7 +115,11 @@ export function findCycle(graph: PipelineGraph): string[] | undefined {
 }
 
 /** Tasks neither started nor done whose every dependency is done. */
-export function readyTasks(graph: PipelineGraph, done: ReadonlySet<string>, started: ReadonlySet<string> = new Set()): string[] {
+export function readyTasks(
+  graph: PipelineGraph,
+  done: ReadonlySet<string>,
+  started: ReadonlySet<string> = new Set(),
+): string[] {
   return graph.tasks.filter((t) => !done.has(t) && !started.has(t) && graph.deps.get(t)!.every((d) => done.has(d)));
 }
 

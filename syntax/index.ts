@@ -37,7 +37,15 @@ export { taskStrings, valueStrings } from './walk.js';
 //   resultRefsOf(task)                           // [{task, result}] it reads (the engine's missing-result check)
 //   topologicalLevels(graph)                     // [['a','b'], ['c']]; CycleError on a cycle
 //   renderGraph(pipeline, 'text' | 'dot' | 'mermaid')
-export { buildGraph, CycleError, findCycle, readyTasks, resultRefsOf, taskDependencies, topologicalLevels } from './graph.js';
+export {
+  buildGraph,
+  CycleError,
+  findCycle,
+  readyTasks,
+  resultRefsOf,
+  taskDependencies,
+  topologicalLevels,
+} from './graph.js';
 export type { Edge, EdgeKind, PipelineGraph, ResultRef } from './graph.js';
 export { renderGraph, GRAPH_FORMATS } from './graph-render.js';
 export type { GraphFormat } from './graph-render.js';

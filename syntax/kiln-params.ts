@@ -29,7 +29,11 @@ export function readKilnParams(reader: TextReader, at: At | undefined, what: str
       const value: ParamValue | undefined = reader.value(defaultAt, `${what}.${e.key}.default`);
       if (value !== undefined) spec.default = value;
       if (f.has('type') && inferred !== spec.type && !(spec.type === 'array' && inferred === 'string')) {
-        src.error(defaultAt.pos, `${what}.${e.key}: the default is a${inferred === 'array' ? 'n array' : ` ${inferred}`} but type is ${spec.type}`, 'make the default match the type');
+        src.error(
+          defaultAt.pos,
+          `${what}.${e.key}: the default is a${inferred === 'array' ? 'n array' : ` ${inferred}`} but type is ${spec.type}`,
+          'make the default match the type',
+        );
       } else if (spec.type === 'array' && typeof value === 'string') {
         spec.default = value === '' ? [] : value.split(',').map((v) => v.trim());
       }

@@ -1,6 +1,15 @@
 // The Kiln pipeline syntax (v1alpha1): one YAML document, tasks as a map. See docs/syntax.md.
 import { isMap, isSeq } from 'yaml';
-import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type GivenParam, type TaskTemplate } from './common.js';
+import {
+  bindParams,
+  checkMatrixSize,
+  checkName,
+  MAX_RETRIES,
+  readWhen,
+  TextReader,
+  type GivenParam,
+  type TaskTemplate,
+} from './common.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
@@ -8,15 +17,44 @@ import type { PipelineResultSpec, PipelineSpec, SourcePos, TaskSpec, WorkspaceSp
 import type { RefScope, Sites } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
 
-const PIPELINE_KEYS = ['name', 'description', 'params', 'workspaces', 'tasks', 'finally', 'results', 'timeout'] as const;
+const PIPELINE_KEYS = [
+  'name',
+  'description',
+  'params',
+  'workspaces',
+  'tasks',
+  'finally',
+  'results',
+  'timeout',
+] as const;
 const RESULT_KEYS = ['value', 'description'] as const;
-const TASK_KEYS = ['displayName', 'description', 'image', 'steps', 'needs', 'when', 'results', 'timeout', 'retries', 'matrix', 'env', 'uses', 'with', 'cache'] as const;
+const TASK_KEYS = [
+  'displayName',
+  'description',
+  'image',
+  'steps',
+  'needs',
+  'when',
+  'results',
+  'timeout',
+  'retries',
+  'matrix',
+  'env',
+  'uses',
+  'with',
+  'cache',
+] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
 export interface KilnReadEnv {
   sites: Sites;
   /** Reads the template `uses:` names (a local file), reporting what goes wrong at `pos`. */
-  template(ref: string, from: Source, pos: SourcePos, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined;
+  template(
+    ref: string,
+    from: Source,
+    pos: SourcePos,
+    context: { workspaces: Set<string>; matrix: Set<string>; task: string },
+  ): TaskTemplate | undefined;
 }
 
 interface PipelineContext {
@@ -33,9 +71,19 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
   const name = src.string(f.get('name'), 'name');
   if (name === undefined) src.error(root.pos, 'the pipeline has no name', 'add name: my-pipeline at the top');
   else checkName(src, name, f.get('name')!.pos, 'pipeline name');
-  const declare = new TextReader(src, env.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const declare = new TextReader(src, env.sites, {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params = readKilnParams(declare, f.get('params'), 'params');
-  const ctx: PipelineContext = { src, env, params: paramTypes(params), workspaces: readWorkspaces(src, f.get('workspaces')) };
+  const ctx: PipelineContext = {
+    src,
+    env,
+    params: paramTypes(params),
+    workspaces: readWorkspaces(src, f.get('workspaces')),
+  };
   const pipeline: PipelineSpec = {
     name: name ?? 'pipeline',
     params,
@@ -45,7 +93,8 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
     files: [src.file],
     pos: root.pos,
   };
-  if (!f.has('tasks')) src.error(root.pos, `pipeline "${pipeline.name}" has no tasks`, 'add tasks: with at least one task');
+  if (!f.has('tasks'))
+    src.error(root.pos, `pipeline "${pipeline.name}" has no tasks`, 'add tasks: with at least one task');
   const timeoutMs = src.duration(f.get('timeout'), 'timeout');
   if (timeoutMs !== undefined) pipeline.timeoutMs = timeoutMs;
   const results = readPipelineResults(ctx, f.get('results'));
@@ -56,7 +105,13 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
 /** `results: { name: VALUE }` or `{ name: { value: VALUE, description } }`: the run's own results. */
 function readPipelineResults(ctx: PipelineContext, at: At | undefined): PipelineResultSpec[] {
   const { src } = ctx;
-  const reader = new TextReader(src, ctx.env.sites, { params: ctx.params, taskResults: true, finally: false, afterRun: true, matrix: new Set() });
+  const reader = new TextReader(src, ctx.env.sites, {
+    params: ctx.params,
+    taskResults: true,
+    finally: false,
+    afterRun: true,
+    matrix: new Set(),
+  });
   const out: PipelineResultSpec[] = [];
   for (const e of (at && src.entries(at, 'results')) ?? []) {
     checkName(src, e.key, e.value.pos, 'result name');
@@ -88,7 +143,8 @@ function readWorkspaces(src: Source, at: At | undefined): WorkspaceSpec[] {
     const ws: WorkspaceSpec = { name };
     const description = f && src.string(f.get('description'), 'workspace description');
     if (description) ws.description = description;
-    if (f?.has('optional')) ws.optional = src.choice(f.get('optional'), 'workspace optional', ['true', 'false'] as const) === 'true';
+    if (f?.has('optional'))
+      ws.optional = src.choice(f.get('optional'), 'workspace optional', ['true', 'false'] as const) === 'true';
     out.push(ws);
   }
   return out;
@@ -106,8 +162,11 @@ function readMatrix(reader: TextReader, at: At | undefined, what: string): Recor
   if (!at) return undefined;
   const matrix: Record<string, string[]> = {};
   for (const e of reader.src.entries(at, what) ?? []) {
-    const values = isSeq(e.value.node) ? reader.list(e.value, `${what}.${e.key}`) : [reader.text(e.value, `${what}.${e.key}`) ?? ''];
-    if (values.length === 0 || values[0] === '') reader.src.error(e.value.pos, `${what}.${e.key} has no values`, 'list at least one value');
+    const values = isSeq(e.value.node)
+      ? reader.list(e.value, `${what}.${e.key}`)
+      : [reader.text(e.value, `${what}.${e.key}`) ?? ''];
+    if (values.length === 0 || values[0] === '')
+      reader.src.error(e.value.pos, `${what}.${e.key} has no values`, 'list at least one value');
     matrix[e.key] = values;
   }
   checkMatrixSize(reader.src, matrix, at.pos);
@@ -119,7 +178,13 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   checkName(src, entry.key, entry.keyPos, 'task name');
   const f = src.fields(entry.value, what, TASK_KEYS);
   if (!f) return undefined;
-  const inputScope: RefScope = { params: ctx.params, taskResults: true, finally: isFinally, matrix: new Set(), task: entry.key };
+  const inputScope: RefScope = {
+    params: ctx.params,
+    taskResults: true,
+    finally: isFinally,
+    matrix: new Set(),
+    task: entry.key,
+  };
   const inputs = new TextReader(src, env.sites, inputScope);
   const matrix = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
   const matrixNames = new Set(Object.keys(matrix ?? {}));
@@ -150,8 +215,18 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
   if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
-  else if (f.has('with')) src.error(f.get('with')!.pos, `${what}: with: goes with uses:`, 'add uses: ./path/to/template.yaml or remove with:');
-  else if (!f.has('steps')) src.error(entry.keyPos, `task "${entry.key}" has no steps`, 'add steps: with run: or command:, or uses: a template');
+  else if (f.has('with'))
+    src.error(
+      f.get('with')!.pos,
+      `${what}: with: goes with uses:`,
+      'add uses: ./path/to/template.yaml or remove with:',
+    );
+  else if (!f.has('steps'))
+    src.error(
+      entry.keyPos,
+      `task "${entry.key}" has no steps`,
+      'add steps: with run: or command:, or uses: a template',
+    );
   else task.steps = readKilnSteps(body, f.get('steps'), what);
   if (f.has('cache')) task.steps = applyTaskCache(body, f.get('cache')!, task.steps, what);
   return task;
@@ -161,28 +236,45 @@ function readResults(src: Source, at: At | undefined, what: string): string[] {
   const out: string[] = [];
   for (const { value, at: item } of src.stringList(at, what)) {
     if (out.includes(value)) src.error(item.pos, `${what}: "${value}" is declared twice`);
-    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value)) src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
+    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value))
+      src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
     else out.push(value);
   }
   return out;
 }
 
-function useTemplate(ctx: PipelineContext, task: TaskSpec, f: Map<string, At>, inputs: TextReader, what: string, workspaces: Set<string>): void {
+function useTemplate(
+  ctx: PipelineContext,
+  task: TaskSpec,
+  f: Map<string, At>,
+  inputs: TextReader,
+  what: string,
+  workspaces: Set<string>,
+): void {
   const { src } = ctx;
   const usesAt = f.get('uses')!;
   const ref = src.string(usesAt, `${what}.uses`);
   for (const key of ['steps', 'results'] as const) {
-    if (f.has(key)) src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with uses:`, `the template defines the ${key}`);
+    if (f.has(key))
+      src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with uses:`, `the template defines the ${key}`);
   }
   if (ref === undefined) return;
-  const template = ctx.env.template(ref, src, usesAt.pos, { workspaces, matrix: new Set(Object.keys(task.matrix ?? {})), task: task.name });
+  const template = ctx.env.template(ref, src, usesAt.pos, {
+    workspaces,
+    matrix: new Set(Object.keys(task.matrix ?? {})),
+    task: task.name,
+  });
   if (!template) return;
   const given = new Map<string, GivenParam>();
   for (const e of src.entries(f.get('with') ?? { node: null, pos: usesAt.pos }, `${what}.with`) ?? []) {
     const value = inputs.value(e.value, `${what}.with.${e.key}`);
     if (value !== undefined) given.set(e.key, { value, pos: e.keyPos });
   }
-  task.params = bindParams(src, template, given, { pos: usesAt.pos, key: 'with', matrix: Object.keys(task.matrix ?? {}) });
+  task.params = bindParams(src, template, given, {
+    pos: usesAt.pos,
+    key: 'with',
+    matrix: Object.keys(task.matrix ?? {}),
+  });
   task.steps = template.steps;
   task.results = template.results;
   task.env = { ...template.env, ...task.env };

@@ -5,7 +5,18 @@ import { checkName, type TextReader } from './common.js';
 import type { CachePolicy, CacheSpec, StepSpec } from './model.js';
 import type { At } from './yaml-source.js';
 
-const STEP_KEYS = ['name', 'image', 'run', 'command', 'args', 'env', 'workingDir', 'timeout', 'onError', 'cache'] as const;
+const STEP_KEYS = [
+  'name',
+  'image',
+  'run',
+  'command',
+  'args',
+  'env',
+  'workingDir',
+  'timeout',
+  'onError',
+  'cache',
+] as const;
 const CACHE_KEYS = ['key', 'restore-keys', 'paths', 'policy'] as const;
 const CACHE_POLICIES: readonly CachePolicy[] = ['pull-push', 'pull', 'push'];
 
@@ -13,7 +24,12 @@ const CACHE_POLICIES: readonly CachePolicy[] = ['pull-push', 'pull', 'push'];
 export function checkStepNames(reader: TextReader, steps: StepSpec[], what: string): void {
   const seen = new Set<string>();
   for (const step of steps) {
-    if (seen.has(step.name)) reader.src.error(step.pos!, `${what}: two steps are named "${step.name}"`, 'give each step of a task its own name');
+    if (seen.has(step.name))
+      reader.src.error(
+        step.pos!,
+        `${what}: two steps are named "${step.name}"`,
+        'give each step of a task its own name',
+      );
     seen.add(step.name);
   }
 }
@@ -32,7 +48,8 @@ export function readKilnSteps(reader: TextReader, at: At | undefined, what: stri
       name,
       args: [],
       env: reader.map(f.get('env'), `${stepWhat}.env`),
-      onError: src.choice(f.get('onError'), `${stepWhat}.onError`, ['continue', 'stopAndFail'] as const) ?? 'stopAndFail',
+      onError:
+        src.choice(f.get('onError'), `${stepWhat}.onError`, ['continue', 'stopAndFail'] as const) ?? 'stopAndFail',
       pos: item.pos,
     };
     const image = reader.text(f.get('image'), `${stepWhat}.image`);
@@ -48,7 +65,8 @@ export function readKilnSteps(reader: TextReader, at: At | undefined, what: stri
     }
     steps.push(step);
   });
-  if (at?.node && items.length === 0) src.error(at.pos, `${what}.steps is empty`, 'add at least one step with run: or command:');
+  if (at?.node && items.length === 0)
+    src.error(at.pos, `${what}.steps is empty`, 'add at least one step with run: or command:');
   checkStepNames(reader, steps, what);
   return steps;
 }
@@ -58,18 +76,27 @@ function readProgram(reader: TextReader, f: Map<string, At>, step: StepSpec, wha
   const run = f.get('run');
   const command = f.get('command');
   if (run && command) {
-    src.error(command.pos, `${what} has both run and command`, 'keep run: for a shell script, or command: + args: to exec a program');
+    src.error(
+      command.pos,
+      `${what} has both run and command`,
+      'keep run: for a shell script, or command: + args: to exec a program',
+    );
     return;
   }
   if (run) {
     step.script = reader.text(run, `${what}.run`);
-    if (f.has('args')) src.error(f.get('args')!.pos, `${what}: args go with command, not run`, 'put the arguments in the run script');
+    if (f.has('args'))
+      src.error(f.get('args')!.pos, `${what}: args go with command, not run`, 'put the arguments in the run script');
     if (step.script !== undefined && step.script.trim() === '') src.error(run.pos, `${what}.run is empty`);
     return;
   }
   if (command) {
     if (!isSeq(command.node)) {
-      src.error(command.pos, `${what}.command must be a list (the program and its arguments)`, 'write command: [npm, test], or run: npm test for a shell line');
+      src.error(
+        command.pos,
+        `${what}.command must be a list (the program and its arguments)`,
+        'write command: [npm, test], or run: npm test for a shell line',
+      );
       return;
     }
     step.command = reader.list(command, `${what}.command`);
@@ -87,8 +114,10 @@ export function readCache(reader: TextReader, at: At, what: string): CacheSpec |
   if (!f) return undefined;
   const key = reader.text(f.get('key'), `${what}.key`);
   const paths = reader.list(f.get('paths'), `${what}.paths`);
-  if (key === undefined || key === '') src.error(at.pos, `${what} needs a key`, `e.g. key: "npm-$(hashFiles('package-lock.json'))"`);
-  if (paths.length === 0) src.error(at.pos, `${what} needs paths`, 'list the directories to cache, e.g. paths: [~/.npm]');
+  if (key === undefined || key === '')
+    src.error(at.pos, `${what} needs a key`, `e.g. key: "npm-$(hashFiles('package-lock.json'))"`);
+  if (paths.length === 0)
+    src.error(at.pos, `${what} needs paths`, 'list the directories to cache, e.g. paths: [~/.npm]');
   return {
     key: key ?? '',
     restoreKeys: reader.list(f.get('restore-keys'), `${what}.restore-keys`),

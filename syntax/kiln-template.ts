@@ -11,12 +11,21 @@ import type { Source } from './yaml-source.js';
 
 const TEMPLATE_KEYS = ['name', 'description', 'params', 'image', 'env', 'results', 'steps'] as const;
 
-export function readKilnTemplate(src: Source, sites: Sites, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined {
+export function readKilnTemplate(
+  src: Source,
+  sites: Sites,
+  context: { workspaces: Set<string>; matrix: Set<string>; task: string },
+): TaskTemplate | undefined {
   const root = src.root();
   const f = src.fields(root, 'template', TEMPLATE_KEYS);
   if (!f) return undefined;
   const name = src.string(f.get('name'), 'template name') ?? src.file;
-  const declare = new TextReader(src, sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const declare = new TextReader(src, sites, {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params = readKilnParams(declare, f.get('params'), 'params');
   const results = src.stringList(f.get('results'), 'results').map((r) => r.value);
   const reader = new TextReader(src, sites, {
@@ -47,7 +56,10 @@ export function readKilnTemplate(src: Source, sites: Sites, context: { workspace
  * Where `uses: ref` points: a path is relative to the pipeline file `from`; a name
  * (`notify/slack`) is a catalog template, whose shared scripts are then inlined (`catalog`).
  */
-export function resolveTemplateRef(ref: string, from: string): { path: string; catalog?: string } | { error: string; hint: string } {
+export function resolveTemplateRef(
+  ref: string,
+  from: string,
+): { path: string; catalog?: string } | { error: string; hint: string } {
   if (!isCatalogRef(ref)) return { path: isAbsolute(ref) ? ref : join(dirname(from), ref) };
   const found = lookupCatalog(ref);
   return 'error' in found ? found : { path: found.path, catalog: found.dir };

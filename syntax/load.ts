@@ -34,7 +34,11 @@ function readSources(file: string, read: (path: string) => string, diags: Diagno
     text = read(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    diags.add({ file, line: 1, col: 1 }, `cannot read the file (${code ?? String(err)})`, code === 'ENOENT' ? 'check the path' : undefined);
+    diags.add(
+      { file, line: 1, col: 1 },
+      `cannot read the file (${code ?? String(err)})`,
+      code === 'ENOENT' ? 'check the path' : undefined,
+    );
     return [];
   }
   return parseYamlDocuments(text, file, diags);
@@ -70,12 +74,22 @@ export function parsePipelineText(text: string, file = 'pipeline.yaml', opts: Lo
   return build(parseYamlDocuments(text, file, diags), diags, opts.readFile ?? defaultRead, file);
 }
 
-function build(sources: Source[], diags: Diagnostics, read: (path: string) => string, firstFile: string): LoadedPipeline {
+function build(
+  sources: Source[],
+  diags: Diagnostics,
+  read: (path: string) => string,
+  firstFile: string,
+): LoadedPipeline {
   // With a document unreadable, what refers to it would only add misleading errors.
   diags.throwIfAny();
   const sites = new Sites();
   const templateFiles: string[] = [];
-  const template = (ref: string, from: Source, pos: SourcePos, context: { workspaces: Set<string>; matrix: Set<string>; task: string }): TaskTemplate | undefined => {
+  const template = (
+    ref: string,
+    from: Source,
+    pos: SourcePos,
+    context: { workspaces: Set<string>; matrix: Set<string>; task: string },
+  ): TaskTemplate | undefined => {
     const where = resolveTemplateRef(ref, from.file);
     if ('error' in where) {
       diags.add(pos, where.error, where.hint);
@@ -86,16 +100,27 @@ function build(sources: Source[], diags: Diagnostics, read: (path: string) => st
     try {
       text = read(path);
     } catch {
-      diags.add(pos, `uses: cannot read template "${ref}" (${path})`, 'check the path; it is relative to the pipeline file');
+      diags.add(
+        pos,
+        `uses: cannot read template "${ref}" (${path})`,
+        'check the path; it is relative to the pipeline file',
+      );
       return undefined;
     }
     const docs = parseYamlDocuments(text, path, diags);
     if (docs.length !== 1) {
-      if (docs.length > 1) diags.add(pos, `uses: template "${ref}" holds ${docs.length} documents`, 'a template file holds exactly one task');
+      if (docs.length > 1)
+        diags.add(
+          pos,
+          `uses: template "${ref}" holds ${docs.length} documents`,
+          'a template file holds exactly one task',
+        );
       return undefined;
     }
     if (!templateFiles.includes(path)) templateFiles.push(path);
-    const loaded = isTektonDocument(docs[0]!) ? readTektonTaskFile(docs[0]!, sites, context.task) : readKilnTemplate(docs[0]!, sites, context);
+    const loaded = isTektonDocument(docs[0]!)
+      ? readTektonTaskFile(docs[0]!, sites, context.task)
+      : readKilnTemplate(docs[0]!, sites, context);
     const problem = loaded && where.catalog ? inlineIncludes(loaded, where.catalog) : undefined;
     if (problem) diags.add(loaded!.pos, problem, 'a bug in the template catalog: fix the template file');
     return loaded;
@@ -103,13 +128,28 @@ function build(sources: Source[], diags: Diagnostics, read: (path: string) => st
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);
   let result: { pipeline?: PipelineSpec; run?: RunDefaults } = {};
-  if (kiln.length > 1) diags.add(kiln[1]!.root().pos, 'more than one Kiln pipeline given', 'run one pipeline at a time; a file holds one pipeline');
-  else if (kiln.length === 1 && tekton.length > 0) diags.add(tekton[0]!.root().pos, 'a Kiln pipeline cannot be mixed with Tekton documents', 'pass them to separate kiln commands, or use a Tekton Task file with uses:');
+  if (kiln.length > 1)
+    diags.add(
+      kiln[1]!.root().pos,
+      'more than one Kiln pipeline given',
+      'run one pipeline at a time; a file holds one pipeline',
+    );
+  else if (kiln.length === 1 && tekton.length > 0)
+    diags.add(
+      tekton[0]!.root().pos,
+      'a Kiln pipeline cannot be mixed with Tekton documents',
+      'pass them to separate kiln commands, or use a Tekton Task file with uses:',
+    );
   else if (kiln.length === 1) {
     const pipeline = readKilnPipeline(kiln[0]!, { sites, template });
     if (pipeline) result = { pipeline };
   } else if (tekton.length > 0) result = readTektonDocuments(tekton, sites);
-  else if (diags.count === 0) diags.add({ file: firstFile, line: 1, col: 1 }, 'no pipeline found: the file is empty', 'write a pipeline; see docs/syntax.md');
+  else if (diags.count === 0)
+    diags.add(
+      { file: firstFile, line: 1, col: 1 },
+      'no pipeline found: the file is empty',
+      'write a pipeline; see docs/syntax.md',
+    );
   if (result.pipeline) {
     result.pipeline.files = [...new Set([...sources.map((s) => s.file), ...templateFiles])];
     validatePipeline(result.pipeline, sites, diags);

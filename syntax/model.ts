@@ -5,7 +5,14 @@
 // cache) is defined in contract/ and re-exported here.
 import type { CacheSpec, ParamValue } from '../contract/index.js';
 
-export type { CachePolicy, CacheSpec, ParamValue, PipelineRunStatus, StepStatus, TaskRunStatus } from '../contract/index.js';
+export type {
+  CachePolicy,
+  CacheSpec,
+  ParamValue,
+  PipelineRunStatus,
+  StepStatus,
+  TaskRunStatus,
+} from '../contract/index.js';
 
 /** Where a node came from, for errors: FILE:LINE:COL (1-based). */
 export interface SourcePos {
@@ -137,4 +144,3 @@ export interface PipelineRunRequest {
   workspaces: Record<string, WorkspaceBinding>;
   timeoutMs?: number;
 }
-

@@ -8,7 +8,11 @@ import { substituteValue, type VariableResolver } from './references.js';
 /** A run param that is unknown, missing or of the wrong type. */
 export class ParamError extends KilnError {
   readonly code = 'param';
-  constructor(message: string, readonly param: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly param: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -22,20 +26,31 @@ function coerce(spec: ParamSpec, value: ParamValue): ParamValue {
   if (typeof value !== 'string') {
     const isArray = Array.isArray(value);
     if ((spec.type === 'array') === isArray && spec.type !== 'string') return value;
-    throw new ParamError(`param "${spec.name}" is of type ${spec.type}, got ${isArray ? 'an array' : 'an object'}`, spec.name);
+    throw new ParamError(
+      `param "${spec.name}" is of type ${spec.type}, got ${isArray ? 'an array' : 'an object'}`,
+      spec.name,
+    );
   }
   if (spec.type === 'string') return value;
   if (spec.type === 'array') {
     if (!value.trimStart().startsWith('[')) return value === '' ? [] : value.split(',').map((v) => v.trim());
     const parsed = parseJson(value);
     if (Array.isArray(parsed)) return parsed.map(String);
-    throw new ParamError(`param "${spec.name}" is an array: "${value}" is not a JSON array`, spec.name, `give a,b,c or ["a","b"]`);
+    throw new ParamError(
+      `param "${spec.name}" is an array: "${value}" is not a JSON array`,
+      spec.name,
+      `give a,b,c or ["a","b"]`,
+    );
   }
   const parsed = parseJson(value);
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
   }
-  throw new ParamError(`param "${spec.name}" is an object: "${value}" is not a JSON object`, spec.name, `give {"key":"value"}`);
+  throw new ParamError(
+    `param "${spec.name}" is an object: "${value}" is not a JSON object`,
+    spec.name,
+    `give {"key":"value"}`,
+  );
 }
 
 function parseJson(text: string): unknown {
@@ -47,18 +62,29 @@ function parseJson(text: string): unknown {
 }
 
 /** Every declared param with its value for this run; throws ParamError on an unknown or missing one. */
-export function resolveRunParams(pipeline: PipelineSpec, given: Record<string, ParamValue>): Record<string, ParamValue> {
+export function resolveRunParams(
+  pipeline: PipelineSpec,
+  given: Record<string, ParamValue>,
+): Record<string, ParamValue> {
   const declared = new Map(pipeline.params.map((p) => [p.name, p]));
   for (const name of Object.keys(given)) {
     if (!declared.has(name)) {
-      throw new ParamError(`pipeline "${pipeline.name}" has no param "${name}"`, name, suggest(name, [...declared.keys()]));
+      throw new ParamError(
+        `pipeline "${pipeline.name}" has no param "${name}"`,
+        name,
+        suggest(name, [...declared.keys()]),
+      );
     }
   }
   const values: Record<string, ParamValue> = {};
   for (const spec of pipeline.params) {
     const value = given[spec.name] ?? spec.default;
     if (value === undefined) {
-      throw new ParamError(`pipeline "${pipeline.name}" needs param "${spec.name}"${where(spec)}`, spec.name, `pass --param ${spec.name}=VALUE`);
+      throw new ParamError(
+        `pipeline "${pipeline.name}" needs param "${spec.name}"${where(spec)}`,
+        spec.name,
+        `pass --param ${spec.name}=VALUE`,
+      );
     }
     values[spec.name] = coerce(spec, value);
   }
@@ -69,7 +95,11 @@ export function resolveRunParams(pipeline: PipelineSpec, given: Record<string, P
  * The params a task's steps see: the run's params overlaid with the task's own (Tekton task
  * params, `with:` of a template), whose values may refer to run params and task results.
  */
-export function taskParamValues(task: TaskSpec, runParams: Record<string, ParamValue>, resolve: VariableResolver): Record<string, ParamValue> {
+export function taskParamValues(
+  task: TaskSpec,
+  runParams: Record<string, ParamValue>,
+  resolve: VariableResolver,
+): Record<string, ParamValue> {
   const own = Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, substituteValue(v, resolve)]));
   return { ...runParams, ...own };
 }

@@ -83,7 +83,8 @@ export function parseReference(expr: string): ParsedReference {
   const fn = FUNCTION.exec(expr);
   if (fn) return { kind: 'function', name: fn[1]! };
   if ((m = PARAM_RE.exec(expr))) return { kind: 'param', name: (m[1] ?? m[3])!, ...selector(m[4], m[5]) };
-  if ((m = TASK_RESULT_RE.exec(expr))) return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
+  if ((m = TASK_RESULT_RE.exec(expr)))
+    return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
   if ((m = TASK_STATUS_RE.exec(expr))) return { kind: 'taskStatus', task: m[1]!, field: m[2] as 'status' | 'reason' };
   if (expr === 'tasks.status') return { kind: 'tasksStatus' };
   if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };
@@ -120,7 +121,8 @@ export function expandArgs(args: readonly string[], resolve: VariableResolver): 
   const out: string[] = [];
   for (const arg of args) {
     const refs = referencesIn(arg);
-    const whole = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === arg.length ? resolve(refs[0]!.expr) : undefined;
+    const whole =
+      refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === arg.length ? resolve(refs[0]!.expr) : undefined;
     if (Array.isArray(whole)) out.push(...whole);
     else out.push(substitute(arg, resolve));
   }
@@ -155,7 +157,8 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
 export function substituteValue(value: ParamValue, resolve: VariableResolver): ParamValue {
   if (typeof value === 'string') {
     const refs = referencesIn(value);
-    const whole = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? resolve(refs[0]!.expr) : undefined;
+    const whole =
+      refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? resolve(refs[0]!.expr) : undefined;
     return whole !== undefined && typeof whole !== 'string' ? whole : substitute(value, resolve);
   }
   if (Array.isArray(value)) return expandArgs(value, resolve);

@@ -5,8 +5,16 @@ import { parseReference, type ParsedReference, type VariableResolver } from './r
 
 /** The `$(context.*)` variables Kiln answers (Tekton's names). */
 export const CONTEXT_VARIABLES = [
-  'pipelineRun.name', 'pipelineRun.namespace', 'pipelineRun.uid', 'pipeline.name',
-  'taskRun.name', 'taskRun.namespace', 'taskRun.uid', 'task.name', 'task.retry-count', 'pipelineTask.retries',
+  'pipelineRun.name',
+  'pipelineRun.namespace',
+  'pipelineRun.uid',
+  'pipeline.name',
+  'taskRun.name',
+  'taskRun.namespace',
+  'taskRun.uid',
+  'task.name',
+  'task.retry-count',
+  'pipelineTask.retries',
 ] as const;
 
 export interface SubstitutionScope {

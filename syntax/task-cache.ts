@@ -31,8 +31,11 @@ export function applyTaskCache(reader: TextReader, at: At, steps: StepSpec[], wh
   const clash = steps.find((s, i) => s.cache && policies[i]);
   if (clash) {
     // One step runs one cache: the task's would silently replace the step's own.
-    reader.src.error(at.pos, `${what}.cache: step "${clash.name}" has its own cache, and it is the step that ${clash === steps[0] ? 'restores' : 'saves'} the task's cache`,
-      "keep one of them: the task's cache (restored before the first step, saved after the last) or the step's");
+    reader.src.error(
+      at.pos,
+      `${what}.cache: step "${clash.name}" has its own cache, and it is the step that ${clash === steps[0] ? 'restores' : 'saves'} the task's cache`,
+      "keep one of them: the task's cache (restored before the first step, saved after the last) or the step's",
+    );
     return steps;
   }
   return steps.map((step, i) => (policies[i] ? { ...step, cache: { ...cache, policy: policies[i]! } } : step));

@@ -23,7 +23,10 @@ export function isCatalogRef(ref: string): boolean {
  * the package root from source (vitest/tsx) and from dist/kiln.mjs, /opt/kiln from the images'
  * single executable (whose import.meta.url is the executable).
  */
-export function catalogDir(env: NodeJS.ProcessEnv = process.env, from: string = fileURLToPath(import.meta.url)): string | undefined {
+export function catalogDir(
+  env: NodeJS.ProcessEnv = process.env,
+  from: string = fileURLToPath(import.meta.url),
+): string | undefined {
   if (env.KILN_TEMPLATES) return env.KILN_TEMPLATES;
   for (let dir = dirname(from); ; dir = dirname(dir)) {
     const candidate = join(dir, 'templates');
@@ -58,7 +61,9 @@ export function catalogNames(dir: string | undefined = catalogDir()): string[] {
 export function nearestNames(word: string, names: readonly string[], n = 3): string[] {
   const group = word.split('/')[0];
   const limit = Math.max(2, Math.floor(word.length / 3));
-  const scored = names.map((name) => ({ name, d: editDistance(word.toLowerCase(), name) })).sort((a, b) => a.d - b.d || a.name.localeCompare(b.name));
+  const scored = names
+    .map((name) => ({ name, d: editDistance(word.toLowerCase(), name) }))
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name));
   const near = scored.filter((s) => s.d <= limit).map((s) => s.name);
   const sameGroup = names.filter((name) => name.startsWith(`${group}/`) && !near.includes(name));
   return [...near, ...sameGroup].slice(0, n);
@@ -68,12 +73,18 @@ export type CatalogLookup = { path: string; dir: string } | { error: string; hin
 
 /** Where catalog template `ref` lives, or why it cannot be used (with the closest names). */
 export function lookupCatalog(ref: string, dir: string | undefined = catalogDir()): CatalogLookup {
-  if (!dir) return { error: `uses: "${ref}" names a catalog template, and no template catalog was found`, hint: 'set KILN_TEMPLATES to the templates/ directory, or use a local file: uses: ./path.yaml' };
+  if (!dir)
+    return {
+      error: `uses: "${ref}" names a catalog template, and no template catalog was found`,
+      hint: 'set KILN_TEMPLATES to the templates/ directory, or use a local file: uses: ./path.yaml',
+    };
   // Only a miss lists the catalog (for the hint): a pipeline may `uses:` it on every task.
   const path = join(dir, `${ref}.yaml`);
   if (CATALOG_NAME.test(ref) && existsSync(path)) return { path, dir };
   const near = nearestNames(ref, catalogNames(dir));
-  const hint = near.length ? `did you mean ${near.map((n) => `"${n}"`).join(', ')}? \`kiln templates\` lists the catalog` : 'run `kiln templates` to list the catalog; a local file is written ./path.yaml';
+  const hint = near.length
+    ? `did you mean ${near.map((n) => `"${n}"`).join(', ')}? \`kiln templates\` lists the catalog`
+    : 'run `kiln templates` to list the catalog; a local file is written ./path.yaml';
   return { error: `uses: "${ref}" is not in the template catalog`, hint };
 }
 
@@ -87,7 +98,8 @@ export function inlineIncludes(template: TaskTemplate, dir: string): string | un
   for (const step of template.steps) {
     if (step.script === undefined) continue;
     step.script = step.script.replace(INCLUDE_LINE, (line, file: string) => {
-      if (!/^[a-z0-9-]+\/[\w.-]+$/.test(file) || file.includes('..')) problem ??= `kiln:include "${file}": not a catalog file (group/file)`;
+      if (!/^[a-z0-9-]+\/[\w.-]+$/.test(file) || file.includes('..'))
+        problem ??= `kiln:include "${file}": not a catalog file (group/file)`;
       else if (!existsSync(join(dir, file))) problem ??= `kiln:include "${file}": no such file in ${dir}`;
       else {
         const text = readFileSync(join(dir, file), 'utf8');

@@ -16,24 +16,46 @@ export function validatePipeline(pipeline: PipelineSpec, sites: Sites, diags: Di
   const finallyTasks = new Map(pipeline.finally.map((t) => [t.name, t]));
   const finallyNames = new Set(finallyTasks.keys());
   for (const t of pipeline.finally) {
-    if (tasks.has(t.name)) diags.add(t.pos, `task "${t.name}" is declared both in tasks and in finally`, 'give one of them another name');
+    if (tasks.has(t.name))
+      diags.add(t.pos, `task "${t.name}" is declared both in tasks and in finally`, 'give one of them another name');
   }
-  if (pipeline.tasks.length === 0) diags.add(pipeline.pos, `pipeline "${pipeline.name}" has no tasks`, 'add at least one task under tasks');
+  if (pipeline.tasks.length === 0)
+    diags.add(pipeline.pos, `pipeline "${pipeline.name}" has no tasks`, 'add at least one task under tasks');
   checkNeeds(sites, tasks, finallyNames, diags);
   const checker = new ReferenceChecker(tasks, finallyTasks, sites.unresolved, diags);
   for (const site of sites.texts) checker.check(site);
   const cycle = findCycle(buildGraph(pipeline));
   if (cycle) {
-    diags.add(tasks.get(cycle[0]!)?.pos, `the tasks form a cycle: ${cycle.join(' -> ')}`, 'remove one of these needs (or result references) so the tasks can be ordered');
+    diags.add(
+      tasks.get(cycle[0]!)?.pos,
+      `the tasks form a cycle: ${cycle.join(' -> ')}`,
+      'remove one of these needs (or result references) so the tasks can be ordered',
+    );
   }
 }
 
 function checkNeeds(sites: Sites, tasks: Map<string, TaskSpec>, finallyNames: Set<string>, diags: Diagnostics): void {
   for (const need of sites.needs) {
-    if (need.target === need.task) diags.add(need.pos, `task "${need.task}" lists itself in ${need.key}`, `remove "${need.target}" from ${need.key}`);
-    else if (finallyNames.has(need.task)) diags.add(need.pos, `finally task "${need.task}" cannot use ${need.key}`, 'finally tasks run after all other tasks; remove it');
-    else if (finallyNames.has(need.target)) diags.add(need.pos, `${need.key}: "${need.target}" is a finally task`, 'finally tasks run last; nothing can wait for them');
-    else if (!tasks.has(need.target)) diags.add(need.pos, `${need.key}: there is no task "${need.target}"`, suggest(need.target, [...tasks.keys()]));
+    if (need.target === need.task)
+      diags.add(
+        need.pos,
+        `task "${need.task}" lists itself in ${need.key}`,
+        `remove "${need.target}" from ${need.key}`,
+      );
+    else if (finallyNames.has(need.task))
+      diags.add(
+        need.pos,
+        `finally task "${need.task}" cannot use ${need.key}`,
+        'finally tasks run after all other tasks; remove it',
+      );
+    else if (finallyNames.has(need.target))
+      diags.add(
+        need.pos,
+        `${need.key}: "${need.target}" is a finally task`,
+        'finally tasks run last; nothing can wait for them',
+      );
+    else if (!tasks.has(need.target))
+      diags.add(need.pos, `${need.key}: there is no task "${need.target}"`, suggest(need.target, [...tasks.keys()]));
   }
 }
 
@@ -58,31 +80,55 @@ class ReferenceChecker {
     switch (ref.kind) {
       case 'param': {
         const type = scope.params.get(ref.name);
-        if (!type) return [`no param "${ref.name}" is declared`, declareHint('param', ref.name, [...scope.params.keys()])];
-        if ((ref.star || ref.index !== undefined) && type !== 'array') return [`param "${ref.name}" is a ${type}, not an array`, `use $(params.${ref.name}) or declare it with type: array`];
-        if (ref.key !== undefined && type !== 'object') return [`param "${ref.name}" is a ${type}, not an object`, `use $(params.${ref.name}) or declare it with type: object`];
+        if (!type)
+          return [`no param "${ref.name}" is declared`, declareHint('param', ref.name, [...scope.params.keys()])];
+        if ((ref.star || ref.index !== undefined) && type !== 'array')
+          return [
+            `param "${ref.name}" is a ${type}, not an array`,
+            `use $(params.${ref.name}) or declare it with type: array`,
+          ];
+        if (ref.key !== undefined && type !== 'object')
+          return [
+            `param "${ref.name}" is a ${type}, not an object`,
+            `use $(params.${ref.name}) or declare it with type: object`,
+          ];
         return undefined;
       }
       case 'taskResult':
         return this.taskResultProblem(ref.task, ref.result, site);
       case 'taskStatus':
       case 'tasksStatus':
-        if (!scope.finally) return ['task status is only known in finally tasks', 'move this task under finally, or pass what you need as a result'];
-        if (ref.kind === 'taskStatus' && !this.tasks.has(ref.task)) return [`there is no task "${ref.task}"`, suggest(ref.task, [...this.tasks.keys()])];
+        if (!scope.finally)
+          return [
+            'task status is only known in finally tasks',
+            'move this task under finally, or pass what you need as a result',
+          ];
+        if (ref.kind === 'taskStatus' && !this.tasks.has(ref.task))
+          return [`there is no task "${ref.task}"`, suggest(ref.task, [...this.tasks.keys()])];
         return undefined;
       case 'resultPath':
-        if (!scope.results) return ['$(results.…) is only known inside a task\'s steps', 'use it in a step to get the file a result is written to'];
-        if (!scope.results.has(ref.name)) return [`the task declares no result "${ref.name}"`, declareHint('result', ref.name, [...scope.results])];
+        if (!scope.results)
+          return [
+            "$(results.…) is only known inside a task's steps",
+            'use it in a step to get the file a result is written to',
+          ];
+        if (!scope.results.has(ref.name))
+          return [`the task declares no result "${ref.name}"`, declareHint('result', ref.name, [...scope.results])];
         return undefined;
       case 'workspace':
-        if (!scope.workspaces) return ['$(workspaces.…) is only known inside a task\'s steps', 'use it in a step'];
-        if (!scope.workspaces.has(ref.name)) return [`no workspace "${ref.name}" is declared`, declareHint('workspace', ref.name, [...scope.workspaces])];
+        if (!scope.workspaces) return ["$(workspaces.…) is only known inside a task's steps", 'use it in a step'];
+        if (!scope.workspaces.has(ref.name))
+          return [`no workspace "${ref.name}" is declared`, declareHint('workspace', ref.name, [...scope.workspaces])];
         return undefined;
       case 'context':
         if ((CONTEXT_VARIABLES as readonly string[]).includes(ref.path)) return undefined;
         return [`unknown context variable "${ref.path}"`, suggest(ref.path, CONTEXT_VARIABLES)];
       case 'matrix':
-        if (!scope.matrix.has(ref.name)) return [`the task has no matrix param "${ref.name}"`, declareHint('matrix param', ref.name, [...scope.matrix])];
+        if (!scope.matrix.has(ref.name))
+          return [
+            `the task has no matrix param "${ref.name}"`,
+            declareHint('matrix param', ref.name, [...scope.matrix]),
+          ];
         return undefined;
       case 'function':
         return undefined;
@@ -93,11 +139,20 @@ class ReferenceChecker {
 
   private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
     if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
-    if (task === site.scope.task) return [`task "${task}" refers to its own result`, `a step writes it to $(results.${result}.path); later steps read that file`];
-    if (this.finallyTasks.has(task) && !site.scope.afterRun) return [`"${task}" is a finally task; its results are not available`, 'refer to results of tasks outside finally'];
+    if (task === site.scope.task)
+      return [
+        `task "${task}" refers to its own result`,
+        `a step writes it to $(results.${result}.path); later steps read that file`,
+      ];
+    if (this.finallyTasks.has(task) && !site.scope.afterRun)
+      return [
+        `"${task}" is a finally task; its results are not available`,
+        'refer to results of tasks outside finally',
+      ];
     const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
     if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
-    if (!target.results.includes(result) && !this.unresolved.has(task)) return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
+    if (!target.results.includes(result) && !this.unresolved.has(task))
+      return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
     return undefined;
   }
 }

@@ -1,7 +1,17 @@
 // YAML with positions: documents parsed with a LineCounter, and typed readers over nodes that
 // report what is wrong where (FILE:LINE:COL) into a Diagnostics list instead of throwing, so a
 // reader can carry on and find every error of a file.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  Scalar,
+  type Document,
+  type Node,
+} from 'yaml';
 import { suggest } from './did-you-mean.js';
 import { parseDuration } from '../contract/index.js';
 
@@ -56,7 +66,11 @@ export class Source {
     let n = node ?? null;
     if (n && isAlias(n)) {
       if (++this.aliases > MAX_ALIASES) {
-        this.error(fallback, `more than ${MAX_ALIASES} alias uses in one document`, 'write the values out instead of repeating *aliases');
+        this.error(
+          fallback,
+          `more than ${MAX_ALIASES} alias uses in one document`,
+          'write the values out instead of repeating *aliases',
+        );
         return { node: null, pos: fallback };
       }
       n = (n.resolve(this.doc) as Node | undefined) ?? null;
@@ -113,7 +127,11 @@ export class Source {
   /** The position of offset `i` inside a scalar's text, when it is on one line as written. */
   textPos(at: At): (i: number) => SourcePos {
     const n = at.node;
-    const oneLine = n && isScalar(n) && n.range && (n.type === Scalar.PLAIN || n.type === Scalar.QUOTE_SINGLE || n.type === Scalar.QUOTE_DOUBLE);
+    const oneLine =
+      n &&
+      isScalar(n) &&
+      n.range &&
+      (n.type === Scalar.PLAIN || n.type === Scalar.QUOTE_SINGLE || n.type === Scalar.QUOTE_DOUBLE);
     if (!oneLine) return () => at.pos;
     const start = n.range![0] + (n.type === Scalar.PLAIN ? 0 : 1);
     const text = String(n.value);
@@ -153,8 +171,10 @@ export class Source {
     if (text === undefined) return undefined;
     const exact = parseDuration(text);
     const ms = exact === undefined ? undefined : Math.round(exact);
-    if (ms === undefined) this.error(at!.pos, `${what}: "${text}" is not a duration`, 'write a duration like 90s, 10m, 1h30m or 500ms');
-    else if (ms > MAX_PIPELINE_DURATION_MS) this.error(at!.pos, `${what}: ${text} is longer than 24h`, 'use a timeout of at most 24h');
+    if (ms === undefined)
+      this.error(at!.pos, `${what}: "${text}" is not a duration`, 'write a duration like 90s, 10m, 1h30m or 500ms');
+    else if (ms > MAX_PIPELINE_DURATION_MS)
+      this.error(at!.pos, `${what}: ${text} is longer than 24h`, 'use a timeout of at most 24h');
     else return ms;
     return undefined;
   }
@@ -186,7 +206,11 @@ function sourceText(node: Scalar): string {
 /** Parses every document of a file; YAML syntax errors become diagnostics. */
 export function parseYamlDocuments(text: string, file: string, diags: Diagnostics): Source[] {
   if (text.length > MAX_FILE_BYTES) {
-    diags.add({ file, line: 1, col: 1 }, `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, 'split the pipeline or its templates');
+    diags.add(
+      { file, line: 1, col: 1 },
+      `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`,
+      'split the pipeline or its templates',
+    );
     return [];
   }
   const lines = new LineCounter();

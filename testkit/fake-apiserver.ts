@@ -128,7 +128,11 @@ export class FakeApiServer {
     const k = key(plural, namespace, name);
     const cur = this.objects.get(k);
     if (!cur) throw new Error(`setStatus: ${k} does not exist`);
-    const next: KubeObject = { ...cur, status: structuredClone(status), metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } };
+    const next: KubeObject = {
+      ...cur,
+      status: structuredClone(status),
+      metadata: { ...cur.metadata, resourceVersion: String(++this.rv) },
+    };
     this.objects.set(k, next);
     this.emit('MODIFIED', next);
     return structuredClone(next);
@@ -137,7 +141,15 @@ export class FakeApiServer {
   /** Emits a BOOKMARK to every watcher of a kind that asked for bookmarks. */
   bookmark(plural: string): void {
     for (const w of this.watchers) {
-      if (w.plural === plural) write(w.res, { type: 'BOOKMARK', object: { kind: KINDS[plural].kind, apiVersion: KINDS[plural].apiVersion, metadata: { resourceVersion: String(this.rv) } } });
+      if (w.plural === plural)
+        write(w.res, {
+          type: 'BOOKMARK',
+          object: {
+            kind: KINDS[plural].kind,
+            apiVersion: KINDS[plural].apiVersion,
+            metadata: { resourceVersion: String(this.rv) },
+          },
+        });
     }
   }
 
@@ -158,7 +170,8 @@ export class FakeApiServer {
       switch (req.method) {
         case 'GET':
           if (route.name) return this.getOne(res, route);
-          if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return this.watch(req, res, route, url.searchParams);
+          if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1')
+            return this.watch(req, res, route, url.searchParams);
           return this.listAll(res, route, url.searchParams);
         case 'POST':
           return this.create(res, route, body as KubeObject);
@@ -187,11 +200,20 @@ export class FakeApiServer {
     this.count('list');
     const selector = parseSelector(q.get('labelSelector'));
     const items = [...this.objects.values()].filter((o) => this.matches(o, r.plural, r.namespace, selector));
-    send(res, 200, { kind: `${KINDS[r.plural].kind}List`, apiVersion: KINDS[r.plural].apiVersion, metadata: { resourceVersion: String(this.rv) }, items });
+    send(res, 200, {
+      kind: `${KINDS[r.plural].kind}List`,
+      apiVersion: KINDS[r.plural].apiVersion,
+      metadata: { resourceVersion: String(this.rv) },
+      items,
+    });
   }
 
   private matches(o: KubeObject, plural: string, namespace: string | undefined, selector: [string, string][]) {
-    return this.pluralOf(o) === plural && (!namespace || o.metadata.namespace === namespace) && selector.every(([k, v]) => o.metadata.labels?.[k] === v);
+    return (
+      this.pluralOf(o) === plural &&
+      (!namespace || o.metadata.namespace === namespace) &&
+      selector.every(([k, v]) => o.metadata.labels?.[k] === v)
+    );
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams) {
@@ -200,22 +222,40 @@ export class FakeApiServer {
     const selector = parseSelector(q.get('labelSelector'));
     if (this.history.length && from < this.history[0].rv - 1) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      write(res, { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from}` } });
+      write(res, {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: `too old resource version: ${from}`,
+        },
+      });
       res.end();
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     const w: Watcher = { plural: r.plural, namespace: r.namespace, selector, res };
-    for (const e of this.history) if (e.rv > from && this.matches(e.object, w.plural, w.namespace, selector)) write(res, { type: e.type, object: e.object });
+    for (const e of this.history)
+      if (e.rv > from && this.matches(e.object, w.plural, w.namespace, selector))
+        write(res, { type: e.type, object: e.object });
     this.watchers.add(w);
     req.on('close', () => this.watchers.delete(w));
   }
 
   private emit(type: EventType, object: KubeObject) {
-    const e: Event = { rv: Number(object.metadata.resourceVersion), type, plural: this.pluralOf(object), object: structuredClone(object) };
+    const e: Event = {
+      rv: Number(object.metadata.resourceVersion),
+      type,
+      plural: this.pluralOf(object),
+      object: structuredClone(object),
+    };
     this.history.push(e);
     if (this.history.length > this.historyLimit) this.history.shift();
-    for (const w of this.watchers) if (this.matches(e.object, w.plural, w.namespace, w.selector)) write(w.res, { type, object: e.object });
+    for (const w of this.watchers)
+      if (this.matches(e.object, w.plural, w.namespace, w.selector)) write(w.res, { type, object: e.object });
     for (const fn of this.listeners) fn(type, e.plural, e.object);
   }
 
@@ -226,12 +266,21 @@ export class FakeApiServer {
     const name = meta.name || (meta.generateName ? `${meta.generateName}${randomUUID().slice(0, 5)}` : '');
     if (!name) return status(res, 422, 'Invalid', 'metadata.name or generateName is required');
     const k = key(r.plural, r.namespace, name);
-    if (this.objects.has(k)) return status(res, 409, 'AlreadyExists', `${r.plural} "${name}" already exists`, { name, kind: r.plural });
+    if (this.objects.has(k))
+      return status(res, 409, 'AlreadyExists', `${r.plural} "${name}" already exists`, { name, kind: r.plural });
     const obj: KubeObject = {
       ...structuredClone(body),
       kind: KINDS[r.plural].kind,
       apiVersion: KINDS[r.plural].apiVersion,
-      metadata: { ...meta, name, namespace: r.namespace, uid: randomUUID(), resourceVersion: String(++this.rv), creationTimestamp: new Date().toISOString(), generation: 1 },
+      metadata: {
+        ...meta,
+        name,
+        namespace: r.namespace,
+        uid: randomUUID(),
+        resourceVersion: String(++this.rv),
+        creationTimestamp: new Date().toISOString(),
+        generation: 1,
+      },
     };
     this.objects.set(k, obj);
     this.emit('ADDED', obj);
@@ -244,7 +293,12 @@ export class FakeApiServer {
     const cur = this.objects.get(k);
     if (!cur) return status(res, 404, 'NotFound', `${r.plural} "${r.name}" not found`);
     if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-      return status(res, 409, 'Conflict', `the object has been modified; please apply your changes to the latest version`);
+      return status(
+        res,
+        409,
+        'Conflict',
+        `the object has been modified; please apply your changes to the latest version`,
+      );
     }
     this.store(res, r, cur, body);
   }
@@ -255,11 +309,21 @@ export class FakeApiServer {
     const cur = this.objects.get(k);
     if (!cur) return status(res, 404, 'NotFound', `${r.plural} "${r.name}" not found`);
     let next: KubeObject;
-    if (contentType.startsWith('application/json-patch+json')) next = applyJsonPatch(cur, body as JsonPatchOp[]) as KubeObject;
-    else if (contentType.startsWith('application/merge-patch+json') || contentType.startsWith('application/strategic-merge-patch+json')) next = applyMergePatch(cur, body) as KubeObject;
+    if (contentType.startsWith('application/json-patch+json'))
+      next = applyJsonPatch(cur, body as JsonPatchOp[]) as KubeObject;
+    else if (
+      contentType.startsWith('application/merge-patch+json') ||
+      contentType.startsWith('application/strategic-merge-patch+json')
+    )
+      next = applyMergePatch(cur, body) as KubeObject;
     else return status(res, 415, 'UnsupportedMediaType', `patch content type ${contentType} not supported`);
     if (next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-      return status(res, 409, 'Conflict', 'the object has been modified; please apply your changes to the latest version');
+      return status(
+        res,
+        409,
+        'Conflict',
+        'the object has been modified; please apply your changes to the latest version',
+      );
     }
     this.store(res, r, cur, next);
   }
@@ -267,16 +331,20 @@ export class FakeApiServer {
   /** Writes a new version: the status subresource changes only status, the main endpoint all but status. */
   private store(res: ServerResponse, r: Route, cur: KubeObject, next: KubeObject) {
     const kind = KINDS[r.plural];
-    const merged: KubeObject = r.sub === 'status'
-      ? { ...cur, status: next.status }
-      : { ...next, ...(kind.statusSubresource ? { status: cur.status } : {}) };
+    const merged: KubeObject =
+      r.sub === 'status'
+        ? { ...cur, status: next.status }
+        : { ...next, ...(kind.statusSubresource ? { status: cur.status } : {}) };
     const specChanged = JSON.stringify(next.spec) !== JSON.stringify(cur.spec) && r.sub !== 'status';
     merged.kind = kind.kind;
     merged.apiVersion = kind.apiVersion;
     merged.metadata = {
       ...(r.sub === 'status' ? cur.metadata : next.metadata),
-      name: cur.metadata.name, namespace: cur.metadata.namespace, uid: cur.metadata.uid,
-      creationTimestamp: cur.metadata.creationTimestamp, deletionTimestamp: cur.metadata.deletionTimestamp,
+      name: cur.metadata.name,
+      namespace: cur.metadata.namespace,
+      uid: cur.metadata.uid,
+      creationTimestamp: cur.metadata.creationTimestamp,
+      deletionTimestamp: cur.metadata.deletionTimestamp,
       generation: (cur.metadata.generation ?? 1) + (specChanged ? 1 : 0),
       resourceVersion: String(++this.rv),
     };
@@ -303,7 +371,11 @@ export class FakeApiServer {
   private deleteObject(k: string, cur: KubeObject): KubeObject {
     if (cur.metadata.finalizers?.length) {
       if (!cur.metadata.deletionTimestamp) {
-        cur.metadata = { ...cur.metadata, deletionTimestamp: new Date().toISOString(), resourceVersion: String(++this.rv) };
+        cur.metadata = {
+          ...cur.metadata,
+          deletionTimestamp: new Date().toISOString(),
+          resourceVersion: String(++this.rv),
+        };
         this.emit('MODIFIED', cur);
       }
       return cur;
@@ -381,5 +453,14 @@ function write(res: ServerResponse, event: unknown) {
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string, details?: unknown) {
-  send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
+  send(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  });
 }

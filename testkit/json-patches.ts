@@ -33,7 +33,8 @@ export function applyJsonPatch(target: Json, ops: JsonPatchOp[]): Json {
     const last = path[path.length - 1];
     const isArray = Array.isArray(parent);
     const index = isArray ? (last === '-' ? parent.length : Number(last)) : -1;
-    if (isArray && (!Number.isInteger(index) || index < 0 || index > parent.length)) throw new Error(`JSON patch: bad array index in ${op.path}`);
+    if (isArray && (!Number.isInteger(index) || index < 0 || index > parent.length))
+      throw new Error(`JSON patch: bad array index in ${op.path}`);
     switch (op.op) {
       case 'add':
         if (isArray) parent.splice(index, 0, structuredClone(op.value));
@@ -65,7 +66,10 @@ export function applyJsonPatch(target: Json, ops: JsonPatchOp[]): Json {
 function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`JSON patch: path "${pointer}" must start with /`);
-  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function resolve(doc: Json, path: string[], full: string): Json[] | Record<string, Json> {

@@ -20,7 +20,14 @@ export const DAG_PIPELINE = {
   tasks: {
     a: { image: 'busybox', results: ['v'], steps: [{ run: 'echo hi > $(results.v.path)' }] },
     b: { image: 'busybox', steps: [{ run: 'echo got $(tasks.a.results.v)' }] },
-    c: { image: 'busybox', needs: ['a', 'b'], steps: [{ name: 'one', run: 'echo c' }, { name: 'two', run: 'echo d' }] },
+    c: {
+      image: 'busybox',
+      needs: ['a', 'b'],
+      steps: [
+        { name: 'one', run: 'echo c' },
+        { name: 'two', run: 'echo d' },
+      ],
+    },
   },
 };
 
@@ -37,7 +44,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { collector?: boolean | 'later'; qps?: number; burst?: number; history?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { collector?: boolean | 'later'; qps?: number; burst?: number; history?: number } = {},
+): Promise<Harness> {
   const server = new FakeApiServer({ history: o.history });
   await server.start();
   const kc = loopbackKubeConfig(server.url, NS);
@@ -71,13 +80,17 @@ export async function startHarness(o: { collector?: boolean | 'later'; qps?: num
         retryMs: 50,
         archiveGraceMs: 60 * 60_000,
         pipelines: specDeps,
-        collector: o.collector === false ? undefined : {
-          url: collectorUrl,
-          tokenFor: (run) => mintRunToken(secret, run),
-          reporterFor: (_run, token) => collectorReporter(new CollectorClient(collectorUrl), token),
-          archive: async (record, token) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
-          storedResult: (run, taskRun, ref, token) => new CollectorClient(collectorUrl).storedResult(run, taskRun, ref, token),
-        },
+        collector:
+          o.collector === false
+            ? undefined
+            : {
+                url: collectorUrl,
+                tokenFor: (run) => mintRunToken(secret, run),
+                reporterFor: (_run, token) => collectorReporter(new CollectorClient(collectorUrl), token),
+                archive: async (record, token) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
+                storedResult: (run, taskRun, ref, token) =>
+                  new CollectorClient(collectorUrl).storedResult(run, taskRun, ref, token),
+              },
         ...over,
       });
       controllers.push(c);
@@ -103,4 +116,5 @@ export async function startHarness(o: { collector?: boolean | 'later'; qps?: num
 }
 
 /** Starts the collector of a harness made with `collector: 'later'`. */
-export const startLateCollector = (h: Harness) => (h as unknown as { startCollector(): Promise<RunningCollector> }).startCollector();
+export const startLateCollector = (h: Harness) =>
+  (h as unknown as { startCollector(): Promise<RunningCollector> }).startCollector();

@@ -14,6 +14,10 @@ export function loopbackKubeConfig(server: string, namespace = 'ci'): KubeConfig
 }
 
 /** Polls a condition on the event loop until it holds or the bound passes (10 s by default). */
-export function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   return waitFor(what, probe, timeoutMs);
 }

@@ -31,7 +31,11 @@ export function exited(p: ChildProcess): Promise<number | null> {
 }
 
 /** Polls cond every few ms until it holds, failing after timeoutMs with what it waited for. */
-export async function waitFor<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await cond();
@@ -43,27 +47,42 @@ export async function waitFor<T>(what: string, cond: () => T | undefined | false
 
 /** Runs `kiln ARGS` in cwd, asynchronously (a collector under test may serve from this process).
  * The environment names no collector or store, so the command finds the local one. */
-export function runKiln(cwd: string, args: string[], extra: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runKiln(
+  cwd: string,
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '', KILN_DATABASE_URL: '', ...extra };
   const p = spawn(process.execPath, [KILN, ...args], { cwd, env });
   let stdout = '';
   let stderr = '';
-  p.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  p.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  p.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   return new Promise((r) => p.once('close', (status) => r({ status, stdout, stderr })));
 }
 
 export class CollectorProcess {
   proc: ChildProcess | null = null;
   readonly url: string;
-  constructor(readonly port: number, readonly db: string, readonly stateDir: string) {
+  constructor(
+    readonly port: number,
+    readonly db: string,
+    readonly stateDir: string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   /** Starts it and resolves once it says it listens. */
   async start(): Promise<void> {
-    const p = spawn(process.execPath, [KILN, 'collector', '--listen', `127.0.0.1:${this.port}`, '--db', this.db, '--state-dir', this.stateDir],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_TOKEN: '', KILN_COLLECTOR_SECRET: '' } });
+    const p = spawn(
+      process.execPath,
+      [KILN, 'collector', '--listen', `127.0.0.1:${this.port}`, '--db', this.db, '--state-dir', this.stateDir],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_TOKEN: '', KILN_COLLECTOR_SECRET: '' } },
+    );
     this.proc = p;
     let err = '';
     await new Promise<void>((resolveStart, reject) => {
@@ -81,8 +100,12 @@ export class CollectorProcess {
     return exited(p);
   }
 
-  get readerToken(): string { return readFileSync(join(this.stateDir, 'reader-token'), 'utf8').trim(); }
-  runToken(runId: string): string { return mintRunToken(readFileSync(join(this.stateDir, 'collector-secret'), 'utf8').trim(), runId); }
+  get readerToken(): string {
+    return readFileSync(join(this.stateDir, 'reader-token'), 'utf8').trim();
+  }
+  runToken(runId: string): string {
+    return mintRunToken(readFileSync(join(this.stateDir, 'collector-secret'), 'utf8').trim(), runId);
+  }
 }
 
 /** A `kiln collector` process on a free port keeping its SQLite store and secrets in `dir`, started. */
@@ -94,23 +117,58 @@ export async function startCollectorIn(dir: string): Promise<CollectorProcess> {
 
 /** A pod's /kiln laid out in a directory. */
 export class Pod {
-  constructor(readonly root: string, readonly steps: string[]) {
+  constructor(
+    readonly root: string,
+    readonly steps: string[],
+  ) {
     mkdirSync(join(root, 'logs'), { recursive: true });
   }
-  get logDir() { return join(this.root, 'logs'); }
-  get stateDir() { return join(this.root, 'logs/.proxy'); }
+  get logDir() {
+    return join(this.root, 'logs');
+  }
+  get stateDir() {
+    return join(this.root, 'logs/.proxy');
+  }
 
   /** Runs step i's shell command through the real entrypoint (after step i-1, like a pod). */
   step(i: number, script: string): ChildProcess {
-    const args = ['entrypoint', '-post_file', join(this.root, `run/${i}/out`), '-log_dir', this.logDir, '-step_index', String(i),
-      '-step_name', this.steps[i], '-termination_path', join(this.root, `run/${i}/termination`)];
+    const args = [
+      'entrypoint',
+      '-post_file',
+      join(this.root, `run/${i}/out`),
+      '-log_dir',
+      this.logDir,
+      '-step_index',
+      String(i),
+      '-step_name',
+      this.steps[i],
+      '-termination_path',
+      join(this.root, `run/${i}/termination`),
+    ];
     if (i > 0) args.push('-wait_file', join(this.root, `run/${i - 1}/out`));
     return spawn(AGENT, [...args, '--', 'sh', '-c', script], { stdio: 'ignore' });
   }
 
-  proxy(o: { collector?: string; token?: string; run: string; task: string; deadline?: string }): ChildProcess & { stderrText: () => string } {
-    const args = ['log-proxy', '-run_dir', join(this.root, 'run'), '-log_dir', this.logDir, '-steps', this.steps.join(','),
-      '-pipeline_run', o.run, '-task_run', o.task];
+  proxy(o: {
+    collector?: string;
+    token?: string;
+    run: string;
+    task: string;
+    deadline?: string;
+  }): ChildProcess & { stderrText: () => string } {
+    const args = [
+      'log-proxy',
+      '-run_dir',
+      join(this.root, 'run'),
+      '-log_dir',
+      this.logDir,
+      '-steps',
+      this.steps.join(','),
+      '-pipeline_run',
+      o.run,
+      '-task_run',
+      o.task,
+    ];
     if (o.collector) args.push('-collector', o.collector);
     if (o.token) {
       writeFileSync(join(this.root, 'token'), o.token);
@@ -119,7 +177,9 @@ export class Pod {
     if (o.deadline) args.push('-deadline', o.deadline);
     const p = spawn(AGENT, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     return Object.assign(p, { stderrText: () => err });
   }
 
@@ -145,7 +205,8 @@ export function peakRss(pid: number): number {
 
 /** A node one-liner printing `line 0` … `line N-1` in chunks, so it runs for a while. */
 export function numberedLines(n: number): string {
-  const js = `let i=0;(function f(){let s='';for(let k=0;k<2000&&i<${n};k++)s+='line '+(i++)+'\\n';` +
+  const js =
+    `let i=0;(function f(){let s='';for(let k=0;k<2000&&i<${n};k++)s+='line '+(i++)+'\\n';` +
     `if(i<${n})process.stdout.write(s,()=>setTimeout(f,5));else process.stdout.write(s)})()`;
   return `${JSON.stringify(process.execPath)} -e "${js}"`;
 }

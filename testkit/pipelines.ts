@@ -10,7 +10,18 @@ export function step(script: string, over: Partial<StepSpec> = {}): StepSpec {
 }
 
 export function task(name: string, over: Partial<TaskSpec> = {}): TaskSpec {
-  return { name, steps: [step('true')], needs: [], when: [], results: [], params: {}, retries: 0, env: {}, workspaces: [], ...over };
+  return {
+    name,
+    steps: [step('true')],
+    needs: [],
+    when: [],
+    results: [],
+    params: {},
+    retries: 0,
+    env: {},
+    workspaces: [],
+    ...over,
+  };
 }
 
 export function pipeline(tasks: TaskSpec[], fin: TaskSpec[] = [], over: Partial<PipelineSpec> = {}): PipelineSpec {

@@ -12,8 +12,13 @@ export const PG_URL = process.env.KILN_TEST_PG_URL ?? 'postgres://postgres@127.0
 
 export function runRecord(id: string, over: Partial<RunRecord> = {}): RunRecord {
   return {
-    id, name: 'web-app', status: 'Running', startedAt: new Date(1_700_000_000_000).toISOString(),
-    params: { revision: 'main' }, tasks: [], ...over,
+    id,
+    name: 'web-app',
+    status: 'Running',
+    startedAt: new Date(1_700_000_000_000).toISOString(),
+    params: { revision: 'main' },
+    tasks: [],
+    ...over,
   };
 }
 
@@ -28,7 +33,12 @@ export interface StoreFixture {
 export function sqliteFixture(): StoreFixture {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-store-'));
   const url = `sqlite:${join(dir, 'kiln.db')}`;
-  return { kind: 'sqlite', url, open: () => openStore(url), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    kind: 'sqlite',
+    url,
+    open: () => openStore(url),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export function postgresFixture(): StoreFixture {

@@ -19,7 +19,9 @@ const rel = (absolute: string) => absolute.slice(1); // archives are written fro
 /** Roots that sit inside another root are covered by it: archiving them twice would double the entry. */
 function outermost(roots: (string | null)[]): (string | null)[] {
   return roots.map((r, i) =>
-    r !== null && roots.some((o, j) => o !== null && j !== i && (r.startsWith(o + sep) || (o === r && j < i))) ? null : r,
+    r !== null && roots.some((o, j) => o !== null && j !== i && (r.startsWith(o + sep) || (o === r && j < i)))
+      ? null
+      : r,
   );
 }
 
@@ -27,7 +29,11 @@ function outermost(roots: (string | null)[]): (string | null)[] {
  * Writes the archive of `roots` (absolute paths; null for a path left out) to `sink`.
  * Answers the stored bytes' digest and size.
  */
-export async function writeArchive(roots: (string | null)[], format: ArchiveFormat, sink: Writable): Promise<{ digest: string; size: number }> {
+export async function writeArchive(
+  roots: (string | null)[],
+  format: ArchiveFormat,
+  sink: Writable,
+): Promise<{ digest: string; size: number }> {
   const kept = outermost(roots);
   const names = kept.map((r) => (r === null ? null : rel(r)));
   const mapPath = (p: string): string => {
@@ -60,7 +66,9 @@ function fanOut(unpacks: Unpack[], failed: () => Error | null): Writable {
     write(chunk: Buffer, _enc, done) {
       const err = failed();
       if (err) return done(err);
-      const waits = unpacks.filter((u) => !u.write(chunk)).map((u) => new Promise<void>((res) => u.once('drain', () => res())));
+      const waits = unpacks
+        .filter((u) => !u.write(chunk))
+        .map((u) => new Promise<void>((res) => u.once('drain', () => res())));
       if (waits.length === 0) return done(failed());
       Promise.all(waits).then(() => done(failed()), done);
     },
@@ -108,7 +116,8 @@ export async function extractArchive(
         preserveOwner: false,
         filter: (p: string) => p === `${i}` || p.startsWith(`${i}/`),
         onReadEntry: (e: ReadEntry) => {
-          if (e.mode && e.type !== 'SymbolicLink' && e.mode & umask) modeFixes.push({ path: join(stagings[i], e.path), mode: e.mode & 0o7777 });
+          if (e.mode && e.type !== 'SymbolicLink' && e.mode & umask)
+            modeFixes.push({ path: join(stagings[i], e.path), mode: e.mode & 0o7777 });
         },
       });
       const done = new Promise<void>((res, rej) => {
@@ -124,20 +133,34 @@ export async function extractArchive(
     const digest = new DigestStream(entry.size);
     const codec = decompressor(entry.format);
     try {
-      await pipeline([source, digest, ...(codec ? [codec] : []), fanOut(unpacks.map((x) => x.u), () => failure)]);
+      await pipeline([
+        source,
+        digest,
+        ...(codec ? [codec] : []),
+        fanOut(
+          unpacks.map((x) => x.u),
+          () => failure,
+        ),
+      ]);
       for (const { u } of unpacks) u.end();
       await Promise.all(unpacks.map((x) => x.done));
     } catch (err) {
       // Let every unpacker finish what it started before the staging directories are removed.
       for (const { u } of unpacks) u.end();
       await Promise.allSettled(unpacks.map((x) => x.done));
-      throw new CacheEntryCorruptError(`cache entry "${entry.key}" does not decode: ${(err as Error).message}`, entry.key, entry.digest);
+      throw new CacheEntryCorruptError(
+        `cache entry "${entry.key}" does not decode: ${(err as Error).message}`,
+        entry.key,
+        entry.digest,
+      );
     }
     const got = digest.digest();
     if (got !== entry.digest || digest.bytes !== entry.size) {
       throw new CacheEntryCorruptError(
         `cache entry "${entry.key}" is corrupt: ${digest.bytes} bytes hashing to ${got.slice(0, 12)}…, expected ${entry.size} bytes hashing to ${entry.digest.slice(0, 12)}…`,
-        entry.key, entry.digest);
+        entry.key,
+        entry.digest,
+      );
     }
     for (const f of modeFixes.reverse()) await chmod(f.path, f.mode);
     for (let i = 0; i < targets.length; i++) {

@@ -3,7 +3,13 @@
 // save only on an exact miss. A broken store or entry costs a warning and a miss, never the step;
 // a broken key (bad hashFiles, bad path) is the user's error and fails it.
 import { lstat } from 'node:fs/promises';
-import { type ArchiveFormat, type CacheEntry, type CacheSpec, cacheVersion, type StepCacheRecord } from '../../contract/index.js';
+import {
+  type ArchiveFormat,
+  type CacheEntry,
+  type CacheSpec,
+  cacheVersion,
+  type StepCacheRecord,
+} from '../../contract/index.js';
 import { extractArchive, writeArchive } from './archive.js';
 import { DEFAULT_FORMAT } from './codec.js';
 import { hashFiles } from './hash-files.js';
@@ -54,7 +60,11 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
   const roots = o.spec.paths.map((p) => resolveCachePath(p, o.workspace, o.home));
   const version = cacheVersion(o.spec.paths, format);
   const state: RestoreState = {
-    key, version, format, roots, matched: null,
+    key,
+    version,
+    format,
+    roots,
+    matched: null,
     record: { key, matchedKey: null, hit: false, restoredBytes: 0, seconds: 0 },
   };
   if (o.spec.policy !== 'push') {
@@ -66,9 +76,13 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
         state.record.matchedKey = entry.key;
         state.record.hit = entry.key === key;
         state.record.restoredBytes = bytes;
-        o.log(`cache: restored "${entry.key}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${key}"`}) from ${o.store.location}`);
+        o.log(
+          `cache: restored "${entry.key}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${key}"`}) from ${o.store.location}`,
+        );
       } else {
-        o.log(`cache: no entry for "${key}"${restoreKeys.length ? ` or restore keys ${restoreKeys.map((k) => `"${k}"`).join(', ')}` : ''}`);
+        o.log(
+          `cache: no entry for "${key}"${restoreKeys.length ? ` or restore keys ${restoreKeys.map((k) => `"${k}"`).join(', ')}` : ''}`,
+        );
       }
     } catch (err) {
       o.log(`cache: warning: restore of "${key}" skipped: ${describe(err)}`);
@@ -85,19 +99,32 @@ export async function saveCache(o: StepCacheOptions, state: RestoreState): Promi
   const record: StepCacheRecord = { ...state.record, saved: false };
   if (o.spec.policy === 'pull' || state.record.hit) return record;
   try {
-    const present = await Promise.all(state.roots.map((r) => lstat(r).then(() => r, () => null)));
+    const present = await Promise.all(
+      state.roots.map((r) =>
+        lstat(r).then(
+          () => r,
+          () => null,
+        ),
+      ),
+    );
     if (present.every((r) => r === null)) {
       o.log(`cache: warning: not saving "${state.key}": none of the paths exist (${o.spec.paths.join(', ')})`);
-    } else if (o.spec.policy === 'push' && (await o.store.lookup({ key: state.key, restoreKeys: [], version: state.version }))) {
+    } else if (
+      o.spec.policy === 'push' &&
+      (await o.store.lookup({ key: state.key, restoreKeys: [], version: state.version }))
+    ) {
       // push never looked the key up before the step: archiving a tree the store would refuse is waste.
       o.log(`cache: not saving "${state.key}": the key already has an entry`);
     } else {
-      const outcome = await o.store.save({ key: state.key, version: state.version, format: state.format },
-        (sink) => writeArchive(present, state.format, sink));
+      const outcome = await o.store.save({ key: state.key, version: state.version, format: state.format }, (sink) =>
+        writeArchive(present, state.format, sink),
+      );
       record.saved = outcome.saved;
-      o.log(outcome.saved
-        ? `cache: saved "${state.key}" (${outcome.entry?.size} bytes) to ${o.store.location}`
-        : `cache: not saving "${state.key}": ${outcome.reason}`);
+      o.log(
+        outcome.saved
+          ? `cache: saved "${state.key}" (${outcome.entry?.size} bytes) to ${o.store.location}`
+          : `cache: not saving "${state.key}": ${outcome.reason}`,
+      );
     }
   } catch (err) {
     o.log(`cache: warning: save of "${state.key}" failed: ${describe(err)}`);

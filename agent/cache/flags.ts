@@ -24,11 +24,16 @@ function parseSpec(json: string): CacheSpec {
     }
     return x;
   };
-  if (!v || typeof v !== 'object' || typeof v.key !== 'string') throw new AgentUsageError(`flag ${F.cache}: needs {"key": …, "paths": […]}`, F.cache);
+  if (!v || typeof v !== 'object' || typeof v.key !== 'string')
+    throw new AgentUsageError(`flag ${F.cache}: needs {"key": …, "paths": […]}`, F.cache);
   const paths = strings(v.paths, 'paths');
   if (paths.length === 0) throw new AgentUsageError(`flag ${F.cache}: paths is empty`, F.cache);
   const policy = v.policy ?? 'pull-push';
-  if (!CACHE_POLICIES.includes(policy)) throw new AgentUsageError(`flag ${F.cache}: policy "${policy}" is not one of ${CACHE_POLICIES.join(', ')}`, F.cache);
+  if (!CACHE_POLICIES.includes(policy))
+    throw new AgentUsageError(
+      `flag ${F.cache}: policy "${policy}" is not one of ${CACHE_POLICIES.join(', ')}`,
+      F.cache,
+    );
   return { key: v.key, restoreKeys: strings(v.restoreKeys ?? [], 'restoreKeys'), paths, policy };
 }
 
@@ -41,11 +46,11 @@ export function parseCacheFlags(get: (flag: keyof typeof F) => string | undefine
   const tokenFile = get('cacheTokenFile');
   if (dir && url) throw new AgentUsageError(`give ${F.cacheDir} or ${F.cacheUrl}, not both`, F.cacheUrl);
   if (url && !tokenFile) throw new AgentUsageError(`${F.cacheUrl} needs ${F.cacheTokenFile}`, F.cacheTokenFile);
-  if (!dir && !url) throw new AgentUsageError(`${F.cache} needs a store: ${F.cacheDir} DIR or ${F.cacheUrl} URL`, F.cache);
+  if (!dir && !url)
+    throw new AgentUsageError(`${F.cache} needs a store: ${F.cacheDir} DIR or ${F.cacheUrl} URL`, F.cache);
   return {
     spec: parseSpec(json),
     store: url ? { url, tokenFile: tokenFile! } : { dir: dir! },
     workspace: get('cacheWorkspace') || undefined,
   };
 }
-

@@ -17,8 +17,11 @@ export const MAX_WALK_ENTRIES = 1_000_000;
 function checkPattern(p: string): void {
   const bare = p.startsWith('!') ? p.slice(1) : p;
   if (!bare || bare.startsWith('/') || bare.split('/').includes('..')) {
-    throw new CacheKeyError(`hashFiles pattern "${p}" must be a non-empty path relative to the workspace`, p,
-      "write it relative to the workspace root, e.g. hashFiles('**/package-lock.json')");
+    throw new CacheKeyError(
+      `hashFiles pattern "${p}" must be a non-empty path relative to the workspace`,
+      p,
+      "write it relative to the workspace root, e.g. hashFiles('**/package-lock.json')",
+    );
   }
 }
 
@@ -40,8 +43,11 @@ export async function matchFiles(workspace: string, patterns: string[]): Promise
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (++visited > MAX_WALK_ENTRIES) {
-        throw new CacheKeyError(`hashFiles walked over ${MAX_WALK_ENTRIES} entries under ${workspace}`, patterns.join(','),
-          'narrow the glob (e.g. package-lock.json instead of **/package-lock.json)');
+        throw new CacheKeyError(
+          `hashFiles walked over ${MAX_WALK_ENTRIES} entries under ${workspace}`,
+          patterns.join(','),
+          'narrow the glob (e.g. package-lock.json instead of **/package-lock.json)',
+        );
       }
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       // Symlinked directories are not descended (no cycles); a symlink to a file counts as the file.
@@ -49,8 +55,11 @@ export async function matchFiles(workspace: string, patterns: string[]): Promise
         await walk(childRel, wanted);
         continue;
       }
-      const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(workspace, childRel)).catch(() => null))?.isFile());
-      if (isFile && wanted.some((re) => re.test(childRel)) && !exclude.some((re) => re.test(childRel))) found.add(childRel);
+      const isFile =
+        entry.isFile() ||
+        (entry.isSymbolicLink() && (await stat(join(workspace, childRel)).catch(() => null))?.isFile());
+      if (isFile && wanted.some((re) => re.test(childRel)) && !exclude.some((re) => re.test(childRel)))
+        found.add(childRel);
     }
   };
   // Walk each distinct literal base once, testing only the patterns rooted there.

@@ -3,7 +3,18 @@
 // response into the extractor. Nothing is buffered whole.
 import { PassThrough, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { ARCHIVE_FORMATS, BLOB_MEDIA_TYPE, type BlobUploaded, CACHE_BLOBS_PATH, CACHE_ENTRIES_PATH, type CacheEntry, type CommitRequest, isDigest, type Lookup, MAX_RESTORE_KEYS } from '../../contract/index.js';
+import {
+  ARCHIVE_FORMATS,
+  BLOB_MEDIA_TYPE,
+  type BlobUploaded,
+  CACHE_BLOBS_PATH,
+  CACHE_ENTRIES_PATH,
+  type CacheEntry,
+  type CommitRequest,
+  isDigest,
+  type Lookup,
+  MAX_RESTORE_KEYS,
+} from '../../contract/index.js';
 import { CacheStoreError } from './errors.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
 
@@ -11,8 +22,14 @@ type Body = Awaited<ReturnType<typeof request>>['body'];
 
 function asEntry(v: unknown): CacheEntry | null {
   const e = v as CacheEntry;
-  const ok = e && typeof e.key === 'string' && typeof e.version === 'string' && isDigest(e.digest) &&
-    Number.isSafeInteger(e.size) && ARCHIVE_FORMATS.includes(e.format) && Number.isFinite(e.createdAt);
+  const ok =
+    e &&
+    typeof e.key === 'string' &&
+    typeof e.version === 'string' &&
+    isDigest(e.digest) &&
+    Number.isSafeInteger(e.size) &&
+    ARCHIVE_FORMATS.includes(e.format) &&
+    Number.isFinite(e.createdAt);
   return ok ? e : null;
 }
 
@@ -32,9 +49,14 @@ export class HttpCacheStore implements CacheStore {
     return this.base;
   }
 
-  private call(path: string, o: { method?: 'GET' | 'POST' | 'PUT'; body?: string | Readable; headers?: Record<string, string> } = {}) {
+  private call(
+    path: string,
+    o: { method?: 'GET' | 'POST' | 'PUT'; body?: string | Readable; headers?: Record<string, string> } = {},
+  ) {
     return request(`${this.base}${path}`, {
-      method: o.method ?? 'GET', body: o.body, dispatcher: this.dispatcher,
+      method: o.method ?? 'GET',
+      body: o.body,
+      dispatcher: this.dispatcher,
       headers: { authorization: `Bearer ${this.token}`, ...o.headers },
     });
   }
@@ -44,7 +66,9 @@ export class HttpCacheStore implements CacheStore {
     let message = text;
     try {
       message = (JSON.parse(text) as { error?: string }).error ?? text;
-    } catch { /* not JSON: keep the text */ }
+    } catch {
+      /* not JSON: keep the text */
+    }
     throw new CacheStoreError(`${what}: HTTP ${status}${message ? `: ${message}` : ''}`, this.base, status);
   }
 
@@ -58,7 +82,8 @@ export class HttpCacheStore implements CacheStore {
     }
     if (res.statusCode !== 200) return this.fail('cache lookup', res.statusCode, res.body);
     const entry = asEntry(await res.body.json());
-    if (!entry) throw new CacheStoreError('cache lookup: the collector answered an entry this agent cannot read', this.base);
+    if (!entry)
+      throw new CacheStoreError('cache lookup: the collector answered an entry this agent cannot read', this.base);
     return entry;
   }
 
@@ -72,30 +97,48 @@ export class HttpCacheStore implements CacheStore {
     const body = new PassThrough({ highWaterMark: 1 << 20 });
     const upload = this.call(CACHE_BLOBS_PATH, { method: 'POST', body, headers: { 'content-type': BLOB_MEDIA_TYPE } });
     // An early answer (a 413, a 401) must stop the archiver, or it would wait on backpressure forever.
-    const answered = upload.then(async (res) => {
-      if (res.statusCode !== 201) {
-        body.destroy(new CacheStoreError(`cache upload refused: HTTP ${res.statusCode}`, this.base, res.statusCode));
-        return this.fail(`cache upload of "${meta.key}"`, res.statusCode, res.body);
-      }
-      return (await res.body.json()) as BlobUploaded;
-    }, (err) => {
-      body.destroy(err);
-      throw new CacheStoreError(`cache upload of "${meta.key}" failed: ${(err as Error).message}`, this.base, undefined, { cause: err });
-    });
+    const answered = upload.then(
+      async (res) => {
+        if (res.statusCode !== 201) {
+          body.destroy(new CacheStoreError(`cache upload refused: HTTP ${res.statusCode}`, this.base, res.statusCode));
+          return this.fail(`cache upload of "${meta.key}"`, res.statusCode, res.body);
+        }
+        return (await res.body.json()) as BlobUploaded;
+      },
+      (err) => {
+        body.destroy(err);
+        throw new CacheStoreError(
+          `cache upload of "${meta.key}" failed: ${(err as Error).message}`,
+          this.base,
+          undefined,
+          { cause: err },
+        );
+      },
+    );
     let archived: { digest: string; size: number };
     try {
       archived = await write(body);
     } catch (err) {
       // A refused upload breaks the pipe; the collector's answer says why better than the pipe does.
-      const refusal = await answered.then(() => null, (e: unknown) => e);
+      const refusal = await answered.then(
+        () => null,
+        (e: unknown) => e,
+      );
       throw refusal ?? err;
     }
     const uploaded = await answered;
     if (uploaded.digest !== archived.digest || uploaded.size !== archived.size) {
-      throw new CacheStoreError(`cache upload of "${meta.key}": the collector stored ${uploaded.size} bytes hashing to ${uploaded.digest}, the agent sent ${archived.size} hashing to ${archived.digest}`, this.base);
+      throw new CacheStoreError(
+        `cache upload of "${meta.key}": the collector stored ${uploaded.size} bytes hashing to ${uploaded.digest}, the agent sent ${archived.size} hashing to ${archived.digest}`,
+        this.base,
+      );
     }
     const commit: CommitRequest = { ...meta, ...archived };
-    const res = await this.call(CACHE_ENTRIES_PATH, { method: 'PUT', body: JSON.stringify(commit), headers: { 'content-type': 'application/json' } });
+    const res = await this.call(CACHE_ENTRIES_PATH, {
+      method: 'PUT',
+      body: JSON.stringify(commit),
+      headers: { 'content-type': 'application/json' },
+    });
     if (res.statusCode === 409) {
       await res.body.dump();
       return { saved: false, reason: 'another run saved this key first' };

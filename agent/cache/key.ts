@@ -21,8 +21,11 @@ function parseHashFilesCall(text: string, at: number, key: string): HashFilesCal
   let i = at + head[0].length;
   const patterns: string[] = [];
   const fail = (why: string): never => {
-    throw new CacheKeyError(`cache key "${key}": ${why} at column ${i + 1}`, key,
-      "write it as $(hashFiles('glob', 'glob2')) with quoted globs");
+    throw new CacheKeyError(
+      `cache key "${key}": ${why} at column ${i + 1}`,
+      key,
+      "write it as $(hashFiles('glob', 'glob2')) with quoted globs",
+    );
   };
   for (;;) {
     while (text[i] === ' ') i++;
@@ -45,7 +48,8 @@ function parseHashFilesCall(text: string, at: number, key: string): HashFilesCal
 
 /** Replaces every `$(hashFiles(…))` with its digest; any other `$(` left is an error. */
 export async function evaluateKey(template: string, hashFiles: HashFilesFn): Promise<string> {
-  if (template.length > 16 * MAX_KEY_LENGTH) throw new CacheKeyError(`cache key template is ${template.length} characters`, template.slice(0, 64));
+  if (template.length > 16 * MAX_KEY_LENGTH)
+    throw new CacheKeyError(`cache key template is ${template.length} characters`, template.slice(0, 64));
   let out = '';
   let pos = 0;
   for (;;) {
@@ -53,8 +57,11 @@ export async function evaluateKey(template: string, hashFiles: HashFilesFn): Pro
     if (at < 0) break;
     const call = parseHashFilesCall(template, at + 2, template);
     if (!call) {
-      throw new CacheKeyError(`cache key "${template}" holds an unresolved reference at column ${at + 1}`, template,
-        'only $(hashFiles(...)) is evaluated by the agent; params and results must be known when the task starts');
+      throw new CacheKeyError(
+        `cache key "${template}" holds an unresolved reference at column ${at + 1}`,
+        template,
+        'only $(hashFiles(...)) is evaluated by the agent; params and results must be known when the task starts',
+      );
     }
     out += template.slice(pos, call.start) + (await hashFiles(call.patterns));
     pos = call.end;

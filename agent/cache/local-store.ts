@@ -9,7 +9,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ARCHIVE_FORMATS, type CacheEntry, type EvictionLimits, isDigest, type Lookup, planEviction, selectEntry } from '../../contract/index.js';
+import {
+  ARCHIVE_FORMATS,
+  type CacheEntry,
+  type EvictionLimits,
+  isDigest,
+  type Lookup,
+  planEviction,
+  selectEntry,
+} from '../../contract/index.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
 
 /** Total bytes of archives kept (least recently used entries go first); entries unused maxAgeMs are removed. */
@@ -24,8 +32,13 @@ const entryId = (version: string, key: string) => createHash('sha256').update(`$
 function parseEntry(text: string): CacheEntry | null {
   try {
     const e = JSON.parse(text) as CacheEntry;
-    const ok = typeof e.key === 'string' && typeof e.version === 'string' && isDigest(e.digest) &&
-      Number.isSafeInteger(e.size) && ARCHIVE_FORMATS.includes(e.format) && Number.isFinite(e.createdAt);
+    const ok =
+      typeof e.key === 'string' &&
+      typeof e.version === 'string' &&
+      isDigest(e.digest) &&
+      Number.isSafeInteger(e.size) &&
+      ARCHIVE_FORMATS.includes(e.format) &&
+      Number.isFinite(e.createdAt);
     return ok ? e : null;
   } catch {
     return null;
@@ -72,7 +85,10 @@ export class LocalCacheStore implements CacheStore {
   }
 
   async lookup(q: Lookup): Promise<CacheEntry | null> {
-    return selectEntry((await this.list()).map((s) => s.entry), q);
+    return selectEntry(
+      (await this.list()).map((s) => s.entry),
+      q,
+    );
   }
 
   async open(entry: CacheEntry): Promise<Readable> {
@@ -98,7 +114,10 @@ export class LocalCacheStore implements CacheStore {
     }
     if (archived.size > this.limits.maxBytes) {
       await rm(tmpBlob, { force: true });
-      return { saved: false, reason: `the archive is ${archived.size} bytes, over the cache's ${this.limits.maxBytes}-byte limit` };
+      return {
+        saved: false,
+        reason: `the archive is ${archived.size} bytes, over the cache's ${this.limits.maxBytes}-byte limit`,
+      };
     }
     // Same digest, same bytes: a blob already there is as good as ours.
     await rename(tmpBlob, join(this.blobs, archived.digest));
@@ -121,7 +140,11 @@ export class LocalCacheStore implements CacheStore {
   async evict(): Promise<{ removed: string[] }> {
     const now = this.now();
     const all = await this.list();
-    const plan = planEviction(all.map((s) => ({ id: s, digest: s.entry.digest, size: s.entry.size, lastUsed: s.lastUsed })), this.limits, now);
+    const plan = planEviction(
+      all.map((s) => ({ id: s, digest: s.entry.digest, size: s.entry.size, lastUsed: s.lastUsed })),
+      this.limits,
+      now,
+    );
     for (const s of plan.remove) await unlink(s.file).catch(() => {});
     // Freed blobs go now, whatever their age: that is what brings the total under the limit.
     for (const digest of plan.freed) await rm(join(this.blobs, digest), { force: true });

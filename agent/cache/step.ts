@@ -43,7 +43,11 @@ export class CachingRunner implements Runner {
       return this.inner.run(request);
     }
     const o: StepCacheOptions = {
-      spec: this.flags.spec, workspace: this.flags.workspace ?? process.cwd(), home: this.env.HOME, store, log: this.log,
+      spec: this.flags.spec,
+      workspace: this.flags.workspace ?? process.cwd(),
+      home: this.env.HOME,
+      store,
+      log: this.log,
     };
     let state;
     try {

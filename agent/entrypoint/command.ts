@@ -19,7 +19,9 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
   };
   if (opts.exitWithParent) watchParent();
   // Loaded only for a step with a cache: the others start without tar and the stores.
-  const stepRunner = opts.cache ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn) : runner;
+  const stepRunner = opts.cache
+    ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn)
+    : runner;
   const results = opts.resultsStore && lazyResultStore(opts.resultsStore);
   try {
     const result = await runEntrypoint(opts, {
@@ -48,7 +50,11 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
 function lazyResultStore(o: { url: string; tokenFile: string }): ResultStore {
   let store: Promise<ResultStore> | undefined;
   return {
-    put: async (name, value) => (await (store ??= import('./result-store.js').then((m) => new m.HttpResultStore(o.url, o.tokenFile)))).put(name, value),
+    put: async (name, value) =>
+      (await (store ??= import('./result-store.js').then((m) => new m.HttpResultStore(o.url, o.tokenFile)))).put(
+        name,
+        value,
+      ),
   };
 }
 

@@ -1,7 +1,21 @@
 // The entrypoint's sequencing: wait for the previous step, run the command, collect results, write
 // the termination message, exit code and post file. Pure: every effect goes through the ports
 // below, so tests drive it with fakes and the real adapters live beside it.
-import { cacheFits, checkTerminationSize, ERR_SUFFIX, resultsToStore, ResultTooLargeError, serializeTermination, type StepCacheRecord, type StepReason, type StepReport, STORED_RESULT_LIMIT, type StoredResultRef, TERMINATION_MESSAGE_LIMIT, terminationEntries } from '../../contract/index.js';
+import {
+  cacheFits,
+  checkTerminationSize,
+  ERR_SUFFIX,
+  resultsToStore,
+  ResultTooLargeError,
+  serializeTermination,
+  type StepCacheRecord,
+  type StepReason,
+  type StepReport,
+  STORED_RESULT_LIMIT,
+  type StoredResultRef,
+  TERMINATION_MESSAGE_LIMIT,
+  terminationEntries,
+} from '../../contract/index.js';
 import { ResultNotStoredError, ResultUnreadableError } from '../errors.js';
 import type { EntrypointOptions } from './options.js';
 
@@ -99,17 +113,33 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
       : undefined;
   if (run.timedOut) ports.warn(`step timed out after ${opts.timeoutMs}ms`);
 
-  const report: StepReport = { startedAt, exitCode: run.exitCode, reason, results: [], ...(run.cache && { cache: run.cache }) };
+  const report: StepReport = {
+    startedAt,
+    exitCode: run.exitCode,
+    reason,
+    results: [],
+    ...(run.cache && { cache: run.cache }),
+  };
   try {
     report.results = await readResults(opts, ports.fs, ports.results ? STORED_RESULT_LIMIT : TERMINATION_MESSAGE_LIMIT);
     if (ports.results) await storeLargeResults(report, ports.results);
     else checkTerminationSize(report);
   } catch (err) {
-    if (!(err instanceof ResultTooLargeError || err instanceof ResultUnreadableError || err instanceof ResultNotStoredError)) throw err;
+    if (!(
+      err instanceof ResultTooLargeError ||
+      err instanceof ResultUnreadableError ||
+      err instanceof ResultNotStoredError
+    ))
+      throw err;
     ports.warn(err.message);
     report.results = [];
     delete report.stored;
-    report.reason = err instanceof ResultTooLargeError ? 'ResultTooLarge' : err instanceof ResultNotStoredError ? 'ResultNotStored' : 'ResultUnreadable';
+    report.reason =
+      err instanceof ResultTooLargeError
+        ? 'ResultTooLarge'
+        : err instanceof ResultNotStoredError
+          ? 'ResultNotStored'
+          : 'ResultUnreadable';
     if (report.exitCode === 0) report.exitCode = 1;
   }
   if (!cacheFits(report)) {

@@ -30,7 +30,10 @@ export class FsWaiter implements Waiter {
 
   waitFor(path: string, opts: { content: boolean }): Promise<WaitOutcome> {
     return new Promise((resolve) => {
+      // Declared before check() and assigned after it: an event during set-up must find them.
+      // eslint-disable-next-line prefer-const
       let watcher: FSWatcher | undefined;
+      // eslint-disable-next-line prefer-const
       let timer: NodeJS.Timeout | undefined;
       let done = false;
       const check = () => {

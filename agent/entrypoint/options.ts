@@ -67,7 +67,8 @@ export function parseEntrypointArgs(argv: readonly string[]): EntrypointOptions 
     else if (BOOLEAN_FLAGS.has(key)) value = 'true';
     else if (i + 1 < argv.length) value = argv[++i];
     else throw new AgentUsageError(`flag -${name} needs a value`, `-${name}`);
-    if (value.length > MAX_ARG_LENGTH) throw new AgentUsageError(`flag -${name} is longer than ${MAX_ARG_LENGTH} bytes`, `-${name}`);
+    if (value.length > MAX_ARG_LENGTH)
+      throw new AgentUsageError(`flag -${name} is longer than ${MAX_ARG_LENGTH} bytes`, `-${name}`);
     raw.set(key, value);
   }
   return toOptions(raw, argv.slice(i));
@@ -107,14 +108,24 @@ function resultsStore(raw: Map<Key, string>): EntrypointOptions['resultsStore'] 
   if (!url && !tokenFile) return undefined;
   if (!url || !tokenFile) {
     const missing = url ? ENTRYPOINT_FLAGS.resultsTokenFile : ENTRYPOINT_FLAGS.resultsUrl;
-    throw new AgentUsageError(`flag ${missing} is needed with ${url ? ENTRYPOINT_FLAGS.resultsUrl : ENTRYPOINT_FLAGS.resultsTokenFile}`, missing);
+    throw new AgentUsageError(
+      `flag ${missing} is needed with ${url ? ENTRYPOINT_FLAGS.resultsUrl : ENTRYPOINT_FLAGS.resultsTokenFile}`,
+      missing,
+    );
   }
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new AgentUsageError(`flag ${ENTRYPOINT_FLAGS.resultsUrl}: "${url}" is not an http(s) URL`, ENTRYPOINT_FLAGS.resultsUrl);
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw new AgentUsageError(
+      `flag ${ENTRYPOINT_FLAGS.resultsUrl}: "${url}" is not an http(s) URL`,
+      ENTRYPOINT_FLAGS.resultsUrl,
+    );
   return { url: url.replace(/\/+$/, ''), tokenFile };
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function bool(raw: Map<Key, string>, key: Key): boolean {

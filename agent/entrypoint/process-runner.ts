@@ -9,7 +9,14 @@ import { GarbageBudget } from './garbage.js';
 import type { SpoolFile } from './spool-file.js';
 import type { SpoolRecorder } from './spool-recorder.js';
 
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGTERM',
+  'SIGINT',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+];
 /**
  * After the command exits, how long processes it left behind may keep its output open. Then the
  * group is killed, as a container's end would kill them on Kubernetes.

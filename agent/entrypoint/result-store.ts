@@ -52,22 +52,29 @@ export class HttpResultStore implements ResultStore {
     let res;
     try {
       res = await request(target, {
-        method: 'PUT', body: bytes,
+        method: 'PUT',
+        body: bytes,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-        headersTimeout: 30_000, bodyTimeout: 30_000,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
       });
     } catch (err) {
       throw new Transient((err as Error).message);
     }
     const text = await res.body.text();
-    if (res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 404) throw new Transient(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+    if (res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 404)
+      throw new Transient(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
     if (res.statusCode !== 201) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
     let kept: { sha256?: unknown; size?: unknown } = {};
     try {
       kept = JSON.parse(text) as typeof kept;
-    } catch { /* checked below */ }
+    } catch {
+      /* checked below */
+    }
     if (kept.sha256 !== ref.sha256 || kept.size !== ref.size) {
-      throw new Error(`the collector kept ${String(kept.size)} bytes hashing to ${String(kept.sha256)}, not what was sent`);
+      throw new Error(
+        `the collector kept ${String(kept.size)} bytes hashing to ${String(kept.sha256)}, not what was sent`,
+      );
     }
   }
 }

@@ -38,6 +38,6 @@ export class SpoolFile {
   /** A write may be short (a full disk, a signal): carry on from where it stopped. */
   private write(data: Buffer): void {
     if (this.fd === undefined) throw new Error(`spool ${this.path} written after it was closed`);
-    for (let at = 0; at < data.length; ) at += writeSync(this.fd, data, at, data.length - at);
+    for (let at = 0; at < data.length;) at += writeSync(this.fd, data, at, data.length - at);
   }
 }

@@ -21,8 +21,10 @@ export async function logProxyCommand(argv: string[]): Promise<number> {
     const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs }, io);
     if (out.delivered) return 0;
     for (const u of out.undelivered) {
-      process.stderr.write(`kiln-agent log-proxy: step ${u.stepIndex} (${u.step}): lines from seq ${u.fromSeq} ` +
-        `(spool byte ${u.fromOffset}) not delivered to ${o.collector}\n`);
+      process.stderr.write(
+        `kiln-agent log-proxy: step ${u.stepIndex} (${u.step}): lines from seq ${u.fromSeq} ` +
+          `(spool byte ${u.fromOffset}) not delivered to ${o.collector}\n`,
+      );
     }
     if (out.lastError) process.stderr.write(`kiln-agent log-proxy: last error: ${out.lastError}\n`);
     return 1;

@@ -70,7 +70,13 @@ export interface ProxyOutcome {
 
 // Batches of 256 KiB / 10 000 lines: with 1 MiB / 50 000 the encoder's per-line garbage let the
 // proxy's peak RSS reach ~150 MB before V8 collected it (~120 MB now), for no faster shipping.
-const DEFAULTS = { maxBatchBytes: 256 * 1024, maxBatchLines: 10_000, maxInFlight: 2, idleWaitMs: 100, backoff: { initialMs: 100, maxMs: 2000 } };
+const DEFAULTS = {
+  maxBatchBytes: 256 * 1024,
+  maxBatchLines: 10_000,
+  maxInFlight: 2,
+  idleWaitMs: 100,
+  backoff: { initialMs: 100, maxMs: 2000 },
+};
 
 export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyOutcome> {
   const c = { ...DEFAULTS, ...cfg };
@@ -86,7 +92,9 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
 
   const pastDeadline = () => c.deadlineMs !== undefined && allEndedAt !== null && io.now() - allEndedAt > c.deadlineMs;
   const outcome = (): ProxyOutcome => {
-    const undelivered = pos.flatMap((p, i) => (p.eof ? [] : [{ step: c.steps[i], stepIndex: i, fromSeq: p.seq, fromOffset: p.offset }]));
+    const undelivered = pos.flatMap((p, i) =>
+      p.eof ? [] : [{ step: c.steps[i], stepIndex: i, fromSeq: p.seq, fromOffset: p.offset }],
+    );
     return { delivered: undelivered.length === 0, undelivered, lastError };
   };
 
@@ -143,13 +151,19 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
 function ackShortfall(batch: StepBatch[], acks: Map<string, number>): TransientSendError | null {
   for (const b of batch) {
     const acked = acks.get(b.step);
-    if (acked === undefined || acked < b.after.seq) return new TransientSendError(`the collector acked ${b.step} up to seq ${acked}, not ${b.after.seq}`);
+    if (acked === undefined || acked < b.after.seq)
+      return new TransientSendError(`the collector acked ${b.step} up to seq ${acked}, not ${b.after.seq}`);
   }
   return null;
 }
 
 /** Reads ahead of the acked positions, at most maxBatchBytes in all, into one batch. */
-async function collectBatch(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, pos: StepPosition[], ended: boolean[]): Promise<StepBatch[]> {
+async function collectBatch(
+  c: typeof DEFAULTS & ProxyConfig,
+  io: ProxyIO,
+  pos: StepPosition[],
+  ended: boolean[],
+): Promise<StepBatch[]> {
   const out: StepBatch[] = [];
   let budget = c.maxBatchBytes;
   let lines = c.maxBatchLines;
@@ -168,7 +182,10 @@ async function collectBatch(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, pos: 
     if (eof && leftover > 0) io.warn(`${io.spoolName(i)}: ${leftover} bytes of a cut-off last record; not shipped`);
     if (parsed.records.length === 0 && !eof) continue;
     out.push({
-      step: c.steps[i], stepIndex: i, records: parsed.records, eof,
+      step: c.steps[i],
+      stepIndex: i,
+      records: parsed.records,
+      eof,
       after: { offset: p.offset + parsed.consumed, seq: p.seq + parsed.records.length, eof },
     });
     budget -= parsed.consumed;

@@ -27,9 +27,16 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   const waiters = new Set<() => void>();
   let watcher: FSWatcher | null = null;
   try {
-    watcher = watch(cfg.logDir, () => { for (const w of waiters) w(); });
-    watcher.on('error', () => { watcher?.close(); watcher = null; }); // polling keeps going
-  } catch { /* no inotify: the polling fallback alone */ }
+    watcher = watch(cfg.logDir, () => {
+      for (const w of waiters) w();
+    });
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    }); // polling keeps going
+  } catch {
+    /* no inotify: the polling fallback alone */
+  }
   const pool = cfg.collector ? new Pool(cfg.collector, { connections: 1, keepAliveTimeout: 30_000 }) : null;
   const readBuffers = new Map<number, Buffer>();
   const spoolHandles = new Map<number, FileHandle>();
@@ -64,7 +71,9 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     async loadPosition(i) {
       try {
         const p = JSON.parse(await readFile(positionFile(i), 'utf8')) as StepPosition;
-        return Number.isSafeInteger(p.offset) && Number.isSafeInteger(p.seq) ? { offset: p.offset, seq: p.seq, eof: !!p.eof } : null;
+        return Number.isSafeInteger(p.offset) && Number.isSafeInteger(p.seq)
+          ? { offset: p.offset, seq: p.seq, eof: !!p.eof }
+          : null;
       } catch {
         return null;
       }
@@ -76,7 +85,11 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     },
     waitForChange(ms) {
       return new Promise((resolve) => {
-        const done = () => { clearTimeout(timer); waiters.delete(done); resolve(); };
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
         const timer = setTimeout(done, ms);
         waiters.add(done);
       });
@@ -97,25 +110,44 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
 
 async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Promise<Map<string, number>> {
   const body = LogBatch.encode({
-    pipelineRun: cfg.pipelineRun, taskRun: cfg.taskRun,
+    pipelineRun: cfg.pipelineRun,
+    taskRun: cfg.taskRun,
     steps: steps.map((s) => ({
-      step: s.step, stepIndex: s.stepIndex, eof: s.eof,
-      lines: s.records.map((r) => ({ seq: r.seq, stream: r.stream === 'e' ? Stream.STDERR : Stream.STDOUT, timeMs: r.timeMs, data: r.data })),
+      step: s.step,
+      stepIndex: s.stepIndex,
+      eof: s.eof,
+      lines: s.records.map((r) => ({
+        seq: r.seq,
+        stream: r.stream === 'e' ? Stream.STDERR : Stream.STDOUT,
+        timeMs: r.timeMs,
+        data: r.data,
+      })),
     })),
   }).finish();
   let res;
   try {
     res = await pool.request({
-      path: '/v1/logs', method: 'POST', body,
-      headers: { 'content-type': PROTOBUF_MEDIA_TYPE, accept: PROTOBUF_MEDIA_TYPE, ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}) },
-      headersTimeout: 30_000, bodyTimeout: 30_000,
+      path: '/v1/logs',
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': PROTOBUF_MEDIA_TYPE,
+        accept: PROTOBUF_MEDIA_TYPE,
+        ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}),
+      },
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
     });
   } catch (err) {
     throw new TransientSendError(`cannot reach the collector at ${cfg.collector}: ${(err as Error).message}`);
   }
   const answer = Buffer.from(await res.body.arrayBuffer());
-  if (res.statusCode >= 500 || res.statusCode === 429) throw new TransientSendError(`the collector answered ${res.statusCode}`);
-  if (res.statusCode !== 200) throw new SendRefusedError(`the collector refused the batch (${res.statusCode}): ${answer.toString().slice(0, 500)}`);
+  if (res.statusCode >= 500 || res.statusCode === 429)
+    throw new TransientSendError(`the collector answered ${res.statusCode}`);
+  if (res.statusCode !== 200)
+    throw new SendRefusedError(
+      `the collector refused the batch (${res.statusCode}): ${answer.toString().slice(0, 500)}`,
+    );
   const ack = LogAck.decode(answer);
   return new Map((ack.steps ?? []).map((s) => [s.step ?? '', Number(s.nextSeq ?? 0)]));
 }

@@ -26,7 +26,8 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
     const eq = body.indexOf('=');
     const name = eq === -1 ? body : body.slice(0, eq);
     const key = argv[i].startsWith('-') ? KEY_BY_NAME.get(name) : undefined;
-    if (!key) throw new AgentUsageError(`unknown flag or argument ${argv[i]} (see kiln-agent log-proxy --help)`, argv[i]);
+    if (!key)
+      throw new AgentUsageError(`unknown flag or argument ${argv[i]} (see kiln-agent log-proxy --help)`, argv[i]);
     const value = eq === -1 ? argv[++i] : body.slice(eq + 1);
     if (value === undefined) throw new AgentUsageError(`-${name} needs a value`, `-${name}`);
     raw.set(key, value);
@@ -38,19 +39,31 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
   };
   const logDir = need('logDir');
   const steps = need('steps').split(',');
-  if (steps.some((s) => !s)) throw new AgentUsageError(`${LOG_PROXY_FLAGS.steps} ${raw.get('steps')}: an empty step name`, LOG_PROXY_FLAGS.steps);
+  if (steps.some((s) => !s))
+    throw new AgentUsageError(
+      `${LOG_PROXY_FLAGS.steps} ${raw.get('steps')}: an empty step name`,
+      LOG_PROXY_FLAGS.steps,
+    );
   let deadlineMs: number | undefined;
   if (raw.has('deadline')) {
     deadlineMs = durationFlagValue(LOG_PROXY_FLAGS.deadline, raw.get('deadline')!);
   }
   const collector = raw.get('collector') || undefined;
   if (collector && !/^https?:\/\//.test(collector)) {
-    throw new AgentUsageError(`${LOG_PROXY_FLAGS.collector} ${collector}: not an http(s) URL`, LOG_PROXY_FLAGS.collector);
+    throw new AgentUsageError(
+      `${LOG_PROXY_FLAGS.collector} ${collector}: not an http(s) URL`,
+      LOG_PROXY_FLAGS.collector,
+    );
   }
   return {
-    runDir: need('runDir'), logDir, steps, collector, tokenFile: raw.get('tokenFile'),
+    runDir: need('runDir'),
+    logDir,
+    steps,
+    collector,
+    tokenFile: raw.get('tokenFile'),
     pipelineRun: collector ? need('pipelineRun') : (raw.get('pipelineRun') ?? ''),
     taskRun: collector ? need('taskRun') : (raw.get('taskRun') ?? ''),
-    stateDir: raw.get('stateDir') ?? `${logDir}/.proxy`, deadlineMs,
+    stateDir: raw.get('stateDir') ?? `${logDir}/.proxy`,
+    deadlineMs,
   };
 }

@@ -20,7 +20,11 @@ export interface ParsedChunk {
 
 export class SpoolCorruptError extends KilnError {
   readonly code = 'spool-corrupt';
-  constructor(readonly file: string, readonly offset: number, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    detail: string,
+  ) {
     super(`spool ${file} is corrupt at byte ${offset}: ${detail}`);
   }
 }
@@ -29,23 +33,36 @@ export class SpoolCorruptError extends KilnError {
  * Parses the records in `chunk`, which was read at byte `offset` of `file` where record number
  * `firstSeq` starts. Stops at maxRecords or at an incomplete record.
  */
-export function parseSpoolChunk(chunk: Buffer, file: string, offset: number, firstSeq: number, maxRecords = Infinity): ParsedChunk {
+export function parseSpoolChunk(
+  chunk: Buffer,
+  file: string,
+  offset: number,
+  firstSeq: number,
+  maxRecords = Infinity,
+): ParsedChunk {
   const records: SpoolRecord[] = [];
   let pos = 0;
   while (pos < chunk.length && records.length < maxRecords) {
     const nl = chunk.indexOf(0x0a, pos);
     if (nl === -1) {
-      if (chunk.length - pos > MAX_SPOOL_HEADER) throw new SpoolCorruptError(file, offset + pos, 'a header longer than any valid one');
+      if (chunk.length - pos > MAX_SPOOL_HEADER)
+        throw new SpoolCorruptError(file, offset + pos, 'a header longer than any valid one');
       break;
     }
     const text = chunk.toString('latin1', pos, nl);
     const header = parseSpoolHeader(text);
-    if (!header) throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text.slice(0, 40))}`);
+    if (!header)
+      throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text.slice(0, 40))}`);
     const start = nl + 1;
     const end = start + header.length;
     if (end >= chunk.length) break; // the payload or its newline is not here yet
     if (chunk[end] !== 0x0a) throw new SpoolCorruptError(file, offset + end, 'a record is not followed by a newline');
-    records.push({ seq: firstSeq + records.length, stream: header.stream, timeMs: header.timeMs, data: chunk.subarray(start, end) });
+    records.push({
+      seq: firstSeq + records.length,
+      stream: header.stream,
+      timeMs: header.timeMs,
+      data: chunk.subarray(start, end),
+    });
     pos = end + 1;
   }
   return { records, consumed: pos };

@@ -14,7 +14,7 @@ export function registerApply(program: Command): void {
     .description('create a PipelineRun of a Kiln pipeline in the current kubeconfig namespace')
     .argument('<file>', 'a pipeline in the Kiln syntax')
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
-    .option('--namespace <ns>', 'namespace (default: the kubeconfig context\'s)')
+    .option('--namespace <ns>', "namespace (default: the kubeconfig context's)")
     .option('--timeout <duration>', 'overrides the pipeline timeout (e.g. 1h30m)')
     .action(async (file: string, f: { param: string[]; namespace?: string; timeout?: string }) => {
       // Everything is checked here, before the cluster is contacted.
@@ -22,7 +22,10 @@ export function registerApply(program: Command): void {
       if (f.timeout) durationFlag('--timeout', f.timeout);
       const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       if (typeof doc?.apiVersion === 'string') {
-        throw new UsageError(`${file} is a Tekton document; kiln apply embeds Kiln pipelines`, 'on a Tekton cluster use `kiln export --to tekton FILE | kubectl create -f -`');
+        throw new UsageError(
+          `${file} is a Tekton document; kiln apply embeds Kiln pipelines`,
+          'on a Tekton cluster use `kiln export --to tekton FILE | kubectl create -f -`',
+        );
       }
       const { kc, namespace } = loadKubeConfig();
       const ns = f.namespace ?? namespace;

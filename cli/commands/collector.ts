@@ -21,13 +21,22 @@ export function registerCollector(program: Command): void {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8790')
     .option('--db <url>', 'sqlite:PATH or postgres://… (default: $KILN_DATABASE_URL or sqlite:.kiln/kiln.db)')
     .option('--state-dir <dir>', 'where generated secrets are kept', '.kiln')
-    .option('--secret-file <file>', 'HMAC secret for run tokens (default: $KILN_COLLECTOR_SECRET, else STATE_DIR/collector-secret, generated)')
+    .option(
+      '--secret-file <file>',
+      'HMAC secret for run tokens (default: $KILN_COLLECTOR_SECRET, else STATE_DIR/collector-secret, generated)',
+    )
     .option('--reader-token-file <file>', 'reader token (default: $KILN_TOKEN, else STATE_DIR/reader-token, generated)')
     .option('--retain <duration>', 'delete runs older than this (e.g. 30d)')
     .option('--keep-last <n>', 'keep only the newest N runs of each pipeline')
     .option('--retention-interval <duration>', 'how often retention runs', '10m')
-    .option('--cache-dir <dir>', 'where dependency cache blobs live (default: cache/ beside the SQLite database; STATE_DIR/cache for PostgreSQL)')
-    .option('--cache-max-size <size>', 'total size of the dependency cache, least recently used entries evicted past it (e.g. 10GiB, the default)')
+    .option(
+      '--cache-dir <dir>',
+      'where dependency cache blobs live (default: cache/ beside the SQLite database; STATE_DIR/cache for PostgreSQL)',
+    )
+    .option(
+      '--cache-max-size <size>',
+      'total size of the dependency cache, least recently used entries evicted past it (e.g. 10GiB, the default)',
+    )
     .option('--cache-max-age <duration>', 'remove cache entries unused this long (e.g. 7d, the default)')
     .action(async (f: CollectorFlags) => {
       const keepLast = f.keepLast === undefined ? undefined : Number(f.keepLast);
@@ -48,12 +57,22 @@ export function registerCollector(program: Command): void {
         retentionIntervalMs: durationFlag('--retention-interval', f.retentionInterval),
         cache,
       });
-      process.stderr.write(`kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +
-        (c.readerTokenCreated ? `kiln collector: new reader token written to ${c.readerTokenFile}\n` : '') +
-        `kiln collector: ${webUiLine({ url: c.url, readerToken: c.readerToken, tty: !!process.stderr.isTTY,
-          tokenSource: !f.readerTokenFile && process.env.KILN_TOKEN ? '$KILN_TOKEN' : c.readerTokenFile })}\n`);
+      process.stderr.write(
+        `kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +
+          (c.readerTokenCreated ? `kiln collector: new reader token written to ${c.readerTokenFile}\n` : '') +
+          `kiln collector: ${webUiLine({
+            url: c.url,
+            readerToken: c.readerToken,
+            tty: !!process.stderr.isTTY,
+            tokenSource: !f.readerTokenFile && process.env.KILN_TOKEN ? '$KILN_TOKEN' : c.readerTokenFile,
+          })}\n`,
+      );
       await new Promise<void>((resolve) => {
-        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });

@@ -31,10 +31,22 @@ export function registerController(program: Command): void {
     .option('--workers <n>', 'PipelineRuns reconciled at once', '2')
     .option('--qps <n>', 'API requests per second (client-side limit)', '5')
     .option('--burst <n>', 'API requests allowed in a burst above --qps', '10')
-    .option('--collector <url>', 'collector URL (default: $KILN_COLLECTOR); without one, runs are not archived and Pods stay until their run is deleted')
-    .option('--collector-secret-file <file>', 'HMAC secret run tokens are minted with (default: $KILN_COLLECTOR_SECRET)')
-    .option('--archive-grace <duration>', 'how long an archived PipelineRun stays before it is deleted (default: $KILN_ARCHIVE_GRACE or 10m)')
-    .option('--agent-image <image>', `agent image injected into every Pod (default: $KILN_AGENT_IMAGE or ${DEFAULT_AGENT_IMAGE})`)
+    .option(
+      '--collector <url>',
+      'collector URL (default: $KILN_COLLECTOR); without one, runs are not archived and Pods stay until their run is deleted',
+    )
+    .option(
+      '--collector-secret-file <file>',
+      'HMAC secret run tokens are minted with (default: $KILN_COLLECTOR_SECRET)',
+    )
+    .option(
+      '--archive-grace <duration>',
+      'how long an archived PipelineRun stays before it is deleted (default: $KILN_ARCHIVE_GRACE or 10m)',
+    )
+    .option(
+      '--agent-image <image>',
+      `agent image injected into every Pod (default: $KILN_AGENT_IMAGE or ${DEFAULT_AGENT_IMAGE})`,
+    )
     .option('--metrics-listen <host:port>', 'Prometheus metrics address', '127.0.0.1:9090')
     .option('--run-as-user <uid>', 'UID of every step container (0 allows root images; default 65532)')
     .action(async (f: ControllerFlags) => {
@@ -43,35 +55,55 @@ export function registerController(program: Command): void {
       const burst = positiveNumber('--burst', f.burst, 100_000);
       const archiveGraceMs = durationFlag('--archive-grace', f.archiveGrace ?? process.env.KILN_ARCHIVE_GRACE ?? '10m');
       const runAsUser = f.runAsUser === undefined ? undefined : Number(f.runAsUser);
-      if (runAsUser !== undefined && !(Number.isInteger(runAsUser) && runAsUser >= 0)) throw new UsageError(`--run-as-user ${f.runAsUser}: not a UID`);
+      if (runAsUser !== undefined && !(Number.isInteger(runAsUser) && runAsUser >= 0))
+        throw new UsageError(`--run-as-user ${f.runAsUser}: not a UID`);
       const [host, port] = splitListen(f.metricsListen);
       const collectorUrl = f.collector ?? process.env.KILN_COLLECTOR;
-      const secret = f.collectorSecretFile ? readFileSync(f.collectorSecretFile, 'utf8').trim() : process.env.KILN_COLLECTOR_SECRET;
-      if (collectorUrl && !secret) throw new UsageError('--collector needs the collector secret to mint run tokens', 'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET');
+      const secret = f.collectorSecretFile
+        ? readFileSync(f.collectorSecretFile, 'utf8').trim()
+        : process.env.KILN_COLLECTOR_SECRET;
+      if (collectorUrl && !secret)
+        throw new UsageError(
+          '--collector needs the collector secret to mint run tokens',
+          'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET',
+        );
       const { kc } = loadKubeConfig();
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
       // One client serves every run: it holds only the URL (run tokens are passed per call).
       const collectorClient = collectorUrl ? new CollectorClient(collectorUrl) : undefined;
-      const collector = collectorClient && secret ? {
-        url: collectorClient.url,
-        tokenFor: (run: string) => mintRunToken(secret, run),
-        reporterFor: (_run: string, token: string) => collectorReporter(collectorClient, token),
-        archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) => void (await collectorClient.postRun(record, token)),
-        storedResult: collectorClient.storedResult.bind(collectorClient),
-      } : undefined;
+      const collector =
+        collectorClient && secret
+          ? {
+              url: collectorClient.url,
+              tokenFor: (run: string) => mintRunToken(secret, run),
+              reporterFor: (_run: string, token: string) => collectorReporter(collectorClient, token),
+              archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) =>
+                void (await collectorClient.postRun(record, token)),
+              storedResult: collectorClient.storedResult.bind(collectorClient),
+            }
+          : undefined;
       const controller = new KilnController({
-        client, namespace: f.namespace, workers, archiveGraceMs, collector, runAsUser,
+        client,
+        namespace: f.namespace,
+        workers,
+        archiveGraceMs,
+        collector,
+        runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         pipelines: specDeps,
         log: (line) => process.stderr.write(`kiln controller: ${line}\n`),
       });
       const metrics = createServer((req, res) => {
         if (req.url !== '/metrics') return void res.writeHead(404).end();
-        void controller.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': controller.metrics.registry.contentType }).end(text));
+        void controller.metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { 'content-type': controller.metrics.registry.contentType }).end(text));
       });
       await new Promise<void>((resolve) => metrics.listen(port, host, resolve));
       await controller.start();
-      process.stderr.write(`kiln controller: watching ${f.namespace ?? 'all namespaces'} (workers ${workers}, qps ${qps}, burst ${burst}); metrics on http://${f.metricsListen}/metrics\n`);
+      process.stderr.write(
+        `kiln controller: watching ${f.namespace ?? 'all namespaces'} (workers ${workers}, qps ${qps}, burst ${burst}); metrics on http://${f.metricsListen}/metrics\n`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
@@ -83,6 +115,7 @@ export function registerController(program: Command): void {
 
 function splitListen(listen: string): [string, number] {
   const m = /^([^:]+|\[[^\]]+\]):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`--metrics-listen ${listen}: not HOST:PORT`, 'e.g. --metrics-listen 0.0.0.0:9090');
+  if (!m || Number(m[2]) > 65535)
+    throw new UsageError(`--metrics-listen ${listen}: not HOST:PORT`, 'e.g. --metrics-listen 0.0.0.0:9090');
   return [m[1].replace(/^\[|\]$/g, ''), Number(m[2])];
 }

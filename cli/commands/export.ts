@@ -13,15 +13,20 @@ const TARGETS = ['tekton'];
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write a pipeline in another engine\'s format (Tekton v1 Tasks, Pipeline and PipelineRun)')
+    .description("write a pipeline in another engine's format (Tekton v1 Tasks, Pipeline and PipelineRun)")
     .argument('<files...>', 'pipeline files (Kiln YAML or Tekton documents)')
     .requiredOption('--to <engine>', `target engine: ${TARGETS.join(', ')}`)
     .option('--param <name=value>', 'a param value for the PipelineRun (repeatable)', collect, [])
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .action((files: string[], f: { to: string; param: string[]; output?: string }) => {
-      if (!TARGETS.includes(f.to)) throw new UsageError(`--to ${f.to}: unknown target`, `use one of: ${TARGETS.join(', ')}`);
+      if (!TARGETS.includes(f.to))
+        throw new UsageError(`--to ${f.to}: unknown target`, `use one of: ${TARGETS.join(', ')}`);
       const run = loadRun(files, parseParamFlags(f.param));
-      const docs = exportToTekton(run.pipeline, { params: run.given, workspaces: run.workspaceBindings, timeoutMs: run.timeoutMs });
+      const docs = exportToTekton(run.pipeline, {
+        params: run.given,
+        workspaces: run.workspaceBindings,
+        timeoutMs: run.timeoutMs,
+      });
       const text = docs.map((d) => stringify(d)).join('---\n');
       if (f.output) writeFileSync(f.output, text);
       else process.stdout.write(text);

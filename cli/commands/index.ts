@@ -15,4 +15,17 @@ import { registerValidate } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerCollector, registerRun, registerRuns, registerLogs, registerSearch, registerValidate, registerGraph, registerRender, registerApply, registerExport, registerController, registerTemplates];
+export const commands: RegisterCommand[] = [
+  registerCollector,
+  registerRun,
+  registerRuns,
+  registerLogs,
+  registerSearch,
+  registerValidate,
+  registerGraph,
+  registerRender,
+  registerApply,
+  registerExport,
+  registerController,
+  registerTemplates,
+];

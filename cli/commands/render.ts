@@ -30,14 +30,17 @@ export function registerRender(program: Command): void {
     .action((files: string[], f: RenderFlags) => {
       const run = loadRun(files, parseParamFlags(f.param));
       const runName = f.runName ?? `${run.pipeline.name}-render`;
-      const plan = planForTask({
-        runName,
-        pipeline: run.pipeline,
-        params: run.params,
-        workspaceBindings: run.workspaceBindings,
-        timeoutMs: run.timeoutMs,
-        collector: f.collector ? { url: f.collector, token: '' } : undefined,
-      }, f.task);
+      const plan = planForTask(
+        {
+          runName,
+          pipeline: run.pipeline,
+          params: run.params,
+          workspaceBindings: run.workspaceBindings,
+          timeoutMs: run.timeoutMs,
+          collector: f.collector ? { url: f.collector, token: '' } : undefined,
+        },
+        f.task,
+      );
       const pod = buildPod(plan, {
         namespace: f.namespace,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,

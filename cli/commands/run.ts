@@ -38,14 +38,25 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run a pipeline on this machine (Kiln YAML or Tekton documents)')
-    .argument('<files...>', 'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several)')
+    .argument(
+      '<files...>',
+      'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several)',
+    )
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
-    .option('--workspace <name=dir>', 'bind a workspace to a directory (repeatable); unbound ones get a fresh directory', collect, [])
+    .option(
+      '--workspace <name=dir>',
+      'bind a workspace to a directory (repeatable); unbound ones get a fresh directory',
+      collect,
+      [],
+    )
     .option('--concurrency <n>', 'run at most N task runs at once')
     .option('--isolate', 'run each step in a bubblewrap sandbox (/kiln, /workspace/<name>, host root read-only)')
     .option('--keep', 'keep the run directory under .kiln/runs/ after the run')
     .option('--json', 'print the run record as JSON on stdout at the end (step output goes to stderr)')
-    .option('--collector <url>', 'ship logs and the run record to this collector (needs $KILN_COLLECTOR_SECRET); default: an embedded one storing in .kiln/kiln.db')
+    .option(
+      '--collector <url>',
+      'ship logs and the run record to this collector (needs $KILN_COLLECTOR_SECRET); default: an embedded one storing in .kiln/kiln.db',
+    )
     .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
@@ -55,7 +66,10 @@ export function registerRun(program: Command): void {
 function requireBubblewrap(): void {
   const probe = spawnSync('bwrap', ['--version'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) {
-    throw new UsageError('--isolate needs bubblewrap (bwrap), which is not installed or cannot run here', 'install it (apt-get install bubblewrap) or run without --isolate');
+    throw new UsageError(
+      '--isolate needs bubblewrap (bwrap), which is not installed or cannot run here',
+      'install it (apt-get install bubblewrap) or run without --isolate',
+    );
   }
 }
 
@@ -68,7 +82,12 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const agent = locateAgent();
   if (flags.isolate) requireBubblewrap();
   const runName = pipelineRunName(run?.name ?? pipeline.name);
-  const shipping = await openRunShipping({ runName, agent, collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined, stateDir: join(cwd, '.kiln') });
+  const shipping = await openRunShipping({
+    runName,
+    agent,
+    collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
+    stateDir: join(cwd, '.kiln'),
+  });
 
   // With --json stdout carries only the record; everything else goes to stderr.
   const out = flags.json ? process.stderr : process.stdout;
@@ -100,7 +119,15 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   let record: RunRecord;
   try {
     record = await runPipeline({
-      input: { runName, pipeline, params, workspaceBindings, timeoutMs: run?.timeoutMs, concurrency, collector: shipping.collector },
+      input: {
+        runName,
+        pipeline,
+        params,
+        workspaceBindings,
+        timeoutMs: run?.timeoutMs,
+        concurrency,
+        collector: shipping.collector,
+      },
       runtime,
       reporter: shipping.reporter,
       fetchResult: shipping.fetchResult,

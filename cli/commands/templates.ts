@@ -28,15 +28,25 @@ function describe(name: string, path: string): TemplateInfo {
   try {
     doc = (parse(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
   } catch (err) {
-    throw new UsageError(`catalog template ${name} (${path}) cannot be read: ${(err as Error).message.split('\n')[0]}`, 'fix the template file; `kiln validate` on a pipeline using it shows every problem');
+    throw new UsageError(
+      `catalog template ${name} (${path}) cannot be read: ${(err as Error).message.split('\n')[0]}`,
+      'fix the template file; `kiln validate` on a pipeline using it shows every problem',
+    );
   }
-  const params = Object.entries((doc.params ?? {}) as Record<string, Record<string, unknown> | null>).map(([param, spec]): ParamInfo => {
-    const info: ParamInfo = { name: param, required: spec?.default === undefined };
-    if (spec?.default !== undefined) info.default = spec.default;
-    if (typeof spec?.description === 'string') info.description = spec.description;
-    return info;
-  });
-  const info: TemplateInfo = { name, description: String(doc.description ?? ''), params, results: (doc.results ?? []) as string[] };
+  const params = Object.entries((doc.params ?? {}) as Record<string, Record<string, unknown> | null>).map(
+    ([param, spec]): ParamInfo => {
+      const info: ParamInfo = { name: param, required: spec?.default === undefined };
+      if (spec?.default !== undefined) info.default = spec.default;
+      if (typeof spec?.description === 'string') info.description = spec.description;
+      return info;
+    },
+  );
+  const info: TemplateInfo = {
+    name,
+    description: String(doc.description ?? ''),
+    params,
+    results: (doc.results ?? []) as string[],
+  };
   if (typeof doc.image === 'string') info.image = doc.image;
   return info;
 }
@@ -52,8 +62,14 @@ function listing(json: boolean): string {
   if (json) return JSON.stringify(all, null, 2);
   if (all.length === 0) return `no templates in ${catalogDir() ?? 'the catalog (none found)'}`;
   const width = Math.max(...all.map((t) => t.name.length));
-  return all.map((t) => `${t.name.padEnd(width)}  ${t.description}\n${' '.repeat(width + 2)}params: ${t.params.map((p) => (p.required ? `${p.name}*` : p.name)).join(', ') || 'none'}`).join('\n') +
-    '\n\n* required. `kiln templates show NAME` prints one template with an example task.';
+  return (
+    all
+      .map(
+        (t) =>
+          `${t.name.padEnd(width)}  ${t.description}\n${' '.repeat(width + 2)}params: ${t.params.map((p) => (p.required ? `${p.name}*` : p.name)).join(', ') || 'none'}`,
+      )
+      .join('\n') + '\n\n* required. `kiln templates show NAME` prints one template with an example task.'
+  );
 }
 
 function show(t: TemplateInfo): string {

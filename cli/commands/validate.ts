@@ -2,12 +2,23 @@
 // of its own; Tekton files are read together. Exit 0 with one OK line per pipeline, or 2 with
 // every problem of every pipeline on stderr.
 import type { Command } from 'commander';
-import { groupPipelineFiles, loadPipelineFiles, SpecError, type Diagnostic, type PipelineSpec } from '../../syntax/index.js';
+import {
+  groupPipelineFiles,
+  loadPipelineFiles,
+  SpecError,
+  type Diagnostic,
+  type PipelineSpec,
+} from '../../syntax/index.js';
 
 function summary(pipeline: PipelineSpec): string {
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const steps = [...pipeline.tasks, ...pipeline.finally].reduce((n, t) => n + t.steps.length, 0);
-  const parts = [count(pipeline.tasks.length, 'task'), `${pipeline.finally.length} finally`, count(steps, 'step'), count(pipeline.params.length, 'param')];
+  const parts = [
+    count(pipeline.tasks.length, 'task'),
+    `${pipeline.finally.length} finally`,
+    count(steps, 'step'),
+    count(pipeline.params.length, 'param'),
+  ];
   return `OK ${pipeline.name}: ${parts.join(', ')} (${pipeline.files.join(', ')})`;
 }
 

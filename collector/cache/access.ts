@@ -18,12 +18,19 @@ export interface CacheAccess {
 const NAME = /^[A-Za-z0-9._/@:+-]{1,200}$/;
 
 function checkName(what: string, v: string): string {
-  if (!NAME.test(v)) throw new RequestRejected(400, `cache ${what} ${JSON.stringify(v.slice(0, 50))} is not a valid name (letters, digits, ._/@:+-, at most 200)`);
+  if (!NAME.test(v))
+    throw new RequestRejected(
+      400,
+      `cache ${what} ${JSON.stringify(v.slice(0, 50))} is not a valid name (letters, digits, ._/@:+-, at most 200)`,
+    );
   return v;
 }
 
 /** The branch of a run: its `branch` label, else its `branch` param, else the default branch. */
-function branchOf(record: { labels?: Record<string, string>; params: Record<string, unknown> }, defaultBranch: string): string {
+function branchOf(
+  record: { labels?: Record<string, string>; params: Record<string, unknown> },
+  defaultBranch: string,
+): string {
   const param = record.params.branch;
   return record.labels?.branch ?? (typeof param === 'string' && param ? param : defaultBranch);
 }
@@ -44,16 +51,25 @@ export async function cacheAccess(
   if (runId !== null) {
     const record = await o.store.getRun(runId);
     if (!record) {
-      throw new RequestRejected(403, `run ${JSON.stringify(runId)} is not known to this collector; post its record (POST /v1/runs) before using the cache`);
+      throw new RequestRejected(
+        403,
+        `run ${JSON.stringify(runId)} is not known to this collector; post its record (POST /v1/runs) before using the cache`,
+      );
     }
     const pipeline = checkName('pipeline', record.name);
     const branch = checkName('branch', branchOf(record, o.defaultBranch));
     return { own: { pipeline, branch }, readable: scopes(pipeline, branch, o.defaultBranch) };
   }
-  if (!isReaderToken(token, o.readerToken)) throw new RequestRejected(401, 'the token is neither a run token nor the reader token of this collector');
-  if (mode === 'write') throw new RequestRejected(403, 'saving to the cache needs a run token; the reader token only reads');
+  if (!isReaderToken(token, o.readerToken))
+    throw new RequestRejected(401, 'the token is neither a run token nor the reader token of this collector');
+  if (mode === 'write')
+    throw new RequestRejected(403, 'saving to the cache needs a run token; the reader token only reads');
   const q = req.query as Record<string, unknown>;
-  if (typeof q.pipeline !== 'string') throw new RequestRejected(400, 'reading the cache with the reader token needs ?pipeline=NAME (and optionally &branch=NAME)');
+  if (typeof q.pipeline !== 'string')
+    throw new RequestRejected(
+      400,
+      'reading the cache with the reader token needs ?pipeline=NAME (and optionally &branch=NAME)',
+    );
   const pipeline = checkName('pipeline', q.pipeline);
   const branch = checkName('branch', typeof q.branch === 'string' ? q.branch : o.defaultBranch);
   return { own: { pipeline, branch }, readable: scopes(pipeline, branch, o.defaultBranch) };

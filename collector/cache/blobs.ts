@@ -86,7 +86,10 @@ export class BlobDir {
   /** Blobs older than `graceMs` that `isReferenced` disowns (uploads never committed), and stale temp files. */
   async sweep(isReferenced: (digest: string) => Promise<boolean>, now: number, graceMs: number): Promise<number> {
     let removed = 0;
-    for (const [dir, check] of [[this.blobs, true], [this.tmp, false]] as const) {
+    for (const [dir, check] of [
+      [this.blobs, true],
+      [this.tmp, false],
+    ] as const) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const st = await stat(join(dir, name)).catch(() => null);
         if (!st || now - st.mtimeMs < graceMs) continue;

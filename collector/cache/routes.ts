@@ -3,8 +3,17 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import {
-  ARCHIVE_FORMATS, BLOB_MEDIA_TYPE, CACHE_BLOBS_PATH, CACHE_ENTRIES_PATH, CacheKeyError, checkKey, isDigest, MAX_RESTORE_KEYS,
-  type CacheEntry, type CommitRequest, type EvictionLimits,
+  ARCHIVE_FORMATS,
+  BLOB_MEDIA_TYPE,
+  CACHE_BLOBS_PATH,
+  CACHE_ENTRIES_PATH,
+  CacheKeyError,
+  checkKey,
+  isDigest,
+  MAX_RESTORE_KEYS,
+  type CacheEntry,
+  type CommitRequest,
+  type EvictionLimits,
 } from '../../contract/index.js';
 import { RequestRejected } from '../errors.js';
 import type { CollectorContext, CollectorPlugin } from '../context.js';
@@ -18,7 +27,9 @@ export interface CacheLimits extends EvictionLimits {
 }
 
 export const DEFAULT_CACHE_LIMITS: CacheLimits = {
-  maxBytes: 10 * 1024 ** 3, maxAgeMs: 7 * 24 * 3600e3, maxEntryBytes: 5 * 1024 ** 3,
+  maxBytes: 10 * 1024 ** 3,
+  maxAgeMs: 7 * 24 * 3600e3,
+  maxEntryBytes: 5 * 1024 ** 3,
 };
 /** An uploaded blob no entry claims after this long was abandoned. */
 const ORPHAN_GRACE_MS = 3600e3;
@@ -43,17 +54,27 @@ function key(v: unknown, what: string): string {
 }
 
 function digestParam(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !isDigest(v)) throw new RequestRejected(400, `cache ${what} must be 64 lowercase hex digits (a SHA-256)`);
+  if (typeof v !== 'string' || !isDigest(v))
+    throw new RequestRejected(400, `cache ${what} must be 64 lowercase hex digits (a SHA-256)`);
   return v;
 }
 
 function commitBody(body: unknown, maxEntryBytes: number): CommitRequest {
   const b = (body ?? {}) as Partial<CommitRequest>;
   const size = b.size;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new RequestRejected(400, 'cache commit: size must be a byte count');
-  if (size > maxEntryBytes) throw new RequestRejected(413, `cache commit: ${size} bytes is over the ${maxEntryBytes}-byte entry limit`);
-  if (!ARCHIVE_FORMATS.includes(b.format as never)) throw new RequestRejected(400, `cache commit: format must be one of ${ARCHIVE_FORMATS.join(', ')}`);
-  return { key: key(b.key, 'key'), version: digestParam(b.version, 'version'), digest: digestParam(b.digest, 'digest'), size, format: b.format! };
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new RequestRejected(400, 'cache commit: size must be a byte count');
+  if (size > maxEntryBytes)
+    throw new RequestRejected(413, `cache commit: ${size} bytes is over the ${maxEntryBytes}-byte entry limit`);
+  if (!ARCHIVE_FORMATS.includes(b.format as never))
+    throw new RequestRejected(400, `cache commit: format must be one of ${ARCHIVE_FORMATS.join(', ')}`);
+  return {
+    key: key(b.key, 'key'),
+    version: digestParam(b.version, 'version'),
+    digest: digestParam(b.digest, 'digest'),
+    size,
+    format: b.format!,
+  };
 }
 
 export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
@@ -82,9 +103,12 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         const a = await access(req);
         const q = req.query as Record<string, unknown>;
         const restore = q.restore === undefined ? [] : Array.isArray(q.restore) ? q.restore : [q.restore];
-        if (restore.length > MAX_RESTORE_KEYS) throw new RequestRejected(400, `at most ${MAX_RESTORE_KEYS} restore keys`);
+        if (restore.length > MAX_RESTORE_KEYS)
+          throw new RequestRejected(400, `at most ${MAX_RESTORE_KEYS} restore keys`);
         const entry = await o.index.find(a.readable, {
-          key: key(q.key, 'key'), version: digestParam(q.version, 'version'), restoreKeys: restore.map((r) => key(r, 'restore key')),
+          key: key(q.key, 'key'),
+          version: digestParam(q.version, 'version'),
+          restoreKeys: restore.map((r) => key(r, 'restore key')),
         });
         return entry ? reply.send(entry) : reply.code(204).send();
       });
@@ -94,11 +118,18 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         const c = commitBody(req.body, limits.maxEntryBytes);
         const stored = await blobs.size(c.digest);
         if (stored !== c.size) {
-          throw new RequestRejected(400, `cache commit: no uploaded blob ${c.digest} of ${c.size} bytes; POST it to ${CACHE_BLOBS_PATH} first`);
+          throw new RequestRejected(
+            400,
+            `cache commit: no uploaded blob ${c.digest} of ${c.size} bytes; POST it to ${CACHE_BLOBS_PATH} first`,
+          );
         }
         const entry: CacheEntry = { ...c, createdAt: now() };
         if (!(await o.index.insert(a.own, entry))) {
-          return reply.code(409).send({ error: `cache key ${JSON.stringify(c.key)} already has an entry in ${a.own.pipeline}@${a.own.branch}; entries are immutable` });
+          return reply
+            .code(409)
+            .send({
+              error: `cache key ${JSON.stringify(c.key)} already has an entry in ${a.own.pipeline}@${a.own.branch}; entries are immutable`,
+            });
         }
         await evict();
         return reply.code(201).send(entry);
@@ -106,15 +137,21 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
 
       scope.post(CACHE_BLOBS_PATH, async (req, reply) => {
         await access(req, 'write');
-        if (req.headers['content-type'] !== BLOB_MEDIA_TYPE) throw new RequestRejected(400, `send the archive as ${BLOB_MEDIA_TYPE}`);
+        if (req.headers['content-type'] !== BLOB_MEDIA_TYPE)
+          throw new RequestRejected(400, `send the archive as ${BLOB_MEDIA_TYPE}`);
         const declared = Number(req.headers['content-length']);
-        if (declared > limits.maxEntryBytes) throw new RequestRejected(413, `cache archive of ${declared} bytes is over the ${limits.maxEntryBytes}-byte entry limit`);
+        if (declared > limits.maxEntryBytes)
+          throw new RequestRejected(
+            413,
+            `cache archive of ${declared} bytes is over the ${limits.maxEntryBytes}-byte entry limit`,
+          );
         try {
           return reply.code(201).send(await blobs.put(req.body as Readable, limits.maxEntryBytes));
         } catch (err) {
           // An over-limit body is drained (within a bound) so the client reads the 413; after any
           // other failure the connection is not worth keeping.
-          if (err instanceof BlobTooLarge) throw new RequestRejected(413, `${err.message}; cache less (or raise the collector's limit)`);
+          if (err instanceof BlobTooLarge)
+            throw new RequestRejected(413, `${err.message}; cache less (or raise the collector's limit)`);
           reply.header('connection', 'close');
           throw err;
         }
@@ -127,7 +164,8 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
           const a = await access(req);
           const digest = digestParam((req.params as { digest: string }).digest, 'blob digest');
           const size = (await o.index.holds(a.readable, digest)) ? await blobs.size(digest) : null;
-          if (size === null) throw new RequestRejected(404, `no cache blob ${digest} in ${a.own.pipeline}@${a.own.branch}`);
+          if (size === null)
+            throw new RequestRejected(404, `no cache blob ${digest} in ${a.own.pipeline}@${a.own.branch}`);
           reply.header('content-length', size).type(BLOB_MEDIA_TYPE);
           if (req.method === 'HEAD') return reply.send();
           await o.index.touch(a.readable, digest, now());

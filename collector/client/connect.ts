@@ -16,14 +16,17 @@ export interface ConnectOptions {
 export async function connectReader(o: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<RunReader> {
   const url = o.collector || env.KILN_COLLECTOR;
   if (url) {
-    if (!/^https?:\/\//.test(url)) throw new UsageError(`collector URL ${url} is not http(s)://…`, 'e.g. --collector http://127.0.0.1:8790');
+    if (!/^https?:\/\//.test(url))
+      throw new UsageError(`collector URL ${url} is not http(s)://…`, 'e.g. --collector http://127.0.0.1:8790');
     return new CollectorClient(url, o.token || env.KILN_TOKEN || undefined);
   }
   const db = o.db || env.KILN_DATABASE_URL || DEFAULT_DB_URL;
   const path = db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : null;
   if (path !== null && !existsSync(path)) {
-    throw new UsageError(`no run history here: ${path} does not exist`,
-      'run a pipeline with `kiln run` first, or name a collector with --collector URL / KILN_COLLECTOR');
+    throw new UsageError(
+      `no run history here: ${path} does not exist`,
+      'run a pipeline with `kiln run` first, or name a collector with --collector URL / KILN_COLLECTOR',
+    );
   }
   return storeReader(await openStore(db, { readonly: true }));
 }

@@ -6,18 +6,37 @@ import { request } from 'undici';
 import { type RunRecord, type StoredResultRef, taskRunResultsPath } from '../../contract/index.js';
 import { ReconnectPolicy, SeenLines, takeSseEvents, type SseEvent } from '../follow-client.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
-import type { FollowHooks, LogLine, LogPageAnswer, RunReader, RunSummaryAnswer, SearchHitAnswer, LogSelector } from './reader.js';
+import type {
+  FollowHooks,
+  LogLine,
+  LogPageAnswer,
+  RunReader,
+  RunSummaryAnswer,
+  SearchHitAnswer,
+  LogSelector,
+} from './reader.js';
 
 export class CollectorClient implements RunReader {
-  constructor(readonly url: string, private readonly token?: string) {}
+  constructor(
+    readonly url: string,
+    private readonly token?: string,
+  ) {}
 
   /** One request; its body's bytes, or CollectorRequestFailed (with the answer's `error`) on a status ≥ 300. */
-  private async fetchBytes(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<Buffer> {
+  private async fetchBytes(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+    token = this.token,
+  ): Promise<Buffer> {
     let res;
     try {
       res = await request(new URL(path, this.url), {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
@@ -26,13 +45,22 @@ export class CollectorClient implements RunReader {
     const bytes = Buffer.from(await res.body.arrayBuffer());
     if (res.statusCode >= 300) {
       let detail = bytes.toString();
-      try { detail = (JSON.parse(detail) as { error?: string }).error ?? detail; } catch { /* not JSON */ }
+      try {
+        detail = (JSON.parse(detail) as { error?: string }).error ?? detail;
+      } catch {
+        /* not JSON */
+      }
       throw new CollectorRequestFailed(method, path, res.statusCode, detail.slice(0, 500));
     }
     return bytes;
   }
 
-  private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, token = this.token): Promise<T> {
+  private async call<T>(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+    token = this.token,
+  ): Promise<T> {
     return JSON.parse((await this.fetchBytes(method, path, body, token)).toString()) as T;
   }
 
@@ -41,10 +69,17 @@ export class CollectorClient implements RunReader {
    * digest its termination message gave.
    */
   async storedResult(run: string, taskRun: string, ref: StoredResultRef, runToken: string): Promise<string> {
-    const bytes = await this.fetchBytes('GET', `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`, undefined, runToken);
+    const bytes = await this.fetchBytes(
+      'GET',
+      `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(ref.name)}`,
+      undefined,
+      runToken,
+    );
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (bytes.length !== ref.size || sha256 !== ref.sha256) {
-      throw new Error(`the collector answered ${bytes.length} bytes hashing to ${sha256.slice(0, 12)}…, the step stored ${ref.size} hashing to ${ref.sha256.slice(0, 12)}…`);
+      throw new Error(
+        `the collector answered ${bytes.length} bytes hashing to ${sha256.slice(0, 12)}…, the step stored ${ref.size} hashing to ${ref.sha256.slice(0, 12)}…`,
+      );
     }
     return bytes.toString('utf8');
   }
@@ -93,10 +128,14 @@ export class CollectorClient implements RunReader {
       let failure: unknown;
       try {
         const res = await request(new URL(path, this.url), {
-          headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+          headers: {
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          },
           bodyTimeout: 0,
         });
-        if (res.statusCode !== 200) throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
+        if (res.statusCode !== 200)
+          throw new CollectorRequestFailed('GET', path, res.statusCode, (await res.body.text()).slice(0, 500));
         retry.connected();
         for await (const ev of sseEvents(res.body)) {
           if (ev.event === 'end') return;

@@ -42,7 +42,12 @@ export interface SearchHitAnswer extends LogLine {
 }
 
 export interface RunReader {
-  listRuns(q: { pipeline?: string; status?: string; limit?: number; cursor?: string }): Promise<{ runs: RunSummaryAnswer[]; next: string | null }>;
+  listRuns(q: {
+    pipeline?: string;
+    status?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ runs: RunSummaryAnswer[]; next: string | null }>;
   getRun(id: string): Promise<RunRecord | null>;
   readLogs(runId: string, sel: LogSelector & { from?: string; limit?: number }): Promise<LogPageAnswer>;
   followLogs(runId: string, sel: LogSelector, hooks?: FollowHooks): AsyncGenerator<LogLine>;

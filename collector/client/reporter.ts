@@ -4,8 +4,14 @@ import { CollectorClient } from './http-client.js';
 
 export function collectorReporter(client: CollectorClient, runToken: string): RunReporter {
   return {
-    async runStarted(record: RunRecord) { await client.postRun(record, runToken); },
-    async runUpdated(record: RunRecord) { await client.patchRun(record, runToken); },
-    async runFinished(record: RunRecord) { await client.patchRun(record, runToken); },
+    async runStarted(record: RunRecord) {
+      await client.postRun(record, runToken);
+    },
+    async runUpdated(record: RunRecord) {
+      await client.patchRun(record, runToken);
+    },
+    async runFinished(record: RunRecord) {
+      await client.patchRun(record, runToken);
+    },
   };
 }

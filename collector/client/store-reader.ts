@@ -18,9 +18,17 @@ export function storeReader(store: Store): RunReader {
     async listRuns(q) {
       const limit = q.limit ?? 50;
       const m = q.cursor ? /^(\d+)\.(.+)$/.exec(q.cursor) : null;
-      const runs = await store.listRuns({ pipeline: q.pipeline, status: q.status, limit, before: m ? { startedMs: Number(m[1]), id: m[2] } : undefined });
+      const runs = await store.listRuns({
+        pipeline: q.pipeline,
+        status: q.status,
+        limit,
+        before: m ? { startedMs: Number(m[1]), id: m[2] } : undefined,
+      });
       const last = runs[runs.length - 1];
-      return { runs: runs.map(({ startedMs: _omit, ...r }) => r), next: runs.length === limit && last ? `${last.startedMs}.${last.id}` : null };
+      return {
+        runs: runs.map(({ startedMs: _omit, ...r }) => r),
+        next: runs.length === limit && last ? `${last.startedMs}.${last.id}` : null,
+      };
     },
     getRun: (id) => store.getRun(id),
     async readLogs(runId, sel) {
@@ -29,7 +37,12 @@ export function storeReader(store: Store): RunReader {
       return { lines: page.lines, next: page.lines.length === limit ? encode(page.last) : null };
     },
     async *followLogs(runId, sel) {
-      const pages = followLogs(store, { runId, task: sel.task, step: sel.step, waitForChange: () => new Promise((r) => setTimeout(r, POLL_MS)) });
+      const pages = followLogs(store, {
+        runId,
+        task: sel.task,
+        step: sel.step,
+        waitForChange: () => new Promise((r) => setTimeout(r, POLL_MS)),
+      });
       for await (const page of pages) yield* page.lines;
     },
     search: (text, runId) => store.search({ text, runId, limit: 100 }),

@@ -6,7 +6,10 @@ import type { Store } from './types.js';
 
 export const DEFAULT_DB_URL = 'sqlite:.kiln/kiln.db';
 
-export async function openStore(url: string = DEFAULT_DB_URL, opts: { readonly?: boolean; schema?: string } = {}): Promise<Store> {
+export async function openStore(
+  url: string = DEFAULT_DB_URL,
+  opts: { readonly?: boolean; schema?: string } = {},
+): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const u = new URL(url);
     const schema = opts.schema ?? u.searchParams.get('schema') ?? undefined;

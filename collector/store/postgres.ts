@@ -3,10 +3,25 @@
 import pg from 'pg';
 import type { RunRecord } from '../../contract/index.js';
 import {
-  likePattern, startedMsOf, type IngestInput, type LogStreamInfo, type RetentionPolicy, type RunSummary,
-  type SearchHit, type StepAck, type Store,
+  likePattern,
+  startedMsOf,
+  type IngestInput,
+  type LogStreamInfo,
+  type RetentionPolicy,
+  type RunSummary,
+  type SearchHit,
+  type StepAck,
+  type Store,
 } from './types.js';
-import { readLogPage, retentionSql, runsSql, toLine, type LineSqlRow, type LogPrimitives, type StreamRow } from './shared.js';
+import {
+  readLogPage,
+  retentionSql,
+  runsSql,
+  toLine,
+  type LineSqlRow,
+  type LogPrimitives,
+  type StreamRow,
+} from './shared.js';
 
 const schemaSql = (schema: string) => `
 CREATE SCHEMA IF NOT EXISTS ${schema};
@@ -51,8 +66,14 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     async streams(runId, task, step) {
       const args: unknown[] = [runId];
       let sql = 'SELECT id, task_run, step FROM log_streams WHERE run_id = $1';
-      if (task) { args.push(task); sql += ` AND task_run = $${args.length}`; }
-      if (step) { args.push(step); sql += ` AND step = $${args.length}`; }
+      if (task) {
+        args.push(task);
+        sql += ` AND task_run = $${args.length}`;
+      }
+      if (step) {
+        args.push(step);
+        sql += ` AND step = $${args.length}`;
+      }
       return (await pool.query<StreamRow>(sql + ' ORDER BY id', args)).rows;
     },
     async lines(streamId, from, limit, descending) {
@@ -63,23 +84,37 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     },
   };
 
-  async function ingestStep(client: pg.PoolClient, batch: IngestInput, s: IngestInput['steps'][number]): Promise<StepAck> {
+  async function ingestStep(
+    client: pg.PoolClient,
+    batch: IngestInput,
+    s: IngestInput['steps'][number],
+  ): Promise<StepAck> {
     const { rows } = await client.query<{ id: string; next_seq: string }>(
       `INSERT INTO log_streams (run_id, task_run, step, step_index) VALUES ($1, $2, $3, $4)
        ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index RETURNING id, next_seq`,
-      [batch.pipelineRun, batch.taskRun, s.step, s.stepIndex]);
+      [batch.pipelineRun, batch.taskRun, s.step, s.stepIndex],
+    );
     const id = rows[0].id;
     let next = Number(rows[0].next_seq);
     if (s.lines.length) {
       await client.query(
         `INSERT INTO log_lines (stream_id, seq, stream, time_ms, text)
          SELECT $1, * FROM unnest($2::bigint[], $3::smallint[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`,
-        [id, s.lines.map((l) => l.seq), s.lines.map((l) => (l.stream === 'stderr' ? 1 : 0)),
-          s.lines.map((l) => l.timeMs), s.lines.map((l) => l.text)]);
+        [
+          id,
+          s.lines.map((l) => l.seq),
+          s.lines.map((l) => (l.stream === 'stderr' ? 1 : 0)),
+          s.lines.map((l) => l.timeMs),
+          s.lines.map((l) => l.text),
+        ],
+      );
       next = Math.max(next, s.lines[s.lines.length - 1].seq + 1);
     }
-    await client.query('UPDATE log_streams SET next_seq = GREATEST(next_seq, $1), eof = eof OR $2 WHERE id = $3',
-      [next, s.eof, id]);
+    await client.query('UPDATE log_streams SET next_seq = GREATEST(next_seq, $1), eof = eof OR $2 WHERE id = $3', [
+      next,
+      s.eof,
+      id,
+    ]);
     return { step: s.step, nextSeq: next };
   }
 
@@ -113,7 +148,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
          ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, status = excluded.status,
            started_ms = excluded.started_ms, started_at = excluded.started_at, finished_at = excluded.finished_at,
            record = excluded.record`,
-        [r.id, r.name, r.status, startedMsOf(r), r.startedAt, r.finishedAt ?? null, JSON.stringify(r)]);
+        [r.id, r.name, r.status, startedMsOf(r), r.startedAt, r.finishedAt ?? null, JSON.stringify(r)],
+      );
     },
     async getRun(id) {
       const { rows } = await pool.query<{ record: RunRecord }>('SELECT record FROM runs WHERE id = $1', [id]);
@@ -125,30 +161,49 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     },
     readLogs: (q) => readLogPage(prim, q),
     async logStreams(runId): Promise<LogStreamInfo[]> {
-      const { rows } = await pool.query<{ task_run: string; step: string; step_index: number; next_seq: string; eof: boolean }>(
-        'SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = $1 ORDER BY id', [runId]);
-      return rows.map((r) => ({ task: r.task_run, step: r.step, stepIndex: r.step_index, nextSeq: Number(r.next_seq), eof: r.eof }));
+      const { rows } = await pool.query<{
+        task_run: string;
+        step: string;
+        step_index: number;
+        next_seq: string;
+        eof: boolean;
+      }>('SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = $1 ORDER BY id', [runId]);
+      return rows.map((r) => ({
+        task: r.task_run,
+        step: r.step,
+        stepIndex: r.step_index,
+        nextSeq: Number(r.next_seq),
+        eof: r.eof,
+      }));
     },
     async search(q): Promise<SearchHit[]> {
       const args: unknown[] = [likePattern(q.text)];
       let where = "l.text ILIKE $1 ESCAPE '\\'";
-      if (q.runId) { args.push(q.runId); where += ` AND s.run_id = $${args.length}`; }
+      if (q.runId) {
+        args.push(q.runId);
+        where += ` AND s.run_id = $${args.length}`;
+      }
       args.push(q.limit);
       const { rows } = await pool.query<LineSqlRow & StreamRow & { run: string }>(
         `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
          FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
-         ORDER BY l.stream_id, l.seq LIMIT $${args.length}`, args);
+         ORDER BY l.stream_id, l.seq LIMIT $${args.length}`,
+        args,
+      );
       return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
     },
     async putResult(r) {
       await pool.query(
         `INSERT INTO task_results (run_id, task_run, name, value) VALUES ($1, $2, $3, $4)
          ON CONFLICT (run_id, task_run, name) DO UPDATE SET value = excluded.value`,
-        [r.runId, r.taskRun, r.name, r.value]);
+        [r.runId, r.taskRun, r.name, r.value],
+      );
     },
     async getResult(runId, taskRun, name) {
       const { rows } = await pool.query<{ value: Buffer }>(
-        'SELECT value FROM task_results WHERE run_id = $1 AND task_run = $2 AND name = $3', [runId, taskRun, name]);
+        'SELECT value FROM task_results WHERE run_id = $1 AND task_run = $2 AND name = $3',
+        [runId, taskRun, name],
+      );
       return rows[0]?.value ?? null;
     },
     async applyRetention(policy: RetentionPolicy) {
@@ -157,7 +212,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       return inTransaction(async (c) => {
         const ids = (await c.query<{ id: string }>(sql, args)).rows.map((r) => r.id);
         if (ids.length) {
-          await c.query('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))', [ids]);
+          await c.query(
+            'DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))',
+            [ids],
+          );
           await c.query('DELETE FROM log_streams WHERE run_id = ANY($1)', [ids]);
           await c.query('DELETE FROM task_results WHERE run_id = ANY($1)', [ids]);
           await c.query('DELETE FROM runs WHERE id = ANY($1)', [ids]);
@@ -176,5 +234,9 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  try { await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } finally { await client.end(); }
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

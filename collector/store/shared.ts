@@ -26,7 +26,10 @@ export function toLine(task: string, step: string, r: LineSqlRow): LogLineRow {
 export function runsSql(q: RunListQuery, p: Placeholder): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  const arg = (v: unknown) => { args.push(v); return p(args.length); };
+  const arg = (v: unknown) => {
+    args.push(v);
+    return p(args.length);
+  };
   if (q.pipeline) where.push(`pipeline = ${arg(q.pipeline)}`);
   if (q.status) where.push(`status = ${arg(q.status)}`);
   if (q.before) where.push(`(started_ms, id) < (${arg(q.before.startedMs)}, ${arg(q.before.id)})`);
@@ -40,7 +43,10 @@ export function runsSql(q: RunListQuery, p: Placeholder): { sql: string; args: u
 export function retentionSql(policy: RetentionPolicy, p: Placeholder): { sql: string | null; args: unknown[] } {
   const parts: string[] = [];
   const args: unknown[] = [];
-  const arg = (v: unknown) => { args.push(v); return p(args.length); };
+  const arg = (v: unknown) => {
+    args.push(v);
+    return p(args.length);
+  };
   if (policy.olderThanMs !== undefined) parts.push(`SELECT id FROM runs WHERE started_ms < ${arg(policy.olderThanMs)}`);
   if (policy.keepLast !== undefined) {
     parts.push(`SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY started_ms DESC, id DESC) AS n

@@ -5,10 +5,28 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunRecord } from '../../contract/index.js';
 import {
-  likePattern, startedMsOf, type IngestInput, type LogPage, type LogQuery, type LogStreamInfo,
-  type RetentionPolicy, type RunListQuery, type RunSummary, type SearchHit, type StepAck, type Store,
+  likePattern,
+  startedMsOf,
+  type IngestInput,
+  type LogPage,
+  type LogQuery,
+  type LogStreamInfo,
+  type RetentionPolicy,
+  type RunListQuery,
+  type RunSummary,
+  type SearchHit,
+  type StepAck,
+  type Store,
 } from './types.js';
-import { readLogPage, retentionSql, runsSql, toLine, type LineSqlRow, type LogPrimitives, type StreamRow } from './shared.js';
+import {
+  readLogPage,
+  retentionSql,
+  runsSql,
+  toLine,
+  type LineSqlRow,
+  type LogPrimitives,
+  type StreamRow,
+} from './shared.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -60,11 +78,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const upsertStream = db.prepare<[string, string, string, number], { id: number; next_seq: number }>(
     `INSERT INTO log_streams (run_id, task_run, step, step_index) VALUES (?, ?, ?, ?)
      ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index
-     RETURNING id, next_seq`);
+     RETURNING id, next_seq`,
+  );
   const insertLine = db.prepare(
-    'INSERT OR IGNORE INTO log_lines (stream_id, seq, stream, time_ms, text) VALUES (?, ?, ?, ?, ?)');
+    'INSERT OR IGNORE INTO log_lines (stream_id, seq, stream, time_ms, text) VALUES (?, ?, ?, ?, ?)',
+  );
   const advanceStream = db.prepare(
-    'UPDATE log_streams SET next_seq = MAX(next_seq, ?), eof = MAX(eof, ?) WHERE id = ?');
+    'UPDATE log_streams SET next_seq = MAX(next_seq, ?), eof = MAX(eof, ?) WHERE id = ?',
+  );
 
   const ingestTx = db.transaction((batch: IngestInput): StepAck[] =>
     batch.steps.map((s) => {
@@ -73,44 +94,65 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       const next = Math.max(row.next_seq, s.lines.length ? s.lines[s.lines.length - 1].seq + 1 : 0);
       advanceStream.run(next, s.eof ? 1 : 0, row.id);
       return { step: s.step, nextSeq: next };
-    }));
+    }),
+  );
 
   const putRunStmt = db.prepare(
     `INSERT INTO runs (id, pipeline, status, started_ms, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, status = excluded.status,
        started_ms = excluded.started_ms, started_at = excluded.started_at, finished_at = excluded.finished_at,
-       record = excluded.record`);
+       record = excluded.record`,
+  );
   const getRunStmt = db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE id = ?');
-  const streamsStmt = db.prepare<[string], { task_run: string; step: string; step_index: number; next_seq: number; eof: number }>(
-    'SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = ? ORDER BY id');
+  const streamsStmt = db.prepare<
+    [string],
+    { task_run: string; step: string; step_index: number; next_seq: number; eof: number }
+  >('SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = ? ORDER BY id');
   const linesAsc = db.prepare<[number, number, number], LineSqlRow>(
-    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  );
   const linesDesc = db.prepare<[number, number, number], LineSqlRow>(
-    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
+    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  );
   const prim: LogPrimitives = {
     async streams(runId, task, step) {
       const args: unknown[] = [runId];
       let sql = 'SELECT id, task_run, step FROM log_streams WHERE run_id = ?';
-      if (task) { sql += ' AND task_run = ?'; args.push(task); }
-      if (step) { sql += ' AND step = ?'; args.push(step); }
+      if (task) {
+        sql += ' AND task_run = ?';
+        args.push(task);
+      }
+      if (step) {
+        sql += ' AND step = ?';
+        args.push(step);
+      }
       return prepared(sql + ' ORDER BY id').all(...args) as StreamRow[];
     },
     async lines(streamId, from, limit, descending) {
       return (descending ? linesDesc : linesAsc).all(streamId, from, limit);
     },
   };
-  const deleteLines = db.prepare('DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)');
+  const deleteLines = db.prepare(
+    'DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)',
+  );
   const deleteStreams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
   const deleteResults = db.prepare('DELETE FROM task_results WHERE run_id = ?');
   const deleteRunRow = db.prepare('DELETE FROM runs WHERE id = ?');
   const deleteRun = db.transaction((ids: string[]) => {
-    for (const id of ids) { deleteLines.run(id); deleteStreams.run(id); deleteResults.run(id); deleteRunRow.run(id); }
+    for (const id of ids) {
+      deleteLines.run(id);
+      deleteStreams.run(id);
+      deleteResults.run(id);
+      deleteRunRow.run(id);
+    }
   });
   const putResultStmt = db.prepare(
     `INSERT INTO task_results (run_id, task_run, name, value) VALUES (?, ?, ?, ?)
-     ON CONFLICT (run_id, task_run, name) DO UPDATE SET value = excluded.value`);
+     ON CONFLICT (run_id, task_run, name) DO UPDATE SET value = excluded.value`,
+  );
   const getResultStmt = db.prepare<[string, string, string], { value: Buffer }>(
-    'SELECT value FROM task_results WHERE run_id = ? AND task_run = ? AND name = ?');
+    'SELECT value FROM task_results WHERE run_id = ? AND task_run = ? AND name = ?',
+  );
 
   return {
     kind: 'sqlite',
@@ -133,18 +175,26 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     },
     async logStreams(runId): Promise<LogStreamInfo[]> {
       return streamsStmt.all(runId).map((r) => ({
-        task: r.task_run, step: r.step, stepIndex: Number(r.step_index), nextSeq: Number(r.next_seq), eof: Boolean(r.eof),
+        task: r.task_run,
+        step: r.step,
+        stepIndex: Number(r.step_index),
+        nextSeq: Number(r.next_seq),
+        eof: Boolean(r.eof),
       }));
     },
     async search(q): Promise<SearchHit[]> {
       const args: unknown[] = [likePattern(q.text)];
       let where = "l.text LIKE ? ESCAPE '\\'";
-      if (q.runId) { where += ' AND s.run_id = ?'; args.push(q.runId); }
+      if (q.runId) {
+        where += ' AND s.run_id = ?';
+        args.push(q.runId);
+      }
       args.push(q.limit);
       const rows = prepared(
         `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
          FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
-         ORDER BY l.stream_id, l.seq LIMIT ?`).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
+         ORDER BY l.stream_id, l.seq LIMIT ?`,
+      ).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
       return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
     },
     async putResult(r) {

@@ -6,7 +6,8 @@ import type { CollectorContext } from '../context.js';
 import { APP_JS } from './assets.gen.js';
 import { APP_CSS, INDEX_HTML } from './page.js';
 
-export const UI_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+export const UI_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function send(reply: FastifyReply, type: string, body: string) {

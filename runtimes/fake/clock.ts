@@ -35,12 +35,18 @@ export class FakeClock implements Clock {
    */
   async run<T>(promise: Promise<T>, maxSteps = 100_000): Promise<T> {
     let settled = false;
-    promise.then(() => (settled = true), () => (settled = true));
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     let idle = 0;
     for (let i = 0; i < maxSteps; i++) {
       await new Promise((resolve) => setImmediate(resolve));
       if (settled) return promise;
-      const next = this.timers.reduce<Timer | undefined>((a, b) => (!a || b.at < a.at || (b.at === a.at && b.seq < a.seq) ? b : a), undefined);
+      const next = this.timers.reduce<Timer | undefined>(
+        (a, b) => (!a || b.at < a.at || (b.at === a.at && b.seq < a.seq) ? b : a),
+        undefined,
+      );
       if (!next) {
         // Async work (a reporter's promise chain) may still be settling: give it some turns.
         if (++idle > 1000) throw new Error('deadlock: the promise is unsettled and no timer is pending');

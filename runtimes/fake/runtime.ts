@@ -37,7 +37,10 @@ export class FakeRuntime implements Runtime {
   private listener: (u: ObservedTaskRun) => void = () => {};
   private live = new Map<string, { plan: TaskRunPlan; startedAt: number; stop: () => void }>();
 
-  constructor(private clock: FakeClock, private script: FakeScript = () => ({})) {}
+  constructor(
+    private clock: FakeClock,
+    private script: FakeScript = () => ({}),
+  ) {}
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {
     this.listener = listener;
@@ -51,7 +54,9 @@ export class FakeRuntime implements Runtime {
     this.starts.push({ name: plan.name, task: plan.task, attempt: plan.attempt, at: startedAt, plan });
     const stop = outcome.hang
       ? () => {}
-      : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () => this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored));
+      : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () =>
+          this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored),
+        );
     this.live.set(plan.name, { plan, startedAt, stop });
     this.maxRunning = Math.max(this.maxRunning, this.live.size);
     this.listener({ name: plan.name, status: 'Running', results: {}, steps: this.steps(plan, 'Running'), startedAt });
@@ -69,17 +74,31 @@ export class FakeRuntime implements Runtime {
     this.cleaned.push(pipelineRun);
   }
 
-  private end(name: string, status: 'Succeeded' | 'Failed' | CancelReason, results: Record<string, string>, stored?: StoredResultRef[]): void {
+  private end(
+    name: string,
+    status: 'Succeeded' | 'Failed' | CancelReason,
+    results: Record<string, string>,
+    stored?: StoredResultRef[],
+  ): void {
     const run = this.live.get(name)!;
     this.live.delete(name);
     const steps = this.steps(run.plan, status);
-    this.listener({ name, status, results, ...(stored && { stored }), steps, startedAt: run.startedAt, finishedAt: this.clock.now() });
+    this.listener({
+      name,
+      status,
+      results,
+      ...(stored && { stored }),
+      steps,
+      startedAt: run.startedAt,
+      finishedAt: this.clock.now(),
+    });
   }
 
   /** Running: the first step runs. Ended: every step but the last succeeded; the last carries the end status. */
   private steps(plan: TaskRunPlan, last: ObservedStep['status']): ObservedStep[] {
     return plan.steps.map((s, i) => {
-      const status = last === 'Running' ? (i === 0 ? 'Running' : 'Pending') : i === plan.steps.length - 1 ? last : 'Succeeded';
+      const status =
+        last === 'Running' ? (i === 0 ? 'Running' : 'Pending') : i === plan.steps.length - 1 ? last : 'Succeeded';
       const exitCode = status === 'Succeeded' ? 0 : status === 'Failed' ? 1 : null;
       return { name: s.name, status, exitCode };
     });

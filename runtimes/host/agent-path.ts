@@ -16,12 +16,21 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 /** The argv prefix that runs the agent: `[exe]` or `[node, agent.cjs]`. */
 export function locateAgent(env: NodeJS.ProcessEnv = process.env, root: string = packageRoot()): string[] {
   if (env.KILN_AGENT) {
-    if (!existsSync(env.KILN_AGENT)) throw new LocalRuntimeError(`KILN_AGENT=${env.KILN_AGENT} does not exist`, undefined, 'point KILN_AGENT at a kiln-agent executable, or unset it');
+    if (!existsSync(env.KILN_AGENT))
+      throw new LocalRuntimeError(
+        `KILN_AGENT=${env.KILN_AGENT} does not exist`,
+        undefined,
+        'point KILN_AGENT at a kiln-agent executable, or unset it',
+      );
     return [env.KILN_AGENT];
   }
   const exe = join(root, 'dist', 'kiln-agent');
   if (existsSync(exe)) return [exe];
   const bundle = join(root, 'dist', 'agent.cjs');
   if (existsSync(bundle)) return [process.execPath, bundle];
-  throw new LocalRuntimeError(`kiln-agent not found in ${join(root, 'dist')}`, undefined, 'run `npm run build` (or `make build`), or set KILN_AGENT');
+  throw new LocalRuntimeError(
+    `kiln-agent not found in ${join(root, 'dist')}`,
+    undefined,
+    'run `npm run build` (or `make build`), or set KILN_AGENT',
+  );
 }

@@ -19,10 +19,25 @@ export interface StepArgvInput {
   resultsStore?: { url: string; tokenFile: string };
 }
 
-export function stepArgv({ agent, paths, index, step, results, cacheDir, exitWithParent, resultsStore }: StepArgvInput): string[] {
+export function stepArgv({
+  agent,
+  paths,
+  index,
+  step,
+  results,
+  cacheDir,
+  exitWithParent,
+  resultsStore,
+}: StepArgvInput): string[] {
   return entrypointArgv({
-    agent, paths, index, results, exitWithParent,
-    stepName: step.name, onError: step.onError, timeoutMs: step.timeoutMs,
+    agent,
+    paths,
+    index,
+    results,
+    exitWithParent,
+    stepName: step.name,
+    onError: step.onError,
+    timeoutMs: step.timeoutMs,
     // Steps of a local run share one directory, so each writes its termination message apart.
     terminationPath: paths.localTerminationFile(index),
     cache: step.cache && cacheDir ? { spec: step.cache, store: { dir: cacheDir } } : undefined,

@@ -9,13 +9,18 @@ import { scriptText } from './commands.js';
 import { LocalRuntimeError } from './errors.js';
 
 export const runDirOf = (baseDir: string, pipelineRun: string) => join(baseDir, pipelineRun);
-export const taskRunDirOf = (baseDir: string, plan: TaskRunPlan) => join(runDirOf(baseDir, plan.pipelineRun), plan.name);
+export const taskRunDirOf = (baseDir: string, plan: TaskRunPlan) =>
+  join(runDirOf(baseDir, plan.pipelineRun), plan.name);
 
 function checkSubPath(subPath: string | undefined, plan: TaskRunPlan): string {
   if (!subPath) return '';
   const clean = normalize(subPath);
   if (isAbsolute(clean) || clean === '..' || clean.startsWith('../')) {
-    throw new LocalRuntimeError(`task run ${plan.name}: workspace subPath "${subPath}" leaves its workspace`, plan.name, 'give a relative path inside the workspace');
+    throw new LocalRuntimeError(
+      `task run ${plan.name}: workspace subPath "${subPath}" leaves its workspace`,
+      plan.name,
+      'give a relative path inside the workspace',
+    );
   }
   return clean;
 }
@@ -27,7 +32,8 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
     const binding = plan.workspaceBindings[use.workspace] ?? { kind: 'emptyDir' };
     let dir: string;
     if (binding.kind === 'dir') dir = resolve(binding.path);
-    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate') dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', use.workspace);
+    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate')
+      dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', use.workspace);
     else {
       throw new LocalRuntimeError(
         `task run ${plan.name}: workspace "${use.workspace}" is bound to PersistentVolumeClaim "${binding.claimName}", which cannot be used locally`,
@@ -41,7 +47,11 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
 }
 
 /** Fills `$(results.r.path)` and `$(workspaces.w.path)` with the paths the step will see. */
-export function resolveRuntimePaths(plan: TaskRunPlan, paths: KilnPaths, workspaceDirs: Record<string, string>): { steps: ResolvedStep[]; env: Record<string, string> } {
+export function resolveRuntimePaths(
+  plan: TaskRunPlan,
+  paths: KilnPaths,
+  workspaceDirs: Record<string, string>,
+): { steps: ResolvedStep[]; env: Record<string, string> } {
   const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
   const steps = plan.steps.map((step) => {
     const { args: _args, ...rest } = substituteStep({ ...step, args: [] }, resolver);
@@ -60,7 +70,12 @@ export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Re
 /** The run's collector write token, for the log proxy and for agents storing large results. */
 export const collectorTokenFile = (root: string) => `${root}/collector-token`;
 
-export async function prepareTaskRunDir(root: string, steps: ResolvedStep[], workspaceDirs: Record<string, string>, collectorToken?: string): Promise<void> {
+export async function prepareTaskRunDir(
+  root: string,
+  steps: ResolvedStep[],
+  workspaceDirs: Record<string, string>,
+  collectorToken?: string,
+): Promise<void> {
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
     await mkdir(dir, { recursive: true });

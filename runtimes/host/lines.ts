@@ -6,7 +6,10 @@ export class LineSplitter {
   private decoder = new StringDecoder('utf8');
   private partial = '';
 
-  constructor(private onLine: (line: string) => void, private maxLine = 64 * 1024) {}
+  constructor(
+    private onLine: (line: string) => void,
+    private maxLine = 64 * 1024,
+  ) {}
 
   push(chunk: Buffer): void {
     const text = this.partial + this.decoder.write(chunk);

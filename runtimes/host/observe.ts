@@ -13,21 +13,35 @@ const AGENT_REASONS: Record<string, ObservedStep['status']> = { Skipped: 'Skippe
 
 function endedStep(step: ResolvedStep, facts: StepFacts, cancel: CancelReason | undefined): ObservedStep {
   const t = facts.termination;
-  const base = { name: step.name, startedAt: t?.startedAt, finishedAt: facts.exited!.at, ...(t?.cache && { cache: t.cache }) };
+  const base = {
+    name: step.name,
+    startedAt: t?.startedAt,
+    finishedAt: facts.exited!.at,
+    ...(t?.cache && { cache: t.cache }),
+  };
   if (!t) {
     // The agent ended without a word: stopped by us, or it crashed.
     if (cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };
     const how = facts.exited!.signal ? `signal ${facts.exited!.signal}` : `exit code ${facts.exited!.code}`;
-    return { ...base, status: 'Failed', exitCode: facts.exited!.code, reason: `AgentFailed: the agent ended with ${how} and no termination message` };
+    return {
+      ...base,
+      status: 'Failed',
+      exitCode: facts.exited!.code,
+      reason: `AgentFailed: the agent ended with ${how} and no termination message`,
+    };
   }
   const byReason = t.reason ? AGENT_REASONS[t.reason] : undefined;
   if (byReason === 'Skipped' && cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };
-  const status = byReason ?? (t.exitCode === 0 ? 'Succeeded' : cancel ?? 'Failed');
+  const status = byReason ?? (t.exitCode === 0 ? 'Succeeded' : (cancel ?? 'Failed'));
   return { ...base, status, exitCode: byReason === 'Skipped' ? null : (t.exitCode ?? null), reason: t.reason };
 }
 
 /** Each step's status; the first step not yet ended after a good run of ended ones is Running. */
-export function observeSteps(steps: ResolvedStep[], facts: StepFacts[], cancel: CancelReason | undefined): ObservedStep[] {
+export function observeSteps(
+  steps: ResolvedStep[],
+  facts: StepFacts[],
+  cancel: CancelReason | undefined,
+): ObservedStep[] {
   let running = false;
   return steps.map((step, i) => {
     const f = facts[i]!;
@@ -38,7 +52,8 @@ export function observeSteps(steps: ResolvedStep[], facts: StepFacts[], cancel: 
   });
 }
 
-const failedStep = (s: ObservedStep, step: ResolvedStep) => (s.status === 'Failed' || s.status === 'TimedOut') && step.onError !== 'continue';
+const failedStep = (s: ObservedStep, step: ResolvedStep) =>
+  (s.status === 'Failed' || s.status === 'TimedOut') && step.onError !== 'continue';
 
 /** The task run as a whole once every step's agent has ended. */
 export function observeTaskRun(
@@ -57,8 +72,14 @@ export function observeTaskRun(
   const failedAt = observed.findIndex((s, i) => failedStep(s, steps[i]!));
   if (failedAt >= 0) {
     const s = observed[failedAt]!;
-    const why = s.status === 'TimedOut' ? 'timed out' : s.exitCode === null ? 'failed' : `failed with exit code ${s.exitCode}`;
-    return { ...base, status: 'Failed', reason: s.status === 'TimedOut' ? 'StepTimedOut' : 'StepFailed', message: `step ${s.name} ${why}` };
+    const why =
+      s.status === 'TimedOut' ? 'timed out' : s.exitCode === null ? 'failed' : `failed with exit code ${s.exitCode}`;
+    return {
+      ...base,
+      status: 'Failed',
+      reason: s.status === 'TimedOut' ? 'StepTimedOut' : 'StepFailed',
+      message: `step ${s.name} ${why}`,
+    };
   }
   return { ...base, status: 'Succeeded' };
 }

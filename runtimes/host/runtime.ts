@@ -10,7 +10,15 @@ import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan 
 import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
-import { collectorTokenFile, prepareTaskRunDir, resolveRuntimePaths, runDirOf, sandboxWorkspacePaths, taskRunDirOf, workspaceHostDirs } from './layout.js';
+import {
+  collectorTokenFile,
+  prepareTaskRunDir,
+  resolveRuntimePaths,
+  runDirOf,
+  sandboxWorkspacePaths,
+  taskRunDirOf,
+  workspaceHostDirs,
+} from './layout.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -105,13 +113,40 @@ export class LocalRuntime implements Runtime {
       tokenFile: collectorTokenFile(paths.root),
     };
 
-    const run: LiveTaskRun = { plan, root, steps, children: [], facts: steps.map(() => ({})), ending: new Set(), startedAt: Date.now(), killTimers: [] };
+    const run: LiveTaskRun = {
+      plan,
+      root,
+      steps,
+      children: [],
+      facts: steps.map(() => ({})),
+      ending: new Set(),
+      startedAt: Date.now(),
+      killTimers: [],
+    };
     this.live.set(plan.name, run);
     const firstWorkspace = Object.keys(hostDirs)[0];
     for (const [i, step] of steps.entries()) {
-      const inner = stepArgv({ agent: this.opts.agent, paths, index: i, step, results: plan.results, cacheDir: this.opts.cacheDir, exitWithParent: !isolate, resultsStore });
+      const inner = stepArgv({
+        agent: this.opts.agent,
+        paths,
+        index: i,
+        step,
+        results: plan.results,
+        cacheDir: this.opts.cacheDir,
+        exitWithParent: !isolate,
+        resultsStore,
+      });
       const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
-      const argv = isolate ? [...this.sandbox(root, hostDirs, step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT)), ...inner] : inner;
+      const argv = isolate
+        ? [
+            ...this.sandbox(
+              root,
+              hostDirs,
+              step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
+            ),
+            ...inner,
+          ]
+        : inner;
       const child = spawn(argv[0]!, argv.slice(1), {
         cwd: isolate ? '/' : hostCwd,
         env: { ...(this.opts.env ?? process.env), ...env, ...step.env },
@@ -130,11 +165,22 @@ export class LocalRuntime implements Runtime {
       this.stopRun(run, early);
       return;
     }
-    const sidecarArgv = this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
+    const sidecarArgv = this.opts.sidecar?.({
+      plan,
+      root,
+      steps,
+      tokenFile: plan.collector && collectorTokenFile(root),
+    });
     if (sidecarArgv) run.sidecar = this.startSidecar(run, sidecarArgv);
     // The go-ahead: step 0 waits for this file to be non-empty.
     await writeFile(kilnPaths(root).readyFile, 'ready');
-    this.listener({ name: plan.name, status: 'Running', results: {}, steps: observeSteps(steps, run.facts, undefined), startedAt: run.startedAt });
+    this.listener({
+      name: plan.name,
+      status: 'Running',
+      results: {},
+      steps: observeSteps(steps, run.facts, undefined),
+      startedAt: run.startedAt,
+    });
   }
 
   async cancel(taskRunName: string, reason: CancelReason): Promise<void> {
@@ -179,7 +225,14 @@ export class LocalRuntime implements Runtime {
   private pipeOutput(run: LiveTaskRun, i: number, child: ChildProcess): void {
     for (const stream of ['stdout', 'stderr'] as const) {
       const splitter = new LineSplitter((line) =>
-        this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream, line }),
+        this.opts.onOutput?.({
+          pipelineRun: run.plan.pipelineRun,
+          taskRun: run.plan.name,
+          task: run.plan.task,
+          step: run.steps[i]!.name,
+          stream,
+          line,
+        }),
       );
       child[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
       child[stream]!.on('end', () => splitter.end());
@@ -187,7 +240,12 @@ export class LocalRuntime implements Runtime {
   }
 
   private startSidecar(run: LiveTaskRun, argv: string[]): LiveTaskRun['sidecar'] {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: run.root, stdio: 'ignore', detached: true, env: this.opts.env ?? process.env });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: run.root,
+      stdio: 'ignore',
+      detached: true,
+      env: this.opts.env ?? process.env,
+    });
     const exited = new Promise<void>((done) => {
       child.once('close', () => done());
       child.once('error', () => done());
@@ -204,14 +262,34 @@ export class LocalRuntime implements Runtime {
     clearTimeout(timer);
   }
 
-  private async stepEnded(run: LiveTaskRun, i: number, code: number | null, signal: string | null, spawnError?: string): Promise<void> {
+  private async stepEnded(
+    run: LiveTaskRun,
+    i: number,
+    code: number | null,
+    signal: string | null,
+    spawnError?: string,
+  ): Promise<void> {
     if (run.ending.has(i)) return;
     run.ending.add(i);
-    if (spawnError) this.opts.onOutput?.({ pipelineRun: run.plan.pipelineRun, taskRun: run.plan.name, task: run.plan.task, step: run.steps[i]!.name, stream: 'stderr', line: `kiln: cannot start the agent: ${spawnError}` });
+    if (spawnError)
+      this.opts.onOutput?.({
+        pipelineRun: run.plan.pipelineRun,
+        taskRun: run.plan.name,
+        task: run.plan.task,
+        step: run.steps[i]!.name,
+        stream: 'stderr',
+        line: `kiln: cannot start the agent: ${spawnError}`,
+      });
     const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
     run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
     if (!run.facts.every((f) => f.exited)) {
-      this.listener({ name: run.plan.name, status: 'Running', results: {}, steps: observeSteps(run.steps, run.facts, run.cancel), startedAt: run.startedAt });
+      this.listener({
+        name: run.plan.name,
+        status: 'Running',
+        results: {},
+        steps: observeSteps(run.steps, run.facts, run.cancel),
+        startedAt: run.startedAt,
+      });
       return;
     }
     await this.awaitSidecar(run);

@@ -1,7 +1,17 @@
 // The narrow Kubernetes client the controller and the CLI use: the few calls they make, over
 // @kubernetes/client-node@1, every one throttled by the shared rate limiter. 409 on create and
 // 404 on delete are answers, not errors: they make restarts and retries idempotent.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import { KubeApiError } from './errors.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
@@ -18,7 +28,11 @@ export interface WatchEvent<T> {
 }
 
 /** Opens a watch; calls `onEvent` per event and `onDone` once when it ends. Answers an abort. */
-export type WatchFn<T> = (resourceVersion: string, onEvent: (e: WatchEvent<T>) => void, onDone: (err: unknown) => void) => Promise<{ abort(): void }>;
+export type WatchFn<T> = (
+  resourceVersion: string,
+  onEvent: (e: WatchEvent<T>) => void,
+  onDone: (err: unknown) => void,
+) => Promise<{ abort(): void }>;
 
 export interface KubeClient {
   createPod(pod: V1Pod): Promise<'created' | 'exists'>;
@@ -47,7 +61,12 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
   const custom = kc.makeApiClient(CustomObjectsApi);
   const watcher = new Watch(kc);
 
-  async function call<T>(verb: string, resource: string, fn: () => Promise<T>, accept: number[] = []): Promise<T | number> {
+  async function call<T>(
+    verb: string,
+    resource: string,
+    fn: () => Promise<T>,
+    accept: number[] = [],
+  ): Promise<T | number> {
     await limiter.take();
     try {
       return await fn();
@@ -58,61 +77,102 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
     }
   }
 
-  const watchPath = <T>(path: string, labelSelector?: string): WatchFn<T> => async (resourceVersion, onEvent, onDone) => {
-    await limiter.take();
-    const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
-    if (resourceVersion) query.resourceVersion = resourceVersion;
-    if (labelSelector) query.labelSelector = labelSelector;
-    return watcher.watch(path, query, (type, object) => onEvent({ type: type as never, object }), onDone);
-  };
+  const watchPath =
+    <T>(path: string, labelSelector?: string): WatchFn<T> =>
+    async (resourceVersion, onEvent, onDone) => {
+      await limiter.take();
+      const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
+      if (resourceVersion) query.resourceVersion = resourceVersion;
+      if (labelSelector) query.labelSelector = labelSelector;
+      return watcher.watch(path, query, (type, object) => onEvent({ type: type as never, object }), onDone);
+    };
   const nsPath = (prefix: string, namespace: string | undefined, plural: string) =>
     `${prefix}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`;
   const crPrefix = `/apis/${KILN_GROUP}/${KILN_VERSION}`;
 
   return {
     async createPod(pod) {
-      const r = await call('create', `pod ${pod.metadata?.name}`, () => core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod }), [409]);
+      const r = await call(
+        'create',
+        `pod ${pod.metadata?.name}`,
+        () => core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod }),
+        [409],
+      );
       return r === 409 ? 'exists' : 'created';
     },
     async patchPodAnnotations(namespace, name, annotations) {
-      await call('patch', `pod ${name}`, () => core.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, MERGE));
+      await call('patch', `pod ${name}`, () =>
+        core.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, MERGE),
+      );
     },
     async deletePod(namespace, name) {
       const r = await call('delete', `pod ${name}`, () => core.deleteNamespacedPod({ namespace, name }), [404]);
       return r !== 404;
     },
     async createSecret(secret) {
-      const r = await call('create', `secret ${secret.metadata?.name}`, () => core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret }), [409]);
+      const r = await call(
+        'create',
+        `secret ${secret.metadata?.name}`,
+        () => core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret }),
+        [409],
+      );
       return r === 409 ? 'exists' : 'created';
     },
     async createClaim(claim) {
-      const r = await call('create', `pvc ${claim.metadata?.name}`, () => core.createNamespacedPersistentVolumeClaim({ namespace: claim.metadata!.namespace!, body: claim }), [409]);
+      const r = await call(
+        'create',
+        `pvc ${claim.metadata?.name}`,
+        () => core.createNamespacedPersistentVolumeClaim({ namespace: claim.metadata!.namespace!, body: claim }),
+        [409],
+      );
       return r === 409 ? 'exists' : 'created';
     },
     async createPipelineRun(namespace, run) {
       const r = await call('create', `pipelinerun ${run.metadata.name ?? run.metadata.generateName}`, () =>
-        custom.createNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, body: run }));
+        custom.createNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, body: run }),
+      );
       return r as PipelineRunResource;
     },
     async getPipeline(namespace, name) {
-      const r = await call('get', `pipeline ${name}`, () => custom.getNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, name }), [404]);
+      const r = await call(
+        'get',
+        `pipeline ${name}`,
+        () => custom.getNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, name }),
+        [404],
+      );
       return r === 404 ? undefined : (r as PipelineResource);
     },
     async patchPipelineRunStatus(namespace, name, status) {
       await call('patch', `pipelinerun ${name}/status`, () =>
-        custom.patchNamespacedCustomObjectStatus({ ...crd(PIPELINERUN_PLURAL), namespace, name, body: { status } }, MERGE));
+        custom.patchNamespacedCustomObjectStatus(
+          { ...crd(PIPELINERUN_PLURAL), namespace, name, body: { status } },
+          MERGE,
+        ),
+      );
     },
     async setPipelineRunFinalizers(namespace, name, finalizers) {
       await call('patch', `pipelinerun ${name}`, () =>
-        custom.patchNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name, body: { metadata: { finalizers } } }, MERGE));
+        custom.patchNamespacedCustomObject(
+          { ...crd(PIPELINERUN_PLURAL), namespace, name, body: { metadata: { finalizers } } },
+          MERGE,
+        ),
+      );
     },
     async deletePipelineRun(namespace, name) {
-      const r = await call('delete', `pipelinerun ${name}`, () => custom.deleteNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name }), [404]);
+      const r = await call(
+        'delete',
+        `pipelinerun ${name}`,
+        () => custom.deleteNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name }),
+        [404],
+      );
       return r !== 404;
     },
     async listPods(namespace, labelSelector) {
       const r = await call('list', 'pods', () =>
-        namespace ? core.listNamespacedPod({ namespace, labelSelector }) : core.listPodForAllNamespaces({ labelSelector }));
+        namespace
+          ? core.listNamespacedPod({ namespace, labelSelector })
+          : core.listPodForAllNamespaces({ labelSelector }),
+      );
       return r as ListResult<V1Pod>;
     },
     watchPods: (namespace, labelSelector) => watchPath<V1Pod>(nsPath('/api/v1', namespace, 'pods'), labelSelector),
@@ -120,7 +180,8 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
       const r = await call('list', 'pipelineruns', () =>
         namespace
           ? custom.listNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace })
-          : custom.listClusterCustomObject({ ...crd(PIPELINERUN_PLURAL) }));
+          : custom.listClusterCustomObject({ ...crd(PIPELINERUN_PLURAL) }),
+      );
       return r as ListResult<PipelineRunResource>;
     },
     watchPipelineRuns: (namespace) => watchPath<PipelineRunResource>(nsPath(crPrefix, namespace, PIPELINERUN_PLURAL)),

@@ -1,7 +1,14 @@
 // The Kubernetes runtime: a task run is one Pod. The pod builder (pure), what a Pod's status tells
 // (pure), the PodRuntime the controller drives, and the narrow API client with its rate limiter.
 // The controller (controller/) and the CLI's Kubernetes commands use it through this face.
-export { buildClaims, buildPod, buildTokenSecret, podLabels, TOOLS_MOUNT, type PodBuildOptions } from './pod-builder.js';
+export {
+  buildClaims,
+  buildPod,
+  buildTokenSecret,
+  podLabels,
+  TOOLS_MOUNT,
+  type PodBuildOptions,
+} from './pod-builder.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';
 export { PodRuntime, type PodRuntimeDeps } from './pod-runtime.js';
 export { createKubeClient, type KubeClient, type ListResult, type WatchEvent, type WatchFn } from './client.js';

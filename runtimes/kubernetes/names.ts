@@ -12,7 +12,8 @@ export const podName = (taskRunName: string) => boundedName(taskRunName);
 export const tokenSecretName = (pipelineRun: string) => boundedName(`${pipelineRun}-kiln-token`);
 
 /** The PVC made from a run's volumeClaimTemplate workspace binding. */
-export const workspaceClaimName = (pipelineRun: string, workspace: string) => boundedName(`${pipelineRun}-ws-${workspace}`);
+export const workspaceClaimName = (pipelineRun: string, workspace: string) =>
+  boundedName(`${pipelineRun}-ws-${workspace}`);
 
 /** The container of a step. */
 export const containerName = (step: string) => boundedName(`step-${step}`);

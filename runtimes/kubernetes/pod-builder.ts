@@ -8,8 +8,27 @@
 // Step 0 waits on /kiln/downward/ready, a Downward API projection of an annotation the controller
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
-import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1Pod, V1Secret, V1ResourceRequirements, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { entrypointArgv, KILN_ROOT, kilnPaths, logProxyArgv, taskRunResultsUrl, TERMINATION_PATH, workspacePath } from '../../contract/index.js';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PersistentVolumeClaim,
+  V1PersistentVolumeClaimSpec,
+  V1Pod,
+  V1Secret,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import {
+  entrypointArgv,
+  KILN_ROOT,
+  kilnPaths,
+  logProxyArgv,
+  taskRunResultsUrl,
+  TERMINATION_PATH,
+  workspacePath,
+} from '../../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
@@ -43,7 +62,8 @@ export interface PodBuildOptions {
 }
 
 export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
-  if (plan.steps.length === 0) throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
+  if (plan.steps.length === 0)
+    throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
   const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan)];
   const uid = opts.runAsUser ?? NON_ROOT_UID;
@@ -60,7 +80,14 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       labels: podLabels(plan),
       annotations: Object.fromEntries([...scripts].map(([i, text]) => [ANNOTATIONS.script(i), text])),
       ownerReferences: [
-        { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: KILN_API_VERSION,
+          kind: 'PipelineRun',
+          name: opts.owner.name,
+          uid: opts.owner.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: {
@@ -101,8 +128,12 @@ const containerSecurity = (): V1SecurityContext => ({
   capabilities: { drop: ['ALL'] },
 });
 
-const mount = (name: string, mountPath: string, readOnly = false, subPath?: string): V1VolumeMount =>
-  ({ name, mountPath, ...(readOnly ? { readOnly } : {}), ...(subPath ? { subPath } : {}) });
+const mount = (name: string, mountPath: string, readOnly = false, subPath?: string): V1VolumeMount => ({
+  name,
+  mountPath,
+  ...(readOnly ? { readOnly } : {}),
+  ...(subPath ? { subPath } : {}),
+});
 
 function initContainer(agentImage: string): V1Container {
   return {
@@ -120,12 +151,20 @@ function logProxyContainer(plan: TaskRunPlan, agentImage: string): V1Container {
     image: agentImage,
     restartPolicy: 'Always',
     command: logProxyArgv({
-      agent: [P.agent], paths: P, steps: plan.steps.map((s) => s.name),
+      agent: [P.agent],
+      paths: P,
+      steps: plan.steps.map((s) => s.name),
       collector: { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` },
-      pipelineRun: plan.pipelineRun, taskRun: plan.name, stateDir: P.proxyStateDir,
+      pipelineRun: plan.pipelineRun,
+      taskRun: plan.name,
+      stateDir: P.proxyStateDir,
     }),
     securityContext: containerSecurity(),
-    volumeMounts: [mount('kiln-run', P.runDir, true), mount('kiln-logs', P.logDir), mount('kiln-token', TOKEN_DIR, true)],
+    volumeMounts: [
+      mount('kiln-run', P.runDir, true),
+      mount('kiln-logs', P.logDir),
+      mount('kiln-token', TOKEN_DIR, true),
+    ],
   };
 }
 
@@ -134,18 +173,30 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
   if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
   const argv = isScript ? [P.scriptFile(i)] : step.command;
   if (!argv || argv.length === 0) {
-    throw new PodBuildError(plan.task, step.name, 'gives neither `run` nor `command`',
-      "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`");
+    throw new PodBuildError(
+      plan.task,
+      step.name,
+      'gives neither `run` nor `command`',
+      "Kiln does not look up an image's own entrypoint in a registry: give `run:` (a script) or `command:`",
+    );
   }
   const collector = plan.collector;
   const tokenFile = `${TOKEN_DIR}/token`;
   const command = entrypointArgv({
-    agent: [P.agent], paths: P, index: i, stepName: step.name, onError: step.onError,
-    terminationPath: TERMINATION_PATH, results: plan.results, timeoutMs: step.timeoutMs,
+    agent: [P.agent],
+    paths: P,
+    index: i,
+    stepName: step.name,
+    onError: step.onError,
+    terminationPath: TERMINATION_PATH,
+    results: plan.results,
+    timeoutMs: step.timeoutMs,
     // The dependency cache goes through the collector, with the run's token (as the log proxy's),
     // and so does a result too large for the termination message.
     cache: collector && step.cache ? { spec: step.cache, store: { url: collector.url, tokenFile } } : undefined,
-    resultsStore: collector ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile } : undefined,
+    resultsStore: collector
+      ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile }
+      : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
   });
   const env = { ...plan.env, ...step.env };
@@ -196,8 +247,12 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
     out.set(i, text);
   });
   if (total > SCRIPTS_BUDGET) {
-    throw new PodBuildError(plan.task, undefined, `has ${total} bytes of scripts, over the ${SCRIPTS_BUDGET}-byte limit of Pod annotations`,
-      'move long scripts into a file in the workspace or the image and run it with `command:`');
+    throw new PodBuildError(
+      plan.task,
+      undefined,
+      `has ${total} bytes of scripts, over the ${SCRIPTS_BUDGET}-byte limit of Pod annotations`,
+      'move long scripts into a file in the workspace or the image and run it with `command:`',
+    );
   }
   return out;
 }
@@ -209,18 +264,25 @@ function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[
     { name: 'kiln-run', emptyDir: {} },
     { name: 'kiln-results', emptyDir: {} },
     { name: 'kiln-logs', emptyDir: {} },
-    { name: 'kiln-downward', downwardAPI: { items: [{ path: 'ready', fieldRef: { fieldPath: annotationField(ANNOTATIONS.ready) } }] } },
+    {
+      name: 'kiln-downward',
+      downwardAPI: { items: [{ path: 'ready', fieldRef: { fieldPath: annotationField(ANNOTATIONS.ready) } }] },
+    },
   ];
   if (scripts.size) {
     volumes.push({
       name: 'kiln-scripts',
       downwardAPI: {
         defaultMode: 0o555,
-        items: [...scripts.keys()].map((i) => ({ path: String(i), fieldRef: { fieldPath: annotationField(ANNOTATIONS.script(i)) } })),
+        items: [...scripts.keys()].map((i) => ({
+          path: String(i),
+          fieldRef: { fieldPath: annotationField(ANNOTATIONS.script(i)) },
+        })),
       },
     });
   }
-  if (plan.collector) volumes.push({ name: 'kiln-token', secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: 0o440 } });
+  if (plan.collector)
+    volumes.push({ name: 'kiln-token', secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: 0o440 } });
   return volumes;
 }
 
@@ -232,7 +294,13 @@ function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
   return used.map((ws): V1Volume => {
     const binding = plan.workspaceBindings[ws];
     const name = volumeForWorkspace(ws);
-    if (!binding) throw new PodBuildError(plan.task, undefined, `uses workspace "${ws}" but the run binds none`, `bind it in the PipelineRun's spec.workspaces`);
+    if (!binding)
+      throw new PodBuildError(
+        plan.task,
+        undefined,
+        `uses workspace "${ws}" but the run binds none`,
+        `bind it in the PipelineRun's spec.workspaces`,
+      );
     switch (binding.kind) {
       case 'emptyDir':
         return { name, emptyDir: {} };
@@ -241,8 +309,12 @@ function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
       case 'volumeClaimTemplate':
         return { name, persistentVolumeClaim: { claimName: workspaceClaimName(plan.pipelineRun, ws) } };
       case 'dir':
-        throw new PodBuildError(plan.task, undefined, `binds workspace "${ws}" to a host directory, which Kiln does not mount on Kubernetes`,
-          'bind it to a persistentVolumeClaim, a volumeClaimTemplate or an emptyDir');
+        throw new PodBuildError(
+          plan.task,
+          undefined,
+          `binds workspace "${ws}" to a host directory, which Kiln does not mount on Kubernetes`,
+          'bind it to a persistentVolumeClaim, a volumeClaimTemplate or an emptyDir',
+        );
     }
   });
 }
@@ -261,7 +333,10 @@ function spreadRequests(plan: TaskRunPlan, steps: V1Container[]): void {
     steps.forEach((c, i) => {
       // A limit without a request defaults the request to the limit.
       const q = c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource];
-      const n = q === undefined ? -1 : parseQuantity(String(q), `task "${plan.task}" step "${plan.steps[i].name}" resources.${resource}`);
+      const n =
+        q === undefined
+          ? -1
+          : parseQuantity(String(q), `task "${plan.task}" step "${plan.steps[i].name}" resources.${resource}`);
       if (n > best) [best, winner] = [n, i];
     });
     steps.forEach((c, i) => {
@@ -282,7 +357,15 @@ export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Se
       name: tokenSecretName(plan.pipelineRun),
       namespace: opts.namespace,
       labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
-      ownerReferences: [{ apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true }],
+      ownerReferences: [
+        {
+          apiVersion: KILN_API_VERSION,
+          kind: 'PipelineRun',
+          name: opts.owner.name,
+          uid: opts.owner.uid,
+          controller: true,
+        },
+      ],
     },
     type: 'Opaque',
     stringData: { token: plan.collector.token },
@@ -295,17 +378,34 @@ export function buildClaims(plan: TaskRunPlan, opts: PodBuildOptions): V1Persist
   return [...used].flatMap((ws) => {
     const b = plan.workspaceBindings[ws];
     if (b?.kind !== 'volumeClaimTemplate') return [];
-    const template = (b.spec ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: V1PersistentVolumeClaimSpec };
-    return [{
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: {
-        name: workspaceClaimName(plan.pipelineRun, ws),
-        namespace: opts.namespace,
-        labels: { ...template.metadata?.labels, [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
-        ownerReferences: [{ apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: opts.owner.name, uid: opts.owner.uid, controller: true }],
+    const template = (b.spec ?? {}) as {
+      metadata?: { labels?: Record<string, string> };
+      spec?: V1PersistentVolumeClaimSpec;
+    };
+    return [
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: {
+          name: workspaceClaimName(plan.pipelineRun, ws),
+          namespace: opts.namespace,
+          labels: {
+            ...template.metadata?.labels,
+            [LABELS.managedBy]: MANAGED_BY,
+            [LABELS.pipelineRun]: boundedName(plan.pipelineRun),
+          },
+          ownerReferences: [
+            {
+              apiVersion: KILN_API_VERSION,
+              kind: 'PipelineRun',
+              name: opts.owner.name,
+              uid: opts.owner.uid,
+              controller: true,
+            },
+          ],
+        },
+        spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
       },
-      spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
-    }];
+    ];
   });
 }

@@ -4,7 +4,13 @@
 // Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
 // running task fails it with a clear reason.
 import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { type CancelReason, isTerminal, type ObservedTaskRun, type Runtime, type TaskRunPlan } from '../../engine/index.js';
+import {
+  type CancelReason,
+  isTerminal,
+  type ObservedTaskRun,
+  type Runtime,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import type { KubeClient } from './client.js';
 import { ANNOTATIONS, READY_VALUE } from './labels.js';
 import { podName } from './names.js';
@@ -61,7 +67,13 @@ export class PodRuntime implements Runtime {
     const name = podName(plan.name);
     if (this.detached || this.tracked.has(name)) return;
     const pod = this.deps.buildPod(plan);
-    this.tracked.set(name, { plan, requestedAt: this.deps.now(), terminal: false, readySent: false, startedSeen: false });
+    this.tracked.set(name, {
+      plan,
+      requestedAt: this.deps.now(),
+      terminal: false,
+      readySent: false,
+      startedSeen: false,
+    });
     await this.ensureSecret(plan);
     await this.ensureClaims(plan);
     await this.deps.client.createPod(pod);
@@ -80,7 +92,9 @@ export class PodRuntime implements Runtime {
       reason,
       message: reason === 'Cancelled' ? 'the run was cancelled' : 'the task timed out',
       results: t.last?.results ?? {},
-      steps: (t.last?.steps ?? []).map((s) => (s.status === 'Running' || s.status === 'Pending' ? { ...s, status: reason } : s)),
+      steps: (t.last?.steps ?? []).map((s) =>
+        s.status === 'Running' || s.status === 'Pending' ? { ...s, status: reason } : s,
+      ),
       startedAt: t.last?.startedAt,
       finishedAt: this.deps.now(),
     });
@@ -97,7 +111,11 @@ export class PodRuntime implements Runtime {
   podChanged(pod: V1Pod): void {
     const t = this.trackedFor(pod);
     if (!t || t.terminal) return;
-    const obs = observePod(pod, t.plan.name, t.plan.steps.map((s) => s.name));
+    const obs = observePod(
+      pod,
+      t.plan.name,
+      t.plan.steps.map((s) => s.name),
+    );
     if (obs.status === 'Running' && !t.startedSeen) {
       t.startedSeen = true;
       this.deps.onPodStarted?.(this.deps.now() - t.requestedAt);
@@ -126,7 +144,9 @@ export class PodRuntime implements Runtime {
       .patchPodAnnotations(this.deps.namespace, pod.metadata!.name!, { [ANNOTATIONS.ready]: READY_VALUE })
       .catch((err) => {
         t.readySent = false;
-        this.deps.warn?.(`ready annotation on ${pod.metadata!.name}: ${err instanceof Error ? err.message : String(err)}`);
+        this.deps.warn?.(
+          `ready annotation on ${pod.metadata!.name}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
   }
 

@@ -37,10 +37,30 @@ export function observePod(pod: V1Pod, taskRun: string, stepNames: string[]): Ob
   if (phase === 'Succeeded') return { ...base, status: 'Succeeded', finishedAt: finishedAt() };
   if (phase === 'Failed') {
     const podReason = pod.status?.reason;
-    if (podReason === 'Evicted') return { ...base, status: 'Failed', reason: POD_REASONS.evicted, message: pod.status?.message ?? 'the Pod was evicted', finishedAt: finishedAt() };
-    if (podReason === 'DeadlineExceeded') return { ...base, status: 'TimedOut', reason: POD_REASONS.deadline, message: pod.status?.message, finishedAt: finishedAt() };
+    if (podReason === 'Evicted')
+      return {
+        ...base,
+        status: 'Failed',
+        reason: POD_REASONS.evicted,
+        message: pod.status?.message ?? 'the Pod was evicted',
+        finishedAt: finishedAt(),
+      };
+    if (podReason === 'DeadlineExceeded')
+      return {
+        ...base,
+        status: 'TimedOut',
+        reason: POD_REASONS.deadline,
+        message: pod.status?.message,
+        finishedAt: finishedAt(),
+      };
     const failed = steps.find((s) => s.status === 'Failed' || s.status === 'TimedOut');
-    return { ...base, status: 'Failed', reason: failed?.reason ?? podReason ?? 'StepFailed', message: failed ? `step "${failed.name}" exited with ${failed.exitCode}` : pod.status?.message, finishedAt: finishedAt() };
+    return {
+      ...base,
+      status: 'Failed',
+      reason: failed?.reason ?? podReason ?? 'StepFailed',
+      message: failed ? `step "${failed.name}" exited with ${failed.exitCode}` : pod.status?.message,
+      finishedAt: finishedAt(),
+    };
   }
   const status: TaskRunStatus = phase === 'Running' ? 'Running' : 'Pending';
   return { ...base, status };
@@ -60,8 +80,14 @@ export function observeVanishedPod(last: ObservedTaskRun | undefined, taskRun: s
   };
 }
 
-function observeStep(name: string, cs: V1ContainerStatus | undefined, results: Record<string, string>, stored: StoredResultRef[]): ObservedStep {
-  if (cs?.state?.running) return { name, status: 'Running', exitCode: null, startedAt: time(cs.state.running.startedAt) };
+function observeStep(
+  name: string,
+  cs: V1ContainerStatus | undefined,
+  results: Record<string, string>,
+  stored: StoredResultRef[],
+): ObservedStep {
+  if (cs?.state?.running)
+    return { name, status: 'Running', exitCode: null, startedAt: time(cs.state.running.startedAt) };
   const t = cs?.state?.terminated;
   if (!t) return { name, status: 'Pending', exitCode: null };
   // A message the agent did not write (or none: the container never reached the agent) leaves

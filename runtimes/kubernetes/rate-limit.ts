@@ -15,7 +15,8 @@ export interface TokenBucketOptions {
 }
 
 export function tokenBucket(opts: TokenBucketOptions): RateLimiter {
-  if (!(opts.qps > 0) || !(opts.burst >= 1)) throw new RangeError(`rate limit needs qps > 0 and burst >= 1 (got qps=${opts.qps}, burst=${opts.burst})`);
+  if (!(opts.qps > 0) || !(opts.burst >= 1))
+    throw new RangeError(`rate limit needs qps > 0 and burst >= 1 (got qps=${opts.qps}, burst=${opts.burst})`);
   const now = opts.now ?? (() => performance.now());
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let tokens = opts.burst;

@@ -25,7 +25,11 @@ function readDocument(src: Source): TektonDoc | undefined {
   if (!f) return undefined;
   const apiVersion = src.string(f.get('apiVersion'), 'apiVersion');
   if (apiVersion !== undefined && !API_VERSIONS.includes(apiVersion)) {
-    src.error(f.get('apiVersion')!.pos, `apiVersion "${apiVersion}" is not one Kiln reads`, `use one of ${API_VERSIONS.join(', ')}`);
+    src.error(
+      f.get('apiVersion')!.pos,
+      `apiVersion "${apiVersion}" is not one Kiln reads`,
+      `use one of ${API_VERSIONS.join(', ')}`,
+    );
     return undefined;
   }
   const kind = src.choice(f.get('kind'), 'kind', KINDS);
@@ -42,7 +46,11 @@ function readDocument(src: Source): TektonDoc | undefined {
     return undefined;
   }
   if (name === undefined && !['PipelineRun', 'TaskRun', 'PipelineResource'].includes(kind)) {
-    src.error(root.pos, `the ${kind} has no metadata.name`, 'add metadata: { name: NAME }; tasks and pipelines are referred to by name');
+    src.error(
+      root.pos,
+      `the ${kind} has no metadata.name`,
+      'add metadata: { name: NAME }; tasks and pipelines are referred to by name',
+    );
   }
   return { src, kind, ...(name !== undefined ? { name } : {}), spec: spec ?? root, pos: root.pos };
 }
@@ -50,7 +58,12 @@ function readDocument(src: Source): TektonDoc | undefined {
 function index(docs: TektonDoc[], kinds: string[]): Map<string, TektonDoc> {
   const out = new Map<string, TektonDoc>();
   for (const d of docs.filter((x) => kinds.includes(x.kind) && x.name !== undefined)) {
-    if (out.has(d.name!)) d.src.error(d.pos, `${d.kind} "${d.name}" is defined twice`, `the other one is at ${out.get(d.name!)!.pos.file}:${out.get(d.name!)!.pos.line}`);
+    if (out.has(d.name!))
+      d.src.error(
+        d.pos,
+        `${d.kind} "${d.name}" is defined twice`,
+        `the other one is at ${out.get(d.name!)!.pos.file}:${out.get(d.name!)!.pos.line}`,
+      );
     else out.set(d.name!, d);
   }
   return out;
@@ -66,14 +79,30 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     pipelines,
   };
   const runs = docs.filter((d) => d.kind === 'PipelineRun' || d.kind === 'TaskRun');
-  const roots = runs.length > 0 ? runs : pipelines.size > 0 ? [...pipelines.values()] : docs.filter((d) => d.kind === 'Task' || d.kind === 'ClusterTask');
+  const roots =
+    runs.length > 0
+      ? runs
+      : pipelines.size > 0
+        ? [...pipelines.values()]
+        : docs.filter((d) => d.kind === 'Task' || d.kind === 'ClusterTask');
   if (roots.length === 0) {
-    if (docs.length > 0) docs[0]!.src.error(docs[0]!.pos, 'nothing to run: no PipelineRun, TaskRun, Pipeline or Task', 'add a Pipeline or a PipelineRun');
+    if (docs.length > 0)
+      docs[0]!.src.error(
+        docs[0]!.pos,
+        'nothing to run: no PipelineRun, TaskRun, Pipeline or Task',
+        'add a Pipeline or a PipelineRun',
+      );
     return {};
   }
   if (roots.length > 1) {
     const names = roots.map((r) => `${r.kind} ${r.name ?? '(generateName)'}`).join(', ');
-    roots[1]!.src.error(roots[1]!.pos, `more than one thing to run: ${names}`, runs.length ? 'give kiln one PipelineRun or TaskRun at a time' : 'add a PipelineRun naming the Pipeline to run, or pass the files separately');
+    roots[1]!.src.error(
+      roots[1]!.pos,
+      `more than one thing to run: ${names}`,
+      runs.length
+        ? 'give kiln one PipelineRun or TaskRun at a time'
+        : 'add a PipelineRun naming the Pipeline to run, or pass the files separately',
+    );
     return {};
   }
   const root = roots[0]!;
@@ -99,5 +128,12 @@ export function readTektonTaskFile(src: Source, sites: Sites, task: string): Tas
     src.error(doc.pos, `uses: needs a Task, this file holds a ${doc.kind}`, suggest(doc.kind, ['Task']));
     return undefined;
   }
-  return readTaskTemplate(src, doc.spec, `Task ${doc.name}`, doc.name ?? task, { sites, stepActions: new Map() }, { params: new Map(), task });
+  return readTaskTemplate(
+    src,
+    doc.spec,
+    `Task ${doc.name}`,
+    doc.name ?? task,
+    { sites, stepActions: new Map() },
+    { params: new Map(), task },
+  );
 }

@@ -4,7 +4,17 @@ import type { Refused } from '../yaml-source.js';
 
 export const DOCUMENT_KEYS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 
-export const TASK_SPEC_KEYS = ['description', 'displayName', 'params', 'results', 'workspaces', 'steps', 'stepTemplate', 'resources', 'metadata'] as const;
+export const TASK_SPEC_KEYS = [
+  'description',
+  'displayName',
+  'params',
+  'results',
+  'workspaces',
+  'steps',
+  'stepTemplate',
+  'resources',
+  'metadata',
+] as const;
 export const TASK_SPEC_REFUSED: Refused = {
   sidecars: 'sidecars do not run locally yet; run the service in a step or outside the pipeline',
   volumes: 'volumes are not supported; use workspaces to share files',
@@ -12,29 +22,90 @@ export const TASK_SPEC_REFUSED: Refused = {
   kind: 'custom tasks are not supported; write the steps in a Task',
 };
 
-export const STEP_KEYS = ['name', 'image', 'command', 'args', 'script', 'env', 'workingDir', 'timeout', 'onError', 'computeResources', 'resources', 'securityContext', 'imagePullPolicy', 'ref', 'params'] as const;
-export const STEP_TEMPLATE_KEYS = ['image', 'command', 'args', 'env', 'workingDir', 'computeResources', 'resources', 'securityContext', 'imagePullPolicy'] as const;
+export const STEP_KEYS = [
+  'name',
+  'image',
+  'command',
+  'args',
+  'script',
+  'env',
+  'workingDir',
+  'timeout',
+  'onError',
+  'computeResources',
+  'resources',
+  'securityContext',
+  'imagePullPolicy',
+  'ref',
+  'params',
+] as const;
+export const STEP_TEMPLATE_KEYS = [
+  'image',
+  'command',
+  'args',
+  'env',
+  'workingDir',
+  'computeResources',
+  'resources',
+  'securityContext',
+  'imagePullPolicy',
+] as const;
 export const STEP_REFUSED: Refused = {
   volumeMounts: 'volumes are not supported; use workspaces ($(workspaces.NAME.path)) to share files',
   volumeDevices: 'volume devices are not supported',
   envFrom: 'envFrom (Secrets, ConfigMaps) is not supported; set env values or pass params',
   results: 'step results are not supported; write task results to $(results.NAME.path)',
-  stdoutConfig: 'stdoutConfig is not supported: Kiln ships every step\'s output to its log store',
-  stderrConfig: 'stderrConfig is not supported: Kiln ships every step\'s output to its log store',
+  stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
+  stderrConfig: "stderrConfig is not supported: Kiln ships every step's output to its log store",
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
 };
-export const STEP_ACTION_KEYS = ['description', 'image', 'command', 'args', 'script', 'env', 'params', 'workingDir', 'securityContext'] as const;
+export const STEP_ACTION_KEYS = [
+  'description',
+  'image',
+  'command',
+  'args',
+  'script',
+  'env',
+  'params',
+  'workingDir',
+  'securityContext',
+] as const;
 
 export const PARAM_DECL_KEYS = ['name', 'type', 'default', 'description', 'properties', 'enum'] as const;
 export const RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties', 'value'] as const;
 export const TASK_WORKSPACE_KEYS = ['name', 'description', 'mountPath', 'readOnly', 'optional'] as const;
 export const PIPELINE_WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 export const ENV_KEYS = ['name', 'value'] as const;
-export const ENV_REFUSED: Refused = { valueFrom: 'valueFrom (Secrets, ConfigMaps, fields) is not supported; give a value' };
+export const ENV_REFUSED: Refused = {
+  valueFrom: 'valueFrom (Secrets, ConfigMaps, fields) is not supported; give a value',
+};
 export const NAME_VALUE_KEYS = ['name', 'value'] as const;
 
-export const PIPELINE_SPEC_KEYS = ['description', 'displayName', 'params', 'workspaces', 'tasks', 'finally', 'results', 'resources'] as const;
-export const PIPELINE_TASK_KEYS = ['name', 'displayName', 'description', 'taskRef', 'taskSpec', 'runAfter', 'params', 'workspaces', 'when', 'retries', 'timeout', 'matrix', 'resources'] as const;
+export const PIPELINE_SPEC_KEYS = [
+  'description',
+  'displayName',
+  'params',
+  'workspaces',
+  'tasks',
+  'finally',
+  'results',
+  'resources',
+] as const;
+export const PIPELINE_TASK_KEYS = [
+  'name',
+  'displayName',
+  'description',
+  'taskRef',
+  'taskSpec',
+  'runAfter',
+  'params',
+  'workspaces',
+  'when',
+  'retries',
+  'timeout',
+  'matrix',
+  'resources',
+] as const;
 export const PIPELINE_TASK_REFUSED: Refused = {
   pipelineRef: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
   pipelineSpec: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
@@ -52,11 +123,45 @@ export const MATRIX_INCLUDE_KEYS = ['name', 'params'] as const;
 export const OLD_RESOURCES_KEYS = ['inputs', 'outputs'] as const;
 export const OLD_RESOURCE_KEYS = ['name', 'resource', 'from', 'paths'] as const;
 
-export const RUN_SPEC_IGNORED = ['serviceAccountName', 'podTemplate', 'status', 'taskRunTemplate', 'taskRunSpecs', 'resources', 'managedBy', 'computeResources', 'stepSpecs', 'sidecarSpecs', 'statusMessage'] as const;
-export const PIPELINE_RUN_SPEC_KEYS = ['pipelineRef', 'pipelineSpec', 'params', 'workspaces', 'timeouts', 'timeout', ...RUN_SPEC_IGNORED] as const;
-export const TASK_RUN_SPEC_KEYS = ['taskRef', 'taskSpec', 'params', 'workspaces', 'timeout', 'retries', ...RUN_SPEC_IGNORED] as const;
+export const RUN_SPEC_IGNORED = [
+  'serviceAccountName',
+  'podTemplate',
+  'status',
+  'taskRunTemplate',
+  'taskRunSpecs',
+  'resources',
+  'managedBy',
+  'computeResources',
+  'stepSpecs',
+  'sidecarSpecs',
+  'statusMessage',
+] as const;
+export const PIPELINE_RUN_SPEC_KEYS = [
+  'pipelineRef',
+  'pipelineSpec',
+  'params',
+  'workspaces',
+  'timeouts',
+  'timeout',
+  ...RUN_SPEC_IGNORED,
+] as const;
+export const TASK_RUN_SPEC_KEYS = [
+  'taskRef',
+  'taskSpec',
+  'params',
+  'workspaces',
+  'timeout',
+  'retries',
+  ...RUN_SPEC_IGNORED,
+] as const;
 export const TIMEOUTS_KEYS = ['pipeline', 'tasks', 'finally'] as const;
-export const WORKSPACE_BINDING_KEYS = ['name', 'subPath', 'emptyDir', 'volumeClaimTemplate', 'persistentVolumeClaim'] as const;
+export const WORKSPACE_BINDING_KEYS = [
+  'name',
+  'subPath',
+  'emptyDir',
+  'volumeClaimTemplate',
+  'persistentVolumeClaim',
+] as const;
 export const WORKSPACE_BINDING_REFUSED: Refused = {
   secret: 'Secret workspaces are not supported locally; bind a directory with --workspace NAME=DIR',
   configMap: 'ConfigMap workspaces are not supported locally; bind a directory with --workspace NAME=DIR',

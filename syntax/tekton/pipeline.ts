@@ -1,7 +1,15 @@
 // A Tekton Pipeline spec (a Pipeline or an embedded pipelineSpec) read into the model: each
 // pipeline task binds a Task (taskRef by name among the loaded documents, or an embedded
 // taskSpec, which also sees the pipeline's params) with its params and workspaces.
-import { bindParams, checkMatrixSize, checkName, MAX_RETRIES, readWhen, TextReader, type TaskTemplate } from '../common.js';
+import {
+  bindParams,
+  checkMatrixSize,
+  checkName,
+  MAX_RETRIES,
+  readWhen,
+  TextReader,
+  type TaskTemplate,
+} from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
 import type { MatrixInclude, PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
 import type { RefScope } from '../sites.js';
@@ -24,23 +32,56 @@ interface PipelineScope {
   names: Set<string>;
 }
 
-export function readPipelineSpec(src: Source, at: At, what: string, name: string, ctx: TektonContext): PipelineSpec | undefined {
+export function readPipelineSpec(
+  src: Source,
+  at: At,
+  what: string,
+  name: string,
+  ctx: TektonContext,
+): PipelineSpec | undefined {
   const f = src.fields(at, what, F.PIPELINE_SPEC_KEYS);
   if (!f) return undefined;
-  const declare = new TextReader(src, ctx.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const declare = new TextReader(src, ctx.sites, {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.PIPELINE_WORKSPACE_KEYS).map((w) => ({
-    name: w.name,
-    ...(src.string(w.fields.get('optional'), 'optional') === 'true' ? { optional: true } : {}),
-  }));
-  const scope: PipelineScope = { src, ctx, params: new Map(params.map((p) => [p.name, p.type])), workspaces: new Set(workspaces.map((w) => w.name)), names: new Set() };
+  const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.PIPELINE_WORKSPACE_KEYS).map(
+    (w) => ({
+      name: w.name,
+      ...(src.string(w.fields.get('optional'), 'optional') === 'true' ? { optional: true } : {}),
+    }),
+  );
+  const scope: PipelineScope = {
+    src,
+    ctx,
+    params: new Map(params.map((p) => [p.name, p.type])),
+    workspaces: new Set(workspaces.map((w) => w.name)),
+    names: new Set(),
+  };
   const readList = (key: 'tasks' | 'finally') =>
     (src.list(f.get(key), `${what}.${key}`) ?? []).flatMap((item, i) => {
       const task = readPipelineTask(scope, item, key === 'finally', `${what}.${key}[${i}]`);
       return task ? [task] : [];
     });
-  const pipeline: PipelineSpec = { name, params, workspaces, tasks: readList('tasks'), finally: readList('finally'), files: [src.file], pos: at.pos };
-  const reader = new TextReader(src, ctx.sites, { params: scope.params, taskResults: true, finally: false, afterRun: true, matrix: new Set() });
+  const pipeline: PipelineSpec = {
+    name,
+    params,
+    workspaces,
+    tasks: readList('tasks'),
+    finally: readList('finally'),
+    files: [src.file],
+    pos: at.pos,
+  };
+  const reader = new TextReader(src, ctx.sites, {
+    params: scope.params,
+    taskResults: true,
+    finally: false,
+    afterRun: true,
+    matrix: new Set(),
+  });
   const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).flatMap((r) => {
     const at = r.fields.get('value');
     if (!at) {
@@ -65,9 +106,16 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     return undefined;
   }
   checkName(src, name, f.get('name')!.pos, 'task name');
-  if (scope.names.has(name)) src.error(f.get('name')!.pos, `task "${name}" is declared twice`, 'give each pipeline task its own name');
+  if (scope.names.has(name))
+    src.error(f.get('name')!.pos, `task "${name}" is declared twice`, 'give each pipeline task its own name');
   scope.names.add(name);
-  const inputScope: RefScope = { params: scope.params, taskResults: true, finally: isFinally, matrix: new Set(), task: name };
+  const inputScope: RefScope = {
+    params: scope.params,
+    taskResults: true,
+    finally: isFinally,
+    matrix: new Set(),
+    task: name,
+  };
   const inputs = new TextReader(src, ctx.sites, inputScope);
   const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
   const found = taskTemplate(scope, f, what, name);
@@ -107,7 +155,11 @@ function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, ta
   if (specAt && refAt) src.error(refAt.pos, `${what} has both taskRef and taskSpec`, 'keep one of them');
   if (specAt) return readTaskTemplate(src, specAt, `${what}.taskSpec`, task, ctx, { params: scope.params, task });
   if (!refAt) {
-    src.error(f.get('name')!.pos, `${what} has neither taskRef nor taskSpec`, 'add taskRef: { name: TASK } or an embedded taskSpec');
+    src.error(
+      f.get('name')!.pos,
+      `${what} has neither taskRef nor taskSpec`,
+      'add taskRef: { name: TASK } or an embedded taskSpec',
+    );
     return undefined;
   }
   const ref = src.fields(refAt, `${what}.taskRef`, F.TASK_REF_KEYS, F.REF_REFUSED);
@@ -118,7 +170,11 @@ function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, ta
   }
   const doc = ctx.tasks.get(name);
   if (!doc) {
-    src.error(refAt.pos, `${what}.taskRef: there is no Task "${name}" in the files given`, missingHint(name, [...ctx.tasks.keys()]));
+    src.error(
+      refAt.pos,
+      `${what}.taskRef: there is no Task "${name}" in the files given`,
+      missingHint(name, [...ctx.tasks.keys()]),
+    );
     return undefined;
   }
   return readTaskTemplate(doc.src, doc.spec, `Task ${name}`, name, ctx, { params: new Map(), task });
@@ -137,7 +193,8 @@ function readNeeds(scope: PipelineScope, f: Map<string, At>, task: string, what:
   for (const key of ['inputs', 'outputs'] as const) {
     for (const item of src.list(resources?.get(key), `${what}.resources.${key}`) ?? []) {
       const r = src.fields(item, `${what}.resources.${key}[]`, F.OLD_RESOURCE_KEYS);
-      for (const { value, at } of src.stringList(r?.get('from'), `${what}.resources.${key}[].from`)) add(value, at, 'from');
+      for (const { value, at } of src.stringList(r?.get('from'), `${what}.resources.${key}[].from`))
+        add(value, at, 'from');
     }
   }
   return needs;
@@ -149,10 +206,17 @@ function readNeeds(scope: PipelineScope, f: Map<string, At>, task: string, what:
  */
 function matrixGiven(matrix: Record<string, string[]>, include: MatrixInclude[], template: TaskTemplate): string[] {
   const fromInclude = new Set(include.flatMap((i) => Object.keys(i.params)).filter((n) => !(n in matrix)));
-  return [...Object.keys(matrix), ...[...fromInclude].filter((n) => template.params.find((p) => p.name === n)?.default === undefined)];
+  return [
+    ...Object.keys(matrix),
+    ...[...fromInclude].filter((n) => template.params.find((p) => p.name === n)?.default === undefined),
+  ];
 }
 
-function readMatrix(reader: TextReader, at: At | undefined, what: string): { matrix: Record<string, string[]>; include: MatrixInclude[] } {
+function readMatrix(
+  reader: TextReader,
+  at: At | undefined,
+  what: string,
+): { matrix: Record<string, string[]>; include: MatrixInclude[] } {
   const matrix: Record<string, string[]> = {};
   const include: MatrixInclude[] = [];
   if (!at) return { matrix, include };
@@ -171,24 +235,43 @@ function readMatrix(reader: TextReader, at: At | undefined, what: string): { mat
       if (typeof given.value === 'string') params[name] = given.value;
       else reader.src.error(given.pos, `${where}: "${name}" takes one string value in an include`);
     }
-    if (Object.keys(params).length === 0) reader.src.error(item.pos, `${where} gives no params`, 'add params: [{name: …, value: …}]');
+    if (Object.keys(params).length === 0)
+      reader.src.error(item.pos, `${where} gives no params`, 'add params: [{name: …, value: …}]');
     const name = reader.src.string(g.get('name'), `${where}.name`);
     include.push({ ...(name ? { name } : {}), params });
   }
-  Object.assign(reader.scope, { matrix: new Set([...Object.keys(matrix), ...include.flatMap((x) => Object.keys(x.params))]) });
+  Object.assign(reader.scope, {
+    matrix: new Set([...Object.keys(matrix), ...include.flatMap((x) => Object.keys(x.params))]),
+  });
   // Each include entry is at most one combination more.
   checkMatrixSize(reader.src, matrix, at.pos, include.length);
   return { matrix, include };
 }
 
-function bindWorkspaces(scope: PipelineScope, template: TaskTemplate, at: At | undefined, what: string, item: At): WorkspaceUse[] {
+function bindWorkspaces(
+  scope: PipelineScope,
+  template: TaskTemplate,
+  at: At | undefined,
+  what: string,
+  item: At,
+): WorkspaceUse[] {
   const { src } = scope;
   const declared = template.workspaces.map((w) => w.name);
   const uses: WorkspaceUse[] = [];
   for (const b of readNamedList(src, at, `${what}.workspaces`, F.PIPELINE_TASK_WORKSPACE_KEYS)) {
     const workspace = src.string(b.fields.get('workspace'), `${what}.workspaces.${b.name}.workspace`) ?? b.name;
-    if (!declared.includes(b.name)) src.error(b.pos, `${what}.workspaces: task "${template.name}" has no workspace "${b.name}"`, suggest(b.name, declared));
-    else if (!scope.workspaces.has(workspace)) src.error(b.pos, `${what}.workspaces: the pipeline declares no workspace "${workspace}"`, suggest(workspace, [...scope.workspaces]));
+    if (!declared.includes(b.name))
+      src.error(
+        b.pos,
+        `${what}.workspaces: task "${template.name}" has no workspace "${b.name}"`,
+        suggest(b.name, declared),
+      );
+    else if (!scope.workspaces.has(workspace))
+      src.error(
+        b.pos,
+        `${what}.workspaces: the pipeline declares no workspace "${workspace}"`,
+        suggest(workspace, [...scope.workspaces]),
+      );
     else {
       const subPath = src.string(b.fields.get('subPath'), `${what}.workspaces.${b.name}.subPath`);
       uses.push({ name: b.name, workspace, ...(subPath !== undefined ? { subPath } : {}) });
@@ -196,7 +279,11 @@ function bindWorkspaces(scope: PipelineScope, template: TaskTemplate, at: At | u
   }
   for (const w of template.workspaces) {
     if (!w.optional && !uses.some((u) => u.name === w.name) && declared.includes(w.name)) {
-      src.error(item.pos, `${what}: workspace "${w.name}" of task "${template.name}" is not bound`, `add workspaces: [{ name: ${w.name}, workspace: PIPELINE-WORKSPACE }]`);
+      src.error(
+        item.pos,
+        `${what}: workspace "${w.name}" of task "${template.name}" is not bound`,
+        `add workspaces: [{ name: ${w.name}, workspace: PIPELINE-WORKSPACE }]`,
+      );
     }
   }
   return uses;

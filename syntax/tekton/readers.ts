@@ -21,13 +21,25 @@ export function readParamDecls(reader: TextReader, at: At | undefined, what: str
     }
     if (out.some((p) => p.name === name)) src.error(item.pos, `${what}: param "${name}" is declared twice`);
     const defaultAt = f.get('default');
-    const inferred: ParamType = isSeq(defaultAt?.node) ? 'array' : isMap(defaultAt?.node) || f.has('properties') ? 'object' : 'string';
-    const spec: ParamSpec = { name, type: src.choice(f.get('type'), `${what}.${name}.type`, PARAM_TYPES) ?? inferred, pos: item.pos };
+    const inferred: ParamType = isSeq(defaultAt?.node)
+      ? 'array'
+      : isMap(defaultAt?.node) || f.has('properties')
+        ? 'object'
+        : 'string';
+    const spec: ParamSpec = {
+      name,
+      type: src.choice(f.get('type'), `${what}.${name}.type`, PARAM_TYPES) ?? inferred,
+      pos: item.pos,
+    };
     if (defaultAt?.node) {
       const value = reader.value(defaultAt, `${what}.${name}.default`);
       if (value !== undefined) spec.default = value;
       if (inferred !== spec.type) {
-        src.error(defaultAt.pos, `${what}.${name}: the default is a${inferred === 'array' ? 'n array' : ` ${inferred}`} but type is ${spec.type}`, 'make the default match the type');
+        src.error(
+          defaultAt.pos,
+          `${what}.${name}: the default is a${inferred === 'array' ? 'n array' : ` ${inferred}`} but type is ${spec.type}`,
+          'make the default match the type',
+        );
       }
     }
     const description = src.string(f.get('description'), `${what}.${name}.description`);
@@ -38,7 +50,12 @@ export function readParamDecls(reader: TextReader, at: At | undefined, what: str
 }
 
 /** Names of a list of `{name, …}` items (results, workspaces), reporting duplicates. */
-export function readNamedList(src: Source, at: At | undefined, what: string, keys: readonly string[]): { name: string; fields: Map<string, At>; pos: At['pos'] }[] {
+export function readNamedList(
+  src: Source,
+  at: At | undefined,
+  what: string,
+  keys: readonly string[],
+): { name: string; fields: Map<string, At>; pos: At['pos'] }[] {
   const out: { name: string; fields: Map<string, At>; pos: At['pos'] }[] = [];
   for (const item of src.list(at, what) ?? []) {
     const f = src.fields(item, `an item of ${what}`, keys);
@@ -54,7 +71,13 @@ export function readNamedList(src: Source, at: At | undefined, what: string, key
 /** The fields a step, a stepTemplate and a StepAction share. */
 export function readStepFields(reader: TextReader, f: Map<string, At>, at: At, what: string): StepSpec {
   const src = reader.src;
-  const step: StepSpec = { name: '', args: reader.list(f.get('args'), `${what}.args`), env: readEnv(reader, f.get('env'), `${what}.env`), onError: 'stopAndFail', pos: at.pos };
+  const step: StepSpec = {
+    name: '',
+    args: reader.list(f.get('args'), `${what}.args`),
+    env: readEnv(reader, f.get('env'), `${what}.env`),
+    onError: 'stopAndFail',
+    pos: at.pos,
+  };
   if (f.has('command')) step.command = reader.list(f.get('command'), `${what}.command`);
   for (const key of ['image', 'workingDir', 'script'] as const) {
     const value = reader.text(f.get(key), `${what}.${key}`);

@@ -37,14 +37,25 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   if (!f) return {};
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
-  if (f.has('pipelineSpec')) pipeline = readPipelineSpec(src, f.get('pipelineSpec')!, 'spec.pipelineSpec', doc.name ?? 'pipeline', ctx);
+  if (f.has('pipelineSpec'))
+    pipeline = readPipelineSpec(src, f.get('pipelineSpec')!, 'spec.pipelineSpec', doc.name ?? 'pipeline', ctx);
   else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
     const target = name === undefined ? undefined : ctx.pipelines.get(name);
-    if (name !== undefined && !target) src.error(refAt.pos, `there is no Pipeline "${name}" in the files given`, missingHint(name, [...ctx.pipelines.keys()]));
+    if (name !== undefined && !target)
+      src.error(
+        refAt.pos,
+        `there is no Pipeline "${name}" in the files given`,
+        missingHint(name, [...ctx.pipelines.keys()]),
+      );
     if (target) pipeline = readPipelineSpec(target.src, target.spec, `Pipeline ${name}`, name!, ctx);
-  } else src.error(doc.spec.pos, 'the PipelineRun has neither pipelineRef nor pipelineSpec', 'add pipelineRef: { name: PIPELINE }');
+  } else
+    src.error(
+      doc.spec.pos,
+      'the PipelineRun has neither pipelineRef nor pipelineSpec',
+      'add pipelineRef: { name: PIPELINE }',
+    );
   const { run, given, bound } = readRunDefaults(src, f, doc);
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
@@ -67,12 +78,24 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
     const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');
     const target = name === undefined ? undefined : ctx.tasks.get(name);
-    if (name !== undefined && !target) src.error(f.get('taskRef')!.pos, `there is no Task "${name}" in the files given`, missingHint(name, [...ctx.tasks.keys()]));
+    if (name !== undefined && !target)
+      src.error(
+        f.get('taskRef')!.pos,
+        `there is no Task "${name}" in the files given`,
+        missingHint(name, [...ctx.tasks.keys()]),
+      );
     if (target) templateSource = { ...target, name: name! };
   } else src.error(doc.spec.pos, 'the TaskRun has neither taskRef nor taskSpec', 'add taskRef: { name: TASK }');
   if (!templateSource) return {};
   const taskName = templateSource.name;
-  const template = readTaskTemplate(templateSource.src, templateSource.spec, isTask ? `Task ${taskName}` : 'spec.taskSpec', taskName, ctx, { params: new Map(), task: taskName });
+  const template = readTaskTemplate(
+    templateSource.src,
+    templateSource.spec,
+    isTask ? `Task ${taskName}` : 'spec.taskSpec',
+    taskName,
+    ctx,
+    { params: new Map(), task: taskName },
+  );
   if (!template) return {};
   const passThrough = (p: { name: string; type: string }): ParamValue =>
     p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
@@ -80,19 +103,21 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
     name: doc.name ?? taskName,
     params: template.params,
     workspaces: template.workspaces.map((w) => ({ name: w.name, ...(w.optional ? { optional: true } : {}) })),
-    tasks: [{
-      name: taskName,
-      ...(template.displayName ? { displayName: template.displayName } : {}),
-      steps: template.steps,
-      needs: [],
-      when: [],
-      results: template.results,
-      params: Object.fromEntries(template.params.map((p) => [p.name, passThrough(p)])),
-      retries: src.integer(f.get('retries'), 'spec.retries', 0, MAX_RETRIES) ?? 0,
-      env: {},
-      workspaces: template.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
-      pos: doc.pos,
-    }],
+    tasks: [
+      {
+        name: taskName,
+        ...(template.displayName ? { displayName: template.displayName } : {}),
+        steps: template.steps,
+        needs: [],
+        when: [],
+        results: template.results,
+        params: Object.fromEntries(template.params.map((p) => [p.name, passThrough(p)])),
+        retries: src.integer(f.get('retries'), 'spec.retries', 0, MAX_RETRIES) ?? 0,
+        env: {},
+        workspaces: template.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
+        pos: doc.pos,
+      },
+    ],
     finally: [],
     files: [src.file],
     pos: doc.pos,
@@ -114,13 +139,21 @@ interface RunInputs {
 
 function readRunDefaults(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
   // A run's param values are data, not templates: they are not checked for references.
-  const reader = new TextReader(src, new Sites(), { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const reader = new TextReader(src, new Sites(), {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params: Record<string, ParamValue> = {};
   const given = readGivenParams(reader, f.get('params'), 'spec.params');
   for (const [name, g] of given) params[name] = g.value;
   const workspaces: Record<string, WorkspaceBinding> = {};
   const bound = new Map<string, At['pos']>();
-  for (const b of readNamedList(src, f.get('workspaces'), 'spec.workspaces', [...F.WORKSPACE_BINDING_KEYS, ...Object.keys(F.WORKSPACE_BINDING_REFUSED)])) {
+  for (const b of readNamedList(src, f.get('workspaces'), 'spec.workspaces', [
+    ...F.WORKSPACE_BINDING_KEYS,
+    ...Object.keys(F.WORKSPACE_BINDING_REFUSED),
+  ])) {
     bound.set(b.name, b.pos);
     const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos);
     if (binding) workspaces[b.name] = binding;
@@ -147,17 +180,32 @@ function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos
   }
   // A volumeClaimTemplate is a fresh volume per run: locally, a fresh directory.
   if (f.has('emptyDir') || f.has('volumeClaimTemplate')) return { kind: 'emptyDir', ...sub };
-  src.error(pos, `${what} binds no volume`, 'use emptyDir: {}, volumeClaimTemplate or persistentVolumeClaim (or --workspace NAME=DIR with kiln run)');
+  src.error(
+    pos,
+    `${what} binds no volume`,
+    'use emptyDir: {}, volumeClaimTemplate or persistentVolumeClaim (or --workspace NAME=DIR with kiln run)',
+  );
   return undefined;
 }
 
-function checkRunInputs(src: Source, given: Map<string, GivenParam>, bound: Map<string, At['pos']>, pipeline: PipelineSpec): void {
+function checkRunInputs(
+  src: Source,
+  given: Map<string, GivenParam>,
+  bound: Map<string, At['pos']>,
+  pipeline: PipelineSpec,
+): void {
   const declared = pipeline.params.map((p) => p.name);
   for (const [name, g] of given) {
-    if (!declared.includes(name)) src.error(g.pos, `spec.params: pipeline "${pipeline.name}" has no param "${name}"`, suggest(name, declared));
+    if (!declared.includes(name))
+      src.error(g.pos, `spec.params: pipeline "${pipeline.name}" has no param "${name}"`, suggest(name, declared));
   }
   const workspaces = pipeline.workspaces.map((w) => w.name);
   for (const [name, pos] of bound) {
-    if (!workspaces.includes(name)) src.error(pos, `spec.workspaces: pipeline "${pipeline.name}" has no workspace "${name}"`, suggest(name, workspaces));
+    if (!workspaces.includes(name))
+      src.error(
+        pos,
+        `spec.workspaces: pipeline "${pipeline.name}" has no workspace "${name}"`,
+        suggest(name, workspaces),
+      );
   }
 }

@@ -31,10 +31,21 @@ export function readGivenParams(reader: TextReader, at: At | undefined, what: st
   return given;
 }
 
-export function inlineStepAction(reader: TextReader, step: StepSpec, f: Map<string, At>, what: string, actions: StepActions): StepSpec | undefined {
+export function inlineStepAction(
+  reader: TextReader,
+  step: StepSpec,
+  f: Map<string, At>,
+  what: string,
+  actions: StepActions,
+): StepSpec | undefined {
   const src = reader.src;
   for (const key of NOT_WITH_REF) {
-    if (f.has(key)) src.error(f.get(key)!.pos, `${what}: ${key} cannot be set on a step that uses a StepAction (ref:)`, 'set it in the StepAction, or pass it as a param');
+    if (f.has(key))
+      src.error(
+        f.get(key)!.pos,
+        `${what}: ${key} cannot be set on a step that uses a StepAction (ref:)`,
+        'set it in the StepAction, or pass it as a param',
+      );
   }
   const refFields = src.fields(f.get('ref')!, `${what}.ref`, ['name'], F.REF_REFUSED);
   const name = refFields && src.string(refFields.get('name'), `${what}.ref.name`);
@@ -44,12 +55,21 @@ export function inlineStepAction(reader: TextReader, step: StepSpec, f: Map<stri
   }
   const action = actions.get(name);
   if (!action) {
-    src.error(f.get('ref')!.pos, `${what}.ref: there is no StepAction "${name}"`, missingHint(name, [...actions.keys()]));
+    src.error(
+      f.get('ref')!.pos,
+      `${what}.ref: there is no StepAction "${name}"`,
+      missingHint(name, [...actions.keys()]),
+    );
     return undefined;
   }
   const af = action.src.fields(action.spec, `StepAction ${name}`, F.STEP_ACTION_KEYS, F.STEP_REFUSED);
   if (!af) return undefined;
-  const declare = new TextReader(action.src, reader.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const declare = new TextReader(action.src, reader.sites, {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params = readParamDecls(declare, af.get('params'), `StepAction ${name}.params`);
   const actionReader = new TextReader(action.src, reader.sites, {
     ...reader.scope,
@@ -57,7 +77,17 @@ export function inlineStepAction(reader: TextReader, step: StepSpec, f: Map<stri
   });
   const actionStep = readStepFields(actionReader, af, action.spec, `StepAction ${name}`);
   const given = readGivenParams(reader, f.get('params'), `${what}.params`);
-  const bound = bindParams(src, { name: `StepAction ${name}`, params }, given, { pos: f.get('ref')!.pos, key: 'params', matrix: [] });
+  const bound = bindParams(src, { name: `StepAction ${name}`, params }, given, {
+    pos: f.get('ref')!.pos,
+    key: 'params',
+    matrix: [],
+  });
   const resolved = substituteStep(actionStep, makeResolver({ params: bound }));
-  return { ...resolved, name: step.name, onError: step.onError, pos: step.pos, ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}) };
+  return {
+    ...resolved,
+    name: step.name,
+    onError: step.onError,
+    pos: step.pos,
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+  };
 }

@@ -14,10 +14,22 @@ export interface TaskReadContext {
   stepActions: StepActions;
 }
 
-export function readTaskTemplate(src: Source, at: At, what: string, name: string, ctx: TaskReadContext, outer: { params: RefScope['params']; task?: string }): TaskTemplate | undefined {
+export function readTaskTemplate(
+  src: Source,
+  at: At,
+  what: string,
+  name: string,
+  ctx: TaskReadContext,
+  outer: { params: RefScope['params']; task?: string },
+): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
-  const declare = new TextReader(src, ctx.sites, { params: new Map(), taskResults: false, finally: false, matrix: new Set() });
+  const declare = new TextReader(src, ctx.sites, {
+    params: new Map(),
+    taskResults: false,
+    finally: false,
+    matrix: new Set(),
+  });
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
   const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
@@ -34,8 +46,11 @@ export function readTaskTemplate(src: Source, at: At, what: string, name: string
     ...(outer.task ? { task: outer.task } : {}),
   });
   const templateAt = f.get('stepTemplate');
-  const templateFields = templateAt && src.fields(templateAt, `${what}.stepTemplate`, F.STEP_TEMPLATE_KEYS, F.STEP_REFUSED);
-  const template = templateFields ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`) : undefined;
+  const templateFields =
+    templateAt && src.fields(templateAt, `${what}.stepTemplate`, F.STEP_TEMPLATE_KEYS, F.STEP_REFUSED);
+  const template = templateFields
+    ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`)
+    : undefined;
   const items = src.list(f.get('steps'), `${what}.steps`) ?? [];
   const steps = items.flatMap((item, i) => {
     const step = readStep(reader, item, i, `${what}.steps[${i}]`, ctx);
@@ -44,7 +59,11 @@ export function readTaskTemplate(src: Source, at: At, what: string, name: string
   if (items.length === 0) src.error(at.pos, `${what} has no steps`, 'add steps with command: or script:');
   for (const step of steps) {
     if (step.script === undefined && step.command === undefined) {
-      src.error(step.pos!, `step "${step.name}" has neither command nor script`, 'Kiln runs steps without looking up the image\'s entrypoint in a registry: add command: [...] or script:');
+      src.error(
+        step.pos!,
+        `step "${step.name}" has neither command nor script`,
+        "Kiln runs steps without looking up the image's entrypoint in a registry: add command: [...] or script:",
+      );
     }
   }
   checkStepNames(reader, steps, what);
@@ -63,10 +82,19 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) step.timeoutMs = timeoutMs;
   if (step.script !== undefined && step.command !== undefined) {
-    src.error(f.get('script')!.pos, `${what} has both script and command`, 'keep one: script for a script, command + args to exec a program');
+    src.error(
+      f.get('script')!.pos,
+      `${what} has both script and command`,
+      'keep one: script for a script, command + args to exec a program',
+    );
   }
   if (f.has('ref')) return inlineStepAction(reader, step, f, what, ctx.stepActions);
-  if (f.has('params')) src.error(f.get('params')!.pos, `${what}: params go with ref: (a StepAction)`, 'remove params, or add ref: { name: STEP-ACTION }');
+  if (f.has('params'))
+    src.error(
+      f.get('params')!.pos,
+      `${what}: params go with ref: (a StepAction)`,
+      'remove params, or add ref: { name: STEP-ACTION }',
+    );
   return step;
 }
 

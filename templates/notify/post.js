@@ -28,7 +28,11 @@ const services = {
       url.searchParams.set('timestamp', timestamp);
       url.searchParams.set('sign', await hmacBase64(env.NOTIFY_SECRET, `${timestamp}\n${env.NOTIFY_SECRET}`));
     }
-    return { url: url.href, body: { msgtype: 'text', text: { content: text } }, refused: (r) => (r.errcode ? `errcode ${r.errcode}: ${r.errmsg}` : undefined) };
+    return {
+      url: url.href,
+      body: { msgtype: 'text', text: { content: text } },
+      refused: (r) => (r.errcode ? `errcode ${r.errcode}: ${r.errmsg}` : undefined),
+    };
   },
   async feishu(text) {
     const body = { msg_type: 'text', content: { text } };
@@ -40,28 +44,42 @@ const services = {
     return { url: env.NOTIFY_URL, body, refused: (r) => (r.code ? `code ${r.code}: ${r.msg}` : undefined) };
   },
   async wecom(text) {
-    return { url: env.NOTIFY_URL, body: { msgtype: 'text', text: { content: text } }, refused: (r) => (r.errcode ? `errcode ${r.errcode}: ${r.errmsg}` : undefined) };
+    return {
+      url: env.NOTIFY_URL,
+      body: { msgtype: 'text', text: { content: text } },
+      refused: (r) => (r.errcode ? `errcode ${r.errcode}: ${r.errmsg}` : undefined),
+    };
   },
 };
 
 async function main() {
   const service = services[env.NOTIFY_SERVICE];
   if (!service) throw new Error(`unknown NOTIFY_SERVICE "${env.NOTIFY_SERVICE}"`);
-  if (!/^https?:\/\//.test(env.NOTIFY_URL || '')) throw new Error(`the url param must be an http(s) URL, got "${env.NOTIFY_URL}"`);
+  if (!/^https?:\/\//.test(env.NOTIFY_URL || ''))
+    throw new Error(`the url param must be an http(s) URL, got "${env.NOTIFY_URL}"`);
   const seconds = Number(env.NOTIFY_TIMEOUT || '10');
-  if (!(seconds > 0)) throw new Error(`the timeout param must be a positive number of seconds, got "${env.NOTIFY_TIMEOUT}"`);
+  if (!(seconds > 0))
+    throw new Error(`the timeout param must be a positive number of seconds, got "${env.NOTIFY_TIMEOUT}"`);
   const { url, body, refused } = await service(env.NOTIFY_MESSAGE || defaultText());
   const headers = { 'content-type': 'application/json' };
   if (env.NOTIFY_TOKEN) headers.authorization = `Bearer ${env.NOTIFY_TOKEN}`;
   const shown = new URL(url).origin; // the rest of a webhook URL is often its secret
   let answer;
   try {
-    answer = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(seconds * 1000) });
+    answer = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(seconds * 1000),
+    });
   } catch (err) {
-    throw new Error(`POST ${shown} failed: ${err.name === 'TimeoutError' ? `no answer within ${seconds}s` : (err.cause?.message ?? err.message)}`);
+    throw new Error(
+      `POST ${shown} failed: ${err.name === 'TimeoutError' ? `no answer within ${seconds}s` : (err.cause?.message ?? err.message)}`,
+    );
   }
   const text = await answer.text();
-  if (answer.status < 200 || answer.status > 299) throw new Error(`POST ${shown} answered ${answer.status}: ${text.slice(0, 500)}`);
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`POST ${shown} answered ${answer.status}: ${text.slice(0, 500)}`);
   let parsed;
   try {
     parsed = JSON.parse(text);

@@ -11,9 +11,17 @@ beforeAll(() => requireBuilt(AGENT));
 function chain(root: string, commands: string[], flags: Parameters<typeof stepArgs>[2][] = []) {
   const p = kilnPaths(root);
   return commands.map((cmd, i) =>
-    start(AGENT, stepArgs(root, i, { wait: [i === 0 ? p.readyFile : p.postFile(i - 1)], waitContent: i === 0, ...flags[i] }, ['/bin/sh', '-c', cmd]), {
-      cwd: root,
-    }),
+    start(
+      AGENT,
+      stepArgs(root, i, { wait: [i === 0 ? p.readyFile : p.postFile(i - 1)], waitContent: i === 0, ...flags[i] }, [
+        '/bin/sh',
+        '-c',
+        cmd,
+      ]),
+      {
+        cwd: root,
+      },
+    ),
   );
 }
 
@@ -21,7 +29,11 @@ describe('a chain of steps', () => {
   it('runs three steps in order, only after the go-ahead, and records each', async () => {
     const root = tempDir('chain');
     const p = kilnPaths(root);
-    const steps = chain(root, ['echo a >> order', 'echo b >> order; printf v1 > results/r1', 'echo c >> order'], [{}, { results: ['r1'] }, {}]);
+    const steps = chain(
+      root,
+      ['echo a >> order', 'echo b >> order; printf v1 > results/r1', 'echo c >> order'],
+      [{}, { results: ['r1'] }, {}],
+    );
     mkdirSync(p.resultsDir, { recursive: true });
     mkdirSync(p.downwardDir, { recursive: true });
     writeFileSync(p.readyFile, 'go');
@@ -44,7 +56,9 @@ describe('a chain of steps', () => {
     const exits = await Promise.all(steps.map((s) => s.exit));
     expect(exits.map((e) => e.code)).toEqual([0, 4, 1, 1]);
     expect(existsSync(`${root}/ran-2`) || existsSync(`${root}/ran-3`)).toBe(false);
-    expect([0, 1, 2, 3].map((i) => existsSync(p.postFile(i)) ? 'ok' : existsSync(`${p.postFile(i)}.err`) ? 'err' : 'none')).toEqual(['ok', 'err', 'err', 'err']);
+    expect(
+      [0, 1, 2, 3].map((i) => (existsSync(p.postFile(i)) ? 'ok' : existsSync(`${p.postFile(i)}.err`) ? 'err' : 'none')),
+    ).toEqual(['ok', 'err', 'err', 'err']);
     expect(readJson(p.localTerminationFile(2))).toContainEqual({ key: 'Reason', value: 'Skipped', type: 3 });
     expect(steps[2].stderr()).toMatch(/skipped/);
     // The agent's own message reaches the log spool too, where the log proxy ships it from.
@@ -70,12 +84,19 @@ describe('a chain of steps', () => {
     const root = tempDir('bigresult');
     const p = kilnPaths(root);
     mkdirSync(p.resultsDir, { recursive: true });
-    const step = start(AGENT, stepArgs(root, 0, { results: ['blob'] }, ['/bin/sh', '-c', `head -c 5000 /dev/zero > ${p.resultFile('blob')}`]));
+    const step = start(
+      AGENT,
+      stepArgs(root, 0, { results: ['blob'] }, ['/bin/sh', '-c', `head -c 5000 /dev/zero > ${p.resultFile('blob')}`]),
+    );
     expect((await step.exit).code).toBe(1);
     expect(step.stderr()).toMatch(/result "blob" is 5000 bytes, over the 4096-byte termination message limit/);
     expect(existsSync(`${p.postFile(0)}.err`)).toBe(true);
     expect(readJson(p.localTerminationFile(0))).toContainEqual({ key: 'Reason', value: 'ResultTooLarge', type: 3 });
-    expect(decodeSpool(readFileSync(p.spoolFile(0))).at(-1)!.payload.toString()).toMatch(/result "blob" is 5000 bytes/);
+    expect(
+      decodeSpool(readFileSync(p.spoolFile(0)))
+        .at(-1)!
+        .payload.toString(),
+    ).toMatch(/result "blob" is 5000 bytes/);
   });
 
   it('exits 127 with a clear message when the command does not exist', async () => {

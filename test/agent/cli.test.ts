@@ -25,13 +25,17 @@ describe('kiln-agent', () => {
     expect(r.stdout).toMatch(/init\s+copy the agent/);
     const e = agent('entrypoint', '--help');
     expect(e.status).toBe(0);
-    for (const flag of ['-wait_file', '-post_file', '-timeout', '-on_error', '-results_dir', '-log_dir']) expect(e.stdout).toContain(flag);
+    for (const flag of ['-wait_file', '-post_file', '-timeout', '-on_error', '-results_dir', '-log_dir'])
+      expect(e.stdout).toContain(flag);
   });
 
   const bad: [string[], RegExp][] = [
     [['--frobnicate'], /^kiln-agent: unknown flag --frobnicate \(commands: [a-z-]+(, [a-z-]+)*\)\n$/],
     [['launch'], /^kiln-agent: unknown command launch/],
-    [['entrypoint', '-post_fil', '/x', '--', 'true'], /^kiln-agent: unknown flag -post_fil \(see kiln-agent entrypoint --help\)\n$/],
+    [
+      ['entrypoint', '-post_fil', '/x', '--', 'true'],
+      /^kiln-agent: unknown flag -post_fil \(see kiln-agent entrypoint --help\)\n$/,
+    ],
     [['entrypoint', '-timeout', 'soon', '--', 'true'], /^kiln-agent: flag -timeout: "soon" is not a duration/],
     [['init'], /^kiln-agent: usage: kiln-agent init DEST\n$/],
     [['init', '--force', '/tmp/x'], /^kiln-agent: unknown flag --force for init/],

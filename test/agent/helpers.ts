@@ -35,8 +35,20 @@ export interface StepFlags {
 export function stepArgs(root: string, i: number, flags: StepFlags, command: string[]): string[] {
   const p = kilnPaths(root);
   const args = [
-    F.postFile, p.postFile(i), F.terminationPath, p.localTerminationFile(i), F.stepMetadataDir, p.stepMetadataDir(i),
-    F.resultsDir, p.resultsDir, F.logDir, p.logDir, F.stepIndex, String(i), F.stepName, flags.name ?? `step-${i}`,
+    F.postFile,
+    p.postFile(i),
+    F.terminationPath,
+    p.localTerminationFile(i),
+    F.stepMetadataDir,
+    p.stepMetadataDir(i),
+    F.resultsDir,
+    p.resultsDir,
+    F.logDir,
+    p.logDir,
+    F.stepIndex,
+    String(i),
+    F.stepName,
+    flags.name ?? `step-${i}`,
   ];
   if (flags.wait) args.push(F.waitFile, flags.wait.join(','));
   if (flags.waitContent) args.push(F.waitFileContent);
@@ -90,4 +102,5 @@ export function processEnded(pid: number): boolean {
   }
 }
 
-export const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { key: string; value: string; type: number }[];
+export const readJson = (path: string) =>
+  JSON.parse(readFileSync(path, 'utf8')) as { key: string; value: string; type: number }[];

@@ -34,7 +34,9 @@ const inRoot = (root: string, args: string[]) =>
 describe('the portable tree', () => {
   it('holds a loader and the libraries the agent needs', () => {
     expect(readdirSync(`${PORTABLE_TREE}/lib`).some((f) => f.startsWith('ld-linux'))).toBe(true);
-    const interp = execFileSync('patchelf', ['--print-interpreter', `${PORTABLE_TREE}/bin/kiln-agent`], { encoding: 'utf8' });
+    const interp = execFileSync('patchelf', ['--print-interpreter', `${PORTABLE_TREE}/bin/kiln-agent`], {
+      encoding: 'utf8',
+    });
     expect(interp.trim()).toMatch(/^\/kiln\/lib\/ld-linux/);
   });
 
@@ -47,13 +49,25 @@ describe('the portable tree', () => {
     const steps = commands.map((cmd, i) =>
       inRoot(root, [
         inPod.agent,
-        ...stepArgs('/kiln', i, { wait: [i === 0 ? inPod.readyFile : inPod.postFile(i - 1)], waitContent: i === 0, onError: i === 1 ? 'continue' : undefined }, ['/bin/sh', '-c', cmd]),
+        ...stepArgs(
+          '/kiln',
+          i,
+          {
+            wait: [i === 0 ? inPod.readyFile : inPod.postFile(i - 1)],
+            waitContent: i === 0,
+            onError: i === 1 ? 'continue' : undefined,
+          },
+          ['/bin/sh', '-c', cmd],
+        ),
       ]),
     );
     mkdirSync(onHost.downwardDir, { recursive: true });
     writeFileSync(onHost.readyFile, 'go');
     const exits = await Promise.all(steps.map((s) => s.exit));
-    expect(exits.map((e) => e.code), steps.map((s) => s.stderr()).join('\n')).toEqual([0, 0, 0]);
+    expect(
+      exits.map((e) => e.code),
+      steps.map((s) => s.stderr()).join('\n'),
+    ).toEqual([0, 0, 0]);
     expect(readFileSync(`${root}/kiln/order`, 'utf8')).toBe('one\ntwo\nthree\n');
     expect([0, 1, 2].map((i) => readFileSync(onHost.exitCodeFile(i), 'utf8'))).toEqual(['0', '3', '0']);
     expect([0, 1, 2].every((i) => existsSync(onHost.postFile(i)))).toBe(true);
@@ -66,7 +80,21 @@ describe('the portable tree', () => {
     expect(readdirSync(`${root}/tools/lib`).sort()).toEqual(readdirSync(`${PORTABLE_TREE}/lib`).sort());
     // The copy runs from /kiln only (its loader path is fixed): swap it in and run it there.
     cpSync(`${root}/tools`, `${root}/kiln2`, { recursive: true });
-    const run = start('bwrap', ['--bind', root, '/', '--bind', `${root}/kiln2`, '/kiln', '--proc', '/proc', '--dev', '/dev', '--clearenv', '/kiln/bin/kiln-agent', '--version']);
+    const run = start('bwrap', [
+      '--bind',
+      root,
+      '/',
+      '--bind',
+      `${root}/kiln2`,
+      '/kiln',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--clearenv',
+      '/kiln/bin/kiln-agent',
+      '--version',
+    ]);
     expect((await run.exit).code).toBe(0);
     expect(run.stdout()).toMatch(/^kiln-agent \d+\.\d+\.\d+/);
   });

@@ -31,7 +31,11 @@ describe('process group', () => {
     // forwarded, not kill the agent with its default action.
     for (let i = 0; i < 6; i++) {
       const root = tempDir('signal-early');
-      const step = start(AGENT, stepArgs(root, 0, {}, sh(`trap 'exit 7' TERM; echo $$ > pid; while :; do sleep 0.05; done`)), { cwd: root });
+      const step = start(
+        AGENT,
+        stepArgs(root, 0, {}, sh(`trap 'exit 7' TERM; echo $$ > pid; while :; do sleep 0.05; done`)),
+        { cwd: root },
+      );
       await waitForFile(`${root}/pid`);
       step.child.kill('SIGTERM');
       const exit = await step.exit;
@@ -42,7 +46,11 @@ describe('process group', () => {
   it('on -timeout sends SIGTERM, then SIGKILL to what ignores it, and fails with TimeoutExceeded', async () => {
     const root = tempDir('timeout');
     const stubborn = `trap '' TERM; echo $$ > gc-pid; while :; do sleep 0.05; done`;
-    const step = start(AGENT, stepArgs(root, 0, { timeout: '300ms', timeoutGrace: '200ms' }, sh(`sh -c "${stubborn}" & wait`)), { cwd: root });
+    const step = start(
+      AGENT,
+      stepArgs(root, 0, { timeout: '300ms', timeoutGrace: '200ms' }, sh(`sh -c "${stubborn}" & wait`)),
+      { cwd: root },
+    );
     const exit = await step.exit;
     const p = kilnPaths(root);
     expect(exit.code).toBe(143); // the shell died of SIGTERM: 128 + 15
@@ -61,11 +69,20 @@ describe('output', () => {
     const spool = kilnPaths(root).spoolFile(0);
     // Each line waits until the agent has spooled the previous one, so the order is the order written.
     const waitSpooled = (line: string) => `until grep -qx '${line}' ${spool} 2>/dev/null; do :; done`;
-    const script = [1, 2, 3].map((i) => `echo out${i}; ${waitSpooled(`out${i}`)}; echo err${i} >&2; ${waitSpooled(`err${i}`)}`).join('; ');
+    const script = [1, 2, 3]
+      .map((i) => `echo out${i}; ${waitSpooled(`out${i}`)}; echo err${i} >&2; ${waitSpooled(`err${i}`)}`)
+      .join('; ');
     const step = start(AGENT, stepArgs(root, 0, {}, sh(script)));
     expect((await step.exit).code).toBe(0);
     const records = decodeSpool(readFileSync(spool));
-    expect(records.map((r) => `${r.stream}:${r.payload}`)).toEqual(['o:out1', 'e:err1', 'o:out2', 'e:err2', 'o:out3', 'e:err3']);
+    expect(records.map((r) => `${r.stream}:${r.payload}`)).toEqual([
+      'o:out1',
+      'e:err1',
+      'o:out2',
+      'e:err2',
+      'o:out3',
+      'e:err3',
+    ]);
     expect(records.every((r, i) => i === 0 || r.timeMs >= records[i - 1].timeMs)).toBe(true);
     expect(step.stdout()).toBe('out1\nout2\nout3\n');
     expect(step.stderr()).toBe('err1\nerr2\nerr3\n');
@@ -83,7 +100,7 @@ describe('output', () => {
     expect(step.stdout()).toBe('a'.repeat(length) + '\ntail');
   });
 
-  it('keeps spooling all output when nobody reads the agent\'s stdout any more', async () => {
+  it("keeps spooling all output when nobody reads the agent's stdout any more", async () => {
     const root = tempDir('epipe');
     const step = start(AGENT, stepArgs(root, 0, {}, sh('seq 1 200000')));
     step.child.stdout!.destroy();

@@ -14,7 +14,8 @@ export function decodeSpool(data: Buffer): DecodedRecord[] {
     const nl = data.indexOf(0x0a, pos);
     if (nl === -1) throw new Error(`spool: header without newline at byte ${pos}`);
     const header = parseSpoolHeader(data.subarray(pos, nl).toString('latin1'));
-    if (!header) throw new Error(`spool: bad header at byte ${pos}: ${JSON.stringify(data.subarray(pos, nl).toString())}`);
+    if (!header)
+      throw new Error(`spool: bad header at byte ${pos}: ${JSON.stringify(data.subarray(pos, nl).toString())}`);
     const start = nl + 1;
     const end = start + header.length;
     if (data[end] !== 0x0a) throw new Error(`spool: record at byte ${pos} is not followed by a newline`);

@@ -25,7 +25,9 @@ function kiln(args: string[], opts: { onStderr?: (text: string) => void } = {}) 
     stderr += d;
     opts.onStderr?.(stderr);
   });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 const run = (...args: string[]) => kiln(args).done;
@@ -35,12 +37,17 @@ beforeAll(async () => {
   await server.start();
   dir = mkdtempSync(join(tmpdir(), 'kiln-k8s-cli-'));
   const kubeconfig = join(dir, 'config');
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'test',
-    clusters: [{ name: 'loop', cluster: { server: server.url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'me', user: { token: 't' } }],
-    contexts: [{ name: 'test', context: { cluster: 'loop', user: 'me', namespace: 'team-a' } }],
-  }));
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'test',
+      clusters: [{ name: 'loop', cluster: { server: server.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'me', user: { token: 't' } }],
+      contexts: [{ name: 'test', context: { cluster: 'loop', user: 'me', namespace: 'team-a' } }],
+    }),
+  );
   env = { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig };
 });
 afterAll(async () => {
@@ -71,7 +78,13 @@ describe('kiln export', () => {
   it('writes the Tekton documents', async () => {
     const r = await run('export', '--to', 'tekton', FIXTURE);
     expect(r.code).toBe(0);
-    expect(parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind: string }).kind)).toEqual(['Task', 'Task', 'Task', 'Pipeline', 'PipelineRun']);
+    expect(parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind: string }).kind)).toEqual([
+      'Task',
+      'Task',
+      'Task',
+      'Pipeline',
+      'PipelineRun',
+    ]);
   });
 
   it('refuses an unknown target', async () => {
@@ -89,7 +102,10 @@ describe('kiln apply', () => {
     const [created] = server.list('pipelineruns', 'team-a');
     expect(r.stdout).toBe(`pipelinerun.kiln.dev/${created.metadata.name} created in namespace team-a\n`);
     expect(created.metadata.name).toMatch(/^web-/);
-    expect(created.spec).toMatchObject({ params: { who: 'kiln' }, pipelineSpec: { name: 'web', tasks: { a: { image: 'busybox' } } } });
+    expect(created.spec).toMatchObject({
+      params: { who: 'kiln' },
+      pipelineSpec: { name: 'web', tasks: { a: { image: 'busybox' } } },
+    });
   });
 
   it('checks params before contacting the cluster', async () => {
@@ -103,10 +119,24 @@ describe('kiln apply', () => {
 
 describe('kiln controller', () => {
   it('runs against the kubeconfig cluster, creates the first Pod, stops on SIGTERM', async () => {
-    const { child, done } = kiln(['controller', '--namespace', 'ops', '--metrics-listen', '127.0.0.1:0', '--qps', '50']);
+    const { child, done } = kiln([
+      'controller',
+      '--namespace',
+      'ops',
+      '--metrics-listen',
+      '127.0.0.1:0',
+      '--qps',
+      '50',
+    ]);
     const res = await fetch(`${server.url}/apis/kiln.dev/v1alpha1/namespaces/ops/pipelineruns`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'cli-run' }, spec: { pipelineSpec: { tasks: { only: { image: 'busybox', steps: [{ run: 'true' }] } } } } }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: 'kiln.dev/v1alpha1',
+        kind: 'PipelineRun',
+        metadata: { name: 'cli-run' },
+        spec: { pipelineSpec: { tasks: { only: { image: 'busybox', steps: [{ run: 'true' }] } } } },
+      }),
     });
     expect(res.status).toBe(201);
     await until('the first Pod', () => server.get('pods', 'ops', 'cli-run-only'), 20_000);

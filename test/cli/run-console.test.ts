@@ -11,12 +11,30 @@ import { formatElapsed, progressBlock, taskLine } from '../../cli/run-progress.j
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const taskRec = (over: Partial<TaskRunRecord>): TaskRunRecord => ({ name: 'build', taskRun: 'r-build', status: 'Pending', attempts: 0, results: {}, steps: [], ...over });
-const rec = (tasks: TaskRunRecord[]): RunRecord => ({ id: 'p-abcde', name: 'p', status: 'Running', startedAt: at(0), params: {}, tasks });
+const taskRec = (over: Partial<TaskRunRecord>): TaskRunRecord => ({
+  name: 'build',
+  taskRun: 'r-build',
+  status: 'Pending',
+  attempts: 0,
+  results: {},
+  steps: [],
+  ...over,
+});
+const rec = (tasks: TaskRunRecord[]): RunRecord => ({
+  id: 'p-abcde',
+  name: 'p',
+  status: 'Running',
+  startedAt: at(0),
+  params: {},
+  tasks,
+});
 
 class Sink {
   text = '';
-  constructor(readonly isTTY: boolean, readonly columns = 80) {}
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 80,
+  ) {}
   write(s: string) {
     this.text += s;
   }
@@ -28,15 +46,35 @@ describe('run progress', () => {
   });
 
   it('shows the running step, the failing step, and skip reasons', () => {
-    const running = taskRec({ status: 'Running', startedAt: at(0), attempts: 2, steps: [{ name: 'a', status: 'Succeeded', exitCode: 0 }, { name: 'b', status: 'Running', exitCode: null }] });
+    const running = taskRec({
+      status: 'Running',
+      startedAt: at(0),
+      attempts: 2,
+      steps: [
+        { name: 'a', status: 'Succeeded', exitCode: 0 },
+        { name: 'b', status: 'Running', exitCode: null },
+      ],
+    });
     expect(taskLine(running, T0 + 2500)).toBe('▶ build  Running      2.5s  attempt 2  b');
-    const failed = taskRec({ status: 'Failed', startedAt: at(0), finishedAt: at(1000), attempts: 1, steps: [{ name: 'b', status: 'Failed', exitCode: 3 }] });
+    const failed = taskRec({
+      status: 'Failed',
+      startedAt: at(0),
+      finishedAt: at(1000),
+      attempts: 1,
+      steps: [{ name: 'b', status: 'Failed', exitCode: 3 }],
+    });
     expect(taskLine(failed, T0 + 9999)).toBe('✘ build  Failed       1.0s  step b exited 3');
-    expect(taskLine(taskRec({ name: 't', matrix: { os: 'linux' }, status: 'Skipped', reason: 'WhenExpressionsFalse' }), T0)).toBe('○ t[os=linux]  Skipped            WhenExpressionsFalse');
+    expect(
+      taskLine(taskRec({ name: 't', matrix: { os: 'linux' }, status: 'Skipped', reason: 'WhenExpressionsFalse' }), T0),
+    ).toBe('○ t[os=linux]  Skipped            WhenExpressionsFalse');
   });
 
   it('cuts block lines to the terminal width', () => {
-    const block = progressBlock(rec([taskRec({ name: 'x'.repeat(50), status: 'Running', startedAt: at(0) })]), T0 + 1000, 30);
+    const block = progressBlock(
+      rec([taskRec({ name: 'x'.repeat(50), status: 'Running', startedAt: at(0) })]),
+      T0 + 1000,
+      30,
+    );
     expect(block[0]).toBe('p-abcde  Running  1.0s');
     expect(block[1]!.length).toBe(30);
     expect(block[1]!.endsWith('…')).toBe(true);
@@ -50,7 +88,14 @@ describe('RunConsole', () => {
     view.change(rec([taskRec({})]));
     view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
     view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
-    view.output({ pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 'compile', stream: 'stdout', line: 'hello' });
+    view.output({
+      pipelineRun: 'p',
+      taskRun: 'r-build',
+      task: 'build',
+      step: 'compile',
+      stream: 'stdout',
+      line: 'hello',
+    });
     expect(out.text).toBe('▶ build  Running      0.5s\nbuild/compile | hello\n');
   });
 
@@ -58,11 +103,24 @@ describe('RunConsole', () => {
     const out = new Sink(true);
     const view = new RunConsole(out, true, () => T0 + 500);
     view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
-    view.output({ pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 'compile', stream: 'stdout', line: 'hello' });
-    view.finish({ ...rec([taskRec({ status: 'Succeeded', startedAt: at(0), finishedAt: at(400) })]), status: 'Succeeded', finishedAt: at(400) });
+    view.output({
+      pipelineRun: 'p',
+      taskRun: 'r-build',
+      task: 'build',
+      step: 'compile',
+      stream: 'stdout',
+      line: 'hello',
+    });
+    view.finish({
+      ...rec([taskRec({ status: 'Succeeded', startedAt: at(0), finishedAt: at(400) })]),
+      status: 'Succeeded',
+      finishedAt: at(400),
+    });
     const block = 'p-abcde  Running  0.5s\n  ▶ build  Running      0.5s\n';
     const erase = '\x1b[2A\r\x1b[J';
-    expect(out.text).toBe(`${block}${erase}build/compile | hello\n${block}${erase}p p-abcde: Succeeded in 0.4s\n  ✔ build  Succeeded    0.4s\n`);
+    expect(out.text).toBe(
+      `${block}${erase}build/compile | hello\n${block}${erase}p p-abcde: Succeeded in 0.4s\n  ✔ build  Succeeded    0.4s\n`,
+    );
   });
 });
 
@@ -82,6 +140,7 @@ describe('run flags', () => {
   it('checks --concurrency', () => {
     expect(parseConcurrency('4')).toBe(4);
     expect(parseConcurrency(undefined)).toBeUndefined();
-    for (const bad of ['0', '-1', '1.5', 'x', '5000']) expect(() => parseConcurrency(bad)).toThrow(/whole number from 1 to 1024/);
+    for (const bad of ['0', '-1', '1.5', 'x', '5000'])
+      expect(() => parseConcurrency(bad)).toThrow(/whole number from 1 to 1024/);
   });
 });

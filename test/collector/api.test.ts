@@ -12,8 +12,23 @@ import type { Store } from '../../collector/store/types.js';
 import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(run: string, from: number, n: number, eof = false, step = 'compile'): ILogBatch {
-  return { pipelineRun: run, taskRun: `${run}-build`, steps: [{ step, stepIndex: 0, eof,
-    lines: Array.from({ length: n }, (_, i) => ({ seq: from + i, stream: 0, timeMs: 1000 + i, data: Buffer.from(`${step} ${from + i}`) })) }] };
+  return {
+    pipelineRun: run,
+    taskRun: `${run}-build`,
+    steps: [
+      {
+        step,
+        stepIndex: 0,
+        eof,
+        lines: Array.from({ length: n }, (_, i) => ({
+          seq: from + i,
+          stream: 0,
+          timeMs: 1000 + i,
+          data: Buffer.from(`${step} ${from + i}`),
+        })),
+      },
+    ],
+  };
 }
 
 for (const make of storeFixtures) {
@@ -28,10 +43,23 @@ for (const make of storeFixtures) {
       dir = mkdtempSync(join(tmpdir(), 'kiln-api-'));
       c = await startCollector({ db: store, stateDir: dir, limits: { logBodyBytes: 64 * 1024 } });
     });
-    afterAll(async () => { await c?.close(); await store?.close(); await fx?.cleanup(); rmSync(dir, { recursive: true, force: true }); });
+    afterAll(async () => {
+      await c?.close();
+      await store?.close();
+      await fx?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-    const post = (body: Uint8Array | string, token?: string, type = PROTOBUF_MEDIA_TYPE) => request(`${c.url}/v1/logs`, {
-      method: 'POST', body, headers: { 'content-type': type, accept: PROTOBUF_MEDIA_TYPE, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const post = (body: Uint8Array | string, token?: string, type = PROTOBUF_MEDIA_TYPE) =>
+      request(`${c.url}/v1/logs`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': type,
+          accept: PROTOBUF_MEDIA_TYPE,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      });
     const get = (path: string, token: string | null = c.readerToken) =>
       request(`${c.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const enc = (b: ILogBatch) => LogBatch.encode(b).finish();
@@ -44,23 +72,39 @@ for (const make of storeFixtures) {
         const ack = LogAck.decode(Buffer.from(await res.body.arrayBuffer()));
         expect(ack.steps.map((s) => [s.step, Number(s.nextSeq)])).toEqual([['compile', 50]]);
       }
-      const page = (await (await get('/v1/runs/run-a/logs?limit=1000')).body.json()) as { lines: { seq: number; text: string }[]; next: string | null };
+      const page = (await (await get('/v1/runs/run-a/logs?limit=1000')).body.json()) as {
+        lines: { seq: number; text: string }[];
+        next: string | null;
+      };
       expect(page.lines.map((l) => l.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-      expect(page.lines[3]).toEqual({ task: 'run-a-build', step: 'compile', stream: 'stdout', seq: 3, time: 1003, text: 'compile 3' });
+      expect(page.lines[3]).toEqual({
+        task: 'run-a-build',
+        step: 'compile',
+        stream: 'stdout',
+        seq: 3,
+        time: 1003,
+        text: 'compile 3',
+      });
       expect(page.next).toBeNull();
     });
 
-    it('refuses writes without a token, with another run\'s token, or a forged one', async () => {
+    it("refuses writes without a token, with another run's token, or a forged one", async () => {
       const before = await store.readLogs({ runId: 'run-b', limit: 10 });
       const none = await post(enc(batch('run-b', 0, 1)));
       expect(none.statusCode).toBe(401);
       const wrong = await post(enc(batch('run-b', 0, 1)), c.mintRunToken('run-a'));
       expect(wrong.statusCode).toBe(403);
       expect(((await wrong.body.json()) as { error: string }).error).toContain('"run-a", not for run "run-b"');
-      const forged = await post(enc(batch('run-b', 0, 1)), 'krt1.' + Buffer.from('run-b').toString('base64url') + '.AAAA');
+      const forged = await post(
+        enc(batch('run-b', 0, 1)),
+        'krt1.' + Buffer.from('run-b').toString('base64url') + '.AAAA',
+      );
       expect(forged.statusCode).toBe(401);
-      const runWrong = await request(`${c.url}/v1/runs`, { method: 'POST', body: JSON.stringify(runRecord('run-b')),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('run-a')}` } });
+      const runWrong = await request(`${c.url}/v1/runs`, {
+        method: 'POST',
+        body: JSON.stringify(runRecord('run-b')),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('run-a')}` },
+      });
       expect(runWrong.statusCode).toBe(403);
       expect(await store.readLogs({ runId: 'run-b', limit: 10 })).toEqual(before);
       expect(await store.getRun('run-b')).toBeNull();
@@ -80,7 +124,13 @@ for (const make of storeFixtures) {
       const garbage = await post(Buffer.from([0x12, 0x80]), token);
       expect(garbage.statusCode).toBe(400);
       expect(((await garbage.body.json()) as { error: string }).error).toMatch(/not a kiln.v1.LogBatch/);
-      const big = await post(enc({ ...batch('run-c', 0, 1), steps: [{ step: 's', stepIndex: 0, lines: [{ seq: 0, data: Buffer.alloc(70 * 1024, 120) }] }] }), token);
+      const big = await post(
+        enc({
+          ...batch('run-c', 0, 1),
+          steps: [{ step: 's', stepIndex: 0, lines: [{ seq: 0, data: Buffer.alloc(70 * 1024, 120) }] }],
+        }),
+        token,
+      );
       expect(big.statusCode).toBe(413);
       const gap = batch('run-c', 0, 3);
       gap.steps![0].lines![2].seq = 7;
@@ -96,22 +146,35 @@ for (const make of storeFixtures) {
       const client = new CollectorClient(c.url, c.readerToken);
       for (let i = 0; i < 5; i++) {
         const id = `hist-${i}`;
-        await client.postRun(runRecord(id, { startedAt: new Date(1_800_000_000_000 + i * 1000).toISOString() }), c.mintRunToken(id));
+        await client.postRun(
+          runRecord(id, { startedAt: new Date(1_800_000_000_000 + i * 1000).toISOString() }),
+          c.mintRunToken(id),
+        );
       }
       await client.patchRun({ id: 'hist-2', status: 'Failed', reason: 'exit 1' }, c.mintRunToken('hist-2'));
-      expect(await client.getRun('hist-2')).toMatchObject({ id: 'hist-2', status: 'Failed', reason: 'exit 1', params: { revision: 'main' } });
+      expect(await client.getRun('hist-2')).toMatchObject({
+        id: 'hist-2',
+        status: 'Failed',
+        reason: 'exit 1',
+        params: { revision: 'main' },
+      });
       const p1 = await client.listRuns({ limit: 2 });
       const p2 = await client.listRuns({ limit: 2, cursor: p1.next! });
       expect([...p1.runs, ...p2.runs].map((r) => r.id)).toEqual(['hist-4', 'hist-3', 'hist-2', 'hist-1']);
       expect((await client.listRuns({ status: 'Failed' })).runs.map((r) => r.id)).toEqual(['hist-2']);
-      const bad = await request(`${c.url}/v1/runs`, { method: 'POST', body: JSON.stringify({ ...runRecord('x'), status: 'Weird' }),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('x')}` } });
+      const bad = await request(`${c.url}/v1/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ ...runRecord('x'), status: 'Weird' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('x')}` },
+      });
       expect(bad.statusCode).toBe(400);
       expect(((await bad.body.json()) as { error: string }).error).toContain('"status" must be one of');
       // A PATCH of a whole record whose POST was lost creates it; a partial one for an unknown run is a 404.
       await client.patchRun(runRecord('hist-lost', { status: 'Succeeded' }), c.mintRunToken('hist-lost'));
       expect(await client.getRun('hist-lost')).toMatchObject({ status: 'Succeeded' });
-      await expect(client.patchRun({ id: 'hist-none', status: 'Failed' }, c.mintRunToken('hist-none'))).rejects.toThrow('answered 404');
+      await expect(client.patchRun({ id: 'hist-none', status: 'Failed' }, c.mintRunToken('hist-none'))).rejects.toThrow(
+        'answered 404',
+      );
       expect((await get('/v1/runs?cursor=garbage')).statusCode).toBe(400);
       expect((await get('/v1/runs?limit=0')).statusCode).toBe(400);
     });
@@ -122,21 +185,32 @@ for (const make of storeFixtures) {
       await client.postRun(runRecord('run-f'), token);
       await post(enc(batch('run-f', 0, 3, false, 'watch')), token);
       const seen: string[] = [];
-      const following = (async () => { for await (const l of client.followLogs('run-f', { step: 'watch' })) seen.push(l.text); })();
+      const following = (async () => {
+        for await (const l of client.followLogs('run-f', { step: 'watch' })) seen.push(l.text);
+      })();
       await post(enc(batch('run-f', 3, 2, false, 'watch')), token);
       await post(enc(batch('run-f', 5, 1, true, 'watch')), token);
       await following;
       expect(seen).toEqual(Array.from({ length: 6 }, (_, i) => `watch ${i}`));
       // A whole run: two steps written alternately are both followed, to the run's end.
       const both: string[] = [];
-      const whole = (async () => { for await (const l of client.followLogs('run-f', {})) both.push(l.text); })();
+      const whole = (async () => {
+        for await (const l of client.followLogs('run-f', {})) both.push(l.text);
+      })();
       await post(enc(batch('run-f', 0, 2, false, 'left')), token);
       await post(enc(batch('run-f', 0, 2, false, 'right')), token);
       await post(enc(batch('run-f', 2, 1, true, 'left')), token);
       await post(enc(batch('run-f', 2, 1, true, 'right')), token);
       await client.patchRun({ id: 'run-f', status: 'Succeeded' }, token);
       await whole;
-      expect(both.filter((t) => !t.startsWith('watch')).sort()).toEqual(['left 0', 'left 1', 'left 2', 'right 0', 'right 1', 'right 2']);
+      expect(both.filter((t) => !t.startsWith('watch')).sort()).toEqual([
+        'left 0',
+        'left 1',
+        'left 2',
+        'right 0',
+        'right 1',
+        'right 2',
+      ]);
       expect(both.filter((t) => t.startsWith('watch'))).toEqual(seen);
       const hits = await client.search('WATCH 4', 'run-f');
       expect(hits.map((h) => [h.run, h.step, h.seq])).toEqual([['run-f', 'watch', 4]]);

@@ -15,9 +15,18 @@ import { runRecord } from '../../testkit/store-fixtures.js';
 const kiln = runKiln;
 
 async function sendLines(c: RunningCollector, run: string, step: string, texts: string[], eof: boolean) {
-  const body = LogBatch.encode({ pipelineRun: run, taskRun: `${run}-build`, steps: [{ step, stepIndex: 0, eof,
-    lines: texts.map((t, i) => ({ seq: i, stream: 0, timeMs: 1, data: Buffer.from(t) })) }] }).finish();
-  const res = await request(`${c.url}/v1/logs`, { method: 'POST', body, headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${c.mintRunToken(run)}` } });
+  const body = LogBatch.encode({
+    pipelineRun: run,
+    taskRun: `${run}-build`,
+    steps: [
+      { step, stepIndex: 0, eof, lines: texts.map((t, i) => ({ seq: i, stream: 0, timeMs: 1, data: Buffer.from(t) })) },
+    ],
+  }).finish();
+  const res = await request(`${c.url}/v1/logs`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${c.mintRunToken(run)}` },
+  });
   expect(res.statusCode).toBe(200);
   await res.body.dump();
 }
@@ -30,11 +39,28 @@ describe('kiln runs / logs / search', () => {
     cwd = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
     c = await startCollector({ db: `sqlite:${join(cwd, '.kiln/kiln.db')}`, stateDir: join(cwd, '.kiln') });
     const client = new CollectorClient(c.url);
-    await client.postRun(runRecord('r-old', { status: 'Failed', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:05.000Z' }), c.mintRunToken('r-old'));
-    await client.postRun(runRecord('r-new', { status: 'Succeeded', startedAt: '2026-02-01T00:00:00.000Z', finishedAt: '2026-02-01T00:00:03.000Z' }), c.mintRunToken('r-new'));
+    await client.postRun(
+      runRecord('r-old', {
+        status: 'Failed',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:01:05.000Z',
+      }),
+      c.mintRunToken('r-old'),
+    );
+    await client.postRun(
+      runRecord('r-new', {
+        status: 'Succeeded',
+        startedAt: '2026-02-01T00:00:00.000Z',
+        finishedAt: '2026-02-01T00:00:03.000Z',
+      }),
+      c.mintRunToken('r-new'),
+    );
     await sendLines(c, 'r-new', 'test', ['first line', 'needle in here', 'last line'], true);
   });
-  afterAll(async () => { await c?.close(); rmSync(cwd, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await c?.close();
+    rmSync(cwd, { recursive: true, force: true });
+  });
 
   it('reads the local store with no collector named, while a collector holds it open', async () => {
     const logs = await kiln(cwd, ['logs', 'r-new']);
@@ -50,18 +76,33 @@ describe('kiln runs / logs / search', () => {
 
   it('stops quietly when its reader goes away (`kiln logs RUN | head -1`)', async () => {
     await new CollectorClient(c.url).postRun(runRecord('r-many'), c.mintRunToken('r-many'));
-    await sendLines(c, 'r-many', 'spam', Array.from({ length: 2000 }, (_, i) => `line ${i}`), true);
-    const child = spawn(process.execPath, [KILN, 'logs', 'r-many'], { cwd, env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await sendLines(
+      c,
+      'r-many',
+      'spam',
+      Array.from({ length: 2000 }, (_, i) => `line ${i}`),
+      true,
+    );
+    const child = spawn(process.execPath, [KILN, 'logs', 'r-many'], {
+      cwd,
+      env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy(); // the reader is gone before the first line is written
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
     const [code] = await new Promise<[number | null]>((res) => child.on('close', (c) => res([c])));
     expect(stderr).toBe('');
     expect(code).toBe(141); // as a shell reports a process ended by SIGPIPE
   });
 
   it('reads a collector over HTTP with the reader token, and says why without it', async () => {
-    const ok = await kiln(cwd, ['logs', 'r-new', '--step', 'test'], { KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken });
+    const ok = await kiln(cwd, ['logs', 'r-new', '--step', 'test'], {
+      KILN_COLLECTOR: c.url,
+      KILN_TOKEN: c.readerToken,
+    });
     expect(ok.stdout).toBe('first line\nneedle in here\nlast line\n');
     const denied = await kiln(cwd, ['runs'], { KILN_COLLECTOR: c.url });
     expect(denied.status).toBe(1);
@@ -71,9 +112,13 @@ describe('kiln runs / logs / search', () => {
 
   it('follows a run until its step ends (-f)', async () => {
     await new CollectorClient(c.url).postRun(runRecord('r-live'), c.mintRunToken('r-live'));
-    const p = spawn(process.execPath, [KILN, 'logs', 'r-live', '-f', '--step', 'live'], { env: { ...process.env, KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken } });
+    const p = spawn(process.execPath, [KILN, 'logs', 'r-live', '-f', '--step', 'live'], {
+      env: { ...process.env, KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken },
+    });
     let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise<number | null>((r) => p.once('exit', r));
     await sendLines(c, 'r-live', 'live', ['one', 'two'], true);
     expect(await exited).toBe(0);

@@ -42,6 +42,13 @@ describe('SeenLines', () => {
   it('passes each step line once, in seq order per step', () => {
     const s = new SeenLines();
     const l = (step: string, seq: number) => ({ task: 't', step, seq });
-    expect([l('a', 0), l('a', 1), l('b', 0), l('a', 1), l('a', 0), l('b', 1)].map((x) => s.isNew(x))).toEqual([true, true, true, false, false, true]);
+    expect([l('a', 0), l('a', 1), l('b', 0), l('a', 1), l('a', 0), l('b', 1)].map((x) => s.isNew(x))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      true,
+    ]);
   });
 });

@@ -20,17 +20,39 @@ describe('following across a collector restart', () => {
   let collector: CollectorProcess;
 
   const send = async (run: string, first: number, texts: string[], eof: boolean) => {
-    const body = LogBatch.encode({ pipelineRun: run, taskRun: `${run}-t`, steps: [{ step: 'a', stepIndex: 0, eof,
-      lines: texts.map((t, i) => ({ seq: first + i, stream: 0, timeMs: 1, data: Buffer.from(t) })) }] }).finish();
-    const res = await request(`${collector.url}/v1/logs`, { method: 'POST', body, headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${collector.runToken(run)}` } });
+    const body = LogBatch.encode({
+      pipelineRun: run,
+      taskRun: `${run}-t`,
+      steps: [
+        {
+          step: 'a',
+          stepIndex: 0,
+          eof,
+          lines: texts.map((t, i) => ({ seq: first + i, stream: 0, timeMs: 1, data: Buffer.from(t) })),
+        },
+      ],
+    }).finish();
+    const res = await request(`${collector.url}/v1/logs`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${collector.runToken(run)}` },
+    });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
   };
   const startRun = (run: string) => new CollectorClient(collector.url).postRun(runRecord(run), collector.runToken(run));
-  const finishRun = (run: string) => new CollectorClient(collector.url).patchRun({ id: run, status: 'Succeeded', finishedAt: new Date().toISOString() }, collector.runToken(run));
-  const follow = (run: string, lastEventId?: string) => request(`${collector.url}/v1/runs/${run}/logs?follow=1`, {
-    headers: { authorization: `Bearer ${collector.readerToken}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-  });
+  const finishRun = (run: string) =>
+    new CollectorClient(collector.url).patchRun(
+      { id: run, status: 'Succeeded', finishedAt: new Date().toISOString() },
+      collector.runToken(run),
+    );
+  const follow = (run: string, lastEventId?: string) =>
+    request(`${collector.url}/v1/runs/${run}/logs?follow=1`, {
+      headers: {
+        authorization: `Bearer ${collector.readerToken}`,
+        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+      },
+    });
 
   beforeAll(async () => {
     requireBuild();
@@ -57,7 +79,9 @@ describe('following across a collector restart', () => {
     await send('r-sse', 300, numbered(300, 310), true);
     await finishRun('r-sse');
     const resumed = await (await follow('r-sse', id)).body.text();
-    const lines = [...resumed.matchAll(/^data: (\{"task.*)$/gm)].map((m) => (JSON.parse(m[1]) as { text: string }).text);
+    const lines = [...resumed.matchAll(/^data: (\{"task.*)$/gm)].map(
+      (m) => (JSON.parse(m[1]) as { text: string }).text,
+    );
     expect(lines).toEqual(numbered(300, 310));
     expect(resumed).toMatch(/event: end\n/);
 
@@ -69,16 +93,23 @@ describe('following across a collector restart', () => {
   it('`kiln logs -f` reconnects after the collector is killed and prints every line once', async () => {
     await startRun('r-cli');
     await send('r-cli', 0, numbered(0, 200), false);
-    const p = spawn(process.execPath, [KILN, 'logs', 'r-cli', '-f', '--collector', collector.url, '--token', collector.readerToken],
-      { env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' } });
+    const p = spawn(
+      process.execPath,
+      [KILN, 'logs', 'r-cli', '-f', '--collector', collector.url, '--token', collector.readerToken],
+      { env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' } },
+    );
     let out = '';
     let err = '';
-    p.stderr.on('data', (d: Buffer) => { err += d; });
+    p.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
     // Resolves once the follower has printed the first 200 lines.
-    await new Promise<void>((resolve) => p.stdout.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('line 199\n')) resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      p.stdout.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('line 199\n')) resolve();
+      }),
+    );
 
     await collector.kill();
     await collector.start();
@@ -86,7 +117,11 @@ describe('following across a collector restart', () => {
     await finishRun('r-cli');
 
     expect(await exited(p)).toBe(0);
-    expect(out).toBe(numbered(0, 400).map((l) => `${l}\n`).join(''));
+    expect(out).toBe(
+      numbered(0, 400)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     expect(err).toMatch(/^kiln: lost the collector \(.*\); reconnecting…\n$/);
   });
 
@@ -96,7 +131,9 @@ describe('following across a collector restart', () => {
     try {
       await new CollectorClient(c.url).postRun(runRecord('r-quiet'), c.mintRunToken('r-quiet'));
       // Nothing has been logged: the headers come anyway, before any line.
-      const res = await request(`${c.url}/v1/runs/r-quiet/logs?follow=1`, { headers: { authorization: `Bearer ${c.readerToken}` } });
+      const res = await request(`${c.url}/v1/runs/r-quiet/logs?follow=1`, {
+        headers: { authorization: `Bearer ${c.readerToken}` },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/event-stream');
       const body = res.body.text().catch((err: Error) => `cut: ${err.message}`);

@@ -22,27 +22,51 @@ for (const make of storeFixtures) {
     beforeAll(async () => {
       fx = make();
       store = await fx.open();
-      [c, small] = await Promise.all([LIMIT, 1000].map((resultBytes) => startCollector({ db: store, ...keys, limits: { resultBytes } })));
+      [c, small] = await Promise.all(
+        [LIMIT, 1000].map((resultBytes) => startCollector({ db: store, ...keys, limits: { resultBytes } })),
+      );
       for (const id of ['res-a', 'res-b']) await store.putRun(runRecord(id));
     });
-    afterAll(async () => { await c?.close(); await small?.close(); await store?.close(); await fx?.cleanup(); });
+    afterAll(async () => {
+      await c?.close();
+      await small?.close();
+      await store?.close();
+      await fx?.cleanup();
+    });
 
-    const path = (run: string, taskRun: string, name: string) => `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(name)}`;
+    const path = (run: string, taskRun: string, name: string) =>
+      `${taskRunResultsPath(run, taskRun)}/${encodeURIComponent(name)}`;
     const auth = (token: string | null) => (token ? { authorization: `Bearer ${token}` } : {});
-    const put = (p: string, body: Buffer | string, token: string | null, o: { type?: string; on?: RunningCollector } = {}) =>
-      request(`${(o.on ?? c).url}${p}`, { method: 'PUT', body, headers: { 'content-type': o.type ?? 'application/octet-stream', ...auth(token) } });
+    const put = (
+      p: string,
+      body: Buffer | string,
+      token: string | null,
+      o: { type?: string; on?: RunningCollector } = {},
+    ) =>
+      request(`${(o.on ?? c).url}${p}`, {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': o.type ?? 'application/octet-stream', ...auth(token) },
+      });
     const get = (p: string, token: string | null) => request(`${c.url}${p}`, { headers: auth(token) });
-    const errorOf = async (res: Awaited<ReturnType<typeof request>>) => ((await res.body.json()) as { error: string }).error;
+    const errorOf = async (res: Awaited<ReturnType<typeof request>>) =>
+      ((await res.body.json()) as { error: string }).error;
 
     it('stores the bytes and answers them back, with their sha256 and size', async () => {
       const token = c.mintRunToken('res-a');
       const utf8 = Buffer.from('{"digest":"sha256:…","note":"é中 🚀"}\n', 'utf8');
       const big = Buffer.alloc(300 * 1024);
       for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
-      for (const [name, value, type] of [['report', utf8, 'text/plain; charset=utf-8'], ['blob', big, undefined]] as const) {
+      for (const [name, value, type] of [
+        ['report', utf8, 'text/plain; charset=utf-8'],
+        ['blob', big, undefined],
+      ] as const) {
         const res = await put(path('res-a', 'res-a-build', name), value, token, { type });
         expect(res.statusCode).toBe(201);
-        expect(await res.body.json()).toEqual({ sha256: createHash('sha256').update(value).digest('hex'), size: value.length });
+        expect(await res.body.json()).toEqual({
+          sha256: createHash('sha256').update(value).digest('hex'),
+          size: value.length,
+        });
         const back = await get(path('res-a', 'res-a-build', name), c.readerToken);
         expect(back.statusCode).toBe(200);
         expect(back.headers['content-type']).toBe('application/octet-stream');
@@ -59,7 +83,7 @@ for (const make of storeFixtures) {
       expect((await store.getResult('res-a', 'res-a-retry', 'out'))?.toString()).toBe('second');
     });
 
-    it('reads with the reader token or the run\'s own token, and refuses others', async () => {
+    it("reads with the reader token or the run's own token, and refuses others", async () => {
       const p = path('res-a', 'res-a-retry', 'out');
       expect(await (await get(p, c.mintRunToken('res-a'))).body.text()).toBe('second');
       expect(await (await get(p, c.readerToken)).body.text()).toBe('second');
@@ -72,7 +96,7 @@ for (const make of storeFixtures) {
       expect((await get(p, 'not-a-token')).statusCode).toBe(401);
     });
 
-    it('refuses a write with another run\'s token or none, storing nothing', async () => {
+    it("refuses a write with another run's token or none, storing nothing", async () => {
       const p = path('res-b', 'res-b-build', 'out');
       const other = await put(p, 'forged', c.mintRunToken('res-a'));
       expect(other.statusCode).toBe(403);
@@ -86,7 +110,11 @@ for (const make of storeFixtures) {
       expect(unknown.statusCode).toBe(404);
       expect(await errorOf(unknown)).toContain('POST /v1/runs it first');
       const token = c.mintRunToken('res-a');
-      for (const [taskRun, name, what] of [['-lead', 'out', 'taskRun'], ['t', 'a b', 'result name'], ['t', 'x'.repeat(254), 'result name']]) {
+      for (const [taskRun, name, what] of [
+        ['-lead', 'out', 'taskRun'],
+        ['t', 'a b', 'result name'],
+        ['t', 'x'.repeat(254), 'result name'],
+      ]) {
         const bad = await put(path('res-a', taskRun, name), 'x', token);
         expect(bad.statusCode).toBe(400);
         expect(await errorOf(bad)).toMatch(new RegExp(`^${what} `));
@@ -113,7 +141,7 @@ for (const make of storeFixtures) {
       expect(await errorOf(missing)).toContain('no result "nothing"');
     });
 
-    it('deletes a run\'s results with the run in retention', async () => {
+    it("deletes a run's results with the run in retention", async () => {
       await store.putRun(runRecord('res-old', { startedAt: new Date(1_600_000_000_000).toISOString() }));
       expect((await put(path('res-old', 't', 'out'), 'old', c.mintRunToken('res-old'))).statusCode).toBe(201);
       expect(await store.applyRetention({ olderThanMs: 1_650_000_000_000 })).toEqual(['res-old']);

@@ -15,15 +15,29 @@ const DAY = 86_400_000;
 describe('retention', () => {
   let fx: StoreFixture;
   let store: Store;
-  beforeAll(async () => { fx = sqliteFixture(); store = await fx.open(); });
-  afterAll(async () => { await store.close(); await fx.cleanup(); });
-
+  beforeAll(async () => {
+    fx = sqliteFixture();
+    store = await fx.open();
+  });
+  afterAll(async () => {
+    await store.close();
+    await fx.cleanup();
+  });
 
   it('--retain 30d deletes runs started before 30 days ago, with their logs', async () => {
     const now = Date.parse('2026-06-01T00:00:00.000Z');
-    for (const [id, daysAgo] of [['fresh', 1], ['edge', 29], ['old', 31], ['older', 90]] as const) {
+    for (const [id, daysAgo] of [
+      ['fresh', 1],
+      ['edge', 29],
+      ['old', 31],
+      ['older', 90],
+    ] as const) {
       await store.putRun(runRecord(id, { startedAt: new Date(now - daysAgo * DAY).toISOString() }));
-      await store.ingest({ pipelineRun: id, taskRun: 't', steps: [{ step: 's', stepIndex: 0, eof: true, lines: [{ seq: 0, stream: 'stdout', timeMs: 1, text: id }] }] });
+      await store.ingest({
+        pipelineRun: id,
+        taskRun: 't',
+        steps: [{ step: 's', stepIndex: 0, eof: true, lines: [{ seq: 0, stream: 'stdout', timeMs: 1, text: id }] }],
+      });
     }
     expect((await applyRetentionAt(store, { retainMs: 30 * DAY }, now)).sort()).toEqual(['old', 'older']);
     expect((await store.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['fresh', 'edge']);
@@ -42,7 +56,9 @@ describe('collector options', () => {
 
   it('refuses a database URL it cannot open, naming the forms it takes', async () => {
     await expect(openStore('mysql://x')).rejects.toMatchObject({
-      message: '--db mysql://x: unsupported database URL', hint: expect.stringContaining('sqlite:PATH or postgres://') });
+      message: '--db mysql://x: unsupported database URL',
+      hint: expect.stringContaining('sqlite:PATH or postgres://'),
+    });
     await expect(openStore('sqlite:')).rejects.toThrow('--db sqlite:: no file path');
   });
 });
@@ -53,8 +69,9 @@ describe('collector start-up', () => {
     const first = await startCollector({ db: `sqlite:${join(dir, 'a.db')}`, stateDir: dir });
     try {
       const port = new URL(first.url).port;
-      await expect(startCollector({ listen: `127.0.0.1:${port}`, db: `sqlite:${join(dir, 'b.db')}`, stateDir: dir }))
-        .rejects.toThrow(`--listen 127.0.0.1:${port}: the address is in use`);
+      await expect(
+        startCollector({ listen: `127.0.0.1:${port}`, db: `sqlite:${join(dir, 'b.db')}`, stateDir: dir }),
+      ).rejects.toThrow(`--listen 127.0.0.1:${port}: the address is in use`);
       expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
     } finally {
       await first.close();

@@ -13,7 +13,9 @@ describe('kiln run → history', () => {
   beforeAll(() => {
     requireBuild();
     cwd = mkdtempSync(join(tmpdir(), 'kiln-history-'));
-    writeFileSync(join(cwd, 'pipeline.yaml'), `name: history-demo
+    writeFileSync(
+      join(cwd, 'pipeline.yaml'),
+      `name: history-demo
 tasks:
   greet:
     steps:
@@ -25,14 +27,19 @@ tasks:
     needs: [greet]
     steps:
       - run: seq 1 2000
-`);
+`,
+    );
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
   it('stores the record and every line, readable at once', async () => {
     const run = await kiln(cwd, ['run', 'pipeline.yaml']);
     expect(run.status).toBe(0);
-    const runs = JSON.parse((await kiln(cwd, ['runs', '--json'])).stdout) as { id: string; pipeline: string; status: string }[];
+    const runs = JSON.parse((await kiln(cwd, ['runs', '--json'])).stdout) as {
+      id: string;
+      pipeline: string;
+      status: string;
+    }[];
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ pipeline: 'history-demo', status: 'Succeeded' });
     const greet = await kiln(cwd, ['logs', runs[0].id, '--task', `${runs[0].id}-greet`]);

@@ -7,9 +7,21 @@ const DAY = 86_400_000;
 
 describe('parseDuration', () => {
   it.each([
-    ['500ms', 500], ['10s', 10_000], ['1m30s', 90_000], ['1h', 3_600_000], ['1.5h', 5_400_000], ['0', 0],
-    ['1h0m0s', 3_600_000], ['250us', 0.25], ['2µs', 0.002], ['+3s', 3000], [' 10s ', 10_000],
-    ['30d', 30 * DAY], ['2w', 14 * DAY], ['1.5d', 1.5 * DAY], ['1w2d3h', 9 * DAY + 3 * 3_600_000],
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    ['1.5h', 5_400_000],
+    ['0', 0],
+    ['1h0m0s', 3_600_000],
+    ['250us', 0.25],
+    ['2µs', 0.002],
+    ['+3s', 3000],
+    [' 10s ', 10_000],
+    ['30d', 30 * DAY],
+    ['2w', 14 * DAY],
+    ['1.5d', 1.5 * DAY],
+    ['1w2d3h', 9 * DAY + 3 * 3_600_000],
   ])('%s is %s ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', '10', 's', 'd', '-1s', '1x', '30x', '1m 30s', '1.s.5', '+', '30 days', 'x'.repeat(65)])(
@@ -39,11 +51,19 @@ describe('durationFlag', () => {
 
 describe('formatDuration', () => {
   it('writes what Go writes', () => {
-    expect([90_000, 3_600_000, 250, 0, 5_400_000, 1500, 3_723_000].map(formatDuration))
-      .toEqual(['1m30s', '1h0m0s', '250ms', '0s', '1h30m0s', '1.5s', '1h2m3s']);
+    expect([90_000, 3_600_000, 250, 0, 5_400_000, 1500, 3_723_000].map(formatDuration)).toEqual([
+      '1m30s',
+      '1h0m0s',
+      '250ms',
+      '0s',
+      '1h30m0s',
+      '1.5s',
+      '1h2m3s',
+    ]);
   });
 
   it('reads back what it writes', () => {
-    for (const ms of [1, 999, 1000, 61_000, 3_600_000, 90 * DAY, MAX_TIMER_MS]) expect(parseDuration(formatDuration(ms))).toBe(ms);
+    for (const ms of [1, 999, 1000, 61_000, 3_600_000, 90 * DAY, MAX_TIMER_MS])
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 });

@@ -7,8 +7,22 @@ describe('readTermination', () => {
   it('reads back what the agent writes', () => {
     const cache = { key: 'k', matchedKey: 'k', hit: true, restoredBytes: 10, seconds: 0.1, saved: false };
     const startedAt = new Date(Date.UTC(2026, 10, 26));
-    const text = serializeTermination(terminationEntries({ startedAt, exitCode: 3, reason: 'TimeoutExceeded', results: [{ name: 'r', value: 'v' }], cache }));
-    expect(readTermination(text)).toEqual({ exitCode: 3, reason: 'TimeoutExceeded', startedAt: startedAt.getTime(), results: { r: 'v' }, cache });
+    const text = serializeTermination(
+      terminationEntries({
+        startedAt,
+        exitCode: 3,
+        reason: 'TimeoutExceeded',
+        results: [{ name: 'r', value: 'v' }],
+        cache,
+      }),
+    );
+    expect(readTermination(text)).toEqual({
+      exitCode: 3,
+      reason: 'TimeoutExceeded',
+      startedAt: startedAt.getTime(),
+      results: { r: 'v' },
+      cache,
+    });
   });
 
   it('reads exit code, reason, start time and results', () => {
@@ -25,9 +39,13 @@ describe('readTermination', () => {
     expect(Object.getPrototypeOf(t.results)).toBe(Object.prototype);
   });
 
-  it("reads the cache record (internal entry kiln.cache) and ignores a malformed one", () => {
+  it('reads the cache record (internal entry kiln.cache) and ignores a malformed one', () => {
     const cache = { key: 'npm-abc', matchedKey: null, hit: false, restoredBytes: 0, seconds: 0.2, saved: true };
-    const entries = (value: string) => JSON.stringify([{ key: 'ExitCode', value: '0', type: 3 }, { key: 'kiln.cache', value, type: 3 }]);
+    const entries = (value: string) =>
+      JSON.stringify([
+        { key: 'ExitCode', value: '0', type: 3 },
+        { key: 'kiln.cache', value, type: 3 },
+      ]);
     expect(readTermination(entries(JSON.stringify(cache)))).toMatchObject({ exitCode: 0, cache });
     expect(readTermination(entries('{"key":1}'))!.cache).toBeUndefined();
     expect(readTermination(entries('not json'))).toMatchObject({ exitCode: 0 });
@@ -36,24 +54,56 @@ describe('readTermination', () => {
   it('reads stored-result references and ignores malformed ones', () => {
     const sha = 'a'.repeat(64);
     const entry = (key: string, value: string) => ({ key, value, type: 3 });
-    const text = JSON.stringify([entry('kiln.result:big', JSON.stringify({ size: 5000, sha256: sha })), entry('kiln.result:bad', '{"size":-1}'),
-      entry('kiln.result:', JSON.stringify({ size: 1, sha256: sha })), entry('kiln.result:worse', 'nope')]);
+    const text = JSON.stringify([
+      entry('kiln.result:big', JSON.stringify({ size: 5000, sha256: sha })),
+      entry('kiln.result:bad', '{"size":-1}'),
+      entry('kiln.result:', JSON.stringify({ size: 1, sha256: sha })),
+      entry('kiln.result:worse', 'nope'),
+    ]);
     expect(readTermination(text)!.stored).toEqual([{ name: 'big', size: 5000, sha256: sha }]);
   });
 
-  it.each([undefined, '', 'null', '[{"key":"k","value":"v","type":1},{"key":2}]', '{}', '[1]', '[{"key":1,"value":"x","type":1}]', 'x'.repeat(20_000)])('refuses %j', (text) => {
+  it.each([
+    undefined,
+    '',
+    'null',
+    '[{"key":"k","value":"v","type":1},{"key":2}]',
+    '{}',
+    '[1]',
+    '[{"key":1,"value":"x","type":1}]',
+    'x'.repeat(20_000),
+  ])('refuses %j', (text) => {
     expect(readTermination(text)).toBeUndefined();
   });
 
   it('never throws on random input (fuzz)', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['[', ']', '{', '}', '"key"', '"value"', '"type"', ':', ',', '1', '3', '"ExitCode"', '"x"', 'null', '-', '"\\u0000"'];
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = [
+      '[',
+      ']',
+      '{',
+      '}',
+      '"key"',
+      '"value"',
+      '"type"',
+      ':',
+      ',',
+      '1',
+      '3',
+      '"ExitCode"',
+      '"x"',
+      'null',
+      '-',
+      '"\\u0000"',
+    ];
     for (let i = 0; i < 5000; i++) {
-      const text = Array.from({ length: Math.floor(rand() * 30) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      const text = Array.from(
+        { length: Math.floor(rand() * 30) },
+        () => pieces[Math.floor(rand() * pieces.length)],
+      ).join('');
       const out = readTermination(text);
       if (out) expect(typeof out.results).toBe('object');
     }
   });
 });
-

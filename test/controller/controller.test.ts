@@ -11,16 +11,25 @@ afterEach(() => h?.close());
 
 const pod = (name: string) => h.server.get('pods', NS, name);
 const run = (name: string) => h.server.get('pipelineruns', NS, name);
-const podNames = () => h.server.list('pods', NS).map((p) => p.metadata.name).sort();
-const condition = (r: KubeObject | undefined) => (r?.status as { conditions?: { status: string; reason: string }[] } | undefined)?.conditions?.[0];
-const taskRuns = (r: KubeObject | undefined) => (r?.status as { taskRuns: { name: string; status: string; reason?: string; results: Record<string, string> }[] }).taskRuns;
+const podNames = () =>
+  h.server
+    .list('pods', NS)
+    .map((p) => p.metadata.name)
+    .sort();
+const condition = (r: KubeObject | undefined) =>
+  (r?.status as { conditions?: { status: string; reason: string }[] } | undefined)?.conditions?.[0];
+const taskRuns = (r: KubeObject | undefined) =>
+  (r?.status as { taskRuns: { name: string; status: string; reason?: string; results: Record<string, string> }[] })
+    .taskRuns;
 const ok = [{ exitCode: 0 }];
 /** The first task run in a run's status, once the controller has written one. */
 const firstTaskRun = (name: string) => (run(name)?.status ? taskRuns(run(name))?.[0] : undefined);
 
 async function patchSpec(name: string, spec: unknown) {
   const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, {
-    method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec }),
+    method: 'PATCH',
+    headers: { 'content-type': 'application/merge-patch+json' },
+    body: JSON.stringify({ spec }),
   });
   expect(res.status).toBe(200);
 }
@@ -35,7 +44,9 @@ async function startWithRunningPodA(name: string) {
 }
 
 async function kubectlDelete(name: string) {
-  const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, { method: 'DELETE' });
+  const res = await fetch(`${h.server.url}/apis/kiln.dev/v1alpha1/namespaces/${NS}/pipelineruns/${name}`, {
+    method: 'DELETE',
+  });
   expect(res.status).toBe(200);
 }
 
@@ -59,7 +70,11 @@ describe('kubernetes controller', () => {
     await until('archived', () => (run('r1')?.status as { archived?: boolean })?.archived);
     const r = run('r1')!;
     expect(condition(r)).toMatchObject({ status: 'True', reason: 'Succeeded' });
-    expect(taskRuns(r).map((t) => [t.name, t.status])).toEqual([['a', 'Succeeded'], ['b', 'Succeeded'], ['c', 'Succeeded']]);
+    expect(taskRuns(r).map((t) => [t.name, t.status])).toEqual([
+      ['a', 'Succeeded'],
+      ['b', 'Succeeded'],
+      ['c', 'Succeeded'],
+    ]);
     expect(taskRuns(r)[0].results).toEqual({ v: 'hi' });
     await until('finalizer released', () => run('r1')!.metadata.finalizers?.length === 0);
     expect(podNames()).toEqual([]);
@@ -84,9 +99,18 @@ describe('kubernetes controller', () => {
     runPod(h.server, NS, 'big-a');
     // What the agent does: PUT the value, then put only its reference in the termination message.
     const value = 'v'.repeat(10_000);
-    const put = await fetch(`${url}/v`, { method: 'PUT', body: value, headers: { authorization: `Bearer ${h.collector!.mintRunToken('big')}`, 'content-type': 'application/octet-stream' } });
+    const put = await fetch(`${url}/v`, {
+      method: 'PUT',
+      body: value,
+      headers: {
+        authorization: `Bearer ${h.collector!.mintRunToken('big')}`,
+        'content-type': 'application/octet-stream',
+      },
+    });
     expect(put.status).toBe(201);
-    finishPod(h.server, NS, 'big-a', [{ exitCode: 0, stored: [{ name: 'v', size: 10_000, sha256: createHash('sha256').update(value).digest('hex') }] }]);
+    finishPod(h.server, NS, 'big-a', [
+      { exitCode: 0, stored: [{ name: 'v', size: 10_000, sha256: createHash('sha256').update(value).digest('hex') }] },
+    ]);
     await until('pod b', () => pod('big-b'));
     expect(pod('big-b')!.metadata.annotations!['kiln.dev/script-0']).toContain(`echo got ${value}`);
     await until('status with the result', () => firstTaskRun('big')?.results?.v === value);
@@ -172,14 +196,19 @@ describe('kubernetes controller', () => {
     await h.controller();
     await h.client.createPipelineRun(NS, { metadata: { name: 'r7' }, spec: { pipelineRef: { name: 'nope' } } });
     await until('refused', () => condition(run('r7'))?.reason === 'InvalidPipelineRun' && run('r7'));
-    expect((run('r7')!.status as { conditions: { message: string }[] }).conditions[0].message).toBe('PipelineRun "r7" spec.pipelineRef.name: no Pipeline "nope" in namespace ci');
+    expect((run('r7')!.status as { conditions: { message: string }[] }).conditions[0].message).toBe(
+      'PipelineRun "r7" spec.pipelineRef.name: no Pipeline "nope" in namespace ci',
+    );
     expect(podNames()).toEqual([]);
   });
 
   it('deletes an archived run after the grace period', async () => {
     h = await startHarness({ collector: false });
     await h.controller({ archiveGraceMs: 100 });
-    await h.client.createPipelineRun(NS, pipelineRun('r8', { tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] } } }));
+    await h.client.createPipelineRun(
+      NS,
+      pipelineRun('r8', { tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] } } }),
+    );
     await until('pod a', () => pod('r8-a'));
     finishPod(h.server, NS, 'r8-a', ok);
     await until('archived', () => (run('r8')?.status as { archived?: boolean })?.archived);
@@ -187,18 +216,38 @@ describe('kubernetes controller', () => {
     expect(podNames()).toEqual([]); // collected with their owner
   });
 
-  it('makes one PVC per volumeClaimTemplate workspace, shared by the run\'s Pods', async () => {
+  it("makes one PVC per volumeClaimTemplate workspace, shared by the run's Pods", async () => {
     h = await startHarness({ collector: false });
     await h.controller();
-    const spec = { workspaces: ['src'], tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] }, b: { image: 'busybox', steps: [{ run: 'true' }] } } };
-    await h.client.createPipelineRun(NS, { ...pipelineRun('r9', spec), spec: { pipelineSpec: spec, workspaces: { src: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } } } });
+    const spec = {
+      workspaces: ['src'],
+      tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] }, b: { image: 'busybox', steps: [{ run: 'true' }] } },
+    };
+    await h.client.createPipelineRun(NS, {
+      ...pipelineRun('r9', spec),
+      spec: {
+        pipelineSpec: spec,
+        workspaces: {
+          src: {
+            volumeClaimTemplate: {
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            },
+          },
+        },
+      },
+    });
     await until('both pods', () => pod('r9-a') && pod('r9-b'));
     const claims = h.server.list('persistentvolumeclaims', NS);
     expect(claims.map((c) => c.metadata.name)).toEqual(['r9-ws-src']);
     expect(claims[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
-    expect(claims[0].metadata.ownerReferences![0]).toMatchObject({ kind: 'PipelineRun', name: 'r9', uid: run('r9')!.metadata.uid });
+    expect(claims[0].metadata.ownerReferences![0]).toMatchObject({
+      kind: 'PipelineRun',
+      name: 'r9',
+      uid: run('r9')!.metadata.uid,
+    });
     for (const p of ['r9-a', 'r9-b']) {
-      const volumes = (pod(p)!.spec as { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] }).volumes;
+      const volumes = (pod(p)!.spec as { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] })
+        .volumes;
       expect(volumes.find((v) => v.name === 'ws-src')!.persistentVolumeClaim).toEqual({ claimName: 'r9-ws-src' });
     }
   });

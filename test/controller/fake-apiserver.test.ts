@@ -9,7 +9,10 @@ import { loopbackKubeConfig, until } from '../../testkit/kubeconfig.js';
 import { applyJsonPatch, applyMergePatch } from '../../testkit/json-patches.js';
 
 const pod = (name: string, labels: Record<string, string> = { app: 'x' }): V1Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ci', labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'ci', labels },
+  spec: { containers: [{ name: 'c', image: 'busybox' }] },
 });
 
 let server: FakeApiServer;
@@ -56,8 +59,17 @@ describe('fake API server via client-node', () => {
 
   it('keeps an object with finalizers until they are removed, and collects owned objects', async () => {
     const client = createKubeClient(loopbackKubeConfig(server.url));
-    const run = await client.createPipelineRun('ci', { metadata: { name: 'r1', finalizers: ['kiln.dev/archive'] }, spec: { pipelineRef: { name: 'p' } } });
-    await client.createPod({ ...pod('owned'), metadata: { ...pod('owned').metadata, ownerReferences: [{ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', name: 'r1', uid: run.metadata.uid! }] } });
+    const run = await client.createPipelineRun('ci', {
+      metadata: { name: 'r1', finalizers: ['kiln.dev/archive'] },
+      spec: { pipelineRef: { name: 'p' } },
+    });
+    await client.createPod({
+      ...pod('owned'),
+      metadata: {
+        ...pod('owned').metadata,
+        ownerReferences: [{ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', name: 'r1', uid: run.metadata.uid! }],
+      },
+    });
     expect(await client.deletePipelineRun('ci', 'r1')).toBe(true);
     expect(server.get('pipelineruns', 'ci', 'r1')!.metadata.deletionTimestamp).toBeTruthy();
     expect(server.get('pods', 'ci', 'owned')).toBeDefined();
@@ -85,7 +97,14 @@ describe('fake API server via client-node', () => {
     const client = createKubeClient(loopbackKubeConfig(server.url));
     for (let i = 0; i < 6; i++) await client.createPod(pod(`p${i}`));
     const events: { type: string; code?: number }[] = [];
-    await new Promise((resolve) => void client.watchPods('ci', '')('1', (e) => events.push({ type: e.type, code: (e.object as { code?: number }).code }), resolve));
+    await new Promise(
+      (resolve) =>
+        void client.watchPods('ci', '')(
+          '1',
+          (e) => events.push({ type: e.type, code: (e.object as { code?: number }).code }),
+          resolve,
+        ),
+    );
     expect(events).toEqual([{ type: 'ERROR', code: 410 }]);
     // An informer whose first list is stale (version 1) must meet the 410 and relist.
     let lists = 0;
@@ -107,7 +126,13 @@ describe('patches', () => {
     expect(applyMergePatch({ a: 1, b: { c: 2, d: 3 } }, { a: null, b: { c: 5 } })).toEqual({ b: { c: 5, d: 3 } });
   });
   it('JSON patch adds, replaces, removes, tests; rejects bad paths', () => {
-    expect(applyJsonPatch({ a: [1, 2] }, [{ op: 'add', path: '/a/-', value: 3 }, { op: 'replace', path: '/a/0', value: 9 }, { op: 'remove', path: '/a/1' }])).toEqual({ a: [9, 3] });
+    expect(
+      applyJsonPatch({ a: [1, 2] }, [
+        { op: 'add', path: '/a/-', value: 3 },
+        { op: 'replace', path: '/a/0', value: 9 },
+        { op: 'remove', path: '/a/1' },
+      ]),
+    ).toEqual({ a: [9, 3] });
     expect(() => applyJsonPatch({}, [{ op: 'remove', path: '/x' }])).toThrow(/missing/);
     expect(() => applyJsonPatch({}, [{ op: 'add', path: '/x/y', value: 1 }])).toThrow(/no parent/);
     expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(/test failed/);

@@ -11,7 +11,8 @@ interface StepOutcome {
   reason?: 'Skipped' | 'TimeoutExceeded';
 }
 
-const containersOf = (pod: KubeObject) => ((pod.spec as { containers: { name: string }[] }).containers).map((c) => c.name);
+const containersOf = (pod: KubeObject) =>
+  (pod.spec as { containers: { name: string }[] }).containers.map((c) => c.name);
 
 export function runPod(server: FakeApiServer, ns: string, name: string): void {
   const pod = server.get('pods', ns, name)!;
@@ -19,7 +20,14 @@ export function runPod(server: FakeApiServer, ns: string, name: string): void {
   server.setStatus('pods', ns, name, {
     phase: 'Running',
     startTime: startedAt,
-    containerStatuses: containersOf(pod).map((c, i) => ({ name: c, ready: i === 0, restartCount: 0, image: 'x', imageID: 'x', state: i === 0 ? { running: { startedAt } } : { waiting: { reason: 'PodInitializing' } } })),
+    containerStatuses: containersOf(pod).map((c, i) => ({
+      name: c,
+      ready: i === 0,
+      restartCount: 0,
+      image: 'x',
+      imageID: 'x',
+      state: i === 0 ? { running: { startedAt } } : { waiting: { reason: 'PodInitializing' } },
+    })),
   });
 }
 
@@ -27,7 +35,8 @@ export function finishPod(server: FakeApiServer, ns: string, name: string, steps
   const pod = server.get('pods', ns, name)!;
   const at = new Date().toISOString();
   const names = containersOf(pod);
-  if (names.length !== steps.length) throw new Error(`pod ${name} has ${names.length} steps, ${steps.length} outcomes given`);
+  if (names.length !== steps.length)
+    throw new Error(`pod ${name} has ${names.length} steps, ${steps.length} outcomes given`);
   server.setStatus('pods', ns, name, {
     phase: steps.every((s) => s.exitCode === 0) ? 'Succeeded' : 'Failed',
     startTime: at,
@@ -37,14 +46,31 @@ export function finishPod(server: FakeApiServer, ns: string, name: string, steps
         { key: 'StartedAt', value: at, type: RESULT_TYPE.InternalTektonResult },
         { key: 'ExitCode', value: String(s.exitCode), type: RESULT_TYPE.InternalTektonResult },
         ...(s.reason ? [{ key: 'Reason', value: s.reason, type: RESULT_TYPE.InternalTektonResult }] : []),
-        ...(s.stored ?? []).map((r) => ({ key: STORED_RESULT_KEY_PREFIX + r.name, value: JSON.stringify({ size: r.size, sha256: r.sha256 }), type: RESULT_TYPE.InternalTektonResult })),
+        ...(s.stored ?? []).map((r) => ({
+          key: STORED_RESULT_KEY_PREFIX + r.name,
+          value: JSON.stringify({ size: r.size, sha256: r.sha256 }),
+          type: RESULT_TYPE.InternalTektonResult,
+        })),
         ...Object.entries(s.results ?? {}).map(([key, value]) => ({ key, value, type: RESULT_TYPE.TaskRunResult })),
       ];
-      return { name: c, ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: s.exitCode, startedAt: at, finishedAt: at, message: JSON.stringify(entries) } } };
+      return {
+        name: c,
+        ready: false,
+        restartCount: 0,
+        image: 'x',
+        imageID: 'x',
+        state: {
+          terminated: { exitCode: s.exitCode, startedAt: at, finishedAt: at, message: JSON.stringify(entries) },
+        },
+      };
     }),
   });
 }
 
 export function evictPod(server: FakeApiServer, ns: string, name: string): void {
-  server.setStatus('pods', ns, name, { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' });
+  server.setStatus('pods', ns, name, {
+    phase: 'Failed',
+    reason: 'Evicted',
+    message: 'The node was low on resource: memory.',
+  });
 }

@@ -15,7 +15,11 @@ export function plan(over: Partial<TaskRunPlan> = {}): TaskRunPlan {
     image: 'node:20',
     steps: [
       step('install', { script: 'npm ci', resources: { requests: { cpu: '500m', memory: '1Gi' } } }),
-      step('test', { command: ['npm', 'test', '--', '--out=$(results.report.path)'], timeoutMs: 60_000, resources: { requests: { cpu: '2', memory: '512Mi' }, limits: { memory: '2Gi' } } }),
+      step('test', {
+        command: ['npm', 'test', '--', '--out=$(results.report.path)'],
+        timeoutMs: 60_000,
+        resources: { requests: { cpu: '2', memory: '512Mi' }, limits: { memory: '2Gi' } },
+      }),
       step('publish', { image: 'alpine:3', script: '#!/usr/bin/env python3\nprint(1)', env: { MODE: 'fast' } }),
     ],
     results: ['report'],

@@ -14,7 +14,14 @@ beforeAll(async () => {
   // Always rebuilt: the tree bundles the current CLI.
   await promisify(execFile)(process.execPath, ['images/build-cli-tree.mjs'], { cwd: ROOT, timeout: 300_000 });
   c = containers('kiln-images-');
-  await c.buildah('bud', '-t', 'localhost/kiln-controller:test', '-f', join(ROOT, 'images/controller/Dockerfile'), ROOT);
+  await c.buildah(
+    'bud',
+    '-t',
+    'localhost/kiln-controller:test',
+    '-f',
+    join(ROOT, 'images/controller/Dockerfile'),
+    ROOT,
+  );
   await c.buildah('bud', '-t', 'localhost/kiln-collector:test', '-f', join(ROOT, 'images/collector/Dockerfile'), ROOT);
 }, 300_000);
 afterAll(() => c?.close());
@@ -25,7 +32,9 @@ describe('images', () => {
     expect(version.stdout.trim()).toBe('0.1.0');
     const user = await c.podman('image', 'inspect', 'localhost/kiln-controller:test', '--format', '{{.Config.User}}');
     expect(user.stdout.trim()).toBe('65532:65532');
-    const bad = await c.podman('run', '--rm', '--network', 'none', 'localhost/kiln-controller:test', 'controller', '--qps', '-1').catch((e) => e);
+    const bad = await c
+      .podman('run', '--rm', '--network', 'none', 'localhost/kiln-controller:test', 'controller', '--qps', '-1')
+      .catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--qps -1: give a number above 0');
   }, 60_000);

@@ -7,13 +7,19 @@ import { parse, parseAllDocuments } from 'yaml';
 import { validate, type Schema } from '../controller/openapi-validate.js';
 
 const DEPLOY = new URL('../../deploy/', import.meta.url).pathname;
-const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
-const docs = (file: string) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
-  if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
-  return d.toJS() as { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
-});
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
+  );
+const docs = (file: string) =>
+  parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
+    if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
+    return d.toJS() as { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
+  });
 const crdSchema = (name: string): Schema => {
-  const crd = docs(join(DEPLOY, 'manifests/crds', `${name}.yaml`))[0] as unknown as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+  const crd = docs(join(DEPLOY, 'manifests/crds', `${name}.yaml`))[0] as unknown as {
+    spec: { versions: { schema: { openAPIV3Schema: Schema } }[] };
+  };
   return crd.spec.versions[0].schema.openAPIV3Schema;
 };
 
@@ -38,17 +44,30 @@ describe('deploy manifests', () => {
   });
 
   it('runs every workload non-root without privilege escalation', () => {
-    const workloads = walk(join(DEPLOY, 'manifests')).flatMap(docs).filter((d) => d.kind === 'Deployment');
+    const workloads = walk(join(DEPLOY, 'manifests'))
+      .flatMap(docs)
+      .filter((d) => d.kind === 'Deployment');
     expect(workloads.map((w) => w.metadata.name).sort()).toEqual(['kiln-collector', 'kiln-controller']);
     for (const w of workloads) {
-      const pod = (w.spec as { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { securityContext: { allowPrivilegeEscalation: boolean } }[] } } }).template.spec;
+      const pod = (
+        w.spec as {
+          template: {
+            spec: {
+              securityContext: { runAsNonRoot: boolean };
+              containers: { securityContext: { allowPrivilegeEscalation: boolean } }[];
+            };
+          };
+        }
+      ).template.spec;
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       for (const c of pod.containers) expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
     }
   });
 
   it('grants the controller no wildcard and no secret reads', () => {
-    const role = docs(join(DEPLOY, 'manifests/rbac.yaml')).find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'kiln-controller') as unknown as { rules: { resources: string[]; verbs: string[] }[] };
+    const role = docs(join(DEPLOY, 'manifests/rbac.yaml')).find(
+      (d) => d.kind === 'ClusterRole' && d.metadata.name === 'kiln-controller',
+    ) as unknown as { rules: { resources: string[]; verbs: string[] }[] };
     for (const r of role.rules) {
       expect(r.verbs).not.toContain('*');
       expect(r.resources).not.toContain('*');
@@ -71,20 +90,40 @@ describe('CRD schemas', () => {
   });
 
   it('accept the status the controller writes', () => {
-    const run = { apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'x' }, spec: { pipelineRef: { name: 'p' }, status: 'Cancelled' },
-      status: { conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: 'now' }], archived: true, taskRuns: [] } };
+    const run = {
+      apiVersion: 'kiln.dev/v1alpha1',
+      kind: 'PipelineRun',
+      metadata: { name: 'x' },
+      spec: { pipelineRef: { name: 'p' }, status: 'Cancelled' },
+      status: {
+        conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: 'now' }],
+        archived: true,
+        taskRuns: [],
+      },
+    };
     expect(validate(run, runSchema)).toEqual([]);
   });
 
   it('reject malformed runs, naming the field', () => {
-    const bad = (spec: unknown) => validate({ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'x' }, spec }, runSchema);
-    expect(bad({ pipelineRef: { name: 'p' }, pipelineSpec: { tasks: {} } })).toEqual(['spec: must match exactly one of ["pipelineRef"], ["pipelineSpec"] (matches 2)']);
+    const bad = (spec: unknown) =>
+      validate({ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'x' }, spec }, runSchema);
+    expect(bad({ pipelineRef: { name: 'p' }, pipelineSpec: { tasks: {} } })).toEqual([
+      'spec: must match exactly one of ["pipelineRef"], ["pipelineSpec"] (matches 2)',
+    ]);
     expect(bad({})).toEqual(['spec: must match exactly one of ["pipelineRef"], ["pipelineSpec"] (matches 0)']);
     expect(bad({ pipelineRef: {} })).toEqual(['spec.pipelineRef: "name" is required']);
-    expect(bad({ pipelineRef: { name: 'p' }, status: 'Stopped' })).toEqual(['spec.status: "Stopped" is not one of ["Cancelled"]']);
-    expect(bad({ pipelineRef: { name: 'p' }, timeout: '5 minutes' })[0]).toMatch(/^spec.timeout: "5 minutes" does not match/);
-    expect(bad({ pipelineRef: { name: 'p' }, workspaces: { src: { persistentVolumeClaim: {} } } })).toEqual(['spec.workspaces.src.persistentVolumeClaim: "claimName" is required']);
+    expect(bad({ pipelineRef: { name: 'p' }, status: 'Stopped' })).toEqual([
+      'spec.status: "Stopped" is not one of ["Cancelled"]',
+    ]);
+    expect(bad({ pipelineRef: { name: 'p' }, timeout: '5 minutes' })[0]).toMatch(
+      /^spec.timeout: "5 minutes" does not match/,
+    );
+    expect(bad({ pipelineRef: { name: 'p' }, workspaces: { src: { persistentVolumeClaim: {} } } })).toEqual([
+      'spec.workspaces.src.persistentVolumeClaim: "claimName" is required',
+    ]);
     expect(bad({ pipelineRef: { name: 'p' }, retries: 3 })).toEqual(['spec: unknown field "retries"']);
-    expect(validate({ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'x' } }, runSchema)).toEqual(['<root>: "spec" is required']);
+    expect(
+      validate({ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'x' } }, runSchema),
+    ).toEqual(['<root>: "spec" is required']);
   });
 });

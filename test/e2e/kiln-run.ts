@@ -12,10 +12,26 @@ export function assertBuilt(): void {
 }
 
 /** Runs the pipeline with `source` bound to `workspace` and the given cache directory. */
-export function kilnRun(pipeline: string, workspace: string, cacheDir: string): Promise<{ code: number | null; record: RunRecord; stderr: string }> {
+export function kilnRun(
+  pipeline: string,
+  workspace: string,
+  cacheDir: string,
+): Promise<{ code: number | null; record: RunRecord; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), 'run', pipeline,
-      '--workspace', `source=${workspace}`, '--cache-dir', cacheDir, '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(repo, 'bin/kiln.js'),
+        'run',
+        pipeline,
+        '--workspace',
+        `source=${workspace}`,
+        '--cache-dir',
+        cacheDir,
+        '--json',
+      ],
+      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -14,7 +14,8 @@ const example = join(repo, 'examples/node-app');
 
 beforeAll(assertBuilt);
 
-const kilnRun = (workspace: string, cacheDir: string) => kilnRunPipeline(join(example, 'pipeline.yaml'), workspace, cacheDir);
+const kilnRun = (workspace: string, cacheDir: string) =>
+  kilnRunPipeline(join(example, 'pipeline.yaml'), workspace, cacheDir);
 
 /** A fresh checkout of the example: its sources, never a node_modules. */
 async function freshWorkspace(root: string, name: string): Promise<string> {
@@ -23,7 +24,11 @@ async function freshWorkspace(root: string, name: string): Promise<string> {
   return ws;
 }
 
-const installOutput = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('install/npm-ci')).join('\n');
+const installOutput = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('install/npm-ci'))
+    .join('\n');
 
 describe('the Node example with a dependency cache', () => {
   it('misses and saves on the first run, hits and downloads nothing on the second', async () => {
@@ -43,7 +48,12 @@ describe('the Node example with a dependency cache', () => {
     const second = await kilnRun(ws2, cacheDir);
     expect(second.code, second.stderr).toBe(0);
     const install2 = second.record.tasks.find((t) => t.name === 'install')!.steps[0]!;
-    expect(install2.cache).toMatchObject({ key: install1.cache!.key, matchedKey: install1.cache!.key, hit: true, saved: false });
+    expect(install2.cache).toMatchObject({
+      key: install1.cache!.key,
+      matchedKey: install1.cache!.key,
+      hit: true,
+      saved: false,
+    });
     expect(install2.cache!.restoredBytes).toBeGreaterThan(0);
     const out2 = installOutput(second.stderr);
     expect(out2).toContain('nothing to download');

@@ -22,7 +22,10 @@ interface CliResult {
 
 function kiln(args: string[], opts: { onStart?: (pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -63,7 +66,10 @@ function recordOf(r: CliResult): RunRecord {
   return JSON.parse(r.stdout.slice(start)) as RunRecord;
 }
 
-const statuses = (rec: RunRecord) => Object.fromEntries(rec.tasks.map((t) => [t.matrix ? `${t.name}[${Object.values(t.matrix).join(',')}]` : t.name, t.status]));
+const statuses = (rec: RunRecord) =>
+  Object.fromEntries(
+    rec.tasks.map((t) => [t.matrix ? `${t.name}[${Object.values(t.matrix).join(',')}]` : t.name, t.status]),
+  );
 
 function pipelineFile(name: string, text: string): string {
   const file = join(scratch, name);
@@ -73,12 +79,25 @@ function pipelineFile(name: string, text: string): string {
 
 describe('kiln run (end to end)', () => {
   it('runs the node-app demo: install, lint, test, build, and the digest reaches the smoke test', async () => {
-    const r = await kiln(['run', 'examples/node-app/pipeline.yaml', '--workspace', 'source=examples/node-app', '--json']);
+    const r = await kiln([
+      'run',
+      'examples/node-app/pipeline.yaml',
+      '--workspace',
+      'source=examples/node-app',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rec = recordOf(r);
     expect(rec).toMatchObject({ name: 'node-app', status: 'Succeeded', engine: 'local' });
     expect(rec.id).toMatch(/^node-app-[a-z0-9]{5}$/);
-    expect(statuses(rec)).toEqual({ install: 'Succeeded', lint: 'Succeeded', test: 'Succeeded', build: 'Succeeded', 'smoke-test': 'Succeeded', report: 'Succeeded' });
+    expect(statuses(rec)).toEqual({
+      install: 'Succeeded',
+      lint: 'Succeeded',
+      test: 'Succeeded',
+      build: 'Succeeded',
+      'smoke-test': 'Succeeded',
+      report: 'Succeeded',
+    });
     const digest = rec.tasks.find((t) => t.name === 'build')!.results.digest!;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(r.stderr).toContain(`smoke-test/verify-digest | expected ${digest}`);
@@ -91,13 +110,24 @@ describe('kiln run (end to end)', () => {
     const stable = recordOf(await kiln(['run', 'examples/fan-out.yaml', '--json']));
     expect(stable.status).toBe('Succeeded');
     expect(stable.tasks.filter((t) => t.name === 'build').map((t) => t.matrix)).toHaveLength(4);
-    expect(stable.tasks.find((t) => t.name === 'publish')!.results.artifacts!.trim().split('\n')).toEqual(['app-darwin-amd64', 'app-darwin-arm64', 'app-linux-amd64', 'app-linux-arm64']);
+    expect(
+      stable.tasks
+        .find((t) => t.name === 'publish')!
+        .results.artifacts!.trim()
+        .split('\n'),
+    ).toEqual(['app-darwin-amd64', 'app-darwin-arm64', 'app-linux-amd64', 'app-linux-arm64']);
 
     const dev = await kiln(['run', 'examples/fan-out.yaml', '--param', 'channel=dev', '--json']);
     expect(dev.code).toBe(0);
     const rec = recordOf(dev);
-    expect(rec.tasks.find((t) => t.name === 'publish')).toMatchObject({ status: 'Skipped', reason: 'WhenExpressionsFalse' });
-    expect(rec.tasks.find((t) => t.name === 'docs')).toMatchObject({ status: 'Skipped', reason: 'WhenExpressionsFalse' });
+    expect(rec.tasks.find((t) => t.name === 'publish')).toMatchObject({
+      status: 'Skipped',
+      reason: 'WhenExpressionsFalse',
+    });
+    expect(rec.tasks.find((t) => t.name === 'docs')).toMatchObject({
+      status: 'Skipped',
+      reason: 'WhenExpressionsFalse',
+    });
     expect(dev.stderr).toContain('notify/step-1 | run ' + rec.id + ': tasks Completed, publish None');
   });
 
@@ -106,7 +136,12 @@ describe('kiln run (end to end)', () => {
     const r = await kiln(['run', ...files, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rec = recordOf(r);
-    expect(statuses(rec)).toEqual({ version: 'Succeeded', check: 'Succeeded', publish: 'Succeeded', summary: 'Succeeded' });
+    expect(statuses(rec)).toEqual({
+      version: 'Succeeded',
+      check: 'Succeeded',
+      publish: 'Succeeded',
+      summary: 'Succeeded',
+    });
     expect(rec.tasks[0]!.results.version).toBe(`3.0.${rec.id}-version`);
     expect(rec.results).toEqual({ released: rec.tasks[0]!.results.version });
     expect(r.stderr).toContain('summary/print | pipeline finished with Succeeded');
@@ -114,7 +149,9 @@ describe('kiln run (end to end)', () => {
   });
 
   it('passes a result over the 4096-byte termination message through the collector', async () => {
-    const file = pipelineFile('big-result.yaml', `name: big-result
+    const file = pipelineFile(
+      'big-result.yaml',
+      `name: big-result
 tasks:
   make:
     results: [big, small]
@@ -127,7 +164,8 @@ tasks:
           echo "length \${#v} and $(tasks.make.results.small)"
 results:
   big: $(tasks.make.results.big)
-`);
+`,
+    );
     const r = await kiln(['run', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rec = recordOf(r);
@@ -137,7 +175,10 @@ results:
   });
 
   it('prints prefixed output and status lines when not a terminal, and exits 1 on a failed run', async () => {
-    const file = pipelineFile('fail.yaml', 'name: fails\ntasks:\n  bad:\n    steps:\n      - name: boom\n        run: echo about to fail; exit 4\n  next:\n    needs: [bad]\n    steps: [{ run: echo never }]\n');
+    const file = pipelineFile(
+      'fail.yaml',
+      'name: fails\ntasks:\n  bad:\n    steps:\n      - name: boom\n        run: echo about to fail; exit 4\n  next:\n    needs: [bad]\n    steps: [{ run: echo never }]\n',
+    );
     const r = await kiln(['run', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('bad/boom | about to fail');
@@ -147,7 +188,10 @@ results:
   });
 
   it('exits 2 with FILE:LINE:COL for a bad pipeline and for a bad flag, running nothing', async () => {
-    const file = pipelineFile('bad.yaml', 'name: bad\ntasks:\n  a:\n    needs: [missing]\n    steps: [{ run: echo hi }]\n');
+    const file = pipelineFile(
+      'bad.yaml',
+      'name: bad\ntasks:\n  a:\n    needs: [missing]\n    steps: [{ run: echo hi }]\n',
+    );
     const r = await kiln(['run', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:4:`);
@@ -161,7 +205,10 @@ results:
 
   it('Ctrl-C cancels the run: every step process ends, the record says Cancelled, exit 130', async () => {
     const pidFile = join(scratch, 'sleeper.pid');
-    const file = pipelineFile('sleep.yaml', `name: sleeps\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n  later:\n    needs: [wait]\n    steps: [{ run: echo never }]\n`);
+    const file = pipelineFile(
+      'sleep.yaml',
+      `name: sleeps\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n  later:\n    needs: [wait]\n    steps: [{ run: echo never }]\n`,
+    );
     let kilnPid = 0;
     const running = kiln(['run', file, '--json'], { onStart: (pid) => (kilnPid = pid) });
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to start');
@@ -177,7 +224,10 @@ results:
 
   it('kiln killed with SIGKILL leaves no step running: the agents see their parent go', async () => {
     const pidFile = join(scratch, 'orphan.pid');
-    const file = pipelineFile('orphan.yaml', `name: orphans\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n`);
+    const file = pipelineFile(
+      'orphan.yaml',
+      `name: orphans\ntasks:\n  wait:\n    steps:\n      - run: echo $$ > ${pidFile}; exec sleep 60\n`,
+    );
     let kilnPid = 0;
     const running = kiln(['run', file], { onStart: (pid) => (kilnPid = pid) });
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to start');

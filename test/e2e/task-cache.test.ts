@@ -43,7 +43,11 @@ async function freshWorkspace(root: string, name: string): Promise<string> {
   return ws;
 }
 
-const output = (stderr: string, step: string) => stderr.split('\n').filter((l) => l.startsWith(`build/${step}`)).join('\n');
+const output = (stderr: string, step: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith(`build/${step}`))
+    .join('\n');
 
 describe('a task-level cache', () => {
   it('restores before the first step and saves after the last, once', async () => {
@@ -65,7 +69,12 @@ describe('a task-level cache', () => {
     const second = await kilnRun(file, await freshWorkspace(root, 'ws2'), cacheDir);
     expect(second.code, second.stderr).toBe(0);
     const [check2, fetch2, use2] = second.record.tasks[0]!.steps;
-    expect(check2!.cache).toMatchObject({ key: check1!.cache!.key, matchedKey: check1!.cache!.key, hit: true, saved: false });
+    expect(check2!.cache).toMatchObject({
+      key: check1!.cache!.key,
+      matchedKey: check1!.cache!.key,
+      hit: true,
+      saved: false,
+    });
     expect(check2!.cache!.restoredBytes).toBeGreaterThan(0);
     expect(output(second.stderr, 'check')).toContain('deps present');
     expect(output(second.stderr, 'fetch')).not.toContain('fetching');

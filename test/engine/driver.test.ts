@@ -11,7 +11,12 @@ function run(reporter: Parameters<typeof runPipeline>[0]['reporter'], warnings: 
   const clock = new FakeClock();
   return clock.run(
     runPipeline({
-      input: { runName: 'r', pipeline: pipeline([task('a'), task('b', { needs: ['a'] })]), params: {}, workspaceBindings: {} },
+      input: {
+        runName: 'r',
+        pipeline: pipeline([task('a'), task('b', { needs: ['a'] })]),
+        params: {},
+        workspaceBindings: {},
+      },
       runtime: new FakeRuntime(clock),
       clock,
       reporter,
@@ -49,13 +54,24 @@ describe('driver', () => {
 });
 
 describe('resuming a run', () => {
-  it('counts the pipeline timeout from the run\'s first start, not from the resume', async () => {
+  it("counts the pipeline timeout from the run's first start, not from the resume", async () => {
     const clock = new FakeClock();
     const resumedAt = clock.now();
-    const input = { runName: 'r', pipeline: pipeline([task('a')]), params: {}, workspaceBindings: {}, timeoutMs: 60_000 };
-    const record = await clock.run(runPipeline({
-      input, runtime: new FakeRuntime(clock, () => ({ hang: true })), clock, startedAt: resumedAt - 50_000,
-    }));
+    const input = {
+      runName: 'r',
+      pipeline: pipeline([task('a')]),
+      params: {},
+      workspaceBindings: {},
+      timeoutMs: 60_000,
+    };
+    const record = await clock.run(
+      runPipeline({
+        input,
+        runtime: new FakeRuntime(clock, () => ({ hang: true })),
+        clock,
+        startedAt: resumedAt - 50_000,
+      }),
+    );
     expect(record.status).toBe('TimedOut');
     expect(Date.parse(record.startedAt)).toBe(resumedAt - 50_000);
     // 10 s after the resume, not 60 s.
@@ -82,11 +98,26 @@ describe('names', () => {
 
 describe('results stored at the collector', () => {
   const ref = { name: 'sbom', size: 6000, sha256: 'f'.repeat(64) };
-  const spec = pipeline([task('scan', { results: ['sbom', 'small'] }), task('use', { steps: [step('wc -c <<< "$(tasks.scan.results.sbom)"')] })]);
+  const spec = pipeline([
+    task('scan', { results: ['sbom', 'small'] }),
+    task('use', { steps: [step('wc -c <<< "$(tasks.scan.results.sbom)"')] }),
+  ]);
   const go = (fetchResult?: (taskRun: string, r: typeof ref) => Promise<string>) => {
     const clock = new FakeClock();
-    const runtime = new FakeRuntime(clock, (plan) => (plan.task === 'scan' ? { results: { small: 's' }, stored: [ref] } : {}));
-    return { runtime, done: clock.run(runPipeline({ input: { runName: 'r', pipeline: spec, params: {}, workspaceBindings: {} }, runtime, clock, fetchResult })) };
+    const runtime = new FakeRuntime(clock, (plan) =>
+      plan.task === 'scan' ? { results: { small: 's' }, stored: [ref] } : {},
+    );
+    return {
+      runtime,
+      done: clock.run(
+        runPipeline({
+          input: { runName: 'r', pipeline: spec, params: {}, workspaceBindings: {} },
+          runtime,
+          clock,
+          fetchResult,
+        }),
+      ),
+    };
   };
 
   it('reads them in before the engine sees the task end, so readers get the value', async () => {
@@ -103,7 +134,9 @@ describe('results stored at the collector', () => {
   });
 
   it('fails the task run, naming the result, when one cannot be read', async () => {
-    const record = await go(async () => { throw new Error('sha256 differs'); }).done;
+    const record = await go(async () => {
+      throw new Error('sha256 differs');
+    }).done;
     expect(record.tasks[0]).toMatchObject({ status: 'Failed', reason: 'ResultUnavailable' });
     expect(record.tasks[1]!.status).toBe('Skipped');
     const none = await go().done;

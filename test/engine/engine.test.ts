@@ -11,7 +11,10 @@ interface Case {
   check: (run: Run) => void;
 }
 
-const fails = (...tasks: string[]): FakeRunOptions['script'] => (plan) => (tasks.includes(plan.task) ? { status: 'Failed' } : {});
+const fails =
+  (...tasks: string[]): FakeRunOptions['script'] =>
+  (plan) =>
+    tasks.includes(plan.task) ? { status: 'Failed' } : {};
 
 const cases: Case[] = [
   {
@@ -24,17 +27,26 @@ const cases: Case[] = [
   },
   {
     name: 'a result reference orders tasks and its value is substituted',
-    spec: pipeline([
-      task('build', { results: ['digest'] }),
-      task('deploy', { steps: [step('deploy $(tasks.build.results.digest) to $(params.env)')], params: { env: '$(params.target)' } }),
-    ], [], { params: [{ name: 'target', type: 'string', default: 'prod' }] }),
+    spec: pipeline(
+      [
+        task('build', { results: ['digest'] }),
+        task('deploy', {
+          steps: [step('deploy $(tasks.build.results.digest) to $(params.env)')],
+          params: { env: '$(params.target)' },
+        }),
+      ],
+      [],
+      { params: [{ name: 'target', type: 'string', default: 'prod' }] },
+    ),
     opts: {
       input: { params: { target: 'staging' } },
       script: (plan) => (plan.task === 'build' ? { results: { digest: 'sha256:abc' }, durationMs: 300 } : {}),
     },
     check: ({ record, runtime, startedAt }) => {
       expect(startedAt['run1-deploy']).toBe(300);
-      expect(runtime.starts.find((s) => s.task === 'deploy')!.plan.steps[0]!.script).toBe('deploy sha256:abc to staging');
+      expect(runtime.starts.find((s) => s.task === 'deploy')!.plan.steps[0]!.script).toBe(
+        'deploy sha256:abc to staging',
+      );
       expect(record.tasks.find((t) => t.name === 'build')!.results).toEqual({ digest: 'sha256:abc' });
     },
   },
@@ -66,9 +78,16 @@ const cases: Case[] = [
     name: 'a failure stops new tasks, lets running ones finish, then runs finally with statuses',
     spec: pipeline(
       [task('a'), task('slow'), task('b', { needs: ['a'] })],
-      [task('report', { steps: [step('a=$(tasks.a.status) slow=$(tasks.slow.status) b=$(tasks.b.status) all=$(tasks.status)')] })],
+      [
+        task('report', {
+          steps: [step('a=$(tasks.a.status) slow=$(tasks.slow.status) b=$(tasks.b.status) all=$(tasks.status)')],
+        }),
+      ],
     ),
-    opts: { script: (plan) => (plan.task === 'a' ? { status: 'Failed', durationMs: 100 } : plan.task === 'slow' ? { durationMs: 5000 } : {}) },
+    opts: {
+      script: (plan) =>
+        plan.task === 'a' ? { status: 'Failed', durationMs: 100 } : plan.task === 'slow' ? { durationMs: 5000 } : {},
+    },
     check: ({ record, one, runtime, startedAt }) => {
       expect(record.status).toBe('Failed');
       expect(record.reason).toBe('TaskFailed: a');
@@ -77,7 +96,9 @@ const cases: Case[] = [
       expect(one('b')).toMatchObject({ status: 'Skipped', reason: 'PipelineFailing' });
       expect(runtime.cancels).toEqual([]);
       expect(startedAt['run1-report']).toBe(5000);
-      expect(runtime.starts.find((s) => s.task === 'report')!.plan.steps[0]!.script).toBe('a=Failed slow=Succeeded b=None all=Failed');
+      expect(runtime.starts.find((s) => s.task === 'report')!.plan.steps[0]!.script).toBe(
+        'a=Failed slow=Succeeded b=None all=Failed',
+      );
       expect(one('report').finally).toBe(true);
     },
   },
@@ -100,7 +121,9 @@ const cases: Case[] = [
   },
   {
     name: 'retries rerun the whole task under a new name with the retry count',
-    spec: pipeline([task('flaky', { retries: 2, steps: [step('try $(context.task.retry-count) of $(context.taskRun.name)')] })]),
+    spec: pipeline([
+      task('flaky', { retries: 2, steps: [step('try $(context.task.retry-count) of $(context.taskRun.name)')] }),
+    ]),
     opts: { script: (plan) => (plan.attempt < 2 ? { status: 'Failed' } : {}) },
     check: ({ record, runtime, one }) => {
       expect(record.status).toBe('Succeeded');
@@ -123,7 +146,10 @@ const cases: Case[] = [
     spec: pipeline([task('hang', { timeoutMs: 5000, retries: 1 }), task('next', { needs: ['hang'] })]),
     opts: { script: () => ({ hang: true }) },
     check: ({ record, runtime, one }) => {
-      expect(runtime.cancels.map((c) => [c.name, c.reason])).toEqual([['run1-hang', 'TimedOut'], ['run1-hang-r1', 'TimedOut']]);
+      expect(runtime.cancels.map((c) => [c.name, c.reason])).toEqual([
+        ['run1-hang', 'TimedOut'],
+        ['run1-hang-r1', 'TimedOut'],
+      ]);
       expect(runtime.cancels[1]!.at - runtime.cancels[0]!.at).toBe(5000);
       expect(one('hang')).toMatchObject({ status: 'TimedOut', attempts: 2 });
       expect(one('next')).toMatchObject({ status: 'Skipped', reason: 'PipelineFailing' });
@@ -135,7 +161,9 @@ const cases: Case[] = [
     spec: pipeline([task('hang'), task('later', { needs: ['hang'] })], [task('cleanup')], { timeoutMs: 10_000 }),
     opts: { script: (plan) => (plan.task === 'hang' ? { hang: true } : {}) },
     check: ({ record, runtime, one, startedAt }) => {
-      expect(runtime.cancels.map((c) => [c.name, c.reason, c.at - runtime.starts[0]!.at])).toEqual([['run1-hang', 'TimedOut', 10_000]]);
+      expect(runtime.cancels.map((c) => [c.name, c.reason, c.at - runtime.starts[0]!.at])).toEqual([
+        ['run1-hang', 'TimedOut', 10_000],
+      ]);
       expect(one('hang').status).toBe('TimedOut');
       expect(one('later')).toMatchObject({ status: 'Skipped', reason: 'PipelineTimedOut' });
       expect(one('cleanup').status).toBe('Succeeded');
@@ -154,7 +182,10 @@ const cases: Case[] = [
   },
   {
     name: 'cancelling stops running tasks and skips pending and finally ones',
-    spec: pipeline([task('a', { steps: [step('x'), step('y', { name: 'two' })] }), task('b', { needs: ['a'] })], [task('f')]),
+    spec: pipeline(
+      [task('a', { steps: [step('x'), step('y', { name: 'two' })] }), task('b', { needs: ['a'] })],
+      [task('f')],
+    ),
     opts: { script: () => ({ hang: true }), cancelAfterMs: 500 },
     check: ({ record, runtime, one }) => {
       expect(runtime.cancels).toMatchObject([{ name: 'run1-a', reason: 'Cancelled' }]);
@@ -166,22 +197,34 @@ const cases: Case[] = [
     },
   },
   {
-    name: "pipeline results are made of task results once the run ends; one naming a result never produced is left out",
-    spec: pipeline([
-      task('build', { results: ['digest', 'size'] }),
-      task('test', { matrix: { os: ['linux', 'mac'] }, results: ['v'] }),
-      task('scan', { results: ['report'] }),
-    ], [task('notify', { results: ['sent'] })], { results: [
-      { name: 'sent', value: '$(tasks.notify.results.sent)' },
-      { name: 'image', value: 'registry/app@$(tasks.build.results.digest)', description: 'what was built' },
-      { name: 'facts', value: { digest: '$(tasks.build.results.digest)', bytes: '$(tasks.build.results.size)' } },
-      { name: 'versions', value: ['$(tasks.test.results.v[*])', 'extra'] },
-      { name: 'report', value: '$(tasks.scan.results.report)' },
-    ] }),
-    opts: { script: (plan) => plan.task === 'build' ? { results: { digest: 'sha256:abc', size: '42' } }
-      : plan.task === 'test' ? { results: { v: plan.matrix!.os } }
-      : plan.task === 'notify' ? { results: { sent: 'yes' } }
-      : { status: 'Failed' } },
+    name: 'pipeline results are made of task results once the run ends; one naming a result never produced is left out',
+    spec: pipeline(
+      [
+        task('build', { results: ['digest', 'size'] }),
+        task('test', { matrix: { os: ['linux', 'mac'] }, results: ['v'] }),
+        task('scan', { results: ['report'] }),
+      ],
+      [task('notify', { results: ['sent'] })],
+      {
+        results: [
+          { name: 'sent', value: '$(tasks.notify.results.sent)' },
+          { name: 'image', value: 'registry/app@$(tasks.build.results.digest)', description: 'what was built' },
+          { name: 'facts', value: { digest: '$(tasks.build.results.digest)', bytes: '$(tasks.build.results.size)' } },
+          { name: 'versions', value: ['$(tasks.test.results.v[*])', 'extra'] },
+          { name: 'report', value: '$(tasks.scan.results.report)' },
+        ],
+      },
+    ),
+    opts: {
+      script: (plan) =>
+        plan.task === 'build'
+          ? { results: { digest: 'sha256:abc', size: '42' } }
+          : plan.task === 'test'
+            ? { results: { v: plan.matrix!.os } }
+            : plan.task === 'notify'
+              ? { results: { sent: 'yes' } }
+              : { status: 'Failed' },
+    },
     check: ({ record }) => {
       expect(record.status).toBe('Failed');
       expect(record.results).toEqual({
@@ -195,10 +238,16 @@ const cases: Case[] = [
   {
     name: 'matrix fans out one task run per combination; readers get results as a JSON array',
     spec: pipeline([
-      task('test', { matrix: { os: ['linux', 'mac'], node: ['18', '20'] }, results: ['v'], steps: [step('test on $(matrix.os) node $(params.node)')] }),
+      task('test', {
+        matrix: { os: ['linux', 'mac'], node: ['18', '20'] },
+        results: ['v'],
+        steps: [step('test on $(matrix.os) node $(params.node)')],
+      }),
       task('sum', { steps: [step('echo $(tasks.test.results.v)')] }),
     ]),
-    opts: { script: (plan) => (plan.task === 'test' ? { results: { v: `${plan.matrix!.os}-${plan.matrix!.node}` } } : {}) },
+    opts: {
+      script: (plan) => (plan.task === 'test' ? { results: { v: `${plan.matrix!.os}-${plan.matrix!.node}` } } : {}),
+    },
     check: ({ runtime, byTask }) => {
       const starts = runtime.starts.filter((s) => s.task === 'test');
       expect(starts.map((s) => [s.name, s.plan.steps[0]!.script])).toEqual([
@@ -208,16 +257,25 @@ const cases: Case[] = [
         ['run1-test-3', 'test on mac node 20'],
       ]);
       expect(byTask('test').map((t) => t.matrix)).toEqual([
-        { os: 'linux', node: '18' }, { os: 'linux', node: '20' }, { os: 'mac', node: '18' }, { os: 'mac', node: '20' },
+        { os: 'linux', node: '18' },
+        { os: 'linux', node: '20' },
+        { os: 'mac', node: '18' },
+        { os: 'mac', node: '20' },
       ]);
-      expect(runtime.starts.find((s) => s.task === 'sum')!.plan.steps[0]!.script).toBe('echo ["linux-18","linux-20","mac-18","mac-20"]');
+      expect(runtime.starts.find((s) => s.task === 'sum')!.plan.steps[0]!.script).toBe(
+        'echo ["linux-18","linux-20","mac-18","mac-20"]',
+      );
     },
   },
   {
     name: 'a result named in a matrix include orders the task after its producer and reaches its run',
     spec: pipeline([
       task('v', { results: ['extra'] }),
-      task('t', { matrix: { os: ['linux'] }, matrixInclude: [{ params: { flags: '$(tasks.v.results.extra)' } }], steps: [step('go $(params.os) $(params.flags)')] }),
+      task('t', {
+        matrix: { os: ['linux'] },
+        matrixInclude: [{ params: { flags: '$(tasks.v.results.extra)' } }],
+        steps: [step('go $(params.os) $(params.flags)')],
+      }),
     ]),
     opts: { script: (plan) => (plan.task === 'v' ? { results: { extra: '-race' }, durationMs: 500 } : {}) },
     check: ({ runtime, startedAt }) => {
@@ -227,7 +285,10 @@ const cases: Case[] = [
   },
   {
     name: 'one failing matrix combination fails the task and the run',
-    spec: pipeline([task('t', { matrix: { n: ['1', '2', '3'] } })], [task('f', { steps: [step('$(tasks.t.status)')] })]),
+    spec: pipeline(
+      [task('t', { matrix: { n: ['1', '2', '3'] } })],
+      [task('f', { steps: [step('$(tasks.t.status)')] })],
+    ),
     opts: { script: (plan) => (plan.matrix?.n === '2' ? { status: 'Failed' } : {}) },
     check: ({ record, byTask, runtime }) => {
       expect(byTask('t').map((t) => t.status)).toEqual(['Succeeded', 'Failed', 'Succeeded']);
@@ -245,7 +306,10 @@ const cases: Case[] = [
   },
   {
     name: 'the concurrency limit caps running task runs',
-    spec: pipeline(['a', 'b', 'c', 'd', 'e'].map((n) => task(n)), [task('f')]),
+    spec: pipeline(
+      ['a', 'b', 'c', 'd', 'e'].map((n) => task(n)),
+      [task('f')],
+    ),
     opts: { input: { concurrency: 2 } },
     check: ({ record, runtime, startedAt }) => {
       expect(runtime.maxRunning).toBe(2);
@@ -274,7 +338,10 @@ describe('engine', () => {
     const { record, actions } = await runFake(pipeline([task('a'), task('b', { needs: ['a'] })]));
     expect(actions.map((a) => a.type)).toEqual(['start', 'start', 'finish']);
     expect(record.finishedAt).toBeDefined();
-    expect(record.tasks.map((t) => [t.name, t.taskRun, t.attempts])).toEqual([['a', 'run1-a', 1], ['b', 'run1-b', 1]]);
+    expect(record.tasks.map((t) => [t.name, t.taskRun, t.attempts])).toEqual([
+      ['a', 'run1-a', 1],
+      ['b', 'run1-b', 1],
+    ]);
   });
 });
 
@@ -282,22 +349,35 @@ describe('engine: matrix values from references', () => {
   it('expands a matrix over an array param and a result once the task is ready', async () => {
     const spec = pipeline([
       task('list', { results: ['targets'] }),
-      task('t', { matrix: { os: ['$(params.oses[*])'], target: ['$(tasks.list.results.targets[*])'] }, steps: [step('$(matrix.os)/$(matrix.target)')] }),
+      task('t', {
+        matrix: { os: ['$(params.oses[*])'], target: ['$(tasks.list.results.targets[*])'] },
+        steps: [step('$(matrix.os)/$(matrix.target)')],
+      }),
     ]);
     const { runtime, byTask, record } = await runFake(spec, {
       input: { params: { oses: ['linux', 'mac'] } },
       script: (plan) => (plan.task === 'list' ? { results: { targets: '["a","b","c"]' } } : {}),
     });
-    expect(runtime.starts.filter((s) => s.task === 't').map((s) => s.plan.steps[0]!.script)).toEqual(['linux/a', 'linux/b', 'linux/c', 'mac/a', 'mac/b', 'mac/c']);
+    expect(runtime.starts.filter((s) => s.task === 't').map((s) => s.plan.steps[0]!.script)).toEqual([
+      'linux/a',
+      'linux/b',
+      'linux/c',
+      'mac/a',
+      'mac/b',
+      'mac/c',
+    ]);
     expect(byTask('t')).toHaveLength(6);
     expect(record.status).toBe('Succeeded');
   });
 
   it('fails a matrix over the combination limit without starting it', async () => {
     const many = Array.from({ length: 17 }, (_, i) => String(i));
-    const { runtime, one, record } = await runFake(pipeline([task('t', { matrix: { a: ['$(params.xs[*])'], b: ['$(params.xs[*])'] } })]), {
-      input: { params: { xs: many } },
-    });
+    const { runtime, one, record } = await runFake(
+      pipeline([task('t', { matrix: { a: ['$(params.xs[*])'], b: ['$(params.xs[*])'] } })]),
+      {
+        input: { params: { xs: many } },
+      },
+    );
     expect(runtime.starts).toEqual([]);
     expect(one('t').status).toBe('Failed');
     expect(one('t').reason).toMatch(/^MatrixTooLarge: 289 combinations/);
@@ -305,26 +385,51 @@ describe('engine: matrix values from references', () => {
   });
 
   it('finishes when every expanded combination is skipped by when', async () => {
-    const { byTask, record } = await runFake(pipeline([task('t', { matrix: { a: ['$(params.xs[*])'] }, when: [{ input: '$(matrix.a)', operator: 'in', values: ['none'] }] })]), {
-      input: { params: { xs: ['1', '2'] } },
-    });
+    const { byTask, record } = await runFake(
+      pipeline([
+        task('t', {
+          matrix: { a: ['$(params.xs[*])'] },
+          when: [{ input: '$(matrix.a)', operator: 'in', values: ['none'] }],
+        }),
+      ]),
+      {
+        input: { params: { xs: ['1', '2'] } },
+      },
+    );
     expect(byTask('t').map((t) => t.reason)).toEqual(['WhenExpressionsFalse', 'WhenExpressionsFalse']);
     expect(record.status).toBe('Succeeded');
   });
 
   it('releases what waits on a matrix whose combinations were all skipped', async () => {
-    const { one, record } = await runFake(pipeline([
-      task('t', { matrix: { a: ['$(params.xs[*])'] }, results: ['r'], when: [{ input: 'x', operator: 'in', values: ['y'] }] }),
-      task('after', { needs: ['t'] }),
-      task('reader', { steps: [step('$(tasks.t.results.r)')] }),
-    ]), { input: { params: { xs: ['1', '2'] } } });
+    const { one, record } = await runFake(
+      pipeline([
+        task('t', {
+          matrix: { a: ['$(params.xs[*])'] },
+          results: ['r'],
+          when: [{ input: 'x', operator: 'in', values: ['y'] }],
+        }),
+        task('after', { needs: ['t'] }),
+        task('reader', { steps: [step('$(tasks.t.results.r)')] }),
+      ]),
+      { input: { params: { xs: ['1', '2'] } } },
+    );
     expect(one('after').status).toBe('Succeeded');
     expect(one('reader')).toMatchObject({ status: 'Skipped', reason: 'ResultsMissing' });
     expect(record.status).toBe('Succeeded');
   });
 
   it('gives finally task params the statuses of the run', async () => {
-    const { runtime } = await runFake(pipeline([task('a')], [task('f', { params: { s: '$(tasks.status)', a: '$(tasks.a.status)' }, steps: [step('$(params.s) $(params.a)')] })]));
+    const { runtime } = await runFake(
+      pipeline(
+        [task('a')],
+        [
+          task('f', {
+            params: { s: '$(tasks.status)', a: '$(tasks.a.status)' },
+            steps: [step('$(params.s) $(params.a)')],
+          }),
+        ],
+      ),
+    );
     expect(runtime.starts.find((s) => s.task === 'f')!.plan.steps[0]!.script).toBe('Succeeded Succeeded');
   });
 });

@@ -7,7 +7,10 @@ describe('matrixCombinations', () => {
     expect(matrixCombinations(undefined)).toBeUndefined();
     expect(matrixCombinations({})).toBeUndefined();
     expect(matrixCombinations({ os: ['linux', 'mac'], node: ['18', '20'] })).toEqual([
-      { os: 'linux', node: '18' }, { os: 'linux', node: '20' }, { os: 'mac', node: '18' }, { os: 'mac', node: '20' },
+      { os: 'linux', node: '18' },
+      { os: 'linux', node: '20' },
+      { os: 'mac', node: '18' },
+      { os: 'mac', node: '20' },
     ]);
     expect(matrixCombinations({ os: [] })).toEqual([]);
   });
@@ -35,7 +38,17 @@ describe('matrixCombinations', () => {
   });
 
   it('never overwrites a value, and makes a matrix of includes only one combination each', () => {
-    expect(matrixCombinations({ os: ['linux'] }, [{ params: { os: 'linux', arch: 'amd64' } }, { params: { arch: 'arm64' } }])).toEqual([{ os: 'linux', arch: 'amd64' }]);
-    expect(matrixCombinations({}, [{ name: 'a', params: { x: '1' } }, { name: 'b', params: { x: '2', y: '3' } }])).toEqual([{ x: '1' }, { x: '2', y: '3' }]);
+    expect(
+      matrixCombinations({ os: ['linux'] }, [
+        { params: { os: 'linux', arch: 'amd64' } },
+        { params: { arch: 'arm64' } },
+      ]),
+    ).toEqual([{ os: 'linux', arch: 'amd64' }]);
+    expect(
+      matrixCombinations({}, [
+        { name: 'a', params: { x: '1' } },
+        { name: 'b', params: { x: '2', y: '3' } },
+      ]),
+    ).toEqual([{ x: '1' }, { x: '2', y: '3' }]);
   });
 });

@@ -16,33 +16,65 @@ const toYaml = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n');
  */
 function normalise(p: PipelineSpec) {
   const task = (t: TaskSpec) => {
-    const inline = (text: string) => substitute(text, (expr) => {
-      const r = parseReference(expr);
-      if (r.kind !== 'param' || !(r.name in t.params)) return undefined;
-      const value = t.params[r.name];
-      if (typeof value !== 'string' || value.startsWith(`$(params.${r.name}`)) return undefined;
-      const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
-      return `${value.slice(0, -1)}${selector})`;
-    });
-    const strip = <T extends object>(o: T) => JSON.parse(JSON.stringify(o, (k, v) => (k === 'pos' ? undefined : typeof v === 'string' ? inline(v) : v)));
+    const inline = (text: string) =>
+      substitute(text, (expr) => {
+        const r = parseReference(expr);
+        if (r.kind !== 'param' || !(r.name in t.params)) return undefined;
+        const value = t.params[r.name];
+        if (typeof value !== 'string' || value.startsWith(`$(params.${r.name}`)) return undefined;
+        const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
+        return `${value.slice(0, -1)}${selector})`;
+      });
+    const strip = <T extends object>(o: T) =>
+      JSON.parse(JSON.stringify(o, (k, v) => (k === 'pos' ? undefined : typeof v === 'string' ? inline(v) : v)));
     const { params: _params, pos: _pos, image, env, ...rest } = t;
     const steps = t.steps.map((st) => ({ ...st, image: st.image ?? image, env: { ...env, ...st.env } }));
     return strip({ ...rest, steps });
   };
-  return { name: p.name, params: p.params.map(({ pos: _p, ...x }) => x), workspaces: p.workspaces, timeoutMs: p.timeoutMs, tasks: p.tasks.map(task), finally: p.finally.map(task), results: p.results };
+  return {
+    name: p.name,
+    params: p.params.map(({ pos: _p, ...x }) => x),
+    workspaces: p.workspaces,
+    timeoutMs: p.timeoutMs,
+    tasks: p.tasks.map(task),
+    finally: p.finally.map(task),
+    results: p.results,
+  };
 }
 
 describe('kiln export --to tekton', () => {
   const { pipeline } = loadPipelineFiles([FIXTURE]);
 
   it('writes Tekton v1 Tasks, a Pipeline and a PipelineRun', () => {
-    const docs = exportToTekton(pipeline, { params: { who: 'kiln' }, timeoutMs: 3_600_000 }) as { kind: string; apiVersion: string; metadata: { name?: string }; spec: Record<string, unknown> }[];
-    expect(docs.map((d) => `${d.kind}/${d.metadata.name ?? ''}`)).toEqual(['Task/web-a', 'Task/web-b', 'Task/web-done', 'Pipeline/web', 'PipelineRun/']);
+    const docs = exportToTekton(pipeline, { params: { who: 'kiln' }, timeoutMs: 3_600_000 }) as {
+      kind: string;
+      apiVersion: string;
+      metadata: { name?: string };
+      spec: Record<string, unknown>;
+    }[];
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name ?? ''}`)).toEqual([
+      'Task/web-a',
+      'Task/web-b',
+      'Task/web-done',
+      'Pipeline/web',
+      'PipelineRun/',
+    ]);
     expect(new Set(docs.map((d) => d.apiVersion))).toEqual(new Set(['tekton.dev/v1']));
-    const b = (docs[3].spec.tasks as { name: string; params: { name: string; value: string }[]; retries: number; timeout: string }[])[1];
+    const b = (
+      docs[3].spec.tasks as {
+        name: string;
+        params: { name: string; value: string }[];
+        retries: number;
+        timeout: string;
+      }[]
+    )[1];
     expect(b.params).toContainEqual({ name: 'a-results-v', value: '$(tasks.a.results.v)' });
     expect([b.retries, b.timeout]).toEqual([2, '10m0s']);
-    expect(docs[4].spec).toMatchObject({ pipelineRef: { name: 'web' }, params: [{ name: 'who', value: 'kiln' }], timeouts: { pipeline: '1h0m0s' } });
+    expect(docs[4].spec).toMatchObject({
+      pipelineRef: { name: 'web' },
+      params: [{ name: 'who', value: 'kiln' }],
+      timeouts: { pipeline: '1h0m0s' },
+    });
     expect((docs[0].spec.steps as { timeout: string }[])[0].timeout).toBe('1m30s');
     expect(docs[3].spec.results).toEqual([
       { name: 'v', description: 'the value of a', value: 'v=$(tasks.a.results.v)' },
@@ -81,7 +113,10 @@ tasks:
     const p = parsePipelineText(text, 'cached.yaml').pipeline;
     let err: TektonExportError | undefined;
     try {
-      exportToTekton({ ...p, workspaces: [{ name: 'src' }] }, { workspaces: { src: { kind: 'dir', path: '/home/me/src' } } });
+      exportToTekton(
+        { ...p, workspaces: [{ name: 'src' }] },
+        { workspaces: { src: { kind: 'dir', path: '/home/me/src' } } },
+      );
     } catch (e) {
       err = e as TektonExportError;
     }
@@ -92,5 +127,4 @@ tasks:
       'workspace "src" is bound to a host directory (/home/me/src); Tekton binds PVCs, emptyDirs or volumeClaimTemplates',
     ]);
   });
-
 });

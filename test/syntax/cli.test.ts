@@ -14,7 +14,8 @@ function kiln(...args: string[]) {
 
 beforeAll(() => {
   // `make test` and `npm test` build first; build here only when run on a fresh clone.
-  if (!existsSync(join(ROOT, 'dist/kiln.mjs'))) spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist/kiln.mjs')))
+    spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 });
 
 describe('kiln validate', () => {
@@ -50,15 +51,19 @@ describe('kiln graph', () => {
   it('prints levels and arrows', () => {
     const r = kiln('graph', F('tekton-build.yaml'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('pipeline build-and-test: 3 tasks, 1 finally\nlevel 0: fetch\nlevel 1: test\nlevel 2: package\nfetch -> test (result)\ntest -> package\nfinally: report\n');
+    expect(r.stdout).toBe(
+      'pipeline build-and-test: 3 tasks, 1 finally\nlevel 0: fetch\nlevel 1: test\nlevel 2: package\nfetch -> test (result)\ntest -> package\nfinally: report\n',
+    );
   });
 
   it('prints DOT and Mermaid, and refuses an unknown format', () => {
-    expect(kiln('graph', F('web-app.yaml'), '--format', 'dot').stdout).toMatch(/^digraph "web-app" \{\n[\s\S]*"build-app" -> "deploy-all" \[style=dashed\];/);
+    expect(kiln('graph', F('web-app.yaml'), '--format', 'dot').stdout).toMatch(
+      /^digraph "web-app" \{\n[\s\S]*"build-app" -> "deploy-all" \[style=dashed\];/,
+    );
     expect(kiln('graph', F('web-app.yaml'), '--format', 'mermaid').stdout).toContain('flowchart LR');
     const bad = kiln('graph', F('web-app.yaml'), '--format', 'svg');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("Allowed choices are text, dot, mermaid");
+    expect(bad.stderr).toContain('Allowed choices are text, dot, mermaid');
   });
 
   it('exits 2 on a pipeline with a cycle', () => {

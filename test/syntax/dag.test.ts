@@ -1,8 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, CycleError, findCycle, parsePipelineText, type PipelineSpec, readyTasks, renderGraph, type TaskSpec, topologicalLevels } from '../../syntax/index.js';
+import {
+  buildGraph,
+  CycleError,
+  findCycle,
+  parsePipelineText,
+  type PipelineSpec,
+  readyTasks,
+  renderGraph,
+  type TaskSpec,
+  topologicalLevels,
+} from '../../syntax/index.js';
 
 function task(name: string, needs: string[] = [], script = 'true'): TaskSpec {
-  return { name, steps: [{ name: 's', script, args: [], env: {}, onError: 'stopAndFail' }], needs, when: [], results: ['r'], params: {}, retries: 0, env: {}, workspaces: [] };
+  return {
+    name,
+    steps: [{ name: 's', script, args: [], env: {}, onError: 'stopAndFail' }],
+    needs,
+    when: [],
+    results: ['r'],
+    params: {},
+    retries: 0,
+    env: {},
+    workspaces: [],
+  };
 }
 
 function pipeline(tasks: TaskSpec[], fin: TaskSpec[] = []): PipelineSpec {
@@ -11,7 +31,12 @@ function pipeline(tasks: TaskSpec[], fin: TaskSpec[] = []): PipelineSpec {
 
 describe('graph', () => {
   const diamond = pipeline(
-    [task('a'), task('b', ['a']), task('c', [], 'echo $(tasks.a.results.r)'), task('d', ['b'], 'use $(tasks.c.results.r) $(tasks.c.results.r)')],
+    [
+      task('a'),
+      task('b', ['a']),
+      task('c', [], 'echo $(tasks.a.results.r)'),
+      task('d', ['b'], 'use $(tasks.c.results.r) $(tasks.c.results.r)'),
+    ],
     [task('f', [], '$(tasks.d.status)')],
   );
 
@@ -30,7 +55,12 @@ describe('graph', () => {
   });
 
   it('finds results referenced in params, when and matrix as well', () => {
-    const t = { ...task('x'), params: { p: '$(tasks.a.results.r)' }, when: [{ input: '$(tasks.b.results.r)', operator: 'in' as const, values: ['1'] }], matrix: { m: ['$(tasks.c.results.r)'] } };
+    const t = {
+      ...task('x'),
+      params: { p: '$(tasks.a.results.r)' },
+      when: [{ input: '$(tasks.b.results.r)', operator: 'in' as const, values: ['1'] }],
+      matrix: { m: ['$(tasks.c.results.r)'] },
+    };
     expect(buildGraph(pipeline([task('a'), task('b'), task('c'), t])).deps.get('x')).toEqual(['a', 'b', 'c']);
   });
 
@@ -77,6 +107,8 @@ describe('render', () => {
     expect(dot).toContain('"fetch" -> "build" [style=dashed];');
     expect(dot).toContain('subgraph cluster_finally');
     const mermaid = renderGraph(p, 'mermaid');
-    expect(mermaid.split('\n')).toEqual(expect.arrayContaining(['flowchart LR', '  t0["fetch"]', '  t1 --> t2', '  t0 -.-> t2', '    t3["notify"]']));
+    expect(mermaid.split('\n')).toEqual(
+      expect.arrayContaining(['flowchart LR', '  t0["fetch"]', '  t1 --> t2', '  t0 -.-> t2', '    t3["notify"]']),
+    );
   });
 });

@@ -7,10 +7,87 @@ import { parsePipelineText, SpecError } from '../../syntax/index.js';
 import { FIXTURES } from './helpers.js';
 import { seededRandom as rng } from '../../testkit/random.js';
 
-const KEYS = ['name', 'params', 'workspaces', 'tasks', 'finally', 'timeout', 'image', 'steps', 'needs', 'when', 'results', 'retries', 'matrix', 'env', 'uses', 'with', 'run', 'command', 'args', 'cache', 'key', 'paths', 'onError', 'default', 'type',
-  'apiVersion', 'kind', 'metadata', 'spec', 'taskRef', 'taskSpec', 'pipelineRef', 'pipelineSpec', 'runAfter', 'script', 'stepTemplate', 'value', 'input', 'operator', 'values', 'ref', 'a', 'b'];
-const SCALARS = ['a', 'b', '', '0', '-1', '1.5', 'true', 'null', '~', '10m', 'tekton.dev/v1', 'Task', 'Pipeline', 'PipelineRun', 'TaskRun', 'StepAction', './templates/deploy.yaml', './nope.yaml', 'x/y',
-  '$(params.a)', '$(params.a[*])', '$(tasks.a.results.b)', '$(tasks.status)', '$(', '$()', '$(params)', '$(context.x)', '$(matrix.a)', '$(results.b.path)', 'a in [b]', 'a == b', '[1, 2]', '\u0000', '💥'];
+const KEYS = [
+  'name',
+  'params',
+  'workspaces',
+  'tasks',
+  'finally',
+  'timeout',
+  'image',
+  'steps',
+  'needs',
+  'when',
+  'results',
+  'retries',
+  'matrix',
+  'env',
+  'uses',
+  'with',
+  'run',
+  'command',
+  'args',
+  'cache',
+  'key',
+  'paths',
+  'onError',
+  'default',
+  'type',
+  'apiVersion',
+  'kind',
+  'metadata',
+  'spec',
+  'taskRef',
+  'taskSpec',
+  'pipelineRef',
+  'pipelineSpec',
+  'runAfter',
+  'script',
+  'stepTemplate',
+  'value',
+  'input',
+  'operator',
+  'values',
+  'ref',
+  'a',
+  'b',
+];
+const SCALARS = [
+  'a',
+  'b',
+  '',
+  '0',
+  '-1',
+  '1.5',
+  'true',
+  'null',
+  '~',
+  '10m',
+  'tekton.dev/v1',
+  'Task',
+  'Pipeline',
+  'PipelineRun',
+  'TaskRun',
+  'StepAction',
+  './templates/deploy.yaml',
+  './nope.yaml',
+  'x/y',
+  '$(params.a)',
+  '$(params.a[*])',
+  '$(tasks.a.results.b)',
+  '$(tasks.status)',
+  '$(',
+  '$()',
+  '$(params)',
+  '$(context.x)',
+  '$(matrix.a)',
+  '$(results.b.path)',
+  'a in [b]',
+  'a == b',
+  '[1, 2]',
+  '\u0000',
+  '💥',
+];
 
 function randomValue(r: () => number, depth: number): unknown {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
@@ -28,7 +105,8 @@ function mutate(text: string, r: () => number): string {
     const op = r();
     if (op < 0.3) out = out.slice(0, at) + out.slice(at + 1 + Math.floor(r() * 10));
     else if (op < 0.6) out = out.slice(0, at) + ' :-[]{}$()#&*!|>\'"\n\t'[Math.floor(r() * 21)] + out.slice(at);
-    else if (op < 0.8) out = out.slice(0, at) + out.slice(Math.floor(r() * out.length), Math.floor(r() * out.length)) + out.slice(at);
+    else if (op < 0.8)
+      out = out.slice(0, at) + out.slice(Math.floor(r() * out.length), Math.floor(r() * out.length)) + out.slice(at);
     else {
       const lines = out.split('\n');
       const i = Math.floor(r() * lines.length);
@@ -53,7 +131,9 @@ function outcome(text: string): 'ok' | 'spec-error' {
 }
 
 describe('fuzz: the parser only ever throws SpecError', () => {
-  const fixtures = ['web-app.yaml', 'tekton-build.yaml', 'broken.yaml', 'tekton-split/tasks.yaml'].map((f) => readFileSync(join(FIXTURES, f), 'utf8'));
+  const fixtures = ['web-app.yaml', 'tekton-build.yaml', 'broken.yaml', 'tekton-split/tasks.yaml'].map((f) =>
+    readFileSync(join(FIXTURES, f), 'utf8'),
+  );
 
   it('survives mutated fixtures (fixed seed)', () => {
     const r = rng(20261126);
@@ -76,7 +156,12 @@ describe('fuzz: the parser only ever throws SpecError', () => {
   it('survives random Tekton-shaped documents (fixed seed)', () => {
     const r = rng(1126);
     const kinds = ['Task', 'Pipeline', 'PipelineRun', 'TaskRun', 'StepAction'];
-    const tekton = () => ({ apiVersion: 'tekton.dev/v1', kind: kinds[Math.floor(r() * kinds.length)], metadata: { name: r() < 0.5 ? 'a' : 'b' }, spec: randomValue(r, 1) });
+    const tekton = () => ({
+      apiVersion: 'tekton.dev/v1',
+      kind: kinds[Math.floor(r() * kinds.length)],
+      metadata: { name: r() < 0.5 ? 'a' : 'b' },
+      spec: randomValue(r, 1),
+    });
     for (let i = 0; i < 1000; i++) outcome([tekton(), tekton(), tekton()].map((d) => stringify(d)).join('---\n'));
   });
 

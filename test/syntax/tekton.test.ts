@@ -21,14 +21,23 @@ describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRu
   it('reads the pipeline results', () => {
     expect(pipeline.results).toEqual([
       { name: 'commit', description: 'the commit that was built', value: '$(tasks.fetch.results.commit)' },
-      { name: 'built', value: { commit: '$(tasks.fetch.results.commit)', archive: '$(tasks.package.results.archive)' } },
+      {
+        name: 'built',
+        value: { commit: '$(tasks.fetch.results.commit)', archive: '$(tasks.package.results.archive)' },
+      },
     ]);
   });
 
   it('passes pipeline params into referenced Tasks as task params, with Task defaults', () => {
     expect(task('fetch').params).toEqual({ url: '$(params.repo-url)', revision: '$(params.revision)' });
-    expect(task('test').params).toEqual({ flags: ['$(params.test-flags[*])'], commit: '$(tasks.fetch.results.commit)' });
-    expect(pipeline.params.find((p) => p.name === 'test-flags')).toMatchObject({ type: 'array', default: ['--ci', '--coverage'] });
+    expect(task('test').params).toEqual({
+      flags: ['$(params.test-flags[*])'],
+      commit: '$(tasks.fetch.results.commit)',
+    });
+    expect(pipeline.params.find((p) => p.name === 'test-flags')).toMatchObject({
+      type: 'array',
+      default: ['--ci', '--coverage'],
+    });
   });
 
   it('orders by runAfter and by result references; finally is apart', () => {
@@ -44,13 +53,25 @@ describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRu
 
   it('merges stepTemplate into steps and inlines StepActions with their params', () => {
     const [clone, announce] = task('fetch').steps;
-    expect(clone).toMatchObject({ name: 'clone', image: 'alpine/git', workingDir: '$(workspaces.output.path)', env: { GIT_TERMINAL_PROMPT: '0' } });
+    expect(clone).toMatchObject({
+      name: 'clone',
+      image: 'alpine/git',
+      workingDir: '$(workspaces.output.path)',
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
     expect(clone!.script!.startsWith('#!/bin/sh\n')).toBe(true);
-    expect(announce).toMatchObject({ name: 'announce', image: 'alpine', command: ['echo'], args: ['[info]', 'fetched $(params.url)'] });
+    expect(announce).toMatchObject({
+      name: 'announce',
+      image: 'alpine',
+      command: ['echo'],
+      args: ['[info]', 'fetched $(params.url)'],
+    });
   });
 
   it('reads when, retries, timeout, displayName, workspaces with subPath', () => {
-    expect(task('package').when).toEqual([{ input: '$(params.deploy)', operator: 'in', values: ['yes', 'true'], pos: expect.anything() }]);
+    expect(task('package').when).toEqual([
+      { input: '$(params.deploy)', operator: 'in', values: ['yes', 'true'], pos: expect.anything() },
+    ]);
     expect(task('package').displayName).toBe('Package the app');
     expect(task('test')).toMatchObject({ retries: 2, timeoutMs: 900_000 });
     expect(task('test').workspaces).toEqual([{ name: 'source', workspace: 'shared', subPath: 'src' }]);
@@ -60,12 +81,16 @@ describe('Tekton: a multi-document file (StepAction, Tasks, Pipeline, PipelineRu
   it('reads the same documents split over several files', () => {
     const files = ['tekton-split/tasks.yaml', 'tekton-split/pipeline.yaml'].map((f) => join(FIXTURES, f));
     const split = loadPipelineFiles(files);
-    expect(split.pipeline.tasks.map((t) => [t.name, t.needs])).toEqual([['checkout', []], ['build', ['checkout']]]);
+    expect(split.pipeline.tasks.map((t) => [t.name, t.needs])).toEqual([
+      ['checkout', []],
+      ['build', ['checkout']],
+    ]);
     expect(split.pipeline.files).toEqual(files);
   });
 });
 
-const doc = (kind: string, name: string, spec: string) => `apiVersion: tekton.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+const doc = (kind: string, name: string, spec: string) =>
+  `apiVersion: tekton.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const echoTask = doc('Task', 'echo', '  steps:\n    - name: e\n      image: alpine\n      script: echo hi\n');
 
 describe('Tekton: other document shapes', () => {
@@ -74,7 +99,12 @@ describe('Tekton: other document shapes', () => {
     const { pipeline, run } = parsePipelineText(text);
     expect(pipeline.name).toBe('greet-run');
     expect(pipeline.params.map((p) => p.name)).toEqual(['who', 'list']);
-    expect(pipeline.tasks[0]).toMatchObject({ name: 'greet', retries: 1, timeoutMs: 90_000, params: { who: '$(params.who)', list: ['$(params.list[*])'] } });
+    expect(pipeline.tasks[0]).toMatchObject({
+      name: 'greet',
+      retries: 1,
+      timeoutMs: 90_000,
+      params: { who: '$(params.who)', list: ['$(params.list[*])'] },
+    });
     expect(run).toEqual({ name: 'greet-run', params: { who: 'world' }, workspaces: {} });
   });
 
@@ -97,27 +127,57 @@ describe('Tekton: other document shapes', () => {
   });
 
   it('reads array indexing and object params', () => {
-    const text = doc('Pipeline', 'p', '  params:\n    - name: l\n      type: array\n      default: [x, y]\n    - name: o\n      type: object\n      properties: { k: {} }\n      default: { k: v }\n  tasks:\n    - name: a\n      taskSpec:\n        steps:\n          - image: alpine\n            script: echo $(params.l[1]) $(params.o.k) $(params["l"][*])\n');
-    expect(parsePipelineText(text).pipeline.params.map((p) => [p.type, p.default])).toEqual([['array', ['x', 'y']], ['object', { k: 'v' }]]);
+    const text = doc(
+      'Pipeline',
+      'p',
+      '  params:\n    - name: l\n      type: array\n      default: [x, y]\n    - name: o\n      type: object\n      properties: { k: {} }\n      default: { k: v }\n  tasks:\n    - name: a\n      taskSpec:\n        steps:\n          - image: alpine\n            script: echo $(params.l[1]) $(params.o.k) $(params["l"][*])\n',
+    );
+    expect(parsePipelineText(text).pipeline.params.map((p) => [p.type, p.default])).toEqual([
+      ['array', ['x', 'y']],
+      ['object', { k: 'v' }],
+    ]);
   });
 });
 
 describe('Tekton: matrix and Tasks as Kiln templates', () => {
   it('reads matrix params as lists or array references, and counts combinations', () => {
     const text = `${doc('Task', 't', '  params: [{ name: os }, { name: v }]\n  steps: [{ image: a, script: "$(params.os) $(params.v)" }]\n')}---\n${doc('Pipeline', 'p', '  params: [{ name: versions, type: array }]\n  tasks:\n    - name: a\n      taskRef: { name: t }\n      matrix:\n        params:\n          - { name: os, value: [linux, mac] }\n          - { name: v, value: "$(params.versions[*])" }\n')}`;
-    expect(parsePipelineText(text).pipeline.tasks[0]).toMatchObject({ params: {}, matrix: { os: ['linux', 'mac'], v: ['$(params.versions[*])'] } });
+    expect(parsePipelineText(text).pipeline.tasks[0]).toMatchObject({
+      params: {},
+      matrix: { os: ['linux', 'mac'], v: ['$(params.versions[*])'] },
+    });
     const big = text.replace('[linux, mac]', `[${Array.from({ length: 257 }, (_, i) => `o${i}`).join(', ')}]`);
     expect(diagnosticsOf(big).map(brief)).toEqual(['19:9 matrix has 257 combinations, more than 256']);
   });
 
   it('reads matrix include, runs each combination with its params, and refuses a malformed entry', async () => {
-    const task = doc('Task', 't', '  params: [{ name: os }, { name: flags, default: "" }]\n  steps: [{ image: a, script: "build $(params.os) $(params.flags)" }]\n');
-    const pipe = (include: string) => `${task}---\n${doc('Pipeline', 'p', `  tasks:\n    - name: a\n      taskRef: { name: t }\n      matrix:\n        params:\n          - { name: os, value: [linux, mac] }\n        include:\n${include}`)}`;
-    const { pipeline } = parsePipelineText(pipe('          - name: race\n            params: [{ name: os, value: linux }, { name: flags, value: "-race" }]\n          - name: bsd\n            params: [{ name: os, value: freebsd }]\n'));
-    expect(pipeline.tasks[0]!.matrixInclude).toEqual([{ name: 'race', params: { os: 'linux', flags: '-race' } }, { name: 'bsd', params: { os: 'freebsd' } }]);
+    const task = doc(
+      'Task',
+      't',
+      '  params: [{ name: os }, { name: flags, default: "" }]\n  steps: [{ image: a, script: "build $(params.os) $(params.flags)" }]\n',
+    );
+    const pipe = (include: string) =>
+      `${task}---\n${doc('Pipeline', 'p', `  tasks:\n    - name: a\n      taskRef: { name: t }\n      matrix:\n        params:\n          - { name: os, value: [linux, mac] }\n        include:\n${include}`)}`;
+    const { pipeline } = parsePipelineText(
+      pipe(
+        '          - name: race\n            params: [{ name: os, value: linux }, { name: flags, value: "-race" }]\n          - name: bsd\n            params: [{ name: os, value: freebsd }]\n',
+      ),
+    );
+    expect(pipeline.tasks[0]!.matrixInclude).toEqual([
+      { name: 'race', params: { os: 'linux', flags: '-race' } },
+      { name: 'bsd', params: { os: 'freebsd' } },
+    ]);
     const { runtime } = await runFake(pipeline);
-    expect(runtime.starts.map((s) => s.plan.steps[0]!.script)).toEqual(['build linux -race', 'build mac ', 'build freebsd ']);
-    expect(diagnosticsOf(pipe('          - name: empty\n            params: []\n          - params: [{ name: os, value: [a, b] }]\n')).map(brief)).toEqual([
+    expect(runtime.starts.map((s) => s.plan.steps[0]!.script)).toEqual([
+      'build linux -race',
+      'build mac ',
+      'build freebsd ',
+    ]);
+    expect(
+      diagnosticsOf(
+        pipe('          - name: empty\n            params: []\n          - params: [{ name: os, value: [a, b] }]\n'),
+      ).map(brief),
+    ).toEqual([
       '21:13 Pipeline p.tasks[0].matrix.include[0] gives no params',
       '23:13 Pipeline p.tasks[0].matrix.include[1] gives no params',
       '23:22 Pipeline p.tasks[0].matrix.include[1]: "os" takes one string value in an include',
@@ -126,7 +186,11 @@ describe('Tekton: matrix and Tasks as Kiln templates', () => {
 
   it('lets a Kiln pipeline use a Tekton Task file as a template', () => {
     const { pipeline } = loadPipelineFiles([join(FIXTURES, 'uses-tekton.yaml')]);
-    expect(pipeline.tasks[0]).toMatchObject({ name: 'say', results: ['said'], params: { words: ['$(params.words[*])', '!'] } });
+    expect(pipeline.tasks[0]).toMatchObject({
+      name: 'say',
+      results: ['said'],
+      params: { words: ['$(params.words[*])', '!'] },
+    });
     expect(pipeline.tasks[0]!.steps[0]).toMatchObject({ command: ['echo'], args: ['$(params.words[*])'] });
     expect(pipeline.tasks[1]!.needs).toEqual([]);
   });
@@ -134,30 +198,112 @@ describe('Tekton: matrix and Tasks as Kiln templates', () => {
 
 // Tekton inputs Kiln refuses or rejects, each with its position.
 const TEKTON_ERRORS: [string, string, string[]][] = [
-  ['a step with neither command nor script', doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n'), ['7:7 step "s" has neither command nor script']],
-  ['a Secret workspace', `${doc('Task', 't', '  workspaces: [{ name: w }]\n  steps: [{ image: a, script: x }]\n')}---\napiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: { name: r }\nspec:\n  taskRef: { name: t }\n  workspaces:\n    - name: w\n      secret: { secretName: s }\n`, ['16:15 spec.workspaces.w: secret is not supported']],
-  ['sidecars', doc('Task', 't', '  sidecars: []\n  steps: [{ image: a, script: x }]\n'), ['6:3 Task t: "sidecars" is not supported']],
-  ['an unknown key with did-you-mean', doc('Task', 't', '  steps:\n    - image: a\n      scirpt: x\n'), ['8:7 Task t.steps[0]: unknown key "scirpt"', '7:7 step "step-1" has neither command nor script']],
-  ['a missing taskRef, and nothing more about what uses it', `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: ehco }\n      params: [{ name: x, value: y }]\n      workspaces: [{ name: w, workspace: w }]\n    - name: b\n      taskRef: { name: echo }\n      when: [{ input: "$(tasks.a.results.r)", operator: in, values: [x] }]\n')}`, ['18:16 Pipeline p.tasks[0].taskRef: there is no Task "ehco" in the files given']],
-  ['runAfter a missing task', `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      runAfter: [x]\n')}`, ['19:18 runAfter: there is no task "x"']],
-  ['an unbound Task workspace', `${doc('Task', 't', '  workspaces: [{ name: w }]\n  steps: [{ image: a, script: x }]\n')}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`, ['15:7 Pipeline p.tasks[0]: workspace "w" of task "t" is not bound']],
-  ['a param a Task does not declare', `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      params: [{ name: x, value: "1" }]\n')}`, ['19:16 params: "echo" has no param "x"']],
-  ['a Task param not given', `${doc('Task', 't', '  params: [{ name: x }]\n  steps: [{ image: a, script: "$(params.x)" }]\n')}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`, ['15:7 "t" needs param "x"']],
-  ['a referenced Task using a pipeline param', `${doc('Task', 't', '  steps: [{ image: a, script: "$(params.x)" }]\n')}---\n${doc('Pipeline', 'p', '  params: [{ name: x }]\n  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`, ['6:32 $(params.x): no param "x" is declared']],
-  ['two runs', `${doc('PipelineRun', 'a', '  pipelineRef: { name: p }\n')}---\n${doc('PipelineRun', 'b', '  pipelineRef: { name: p }\n')}`, ['8:1 more than one thing to run: PipelineRun a, PipelineRun b']],
-  ['a CEL when', `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      when: [{ cel: "true" }]\n')}`, ['19:16 an item of Pipeline p.tasks[0].when: "cel" is not supported']],
-  ['remote resolution', doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { resolver: git }\n'), ['8:18 Pipeline p.tasks[0].taskRef: "resolver" is not supported', '8:16 Pipeline p.tasks[0].taskRef has no name']],
-  ['a run binding an undeclared workspace and param', `${echoTask}---\n${doc('TaskRun', 'r', '  taskRef: { name: echo }\n  params: [{ name: msg, value: x }]\n  workspaces: [{ name: src, emptyDir: {} }]\n')}`, ['17:12 spec.params: pipeline "r" has no param "msg"', '18:16 spec.workspaces: pipeline "r" has no workspace "src"']],
-  ['a missing StepAction, and image set beside ref', doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n      ref: { name: git-clone }\n'), ['8:14 Task t.steps[0]: image cannot be set on a step that uses a StepAction (ref:)', '9:12 Task t.steps[0].ref: there is no StepAction "git-clone"']],
-  ['a StepAction param not given', `${doc('StepAction', 'say', '  params: [{ name: msg }]\n  image: alpine\n  script: echo $(params.msg)\n')}---\n${doc('Task', 't', '  steps:\n    - ref: { name: say }\n')}`, ['16:12 "StepAction say" needs param "msg"']],
-  ['an unknown apiVersion', 'apiVersion: tekton.dev/v2\nkind: Task\n', ['1:13 apiVersion "tekton.dev/v2" is not one Kiln reads']],
-  ['an env valueFrom', doc('Task', 't', '  steps:\n    - image: a\n      script: x\n      env: [{ name: A, valueFrom: {} }]\n'), ['9:24 an item of Task t.steps[0].env: "valueFrom" is not supported']],
+  [
+    'a step with neither command nor script',
+    doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n'),
+    ['7:7 step "s" has neither command nor script'],
+  ],
+  [
+    'a Secret workspace',
+    `${doc('Task', 't', '  workspaces: [{ name: w }]\n  steps: [{ image: a, script: x }]\n')}---\napiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: { name: r }\nspec:\n  taskRef: { name: t }\n  workspaces:\n    - name: w\n      secret: { secretName: s }\n`,
+    ['16:15 spec.workspaces.w: secret is not supported'],
+  ],
+  [
+    'sidecars',
+    doc('Task', 't', '  sidecars: []\n  steps: [{ image: a, script: x }]\n'),
+    ['6:3 Task t: "sidecars" is not supported'],
+  ],
+  [
+    'an unknown key with did-you-mean',
+    doc('Task', 't', '  steps:\n    - image: a\n      scirpt: x\n'),
+    ['8:7 Task t.steps[0]: unknown key "scirpt"', '7:7 step "step-1" has neither command nor script'],
+  ],
+  [
+    'a missing taskRef, and nothing more about what uses it',
+    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: ehco }\n      params: [{ name: x, value: y }]\n      workspaces: [{ name: w, workspace: w }]\n    - name: b\n      taskRef: { name: echo }\n      when: [{ input: "$(tasks.a.results.r)", operator: in, values: [x] }]\n')}`,
+    ['18:16 Pipeline p.tasks[0].taskRef: there is no Task "ehco" in the files given'],
+  ],
+  [
+    'runAfter a missing task',
+    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      runAfter: [x]\n')}`,
+    ['19:18 runAfter: there is no task "x"'],
+  ],
+  [
+    'an unbound Task workspace',
+    `${doc('Task', 't', '  workspaces: [{ name: w }]\n  steps: [{ image: a, script: x }]\n')}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`,
+    ['15:7 Pipeline p.tasks[0]: workspace "w" of task "t" is not bound'],
+  ],
+  [
+    'a param a Task does not declare',
+    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      params: [{ name: x, value: "1" }]\n')}`,
+    ['19:16 params: "echo" has no param "x"'],
+  ],
+  [
+    'a Task param not given',
+    `${doc('Task', 't', '  params: [{ name: x }]\n  steps: [{ image: a, script: "$(params.x)" }]\n')}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`,
+    ['15:7 "t" needs param "x"'],
+  ],
+  [
+    'a referenced Task using a pipeline param',
+    `${doc('Task', 't', '  steps: [{ image: a, script: "$(params.x)" }]\n')}---\n${doc('Pipeline', 'p', '  params: [{ name: x }]\n  tasks:\n    - name: a\n      taskRef: { name: t }\n')}`,
+    ['6:32 $(params.x): no param "x" is declared'],
+  ],
+  [
+    'two runs',
+    `${doc('PipelineRun', 'a', '  pipelineRef: { name: p }\n')}---\n${doc('PipelineRun', 'b', '  pipelineRef: { name: p }\n')}`,
+    ['8:1 more than one thing to run: PipelineRun a, PipelineRun b'],
+  ],
+  [
+    'a CEL when',
+    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      when: [{ cel: "true" }]\n')}`,
+    ['19:16 an item of Pipeline p.tasks[0].when: "cel" is not supported'],
+  ],
+  [
+    'remote resolution',
+    doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { resolver: git }\n'),
+    ['8:18 Pipeline p.tasks[0].taskRef: "resolver" is not supported', '8:16 Pipeline p.tasks[0].taskRef has no name'],
+  ],
+  [
+    'a run binding an undeclared workspace and param',
+    `${echoTask}---\n${doc('TaskRun', 'r', '  taskRef: { name: echo }\n  params: [{ name: msg, value: x }]\n  workspaces: [{ name: src, emptyDir: {} }]\n')}`,
+    [
+      '17:12 spec.params: pipeline "r" has no param "msg"',
+      '18:16 spec.workspaces: pipeline "r" has no workspace "src"',
+    ],
+  ],
+  [
+    'a missing StepAction, and image set beside ref',
+    doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n      ref: { name: git-clone }\n'),
+    [
+      '8:14 Task t.steps[0]: image cannot be set on a step that uses a StepAction (ref:)',
+      '9:12 Task t.steps[0].ref: there is no StepAction "git-clone"',
+    ],
+  ],
+  [
+    'a StepAction param not given',
+    `${doc('StepAction', 'say', '  params: [{ name: msg }]\n  image: alpine\n  script: echo $(params.msg)\n')}---\n${doc('Task', 't', '  steps:\n    - ref: { name: say }\n')}`,
+    ['16:12 "StepAction say" needs param "msg"'],
+  ],
+  [
+    'an unknown apiVersion',
+    'apiVersion: tekton.dev/v2\nkind: Task\n',
+    ['1:13 apiVersion "tekton.dev/v2" is not one Kiln reads'],
+  ],
+  [
+    'an env valueFrom',
+    doc('Task', 't', '  steps:\n    - image: a\n      script: x\n      env: [{ name: A, valueFrom: {} }]\n'),
+    ['9:24 an item of Task t.steps[0].env: "valueFrom" is not supported'],
+  ],
 ];
 
 describe('Tekton: refused and wrong inputs, with positions', () => {
   it.each(TEKTON_ERRORS)('%s', (_what, yaml, expected) => {
     const lines = diagnosticsOf(yaml).map(brief);
-    for (const e of expected) expect(lines.some((l) => l.startsWith(e)), `${e}\nin:\n${lines.join('\n')}`).toBe(true);
+    for (const e of expected)
+      expect(
+        lines.some((l) => l.startsWith(e)),
+        `${e}\nin:\n${lines.join('\n')}`,
+      ).toBe(true);
     expect(lines).toHaveLength(expected.length);
   });
 

@@ -28,10 +28,19 @@ describe('kiln templates', () => {
   it('--json gives name, description, image, params (required, default, description) and results', async () => {
     const r = await kiln(['templates', '--json']);
     expect(r.code).toBe(0);
-    const all = JSON.parse(r.stdout) as { name: string; params: { name: string; required: boolean; default?: string }[]; results: string[] }[];
+    const all = JSON.parse(r.stdout) as {
+      name: string;
+      params: { name: string; required: boolean; default?: string }[];
+      results: string[];
+    }[];
     expect(all.map((t) => t.name)).toEqual(catalogNames());
     const gate = all.find((t) => t.name === 'gate/quality')!;
-    expect(gate.params.map((p) => [p.name, p.required, p.default])).toEqual([['value', true, undefined], ['max', false, ''], ['min', false, ''], ['label', false, 'value']]);
+    expect(gate.params.map((p) => [p.name, p.required, p.default])).toEqual([
+      ['value', true, undefined],
+      ['max', false, ''],
+      ['min', false, ''],
+      ['label', false, 'value'],
+    ]);
     expect(gate.results).toEqual(['passed']);
     const one = await kiln(['templates', 'show', 'gate/quality', '--json']);
     expect(JSON.parse(one.stdout)).toEqual(gate);
@@ -47,34 +56,59 @@ describe('kiln templates', () => {
     expect(example).toEqual({ 'my-task': { uses: 'notify/slack', with: { url: 'VALUE' } } });
     const bad = await kiln(['templates', 'show', 'notify/slak']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('kiln: "notify/slak" is not in the template catalog\n  hint: did you mean "notify/slack", "notify/dingtalk", "notify/email"? `kiln templates` lists the catalog\n');
+    expect(bad.stderr).toBe(
+      'kiln: "notify/slak" is not in the template catalog\n  hint: did you mean "notify/slack", "notify/dingtalk", "notify/email"? `kiln templates` lists the catalog\n',
+    );
   });
 });
 
 describe('catalog names in pipelines', () => {
   it('kiln validate: an unknown name exits 2 with FILE:LINE:COL and the closest names', async () => {
-    const file = pipeline('unknown', 'name: p\ntasks:\n  hook:\n    uses: notify/webhok\n    with: { url: "http://127.0.0.1:9/" }\n');
+    const file = pipeline(
+      'unknown',
+      'name: p\ntasks:\n  hook:\n    uses: notify/webhok\n    with: { url: "http://127.0.0.1:9/" }\n',
+    );
     const r = await kiln(['validate', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`kiln: ${file}:4:11: uses: "notify/webhok" is not in the template catalog\n  hint: did you mean "notify/webhook", "notify/wecom", "notify/dingtalk"? \`kiln templates\` lists the catalog\n`);
+    expect(r.stderr).toBe(
+      `kiln: ${file}:4:11: uses: "notify/webhok" is not in the template catalog\n  hint: did you mean "notify/webhook", "notify/wecom", "notify/dingtalk"? \`kiln templates\` lists the catalog\n`,
+    );
   });
 
   it('kiln validate: a known name validates and names the template file it read', async () => {
-    const file = pipeline('known', 'name: p\ntasks:\n  gate:\n    uses: gate/quality\n    with: { value: "1", max: "2" }\n');
+    const file = pipeline(
+      'known',
+      'name: p\ntasks:\n  gate:\n    uses: gate/quality\n    with: { value: "1", max: "2" }\n',
+    );
     const r = await kiln(['validate', file]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^OK p: 1 task, 0 finally, 1 step, 0 params \(.*known\.yaml, .*\/templates\/gate\/quality\.yaml\)\n$/);
+    expect(r.stdout).toMatch(
+      /^OK p: 1 task, 0 finally, 1 step, 0 params \(.*known\.yaml, .*\/templates\/gate\/quality\.yaml\)\n$/,
+    );
   });
 
   it('kiln render: image/build becomes a buildah step (vfs storage) in its image, params in env', async () => {
-    const file = pipeline('image', 'name: img\nworkspaces: [source]\ntasks:\n  build:\n    uses: image/build\n    with: { image: "registry.example/app:1", context: app, push: "true" }\n');
+    const file = pipeline(
+      'image',
+      'name: img\nworkspaces: [source]\ntasks:\n  build:\n    uses: image/build\n    with: { image: "registry.example/app:1", context: app, push: "true" }\n',
+    );
     const r = await kiln(['render', file, '--task', 'build']);
     expect(r.stderr).toBe('');
-    const pod = parse(r.stdout) as { spec: { containers: { name: string; image: string; env: { name: string; value: string }[] }[] } };
+    const pod = parse(r.stdout) as {
+      spec: { containers: { name: string; image: string; env: { name: string; value: string }[] }[] };
+    };
     const step = pod.spec.containers.find((c) => c.name === 'step-build')!;
     expect(step.image).toBe('quay.io/buildah/stable:v1.37');
-    expect(Object.fromEntries(step.env.map((e) => [e.name, e.value]))).toMatchObject({ IMAGE: 'registry.example/app:1', BUILD_CONTEXT: 'app', DOCKERFILE: 'Dockerfile', PUSH: 'true', STORAGE_DRIVER: 'vfs' });
-    expect(r.stdout).toMatch(/buildah --storage-driver vfs bud --layers \$BUILD_FLAGS -f "\$DOCKERFILE" -t\s+"\$IMAGE" \./);
+    expect(Object.fromEntries(step.env.map((e) => [e.name, e.value]))).toMatchObject({
+      IMAGE: 'registry.example/app:1',
+      BUILD_CONTEXT: 'app',
+      DOCKERFILE: 'Dockerfile',
+      PUSH: 'true',
+      STORAGE_DRIVER: 'vfs',
+    });
+    expect(r.stdout).toMatch(
+      /buildah --storage-driver vfs bud --layers \$BUILD_FLAGS -f "\$DOCKERFILE" -t\s+"\$IMAGE" \./,
+    );
     expect(r.stdout).toContain('buildah --storage-driver vfs push --digestfile "/kiln/results/digest" "$IMAGE"');
   });
 });

@@ -63,7 +63,10 @@ afterAll(async () => {
 });
 
 it('sends the envelope, AUTH PLAIN and a UTF-8 text message; a refused recipient fails the task', async () => {
-  const r = await runPipeline(tmp.dir, 'mail', `name: mail
+  const r = await runPipeline(
+    tmp.dir,
+    'mail',
+    `name: mail
 tasks:
   sent:
     uses: notify/email
@@ -80,16 +83,36 @@ tasks:
   refused:
     uses: notify/email
     with: { host: 127.0.0.1, port: "${port}", from: kiln@ci.example, to: nobody@refused.example }
-`);
+`,
+  );
   expect(r.code).toBe(1);
-  expect(Object.fromEntries(r.record.tasks.map((t) => [t.name, t.status]))).toEqual({ sent: 'Succeeded', refused: 'Failed' });
+  expect(Object.fromEntries(r.record.tasks.map((t) => [t.name, t.status]))).toEqual({
+    sent: 'Succeeded',
+    refused: 'Failed',
+  });
   const sent = sessions.find((s) => s.commands.includes('RCPT TO:<dev@team.example>'))!;
-  expect(sent.commands).toEqual(['EHLO localhost', `AUTH PLAIN ${Buffer.from('\0ci\0s3cret').toString('base64')}`, 'MAIL FROM:<kiln@ci.example>',
-    'RCPT TO:<dev@team.example>', 'RCPT TO:<ops@team.example>', 'DATA', 'QUIT']);
+  expect(sent.commands).toEqual([
+    'EHLO localhost',
+    `AUTH PLAIN ${Buffer.from('\0ci\0s3cret').toString('base64')}`,
+    'MAIL FROM:<kiln@ci.example>',
+    'RCPT TO:<dev@team.example>',
+    'RCPT TO:<ops@team.example>',
+    'DATA',
+    'QUIT',
+  ]);
   const [head, body] = sent.data!.split('\r\n\r\n');
-  expect(head!.split('\r\n')).toEqual(['From: kiln@ci.example', 'To: dev@team.example, ops@team.example', `Subject: =?UTF-8?B?${Buffer.from('Build ✓ done').toString('base64')}?=`,
-    expect.stringMatching(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/), 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit']);
+  expect(head!.split('\r\n')).toEqual([
+    'From: kiln@ci.example',
+    'To: dev@team.example, ops@team.example',
+    `Subject: =?UTF-8?B?${Buffer.from('Build ✓ done').toString('base64')}?=`,
+    expect.stringMatching(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ]);
   expect(body).toBe('line one\r\n..starts with a dot');
   expect(r.stderr).toContain(`sent/send | mailed dev@team.example, ops@team.example through 127.0.0.1:${port}`);
-  expect(r.stderr).toContain(`refused/send | notify/email: SMTP 127.0.0.1:${port} answered "550 5.1.1 no such user" to RCPT TO:<nobody@refused.example>`);
+  expect(r.stderr).toContain(
+    `refused/send | notify/email: SMTP 127.0.0.1:${port} answered "550 5.1.1 no such user" to RCPT TO:<nobody@refused.example>`,
+  );
 });

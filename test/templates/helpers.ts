@@ -22,7 +22,10 @@ export function assertBuilt(): void {
 /** `onStderr` sees the stderr read so far after each chunk: how a test reacts to a running step. */
 export function kiln(args: string[], cwd = ROOT, onStderr?: (soFar: string) => void): Promise<Outcome> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/kiln.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/kiln.js'), ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,7 +45,13 @@ export function scratch(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Writes `yaml` as `<dir>/<name>.yaml`, runs it with `--json` (cwd `dir`: its .kiln/ stays there) and parses the record. */
-export async function runPipeline(dir: string, name: string, yaml: string, extra: string[] = [], onStderr?: (soFar: string) => void): Promise<Outcome & { record: RunRecord }> {
+export async function runPipeline(
+  dir: string,
+  name: string,
+  yaml: string,
+  extra: string[] = [],
+  onStderr?: (soFar: string) => void,
+): Promise<Outcome & { record: RunRecord }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
   const out = await kiln(['run', file, '--json', ...extra], dir, onStderr);

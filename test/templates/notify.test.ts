@@ -43,7 +43,13 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     void bodyOf(req).then((text) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      received.push({ path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: JSON.parse(text) as Record<string, unknown> });
+      received.push({
+        path: url.pathname,
+        query: url.searchParams,
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        body: JSON.parse(text) as Record<string, unknown>,
+      });
       const answer = ANSWERS[url.pathname];
       if (!answer) return; // /slow: the client's timeout has to end it
       res.writeHead(answer[0], { 'content-type': answer[1] }).end(answer[2]);
@@ -69,7 +75,10 @@ const hmac = (key: string, message: string) => createHmac('sha256', key).update(
 describe('notify templates', () => {
   it('post each service its documented JSON body as application/json, signed where asked', async () => {
     const before = Date.now();
-    const r = await runPipeline(tmp.dir, 'notify', `name: notify
+    const r = await runPipeline(
+      tmp.dir,
+      'notify',
+      `name: notify
 tasks:
   work: { steps: [{ run: "true" }] }
 finally:
@@ -88,11 +97,13 @@ finally:
   wecom:
     uses: notify/wecom
     with: { url: "${base}/wecom?key=k1", message: "构建成功 ✓ \\"quoted\\"" }
-`);
+`,
+    );
     const after = Date.now();
     expect(r.code, r.stderr).toBe(0);
     const id = r.record.id;
-    for (const path of ['/hook', '/slack', '/dingtalk', '/feishu', '/wecom']) expect(one(path).contentType, path).toBe('application/json');
+    for (const path of ['/hook', '/slack', '/dingtalk', '/feishu', '/wecom'])
+      expect(one(path).contentType, path).toBe('application/json');
 
     const hook = one('/hook');
     expect(hook.body).toEqual({ pipeline: 'notify', run: id, status: 'Succeeded', message: 'deployed 1.2' });
@@ -110,7 +121,12 @@ finally:
 
     const feishu = one('/feishu');
     const fts = String(feishu.body.timestamp);
-    expect(feishu.body).toEqual({ msg_type: 'text', content: { text: 'build ok' }, timestamp: fts, sign: hmac(`${fts}\nfsecret`, '') });
+    expect(feishu.body).toEqual({
+      msg_type: 'text',
+      content: { text: 'build ok' },
+      timestamp: fts,
+      sign: hmac(`${fts}\nfsecret`, ''),
+    });
     expect(Number(fts)).toBeGreaterThanOrEqual(Math.floor(before / 1000));
     expect(Number(fts)).toBeLessThanOrEqual(Math.ceil(after / 1000));
 
@@ -120,23 +136,41 @@ finally:
   });
 
   it('fail the task on an HTTP error, an error code in a 200 answer, no answer in time and a bad URL', async () => {
-    const r = await runPipeline(tmp.dir, 'refused', `name: refused
+    const r = await runPipeline(
+      tmp.dir,
+      'refused',
+      `name: refused
 tasks:
   down: { uses: notify/webhook, with: { url: "${base}/down" } }
   wecom: { uses: notify/wecom, with: { url: "${base}/wecom-refuses?key=SECRETKEY" } }
   feishu: { uses: notify/feishu, with: { url: "${base}/feishu-refuses" } }
   slow: { uses: notify/slack, with: { url: "${base}/slow", timeout: "1" } }
   typo: { uses: notify/slack, with: { url: "hooks.slack.com/services/x" } }
-`);
+`,
+    );
     expect(r.code).toBe(1);
-    expect(Object.fromEntries(r.record.tasks.map((t) => [t.name, t.status]))).toEqual({ down: 'Failed', wecom: 'Failed', feishu: 'Failed', slow: 'Failed', typo: 'Failed' });
+    expect(Object.fromEntries(r.record.tasks.map((t) => [t.name, t.status]))).toEqual({
+      down: 'Failed',
+      wecom: 'Failed',
+      feishu: 'Failed',
+      slow: 'Failed',
+      typo: 'Failed',
+    });
     expect(task(r.record, 'slow').steps[0]!.exitCode).toBe(1);
     expect(r.stderr).toMatch(/down\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ answered 500: boom/);
-    expect(r.stderr).toMatch(/wecom\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ refused the message: errcode 93000: invalid webhook url/);
-    expect(r.stderr).toMatch(/feishu\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ refused the message: code 19021: sign match fail/);
+    expect(r.stderr).toMatch(
+      /wecom\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ refused the message: errcode 93000: invalid webhook url/,
+    );
+    expect(r.stderr).toMatch(
+      /feishu\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ refused the message: code 19021: sign match fail/,
+    );
     expect(r.stderr).toMatch(/slow\/post \| notify: POST http:\/\/127\.0\.0\.1:\d+ failed: no answer within 1s/);
-    expect(r.stderr).toContain('typo/post | notify: the url param must be an http(s) URL, got "hooks.slack.com/services/x"');
+    expect(r.stderr).toContain(
+      'typo/post | notify: the url param must be an http(s) URL, got "hooks.slack.com/services/x"',
+    );
     expect(r.stderr).not.toContain('SECRETKEY'); // a webhook URL's path and query are its credential
-    expect(one('/slow').body).toEqual({ text: expect.stringMatching(/^Kiln pipeline refused run refused-\w+ finished$/) });
+    expect(one('/slow').body).toEqual({
+      text: expect.stringMatching(/^Kiln pipeline refused run refused-\w+ finished$/),
+    });
   });
 });

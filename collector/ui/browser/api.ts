@@ -7,11 +7,29 @@ import { ReconnectPolicy, takeSseEvents } from '../../follow-client.js';
 const TOKEN_KEY = 'kiln.readerToken';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-export interface RunSummary { id: string; pipeline: string; status: string; startedAt: string; finishedAt?: string | null }
-export interface LogLine { task: string; step: string; stream: string; seq: number; time: number; text: string }
+export interface RunSummary {
+  id: string;
+  pipeline: string;
+  status: string;
+  startedAt: string;
+  finishedAt?: string | null;
+}
+export interface LogLine {
+  task: string;
+  step: string;
+  stream: string;
+  seq: number;
+  time: number;
+  text: string;
+}
 
 /** Takes `#token=…` out of the address (so it is not kept in history or shown), into sessionStorage. */
 export function adoptTokenFromFragment(): void {
@@ -21,9 +39,15 @@ export function adoptTokenFromFragment(): void {
   history.replaceState(null, '', location.pathname + location.search + '#/');
 }
 
-export function getToken(): string | null { return sessionStorage.getItem(TOKEN_KEY); }
-export function setToken(t: string): void { sessionStorage.setItem(TOKEN_KEY, t.trim()); }
-export function clearToken(): void { sessionStorage.removeItem(TOKEN_KEY); }
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+export function setToken(t: string): void {
+  sessionStorage.setItem(TOKEN_KEY, t.trim());
+}
+export function clearToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
 
 function authHeaders(): HeadersInit {
   const t = getToken();
@@ -32,7 +56,11 @@ function authHeaders(): HeadersInit {
 
 async function failure(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
-  try { message = ((await res.json()) as { error?: string }).error ?? message; } catch { /* not JSON */ }
+  try {
+    message = ((await res.json()) as { error?: string }).error ?? message;
+  } catch {
+    /* not JSON */
+  }
   return new ApiError(res.status, message);
 }
 
@@ -59,10 +87,18 @@ export const api = {
 /** A follow stream that ended before its `event: end`: the collector went away, or the network. */
 class StreamCut extends Error {}
 
-const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 /**
  * Follows a log: calls onLine per `event: line` until `event: end` (resolves true) or the signal
@@ -71,8 +107,13 @@ const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
  * what it has); `onState` says when it is reconnecting and when it follows again. Rejects on an
  * error answer, or after a minute without a collector.
  */
-export async function followLogs(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void,
-  signal: AbortSignal, onState: (s: 'following' | 'reconnecting') => void = () => {}): Promise<boolean> {
+export async function followLogs(
+  id: string,
+  q: { task?: string; step?: string },
+  onLine: (l: LogLine) => void,
+  signal: AbortSignal,
+  onState: (s: 'following' | 'reconnecting') => void = () => {},
+): Promise<boolean> {
   const last = { eventId: '' };
   const retry = new ReconnectPolicy();
   for (;;) {
@@ -86,16 +127,26 @@ export async function followLogs(id: string, q: { task?: string; step?: string }
       // fetch rejects with a TypeError when it cannot connect at all.
       if (!(err instanceof StreamCut || err instanceof TypeError)) throw err;
       const delay = retry.failed();
-      if (delay === null) throw new ApiError(0, 'lost the collector for a minute: turn follow on again once it is back');
+      if (delay === null)
+        throw new ApiError(0, 'lost the collector for a minute: turn follow on again once it is back');
       onState('reconnecting');
       await pause(delay, signal);
     }
   }
 }
 
-async function followOnce(id: string, q: { task?: string; step?: string }, onLine: (l: LogLine) => void, signal: AbortSignal,
-  last: { eventId: string }, connected: () => void): Promise<boolean> {
-  const headers: Record<string, string> = { ...(authHeaders() as Record<string, string>), ...(last.eventId ? { 'last-event-id': last.eventId } : {}) };
+async function followOnce(
+  id: string,
+  q: { task?: string; step?: string },
+  onLine: (l: LogLine) => void,
+  signal: AbortSignal,
+  last: { eventId: string },
+  connected: () => void,
+): Promise<boolean> {
+  const headers: Record<string, string> = {
+    ...(authHeaders() as Record<string, string>),
+    ...(last.eventId ? { 'last-event-id': last.eventId } : {}),
+  };
   const res = await fetch(`/v1/runs/${encodeURIComponent(id)}/logs?${query({ ...q, follow: 1 })}`, { headers, signal });
   if (!res.ok || !res.body) throw await failure(res);
   connected();

@@ -24,31 +24,58 @@ function durationBars(runs: RunSummary[], now: number): SVGElement {
   const slot = WIDTH / Math.max(series.length, 1);
   const bars = series.map(({ r, ms }, i) => {
     const hgt = Math.max(Math.min(ms / max, 1) * (HEIGHT - AXIS - 10), 2);
-    return svg('a', { href: route('run', r.id) },
-      svg('rect', { class: `bar ${statusClass(r.status)}`, 'data-run': r.id, x: i * slot + slot * 0.1, y: HEIGHT - AXIS - hgt,
-        width: slot * 0.8, height: hgt }, svg('title', {}, `${r.id}: ${r.status}, ${formatDuration(ms)}`)));
+    return svg(
+      'a',
+      { href: route('run', r.id) },
+      svg(
+        'rect',
+        {
+          class: `bar ${statusClass(r.status)}`,
+          'data-run': r.id,
+          x: i * slot + slot * 0.1,
+          y: HEIGHT - AXIS - hgt,
+          width: slot * 0.8,
+          height: hgt,
+        },
+        svg('title', {}, `${r.id}: ${r.status}, ${formatDuration(ms)}`),
+      ),
+    );
   });
-  return svg('svg', { class: 'bars', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: '100%', role: 'img', 'aria-label': 'run durations' },
+  return svg(
+    'svg',
+    { class: 'bars', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: '100%', role: 'img', 'aria-label': 'run durations' },
     svg('text', { x: 2, y: 12 }, formatDuration(max)),
     svg('line', { x1: 0, x2: WIDTH, y1: HEIGHT - AXIS, y2: HEIGHT - AXIS, class: 'axis' }),
     svg('text', { x: 2, y: HEIGHT - 4 }, 'oldest'),
     svg('text', { x: WIDTH - 2, y: HEIGHT - 4, 'text-anchor': 'end' }, 'newest'),
-    ...bars);
+    ...bars,
+  );
 }
 
 export async function chartsView(root: HTMLElement, pipeline: string, params: URLSearchParams): Promise<void> {
   const n = Number(params.get('n')) || SIZES[1];
   const { runs } = await api.runs({ pipeline, limit: Math.min(n, 500) });
   const { succeeded, finished } = successRate(runs);
-  const size = h('select', { name: 'n' }, ...SIZES.map((s) => h('option', { value: s, selected: s === n }, `last ${s} runs`)));
-  size.addEventListener('change', () => { location.hash = `${route('charts', pipeline)}?${query({ n: size.value })}`; });
+  const size = h(
+    'select',
+    { name: 'n' },
+    ...SIZES.map((s) => h('option', { value: s, selected: s === n }, `last ${s} runs`)),
+  );
+  size.addEventListener('change', () => {
+    location.hash = `${route('charts', pipeline)}?${query({ n: size.value })}`;
+  });
   root.replaceChildren(
     h('h1', {}, pipeline),
     h('p', {}, h('a', { href: `#/runs?${query({ pipeline })}` }, 'history of this pipeline'), ' ', size),
     h('h2', {}, 'Success rate'),
-    h('p', { class: 'rate' }, finished
-      ? `${Math.round((100 * succeeded) / finished)}% (${succeeded} of ${finished} finished runs succeeded)`
-      : 'no finished runs'),
+    h(
+      'p',
+      { class: 'rate' },
+      finished
+        ? `${Math.round((100 * succeeded) / finished)}% (${succeeded} of ${finished} finished runs succeeded)`
+        : 'no finished runs',
+    ),
     h('h2', {}, `Duration of the last ${runs.length} runs`),
-    runs.length ? durationBars(runs, Date.now()) : h('p', { class: 'empty' }, 'No runs.'));
+    runs.length ? durationBars(runs, Date.now()) : h('p', { class: 'empty' }, 'No runs.'),
+  );
 }

@@ -7,20 +7,27 @@ const PAGE = 50;
 const RUN_STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
 
 function runRow(r: RunSummary): HTMLTableRowElement {
-  return h('tr', { 'data-run': r.id },
+  return h(
+    'tr',
+    { 'data-run': r.id },
     h('td', {}, link(route('run', r.id), r.id)),
     h('td', {}, link(route('charts', r.pipeline), r.pipeline)),
     h('td', {}, badge(r.status)),
     h('td', {}, formatTime(r.startedAt)),
-    h('td', { class: 'num' }, formatDuration(durationMs(r.startedAt, r.finishedAt))));
+    h('td', { class: 'num' }, formatDuration(durationMs(r.startedAt, r.finishedAt))),
+  );
 }
 
 export async function historyView(root: HTMLElement, params: URLSearchParams): Promise<void> {
   const filter = { pipeline: params.get('pipeline') ?? '', status: params.get('status') ?? '' };
   const limit = Number(params.get('limit')) || PAGE;
   const pipeline = h('input', { name: 'pipeline', placeholder: 'pipeline', value: filter.pipeline });
-  const status = h('select', { name: 'status' }, h('option', { value: '' }, 'any status'),
-    ...RUN_STATUSES.map((s) => h('option', { value: s, selected: s === filter.status }, s)));
+  const status = h(
+    'select',
+    { name: 'status' },
+    h('option', { value: '' }, 'any status'),
+    ...RUN_STATUSES.map((s) => h('option', { value: s, selected: s === filter.status }, s)),
+  );
   // The filter lives in the address, so a filtered history can be bookmarked and the back button works.
   const apply = (ev: Event) => {
     ev.preventDefault();
@@ -33,9 +40,15 @@ export async function historyView(root: HTMLElement, params: URLSearchParams): P
   root.replaceChildren(
     h('h1', {}, 'Runs'),
     h('form', { class: 'filters', onsubmit: apply }, pipeline, status, h('button', { type: 'submit' }, 'filter')),
-    h('table', { class: 'runs' },
-      h('thead', {}, h('tr', {}, ...['run', 'pipeline', 'status', 'started', 'duration'].map((c) => h('th', {}, c)))), body),
-    empty, more);
+    h(
+      'table',
+      { class: 'runs' },
+      h('thead', {}, h('tr', {}, ...['run', 'pipeline', 'status', 'started', 'duration'].map((c) => h('th', {}, c)))),
+      body,
+    ),
+    empty,
+    more,
+  );
 
   let cursor: string | undefined;
   const load = async () => {
@@ -47,6 +60,8 @@ export async function historyView(root: HTMLElement, params: URLSearchParams): P
     more.disabled = false;
     empty.hidden = body.childElementCount > 0;
   };
-  more.addEventListener('click', () => { load().catch(showError(root)); });
+  more.addEventListener('click', () => {
+    load().catch(showError(root));
+  });
   await load();
 }

@@ -6,18 +6,33 @@ import { runHeader } from './run.js';
 
 const PAGE = 500;
 
-export async function logsView(root: HTMLElement, id: string, params: URLSearchParams, signal: AbortSignal): Promise<void> {
+export async function logsView(
+  root: HTMLElement,
+  id: string,
+  params: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
   const task = params.get('task') ?? '';
   const step = params.get('step') ?? '';
   const limit = Number(params.get('limit')) || PAGE;
   const run = await api.run(id);
 
-  const taskSel = h('select', { name: 'task' }, h('option', { value: '' }, 'all tasks'),
-    ...run.tasks.map((t) => h('option', { value: t.taskRun, selected: t.taskRun === task }, t.taskRun)));
+  const taskSel = h(
+    'select',
+    { name: 'task' },
+    h('option', { value: '' }, 'all tasks'),
+    ...run.tasks.map((t) => h('option', { value: t.taskRun, selected: t.taskRun === task }, t.taskRun)),
+  );
   const steps = run.tasks.find((t) => t.taskRun === task)?.steps ?? [];
-  const stepSel = h('select', { name: 'step', disabled: !task }, h('option', { value: '' }, 'all steps'),
-    ...steps.map((s) => h('option', { value: s.name, selected: s.name === step }, s.name)));
-  const go = (t: string, s: string) => { location.hash = `${route('run', id, 'logs')}?${query({ task: t, step: s })}`; };
+  const stepSel = h(
+    'select',
+    { name: 'step', disabled: !task },
+    h('option', { value: '' }, 'all steps'),
+    ...steps.map((s) => h('option', { value: s.name, selected: s.name === step }, s.name)),
+  );
+  const go = (t: string, s: string) => {
+    location.hash = `${route('run', id, 'logs')}?${query({ task: t, step: s })}`;
+  };
   taskSel.addEventListener('change', () => go(taskSel.value, ''));
   stepSel.addEventListener('change', () => go(taskSel.value, stepSel.value));
 
@@ -26,10 +41,14 @@ export async function logsView(root: HTMLElement, id: string, params: URLSearchP
   const empty = h('p', { class: 'empty', hidden: true }, 'No lines yet.');
   const follow = h('input', { type: 'checkbox', name: 'follow' });
   const state = h('span', { class: 'dim follow-state' });
-  root.replaceChildren(runHeader(run),
+  root.replaceChildren(
+    runHeader(run),
     h('p', {}, link(route('run', id), 'back to the run')),
     h('div', { class: 'filters' }, taskSel, stepSel, h('label', {}, follow, ' follow'), state),
-    lines, empty, more);
+    lines,
+    empty,
+    more,
+  );
 
   // Following starts from a log's first line: lines already on the page are recognised and skipped.
   const shown = new Set<string>();
@@ -38,8 +57,14 @@ export async function logsView(root: HTMLElement, id: string, params: URLSearchP
     if (shown.has(key)) return;
     shown.add(key);
     empty.hidden = true;
-    lines.append(h('div', { class: `line ${l.stream === 'stderr' ? 'stderr' : ''}` },
-      h('span', { class: 'where' }, task && step ? '' : `${l.task}/${l.step} `), l.text));
+    lines.append(
+      h(
+        'div',
+        { class: `line ${l.stream === 'stderr' ? 'stderr' : ''}` },
+        h('span', { class: 'where' }, task && step ? '' : `${l.task}/${l.step} `),
+        l.text,
+      ),
+    );
   };
 
   let cursor: string | undefined;
@@ -51,25 +76,37 @@ export async function logsView(root: HTMLElement, id: string, params: URLSearchP
     more.hidden = !page.next || follow.checked;
     more.disabled = false;
   };
-  more.addEventListener('click', () => { loadPage().catch(showError(root)); });
+  more.addEventListener('click', () => {
+    loadPage().catch(showError(root));
+  });
 
   let following: AbortController | null = null;
   signal.addEventListener('abort', () => following?.abort());
   follow.addEventListener('change', () => {
     following?.abort();
     following = null;
-    if (!follow.checked) { state.textContent = ''; return; }
+    if (!follow.checked) {
+      state.textContent = '';
+      return;
+    }
     const ctl = new AbortController();
     following = ctl;
     more.hidden = true;
     state.textContent = 'following…';
     followLogs(id, { task, step }, add, ctl.signal, (s) => {
       state.textContent = s === 'reconnecting' ? 'lost the collector; reconnecting…' : 'following…';
-    }).then((ended) => {
-      if (!ended) return;
-      state.textContent = 'the log has ended';
-      follow.checked = false;
-    }, (err) => { state.textContent = ''; follow.checked = false; showError(root)(err); });
+    }).then(
+      (ended) => {
+        if (!ended) return;
+        state.textContent = 'the log has ended';
+        follow.checked = false;
+      },
+      (err) => {
+        state.textContent = '';
+        follow.checked = false;
+        showError(root)(err);
+      },
+    );
   });
   await loadPage();
   empty.hidden = lines.childElementCount > 0;

@@ -11,12 +11,34 @@ const root = document.getElementById('app')!;
 let current: AbortController | null = null;
 
 function tokenForm(message?: string): void {
-  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', placeholder: 'reader token', required: true });
-  const form = h('form', { class: 'token', onsubmit: (ev) => { ev.preventDefault(); setToken(input.value); render(); } },
+  const input = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    placeholder: 'reader token',
+    required: true,
+  });
+  const form = h(
+    'form',
+    {
+      class: 'token',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        setToken(input.value);
+        render();
+      },
+    },
     h('h1', {}, 'Reader token'),
-    h('p', {}, 'This collector needs its reader token (the file .kiln/reader-token, or the address "kiln collector" printed).'),
+    h(
+      'p',
+      {},
+      'This collector needs its reader token (the file .kiln/reader-token, or the address "kiln collector" printed).',
+    ),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
-    input, ' ', h('button', { type: 'submit' }, 'open'));
+    input,
+    ' ',
+    h('button', { type: 'submit' }, 'open'),
+  );
   root.replaceChildren(form);
   input.focus();
 }
@@ -54,8 +76,22 @@ function render(): void {
 }
 
 adoptTokenFromFragment();
-document.getElementById('nav')!.append(link('#/runs', 'runs'), ' ',
-  h('button', { type: 'button', class: 'linkish', onclick: () => { clearToken(); render(); } }, 'forget token'));
+document.getElementById('nav')!.append(
+  link('#/runs', 'runs'),
+  ' ',
+  h(
+    'button',
+    {
+      type: 'button',
+      class: 'linkish',
+      onclick: () => {
+        clearToken();
+        render();
+      },
+    },
+    'forget token',
+  ),
+);
 window.addEventListener('hashchange', () => {
   // A token pasted into the address later is taken the same way as on load.
   if (location.hash.startsWith('#token=')) adoptTokenFromFragment();

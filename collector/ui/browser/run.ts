@@ -10,46 +10,98 @@ function logsHref(run: string, task?: string, step?: string): string {
 
 function cacheCell(s: StepRecord): HTMLElement | string {
   if (!s.cache) return '';
-  return h('span', { class: s.cache.hit ? 'cache-hit' : 'cache-miss', title: `key ${s.cache.key}` }, s.cache.hit ? 'cache hit' : 'cache miss');
+  return h(
+    'span',
+    { class: s.cache.hit ? 'cache-hit' : 'cache-miss', title: `key ${s.cache.key}` },
+    s.cache.hit ? 'cache hit' : 'cache miss',
+  );
 }
 
 function stepList(run: string, t: TaskRunRecord): HTMLElement {
-  return h('table', { class: 'steps' }, ...t.steps.map((s) => h('tr', { 'data-step': s.name },
-    h('td', {}, link(logsHref(run, t.taskRun, s.name), s.name)),
-    h('td', {}, badge(s.status)),
-    h('td', { class: 'num' }, s.exitCode === null ? '' : `exit ${s.exitCode}`),
-    h('td', { class: 'num' }, formatDuration(durationMs(s.startedAt, s.finishedAt))),
-    h('td', {}, cacheCell(s)),
-    h('td', {}, s.reason ?? ''))));
+  return h(
+    'table',
+    { class: 'steps' },
+    ...t.steps.map((s) =>
+      h(
+        'tr',
+        { 'data-step': s.name },
+        h('td', {}, link(logsHref(run, t.taskRun, s.name), s.name)),
+        h('td', {}, badge(s.status)),
+        h('td', { class: 'num' }, s.exitCode === null ? '' : `exit ${s.exitCode}`),
+        h('td', { class: 'num' }, formatDuration(durationMs(s.startedAt, s.finishedAt))),
+        h('td', {}, cacheCell(s)),
+        h('td', {}, s.reason ?? ''),
+      ),
+    ),
+  );
 }
 
 function results(values: Record<string, unknown>, cls = 'results'): HTMLElement {
-  return h('dl', { class: cls }, ...Object.entries(values).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))]));
+  return h(
+    'dl',
+    { class: cls },
+    ...Object.entries(values).flatMap(([k, v]) => [
+      h('dt', {}, k),
+      h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v)),
+    ]),
+  );
 }
 
 function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
-  const matrix = t.matrix ? Object.entries(t.matrix).map(([k, v]) => `${k}=${v}`).join(', ') : '';
-  return h('tr', { 'data-task': t.taskRun },
-    h('td', {}, h('div', {}, link(logsHref(run, t.taskRun), t.taskRun)),
-      t.name !== t.taskRun ? h('div', { class: 'dim' }, t.name) : null, matrix ? h('div', { class: 'dim' }, matrix) : null,
-      t.finally ? h('div', { class: 'dim' }, 'finally') : null),
+  const matrix = t.matrix
+    ? Object.entries(t.matrix)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : '';
+  return h(
+    'tr',
+    { 'data-task': t.taskRun },
+    h(
+      'td',
+      {},
+      h('div', {}, link(logsHref(run, t.taskRun), t.taskRun)),
+      t.name !== t.taskRun ? h('div', { class: 'dim' }, t.name) : null,
+      matrix ? h('div', { class: 'dim' }, matrix) : null,
+      t.finally ? h('div', { class: 'dim' }, 'finally') : null,
+    ),
     h('td', {}, badge(t.status)),
     h('td', {}, t.reason ?? ''),
     h('td', { class: 'num' }, t.attempts),
     h('td', { class: 'num' }, formatDuration(durationMs(t.startedAt, t.finishedAt))),
     h('td', {}, results(t.results)),
-    h('td', {}, stepList(run, t)));
+    h('td', {}, stepList(run, t)),
+  );
 }
 
 export function runHeader(run: RunRecord): HTMLElement {
-  return h('div', { class: 'run-head' },
+  return h(
+    'div',
+    { class: 'run-head' },
     h('h1', {}, run.id, ' ', badge(run.status)),
-    h('p', {}, 'pipeline ', link(route('charts', run.name), run.name), ' · started ', formatTime(run.startedAt),
-      ' · ', formatDuration(durationMs(run.startedAt, run.finishedAt)), run.engine ? ` · ${run.engine}` : '',
-      run.reason ? ` · ${run.reason}` : ''),
-    Object.keys(run.params).length ? h('p', { class: 'dim params' }, 'params: ',
-      Object.entries(run.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')) : null,
-    run.results && Object.keys(run.results).length ? results(run.results, 'results run-results') : null);
+    h(
+      'p',
+      {},
+      'pipeline ',
+      link(route('charts', run.name), run.name),
+      ' · started ',
+      formatTime(run.startedAt),
+      ' · ',
+      formatDuration(durationMs(run.startedAt, run.finishedAt)),
+      run.engine ? ` · ${run.engine}` : '',
+      run.reason ? ` · ${run.reason}` : '',
+    ),
+    Object.keys(run.params).length
+      ? h(
+          'p',
+          { class: 'dim params' },
+          'params: ',
+          Object.entries(run.params)
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(', '),
+        )
+      : null,
+    run.results && Object.keys(run.results).length ? results(run.results, 'results run-results') : null,
+  );
 }
 
 /** While the run is Running it is read again every few seconds, until it ends or the view is left. */
@@ -59,16 +111,31 @@ export async function runView(root: HTMLElement, id: string, signal: AbortSignal
   const run = await api.run(id);
   if (signal.aborted) return;
   if (run.status === 'Running') {
-    const timer = setTimeout(() => { runView(root, id, signal).catch(showError(root)); }, REFRESH_MS);
+    const timer = setTimeout(() => {
+      runView(root, id, signal).catch(showError(root));
+    }, REFRESH_MS);
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
   const chart = timeline(run);
   root.replaceChildren(
     runHeader(run),
     h('p', {}, link(logsHref(run.id), 'all logs')),
-    h('h2', {}, 'Timeline'), chart ?? h('p', { class: 'empty' }, 'No task has started.'),
+    h('h2', {}, 'Timeline'),
+    chart ?? h('p', { class: 'empty' }, 'No task has started.'),
     h('h2', {}, 'Tasks'),
-    h('table', { class: 'tasks' },
-      h('thead', {}, h('tr', {}, ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, ...run.tasks.map((t) => taskRow(run.id, t)))));
+    h(
+      'table',
+      { class: 'tasks' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h('tbody', {}, ...run.tasks.map((t) => taskRow(run.id, t))),
+    ),
+  );
 }

@@ -21,15 +21,28 @@ export function timeline(run: RunRecord, now = Date.now()): SVGElement | null {
     const a = x(Date.parse(t.startedAt!));
     const b = x(end(t.finishedAt));
     const took = formatDuration(end(t.finishedAt) - Date.parse(t.startedAt!));
-    return svg('g', { class: `task ${statusClass(t.status)}`, 'data-task': t.taskRun },
+    return svg(
+      'g',
+      { class: `task ${statusClass(t.status)}`, 'data-task': t.taskRun },
       svg('text', { x: LABEL - 6, y: y + 14, 'text-anchor': 'end' }, t.taskRun),
-      svg('rect', { x: a, y, width: Math.max(b - a, 2), height: ROW - 6, rx: 3 },
-        svg('title', {}, `${t.taskRun}: ${t.status}, ${took}`)));
+      svg(
+        'rect',
+        { x: a, y, width: Math.max(b - a, 2), height: ROW - 6, rx: 3 },
+        svg('title', {}, `${t.taskRun}: ${t.status}, ${took}`),
+      ),
+    );
   });
-  const axis = svg('g', { class: 'axis' },
+  const axis = svg(
+    'g',
+    { class: 'axis' },
     svg('line', { x1: LABEL, x2: WIDTH - 10, y1: height - 18, y2: height - 18 }),
     svg('text', { x: LABEL, y: height - 4 }, '0s'),
-    svg('text', { x: WIDTH - 10, y: height - 4, 'text-anchor': 'end' }, formatDuration(span)));
-  return svg('svg', { class: 'timeline', viewBox: `0 0 ${WIDTH} ${height}`, width: '100%', role: 'img', 'aria-label': 'task timeline' },
-    ...rows, axis);
+    svg('text', { x: WIDTH - 10, y: height - 4, 'text-anchor': 'end' }, formatDuration(span)),
+  );
+  return svg(
+    'svg',
+    { class: 'timeline', viewBox: `0 0 ${WIDTH} ${height}`, width: '100%', role: 'img', 'aria-label': 'task timeline' },
+    ...rows,
+    axis,
+  );
 }

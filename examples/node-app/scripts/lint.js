@@ -12,14 +12,16 @@ let problems = 0;
 for (const dir of ['src', 'test', 'scripts']) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
     const path = join(dir, file);
-    readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-      for (const [pattern, message] of rules) {
-        if (pattern.test(line)) {
-          console.error(`${pc.bold(`${path}:${i + 1}`)}: ${pc.red(message)}`);
-          problems++;
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        for (const [pattern, message] of rules) {
+          if (pattern.test(line)) {
+            console.error(`${pc.bold(`${path}:${i + 1}`)}: ${pc.red(message)}`);
+            problems++;
+          }
         }
-      }
-    });
+      });
   }
 }
 console.log(problems ? `${problems} problem(s)` : 'lint: no problems');

@@ -34,7 +34,13 @@ function mutate(bytes: Buffer): Buffer {
     case 1:
       return out.subarray(0, rand(out.length));
     case 2: // a path that tries to climb out
-      return Buffer.from(out.toString('latin1').replace(/0\/pkg/g, '../../..').replace(/0\/\.bin/g, '/etc/xx'), 'latin1');
+      return Buffer.from(
+        out
+          .toString('latin1')
+          .replace(/0\/pkg/g, '../../..')
+          .replace(/0\/\.bin/g, '/etc/xx'),
+        'latin1',
+      );
     default:
       return Buffer.from(Array.from({ length: rand(4096) }, () => rand(256)));
   }
@@ -50,8 +56,14 @@ describe('extractArchive on hostile input (fuzz)', () => {
       const parent = join(root, `case-${i}`);
       await mkdir(parent);
       const target = join(parent, 'deps');
-      const result = await extractArchive(Readable.from([bytes]), { format, digest, size: bytes.length, key: `fuzz-${i}` }, [target])
-        .then(() => 'ok', (err) => err);
+      const result = await extractArchive(
+        Readable.from([bytes]),
+        { format, digest, size: bytes.length, key: `fuzz-${i}` },
+        [target],
+      ).then(
+        () => 'ok',
+        (err) => err,
+      );
       if (result !== 'ok') expect(result).toBeInstanceOf(CacheEntryCorruptError);
       // Whatever happened, only the target may exist beside it: no staging left, nothing climbed out.
       expect((await readdir(parent)).filter((n) => n !== 'deps')).toEqual([]);

@@ -9,20 +9,24 @@ import { describeTree } from './tree.js';
 
 describe('archive round trip', () => {
   // A file written in the last half-millisecond of a second: Node's Date for it is the next second.
-  it.each(['tar', 'tar+gzip'] as const)('%s: keeps the whole second of an mtime just under the next one', async (format) => {
-    const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
-    const late = 1_795_734_075.9996;
-    for (const name of ['short', `${'long-name-'.repeat(12)}.txt`]) { // the second one needs a pax header
-      await writeFile(join(src, name), name);
-      await utimes(join(src, name), late, late);
-    }
-    const sink = new PassThrough();
-    const chunks: Buffer[] = [];
-    sink.on('data', (c: Buffer) => chunks.push(c));
-    const { digest, size } = await writeArchive([src], format, sink);
-    const target = join(await mkdtemp(join(tmpdir(), 'kiln-arch-dst-')), 'out');
-    await extractArchive(PassThrough.from(Buffer.concat(chunks)), { format, digest, size, key: 'k' }, [target]);
-    expect(await describeTree(target)).toEqual(await describeTree(src));
-    expect((await describeTree(target)).every((l) => l.includes(' 1795734075 '))).toBe(true);
-  });
+  it.each(['tar', 'tar+gzip'] as const)(
+    '%s: keeps the whole second of an mtime just under the next one',
+    async (format) => {
+      const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
+      const late = 1_795_734_075.9996;
+      for (const name of ['short', `${'long-name-'.repeat(12)}.txt`]) {
+        // the second one needs a pax header
+        await writeFile(join(src, name), name);
+        await utimes(join(src, name), late, late);
+      }
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      const { digest, size } = await writeArchive([src], format, sink);
+      const target = join(await mkdtemp(join(tmpdir(), 'kiln-arch-dst-')), 'out');
+      await extractArchive(PassThrough.from(Buffer.concat(chunks)), { format, digest, size, key: 'k' }, [target]);
+      expect(await describeTree(target)).toEqual(await describeTree(src));
+      expect((await describeTree(target)).every((l) => l.includes(' 1795734075 '))).toBe(true);
+    },
+  );
 });

@@ -10,17 +10,34 @@ import { evaluateKey } from '../../../agent/cache/key.js';
 import { resolveCachePath } from '../../../agent/cache/paths.js';
 
 const entry = (key: string, createdAt: number, version = 'v'): CacheEntry => ({
-  key, version, createdAt, digest: 'a'.repeat(64), size: 1, format: 'tar+gzip',
+  key,
+  version,
+  createdAt,
+  digest: 'a'.repeat(64),
+  size: 1,
+  format: 'tar+gzip',
 });
 
 describe('selectEntry', () => {
-  const entries = [entry('npm-linux-aaa', 1), entry('npm-linux-bbb', 3), entry('npm-linux-ccc', 2), entry('npm-mac-zzz', 9), entry('npm-linux-exact', 0, 'other')];
+  const entries = [
+    entry('npm-linux-aaa', 1),
+    entry('npm-linux-bbb', 3),
+    entry('npm-linux-ccc', 2),
+    entry('npm-mac-zzz', 9),
+    entry('npm-linux-exact', 0, 'other'),
+  ];
   it('takes the exact key over any newer prefix match', () => {
-    expect(selectEntry(entries, { key: 'npm-linux-aaa', restoreKeys: ['npm-'], version: 'v' })?.key).toBe('npm-linux-aaa');
+    expect(selectEntry(entries, { key: 'npm-linux-aaa', restoreKeys: ['npm-'], version: 'v' })?.key).toBe(
+      'npm-linux-aaa',
+    );
   });
   it('falls back to the newest entry of the first restore key that matches', () => {
-    expect(selectEntry(entries, { key: 'npm-linux-new', restoreKeys: ['npm-linux-', 'npm-'], version: 'v' })?.key).toBe('npm-linux-bbb');
-    expect(selectEntry(entries, { key: 'x', restoreKeys: ['nothing-', 'npm-'], version: 'v' })?.key).toBe('npm-mac-zzz');
+    expect(selectEntry(entries, { key: 'npm-linux-new', restoreKeys: ['npm-linux-', 'npm-'], version: 'v' })?.key).toBe(
+      'npm-linux-bbb',
+    );
+    expect(selectEntry(entries, { key: 'x', restoreKeys: ['nothing-', 'npm-'], version: 'v' })?.key).toBe(
+      'npm-mac-zzz',
+    );
   });
   it('never matches an entry of another version (paths or format)', () => {
     expect(selectEntry(entries, { key: 'npm-linux-exact', restoreKeys: [], version: 'v' })).toBeNull();
@@ -59,7 +76,10 @@ describe('hashFiles and key evaluation', () => {
 
   it('matches sorted workspace-relative files, with exclusions', async () => {
     const ws = await workspace();
-    expect(await matchFiles(ws, ['**/package-lock.json'])).toEqual(['app/package-lock.json', 'app/sub/package-lock.json']);
+    expect(await matchFiles(ws, ['**/package-lock.json'])).toEqual([
+      'app/package-lock.json',
+      'app/sub/package-lock.json',
+    ]);
     expect(await matchFiles(ws, ['**/package-lock.json', '!app/sub/**'])).toEqual(['app/package-lock.json']);
     expect(await matchFiles(ws, ['app/package-lock.json'])).toEqual(['app/package-lock.json']);
   });
@@ -88,7 +108,9 @@ describe('hashFiles and key evaluation', () => {
     const digest = await hashFiles(ws, ['**/package-lock.json']);
     const hf = (p: string[]) => hashFiles(ws, p);
     expect(await evaluateKey(`npm-$(hashFiles('**/package-lock.json'))-x`, hf)).toBe(`npm-${digest}-x`);
-    expect(await evaluateKey(`npm-$(hashFiles( "app/package-lock.json" , 'app/sub/package-lock.json' ))`, hf)).toBe(`npm-${digest}`);
+    expect(await evaluateKey(`npm-$(hashFiles( "app/package-lock.json" , 'app/sub/package-lock.json' ))`, hf)).toBe(
+      `npm-${digest}`,
+    );
     await expect(evaluateKey('npm-$(params.x)', hf)).rejects.toThrow(/unresolved reference at column 5/);
     await expect(evaluateKey("npm-$(hashFiles('a'", hf)).rejects.toThrow(CacheKeyError);
     await expect(evaluateKey('   ', hf)).rejects.toThrow(/empty/);
@@ -101,7 +123,10 @@ describe('hashFiles and key evaluation', () => {
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
     for (let i = 0; i < 2000; i++) {
       const key = Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join('');
-      const out = await evaluateKey(key, async () => 'H').then((k) => k, (e) => e);
+      const out = await evaluateKey(key, async () => 'H').then(
+        (k) => k,
+        (e) => e,
+      );
       if (out instanceof Error) expect(out).toBeInstanceOf(CacheKeyError);
       else expect(typeof out).toBe('string');
     }

@@ -18,7 +18,11 @@ async function setup() {
 }
 
 const spec = (over: Partial<CacheSpec> = {}): CacheSpec => ({
-  key: "npm-$(hashFiles('package-lock.json'))", restoreKeys: ['npm-'], paths: ['node_modules', '~/.npm'], policy: 'pull-push', ...over,
+  key: "npm-$(hashFiles('package-lock.json'))",
+  restoreKeys: ['npm-'],
+  paths: ['node_modules', '~/.npm'],
+  policy: 'pull-push',
+  ...over,
 });
 
 function options(ws: string, home: string, store: LocalCacheStore, s = spec()) {
@@ -46,7 +50,9 @@ describe('local cache store', () => {
     expect(restored.record.restoredBytes).toBeGreaterThan(0);
     expect(await describeTree(join(b.ws, 'node_modules'))).toEqual(await describeTree(join(a.ws, 'node_modules')));
     expect(await describeTree(join(b.home, '.npm'))).toEqual(await describeTree(join(a.home, '.npm')));
-    expect((await describeTree(join(b.ws, 'node_modules'))).some((l) => l.startsWith('F pkg/group-writable 664 '))).toBe(true);
+    expect(
+      (await describeTree(join(b.ws, 'node_modules'))).some((l) => l.startsWith('F pkg/group-writable 664 ')),
+    ).toBe(true);
     // An exact hit saves nothing: entries are immutable.
     expect((await saveCache(second.o, restored)).saved).toBe(false);
   });
@@ -113,7 +119,9 @@ describe('local cache store', () => {
       const second = options(b.ws, b.home, store, spec({ paths: ['node_modules'] }));
       const state = await restoreCache(second.o);
       expect(state.record).toMatchObject({ hit: false, matchedKey: null, restoredBytes: 0 });
-      expect(second.lines.join('\n')).toMatch(/warning: restore of "npm-[0-9a-f]+" skipped: cache entry .* (is corrupt|does not decode)/);
+      expect(second.lines.join('\n')).toMatch(
+        /warning: restore of "npm-[0-9a-f]+" skipped: cache entry .* (is corrupt|does not decode)/,
+      );
       expect(await stat(join(b.ws, 'node_modules')).catch(() => null)).toBeNull();
       expect((await readdir(b.ws)).filter((n) => n.startsWith('.kiln-restore-'))).toEqual([]);
     }
@@ -122,12 +130,14 @@ describe('local cache store', () => {
   it('leaves one whole entry when several runs save one key at once', async () => {
     const a = await setup();
     const store = new LocalCacheStore(a.cacheDir);
-    const runs = await Promise.all(['p', 'q', 'r', 's'].map(async (seed) => {
-      const w = await setup();
-      await makeTree(join(w.ws, 'node_modules'), seed);
-      const { o } = options(w.ws, w.home, new LocalCacheStore(a.cacheDir), spec({ paths: ['node_modules'] }));
-      return { w, o, state: await restoreCache(o) };
-    }));
+    const runs = await Promise.all(
+      ['p', 'q', 'r', 's'].map(async (seed) => {
+        const w = await setup();
+        await makeTree(join(w.ws, 'node_modules'), seed);
+        const { o } = options(w.ws, w.home, new LocalCacheStore(a.cacheDir), spec({ paths: ['node_modules'] }));
+        return { w, o, state: await restoreCache(o) };
+      }),
+    );
     const outcomes = await Promise.all(runs.map((r) => saveCache(r.o, r.state)));
     expect(outcomes.filter((x) => x.saved)).toHaveLength(1);
     expect(await store.list()).toHaveLength(1);
@@ -135,7 +145,9 @@ describe('local cache store', () => {
     const b = await setup();
     const { o } = options(b.ws, b.home, store, spec({ paths: ['node_modules'] }));
     expect((await restoreCache(o)).record.hit).toBe(true);
-    expect(await describeTree(join(b.ws, 'node_modules'))).toEqual(await describeTree(join(winner.w.ws, 'node_modules')));
+    expect(await describeTree(join(b.ws, 'node_modules'))).toEqual(
+      await describeTree(join(winner.w.ws, 'node_modules')),
+    );
     expect(await readdir(join(a.cacheDir, 'tmp'))).toEqual([]);
   });
 
@@ -146,12 +158,17 @@ describe('local cache store', () => {
     const sizeOf = async (seed: string) => {
       const w = await setup();
       await makeTree(join(w.ws, 'node_modules'), seed);
-      const outcome = await probe.save({ key: seed, version: 'v', format: 'tar+gzip' },
-        (sink) => writeArchive([join(w.ws, 'node_modules')], 'tar+gzip', sink));
+      const outcome = await probe.save({ key: seed, version: 'v', format: 'tar+gzip' }, (sink) =>
+        writeArchive([join(w.ws, 'node_modules')], 'tar+gzip', sink),
+      );
       return outcome.entry!.size;
     };
     const one = await sizeOf('x');
-    const store = new LocalCacheStore(a.cacheDir, { maxBytes: Math.floor(one * 3.5), maxAgeMs: 10 * 24 * 3600e3 }, () => now);
+    const store = new LocalCacheStore(
+      a.cacheDir,
+      { maxBytes: Math.floor(one * 3.5), maxAgeMs: 10 * 24 * 3600e3 },
+      () => now,
+    );
     const saveKey = async (k: string) => {
       const w = await setup();
       await makeTree(join(w.ws, 'node_modules'), k);

@@ -9,7 +9,12 @@ import { CACHE_HIT_ENV, CachingRunner } from '../../../agent/cache/step.js';
 import type { RunOutcome, Runner } from '../../../agent/entrypoint/core.js';
 import { AgentUsageError } from '../../../agent/errors.js';
 
-const spec: CacheSpec = { key: "npm-$(hashFiles('lock'))", restoreKeys: ['npm-', 'a,b'], paths: ['node_modules', '~/.npm'], policy: 'pull' };
+const spec: CacheSpec = {
+  key: "npm-$(hashFiles('lock'))",
+  restoreKeys: ['npm-', 'a,b'],
+  paths: ['node_modules', '~/.npm'],
+  policy: 'pull',
+};
 
 /** Reads flags back the way the entrypoint's parser hands them over: flag name → value. */
 function asGetter(argv: string[]) {
@@ -31,7 +36,9 @@ describe('cache flags', () => {
     const bad = (argv: string[]) => () => parseCacheFlags(asGetter(argv));
     expect(bad(['-cache', '{not json', '-cache_dir', '/c'])).toThrow(/flag -cache: not JSON/);
     expect(bad(['-cache', '{"key":"k","paths":[]}', '-cache_dir', '/c'])).toThrow(/paths is empty/);
-    expect(bad(['-cache', '{"key":"k","paths":["a"],"policy":"sometimes"}', '-cache_dir', '/c'])).toThrow(/policy "sometimes"/);
+    expect(bad(['-cache', '{"key":"k","paths":["a"],"policy":"sometimes"}', '-cache_dir', '/c'])).toThrow(
+      /policy "sometimes"/,
+    );
     expect(bad(['-cache', '{"key":"k","paths":["a"]}'])).toThrow(AgentUsageError);
     expect(bad(['-cache', '{"key":"k","paths":["a"]}', '-cache_url', 'http://x'])).toThrow(/needs -cache_token_file/);
   });
@@ -39,7 +46,11 @@ describe('cache flags', () => {
 
 class FakeCommand implements Runner {
   env?: string;
-  constructor(private readonly exitCode: number, private readonly envRef: NodeJS.ProcessEnv, private readonly work?: () => Promise<void>) {}
+  constructor(
+    private readonly exitCode: number,
+    private readonly envRef: NodeJS.ProcessEnv,
+    private readonly work?: () => Promise<void>,
+  ) {}
   async prepare() {}
   async run(): Promise<RunOutcome> {
     this.env = this.envRef[CACHE_HIT_ENV];
@@ -54,7 +65,15 @@ describe('CachingRunner', () => {
     const ws = join(root, 'ws');
     await mkdir(ws);
     await writeFile(join(ws, 'lock'), 'v1');
-    return { root, ws, flags: { spec: { ...spec, policy: 'pull-push' as const, paths: ['deps'] }, store: { dir: join(root, 'cache') }, workspace: ws } };
+    return {
+      root,
+      ws,
+      flags: {
+        spec: { ...spec, policy: 'pull-push' as const, paths: ['deps'] },
+        store: { dir: join(root, 'cache') },
+        workspace: ws,
+      },
+    };
   };
   const request = { command: ['x'], timeoutGraceMs: 1 };
 
@@ -69,18 +88,29 @@ describe('CachingRunner', () => {
     expect(failed.cache?.saved).toBeUndefined();
 
     const ok = new FakeCommand(0, env);
-    expect((await new CachingRunner(ok, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({ hit: false, saved: true });
+    expect((await new CachingRunner(ok, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({
+      hit: false,
+      saved: true,
+    });
     expect(ok.env).toBe('false');
 
     const again = new FakeCommand(0, env);
-    expect((await new CachingRunner(again, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({ hit: true, saved: false });
+    expect((await new CachingRunner(again, flags, (l) => lines.push(l), env).run(request)).cache).toMatchObject({
+      hit: true,
+      saved: false,
+    });
     expect(again.env).toBe('true');
   });
 
   it('fails the step, without running it, when the key cannot be evaluated', async () => {
     const { ws, flags } = await setup();
     const cmd = new FakeCommand(0, {});
-    const out = await new CachingRunner(cmd, { ...flags, spec: { ...flags.spec, key: "k-$(hashFiles('nope/**'))" } }, () => {}, {}).run(request);
+    const out = await new CachingRunner(
+      cmd,
+      { ...flags, spec: { ...flags.spec, key: "k-$(hashFiles('nope/**'))" } },
+      () => {},
+      {},
+    ).run(request);
     expect(out.exitCode).toBe(1);
     expect(out.spawnError).toContain(`hashFiles('nope/**') matched no file under ${ws}`);
     expect(cmd.env).toBeUndefined();
@@ -92,8 +122,14 @@ describe('CachingRunner without a usable store', () => {
     const lines: string[] = [];
     const env: NodeJS.ProcessEnv = {};
     const cmd = new FakeCommand(0, env);
-    const flags = { spec: { ...spec, paths: ['deps'] }, store: { url: 'http://127.0.0.1:9', tokenFile: '/nonexistent/token' } };
-    expect((await new CachingRunner(cmd, flags, (l) => lines.push(l), env).run({ command: ['x'], timeoutGraceMs: 1 })).exitCode).toBe(0);
+    const flags = {
+      spec: { ...spec, paths: ['deps'] },
+      store: { url: 'http://127.0.0.1:9', tokenFile: '/nonexistent/token' },
+    };
+    expect(
+      (await new CachingRunner(cmd, flags, (l) => lines.push(l), env).run({ command: ['x'], timeoutGraceMs: 1 }))
+        .exitCode,
+    ).toBe(0);
     expect(cmd.env).toBe('false');
     expect(lines.join('\n')).toMatch(/warning: no cache for this step: .*\/nonexistent\/token/);
   });

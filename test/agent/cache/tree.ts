@@ -8,7 +8,10 @@ export async function makeTree(root: string, seed = 'a'): Promise<void> {
   await mkdir(join(root, 'pkg/lib/deep/er'), { recursive: true });
   await writeFile(join(root, 'pkg/package.json'), JSON.stringify({ name: 'pkg', seed }));
   await writeFile(join(root, 'pkg/lib/index.js'), `module.exports = ${JSON.stringify(seed)};\n`);
-  await writeFile(join(root, 'pkg/lib/deep/er/blob.bin'), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31 + seed.charCodeAt(0)) & 255)));
+  await writeFile(
+    join(root, 'pkg/lib/deep/er/blob.bin'),
+    Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31 + seed.charCodeAt(0)) & 255)),
+  );
   await writeFile(join(root, 'pkg/cli.js'), '#!/usr/bin/env node\nconsole.log(1)\n');
   await chmod(join(root, 'pkg/cli.js'), 0o755);
   await writeFile(join(root, 'pkg/secret'), 'x');
@@ -37,7 +40,10 @@ export async function describeTree(root: string): Promise<string[]> {
         out.push(`D ${r} ${(st.mode & 0o7777).toString(8)}`);
         await walk(r);
       } else {
-        const sha = createHash('sha256').update(await readFile(join(root, r))).digest('hex').slice(0, 16);
+        const sha = createHash('sha256')
+          .update(await readFile(join(root, r)))
+          .digest('hex')
+          .slice(0, 16);
         out.push(`F ${r} ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs / 1000)} ${sha}`);
       }
     }

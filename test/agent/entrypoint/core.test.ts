@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ResultNotStoredError } from '../../../agent/errors.js';
-import { runEntrypoint, type EntrypointPorts, type RunOutcome, type WaitOutcome } from '../../../agent/entrypoint/core.js';
+import {
+  runEntrypoint,
+  type EntrypointPorts,
+  type RunOutcome,
+  type WaitOutcome,
+} from '../../../agent/entrypoint/core.js';
 import { parseEntrypointArgs } from '../../../agent/entrypoint/options.js';
 import { readTermination } from '../../../contract/index.js';
 
@@ -60,7 +65,8 @@ function fakes(world: World) {
     ports.results = {
       async put(name, value) {
         events.push(`store ${name}`);
-        if (world.store!.down) throw new ResultNotStoredError(name, Buffer.byteLength(value), 'http://c/r', new Error('ECONNREFUSED'));
+        if (world.store!.down)
+          throw new ResultNotStoredError(name, Buffer.byteLength(value), 'http://c/r', new Error('ECONNREFUSED'));
         stored.set(name, value);
         return { name, size: Buffer.byteLength(value), sha256: createHash('sha256').update(value).digest('hex') };
       },
@@ -69,7 +75,16 @@ function fakes(world: World) {
   return { ports, events, files, warnings, stored };
 }
 
-const BASE = ['-post_file', '/k/run/1/out', '-termination_path', '/k/term', '-step_metadata_dir', '/k/run/1/status', '-results_dir', '/k/results'];
+const BASE = [
+  '-post_file',
+  '/k/run/1/out',
+  '-termination_path',
+  '/k/term',
+  '-step_metadata_dir',
+  '/k/run/1/status',
+  '-results_dir',
+  '/k/results',
+];
 
 async function runWith(flags: string[], world: World) {
   const f = fakes(world);
@@ -102,16 +117,79 @@ describe('runEntrypoint', () => {
   const table: [string, string[], World, number, string, string, string | undefined, boolean][] = [
     ['success', [], {}, 0, '0', OK, undefined, true],
     ['failure stops the chain', [], failed(3), 3, '3', ERR, undefined, true],
-    ['on_error continue records the failure and lets the next step run', ['-on_error', 'continue'], failed(3), 0, '3', OK, undefined, true],
-    ['on_error stopAndFail is the default behaviour', ['-on_error', 'stopAndFail'], failed(5), 5, '5', ERR, undefined, true],
+    [
+      'on_error continue records the failure and lets the next step run',
+      ['-on_error', 'continue'],
+      failed(3),
+      0,
+      '3',
+      OK,
+      undefined,
+      true,
+    ],
+    [
+      'on_error stopAndFail is the default behaviour',
+      ['-on_error', 'stopAndFail'],
+      failed(5),
+      5,
+      '5',
+      ERR,
+      undefined,
+      true,
+    ],
     ['a wait file .err skips the command', ['-wait_file', '/k/run/0/out'], skipped, 1, '1', ERR, 'Skipped', false],
-    ['a skip is not turned into success by on_error continue', ['-wait_file', '/k/run/0/out', '-on_error', 'continue'], skipped, 1, '1', ERR, 'Skipped', false],
-    ['timeout fails with TimeoutExceeded', ['-timeout', '2s'], failed(143, true), 143, '143', ERR, 'TimeoutExceeded', true],
-    ['on_error continue does not cover a timeout', ['-timeout', '2s', '-on_error', 'continue'], failed(143, true), 143, '143', ERR, 'TimeoutExceeded', true],
-    ['on_error continue does not cover a command that cannot start', ['-on_error', 'continue'], notFound, 127, '127', ERR, 'CommandNotRunnable', true],
+    [
+      'a skip is not turned into success by on_error continue',
+      ['-wait_file', '/k/run/0/out', '-on_error', 'continue'],
+      skipped,
+      1,
+      '1',
+      ERR,
+      'Skipped',
+      false,
+    ],
+    [
+      'timeout fails with TimeoutExceeded',
+      ['-timeout', '2s'],
+      failed(143, true),
+      143,
+      '143',
+      ERR,
+      'TimeoutExceeded',
+      true,
+    ],
+    [
+      'on_error continue does not cover a timeout',
+      ['-timeout', '2s', '-on_error', 'continue'],
+      failed(143, true),
+      143,
+      '143',
+      ERR,
+      'TimeoutExceeded',
+      true,
+    ],
+    [
+      'on_error continue does not cover a command that cannot start',
+      ['-on_error', 'continue'],
+      notFound,
+      127,
+      '127',
+      ERR,
+      'CommandNotRunnable',
+      true,
+    ],
     ['a command that cannot start', [], notFound, 127, '127', ERR, 'CommandNotRunnable', true],
   ];
-  const cases = table.map(([name, flags, world, exit, exitCodeFile, post, reason, ran]) => ({ name, flags, world, exit, exitCodeFile, post, reason, ran }));
+  const cases = table.map(([name, flags, world, exit, exitCodeFile, post, reason, ran]) => ({
+    name,
+    flags,
+    world,
+    exit,
+    exitCodeFile,
+    post,
+    reason,
+    ran,
+  }));
   for (const c of cases) {
     it(c.name, async () => {
       const { result, events, termination, exitCodeFile } = await runWith(c.flags, c.world);
@@ -120,7 +198,11 @@ describe('runEntrypoint', () => {
       expect(events.at(-1)).toBe(`post ${c.post}`);
       expect(events.some((e) => e.startsWith('run '))).toBe(c.ran);
       expect(termination.find((e) => e.key === 'Reason')?.value).toBe(c.reason);
-      expect(termination.find((e) => e.key === 'ExitCode')).toEqual({ key: 'ExitCode', value: c.exitCodeFile, type: 3 });
+      expect(termination.find((e) => e.key === 'ExitCode')).toEqual({
+        key: 'ExitCode',
+        value: c.exitCodeFile,
+        type: 3,
+      });
       expect(termination.some((e) => e.key === 'StartedAt')).toBe(c.ran);
     });
   }
@@ -141,17 +223,21 @@ describe('runEntrypoint', () => {
   it("puts the cache's record in the termination message as internal entry kiln.cache", async () => {
     const cache = { key: 'npm-abc', matchedKey: 'npm-ab', hit: false, restoredBytes: 12, seconds: 0.5, saved: true };
     const { termination, result } = await runWith(['-results', 'digest'], {
-      run: { exitCode: 0, timedOut: false, cache }, files: { '/k/results/digest': 'sha' },
+      run: { exitCode: 0, timedOut: false, cache },
+      files: { '/k/results/digest': 'sha' },
     });
     expect(result.exitCode).toBe(0);
-    expect(termination.filter((e) => e.key === 'kiln.cache')).toEqual([{ key: 'kiln.cache', value: JSON.stringify(cache), type: 3 }]);
+    expect(termination.filter((e) => e.key === 'kiln.cache')).toEqual([
+      { key: 'kiln.cache', value: JSON.stringify(cache), type: 3 },
+    ]);
     expect(termination.find((e) => e.key === 'digest')?.value).toBe('sha');
   });
 
   it('leaves the cache record out, with a warning, when it would push fitting results over 4096 bytes', async () => {
     const cache = { key: 'k'.repeat(500), matchedKey: null, hit: false, restoredBytes: 0, seconds: 0 };
     const { termination, result, warnings } = await runWith(['-results', 'big'], {
-      run: { exitCode: 0, timedOut: false, cache }, files: { '/k/results/big': 'x'.repeat(3800) },
+      run: { exitCode: 0, timedOut: false, cache },
+      files: { '/k/results/big': 'x'.repeat(3800) },
     });
     expect(result.exitCode).toBe(0);
     expect(termination.some((e) => e.key === 'kiln.cache')).toBe(false);
@@ -175,7 +261,9 @@ describe('runEntrypoint', () => {
       files: { '/k/results/a': 'a'.repeat(2500), '/k/results/b': 'b'.repeat(2600) },
     });
     expect(result.exitCode).toBe(1);
-    expect(warnings.join('\n')).toMatch(/termination message, over the 4096-byte limit; the largest is "b" \(2600 bytes\)/);
+    expect(warnings.join('\n')).toMatch(
+      /termination message, over the 4096-byte limit; the largest is "b" \(2600 bytes\)/,
+    );
   });
 
   it('fails an oversized result even with on_error continue', async () => {
@@ -207,8 +295,16 @@ describe('runEntrypoint', () => {
     const STORE = ['-results_url', 'http://c/v1/runs/r/taskruns/t/results', '-results_token_file', '/k/token'];
 
     it('stores only what does not fit, largest first, and the message references it', async () => {
-      const files = { '/k/results/small': 'ok', '/k/results/big': 'é'.repeat(300_000), '/k/results/mid': 'm'.repeat(3000), '/k/results/fits': 'f'.repeat(900) };
-      const { result, termination, stored, events } = await runWith([...STORE, '-results', 'small,big,mid,fits'], { files, store: {} });
+      const files = {
+        '/k/results/small': 'ok',
+        '/k/results/big': 'é'.repeat(300_000),
+        '/k/results/mid': 'm'.repeat(3000),
+        '/k/results/fits': 'f'.repeat(900),
+      };
+      const { result, termination, stored, events } = await runWith([...STORE, '-results', 'small,big,mid,fits'], {
+        files,
+        store: {},
+      });
       expect(result.exitCode).toBe(0);
       expect([...stored.keys()]).toEqual(['big', 'mid']);
       expect(stored.get('big')).toBe(files['/k/results/big']);
@@ -223,30 +319,45 @@ describe('runEntrypoint', () => {
     });
 
     it('stores nothing when everything fits', async () => {
-      const { result, stored, termination } = await runWith([...STORE, '-results', 'a'], { files: { '/k/results/a': 'x'.repeat(3900) }, store: {} });
+      const { result, stored, termination } = await runWith([...STORE, '-results', 'a'], {
+        files: { '/k/results/a': 'x'.repeat(3900) },
+        store: {},
+      });
       expect(result.exitCode).toBe(0);
       expect(stored.size).toBe(0);
       expect(readTermination(JSON.stringify(termination))!.results.a).toHaveLength(3900);
     });
 
     it('fails the step, naming the result and where, when the store cannot keep it', async () => {
-      const { result, termination, warnings, events } = await runWith([...STORE, '-results', 'big'], { files: { '/k/results/big': 'x'.repeat(5000) }, store: { down: true } });
+      const { result, termination, warnings, events } = await runWith([...STORE, '-results', 'big'], {
+        files: { '/k/results/big': 'x'.repeat(5000) },
+        store: { down: true },
+      });
       expect(result.exitCode).toBe(1);
       expect(events.at(-1)).toBe('post /k/run/1/out.err');
       expect(termination.find((e) => e.key === 'Reason')?.value).toBe('ResultNotStored');
-      expect(warnings.join('\n')).toMatch(/result "big" \(5000 bytes, too large for the termination message\) could not be stored at http:\/\/c\/r: ECONNREFUSED/);
+      expect(warnings.join('\n')).toMatch(
+        /result "big" \(5000 bytes, too large for the termination message\) could not be stored at http:\/\/c\/r: ECONNREFUSED/,
+      );
     });
 
     it('fails a result over the 1 MiB the collector keeps', async () => {
-      const { result, warnings, stored } = await runWith([...STORE, '-results', 'huge'], { files: { '/k/results/huge': 'x'.repeat(1024 * 1024 + 1) }, store: {} });
+      const { result, warnings, stored } = await runWith([...STORE, '-results', 'huge'], {
+        files: { '/k/results/huge': 'x'.repeat(1024 * 1024 + 1) },
+        store: {},
+      });
       expect(result.exitCode).toBe(1);
       expect(stored.size).toBe(0);
       expect(warnings.join('\n')).toMatch(/result "huge" is 1048577 bytes, over the 1048576-byte/);
     });
 
     it('needs both flags', () => {
-      expect(() => parseEntrypointArgs(['-results_url', 'http://c/x', '--', 'true'])).toThrow('flag -results_token_file is needed with -results_url');
-      expect(() => parseEntrypointArgs(['-results_url', 'file:///x', '-results_token_file', '/t', '--', 'true'])).toThrow('is not an http(s) URL');
+      expect(() => parseEntrypointArgs(['-results_url', 'http://c/x', '--', 'true'])).toThrow(
+        'flag -results_token_file is needed with -results_url',
+      );
+      expect(() =>
+        parseEntrypointArgs(['-results_url', 'file:///x', '-results_token_file', '/t', '--', 'true']),
+      ).toThrow('is not an http(s) URL');
     });
   });
 });

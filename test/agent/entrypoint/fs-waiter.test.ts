@@ -60,7 +60,9 @@ describe('FsWaiter', () => {
     const noEvents = () => {
       throw new Error('ENOSYS: no inotify here');
     };
-    const waiting = new FsWaiter({ watched: 60 * 60_000, unwatched: 10 }, noEvents).waitFor(`${d}/out`, { content: false });
+    const waiting = new FsWaiter({ watched: 60 * 60_000, unwatched: 10 }, noEvents).waitFor(`${d}/out`, {
+      content: false,
+    });
     writeFileSync(`${d}/out`, '');
     await expect(waiting).resolves.toBe('ready');
   });

@@ -5,24 +5,68 @@ import { parseEntrypointArgs } from '../../../agent/entrypoint/options.js';
 describe('parseEntrypointArgs', () => {
   it('reads every flag in Go syntax, Tekton spelling', () => {
     const o = parseEntrypointArgs([
-      '-wait_file', '/a,/b', '-wait_file_content', '--post_file=/p', '-termination_path', '/t',
-      '-results', 'x,y', '-timeout', '1m30s', '-timeout_grace=250ms', '-on_error', 'continue',
-      '-step_metadata_dir', '/m', '-entrypoint', '/bin/sh', '-results_dir', '/r', '-log_dir', '/l',
-      '-step_name', 'build', '-step_index', '3', '-exit_with_parent', '--', '-c', 'echo hi',
+      '-wait_file',
+      '/a,/b',
+      '-wait_file_content',
+      '--post_file=/p',
+      '-termination_path',
+      '/t',
+      '-results',
+      'x,y',
+      '-timeout',
+      '1m30s',
+      '-timeout_grace=250ms',
+      '-on_error',
+      'continue',
+      '-step_metadata_dir',
+      '/m',
+      '-entrypoint',
+      '/bin/sh',
+      '-results_dir',
+      '/r',
+      '-log_dir',
+      '/l',
+      '-step_name',
+      'build',
+      '-step_index',
+      '3',
+      '-exit_with_parent',
+      '--',
+      '-c',
+      'echo hi',
     ]);
     expect(o).toEqual({
-      waitFiles: ['/a', '/b'], waitFileContent: true, exitWithParent: true, postFile: '/p', terminationPath: '/t',
-      results: ['x', 'y'], timeoutMs: 90_000, timeoutGraceMs: 250, onError: 'continue',
-      stepMetadataDir: '/m', command: ['/bin/sh', '-c', 'echo hi'], resultsDir: '/r', logDir: '/l',
-      stepName: 'build', stepIndex: 3,
+      waitFiles: ['/a', '/b'],
+      waitFileContent: true,
+      exitWithParent: true,
+      postFile: '/p',
+      terminationPath: '/t',
+      results: ['x', 'y'],
+      timeoutMs: 90_000,
+      timeoutGraceMs: 250,
+      onError: 'continue',
+      stepMetadataDir: '/m',
+      command: ['/bin/sh', '-c', 'echo hi'],
+      resultsDir: '/r',
+      logDir: '/l',
+      stepName: 'build',
+      stepIndex: 3,
     });
   });
 
   it('defaults to the pod layout and takes the command after --', () => {
     const o = parseEntrypointArgs(['--', 'true']);
     expect(o).toMatchObject({
-      waitFiles: [], waitFileContent: false, exitWithParent: false, terminationPath: '/kiln/termination', resultsDir: '/kiln/results',
-      logDir: '/kiln/logs', onError: 'stopAndFail', command: ['true'], stepIndex: 0, timeoutMs: undefined,
+      waitFiles: [],
+      waitFileContent: false,
+      exitWithParent: false,
+      terminationPath: '/kiln/termination',
+      resultsDir: '/kiln/results',
+      logDir: '/kiln/logs',
+      onError: 'stopAndFail',
+      command: ['true'],
+      stepIndex: 0,
+      timeoutMs: undefined,
     });
   });
 
@@ -56,11 +100,29 @@ describe('parseEntrypointArgs', () => {
   }
 
   it('survives random argument vectors: parses or throws AgentUsageError, nothing else', () => {
-    const atoms = ['-', '--', '-wait_file', '-timeout', '=', '1s', 'x', '-on_error', 'continue', ',', '-results', '-step_index', '9', '\0', 'é'];
+    const atoms = [
+      '-',
+      '--',
+      '-wait_file',
+      '-timeout',
+      '=',
+      '1s',
+      'x',
+      '-on_error',
+      'continue',
+      ',',
+      '-results',
+      '-step_index',
+      '9',
+      '\0',
+      'é',
+    ];
     let seed = 42;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let i = 0; i < 2000; i++) {
-      const argv = Array.from({ length: rand(8) }, () => Array.from({ length: 1 + rand(3) }, () => atoms[rand(atoms.length)]).join(''));
+      const argv = Array.from({ length: rand(8) }, () =>
+        Array.from({ length: 1 + rand(3) }, () => atoms[rand(atoms.length)]).join(''),
+      );
       try {
         const o = parseEntrypointArgs(argv);
         expect(o.command.length).toBeGreaterThan(0);
@@ -70,4 +132,3 @@ describe('parseEntrypointArgs', () => {
     }
   });
 });
-

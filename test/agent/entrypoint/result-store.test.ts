@@ -18,7 +18,10 @@ let close = () => {};
 afterEach(() => close());
 
 /** A server answering each request with the next status of `statuses` (the last one repeats). */
-async function collector(statuses: number[], echo: (body: Buffer) => object = (b) => ({ sha256: createHash('sha256').update(b).digest('hex'), size: b.length })) {
+async function collector(
+  statuses: number[],
+  echo: (body: Buffer) => object = (b) => ({ sha256: createHash('sha256').update(b).digest('hex'), size: b.length }),
+) {
   const seen: { url: string; auth: string; body: Buffer }[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -27,7 +30,9 @@ async function collector(statuses: number[], echo: (body: Buffer) => object = (b
       const body = Buffer.concat(chunks);
       seen.push({ url: req.url!, auth: req.headers.authorization ?? '', body });
       const status = statuses[Math.min(seen.length - 1, statuses.length - 1)]!;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status === 201 ? echo(body) : { error: 'nope' }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(status === 201 ? echo(body) : { error: 'nope' }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,11 +59,15 @@ describe('HttpResultStore', () => {
 
   it('gives up at once on a refusal, and after its time on an outage', async () => {
     const refused = await collector([403]);
-    await expect(new HttpResultStore(refused.url, tokenFile, FAST).put('r', 'v')).rejects.toThrow(/result "r" \(1 bytes.*HTTP 403/);
+    await expect(new HttpResultStore(refused.url, tokenFile, FAST).put('r', 'v')).rejects.toThrow(
+      /result "r" \(1 bytes.*HTTP 403/,
+    );
     expect(refused.seen).toHaveLength(1);
     close();
     const down = refused.url.replace(/:\d+\//, ':1/'); // nothing listens on port 1
-    const err = await new HttpResultStore(down, tokenFile, { ...FAST, forMs: 200 }).put('r', 'v').catch((e: unknown) => e);
+    const err = await new HttpResultStore(down, tokenFile, { ...FAST, forMs: 200 })
+      .put('r', 'v')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResultNotStoredError);
   });
 

@@ -4,7 +4,12 @@ import { SpoolRecorder } from '../../../agent/entrypoint/spool-recorder.js';
 
 function record(chunks: (string | Buffer)[], maxRecord = 8) {
   const writes: Buffer[] = [];
-  const r = new SpoolRecorder('o', (b) => writes.push(Buffer.from(b)), () => 1700000000000, maxRecord);
+  const r = new SpoolRecorder(
+    'o',
+    (b) => writes.push(Buffer.from(b)),
+    () => 1700000000000,
+    maxRecord,
+  );
   for (const c of chunks) r.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
   r.end();
   const records = decodeSpool(Buffer.concat(writes));
@@ -34,11 +39,11 @@ describe('SpoolRecorder', () => {
 
   it('round-trips random bytes and random chunking (fuzz)', () => {
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let round = 0; round < 300; round++) {
       const data = Buffer.from(Array.from({ length: rand(200) }, () => (rand(5) === 0 ? 0x0a : rand(256))));
       const chunks: Buffer[] = [];
-      for (let p = 0; p < data.length; ) {
+      for (let p = 0; p < data.length;) {
         const n = 1 + rand(20);
         chunks.push(data.subarray(p, p + n));
         p += n;

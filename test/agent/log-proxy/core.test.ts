@@ -1,7 +1,13 @@
 // The log proxy's core with in-memory spools and a flaky in-memory collector.
 import { describe, expect, it } from 'vitest';
 import { encodeSpoolHeader, type SpoolStream } from '../../../contract/index.js';
-import { runLogProxy, TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from '../../../agent/log-proxy/core.js';
+import {
+  runLogProxy,
+  TransientSendError,
+  type ProxyIO,
+  type StepBatch,
+  type StepPosition,
+} from '../../../agent/log-proxy/core.js';
 
 function record(stream: SpoolStream, text: string): Buffer {
   const data = Buffer.from(text);
@@ -16,11 +22,17 @@ class MemoryPod {
   sends = 0;
   changes: (() => void)[] = [];
   clock = 0;
-  constructor(steps: number, readonly failEvery = 0, readonly refuse = false) {
+  constructor(
+    steps: number,
+    readonly failEvery = 0,
+    readonly refuse = false,
+  ) {
     this.spools = Array.from({ length: steps }, () => Buffer.alloc(0));
     this.ended = Array.from({ length: steps }, () => false);
   }
-  append(i: number, b: Buffer) { this.spools[i] = Buffer.concat([this.spools[i], b]); }
+  append(i: number, b: Buffer) {
+    this.spools[i] = Buffer.concat([this.spools[i], b]);
+  }
   io(names: string[]): ProxyIO {
     return {
       spoolName: (i) => `${i}.spool`,
@@ -40,9 +52,16 @@ class MemoryPod {
         return acks;
       },
       loadPosition: async (i) => this.positions.get(i) ?? null,
-      savePosition: async (i, p) => { this.positions.set(i, p); },
-      waitForChange: async () => { this.clock += 100; this.changes.shift()?.(); },
-      sleep: async (ms) => { this.clock += ms; },
+      savePosition: async (i, p) => {
+        this.positions.set(i, p);
+      },
+      waitForChange: async () => {
+        this.clock += 100;
+        this.changes.shift()?.();
+      },
+      sleep: async (ms) => {
+        this.clock += ms;
+      },
       now: () => this.clock,
       warn: () => undefined,
     };
@@ -58,7 +77,8 @@ describe('log proxy core', () => {
     let written = 0;
     const more = () => {
       for (let k = 0; k < 50 && written < 300; k++, written++) pod.append(1, record('o', `b${written}`));
-      if (written < 300) pod.changes.push(more); else pod.ended[1] = true;
+      if (written < 300) pod.changes.push(more);
+      else pod.ended[1] = true;
     };
     pod.changes.push(more);
     const out = await runLogProxy({ steps: ['a', 'b'], maxBatchLines: 40 }, pod.io(['a', 'b']));
@@ -85,7 +105,10 @@ describe('log proxy core', () => {
     const pod = new MemoryPod(1);
     const r = record('o', 'x'.repeat(100));
     pod.append(0, r.subarray(0, 50));
-    pod.changes.push(() => { pod.append(0, r.subarray(50)); pod.ended[0] = true; });
+    pod.changes.push(() => {
+      pod.append(0, r.subarray(50));
+      pod.ended[0] = true;
+    });
     await runLogProxy({ steps: ['a'] }, pod.io(['a']));
     expect([...pod.stored.get('a')!.values()]).toEqual(['x'.repeat(100)]);
   });
@@ -95,7 +118,11 @@ describe('log proxy core', () => {
     pod.append(0, record('o', 'never'));
     pod.ended[0] = true;
     const out = await runLogProxy({ steps: ['a'], deadlineMs: 5000 }, pod.io(['a']));
-    expect(out).toMatchObject({ delivered: false, undelivered: [{ step: 'a', stepIndex: 0, fromSeq: 0, fromOffset: 0 }], lastError: 'collector down' });
+    expect(out).toMatchObject({
+      delivered: false,
+      undelivered: [{ step: 'a', stepIndex: 0, fromSeq: 0, fromOffset: 0 }],
+      lastError: 'collector down',
+    });
     expect(pod.clock).toBeGreaterThan(5000);
   });
 

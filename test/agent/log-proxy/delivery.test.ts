@@ -10,12 +10,19 @@ import { exited, numberedLines, Pod, requireBuild, startCollectorIn, waitFor } f
 
 const LINES = 200_000;
 const cleanups: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 async function setup(run: string) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-delivery-'));
   const collector = await startCollectorIn(dir);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => { collector.proc?.kill('SIGKILL'); });
+  cleanups.push(
+    () => rmSync(dir, { recursive: true, force: true }),
+    () => {
+      collector.proc?.kill('SIGKILL');
+    },
+  );
   const pod = new Pod(join(dir, 'pod'), ['count', 'after']);
   const client = new CollectorClient(collector.url, collector.readerToken);
   await client.postRun(runRecord(run), collector.runToken(run));
@@ -50,7 +57,9 @@ describe('log delivery with real processes', () => {
     const run = 'kill-collector';
     const { collector, pod, client } = await setup(run);
     const proxy = pod.proxy({ collector: collector.url, token: collector.runToken(run), run, task: `${run}-t` });
-    cleanups.push(() => { proxy.kill('SIGKILL'); });
+    cleanups.push(() => {
+      proxy.kill('SIGKILL');
+    });
     const steps = [pod.step(0, numberedLines(LINES)), pod.step(1, 'echo done')];
     for (const threshold of [20_000, 90_000]) {
       await waitFor(`${threshold} lines acked`, () => pod.ackedSeq(0) >= threshold);
@@ -59,7 +68,10 @@ describe('log delivery with real processes', () => {
     }
     expect(await exited(proxy)).toBe(0);
     expect(await Promise.all(steps.map(exited))).toEqual([0, 0]);
-    await client.patchRun({ id: run, status: 'Succeeded', finishedAt: new Date().toISOString() }, collector.runToken(run));
+    await client.patchRun(
+      { id: run, status: 'Succeeded', finishedAt: new Date().toISOString() },
+      collector.runToken(run),
+    );
     expectEveryLineOnce(await allLines(client, run));
     expect(await client.getRun(run)).toMatchObject({ id: run, status: 'Succeeded', params: { revision: 'main' } });
   });
@@ -69,14 +81,18 @@ describe('log delivery with real processes', () => {
     const { collector, pod, client } = await setup(run);
     const opts = { collector: collector.url, token: collector.runToken(run), run, task: `${run}-t` };
     const first = pod.proxy(opts);
-    cleanups.push(() => { first.kill('SIGKILL'); });
+    cleanups.push(() => {
+      first.kill('SIGKILL');
+    });
     const steps = [pod.step(0, numberedLines(LINES)), pod.step(1, 'echo done')];
     await waitFor('30000 lines acked', () => pod.ackedSeq(0) >= 30_000);
     first.kill('SIGKILL');
     await exited(first);
     const resumedAt = pod.ackedSeq(0);
     const second = pod.proxy(opts);
-    cleanups.push(() => { second.kill('SIGKILL'); });
+    cleanups.push(() => {
+      second.kill('SIGKILL');
+    });
     expect(await exited(second)).toBe(0);
     expect(await Promise.all(steps.map(exited))).toEqual([0, 0]);
     expect(resumedAt).toBeGreaterThanOrEqual(30_000);
@@ -87,8 +103,16 @@ describe('log delivery with real processes', () => {
     const run = 'no-collector';
     const { collector, pod } = await setup(run);
     await collector.kill();
-    const proxy = pod.proxy({ collector: collector.url, token: collector.runToken(run), run, task: `${run}-t`, deadline: '300ms' });
-    cleanups.push(() => { proxy.kill('SIGKILL'); });
+    const proxy = pod.proxy({
+      collector: collector.url,
+      token: collector.runToken(run),
+      run,
+      task: `${run}-t`,
+      deadline: '300ms',
+    });
+    cleanups.push(() => {
+      proxy.kill('SIGKILL');
+    });
     await Promise.all([exited(pod.step(0, 'echo one; echo two')), exited(pod.step(1, 'echo done'))]);
     expect(await exited(proxy)).toBe(1);
     expect(proxy.stderrText()).toContain('step 0 (count): lines from seq 0 (spool byte 0) not delivered');

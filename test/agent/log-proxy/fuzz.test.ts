@@ -9,7 +9,7 @@ import { LogBatch } from '../../../contract/log-wire/index.js';
 
 // A seeded generator, so a failure reproduces.
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 
 function mutate(buf: Buffer, rand: () => number): Buffer {
@@ -22,13 +22,22 @@ function mutate(buf: Buffer, rand: () => number): Buffer {
 describe('fuzz', () => {
   it('spool parser: random and mutated bytes give records or SpoolCorruptError', () => {
     const rand = rng(42);
-    const valid = Buffer.concat(Array.from({ length: 20 }, (_, i) => {
-      const d = Buffer.from(`line ${i} ${'z'.repeat(i * 3)}`);
-      return Buffer.concat([Buffer.from(encodeSpoolHeader(i % 2 ? 'e' : 'o', 1700000000000 + i, d.length)), d, Buffer.from('\n')]);
-    }));
+    const valid = Buffer.concat(
+      Array.from({ length: 20 }, (_, i) => {
+        const d = Buffer.from(`line ${i} ${'z'.repeat(i * 3)}`);
+        return Buffer.concat([
+          Buffer.from(encodeSpoolHeader(i % 2 ? 'e' : 'o', 1700000000000 + i, d.length)),
+          d,
+          Buffer.from('\n'),
+        ]);
+      }),
+    );
     let errors = 0;
     for (let k = 0; k < 3000; k++) {
-      const input = k % 3 === 0 ? Buffer.from(Array.from({ length: Math.floor(rand() * 200) }, () => Math.floor(rand() * 256))) : mutate(valid, rand);
+      const input =
+        k % 3 === 0
+          ? Buffer.from(Array.from({ length: Math.floor(rand() * 200) }, () => Math.floor(rand() * 256)))
+          : mutate(valid, rand);
       try {
         const { records, consumed } = parseSpoolChunk(input, 'f', 0, 0);
         expect(consumed).toBeLessThanOrEqual(input.length);
@@ -43,11 +52,25 @@ describe('fuzz', () => {
 
   it('batch decode: random and mutated protobuf gives a batch or BadLogBatch', () => {
     const rand = rng(7);
-    const valid = Buffer.from(LogBatch.encode({ pipelineRun: 'r', taskRun: 't', steps: [{ step: 's', stepIndex: 0,
-      lines: Array.from({ length: 5 }, (_, i) => ({ seq: i, stream: 0, timeMs: 1, data: Buffer.from(`x${i}`) })) }] }).finish());
+    const valid = Buffer.from(
+      LogBatch.encode({
+        pipelineRun: 'r',
+        taskRun: 't',
+        steps: [
+          {
+            step: 's',
+            stepIndex: 0,
+            lines: Array.from({ length: 5 }, (_, i) => ({ seq: i, stream: 0, timeMs: 1, data: Buffer.from(`x${i}`) })),
+          },
+        ],
+      }).finish(),
+    );
     let errors = 0;
     for (let k = 0; k < 3000; k++) {
-      const input = k % 3 === 0 ? Buffer.from(Array.from({ length: Math.floor(rand() * 100) }, () => Math.floor(rand() * 256))) : mutate(valid, rand);
+      const input =
+        k % 3 === 0
+          ? Buffer.from(Array.from({ length: Math.floor(rand() * 100) }, () => Math.floor(rand() * 256)))
+          : mutate(valid, rand);
       try {
         const b = decodeLogBatch(input);
         expect(b.pipelineRun).not.toBe('');

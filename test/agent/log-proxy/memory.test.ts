@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../collector/index.js';
-import { CollectorProcess, exited, peakRss, Pod, requireBuild, startCollectorIn } from '../../../testkit/log-proxy-pod.js';
+import {
+  CollectorProcess,
+  exited,
+  peakRss,
+  Pod,
+  requireBuild,
+  startCollectorIn,
+} from '../../../testkit/log-proxy-pod.js';
 
 const LINE_BYTES = 100_000_000;
 const BULK_MB = Number(process.env.KILN_TEST_BULK_MB ?? 1024);
@@ -34,7 +41,9 @@ describe('log proxy memory', () => {
     const proxy = pod.proxy({ collector: collector.url, token: collector.runToken(run), run, task: 't' });
     // Sample the proxy's peak RSS while it works (a measurement; the test waits on the exit).
     let peak = 0;
-    const sampler = setInterval(() => { peak = Math.max(peak, peakRss(proxy.pid!)); }, 20);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, peakRss(proxy.pid!));
+    }, 20);
     const bulkLine = 'x'.repeat(99);
     const bulkLines = Math.floor((BULK_MB * 1024 * 1024) / 100);
     const steps = [
@@ -53,7 +62,10 @@ describe('log proxy memory', () => {
     const store = await openStore(collector.db, { readonly: true });
     try {
       const streams = await store.logStreams(run);
-      expect(streams.map((s) => [s.step, s.eof])).toEqual([['one-line', true], ['bulk', true]]);
+      expect(streams.map((s) => [s.step, s.eof])).toEqual([
+        ['one-line', true],
+        ['bulk', true],
+      ]);
       expect(streams[0].nextSeq).toBe(Math.ceil(LINE_BYTES / (64 * 1024)));
       expect(streams[1].nextSeq).toBe(bulkLines);
       let bytes = 0;

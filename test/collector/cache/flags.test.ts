@@ -16,27 +16,40 @@ import { cachedStep, sampleArchiveSize, SECRET } from './server.js';
 
 describe('cache size and duration flags', () => {
   it.each([
-    ['10GiB', 10 * 1024 ** 3], ['10 GiB', 10 * 1024 ** 3], ['2Gi', 2 * 1024 ** 3], ['500MB', 500e6],
-    ['1.5KiB', 1536], ['4096', 4096], ['7b', 7], ['1TB', 1e12],
+    ['10GiB', 10 * 1024 ** 3],
+    ['10 GiB', 10 * 1024 ** 3],
+    ['2Gi', 2 * 1024 ** 3],
+    ['500MB', 500e6],
+    ['1.5KiB', 1536],
+    ['4096', 4096],
+    ['7b', 7],
+    ['1TB', 1e12],
   ])('reads %s as %d bytes', (text, bytes) => {
     expect(parseSize(text, '--cache-max-size')).toBe(bytes);
   });
 
-  it.each(['10gigs', '10g', '10m', '-1', '0', '0.1', '', 'GiB', '1e9', '99999999999999TiB'])('refuses %j with the flag named and a hint', (text) => {
-    let err: unknown;
-    try {
-      parseSize(text, '--cache-max-size');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toMatch(new RegExp(`^--cache-max-size ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
-  });
+  it.each(['10gigs', '10g', '10m', '-1', '0', '0.1', '', 'GiB', '1e9', '99999999999999TiB'])(
+    'refuses %j with the flag named and a hint',
+    (text) => {
+      let err: unknown;
+      try {
+        parseSize(text, '--cache-max-size');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).message).toMatch(
+        new RegExp(`^--cache-max-size ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `),
+      );
+    },
+  );
 
   it('maps the flags onto the collector options, leaving out what is not given', () => {
     expect(cacheOptionsFromFlags({})).toEqual({ limits: {} });
-    expect(cacheOptionsFromFlags({ cacheDir: '/blobs', cacheMaxSize: '1MiB', cacheMaxAge: '2d' }))
-      .toEqual({ dir: '/blobs', limits: { maxBytes: 1024 ** 2, maxAgeMs: 2 * 24 * 3600e3 } });
+    expect(cacheOptionsFromFlags({ cacheDir: '/blobs', cacheMaxSize: '1MiB', cacheMaxAge: '2d' })).toEqual({
+      dir: '/blobs',
+      limits: { maxBytes: 1024 ** 2, maxAgeMs: 2 * 24 * 3600e3 },
+    });
     expect(() => cacheOptionsFromFlags({ cacheMaxAge: '7 days' })).toThrow('--cache-max-age 7 days: not a duration');
   });
 
@@ -64,7 +77,9 @@ describe('a collector started with cache flags', () => {
     // Room for two sample entries, not three.
     const maxSize = String(Math.floor((await sampleArchiveSize()) * 2.5));
     const c = await startCollector({
-      db: `sqlite:${join(stateDir, 'kiln.db')}`, stateDir, secret: SECRET,
+      db: `sqlite:${join(stateDir, 'kiln.db')}`,
+      stateDir,
+      secret: SECRET,
       cache: cacheOptionsFromFlags({ cacheDir, cacheMaxSize: maxSize, cacheMaxAge: '7d' }),
     });
     const dispatcher = new Agent();

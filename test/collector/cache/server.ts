@@ -29,7 +29,10 @@ export interface CacheServer {
   close(): Promise<void>;
 }
 
-export async function startCacheServer(f: StoreFixture, o: { limits: Partial<CacheLimits>; now: () => number; runs: RunRecord[] }): Promise<CacheServer> {
+export async function startCacheServer(
+  f: StoreFixture,
+  o: { limits: Partial<CacheLimits>; now: () => number; runs: RunRecord[] },
+): Promise<CacheServer> {
   const store = await f.open();
   const index = await CacheIndex.open(await openSqlRunner(f.url));
   const blobDir = await mkdtemp(join(tmpdir(), 'kiln-cblobs-'));
@@ -40,7 +43,11 @@ export async function startCacheServer(f: StoreFixture, o: { limits: Partial<Cac
   for (const r of o.runs) await store.putRun(r);
   const dispatcher = new Agent();
   return {
-    url, store, index, blobDir, dispatcher,
+    url,
+    store,
+    index,
+    blobDir,
+    dispatcher,
     client: (run) => new HttpCacheStore(url, mintRunToken(SECRET, run), dispatcher),
     async close() {
       await dispatcher.close();
@@ -60,11 +67,18 @@ export async function sampleArchiveSize(): Promise<number> {
 }
 
 /** One cached step in a fresh workspace: restore `key` into deps/, make the tree on a miss, save. */
-export async function cachedStep(store: CacheStore, key: string): Promise<{ hit: boolean; saved: boolean | undefined }> {
+export async function cachedStep(
+  store: CacheStore,
+  key: string,
+): Promise<{ hit: boolean; saved: boolean | undefined }> {
   const ws = await mkdtemp(join(tmpdir(), 'kiln-cevict-ws-'));
   await writeFile(join(ws, 'lock'), key);
   const o: StepCacheOptions = {
-    spec: { key, restoreKeys: [], paths: ['deps'], policy: 'pull-push' }, workspace: ws, home: undefined, store, log: () => {},
+    spec: { key, restoreKeys: [], paths: ['deps'], policy: 'pull-push' },
+    workspace: ws,
+    home: undefined,
+    store,
+    log: () => {},
   };
   const state = await restoreCache(o);
   if (!state.record.hit) await makeTree(join(ws, 'deps'), key);

@@ -14,7 +14,16 @@ import { runRecord } from '../../../testkit/store-fixtures.js';
 export interface Ui {
   collector: RunningCollector;
   seedRun(record: RunRecord): Promise<void>;
-  seedLines(o: { run: string; taskRun: string; step: string; stepIndex?: number; from: number; texts: string[]; eof?: boolean; stderr?: boolean }): Promise<void>;
+  seedLines(o: {
+    run: string;
+    taskRun: string;
+    step: string;
+    stepIndex?: number;
+    from: number;
+    texts: string[];
+    eof?: boolean;
+    stderr?: boolean;
+  }): Promise<void>;
   newPage(): Promise<Page>;
   /** Stops the collector and starts it again on the same address and database (as a redeploy does). */
   restartCollector(): Promise<void>;
@@ -23,7 +32,8 @@ export interface Ui {
 
 export async function startUi(): Promise<Ui> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-ui-'));
-  const start = (listen?: string) => startCollector({ db: `sqlite:${join(dir, 'kiln.db')}`, stateDir: dir, cache: false, listen });
+  const start = (listen?: string) =>
+    startCollector({ db: `sqlite:${join(dir, 'kiln.db')}`, stateDir: dir, cache: false, listen });
   let collector = await start();
   const client = new CollectorClient(collector.url);
   let browser: BrowserContext | undefined;
@@ -43,18 +53,44 @@ export async function startUi(): Promise<Ui> {
       await client.postRun(record, collector.mintRunToken(record.id));
     },
     async seedLines(o) {
-      const body = LogBatch.encode({ pipelineRun: o.run, taskRun: o.taskRun, steps: [{ step: o.step, stepIndex: o.stepIndex ?? 0, eof: !!o.eof,
-        lines: o.texts.map((t, i) => ({ seq: o.from + i, stream: o.stderr ? 1 : 0, timeMs: Date.now(), data: Buffer.from(t) })) }] }).finish();
-      const res = await request(`${collector.url}/v1/logs`, { method: 'POST', body,
-        headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${collector.mintRunToken(o.run)}` } });
+      const body = LogBatch.encode({
+        pipelineRun: o.run,
+        taskRun: o.taskRun,
+        steps: [
+          {
+            step: o.step,
+            stepIndex: o.stepIndex ?? 0,
+            eof: !!o.eof,
+            lines: o.texts.map((t, i) => ({
+              seq: o.from + i,
+              stream: o.stderr ? 1 : 0,
+              timeMs: Date.now(),
+              data: Buffer.from(t),
+            })),
+          },
+        ],
+      }).finish();
+      const res = await request(`${collector.url}/v1/logs`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${collector.mintRunToken(o.run)}` },
+      });
       if (res.statusCode !== 200) throw new Error(`POST /v1/logs: ${res.statusCode} ${await res.body.text()}`);
       await res.body.dump();
     },
     async newPage() {
       browser ??= await chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
         executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-          '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
         viewport: { width: 1280, height: 900 },
       });
       return browser.newPage();
@@ -78,22 +114,56 @@ export function taskRun(run: string, name: string, over: Partial<TaskRunRecord> 
  * first they are docs-2, web-app-4, docs-1, web-app-3, web-app-2, web-app-1.
  */
 export function seedRecords(): RunRecord[] {
-  const w1 = runRecord('web-app-1', { status: 'Succeeded', startedAt: at(0), finishedAt: at(60), engine: 'local', tasks: [
-    taskRun('web-app-1', 'build', { startedAt: at(1), finishedAt: at(40), results: { digest: 'sha256:abc123' }, steps: [
-      { name: 'compile', status: 'Succeeded', exitCode: 0, startedAt: at(1), finishedAt: at(30),
-        cache: { key: 'npm-1', matchedKey: 'npm-1', hit: true, restoredBytes: 1024, seconds: 0.2 } },
-      { name: 'test', status: 'Succeeded', exitCode: 0, startedAt: at(30), finishedAt: at(40) }] }),
-    taskRun('web-app-1', 'lint', { status: 'Failed', reason: 'StepFailed', attempts: 2, startedAt: at(2), finishedAt: at(20), steps: [
-      { name: 'pylint', status: 'Failed', exitCode: 2, startedAt: at(2), finishedAt: at(20) }] }),
-    taskRun('web-app-1', 'deploy', { status: 'Skipped', reason: 'WhenExpressionsFalse', steps: [] }),
-  ], results: { image: 'app@sha256:abc123', targets: ['linux', 'mac'] } });
+  const w1 = runRecord('web-app-1', {
+    status: 'Succeeded',
+    startedAt: at(0),
+    finishedAt: at(60),
+    engine: 'local',
+    tasks: [
+      taskRun('web-app-1', 'build', {
+        startedAt: at(1),
+        finishedAt: at(40),
+        results: { digest: 'sha256:abc123' },
+        steps: [
+          {
+            name: 'compile',
+            status: 'Succeeded',
+            exitCode: 0,
+            startedAt: at(1),
+            finishedAt: at(30),
+            cache: { key: 'npm-1', matchedKey: 'npm-1', hit: true, restoredBytes: 1024, seconds: 0.2 },
+          },
+          { name: 'test', status: 'Succeeded', exitCode: 0, startedAt: at(30), finishedAt: at(40) },
+        ],
+      }),
+      taskRun('web-app-1', 'lint', {
+        status: 'Failed',
+        reason: 'StepFailed',
+        attempts: 2,
+        startedAt: at(2),
+        finishedAt: at(20),
+        steps: [{ name: 'pylint', status: 'Failed', exitCode: 2, startedAt: at(2), finishedAt: at(20) }],
+      }),
+      taskRun('web-app-1', 'deploy', { status: 'Skipped', reason: 'WhenExpressionsFalse', steps: [] }),
+    ],
+    results: { image: 'app@sha256:abc123', targets: ['linux', 'mac'] },
+  });
   return [
     w1,
     runRecord('web-app-2', { status: 'Failed', reason: 'TaskFailed', startedAt: at(100), finishedAt: at(130) }),
     runRecord('web-app-3', { status: 'Succeeded', startedAt: at(200), finishedAt: at(290) }),
     runRecord('docs-1', { name: 'docs', status: 'Succeeded', startedAt: at(300), finishedAt: at(310) }),
-    runRecord('web-app-4', { status: 'Running', startedAt: at(400), tasks: [
-      taskRun('web-app-4', 'watch', { status: 'Running', startedAt: at(401), steps: [{ name: 'tail', status: 'Running', exitCode: null, startedAt: at(401) }] })] }),
+    runRecord('web-app-4', {
+      status: 'Running',
+      startedAt: at(400),
+      tasks: [
+        taskRun('web-app-4', 'watch', {
+          status: 'Running',
+          startedAt: at(401),
+          steps: [{ name: 'tail', status: 'Running', exitCode: null, startedAt: at(401) }],
+        }),
+      ],
+    }),
     runRecord('docs-2', { name: 'docs', status: 'Failed', startedAt: at(500), finishedAt: at(505) }),
   ];
 }

@@ -20,10 +20,16 @@ describe('UI routes', () => {
     ui = await startUi();
     await ui.seedRun(seedRecords()[0]);
   });
-  afterAll(async () => { await ui?.close(); });
+  afterAll(async () => {
+    await ui?.close();
+  });
 
   it('serves the page, script and style without a token, with no run data, under a strict CSP', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/ui/app.js', 'text/javascript'], ['/ui/app.css', 'text/css']]) {
+    for (const [path, type] of [
+      ['/', 'text/html'],
+      ['/ui/app.js', 'text/javascript'],
+      ['/ui/app.css', 'text/css'],
+    ]) {
       const res = await request(`${ui.collector.url}${path}`);
       const body = await res.body.text();
       expect(res.statusCode).toBe(200);
@@ -45,24 +51,49 @@ describe('UI routes', () => {
 
 describe('kiln collector', () => {
   it('prints the web UI address; the token only when a person is at the terminal', () => {
-    expect(webUiLine({ url: 'http://127.0.0.1:8790', readerToken: 'a+b/c', tokenSource: '.kiln/reader-token', tty: true }))
-      .toBe('web UI: http://127.0.0.1:8790/#token=a%2Bb%2Fc');
-    const piped = webUiLine({ url: 'http://127.0.0.1:8790', readerToken: 'secret-token', tokenSource: '.kiln/reader-token', tty: false });
+    expect(
+      webUiLine({ url: 'http://127.0.0.1:8790', readerToken: 'a+b/c', tokenSource: '.kiln/reader-token', tty: true }),
+    ).toBe('web UI: http://127.0.0.1:8790/#token=a%2Bb%2Fc');
+    const piped = webUiLine({
+      url: 'http://127.0.0.1:8790',
+      readerToken: 'secret-token',
+      tokenSource: '.kiln/reader-token',
+      tty: false,
+    });
     expect(piped).not.toContain('secret-token');
     expect(piped).toContain('.kiln/reader-token');
   });
 
   it('as a process: the printed address serves the UI', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-ui-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'collector', '--listen', '127.0.0.1:0',
-      '--state-dir', dir, '--db', `sqlite:${join(dir, 'kiln.db')}`], { cwd: ROOT, env: { ...process.env, KILN_TOKEN: '' } });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'cli/entry.ts',
+        'collector',
+        '--listen',
+        '127.0.0.1:0',
+        '--state-dir',
+        dir,
+        '--db',
+        `sqlite:${join(dir, 'kiln.db')}`,
+      ],
+      { cwd: ROOT, env: { ...process.env, KILN_TOKEN: '' } },
+    );
     try {
       let stderr = '';
       await new Promise<void>((resolve, reject) => {
-        child.stderr.on('data', (d) => { stderr += d; if (/web UI: .*\n/.test(stderr)) resolve(); });
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (/web UI: .*\n/.test(stderr)) resolve();
+        });
         child.on('close', (code) => reject(new Error(`kiln collector exited with ${code}: ${stderr}`)));
       });
-      const m = /kiln collector: web UI: (http:\/\/127\.0\.0\.1:\d+)\/ \(paste the reader token from (\S+),/.exec(stderr);
+      const m = /kiln collector: web UI: (http:\/\/127\.0\.0\.1:\d+)\/ \(paste the reader token from (\S+),/.exec(
+        stderr,
+      );
       expect(m, stderr).not.toBeNull();
       expect(m![2]).toBe(join(dir, 'reader-token'));
       const res = await request(`${m![1]}/`);

@@ -14,15 +14,38 @@ describe('web UI', () => {
   beforeAll(async () => {
     ui = await startUi();
     for (const r of seedRecords()) await ui.seedRun(r);
-    await ui.seedLines({ run: 'web-app-1', taskRun: 'web-app-1-build', step: 'compile', from: 0,
-      texts: [...Array.from({ length: 29 }, (_, i) => `compile line ${i}`), EVIL], eof: true });
-    await ui.seedLines({ run: 'web-app-1', taskRun: 'web-app-1-lint', step: 'pylint', from: 0, texts: ['E0001 bad style'], eof: true, stderr: true });
-    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 0, texts: ['waiting for changes'] });
+    await ui.seedLines({
+      run: 'web-app-1',
+      taskRun: 'web-app-1-build',
+      step: 'compile',
+      from: 0,
+      texts: [...Array.from({ length: 29 }, (_, i) => `compile line ${i}`), EVIL],
+      eof: true,
+    });
+    await ui.seedLines({
+      run: 'web-app-1',
+      taskRun: 'web-app-1-lint',
+      step: 'pylint',
+      from: 0,
+      texts: ['E0001 bad style'],
+      eof: true,
+      stderr: true,
+    });
+    await ui.seedLines({
+      run: 'web-app-4',
+      taskRun: 'web-app-4-watch',
+      step: 'tail',
+      from: 0,
+      texts: ['waiting for changes'],
+    });
     page = await ui.newPage();
   });
-  afterAll(async () => { await ui?.close(); });
+  afterAll(async () => {
+    await ui?.close();
+  });
 
-  const rowIds = () => page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
+  const rowIds = () =>
+    page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
   const open = async (hash: string) => {
     await page.goto(`${ui.collector.url}/${hash}`);
   };
@@ -36,7 +59,9 @@ describe('web UI', () => {
     await page.locator('form.token button[type=submit]').click();
     const alert = page.locator('form.token .error');
     await alert.waitFor();
-    expect(await alert.textContent()).toBe('The collector refused the token: the reader token is not valid for this collector');
+    expect(await alert.textContent()).toBe(
+      'The collector refused the token: the reader token is not valid for this collector',
+    );
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 
@@ -83,15 +108,26 @@ describe('web UI', () => {
     expect(await page.locator('.params').textContent()).toBe('params: revision=main');
     expect(await page.locator('dl.run-results').textContent()).toBe('imageapp@sha256:abc123targets["linux","mac"]');
     expect(await build.locator('dl.results').textContent()).toBe('digestsha256:abc123');
-    expect(await build.locator('tr[data-step=compile]').innerText()).toMatch(/compile\s+Succeeded\s+exit 0\s+29s\s+cache hit/);
+    expect(await build.locator('tr[data-step=compile]').innerText()).toMatch(
+      /compile\s+Succeeded\s+exit 0\s+29s\s+cache hit/,
+    );
     const lint = page.locator('tr[data-task=web-app-1-lint]');
-    expect(await lint.locator('> td').evaluateAll((tds) => tds.slice(1, 5).map((t) => t.textContent)))
-      .toEqual(['Failed', 'StepFailed', '2', '18s']);
+    expect(await lint.locator('> td').evaluateAll((tds) => tds.slice(1, 5).map((t) => t.textContent))).toEqual([
+      'Failed',
+      'StepFailed',
+      '2',
+      '18s',
+    ]);
     expect(await lint.locator('tr[data-step=pylint]').innerText()).toContain('exit 2');
     // Skipped tasks never started: no bar. The two bars start where the tasks did, build's is the longer.
     const bars = page.locator('svg.timeline g.task');
-    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-task')))).toEqual(['web-app-1-build', 'web-app-1-lint']);
-    const [b, l] = await bars.locator('rect').evaluateAll((rs) => rs.map((r) => ({ x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')) })));
+    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-task')))).toEqual([
+      'web-app-1-build',
+      'web-app-1-lint',
+    ]);
+    const [b, l] = await bars
+      .locator('rect')
+      .evaluateAll((rs) => rs.map((r) => ({ x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')) })));
     expect(b.x).toBeLessThan(l.x);
     expect(b.w).toBeGreaterThan(l.w * 2);
     await page.screenshot({ path: '/tmp/kiln-ui.png', fullPage: true });
@@ -113,7 +149,7 @@ describe('web UI', () => {
     await page.screenshot({ path: '/tmp/kiln-ui-logs.png', fullPage: true });
   });
 
-  it('shows every step\'s lines for a whole run, stderr marked', async () => {
+  it("shows every step's lines for a whole run, stderr marked", async () => {
     await open('#/run/web-app-1/logs');
     const err = page.locator('.log .line.stderr');
     await err.waitFor();
@@ -126,18 +162,47 @@ describe('web UI', () => {
     await page.locator('.log .line', { hasText: 'waiting for changes' }).waitFor();
     await page.locator('input[name=follow]').check();
     await page.locator('.follow-state', { hasText: 'following' }).waitFor();
-    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 1, texts: ['changed: src/app.ts'] });
+    await ui.seedLines({
+      run: 'web-app-4',
+      taskRun: 'web-app-4-watch',
+      step: 'tail',
+      from: 1,
+      texts: ['changed: src/app.ts'],
+    });
     await page.locator('.log .line', { hasText: 'changed: src/app.ts' }).waitFor();
-    await ui.seedLines({ run: 'web-app-4', taskRun: 'web-app-4-watch', step: 'tail', from: 2, texts: ['bye'], eof: true });
+    await ui.seedLines({
+      run: 'web-app-4',
+      taskRun: 'web-app-4-watch',
+      step: 'tail',
+      from: 2,
+      texts: ['bye'],
+      eof: true,
+    });
     await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
-    expect(await page.locator('.log .line').allTextContents()).toEqual(['waiting for changes', 'changed: src/app.ts', 'bye']);
+    expect(await page.locator('.log .line').allTextContents()).toEqual([
+      'waiting for changes',
+      'changed: src/app.ts',
+      'bye',
+    ]);
     expect(await page.locator('input[name=follow]').isChecked()).toBe(false);
   });
 
   it('keeps following across a collector restart: reconnects and shows every line once', async () => {
-    await ui.seedRun(runRecord('restart-1', { name: 'restart', status: 'Running', startedAt: '2026-11-01T00:00:00.000Z',
-      tasks: [taskRun('restart-1', 'watch', { status: 'Running', steps: [{ name: 'tail', status: 'Running', exitCode: null }] })] }));
-    const seed = (from: number, texts: string[], eof = false) => ui.seedLines({ run: 'restart-1', taskRun: 'restart-1-watch', step: 'tail', from, texts, eof });
+    await ui.seedRun(
+      runRecord('restart-1', {
+        name: 'restart',
+        status: 'Running',
+        startedAt: '2026-11-01T00:00:00.000Z',
+        tasks: [
+          taskRun('restart-1', 'watch', {
+            status: 'Running',
+            steps: [{ name: 'tail', status: 'Running', exitCode: null }],
+          }),
+        ],
+      }),
+    );
+    const seed = (from: number, texts: string[], eof = false) =>
+      ui.seedLines({ run: 'restart-1', taskRun: 'restart-1-watch', step: 'tail', from, texts, eof });
     await seed(0, ['one', 'two']);
     await open('#/run/restart-1/logs?task=restart-1-watch&step=tail');
     await page.locator('.log .line', { hasText: 'two' }).waitFor();
@@ -159,8 +224,14 @@ describe('web UI', () => {
     await page.locator('tr[data-run=web-app-3] a[href="#/charts/web-app"]').click();
     const bars = page.locator('svg.bars rect.bar');
     await bars.first().waitFor();
-    const seen = await bars.evaluateAll((rs) => rs.map((r) => ({ run: r.getAttribute('data-run'), cls: r.getAttribute('class'),
-      h: Number(r.getAttribute('height')), fill: getComputedStyle(r).fill })));
+    const seen = await bars.evaluateAll((rs) =>
+      rs.map((r) => ({
+        run: r.getAttribute('data-run'),
+        cls: r.getAttribute('class'),
+        h: Number(r.getAttribute('height')),
+        fill: getComputedStyle(r).fill,
+      })),
+    );
     expect(seen.map((s) => s.run)).toEqual(['web-app-1', 'web-app-2', 'web-app-3', 'web-app-4']);
     expect(seen.map((s) => s.cls)).toEqual(['bar st-Succeeded', 'bar st-Failed', 'bar st-Succeeded', 'bar st-Running']);
     expect(seen[1].fill).toBe('rgb(207, 34, 46)');
@@ -171,10 +242,21 @@ describe('web UI', () => {
     await page.screenshot({ path: '/tmp/kiln-ui-charts.png', fullPage: true });
   });
 
-  it('keeps a running run\'s page up to date until it ends', async () => {
-    const live = (status: 'Running' | 'Succeeded') => runRecord('live-1', { name: 'live', status, startedAt: '2026-11-01T00:00:00.000Z',
-      finishedAt: status === 'Running' ? undefined : '2026-11-01T00:01:00.000Z', tasks: [taskRun('live-1', 'build', {
-        status, startedAt: '2026-11-01T00:00:01.000Z', finishedAt: status === 'Running' ? undefined : '2026-11-01T00:00:50.000Z' })] });
+  it("keeps a running run's page up to date until it ends", async () => {
+    const live = (status: 'Running' | 'Succeeded') =>
+      runRecord('live-1', {
+        name: 'live',
+        status,
+        startedAt: '2026-11-01T00:00:00.000Z',
+        finishedAt: status === 'Running' ? undefined : '2026-11-01T00:01:00.000Z',
+        tasks: [
+          taskRun('live-1', 'build', {
+            status,
+            startedAt: '2026-11-01T00:00:01.000Z',
+            finishedAt: status === 'Running' ? undefined : '2026-11-01T00:00:50.000Z',
+          }),
+        ],
+      });
     await ui.seedRun(live('Running'));
     await open('#/run/live-1');
     await page.locator('tr[data-task=live-1-build] .badge', { hasText: 'Running' }).waitFor();

@@ -8,7 +8,13 @@ import { LineSplitter } from '../../../runtimes/host/lines.js';
 import { workspaceHostDirs } from '../../../runtimes/host/layout.js';
 import { observeTaskRun } from '../../../runtimes/host/observe.js';
 
-const rstep = (over: Partial<ResolvedStep> = {}): ResolvedStep => ({ name: 's', env: {}, onError: 'stopAndFail', script: 'true', ...over });
+const rstep = (over: Partial<ResolvedStep> = {}): ResolvedStep => ({
+  name: 's',
+  env: {},
+  onError: 'stopAndFail',
+  script: 'true',
+  ...over,
+});
 
 describe('step argv', () => {
   const paths = kilnPaths('/kiln');
@@ -19,7 +25,13 @@ describe('step argv', () => {
     expect(first[first.indexOf('-results') + 1]).toBe('r1,r2');
     expect(first[first.indexOf('-timeout') + 1]).toBe('1.5s');
     expect(first.slice(-3)).toEqual(['-entrypoint', '/kiln/scripts/0', '--']);
-    const second = stepArgv({ agent: ['/a'], paths, index: 1, step: rstep({ script: undefined, command: ['echo', 'hi'], onError: 'continue' }), results: [] });
+    const second = stepArgv({
+      agent: ['/a'],
+      paths,
+      index: 1,
+      step: rstep({ script: undefined, command: ['echo', 'hi'], onError: 'continue' }),
+      results: [],
+    });
     expect(second.slice(2, 4)).toEqual(['-wait_file', '/kiln/run/0/out']);
     expect(second).not.toContain('-wait_file_content');
     expect(second).not.toContain('-results');
@@ -63,16 +75,28 @@ describe('LineSplitter', () => {
 
 describe('workspaceHostDirs', () => {
   const plan = (bindings: TaskRunPlan['workspaceBindings'], subPath?: string): TaskRunPlan => ({
-    pipelineRun: 'run', pipeline: 'p', name: 'run-t', task: 't', attempt: 0, steps: [], results: [], env: {},
-    workspaces: [{ name: 'src', workspace: 'source', subPath }], workspaceBindings: bindings,
+    pipelineRun: 'run',
+    pipeline: 'p',
+    name: 'run-t',
+    task: 't',
+    attempt: 0,
+    steps: [],
+    results: [],
+    env: {},
+    workspaces: [{ name: 'src', workspace: 'source', subPath }],
+    workspaceBindings: bindings,
   });
   it('maps bound, fresh and subPath workspaces', () => {
-    expect(workspaceHostDirs(plan({ source: { kind: 'dir', path: '/data', subPath: 'a' } }, 'b'), '/base')).toEqual({ src: '/data/a/b' });
+    expect(workspaceHostDirs(plan({ source: { kind: 'dir', path: '/data', subPath: 'a' } }, 'b'), '/base')).toEqual({
+      src: '/data/a/b',
+    });
     expect(workspaceHostDirs(plan({}), '/base')).toEqual({ src: '/base/run/workspaces/source' });
   });
   it('refuses a subPath that leaves the workspace and a PVC', () => {
     expect(() => workspaceHostDirs(plan({}, '../../etc'), '/base')).toThrow(/leaves its workspace/);
-    expect(() => workspaceHostDirs(plan({ source: { kind: 'pvc', claimName: 'c' } }), '/base')).toThrow(/PersistentVolumeClaim "c".*cannot be used locally/);
+    expect(() => workspaceHostDirs(plan({ source: { kind: 'pvc', claimName: 'c' } }), '/base')).toThrow(
+      /PersistentVolumeClaim "c".*cannot be used locally/,
+    );
   });
 });
 
@@ -84,10 +108,16 @@ describe('observeTaskRun', () => {
     expect(run.steps[0]!.reason).toMatch(/AgentFailed: the agent ended with exit code 9/);
   });
   it('merges results of all steps, later steps winning', () => {
-    const run = observeTaskRun('t', [rstep(), rstep()], [
-      { exited, termination: { exitCode: 0, results: { a: '1', b: '1' } } },
-      { exited, termination: { exitCode: 0, results: { b: '2' } } },
-    ], undefined, 1000);
+    const run = observeTaskRun(
+      't',
+      [rstep(), rstep()],
+      [
+        { exited, termination: { exitCode: 0, results: { a: '1', b: '1' } } },
+        { exited, termination: { exitCode: 0, results: { b: '2' } } },
+      ],
+      undefined,
+      1000,
+    );
     expect(run).toMatchObject({ status: 'Succeeded', results: { a: '1', b: '2' }, finishedAt: 2000 });
   });
 });

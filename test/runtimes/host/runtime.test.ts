@@ -24,9 +24,23 @@ async function runLocal(spec: PipelineSpec, opts: LocalRunOptions = {}) {
   const baseDir = join(scratch, 'runs');
   const output: OutputLine[] = [];
   const runName = `t${++runs}`;
-  const runtime = new LocalRuntime({ baseDir, agent: locateAgent(), isolate: opts.isolate, keep: opts.keep, killGraceMs: 2000, onOutput: (l) => output.push(l) });
-  const record = await runPipeline({ input: { runName, pipeline: spec, params: {}, workspaceBindings: opts.workspaces ?? {} }, runtime, signal: opts.signal });
-  const lines = (task: string, stepName?: string) => output.filter((l) => l.task === task && (!stepName || l.step === stepName) && l.stream === 'stdout').map((l) => l.line);
+  const runtime = new LocalRuntime({
+    baseDir,
+    agent: locateAgent(),
+    isolate: opts.isolate,
+    keep: opts.keep,
+    killGraceMs: 2000,
+    onOutput: (l) => output.push(l),
+  });
+  const record = await runPipeline({
+    input: { runName, pipeline: spec, params: {}, workspaceBindings: opts.workspaces ?? {} },
+    runtime,
+    signal: opts.signal,
+  });
+  const lines = (task: string, stepName?: string) =>
+    output
+      .filter((l) => l.task === task && (!stepName || l.step === stepName) && l.stream === 'stdout')
+      .map((l) => l.line);
   const one = (name: string) => record.tasks.find((t) => t.name === name)!;
   return { record, output, lines, one, runDir: join(baseDir, runName) };
 }
@@ -53,10 +67,20 @@ const ws = (name: string) => ({ name, workspace: name });
 
 describe('local runtime', () => {
   it('passes results between tasks and keeps output lines whole and attributed', async () => {
-    const { record, lines, one } = await runLocal(pipeline([
-      task('make', { results: ['digest'], steps: [step(`printf 'sha:%s' "$(echo 42)" > $(results.digest.path)\necho first line\nprintf 'xxxxxxxxxx'; printf '%s\\n' "${'y'.repeat(5000)}"`, { name: 'write' })] }),
-      task('use', { steps: [step('echo "got $(tasks.make.results.digest)"', { name: 'read' })] }),
-    ]));
+    const { record, lines, one } = await runLocal(
+      pipeline([
+        task('make', {
+          results: ['digest'],
+          steps: [
+            step(
+              `printf 'sha:%s' "$(echo 42)" > $(results.digest.path)\necho first line\nprintf 'xxxxxxxxxx'; printf '%s\\n' "${'y'.repeat(5000)}"`,
+              { name: 'write' },
+            ),
+          ],
+        }),
+        task('use', { steps: [step('echo "got $(tasks.make.results.digest)"', { name: 'read' })] }),
+      ]),
+    );
     expect(record.status).toBe('Succeeded');
     expect(one('make').results).toEqual({ digest: 'sha:42' });
     expect(lines('use', 'read')).toEqual(['got sha:42']);
@@ -64,22 +88,42 @@ describe('local runtime', () => {
   });
 
   it('a failing step skips the steps after it and fails the task', async () => {
-    const { record, one, lines } = await runLocal(pipeline([task('t', { steps: [step('exit 3', { name: 'bad' }), step('echo never', { name: 'after' })] })]));
+    const { record, one, lines } = await runLocal(
+      pipeline([task('t', { steps: [step('exit 3', { name: 'bad' }), step('echo never', { name: 'after' })] })]),
+    );
     expect(record.status).toBe('Failed');
     expect(one('t')).toMatchObject({ status: 'Failed', reason: 'StepFailed' });
-    expect(one('t').steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([['bad', 'Failed', 3], ['after', 'Skipped', null]]);
+    expect(one('t').steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
+      ['bad', 'Failed', 3],
+      ['after', 'Skipped', null],
+    ]);
     expect(lines('t', 'after')).toEqual([]);
   });
 
   it('onError continue records the failure and runs the next step', async () => {
-    const { record, one, lines } = await runLocal(pipeline([task('t', { steps: [step('exit 2', { name: 'soft', onError: 'continue' }), step('echo ran', { name: 'next' })] })]));
+    const { record, one, lines } = await runLocal(
+      pipeline([
+        task('t', {
+          steps: [step('exit 2', { name: 'soft', onError: 'continue' }), step('echo ran', { name: 'next' })],
+        }),
+      ]),
+    );
     expect(record.status).toBe('Succeeded');
-    expect(one('t').steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([['soft', 'Failed', 2], ['next', 'Succeeded', 0]]);
+    expect(one('t').steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
+      ['soft', 'Failed', 2],
+      ['next', 'Succeeded', 0],
+    ]);
     expect(lines('t', 'next')).toEqual(['ran']);
   });
 
   it('a step timeout ends the step as TimedOut and fails the task', async () => {
-    const { one } = await runLocal(pipeline([task('t', { steps: [step('sleep 30', { name: 'slow', timeoutMs: 300 }), step('echo never', { name: 'after' })] })]));
+    const { one } = await runLocal(
+      pipeline([
+        task('t', {
+          steps: [step('sleep 30', { name: 'slow', timeoutMs: 300 }), step('echo never', { name: 'after' })],
+        }),
+      ]),
+    );
     expect(one('t')).toMatchObject({ status: 'Failed', reason: 'StepTimedOut' });
     expect(one('t').steps.map((s) => s.status)).toEqual(['TimedOut', 'Skipped']);
   });
@@ -88,11 +132,26 @@ describe('local runtime', () => {
     const dir = mkdtempSync(join(scratch, 'ws-'));
     const abort = new AbortController();
     const pending = runLocal(
-      pipeline([task('t', { workspaces: [ws('w')], steps: [step('echo $$ > $(workspaces.w.path)/pid; exec sleep 60', { name: 'sleeper' }), step('echo never', { name: 'after' })] })], [], { workspaces: [{ name: 'w' }] }),
+      pipeline(
+        [
+          task('t', {
+            workspaces: [ws('w')],
+            steps: [
+              step('echo $$ > $(workspaces.w.path)/pid; exec sleep 60', { name: 'sleeper' }),
+              step('echo never', { name: 'after' }),
+            ],
+          }),
+        ],
+        [],
+        { workspaces: [{ name: 'w' }] },
+      ),
       { workspaces: { w: { kind: 'dir', path: dir } }, signal: abort.signal },
     );
     const pidFile = join(dir, 'pid');
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to write its pid');
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+      'the step to write its pid',
+    );
     const pid = Number(readFileSync(pidFile, 'utf8'));
     expect(alive(pid)).toBe(true);
     abort.abort();
@@ -112,17 +171,34 @@ describe('local runtime', () => {
     const dir = mkdtempSync(join(scratch, 'ws-'));
     mkdirSync(join(dir, 'sub'));
     const { record, lines } = await runLocal(
-      pipeline([
-        task('write', { workspaces: [ws('src')], env: { WHO: 'task' }, steps: [step('echo "$WHO-$STEP" > $(workspaces.src.path)/note', { env: { STEP: 'step' } })] }),
-        task('read', {
-          needs: ['write'],
-          workspaces: [ws('src')],
-          steps: [
-            step('#!/usr/bin/env node\nconsole.log(require("fs").readFileSync("$(workspaces.src.path)/note", "utf8").trim())', { name: 'node' }),
-            { ...step(''), script: undefined, name: 'argv', command: ['sh', '-c', 'pwd; echo "$@"', 'sh', 'a b', 'c'], workingDir: '$(workspaces.src.path)/sub' },
-          ],
-        }),
-      ], [], { workspaces: [{ name: 'src' }] }),
+      pipeline(
+        [
+          task('write', {
+            workspaces: [ws('src')],
+            env: { WHO: 'task' },
+            steps: [step('echo "$WHO-$STEP" > $(workspaces.src.path)/note', { env: { STEP: 'step' } })],
+          }),
+          task('read', {
+            needs: ['write'],
+            workspaces: [ws('src')],
+            steps: [
+              step(
+                '#!/usr/bin/env node\nconsole.log(require("fs").readFileSync("$(workspaces.src.path)/note", "utf8").trim())',
+                { name: 'node' },
+              ),
+              {
+                ...step(''),
+                script: undefined,
+                name: 'argv',
+                command: ['sh', '-c', 'pwd; echo "$@"', 'sh', 'a b', 'c'],
+                workingDir: '$(workspaces.src.path)/sub',
+              },
+            ],
+          }),
+        ],
+        [],
+        { workspaces: [{ name: 'src' }] },
+      ),
       { workspaces: { src: { kind: 'dir', path: dir } } },
     );
     expect(record.status).toBe('Succeeded');
@@ -131,10 +207,14 @@ describe('local runtime', () => {
   });
 
   it('gives unbound workspaces a fresh directory per run, removed afterwards unless kept', async () => {
-    const spec = pipeline([
-      task('a', { workspaces: [ws('tmp')], steps: [step('echo hi > $(workspaces.tmp.path)/f')] }),
-      task('b', { needs: ['a'], workspaces: [ws('tmp')], steps: [step('cat $(workspaces.tmp.path)/f')] }),
-    ], [], { workspaces: [{ name: 'tmp' }] });
+    const spec = pipeline(
+      [
+        task('a', { workspaces: [ws('tmp')], steps: [step('echo hi > $(workspaces.tmp.path)/f')] }),
+        task('b', { needs: ['a'], workspaces: [ws('tmp')], steps: [step('cat $(workspaces.tmp.path)/f')] }),
+      ],
+      [],
+      { workspaces: [{ name: 'tmp' }] },
+    );
     const gone = await runLocal(spec);
     expect(gone.lines('b')).toEqual(['hi']);
     expect(existsSync(gone.runDir)).toBe(false);
@@ -148,21 +228,36 @@ describe('local runtime', () => {
     const hostFile = join(scratch, 'host-file');
     writeFileSync(hostFile, 'host');
     const { record, lines, one } = await runLocal(
-      pipeline([task('t', {
-        workspaces: [ws('src')],
-        results: ['where'],
-        steps: [step([
-          'printf "%s" "$(results.where.path)" > $(results.where.path)',
-          'echo "ws=$(workspaces.src.path) pwd=$(pwd)"',
-          'echo inside > /workspace/src/made',
-          `if echo x > ${hostFile} 2>/dev/null; then echo host-writable; else echo host-read-only; fi`,
-          'ls /kiln | tr "\\n" " "; echo',
-        ].join('\n'))] })], [], { workspaces: [{ name: 'src' }] }),
+      pipeline(
+        [
+          task('t', {
+            workspaces: [ws('src')],
+            results: ['where'],
+            steps: [
+              step(
+                [
+                  'printf "%s" "$(results.where.path)" > $(results.where.path)',
+                  'echo "ws=$(workspaces.src.path) pwd=$(pwd)"',
+                  'echo inside > /workspace/src/made',
+                  `if echo x > ${hostFile} 2>/dev/null; then echo host-writable; else echo host-read-only; fi`,
+                  'ls /kiln | tr "\\n" " "; echo',
+                ].join('\n'),
+              ),
+            ],
+          }),
+        ],
+        [],
+        { workspaces: [{ name: 'src' }] },
+      ),
       { isolate: true, workspaces: { src: { kind: 'dir', path: dir } } },
     );
     expect(record.status).toBe('Succeeded');
     expect(one('t').results).toEqual({ where: '/kiln/results/where' });
-    expect(lines('t')).toEqual(['ws=/workspace/src pwd=/workspace/src', 'host-read-only', 'downward logs results run scripts ']);
+    expect(lines('t')).toEqual([
+      'ws=/workspace/src pwd=/workspace/src',
+      'host-read-only',
+      'downward logs results run scripts ',
+    ]);
     expect(readFileSync(join(dir, 'made'), 'utf8')).toBe('inside\n');
     expect(readFileSync(hostFile, 'utf8')).toBe('host');
   });
@@ -180,7 +275,15 @@ describe('local runtime', () => {
     const runtime = new LocalRuntime({ baseDir: join(scratch, 'runs'), agent: locateAgent(), killGraceMs: 2000 });
     const ended = new Promise<ObservedTaskRun>((done) => runtime.onUpdate((u) => u.status !== 'Running' && done(u)));
     const plan: TaskRunPlan = {
-      pipelineRun: 'early', pipeline: 'p', name: 'early-t', task: 't', attempt: 0, results: [], env: {}, workspaces: [], workspaceBindings: {},
+      pipelineRun: 'early',
+      pipeline: 'p',
+      name: 'early-t',
+      task: 't',
+      attempt: 0,
+      results: [],
+      env: {},
+      workspaces: [],
+      workspaceBindings: {},
       steps: [{ name: 's', script: `touch ${marker}`, env: {}, onError: 'stopAndFail' }],
     };
     const starting = runtime.start(plan);
@@ -194,13 +297,28 @@ describe('local runtime', () => {
 
   it('runs a per-task-run sidecar (the log proxy seam) and reports the task run once it has exited', async () => {
     const runtime = new LocalRuntime({
-      baseDir: join(scratch, 'runs'), agent: locateAgent(), keep: true, killGraceMs: 5000,
+      baseDir: join(scratch, 'runs'),
+      agent: locateAgent(),
+      keep: true,
+      killGraceMs: 5000,
       // Stands in for the log proxy: it waits for the last step's post file, then finishes its work.
-      sidecar: ({ steps }) => ['sh', '-c', `while [ ! -e run/${steps.length - 1}/out ]; do sleep 0.02; done; sleep 0.2; echo drained > sidecar-done`],
+      sidecar: ({ steps }) => [
+        'sh',
+        '-c',
+        `while [ ! -e run/${steps.length - 1}/out ]; do sleep 0.02; done; sleep 0.2; echo drained > sidecar-done`,
+      ],
     });
     const ended = new Promise<ObservedTaskRun>((done) => runtime.onUpdate((u) => u.status !== 'Running' && done(u)));
     await runtime.start({
-      pipelineRun: 'side', pipeline: 'p', name: 'side-t', task: 't', attempt: 0, results: [], env: {}, workspaces: [], workspaceBindings: {},
+      pipelineRun: 'side',
+      pipeline: 'p',
+      name: 'side-t',
+      task: 't',
+      attempt: 0,
+      results: [],
+      env: {},
+      workspaces: [],
+      workspaceBindings: {},
       steps: [{ name: 's', script: 'true', env: {}, onError: 'stopAndFail' }],
     });
     expect((await ended).status).toBe('Succeeded');

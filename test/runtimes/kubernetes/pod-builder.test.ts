@@ -65,10 +65,21 @@ describe('pod builder', () => {
     const init = pod.spec!.initContainers![0];
     expect(init.image).toBe(BUILD_OPTIONS.agentImage);
     expect(init.command).toEqual([P.agent, 'init', '/kiln-tools']);
-    expect(init.volumeMounts).toEqual([{ name: 'kiln-bin', mountPath: '/kiln-tools/bin' }, { name: 'kiln-lib', mountPath: '/kiln-tools/lib' }]);
+    expect(init.volumeMounts).toEqual([
+      { name: 'kiln-bin', mountPath: '/kiln-tools/bin' },
+      { name: 'kiln-lib', mountPath: '/kiln-tools/lib' },
+    ]);
     for (const c of pod.spec!.containers) {
-      expect(c.volumeMounts!.find((m) => m.mountPath === P.binDir)).toEqual({ name: 'kiln-bin', mountPath: P.binDir, readOnly: true });
-      expect(c.volumeMounts!.find((m) => m.mountPath === P.libDir)).toEqual({ name: 'kiln-lib', mountPath: P.libDir, readOnly: true });
+      expect(c.volumeMounts!.find((m) => m.mountPath === P.binDir)).toEqual({
+        name: 'kiln-bin',
+        mountPath: P.binDir,
+        readOnly: true,
+      });
+      expect(c.volumeMounts!.find((m) => m.mountPath === P.libDir)).toEqual({
+        name: 'kiln-lib',
+        mountPath: P.libDir,
+        readOnly: true,
+      });
       expect(c.volumeMounts!.find((m) => m.mountPath === P.downwardDir)).toMatchObject({ readOnly: true });
     }
     const ready = pod.spec!.volumes!.find((v) => v.name === 'kiln-downward')!.downwardAPI!.items![0];
@@ -89,7 +100,8 @@ describe('pod builder', () => {
 
   it('requests the maximum over steps, not the sum', () => {
     const [s0, s1, s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
-    const sum = (r: string) => [s0, s1, s2].reduce((n, c) => n + parseQuantity(String(c.resources?.requests?.[r] ?? '0'), r), 0);
+    const sum = (r: string) =>
+      [s0, s1, s2].reduce((n, c) => n + parseQuantity(String(c.resources?.requests?.[r] ?? '0'), r), 0);
     expect(sum('cpu')).toBe(2);
     expect(sum('memory')).toBe(2 ** 30);
     expect(s1.resources!.limits).toEqual({ memory: '2Gi' });
@@ -100,13 +112,26 @@ describe('pod builder', () => {
 
   it('mounts workspaces by binding kind and refuses host directories', () => {
     const pod = buildPod(plan(), BUILD_OPTIONS);
-    expect(pod.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim).toEqual({ claimName: 'shared-src' });
-    expect(pod.spec!.containers[0].volumeMounts!.find((m) => m.name === 'ws-source')).toEqual({ name: 'ws-source', mountPath: '/workspace/src', subPath: 'app' });
-    const tmpl = buildPod(plan({ workspaceBindings: { source: { kind: 'volumeClaimTemplate', spec: {} } } }), BUILD_OPTIONS);
-    expect(tmpl.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim!.claimName).toBe('web-app-1-ws-source');
+    expect(pod.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim).toEqual({
+      claimName: 'shared-src',
+    });
+    expect(pod.spec!.containers[0].volumeMounts!.find((m) => m.name === 'ws-source')).toEqual({
+      name: 'ws-source',
+      mountPath: '/workspace/src',
+      subPath: 'app',
+    });
+    const tmpl = buildPod(
+      plan({ workspaceBindings: { source: { kind: 'volumeClaimTemplate', spec: {} } } }),
+      BUILD_OPTIONS,
+    );
+    expect(tmpl.spec!.volumes!.find((v) => v.name === 'ws-source')!.persistentVolumeClaim!.claimName).toBe(
+      'web-app-1-ws-source',
+    );
     const empty = buildPod(plan({ workspaceBindings: { source: { kind: 'emptyDir' } } }), BUILD_OPTIONS);
     expect(empty.spec!.volumes!.find((v) => v.name === 'ws-source')!.emptyDir).toEqual({});
-    expect(() => buildPod(plan({ workspaceBindings: { source: { kind: 'dir', path: '/tmp' } } }), BUILD_OPTIONS)).toThrow(/host directory/);
+    expect(() =>
+      buildPod(plan({ workspaceBindings: { source: { kind: 'dir', path: '/tmp' } } }), BUILD_OPTIONS),
+    ).toThrow(/host directory/);
     expect(() => buildPod(plan({ workspaceBindings: {} }), BUILD_OPTIONS)).toThrow(/binds none/);
   });
 
@@ -114,12 +139,23 @@ describe('pod builder', () => {
     const pod = buildPod(plan(), BUILD_OPTIONS);
     expect(pod.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     for (const c of [...pod.spec!.containers, ...pod.spec!.initContainers!]) {
-      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+      });
     }
     expect(pod.spec!.activeDeadlineSeconds).toBe(630);
     expect(buildPod(plan({ timeoutMs: undefined }), BUILD_OPTIONS).spec!.activeDeadlineSeconds).toBeUndefined();
     expect(pod.metadata!.ownerReferences).toEqual([
-      { apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', name: 'web-app-1', uid: '1111-2222', controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'kiln.dev/v1alpha1',
+        kind: 'PipelineRun',
+        name: 'web-app-1',
+        uid: '1111-2222',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     expect(pod.spec!.restartPolicy).toBe('Never');
     expect(buildPod(plan(), { ...BUILD_OPTIONS, runAsUser: 0 }).spec!.securityContext!.runAsNonRoot).toBe(false);
@@ -127,19 +163,32 @@ describe('pod builder', () => {
 
   it('merges env with the step winning and resolves path references', () => {
     const [, , s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
-    expect(s2.env).toEqual([{ name: 'CI', value: 'true' }, { name: 'MODE', value: 'fast' }]);
+    expect(s2.env).toEqual([
+      { name: 'CI', value: 'true' },
+      { name: 'MODE', value: 'fast' },
+    ]);
     expect(s2.image).toBe('alpine:3');
   });
 
   it('refuses a step without run or command, or without an image, saying how to fix it', () => {
     const noCmd = plan({ steps: [step('lint')] });
-    const err = (() => { try { buildPod(noCmd, BUILD_OPTIONS); } catch (e) { return e; } })() as PodBuildError;
+    const err = (() => {
+      try {
+        buildPod(noCmd, BUILD_OPTIONS);
+      } catch (e) {
+        return e;
+      }
+    })() as PodBuildError;
     expect(err).toBeInstanceOf(PodBuildError);
     expect(err.message).toBe('task "build" step "lint" gives neither `run` nor `command`');
     expect(err.hint).toMatch(/registry/);
-    expect(() => buildPod(plan({ image: undefined, steps: [step('a', { command: ['x'] })] }), BUILD_OPTIONS)).toThrow(/has no image/);
+    expect(() => buildPod(plan({ image: undefined, steps: [step('a', { command: ['x'] })] }), BUILD_OPTIONS)).toThrow(
+      /has no image/,
+    );
     expect(() => buildPod(plan({ steps: [] }), BUILD_OPTIONS)).toThrow(/has no steps/);
-    expect(() => buildPod(plan({ steps: [step('a', { script: 'x'.repeat(300_000) })] }), BUILD_OPTIONS)).toThrow(/limit of Pod annotations/);
+    expect(() => buildPod(plan({ steps: [step('a', { script: 'x'.repeat(300_000) })] }), BUILD_OPTIONS)).toThrow(
+      /limit of Pod annotations/,
+    );
   });
 });
 
@@ -149,13 +198,17 @@ describe('quantity parser', () => {
     expect(parseQuantity('1Gi', 'x')).toBe(2 ** 30);
     expect(parseQuantity('2e3', 'x')).toBe(2000);
     expect(parseQuantity('1.5', 'x')).toBe(1.5);
-    for (const bad of ['', 'm', '1GB', '1 Gi', '--1', 'Infinity']) expect(() => parseQuantity(bad, 'x')).toThrow(/not a Kubernetes quantity/);
+    for (const bad of ['', 'm', '1GB', '1 Gi', '--1', 'Infinity'])
+      expect(() => parseQuantity(bad, 'x')).toThrow(/not a Kubernetes quantity/);
   });
 
   it('never throws anything but its own error on random input (fuzz)', () => {
     const alphabet = '0123456789.eE+-mkKMGiTPn ';
     for (let n = 0; n < 2000; n++) {
-      const s = Array.from({ length: 1 + (n % 8) }, (_, i) => alphabet[(n * 31 + i * 17 + n * i) % alphabet.length]).join('');
+      const s = Array.from(
+        { length: 1 + (n % 8) },
+        (_, i) => alphabet[(n * 31 + i * 17 + n * i) % alphabet.length],
+      ).join('');
       try {
         expect(Number.isFinite(parseQuantity(s, 'fuzz'))).toBe(true);
       } catch (e) {

@@ -35,7 +35,8 @@ let work: string;
 const podman = (...args: string[]) => c.podman(...args);
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/kiln/bin/kiln-agent'))) await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 300_000 });
+  if (!existsSync(join(ROOT, 'dist/kiln/bin/kiln-agent')))
+    await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 300_000 });
   c = containers('kiln-podman-');
   work = c.work;
   const bb = join(work, 'busybox-context');
@@ -50,13 +51,16 @@ afterAll(() => c?.close());
 
 function renderPod(): V1Pod {
   const loaded = loadRun([join(ROOT, 'test/runtimes/kubernetes/fixtures/three-step.yaml')], {});
-  const plan = planForTask({
-    runName: 'pt',
-    pipeline: loaded.pipeline,
-    params: loaded.params,
-    workspaceBindings: loaded.workspaceBindings,
-    collector: { url: 'http://127.0.0.1:9', token: 'krt1.test' },
-  }, 'build');
+  const plan = planForTask(
+    {
+      runName: 'pt',
+      pipeline: loaded.pipeline,
+      params: loaded.params,
+      workspaceBindings: loaded.workspaceBindings,
+      collector: { url: 'http://127.0.0.1:9', token: 'krt1.test' },
+    },
+    'build',
+  );
   return buildPod(plan, { namespace: 'default', agentImage: AGENT_IMAGE, owner: { name: 'pt', uid: 'u' } });
 }
 
@@ -74,7 +78,8 @@ function forPodman(pod: V1Pod, dir: string): V1Pod {
   mkdirSync(join(dir, 'token'));
   writeFileSync(join(dir, 'token/token'), 'krt1.test', { mode: 0o444 });
   spec.volumes = spec.volumes!.map((v) => {
-    if (v.name === 'kiln-downward') return { name: v.name, hostPath: { path: join(dir, 'downward'), type: 'Directory' } };
+    if (v.name === 'kiln-downward')
+      return { name: v.name, hostPath: { path: join(dir, 'downward'), type: 'Directory' } };
     if (v.name === 'kiln-scripts') return { name: v.name, hostPath: { path: join(dir, 'scripts'), type: 'Directory' } };
     if (v.name === 'kiln-token') return { name: v.name, hostPath: { path: join(dir, 'token'), type: 'Directory' } };
     return v;
@@ -109,7 +114,11 @@ describe('the rendered Pod under podman', () => {
       await podman('cp', `${name}:/kiln/termination`, to);
       return readTermination(readFileSync(to, 'utf8'))!;
     };
-    const [hello, fail, never] = [await termination(steps[0]), await termination(steps[1]), await termination(steps[2])];
+    const [hello, fail, never] = [
+      await termination(steps[0]),
+      await termination(steps[1]),
+      await termination(steps[2]),
+    ];
     expect(hello).toMatchObject({ exitCode: 0, results: { greeting: 'hello\n' } });
     expect(fail).toMatchObject({ exitCode: 3 });
     expect(fail.reason).toBeUndefined();

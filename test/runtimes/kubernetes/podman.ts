@@ -22,7 +22,8 @@ export function containers(prefix: string): Containers {
   const env = { ...process.env, CONTAINERS_CONF: join(work, 'containers.conf') };
   const storage = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
   const opts = { env, timeout: 120_000, maxBuffer: 16 << 20 };
-  const podman = (...args: string[]) => run('podman', [...storage, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args], opts);
+  const podman = (...args: string[]) =>
+    run('podman', [...storage, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args], opts);
   return {
     work,
     podman,
@@ -41,7 +42,10 @@ export async function waitForLog(c: Containers, name: string, text: string, time
   for (;;) {
     const { stdout, stderr } = await c.podman('logs', name);
     if ((stdout + stderr).includes(text)) return stdout + stderr;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for "${text}" in the logs of ${name}:\n${stdout}${stderr}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for "${text}" in the logs of ${name}:\n${stdout}${stderr}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
