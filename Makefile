@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (the main job) and `make test` (every test).
-.PHONY: setup build agent demo test bench typecheck clean
+.PHONY: setup build agent demo test lint bench typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,8 +14,12 @@ demo: build
 	node bin/kiln.js run examples/node-app/pipeline.yaml --workspace source=examples/node-app
 
 test: build
+	npm run lint
 	npx tsc --noEmit -p .
 	npx vitest run
+
+lint:
+	npm run lint
 
 bench: build
 	node bench/run-all.mjs

@@ -125,11 +125,9 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         }
         const entry: CacheEntry = { ...c, createdAt: now() };
         if (!(await o.index.insert(a.own, entry))) {
-          return reply
-            .code(409)
-            .send({
-              error: `cache key ${JSON.stringify(c.key)} already has an entry in ${a.own.pipeline}@${a.own.branch}; entries are immutable`,
-            });
+          return reply.code(409).send({
+            error: `cache key ${JSON.stringify(c.key)} already has an entry in ${a.own.pipeline}@${a.own.branch}; entries are immutable`,
+          });
         }
         await evict();
         return reply.code(201).send(entry);
