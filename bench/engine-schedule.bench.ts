@@ -21,7 +21,7 @@ const spec = pipeline(
 
 function runEngine(): number {
   const start = performance.now();
-  const engine = new Engine({ runName: 'bench', pipeline: spec, params: {}, workspaceBindings: {}, startedAt: 0 });
+  const engine = new Engine({ runName: 'bench', pipeline: spec, params: {}, workspaces: {}, startedAt: 0 });
   let actions: EngineAction[] = engine.handle({ type: 'tick' }, 0);
   let now = 0;
   while (!actions.some((a) => a.type === 'finish')) {

@@ -28,7 +28,7 @@ async function kilnRun(i: number, concurrency?: number): Promise<number> {
       runName: `bench-${concurrency ?? 'all'}-${i}`,
       pipeline: spec,
       params: {},
-      workspaceBindings: {},
+      workspaces: {},
       concurrency,
     },
     runtime,

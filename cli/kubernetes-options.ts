@@ -5,7 +5,7 @@ import { UsageError } from '../contract/index.js';
 import {
   loadPipelineFiles,
   type ParamValue,
-  type PipelineSpec,
+  type PipelineRunRequest,
   resolveRunParams,
   type WorkspaceBinding,
 } from '../syntax/index.js';
@@ -29,22 +29,19 @@ export function loadKubeConfig(): { kc: KubeConfig; namespace: string } {
   return { kc, namespace: ctx?.namespace || 'default' };
 }
 
-export interface LoadedRun {
-  pipeline: PipelineSpec;
-  params: Record<string, ParamValue>;
+/** Pipeline files read for a cluster: the request, params resolved, and the params as the user gave them. */
+export interface LoadedRun extends PipelineRunRequest {
   /** Only the params the user gave (a PipelineRun carries these; defaults stay in the pipeline). */
   given: Record<string, ParamValue>;
-  workspaceBindings: Record<string, WorkspaceBinding>;
-  timeoutMs?: number;
 }
 
 export function loadRun(files: string[], cliParams: Record<string, string>): LoadedRun {
   const { pipeline, run } = loadPipelineFiles(files);
   const given = { ...run?.params, ...cliParams };
   const params = resolveRunParams(pipeline, given);
-  const workspaceBindings: Record<string, WorkspaceBinding> = {};
-  for (const w of pipeline.workspaces) workspaceBindings[w.name] = run?.workspaces[w.name] ?? { kind: 'emptyDir' };
-  return { pipeline, params, given, workspaceBindings, timeoutMs: run?.timeoutMs };
+  const workspaces: Record<string, WorkspaceBinding> = {};
+  for (const w of pipeline.workspaces) workspaces[w.name] = run?.workspaces[w.name] ?? { kind: 'emptyDir' };
+  return { pipeline, params, given, workspaces, timeoutMs: run?.timeoutMs };
 }
 
 export function positiveNumber(flag: string, value: string, max: number): number {

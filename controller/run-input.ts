@@ -2,7 +2,7 @@
 // loader): the pipeline (embedded or referenced), params with defaults, workspace bindings and
 // the timeout. Bad input throws InvalidPipelineRunError naming the field.
 import { KilnError } from '../contract/index.js';
-import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../syntax/index.js';
+import type { ParamValue, PipelineRunRequest, PipelineSpec, WorkspaceBinding } from '../syntax/index.js';
 import type { PipelineRunResource, WorkspaceBindingSpec } from '../runtimes/kubernetes/index.js';
 
 export class InvalidPipelineRunError extends KilnError {
@@ -16,12 +16,8 @@ export class InvalidPipelineRunError extends KilnError {
   }
 }
 
-export interface RunInput {
-  pipeline: PipelineSpec;
-  params: Record<string, ParamValue>;
-  workspaceBindings: Record<string, WorkspaceBinding>;
-  timeoutMs?: number;
-}
+/** A PipelineRun resource read: the pipeline and the request, params resolved. */
+export type RunInput = PipelineRunRequest;
 
 export interface RunInputDeps {
   /** The Pipeline resource's spec (Kiln syntax), or undefined when there is none of that name. */
@@ -55,15 +51,15 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
   }
   const pipeline = deps.parsePipeline(doc, where);
   const params = deps.resolveParams(pipeline, spec.params ?? {});
-  const workspaceBindings: Record<string, WorkspaceBinding> = {};
+  const workspaces: Record<string, WorkspaceBinding> = {};
   for (const ws of pipeline.workspaces) {
     const given = spec.workspaces?.[ws.name];
     if (!given) {
       // An unbound workspace gets a fresh emptyDir: shared by the steps of a task, not across tasks.
-      workspaceBindings[ws.name] = { kind: 'emptyDir' };
+      workspaces[ws.name] = { kind: 'emptyDir' };
       continue;
     }
-    workspaceBindings[ws.name] = bindingOf(name, ws.name, given);
+    workspaces[ws.name] = bindingOf(name, ws.name, given);
   }
   for (const extra of Object.keys(spec.workspaces ?? {})) {
     if (!pipeline.workspaces.some((w) => w.name === extra))
@@ -83,7 +79,7 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
         `"${spec.timeout}" is not a duration (examples: 30m, 1h30m)`,
       );
   }
-  return { pipeline, params, workspaceBindings, timeoutMs };
+  return { pipeline, params, workspaces, timeoutMs };
 }
 
 function bindingOf(run: string, ws: string, b: WorkspaceBindingSpec): WorkspaceBinding {

@@ -8,6 +8,7 @@ import {
   parseReference,
   referencesIn,
   type ResultRef,
+  type StepSpec,
   substitute,
   substituteStep,
   substituteValue,
@@ -15,7 +16,7 @@ import {
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
-import type { TaskRunPlan } from './runtime.js';
+import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import type { EngineState, Unit } from './types.js';
@@ -110,6 +111,21 @@ export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
   return evaluateWhen(unit.task.when, makeResolver(scope)).pass;
 }
 
+/**
+ * A substituted step as a runtime gets it: the whole step model, so a field added to StepSpec
+ * reaches every runtime without a line here. The only fields the plan folds or drops are these:
+ * `args` join `command` (a script's args are not passed), `pos` serves error messages only, and a
+ * step without an image takes its task's.
+ */
+export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
+  const { args, pos: _pos, ...planned } = step;
+  return {
+    ...planned,
+    image: step.image ?? taskImage,
+    command: step.command ? [...step.command, ...args] : undefined,
+  };
+}
+
 export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const { input } = state;
   const resolve = makeResolver(taskVariables(state, unit));
@@ -123,24 +139,10 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     matrix: unit.matrix,
     attempt: unit.attempt,
     image: sub(task.image),
-    steps: task.steps.map((spec) => {
-      const step = substituteStep(spec, resolve);
-      return {
-        name: step.name,
-        image: step.image ?? sub(task.image),
-        script: step.script,
-        command: step.command ? [...step.command, ...step.args] : undefined,
-        env: step.env,
-        workingDir: step.workingDir,
-        timeoutMs: step.timeoutMs,
-        onError: step.onError,
-        cache: step.cache,
-        resources: step.resources,
-      };
-    }),
+    steps: task.steps.map((spec) => planStep(substituteStep(spec, resolve), sub(task.image))),
     results: task.results,
     workspaces: task.workspaces.map((w) => ({ ...w })),
-    workspaceBindings: input.workspaceBindings,
+    workspaceBindings: input.workspaces,
     timeoutMs: task.timeoutMs,
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,

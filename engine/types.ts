@@ -1,25 +1,12 @@
 // The engine's state, the events it is fed and the actions it answers. Everything here is data:
 // the engine does no I/O and reads no clock (time comes in with each event).
-import type {
-  ParamValue,
-  PipelineRunStatus,
-  PipelineSpec,
-  ResultRef,
-  TaskRunStatus,
-  TaskSpec,
-  WorkspaceBinding,
-} from '../syntax/index.js';
+import type { PipelineRunRequest, PipelineRunStatus, ResultRef, TaskRunStatus, TaskSpec } from '../syntax/index.js';
 import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from './runtime.js';
 
-export interface EngineInput {
+/** A run request (params resolved: every pipeline param has its value) and how to run it. */
+export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   /** The pipeline run's name (unique per run). */
   runName: string;
-  pipeline: PipelineSpec;
-  /** Every pipeline param with its value: defaults already applied (resolveRunParams). */
-  params: Record<string, ParamValue>;
-  workspaceBindings: Record<string, WorkspaceBinding>;
-  /** Overrides the pipeline's own timeout. */
-  timeoutMs?: number;
   /** At most this many task runs at once; absent = no limit. */
   concurrency?: number;
   /** Passed through to every plan. */

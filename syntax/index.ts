@@ -17,7 +17,7 @@ export * from './model.js';
 export { Diagnostics, SpecError, formatDiagnostic } from './errors.js';
 export type { Diagnostic } from './errors.js';
 export { groupPipelineFiles, loadPipelineFiles, parsePipelineText } from './load.js';
-export type { LoadedPipeline, LoadOptions, RunDefaults } from './load.js';
+export type { LoadedPipeline, LoadOptions } from './load.js';
 export { ParamError, parseParamArgument, resolveRunParams, taskParamValues } from './params.js';
 export { expandArgs, parseReference, referencesIn, substitute, substituteStep, substituteValue } from './references.js';
 export type { ParsedReference, Reference, VariableResolver } from './references.js';

@@ -5,15 +5,12 @@ import type { TaskTemplate } from './common.js';
 import { Diagnostics } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
 import { readKilnTemplate, resolveTemplateRef } from './kiln-template.js';
-import type { PipelineSpec, SourcePos } from './model.js';
+import type { PipelineSpec, RunRequest, SourcePos } from './model.js';
 import { Sites } from './sites.js';
 import { inlineIncludes } from './template-catalog.js';
 import { isTektonDocument, readTektonDocuments, readTektonTaskFile } from './tekton/documents.js';
-import type { RunDefaults } from './tekton/runs.js';
 import { validatePipeline } from './validate.js';
 import { parseYamlDocuments, type Source } from './yaml-source.js';
-
-export type { RunDefaults } from './tekton/runs.js';
 
 export interface LoadOptions {
   /** Reads a file (pipeline files and `uses:` templates); defaults to the file system. */
@@ -23,7 +20,7 @@ export interface LoadOptions {
 export interface LoadedPipeline {
   pipeline: PipelineSpec;
   /** What a Tekton PipelineRun/TaskRun asks for: its name, params, workspace bindings, timeout. */
-  run?: RunDefaults;
+  run?: RunRequest;
 }
 
 const defaultRead = (path: string) => readFileSync(path, 'utf8');
@@ -127,7 +124,7 @@ function build(
   };
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);
-  let result: { pipeline?: PipelineSpec; run?: RunDefaults } = {};
+  let result: { pipeline?: PipelineSpec; run?: RunRequest } = {};
   if (kiln.length > 1)
     diags.add(
       kiln[1]!.root().pos,

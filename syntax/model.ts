@@ -135,12 +135,21 @@ export type WorkspaceBinding =
   | { kind: 'pvc'; claimName: string; subPath?: string }
   | { kind: 'volumeClaimTemplate'; spec: unknown; subPath?: string };
 
-/** A request to run a pipeline: what `kiln run`, a PipelineRun CR or a Tekton PipelineRun asks. */
-export interface PipelineRunRequest {
+/**
+ * A request to run a pipeline: the one shape of what `kiln run`'s flags, a Tekton PipelineRun
+ * document and a Kiln PipelineRun resource ask for. Params as given (resolveRunParams applies the
+ * pipeline's defaults) or resolved, as the holder says.
+ */
+export interface RunRequest {
   /** The run's name; unique per run (generated when absent). */
   name?: string;
-  pipeline: PipelineSpec;
   params: Record<string, ParamValue>;
   workspaces: Record<string, WorkspaceBinding>;
+  /** Overrides the pipeline's own timeout. */
   timeoutMs?: number;
+}
+
+/** A pipeline with the request to run it, params resolved: what a run is started from. */
+export interface PipelineRunRequest extends RunRequest {
+  pipeline: PipelineSpec;
 }

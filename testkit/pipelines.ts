@@ -44,7 +44,7 @@ export async function runFake(spec: PipelineSpec, opts: FakeRunOptions = {}) {
   if (opts.cancelAfterMs !== undefined) clock.setTimer(t0 + opts.cancelAfterMs, () => abort.abort());
   const record = await clock.run(
     runPipeline({
-      input: { runName: 'run1', pipeline: spec, params: {}, workspaceBindings: {}, ...opts.input },
+      input: { runName: 'run1', pipeline: spec, params: {}, workspaces: {}, ...opts.input },
       runtime,
       clock,
       signal: abort.signal,

@@ -24,7 +24,7 @@ export function registerExport(program: Command): void {
       const run = loadRun(files, parseParamFlags(f.param));
       const docs = exportToTekton(run.pipeline, {
         params: run.given,
-        workspaces: run.workspaceBindings,
+        workspaces: run.workspaces,
         timeoutMs: run.timeoutMs,
       });
       const text = docs.map((d) => stringify(d)).join('---\n');

@@ -35,7 +35,7 @@ export function registerRender(program: Command): void {
           runName,
           pipeline: run.pipeline,
           params: run.params,
-          workspaceBindings: run.workspaceBindings,
+          workspaces: run.workspaces,
           timeoutMs: run.timeoutMs,
           collector: f.collector ? { url: f.collector, token: '' } : undefined,
         },

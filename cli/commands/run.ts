@@ -77,7 +77,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const cwd = process.cwd();
   const { pipeline, run } = loadPipelineFiles(files);
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
-  const workspaceBindings = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
+  const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
   const agent = locateAgent();
   if (flags.isolate) requireBubblewrap();
@@ -123,7 +123,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         runName,
         pipeline,
         params,
-        workspaceBindings,
+        workspaces,
         timeoutMs: run?.timeoutMs,
         concurrency,
         collector: shipping.collector,

@@ -46,6 +46,20 @@ export function stepArgv({
   });
 }
 
+/**
+ * Step fields this engine does not honour: steps run on this machine, not in their images, and
+ * take what it has. Every other field of a step reaches its command line, script or process.
+ */
+export const HOST_IGNORED_STEP_FIELDS = ['image', 'resources'] as const satisfies readonly (keyof ResolvedStep)[];
+
+/** Where a step's process starts and with what environment (outside a sandbox). */
+export function stepProcess(
+  step: ResolvedStep,
+  defaults: { cwd: string; env: Record<string, string | undefined> },
+): { cwd: string; env: Record<string, string | undefined> } {
+  return { cwd: step.workingDir ?? defaults.cwd, env: { ...defaults.env, ...step.env } };
+}
+
 /** What `kiln run` writes as a step's script: a `#!` line is kept; otherwise sh with -e, as Tekton does. */
 export function scriptText(script: string): string {
   return script.startsWith('#!') ? script : `#!/bin/sh\nset -e\n${script}`;

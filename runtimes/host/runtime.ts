@@ -7,7 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
-import { sandboxArgv, stepArgv, type HostRootEntry } from './commands.js';
+import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import {
@@ -136,7 +136,10 @@ export class LocalRuntime implements Runtime {
         exitWithParent: !isolate,
         resultsStore,
       });
-      const hostCwd = step.workingDir ?? (firstWorkspace ? hostDirs[firstWorkspace]! : root);
+      const launch = stepProcess(step, {
+        cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
+        env: { ...(this.opts.env ?? process.env), ...env },
+      });
       const argv = isolate
         ? [
             ...this.sandbox(
@@ -148,8 +151,8 @@ export class LocalRuntime implements Runtime {
           ]
         : inner;
       const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: isolate ? '/' : hostCwd,
-        env: { ...(this.opts.env ?? process.env), ...env, ...step.env },
+        cwd: isolate ? '/' : launch.cwd,
+        env: launch.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group, so a cancel reaches the agent (and in a sandbox, all of it).
         detached: true,

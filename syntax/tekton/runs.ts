@@ -2,7 +2,7 @@
 // how (params, workspace bindings, timeouts), the latter returned as the run's defaults.
 import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
-import type { ParamValue, PipelineSpec, WorkspaceBinding } from '../model.js';
+import type { ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
 import { Sites } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -10,13 +10,6 @@ import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
-
-export interface RunDefaults {
-  name?: string;
-  params: Record<string, ParamValue>;
-  workspaces: Record<string, WorkspaceBinding>;
-  timeoutMs?: number;
-}
 
 export interface TektonDoc {
   src: Source;
@@ -28,7 +21,7 @@ export interface TektonDoc {
 
 export interface ReadRun {
   pipeline?: PipelineSpec;
-  run?: RunDefaults;
+  run?: RunRequest;
 }
 
 export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines: Map<string, TektonDoc> }): ReadRun {
@@ -56,7 +49,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
-  const { run, given, bound } = readRunDefaults(src, f, doc);
+  const { run, given, bound } = readRunRequest(src, f, doc);
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
@@ -125,19 +118,19 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
   if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
   if (isTask) return { pipeline };
-  const { run, given, bound } = readRunDefaults(src, f, doc);
+  const { run, given, bound } = readRunRequest(src, f, doc);
   checkRunInputs(src, given, bound, pipeline);
   return { pipeline, run };
 }
 
 interface RunInputs {
-  run: RunDefaults;
+  run: RunRequest;
   given: Map<string, GivenParam>;
   /** Workspace bindings by name, with where they are written. */
   bound: Map<string, At['pos']>;
 }
 
-function readRunDefaults(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
+function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
   // A run's param values are data, not templates: they are not checked for references.
   const reader = new TextReader(src, new Sites(), {
     params: new Map(),

@@ -230,7 +230,7 @@ tasks:
 `,
     'p.yaml',
   );
-  const base = { runName: 'r', pipeline, workspaceBindings: {} };
+  const base = { runName: 'r', pipeline, workspaces: {} };
 
   it('plans a downstream task with upstream results as references, refuses a skipped or unknown one', () => {
     expect(planForTask({ ...base, params: { env: 'prod' } }, 'b').steps[0].script).toBe('echo $(tasks.a.results.v)');

@@ -15,7 +15,7 @@ function run(reporter: Parameters<typeof runPipeline>[0]['reporter'], warnings: 
         runName: 'r',
         pipeline: pipeline([task('a'), task('b', { needs: ['a'] })]),
         params: {},
-        workspaceBindings: {},
+        workspaces: {},
       },
       runtime: new FakeRuntime(clock),
       clock,
@@ -61,7 +61,7 @@ describe('resuming a run', () => {
       runName: 'r',
       pipeline: pipeline([task('a')]),
       params: {},
-      workspaceBindings: {},
+      workspaces: {},
       timeoutMs: 60_000,
     };
     const record = await clock.run(
@@ -111,7 +111,7 @@ describe('results stored at the collector', () => {
       runtime,
       done: clock.run(
         runPipeline({
-          input: { runName: 'r', pipeline: spec, params: {}, workspaceBindings: {} },
+          input: { runName: 'r', pipeline: spec, params: {}, workspaces: {} },
           runtime,
           clock,
           fetchResult,

@@ -33,7 +33,7 @@ async function runLocal(spec: PipelineSpec, opts: LocalRunOptions = {}) {
     onOutput: (l) => output.push(l),
   });
   const record = await runPipeline({
-    input: { runName, pipeline: spec, params: {}, workspaceBindings: opts.workspaces ?? {} },
+    input: { runName, pipeline: spec, params: {}, workspaces: opts.workspaces ?? {} },
     runtime,
     signal: opts.signal,
   });

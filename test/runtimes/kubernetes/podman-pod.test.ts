@@ -56,7 +56,7 @@ function renderPod(): V1Pod {
       runName: 'pt',
       pipeline: loaded.pipeline,
       params: loaded.params,
-      workspaceBindings: loaded.workspaceBindings,
+      workspaces: loaded.workspaces,
       collector: { url: 'http://127.0.0.1:9', token: 'krt1.test' },
     },
     'build',
