@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { restoreCache, saveCache, type StepCacheOptions } from '../agent/cache/cache.js';
 import { LocalCacheStore } from '../agent/cache/local-store.js';
 import { DEFAULT_FORMAT } from '../agent/cache/codec.js';
-import type { ArchiveFormat, RunRecord } from '../contract/index.js';
+import type { RunRecord } from '../contract/index.js';
+import type { ArchiveFormat } from '../contract/cache/index.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const scratch = await mkdtemp(join(tmpdir(), 'kiln-cache-bench-'));

@@ -25,15 +25,8 @@ export async function withReader<T>(
   }
 }
 
-/**
- * Writes lines to stdout with back-pressure; a closed pipe (`kiln logs RUN | head`) ends the
- * process quietly instead of with an EPIPE stack.
- */
+/** Writes lines to stdout with back-pressure (a closed pipe is cli/entry.ts's to handle). */
 export function stdoutLineWriter(): (text: string) => Promise<void> | undefined {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
   return (text) =>
     process.stdout.write(text + '\n') ? undefined : new Promise((r) => process.stdout.once('drain', () => r()));
 }

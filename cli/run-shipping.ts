@@ -2,15 +2,8 @@
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
 import { join } from 'node:path';
-import {
-  kilnPaths,
-  logProxyArgv,
-  mintRunToken,
-  type RunReporter,
-  type StoredResultRef,
-  UsageError,
-} from '../contract/index.js';
-import { CollectorClient, collectorReporter, startCollector } from '../collector/index.js';
+import { kilnPaths, logProxyArgv, type RunReporter, type StoredResultRef, UsageError } from '../contract/index.js';
+import { CollectorClient, collectorReporter, mintRunToken, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 
 export interface RunShipping {

@@ -1,7 +1,7 @@
 // Who may do what: writes need the run-scoped token of the run they touch, reads the reader token.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { verifyRunToken } from '../contract/index.js';
+import { verifyRunToken } from './run-token.js';
 import { RequestRejected } from './errors.js';
 
 export function bearer(req: FastifyRequest): string | null {

@@ -1,6 +1,7 @@
 // The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
 import { join } from 'node:path';
-import { mintRunToken, UsageError } from '../contract/index.js';
+import { parseListen, UsageError } from '../contract/index.js';
+import { mintRunToken } from './run-token.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
 import type { CollectorLimits, CollectorPlugin } from './context.js';
@@ -11,6 +12,7 @@ import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
+export { mintRunToken, verifyRunToken } from './run-token.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
@@ -50,13 +52,6 @@ export interface RunningCollector {
   store: Store;
   mintRunToken(runId: string): string;
   close(): Promise<void>;
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535)
-    throw new UsageError(`--listen ${listen}: not HOST:PORT`, 'e.g. --listen 127.0.0.1:8790');
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
 export async function startCollector(o: CollectorOptions = {}): Promise<RunningCollector> {

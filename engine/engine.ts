@@ -3,10 +3,9 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
-import type { TaskRunStatus } from '../syntax/index.js';
+import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
 import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { MATRIX_MAX_COMBINATIONS } from './matrix.js';
 import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
@@ -211,9 +210,9 @@ export class Engine {
   private expandMatrix(unit: Unit, now: number, actions: EngineAction[]): void {
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const combos = matrixOf(this.state, unit);
-    if (combos && combos.length > MATRIX_MAX_COMBINATIONS) {
+    if (combos && combos.length > MAX_MATRIX_COMBINATIONS) {
       this.setStatus(unit, 'Failed');
-      unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MATRIX_MAX_COMBINATIONS}`;
+      unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MAX_MATRIX_COMBINATIONS}`;
       unit.finishedAt = now;
       if (!unit.finally) this.stop('failed', undefined, actions);
       return;

@@ -6,7 +6,7 @@ export { systemClock, type Clock } from './clock.js';
 export { noopReporter } from './reporter.js';
 export { runRecord } from './record.js';
 export { pipelineRunName, taskRunName, dnsSafe, fitLabel } from './names.js';
-export { matrixCombinations, MATRIX_MAX_COMBINATIONS } from './matrix.js';
+export { matrixCombinations } from './matrix.js';
 export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js';
 export { SKIP_REASONS } from './types.js';
 export type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';

@@ -2,8 +2,6 @@
 // in a stable order (the first parameter varies slowest), then Tekton's `include` entries.
 import type { MatrixInclude } from '../syntax/index.js';
 
-export const MATRIX_MAX_COMBINATIONS = 256;
-
 /**
  * The combinations of a matrix, undefined when there is no matrix at all. An include entry adds
  * its other params to every generated combination whose matrix params it matches (all of them

@@ -50,4 +50,5 @@ export type { Edge, EdgeKind, PipelineGraph, ResultRef } from './graph.js';
 export { renderGraph, GRAPH_FORMATS } from './graph-render.js';
 export type { GraphFormat } from './graph-render.js';
 export { suggest } from './did-you-mean.js';
+export { MAX_MATRIX_COMBINATIONS } from './common.js';
 export { catalogDir, catalogNames, lookupCatalog } from './template-catalog.js';

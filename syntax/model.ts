@@ -3,7 +3,7 @@
 // Strings may still hold `$(…)` references: substitution happens when a task is ready to run.
 // What the model shares with the run record and the agent (statuses, param values, a step's
 // cache) is defined in contract/ and re-exported here.
-import type { CacheSpec, ParamValue } from '../contract/index.js';
+import type { CacheSpec, ParamValue, StepOnError } from '../contract/index.js';
 
 export type {
   CachePolicy,
@@ -47,7 +47,7 @@ export interface StepSpec {
   env: Record<string, string>;
   workingDir?: string;
   timeoutMs?: number;
-  onError: 'continue' | 'stopAndFail';
+  onError: StepOnError;
   cache?: CacheSpec;
   resources?: ResourceRequirements;
   pos?: SourcePos;

@@ -71,7 +71,7 @@ export async function startHarness(
     },
     collectorUrl,
     async controller(over = {}) {
-      const { mintRunToken } = await import('../contract/run-token.js');
+      const { mintRunToken } = await import('../collector/run-token.js');
       const c = new KilnController({
         client: createKubeClient(kc, limiter()),
         namespace: NS,

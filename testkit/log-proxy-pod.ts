@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { mintRunToken } from '../contract/index.js';
+import { mintRunToken } from '../collector/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const AGENT = join(ROOT, 'dist/kiln-agent');

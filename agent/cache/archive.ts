@@ -11,7 +11,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pack, Unpack, type ReadEntry, type WriteEntry } from 'tar';
 import { compressor, decompressor } from './codec.js';
-import { DigestStream, type ArchiveFormat } from '../../contract/index.js';
+import { DigestStream, type ArchiveFormat } from '../../contract/cache/index.js';
 import { CacheEntryCorruptError } from './errors.js';
 
 const rel = (absolute: string) => absolute.slice(1); // archives are written from `/`

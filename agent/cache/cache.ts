@@ -3,13 +3,8 @@
 // save only on an exact miss. A broken store or entry costs a warning and a miss, never the step;
 // a broken key (bad hashFiles, bad path) is the user's error and fails it.
 import { lstat } from 'node:fs/promises';
-import {
-  type ArchiveFormat,
-  type CacheEntry,
-  type CacheSpec,
-  cacheVersion,
-  type StepCacheRecord,
-} from '../../contract/index.js';
+import { type CacheSpec, type StepCacheRecord } from '../../contract/index.js';
+import { type ArchiveFormat, type CacheEntry, cacheVersion } from '../../contract/cache/index.js';
 import { extractArchive, writeArchive } from './archive.js';
 import { DEFAULT_FORMAT } from './codec.js';
 import { hashFiles } from './hash-files.js';

@@ -2,7 +2,7 @@
 // machine (see docs/cache.md): speed matters more than ratio for a cache that sits beside the job.
 import { constants, createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import type { ArchiveFormat } from '../../contract/index.js';
+import type { ArchiveFormat } from '../../contract/cache/index.js';
 
 /** The format new entries are written in. */
 export const DEFAULT_FORMAT: ArchiveFormat = 'tar+gzip';

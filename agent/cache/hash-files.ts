@@ -7,7 +7,7 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CacheKeyError } from '../../contract/index.js';
+import { CacheKeyError } from '../../contract/cache/index.js';
 import { HashFilesNoMatchError } from './errors.js';
 import { globBase, globToRegExp } from './glob.js';
 

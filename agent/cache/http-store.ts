@@ -14,7 +14,7 @@ import {
   isDigest,
   type Lookup,
   MAX_RESTORE_KEYS,
-} from '../../contract/index.js';
+} from '../../contract/cache/index.js';
 import { CacheStoreError } from './errors.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
 

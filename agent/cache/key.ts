@@ -2,7 +2,7 @@
 // leaves `$(hashFiles('glob', …))` for the agent, because only the step sees the workspace as the
 // step does. This module parses those calls (no eval) and checks the resulting key.
 
-import { CacheKeyError, checkKey, MAX_KEY_LENGTH } from '../../contract/index.js';
+import { CacheKeyError, checkKey, MAX_KEY_LENGTH } from '../../contract/cache/index.js';
 
 const MAX_HASHFILES_ARGS = 32;
 

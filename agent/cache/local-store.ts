@@ -17,7 +17,7 @@ import {
   type Lookup,
   planEviction,
   selectEntry,
-} from '../../contract/index.js';
+} from '../../contract/cache/index.js';
 import type { ArchiveWriter, CacheStore, NewEntry, SaveOutcome } from './store.js';
 
 /** Total bytes of archives kept (least recently used entries go first); entries unused maxAgeMs are removed. */

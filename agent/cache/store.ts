@@ -1,7 +1,7 @@
 // The one interface both cache stores implement: a local directory (the local engine) and the
 // collector over HTTP (a cluster). restore/save in cache.ts speak only this.
 import type { Readable, Writable } from 'node:stream';
-import type { ArchiveFormat, CacheEntry, Lookup } from '../../contract/index.js';
+import type { ArchiveFormat, CacheEntry, Lookup } from '../../contract/cache/index.js';
 
 export interface NewEntry {
   key: string;

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Command } from 'commander';
-import { durationFlag, mintRunToken, UsageError } from '../../contract/index.js';
-import { CollectorClient, collectorReporter } from '../../collector/index.js';
+import { durationFlag, parseListen, UsageError } from '../../contract/index.js';
+import { CollectorClient, collectorReporter, mintRunToken } from '../../collector/index.js';
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
@@ -57,7 +57,7 @@ export function registerController(program: Command): void {
       const runAsUser = f.runAsUser === undefined ? undefined : Number(f.runAsUser);
       if (runAsUser !== undefined && !(Number.isInteger(runAsUser) && runAsUser >= 0))
         throw new UsageError(`--run-as-user ${f.runAsUser}: not a UID`);
-      const [host, port] = splitListen(f.metricsListen);
+      const { host, port } = parseListen(f.metricsListen, '--metrics-listen');
       const collectorUrl = f.collector ?? process.env.KILN_COLLECTOR;
       const secret = f.collectorSecretFile
         ? readFileSync(f.collectorSecretFile, 'utf8').trim()
@@ -111,11 +111,4 @@ export function registerController(program: Command): void {
       controller.stop();
       metrics.close();
     });
-}
-
-function splitListen(listen: string): [string, number] {
-  const m = /^([^:]+|\[[^\]]+\]):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535)
-    throw new UsageError(`--metrics-listen ${listen}: not HOST:PORT`, 'e.g. --metrics-listen 0.0.0.0:9090');
-  return [m[1].replace(/^\[|\]$/g, ''), Number(m[2])];
 }

@@ -2,7 +2,7 @@
 // scope of its run's pipeline and branch, and reads the default branch's entries too, as GitHub
 // lets a branch read its base's caches. The reader token reads any scope it names.
 import type { FastifyRequest } from 'fastify';
-import { verifyRunToken } from '../../contract/index.js';
+import { verifyRunToken } from '../run-token.js';
 import { bearer, isReaderToken } from '../auth.js';
 import { RequestRejected } from '../errors.js';
 import type { Store } from '../store/types.js';

@@ -6,7 +6,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestStream, isDigest, KilnError } from '../../contract/index.js';
+import { KilnError } from '../../contract/index.js';
+import { DigestStream, isDigest } from '../../contract/cache/index.js';
 
 /** An upload past the per-entry limit; nothing of it is kept. */
 export class BlobTooLarge extends KilnError {

@@ -7,7 +7,7 @@ import {
   type CacheEntry,
   type EvictionLimits,
   type Lookup,
-} from '../../contract/index.js';
+} from '../../contract/cache/index.js';
 import type { SqlRunner } from './sql.js';
 
 export interface CacheScope {

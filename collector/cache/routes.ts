@@ -14,7 +14,7 @@ import {
   type CacheEntry,
   type CommitRequest,
   type EvictionLimits,
-} from '../../contract/index.js';
+} from '../../contract/cache/index.js';
 import { RequestRejected } from '../errors.js';
 import type { CollectorContext, CollectorPlugin } from '../context.js';
 import { cacheAccess } from './access.js';

@@ -10,6 +10,7 @@
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
 import type {
   V1Container,
+  V1OwnerReference,
   V1EnvVar,
   V1PersistentVolumeClaim,
   V1PersistentVolumeClaimSpec,
@@ -61,6 +62,11 @@ export interface PodBuildOptions {
   runAsUser?: number;
 }
 
+/** An owner reference to the PipelineRun: what the run creates is deleted with it. */
+function ownedBy(owner: PodBuildOptions['owner']): V1OwnerReference {
+  return { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: owner.name, uid: owner.uid, controller: true };
+}
+
 export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
@@ -79,16 +85,8 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       namespace: opts.namespace,
       labels: podLabels(plan),
       annotations: Object.fromEntries([...scripts].map(([i, text]) => [ANNOTATIONS.script(i), text])),
-      ownerReferences: [
-        {
-          apiVersion: KILN_API_VERSION,
-          kind: 'PipelineRun',
-          name: opts.owner.name,
-          uid: opts.owner.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      // The Pod holds up its PipelineRun's deletion until it is gone, so no step outlives its run.
+      ownerReferences: [{ ...ownedBy(opts.owner), blockOwnerDeletion: true }],
     },
     spec: {
       restartPolicy: 'Never',
@@ -357,15 +355,7 @@ export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Se
       name: tokenSecretName(plan.pipelineRun),
       namespace: opts.namespace,
       labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
-      ownerReferences: [
-        {
-          apiVersion: KILN_API_VERSION,
-          kind: 'PipelineRun',
-          name: opts.owner.name,
-          uid: opts.owner.uid,
-          controller: true,
-        },
-      ],
+      ownerReferences: [ownedBy(opts.owner)],
     },
     type: 'Opaque',
     stringData: { token: plan.collector.token },
@@ -394,15 +384,7 @@ export function buildClaims(plan: TaskRunPlan, opts: PodBuildOptions): V1Persist
             [LABELS.managedBy]: MANAGED_BY,
             [LABELS.pipelineRun]: boundedName(plan.pipelineRun),
           },
-          ownerReferences: [
-            {
-              apiVersion: KILN_API_VERSION,
-              kind: 'PipelineRun',
-              name: opts.owner.name,
-              uid: opts.owner.uid,
-              controller: true,
-            },
-          ],
+          ownerReferences: [ownedBy(opts.owner)],
         },
         spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
       },

@@ -1,5 +1,6 @@
 // A Tekton Task spec (a Task, ClusterTask, or an embedded taskSpec) read into a TaskTemplate:
 // params, results, workspaces, steps with stepTemplate merged in and StepActions inlined.
+import { STEP_ON_ERROR } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec } from '../model.js';
@@ -78,7 +79,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   const step = readStepFields(reader, f, item, what);
   step.name = src.string(f.get('name'), `${what}.name`) ?? `step-${i + 1}`;
   if (f.has('name')) checkName(src, step.name, f.get('name')!.pos, 'step name');
-  step.onError = src.choice(f.get('onError'), `${what}.onError`, ['continue', 'stopAndFail'] as const) ?? 'stopAndFail';
+  step.onError = src.choice(f.get('onError'), `${what}.onError`, STEP_ON_ERROR) ?? 'stopAndFail';
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) step.timeoutMs = timeoutMs;
   if (step.script !== undefined && step.command !== undefined) {

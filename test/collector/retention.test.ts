@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, parseListen, startCollector } from '../../collector/index.js';
+import { openStore, startCollector } from '../../collector/index.js';
 import { applyRetentionAt } from '../../collector/retention.js';
-import { UsageError } from '../../contract/index.js';
+import { parseListen, UsageError } from '../../contract/index.js';
 import type { Store } from '../../collector/store/types.js';
 import { runRecord, sqliteFixture, type StoreFixture } from '../../testkit/store-fixtures.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { extractArchive, writeArchive } from '../../../agent/cache/archive.js';
-import type { ArchiveFormat } from '../../../contract/index.js';
+import type { ArchiveFormat } from '../../../contract/cache/index.js';
 import { CacheEntryCorruptError } from '../../../agent/cache/errors.js';
 import { makeTree } from './tree.js';
 

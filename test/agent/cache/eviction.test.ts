@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planEviction } from '../../../contract/index.js';
+import { planEviction } from '../../../contract/cache/index.js';
 
 const row = (id: string, digest: string, size: number, lastUsed: number) => ({ id, digest, size, lastUsed });
 

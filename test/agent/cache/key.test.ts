@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CacheKeyError, cacheVersion, MAX_KEY_LENGTH, selectEntry, type CacheEntry } from '../../../contract/index.js';
+import {
+  CacheKeyError,
+  cacheVersion,
+  MAX_KEY_LENGTH,
+  selectEntry,
+  type CacheEntry,
+} from '../../../contract/cache/index.js';
 import { HashFilesNoMatchError } from '../../../agent/cache/errors.js';
 import { globToRegExp } from '../../../agent/cache/glob.js';
 import { hashFiles, matchFiles } from '../../../agent/cache/hash-files.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreCache, saveCache, type StepCacheOptions } from '../../../agent/cache/cache.js';
 import { HttpCacheStore } from '../../../agent/cache/http-store.js';
 import type { CacheSpec } from '../../../syntax/model.js';
-import { mintRunToken } from '../../../contract/index.js';
+import { mintRunToken } from '../../../collector/index.js';
 import { runRecord, storeFixtures } from '../../../testkit/store-fixtures.js';
 import { READER, SECRET, startCacheServer, type CacheServer } from './server.js';
 import { describeTree, makeTree } from '../../agent/cache/tree.js';

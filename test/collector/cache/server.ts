@@ -12,7 +12,8 @@ import type { CacheStore } from '../../../agent/cache/store.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from '../../../collector/cache/index.js';
 import { buildServer } from '../../../collector/server.js';
 import type { Store } from '../../../collector/store/types.js';
-import { mintRunToken, type RunRecord } from '../../../contract/index.js';
+import { type RunRecord } from '../../../contract/index.js';
+import { mintRunToken } from '../../../collector/index.js';
 import type { StoreFixture } from '../../../testkit/store-fixtures.js';
 import { makeTree } from '../../agent/cache/tree.js';
 

@@ -6,7 +6,7 @@
 //   GET|HEAD /v1/cache/blobs/:digest                                 the archive bytes
 // Auth: `Authorization: Bearer <run token>` (scope: the run's pipeline and branch), or the reader
 // token with `pipeline=` and `branch=` query parameters for reads.
-import type { ArchiveFormat } from './cache-entry.js';
+import type { ArchiveFormat } from './entry.js';
 
 export const CACHE_ENTRIES_PATH = '/v1/cache/entries';
 export const CACHE_BLOBS_PATH = '/v1/cache/blobs';

@@ -1,6 +1,6 @@
 // What makes a cache key usable, checked alike by the agent (after evaluating hashFiles) and by the
 // collector (on every lookup and commit).
-import { KilnError } from './errors.js';
+import { KilnError } from '../index.js';
 
 /** GitHub's limit; also keeps index rows and file names bounded. */
 export const MAX_KEY_LENGTH = 512;
