@@ -7,6 +7,8 @@ export interface StepFacts {
   /** Undefined while the step's agent is still running. */
   exited?: { code: number | null; signal: string | null; at: number };
   termination?: StepTermination;
+  /** Why the runtime stopped this step's agent while it waited (an earlier step left no post file). */
+  released?: string;
 }
 
 const AGENT_REASONS: Record<string, ObservedStep['status']> = { Skipped: 'Skipped', TimeoutExceeded: 'TimedOut' };
@@ -22,6 +24,7 @@ function endedStep(step: ResolvedStep, facts: StepFacts, cancel: CancelReason | 
   if (!t) {
     // The agent ended without a word: stopped by us, or it crashed.
     if (cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };
+    if (facts.released) return { ...base, status: 'Skipped', exitCode: null, reason: `Skipped: ${facts.released}` };
     const how = facts.exited!.signal ? `signal ${facts.exited!.signal}` : `exit code ${facts.exited!.code}`;
     return {
       ...base,
