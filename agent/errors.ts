@@ -43,3 +43,29 @@ export class ResultNotStoredError extends KilnError {
     );
   }
 }
+
+/**
+ * A file the entrypoint must read or write cannot be (a full disk, a read-only mount): the step
+ * fails with reason AgentIOError and this message, instead of the agent dying half-way.
+ */
+export class AgentIOError extends KilnError {
+  readonly code = 'agent-io';
+  constructor(
+    /** What the agent was doing, e.g. `writing the log spool`. */
+    readonly operation: string,
+    readonly path: string,
+    /** The system's error code (ENOSPC, EROFS, EIO…), or SHORT_READ. */
+    readonly ioCode: string,
+    cause?: unknown,
+  ) {
+    const detail = cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause);
+    super(`${ioCode} ${operation} ${path}${detail ? ` (${detail})` : ''}`, { cause });
+  }
+
+  /** Wraps what a file system call threw; an AgentIOError passes through unchanged. */
+  static from(operation: string, path: string, err: unknown): AgentIOError {
+    if (err instanceof AgentIOError) return err;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    return new AgentIOError(operation, path, typeof code === 'string' ? code : 'EIO', err);
+  }
+}

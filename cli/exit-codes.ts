@@ -1,5 +1,5 @@
 // The one place that maps errors to process exit codes.
-import { KilnError, UsageError } from '../contract/index.js';
+import { escapeControls, KilnError, UsageError } from '../contract/index.js';
 
 export const EXIT = { ok: 0, runFailed: 1, badInput: 2, internal: 70 } as const;
 
@@ -12,9 +12,11 @@ export function exitCodeFor(err: unknown): number {
 
 /** One line (or a few) for stderr: the message, then a hint when the error has one. */
 export function describeError(err: unknown): string {
+  // Messages quote names from files and flags: shown escaped, never obeyed by the terminal.
+  const safe = (text: string) => escapeControls(text, { keepNewlines: true });
   if (err instanceof KilnError) {
-    const hint = 'hint' in err && typeof err.hint === 'string' && err.hint ? `\n  hint: ${err.hint}` : '';
-    return `kiln: ${err.message}${hint}`;
+    const hint = 'hint' in err && typeof err.hint === 'string' && err.hint ? `\n  hint: ${safe(err.hint)}` : '';
+    return `kiln: ${safe(err.message)}${hint}`;
   }
-  return `kiln: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+  return `kiln: internal error: ${safe(err instanceof Error ? (err.stack ?? err.message) : String(err))}`;
 }

@@ -11,4 +11,5 @@ export * from './listen.js';
 export * from './pod-layout.js';
 export type * from './record.js';
 export * from './results-api.js';
+export * from './terminal-text.js';
 export * from './termination.js';

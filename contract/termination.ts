@@ -33,7 +33,16 @@ export class ResultTooLargeError extends KilnError {
 }
 
 export type StepReason =
-  'TimeoutExceeded' | 'Skipped' | 'ResultTooLarge' | 'ResultUnreadable' | 'ResultNotStored' | 'CommandNotRunnable';
+  | 'TimeoutExceeded'
+  | 'Skipped'
+  | 'ResultTooLarge'
+  | 'ResultUnreadable'
+  | 'ResultNotStored'
+  | 'CommandNotRunnable'
+  | 'AgentIOError';
+
+/** How much of a failure's message the termination message carries (it shares 4096 bytes with the results). */
+export const TERMINATION_DETAIL_LIMIT = 512;
 
 /** A result kept at the collector: the message carries its size and digest, the reader fetches it. */
 export interface StoredResultRef {
@@ -46,6 +55,8 @@ export interface StepReport {
   startedAt?: Date;
   exitCode: number;
   reason?: StepReason;
+  /** What went wrong, in words, beside the reason (entry `Message`); cut to TERMINATION_DETAIL_LIMIT. */
+  message?: string;
   results: ReadonlyArray<{ name: string; value: string }>;
   /** The step's cache record: an internal entry, so it reaches the controller from a pod too. */
   cache?: StepCacheRecord;
@@ -59,6 +70,8 @@ export function terminationEntries(report: StepReport): TerminationEntry[] {
   if (report.startedAt) entries.push({ key: 'StartedAt', value: report.startedAt.toISOString(), type: internal });
   entries.push({ key: 'ExitCode', value: String(report.exitCode), type: internal });
   if (report.reason) entries.push({ key: 'Reason', value: report.reason, type: internal });
+  if (report.message)
+    entries.push({ key: 'Message', value: report.message.slice(0, TERMINATION_DETAIL_LIMIT), type: internal });
   if (report.cache) entries.push({ key: CACHE_TERMINATION_KEY, value: JSON.stringify(report.cache), type: internal });
   for (const r of report.stored ?? []) {
     entries.push({
@@ -138,12 +151,19 @@ export function cacheFits(report: StepReport, limit = TERMINATION_MESSAGE_LIMIT)
 export interface StepTermination {
   exitCode?: number;
   reason?: string;
+  /** The words beside the reason (an AgentIOError's: what failed, where, why). */
+  message?: string;
   startedAt?: number;
   results: Record<string, string>;
   /** What the step's cache did, when it has one. */
   cache?: StepCacheRecord;
   /** Results the agent stored at the collector (too large for the message): fetch and check them. */
   stored?: StoredResultRef[];
+}
+
+/** The step's reason as a run record shows it: `Reason: message` when the agent said more. */
+export function terminationReason(t: StepTermination): string | undefined {
+  return t.reason && t.message ? `${t.reason}: ${t.message}` : t.reason;
 }
 
 /**
@@ -166,6 +186,7 @@ export function readTermination(text: string | undefined): StepTermination | und
     else if (item.type !== RESULT_TYPE.InternalTektonResult) continue;
     else if (item.key === 'ExitCode' && /^-?\d{1,4}$/.test(item.value)) out.exitCode = Number(item.value);
     else if (item.key === 'Reason') out.reason = item.value;
+    else if (item.key === 'Message') out.message = item.value;
     else if (item.key === 'StartedAt' && !Number.isNaN(Date.parse(item.value))) out.startedAt = Date.parse(item.value);
     else if (item.key === CACHE_TERMINATION_KEY) out.cache = parseCacheReport(item.value);
     else if (item.key.startsWith(STORED_RESULT_KEY_PREFIX)) {

@@ -1,6 +1,6 @@
 // Spec errors: every problem found in a pipeline file, with FILE:LINE:COL and a hint, reported
 // all at once. Readers push into a Diagnostics list and keep going; SpecError is thrown at the end.
-import { KilnError } from '../contract/index.js';
+import { escapeControls, KilnError } from '../contract/index.js';
 import type { SourcePos } from './model.js';
 
 export interface Diagnostic {
@@ -11,9 +11,10 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/** FILE:LINE:COL: message, then the hint on a line of its own; names in it cannot drive the terminal. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const hint = d.hint ? `\n  hint: ${d.hint}` : '';
-  return `${d.file}:${d.line}:${d.col}: ${d.message}${hint}`;
+  const hint = d.hint ? `\n  hint: ${escapeControls(d.hint)}` : '';
+  return `${escapeControls(d.file)}:${d.line}:${d.col}: ${escapeControls(d.message)}${hint}`;
 }
 
 /** A pipeline that cannot run: every diagnostic of every file read, in file/line order. */

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import type { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
 import { GarbageBudget } from './garbage.js';
 import type { SpoolFile } from './spool-file.js';
@@ -68,16 +69,26 @@ export class ProcessRunner implements Runner {
     ];
     return new Promise((resolve) => {
       let timedOut = false;
+      let ioError: AgentIOError | undefined;
       const timers: NodeJS.Timeout[] = [];
+      const stop = () => {
+        killGroup(child, 'SIGTERM');
+        timers.push(setTimeout(() => killGroup(child, 'SIGKILL'), request.timeoutGraceMs));
+      };
       if (request.timeoutMs !== undefined) {
         timers.push(
           setTimeout(() => {
             timedOut = true;
-            killGroup(child, 'SIGTERM');
-            timers.push(setTimeout(() => killGroup(child, 'SIGKILL'), request.timeoutGraceMs));
+            stop();
           }, request.timeoutMs),
         );
       }
+      // The step's output can no longer be kept: stop the command as a timeout would, rather than
+      // let it run on with its log lost.
+      const unsubscribe = spool.onFailure((failure) => {
+        ioError = failure;
+        stop();
+      });
       let settled = false;
       const settle = async (outcome: Omit<RunOutcome, 'timedOut'>) => {
         if (settled) return;
@@ -85,8 +96,9 @@ export class ProcessRunner implements Runner {
         timers.forEach(clearTimeout);
         await drain(outputs, DRAIN_AFTER_EXIT_MS);
         killGroup(child, 'SIGKILL');
+        unsubscribe();
         stopForwarding(); // only now: a signal during the drain must not kill the agent before it records
-        resolve({ ...outcome, timedOut });
+        resolve({ ...outcome, timedOut, ...(ioError && { ioError }) });
       };
       child.once('error', (err: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return; // a later error (e.g. kill) on a running child: 'exit' follows

@@ -2,6 +2,7 @@
 // of its own; Tekton files are read together. Exit 0 with one OK line per pipeline, or 2 with
 // every problem of every pipeline on stderr.
 import type { Command } from 'commander';
+import { escapeControls } from '../../contract/index.js';
 import {
   groupPipelineFiles,
   loadPipelineFiles,
@@ -19,7 +20,7 @@ function summary(pipeline: PipelineSpec): string {
     count(steps, 'step'),
     count(pipeline.params.length, 'param'),
   ];
-  return `OK ${pipeline.name}: ${parts.join(', ')} (${pipeline.files.join(', ')})`;
+  return escapeControls(`OK ${pipeline.name}: ${parts.join(', ')} (${pipeline.files.join(', ')})`);
 }
 
 export function registerValidate(program: Command): void {

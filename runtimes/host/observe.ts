@@ -1,12 +1,14 @@
 // What a task run's files say about it, as the runtime reports it. Pure: the facts (each step's
 // termination message and how its agent ended) come in, ObservedStep/ObservedTaskRun go out.
 import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../../engine/index.js';
-import type { StepTermination } from '../../contract/index.js';
+import { terminationReason, type StepTermination } from '../../contract/index.js';
 
 export interface StepFacts {
   /** Undefined while the step's agent is still running. */
   exited?: { code: number | null; signal: string | null; at: number };
   termination?: StepTermination;
+  /** Why the runtime stopped this step's agent while it waited (an earlier step left no post file). */
+  released?: string;
 }
 
 const AGENT_REASONS: Record<string, ObservedStep['status']> = { Skipped: 'Skipped', TimeoutExceeded: 'TimedOut' };
@@ -22,6 +24,7 @@ function endedStep(step: ResolvedStep, facts: StepFacts, cancel: CancelReason | 
   if (!t) {
     // The agent ended without a word: stopped by us, or it crashed.
     if (cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };
+    if (facts.released) return { ...base, status: 'Skipped', exitCode: null, reason: `Skipped: ${facts.released}` };
     const how = facts.exited!.signal ? `signal ${facts.exited!.signal}` : `exit code ${facts.exited!.code}`;
     return {
       ...base,
@@ -33,7 +36,12 @@ function endedStep(step: ResolvedStep, facts: StepFacts, cancel: CancelReason | 
   const byReason = t.reason ? AGENT_REASONS[t.reason] : undefined;
   if (byReason === 'Skipped' && cancel) return { ...base, status: cancel, exitCode: null, reason: cancel };
   const status = byReason ?? (t.exitCode === 0 ? 'Succeeded' : (cancel ?? 'Failed'));
-  return { ...base, status, exitCode: byReason === 'Skipped' ? null : (t.exitCode ?? null), reason: t.reason };
+  return {
+    ...base,
+    status,
+    exitCode: byReason === 'Skipped' ? null : (t.exitCode ?? null),
+    reason: terminationReason(t),
+  };
 }
 
 /** Each step's status; the first step not yet ended after a good run of ended ones is Running. */

@@ -2,10 +2,10 @@
 // `kiln-agent entrypoint` process per step, all started at once; the agents order themselves
 // through post files exactly as in a pod. Optionally each step runs in a bubblewrap sandbox.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
+import { ERR_SUFFIX, KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
@@ -284,7 +284,8 @@ export class LocalRuntime implements Runtime {
         line: `kiln: cannot start the agent: ${spawnError}`,
       });
     const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
-    run.facts[i] = { exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
+    run.facts[i] = { ...run.facts[i], exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
+    if (!run.cancel) this.releaseIfUnposted(run, i);
     if (!run.facts.every((f) => f.exited)) {
       this.listener({
         name: run.plan.name,
@@ -299,6 +300,20 @@ export class LocalRuntime implements Runtime {
     run.killTimers.forEach(clearTimeout);
     this.live.delete(run.plan.name);
     this.listener(observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt));
+  }
+
+  /**
+   * A step whose agent wrote neither its post file nor the `.err` twin (a read-only or broken
+   * disk) would leave the later agents waiting forever: they are stopped, and shown as skipped.
+   */
+  private releaseIfUnposted(run: LiveTaskRun, i: number): void {
+    const post = kilnPaths(run.root).postFile(i);
+    if (i === run.steps.length - 1 || existsSync(post) || existsSync(post + ERR_SUFFIX)) return;
+    for (let later = i + 1; later < run.steps.length; later++) {
+      if (run.facts[later]!.exited) continue;
+      run.facts[later]!.released = `step ${run.steps[i]!.name} wrote neither its post file nor ${ERR_SUFFIX}`;
+      signalGroup(run.children[later]!, 'SIGTERM');
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // termination message (Tekton's JSON entries) → results, exit code, reason, start time and the
 // step's cache record.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { readTermination, type StoredResultRef } from '../../contract/index.js';
+import { readTermination, terminationReason, type StoredResultRef } from '../../contract/index.js';
 import type { StepStatus, TaskRunStatus } from '../../syntax/index.js';
 import type { ObservedStep, ObservedTaskRun } from '../../engine/index.js';
 import { LABELS } from './labels.js';
@@ -100,7 +100,7 @@ function observeStep(
     name,
     status: stepStatus(exitCode, m?.reason),
     exitCode,
-    reason: m?.reason ?? (exitCode !== 0 ? t.reason : undefined),
+    reason: (m && terminationReason(m)) ?? (exitCode !== 0 ? t.reason : undefined),
     startedAt: m?.startedAt ?? time(t.startedAt),
     finishedAt: time(t.finishedAt),
     ...(m?.cache && { cache: m.cache }),

@@ -1,7 +1,13 @@
 // The termination message reader both runtimes use: what the agent writes reads back; anything
 // else (fuzzed) is no message, never a throw.
 import { describe, expect, it } from 'vitest';
-import { readTermination, serializeTermination, terminationEntries } from '../../contract/index.js';
+import {
+  readTermination,
+  serializeTermination,
+  TERMINATION_DETAIL_LIMIT,
+  terminationEntries,
+  terminationReason,
+} from '../../contract/index.js';
 
 describe('readTermination', () => {
   it('reads back what the agent writes', () => {
@@ -74,6 +80,20 @@ describe('readTermination', () => {
     'x'.repeat(20_000),
   ])('refuses %j', (text) => {
     expect(readTermination(text)).toBeUndefined();
+  });
+
+  it("carries a failure's words as entry Message, cut to its limit, shown beside the reason", () => {
+    const message = `ENOSPC writing the log spool /k/logs/0.spool ${'x'.repeat(1000)}`;
+    const t = readTermination(
+      serializeTermination(terminationEntries({ exitCode: 1, reason: 'AgentIOError', message, results: [] })),
+    )!;
+    expect(t.message).toBe(message.slice(0, TERMINATION_DETAIL_LIMIT));
+    expect(terminationReason(t)).toBe(`AgentIOError: ${t.message}`);
+    expect(terminationReason({ reason: 'Skipped', results: {} })).toBe('Skipped');
+  });
+
+  it('reads a reserved, still blank message as no message', () => {
+    expect(readTermination(' '.repeat(4096))).toBeUndefined();
   });
 
   it('never throws on random input (fuzz)', () => {

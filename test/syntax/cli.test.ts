@@ -1,6 +1,7 @@
 // `kiln validate` and `kiln graph` as a user runs them: the built CLI (npm run build) in a real process.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -38,6 +39,27 @@ describe('kiln validate', () => {
     expect(lines[1]).toBe('  hint: did you mean "type"?');
     expect(lines.filter((l) => l.startsWith(F('broken.yaml')))).toHaveLength(12);
     expect(r.stderr).toContain(`${F('broken.yaml')}:22:3: the tasks form a cycle: a -> b -> a`);
+  });
+
+  it('shows control characters and bidi marks in names and paths escaped, never raw', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-validate-'));
+    // YAML's own escapes put ESC, BEL, NUL, C1 CSI and bidi marks into the names.
+    const evil = join(dir, 'evil.yaml');
+    writeFileSync(
+      evil,
+      'name: "evil\\e]0;PWNED\\a"\ntasks:\n  "t\\e]0;PWNED\\a\\0\\u202e":\n' +
+        '    steps: [{ run: "echo hi" }]\n    needs: ["x\\x9b31m\\u2066"]\n',
+    );
+    const okPath = join(dir, 'ok\u001b[31m\u200f.yaml'); // the OK line shows the path
+    writeFileSync(okPath, 'name: fine\ntasks:\n  a:\n    steps: [{ run: "true" }]\n');
+    const r = kiln('validate', evil, okPath);
+    expect(r.code).toBe(2);
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    expect(r.stdout + r.stderr).not.toMatch(unsafe);
+    expect(r.stderr).toContain('task name "t\\x1b]0;PWNED\\x07\\0\\u202e" is not a valid name');
+    expect(r.stderr).toContain('pipeline name "evil\\x1b]0;PWNED\\x07"');
+    expect(r.stderr).toContain('there is no task "x\\x9b31m\\u2066"');
+    expect(r.stdout).toContain(`(${dir}/ok\\x1b[31m\\u200f.yaml)`);
   });
 
   it('exits 2 for a file that does not exist', () => {

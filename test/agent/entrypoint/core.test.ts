@@ -1,103 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ResultNotStoredError } from '../../../agent/errors.js';
-import {
-  runEntrypoint,
-  type EntrypointPorts,
-  type RunOutcome,
-  type WaitOutcome,
-} from '../../../agent/entrypoint/core.js';
 import { parseEntrypointArgs } from '../../../agent/entrypoint/options.js';
 import { readTermination } from '../../../contract/index.js';
-
-interface World {
-  waits?: Record<string, WaitOutcome>;
-  run?: RunOutcome;
-  files?: Record<string, string>;
-  /** A result store (the collector) is given; `down` makes every put fail. */
-  store?: { down?: boolean };
-}
-
-/** Fakes of every port, recording each effect in order in `events`. */
-function fakes(world: World) {
-  const events: string[] = [];
-  const files = new Map(Object.entries(world.files ?? {}));
-  const warnings: string[] = [];
-  const ports: EntrypointPorts = {
-    waiter: {
-      async waitFor(path, { content }) {
-        events.push(`wait ${path}${content ? ' (content)' : ''}`);
-        return world.waits?.[path] ?? 'ready';
-      },
-    },
-    runner: {
-      async prepare() {
-        events.push('prepare');
-      },
-      async run(req) {
-        events.push(`run ${req.command.join(' ')} timeout=${req.timeoutMs ?? '-'}`);
-        return world.run ?? { exitCode: 0, timedOut: false };
-      },
-    },
-    post: {
-      async writePost(path, ok) {
-        events.push(`post ${ok ? path : path + '.err'}`);
-      },
-    },
-    fs: {
-      async readBounded(path, limit) {
-        if (path.endsWith('/unreadable')) throw new Error('EISDIR: illegal operation on a directory, read');
-        const text = files.get(path);
-        if (text === undefined) return null;
-        const size = Buffer.byteLength(text);
-        return size > limit ? { size } : { size, text };
-      },
-      async writeFile(path, data) {
-        events.push(`write ${path}`);
-        files.set(path, data);
-      },
-    },
-    clock: { now: () => new Date('2026-01-02T03:04:05.000Z') },
-    warn: (m) => warnings.push(m),
-  };
-  const stored = new Map<string, string>();
-  if (world.store) {
-    ports.results = {
-      async put(name, value) {
-        events.push(`store ${name}`);
-        if (world.store!.down)
-          throw new ResultNotStoredError(name, Buffer.byteLength(value), 'http://c/r', new Error('ECONNREFUSED'));
-        stored.set(name, value);
-        return { name, size: Buffer.byteLength(value), sha256: createHash('sha256').update(value).digest('hex') };
-      },
-    };
-  }
-  return { ports, events, files, warnings, stored };
-}
-
-const BASE = [
-  '-post_file',
-  '/k/run/1/out',
-  '-termination_path',
-  '/k/term',
-  '-step_metadata_dir',
-  '/k/run/1/status',
-  '-results_dir',
-  '/k/results',
-];
-
-async function runWith(flags: string[], world: World) {
-  const f = fakes(world);
-  const result = await runEntrypoint(parseEntrypointArgs([...BASE, ...flags, '--', 'make', 'all']), f.ports);
-  const termination = JSON.parse(f.files.get('/k/term')!) as { key: string; value: string; type: number }[];
-  return { ...f, result, termination, exitCodeFile: f.files.get('/k/run/1/status/exitCode') };
-}
+import { runWith, type World } from './fakes.js';
 
 describe('runEntrypoint', () => {
   it('waits for every file in order, runs, then writes termination, exit code and post file last', async () => {
     const { events, result } = await runWith(['-wait_file', '/k/a,/k/b', '-wait_file_content', '-timeout', '1m'], {});
     expect(events).toEqual([
       'prepare',
+      'reserve /k/term',
       'wait /k/a (content)',
       'wait /k/b (content)',
       'run make all timeout=60000',
