@@ -145,7 +145,11 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
     await Promise.all(inFlight.splice(0).map((f) => f.answer));
     readPos = pos.map((p) => ({ ...p }));
     if (!(failure instanceof TransientSendError)) {
-      await saver.flush(pos, () => true, () => io.sleep(0));
+      await saver.flush(
+        pos,
+        () => true,
+        () => io.sleep(0),
+      );
       return outcome();
     }
     await io.sleep(backoff);
@@ -181,7 +185,9 @@ class PositionSaver {
       for (const i of [...this.unsaved]) await this.save(i, pos[i]);
       if (this.unsaved.size === 0) return;
       if (giveUp()) {
-        this.io.warn(`steps ${[...this.unsaved].join(', ')}: positions not saved (a restarted proxy resends from older ones)`);
+        this.io.warn(
+          `steps ${[...this.unsaved].join(', ')}: positions not saved (a restarted proxy resends from older ones)`,
+        );
         return;
       }
       await pause();

@@ -69,7 +69,10 @@ export class LogProxySidecar {
       return all.map((_, i) => ({ logsComplete: false, logsUndelivered: { lines: null, spool: this.spec.spool(i) } }));
     }
     for (const s of report.steps)
-      all[s.stepIndex] = { logsComplete: false, logsUndelivered: { lines: s.lines, spool: this.spec.spool(s.stepIndex) } };
+      all[s.stepIndex] = {
+        logsComplete: false,
+        logsUndelivered: { lines: s.lines, spool: this.spec.spool(s.stepIndex) },
+      };
     return all;
   }
 

@@ -222,10 +222,7 @@ export class LocalRuntime implements Runtime {
       // A step's process group is not the agent's, and a `setsid` leaves both: the marker finds
       // them. The log proxy is spared: it still delivers what the steps wrote.
       const proxy = run.sidecar?.child.pid;
-      signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', [
-        process.pid,
-        ...(proxy ? [proxy] : []),
-      ]);
+      signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', [process.pid, ...(proxy ? [proxy] : [])]);
     };
     run.killTimers.push(setTimeout(kill, grace).unref());
   }
