@@ -37,8 +37,21 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+/**
+ * Resolves once what was written to the stream has left the process: stdout to a pipe is
+ * asynchronous on Linux, and process.exit drops what is still queued (the last lines of a step
+ * that kiln run's console never showed).
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  async (code) => {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  },
   (err: unknown) => {
     if (err instanceof AgentUsageError) {
       process.stderr.write(`kiln-agent: ${err.message}\n`);

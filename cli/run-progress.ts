@@ -79,6 +79,25 @@ export function summary(record: RunRecord): string {
   return lines.join('\n');
 }
 
+/**
+ * The steps whose logs did not all reach the collector (the log deadline passed), one line each:
+ * how many lines, and the spool that still holds them. Empty when every line was delivered.
+ */
+export function undeliveredLogs(record: RunRecord, collector: string): string {
+  const lines = record.tasks.flatMap((t) =>
+    t.steps.flatMap((s) =>
+      s.logsComplete === false
+        ? [
+            `kiln: logs of ${taskLabel(t)}/${s.name} incomplete: ` +
+              `${s.logsUndelivered?.lines ?? 'an unknown number of'} lines not delivered to ${collector}; ` +
+              `the spool is kept at ${s.logsUndelivered?.spool ?? '(unknown)'}\n`,
+          ]
+        : [],
+    ),
+  );
+  return lines.join('');
+}
+
 /** Where to read a finished run again: its logs and the pipeline's history outlive the run. */
 export function readBackHint(record: RunRecord): string {
   return (

@@ -26,9 +26,12 @@ export interface RunShippingOptions {
   secret?: string;
   /** `.kiln` of the working directory: the embedded store and its secrets. */
   stateDir: string;
-  /** How long a log proxy keeps trying after its last step (the runtime kills it a little later). */
-  deliveryDeadline?: string;
+  /** How long a log proxy keeps trying after its last step (`kiln run --log-deadline`). */
+  logDeadline: string;
 }
+
+/** `kiln run --log-deadline`'s default: a collector away for minutes loses no line. */
+export const DEFAULT_LOG_DEADLINE = '10m';
 
 export async function openRunShipping(o: RunShippingOptions): Promise<RunShipping> {
   let url: string;
@@ -65,7 +68,8 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
         collector: { url, tokenFile },
         pipelineRun: plan.pipelineRun,
         taskRun: plan.name,
-        deadline: o.deliveryDeadline ?? '4s',
+        deadline: o.logDeadline,
+        exitWithParent: true,
       });
     },
     close,

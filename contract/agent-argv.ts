@@ -109,6 +109,7 @@ export const LOG_PROXY_FLAGS = {
   taskRun: '-task_run',
   stateDir: '-state_dir',
   deadline: '-deadline', // give up delivering this long after the last step finished
+  exitWithParent: '-exit_with_parent', // no value: exit when the process that started it dies
 } as const;
 
 export const STEP_ON_ERROR = ['continue', 'stopAndFail'] as const;
@@ -139,6 +140,8 @@ export interface LogProxyArgvInput {
   stateDir?: string;
   /** Give up delivering this long after the last step ended (a duration). */
   deadline?: string;
+  /** Exit when the process that started the proxy dies (a local run; a pod's proxy ends with its pod). */
+  exitWithParent?: boolean;
 }
 
 export function logProxyArgv(o: LogProxyArgvInput): string[] {
@@ -162,5 +165,6 @@ export function logProxyArgv(o: LogProxyArgvInput): string[] {
     o.taskRun,
     ...(o.stateDir ? [F.stateDir, o.stateDir] : []),
     ...(o.deadline ? [F.deadline, o.deadline] : []),
+    ...(o.exitWithParent ? [F.exitWithParent] : []),
   ];
 }

@@ -38,7 +38,7 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Spool file of step i: the entrypoint appends records, the log proxy tails them. */
     spoolFile: (i: number) => spoolFileIn(`${root}/logs`, i),
     /** The log proxy's acknowledged offsets, so a restarted proxy resumes. */
-    proxyStateDir: `${root}/logs/.proxy`,
+    proxyStateDir: defaultProxyStateDir(`${root}/logs`),
     downwardDir: `${root}/downward`,
     /** The first step waits until this is non-empty: the controller's go-ahead. */
     readyFile: `${root}/downward/ready`,
@@ -56,6 +56,28 @@ export const TERMINATION_MESSAGE_LIMIT = 4096;
 export const STORED_RESULT_LIMIT = 1024 * 1024;
 
 export const workspacePath = (name: string) => `${WORKSPACE_ROOT}/${name}`;
+
+/** The log proxy's state directory when -state_dir is not given. */
+export const defaultProxyStateDir = (logDir: string) => `${logDir}/.proxy`;
+
+/**
+ * What a log proxy that gave up (its -deadline passed, or the collector refused) leaves in its
+ * state directory: each step whose lines did not all reach the collector. The host runtime reads
+ * it into the run record (StepRecord.logsComplete) and `kiln run`'s closing words.
+ */
+export const proxyReportFile = (stateDir: string) => `${stateDir}/undelivered.json`;
+export interface LogProxyReport {
+  steps: {
+    step: string;
+    stepIndex: number;
+    /** The first line (seq) the collector has not acked. */
+    fromSeq: number;
+    /** Lines in the spool from fromSeq on. */
+    lines: number;
+    spool: string;
+  }[];
+  lastError?: string;
+}
 
 /** Spool file of step i inside a log directory (the entrypoint's -log_dir). */
 export function spoolFileIn(logDir: string, stepIndex: number): string {

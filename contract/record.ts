@@ -27,6 +27,10 @@ export interface StepRecord {
   startedAt?: string;
   finishedAt?: string;
   cache?: StepCacheRecord;
+  /** Set when the run shipped logs: every line the step printed reached the collector. */
+  logsComplete?: boolean;
+  /** When logsComplete is false: how many lines did not (null: unknown) and the spool keeping them. */
+  logsUndelivered?: { lines: number | null; spool: string };
 }
 
 export interface TaskRunRecord {

@@ -17,6 +17,8 @@ function stepRecord(step: ObservedStep): StepRecord {
     startedAt: iso(step.startedAt),
     finishedAt: iso(step.finishedAt),
     cache: step.cache,
+    logsComplete: step.logsComplete,
+    logsUndelivered: step.logsUndelivered,
   };
 }
 

@@ -2,7 +2,7 @@
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
 import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/index.js';
-import type { StepCacheRecord, StoredResultRef } from '../contract/index.js';
+import type { StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
 
 /**
  * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
@@ -48,6 +48,8 @@ export interface ObservedStep {
   startedAt?: number;
   finishedAt?: number;
   cache?: StepCacheRecord;
+  logsComplete?: StepRecord['logsComplete'];
+  logsUndelivered?: StepRecord['logsUndelivered'];
 }
 
 /** What a runtime observed of a task run. Times are unix milliseconds. */

@@ -155,6 +155,7 @@ export class Pod {
     run: string;
     task: string;
     deadline?: string;
+    stateDir?: string;
   }): ChildProcess & { stderrText: () => string } {
     const args = [
       'log-proxy',
@@ -175,6 +176,7 @@ export class Pod {
       args.push('-token_file', join(this.root, 'token'));
     }
     if (o.deadline) args.push('-deadline', o.deadline);
+    if (o.stateDir) args.push('-state_dir', o.stateDir);
     const p = spawn(AGENT, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d: Buffer) => {

@@ -6,6 +6,7 @@ import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs } from './options.js';
 import { ProcessRunner } from './process-runner.js';
 import { SpoolFile } from './spool-file.js';
+import { onParentDeath, stopTaskRun } from '../parent-watch.js';
 
 export async function entrypointCommand(argv: string[]): Promise<number> {
   const opts = parseEntrypointArgs(argv);
@@ -17,7 +18,13 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
     process.stderr.write(line);
     spool.note('e', line);
   };
-  if (opts.exitWithParent) watchParent();
+  // The parent's death stops the step as a SIGTERM from it would (forwarded to the step's group),
+  // and the rest of the task run, setsid descendants included; SIGKILL after the grace.
+  if (opts.exitWithParent)
+    onParentDeath(() => {
+      process.kill(process.pid, 'SIGTERM');
+      stopTaskRun(opts.timeoutGraceMs, 143);
+    });
   // Loaded only for a step with a cache: the others start without tar and the stores.
   const stepRunner = opts.cache
     ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn)
@@ -56,24 +63,4 @@ function lazyResultStore(o: { url: string; tokenFile: string }): ResultStore {
         value,
       ),
   };
-}
-
-/** How often the agent looks whether the process that started it is still there. */
-const PARENT_CHECK_MS = 250;
-
-/**
- * When the parent dies (the agent is re-parented, so its ppid changes), the agent signals itself
- * SIGTERM: while waiting that ends it, while the command runs the signal is forwarded to the
- * command's process group, exactly as a SIGTERM from the parent would be. Nothing is left running
- * after a `kiln run` killed with SIGKILL. Polling, because Linux tells a child of its parent's
- * death only through prctl(PR_SET_PDEATHSIG), which Node does not expose.
- */
-function watchParent(): void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid === parent) return;
-    clearInterval(timer);
-    process.kill(process.pid, 'SIGTERM');
-  }, PARENT_CHECK_MS);
-  timer.unref();
 }

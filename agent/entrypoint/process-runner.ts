@@ -124,22 +124,30 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 interface Tee {
   ended: Promise<void>;
   stop(): void;
+  /** Reading is paused until the agent's own stream (kiln run's console) takes more. */
+  waitingForSink(): boolean;
 }
 
 /** Copies a child's stream to the agent's stream and the spool, pausing the child while the
  * agent's stream is full. */
 function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: GarbageBudget): Tee {
   let sinkBroken = false;
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    source.resume();
+  };
   sink.on('error', () => {
     sinkBroken = true; // nobody reads the agent's output any more: keep spooling
-    source.resume();
+    resume();
   });
   source.on('data', (chunk: Buffer) => {
     recorder.push(chunk);
     budget.add(chunk.length);
     if (sinkBroken || sink.write(chunk)) return;
+    waiting = true;
     source.pause();
-    sink.once('drain', () => source.resume());
+    sink.once('drain', resume);
   });
   let finished = false;
   const finish = () => {
@@ -158,13 +166,28 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
     source.removeAllListeners('data');
     source.destroy();
   };
-  return { ended, stop };
+  return { ended, stop, waitingForSink: () => waiting && !sinkBroken };
 }
 
+const DRAIN_TICK_MS = 25;
+/** However slow the console, a drain ends this long after the command exited. */
+const DRAIN_LIMIT_MS = 60 * DRAIN_AFTER_EXIT_MS;
+
+/**
+ * Waits for the outputs to end, at most boundMs of time in which the agent could read them: time
+ * spent paused for a slow console does not count, or the last lines the command wrote before it
+ * exited (still in the pipe) would be cut off while the console catches up.
+ */
 async function drain(outputs: Tee[], boundMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
-  await Promise.race([Promise.all(outputs.map((o) => o.ended)), bound]);
-  clearTimeout(timer);
+  let ended = false;
+  const all = Promise.all(outputs.map((o) => o.ended)).then(() => (ended = true));
+  let readable = 0;
+  const start = Date.now();
+  while (!ended && readable < boundMs && Date.now() - start < DRAIN_LIMIT_MS) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TICK_MS)))]);
+    clearTimeout(timer);
+    if (!outputs.some((o) => o.waitingForSink())) readable += DRAIN_TICK_MS;
+  }
   for (const o of outputs) o.stop();
 }

@@ -1,10 +1,15 @@
 // `kiln-agent log-proxy`: ships the pod's log spool to the collector; exits 0 once every step has
-// ended and every line is acked, 1 when it gave up (what was not delivered goes to stderr).
+// ended and every line is acked, 1 when it gave up: what was not delivered goes to stderr and to
+// the state directory's report (proxyReportFile), which the host runtime reads into the run record.
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { proxyReportFile, type LogProxyReport } from '../../contract/index.js';
 import { AgentUsageError } from '../errors.js';
+import { onParentDeath } from '../parent-watch.js';
 import { runLogProxy } from './core.js';
 import { createProxyIO } from './io.js';
 import { parseLogProxyArgs } from './options.js';
+import { countSpoolRecords } from './spool-parser.js';
 
 export async function logProxyCommand(argv: string[]): Promise<number> {
   const o = parseLogProxyArgs(argv);
@@ -16,17 +21,30 @@ export async function logProxyCommand(argv: string[]): Promise<number> {
       throw new AgentUsageError(`-token_file ${o.tokenFile}: ${(err as Error).message}`, '-token_file');
     }
   }
+  // A local run's proxy ends with kiln run: nothing of a run outlives it (its spool stays on disk).
+  if (o.exitWithParent)
+    onParentDeath(() => {
+      process.stderr.write('kiln-agent log-proxy: the process that started me is gone; stopping\n');
+      process.exit(1);
+    });
   const io = createProxyIO({ ...o, token });
   try {
     const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs }, io);
     if (out.delivered) return 0;
+    const report: LogProxyReport = { steps: [], lastError: out.lastError };
     for (const u of out.undelivered) {
+      const spool = io.spoolName(u.stepIndex);
+      const lines = await countSpoolRecords(spool, u.fromOffset);
+      report.steps.push({ step: u.step, stepIndex: u.stepIndex, fromSeq: u.fromSeq, lines, spool });
       process.stderr.write(
-        `kiln-agent log-proxy: step ${u.stepIndex} (${u.step}): lines from seq ${u.fromSeq} ` +
-          `(spool byte ${u.fromOffset}) not delivered to ${o.collector}\n`,
+        `kiln-agent log-proxy: step ${u.stepIndex} (${u.step}): ${lines} lines from seq ${u.fromSeq} ` +
+          `(spool ${spool}, byte ${u.fromOffset}) not delivered to ${o.collector}\n`,
       );
     }
     if (out.lastError) process.stderr.write(`kiln-agent log-proxy: last error: ${out.lastError}\n`);
+    await writeFile(proxyReportFile(o.stateDir), JSON.stringify(report)).catch((err: Error) =>
+      process.stderr.write(`kiln-agent log-proxy: cannot write ${proxyReportFile(o.stateDir)}: ${err.message}\n`),
+    );
     return 1;
   } finally {
     await io.close();

@@ -89,6 +89,7 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
   let allEndedAt: number | null = null;
   let lastError: string | undefined;
   let backoff = c.backoff.initialMs;
+  const saver = new PositionSaver(io);
 
   const pastDeadline = () => c.deadlineMs !== undefined && allEndedAt !== null && io.now() - allEndedAt > c.deadlineMs;
   const outcome = (): ProxyOutcome => {
@@ -109,6 +110,7 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
     }
     if (pos.every((p) => p.eof) || pastDeadline()) {
       await Promise.all(inFlight.map((f) => f.answer));
+      await saver.flush(pos, pastDeadline, () => io.sleep(c.backoff.maxMs));
       return outcome();
     }
 
@@ -133,7 +135,7 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
     if (!failure) {
       for (const b of head.batch) {
         pos[b.stepIndex] = b.after;
-        await io.savePosition(b.stepIndex, b.after);
+        await saver.save(b.stepIndex, b.after);
       }
       backoff = c.backoff.initialMs;
       continue;
@@ -142,9 +144,54 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
     lastError = failure.message;
     await Promise.all(inFlight.splice(0).map((f) => f.answer));
     readPos = pos.map((p) => ({ ...p }));
-    if (!(failure instanceof TransientSendError)) return outcome();
+    if (!(failure instanceof TransientSendError)) {
+      await saver.flush(
+        pos,
+        () => true,
+        () => io.sleep(0),
+      );
+      return outcome();
+    }
     await io.sleep(backoff);
     backoff = Math.min(backoff * 2, c.backoff.maxMs);
+  }
+}
+
+/**
+ * Keeps the acked positions on disk for a restarted proxy. A save that fails (the state directory
+ * full: ENOSPC) does not stop shipping: the position in memory is the truth, the step is marked
+ * unsaved and saved again with its next ack, and once more, retried, before the proxy exits.
+ */
+class PositionSaver {
+  private unsaved = new Set<number>();
+  constructor(private io: ProxyIO) {}
+
+  async save(i: number, p: StepPosition): Promise<boolean> {
+    try {
+      await this.io.savePosition(i, p);
+    } catch (err) {
+      if (!this.unsaved.has(i))
+        this.io.warn(`cannot save step ${i}'s position (${(err as Error).message}); shipping goes on, retrying`);
+      this.unsaved.add(i);
+      return false;
+    }
+    if (this.unsaved.delete(i)) this.io.warn(`step ${i}'s position is saved again`);
+    return true;
+  }
+
+  /** Retries every unsaved position until all are saved or giveUp() says so. */
+  async flush(pos: StepPosition[], giveUp: () => boolean, pause: () => Promise<void>): Promise<void> {
+    for (;;) {
+      for (const i of [...this.unsaved]) await this.save(i, pos[i]);
+      if (this.unsaved.size === 0) return;
+      if (giveUp()) {
+        this.io.warn(
+          `steps ${[...this.unsaved].join(', ')}: positions not saved (a restarted proxy resends from older ones)`,
+        );
+        return;
+      }
+      await pause();
+    }
   }
 }
 

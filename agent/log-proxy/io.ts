@@ -1,7 +1,7 @@
 // The log proxy's real I/O: spool and post files, positions on disk (atomic rename), a change
 // watch with a polling fallback, and the collector over HTTP with undici.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../contract/log-wire/index.js';
@@ -80,8 +80,14 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     },
     async savePosition(i, p) {
       const tmp = `${positionFile(i)}.tmp`;
-      await writeFile(tmp, JSON.stringify(p));
-      await rename(tmp, positionFile(i));
+      try {
+        await writeFile(tmp, JSON.stringify(p));
+        await rename(tmp, positionFile(i));
+      } catch (err) {
+        // A half-written temporary file is no position: leave none behind.
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      }
     },
     waitForChange(ms) {
       return new Promise((resolve) => {

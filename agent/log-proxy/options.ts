@@ -2,7 +2,7 @@
 // entrypoint's: `-name value` or `-name=value`.
 import { AgentUsageError } from '../errors.js';
 import { durationFlagValue } from '../duration-flag.js';
-import { LOG_PROXY_FLAGS } from '../../contract/index.js';
+import { defaultProxyStateDir, LOG_PROXY_FLAGS } from '../../contract/index.js';
 
 export interface LogProxyOptions {
   runDir: string;
@@ -14,6 +14,7 @@ export interface LogProxyOptions {
   taskRun: string;
   stateDir: string;
   deadlineMs?: number;
+  exitWithParent: boolean;
 }
 
 type Key = keyof typeof LOG_PROXY_FLAGS;
@@ -28,6 +29,10 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
     const key = argv[i].startsWith('-') ? KEY_BY_NAME.get(name) : undefined;
     if (!key)
       throw new AgentUsageError(`unknown flag or argument ${argv[i]} (see kiln-agent log-proxy --help)`, argv[i]);
+    if (key === 'exitWithParent') {
+      raw.set(key, eq === -1 ? 'true' : body.slice(eq + 1));
+      continue;
+    }
     const value = eq === -1 ? argv[++i] : body.slice(eq + 1);
     if (value === undefined) throw new AgentUsageError(`-${name} needs a value`, `-${name}`);
     raw.set(key, value);
@@ -63,7 +68,8 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
     tokenFile: raw.get('tokenFile'),
     pipelineRun: collector ? need('pipelineRun') : (raw.get('pipelineRun') ?? ''),
     taskRun: collector ? need('taskRun') : (raw.get('taskRun') ?? ''),
-    stateDir: raw.get('stateDir') ?? `${logDir}/.proxy`,
+    stateDir: raw.get('stateDir') ?? defaultProxyStateDir(logDir),
     deadlineMs,
+    exitWithParent: raw.has('exitWithParent') && raw.get('exitWithParent') !== 'false',
   };
 }

@@ -1,6 +1,7 @@
 // Incremental spool parsing (record format in contract/pod-layout.ts). Pure: bytes read at a known
 // offset in, whole records out; a record cut off by the end of the bytes is left for the next read.
-import { KilnError, parseSpoolHeader, type SpoolStream } from '../../contract/index.js';
+import { open } from 'node:fs/promises';
+import { KilnError, parseSpoolHeader, SPOOL_MAX_RECORD, type SpoolStream } from '../../contract/index.js';
 
 /** Longest header: `o <16 digits> <9 digits>`. */
 export const MAX_SPOOL_HEADER = 1 + 1 + 16 + 1 + 9;
@@ -66,4 +67,27 @@ export function parseSpoolChunk(
     pos = end + 1;
   }
   return { records, consumed: pos };
+}
+
+/** How many whole records a spool file holds from byte `offset` on (0 when it does not exist). */
+export async function countSpoolRecords(file: string, offset: number): Promise<number> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(SPOOL_MAX_RECORD + MAX_SPOOL_HEADER + 2);
+    let count = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      const parsed = parseSpoolChunk(buf.subarray(0, bytesRead), file, offset, 0);
+      count += parsed.records.length;
+      if (parsed.consumed === 0) return count;
+      offset += parsed.consumed;
+    }
+  } finally {
+    await fh.close();
+  }
 }

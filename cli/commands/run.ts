@@ -6,12 +6,12 @@ import { join, resolve } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
 import { LocalRuntime, locateAgent } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
-import { type RunRecord, UsageError } from '../../contract/index.js';
+import { durationFlag, formatDuration, MAX_TIMER_MS, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { RunConsole } from '../run-console.js';
-import { readBackHint } from '../run-progress.js';
+import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
-import { openRunShipping } from '../run-shipping.js';
+import { DEFAULT_LOG_DEADLINE, openRunShipping } from '../run-shipping.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -32,7 +32,11 @@ interface RunFlags {
   json?: boolean;
   collector?: string;
   cacheDir: string;
+  logDeadline: string;
 }
+
+/** How long the runtime lets a log proxy run past its own deadline before killing it. */
+const LOG_PROXY_SLACK_MS = 30_000;
 
 export function registerRun(program: Command): void {
   program
@@ -56,6 +60,11 @@ export function registerRun(program: Command): void {
     .option(
       '--collector <url>',
       'ship logs and the run record to this collector (needs $KILN_COLLECTOR_SECRET); default: an embedded one storing in .kiln/kiln.db',
+    )
+    .option(
+      '--log-deadline <duration>',
+      "how long kiln run waits, after a task run's last step, for its logs to reach the collector; then it names the incomplete steps and keeps their spools",
+      DEFAULT_LOG_DEADLINE,
     )
     .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
     .action(async (files: string[], flags: RunFlags) => {
@@ -81,12 +90,14 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency);
   const agent = locateAgent();
   if (flags.isolate) requireBubblewrap();
+  const logDeadlineMs = durationFlag('--log-deadline', flags.logDeadline);
   const runName = pipelineRunName(run?.name ?? pipeline.name);
   const shipping = await openRunShipping({
     runName,
     agent,
     collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
     stateDir: join(cwd, '.kiln'),
+    logDeadline: formatDuration(logDeadlineMs),
   });
 
   // With --json stdout carries only the record; everything else goes to stderr.
@@ -99,6 +110,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     keep: flags.keep,
     onOutput: (line) => view.output(line),
     sidecar: shipping.sidecar,
+    sidecarLimitMs: Math.min(logDeadlineMs + LOG_PROXY_SLACK_MS, MAX_TIMER_MS),
+    onWarning: (message) => process.stderr.write(`kiln: ${message}\n`),
     cacheDir: resolve(cwd, flags.cacheDir),
   });
 
@@ -141,6 +154,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     await shipping.close();
   }
   view.finish(record);
+  process.stderr.write(undeliveredLogs(record, shipping.collector.url));
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
   out.write(readBackHint(record));
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');

@@ -6,9 +6,12 @@ import { existsSync, mkdirSync, readdirSync, readlinkSync, lstatSync } from 'nod
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { ERR_SUFFIX, KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
+import { runMarker, signalMarked } from '../../contract/proc/index.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { LineSplitter } from './lines.js';
+import { LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
+import { runProcessEnv } from './process-env.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import {
   collectorTokenFile,
@@ -52,11 +55,14 @@ export interface LocalRuntimeOptions {
   /** Every line a step writes (the agents tee their step's output). */
   onOutput?: (line: OutputLine) => void;
   /**
-   * A per-task-run helper process (the log proxy): its argv, or undefined for none. It starts
-   * with the task run; the task run is reported finished once it has exited too (it is killed
-   * killGraceMs after the last step ended).
+   * The task run's log proxy: its argv, or undefined for none. It starts with the task run; the
+   * task run is reported finished once it has exited too, with each step's logsComplete.
    */
   sidecar?: (ctx: SidecarContext) => string[] | undefined;
+  /** How long the log proxy may run on after the last step ended before it is killed; absent: until it exits. */
+  sidecarLimitMs?: number;
+  /** What the runtime has to say that is no step's output (the log proxy's stderr). */
+  onWarning?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
   /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
   cacheDir?: string;
@@ -72,7 +78,7 @@ interface LiveTaskRun {
   /** Steps whose end is being recorded (a child may report both 'error' and 'close'). */
   ending: Set<number>;
   cancel?: CancelReason;
-  sidecar?: { child: ChildProcess; exited: Promise<void> };
+  sidecar?: LogProxySidecar;
   killTimers: NodeJS.Timeout[];
 }
 
@@ -91,6 +97,8 @@ export class LocalRuntime implements Runtime {
   /** Cancels that arrived while their task run was still being set up. */
   private earlyCancels = new Map<string, CancelReason>();
   private hostRoot?: HostRootEntry[];
+  /** Pipeline runs with undelivered logs: their directories (the spools) are kept. */
+  private undelivered = new Set<string>();
 
   constructor(private opts: LocalRuntimeOptions) {}
 
@@ -138,7 +146,7 @@ export class LocalRuntime implements Runtime {
       });
       const launch = stepProcess(step, {
         cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
-        env: { ...(this.opts.env ?? process.env), ...env },
+        env: { ...this.processEnv(plan), ...env },
       });
       const argv = isolate
         ? [
@@ -174,7 +182,16 @@ export class LocalRuntime implements Runtime {
       steps,
       tokenFile: plan.collector && collectorTokenFile(root),
     });
-    if (sidecarArgv) run.sidecar = this.startSidecar(run, sidecarArgv);
+    if (sidecarArgv)
+      run.sidecar = new LogProxySidecar({
+        argv: sidecarArgv,
+        cwd: root,
+        env: this.processEnv(plan),
+        stateDir: kilnPaths(root).proxyStateDir,
+        spool: (i) => kilnPaths(root).spoolFile(i),
+        steps: steps.length,
+        onWarning: (line) => this.opts.onWarning?.(`${plan.name}: ${line}`),
+      });
     // The go-ahead: step 0 waits for this file to be non-empty.
     await writeFile(kilnPaths(root).readyFile, 'ready');
     this.listener({
@@ -200,17 +217,33 @@ export class LocalRuntime implements Runtime {
     run.cancel = reason;
     for (const child of run.children) signalGroup(child, 'SIGTERM');
     const grace = this.opts.killGraceMs ?? 5000;
-    run.killTimers.push(setTimeout(() => run.children.forEach((c) => signalGroup(c, 'SIGKILL')), grace).unref());
+    const kill = () => {
+      run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+      // A step's process group is not the agent's, and a `setsid` leaves both: the marker finds
+      // them. The log proxy is spared: it still delivers what the steps wrote.
+      const proxy = run.sidecar?.child.pid;
+      signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', [process.pid, ...(proxy ? [proxy] : [])]);
+    };
+    run.killTimers.push(setTimeout(kill, grace).unref());
   }
 
   async cleanup(pipelineRun: string): Promise<void> {
-    if (this.opts.keep) return;
+    signalMarked(pipelineRun, 'SIGKILL');
+    if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
     await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
   }
 
-  /** Every live task run's processes, for a last-resort stop when the CLI exits. */
+  /** Every process of every live task run, setsid descendants included, for a last-resort stop when the CLI exits. */
   killAll(): void {
-    for (const run of this.live.values()) run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+    for (const run of this.live.values()) {
+      run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+      run.sidecar?.kill();
+      signalMarked(run.plan.pipelineRun, 'SIGKILL');
+    }
+  }
+
+  private processEnv(plan: TaskRunPlan): Record<string, string | undefined> {
+    return runProcessEnv(this.opts.env ?? process.env, plan.pipelineRun, plan.name);
   }
 
   private sandbox(root: string, hostDirs: Record<string, string>, cwd: string): string[] {
@@ -242,29 +275,6 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  private startSidecar(run: LiveTaskRun, argv: string[]): LiveTaskRun['sidecar'] {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: run.root,
-      stdio: 'ignore',
-      detached: true,
-      env: this.opts.env ?? process.env,
-    });
-    const exited = new Promise<void>((done) => {
-      child.once('close', () => done());
-      child.once('error', () => done());
-    });
-    return { child, exited };
-  }
-
-  /** The sidecar finishes its work after the steps (the log proxy drains the spool), within the grace. */
-  private async awaitSidecar(run: LiveTaskRun): Promise<void> {
-    if (!run.sidecar) return;
-    const { child, exited } = run.sidecar;
-    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), this.opts.killGraceMs ?? 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-
   private async stepEnded(
     run: LiveTaskRun,
     i: number,
@@ -283,8 +293,13 @@ export class LocalRuntime implements Runtime {
         stream: 'stderr',
         line: `kiln: cannot start the agent: ${spawnError}`,
       });
-    const text = await readFile(kilnPaths(run.root).localTerminationFile(i), 'utf8').catch(() => undefined);
+    const paths = kilnPaths(run.root);
+    const text = await readFile(paths.localTerminationFile(i), 'utf8').catch(() => undefined);
+    // An agent killed before it wrote its post file: the next steps and the log proxy wait for one.
+    if (!existsSync(paths.postFile(i)) && !existsSync(paths.postFile(i) + ERR_SUFFIX))
+      await writeFile(paths.postFile(i) + ERR_SUFFIX, '').catch(() => undefined);
     run.facts[i] = { ...run.facts[i], exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
+    // Not even the .err twin could be written (a read-only run directory): release the later agents.
     if (!run.cancel) this.releaseIfUnposted(run, i);
     if (!run.facts.every((f) => f.exited)) {
       this.listener({
@@ -296,10 +311,14 @@ export class LocalRuntime implements Runtime {
       });
       return;
     }
-    await this.awaitSidecar(run);
+    const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
+    // Nothing of a task run outlives it: what a step left behind, even by setsid.
+    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL');
     this.live.delete(run.plan.name);
-    this.listener(observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt));
+    if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
+    const observed = observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt);
+    this.listener(logs ? withLogs(observed, logs) : observed);
   }
 
   /**
@@ -324,4 +343,8 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+function withLogs(observed: ObservedTaskRun, logs: StepLogs[]): ObservedTaskRun {
+  return { ...observed, steps: observed.steps.map((s, i) => ({ ...s, ...logs[i] })) };
 }

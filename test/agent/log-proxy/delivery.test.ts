@@ -1,6 +1,8 @@
 // Nothing lost, nothing twice: the built agent's entrypoint and log proxy against a real
 // `kiln collector` process, with the collector or the proxy SIGKILLed mid-run.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import type { LogProxyReport } from '../../../contract/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +117,56 @@ describe('log delivery with real processes', () => {
     });
     await Promise.all([exited(pod.step(0, 'echo one; echo two')), exited(pod.step(1, 'echo done'))]);
     expect(await exited(proxy)).toBe(1);
-    expect(proxy.stderrText()).toContain('step 0 (count): lines from seq 0 (spool byte 0) not delivered');
+    expect(proxy.stderrText()).toContain(`step 0 (count): 2 lines from seq 0 (spool ${pod.logDir}/0.spool, byte 0)`);
     expect(proxy.stderrText()).toContain('cannot reach the collector');
+    const report = JSON.parse(readFileSync(join(pod.stateDir, 'undelivered.json'), 'utf8')) as LogProxyReport;
+    expect(report.steps.map((s) => [s.step, s.lines])).toEqual([
+      ['count', 2],
+      ['after', 1],
+    ]);
+  });
+
+  it('carries on when its state directory is full (ENOSPC on a real 2 MB tmpfs) and space returns', async () => {
+    const run = 'full-state';
+    const { pod, collector, client } = await setup(run);
+    const state = join(pod.root, 'state');
+    mkdirSync(state);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', state]);
+    cleanups.push(() => {
+      execFileSync('umount', ['-l', state]);
+    });
+    const filler = join(state, 'filler');
+    fillUntilFull(filler);
+    const proxy = pod.proxy({
+      collector: collector.url,
+      token: collector.runToken(run),
+      run,
+      task: `${run}-t`,
+      stateDir: state,
+    });
+    cleanups.push(() => {
+      proxy.kill('SIGKILL');
+    });
+    const steps = [pod.step(0, numberedLines(LINES)), pod.step(1, 'echo done')];
+    await waitFor('the proxy to say a position could not be saved', () => proxy.stderrText().includes('ENOSPC'));
+    rmSync(filler);
+    await Promise.all(steps.map(exited));
+    expect(await exited(proxy)).toBe(0);
+    expect(proxy.stderrText()).toMatch(/position is saved again/);
+    expectEveryLineOnce(await allLines(client, run));
+    expect(readdirSync(state).sort()).toEqual(['0.json', '1.json']);
+    expect(JSON.parse(readFileSync(join(state, '0.json'), 'utf8'))).toMatchObject({ seq: LINES, eof: true });
   });
 });
+
+/** Writes to `file` until the file system is full. */
+function fillUntilFull(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(64 * 1024, 1));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
+  }
+}

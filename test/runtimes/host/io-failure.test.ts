@@ -11,6 +11,8 @@ import type { PipelineSpec } from '../../../syntax/model.js';
 import { pipeline, step, task } from '../../../testkit/pipelines.js';
 
 const isRoot = process.getuid?.() === 0;
+/** Waits (in the step, from the task run directory) until step 1's agent has reserved its message. */
+const UNTIL_NEXT_AGENT_READY = 'while [ ! -s run/1/termination ]; do sleep 0.01; done; ';
 const mounts: string[] = [];
 afterEach(() => {
   // Innermost first: a step's own read-only bind mount sits inside the run directory.
@@ -31,7 +33,13 @@ describe.skipIf(!isRoot)('a local run on a failing disk', () => {
     const { record, one } = await runOn(
       disk,
       pipeline(
-        [task('flood', { steps: [step('yes', { name: 'loud' }), step('echo never', { name: 'after' })] })],
+        [
+          task('flood', {
+            // The flood starts once the next agent has taken its termination message's room, as it
+            // does while waiting; otherwise which of the two meets the full disk first is a race.
+            steps: [step(UNTIL_NEXT_AGENT_READY + 'yes', { name: 'loud' }), step('echo never', { name: 'after' })],
+          }),
+        ],
         [task('tidy', { steps: [step('rm -f /nothing', { name: 'rm' })] })],
       ),
     );

@@ -1,0 +1,48 @@
+// The processes of one local run, found by the marker the host runtime puts in the environment of
+// every process it starts (RUN_MARKER_ENV = "<pipelineRun>/<taskRun>"). A step's `setsid` leaves
+// its process group and is re-parented to init, but keeps its environment: the marker is how the
+// runtime, and an agent whose runtime died, still find it. Linux only (/proc); elsewhere none.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export const RUN_MARKER_ENV = 'KILN_RUN_ID';
+
+export const runMarker = (pipelineRun: string, taskRun: string) => `${pipelineRun}/${taskRun}`;
+
+/**
+ * Pids of the processes whose marker is `scope` (a task run's "run/taskRun") or lies under it (a
+ * pipeline run's "run"), except `except` (default: this process).
+ */
+export function markedProcesses(scope: string, except: readonly number[] = [process.pid]): number[] {
+  const exact = `${RUN_MARKER_ENV}=${scope}`;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || except.includes(pid)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (environ.split('\0').some((entry) => entry === exact || entry.startsWith(`${exact}/`))) out.push(pid);
+  }
+  return out;
+}
+
+/** Signals every process markedProcesses finds; answers the pids signalled. */
+export function signalMarked(scope: string, signal: NodeJS.Signals, except?: readonly number[]): number[] {
+  return markedProcesses(scope, except).filter((pid) => {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false; // already gone
+    }
+  });
+}

@@ -1,0 +1,20 @@
+// The environment every process of a local run starts with: the host's, less Kiln's own secrets
+// and reader tokens (a step must never see what could write or read the history), plus the run
+// marker the last-resort sweep finds processes by (contract/proc).
+import { RUN_MARKER_ENV, runMarker } from '../../contract/proc/index.js';
+
+/**
+ * Kiln's credentials: KILN_COLLECTOR_SECRET, KILN_TOKEN, KILN_READER_TOKEN, KILN_DATABASE_URL (it
+ * may hold a password), any KILN_…SECRET, …TOKEN or …PASSWORD.
+ */
+export const isKilnCredential = (name: string) =>
+  /^KILN_(?:.*_)?(?:SECRET|TOKEN|PASSWORD|DATABASE_URL)(?:_|$)/i.test(name);
+
+export function runProcessEnv(
+  base: NodeJS.ProcessEnv,
+  pipelineRun: string,
+  taskRun: string,
+): Record<string, string | undefined> {
+  const env = Object.fromEntries(Object.entries(base).filter(([name]) => !isKilnCredential(name)));
+  return { ...env, [RUN_MARKER_ENV]: runMarker(pipelineRun, taskRun) };
+}
