@@ -155,7 +155,7 @@ async function streamFollow(
     }
     res.end('event: end\ndata: {}\n\n');
   } catch (err) {
-    req.log.error(err);
-    res.end(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+    ctx.logServerError(req, err);
+    res.end(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message, requestId: req.id })}\n\n`);
   }
 }

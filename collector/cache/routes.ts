@@ -99,7 +99,7 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
       // Archives are streamed to disk by the handler, never buffered by a body parser.
       scope.addContentTypeParser(BLOB_MEDIA_TYPE, (_req, payload, done) => done(null, payload));
 
-      scope.get(CACHE_ENTRIES_PATH, async (req, reply) => {
+      scope.get(CACHE_ENTRIES_PATH, { config: { repeatable: ['restore'] } }, async (req, reply) => {
         const a = await access(req);
         const q = req.query as Record<string, unknown>;
         const restore = q.restore === undefined ? [] : Array.isArray(q.restore) ? q.restore : [q.restore];
