@@ -110,6 +110,64 @@ for (const make of storeFixtures) {
       expect(await store.getRun('run-b')).toBeNull();
     });
 
+    it('answers values a store cannot hold with the same 400 on both stores', async () => {
+      const runToken = c.mintRunToken(testClaims('run-v'));
+      const json = (method: string, path: string, body: unknown, token = runToken) =>
+        request(`${c.url}${path}`, {
+          method,
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        });
+      const nulId = await json('POST', '/v1/runs', runRecord('run-v\u0000'), c.mintRunToken(testClaims('run-v\u0000')));
+      expect(nulId.statusCode).toBe(400);
+      expect(await nulId.body.text()).toContain('\\"id\\" contains a NUL character');
+      expect((await json('POST', '/v1/runs', runRecord('run-v'))).statusCode).toBe(201);
+      // A NUL in a result is kept, and the record's status moves on.
+      const result = await json('PATCH', '/v1/runs/run-v', { status: 'Succeeded', results: { out: 'x\u0000y' } });
+      expect(result.statusCode).toBe(200);
+      expect(await store.getRun('run-v')).toMatchObject({ status: 'Succeeded', results: { out: 'x\u0000y' } });
+      for (const path of [
+        '/v1/runs/run%00v',
+        '/v1/runs/run%00v/logs',
+        '/v1/search?q=a%00b',
+        '/v1/runs?pipeline=a%00',
+      ]) {
+        const res = await get(path);
+        expect(res.statusCode, path).toBe(400);
+        expect(await res.body.text(), path).toContain('contains a NUL character');
+      }
+      const bad: [string, ILogBatch, string][] = [
+        ['NUL step', batch('run-v', 0, 1, false, 'st\u0000ep'), 'contains a NUL character'],
+        [
+          'step index',
+          { ...batch('run-v', 0, 1), steps: [{ ...batch('run-v', 0, 1).steps![0], stepIndex: 2 ** 32 - 1 }] },
+          'step_index 4294967295 is over',
+        ],
+        ['seq', batch('run-v', 2 ** 63, 1), `is over ${Number.MAX_SAFE_INTEGER}`],
+      ];
+      for (const [what, b, message] of bad) {
+        const res = await post(enc(b), runToken);
+        expect(res.statusCode, what).toBe(400);
+        expect(await res.body.text(), what).toContain(message);
+      }
+      expect(await store.logStreams('run-v')).toEqual([]);
+    });
+
+    it('refuses a repeated query parameter with a 400 naming it', async () => {
+      for (const [path, name] of [
+        ['/v1/runs?pipeline=a&pipeline=b', 'pipeline'],
+        ['/v1/search?q=a&q=b', 'q'],
+        ['/v1/search?q=a&run=x&run=y', 'run'],
+        ['/v1/runs/run-a/logs?task=a&task=b', 'task'],
+      ]) {
+        const res = await get(path);
+        expect(res.statusCode, path).toBe(400);
+        expect(((await res.body.json()) as { error: string }).error).toBe(
+          `query parameter ${name} is given 2 times; give it once`,
+        );
+      }
+    });
+
     it('refuses reads without the reader token', async () => {
       for (const path of ['/v1/runs', '/v1/runs/run-a', '/v1/runs/run-a/logs', '/v1/search?q=x']) {
         expect((await get(path, null)).statusCode).toBe(401);
