@@ -22,6 +22,11 @@ export interface CollectorLimits {
   keepAliveTimeoutMs: number;
   /** Open connections at most: more are closed as they are accepted. */
   maxConnections: number;
+  /**
+   * Request bodies over 64 KiB being received at once, in declared bytes (a cache archive, streamed
+   * to disk, does not count): past it a write is answered 429 before its body is read.
+   */
+  bodyBytesInFlight: number;
 }
 
 // A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
@@ -34,6 +39,7 @@ export const DEFAULT_LIMITS: CollectorLimits = {
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1024,
+  bodyBytesInFlight: 128 * 1024 * 1024,
 };
 
 /** A route with a body limit of its own says what to do about it: `config: { bodyTooLarge }`. */
@@ -41,6 +47,8 @@ export interface RouteConfig {
   bodyTooLarge?: string;
   /** Query parameters the route reads as a list; any other given twice is a 400. */
   repeatable?: string[];
+  /** The route streams its body to disk: it holds no memory for it. */
+  streamsBody?: boolean;
 }
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */

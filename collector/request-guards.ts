@@ -4,7 +4,7 @@
 // every 5xx is logged with the request id its response carries.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestRejected } from './errors.js';
-import type { CollectorContext, RouteConfig } from './context.js';
+import type { CollectorContext, CollectorLimits, RouteConfig } from './context.js';
 
 /** onRequest: each query parameter once, unless the route reads it as a list; no NUL in any parameter. */
 export async function checkParams(req: FastifyRequest): Promise<void> {
@@ -19,6 +19,35 @@ export async function checkParams(req: FastifyRequest): Promise<void> {
     if (typeof value === 'string' && value.includes('\u0000'))
       throw new RequestRejected(400, `path parameter ${name} contains a NUL character`);
   }
+}
+
+/** Bodies this small are always admitted: run records and acks must not wait behind log batches. */
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * onRequest: admits a body only while the bodies being received fit `limits.bodyBytesInFlight`, so
+ * many unfinished large bodies (each up to its route's limit) cannot take the collector's memory.
+ * A refused writer gets a 429 (the log proxy retries it) and its connection closed.
+ */
+export function bodyBudget(limits: CollectorLimits) {
+  let inFlight = 0;
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return;
+    if ((req.routeOptions.config as RouteConfig | undefined)?.streamsBody) return;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    // No length (chunked): it may grow to the largest body a route takes.
+    const bytes = Number.isFinite(declared) ? declared : Math.max(limits.logBodyBytes, limits.jsonBodyBytes);
+    if (bytes <= SMALL_BODY) return;
+    if (inFlight + bytes > limits.bodyBytesInFlight) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      throw new RequestRejected(
+        429,
+        `the collector is receiving ${inFlight} bytes of request bodies (limit ${limits.bodyBytesInFlight}); retry`,
+      );
+    }
+    inFlight += bytes;
+    reply.raw.once('close', () => (inFlight -= bytes));
+  };
 }
 
 /** The collector's error answer: `{ error, requestId }` and an x-request-id header. */

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { checkWriterOnRequest, requireReader } from './auth.js';
-import { checkParams, errorHandler, logServerError } from './request-guards.js';
+import { bodyBudget, checkParams, errorHandler, logServerError } from './request-guards.js';
 import { createMetrics } from './metrics.js';
 import { logRoutes } from './routes-logs.js';
 import { resultRoutes } from './routes-results.js';
@@ -55,6 +55,7 @@ export async function buildServer(
   app.setErrorHandler(errorHandler(ctx, logger));
   app.addHook('onRequest', checkParams);
   app.addHook('onRequest', checkWriterOnRequest(ctx.secret));
+  app.addHook('onRequest', bodyBudget(limits));
 
   app.get('/healthz', async () => ({ ok: true, store: ctx.store.kind }));
   // A read like any other: Prometheus sends the reader token (`authorization.credentials_file`).

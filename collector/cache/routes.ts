@@ -133,7 +133,7 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         return reply.code(201).send(entry);
       });
 
-      scope.post(CACHE_BLOBS_PATH, async (req, reply) => {
+      scope.post(CACHE_BLOBS_PATH, { config: { streamsBody: true } }, async (req, reply) => {
         await access(req, 'write');
         if (req.headers['content-type'] !== BLOB_MEDIA_TYPE)
           throw new RequestRejected(400, `send the archive as ${BLOB_MEDIA_TYPE}`);

@@ -35,7 +35,12 @@ describe('collector under hostile clients', () => {
     c = await startCollector({
       db: `sqlite:${join(dir, 'kiln.db')}`,
       stateDir: dir,
-      limits: { requestTimeoutMs: 1500, headersTimeoutMs: 1000, maxConnections: 8 },
+      limits: {
+        requestTimeoutMs: 1500,
+        headersTimeoutMs: 1000,
+        maxConnections: 8,
+        bodyBytesInFlight: 10 * 1024 * 1024,
+      },
       plugins: [
         async (app) => {
           app.get('/boom', async () => {
@@ -67,6 +72,23 @@ describe('collector under hostile clients', () => {
     socket.write(head(c.mintRunToken(testClaims('slow')), 1024 * 1024));
     socket.write(Buffer.alloc(10));
     expect(await done).toMatch(/^HTTP\/1.1 408/);
+  });
+
+  it('answers 429 before reading a body that would take the in-flight bodies past their budget', async () => {
+    const token = c.mintRunToken(testClaims('big'));
+    const first = open(c.url);
+    first.socket.write(head(token, 7 * 1024 * 1024)); // admitted: within the 10 MiB budget
+    await new Promise((r) => first.socket.write(Buffer.alloc(1024), r));
+    // Answered after the server has read what reached it before: the first request's headers.
+    await (await request(`${c.url}/healthz`)).body.dump();
+    const second = open(c.url);
+    second.socket.write(head(token, 7 * 1024 * 1024));
+    const answer = await second.done;
+    expect(answer).toMatch(/^HTTP\/1.1 429/);
+    expect(answer.toLowerCase()).toContain('retry-after: 1');
+    expect(answer).toContain('request bodies (limit 10485760); retry');
+    first.socket.destroy();
+    await first.done;
   });
 
   it('closes connections past the cap as they are accepted', async () => {
