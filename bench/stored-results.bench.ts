@@ -10,13 +10,14 @@ import { startCollector } from '../collector/index.js';
 import { CollectorClient } from '../collector/client/index.js';
 import { taskRunResultsUrl } from '../contract/index.js';
 import { fmt, median } from './agent-stats.js';
+import { testClaims } from '../testkit/store-fixtures.js';
 
 const ROUNDS = Number(process.env.KILN_BENCH_RUNS ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-results-'));
 const collector = await startCollector({ db: `sqlite:${join(dir, 'kiln.db')}`, stateDir: dir, cache: false });
 try {
   const client = new CollectorClient(collector.url);
-  const token = collector.mintRunToken('bench');
+  const token = collector.mintRunToken(testClaims('bench'));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token);
   await client.postRun(

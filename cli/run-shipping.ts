@@ -3,7 +3,7 @@
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
 import { join } from 'node:path';
 import { kilnPaths, logProxyArgv, type RunReporter, type StoredResultRef, UsageError } from '../contract/index.js';
-import { CollectorClient, collectorReporter, mintRunToken, startCollector } from '../collector/index.js';
+import { CollectorClient, collectorReporter, mintRunToken, runClaims, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 
 export interface RunShipping {
@@ -18,6 +18,9 @@ export interface RunShipping {
 
 export interface RunShippingOptions {
   runName: string;
+  /** The pipeline's name and the run's params: its token binds the pipeline and the branch (param `branch`). */
+  pipeline: string;
+  params: Record<string, unknown>;
   /** argv of kiln-agent (locateAgent()). */
   agent: string[];
   /** An external collector; absent = an embedded one. */
@@ -37,6 +40,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
   let url: string;
   let token: string;
   let close = async () => undefined as void;
+  const claims = runClaims({ id: o.runName, name: o.pipeline, params: o.params });
   if (o.collectorUrl) {
     const secret = o.secret || process.env.KILN_COLLECTOR_SECRET;
     if (!secret) {
@@ -46,11 +50,11 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
       );
     }
     url = o.collectorUrl;
-    token = mintRunToken(secret, o.runName);
+    token = mintRunToken(secret, claims);
   } else {
     const embedded = await startCollector({ db: `sqlite:${join(o.stateDir, 'kiln.db')}`, stateDir: o.stateDir });
     url = embedded.url;
-    token = embedded.mintRunToken(o.runName);
+    token = embedded.mintRunToken(claims);
     close = () => embedded.close();
   }
   const client = new CollectorClient(url);

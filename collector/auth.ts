@@ -1,8 +1,17 @@
 // Who may do what: writes need the run-scoped token of the run they touch, reads the reader token.
+// Every request that carries a body (POST, PUT, PATCH) is a write: its run token is checked when the
+// request arrives (`checkWriterOnRequest`), before a byte of the body is read.
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { verifyRunToken } from './run-token.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { verifyRunToken, type RunClaims } from './run-token.js';
 import { RequestRejected } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified claims of the request's run token (set before the body is read). */
+    runClaims?: RunClaims;
+  }
+}
 
 export function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -36,20 +45,45 @@ export function requireReaderOrRun(
   requireRunWriter(req, o.secret, runId);
 }
 
-export function requireRunWriter(req: FastifyRequest, secret: string, runId: string): void {
+/** The claims of the request's run token, or a 401 saying what is wrong with it. */
+export function runTokenClaims(req: FastifyRequest, secret: string): RunClaims {
+  if (req.runClaims) return req.runClaims;
   const t = bearer(req);
   if (!t)
     throw new RequestRejected(
       401,
-      `writing to run ${JSON.stringify(runId)} needs its run token: send "Authorization: Bearer TOKEN"`,
+      `${req.method} ${req.url.split('?')[0]} is a write and needs its run's token: send "Authorization: Bearer TOKEN"`,
     );
-  const tokenRun = verifyRunToken(secret, t);
-  if (tokenRun === null)
-    throw new RequestRejected(401, 'the run token is not valid for this collector (minted with another secret?)');
-  if (tokenRun !== runId) {
+  const claims = verifyRunToken(secret, t);
+  if (claims === null)
+    throw new RequestRejected(
+      401,
+      `${req.method} ${req.url.split('?')[0]} is a write: the token is not a run token of this collector (minted with another secret? the reader token only reads)`,
+    );
+  return (req.runClaims = claims);
+}
+
+/** onRequest: a write without a valid run token is refused before its body is read, and its connection closed. */
+export function checkWriterOnRequest(secret: string) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return;
+    try {
+      runTokenClaims(req, secret);
+    } catch (err) {
+      // The unread body is not worth draining: the client must reconnect.
+      reply.header('connection', 'close');
+      throw err;
+    }
+  };
+}
+
+export function requireRunWriter(req: FastifyRequest, secret: string, runId: string): RunClaims {
+  const claims = runTokenClaims(req, secret);
+  if (claims.run !== runId) {
     throw new RequestRejected(
       403,
-      `the token is for run ${JSON.stringify(tokenRun)}, not for run ${JSON.stringify(runId)}`,
+      `the token is for run ${JSON.stringify(claims.run)}, not for run ${JSON.stringify(runId)}`,
     );
   }
+  return claims;
 }

@@ -4,6 +4,15 @@ import { BadLogBatch } from './errors.js';
 import { storableText, type IngestInput } from './store/types.js';
 
 export const BATCH_LIMITS = { maxSteps: 256, maxLines: 100_000, maxName: 253 } as const;
+/** Both stores keep step_index in a 32-bit signed column. */
+const MAX_STEP_INDEX = 2 ** 31 - 1;
+
+/** A uint64 field as a number, refused past 2^53 - 1, where a JS number (and so the store) would round it. */
+function exactUint(v: unknown, what: string): number {
+  const n = Number(v ?? 0);
+  if (!Number.isSafeInteger(n)) throw new BadLogBatch(`${what} ${String(v)} is over ${Number.MAX_SAFE_INTEGER}`);
+  return n;
+}
 
 export function decodeLogBatch(body: Uint8Array): IngestInput {
   let msg: ReturnType<typeof LogBatch.decode>;
@@ -30,8 +39,11 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
     total += raw.length;
     if (total > BATCH_LIMITS.maxLines)
       throw new BadLogBatch(`more than ${BATCH_LIMITS.maxLines} lines in one batch; split it`, 413);
+    const stepIndex = s.stepIndex ?? 0;
+    if (stepIndex > MAX_STEP_INDEX)
+      throw new BadLogBatch(`steps[${i}] (${step}): step_index ${stepIndex} is over ${MAX_STEP_INDEX}`);
     const lines = raw.map((l, j) => {
-      const seq = Number(l.seq ?? 0);
+      const seq = exactUint(l.seq, `steps[${i}] (${step}) seq`);
       if (j > 0 && seq !== Number(raw[j - 1].seq ?? 0) + 1) {
         throw new BadLogBatch(
           `steps[${i}] (${step}): seq ${seq} follows ${raw[j - 1].seq ?? 0}; lines must be contiguous`,
@@ -45,17 +57,18 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
       return {
         seq,
         stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
-        timeMs: Number(l.timeMs ?? 0),
+        timeMs: exactUint(l.timeMs, `steps[${i}] (${step}) seq ${seq}: time_ms`),
         text,
       } as const;
     });
-    return { step, stepIndex: s.stepIndex ?? 0, lines, eof: s.eof ?? false };
+    return { step, stepIndex, lines, eof: s.eof ?? false };
   });
   return { pipelineRun: msg.pipelineRun, taskRun: msg.taskRun, steps };
 }
 
 function checkName(field: string, value: string | null | undefined): asserts value is string {
   if (!value) throw new BadLogBatch(`${field} is empty; every batch names its run, task run and steps`);
+  if (value.includes('\u0000')) throw new BadLogBatch(`${field} contains a NUL character`);
   if (value.length > BATCH_LIMITS.maxName)
     throw new BadLogBatch(`${field} is longer than ${BATCH_LIMITS.maxName} characters`);
 }

@@ -1,7 +1,7 @@
 // The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
 import { join } from 'node:path';
 import { parseListen, UsageError } from '../contract/index.js';
-import { mintRunToken } from './run-token.js';
+import { mintRunToken, type RunClaims } from './run-token.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
 import type { CollectorLimits, CollectorPlugin } from './context.js';
@@ -12,7 +12,7 @@ import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
-export { mintRunToken, verifyRunToken } from './run-token.js';
+export { mintRunToken, runClaims, verifyRunToken, type RunClaims } from './run-token.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
@@ -50,7 +50,7 @@ export interface RunningCollector {
   readerTokenCreated: boolean;
   readerTokenFile: string;
   store: Store;
-  mintRunToken(runId: string): string;
+  mintRunToken(claims: RunClaims): string;
   close(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     readerTokenCreated: reader.created,
     readerTokenFile,
     store,
-    mintRunToken: (runId) => mintRunToken(secret, runId),
+    mintRunToken: (claims) => mintRunToken(secret, claims),
     async close() {
       stopRetention();
       await app.close();

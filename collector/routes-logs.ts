@@ -8,6 +8,7 @@ import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCurso
 import { decodeLogBatch } from './decode.js';
 import { RequestRejected } from './errors.js';
 import { followLogs, type FollowPositions } from './follow.js';
+import { FollowFanout } from './follow-fanout.js';
 import { timed } from './metrics.js';
 import { intParam } from './params.js';
 import type { CollectorContext, RouteConfig } from './context.js';
@@ -23,6 +24,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   // Open follow streams: a closing collector ends them (their clients reconnect to its successor)
   // rather than wait for followers that may never leave.
   const follows = new Set<ServerResponse>();
+  const fanout = new FollowFanout(store, ctx.changes);
   app.addHook('preClose', (done) => {
     for (const res of follows) res.destroy();
     done();
@@ -70,7 +72,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       // A follower that lost its connection resumes where its last event left it (SSE's own way).
       const resume = req.headers['last-event-id'];
       const positions = typeof resume === 'string' && resume ? decodeFollowCursor(resume) : new Map();
-      return streamFollow(req, reply, ctx, follows, { runId, task: q.task, step: q.step, positions });
+      return streamFollow(req, reply, ctx, { follows, fanout }, { runId, task: q.task, step: q.step, positions });
     }
     const page = await timed(metrics, 'readLogs', () =>
       store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }),
@@ -102,7 +104,7 @@ async function streamFollow(
   req: FastifyRequest,
   reply: FastifyReply,
   ctx: CollectorContext,
-  follows: Set<ServerResponse>,
+  { follows, fanout }: { follows: Set<ServerResponse>; fanout: FollowFanout },
   o: { runId: string; task?: string; step?: string; positions: FollowPositions },
 ) {
   reply.hijack();
@@ -132,30 +134,35 @@ async function streamFollow(
       ctx.changes.on(o.runId, done);
     });
   try {
-    for await (const page of followLogs(ctx.store, {
+    for await (const page of followLogs(fanout.source(o.runId), {
       ...o,
       task: o.task || undefined,
       step: o.step || undefined,
       waitForChange,
       isCancelled: () => closed,
     })) {
-      const id = encodeFollowCursor(o.positions);
-      const chunk = page.lines
-        .map(
-          (line, i) =>
-            `${i === page.lines.length - 1 ? `id: ${id}\n` : ''}event: line\ndata: ${JSON.stringify(line)}\n\n`,
-        )
-        .join('');
-      if (!res.write(chunk))
-        await new Promise((r) => {
-          res.once('drain', r);
-          res.once('close', r);
+      // The lines' bytes are shared by every follower of the page; the id (its positions) is its own.
+      const { head, last } = fanout.encode(page);
+      res.cork();
+      if (head.length) res.write(head);
+      res.write(`id: ${encodeFollowCursor(o.positions)}\n`);
+      const flowing = res.write(last);
+      res.uncork();
+      if (!flowing)
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
         });
       if (closed) return;
     }
     res.end('event: end\ndata: {}\n\n');
   } catch (err) {
-    req.log.error(err);
-    res.end(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+    ctx.logServerError(req, err);
+    res.end(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message, requestId: req.id })}\n\n`);
   }
 }

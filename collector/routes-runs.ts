@@ -6,7 +6,7 @@ import { decodeRunCursor, encodeRunCursor } from './cursor.js';
 import { RequestRejected } from './errors.js';
 import { timed } from './metrics.js';
 import type { CollectorContext } from './context.js';
-import { checkRunRecord, mergeRunPatch } from './validate-run.js';
+import { checkRecordClaims, checkRunRecord, mergeRunPatch } from './validate-run.js';
 import { intParam } from './params.js';
 
 function wholeRecordOrUnknown(body: unknown, id: string): RunRecord {
@@ -25,7 +25,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
 
   app.post('/v1/runs', async (req, reply) => {
     const record = checkRunRecord(req.body, 'POST /v1/runs');
-    requireRunWriter(req, ctx.secret, record.id);
+    checkRecordClaims(record, requireRunWriter(req, ctx.secret, record.id), 'POST /v1/runs');
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(record.id);
     return reply.code(201).send({ id: record.id });
@@ -33,7 +33,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
 
   app.patch<{ Params: { id: string } }>('/v1/runs/:id', async (req) => {
     const id = req.params.id;
-    requireRunWriter(req, ctx.secret, id);
+    const claims = requireRunWriter(req, ctx.secret, id);
     const stored = await timed(metrics, 'getRun', () => store.getRun(id));
     // A whole record for an unknown run is taken as is: its POST may have been lost to an outage.
     const record = stored ? mergeRunPatch(stored, req.body, id) : wholeRecordOrUnknown(req.body, id);
@@ -42,6 +42,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
         400,
         `PATCH /v1/runs/${id}: the body's id ${JSON.stringify(record.id)} differs from the path's`,
       );
+    checkRecordClaims(record, claims, `PATCH /v1/runs/${id}`);
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(id);
     return { id };

@@ -2,6 +2,7 @@
 // listing can rely on it: the fields we index and filter on, with their types.
 import type { RunRecord } from '../contract/index.js';
 import { RequestRejected } from './errors.js';
+import { runBranch, type RunClaims } from './run-token.js';
 
 const STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -13,6 +14,14 @@ export function checkRunRecord(body: unknown, where: string): RunRecord {
     if (typeof body[f] !== 'string' || !body[f]) throw bad(`"${f}" must be a non-empty string`);
   }
   if ((body.id as string).length > 253) throw bad('"id" is longer than 253 characters');
+  // Indexed columns: PostgreSQL's TEXT cannot hold NUL (the record itself, JSON, keeps any text).
+  for (const f of ['id', 'name', 'startedAt', 'finishedAt'] as const) {
+    if (typeof body[f] === 'string' && body[f].includes('\u0000')) throw bad(`"${f}" contains a NUL character`);
+  }
+  if (body.labels !== undefined) {
+    if (!isObject(body.labels) || !Object.values(body.labels).every((v) => typeof v === 'string'))
+      throw bad('"labels" must be an object of strings');
+  }
   if (!STATUSES.includes(body.status as string)) throw bad(`"status" must be one of ${STATUSES.join(', ')}`);
   if (!Number.isFinite(Date.parse(body.startedAt as string))) throw bad('"startedAt" must be an ISO 8601 time');
   if (!isObject(body.params)) throw bad('"params" must be an object');
@@ -31,4 +40,17 @@ export function mergeRunPatch(stored: RunRecord, patch: unknown, id: string): Ru
     );
   }
   return checkRunRecord({ ...stored, ...patch, id }, `PATCH /v1/runs/${id}`);
+}
+
+/** A run's record must say what its token says: its pipeline, branch and namespace are fixed at mint. */
+export function checkRecordClaims(record: RunRecord, claims: RunClaims, where: string): void {
+  const refuse = (what: string, given: unknown, bound: string | undefined) =>
+    new RequestRejected(
+      403,
+      `${where}: the record's ${what} ${JSON.stringify(given ?? null)} differs from the ${JSON.stringify(bound ?? null)} its run token was minted for; a run cannot change its ${what}`,
+    );
+  if (record.name !== claims.pipeline) throw refuse('pipeline (name)', record.name, claims.pipeline);
+  if (runBranch(record) !== claims.branch) throw refuse('branch', runBranch(record), claims.branch);
+  const ns = record.labels?.namespace;
+  if (ns !== undefined && ns !== claims.namespace) throw refuse('namespace label', ns, claims.namespace);
 }

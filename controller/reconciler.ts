@@ -20,6 +20,7 @@ import {
   type PipelineRunResource,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
+import { runClaims, type RunClaims } from '../collector/index.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -40,7 +41,8 @@ export interface ControllerOptions {
    */
   collector?: {
     url: string;
-    tokenFor(run: string): string;
+    /** Mints a run's token, binding its id, pipeline, branch and namespace. */
+    tokenFor(claims: RunClaims): string;
     reporterFor(run: string, token: string): RunReporter;
     archive(record: RunRecord, token: string): Promise<void>;
     /** Reads a result a step stored at the collector (too large for its termination message). */
@@ -193,7 +195,9 @@ export class KilnController {
     const active: ActiveRun = { uid, runtime, abort: new AbortController(), archived: false };
     this.runs.set(keyOf(ns, name), active);
     if (cancelNow) active.abort.abort();
-    const token = this.o.collector?.tokenFor(name);
+    const token = this.o.collector?.tokenFor(
+      runClaims({ id: name, name: input.pipeline.name, params: input.params }, ns),
+    );
     const collector = this.o.collector && token ? { url: this.o.collector.url, token } : undefined;
     const status = this.statusWriter(run);
     const remote = collector ? this.o.collector!.reporterFor(name, collector.token) : undefined;
@@ -286,7 +290,8 @@ export class KilnController {
   /** A finished run whose record has not reached the collector (e.g. the controller restarted). */
   private async archive(run: PipelineRunResource): Promise<void> {
     const record = recordFromStatus(run);
-    if (record && this.o.collector) await this.o.collector.archive(record, this.o.collector.tokenFor(record.id));
+    if (record && this.o.collector)
+      await this.o.collector.archive(record, this.o.collector.tokenFor(runClaims(record, run.metadata.namespace)));
     await this.markArchived(run);
   }
 

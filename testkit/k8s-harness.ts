@@ -85,7 +85,7 @@ export async function startHarness(
             ? undefined
             : {
                 url: collectorUrl,
-                tokenFor: (run) => mintRunToken(secret, run),
+                tokenFor: (claims) => mintRunToken(secret, claims),
                 reporterFor: (_run, token) => collectorReporter(new CollectorClient(collectorUrl), token),
                 archive: async (record, token) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
                 storedResult: (run, taskRun, ref, token) =>

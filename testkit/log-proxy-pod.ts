@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { mintRunToken } from '../collector/index.js';
+import { testClaims } from './store-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const AGENT = join(ROOT, 'dist/kiln-agent');
@@ -104,7 +105,7 @@ export class CollectorProcess {
     return readFileSync(join(this.stateDir, 'reader-token'), 'utf8').trim();
   }
   runToken(runId: string): string {
-    return mintRunToken(readFileSync(join(this.stateDir, 'collector-secret'), 'utf8').trim(), runId);
+    return mintRunToken(readFileSync(join(this.stateDir, 'collector-secret'), 'utf8').trim(), testClaims(runId));
   }
 }
 

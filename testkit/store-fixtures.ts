@@ -7,6 +7,7 @@ import type { RunRecord } from '../contract/index.js';
 import { openStore } from '../collector/store/open.js';
 import { dropPostgresSchema } from '../collector/store/postgres.js';
 import type { Store } from '../collector/store/types.js';
+import type { RunClaims } from '../collector/run-token.js';
 
 export const PG_URL = process.env.KILN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -48,3 +49,8 @@ export function postgresFixture(): StoreFixture {
 }
 
 export const storeFixtures = [sqliteFixture, postgresFixture];
+
+/** The token claims of a runRecord(id) run (pipeline web-app, no branch, no namespace). */
+export function testClaims(run: string, over: Partial<RunClaims> = {}): RunClaims {
+  return { run, pipeline: 'web-app', ...over };
+}

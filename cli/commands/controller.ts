@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Command } from 'commander';
 import { durationFlag, parseListen, UsageError } from '../../contract/index.js';
-import { CollectorClient, collectorReporter, mintRunToken } from '../../collector/index.js';
+import { CollectorClient, collectorReporter, mintRunToken, type RunClaims } from '../../collector/index.js';
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
@@ -75,7 +75,7 @@ export function registerController(program: Command): void {
         collectorClient && secret
           ? {
               url: collectorClient.url,
-              tokenFor: (run: string) => mintRunToken(secret, run),
+              tokenFor: (claims: RunClaims) => mintRunToken(secret, claims),
               reporterFor: (_run: string, token: string) => collectorReporter(collectorClient, token),
               archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) =>
                 void (await collectorClient.postRun(record, token)),

@@ -94,6 +94,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const runName = pipelineRunName(run?.name ?? pipeline.name);
   const shipping = await openRunShipping({
     runName,
+    pipeline: pipeline.name,
+    params,
     agent,
     collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
     stateDir: join(cwd, '.kiln'),

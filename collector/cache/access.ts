@@ -1,5 +1,5 @@
 // Who may use which cache scope. A run token (minted for one pipeline run) reads and writes the
-// scope of its run's pipeline and branch, and reads the default branch's entries too, as GitHub
+// scope of the pipeline, branch and namespace it was minted for, and reads the default branch's entries too, as GitHub
 // lets a branch read its base's caches. The reader token reads any scope it names.
 import type { FastifyRequest } from 'fastify';
 import { verifyRunToken } from '../run-token.js';
@@ -26,13 +26,12 @@ function checkName(what: string, v: string): string {
   return v;
 }
 
-/** The branch of a run: its `branch` label, else its `branch` param, else the default branch. */
-function branchOf(
-  record: { labels?: Record<string, string>; params: Record<string, unknown> },
-  defaultBranch: string,
-): string {
-  const param = record.params.branch;
-  return record.labels?.branch ?? (typeof param === 'string' && param ? param : defaultBranch);
+/**
+ * The cache scope's pipeline for a run: a namespaced run's pipeline is `NAMESPACE/PIPELINE`, so
+ * pipelines of the same name in two namespaces share nothing (a Kubernetes name holds no `/`).
+ */
+export function scopePipeline(claims: { pipeline: string; namespace?: string }): string {
+  return claims.namespace ? `${claims.namespace}/${claims.pipeline}` : claims.pipeline;
 }
 
 function scopes(pipeline: string, branch: string, defaultBranch: string): CacheScope[] {
@@ -47,17 +46,17 @@ export async function cacheAccess(
 ): Promise<CacheAccess> {
   const token = bearer(req);
   if (!token) throw new RequestRejected(401, 'the cache needs a token: send "Authorization: Bearer <run token>"');
-  const runId = verifyRunToken(o.secret, token);
-  if (runId !== null) {
-    const record = await o.store.getRun(runId);
-    if (!record) {
+  const claims = req.runClaims ?? verifyRunToken(o.secret, token);
+  if (claims !== null) {
+    if (!(await o.store.getRun(claims.run))) {
       throw new RequestRejected(
         403,
-        `run ${JSON.stringify(runId)} is not known to this collector; post its record (POST /v1/runs) before using the cache`,
+        `run ${JSON.stringify(claims.run)} is not known to this collector; post its record (POST /v1/runs) before using the cache`,
       );
     }
-    const pipeline = checkName('pipeline', record.name);
-    const branch = checkName('branch', branchOf(record, o.defaultBranch));
+    // The scope is the token's, fixed when it was minted: a record the run rewrote cannot move it.
+    const pipeline = checkName('pipeline', scopePipeline(claims));
+    const branch = checkName('branch', claims.branch ?? o.defaultBranch);
     return { own: { pipeline, branch }, readable: scopes(pipeline, branch, o.defaultBranch) };
   }
   if (!isReaderToken(token, o.readerToken))

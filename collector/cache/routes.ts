@@ -99,7 +99,7 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
       // Archives are streamed to disk by the handler, never buffered by a body parser.
       scope.addContentTypeParser(BLOB_MEDIA_TYPE, (_req, payload, done) => done(null, payload));
 
-      scope.get(CACHE_ENTRIES_PATH, async (req, reply) => {
+      scope.get(CACHE_ENTRIES_PATH, { config: { repeatable: ['restore'] } }, async (req, reply) => {
         const a = await access(req);
         const q = req.query as Record<string, unknown>;
         const restore = q.restore === undefined ? [] : Array.isArray(q.restore) ? q.restore : [q.restore];
@@ -133,7 +133,7 @@ export function cacheRoutes(o: CacheRouteOptions): CollectorPlugin {
         return reply.code(201).send(entry);
       });
 
-      scope.post(CACHE_BLOBS_PATH, async (req, reply) => {
+      scope.post(CACHE_BLOBS_PATH, { config: { streamsBody: true } }, async (req, reply) => {
         await access(req, 'write');
         if (req.headers['content-type'] !== BLOB_MEDIA_TYPE)
           throw new RequestRejected(400, `send the archive as ${BLOB_MEDIA_TYPE}`);

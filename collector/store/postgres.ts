@@ -28,7 +28,14 @@ CREATE SCHEMA IF NOT EXISTS ${schema};
 SET search_path TO ${schema};
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL,
-  started_ms BIGINT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, record JSONB NOT NULL);
+  started_ms BIGINT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, record JSON NOT NULL);
+-- JSON, not JSONB: JSONB refuses a NUL in a string (a step's result may hold one), JSON keeps the text.
+DO $$ BEGIN
+  IF (SELECT data_type FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'runs' AND column_name = 'record') = 'jsonb' THEN
+    ALTER TABLE runs ALTER COLUMN record TYPE JSON;
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_pipeline ON runs (pipeline, started_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, started_ms DESC, id DESC);

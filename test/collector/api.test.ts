@@ -9,7 +9,7 @@ import { startCollector, type RunningCollector } from '../../collector/index.js'
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire/index.js';
 import type { Store } from '../../collector/store/types.js';
-import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
+import { runRecord, storeFixtures, testClaims, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(run: string, from: number, n: number, eof = false, step = 'compile'): ILogBatch {
   return {
@@ -65,7 +65,7 @@ for (const make of storeFixtures) {
     const enc = (b: ILogBatch) => LogBatch.encode(b).finish();
 
     it('ingests a protobuf batch, acks in protobuf, and a resend changes nothing', async () => {
-      const token = c.mintRunToken('run-a');
+      const token = c.mintRunToken(testClaims('run-a'));
       for (let k = 0; k < 2; k++) {
         const res = await post(enc(batch('run-a', 0, 50)), token);
         expect(res.statusCode).toBe(200);
@@ -92,22 +92,80 @@ for (const make of storeFixtures) {
       const before = await store.readLogs({ runId: 'run-b', limit: 10 });
       const none = await post(enc(batch('run-b', 0, 1)));
       expect(none.statusCode).toBe(401);
-      const wrong = await post(enc(batch('run-b', 0, 1)), c.mintRunToken('run-a'));
+      const wrong = await post(enc(batch('run-b', 0, 1)), c.mintRunToken(testClaims('run-a')));
       expect(wrong.statusCode).toBe(403);
       expect(((await wrong.body.json()) as { error: string }).error).toContain('"run-a", not for run "run-b"');
       const forged = await post(
         enc(batch('run-b', 0, 1)),
-        'krt1.' + Buffer.from('run-b').toString('base64url') + '.AAAA',
+        'krt2.' + Buffer.from(JSON.stringify({ run: 'run-b', pipeline: 'web-app' })).toString('base64url') + '.AAAA',
       );
       expect(forged.statusCode).toBe(401);
       const runWrong = await request(`${c.url}/v1/runs`, {
         method: 'POST',
         body: JSON.stringify(runRecord('run-b')),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('run-a')}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken(testClaims('run-a'))}` },
       });
       expect(runWrong.statusCode).toBe(403);
       expect(await store.readLogs({ runId: 'run-b', limit: 10 })).toEqual(before);
       expect(await store.getRun('run-b')).toBeNull();
+    });
+
+    it('answers values a store cannot hold with the same 400 on both stores', async () => {
+      const runToken = c.mintRunToken(testClaims('run-v'));
+      const json = (method: string, path: string, body: unknown, token = runToken) =>
+        request(`${c.url}${path}`, {
+          method,
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        });
+      const nulId = await json('POST', '/v1/runs', runRecord('run-v\u0000'), c.mintRunToken(testClaims('run-v\u0000')));
+      expect(nulId.statusCode).toBe(400);
+      expect(await nulId.body.text()).toContain('\\"id\\" contains a NUL character');
+      expect((await json('POST', '/v1/runs', runRecord('run-v'))).statusCode).toBe(201);
+      // A NUL in a result is kept, and the record's status moves on.
+      const result = await json('PATCH', '/v1/runs/run-v', { status: 'Succeeded', results: { out: 'x\u0000y' } });
+      expect(result.statusCode).toBe(200);
+      expect(await store.getRun('run-v')).toMatchObject({ status: 'Succeeded', results: { out: 'x\u0000y' } });
+      for (const path of [
+        '/v1/runs/run%00v',
+        '/v1/runs/run%00v/logs',
+        '/v1/search?q=a%00b',
+        '/v1/runs?pipeline=a%00',
+      ]) {
+        const res = await get(path);
+        expect(res.statusCode, path).toBe(400);
+        expect(await res.body.text(), path).toContain('contains a NUL character');
+      }
+      const bad: [string, ILogBatch, string][] = [
+        ['NUL step', batch('run-v', 0, 1, false, 'st\u0000ep'), 'contains a NUL character'],
+        [
+          'step index',
+          { ...batch('run-v', 0, 1), steps: [{ ...batch('run-v', 0, 1).steps![0], stepIndex: 2 ** 32 - 1 }] },
+          'step_index 4294967295 is over',
+        ],
+        ['seq', batch('run-v', 2 ** 63, 1), `is over ${Number.MAX_SAFE_INTEGER}`],
+      ];
+      for (const [what, b, message] of bad) {
+        const res = await post(enc(b), runToken);
+        expect(res.statusCode, what).toBe(400);
+        expect(await res.body.text(), what).toContain(message);
+      }
+      expect(await store.logStreams('run-v')).toEqual([]);
+    });
+
+    it('refuses a repeated query parameter with a 400 naming it', async () => {
+      for (const [path, name] of [
+        ['/v1/runs?pipeline=a&pipeline=b', 'pipeline'],
+        ['/v1/search?q=a&q=b', 'q'],
+        ['/v1/search?q=a&run=x&run=y', 'run'],
+        ['/v1/runs/run-a/logs?task=a&task=b', 'task'],
+      ]) {
+        const res = await get(path);
+        expect(res.statusCode, path).toBe(400);
+        expect(((await res.body.json()) as { error: string }).error).toBe(
+          `query parameter ${name} is given 2 times; give it once`,
+        );
+      }
     });
 
     it('refuses reads without the reader token', async () => {
@@ -119,7 +177,7 @@ for (const make of storeFixtures) {
     });
 
     it('refuses malformed, oversized and inconsistent batches cleanly, storing nothing', async () => {
-      const token = c.mintRunToken('run-c');
+      const token = c.mintRunToken(testClaims('run-c'));
       // A length-delimited field whose length varint is cut off.
       const garbage = await post(Buffer.from([0x12, 0x80]), token);
       expect(garbage.statusCode).toBe(400);
@@ -148,10 +206,10 @@ for (const make of storeFixtures) {
         const id = `hist-${i}`;
         await client.postRun(
           runRecord(id, { startedAt: new Date(1_800_000_000_000 + i * 1000).toISOString() }),
-          c.mintRunToken(id),
+          c.mintRunToken(testClaims(id)),
         );
       }
-      await client.patchRun({ id: 'hist-2', status: 'Failed', reason: 'exit 1' }, c.mintRunToken('hist-2'));
+      await client.patchRun({ id: 'hist-2', status: 'Failed', reason: 'exit 1' }, c.mintRunToken(testClaims('hist-2')));
       expect(await client.getRun('hist-2')).toMatchObject({
         id: 'hist-2',
         status: 'Failed',
@@ -165,23 +223,23 @@ for (const make of storeFixtures) {
       const bad = await request(`${c.url}/v1/runs`, {
         method: 'POST',
         body: JSON.stringify({ ...runRecord('x'), status: 'Weird' }),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken('x')}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.mintRunToken(testClaims('x'))}` },
       });
       expect(bad.statusCode).toBe(400);
       expect(((await bad.body.json()) as { error: string }).error).toContain('"status" must be one of');
       // A PATCH of a whole record whose POST was lost creates it; a partial one for an unknown run is a 404.
-      await client.patchRun(runRecord('hist-lost', { status: 'Succeeded' }), c.mintRunToken('hist-lost'));
+      await client.patchRun(runRecord('hist-lost', { status: 'Succeeded' }), c.mintRunToken(testClaims('hist-lost')));
       expect(await client.getRun('hist-lost')).toMatchObject({ status: 'Succeeded' });
-      await expect(client.patchRun({ id: 'hist-none', status: 'Failed' }, c.mintRunToken('hist-none'))).rejects.toThrow(
-        'answered 404',
-      );
+      await expect(
+        client.patchRun({ id: 'hist-none', status: 'Failed' }, c.mintRunToken(testClaims('hist-none'))),
+      ).rejects.toThrow('answered 404');
       expect((await get('/v1/runs?cursor=garbage')).statusCode).toBe(400);
       expect((await get('/v1/runs?limit=0')).statusCode).toBe(400);
     });
 
     it('follows a step over SSE until its eof, and searches', async () => {
       const client = new CollectorClient(c.url, c.readerToken);
-      const token = c.mintRunToken('run-f');
+      const token = c.mintRunToken(testClaims('run-f'));
       await client.postRun(runRecord('run-f'), token);
       await post(enc(batch('run-f', 0, 3, false, 'watch')), token);
       const seen: string[] = [];

@@ -10,7 +10,7 @@ import { CollectorClient } from '../../collector/client/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { request } from 'undici';
 import { KILN, requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
-import { runRecord } from '../../testkit/store-fixtures.js';
+import { runRecord, testClaims } from '../../testkit/store-fixtures.js';
 
 const kiln = runKiln;
 
@@ -25,7 +25,7 @@ async function sendLines(c: RunningCollector, run: string, step: string, texts: 
   const res = await request(`${c.url}/v1/logs`, {
     method: 'POST',
     body,
-    headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${c.mintRunToken(run)}` },
+    headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${c.mintRunToken(testClaims(run))}` },
   });
   expect(res.statusCode).toBe(200);
   await res.body.dump();
@@ -45,7 +45,7 @@ describe('kiln runs / logs / search', () => {
         startedAt: '2026-01-01T00:00:00.000Z',
         finishedAt: '2026-01-01T00:01:05.000Z',
       }),
-      c.mintRunToken('r-old'),
+      c.mintRunToken(testClaims('r-old')),
     );
     await client.postRun(
       runRecord('r-new', {
@@ -53,7 +53,7 @@ describe('kiln runs / logs / search', () => {
         startedAt: '2026-02-01T00:00:00.000Z',
         finishedAt: '2026-02-01T00:00:03.000Z',
       }),
-      c.mintRunToken('r-new'),
+      c.mintRunToken(testClaims('r-new')),
     );
     await sendLines(c, 'r-new', 'test', ['first line', 'needle in here', 'last line'], true);
   });
@@ -75,7 +75,7 @@ describe('kiln runs / logs / search', () => {
   });
 
   it('stops quietly when its reader goes away (`kiln logs RUN | head -1`)', async () => {
-    await new CollectorClient(c.url).postRun(runRecord('r-many'), c.mintRunToken('r-many'));
+    await new CollectorClient(c.url).postRun(runRecord('r-many'), c.mintRunToken(testClaims('r-many')));
     await sendLines(
       c,
       'r-many',
@@ -111,7 +111,7 @@ describe('kiln runs / logs / search', () => {
   });
 
   it('follows a run until its step ends (-f)', async () => {
-    await new CollectorClient(c.url).postRun(runRecord('r-live'), c.mintRunToken('r-live'));
+    await new CollectorClient(c.url).postRun(runRecord('r-live'), c.mintRunToken(testClaims('r-live')));
     const p = spawn(process.execPath, [KILN, 'logs', 'r-live', '-f', '--step', 'live'], {
       env: { ...process.env, KILN_COLLECTOR: c.url, KILN_TOKEN: c.readerToken },
     });

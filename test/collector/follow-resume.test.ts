@@ -11,7 +11,7 @@ import { startCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { CollectorProcess, exited, KILN, requireBuild, startCollectorIn } from '../../testkit/log-proxy-pod.js';
-import { runRecord } from '../../testkit/store-fixtures.js';
+import { runRecord, testClaims } from '../../testkit/store-fixtures.js';
 
 const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
 
@@ -129,7 +129,7 @@ describe('following across a collector restart', () => {
     const home = mkdtempSync(join(tmpdir(), 'kiln-follow-close-'));
     const c = await startCollector({ db: `sqlite:${join(home, 'kiln.db')}`, stateDir: home, cache: false });
     try {
-      await new CollectorClient(c.url).postRun(runRecord('r-quiet'), c.mintRunToken('r-quiet'));
+      await new CollectorClient(c.url).postRun(runRecord('r-quiet'), c.mintRunToken(testClaims('r-quiet')));
       // Nothing has been logged: the headers come anyway, before any line.
       const res = await request(`${c.url}/v1/runs/r-quiet/logs?follow=1`, {
         headers: { authorization: `Bearer ${c.readerToken}` },

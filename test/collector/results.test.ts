@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import type { Store } from '../../collector/store/types.js';
 import { taskRunResultsPath } from '../../contract/index.js';
-import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
+import { runRecord, storeFixtures, testClaims, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const LIMIT = 400 * 1024;
 
@@ -53,7 +53,7 @@ for (const make of storeFixtures) {
       ((await res.body.json()) as { error: string }).error;
 
     it('stores the bytes and answers them back, with their sha256 and size', async () => {
-      const token = c.mintRunToken('res-a');
+      const token = c.mintRunToken(testClaims('res-a'));
       const utf8 = Buffer.from('{"digest":"sha256:…","note":"é中 🚀"}\n', 'utf8');
       const big = Buffer.alloc(300 * 1024);
       for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
@@ -75,7 +75,7 @@ for (const make of storeFixtures) {
     });
 
     it('replaces the value on a second PUT (a retried attempt)', async () => {
-      const token = c.mintRunToken('res-a');
+      const token = c.mintRunToken(testClaims('res-a'));
       const p = path('res-a', 'res-a-retry', 'out');
       expect((await put(p, 'first attempt', token)).statusCode).toBe(201);
       const second = await put(p, 'second', token);
@@ -85,9 +85,9 @@ for (const make of storeFixtures) {
 
     it("reads with the reader token or the run's own token, and refuses others", async () => {
       const p = path('res-a', 'res-a-retry', 'out');
-      expect(await (await get(p, c.mintRunToken('res-a'))).body.text()).toBe('second');
+      expect(await (await get(p, c.mintRunToken(testClaims('res-a')))).body.text()).toBe('second');
       expect(await (await get(p, c.readerToken)).body.text()).toBe('second');
-      const other = await get(p, c.mintRunToken('res-b'));
+      const other = await get(p, c.mintRunToken(testClaims('res-b')));
       expect(other.statusCode).toBe(403);
       expect(await errorOf(other)).toContain('"res-b", not for run "res-a"');
       const none = await get(p, null);
@@ -98,7 +98,7 @@ for (const make of storeFixtures) {
 
     it("refuses a write with another run's token or none, storing nothing", async () => {
       const p = path('res-b', 'res-b-build', 'out');
-      const other = await put(p, 'forged', c.mintRunToken('res-a'));
+      const other = await put(p, 'forged', c.mintRunToken(testClaims('res-a')));
       expect(other.statusCode).toBe(403);
       await other.body.dump();
       expect((await put(p, 'anonymous', null)).statusCode).toBe(401);
@@ -106,10 +106,10 @@ for (const make of storeFixtures) {
     });
 
     it('refuses an unknown run, bad names and a missing body', async () => {
-      const unknown = await put(path('res-none', 't', 'out'), 'x', c.mintRunToken('res-none'));
+      const unknown = await put(path('res-none', 't', 'out'), 'x', c.mintRunToken(testClaims('res-none')));
       expect(unknown.statusCode).toBe(404);
       expect(await errorOf(unknown)).toContain('POST /v1/runs it first');
-      const token = c.mintRunToken('res-a');
+      const token = c.mintRunToken(testClaims('res-a'));
       for (const [taskRun, name, what] of [
         ['-lead', 'out', 'taskRun'],
         ['t', 'a b', 'result name'],
@@ -126,7 +126,7 @@ for (const make of storeFixtures) {
     });
 
     it('refuses a value over the limit with a 413 naming it, storing nothing', async () => {
-      const token = small.mintRunToken('res-b');
+      const token = small.mintRunToken(testClaims('res-b'));
       const p = path('res-b', 'res-b-build', 'huge');
       const over = await put(p, Buffer.alloc(1001, 120), token, { on: small });
       expect(over.statusCode).toBe(413);
@@ -143,7 +143,9 @@ for (const make of storeFixtures) {
 
     it("deletes a run's results with the run in retention", async () => {
       await store.putRun(runRecord('res-old', { startedAt: new Date(1_600_000_000_000).toISOString() }));
-      expect((await put(path('res-old', 't', 'out'), 'old', c.mintRunToken('res-old'))).statusCode).toBe(201);
+      expect((await put(path('res-old', 't', 'out'), 'old', c.mintRunToken(testClaims('res-old')))).statusCode).toBe(
+        201,
+      );
       expect(await store.applyRetention({ olderThanMs: 1_650_000_000_000 })).toEqual(['res-old']);
       expect(await store.getResult('res-old', 't', 'out')).toBeNull();
       expect((await get(path('res-old', 't', 'out'), c.readerToken)).statusCode).toBe(404);

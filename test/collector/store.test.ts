@@ -168,5 +168,17 @@ for (const make of storeFixtures) {
       expect((await store.listRuns({ limit: 100 })).length).toBe(19);
       expect(await store.applyRetention({})).toEqual([]);
     });
+
+    it('keeps a NUL in a record (a result, a param, a reason) as it was given', async () => {
+      const record = runRecord('r-nul', {
+        status: 'Failed',
+        reason: 'exit\u00001',
+        params: { input: 'a\u0000b' },
+        results: { out: '\u0000bytes\u0000' },
+      });
+      await store.putRun(record);
+      await store.putRun({ ...record, status: 'Succeeded' });
+      expect(await store.getRun('r-nul')).toEqual({ ...record, status: 'Succeeded' });
+    });
   });
 }

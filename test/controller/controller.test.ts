@@ -5,6 +5,7 @@ import type { KubeObject } from '../../testkit/fake-apiserver.js';
 import { evictPod, finishPod, runPod } from './kubelet.js';
 import { NS, pipelineRun, startHarness, startLateCollector, type Harness } from '../../testkit/k8s-harness.js';
 import { until } from '../../testkit/kubeconfig.js';
+import { testClaims } from '../../testkit/store-fixtures.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -103,7 +104,7 @@ describe('kubernetes controller', () => {
       method: 'PUT',
       body: value,
       headers: {
-        authorization: `Bearer ${h.collector!.mintRunToken('big')}`,
+        authorization: `Bearer ${h.collector!.mintRunToken(testClaims('big'))}`,
         'content-type': 'application/octet-stream',
       },
     });

@@ -10,7 +10,7 @@ import { HttpCacheStore } from '../../../agent/cache/http-store.js';
 import { defaultCacheDir } from '../../../collector/cache/config.js';
 import { cacheOptionsFromFlags, parseSize, startCollector } from '../../../collector/index.js';
 import { UsageError } from '../../../contract/index.js';
-import { runRecord } from '../../../testkit/store-fixtures.js';
+import { runRecord, testClaims } from '../../../testkit/store-fixtures.js';
 import { requireBuild, runKiln } from '../../../testkit/log-proxy-pod.js';
 import { cachedStep, sampleArchiveSize, SECRET } from './server.js';
 
@@ -85,7 +85,7 @@ describe('a collector started with cache flags', () => {
     const dispatcher = new Agent();
     try {
       await c.store.putRun(runRecord('run-flags'));
-      const client = new HttpCacheStore(c.url, c.mintRunToken('run-flags'), dispatcher);
+      const client = new HttpCacheStore(c.url, c.mintRunToken(testClaims('run-flags')), dispatcher);
       expect(await cachedStep(client, 'a')).toEqual({ hit: false, saved: true });
       expect(await cachedStep(client, 'b')).toEqual({ hit: false, saved: true });
       expect(await cachedStep(client, 'c')).toEqual({ hit: false, saved: true }); // evicts "a", the oldest

@@ -9,7 +9,7 @@ import { restoreCache, saveCache, type StepCacheOptions } from '../../../agent/c
 import { HttpCacheStore } from '../../../agent/cache/http-store.js';
 import type { CacheSpec } from '../../../syntax/model.js';
 import { mintRunToken } from '../../../collector/index.js';
-import { runRecord, storeFixtures } from '../../../testkit/store-fixtures.js';
+import { runRecord, storeFixtures, testClaims } from '../../../testkit/store-fixtures.js';
 import { READER, SECRET, startCacheServer, type CacheServer } from './server.js';
 import { describeTree, makeTree } from '../../agent/cache/tree.js';
 
@@ -112,9 +112,10 @@ describe.each(storeFixtures.map((f) => [f.name.replace('Fixture', ''), f] as con
         headers: { ...reader, 'content-type': 'application/octet-stream' },
         body: 'x',
       });
-      expect(put.statusCode).toBe(403);
+      expect(put.statusCode).toBe(401); // refused before the body is read
+      expect(await put.body.text()).toContain('the reader token only reads');
       const unknown = await request(`${url}/v1/cache/entries?${q}`, {
-        headers: { authorization: `Bearer ${mintRunToken(SECRET, 'nope')}` },
+        headers: { authorization: `Bearer ${mintRunToken(SECRET, testClaims('nope'))}` },
       });
       expect(unknown.statusCode).toBe(403);
       expect(await unknown.body.text()).toContain('POST /v1/runs');
@@ -187,7 +188,7 @@ describe('startCollector', () => {
         spec: spec(),
         workspace: ws,
         home: undefined,
-        store: new HttpCacheStore(c.url, c.mintRunToken('run-sc'), dispatcher),
+        store: new HttpCacheStore(c.url, c.mintRunToken(testClaims('run-sc')), dispatcher),
         log: () => {},
       };
       const state = await restoreCache(o);

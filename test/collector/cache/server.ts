@@ -13,8 +13,8 @@ import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from '../../
 import { buildServer } from '../../../collector/server.js';
 import type { Store } from '../../../collector/store/types.js';
 import { type RunRecord } from '../../../contract/index.js';
-import { mintRunToken } from '../../../collector/index.js';
-import type { StoreFixture } from '../../../testkit/store-fixtures.js';
+import { mintRunToken, runClaims } from '../../../collector/index.js';
+import { runRecord, type StoreFixture } from '../../../testkit/store-fixtures.js';
 import { makeTree } from '../../agent/cache/tree.js';
 
 export const SECRET = 'test-secret';
@@ -49,7 +49,12 @@ export async function startCacheServer(
     index,
     blobDir,
     dispatcher,
-    client: (run) => new HttpCacheStore(url, mintRunToken(SECRET, run), dispatcher),
+    client: (run) =>
+      new HttpCacheStore(
+        url,
+        mintRunToken(SECRET, runClaims(o.runs.find((r) => r.id === run) ?? runRecord(run))),
+        dispatcher,
+      ),
     async close() {
       await dispatcher.close();
       await app.close();

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher } from 'undici';
-import { startCollector, type RunningCollector } from '../../../collector/index.js';
+import { runClaims, startCollector, type RunningCollector } from '../../../collector/index.js';
 import { CollectorClient } from '../../../collector/client/index.js';
 import type { RunRecord, TaskRunRecord } from '../../../contract/index.js';
 import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../../contract/log-wire/index.js';
-import { runRecord } from '../../../testkit/store-fixtures.js';
+import { runRecord, testClaims } from '../../../testkit/store-fixtures.js';
 
 export interface Ui {
   collector: RunningCollector;
@@ -50,7 +50,7 @@ export async function startUi(): Promise<Ui> {
       collector = await start(new URL(collector.url).host);
     },
     async seedRun(record) {
-      await client.postRun(record, collector.mintRunToken(record.id));
+      await client.postRun(record, collector.mintRunToken(runClaims(record)));
     },
     async seedLines(o) {
       const body = LogBatch.encode({
@@ -73,7 +73,10 @@ export async function startUi(): Promise<Ui> {
       const res = await request(`${collector.url}/v1/logs`, {
         method: 'POST',
         body,
-        headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${collector.mintRunToken(o.run)}` },
+        headers: {
+          'content-type': PROTOBUF_MEDIA_TYPE,
+          authorization: `Bearer ${collector.mintRunToken(testClaims(o.run))}`,
+        },
       });
       if (res.statusCode !== 200) throw new Error(`POST /v1/logs: ${res.statusCode} ${await res.body.text()}`);
       await res.body.dump();
