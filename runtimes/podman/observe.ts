@@ -26,7 +26,12 @@ function containerStatus(
     state: {
       terminated: {
         exitCode: c.State.ExitCode,
-        reason: c.State.ExitCode === 0 ? 'Completed' : c.State.Error || 'Error',
+        // No kubelet names the end here: the agent's message does, or why there is none.
+        reason:
+          message === undefined && c.State.ExitCode !== 0
+            ? c.State.Error ||
+              `AgentFailed: the container ended with exit code ${c.State.ExitCode} and no termination message`
+            : undefined,
         startedAt: new Date(c.State.StartedAt),
         finishedAt: ZERO_TIME.test(c.State.FinishedAt) ? undefined : new Date(c.State.FinishedAt),
         message,
@@ -53,16 +58,25 @@ export function observePlayedPod(pod: V1Pod, taskRun: string, stepNames: string[
   const steps = statuses.slice(0, stepNames.length);
   const failed = steps.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0);
   const phase = f.ended ? (failed ? 'Failed' : 'Succeeded') : 'Running';
-  const observed = observePod({ ...pod, status: { phase, containerStatuses: statuses } }, taskRun, stepNames);
+  const read = observePod({ ...pod, status: { phase, containerStatuses: statuses } }, taskRun, stepNames);
+  // A skipped step ran no command: no exit code, as on the host engine.
+  const observed = {
+    ...read,
+    steps: read.steps.map((s) => (s.status === 'Skipped' ? { ...s, exitCode: null } : s)),
+  };
   if (!f.cancel) return observed;
+  const cancel = f.cancel;
   return {
     ...observed,
-    status: f.cancel,
-    reason: f.cancel,
+    status: cancel,
+    reason: cancel,
     message: undefined,
-    // A step the stop cut short or that never ran ends as the run did; what finished stays.
-    steps: observed.steps.map((s) =>
-      s.status === 'Succeeded' ? s : { ...s, status: f.cancel!, exitCode: s.exitCode, reason: f.cancel },
-    ),
+    // A step the stop cut short ends as the run did, keeping its exit code; one that never ran
+    // has none and says why.
+    steps: observed.steps.map((s) => {
+      if (s.status === 'Succeeded') return s;
+      if (s.exitCode === null) return { ...s, status: cancel, reason: cancel };
+      return { ...s, status: cancel };
+    }),
   };
 }
