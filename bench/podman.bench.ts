@@ -1,5 +1,5 @@
 // The podman engine's per-step overhead: a 3-task pipeline (one step of `true` each, one after
-// another) through `kiln run --engine podman`, against the same three containers started by hand
+// another; busybox's sh runs it, the image has no `true` binary) through `kiln run --engine podman`, against the same three containers started by hand
 // with `podman run --rm`, and against `kiln run --engine host`, in the same run.
 //   npx tsx bench/podman.bench.ts        (BENCH_REPEAT to resize)
 import { execFile } from 'node:child_process';
@@ -17,7 +17,7 @@ const image = await buildStepImage(c, REPO);
 
 const pipeline = `name: three
 tasks:
-${Array.from({ length: TASKS }, (_, i) => `  t${i}:\n    image: ${image}\n${i ? `    needs: [t${i - 1}]\n` : ''}    steps:\n      - command: ["true"]\n`).join('')}`;
+${Array.from({ length: TASKS }, (_, i) => `  t${i}:\n    image: ${image}\n${i ? `    needs: [t${i - 1}]\n` : ''}    steps:\n      - run: "true"\n`).join('')}`;
 const cwd = join(c.work, 'bench');
 mkdirSync(cwd, { recursive: true });
 writeFileSync(join(cwd, 'pipeline.yaml'), pipeline);
@@ -29,12 +29,13 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function kiln(engine: string): Promise<void> {
-  const { record } = await kilnRun(['pipeline.yaml', '--engine', engine], { cwd, env: c.env });
-  if (record.status !== 'Succeeded') throw new Error(`bench run ${record.id} on ${engine} ended ${record.status}`);
+  const { record, stderr } = await kilnRun(['pipeline.yaml', '--engine', engine], { cwd, env: c.env });
+  if (record.status !== 'Succeeded')
+    throw new Error(`bench run ${record.id} on ${engine} ended ${record.status}:\n${stderr}`);
 }
 
 async function byHand(): Promise<void> {
-  for (let i = 0; i < TASKS; i++) await c.podman('run', '--rm', '--network', 'host', image, 'true');
+  for (let i = 0; i < TASKS; i++) await c.podman('run', '--rm', '--network', 'host', image, '/bin/sh', '-c', 'true');
 }
 
 // Warm-up: the agent image is built on the first podman run, the collector's store created.

@@ -3,6 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Podman } from './podman.js';
 
+/** `container` is '' for podman's own lines. */
 export type PodLine = (container: string, stream: 'stdout' | 'stderr', line: string) => void;
 
 /** Starts following; returns the stop (the follower ends by itself once every container has exited). */
@@ -14,7 +15,8 @@ export function followLogs(podman: Podman, pod: string, manifest: V1Pod, onLine:
     const emit = (text: string) => {
       const space = text.indexOf(' ');
       const name = space < 0 ? text : text.slice(0, space);
-      if (!name.startsWith(`${pod}-`)) return;
+      // podman's own words (a warning, an error) are no container's: said as such, not dropped.
+      if (!name.startsWith(`${pod}-`)) return onLine('', stream, text);
       onLine(name.slice(pod.length + 1), stream, space < 0 ? '' : text.slice(space + 1));
     };
     child[stream]!.setEncoding('utf8');

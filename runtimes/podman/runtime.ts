@@ -109,7 +109,7 @@ export class PodmanRuntime implements Runtime {
     run.stopLogs = followLogs(this.podman, run.name, playable.manifest, (container, stream, line) => {
       if (container === LOG_PROXY) return this.opts.onWarning?.(`${plan.name}: ${line}`);
       const i = pod.spec!.containers.findIndex((c) => c.name === container);
-      if (i < 0) return;
+      if (i < 0) return this.opts.onWarning?.(`${plan.name}: podman logs: ${line}`);
       this.opts.onOutput?.({
         pipelineRun: plan.pipelineRun,
         taskRun: plan.name,
