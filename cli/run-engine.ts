@@ -1,7 +1,8 @@
-// Which engine `kiln run` uses: `--engine`, else the pipeline file's `engine:`, else `auto`, which
-// is podman where podman runs here and host elsewhere (a user with a container engine expects the
-// images honoured). The choice and its reason are the run's first line; the host engine names the
-// images it ignores, once per run.
+// Which engine `kiln run` uses: `--engine`, else the pipeline file's `engine:`, else host. `auto` is
+// podman where podman runs here, host elsewhere. The default stays host because `podman info`
+// answers on machines where no image can be pulled (this one, CI): `auto` there would fail every
+// pipeline naming a public image. The choice and its reason are the run's first line; the host
+// engine names the images it ignores, and how to honour them, once per run.
 import { ENGINES, type EngineChoice, type PipelineSpec } from '../syntax/index.js';
 import { HOST_IGNORED_STEP_FIELDS } from '../runtimes/host/index.js';
 import { UsageError } from '../contract/index.js';
@@ -25,8 +26,8 @@ export function chooseEngine(
   file: EngineChoice | undefined,
   podmanRuns: () => boolean,
 ): ChosenEngine {
-  const asked = flag ?? file ?? 'auto';
-  const source = flag ? `--engine ${flag}` : file ? `engine: ${file} in the pipeline file` : 'the default, auto';
+  const asked = flag ?? file ?? 'host';
+  const source = flag ? `--engine ${flag}` : file ? `engine: ${file} in the pipeline file` : 'the default';
   if (asked !== 'auto') return { engine: asked, line: `kiln: engine ${asked} (${source})` };
   return podmanRuns()
     ? { engine: 'podman', line: `kiln: engine podman (${source}: podman runs here)` }

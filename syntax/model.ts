@@ -115,7 +115,7 @@ export interface PipelineResultSpec {
   description?: string;
 }
 
-/** The engines of `kiln run`: `auto` is podman where podman runs, else host. */
+/** The engines of `kiln run`: `auto` is podman where podman runs, else host (the default). */
 export const ENGINES = ['auto', 'host', 'podman'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 
