@@ -126,3 +126,29 @@ export function parseSpoolHeader(line: string): { stream: SpoolStream; timeMs: n
   if (length > SPOOL_MAX_RECORD) return null;
   return { stream: m[1] as SpoolStream, timeMs: Number(m[2]), length };
 }
+
+/** One step's delivery, as the run record tells it. */
+export interface StepLogs {
+  logsComplete: boolean;
+  /** When incomplete: lines not delivered (null: unknown, the proxy died) and the spool keeping them. */
+  logsUndelivered?: { lines: number | null; spool: string };
+}
+
+/**
+ * How each step's logs fared, from how the log proxy ended: exit 0 is every line acked; otherwise
+ * its report names the steps it could not deliver, and no report (it died without a word) leaves
+ * no step's logs known complete. `spool(i)` is where step i's spool is kept for the reader.
+ */
+export function stepLogsOf(
+  exitCode: number | null,
+  report: LogProxyReport | undefined,
+  steps: number,
+  spool: (i: number) => string,
+): StepLogs[] {
+  const all = Array.from({ length: steps }, (): StepLogs => ({ logsComplete: true }));
+  if (exitCode === 0) return all;
+  if (!report) return all.map((_, i) => ({ logsComplete: false, logsUndelivered: { lines: null, spool: spool(i) } }));
+  for (const s of report.steps)
+    all[s.stepIndex] = { logsComplete: false, logsUndelivered: { lines: s.lines, spool: spool(s.stepIndex) } };
+  return all;
+}

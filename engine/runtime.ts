@@ -69,7 +69,7 @@ export interface ObservedTaskRun {
 export type CancelReason = 'Cancelled' | 'TimedOut';
 
 export interface Runtime {
-  readonly kind: 'local' | 'kubernetes' | 'fake';
+  readonly kind: 'local' | 'podman' | 'kubernetes' | 'fake';
   /** Starts a task run. Idempotent: starting a name that exists is a no-op. */
   start(plan: TaskRunPlan): Promise<void>;
   /**

@@ -13,7 +13,15 @@ import {
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
-import type { PipelineResultSpec, PipelineSpec, SourcePos, TaskSpec, WorkspaceSpec } from './model.js';
+import {
+  ENGINES,
+  type EngineChoice,
+  type PipelineResultSpec,
+  type PipelineSpec,
+  type SourcePos,
+  type TaskSpec,
+  type WorkspaceSpec,
+} from './model.js';
 import type { RefScope, Sites } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
 
@@ -26,6 +34,7 @@ const PIPELINE_KEYS = [
   'finally',
   'results',
   'timeout',
+  'engine',
 ] as const;
 const RESULT_KEYS = ['value', 'description'] as const;
 const TASK_KEYS = [
@@ -99,7 +108,18 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
   if (timeoutMs !== undefined) pipeline.timeoutMs = timeoutMs;
   const results = readPipelineResults(ctx, f.get('results'));
   if (results.length) pipeline.results = results;
+  const engine = readEngine(src, f.get('engine'));
+  if (engine) pipeline.engine = engine;
   return pipeline;
+}
+
+/** `engine: auto | host | podman`: where `kiln run` runs the pipeline unless --engine says otherwise. */
+function readEngine(src: Source, at: At | undefined): EngineChoice | undefined {
+  const value = src.string(at, 'engine');
+  if (value === undefined) return undefined;
+  if ((ENGINES as readonly string[]).includes(value)) return value as EngineChoice;
+  src.error(at!.pos, `unknown engine "${value}"`, `use one of: ${ENGINES.join(', ')}`);
+  return undefined;
 }
 
 /** `results: { name: VALUE }` or `{ name: { value: VALUE, description } }`: the run's own results. */

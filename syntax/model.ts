@@ -115,6 +115,10 @@ export interface PipelineResultSpec {
   description?: string;
 }
 
+/** The engines of `kiln run`: `auto` is podman where podman runs, else host (the default). */
+export const ENGINES = ['auto', 'host', 'podman'] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+
 export interface PipelineSpec {
   name: string;
   params: ParamSpec[];
@@ -123,6 +127,8 @@ export interface PipelineSpec {
   finally: TaskSpec[];
   results?: PipelineResultSpec[];
   timeoutMs?: number;
+  /** Where `kiln run` runs it (the file's `engine:`); `--engine` wins. */
+  engine?: EngineChoice;
   /** The files it was read from. */
   files: string[];
   pos?: SourcePos;

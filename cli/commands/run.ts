@@ -2,16 +2,18 @@
 // succeeded, 1 when it failed or timed out, 2 for a bad pipeline or flags, 130 when cancelled.
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { LocalRuntime, locateAgent } from '../../runtimes/host/index.js';
+import { locateAgent } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
-import { durationFlag, formatDuration, MAX_TIMER_MS, type RunRecord, UsageError } from '../../contract/index.js';
+import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { RunConsole } from '../run-console.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
 import { DEFAULT_LOG_DEADLINE, openRunShipping } from '../run-shipping.js';
+import { chooseEngine, hostIgnoredImages, parseEngineFlag } from '../run-engine.js';
+import { openRuntime, podmanRuns } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -33,10 +35,8 @@ interface RunFlags {
   collector?: string;
   cacheDir: string;
   logDeadline: string;
+  engine?: string;
 }
-
-/** How long the runtime lets a log proxy run past its own deadline before killing it. */
-const LOG_PROXY_SLACK_MS = 30_000;
 
 export function registerRun(program: Command): void {
   program
@@ -52,6 +52,10 @@ export function registerRun(program: Command): void {
       'bind a workspace to a directory (repeatable); unbound ones get a fresh directory',
       collect,
       [],
+    )
+    .option(
+      '--engine <engine>',
+      "where steps run: host (processes on this machine, images ignored), podman (each task run its Pod, steps in their images) or auto (podman when podman runs here, else host); default: the file's engine:, else auto",
     )
     .option('--concurrency <n>', 'run at most N task runs at once')
     .option('--isolate', 'run each step in a bubblewrap sandbox (/kiln, /workspace/<name>, host root read-only)')
@@ -88,7 +92,10 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
+  const chosen = chooseEngine(parseEngineFlag(flags.engine), pipeline.engine, podmanRuns);
   const agent = locateAgent();
+  if (flags.isolate && chosen.engine === 'podman')
+    throw new UsageError('--isolate is for the host engine', 'podman already runs each step in its container');
   if (flags.isolate) requireBubblewrap();
   const logDeadlineMs = durationFlag('--log-deadline', flags.logDeadline);
   const runName = pipelineRunName(run?.name ?? pipeline.name);
@@ -105,16 +112,24 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   // With --json stdout carries only the record; everything else goes to stderr.
   const out = flags.json ? process.stderr : process.stdout;
   const view = new RunConsole(out, !!out.isTTY);
-  const runtime = new LocalRuntime({
-    baseDir: join(cwd, '.kiln', 'runs'),
+  process.stderr.write(chosen.line + '\n');
+  const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
+  if (ignored) process.stderr.write(ignored + '\n');
+  const runtime = await openRuntime({
+    engine: chosen.engine,
+    cwd,
     agent,
     isolate: flags.isolate,
     keep: flags.keep,
+    cacheDir: flags.cacheDir,
+    logDeadlineMs,
+    logDeadline: formatDuration(logDeadlineMs),
+    shipping,
     onOutput: (line) => view.output(line),
-    sidecar: shipping.sidecar,
-    sidecarLimitMs: Math.min(logDeadlineMs + LOG_PROXY_SLACK_MS, MAX_TIMER_MS),
     onWarning: (message) => process.stderr.write(`kiln: ${message}\n`),
-    cacheDir: resolve(cwd, flags.cacheDir),
+  }).catch(async (err: unknown) => {
+    await shipping.close();
+    throw err;
   });
 
   const abort = new AbortController();

@@ -2,3 +2,4 @@
 export { LocalRuntime, type LocalRuntimeOptions, type OutputLine, type SidecarContext } from './runtime.js';
 export { locateAgent, packageRoot } from './agent-path.js';
 export { LocalRuntimeError } from './errors.js';
+export { HOST_IGNORED_STEP_FIELDS } from './commands.js';

@@ -3,15 +3,10 @@
 // and what it could not deliver read back from its report into each step's record.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { proxyReportFile, type LogProxyReport } from '../../contract/index.js';
+import { proxyReportFile, stepLogsOf, type LogProxyReport, type StepLogs } from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
 
-/** One step's delivery, as the run record tells it. */
-export interface StepLogs {
-  logsComplete: boolean;
-  /** When incomplete: lines not delivered (null: unknown, the proxy died) and the spool keeping them. */
-  logsUndelivered?: { lines: number | null; spool: string };
-}
+export type { StepLogs };
 
 export interface SidecarSpec {
   argv: string[];
@@ -59,21 +54,13 @@ export class LogProxySidecar {
           }, limitMs);
     const { code } = await this.exit;
     clearTimeout(timer);
-    const all = Array.from({ length: this.spec.steps }, (): StepLogs => ({ logsComplete: true }));
-    if (code === 0) return all;
-    const report = await readFile(proxyReportFile(this.spec.stateDir), 'utf8')
-      .then((text) => JSON.parse(text) as LogProxyReport)
-      .catch(() => undefined);
-    if (!report) {
-      // It died without a word: nothing says which lines arrived, so no step's logs are known complete.
-      return all.map((_, i) => ({ logsComplete: false, logsUndelivered: { lines: null, spool: this.spec.spool(i) } }));
-    }
-    for (const s of report.steps)
-      all[s.stepIndex] = {
-        logsComplete: false,
-        logsUndelivered: { lines: s.lines, spool: this.spec.spool(s.stepIndex) },
-      };
-    return all;
+    const report =
+      code === 0
+        ? undefined
+        : await readFile(proxyReportFile(this.spec.stateDir), 'utf8')
+            .then((text) => JSON.parse(text) as LogProxyReport)
+            .catch(() => undefined);
+    return stepLogsOf(code, report, this.spec.steps, this.spec.spool);
   }
 
   kill(): void {

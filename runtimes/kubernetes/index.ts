@@ -7,6 +7,7 @@ export {
   buildTokenSecret,
   podLabels,
   TOOLS_MOUNT,
+  volumeForWorkspace,
   type PodBuildOptions,
 } from './pod-builder.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';

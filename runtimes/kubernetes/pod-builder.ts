@@ -60,6 +60,8 @@ export interface PodBuildOptions {
   serviceAccountName?: string;
   /** UID for every container; 0 turns off runAsNonRoot for images that need root. Default 65532. */
   runAsUser?: number;
+  /** The log proxy's -deadline (`kiln run --log-deadline` on podman); absent: the Pod's lifetime bounds it. */
+  logDeadline?: string;
 }
 
 /** An owner reference to the PipelineRun: what the run creates is deleted with it. */
@@ -76,7 +78,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i)));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage)];
-  if (plan.collector) initContainers.push(logProxyContainer(plan, opts.agentImage));
+  if (plan.collector) initContainers.push(logProxyContainer(plan, opts.agentImage, opts.logDeadline));
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -143,7 +145,7 @@ function initContainer(agentImage: string): V1Container {
   };
 }
 
-function logProxyContainer(plan: TaskRunPlan, agentImage: string): V1Container {
+function logProxyContainer(plan: TaskRunPlan, agentImage: string, deadline: string | undefined): V1Container {
   return {
     name: 'kiln-log-proxy',
     image: agentImage,
@@ -156,6 +158,7 @@ function logProxyContainer(plan: TaskRunPlan, agentImage: string): V1Container {
       pipelineRun: plan.pipelineRun,
       taskRun: plan.name,
       stateDir: P.proxyStateDir,
+      deadline,
     }),
     securityContext: containerSecurity(),
     volumeMounts: [
@@ -285,7 +288,8 @@ function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[
 }
 
 const annotationField = (key: string) => `metadata.annotations['${key}']`;
-const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
+/** The Pod volume of a pipeline workspace. */
+export const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
 
 function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
   const used = [...new Set(plan.workspaces.map((w) => w.workspace))];

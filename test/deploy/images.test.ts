@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containers, waitForLog, type Containers } from '../runtimes/kubernetes/podman.js';
+import { containers, waitForLog, type Containers } from '../../testkit/podman.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 let c: Containers;

@@ -70,6 +70,12 @@ const ERROR_CASES: [string, string, string[], string?][] = [
     'did you mean "tasks"?',
   ],
   [
+    'unknown engine',
+    'name: p\nengine: docker\ntasks:\n  a:\n    steps: [{run: x}]\n',
+    ['2:9 unknown engine "docker"'],
+    'use one of: auto, host, podman',
+  ],
+  [
     'unknown task key',
     base('  a:\n    stpes: [{run: x}]\n'),
     ['6:3 task "a" has no steps', '7:5 tasks.a: unknown key "stpes"'],
@@ -261,6 +267,12 @@ describe('Kiln syntax: errors with exact positions', () => {
       3, 8, 11, 14, 15, 18, 19, 21, 21, 21, 22, 30, 33,
     ]);
     expect(message).toContain('the tasks form a cycle: a -> b -> a');
+  });
+
+  it('reads `engine:`, and leaves it unset when absent', () => {
+    const text = (engine: string) => `name: p\n${engine}tasks:\n  t:\n    steps: [{run: x}]\n`;
+    expect(parsePipelineText(text('engine: podman\n')).pipeline.engine).toBe('podman');
+    expect(parsePipelineText(text('')).pipeline.engine).toBeUndefined();
   });
 
   it('accepts an empty-valued param as a required string and a bare list of workspaces', () => {

@@ -4,32 +4,25 @@
 // the steps run in order in their own containers, the failing step skips the last, and each
 // step's termination message (read back with `podman cp`) holds its results and exit code.
 //
-// podman 4.3 lacks three Kubernetes features the builder uses; only these are swapped, each for
-// its nearest equivalent (everything else is the builder's output, unchanged):
-//  - Downward API volumes (the ready file, the scripts): hostPath directories the test fills with
-//    what the projections would hold (`READY`, each script annotation's text).
-//  - Native sidecars (an init container with restartPolicy: Always would block the pod): the log
-//    proxy runs as an ordinary container; its Secret volume becomes a hostPath with the token.
-//  - Per-container termination message files (the kubelet bind-mounts a writable file at
-//    terminationMessagePath): a per-container writable hostPath directory at its parent, /kiln.
+// podman 4.3 lacks a few Kubernetes features the builder uses; runtimes/podman's playablePod swaps
+// only these, each for its nearest equivalent (see runtimes/podman/manifest.ts).
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ANNOTATIONS } from '../../../runtimes/kubernetes/labels.js';
 import { loadRun } from '../../../cli/kubernetes-options.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
 import { readTermination } from '../../../contract/index.js';
 import { planForTask } from '../../../engine/preview.js';
-import { containers, type Containers } from './podman.js';
+import { playablePod, writePlayablePod } from '../../../runtimes/podman/index.js';
+import { buildStepImage, containers, type Containers } from '../../../testkit/podman.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../../..');
 const AGENT_IMAGE = 'localhost/kiln-agent:podman-test';
-const STEP_IMAGE = 'localhost/kiln-step-busybox:test';
 let c: Containers;
 let work: string;
 const podman = (...args: string[]) => c.podman(...args);
@@ -39,12 +32,8 @@ beforeAll(async () => {
     await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 300_000 });
   c = containers('kiln-podman-');
   work = c.work;
-  const bb = join(work, 'busybox-context');
-  mkdirSync(join(bb, 'bin'), { recursive: true });
-  copyFileSync('/usr/bin/busybox', join(bb, 'bin/busybox'));
-  symlinkSync('busybox', join(bb, 'bin/sh'));
   await c.buildah('bud', '-t', AGENT_IMAGE, '-f', join(ROOT, 'images/agent/Dockerfile'), ROOT);
-  await c.buildah('bud', '-t', STEP_IMAGE, '-f', join(ROOT, 'images/step-busybox/Dockerfile'), bb);
+  await buildStepImage(c, ROOT);
 }, 300_000);
 
 afterAll(() => c?.close());
@@ -61,47 +50,22 @@ function renderPod(): V1Pod {
     },
     'build',
   );
-  return buildPod(plan, { namespace: 'default', agentImage: AGENT_IMAGE, owner: { name: 'pt', uid: 'u' } });
-}
-
-/** The three swaps described at the top; returns the manifest podman plays. */
-function forPodman(pod: V1Pod, dir: string): V1Pod {
-  const out = structuredClone(pod);
-  const spec = out.spec!;
-  mkdirSync(join(dir, 'downward'), { recursive: true });
-  writeFileSync(join(dir, 'downward/ready'), 'READY');
-  mkdirSync(join(dir, 'scripts'));
-  pod.spec!.containers.forEach((_, i) => {
-    const text = pod.metadata!.annotations![ANNOTATIONS.script(i)];
-    if (text !== undefined) writeFileSync(join(dir, 'scripts', String(i)), text, { mode: 0o555 });
+  // As the podman engine plays it: container root, the invoking user under rootless podman.
+  return buildPod(plan, {
+    namespace: 'default',
+    agentImage: AGENT_IMAGE,
+    owner: { name: 'pt', uid: 'u' },
+    runAsUser: 0,
   });
-  mkdirSync(join(dir, 'token'));
-  writeFileSync(join(dir, 'token/token'), 'krt1.test', { mode: 0o444 });
-  spec.volumes = spec.volumes!.map((v) => {
-    if (v.name === 'kiln-downward')
-      return { name: v.name, hostPath: { path: join(dir, 'downward'), type: 'Directory' } };
-    if (v.name === 'kiln-scripts') return { name: v.name, hostPath: { path: join(dir, 'scripts'), type: 'Directory' } };
-    if (v.name === 'kiln-token') return { name: v.name, hostPath: { path: join(dir, 'token'), type: 'Directory' } };
-    return v;
-  });
-  const sidecars = spec.initContainers!.filter((c) => c.restartPolicy === 'Always');
-  spec.initContainers = spec.initContainers!.filter((c) => c.restartPolicy !== 'Always');
-  spec.containers = [...spec.containers, ...sidecars.map(({ restartPolicy: _, ...c }) => c)];
-  for (const c of spec.containers.filter((c) => c.terminationMessagePath)) {
-    const term = join(dir, 'term', c.name);
-    mkdirSync(term, { recursive: true });
-    chmodSync(term, 0o777);
-    spec.volumes.push({ name: `term-${c.name}`, hostPath: { path: term, type: 'Directory' } });
-    c.volumeMounts!.unshift({ name: `term-${c.name}`, mountPath: '/kiln' });
-  }
-  return out;
 }
 
 describe('the rendered Pod under podman', () => {
   it('copies the agent in, runs steps in order, skips after a failure, reports via termination messages', async () => {
     const pod = renderPod();
     const manifest = join(work, 'pod.yaml');
-    writeFileSync(manifest, stringify(forPodman(pod, join(work, 'volumes'))));
+    const playable = playablePod(pod, join(work, 'volumes'), {}, 'krt1.test');
+    writePlayablePod(playable);
+    writeFileSync(manifest, stringify(playable.manifest));
     await podman('kube', 'play', '--network', 'none', manifest);
     const steps = pod.spec!.containers.map((c) => `pt-build-${c.name}`);
     expect(steps).toEqual(['pt-build-step-hello', 'pt-build-step-fail', 'pt-build-step-never']);

@@ -1,7 +1,7 @@
 // buildah and podman as TOOLCHAIN.md says they work here: vfs storage (in a private directory, so
 // parallel builds of other engineers do not meet), runc with cgroupfs, and no default ulimits.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,8 @@ const run = promisify(execFile);
 
 export interface Containers {
   work: string;
+  /** For a `kiln run --engine podman` child: KILN_PODMAN and CONTAINERS_CONF naming this store. */
+  env: NodeJS.ProcessEnv;
   podman(...args: string[]): Promise<{ stdout: string; stderr: string }>;
   buildah(...args: string[]): Promise<{ stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -22,10 +24,11 @@ export function containers(prefix: string): Containers {
   const env = { ...process.env, CONTAINERS_CONF: join(work, 'containers.conf') };
   const storage = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
   const opts = { env, timeout: 120_000, maxBuffer: 16 << 20 };
-  const podman = (...args: string[]) =>
-    run('podman', [...storage, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args], opts);
+  const global = [...storage, '--runtime', 'runc', '--cgroup-manager', 'cgroupfs'];
+  const podman = (...args: string[]) => run('podman', [...global, ...args], opts);
   return {
     work,
+    env: { ...env, KILN_PODMAN: ['podman', ...global].join(' ') },
     podman,
     buildah: (...args: string[]) => run('buildah', [...storage, ...args], opts),
     async close() {
@@ -48,4 +51,26 @@ export async function waitForLog(c: Containers, name: string, text: string, time
       );
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export const STEP_IMAGE = 'localhost/kiln-step-busybox:test';
+
+/** images/step-busybox: nothing but a static busybox, FROM scratch. */
+export async function buildStepImage(c: Containers, root: string): Promise<string> {
+  const bb = join(c.work, 'busybox-context');
+  mkdirSync(join(bb, 'bin'), { recursive: true });
+  copyFileSync('/usr/bin/busybox', join(bb, 'bin/busybox'));
+  symlinkSync('busybox', join(bb, 'bin/sh'));
+  await c.buildah('bud', '-t', STEP_IMAGE, '-f', join(root, 'images/step-busybox/Dockerfile'), bb);
+  return STEP_IMAGE;
+}
+
+/** What a run may have left in the store: containers, pods, volumes (names, one per line). */
+export async function leftovers(c: Containers): Promise<string[]> {
+  const lines = async (...args: string[]) => (await c.podman(...args)).stdout.split('\n').filter(Boolean);
+  return [
+    ...(await lines('ps', '-a', '--format', 'container {{.Names}}')),
+    ...(await lines('pod', 'ls', '--format', 'pod {{.Name}}')),
+    ...(await lines('volume', 'ls', '--format', 'volume {{.Name}}')),
+  ];
 }

@@ -1,0 +1,49 @@
+// Which engine `kiln run` uses: `--engine`, else the pipeline file's `engine:`, else host. `auto` is
+// podman where podman runs here, host elsewhere. The default stays host because `podman info`
+// answers on machines where no image can be pulled (this one, CI): `auto` there would fail every
+// pipeline naming a public image. The choice and its reason are the run's first line; the host
+// engine names the images it ignores, and how to honour them, once per run.
+import { ENGINES, type EngineChoice, type PipelineSpec } from '../syntax/index.js';
+import { HOST_IGNORED_STEP_FIELDS } from '../runtimes/host/index.js';
+import { UsageError } from '../contract/index.js';
+
+export type Engine = 'host' | 'podman';
+
+export interface ChosenEngine {
+  engine: Engine;
+  /** The run's first line. */
+  line: string;
+}
+
+export function parseEngineFlag(value: string | undefined): EngineChoice | undefined {
+  if (value === undefined) return undefined;
+  if ((ENGINES as readonly string[]).includes(value)) return value as EngineChoice;
+  throw new UsageError(`--engine ${value}: unknown engine`, `use one of: ${ENGINES.join(', ')}`);
+}
+
+export function chooseEngine(
+  flag: EngineChoice | undefined,
+  file: EngineChoice | undefined,
+  podmanRuns: () => boolean,
+): ChosenEngine {
+  const asked = flag ?? file ?? 'host';
+  const source = flag ? `--engine ${flag}` : file ? `engine: ${file} in the pipeline file` : 'the default';
+  if (asked !== 'auto') return { engine: asked, line: `kiln: engine ${asked} (${source})` };
+  return podmanRuns()
+    ? { engine: 'podman', line: `kiln: engine podman (${source}: podman runs here)` }
+    : { engine: 'host', line: `kiln: engine host (${source}: podman does not run here)` };
+}
+
+/** The host engine's one word on what it ignores, or undefined when the pipeline names no image. */
+export function hostIgnoredImages(pipeline: PipelineSpec): string | undefined {
+  const images = new Set<string>();
+  for (const task of [...pipeline.tasks, ...pipeline.finally]) {
+    if (task.image) images.add(task.image);
+    for (const step of task.steps) if (step.image) images.add(step.image);
+  }
+  if (images.size === 0) return undefined;
+  return (
+    `kiln: the host engine ignores ${HOST_IGNORED_STEP_FIELDS.map((f) => `\`${f}\``).join(' and ')}: ` +
+    `steps run on this machine, not in ${[...images].join(', ')}; --engine podman runs them in their images`
+  );
+}

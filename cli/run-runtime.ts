@@ -1,0 +1,57 @@
+// The runtime of a `kiln run`, on the engine chosen (run-engine.ts): the host engine's processes in
+// pod-like directories, or podman playing each task run's Pod.
+import { join, resolve } from 'node:path';
+import { MAX_TIMER_MS } from '../contract/index.js';
+import { LocalRuntime, packageRoot, type OutputLine } from '../runtimes/host/index.js';
+import { ensureAgentImage, Podman, PodmanRuntime, podmanFromEnv } from '../runtimes/podman/index.js';
+import type { RunShipping } from './run-shipping.js';
+import type { Engine } from './run-engine.js';
+
+/** How long the runtime lets a log proxy run past its own deadline before killing it. */
+const LOG_PROXY_SLACK_MS = 30_000;
+
+export interface RunRuntimeOptions {
+  engine: Engine;
+  cwd: string;
+  agent: string[];
+  isolate?: boolean;
+  keep?: boolean;
+  cacheDir: string;
+  logDeadlineMs: number;
+  logDeadline: string;
+  shipping: RunShipping;
+  onOutput: (line: OutputLine) => void;
+  onWarning: (message: string) => void;
+}
+
+export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | PodmanRuntime> {
+  const baseDir = join(o.cwd, '.kiln', 'runs');
+  const sidecarLimitMs = Math.min(o.logDeadlineMs + LOG_PROXY_SLACK_MS, MAX_TIMER_MS);
+  if (o.engine === 'podman') {
+    const podman = podmanFromEnv();
+    return new PodmanRuntime({
+      podman,
+      baseDir,
+      agentImage: await ensureAgentImage(new Podman(podman), packageRoot()),
+      keep: o.keep,
+      onOutput: o.onOutput,
+      logDeadline: o.logDeadline,
+      sidecarLimitMs,
+      onWarning: o.onWarning,
+    });
+  }
+  return new LocalRuntime({
+    baseDir,
+    agent: o.agent,
+    isolate: o.isolate,
+    keep: o.keep,
+    onOutput: o.onOutput,
+    sidecar: o.shipping.sidecar,
+    sidecarLimitMs,
+    onWarning: o.onWarning,
+    cacheDir: resolve(o.cwd, o.cacheDir),
+  });
+}
+
+/** Whether podman runs containers here (`auto`'s test). */
+export const podmanRuns = () => new Podman(podmanFromEnv()).works();

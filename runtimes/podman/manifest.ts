@@ -1,0 +1,87 @@
+// The Pod the Kubernetes pod builder makes, made playable by podman 4.3's `kube play`. Only what
+// podman lacks is swapped, each for its nearest equivalent; everything else is the builder's Pod:
+//  - Downward API volumes (the ready file, the scripts) and the token Secret: host directories the
+//    runtime fills with what the projections would hold (`READY`, each script annotation's text).
+//  - Native sidecars (an init container with restartPolicy: Always would block the pod): the log
+//    proxy runs as an ordinary container.
+//  - Per-container termination message files: a writable host directory per container at the
+//    file's parent (/kiln), read back by the runtime.
+//  - emptyDirs and workspaces: host directories under the task run's directory (or the bound
+//    directory), so nothing is left in podman's volume store and the runtime reads logs and
+//    reports in place.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { V1Pod, V1Volume } from '@kubernetes/client-node';
+import { ANNOTATIONS, READY_VALUE } from '../kubernetes/index.js';
+
+/** Where a playable Pod keeps its host directories, under the task run's directory. */
+export const podDirs = (root: string) => ({
+  volume: (name: string) => join(root, 'volumes', name),
+  termination: (container: string) => join(root, 'termination', container),
+  manifest: join(root, 'pod.yaml'),
+});
+
+export interface PlayablePod {
+  manifest: V1Pod;
+  /** Directories to make; a mode where any uid must write there (a step's termination directory). */
+  dirs: { path: string; mode?: number }[];
+  /** `key`: the annotation a file holds (dropped from the manifest). */
+  files: { path: string; text: string; mode: number; key?: string }[];
+}
+
+/**
+ * `workspaces`: the builder's workspace volume name → host directory. `token`: the run's
+ * collector token, in the file the Secret would project.
+ */
+export function playablePod(pod: V1Pod, root: string, workspaces: Record<string, string>, token?: string): PlayablePod {
+  const out = structuredClone(pod);
+  const spec = out.spec!;
+  const at = podDirs(root);
+  const dirs: PlayablePod['dirs'] = [];
+  const files: PlayablePod['files'] = [];
+  const host = (name: string): V1Volume => {
+    dirs.push({ path: at.volume(name) });
+    return { name, hostPath: { path: at.volume(name), type: 'Directory' } };
+  };
+  spec.volumes = spec.volumes!.map((v) => {
+    if (workspaces[v.name] !== undefined) {
+      dirs.push({ path: workspaces[v.name]! });
+      return { name: v.name, hostPath: { path: workspaces[v.name]!, type: 'Directory' } };
+    }
+    if (v.downwardAPI) {
+      for (const item of v.downwardAPI.items ?? []) {
+        const key = /^metadata\.annotations\['(.+)'\]$/.exec(item.fieldRef?.fieldPath ?? '')?.[1];
+        const text = key === ANNOTATIONS.ready ? READY_VALUE : (pod.metadata?.annotations?.[key ?? ''] ?? '');
+        files.push({ path: join(at.volume(v.name), item.path), text, mode: v.downwardAPI.defaultMode ?? 0o444, key });
+      }
+    }
+    if (v.secret && token !== undefined)
+      files.push({ path: join(at.volume(v.name), 'token'), text: token, mode: 0o440 });
+    return host(v.name);
+  });
+  // Delivered as files above; podman 4.3 also refuses annotation values over 63 characters.
+  const annotations = out.metadata?.annotations ?? {};
+  for (const key of Object.keys(annotations)) if (files.some((f) => f.key === key)) delete annotations[key];
+  const sidecars = spec.initContainers!.filter((c) => c.restartPolicy === 'Always');
+  spec.initContainers = spec.initContainers!.filter((c) => c.restartPolicy !== 'Always');
+  spec.containers = [...spec.containers, ...sidecars.map(({ restartPolicy: _, ...c }) => c)];
+  for (const c of spec.containers.filter((c) => c.terminationMessagePath)) {
+    const dir = at.termination(c.name);
+    dirs.push({ path: dir, mode: 0o777 });
+    spec.volumes.push({ name: `term-${c.name}`, hostPath: { path: dir, type: 'Directory' } });
+    c.volumeMounts!.unshift({ name: `term-${c.name}`, mountPath: dirname(c.terminationMessagePath!) });
+  }
+  return { manifest: out, dirs, files };
+}
+
+export function writePlayablePod(p: PlayablePod): void {
+  for (const dir of p.dirs) {
+    mkdirSync(dir.path, { recursive: true });
+    if (dir.mode !== undefined) chmodSync(dir.path, dir.mode);
+  }
+  for (const f of p.files) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.text, { mode: f.mode });
+    chmodSync(f.path, f.mode);
+  }
+}

@@ -1,0 +1,30 @@
+// A task run's workspaces on podman: every pipeline workspace is a host directory mounted into the
+// Pod (hostPath), the bound one (`--workspace name=DIR`) or one per run for emptyDir and
+// volumeClaimTemplate bindings, as on the host engine. The pod builder is given emptyDir bindings
+// (it mounts no host directory on Kubernetes) and the volumes are swapped back in manifest.ts.
+import { join, resolve } from 'node:path';
+import type { TaskRunPlan } from '../../engine/index.js';
+import type { WorkspaceBinding } from '../../syntax/index.js';
+import { volumeForWorkspace } from '../kubernetes/index.js';
+import { PodmanError } from './errors.js';
+
+export function forPodman(
+  plan: TaskRunPlan,
+  runDir: string,
+): { plan: TaskRunPlan; workspaces: Record<string, string> } {
+  const workspaces: Record<string, string> = {};
+  const bindings: Record<string, WorkspaceBinding> = {};
+  for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
+    const b = plan.workspaceBindings[ws] ?? { kind: 'emptyDir' };
+    if (b.kind === 'pvc')
+      throw new PodmanError(
+        `task run ${plan.name}: workspace "${ws}" is bound to PersistentVolumeClaim "${b.claimName}", which podman cannot mount`,
+        [],
+        '',
+        `bind it to a directory: kiln run --workspace ${ws}=DIR`,
+      );
+    workspaces[volumeForWorkspace(ws)] = b.kind === 'dir' ? resolve(b.path) : join(runDir, 'workspaces', ws);
+    bindings[ws] = { kind: 'emptyDir', ...(b.subPath && { subPath: b.subPath }) };
+  }
+  return { plan: { ...plan, workspaceBindings: bindings }, workspaces };
+}

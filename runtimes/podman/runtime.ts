@@ -1,0 +1,228 @@
+// The podman engine: each task run is the Pod the Kubernetes pod builder makes, made playable by
+// podman 4.3 (manifest.ts) and run with `podman kube play --network host` (the log proxy and the
+// agents reach the run's collector on loopback). Steps are waited for in order with `podman wait`
+// (an event, no polling), their termination files read from the host directories the Pod mounts,
+// and the Pod removed before the task run is reported finished, so nothing of it outlives the run.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import {
+  defaultProxyStateDir,
+  proxyReportFile,
+  spoolFileIn,
+  stepLogsOf,
+  TERMINATION_PATH,
+  type LogProxyReport,
+  type StepLogs,
+} from '../../contract/index.js';
+import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/index.js';
+import { buildPod, podName } from '../kubernetes/index.js';
+import type { OutputLine } from '../host/index.js';
+import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
+import { playablePod, podDirs, writePlayablePod } from './manifest.js';
+import { Podman, type PodmanCommand } from './podman.js';
+import { followLogs } from './logs.js';
+import { forPodman } from './plan.js';
+
+export interface PodmanRuntimeOptions {
+  podman: PodmanCommand;
+  /** Task run directories (the Pod's host volumes): `<baseDir>/<pipelineRun>/<taskRun>/`. */
+  baseDir: string;
+  /** The image holding the portable /kiln tree (ensureAgentImage). */
+  agentImage: string;
+  keep?: boolean;
+  /** How long a stopped step gets between SIGTERM and SIGKILL (`podman stop -t`). */
+  killGraceMs?: number;
+  onOutput?: (line: OutputLine) => void;
+  /** The log proxy's -deadline; it exits by itself that long after the last step. */
+  logDeadline?: string;
+  /** How long the log proxy may run on after the last step before it is removed. */
+  sidecarLimitMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+const LOG_PROXY = 'kiln-log-proxy';
+
+interface LivePod {
+  plan: TaskRunPlan;
+  root: string;
+  pod: V1Pod;
+  name: string;
+  cancel?: CancelReason;
+  stopLogs?: () => void;
+}
+
+export class PodmanRuntime implements Runtime {
+  readonly kind = 'podman' as const;
+  private listener: (u: ObservedTaskRun) => void = () => {};
+  private started = new Set<string>();
+  private live = new Map<string, LivePod>();
+  private undelivered = new Set<string>();
+  private readonly podman: Podman;
+
+  constructor(private opts: PodmanRuntimeOptions) {
+    this.podman = new Podman(opts.podman);
+  }
+
+  onUpdate(listener: (u: ObservedTaskRun) => void): void {
+    this.listener = listener;
+  }
+
+  async start(plan: TaskRunPlan): Promise<void> {
+    if (this.started.has(plan.name)) return;
+    this.started.add(plan.name);
+    const root = join(this.opts.baseDir, plan.pipelineRun, plan.name);
+    const { plan: built, workspaces } = forPodman(plan, join(this.opts.baseDir, plan.pipelineRun));
+    const pod = buildPod(built, {
+      namespace: 'default',
+      agentImage: this.opts.agentImage,
+      owner: { name: plan.pipelineRun, uid: plan.pipelineRun },
+      // Container root is the invoking user under rootless podman: files in workspaces stay theirs.
+      runAsUser: 0,
+      logDeadline: this.opts.logDeadline,
+    });
+    const playable = playablePod(pod, root, workspaces, plan.collector?.token);
+    writePlayablePod(playable);
+    await writeFile(podDirs(root).manifest, stringify(playable.manifest));
+    const run: LivePod = { plan, root, pod: playable.manifest, name: podName(plan.name) };
+    this.live.set(plan.name, run);
+    const startedAt = Date.now();
+    try {
+      await this.podman.run(['kube', 'play', '--network', 'host', podDirs(root).manifest]);
+    } catch (err) {
+      // The record keeps only the reason: the cause is said here, whole.
+      this.opts.onWarning?.(`${plan.name}: ${(err as Error).message}`);
+      await this.removePod(run);
+      this.finish(run, {
+        name: plan.name,
+        status: run.cancel ?? 'Failed',
+        reason: run.cancel ?? 'PodmanFailed',
+        message: (err as Error).message,
+        results: {},
+        steps: plan.steps.map((s) => ({ name: s.name, status: 'Skipped', exitCode: null, reason: 'PodmanFailed' })),
+        startedAt,
+        finishedAt: Date.now(),
+      });
+      return;
+    }
+    run.stopLogs = followLogs(this.podman, run.name, playable.manifest, (container, stream, line) => {
+      if (container === LOG_PROXY) return this.opts.onWarning?.(`${plan.name}: ${line}`);
+      const i = pod.spec!.containers.findIndex((c) => c.name === container);
+      if (i < 0) return this.opts.onWarning?.(`${plan.name}: podman logs: ${line}`);
+      this.opts.onOutput?.({
+        pipelineRun: plan.pipelineRun,
+        taskRun: plan.name,
+        task: plan.task,
+        step: plan.steps[i]!.name,
+        stream,
+        line,
+      });
+    });
+    if (run.cancel) await this.stopSteps(run);
+    this.listener(await this.observe(run, false));
+    void this.follow(run).catch((err: Error) => this.opts.onWarning?.(`${plan.name}: ${err.message}`));
+  }
+
+  async cancel(taskRunName: string, reason: CancelReason): Promise<void> {
+    const run = this.live.get(taskRunName);
+    if (!run || run.cancel) return;
+    run.cancel = reason;
+    await this.stopSteps(run);
+  }
+
+  async cleanup(pipelineRun: string): Promise<void> {
+    for (const run of [...this.live.values()].filter((r) => r.plan.pipelineRun === pipelineRun))
+      await this.removePod(run);
+    if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
+    await rm(join(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
+  }
+
+  /** Every live Pod removed at once, for a last-resort stop when the CLI exits. */
+  killAll(): void {
+    for (const run of this.live.values()) this.podman.runSync(['pod', 'rm', '-f', '-t', '0', run.name]);
+  }
+
+  private containerOf(run: LivePod, name: string): string {
+    return `${run.name}-${name}`;
+  }
+
+  private stepContainers(run: LivePod): string[] {
+    return run.pod.spec!.containers.filter((c) => c.name !== LOG_PROXY).map((c) => c.name);
+  }
+
+  private async stopSteps(run: LivePod): Promise<void> {
+    const grace = Math.ceil((this.opts.killGraceMs ?? 5000) / 1000);
+    const names = this.stepContainers(run).map((c) => this.containerOf(run, c));
+    await this.podman.run(['stop', '-t', String(grace), ...names]).catch(() => undefined);
+  }
+
+  /** Each step in order: its end is an update; after the last, the log proxy, then the Pod goes. */
+  private async follow(run: LivePod): Promise<void> {
+    const steps = this.stepContainers(run);
+    for (const [i, c] of steps.entries()) {
+      await this.podman.run(['wait', this.containerOf(run, c)], 0).catch(() => undefined);
+      if (i < steps.length - 1) this.listener(await this.observe(run, false));
+    }
+    const logs = run.plan.collector ? await this.proxyFinished(run) : undefined;
+    const observed = await this.observe(run, true);
+    run.stopLogs?.();
+    await this.removePod(run);
+    if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
+    this.finish(run, logs ? { ...observed, steps: observed.steps.map((s, i) => ({ ...s, ...logs[i] })) } : observed);
+  }
+
+  private async proxyFinished(run: LivePod): Promise<StepLogs[]> {
+    const proxy = this.containerOf(run, LOG_PROXY);
+    const limit = this.opts.sidecarLimitMs;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.opts.onWarning?.(
+              `${run.plan.name}: the log proxy is still running ${limit} ms after the last step ended; removing it`,
+            );
+            void this.podman.run(['rm', '-f', '-t', '0', proxy]).catch(() => undefined);
+          }, limit);
+    const out = await this.podman.run(['wait', proxy], 0).catch(() => '');
+    clearTimeout(timer);
+    const code = /^-?\d+$/.test(out.trim()) ? Number(out.trim()) : null;
+    const logDir = podDirs(run.root).volume('kiln-logs');
+    const report = await readFile(proxyReportFile(defaultProxyStateDir(logDir)), 'utf8')
+      .then((text) => JSON.parse(text) as LogProxyReport)
+      .catch(() => undefined);
+    return stepLogsOf(code, report, run.plan.steps.length, (i) => spoolFileIn(logDir, i));
+  }
+
+  private async observe(run: LivePod, ended: boolean): Promise<ObservedTaskRun> {
+    const names = this.stepContainers(run);
+    const json = await this.podman.run(['inspect', ...names.map((c) => this.containerOf(run, c))]).catch(() => '[]');
+    const containers = new Map(
+      (JSON.parse(json) as InspectedContainer[]).map((c) => [c.Name.slice(run.name.length + 1), c] as const),
+    );
+    const messages = new Map<string, string>();
+    for (const c of names) {
+      const file = join(podDirs(run.root).termination(c), basename(TERMINATION_PATH));
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) messages.set(c, text);
+    }
+    const facts: PodFacts = { containers, messages, ended, cancel: ended ? run.cancel : undefined };
+    return observePlayedPod(
+      run.pod,
+      run.plan.name,
+      run.plan.steps.map((s) => s.name),
+      facts,
+    );
+  }
+
+  private async removePod(run: LivePod): Promise<void> {
+    await this.podman
+      .run(['pod', 'rm', '-f', '-t', '0', '--ignore', run.name])
+      .catch((err: Error) => this.opts.onWarning?.(`${run.plan.name}: cannot remove pod ${run.name}: ${err.message}`));
+  }
+
+  private finish(run: LivePod, observed: ObservedTaskRun): void {
+    this.live.delete(run.plan.name);
+    this.listener(observed);
+  }
+}

@@ -1,0 +1,107 @@
+// The same pipelines on the host engine and on podman give the same records (timings, ids and the
+// engine's name aside) and the same stored logs; podman leaves no container, pod or volume behind
+// after a run that succeeds, fails, times out or is cancelled with Ctrl-C.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../../contract/index.js';
+import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
+import { kilnLogs, kilnRun, REPO, startKilnRun } from '../../../testkit/kiln-cli.js';
+import { cachePipeline, parityPipeline, timeoutPipeline } from './pipelines.js';
+
+let c: Containers;
+let image: string;
+let root: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO, 'dist/kiln.mjs')))
+    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
+  c = containers('kiln-engines-');
+  image = await buildStepImage(c, REPO);
+  root = await mkdtemp(join(tmpdir(), 'kiln-engines-run-'));
+}, 300_000);
+
+afterAll(() => c?.close());
+
+/** A record with what differs by nature between runs taken out: times, ids, the engine's name. */
+function comparable(record: RunRecord): unknown {
+  return JSON.parse(
+    JSON.stringify(record, (key, value: unknown) =>
+      /At$|^id$|^engine$|^taskRun$|^durationMs$|^seconds$|^restoredBytes$/.test(key) ? undefined : value,
+    ),
+  );
+}
+
+/**
+ * Logs with the places the agent names taken out: a step's run directory (/kiln in a Pod, the task
+ * run directory on the host), the cache store (the collector from a Pod, --cache-dir on the host) and
+ * the archive's size (gzip keeps the files' times).
+ */
+const samePlaces = (logs: string) =>
+  logs
+    .replace(/\S*\/run\/(\d+)\/out/g, 'RUN/$1/out')
+    .replace(/ (to|from) (\/|http:)\S+$/gm, ' $1 STORE')
+    .replace(/\(\d+ bytes\)/g, '(N bytes)');
+
+async function onEngine(engine: 'host' | 'podman', name: string, text: string, runs = 1) {
+  const cwd = join(root, `${name}-${engine}`);
+  await mkdir(cwd, { recursive: true });
+  await writeFile(join(cwd, 'pipeline.yaml'), text);
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await kilnRun(['pipeline.yaml', '--engine', engine], { cwd, env: c.env });
+    out.push({ ...run, logs: await kilnLogs(run.record.id, { cwd, env: c.env }) });
+    if (engine === 'podman') expect(await leftovers(c)).toEqual([]);
+  }
+  return out;
+}
+
+describe('host and podman engines', () => {
+  it('give the same records and logs for results, workspaces, when, onError, a failing step and finally', async () => {
+    const [host] = await onEngine('host', 'parity', parityPipeline(image));
+    const [pod] = await onEngine('podman', 'parity', parityPipeline(image));
+    expect(pod!.stderr).toContain('kiln: engine podman (--engine podman)');
+    expect(host!.stderr).toContain(`the host engine ignores \`image\` and \`resources\``);
+    expect(pod!.record.engine).toBe('podman');
+    expect(pod!.code).toBe(host!.code);
+    expect(pod!.record.status).toBe('Failed');
+    expect(comparable(pod!.record)).toEqual(comparable(host!.record));
+    expect(pod!.record.tasks.find((t) => t.name === 'make')!.results).toEqual({ greeting: 'hello world' });
+    expect(samePlaces(pod!.logs)).toBe(samePlaces(host!.logs));
+    expect(pod!.logs).toContain('got hello world');
+  }, 300_000);
+
+  it('restore a dependency cache on the second run on both', async () => {
+    const host = await onEngine('host', 'cache', cachePipeline(image), 2);
+    const pod = await onEngine('podman', 'cache', cachePipeline(image), 2);
+    expect(pod.map((r) => comparable(r.record))).toEqual(host.map((r) => comparable(r.record)));
+    expect(pod[1]!.record.tasks[0]!.steps[0]!.cache).toMatchObject({ hit: true });
+    expect(pod[1]!.logs).toContain('deps restored');
+    expect(pod.map((r) => samePlaces(r.logs))).toEqual(host.map((r) => samePlaces(r.logs)));
+  }, 300_000);
+
+  it('time a run out alike, and podman removes the Pod', async () => {
+    const [host] = await onEngine('host', 'timeout', timeoutPipeline(image));
+    const [pod] = await onEngine('podman', 'timeout', timeoutPipeline(image));
+    expect(pod!.record.status).toBe('TimedOut');
+    expect(comparable(pod!.record)).toEqual(comparable(host!.record));
+  }, 300_000);
+
+  it('stop the Pod on Ctrl-C and leave nothing behind', async () => {
+    const cwd = join(root, 'cancel');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(join(cwd, 'pipeline.yaml'), timeoutPipeline(image).replace('timeout: 3s\n', ''));
+    const run = startKilnRun(['pipeline.yaml', '--engine', 'podman'], { cwd, env: c.env });
+    await run.stderrShows('started');
+    run.child.kill('SIGINT');
+    const { code, record } = await run.done;
+    expect(code).toBe(130);
+    expect(record.status).toBe('Cancelled');
+    expect(record.tasks[0]!.status).toBe('Cancelled');
+    expect(await leftovers(c)).toEqual([]);
+  }, 300_000);
+});
