@@ -11,7 +11,7 @@ import { EXIT } from '../exit-codes.js';
 import { RunConsole } from '../run-console.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
-import { DEFAULT_LOG_DEADLINE, openRunShipping } from '../run-shipping.js';
+import { DEFAULT_LOG_DEADLINE, localRunLabels, openRunShipping } from '../run-shipping.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -98,6 +98,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
     stateDir: join(cwd, '.kiln'),
     logDeadline: formatDuration(logDeadlineMs),
+    labels: localRunLabels({ cwd, files, workspaces }),
   });
 
   // With --json stdout carries only the record; everything else goes to stderr.
