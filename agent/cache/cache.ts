@@ -53,7 +53,7 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
   const format = o.format ?? DEFAULT_FORMAT;
   const { key, restoreKeys } = await evaluateKeys(o);
   const roots = o.spec.paths.map((p) => resolveCachePath(p, o.workspace, o.home));
-  const version = cacheVersion(o.spec.paths, format);
+  const version = cacheVersion(o.spec.writtenPaths ?? o.spec.paths, format);
   const state: RestoreState = {
     key,
     version,
