@@ -8,6 +8,7 @@ import { LocalRuntime, locateAgent } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, MAX_TIMER_MS, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
+import { paintFor } from '../colour.js';
 import { RunConsole } from '../run-console.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
@@ -103,7 +104,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
 
   // With --json stdout carries only the record; everything else goes to stderr.
   const out = flags.json ? process.stderr : process.stdout;
-  const view = new RunConsole(out, !!out.isTTY);
+  const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(out), err: process.stderr });
   const runtime = new LocalRuntime({
     baseDir: join(cwd, '.kiln', 'runs'),
     agent,
@@ -121,7 +122,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const onInterrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nkiln: cancelling the run (Ctrl-C again to kill every step now)\n');
+      view.notice('kiln: cancelling the run (Ctrl-C again to kill every step now)');
       abort.abort();
     } else {
       runtime.killAll();
