@@ -54,7 +54,7 @@ describe('kiln runs / logs / search', () => {
     expect(JSON.parse(runs.stdout).map((r: { id: string }) => r.id)).toEqual(['r-new', 'r-old']);
     const table = (await kiln(cwd, ['runs', '--status', 'Failed'])).stdout.split('\n');
     expect(table[0]).toMatch(/^RUN\s+PIPELINE\s+STATUS\s+STARTED\s+DURATION$/);
-    expect(table[1]).toMatch(/^r-old\s+web-app\s+Failed\s+2026-01-01T00:00:00.000Z\s+1m5s$/);
+    expect(table[1]).toMatch(/^r-old\s+web-app\s+Failed\s+2026-01-01T00:00:00.000Z\s+1m05s$/);
     expect((await kiln(cwd, ['search', 'NEEDLE'])).stdout).toBe('r-new/r-new-build/test:1: needle in here\n');
   });
 
