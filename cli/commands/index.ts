@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerApply } from './apply.js';
 import { registerCancel } from './cancel.js';
 import { registerCollector } from './collector.js';
+import { registerCompletion } from './completion.js';
 import { registerController } from './controller.js';
 import { registerExport } from './export.js';
 import { registerGet } from './get.js';
@@ -34,4 +35,5 @@ export const commands: RegisterCommand[] = [
   registerExport,
   registerController,
   registerTemplates,
+  registerCompletion,
 ];
