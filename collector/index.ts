@@ -51,6 +51,8 @@ export interface RunningCollector {
   /** Reader token newly generated (so the caller can tell the user where it is). */
   readerTokenCreated: boolean;
   readerTokenFile: string;
+  /** Where the write secret is kept; undefined when it was given as a value (KILN_COLLECTOR_SECRET). */
+  secretFile?: string;
   store: Store;
   mintRunToken(runId: string): string;
   close(): Promise<void>;
@@ -114,6 +116,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     readerToken: reader.value,
     readerTokenCreated: reader.created,
     readerTokenFile,
+    secretFile: o.secret ? undefined : (o.secretFile ?? join(stateDir, 'collector-secret')),
     store,
     mintRunToken: (runId) => mintRunToken(secret, runId),
     async close() {

@@ -4,6 +4,7 @@ import { registerApply } from './apply.js';
 import { registerCancel } from './cancel.js';
 import { registerCollector } from './collector.js';
 import { registerCompletion } from './completion.js';
+import { registerConfig } from './config.js';
 import { registerController } from './controller.js';
 import { registerExport } from './export.js';
 import { registerGet } from './get.js';
@@ -36,4 +37,5 @@ export const commands: RegisterCommand[] = [
   registerController,
   registerTemplates,
   registerCompletion,
+  registerConfig,
 ];

@@ -11,7 +11,13 @@ import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
 import { RunConsole } from '../run-console.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
-import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
+import {
+  collect,
+  parseConcurrency,
+  parseParamFlags,
+  parseWorkspaceFlags,
+  RUN_ENVIRONMENT_HELP,
+} from '../run-options.js';
 import { DEFAULT_LOG_DEADLINE, localRunLabels, openRunShipping } from '../run-shipping.js';
 
 export const EXIT_CANCELLED = 130;
@@ -68,6 +74,7 @@ export function registerRun(program: Command): void {
       DEFAULT_LOG_DEADLINE,
     )
     .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
+    .addHelpText('after', RUN_ENVIRONMENT_HELP)
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
     });
