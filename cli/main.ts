@@ -1,6 +1,7 @@
 // `kiln`: the command line. Each sub-command lives in commands/<name>.ts.
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
+import { applyConfig } from './config.js';
 import { describeError, exitCodeFor, EXIT } from './exit-codes.js';
 import { KILN_VERSION } from './version.js';
 
@@ -12,6 +13,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   for (const register of commands) register(program);
   try {
+    // The settings file fills in what the environment does not say (cli/config.ts).
+    if (argv[0] !== 'config') applyConfig();
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {

@@ -3,6 +3,7 @@
 // and a status line each time a task run changes status.
 import type { RunRecord } from '../contract/index.js';
 import type { OutputLine } from '../runtimes/host/index.js';
+import { type Paint, plain } from './colour.js';
 import { progressBlock, summary, taskLabel, taskLine } from './run-progress.js';
 
 export interface ConsoleStream {
@@ -13,24 +14,47 @@ export interface ConsoleStream {
 
 const REDRAW_EVERY_MS = 250;
 
+export interface ConsoleOptions {
+  /** Colours (colour.ts paintFor): status marks and durations, the prefix of stderr lines. */
+  paint?: Paint;
+  /** Where notices go when there is no live block (default: `out`). */
+  err?: ConsoleStream;
+}
+
 export class RunConsole {
   private record?: RunRecord;
   private drawn = 0;
   private lastStatus: string[] = [];
   private timer?: NodeJS.Timeout;
 
+  private paint: Paint;
+  private err: ConsoleStream;
+
   constructor(
     private out: ConsoleStream,
     private live: boolean,
     private now: () => number = Date.now,
+    o: ConsoleOptions = {},
   ) {
+    this.paint = o.paint ?? plain;
+    this.err = o.err ?? out;
     if (live) this.timer = setInterval(() => this.redraw(), REDRAW_EVERY_MS).unref();
   }
 
   output(line: OutputLine): void {
     const t = this.record?.tasks.find((r) => r.taskRun === line.taskRun);
     const label = t ? taskLabel(t) : line.task;
-    this.above(`${label}/${line.step} | ${line.line}\n`);
+    const prefix = `${label}/${line.step} |`;
+    this.above(`${line.stream === 'stderr' ? this.paint.err(prefix) : prefix} ${line.line}\n`);
+  }
+
+  /**
+   * A message of kiln's own (Ctrl-C's "cancelling…"): above the live block, so the block's
+   * redraw still erases exactly its own lines and none is left stale above the summary.
+   */
+  notice(text: string): void {
+    if (this.live) this.above(`${text}\n`);
+    else this.err.write(`${text}\n`);
   }
 
   change(record: RunRecord): void {
@@ -39,14 +63,14 @@ export class RunConsole {
     record.tasks.forEach((t, i) => {
       if (this.lastStatus[i] === t.status) return;
       this.lastStatus[i] = t.status;
-      if (t.status !== 'Pending') this.out.write(`${taskLine(t, this.now())}\n`);
+      if (t.status !== 'Pending') this.out.write(`${taskLine(t, this.now(), 0, this.paint)}\n`);
     });
   }
 
   finish(record: RunRecord): void {
     clearInterval(this.timer);
     this.erase();
-    this.out.write(`${summary(record)}\n`);
+    this.out.write(`${summary(record, this.paint)}\n`);
   }
 
   /** Writes text above the live block (or plainly). */
@@ -63,7 +87,7 @@ export class RunConsole {
 
   private draw(): void {
     if (!this.live || !this.record) return;
-    const lines = progressBlock(this.record, this.now(), this.out.columns || 100);
+    const lines = progressBlock(this.record, this.now(), this.out.columns || 100, this.paint);
     this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
   }

@@ -49,3 +49,12 @@ export function parseConcurrency(value: string | undefined): number | undefined 
     throw new UsageError(`--concurrency ${value}: give a whole number from 1 to 1024`);
   return n;
 }
+
+/** `kiln run --help`'s last lines: the environment it reads (and the settings file standing in). */
+export const RUN_ENVIRONMENT_HELP = `
+Environment (each also settable once with \`kiln config set KEY VALUE\`, in $XDG_CONFIG_HOME/kiln/config.yaml):
+  KILN_COLLECTOR         ship to this collector instead of the embedded one (as --collector; key: collector)
+  KILN_COLLECTOR_SECRET  that collector's write secret, to mint the run's token (\`kiln collector\` prints
+                         where it is; key: collector-secret)
+  NO_COLOR, FORCE_COLOR  colour off, or on even when not a terminal
+`;

@@ -1,6 +1,7 @@
 // What `kiln run` shows about a run: one status line per task run (for the live view and for
 // plain output) and the summary at the end. Pure: record and time in, text out.
 import type { RunRecord, TaskRunRecord } from '../contract/index.js';
+import { type Paint, plain } from './colour.js';
 
 const ICONS: Record<string, string> = {
   Pending: '·',
@@ -45,9 +46,14 @@ export function taskDetail(t: TaskRunRecord): string {
   return t.reason ?? '';
 }
 
-export function taskLine(t: TaskRunRecord, now: number, nameWidth = 0): string {
-  const icon = ICONS[t.status] ?? '?';
-  const parts = [`${icon} ${taskLabel(t).padEnd(nameWidth)}`, t.status.padEnd(9), elapsedOf(t, now).padStart(6)];
+/** Padding is measured on the plain text, then painted: colour codes take no column. */
+export function taskLine(t: TaskRunRecord, now: number, nameWidth = 0, paint: Paint = plain): string {
+  const icon = paint.status(t.status, ICONS[t.status] ?? '?');
+  const parts = [
+    `${icon} ${taskLabel(t).padEnd(nameWidth)}`,
+    paint.status(t.status, t.status.padEnd(9)),
+    paint.dim(elapsedOf(t, now).padStart(6)),
+  ];
   const detail = taskDetail(t);
   if (t.status === 'Running' && t.attempts > 1) parts.push(`attempt ${t.attempts}`);
   if (detail) parts.push(detail);
@@ -55,21 +61,26 @@ export function taskLine(t: TaskRunRecord, now: number, nameWidth = 0): string {
 }
 
 /** The live block: a header and one line per task run, cut to the terminal's width. */
-export function progressBlock(record: RunRecord, now: number, columns: number): string[] {
+export function progressBlock(record: RunRecord, now: number, columns: number, paint: Paint = plain): string[] {
   const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
   const header = `${record.id}  ${record.status}  ${formatElapsed(now - Date.parse(record.startedAt))}`;
-  return [header, ...record.tasks.map((t) => `  ${taskLine(t, now, width)}`)].map((l) =>
-    l.length > columns ? l.slice(0, Math.max(1, columns - 1)) + '…' : l,
-  );
+  // Cut to the width first (a cut line is plain, so no colour code is cut in half and every line
+  // stays one terminal row, which the redraw counts on).
+  return [header, ...record.tasks.map((t) => `  ${taskLine(t, now, width)}`)].map((l, i) => {
+    if (l.length > columns) return l.slice(0, Math.max(1, columns - 1)) + '…';
+    return i === 0 ? l : `  ${taskLine(record.tasks[i - 1]!, now, width, paint)}`;
+  });
 }
 
-export function summary(record: RunRecord): string {
+export function summary(record: RunRecord, paint: Paint = plain): string {
   const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.now();
+  // "Cancelled (Cancelled)" says nothing twice: a reason is shown only when it adds something.
+  const reason = record.reason && record.status !== 'Succeeded' && record.reason !== record.status;
   const lines = [
-    `${record.name} ${record.id}: ${record.status}${record.reason && record.status !== 'Succeeded' ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`,
+    `${record.name} ${record.id}: ${paint.status(record.status, record.status)}${reason ? ` (${record.reason})` : ''} in ${formatElapsed(end - Date.parse(record.startedAt))}`,
   ];
   const width = Math.min(40, Math.max(...record.tasks.map((t) => taskLabel(t).length), 4));
-  for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width)}`);
+  for (const t of record.tasks) lines.push(`  ${taskLine(t, end, width, paint)}`);
   for (const [name, value] of Object.entries(record.results ?? {})) {
     const text = typeof value === 'string' && !value.includes('\n') ? value : JSON.stringify(value);
     lines.push(

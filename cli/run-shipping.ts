@@ -1,8 +1,17 @@
 // What `kiln run` needs to put a local run into the history: a collector (the one named by
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
-import { join } from 'node:path';
-import { kilnPaths, logProxyArgv, type RunReporter, type StoredResultRef, UsageError } from '../contract/index.js';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  kilnPaths,
+  logProxyArgv,
+  RUN_LABELS,
+  type RunRecord,
+  type RunReporter,
+  type StoredResultRef,
+  UsageError,
+} from '../contract/index.js';
 import { CollectorClient, collectorReporter, mintRunToken, runClaims, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 
@@ -31,6 +40,39 @@ export interface RunShippingOptions {
   stateDir: string;
   /** How long a log proxy keeps trying after its last step (`kiln run --log-deadline`). */
   logDeadline: string;
+  /** Labels every record sent carries (localRunLabels). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * What a local run's record carries beside the engine's fields: this process (a reader finds a
+ * run whose kiln died, `kiln cancel` signals it) and the files and directories to run it again.
+ */
+export function localRunLabels(o: {
+  cwd: string;
+  files: string[];
+  workspaces: Record<string, { kind: string; path?: string }>;
+}): Record<string, string> {
+  const dirs = Object.fromEntries(
+    Object.entries(o.workspaces).flatMap(([name, w]) => (w.kind === 'dir' && w.path ? [[name, w.path]] : [])),
+  );
+  return {
+    [RUN_LABELS.pid]: String(process.pid),
+    [RUN_LABELS.host]: hostname(),
+    [RUN_LABELS.cwd]: o.cwd,
+    [RUN_LABELS.files]: JSON.stringify(o.files.map((f) => resolve(o.cwd, f))),
+    [RUN_LABELS.workspaces]: JSON.stringify(dirs),
+  };
+}
+
+function labelled(reporter: RunReporter, labels: Record<string, string> | undefined): RunReporter {
+  if (!labels) return reporter;
+  const withLabels = (r: RunRecord): RunRecord => ({ ...r, labels: { ...r.labels, ...labels } });
+  return {
+    runStarted: (r) => reporter.runStarted(withLabels(r)),
+    runUpdated: (r) => reporter.runUpdated(withLabels(r)),
+    runFinished: (r) => reporter.runFinished(withLabels(r)),
+  };
 }
 
 /** `kiln run --log-deadline`'s default: a collector away for minutes loses no line. */
@@ -60,7 +102,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
   const client = new CollectorClient(url);
   return {
     collector: { url, token },
-    reporter: collectorReporter(client, token),
+    reporter: labelled(collectorReporter(client, token), o.labels),
     fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
     sidecar: ({ plan, root, steps, tokenFile }) => {
       // The runtime writes the token file for a run that has a collector, as every kiln run has.

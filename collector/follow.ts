@@ -1,6 +1,6 @@
 // Following a log: pages of new lines until the followed steps have ended. Shared by the SSE
 // route and the CLI's direct (no server) mode; they differ only in how they wait for a change.
-import type { RunRecord } from '../contract/index.js';
+import { PROCESS_GONE_REASON, type RunRecord } from '../contract/index.js';
 import type { LogPage, LogPosition, LogQuery, LogStreamInfo } from './store/types.js';
 
 export interface FollowSource {
@@ -40,7 +40,9 @@ async function followState(src: FollowSource, o: FollowOptions) {
     (s) => (!o.task || s.task === o.task) && (!o.step || s.step === o.step),
   );
   const allEof = streams.length > 0 && streams.every((s) => s.eof);
-  return { streams, runEnded, done: o.step ? allEof : allEof && runEnded };
+  // The process that shipped its lines is gone (collector/orphans.ts): no eof will come.
+  const shipperGone = !!run?.reason?.startsWith(PROCESS_GONE_REASON);
+  return { streams, runEnded, done: shipperGone || (o.step ? allEof : allEof && runEnded) };
 }
 
 /**

@@ -10,10 +10,12 @@ import { DEFAULT_DB_URL, openStore } from './store/open.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
 import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
+import { endingOrphans } from './orphans.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { mintRunToken, runClaims, verifyRunToken, type RunClaims } from './run-token.js';
 export { followLogs, type FollowSource } from './follow.js';
+export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
 export type { CollectorContext, CollectorPlugin } from './context.js';
@@ -49,6 +51,8 @@ export interface RunningCollector {
   /** Reader token newly generated (so the caller can tell the user where it is). */
   readerTokenCreated: boolean;
   readerTokenFile: string;
+  /** Where the write secret is kept; undefined when it was given as a value (KILN_COLLECTOR_SECRET). */
+  secretFile?: string;
   store: Store;
   mintRunToken(claims: RunClaims): string;
   close(): Promise<void>;
@@ -67,7 +71,11 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   // A URL when the collector opens (and so owns) the store; an open store is the caller's.
   const dbUrl = typeof o.db === 'object' ? undefined : (o.db ?? DEFAULT_DB_URL);
   const ownsStore = dbUrl !== undefined;
-  const store = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
+  const opened = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
+  // Runs of this machine whose kiln process died are stored as ended as soon as they are read;
+  // reading the running ones once at start ends those left by an earlier crash.
+  const store = endingOrphans(opened, { persist: true });
+  await store.listRuns({ status: 'Running', limit: 500 });
   const cacheOpts = o.cache || undefined;
   const cacheIndex =
     o.cache !== false && dbUrl !== undefined ? await CacheIndex.open(await openSqlRunner(dbUrl)) : undefined;
@@ -91,7 +99,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   } catch (err) {
     stopRetention();
     await cacheIndex?.close();
-    if (ownsStore) await store.close();
+    if (ownsStore) await opened.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new UsageError(
         `--listen ${host}:${port}: the address is in use`,
@@ -108,13 +116,14 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     readerToken: reader.value,
     readerTokenCreated: reader.created,
     readerTokenFile,
+    secretFile: o.secret ? undefined : (o.secretFile ?? join(stateDir, 'collector-secret')),
     store,
     mintRunToken: (claims) => mintRunToken(secret, claims),
     async close() {
       stopRetention();
       await app.close();
       await cacheIndex?.close();
-      if (ownsStore) await store.close();
+      if (ownsStore) await opened.close();
     },
   };
 }

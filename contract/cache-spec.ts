@@ -9,5 +9,11 @@ export interface CacheSpec {
   key: string;
   restoreKeys: string[];
   paths: string[];
+  /**
+   * The paths as the pipeline wrote them, before `$(…)` substitution: what the entry's version
+   * hashes (as actions/cache does), so `$(workspaces.src.path)/node_modules` finds the entry of
+   * another checkout in another directory. Absent: `paths`.
+   */
+  writtenPaths?: string[];
   policy: CachePolicy;
 }

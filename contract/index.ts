@@ -11,5 +11,6 @@ export * from './listen.js';
 export * from './pod-layout.js';
 export type * from './record.js';
 export * from './results-api.js';
+export * from './run-labels.js';
 export * from './terminal-text.js';
 export * from './termination.js';

@@ -149,6 +149,7 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
       key: substitute(step.cache.key, resolve),
       restoreKeys: step.cache.restoreKeys.map((k) => substitute(k, resolve)),
       paths: step.cache.paths.map((p) => substitute(p, resolve)),
+      writtenPaths: step.cache.writtenPaths ?? step.cache.paths,
     },
   };
 }

@@ -12,6 +12,12 @@ import { evaluateKey } from './key.js';
 import { resolveCachePath } from './paths.js';
 import type { CacheStore } from './store.js';
 
+/**
+ * A key as the step's log shows it: a 64-digit hash (hashFiles) cut to its first 12 digits, which
+ * tell entries apart as well; the run record keeps the whole key.
+ */
+export const short = (key: string): string => key.replace(/[0-9a-f]{64}/g, (h) => `${h.slice(0, 12)}…`);
+
 export interface StepCacheOptions {
   spec: CacheSpec;
   /** Relative cache paths and hashFiles globs are taken from here. */
@@ -53,7 +59,7 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
   const format = o.format ?? DEFAULT_FORMAT;
   const { key, restoreKeys } = await evaluateKeys(o);
   const roots = o.spec.paths.map((p) => resolveCachePath(p, o.workspace, o.home));
-  const version = cacheVersion(o.spec.paths, format);
+  const version = cacheVersion(o.spec.writtenPaths ?? o.spec.paths, format);
   const state: RestoreState = {
     key,
     version,
@@ -72,15 +78,15 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
         state.record.hit = entry.key === key;
         state.record.restoredBytes = bytes;
         o.log(
-          `cache: restored "${entry.key}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${key}"`}) from ${o.store.location}`,
+          `cache: restored "${short(entry.key)}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${short(key)}"`}) from ${o.store.location}`,
         );
       } else {
         o.log(
-          `cache: no entry for "${key}"${restoreKeys.length ? ` or restore keys ${restoreKeys.map((k) => `"${k}"`).join(', ')}` : ''}`,
+          `cache: no entry for "${short(key)}"${restoreKeys.length ? ` or restore keys ${restoreKeys.map((k) => `"${short(k)}"`).join(', ')}` : ''}`,
         );
       }
     } catch (err) {
-      o.log(`cache: warning: restore of "${key}" skipped: ${describe(err)}`);
+      o.log(`cache: warning: restore of "${short(key)}" skipped: ${describe(err)}`);
     }
   }
   state.record.seconds = seconds(now() - started);
@@ -103,13 +109,13 @@ export async function saveCache(o: StepCacheOptions, state: RestoreState): Promi
       ),
     );
     if (present.every((r) => r === null)) {
-      o.log(`cache: warning: not saving "${state.key}": none of the paths exist (${o.spec.paths.join(', ')})`);
+      o.log(`cache: warning: not saving "${short(state.key)}": none of the paths exist (${o.spec.paths.join(', ')})`);
     } else if (
       o.spec.policy === 'push' &&
       (await o.store.lookup({ key: state.key, restoreKeys: [], version: state.version }))
     ) {
       // push never looked the key up before the step: archiving a tree the store would refuse is waste.
-      o.log(`cache: not saving "${state.key}": the key already has an entry`);
+      o.log(`cache: not saving "${short(state.key)}": the key already has an entry`);
     } else {
       const outcome = await o.store.save({ key: state.key, version: state.version, format: state.format }, (sink) =>
         writeArchive(present, state.format, sink),
@@ -117,12 +123,12 @@ export async function saveCache(o: StepCacheOptions, state: RestoreState): Promi
       record.saved = outcome.saved;
       o.log(
         outcome.saved
-          ? `cache: saved "${state.key}" (${outcome.entry?.size} bytes) to ${o.store.location}`
-          : `cache: not saving "${state.key}": ${outcome.reason}`,
+          ? `cache: saved "${short(state.key)}" (${outcome.entry?.size} bytes) to ${o.store.location}`
+          : `cache: not saving "${short(state.key)}": ${outcome.reason}`,
       );
     }
   } catch (err) {
-    o.log(`cache: warning: save of "${state.key}" failed: ${describe(err)}`);
+    o.log(`cache: warning: save of "${short(state.key)}" failed: ${describe(err)}`);
   }
   record.seconds = seconds(record.seconds * 1000 + now() - started);
   return record;

@@ -34,7 +34,13 @@ function parseSpec(json: string): CacheSpec {
       `flag ${F.cache}: policy "${policy}" is not one of ${CACHE_POLICIES.join(', ')}`,
       F.cache,
     );
-  return { key: v.key, restoreKeys: strings(v.restoreKeys ?? [], 'restoreKeys'), paths, policy };
+  const spec: CacheSpec = { key: v.key, restoreKeys: strings(v.restoreKeys ?? [], 'restoreKeys'), paths, policy };
+  if (v.writtenPaths !== undefined) {
+    spec.writtenPaths = strings(v.writtenPaths, 'writtenPaths');
+    if (spec.writtenPaths.length !== paths.length)
+      throw new AgentUsageError(`flag ${F.cache}: writtenPaths must have one entry per path`, F.cache);
+  }
+  return spec;
 }
 
 /** The cache flags, or undefined when the step has no cache. `get` reads one flag's raw value. */

@@ -1,4 +1,5 @@
 // `kiln collector`: the log and history service.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cacheOptionsFromFlags, startCollector, webUiLine, type CacheFlagValues } from '../../collector/index.js';
 import { durationFlag, UsageError } from '../../contract/index.js';
@@ -12,6 +13,28 @@ interface CollectorFlags extends CacheFlagValues {
   retain?: string;
   keepLast?: string;
   retentionInterval: string;
+}
+
+/**
+ * Where the write secret and the reader token are, and the lines that use them (a secret given in
+ * the environment is not in a file: the user already has it).
+ */
+export function usageLines(url: string, secretFile: string | undefined, tokenFile: string | undefined): string {
+  const abs = (p: string) => resolve(p);
+  const lines: string[] = [];
+  if (secretFile)
+    lines.push(
+      `kiln collector: write secret in ${abs(secretFile)}; to run pipelines into this collector:`,
+      `  export KILN_COLLECTOR=${url} KILN_COLLECTOR_SECRET="$(cat ${abs(secretFile)})"`,
+      `  (or once: kiln config set collector ${url} && kiln config set collector-secret "$(cat ${abs(secretFile)})")`,
+    );
+  if (tokenFile)
+    lines.push(
+      `kiln collector: reader token in ${abs(tokenFile)}; to read its history (kiln runs, logs, search):`,
+      `  export KILN_COLLECTOR=${url} KILN_TOKEN="$(cat ${abs(tokenFile)})"`,
+      `  (or once: kiln config set collector ${url} && kiln config set token "$(cat ${abs(tokenFile)})")`,
+    );
+  return lines.map((l) => l + '\n').join('');
 }
 
 export function registerCollector(program: Command): void {
@@ -65,7 +88,8 @@ export function registerCollector(program: Command): void {
             readerToken: c.readerToken,
             tty: !!process.stderr.isTTY,
             tokenSource: !f.readerTokenFile && process.env.KILN_TOKEN ? '$KILN_TOKEN' : c.readerTokenFile,
-          })}\n`,
+          })}\n` +
+          usageLines(c.url, c.secretFile, !f.readerTokenFile && process.env.KILN_TOKEN ? undefined : c.readerTokenFile),
       );
       await new Promise<void>((resolve) => {
         const stop = () => {

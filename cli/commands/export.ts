@@ -27,7 +27,8 @@ export function registerExport(program: Command): void {
         workspaces: run.workspaces,
         timeoutMs: run.timeoutMs,
       });
-      const text = docs.map((d) => stringify(d)).join('---\n');
+      // A script reads as written: multi-line strings as literal blocks (`|`), no line folded.
+      const text = docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0 })).join('---\n');
       if (f.output) writeFileSync(f.output, text);
       else process.stdout.write(text);
     });

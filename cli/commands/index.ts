@@ -1,12 +1,17 @@
 // Every `kiln` sub-command registers itself here: one module per command.
 import type { Command } from 'commander';
 import { registerApply } from './apply.js';
+import { registerCancel } from './cancel.js';
 import { registerCollector } from './collector.js';
+import { registerCompletion } from './completion.js';
+import { registerConfig } from './config.js';
 import { registerController } from './controller.js';
 import { registerExport } from './export.js';
+import { registerGet } from './get.js';
 import { registerGraph } from './graph.js';
 import { registerLogs } from './logs.js';
 import { registerRender } from './render.js';
+import { registerRerun } from './rerun.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 import { registerSearch } from './search.js';
@@ -20,6 +25,9 @@ export const commands: RegisterCommand[] = [
   registerRun,
   registerRuns,
   registerLogs,
+  registerGet,
+  registerCancel,
+  registerRerun,
   registerSearch,
   registerValidate,
   registerGraph,
@@ -28,4 +36,6 @@ export const commands: RegisterCommand[] = [
   registerExport,
   registerController,
   registerTemplates,
+  registerCompletion,
+  registerConfig,
 ];

@@ -8,10 +8,17 @@ import { locateAgent } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
+import { paintFor } from '../colour.js';
 import { RunConsole } from '../run-console.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
-import { collect, parseConcurrency, parseParamFlags, parseWorkspaceFlags } from '../run-options.js';
-import { DEFAULT_LOG_DEADLINE, openRunShipping } from '../run-shipping.js';
+import {
+  collect,
+  parseConcurrency,
+  parseParamFlags,
+  parseWorkspaceFlags,
+  RUN_ENVIRONMENT_HELP,
+} from '../run-options.js';
+import { DEFAULT_LOG_DEADLINE, localRunLabels, openRunShipping } from '../run-shipping.js';
 import { chooseEngine, hostIgnoredImages, parseEngineFlag } from '../run-engine.js';
 import { openRuntime, podmanRuns } from '../run-runtime.js';
 
@@ -71,6 +78,7 @@ export function registerRun(program: Command): void {
       DEFAULT_LOG_DEADLINE,
     )
     .option('--cache-dir <dir>', "where steps' dependency caches (cache:) are kept across runs", join('.kiln', 'cache'))
+    .addHelpText('after', RUN_ENVIRONMENT_HELP)
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
     });
@@ -107,11 +115,12 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
     stateDir: join(cwd, '.kiln'),
     logDeadline: formatDuration(logDeadlineMs),
+    labels: localRunLabels({ cwd, files, workspaces }),
   });
 
   // With --json stdout carries only the record; everything else goes to stderr.
   const out = flags.json ? process.stderr : process.stdout;
-  const view = new RunConsole(out, !!out.isTTY);
+  const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(out), err: process.stderr });
   process.stderr.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
   if (ignored) process.stderr.write(ignored + '\n');
@@ -137,7 +146,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const onInterrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nkiln: cancelling the run (Ctrl-C again to kill every step now)\n');
+      view.notice('kiln: cancelling the run (Ctrl-C again to kill every step now)');
       abort.abort();
     } else {
       runtime.killAll();

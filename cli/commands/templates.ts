@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { UsageError } from '../../contract/index.js';
 import { catalogDir, catalogNames, lookupCatalog } from '../../syntax/index.js';
+import { outputFormat, type OutputFlags, render, withOutputOption } from '../output.js';
 
 interface ParamInfo {
   name: string;
@@ -57,18 +58,21 @@ function load(name: string): TemplateInfo {
   return describe(name, found.path);
 }
 
-function listing(json: boolean): string {
-  const all = catalogNames().map(load);
-  if (json) return JSON.stringify(all, null, 2);
-  if (all.length === 0) return `no templates in ${catalogDir() ?? 'the catalog (none found)'}`;
+function listingText(all: TemplateInfo[], wide: boolean): string {
+  if (all.length === 0) return `no templates in ${catalogDir() ?? 'the catalog (none found)'}\n`;
   const width = Math.max(...all.map((t) => t.name.length));
+  const pad = ' '.repeat(width + 2);
   return (
     all
-      .map(
-        (t) =>
-          `${t.name.padEnd(width)}  ${t.description}\n${' '.repeat(width + 2)}params: ${t.params.map((p) => (p.required ? `${p.name}*` : p.name)).join(', ') || 'none'}`,
-      )
-      .join('\n') + '\n\n* required. `kiln templates show NAME` prints one template with an example task.'
+      .map((t) => {
+        const lines = [
+          `${t.name.padEnd(width)}  ${t.description}`,
+          `${pad}params: ${t.params.map((p) => (p.required ? `${p.name}*` : p.name)).join(', ') || 'none'}`,
+        ];
+        if (wide) lines.push(`${pad}results: ${t.results.join(', ') || 'none'}`, `${pad}image: ${t.image ?? 'none'}`);
+        return lines.join('\n');
+      })
+      .join('\n') + '\n\n* required. `kiln templates show NAME` prints one template with an example task.\n'
   );
 }
 
@@ -89,22 +93,25 @@ function show(t: TemplateInfo): string {
 }
 
 export function registerTemplates(program: Command): void {
-  const templates = program
-    .command('templates')
-    .description('list the template catalog: task templates a pipeline uses with `uses: NAME` + `with:`')
-    .option('--json', 'print the catalog as JSON')
-    .action((f: { json?: boolean }) => {
-      process.stdout.write(listing(Boolean(f.json)) + '\n');
-    });
-  templates
-    .command('show')
-    .description('print one catalog template: its params, defaults, results and an example task')
-    .argument('<name>', 'a catalog name, e.g. notify/slack')
-    .option('--json', 'print it as JSON')
-    .action((name: string, f: { json?: boolean }) => {
-      const t = load(name);
-      // commander hands `--json` after `show NAME` to the parent command, which declares it too.
-      const json = f.json || (templates.opts() as { json?: boolean }).json;
-      process.stdout.write((json ? JSON.stringify(t, null, 2) : show(t)) + '\n');
-    });
+  const templates = withOutputOption(
+    program
+      .command('templates')
+      .description('list the template catalog: task templates a pipeline uses with `uses: NAME` + `with:`'),
+    'the catalog',
+  ).action((f: OutputFlags) => {
+    const format = outputFormat(f);
+    process.stdout.write(render(format, catalogNames().map(load), { name: (t) => t.name, text: listingText }));
+  });
+  withOutputOption(
+    templates
+      .command('show')
+      .description('print one catalog template: its params, defaults, results and an example task')
+      .argument('<name>', 'a catalog name, e.g. notify/slack'),
+    'it',
+  ).action((name: string, f: OutputFlags) => {
+    const t = load(name);
+    // commander hands `--json`/`-o` after `show NAME` to the parent command, which declares them too.
+    const format = outputFormat({ ...(templates.opts() as OutputFlags), ...f });
+    process.stdout.write(render(format, [t], { name: (x) => x.name, text: () => show(t) + '\n' }, t));
+  });
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../../contract/index.js';
 import { CollectorClient } from './http-client.js';
 import type { RunReader } from './reader.js';
 import { storeReader } from './store-reader.js';
+import { endingOrphans } from '../orphans.js';
 
 export interface ConnectOptions {
   collector?: string;
@@ -28,5 +29,6 @@ export async function connectReader(o: ConnectOptions, env: NodeJS.ProcessEnv = 
       'run a pipeline with `kiln run` first, or name a collector with --collector URL / KILN_COLLECTOR',
     );
   }
-  return storeReader(await openStore(db, { readonly: true }));
+  // Read-only: a run whose kiln process died is shown ended here; the next collector on this store stores it so.
+  return storeReader(endingOrphans(await openStore(db, { readonly: true }), { persist: false }));
 }

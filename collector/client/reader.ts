@@ -49,7 +49,8 @@ export interface RunReader {
     cursor?: string;
   }): Promise<{ runs: RunSummaryAnswer[]; next: string | null }>;
   getRun(id: string): Promise<RunRecord | null>;
-  readLogs(runId: string, sel: LogSelector & { from?: string; limit?: number }): Promise<LogPageAnswer>;
+  /** `tail`: the last N lines of the selection instead of the first. */
+  readLogs(runId: string, sel: LogSelector & { from?: string; limit?: number; tail?: number }): Promise<LogPageAnswer>;
   followLogs(runId: string, sel: LogSelector, hooks?: FollowHooks): AsyncGenerator<LogLine>;
   search(text: string, runId?: string): Promise<SearchHitAnswer[]>;
   close?(): Promise<void>;

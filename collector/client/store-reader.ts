@@ -33,7 +33,14 @@ export function storeReader(store: Store): RunReader {
     getRun: (id) => store.getRun(id),
     async readLogs(runId, sel) {
       const limit = sel.limit ?? 1000;
-      const page = await store.readLogs({ runId, task: sel.task, step: sel.step, after: decode(sel.from), limit });
+      const page = await store.readLogs({
+        runId,
+        task: sel.task,
+        step: sel.step,
+        after: decode(sel.from),
+        tail: sel.tail,
+        limit,
+      });
       return { lines: page.lines, next: page.lines.length === limit ? encode(page.last) : null };
     },
     async *followLogs(runId, sel) {

@@ -87,6 +87,18 @@ describe('kiln export', () => {
     ]);
   });
 
+  it('writes a multi-line script as a literal block, a long line unfolded', async () => {
+    const file = join(dir, 'script.yaml');
+    const long = `echo ${'x'.repeat(120)}`;
+    writeFileSync(
+      file,
+      `name: s\ntasks:\n  a:\n    image: busybox\n    steps:\n      - run: |\n          echo one\n          ${long}\n`,
+    );
+    const r = await run('export', '--to', 'tekton', file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`      script: |\n        echo one\n        ${long}\n`);
+  });
+
   it('refuses an unknown target', async () => {
     const r = await run('export', '--to', 'argo', FIXTURE);
     expect(r.code).toBe(2);

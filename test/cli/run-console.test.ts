@@ -7,7 +7,8 @@ import type { RunRecord, TaskRunRecord } from '../../contract/index.js';
 import { pipeline } from '../../testkit/pipelines.js';
 import { RunConsole } from '../../cli/run-console.js';
 import { parseConcurrency, parseWorkspaceFlags } from '../../cli/run-options.js';
-import { formatElapsed, progressBlock, taskLine } from '../../cli/run-progress.js';
+import { formatElapsed, progressBlock, summary, taskLine } from '../../cli/run-progress.js';
+import { coloured, colourWanted, paintFor, plain } from '../../cli/colour.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -121,6 +122,60 @@ describe('RunConsole', () => {
     expect(out.text).toBe(
       `${block}${erase}build/compile | hello\n${block}${erase}p p-abcde: Succeeded in 0.4s\n  ✔ build  Succeeded    0.4s\n`,
     );
+  });
+});
+
+describe('colour', () => {
+  const strip = (s: string) => s.replace(/\x1b\[\d+m/g, '');
+  it('is on for a terminal, off under NO_COLOR, FORCE_COLOR wins either way', () => {
+    expect(colourWanted({ isTTY: true }, {})).toBe(true);
+    expect(colourWanted({ isTTY: false }, {})).toBe(false);
+    expect(colourWanted({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(colourWanted({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(colourWanted({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colourWanted({ isTTY: true }, { FORCE_COLOR: '0' })).toBe(false);
+    expect(paintFor({ isTTY: false }, {})).toBe(plain);
+  });
+
+  it('paints status marks and durations, keeping the columns of the plain line', () => {
+    const done = taskRec({ status: 'Succeeded', startedAt: at(0), finishedAt: at(1000) });
+    const line = taskLine(done, T0, 8, coloured);
+    expect(line).toContain('\x1b[32m✔\x1b[0m');
+    expect(line).toContain('\x1b[2m  1.0s\x1b[0m');
+    expect(strip(line)).toBe(taskLine(done, T0, 8));
+    const failed = taskLine(taskRec({ status: 'Failed', steps: [] }), T0, 0, coloured);
+    expect(failed.startsWith('\x1b[31m✘\x1b[0m')).toBe(true);
+  });
+
+  it('marks stderr lines, not stdout ones', () => {
+    const out = new Sink(false);
+    const view = new RunConsole(out, false, () => T0, { paint: coloured });
+    const line = { pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 's' };
+    view.output({ ...line, stream: 'stdout', line: 'fine' });
+    view.output({ ...line, stream: 'stderr', line: 'oops' });
+    expect(out.text).toBe('build/s | fine\n\x1b[31mbuild/s |\x1b[0m oops\n');
+  });
+});
+
+describe('Ctrl-C on a terminal', () => {
+  it('writes the notice above the live block and leaves no stale line; the summary says Cancelled once', () => {
+    const out = new Sink(true);
+    const view = new RunConsole(out, true, () => T0 + 500);
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    view.notice('kiln: cancelling the run');
+    const cancelled: RunRecord = {
+      ...rec([taskRec({ status: 'Cancelled', startedAt: at(0), finishedAt: at(500), reason: 'Cancelled' })]),
+      status: 'Cancelled',
+      reason: 'Cancelled',
+      finishedAt: at(500),
+    };
+    view.finish(cancelled);
+    const block = 'p-abcde  Running  0.5s\n  ▶ build  Running      0.5s\n';
+    const erase = '\x1b[2A\r\x1b[J';
+    expect(out.text).toBe(
+      `${block}${erase}kiln: cancelling the run\n${block}${erase}p p-abcde: Cancelled in 0.5s\n  ■ build  Cancelled    0.5s  Cancelled\n`,
+    );
+    expect(summary(cancelled).match(/Cancelled/g)).toHaveLength(3); // the run once, the task's status and reason
   });
 });
 

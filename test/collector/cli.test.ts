@@ -7,29 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
-import { LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
-import { request } from 'undici';
 import { KILN, requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
 import { runRecord, testClaims } from '../../testkit/store-fixtures.js';
+import { sendLines } from '../../testkit/log-lines.js';
 
 const kiln = runKiln;
-
-async function sendLines(c: RunningCollector, run: string, step: string, texts: string[], eof: boolean) {
-  const body = LogBatch.encode({
-    pipelineRun: run,
-    taskRun: `${run}-build`,
-    steps: [
-      { step, stepIndex: 0, eof, lines: texts.map((t, i) => ({ seq: i, stream: 0, timeMs: 1, data: Buffer.from(t) })) },
-    ],
-  }).finish();
-  const res = await request(`${c.url}/v1/logs`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': PROTOBUF_MEDIA_TYPE, authorization: `Bearer ${c.mintRunToken(testClaims(run))}` },
-  });
-  expect(res.statusCode).toBe(200);
-  await res.body.dump();
-}
 
 describe('kiln runs / logs / search', () => {
   let cwd: string;
@@ -65,12 +47,14 @@ describe('kiln runs / logs / search', () => {
   it('reads the local store with no collector named, while a collector holds it open', async () => {
     const logs = await kiln(cwd, ['logs', 'r-new']);
     expect(logs.stderr).toBe('');
-    expect(logs.stdout).toBe('first line\nneedle in here\nlast line\n');
+    expect(logs.stdout).toBe(
+      'r-new-build/test | first line\nr-new-build/test | needle in here\nr-new-build/test | last line\n',
+    );
     const runs = await kiln(cwd, ['runs', '--json']);
     expect(JSON.parse(runs.stdout).map((r: { id: string }) => r.id)).toEqual(['r-new', 'r-old']);
     const table = (await kiln(cwd, ['runs', '--status', 'Failed'])).stdout.split('\n');
     expect(table[0]).toMatch(/^RUN\s+PIPELINE\s+STATUS\s+STARTED\s+DURATION$/);
-    expect(table[1]).toMatch(/^r-old\s+web-app\s+Failed\s+2026-01-01T00:00:00.000Z\s+1m5s$/);
+    expect(table[1]).toMatch(/^r-old\s+web-app\s+Failed\s+2026-01-01T00:00:00.000Z\s+1m05s$/);
     expect((await kiln(cwd, ['search', 'NEEDLE'])).stdout).toBe('r-new/r-new-build/test:1: needle in here\n');
   });
 

@@ -95,7 +95,7 @@ describe('following across a collector restart', () => {
     await send('r-cli', 0, numbered(0, 200), false);
     const p = spawn(
       process.execPath,
-      [KILN, 'logs', 'r-cli', '-f', '--collector', collector.url, '--token', collector.readerToken],
+      [KILN, 'logs', 'r-cli', '-f', '--raw', '--collector', collector.url, '--token', collector.readerToken],
       { env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '' } },
     );
     let out = '';

@@ -42,8 +42,13 @@ tasks:
     }[];
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ pipeline: 'history-demo', status: 'Succeeded' });
-    const greet = await kiln(cwd, ['logs', runs[0].id, '--task', `${runs[0].id}-greet`]);
-    expect(greet.stdout).toBe('hello 1\nhello 2\nhello 3\nto stderr\n');
+    // The pipeline's task name, as the hint after the run says, and the task run's name.
+    const greet = await kiln(cwd, ['logs', runs[0].id, '--task', 'greet']);
+    expect(greet.stdout).toBe(
+      'greet/hello | hello 1\ngreet/hello | hello 2\ngreet/hello | hello 3\ngreet/oops | to stderr\n',
+    );
+    const raw = await kiln(cwd, ['logs', runs[0].id, '--task', `${runs[0].id}-greet`, '--raw']);
+    expect(raw.stdout).toBe('hello 1\nhello 2\nhello 3\nto stderr\n');
     const after = await kiln(cwd, ['logs', runs[0].id, '--step', 'step-1']);
     expect(after.stdout).toBe(Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join(''));
   });

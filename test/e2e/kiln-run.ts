@@ -2,7 +2,7 @@
 // Needs `npm run build` first (make test does it).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RunRecord } from '../../contract/index.js';
 
 export const repo = resolve(import.meta.dirname, '../..');
@@ -11,7 +11,10 @@ export function assertBuilt(): void {
   if (!existsSync(join(repo, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
 }
 
-/** Runs the pipeline with `source` bound to `workspace` and the given cache directory. */
+/**
+ * Runs the pipeline with `source` bound to `workspace` and the given cache directory, in the cache
+ * directory's parent (a test's scratch directory: the run's .kiln/ stays there).
+ */
 export function kilnRun(
   pipeline: string,
   workspace: string,
@@ -30,7 +33,7 @@ export function kilnRun(
         cacheDir,
         '--json',
       ],
-      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dirname(cacheDir), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';

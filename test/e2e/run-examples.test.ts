@@ -1,14 +1,17 @@
 // End to end: `node bin/kiln.js run` on each example and on small failing/cancelled pipelines,
 // through the built CLI and the real agent. Needs `npm run build` first (make test does it).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/index.js';
 
 const repo = resolve(import.meta.dirname, '../..');
+// Every run starts in the scratch directory, so its .kiln/ (history, run directories, cache) is the
+// test's, never the repository's; the examples are read from the repository by absolute path.
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
+const example = (path: string) => join(repo, 'examples', path);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 beforeAll(() => {
   if (!existsSync(join(repo, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
@@ -23,7 +26,7 @@ interface CliResult {
 function kiln(args: string[], opts: { onStart?: (pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(repo, 'bin/kiln.js'), ...args], {
-      cwd: repo,
+      cwd: scratch,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -79,13 +82,10 @@ function pipelineFile(name: string, text: string): string {
 
 describe('kiln run (end to end)', () => {
   it('runs the node-app demo: install, lint, test, build, and the digest reaches the smoke test', async () => {
-    const r = await kiln([
-      'run',
-      'examples/node-app/pipeline.yaml',
-      '--workspace',
-      'source=examples/node-app',
-      '--json',
-    ]);
+    // A copy: npm ci writes node_modules into the source workspace.
+    const source = join(scratch, 'node-app');
+    cpSync(example('node-app'), source, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    const r = await kiln(['run', example('node-app/pipeline.yaml'), '--workspace', `source=${source}`, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rec = recordOf(r);
     expect(rec).toMatchObject({ name: 'node-app', status: 'Succeeded', engine: 'local' });
@@ -103,11 +103,11 @@ describe('kiln run (end to end)', () => {
     expect(r.stderr).toContain(`smoke-test/verify-digest | expected ${digest}`);
     expect(rec.results).toEqual({ digest });
     expect(r.stderr).toContain('smoke-test/run-app | hello-from-kiln');
-    expect(existsSync(join(repo, '.kiln/runs', rec.id))).toBe(false);
+    expect(existsSync(join(scratch, '.kiln/runs', rec.id))).toBe(false);
   });
 
   it('runs the fan-out example with its matrix, and skips publish by `when` on another channel', async () => {
-    const stable = recordOf(await kiln(['run', 'examples/fan-out.yaml', '--json']));
+    const stable = recordOf(await kiln(['run', example('fan-out.yaml'), '--json']));
     expect(stable.status).toBe('Succeeded');
     expect(stable.tasks.filter((t) => t.name === 'build').map((t) => t.matrix)).toHaveLength(4);
     expect(
@@ -117,7 +117,7 @@ describe('kiln run (end to end)', () => {
         .split('\n'),
     ).toEqual(['app-darwin-amd64', 'app-darwin-arm64', 'app-linux-amd64', 'app-linux-arm64']);
 
-    const dev = await kiln(['run', 'examples/fan-out.yaml', '--param', 'channel=dev', '--json']);
+    const dev = await kiln(['run', example('fan-out.yaml'), '--param', 'channel=dev', '--json']);
     expect(dev.code).toBe(0);
     const rec = recordOf(dev);
     expect(rec.tasks.find((t) => t.name === 'publish')).toMatchObject({
@@ -132,7 +132,7 @@ describe('kiln run (end to end)', () => {
   });
 
   it('runs the Tekton Tasks + Pipeline + PipelineRun unchanged', async () => {
-    const files = ['tasks.yaml', 'pipeline.yaml', 'pipelinerun.yaml'].map((f) => `examples/tekton/${f}`);
+    const files = ['tasks.yaml', 'pipeline.yaml', 'pipelinerun.yaml'].map((f) => example(`tekton/${f}`));
     const r = await kiln(['run', ...files, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rec = recordOf(r);
@@ -196,10 +196,10 @@ results:
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:4:`);
     expect(r.stdout).not.toContain('hi');
-    const flag = await kiln(['run', 'examples/fan-out.yaml', '--workspace', 'nope=/tmp']);
+    const flag = await kiln(['run', example('fan-out.yaml'), '--workspace', 'nope=/tmp']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/has no workspace "nope"/);
-    const conc = await kiln(['run', 'examples/fan-out.yaml', '--concurrency', '0']);
+    const conc = await kiln(['run', example('fan-out.yaml'), '--concurrency', '0']);
     expect(conc.code).toBe(2);
   });
 

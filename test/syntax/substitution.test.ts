@@ -110,6 +110,8 @@ describe('references', () => {
         key: "k-prod-$(hashFiles('a'))",
         restoreKeys: ['k-prod'],
         paths: ['/workspace/src/node_modules'],
+        // The entry's version hashes the paths as written: the same in every checkout.
+        writtenPaths: ['$(workspaces.src.path)/node_modules'],
         policy: 'pull',
       },
     });

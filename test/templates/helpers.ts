@@ -19,8 +19,8 @@ export function assertBuilt(): void {
   if (!existsSync(join(ROOT, 'dist/kiln.mjs'))) throw new Error('dist/kiln.mjs is missing: run `npm run build` first');
 }
 
-/** `onStderr` sees the stderr read so far after each chunk: how a test reacts to a running step. */
-export function kiln(args: string[], cwd = ROOT, onStderr?: (soFar: string) => void): Promise<Outcome> {
+/** Runs in `cwd` (by default the system's temporary directory, never the repository). `onStderr` sees the stderr read so far after each chunk: how a test reacts to a running step. */
+export function kiln(args: string[], cwd = tmpdir(), onStderr?: (soFar: string) => void): Promise<Outcome> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/kiln.js'), ...args], {
       cwd,

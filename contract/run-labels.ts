@@ -1,0 +1,44 @@
+// The labels `kiln run` puts on a local run's record: where its `kiln` process runs (so a reader
+// on the same machine can tell a run whose process died from one still going, and `kiln cancel`
+// can signal it) and what it was started from (so `kiln rerun` can start it again).
+import type { RunRecord } from './record.js';
+
+export const RUN_LABELS = {
+  /** The `kiln run` process's pid. */
+  pid: 'kiln.dev/pid',
+  /** The host name of the machine it runs on. */
+  host: 'kiln.dev/host',
+  /** The directory it was started in (relative paths and .kiln/ are resolved against it). */
+  cwd: 'kiln.dev/cwd',
+  /** JSON array of the pipeline files, absolute. */
+  files: 'kiln.dev/files',
+  /** JSON object: workspace name → directory bound with --workspace, absolute. */
+  workspaces: 'kiln.dev/workspaces',
+} as const;
+
+/** The reason a run gets when its `kiln` process is found gone while the record says Running. */
+export const PROCESS_GONE_REASON = 'KilnProcessGone';
+
+/** Where a local run's `kiln` process is, when the record says (a cluster run has none). */
+export function runProcessOf(record: Pick<RunRecord, 'labels'>): { pid: number; host: string } | null {
+  const pid = Number(record.labels?.[RUN_LABELS.pid]);
+  const host = record.labels?.[RUN_LABELS.host];
+  return Number.isInteger(pid) && pid > 0 && host ? { pid, host } : null;
+}
+
+/** What `kiln rerun` needs, when the record carries it. */
+export function rerunSourceOf(
+  record: Pick<RunRecord, 'labels'>,
+): { cwd: string; files: string[]; workspaces: Record<string, string> } | null {
+  const l = record.labels ?? {};
+  if (!l[RUN_LABELS.files] || !l[RUN_LABELS.cwd]) return null;
+  try {
+    return {
+      cwd: l[RUN_LABELS.cwd],
+      files: JSON.parse(l[RUN_LABELS.files]) as string[],
+      workspaces: l[RUN_LABELS.workspaces] ? (JSON.parse(l[RUN_LABELS.workspaces]) as Record<string, string>) : {},
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+// `kiln logs` as a user runs it, on a run whose record lists its tasks: --task by the pipeline's
+// task name (every matrix combination) or a task run's, task/step prefixes unless --raw, --tail,
+// --since, --timestamps, and unknown names refused with the valid ones.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CollectorClient, startCollector, type RunningCollector } from '../../collector/index.js';
+import type { TaskRunRecord } from '../../contract/index.js';
+import { sendLines } from '../../testkit/log-lines.js';
+import { requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
+import { runRecord, testClaims } from '../../testkit/store-fixtures.js';
+
+const HOUR_AGO = Date.now() - 3_600_000;
+const NOW = Date.now();
+
+function taskRun(name: string, taskRun: string, steps: string[], matrix?: Record<string, string>): TaskRunRecord {
+  return {
+    name,
+    taskRun,
+    matrix,
+    status: 'Succeeded',
+    attempts: 1,
+    results: {},
+    steps: steps.map((s) => ({ name: s, status: 'Succeeded', exitCode: 0 })),
+  };
+}
+
+let cwd: string;
+let c: RunningCollector;
+const logs = (...args: string[]) => runKiln(cwd, ['logs', 'r1', ...args]);
+
+beforeAll(async () => {
+  requireBuild();
+  cwd = mkdtempSync(join(tmpdir(), 'kiln-logs-'));
+  c = await startCollector({ db: `sqlite:${join(cwd, '.kiln/kiln.db')}`, stateDir: join(cwd, '.kiln') });
+  const record = runRecord('r1', {
+    status: 'Succeeded',
+    tasks: [
+      taskRun('build', 'r1-build', ['compile', 'test']),
+      taskRun('pack', 'r1-pack-0', ['zip'], { os: 'linux' }),
+      taskRun('pack', 'r1-pack-1', ['zip'], { os: 'mac' }),
+    ],
+  });
+  await new CollectorClient(c.url).postRun(record, c.mintRunToken(testClaims('r1')));
+  await sendLines(c, 'r1', 'compile', ['old 1', 'old 2'], true, { taskRun: 'r1-build', timeMs: HOUR_AGO });
+  await sendLines(c, 'r1', 'test', ['t1', 't2', 't3'], true, { taskRun: 'r1-build', stepIndex: 1, timeMs: NOW });
+  await sendLines(c, 'r1', 'zip', ['linux zip'], true, { taskRun: 'r1-pack-0', timeMs: NOW });
+  await sendLines(c, 'r1', 'zip', ['mac zip'], true, { taskRun: 'r1-pack-1', timeMs: NOW });
+});
+afterAll(async () => {
+  await c?.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('kiln logs', () => {
+  it('prefixes each line of a whole run with its task and step; --raw leaves the text alone', async () => {
+    const r = await logs();
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      'build/compile | old 1',
+      'build/compile | old 2',
+      'build/test | t1',
+      'build/test | t2',
+      'build/test | t3',
+      'pack[os=linux]/zip | linux zip',
+      'pack[os=mac]/zip | mac zip',
+      '',
+    ]);
+    expect((await logs('--raw')).stdout).toBe('old 1\nold 2\nt1\nt2\nt3\nlinux zip\nmac zip\n');
+  });
+
+  it("takes the pipeline task's name (every matrix combination) and a task run's name", async () => {
+    expect((await logs('--task', 'pack')).stdout).toBe('pack[os=linux]/zip | linux zip\npack[os=mac]/zip | mac zip\n');
+    // One step selected: its text alone.
+    expect((await logs('--task', 'r1-pack-1')).stdout).toBe('mac zip\n');
+    expect((await logs('--task', 'build', '--step', 'test')).stdout).toBe('t1\nt2\nt3\n');
+  });
+
+  it('--tail N, --since D and --timestamps', async () => {
+    expect((await logs('--task', 'build', '--tail', '2', '--raw')).stdout).toBe('t2\nt3\n');
+    expect((await logs('--task', 'build', '--since', '10m', '--raw')).stdout).toBe('t1\nt2\nt3\n');
+    const stamped = (await logs('--task', 'build', '--step', 'compile', '--timestamps')).stdout.split('\n')[0];
+    expect(stamped).toBe(`${new Date(HOUR_AGO).toISOString()} old 1`);
+  });
+
+  it('refuses an unknown task or step (exit 2), listing the valid names', async () => {
+    const task = await logs('--task', 'biuld');
+    expect(task.status).toBe(2);
+    expect(task.stderr).toBe(
+      'kiln: --task biuld: the run has no task "biuld"\n  hint: did you mean "build"? (valid: build, pack)\n',
+    );
+    const step = await logs('--task', 'build', '--step', 'zip');
+    expect(step.status).toBe(2);
+    expect(step.stderr).toContain('the run has no step "zip"');
+    expect(step.stderr).toContain('(valid: compile, test)');
+    expect((await logs('--tail', 'x')).status).toBe(2);
+    expect((await logs('--since', 'soon')).status).toBe(2);
+  });
+});
