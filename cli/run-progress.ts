@@ -109,10 +109,13 @@ export function undeliveredLogs(record: RunRecord, collector: string): string {
   return lines.join('');
 }
 
-/** Where to read a finished run again: its logs and the pipeline's history outlive the run. */
-export function readBackHint(record: RunRecord): string {
+/**
+ * Where to read a finished run again: its logs and the pipeline's history outlive the run.
+ * `kiln` is how the user runs kiln (kilnCommand(): `kiln`, or `npx kiln` in a source checkout).
+ */
+export function readBackHint(record: RunRecord, kiln: string): string {
   return (
-    `logs:    npx kiln logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
-    `history: npx kiln runs --pipeline ${record.name}\n`
+    `logs:    ${kiln} logs ${record.id}   (--task T --step S to narrow, -f to follow)\n` +
+    `history: ${kiln} runs --pipeline ${record.name}\n`
   );
 }

@@ -51,6 +51,10 @@ elif ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "setup: PostgreSQL is not running on 127.0.0.1:5432 (run scripts/setup.sh as root to install and start it)" >&2
 fi
 
+# The first install takes 1-5 minutes, most of it compiling better-sqlite3: say so, and let npm's
+# own progress show rather than a silent wait.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  echo "setup: npm ci (compiles better-sqlite3: 1-5 minutes on a first install)"
+  npm ci --no-audit --no-fund --foreground-scripts
+  echo "setup: npm ci done"
 fi

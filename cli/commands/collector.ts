@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cacheOptionsFromFlags, startCollector, webUiLine, type CacheFlagValues } from '../../collector/index.js';
 import { durationFlag, UsageError } from '../../contract/index.js';
+import { kilnCommand } from '../invocation.js';
 
 interface CollectorFlags extends CacheFlagValues {
   listen: string;
@@ -19,20 +20,25 @@ interface CollectorFlags extends CacheFlagValues {
  * Where the write secret and the reader token are, and the lines that use them (a secret given in
  * the environment is not in a file: the user already has it).
  */
-export function usageLines(url: string, secretFile: string | undefined, tokenFile: string | undefined): string {
+export function usageLines(
+  url: string,
+  secretFile: string | undefined,
+  tokenFile: string | undefined,
+  kiln: string = kilnCommand(),
+): string {
   const abs = (p: string) => resolve(p);
   const lines: string[] = [];
   if (secretFile)
     lines.push(
       `kiln collector: write secret in ${abs(secretFile)}; to run pipelines into this collector:`,
       `  export KILN_COLLECTOR=${url} KILN_COLLECTOR_SECRET="$(cat ${abs(secretFile)})"`,
-      `  (or once: kiln config set collector ${url} && kiln config set collector-secret "$(cat ${abs(secretFile)})")`,
+      `  (or once: ${kiln} config set collector ${url} && ${kiln} config set collector-secret "$(cat ${abs(secretFile)})")`,
     );
   if (tokenFile)
     lines.push(
       `kiln collector: reader token in ${abs(tokenFile)}; to read its history (kiln runs, logs, search):`,
       `  export KILN_COLLECTOR=${url} KILN_TOKEN="$(cat ${abs(tokenFile)})"`,
-      `  (or once: kiln config set collector ${url} && kiln config set token "$(cat ${abs(tokenFile)})")`,
+      `  (or once: ${kiln} config set collector ${url} && ${kiln} config set token "$(cat ${abs(tokenFile)})")`,
     );
   return lines.map((l) => l + '\n').join('');
 }

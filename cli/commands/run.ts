@@ -10,6 +10,7 @@ import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../
 import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
 import { RunConsole } from '../run-console.js';
+import { kilnCommand } from '../invocation.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import {
   collect,
@@ -182,7 +183,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   view.finish(record);
   process.stderr.write(undeliveredLogs(record, shipping.collector.url));
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
-  out.write(readBackHint(record));
+  out.write(readBackHint(record, kilnCommand()));
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   return EXIT_BY_STATUS[record.status];
 }
