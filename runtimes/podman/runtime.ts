@@ -3,6 +3,7 @@
 // agents reach the run's collector on loopback). Steps are waited for in order with `podman wait`
 // (an event, no polling), their termination files read from the host directories the Pod mounts,
 // and the Pod removed before the task run is reported finished, so nothing of it outlives the run.
+import type { ChildProcess } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -24,6 +25,7 @@ import { playablePod, podDirs, writePlayablePod } from './manifest.js';
 import { Podman, type PodmanCommand } from './podman.js';
 import { followLogs } from './logs.js';
 import { forPodman } from './plan.js';
+import { startPodWatchdog, stopPodWatchdog } from './watchdog.js';
 
 export interface PodmanRuntimeOptions {
   podman: PodmanCommand;
@@ -51,6 +53,8 @@ interface LivePod {
   name: string;
   cancel?: CancelReason;
   stopLogs?: () => void;
+  /** Removes the Pod should `kiln run` die without doing so (watchdog.ts). */
+  watchdog?: ChildProcess;
 }
 
 export class PodmanRuntime implements Runtime {
@@ -87,6 +91,7 @@ export class PodmanRuntime implements Runtime {
     await writeFile(podDirs(root).manifest, stringify(playable.manifest));
     const run: LivePod = { plan, root, pod: playable.manifest, name: podName(plan.name) };
     this.live.set(plan.name, run);
+    run.watchdog = startPodWatchdog(this.opts.podman, run.name);
     const startedAt = Date.now();
     try {
       await this.podman.run(['kube', 'play', '--network', 'host', podDirs(root).manifest]);
@@ -219,6 +224,7 @@ export class PodmanRuntime implements Runtime {
     await this.podman
       .run(['pod', 'rm', '-f', '-t', '0', '--ignore', run.name])
       .catch((err: Error) => this.opts.onWarning?.(`${run.plan.name}: cannot remove pod ${run.name}: ${err.message}`));
+    stopPodWatchdog(run.watchdog);
   }
 
   private finish(run: LivePod, observed: ObservedTaskRun): void {

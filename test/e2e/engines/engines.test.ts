@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../contract/index.js';
 import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
 import { kilnLogs, kilnRun, REPO, startKilnRun } from '../../../testkit/kiln-cli.js';
+import { waitFor } from '../../../testkit/log-proxy-pod.js';
 import { cachePipeline, parityPipeline, timeoutPipeline } from './pipelines.js';
 
 let c: Containers;
@@ -103,5 +104,18 @@ describe('host and podman engines', () => {
     expect(record.status).toBe('Cancelled');
     expect(record.tasks[0]!.status).toBe('Cancelled');
     expect(await leftovers(c)).toEqual([]);
+  }, 300_000);
+
+  it('remove the Pod when kiln run is SIGKILLed and runs no cleanup', async () => {
+    const cwd = join(root, 'killed');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(join(cwd, 'pipeline.yaml'), timeoutPipeline(image).replace('timeout: 3s\n', ''));
+    const run = startKilnRun(['pipeline.yaml', '--engine', 'podman'], { cwd, env: c.env });
+    await run.stderrShows('started');
+    expect((await leftovers(c)).some((l) => l.startsWith('pod '))).toBe(true);
+    run.child.kill('SIGKILL');
+    await run.done.catch(() => undefined);
+    // The watchdog removes it once the process is gone: wait for that, not for a time.
+    await waitFor('the Pod to be removed', async () => (await leftovers(c)).length === 0, 120_000);
   }, 300_000);
 });
