@@ -14,6 +14,7 @@ import {
 } from '../contract/index.js';
 import { CollectorClient, collectorReporter, mintRunToken, runClaims, startCollector } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
+import { heartbeating } from './heartbeat.js';
 
 export interface RunShipping {
   collector: { url: string; token: string };
@@ -102,7 +103,10 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
   const client = new CollectorClient(url);
   return {
     collector: { url, token },
-    reporter: labelled(collectorReporter(client, token), o.labels),
+    // A local run's record names its process and beats while it goes on (orphans.ts ends it otherwise).
+    reporter: o.labels
+      ? heartbeating(labelled(collectorReporter(client, token), o.labels))
+      : collectorReporter(client, token),
     fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
     sidecar: ({ plan, root, steps, tokenFile }) => {
       // The runtime writes the token file for a run that has a collector, as every kiln run has.

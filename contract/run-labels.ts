@@ -14,7 +14,21 @@ export const RUN_LABELS = {
   files: 'kiln.dev/files',
   /** JSON object: workspace name → directory bound with --workspace, absolute. */
   workspaces: 'kiln.dev/workspaces',
+  /** When the `kiln run` process last said it is alive (ISO time), while the run goes on. */
+  heartbeat: 'kiln.dev/heartbeat',
+  /** How often it says so, in milliseconds. */
+  heartbeatEvery: 'kiln.dev/heartbeat-every',
 } as const;
+
+/** The reason a run gets when its `kiln` process, on another machine, stopped sending heartbeats. */
+export const HEARTBEAT_LOST_REASON = 'KilnHeartbeatLost';
+
+/** A run's last heartbeat and its period, when the record carries them. */
+export function heartbeatOf(record: Pick<RunRecord, 'labels'>): { at: number; everyMs: number } | null {
+  const at = Date.parse(record.labels?.[RUN_LABELS.heartbeat] ?? '');
+  const everyMs = Number(record.labels?.[RUN_LABELS.heartbeatEvery]);
+  return Number.isFinite(at) && Number.isFinite(everyMs) && everyMs > 0 ? { at, everyMs } : null;
+}
 
 /** The reason a run gets when its `kiln` process is found gone while the record says Running. */
 export const PROCESS_GONE_REASON = 'KilnProcessGone';

@@ -49,6 +49,23 @@ describe('endIfOrphaned', () => {
     expect(endIfOrphaned({ ...running, labels: {} }, { host: 'box', alive: () => false })).toBeNull();
   });
 
+  it('ends a run on another machine whose heartbeats stopped, and only then', () => {
+    const beating = {
+      ...running,
+      labels: { ...labels, [RUN_LABELS.heartbeat]: '2026-03-01T00:00:00.000Z', [RUN_LABELS.heartbeatEvery]: '30000' },
+    };
+    const elsewhere = { host: 'laptop', alive: () => true };
+    expect(endIfOrphaned(beating, elsewhere, new Date('2026-03-01T00:01:30Z'))).toBeNull();
+    const ended = endIfOrphaned(beating, elsewhere, new Date('2026-03-01T00:01:31Z'))!;
+    expect(ended.status).toBe('Failed');
+    expect(ended.reason).toBe(
+      'KilnHeartbeatLost: no heartbeat from the kiln process running it (pid 4242 on box) since ' +
+        '2026-03-01T00:00:00.000Z (one is due every 30s)',
+    );
+    // On its own machine the process itself is asked, whatever the beats say.
+    expect(endIfOrphaned(beating, { host: 'box', alive: () => true }, new Date('2026-03-02T00:00:00Z'))).toBeNull();
+  });
+
   it('tells a dead pid and a pid reused by another program from a live kiln', () => {
     expect(kilnProcessAlive(2 ** 22 + 1)).toBe(false); // above pid_max
     expect(kilnProcessAlive(1)).toBe(false); // init is alive but no kiln
