@@ -6,18 +6,22 @@
 //   etc/          CA certificates and a passwd entry for the non-root user
 //   templates/    the template catalog (`uses: group/name`)
 //   data/         an empty directory the collector image gives its user for the SQLite store
+//   bin/kiln-agent  (with --workstation) the agent, patched like bin/kiln, for `kiln run` on the host
 // Usage: node images/build-cli-tree.mjs   (after npm install; takes ~30 s)
+//        node images/build-cli-tree.mjs --workstation   (after npm run build): dist/workstation/kiln,
+//        a download-free install of `kiln` for a Linux x86-64 machine, to be copied to /opt/kiln
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const OUT = join(ROOT, 'dist/images/kiln');
+const WORKSTATION = process.argv.includes('--workstation');
+const OUT = join(ROOT, WORKSTATION ? 'dist/workstation/kiln' : 'dist/images/kiln');
 const MOUNT = '/opt/kiln';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const NATIVE = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
-const tmp = join(ROOT, `dist/images/.build-${process.pid}`);
+const tmp = join(ROOT, `dist/.build-cli-tree-${process.pid}`);
 
 const sh = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -98,6 +102,19 @@ for (const bin of [process.execPath, join(ROOT, 'node_modules/better-sqlite3/bui
 for (const lib of libs) copyFileSync(lib, join(OUT, 'lib', lib.split('/').pop()));
 sh('patchelf', ['--set-interpreter', `${MOUNT}/lib/ld-linux-x86-64.so.2`, '--set-rpath', `${MOUNT}/lib`, exe]);
 sh('patchelf', ['--set-rpath', `${MOUNT}/lib`, addon]);
+if (WORKSTATION) {
+  // `kiln run` looks for kiln-agent beside the single executable (runtimes/host/agent-path.ts).
+  const agent = join(ROOT, 'dist/kiln-agent');
+  if (!existsSync(agent)) throw new Error('build-cli-tree: dist/kiln-agent is missing; run npm run build first');
+  copyFileSync(agent, join(OUT, 'bin/kiln-agent'));
+  sh('patchelf', [
+    '--set-interpreter',
+    `${MOUNT}/lib/ld-linux-x86-64.so.2`,
+    '--set-rpath',
+    `${MOUNT}/lib`,
+    join(OUT, 'bin/kiln-agent'),
+  ]);
+}
 
 copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(OUT, 'etc/ssl/certs/ca-certificates.crt'));
 writeFileSync(

@@ -1,5 +1,6 @@
 // Where the local runtime finds kiln-agent: $KILN_AGENT (an executable), else the package's
-// dist/kiln-agent single executable, else `node dist/agent.cjs` (the same agent, as a bundle).
+// dist/kiln-agent single executable, else `node dist/agent.cjs` (the same agent, as a bundle), else
+// (the single-executable `kiln`, which has no package around it) the kiln-agent beside it.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,21 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
   }
 }
 
+/** packageRoot(), or null where there is none (the single-executable `kiln`). */
+function packageRootIfAny(): string | null {
+  try {
+    return packageRoot();
+  } catch {
+    return null;
+  }
+}
+
 /** The argv prefix that runs the agent: `[exe]` or `[node, agent.cjs]`. */
-export function locateAgent(env: NodeJS.ProcessEnv = process.env, root: string = packageRoot()): string[] {
+export function locateAgent(
+  env: NodeJS.ProcessEnv = process.env,
+  root: string | null = packageRootIfAny(),
+  execPath: string = process.execPath,
+): string[] {
   if (env.KILN_AGENT) {
     if (!existsSync(env.KILN_AGENT))
       throw new LocalRuntimeError(
@@ -24,12 +38,16 @@ export function locateAgent(env: NodeJS.ProcessEnv = process.env, root: string =
       );
     return [env.KILN_AGENT];
   }
-  const exe = join(root, 'dist', 'kiln-agent');
-  if (existsSync(exe)) return [exe];
-  const bundle = join(root, 'dist', 'agent.cjs');
-  if (existsSync(bundle)) return [process.execPath, bundle];
+  if (root) {
+    const exe = join(root, 'dist', 'kiln-agent');
+    if (existsSync(exe)) return [exe];
+    const bundle = join(root, 'dist', 'agent.cjs');
+    if (existsSync(bundle)) return [process.execPath, bundle];
+  }
+  const beside = join(dirname(execPath), 'kiln-agent');
+  if (!root && existsSync(beside)) return [beside];
   throw new LocalRuntimeError(
-    `kiln-agent not found in ${join(root, 'dist')}`,
+    `kiln-agent not found in ${root ? join(root, 'dist') : dirname(execPath)}`,
     undefined,
     'run `npm run build` (or `make build`), or set KILN_AGENT',
   );

@@ -1,7 +1,11 @@
 // The local runtime's pure parts: step argv, the sandbox argv,
-// line splitting, workspace paths, and what the files say about a task run.
+// line splitting, workspace paths, what the files say about a task run, and where the agent is.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kilnPaths } from '../../../contract/index.js';
+import { locateAgent } from '../../../runtimes/host/agent-path.js';
 import type { ResolvedStep, TaskRunPlan } from '../../../engine/runtime.js';
 import { sandboxArgv, scriptText, stepArgv } from '../../../runtimes/host/commands.js';
 import { LineSplitter } from '../../../runtimes/host/lines.js';
@@ -119,5 +123,25 @@ describe('observeTaskRun', () => {
       1000,
     );
     expect(run).toMatchObject({ status: 'Succeeded', results: { a: '1', b: '2' }, finishedAt: 2000 });
+  });
+});
+
+describe('locateAgent', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-agent-path-'));
+  const touch = (path: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
+  };
+  touch(join(dir, 'pkg/dist/kiln-agent'));
+  touch(join(dir, 'sea/bin/kiln'));
+  touch(join(dir, 'sea/bin/kiln-agent'));
+
+  it("takes $KILN_AGENT, else the package's dist/kiln-agent, else the agent beside a single executable", () => {
+    expect(locateAgent({ KILN_AGENT: join(dir, 'sea/bin/kiln-agent') }, join(dir, 'pkg'))).toEqual([
+      join(dir, 'sea/bin/kiln-agent'),
+    ]);
+    expect(locateAgent({}, join(dir, 'pkg'), join(dir, 'sea/bin/kiln'))).toEqual([join(dir, 'pkg/dist/kiln-agent')]);
+    expect(locateAgent({}, null, join(dir, 'sea/bin/kiln'))).toEqual([join(dir, 'sea/bin/kiln-agent')]);
+    expect(() => locateAgent({}, null, join(dir, 'pkg/bin/kiln'))).toThrow(/kiln-agent not found in/);
   });
 });
