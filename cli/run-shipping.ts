@@ -66,8 +66,7 @@ export function localRunLabels(o: {
   };
 }
 
-function labelled(reporter: RunReporter, labels: Record<string, string> | undefined): RunReporter {
-  if (!labels) return reporter;
+function labelled(reporter: RunReporter, labels: Record<string, string>): RunReporter {
   const withLabels = (r: RunRecord): RunRecord => ({ ...r, labels: { ...r.labels, ...labels } });
   return {
     runStarted: (r) => reporter.runStarted(withLabels(r)),

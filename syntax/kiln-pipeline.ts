@@ -22,7 +22,7 @@ import {
   type TaskSpec,
   type WorkspaceSpec,
 } from './model.js';
-import type { RefScope, Sites } from './sites.js';
+import { type RefScope, type Sites, declarationScope } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
 
 const PIPELINE_KEYS = [
@@ -80,12 +80,7 @@ export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | 
   const name = src.string(f.get('name'), 'name');
   if (name === undefined) src.error(root.pos, 'the pipeline has no name', 'add name: my-pipeline at the top');
   else checkName(src, name, f.get('name')!.pos, 'pipeline name');
-  const declare = new TextReader(src, env.sites, {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const declare = new TextReader(src, env.sites, declarationScope());
   const params = readKilnParams(declare, f.get('params'), 'params');
   const ctx: PipelineContext = {
     src,

@@ -6,7 +6,7 @@ import { TextReader, type TaskTemplate } from './common.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { isCatalogRef, lookupCatalog } from './template-catalog.js';
-import type { Sites } from './sites.js';
+import { type Sites, declarationScope } from './sites.js';
 import type { Source } from './yaml-source.js';
 
 const TEMPLATE_KEYS = ['name', 'description', 'params', 'image', 'env', 'results', 'steps'] as const;
@@ -20,12 +20,7 @@ export function readKilnTemplate(
   const f = src.fields(root, 'template', TEMPLATE_KEYS);
   if (!f) return undefined;
   const name = src.string(f.get('name'), 'template name') ?? src.file;
-  const declare = new TextReader(src, sites, {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const declare = new TextReader(src, sites, declarationScope());
   const params = readKilnParams(declare, f.get('params'), 'params');
   const results = src.stringList(f.get('results'), 'results').map((r) => r.value);
   const reader = new TextReader(src, sites, {

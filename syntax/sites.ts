@@ -21,6 +21,14 @@ export interface RefScope {
   task?: string;
 }
 
+/** The scope of a declaration (a param's default): no reference is in view. */
+export const declarationScope = (): RefScope => ({
+  params: new Map(),
+  taskResults: false,
+  finally: false,
+  matrix: new Set(),
+});
+
 export interface TextSite {
   text: string;
   pos: SourcePos;

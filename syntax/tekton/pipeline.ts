@@ -12,7 +12,7 @@ import {
 } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
 import type { MatrixInclude, PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
-import type { RefScope } from '../sites.js';
+import { type RefScope, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readGivenParams } from './step-action.js';
@@ -41,12 +41,7 @@ export function readPipelineSpec(
 ): PipelineSpec | undefined {
   const f = src.fields(at, what, F.PIPELINE_SPEC_KEYS);
   if (!f) return undefined;
-  const declare = new TextReader(src, ctx.sites, {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.PIPELINE_WORKSPACE_KEYS).map(
     (w) => ({

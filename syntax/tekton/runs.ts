@@ -3,7 +3,7 @@
 import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
 import type { ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
-import { Sites } from '../sites.js';
+import { Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readPipelineSpec, type TektonContext } from './pipeline.js';
@@ -132,12 +132,7 @@ interface RunInputs {
 
 function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
   // A run's param values are data, not templates: they are not checked for references.
-  const reader = new TextReader(src, new Sites(), {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const reader = new TextReader(src, new Sites(), declarationScope());
   const params: Record<string, ParamValue> = {};
   const given = readGivenParams(reader, f.get('params'), 'spec.params');
   for (const [name, g] of given) params[name] = g.value;

@@ -8,6 +8,7 @@ import { makeResolver } from '../scope.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readParamDecls, readStepFields } from './readers.js';
+import { declarationScope } from '../sites.js';
 
 export type StepActions = Map<string, { src: Source; spec: At }>;
 
@@ -64,12 +65,7 @@ export function inlineStepAction(
   }
   const af = action.src.fields(action.spec, `StepAction ${name}`, F.STEP_ACTION_KEYS, F.STEP_REFUSED);
   if (!af) return undefined;
-  const declare = new TextReader(action.src, reader.sites, {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const declare = new TextReader(action.src, reader.sites, declarationScope());
   const params = readParamDecls(declare, af.get('params'), `StepAction ${name}.params`);
   const actionReader = new TextReader(action.src, reader.sites, {
     ...reader.scope,

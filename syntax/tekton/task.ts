@@ -4,7 +4,7 @@ import { STEP_ON_ERROR } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec } from '../model.js';
-import type { RefScope, Sites } from '../sites.js';
+import { type RefScope, type Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readParamDecls, readNamedList, readStepFields } from './readers.js';
@@ -25,12 +25,7 @@ export function readTaskTemplate(
 ): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
-  const declare = new TextReader(src, ctx.sites, {
-    params: new Map(),
-    taskResults: false,
-    finally: false,
-    matrix: new Set(),
-  });
+  const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
   const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
