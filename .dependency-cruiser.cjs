@@ -1,7 +1,7 @@
 // The rooms' boundaries (docs/architecture.md), checked by `npm run lint`. A room is a top-level
 // folder (runtimes/<engine> each count as one) whose index.ts is its only face to other rooms.
 const ROOM =
-  '(runtimes/[^/]+|contract/log-wire|contract/cache|contract/proc|agent|cli|collector|contract|controller|engine|export|syntax)';
+  '(runtimes/[^/]+|contract/log-wire|contract/cache|contract/proc|agent|cli|collector|contract|controller|engine|export|syntax|triggers)';
 const PRODUCT = `^${ROOM}/`;
 
 module.exports = {
@@ -51,6 +51,13 @@ module.exports = {
       comment: 'The syntax turns YAML into the model: it knows no engine, runtime or service.',
       from: { path: '^syntax/' },
       to: { dependencyTypesNot: ['core', 'npm', 'npm-dev'], pathNot: ['^syntax/', '^contract/'] },
+    },
+    {
+      name: 'triggers-imports-only-syntax-and-contract',
+      severity: 'error',
+      comment: 'Triggers decide about deliveries: kiln serve and the controller use them, not the other way round.',
+      from: { path: '^triggers/' },
+      to: { dependencyTypesNot: ['core', 'npm', 'npm-dev'], pathNot: ['^triggers/', '^syntax/', '^contract/'] },
     },
     {
       name: 'only-through-index',
