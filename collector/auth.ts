@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { verifyRunToken, type RunClaims } from './run-token.js';
 import { RequestRejected } from './errors.js';
+import type { RouteConfig } from './context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,6 +68,7 @@ export function runTokenClaims(req: FastifyRequest, secret: string): RunClaims {
 export function checkWriterOnRequest(secret: string) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return;
+    if ((req.routeOptions.config as RouteConfig | undefined)?.signedBody) return;
     try {
       runTokenClaims(req, secret);
     } catch (err) {

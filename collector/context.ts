@@ -49,6 +49,8 @@ export interface RouteConfig {
   repeatable?: string[];
   /** The route streams its body to disk: it holds no memory for it. */
   streamsBody?: boolean;
+  /** A webhook: the route checks the sender's signature over the body itself, not a run token. */
+  signedBody?: boolean;
 }
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */

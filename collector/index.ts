@@ -18,7 +18,9 @@ export { followLogs, type FollowSource } from './follow.js';
 export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { webUiLine } from './ui/address.js';
-export type { CollectorContext, CollectorPlugin } from './context.js';
+export type { CollectorContext, CollectorPlugin, RouteConfig } from './context.js';
+export { requireReader } from './auth.js';
+export { RequestRejected } from './errors.js';
 export type * from './store/types.js';
 export * from './client/index.js';
 

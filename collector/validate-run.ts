@@ -4,7 +4,7 @@ import type { RunRecord } from '../contract/index.js';
 import { RequestRejected } from './errors.js';
 import { runBranch, type RunClaims } from './run-token.js';
 
-const STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
+const STATUSES = ['Queued', 'Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function checkRunRecord(body: unknown, where: string): RunRecord {

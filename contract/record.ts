@@ -6,7 +6,8 @@ export type ParamValue = string | string[] | Record<string, string>;
 
 /** Task run statuses, as the run record spells them. */
 export type TaskRunStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
-export type PipelineRunStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
+/** Queued: accepted by kiln serve's queue (a trigger), not started yet. */
+export type PipelineRunStatus = 'Queued' | 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Cancelled';
 export type StepStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled';
 
 export interface StepCacheRecord {

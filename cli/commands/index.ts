@@ -15,6 +15,8 @@ import { registerRerun } from './rerun.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 import { registerSearch } from './search.js';
+import { registerServe } from './serve.js';
+import { registerTriggers } from './triggers.js';
 import { registerTemplates } from './templates.js';
 import { registerValidate } from './validate.js';
 
@@ -22,6 +24,8 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerCollector,
+  registerServe,
+  registerTriggers,
   registerRun,
   registerRuns,
   registerLogs,

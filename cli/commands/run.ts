@@ -31,6 +31,7 @@ const EXIT_BY_STATUS: Record<PipelineRunStatus, number> = {
   TimedOut: EXIT.runFailed,
   Cancelled: EXIT_CANCELLED,
   Running: EXIT.internal,
+  Queued: EXIT.internal,
 };
 
 interface RunFlags {

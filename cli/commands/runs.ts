@@ -7,7 +7,7 @@ import { outputFormat, type OutputFlags, render, table, withOutputOption } from 
 import { withReader, withReaderOptions } from '../reader-options.js';
 import { formatElapsed } from '../run-progress.js';
 
-const STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
+const STATUSES = ['Queued', 'Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
 const WATCH_EVERY_MS = 2000;
 
 interface RunsFlags extends OutputFlags {

@@ -48,7 +48,7 @@ dl.results dd { margin: 0; font-family: ui-monospace, monospace; word-break: bre
 .cache-miss { color: #9a6700; }
 .st-Succeeded { --c: #1a7f37; } .st-Failed { --c: #cf222e; } .st-Running { --c: #0969da; }
 .st-TimedOut { --c: #bc4c00; } .st-Cancelled { --c: #6e7781; } .st-Skipped { --c: #afb8c1; }
-.st-Pending { --c: #d0d7de; } .st-other { --c: #8250df; }
+.st-Pending { --c: #d0d7de; } .st-Queued { --c: #9a6700; } .st-other { --c: #8250df; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 1em; color: #fff; background: var(--c); font-size: .85em; }
 svg { background: #fff; border: 1px solid #d0d7de; }
 svg text { font-size: 11px; fill: #1f2328; }

@@ -57,7 +57,7 @@ export function formatTime(iso?: string | null): string {
 }
 
 /** A status as a coloured badge; the class is chosen from a fixed list, never taken from the data. */
-const STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled', 'Skipped', 'Pending'];
+const STATUSES = ['Queued', 'Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled', 'Skipped', 'Pending'];
 export function statusClass(status: string): string {
   return STATUSES.includes(status) ? `st-${status}` : 'st-other';
 }

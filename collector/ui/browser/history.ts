@@ -4,7 +4,7 @@ import { api, query, type RunSummary } from './api.js';
 import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 
 const PAGE = 50;
-const RUN_STATUSES = ['Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
+const RUN_STATUSES = ['Queued', 'Running', 'Succeeded', 'Failed', 'TimedOut', 'Cancelled'];
 
 function runRow(r: RunSummary): HTMLTableRowElement {
   return h(
