@@ -35,7 +35,7 @@ export const followKey = (task: string, step: string) => `${task}\u0000${step}`;
  */
 async function followState(src: FollowSource, o: FollowOptions) {
   const run = await src.getRun(o.runId);
-  const runEnded = !!run && run.status !== 'Running';
+  const runEnded = !!run && run.status !== 'Running' && run.status !== 'Queued';
   const streams = (await src.logStreams(o.runId)).filter(
     (s) => (!o.task || s.task === o.task) && (!o.step || s.step === o.step),
   );

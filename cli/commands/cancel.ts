@@ -26,6 +26,12 @@ export function registerCancel(program: Command): void {
     .argument('<run>', 'pipeline run id')
     .action(async (id: string, f: { collector?: string; token?: string; db?: string }) => {
       const run = await withReader(f, (r) => requireRun(r, id));
+      if (run.status === 'Queued')
+        throw new CannotCancel(
+          id,
+          'it waits in the queue of kiln serve and has not started',
+          'a newer delivery of its concurrency group supersedes it (cancelInProgress)',
+        );
       if (run.status !== 'Running') throw new CannotCancel(id, `it has already ended (${run.status})`);
       const proc = runProcessOf(run);
       if (!proc)

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseSize, startCollector, webUiLine } from '../../collector/index.js';
 import { UsageError } from '../../contract/index.js';
-import { loadTriggersFile, type Trigger } from '../../triggers/index.js';
+import { DEFAULT_RETRY, loadTriggersFile, type Trigger } from '../../triggers/index.js';
 import { parseEngineFlag } from '../run-engine.js';
 import { hookRoutes } from '../serve/hook-routes.js';
 import { RunQueue } from '../serve/run-queue.js';
@@ -22,6 +22,7 @@ interface ServeFlags {
   engine?: string;
   publicUrl?: string;
   maxHookBody: string;
+  statusAttempts: string;
 }
 
 function readSecret(t: Trigger): string {
@@ -64,9 +65,15 @@ export function registerServe(program: Command): void {
       'how the forge reaches the web UI, for the links in commit statuses (default: the listen address)',
     )
     .option('--max-hook-body <size>', 'largest webhook body taken', '5MiB')
+    .option(
+      '--status-attempts <n>',
+      'tries at posting each commit status (1 s, 2 s, 4 s… apart)',
+      String(DEFAULT_RETRY.attempts),
+    )
     .action(async (f: ServeFlags) => {
       const maxConcurrent = positiveInt('--max-concurrent-runs', f.maxConcurrentRuns);
       const maxBodyBytes = parseSize(f.maxHookBody, '--max-hook-body');
+      const retry = { ...DEFAULT_RETRY, attempts: positiveInt('--status-attempts', f.statusAttempts) };
       parseEngineFlag(f.engine);
       const triggers = loadTriggersFile(f.triggers);
       const withSecrets = new Map(triggers.map((t) => [t.name, { trigger: t, secret: readSecret(t) }]));
@@ -85,6 +92,7 @@ export function registerServe(program: Command): void {
           cwd,
           engine: f.engine,
           log,
+          retry,
         }),
       );
       const c = await startCollector({

@@ -55,17 +55,22 @@ export async function sendCommitStatus(o: ForgeStatusOptions, r: RunRecord): Pro
 export function forgeStatusReporter(inner: RunReporter, o: ForgeStatusOptions): RunReporter {
   if (!o.trigger.status) return inner;
   let label = '';
+  let final: Promise<void> | undefined;
   const withLabel = (r: RunRecord): RunRecord =>
     label ? { ...r, labels: { ...r.labels, [TRIGGER_LABELS.commitStatus]: label } } : r;
+  // The first record that says the run ended (an update may, before the finish) posts the final
+  // status once; no ended record goes out before it, so readers see the outcome of the post.
+  const forward = async (r: RunRecord, send: (r: RunRecord) => void | Promise<void>) => {
+    if (r.status !== 'Running' && r.status !== 'Queued')
+      await (final ??= sendCommitStatus(o, r).then((l) => void (label = l)));
+    await send(withLabel(r));
+  };
   return {
     async runStarted(r) {
       label = await sendCommitStatus(o, r);
       await inner.runStarted(withLabel(r));
     },
-    runUpdated: (r) => inner.runUpdated(withLabel(r)),
-    async runFinished(r) {
-      label = await sendCommitStatus(o, r);
-      await inner.runFinished(withLabel(r));
-    },
+    runUpdated: (r) => forward(r, (x) => inner.runUpdated(x)),
+    runFinished: (r) => forward(r, (x) => inner.runFinished(x)),
   };
 }

@@ -9,7 +9,7 @@ const HEIGHT = 220;
 const AXIS = 20;
 
 export function successRate(runs: RunSummary[]): { succeeded: number; finished: number } {
-  const finished = runs.filter((r) => r.status !== 'Running');
+  const finished = runs.filter((r) => r.status !== 'Running' && r.status !== 'Queued');
   return { succeeded: finished.filter((r) => r.status === 'Succeeded').length, finished: finished.length };
 }
 
@@ -19,7 +19,7 @@ export function successRate(runs: RunSummary[]): { succeeded: number; finished: 
  */
 function durationBars(runs: RunSummary[], now: number): SVGElement {
   const series = [...runs].reverse().map((r) => ({ r, ms: durationMs(r.startedAt, r.finishedAt, now) ?? 0 }));
-  const finished = series.filter((s) => s.r.status !== 'Running');
+  const finished = series.filter((s) => s.r.status !== 'Running' && s.r.status !== 'Queued');
   const max = Math.max(...(finished.length ? finished : series).map((s) => s.ms), 1);
   const slot = WIDTH / Math.max(series.length, 1);
   const bars = series.map(({ r, ms }, i) => {

@@ -110,7 +110,7 @@ const REFRESH_MS = 2000;
 export async function runView(root: HTMLElement, id: string, signal: AbortSignal): Promise<void> {
   const run = await api.run(id);
   if (signal.aborted) return;
-  if (run.status === 'Running') {
+  if (run.status === 'Running' || run.status === 'Queued') {
     const timer = setTimeout(() => {
       runView(root, id, signal).catch(showError(root));
     }, REFRESH_MS);
