@@ -60,6 +60,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; statusSubresourc
   persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', statusSubresource: true },
   pipelineruns: { kind: 'PipelineRun', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: true },
   pipelines: { kind: 'Pipeline', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
+  triggers: { kind: 'Trigger', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
 };
 /** How many events a watch can resume from; older resourceVersions get 410 Gone, as etcd compaction does. */
 const HISTORY = 20_000;

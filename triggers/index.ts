@@ -4,6 +4,7 @@
 // both use it; neither decides anything about a delivery itself.
 export { SOURCES, type Source, type StatusTarget, type Trigger } from './model.js';
 export { findTrigger, loadTriggersFile, parseTriggersText } from './load.js';
+export { triggerFromResource, type ResourceTrigger, type TriggerResource } from './resource.js';
 export { readTriggerSpec, TRIGGER_NAME, type PosOf, type SpecReadContext } from './read-spec.js';
 export { decide, deliveryId, type Decision, type DeliveryRequest } from './match.js';
 export {

@@ -11,7 +11,7 @@ export type PosOf = (path: (string | number)[]) => SourcePos | undefined;
 export interface SpecReadContext {
   diags: Diagnostics;
   pos: PosOf;
-  /** File form: secretFile and tokenFile are paths; resource form: secretRef and tokenSecretRef. */
+  /** File form: secretFile and tokenFile are paths; resource form: secretKey. */
   form: 'file' | 'resource';
 }
 
@@ -30,7 +30,8 @@ const KEYS = {
     'status',
     'engine',
   ],
-  resource: ['pipeline', 'source', 'secretRef', 'events', 'branches', 'filter', 'params', 'concurrency', 'status'],
+  // Commit statuses are kiln serve's: the controller does not post them (yet).
+  resource: ['pipeline', 'source', 'secretKey', 'events', 'branches', 'filter', 'params', 'concurrency'],
 };
 const ENGINES = ['host', 'podman', 'auto'];
 

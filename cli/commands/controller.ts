@@ -9,6 +9,7 @@ import { CollectorClient, collectorReporter, mintRunToken, type RunClaims } from
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
+import { hookServer } from '../controller-hooks.js';
 
 interface ControllerFlags {
   namespace?: string;
@@ -21,6 +22,8 @@ interface ControllerFlags {
   agentImage?: string;
   metricsListen: string;
   runAsUser?: string;
+  hooksListen?: string;
+  maxHookBody: string;
 }
 
 export function registerController(program: Command): void {
@@ -49,6 +52,8 @@ export function registerController(program: Command): void {
     )
     .option('--metrics-listen <host:port>', 'Prometheus metrics address', '127.0.0.1:9090')
     .option('--run-as-user <uid>', 'UID of every step container (0 allows root images; default 65532)')
+    .option('--hooks-listen <host:port>', 'serve webhook triggers (POST /v1/hooks/[NAMESPACE/]TRIGGER) on this address')
+    .option('--max-hook-body <size>', 'largest webhook body taken', '5MiB')
     .action(async (f: ControllerFlags) => {
       const workers = positiveNumber('--workers', f.workers, 256);
       const qps = positiveNumber('--qps', f.qps, 10_000);
@@ -69,6 +74,7 @@ export function registerController(program: Command): void {
         );
       const { kc } = loadKubeConfig();
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
+      const hooks = f.hooksListen ? hookServer(kc, { ...f, hooksListen: f.hooksListen }) : undefined;
       // One client serves every run: it holds only the URL (run tokens are passed per call).
       const collectorClient = collectorUrl ? new CollectorClient(collectorUrl) : undefined;
       const collector =
@@ -101,6 +107,7 @@ export function registerController(program: Command): void {
       });
       await new Promise<void>((resolve) => metrics.listen(port, host, resolve));
       await controller.start();
+      await hooks?.listen();
       process.stderr.write(
         `kiln controller: watching ${f.namespace ?? 'all namespaces'} (workers ${workers}, qps ${qps}, burst ${burst}); metrics on http://${f.metricsListen}/metrics\n`,
       );
@@ -110,5 +117,6 @@ export function registerController(program: Command): void {
       });
       controller.stop();
       metrics.close();
+      await hooks?.server.close();
     });
 }

@@ -79,11 +79,12 @@ describe('deploy manifests', () => {
 describe('CRD schemas', () => {
   const runSchema = crdSchema('pipelineruns.kiln.dev');
   const pipelineSchema = crdSchema('pipelines.kiln.dev');
+  const triggerSchema = crdSchema('triggers.kiln.dev');
 
   it('accept the examples', () => {
     for (const file of walk(join(DEPLOY, 'examples'))) {
       for (const d of docs(file)) {
-        const schema = d.kind === 'Pipeline' ? pipelineSchema : runSchema;
+        const schema = d.kind === 'Pipeline' ? pipelineSchema : d.kind === 'Trigger' ? triggerSchema : runSchema;
         expect(validate(d, schema), file).toEqual([]);
       }
     }

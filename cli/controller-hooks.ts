@@ -1,0 +1,29 @@
+// `kiln controller --hooks-listen`: the webhook endpoint beside the reconciler, creating PipelineRuns
+// from deliveries. Its namespace for /v1/hooks/TRIGGER is --namespace, else the controller's own
+// ($POD_NAMESPACE, which deploy/ sets), else `default`; the webhook Secret is in the controller's own.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { parseListen } from '../contract/index.js';
+import { parseSize } from '../collector/index.js';
+import { HookServer, hookKube, WEBHOOK_SECRETS } from '../controller/index.js';
+
+/** The server, checked and built (nothing listens yet): bad flags fail before the controller starts. */
+export function hookServer(kc: KubeConfig, f: { hooksListen: string; maxHookBody: string; namespace?: string }) {
+  const listen = parseListen(f.hooksListen, '--hooks-listen');
+  const own = process.env.POD_NAMESPACE || kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
+  const server = new HookServer({
+    kube: hookKube(kc),
+    namespace: f.namespace ?? own,
+    secretsNamespace: own,
+    maxBodyBytes: parseSize(f.maxHookBody, '--max-hook-body'),
+    log: (line) => process.stderr.write(`kiln controller: hooks: ${line}\n`),
+  });
+  return {
+    server,
+    async listen(): Promise<void> {
+      const url = await server.listen(listen.host, listen.port);
+      process.stderr.write(
+        `kiln controller: webhook triggers on ${url}/v1/hooks/ (secrets: Secret ${own}/${WEBHOOK_SECRETS})\n`,
+      );
+    },
+  };
+}
