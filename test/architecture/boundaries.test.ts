@@ -9,7 +9,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const DEPCRUISE = join(REPO, 'node_modules/.bin/depcruise');
-const ROOMS = ['agent', 'cli', 'collector', 'contract', 'controller', 'engine', 'export', 'runtimes', 'syntax'];
+const ROOMS = [
+  'agent',
+  'cli',
+  'collector',
+  'contract',
+  'controller',
+  'engine',
+  'export',
+  'runtimes',
+  'syntax',
+  'triggers',
+];
 
 async function cruise(cwd: string, dirs: string[]): Promise<{ ok: boolean; output: string }> {
   try {
@@ -42,6 +53,7 @@ function makeTree(files: Record<string, string>): string {
 const faces = {
   'agent/main.ts': "import { KILN_ROOT } from '../contract/index.js';\nexport const root = KILN_ROOT;\n",
   'contract/index.ts': "export const KILN_ROOT = '/kiln';\n",
+  'triggers/index.ts': "import { KILN_ROOT } from '../contract/index.js';\nexport const hooks = KILN_ROOT;\n",
   'collector/index.ts': "import { KILN_ROOT } from '../contract/index.js';\nexport const collectorRoot = KILN_ROOT;\n",
   'engine/index.ts': "export { runPipeline } from './driver.js';\n",
   'engine/driver.ts': 'export const runPipeline = () => 0;\n',
@@ -58,7 +70,15 @@ describe('room boundaries', () => {
   });
 
   it('pass a small tree that keeps them', async () => {
-    const r = await cruise(makeTree(faces), ['agent', 'cli', 'collector', 'contract', 'engine', 'runtimes']);
+    const r = await cruise(makeTree(faces), [
+      'agent',
+      'cli',
+      'collector',
+      'contract',
+      'engine',
+      'runtimes',
+      'triggers',
+    ]);
     expect(r.output).toMatch(/no dependency violations found/);
   });
 
@@ -81,6 +101,12 @@ describe('room boundaries', () => {
       "import '../runtimes/host/index.js';\n",
       'engine-imports-no-runtime-or-cli',
     ],
+    [
+      'triggers importing a runtime',
+      'triggers/serve.ts',
+      "import '../runtimes/host/index.js';\n",
+      'triggers-imports-only-syntax-and-contract',
+    ],
     ['the contract importing a part', 'contract/more.ts', "import '../engine/index.js';\n", 'contract-imports-nothing'],
     ['a room reaching past an index', 'cli/direct.ts', "import '../engine/driver.js';\n", 'only-through-index'],
     [
@@ -98,6 +124,7 @@ describe('room boundaries', () => {
       'contract',
       'engine',
       'runtimes',
+      'triggers',
     ]);
     expect(r.ok).toBe(false);
     expect(r.output).toContain(rule);
