@@ -76,7 +76,12 @@ describe('kiln serve', () => {
   beforeAll(async () => {
     gates = mkdtempSync(join(tmpdir(), 'kiln-gates-'));
     dir = scratch(TRIGGERS, gates);
-    serve = await startKilnServe(['--triggers', 'triggers.yaml', '--max-concurrent-runs', '1'], { cwd: dir });
+    serve = await startKilnServe(
+      ['--triggers', 'triggers.yaml', '--max-concurrent-runs', '1', '--max-hook-body', '64KiB'],
+      {
+        cwd: dir,
+      },
+    );
   });
   afterAll(async () => {
     await serve?.stop();
@@ -116,6 +121,16 @@ describe('kiln serve', () => {
     });
     const unknown = await fetch(`${serve.url}/v1/hooks/nope`, { method: 'POST', body: '{}' });
     expect(unknown.status).toBe(404);
+    const big = await hook(serve.url, 'build', 'github', 'gh-big', { ...push('a4'), padding: 'x'.repeat(70 * 1024) });
+    expect(big).toMatchObject({ status: 413, body: { error: expect.stringContaining('--max-hook-body') } });
+    const anonymous = await fetch(`${serve.url}/v1/hooks/deliveries`);
+    expect(anonymous.status).toBe(401);
+    const listed = await fetch(`${serve.url}/v1/hooks/deliveries?trigger=build&limit=2`, {
+      headers: { authorization: `Bearer ${serve.token}` },
+    });
+    expect(
+      ((await listed.json()) as { deliveries: { deliveryId: string }[] }).deliveries.map((d) => d.deliveryId),
+    ).toEqual(['gh-3', 'gh-2']);
 
     const runs = kilnJson(dir, ['runs']) as { id: string }[];
     expect(runs.map((r) => r.id)).toEqual([runId]);

@@ -2,6 +2,7 @@
 // the CEL filter, params and the concurrency group, over payloads shaped like the forges' own.
 import { describe, expect, it } from 'vitest';
 import { decide, parseTriggersText, signDelivery, type Source } from '../../triggers/index.js';
+import { seededRandom } from '../../testkit/random.js';
 
 const SECRET = 'hook-secret';
 
@@ -183,4 +184,38 @@ concurrency: { group: "web-$(params.revision)", cancelInProgress: true }`);
     delete (headers as Record<string, string>)['x-github-delivery'];
     expect(decide(t, SECRET, { raw, headers }).deliveryId).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
+});
+
+it('fuzz: any body and headers give a decision, never an exception', () => {
+  const rng = seededRandom(1717);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rng() * xs.length)]!;
+  const t = trigger(`events: [push]
+branches: ["release/**"]
+filter: { cel: "body.n > 2 || header['x-a'] == 'b'" }
+params: { a: $(body.after), b: "x-$(body.list.1)-$(header.x-a)" }
+concurrency: { group: "$(params.a)" }`);
+  const leaf = () =>
+    pick<unknown>(['refs/heads/release/1', 'refs/tags/v1', 3, -1, 2.5, null, true, [], {}, 'x'.repeat(300)]);
+  const value = (depth: number): unknown =>
+    depth > 3 || rng() < 0.3
+      ? leaf()
+      : rng() < 0.3
+        ? [value(depth + 1), value(depth + 1)]
+        : Object.fromEntries(
+            ['ref', 'after', 'n', 'list', 'pull_request', 'base', 'head']
+              .filter(() => rng() < 0.4)
+              .map((k) => [k, value(depth + 1)]),
+          );
+  for (let i = 0; i < 500; i++) {
+    const raw = Buffer.from(rng() < 0.1 ? '{"ref": ' : JSON.stringify(value(0)));
+    const headers: Record<string, string | string[]> = {
+      'x-github-event': pick(['push', 'pull_request', '', 'create']),
+      'x-a': pick(['b', 'c']),
+    };
+    if (rng() < 0.8) Object.assign(headers, signDelivery('github', raw, SECRET));
+    if (rng() < 0.2) headers['x-hub-signature-256'] = [pick(['sha256=00', 'md5=1']), 'sha256=ab'];
+    if (rng() < 0.3) headers['x-github-delivery'] = pick(['', 'x'.repeat(500), 'a\u0000b', 'ok']);
+    const d = decide(t, SECRET, { raw, headers });
+    expect(['accepted', 'filtered', 'refused']).toContain(d.outcome);
+  }
 });
