@@ -265,4 +265,16 @@ describe('web UI', () => {
     expect(await page.locator('.run-head h1 .badge').textContent()).toBe('Succeeded');
     expect(await page.locator('tr[data-task=live-1-build] td.num').last().textContent()).toBe('49s');
   });
+
+  it("shows a run waiting in kiln serve's queue as Queued, and follows it once it starts", async () => {
+    const waiting = (status: 'Queued' | 'Running') =>
+      runRecord('queued-1', { name: 'queued', status, startedAt: '2026-11-02T00:00:00.000Z', tasks: [] });
+    await ui.seedRun(waiting('Queued'));
+    await open('#/run/queued-1');
+    const head = page.locator('.run-head h1 .badge', { hasText: 'Queued' });
+    await head.waitFor();
+    expect(await head.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(154, 103, 0)');
+    await ui.seedRun(waiting('Running'));
+    await page.locator('.run-head h1 .badge', { hasText: 'Running' }).waitFor();
+  });
 });
