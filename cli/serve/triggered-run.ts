@@ -150,9 +150,11 @@ export function triggeredRunHooks(o: TriggeredRunOptions): QueueHooks {
           ? { ...r, labels: { ...r.labels, [TRIGGER_LABELS.supersededBy]: signal.reason.by } }
           : r;
       const forge = forgeStatusReporter(shipping.reporter, await statusOptions(t, entry));
-      o.log(
-        `kiln serve: run ${entry.runId} (${pipeline.name}, trigger ${t.name}) starts: ${chosen.line.replace(/^kiln: /, '')}`,
-      );
+      // chooseEngine names a given choice "--engine X": here it came from the trigger or kiln serve's flag.
+      const engineLine = chosen.line
+        .replace(/^kiln: /, '')
+        .replace('--engine', t.engine ? "the trigger's engine:" : "kiln serve's --engine");
+      o.log(`kiln serve: run ${entry.runId} (${pipeline.name}, trigger ${t.name}) starts: ${engineLine}`);
       try {
         const record = await runPipeline({
           input: {
