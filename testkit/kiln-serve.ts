@@ -62,6 +62,20 @@ export async function startKilnServe(
   };
 }
 
+/**
+ * fetch, sent again once when the connection fails before an answer: a kept-alive socket the server
+ * closes as the request leaves (likely on a loaded machine) is not the server's refusal. Deliveries
+ * are safe to send twice (their id), as forges do; reads are.
+ */
+async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return fetch(url, init);
+  }
+}
+
 export interface DeliveryOptions {
   source: Source;
   secret: string;
@@ -78,7 +92,7 @@ export async function deliver(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const raw = JSON.stringify(o.body);
   const rules = SOURCE_RULES[o.source];
-  const res = await fetch(`${url}/v1/hooks/${trigger}`, {
+  const res = await fetchOnce(`${url}/v1/hooks/${trigger}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -92,7 +106,7 @@ export async function deliver(
 }
 
 export async function getRun(s: { url: string; token: string }, id: string): Promise<RunRecord> {
-  const res = await fetch(`${s.url}/v1/runs/${id}`, { headers: { authorization: `Bearer ${s.token}` } });
+  const res = await fetchOnce(`${s.url}/v1/runs/${id}`, { headers: { authorization: `Bearer ${s.token}` } });
   if (!res.ok) throw new Error(`GET /v1/runs/${id}: ${res.status} ${await res.text()}`);
   return (await res.json()) as RunRecord;
 }
@@ -103,7 +117,7 @@ export async function getRun(s: { url: string; token: string }, id: string): Pro
  */
 export async function followRun(s: { url: string; token: string }, id: string, line?: string): Promise<RunRecord> {
   const ac = new AbortController();
-  const res = await fetch(`${s.url}/v1/runs/${id}/logs?follow=1`, {
+  const res = await fetchOnce(`${s.url}/v1/runs/${id}/logs?follow=1`, {
     headers: { authorization: `Bearer ${s.token}` },
     signal: ac.signal,
   });

@@ -9,8 +9,8 @@ export interface QueueHooks {
   queued(entry: QueueEntry): Promise<void>;
   /** Runs the entry to its end; `signal` aborts it (superseded, or kiln serve stopping). */
   run(entry: QueueEntry, signal: AbortSignal): Promise<void>;
-  /** An entry cancelled before it started: its record says Cancelled with the reason. */
-  cancelled(entry: QueueEntry, reason: string): Promise<void>;
+  /** An entry superseded by run `by` before it started: its record says Cancelled. */
+  superseded(entry: QueueEntry, by: string): Promise<void>;
   /** Whether the entry's trigger cancels older runs of its group. */
   cancelsInProgress(entry: QueueEntry): boolean;
   /** A failure the queue cannot hand to anyone (a record not written): logged, the queue goes on. */
@@ -61,9 +61,7 @@ export class RunQueue {
     for (const older of this.pending.filter((e) => e.group === by.group)) {
       this.pending.splice(this.pending.indexOf(older), 1);
       this.store.remove(older.runId);
-      void this.hooks
-        .cancelled(older, `superseded by run ${by.runId}`)
-        .catch((err: unknown) => this.hooks.onError(older, err));
+      void this.hooks.superseded(older, by.runId).catch((err: unknown) => this.hooks.onError(older, err));
     }
     for (const r of this.running.values()) if (r.entry.group === by.group) r.abort.abort(new Superseded(by.runId));
   }

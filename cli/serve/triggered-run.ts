@@ -94,12 +94,11 @@ export function triggeredRunHooks(o: TriggeredRunOptions): QueueHooks {
       await (await recordReporter(record)).runStarted(record);
     },
     cancelsInProgress: (entry) => o.triggers.get(entry.trigger)?.concurrency?.cancelInProgress ?? false,
-    async cancelled(entry, reason) {
+    async superseded(entry, by) {
       const record = outsideRecord(entry, 'Cancelled', 'Cancelled');
-      const by = /run (\S+)$/.exec(reason)?.[1];
-      if (by) record.labels![TRIGGER_LABELS.supersededBy] = by;
+      record.labels![TRIGGER_LABELS.supersededBy] = by;
       await (await recordReporter(record)).runFinished(record);
-      o.log(`kiln serve: run ${entry.runId} cancelled before it began: ${reason}`);
+      o.log(`kiln serve: run ${entry.runId} cancelled before it began: superseded by run ${by}`);
     },
     onError: (entry, err) => o.log(`kiln serve: run ${entry.runId}: ${(err as Error).stack ?? String(err)}`),
     async run(entry, signal) {
