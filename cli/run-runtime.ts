@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { MAX_TIMER_MS } from '../contract/index.js';
 import { LocalRuntime, packageRoot, type OutputLine } from '../runtimes/host/index.js';
-import { ensureAgentImage, Podman, PodmanRuntime, podmanFromEnv } from '../runtimes/podman/index.js';
+import type { PodmanRuntime } from '../runtimes/podman/index.js';
 import type { RunShipping } from './run-shipping.js';
 import type { Engine } from './run-engine.js';
 
@@ -28,6 +28,8 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
   const baseDir = join(o.cwd, '.kiln', 'runs');
   const sidecarLimitMs = Math.min(o.logDeadlineMs + LOG_PROXY_SLACK_MS, MAX_TIMER_MS);
   if (o.engine === 'podman') {
+    // Loaded only here: the podman engine brings the pod builder and the Kubernetes client.
+    const { ensureAgentImage, Podman, PodmanRuntime, podmanFromEnv } = await import('../runtimes/podman/index.js');
     const podman = podmanFromEnv();
     return new PodmanRuntime({
       podman,
@@ -54,4 +56,7 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
 }
 
 /** Whether podman runs containers here (`auto`'s test). */
-export const podmanRuns = () => new Podman(podmanFromEnv()).works();
+export async function podmanRuns(): Promise<boolean> {
+  const { Podman, podmanFromEnv } = await import('../runtimes/podman/index.js');
+  return new Podman(podmanFromEnv()).works();
+}

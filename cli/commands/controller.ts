@@ -67,7 +67,7 @@ export function registerController(program: Command): void {
           '--collector needs the collector secret to mint run tokens',
           'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET',
         );
-      const { kc } = loadKubeConfig();
+      const { kc } = await loadKubeConfig();
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
       // One client serves every run: it holds only the URL (run tokens are passed per call).
       const collectorClient = collectorUrl ? new CollectorClient(collectorUrl) : undefined;

@@ -101,7 +101,10 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
-  const chosen = chooseEngine(parseEngineFlag(flags.engine), pipeline.engine, podmanRuns);
+  const asked = parseEngineFlag(flags.engine);
+  // Probed only for `auto`: the probe loads the podman engine and runs `podman info`.
+  const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await podmanRuns());
+  const chosen = chooseEngine(asked, pipeline.engine, () => podmanHere);
   const agent = locateAgent();
   if (flags.isolate && chosen.engine === 'podman')
     throw new UsageError('--isolate is for the host engine', 'podman already runs each step in its container');
