@@ -227,9 +227,13 @@ export class LocalRuntime implements Runtime {
   }
 
   async cleanup(pipelineRun: string): Promise<void> {
-    this.runners.get(pipelineRun)?.close();
+    // The runner is let go, not killed: with nothing live it exits on its own (and writes its
+    // --cpu-prof, when profiled); with something live it stops that first.
+    const runner = this.runners.get(pipelineRun);
+    const runnerPid = runner?.pid();
+    runner?.close();
     this.runners.delete(pipelineRun);
-    signalMarked(pipelineRun, 'SIGKILL');
+    signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...(runnerPid ? [runnerPid] : [])]);
     if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
     await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
   }
