@@ -2,7 +2,7 @@
 // pod-like directories, or podman playing each task run's Pod.
 import { join, resolve } from 'node:path';
 import { MAX_TIMER_MS } from '../contract/index.js';
-import { LocalRuntime, packageRoot, type OutputLine } from '../runtimes/host/index.js';
+import { LocalRuntime, packageRoot, type HostRunner, type OutputLine } from '../runtimes/host/index.js';
 import type { PodmanRuntime } from '../runtimes/podman/index.js';
 import type { RunShipping } from './run-shipping.js';
 import type { Engine } from './run-engine.js';
@@ -17,6 +17,8 @@ export interface RunRuntimeOptions {
   isolate?: boolean;
   keep?: boolean;
   cacheDir: string;
+  /** The run's `kiln-agent host`, started early (startHostRunner). */
+  hostRunner?: HostRunner;
   logDeadlineMs: number;
   logDeadline: string;
   shipping: RunShipping;
@@ -52,6 +54,7 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
     sidecarLimitMs,
     onWarning: o.onWarning,
     cacheDir: resolve(o.cwd, o.cacheDir),
+    hostRunner: o.hostRunner,
   });
 }
 

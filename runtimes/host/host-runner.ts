@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { encodeHostMessage, HOST_RUNNER_COMMAND, type HostCommand, type HostEvent } from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
+import { runProcessEnv } from './process-env.js';
 
 export interface TaskRunListener {
   out(step: number, stream: 'stdout' | 'stderr', data: string): void;
@@ -16,15 +17,33 @@ export interface TaskRunListener {
   lost(code: number | null, signal: string | null): void;
 }
 
+/**
+ * A pipeline run's runner, started now rather than with the first task run (`kiln run` starts it
+ * before loading the collector, so that the two starts overlap). LocalRuntimeOptions.hostRunner.
+ */
+export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, pipelineRun: string): HostRunner {
+  const runner = new HostRunner(agent, runProcessEnv(env, pipelineRun), pipelineRun);
+  runner.spawn();
+  return runner;
+}
+
 export class HostRunner {
   private child: ChildProcess | undefined;
   private listeners = new Map<string, TaskRunListener>();
+  /** Where the runner's own stderr goes (the runtime that adopts it sets this). */
+  onWarning: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
 
   constructor(
     private agent: string[],
     private env: Record<string, string | undefined>,
-    private onWarning: (line: string) => void,
+    readonly pipelineRun: string,
   ) {}
+
+  /** Starts the process now (it is otherwise started by the first command), unreferenced until a task run is live. */
+  spawn(): void {
+    this.process();
+    if (this.listeners.size === 0) this.referenced(false);
+  }
 
   send(command: HostCommand, listener?: TaskRunListener): void {
     const child = this.process();

@@ -75,6 +75,8 @@ export interface LocalRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
   cacheDir?: string;
+  /** A pipeline run's `kiln-agent host` started ahead (startHostRunner); others are started with their first task run. */
+  hostRunner?: HostRunner;
 }
 
 interface LiveTaskRun {
@@ -111,7 +113,13 @@ export class LocalRuntime implements Runtime {
   /** Each pipeline run's `kiln-agent host`, started with its first task run. */
   private runners = new Map<string, HostRunner>();
 
-  constructor(private opts: LocalRuntimeOptions) {}
+  constructor(private opts: LocalRuntimeOptions) {
+    const early = opts.hostRunner;
+    if (early) {
+      early.onWarning = (line) => opts.onWarning?.(line);
+      this.runners.set(early.pipelineRun, early);
+    }
+  }
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {
     this.listener = listener;
@@ -303,8 +311,8 @@ export class LocalRuntime implements Runtime {
     const pipelineRun = run.plan.pipelineRun;
     let runner = this.runners.get(pipelineRun);
     if (!runner) {
-      const env = runProcessEnv(this.opts.env ?? process.env, pipelineRun);
-      runner = new HostRunner(this.opts.agent, env, (line) => this.opts.onWarning?.(line));
+      runner = new HostRunner(this.opts.agent, runProcessEnv(this.opts.env ?? process.env, pipelineRun), pipelineRun);
+      runner.onWarning = (line) => this.opts.onWarning?.(line);
       this.runners.set(pipelineRun, runner);
     }
     const name = run.plan.name;
