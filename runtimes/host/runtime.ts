@@ -14,7 +14,7 @@ import {
   taskRunResultsUrl,
   type HostStep,
 } from '../../contract/index.js';
-import { runMarker, signalMarked } from '../../contract/proc/index.js';
+import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
@@ -112,6 +112,9 @@ export class LocalRuntime implements Runtime {
   private undelivered = new Set<string>();
   /** Each pipeline run's `kiln-agent host`, started with its first task run. */
   private runners = new Map<string, HostRunner>();
+
+  /** Every process of this runtime's runs was born after this pid (the task runs' quick sweeps). */
+  private readonly bornAfter = lastPid();
 
   constructor(private opts: LocalRuntimeOptions) {
     const early = opts.hostRunner;
@@ -366,7 +369,7 @@ export class LocalRuntime implements Runtime {
     const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
     // Nothing of a task run outlives it: what a step left behind, even by setsid.
-    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL');
+    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, this.bornAfter);
     this.live.delete(run.plan.name);
     this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
     if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
