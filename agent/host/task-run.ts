@@ -13,8 +13,11 @@ import { shipLogs } from '../log-proxy/command.js';
 import { parseLogProxyArgs } from '../log-proxy/options.js';
 import { EventStream, StepSignals, StepStopped } from './step-world.js';
 
-/** The spool is watched and every step's end wakes the shipping: the idle poll is only a safety net. */
-const SHIPPING_SAFETY_POLL_MS = 1000;
+/**
+ * Every step's end wakes the shipping, and the spool directory is watched: the idle poll is a
+ * safety net for a spool write that lands between the proxy's read and its wait.
+ */
+const SHIPPING_SAFETY_POLL_MS = 250;
 
 const waiter = new FsWaiter();
 
@@ -24,6 +27,8 @@ export class HostTaskRun {
   private shippingReported = false;
   /** Woken when a step ends (or shipping is stopped): the shipping's waits. */
   private endWaiters = new Set<() => void>();
+  /** A step ended while the shipping was not waiting: its next wait returns at once. */
+  private missedWake = false;
   private logsStopped = false;
   /** The grace a step's command gets between SIGTERM and SIGKILL (the largest asked for). */
   readonly graceMs: number;
@@ -137,10 +142,15 @@ export class HostTaskRun {
   }
 
   private nextStepEnd(): Promise<void> {
+    if (this.missedWake) {
+      this.missedWake = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.endWaiters.add(resolve));
   }
 
   private wakeShipping(): void {
+    if (this.endWaiters.size === 0) this.missedWake = true;
     for (const wake of this.endWaiters) wake();
     this.endWaiters.clear();
   }
