@@ -21,6 +21,8 @@ const SHIPPING_SAFETY_POLL_MS = 250;
 
 const waiter = new FsWaiter();
 
+const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((done) => stream.write('', () => done()));
+
 export class HostTaskRun {
   private signals: StepSignals[];
   private reported: boolean[];
@@ -45,37 +47,51 @@ export class HostTaskRun {
     this.signals = steps.map(() => new StepSignals());
     this.reported = steps.map(() => false);
     this.marker = steps[0]?.env[RUN_MARKER_ENV];
-    let grace = 0;
+    // Parsed now: a bad flag fails its step (as its agent would, exit 2) when the step runs.
+    const parsed = steps.map((step) => {
+      try {
+        return parseEntrypointArgs(step.args);
+      } catch (err) {
+        return err as Error;
+      }
+    });
+    this.graceMs = Math.max(0, ...parsed.map((o) => (o instanceof Error ? 0 : o.timeoutGraceMs)));
     const ends = steps.map((step, i) => {
       const stream = (s: 'stdout' | 'stderr') =>
         new EventStream(out, (data) => JSON.stringify({ ev: 'out', taskRun: name, step: i, stream: s, data }) + '\n');
       const stdout = stream('stdout');
       const stderr = stream('stderr');
-      return Promise.resolve()
-        .then(() => {
-          const opts = parseEntrypointArgs(step.args);
-          grace = Math.max(grace, opts.timeoutGraceMs);
-          return runStep(opts, {
-            stdout,
-            stderr,
-            signals: this.signals[i]!,
-            waiter: this.stoppable(i),
-            cwd: step.cwd,
-            env: step.env,
-            stdin: 'ignore',
-          });
-        })
-        .then(
-          (code) => this.exited(i, code, null),
-          (err: unknown) => {
-            if (err instanceof StepStopped || this.reported[i]) return;
-            // As `kiln-agent entrypoint` does with an error it did not expect: a line, exit 1 (2 for usage).
-            stderr.write(`kiln-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-            this.exited(i, err instanceof AgentUsageError ? 2 : 1, null);
-          },
-        );
+      return (
+        Promise.resolve()
+          .then(() => {
+            const opts = parsed[i]!;
+            if (opts instanceof Error) throw opts;
+            return runStep(opts, {
+              stdout,
+              stderr,
+              signals: this.signals[i]!,
+              waiter: this.stoppable(i),
+              cwd: step.cwd,
+              env: step.env,
+              stdin: 'ignore',
+            });
+          })
+          .then(
+            (code) => code,
+            (err: unknown) => {
+              if (err instanceof StepStopped || this.reported[i]) return undefined;
+              // As `kiln-agent entrypoint` does with an error it did not expect: a line, exit 1 (2 for usage).
+              stderr.write(`kiln-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+              return err instanceof AgentUsageError ? 2 : 1;
+            },
+          )
+          // The step's last output (perhaps waiting for the runtime to read) goes before its end.
+          .then(async (code) => {
+            await Promise.all([flushed(stdout), flushed(stderr)]);
+            if (code !== undefined) this.exited(i, code, null);
+          })
+      );
     });
-    this.graceMs = grace;
     const shipping = logProxy ? this.ship(logProxy) : Promise.resolve();
     this.done = Promise.all([...ends, shipping]).then(() => undefined);
   }
