@@ -10,7 +10,6 @@ import {
   LineCounter,
   parseAllDocuments,
   Scalar,
-  visit,
   type Document,
   type Node,
 } from 'yaml';
@@ -224,7 +223,7 @@ export function parseYamlDocuments(text: string, file: string, diags: Diagnostic
     const source = new Source(file, diags, lines, doc);
     for (const err of doc.errors)
       diags.add(source.posAt(err.pos[0]), `YAML: ${err.message.split('\n', 1)[0]!}`, SYNTAX_HINT);
-    const duplicates = doc.errors.length === 0 ? duplicateKeys(doc) : [];
+    const duplicates = doc.errors.length === 0 ? duplicateKeys(doc.contents) : [];
     for (const offset of duplicates)
       diags.add(source.posAt(offset), 'YAML: Map keys must be unique', 'each key may appear once in a mapping');
     if (doc.errors.length === 0 && duplicates.length === 0 && doc.contents !== null) sources.push(source);
@@ -235,18 +234,15 @@ export function parseYamlDocuments(text: string, file: string, diags: Diagnostic
 const SYNTAX_HINT = 'fix the YAML syntax here';
 
 /** Where a key repeats one before it in the same mapping (scalar keys compared by type and value). */
-function duplicateKeys(doc: Document): number[] {
-  const found: number[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const key = pair.key;
-        const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : `node:${String(key)}`;
-        if (seen.has(id)) found.push((isNode(key) && key.range?.[0]) || 0);
-        seen.add(id);
-      }
-    },
-  });
+function duplicateKeys(node: unknown, found: number[] = []): number[] {
+  if (isMap(node)) {
+    const seen = new Set<string>();
+    for (const { key, value } of node.items) {
+      const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : `node:${String(key)}`;
+      if (seen.has(id)) found.push((isNode(key) && key.range?.[0]) || 0);
+      seen.add(id);
+      duplicateKeys(value, found);
+    }
+  } else if (isSeq(node)) for (const item of node.items) duplicateKeys(item, found);
   return found;
 }
