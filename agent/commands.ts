@@ -51,6 +51,14 @@ export const AGENT_COMMANDS: Record<string, AgentCommand> = {
     usage: LOG_PROXY_USAGE,
     run: async (argv) => (await import('./log-proxy/command.js')).logProxyCommand(argv),
   },
+  host: {
+    summary: "run every step and the log shipping of a local run's task runs, in this process (kiln run's host engine)",
+    usage:
+      'usage: kiln-agent host\n\nReads commands (start a task run, signal it, stop its log shipping) from stdin and writes\n' +
+      "events (step output, a step's end, the shipping's end) to stdout, one JSON object a line\n" +
+      "(contract/host-runner.ts). Closing stdin stops every step, as the death of a step agent's parent does.",
+    run: async (argv) => (await import('./host/command.js')).hostCommand(argv),
+  },
   init: {
     summary: 'copy the agent (and its loader and libraries) into a tools volume',
     usage:

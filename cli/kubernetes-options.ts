@@ -1,6 +1,6 @@
 // What the Kubernetes sub-commands share: the kubeconfig and its namespace, the pipeline file →
 // run input, and checked numeric and duration flags.
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../contract/index.js';
 import {
   loadPipelineFiles,
@@ -13,7 +13,9 @@ import { KILN_VERSION } from './version.js';
 
 export const DEFAULT_AGENT_IMAGE = `ghcr.io/kiln-dev/kiln-agent:${KILN_VERSION}`;
 
-export function loadKubeConfig(): { kc: KubeConfig; namespace: string } {
+/** Loads the Kubernetes client only here: it takes longer to load than the rest of `kiln` to start. */
+export async function loadKubeConfig(): Promise<{ kc: KubeConfig; namespace: string }> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     kc.loadFromDefault();

@@ -1,6 +1,6 @@
 // `kiln`: the command line. Each sub-command lives in commands/<name>.ts.
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { applyConfig } from './config.js';
 import { describeError, exitCodeFor, EXIT } from './exit-codes.js';
 import { KILN_VERSION } from './version.js';
@@ -11,7 +11,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(KILN_VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const register of await commandsFor(argv)) register(program);
   try {
     // The settings file fills in what the environment does not say (cli/config.ts).
     if (argv[0] !== 'config') applyConfig();

@@ -1,7 +1,8 @@
 // `kiln run` flags → typed values, checked against the pipeline before anything runs.
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { UsageError } from '../contract/index.js';
+import { RUN_LABELS, UsageError } from '../contract/index.js';
 import { parseParamArgument, type PipelineSpec, suggest, type WorkspaceBinding } from '../syntax/index.js';
 
 /** Collects a repeatable flag (commander's reducer). */
@@ -58,3 +59,27 @@ Environment (each also settable once with \`kiln config set KEY VALUE\`, in $XDG
                          where it is; key: collector-secret)
   NO_COLOR, FORCE_COLOR  colour off, or on even when not a terminal
 `;
+
+/** `kiln run --log-deadline`'s default: a collector away for minutes loses no line. */
+export const DEFAULT_LOG_DEADLINE = '10m';
+
+/**
+ * What a local run's record carries beside the engine's fields: this process (a reader finds a
+ * run whose kiln died, `kiln cancel` signals it) and the files and directories to run it again.
+ */
+export function localRunLabels(o: {
+  cwd: string;
+  files: string[];
+  workspaces: Record<string, { kind: string; path?: string }>;
+}): Record<string, string> {
+  const dirs = Object.fromEntries(
+    Object.entries(o.workspaces).flatMap(([name, w]) => (w.kind === 'dir' && w.path ? [[name, w.path]] : [])),
+  );
+  return {
+    [RUN_LABELS.pid]: String(process.pid),
+    [RUN_LABELS.host]: hostname(),
+    [RUN_LABELS.cwd]: o.cwd,
+    [RUN_LABELS.files]: JSON.stringify(o.files.map((f) => resolve(o.cwd, f))),
+    [RUN_LABELS.workspaces]: JSON.stringify(dirs),
+  };
+}

@@ -2,8 +2,8 @@
 // pod-like directories, or podman playing each task run's Pod.
 import { join, resolve } from 'node:path';
 import { MAX_TIMER_MS } from '../contract/index.js';
-import { LocalRuntime, packageRoot, type OutputLine } from '../runtimes/host/index.js';
-import { ensureAgentImage, Podman, PodmanRuntime, podmanFromEnv } from '../runtimes/podman/index.js';
+import { LocalRuntime, packageRoot, type HostRunner, type OutputLine } from '../runtimes/host/index.js';
+import type { PodmanRuntime } from '../runtimes/podman/index.js';
 import type { RunShipping } from './run-shipping.js';
 import type { Engine } from './run-engine.js';
 
@@ -17,6 +17,8 @@ export interface RunRuntimeOptions {
   isolate?: boolean;
   keep?: boolean;
   cacheDir: string;
+  /** The run's `kiln-agent host`, started early (startHostRunner). */
+  hostRunner?: HostRunner;
   logDeadlineMs: number;
   logDeadline: string;
   shipping: RunShipping;
@@ -28,6 +30,8 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
   const baseDir = join(o.cwd, '.kiln', 'runs');
   const sidecarLimitMs = Math.min(o.logDeadlineMs + LOG_PROXY_SLACK_MS, MAX_TIMER_MS);
   if (o.engine === 'podman') {
+    // Loaded only here: the podman engine brings the pod builder and the Kubernetes client.
+    const { ensureAgentImage, Podman, PodmanRuntime, podmanFromEnv } = await import('../runtimes/podman/index.js');
     const podman = podmanFromEnv();
     return new PodmanRuntime({
       podman,
@@ -50,8 +54,12 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
     sidecarLimitMs,
     onWarning: o.onWarning,
     cacheDir: resolve(o.cwd, o.cacheDir),
+    hostRunner: o.hostRunner,
   });
 }
 
 /** Whether podman runs containers here (`auto`'s test). */
-export const podmanRuns = () => new Podman(podmanFromEnv()).works();
+export async function podmanRuns(): Promise<boolean> {
+  const { Podman, podmanFromEnv } = await import('../runtimes/podman/index.js');
+  return new Podman(podmanFromEnv()).works();
+}

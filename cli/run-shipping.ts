@@ -1,12 +1,10 @@
 // What `kiln run` needs to put a local run into the history: a collector (the one named by
 // --collector, or an embedded one storing in .kiln/kiln.db), the run-scoped write token, the
 // RunReporter that sends the run record, and the log proxy sidecar for each task run.
-import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   kilnPaths,
   logProxyArgv,
-  RUN_LABELS,
   type RunRecord,
   type RunReporter,
   type StoredResultRef,
@@ -45,27 +43,6 @@ export interface RunShippingOptions {
   labels?: Record<string, string>;
 }
 
-/**
- * What a local run's record carries beside the engine's fields: this process (a reader finds a
- * run whose kiln died, `kiln cancel` signals it) and the files and directories to run it again.
- */
-export function localRunLabels(o: {
-  cwd: string;
-  files: string[];
-  workspaces: Record<string, { kind: string; path?: string }>;
-}): Record<string, string> {
-  const dirs = Object.fromEntries(
-    Object.entries(o.workspaces).flatMap(([name, w]) => (w.kind === 'dir' && w.path ? [[name, w.path]] : [])),
-  );
-  return {
-    [RUN_LABELS.pid]: String(process.pid),
-    [RUN_LABELS.host]: hostname(),
-    [RUN_LABELS.cwd]: o.cwd,
-    [RUN_LABELS.files]: JSON.stringify(o.files.map((f) => resolve(o.cwd, f))),
-    [RUN_LABELS.workspaces]: JSON.stringify(dirs),
-  };
-}
-
 function labelled(reporter: RunReporter, labels: Record<string, string>): RunReporter {
   const withLabels = (r: RunRecord): RunRecord => ({ ...r, labels: { ...r.labels, ...labels } });
   return {
@@ -74,9 +51,6 @@ function labelled(reporter: RunReporter, labels: Record<string, string>): RunRep
     runFinished: (r) => reporter.runFinished(withLabels(r)),
   };
 }
-
-/** `kiln run --log-deadline`'s default: a collector away for minutes loses no line. */
-export const DEFAULT_LOG_DEADLINE = '10m';
 
 export async function openRunShipping(o: RunShippingOptions): Promise<RunShipping> {
   let url: string;

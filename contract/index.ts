@@ -14,3 +14,4 @@ export * from './results-api.js';
 export * from './run-labels.js';
 export * from './terminal-text.js';
 export * from './termination.js';
+export * from './host-runner.js';

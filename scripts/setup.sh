@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(bubblewrap busybox-static patchelf binutils chromium buildah podman runc postgresql)
+# rsync: gitlab-ci-local, the baseline of bench/gitlab-ci-local.bench.ts, copies the project with it.
+APT_PACKAGES=(bubblewrap busybox-static patchelf binutils chromium buildah podman runc postgresql rsync)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

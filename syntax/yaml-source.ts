@@ -4,6 +4,7 @@
 import {
   isAlias,
   isMap,
+  isNode,
   isScalar,
   isSeq,
   LineCounter,
@@ -214,16 +215,34 @@ export function parseYamlDocuments(text: string, file: string, diags: Diagnostic
     return [];
   }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // The yaml library's own duplicate-key check compares each key with every earlier one: quadratic
+  // in a map's size (a 5000-task pipeline spent most of its validation there). duplicateKeys is linear.
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const sources: Source[] = [];
   for (const doc of Array.isArray(docs) ? docs : []) {
     const source = new Source(file, diags, lines, doc);
-    for (const err of doc.errors) {
-      const message = err.message.split('\n', 1)[0]!;
-      const hint = err.code === 'DUPLICATE_KEY' ? 'each key may appear once in a mapping' : 'fix the YAML syntax here';
-      diags.add(source.posAt(err.pos[0]), `YAML: ${message}`, hint);
-    }
-    if (doc.errors.length === 0 && doc.contents !== null) sources.push(source);
+    for (const err of doc.errors)
+      diags.add(source.posAt(err.pos[0]), `YAML: ${err.message.split('\n', 1)[0]!}`, SYNTAX_HINT);
+    const duplicates = doc.errors.length === 0 ? duplicateKeys(doc.contents) : [];
+    for (const offset of duplicates)
+      diags.add(source.posAt(offset), 'YAML: Map keys must be unique', 'each key may appear once in a mapping');
+    if (doc.errors.length === 0 && duplicates.length === 0 && doc.contents !== null) sources.push(source);
   }
   return sources;
+}
+
+const SYNTAX_HINT = 'fix the YAML syntax here';
+
+/** Where a key repeats one before it in the same mapping (scalar keys compared by type and value). */
+function duplicateKeys(node: unknown, found: number[] = []): number[] {
+  if (isMap(node)) {
+    const seen = new Set<string>();
+    for (const { key, value } of node.items) {
+      const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : `node:${String(key)}`;
+      if (seen.has(id)) found.push((isNode(key) && key.range?.[0]) || 0);
+      seen.add(id);
+      duplicateKeys(value, found);
+    }
+  } else if (isSeq(node)) for (const item of node.items) duplicateKeys(item, found);
+  return found;
 }

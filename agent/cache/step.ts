@@ -27,6 +27,8 @@ export class CachingRunner implements Runner {
     private readonly log: (line: string) => void,
     /** The command's environment (the agent's own: the command inherits it). */
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** The command's working directory (the agent's own: the command inherits it). */
+    private readonly cwd: string = process.cwd(),
   ) {}
 
   prepare(): Promise<void> {
@@ -44,7 +46,7 @@ export class CachingRunner implements Runner {
     }
     const o: StepCacheOptions = {
       spec: this.flags.spec,
-      workspace: this.flags.workspace ?? process.cwd(),
+      workspace: this.flags.workspace ?? this.cwd,
       home: this.env.HOME,
       store,
       log: this.log,

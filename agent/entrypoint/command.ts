@@ -1,23 +1,32 @@
-// `kiln-agent entrypoint`: wires the real adapters to the sequencing core.
+// `kiln-agent entrypoint`: wires the real adapters to the sequencing core. runStep is shared with
+// `kiln-agent host` (agent/host/), which runs many steps in one process, each with its own streams,
+// signals, directory and environment.
+import type { Writable } from 'node:stream';
 import { spoolFileIn } from '../../contract/index.js';
-import { runEntrypoint, type ResultStore } from './core.js';
+import { runEntrypoint, type ResultStore, type Waiter } from './core.js';
 import { nodeAgentFs, nodePostWriter } from './fs-adapters.js';
 import { FsWaiter } from './fs-waiter.js';
-import { parseEntrypointArgs } from './options.js';
-import { ProcessRunner } from './process-runner.js';
+import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
+import { ProcessRunner, type SignalSource } from './process-runner.js';
 import { SpoolFile } from './spool-file.js';
 import { onParentDeath, stopTaskRun } from '../parent-watch.js';
 
+/** Where one step's agent meets the world: the agent's own process, or its share of `kiln-agent host`. */
+export interface StepWorld {
+  stdout: Writable;
+  stderr: Writable;
+  /** Where the signals meant for this step's agent arrive. */
+  signals: SignalSource;
+  waiter: Waiter;
+  /** The command's directory and environment; absent: the agent's own. */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The command's stdin: the agent's own (a pod), or none (the host runner's stdin is its runtime's). */
+  stdin?: 'inherit' | 'ignore';
+}
+
 export async function entrypointCommand(argv: string[]): Promise<number> {
   const opts = parseEntrypointArgs(argv);
-  const spool = new SpoolFile(spoolFileIn(opts.logDir, opts.stepIndex));
-  const runner = new ProcessRunner({ spool, stdout: process.stdout, stderr: process.stderr });
-  const label = opts.stepName ? `kiln-agent [${opts.stepName}]` : 'kiln-agent';
-  const warn = (message: string) => {
-    const line = `${label}: ${message}\n`;
-    process.stderr.write(line);
-    spool.note('e', line);
-  };
   // The parent's death stops the step as a SIGTERM from it would (forwarded to the step's group),
   // and the rest of the task run, setsid descendants included; SIGKILL after the grace.
   if (opts.exitWithParent)
@@ -25,14 +34,35 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
       process.kill(process.pid, 'SIGTERM');
       stopTaskRun(opts.timeoutGraceMs, 143);
     });
+  return runStep(opts, { stdout: process.stdout, stderr: process.stderr, signals: process, waiter: new FsWaiter() });
+}
+
+/** One step, start to end: resolves to the exit code its agent ends with. */
+export async function runStep(opts: EntrypointOptions, world: StepWorld): Promise<number> {
+  const spool = new SpoolFile(spoolFileIn(opts.logDir, opts.stepIndex));
+  const runner = new ProcessRunner({
+    spool,
+    stdout: world.stdout,
+    stderr: world.stderr,
+    signalSource: world.signals,
+    cwd: world.cwd,
+    env: world.env,
+    stdin: world.stdin,
+  });
+  const label = opts.stepName ? `kiln-agent [${opts.stepName}]` : 'kiln-agent';
+  const warn = (message: string) => {
+    const line = `${label}: ${message}\n`;
+    world.stderr.write(line);
+    spool.note('e', line);
+  };
   // Loaded only for a step with a cache: the others start without tar and the stores.
   const stepRunner = opts.cache
-    ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn)
+    ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn, world.env, world.cwd)
     : runner;
   const results = opts.resultsStore && lazyResultStore(opts.resultsStore);
   try {
     const result = await runEntrypoint(opts, {
-      waiter: new FsWaiter(),
+      waiter: world.waiter,
       runner: stepRunner,
       post: nodePostWriter,
       fs: nodeAgentFs,

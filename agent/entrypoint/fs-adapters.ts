@@ -4,6 +4,7 @@
 // to do meanwhile).
 import {
   closeSync,
+  constants,
   fstatSync,
   ftruncateSync,
   mkdirSync,
@@ -18,15 +19,23 @@ import { ERR_SUFFIX } from '../../contract/index.js';
 import { AgentIOError } from '../errors.js';
 import type { AgentFs, PostWriter } from './core.js';
 
-function openWithParents(path: string): number {
+/**
+ * Runs `effect`, creating the parent directories first only when it fails for want of them: on the
+ * hand-off path, a thrown ENOENT and a mkdir cost more than the write itself.
+ */
+function withParents<T>(path: string, effect: () => T): T {
   try {
-    return openSync(path, 'r+'); // in place: the blocks it has stay its own on a full disk
+    return effect();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   mkdirSync(dirname(path), { recursive: true });
-  return openSync(path, 'w');
+  return effect();
 }
+
+/** Opened in place when it exists (its blocks stay its own on a full disk), created when not. */
+const openWithParents = (path: string): number =>
+  withParents(path, () => openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666));
 
 function writeInPlace(path: string, data: string): void {
   const bytes = Buffer.from(data);
@@ -92,7 +101,6 @@ export const nodeAgentFs: AgentFs = {
 export const nodePostWriter: PostWriter = {
   writePost: async (postFile, ok) => {
     const path = ok ? postFile : postFile + ERR_SUFFIX;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    withParents(path, () => writeFileSync(path, ''));
   },
 };

@@ -24,12 +24,23 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
  */
 export const DRAIN_AFTER_EXIT_MS = 500;
 
+/** Where signals meant for the agent arrive: its process, or (kiln-agent host) the step's share of it. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
 export interface ProcessRunnerConfig {
   spool: SpoolFile;
   stdout: Writable;
   stderr: Writable;
   /** Where signals arrive (the agent's own process). */
-  signalSource?: NodeJS.Process;
+  signalSource?: SignalSource;
+  /** The command's directory and environment (default: the agent's own). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The command's stdin (default: the agent's own). */
+  stdin?: 'inherit' | 'ignore';
 }
 
 export class ProcessRunner implements Runner {
@@ -52,7 +63,8 @@ export class ProcessRunner implements Runner {
     const stopForwarding = () => FORWARDED_SIGNALS.forEach((s) => signals.off(s, forward));
     FORWARDED_SIGNALS.forEach((s) => signals.on(s, forward));
     try {
-      child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+      const { cwd, env, stdin = 'inherit' } = this.config;
+      child = spawn(file, args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd, env });
     } catch (err) {
       stopForwarding();
       throw err;

@@ -23,8 +23,7 @@ export class SpoolFile {
   open(): void {
     if (this.fd !== undefined) return;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.fd = openSync(this.path, 'a');
+      this.fd = openAppending(this.path);
     } catch (err) {
       throw AgentIOError.from('opening the log spool', this.path, err);
     }
@@ -67,4 +66,15 @@ export class SpoolFile {
       this.listeners.clear();
     }
   }
+}
+
+/** The log directory is made only when the open says it is missing (it usually exists already). */
+function openAppending(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  return openSync(path, 'a');
 }

@@ -27,7 +27,7 @@ export function registerApply(program: Command): void {
           'on a Tekton cluster use `kiln export --to tekton FILE | kubectl create -f -`',
         );
       }
-      const { kc, namespace } = loadKubeConfig();
+      const { kc, namespace } = await loadKubeConfig();
       const ns = f.namespace ?? namespace;
       const created = await createKubeClient(kc).createPipelineRun(ns, {
         apiVersion: KILN_API_VERSION,

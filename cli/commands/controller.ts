@@ -72,7 +72,7 @@ export function registerController(program: Command): void {
           '--collector needs the collector secret to mint run tokens',
           'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET',
         );
-      const { kc } = loadKubeConfig();
+      const { kc } = await loadKubeConfig();
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
       const hooks = f.hooksListen ? hookServer(kc, { ...f, hooksListen: f.hooksListen }) : undefined;
       // One client serves every run: it holds only the URL (run tokens are passed per call).

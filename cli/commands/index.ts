@@ -1,45 +1,45 @@
-// Every `kiln` sub-command registers itself here: one module per command.
+// Every `kiln` sub-command registers itself here: one module per command, loaded only when named
+// (or for help and completion, which need them all). The bundle is split per command, so `kiln run`
+// never loads the Kubernetes client, and `kiln --version` loads no command at all.
 import type { Command } from 'commander';
-import { registerApply } from './apply.js';
-import { registerCancel } from './cancel.js';
-import { registerCollector } from './collector.js';
-import { registerCompletion } from './completion.js';
-import { registerConfig } from './config.js';
-import { registerController } from './controller.js';
-import { registerExport } from './export.js';
-import { registerGet } from './get.js';
-import { registerGraph } from './graph.js';
-import { registerLogs } from './logs.js';
-import { registerRender } from './render.js';
-import { registerRerun } from './rerun.js';
-import { registerRun } from './run.js';
-import { registerRuns } from './runs.js';
-import { registerSearch } from './search.js';
-import { registerServe } from './serve.js';
-import { registerTriggers } from './triggers.js';
-import { registerTemplates } from './templates.js';
-import { registerValidate } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [
-  registerCollector,
-  registerServe,
-  registerTriggers,
-  registerRun,
-  registerRuns,
-  registerLogs,
-  registerGet,
-  registerCancel,
-  registerRerun,
-  registerSearch,
-  registerValidate,
-  registerGraph,
-  registerRender,
-  registerApply,
-  registerExport,
-  registerController,
-  registerTemplates,
-  registerCompletion,
-  registerConfig,
-];
+/** Command name → its module's register function, in the order `kiln --help` lists them. */
+export const commands: Record<string, () => Promise<RegisterCommand>> = {
+  collector: async () => (await import('./collector.js')).registerCollector,
+  serve: async () => (await import('./serve.js')).registerServe,
+  triggers: async () => (await import('./triggers.js')).registerTriggers,
+  run: async () => (await import('./run.js')).registerRun,
+  runs: async () => (await import('./runs.js')).registerRuns,
+  logs: async () => (await import('./logs.js')).registerLogs,
+  get: async () => (await import('./get.js')).registerGet,
+  cancel: async () => (await import('./cancel.js')).registerCancel,
+  rerun: async () => (await import('./rerun.js')).registerRerun,
+  search: async () => (await import('./search.js')).registerSearch,
+  validate: async () => (await import('./validate.js')).registerValidate,
+  graph: async () => (await import('./graph.js')).registerGraph,
+  render: async () => (await import('./render.js')).registerRender,
+  apply: async () => (await import('./apply.js')).registerApply,
+  export: async () => (await import('./export.js')).registerExport,
+  controller: async () => (await import('./controller.js')).registerController,
+  templates: async () => (await import('./templates.js')).registerTemplates,
+  completion: async () => (await import('./completion.js')).registerCompletion,
+  config: async () => (await import('./config.js')).registerConfig,
+};
+
+/** `kiln completion` describes every command. */
+const NEEDS_ALL = new Set(['completion']);
+/** Commands that run another through the same command tree. */
+const COMPANIONS: Record<string, string[]> = { rerun: ['run'] };
+
+/** The register functions argv needs: the named command's alone, or every one (help, an unknown name). */
+export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const name = argv[0];
+  if (name === '-V' || name === '--version') return [];
+  const named =
+    name !== undefined && Object.hasOwn(commands, name) && !NEEDS_ALL.has(name)
+      ? [name, ...(COMPANIONS[name] ?? [])].map((n) => commands[n]!)
+      : Object.values(commands);
+  return Promise.all(named.map((load) => load()));
+}

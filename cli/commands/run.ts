@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { locateAgent } from '../../runtimes/host/index.js';
+import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,12 +14,13 @@ import { kilnCommand } from '../invocation.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import {
   collect,
+  DEFAULT_LOG_DEADLINE,
+  localRunLabels,
   parseConcurrency,
   parseParamFlags,
   parseWorkspaceFlags,
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
-import { DEFAULT_LOG_DEADLINE, localRunLabels, openRunShipping } from '../run-shipping.js';
 import { chooseEngine, hostIgnoredImages, parseEngineFlag } from '../run-engine.js';
 import { openRuntime, podmanRuns } from '../run-runtime.js';
 
@@ -102,13 +103,21 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
-  const chosen = chooseEngine(parseEngineFlag(flags.engine), pipeline.engine, podmanRuns);
+  const asked = parseEngineFlag(flags.engine);
+  // Probed only for `auto`: the probe loads the podman engine and runs `podman info`.
+  const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await podmanRuns());
+  const chosen = chooseEngine(asked, pipeline.engine, () => podmanHere);
   const agent = locateAgent();
   if (flags.isolate && chosen.engine === 'podman')
     throw new UsageError('--isolate is for the host engine', 'podman already runs each step in its container');
   if (flags.isolate) requireBubblewrap();
   const logDeadlineMs = durationFlag('--log-deadline', flags.logDeadline);
   const runName = pipelineRunName(run?.name ?? pipeline.name);
+  // The host engine's agent starts now, while the collector's modules load (the run-shipping
+  // chunk, loaded only from here on): the two starts overlap on the machine's cores.
+  const hostRunner =
+    chosen.engine === 'host' && !flags.isolate ? startHostRunner(agent, process.env, runName) : undefined;
+  const { openRunShipping } = await import('../run-shipping.js');
   const shipping = await openRunShipping({
     runName,
     pipeline: pipeline.name,
@@ -133,6 +142,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     isolate: flags.isolate,
     keep: flags.keep,
     cacheDir: flags.cacheDir,
+    hostRunner,
     logDeadlineMs,
     logDeadline: formatDuration(logDeadlineMs),
     shipping,

@@ -12,8 +12,13 @@ export const runMarker = (pipelineRun: string, taskRun: string) => `${pipelineRu
  * Pids of the processes whose marker is `scope` (a task run's "run/taskRun") or lies under it (a
  * pipeline run's "run"), except `except` (default: this process).
  */
-export function markedProcesses(scope: string, except: readonly number[] = [process.pid]): number[] {
+export function markedProcesses(
+  scope: string,
+  except: readonly number[] = [process.pid],
+  bornAfter?: number,
+): number[] {
   const exact = `${RUN_MARKER_ENV}=${scope}`;
+  const born = bornSince(bornAfter);
   let names: string[];
   try {
     names = readdirSync('/proc');
@@ -23,7 +28,7 @@ export function markedProcesses(scope: string, except: readonly number[] = [proc
   const out: number[] = [];
   for (const name of names) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || except.includes(pid)) continue;
+    if (!Number.isInteger(pid) || except.includes(pid) || !born(pid)) continue;
     let environ: string;
     try {
       environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
@@ -35,9 +40,37 @@ export function markedProcesses(scope: string, except: readonly number[] = [proc
   return out;
 }
 
+/** The pid the kernel gave out last (in this pid namespace); undefined where it does not say. */
+export function lastPid(): number | undefined {
+  try {
+    const n = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a pid can belong to a process started after lastPid() answered `after`: pids are given
+ * out in order, wrapping round at pid_max. Reading every process's environment costs ~80 µs a
+ * process; a run's own are among the few born since it began. Pids are reused after a wrap, so a
+ * run that sees more than pid_max processes start could miss one here: its final sweep (no
+ * bornAfter) reads them all.
+ */
+function bornSince(after: number | undefined): (pid: number) => boolean {
+  const last = after === undefined ? undefined : lastPid();
+  if (after === undefined || last === undefined) return () => true;
+  return last >= after ? (pid) => pid > after && pid <= last : (pid) => pid > after || pid <= last;
+}
+
 /** Signals every process markedProcesses finds; answers the pids signalled. */
-export function signalMarked(scope: string, signal: NodeJS.Signals, except?: readonly number[]): number[] {
-  return markedProcesses(scope, except).filter((pid) => {
+export function signalMarked(
+  scope: string,
+  signal: NodeJS.Signals,
+  except?: readonly number[],
+  bornAfter?: number,
+): number[] {
+  return markedProcesses(scope, except, bornAfter).filter((pid) => {
     try {
       process.kill(pid, signal);
       return true;

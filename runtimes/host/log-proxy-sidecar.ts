@@ -1,6 +1,8 @@
-// A task run's log proxy as the host runtime keeps it: started with the task run, its stderr
-// passed on as warnings (never dropped), waited for after the last step (it has its own -deadline),
-// and what it could not deliver read back from its report into each step's record.
+// A task run's log shipping as the host runtime keeps it: the log proxy as a process of its own
+// (LogProxySidecar: any sidecar argv, and the sandboxed engine's) or inside `kiln-agent host`
+// (HostedLogProxy). Either way its warnings are passed on (never dropped), it is waited for after
+// the last step (it has its own -deadline), and what it could not deliver is read back from its
+// report into each step's record.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { proxyReportFile, stepLogsOf, type LogProxyReport, type StepLogs } from '../../contract/index.js';
@@ -20,9 +22,44 @@ export interface SidecarSpec {
   onWarning: (line: string) => void;
 }
 
-export class LogProxySidecar {
+/** What the runtime needs of a task run's log shipping, wherever it runs. */
+export interface LogShipping {
+  /** Waits for the shipping to end (stopping it after limitMs, if given) and says how each step's logs fared. */
+  finished(limitMs?: number): Promise<StepLogs[]>;
+  kill(): void;
+  /** Its process, when it has one of its own (spared by the last-resort sweep of a cancel). */
+  readonly pid: number | undefined;
+}
+
+type ProxySpec = Pick<SidecarSpec, 'stateDir' | 'spool' | 'steps' | 'onWarning'>;
+
+async function proxyOutcome(
+  spec: ProxySpec,
+  exit: Promise<number | null>,
+  kill: () => void,
+  limitMs?: number,
+): Promise<StepLogs[]> {
+  const timer =
+    limitMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          spec.onWarning(`the log proxy is still running ${limitMs} ms after the last step ended; killing it`);
+          kill();
+        }, limitMs);
+  const code = await exit;
+  clearTimeout(timer);
+  const report =
+    code === 0
+      ? undefined
+      : await readFile(proxyReportFile(spec.stateDir), 'utf8')
+          .then((text) => JSON.parse(text) as LogProxyReport)
+          .catch(() => undefined);
+  return stepLogsOf(code, report, spec.steps, spec.spool);
+}
+
+export class LogProxySidecar implements LogShipping {
   readonly child: ChildProcess;
-  private readonly exit: Promise<{ code: number | null; signal: string | null }>;
+  private readonly exit: Promise<number | null>;
 
   constructor(private spec: SidecarSpec) {
     this.child = spawn(spec.argv[0]!, spec.argv.slice(1), {
@@ -35,32 +72,20 @@ export class LogProxySidecar {
     this.child.stderr!.on('data', (chunk: Buffer) => splitter.push(chunk));
     this.child.stderr!.on('end', () => splitter.end());
     this.exit = new Promise((done) => {
-      this.child.once('close', (code, signal) => done({ code, signal }));
+      this.child.once('close', (code) => done(code));
       this.child.once('error', (err) => {
         spec.onWarning(`cannot start the log proxy: ${err.message}`);
-        done({ code: null, signal: null });
+        done(null);
       });
     });
   }
 
-  /** Waits for the proxy to exit (killing it after limitMs, if given) and says how each step's logs fared. */
-  async finished(limitMs?: number): Promise<StepLogs[]> {
-    const timer =
-      limitMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            this.spec.onWarning(`the log proxy is still running ${limitMs} ms after the last step ended; killing it`);
-            this.kill();
-          }, limitMs);
-    const { code } = await this.exit;
-    clearTimeout(timer);
-    const report =
-      code === 0
-        ? undefined
-        : await readFile(proxyReportFile(this.spec.stateDir), 'utf8')
-            .then((text) => JSON.parse(text) as LogProxyReport)
-            .catch(() => undefined);
-    return stepLogsOf(code, report, this.spec.steps, this.spec.spool);
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  finished(limitMs?: number): Promise<StepLogs[]> {
+    return proxyOutcome(this.spec, this.exit, () => this.kill(), limitMs);
   }
 
   kill(): void {
@@ -70,5 +95,29 @@ export class LogProxySidecar {
     } catch {
       // already gone
     }
+  }
+}
+
+/** The log proxy inside `kiln-agent host`: its end arrives as an event (ended()), kill() stops it there. */
+export class HostedLogProxy implements LogShipping {
+  readonly pid = undefined;
+  private end!: (code: number | null) => void;
+  private readonly exit = new Promise<number | null>((done) => (this.end = done));
+
+  constructor(
+    private spec: ProxySpec,
+    private stop: () => void,
+  ) {}
+
+  ended(code: number | null): void {
+    this.end(code);
+  }
+
+  finished(limitMs?: number): Promise<StepLogs[]> {
+    return proxyOutcome(this.spec, this.exit, () => this.kill(), limitMs);
+  }
+
+  kill(): void {
+    this.stop();
   }
 }

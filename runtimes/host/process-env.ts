@@ -10,11 +10,12 @@ import { RUN_MARKER_ENV, runMarker } from '../../contract/proc/index.js';
 export const isKilnCredential = (name: string) =>
   /^KILN_(?:.*_)?(?:SECRET|TOKEN|PASSWORD|DATABASE_URL)(?:_|$)/i.test(name);
 
+/** A task run's processes carry its marker; the run's `kiln-agent host` the pipeline run's alone. */
 export function runProcessEnv(
   base: NodeJS.ProcessEnv,
   pipelineRun: string,
-  taskRun: string,
+  taskRun?: string,
 ): Record<string, string | undefined> {
   const env = Object.fromEntries(Object.entries(base).filter(([name]) => !isKilnCredential(name)));
-  return { ...env, [RUN_MARKER_ENV]: runMarker(pipelineRun, taskRun) };
+  return { ...env, [RUN_MARKER_ENV]: taskRun === undefined ? pipelineRun : runMarker(pipelineRun, taskRun) };
 }

@@ -1,16 +1,25 @@
-// The local runtime: a task run is a directory laid out like a pod (kilnPaths) and one
-// `kiln-agent entrypoint` process per step, all started at once; the agents order themselves
-// through post files exactly as in a pod. Optionally each step runs in a bubblewrap sandbox.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The local runtime: a task run is a directory laid out like a pod (kilnPaths) whose steps order
+// themselves through post files exactly as in a pod. Every step's agent and every task run's log
+// proxy run inside one `kiln-agent host` process per pipeline run (host-runner.ts): a step costs the
+// spawn of its command, not the start of an agent. In a bubblewrap sandbox (isolate), each step is
+// a `kiln-agent entrypoint` process of its own, as in a pod.
 import { existsSync, mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { ERR_SUFFIX, KILN_ROOT, kilnPaths, readTermination, taskRunResultsUrl } from '../../contract/index.js';
-import { runMarker, signalMarked } from '../../contract/proc/index.js';
+import {
+  ERR_SUFFIX,
+  KILN_ROOT,
+  kilnPaths,
+  readTermination,
+  taskRunResultsUrl,
+  type HostStep,
+} from '../../contract/index.js';
+import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
-import { LineSplitter } from './lines.js';
-import { LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
+import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
+import { HostRunner } from './host-runner.js';
+import { HostedLogProxy, LogProxySidecar, type LogShipping, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
 import {
@@ -66,19 +75,21 @@ export interface LocalRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
   cacheDir?: string;
+  /** A pipeline run's `kiln-agent host` started ahead (startHostRunner); others are started with their first task run. */
+  hostRunner?: HostRunner;
 }
 
 interface LiveTaskRun {
   plan: TaskRunPlan;
   root: string;
   steps: ResolvedStep[];
-  children: ChildProcess[];
+  agents: StepAgents;
   facts: StepFacts[];
   startedAt: number;
   /** Steps whose end is being recorded (a child may report both 'error' and 'close'). */
   ending: Set<number>;
   cancel?: CancelReason;
-  sidecar?: LogProxySidecar;
+  sidecar?: LogShipping;
   killTimers: NodeJS.Timeout[];
 }
 
@@ -99,8 +110,19 @@ export class LocalRuntime implements Runtime {
   private hostRoot?: HostRootEntry[];
   /** Pipeline runs with undelivered logs: their directories (the spools) are kept. */
   private undelivered = new Set<string>();
+  /** Each pipeline run's `kiln-agent host`, started with its first task run. */
+  private runners = new Map<string, HostRunner>();
 
-  constructor(private opts: LocalRuntimeOptions) {}
+  /** Every process of this runtime's runs was born after this pid (the task runs' quick sweeps). */
+  private readonly bornAfter = lastPid();
+
+  constructor(private opts: LocalRuntimeOptions) {
+    const early = opts.hostRunner;
+    if (early) {
+      early.onWarning = (line) => opts.onWarning?.(line);
+      this.runners.set(early.pipelineRun, early);
+    }
+  }
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {
     this.listener = listener;
@@ -125,7 +147,7 @@ export class LocalRuntime implements Runtime {
       plan,
       root,
       steps,
-      children: [],
+      agents: { signal: () => undefined },
       facts: steps.map(() => ({})),
       ending: new Set(),
       startedAt: Date.now(),
@@ -133,65 +155,53 @@ export class LocalRuntime implements Runtime {
     };
     this.live.set(plan.name, run);
     const firstWorkspace = Object.keys(hostDirs)[0];
-    for (const [i, step] of steps.entries()) {
-      const inner = stepArgv({
-        agent: this.opts.agent,
+    const launches = steps.map((step, i) => ({
+      args: stepArgv({
+        agent: [],
         paths,
         index: i,
         step,
         results: plan.results,
         cacheDir: this.opts.cacheDir,
-        exitWithParent: !isolate,
         resultsStore,
-      });
-      const launch = stepProcess(step, {
+      }).slice(1), // `entrypoint`
+      ...stepProcess(step, {
         cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
         env: { ...this.processEnv(plan), ...env },
-      });
-      const argv = isolate
-        ? [
-            ...this.sandbox(
-              root,
-              hostDirs,
-              step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
-            ),
-            ...inner,
-          ]
-        : inner;
-      const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: isolate ? '/' : launch.cwd,
-        env: launch.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so a cancel reaches the agent (and in a sandbox, all of it).
-        detached: true,
-      });
-      run.children.push(child);
-      this.pipeOutput(run, i, child);
-      child.once('error', (err) => this.stepEnded(run, i, null, null, `${err.message}`));
-      child.once('close', (code, signal) => this.stepEnded(run, i, code, signal));
-    }
+      }),
+      sandboxCwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
+    }));
     const early = this.earlyCancels.get(plan.name);
+    const sidecarArgv = early
+      ? undefined
+      : this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
+    const proxy = {
+      stateDir: kilnPaths(root).proxyStateDir,
+      spool: (i: number) => kilnPaths(root).spoolFile(i),
+      steps: steps.length,
+      onWarning: (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`),
+    };
+    // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
+    const hostedProxy = !isolate && sidecarArgv ? this.agentCommandArgs(sidecarArgv, 'log-proxy') : undefined;
+    if (isolate)
+      run.agents = this.spawnAgents(
+        run,
+        launches.map((l) => [
+          ...this.sandbox(root, hostDirs, l.sandboxCwd),
+          ...this.opts.agent,
+          'entrypoint',
+          ...l.args,
+        ]),
+        launches.map((l) => ({ cwd: '/', env: l.env })),
+      );
+    else run.agents = this.hostAgents(run, launches, hostedProxy && { args: hostedProxy, spec: proxy });
     if (early) {
       // Stopped before the go-ahead: the agents are still waiting and no step ever runs.
       this.stopRun(run, early);
       return;
     }
-    const sidecarArgv = this.opts.sidecar?.({
-      plan,
-      root,
-      steps,
-      tokenFile: plan.collector && collectorTokenFile(root),
-    });
-    if (sidecarArgv)
-      run.sidecar = new LogProxySidecar({
-        argv: sidecarArgv,
-        cwd: root,
-        env: this.processEnv(plan),
-        stateDir: kilnPaths(root).proxyStateDir,
-        spool: (i) => kilnPaths(root).spoolFile(i),
-        steps: steps.length,
-        onWarning: (line) => this.opts.onWarning?.(`${plan.name}: ${line}`),
-      });
+    if (sidecarArgv && !hostedProxy)
+      run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
     // The go-ahead: step 0 waits for this file to be non-empty.
     await writeFile(kilnPaths(root).readyFile, 'ready');
     this.listener({
@@ -215,20 +225,26 @@ export class LocalRuntime implements Runtime {
   private stopRun(run: LiveTaskRun, reason: CancelReason): void {
     if (run.cancel) return;
     run.cancel = reason;
-    for (const child of run.children) signalGroup(child, 'SIGTERM');
+    run.agents.signal('SIGTERM');
     const grace = this.opts.killGraceMs ?? 5000;
     const kill = () => {
-      run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+      run.agents.signal('SIGKILL');
       // A step's process group is not the agent's, and a `setsid` leaves both: the marker finds
       // them. The log proxy is spared: it still delivers what the steps wrote.
-      const proxy = run.sidecar?.child.pid;
+      const proxy = run.sidecar?.pid;
       signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', [process.pid, ...(proxy ? [proxy] : [])]);
     };
     run.killTimers.push(setTimeout(kill, grace).unref());
   }
 
   async cleanup(pipelineRun: string): Promise<void> {
-    signalMarked(pipelineRun, 'SIGKILL');
+    // The runner is let go, not killed: with nothing live it exits on its own (and writes its
+    // --cpu-prof, when profiled); with something live it stops that first.
+    const runner = this.runners.get(pipelineRun);
+    const runnerPid = runner?.pid();
+    runner?.close();
+    this.runners.delete(pipelineRun);
+    signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...(runnerPid ? [runnerPid] : [])]);
     if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
     await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
   }
@@ -236,10 +252,11 @@ export class LocalRuntime implements Runtime {
   /** Every process of every live task run, setsid descendants included, for a last-resort stop when the CLI exits. */
   killAll(): void {
     for (const run of this.live.values()) {
-      run.children.forEach((c) => signalGroup(c, 'SIGKILL'));
+      run.agents.signal('SIGKILL');
       run.sidecar?.kill();
       signalMarked(run.plan.pipelineRun, 'SIGKILL');
     }
+    for (const runner of this.runners.values()) runner.close();
   }
 
   private processEnv(plan: TaskRunPlan): Record<string, string | undefined> {
@@ -258,9 +275,16 @@ export class LocalRuntime implements Runtime {
     return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, cwd });
   }
 
-  private pipeOutput(run: LiveTaskRun, i: number, child: ChildProcess): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter((line) =>
+  /** argv's arguments after `COMMAND` when argv runs this runtime's agent's COMMAND; else undefined. */
+  private agentCommandArgs(argv: string[], command: string): string[] | undefined {
+    const n = this.opts.agent.length;
+    const same = argv.length > n && argv[n] === command && this.opts.agent.every((part, i) => argv[i] === part);
+    return same ? argv.slice(n + 1) : undefined;
+  }
+
+  private agentEvents(run: LiveTaskRun): AgentEvents {
+    return {
+      line: (i, stream, line) =>
         this.opts.onOutput?.({
           pipelineRun: run.plan.pipelineRun,
           taskRun: run.plan.name,
@@ -269,10 +293,41 @@ export class LocalRuntime implements Runtime {
           stream,
           line,
         }),
-      );
-      child[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
-      child[stream]!.on('end', () => splitter.end());
+      ended: (i, code, signal, spawnError) => void this.stepEnded(run, i, code, signal, spawnError),
+    };
+  }
+
+  private spawnAgents(
+    run: LiveTaskRun,
+    argvs: string[][],
+    launches: { cwd: string; env: Record<string, string | undefined> }[],
+  ): StepAgents {
+    return spawnAgents(argvs, launches, this.agentEvents(run));
+  }
+
+  private hostAgents(
+    run: LiveTaskRun,
+    steps: HostStep[],
+    proxy: { args: string[]; spec: ConstructorParameters<typeof HostedLogProxy>[0] } | undefined,
+  ): StepAgents {
+    // The runner carries the pipeline run's marker, not a task run's: a task run's sweep spares it.
+    const pipelineRun = run.plan.pipelineRun;
+    let runner = this.runners.get(pipelineRun);
+    if (!runner) {
+      runner = new HostRunner(this.opts.agent, runProcessEnv(this.opts.env ?? process.env, pipelineRun), pipelineRun);
+      runner.onWarning = (line) => this.opts.onWarning?.(line);
+      this.runners.set(pipelineRun, runner);
     }
+    const name = run.plan.name;
+    const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
+    run.sidecar = shipping;
+    return hostedAgents(
+      runner,
+      name,
+      steps.map(({ args, cwd, env }) => ({ args, cwd, env })),
+      shipping && { args: proxy.args, shipping },
+      { ...this.agentEvents(run), warn: proxy ? proxy.spec.onWarning : () => undefined },
+    );
   }
 
   private async stepEnded(
@@ -314,8 +369,9 @@ export class LocalRuntime implements Runtime {
     const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
     // Nothing of a task run outlives it: what a step left behind, even by setsid.
-    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL');
+    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, this.bornAfter);
     this.live.delete(run.plan.name);
+    this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
     if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
     const observed = observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt);
     this.listener(logs ? withLogs(observed, logs) : observed);
@@ -328,20 +384,13 @@ export class LocalRuntime implements Runtime {
   private releaseIfUnposted(run: LiveTaskRun, i: number): void {
     const post = kilnPaths(run.root).postFile(i);
     if (i === run.steps.length - 1 || existsSync(post) || existsSync(post + ERR_SUFFIX)) return;
-    for (let later = i + 1; later < run.steps.length; later++) {
-      if (run.facts[later]!.exited) continue;
-      run.facts[later]!.released = `step ${run.steps[i]!.name} wrote neither its post file nor ${ERR_SUFFIX}`;
-      signalGroup(run.children[later]!, 'SIGTERM');
+    const later: number[] = [];
+    for (let j = i + 1; j < run.steps.length; j++) {
+      if (run.facts[j]!.exited) continue;
+      run.facts[j]!.released = `step ${run.steps[i]!.name} wrote neither its post file nor ${ERR_SUFFIX}`;
+      later.push(j);
     }
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
+    run.agents.signal('SIGTERM', later);
   }
 }
 

@@ -221,6 +221,11 @@ const ERROR_CASES: [string, string, string[], string?][] = [
     'did you mean "image"?',
   ],
   ['duplicate keys are YAML errors', 'name: p\nname: q\ntasks: {}\n', ['2:1 YAML: Map keys must be unique']],
+  [
+    'duplicate keys in a nested mapping, each one named; 1 and "1" differ',
+    'name: p\ntasks:\n  a: { steps: [{ run: x, env: { 1: a, "1": b } }] }\n  b: { steps: [{ run: x }] }\n  a: {}\n  a: {}\n',
+    ['5:3 YAML: Map keys must be unique', '6:3 YAML: Map keys must be unique'],
+  ],
   ['YAML syntax error', 'name: p\ntasks:\n  a: [\n', ['4:1 YAML: Flow sequence in block collection']],
   [
     'a list where a mapping belongs',

@@ -1,0 +1,173 @@
+// One task run inside `kiln-agent host`: each step's agent (runStep, as `kiln-agent entrypoint`
+// runs it) and the task run's log shipping (shipLogs, as `kiln-agent log-proxy` runs it), all in
+// this process. Each step reports one `exit` event, the shipping one `logs` event.
+import { RUN_MARKER_ENV } from '../../contract/proc/index.js';
+import type { HostEvent, HostStep } from '../../contract/index.js';
+import { runStep } from '../entrypoint/command.js';
+import type { WaitOutcome, Waiter } from '../entrypoint/core.js';
+import { FsWaiter } from '../entrypoint/fs-waiter.js';
+import { parseEntrypointArgs } from '../entrypoint/options.js';
+import { AgentUsageError } from '../errors.js';
+import type { ProxyIO } from '../log-proxy/core.js';
+import { shipLogs } from '../log-proxy/command.js';
+import { parseLogProxyArgs } from '../log-proxy/options.js';
+import { EventStream, StepSignals, StepStopped } from './step-world.js';
+
+/**
+ * Every step's end wakes the shipping, and the spool directory is watched: the idle poll is a
+ * safety net for a spool write that lands between the proxy's read and its wait.
+ */
+const SHIPPING_SAFETY_POLL_MS = 250;
+
+const waiter = new FsWaiter();
+
+const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((done) => stream.write('', () => done()));
+
+export class HostTaskRun {
+  private signals: StepSignals[];
+  private reported: boolean[];
+  private shippingReported = false;
+  /** Woken when a step ends (or shipping is stopped): the shipping's waits. */
+  private endWaiters = new Set<() => void>();
+  /** A step ended while the shipping was not waiting: its next wait returns at once. */
+  private missedWake = false;
+  private logsStopped = false;
+  /** The grace a step's command gets between SIGTERM and SIGKILL (the largest asked for). */
+  readonly graceMs: number;
+  readonly marker: string | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    private name: string,
+    steps: HostStep[],
+    logProxy: string[] | undefined,
+    private emit: (e: HostEvent) => void,
+    out: NodeJS.WritableStream,
+  ) {
+    this.signals = steps.map(() => new StepSignals());
+    this.reported = steps.map(() => false);
+    this.marker = steps[0]?.env[RUN_MARKER_ENV];
+    // Parsed now: a bad flag fails its step (as its agent would, exit 2) when the step runs.
+    const parsed = steps.map((step) => {
+      try {
+        return parseEntrypointArgs(step.args);
+      } catch (err) {
+        return err as Error;
+      }
+    });
+    this.graceMs = Math.max(0, ...parsed.map((o) => (o instanceof Error ? 0 : o.timeoutGraceMs)));
+    const ends = steps.map((step, i) => {
+      const stream = (s: 'stdout' | 'stderr') =>
+        new EventStream(out, (data) => JSON.stringify({ ev: 'out', taskRun: name, step: i, stream: s, data }) + '\n');
+      const stdout = stream('stdout');
+      const stderr = stream('stderr');
+      return (
+        Promise.resolve()
+          .then(() => {
+            const opts = parsed[i]!;
+            if (opts instanceof Error) throw opts;
+            return runStep(opts, {
+              stdout,
+              stderr,
+              signals: this.signals[i]!,
+              waiter: this.stoppable(i),
+              cwd: step.cwd,
+              env: step.env,
+              stdin: 'ignore',
+            });
+          })
+          .then(
+            (code) => code,
+            (err: unknown) => {
+              if (err instanceof StepStopped || this.reported[i]) return undefined;
+              // As `kiln-agent entrypoint` does with an error it did not expect: a line, exit 1 (2 for usage).
+              stderr.write(`kiln-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+              return err instanceof AgentUsageError ? 2 : 1;
+            },
+          )
+          // The step's last output (perhaps waiting for the runtime to read) goes before its end.
+          .then(async (code) => {
+            await Promise.all([flushed(stdout), flushed(stderr)]);
+            if (code !== undefined) this.exited(i, code, null);
+          })
+      );
+    });
+    const shipping = logProxy ? this.ship(logProxy) : Promise.resolve();
+    this.done = Promise.all([...ends, shipping]).then(() => undefined);
+  }
+
+  /** See HostCommand 'signal'. */
+  signal(signal: 'SIGTERM' | 'SIGKILL', steps?: number[]): void {
+    for (const [i, s] of this.signals.entries()) {
+      if ((steps && !steps.includes(i)) || this.reported[i]) continue;
+      if (!s.deliver(signal)) this.exited(i, null, signal);
+    }
+  }
+
+  /** See HostCommand 'stop-logs': reported at once as a killed proxy; the shipping winds down behind. */
+  stopLogs(): void {
+    this.logsStopped = true;
+    this.wakeShipping();
+    this.shippingEnded(null);
+  }
+
+  private exited(i: number, code: number | null, signal: string | null): void {
+    if (this.reported[i]) return;
+    this.reported[i] = true;
+    this.emit({ ev: 'exit', taskRun: this.name, step: i, code, signal });
+    this.wakeShipping();
+  }
+
+  private shippingEnded(code: number | null): void {
+    if (this.shippingReported) return;
+    this.shippingReported = true;
+    this.emit({ ev: 'logs', taskRun: this.name, code });
+  }
+
+  /** The shared waiter, given up on once the step's agent counts as ended. */
+  private stoppable(i: number): Waiter {
+    const signals = this.signals[i]!;
+    return {
+      waitFor: (path, opts) =>
+        new Promise<WaitOutcome>((resolve, reject) => {
+          signals.onStop(() => reject(new StepStopped('stopped while waiting')));
+          waiter.waitFor(path, opts).then(resolve, reject);
+        }),
+    };
+  }
+
+  private async ship(args: string[]): Promise<void> {
+    const warn = (line: string) => this.emit({ ev: 'warn', taskRun: this.name, line });
+    const wake = (io: ProxyIO): ProxyIO => ({
+      ...io,
+      warn: (m) => warn(`kiln-agent log-proxy: ${m}`),
+      waitForChange: (ms) =>
+        this.logsStopped
+          ? Promise.resolve()
+          : Promise.race([io.waitForChange(Math.max(ms, SHIPPING_SAFETY_POLL_MS)), this.nextStepEnd()]),
+      sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
+      send:
+        io.send &&
+        ((batch) => (this.logsStopped ? Promise.reject(new Error('log shipping stopped')) : io.send!(batch))),
+    });
+    const code = await shipLogs(parseLogProxyArgs(args), { warn, io: wake }).catch((err: unknown) => {
+      warn(`kiln-agent log-proxy: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    });
+    this.shippingEnded(code);
+  }
+
+  private nextStepEnd(): Promise<void> {
+    if (this.missedWake) {
+      this.missedWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.endWaiters.add(resolve));
+  }
+
+  private wakeShipping(): void {
+    if (this.endWaiters.size === 0) this.missedWake = true;
+    for (const wake of this.endWaiters) wake();
+    this.endWaiters.clear();
+  }
+}

@@ -1,0 +1,119 @@
+// The runtime's side of `kiln-agent host` (contract/host-runner.ts): one agent process for every
+// step of every task run, started with the first task run and kept while the runtime lives (a
+// chain of tasks pays one Node start, not one per step). Commands go to its stdin, its events come
+// back per task run. It is referenced (keeps this process alive) only while a task run is live.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { encodeHostMessage, HOST_RUNNER_COMMAND, type HostCommand, type HostEvent } from '../../contract/index.js';
+import { LineSplitter } from './lines.js';
+import { runProcessEnv } from './process-env.js';
+
+export interface TaskRunListener {
+  out(step: number, stream: 'stdout' | 'stderr', data: string): void;
+  exit(step: number, code: number | null, signal: string | null): void;
+  logs(code: number | null): void;
+  warn(line: string): void;
+  /** The host runner itself ended while this task run was live. */
+  lost(code: number | null, signal: string | null): void;
+}
+
+/**
+ * A pipeline run's runner, started now rather than with the first task run (`kiln run` starts it
+ * before loading the collector, so that the two starts overlap). LocalRuntimeOptions.hostRunner.
+ */
+export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, pipelineRun: string): HostRunner {
+  const runner = new HostRunner(agent, runProcessEnv(env, pipelineRun), pipelineRun);
+  runner.spawn();
+  return runner;
+}
+
+export class HostRunner {
+  private child: ChildProcess | undefined;
+  private listeners = new Map<string, TaskRunListener>();
+  /** Where the runner's own stderr goes (the runtime that adopts it sets this). */
+  onWarning: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
+
+  constructor(
+    private agent: string[],
+    private env: Record<string, string | undefined>,
+    readonly pipelineRun: string,
+  ) {}
+
+  /** Starts the process now (it is otherwise started by the first command), unreferenced until a task run is live. */
+  spawn(): void {
+    this.process();
+    if (this.listeners.size === 0) this.referenced(false);
+  }
+
+  send(command: HostCommand, listener?: TaskRunListener): void {
+    const child = this.process();
+    if (listener) {
+      this.listeners.set(command.taskRun, listener);
+      this.referenced(true);
+    }
+    child.stdin!.write(encodeHostMessage(command));
+  }
+
+  /** The task run needs no more events; with none left live, the runner no longer keeps us alive. */
+  release(taskRun: string): void {
+    this.listeners.delete(taskRun);
+    if (this.listeners.size === 0) this.referenced(false);
+  }
+
+  /** Ends the runner: what it still runs is stopped as on its parent's death. */
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = undefined;
+  }
+
+  pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private process(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const [exe, ...args] = this.agent;
+    const child = spawn(exe!, [...args, HOST_RUNNER_COMMAND], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: this.env,
+      // Its own process group: Ctrl-C in the terminal reaches kiln run, which decides what stops.
+      detached: true,
+    });
+    this.child = child;
+    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    lines.on('line', (line) => this.dispatch(JSON.parse(line) as HostEvent));
+    const stderr = new LineSplitter((line) => this.onWarning(`kiln-agent host: ${line}`));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr!.on('end', () => stderr.end());
+    child.stdin!.on('error', () => undefined); // a runner gone is reported by 'close' below
+    child.once('error', (err) => {
+      this.onWarning(`cannot start kiln-agent host: ${err.message}`);
+      this.lost(child, null, null);
+    });
+    child.once('close', (code, signal) => this.lost(child, code, signal));
+    return child;
+  }
+
+  private lost(child: ChildProcess, code: number | null, signal: string | null): void {
+    if (this.child !== child && this.child !== undefined) return;
+    this.child = undefined;
+    for (const listener of this.listeners.values()) listener.lost(code, signal);
+  }
+
+  private dispatch(e: HostEvent): void {
+    const listener = this.listeners.get(e.taskRun);
+    if (!listener) return;
+    if (e.ev === 'out') listener.out(e.step, e.stream, e.data);
+    else if (e.ev === 'exit') listener.exit(e.step, e.code, e.signal);
+    else if (e.ev === 'logs') listener.logs(e.code);
+    else listener.warn(e.line);
+  }
+
+  private referenced(on: boolean): void {
+    const c = this.child;
+    if (!c) return;
+    for (const handle of [c, c.stdin, c.stdout, c.stderr] as ({ ref?(): void; unref?(): void } | null)[])
+      if (on) handle?.ref?.();
+      else handle?.unref?.();
+  }
+}
