@@ -68,11 +68,12 @@ export interface ProxyOutcome {
   lastError?: string;
 }
 
-// Batches of 256 KiB / 10 000 lines: with 1 MiB / 50 000 the encoder's per-line garbage let the
-// proxy's peak RSS reach ~150 MB before V8 collected it (~120 MB now), for no faster shipping.
+// Batches of 1 MiB / 20 000 lines: a round trip per batch, so 256 KiB batches shipped 64 MB end to
+// end at 12.7 MB/s against 17.7 (one run, bench/logs-e2e.bench.ts); 50 000 lines a batch let the
+// encoder's per-line garbage take the proxy's peak RSS to ~150 MB (test/agent/log-proxy/memory.test.ts).
 const DEFAULTS = {
-  maxBatchBytes: 256 * 1024,
-  maxBatchLines: 10_000,
+  maxBatchBytes: 1024 * 1024,
+  maxBatchLines: 20_000,
   maxInFlight: 2,
   idleWaitMs: 100,
   backoff: { initialMs: 100, maxMs: 2000 },
