@@ -29,7 +29,7 @@ export async function logProxyCommand(argv: string[]): Promise<number> {
     });
   const io = createProxyIO({ ...o, token });
   try {
-    const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs }, io);
+    const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs, spoolLimit: o.spoolLimit }, io);
     if (out.delivered) return 0;
     const report: LogProxyReport = { steps: [], lastError: out.lastError };
     for (const u of out.undelivered) {
