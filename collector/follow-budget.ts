@@ -51,9 +51,13 @@ export class FollowBudget {
     this.lastIngest = this.clock.now();
   }
 
-  /** Resolves when a follower may write its next page (at once when it may now). */
+  /**
+   * Resolves when a follower may write its next page (at once when it may now). The followers
+   * woken together all write (the next wait is longer for it): held back one by one, they would
+   * drift apart in the log and no longer share reads and encodings.
+   */
   async turn(): Promise<void> {
-    while (this.mustWait()) await new Promise<void>((resolve) => this.wait(resolve));
+    if (this.mustWait()) await new Promise<void>((resolve) => this.wait(resolve));
   }
 
   /** A follower spent `ms` writing (counted only while ingest goes on). */
@@ -82,16 +86,21 @@ export class FollowBudget {
     this.refilledAt = t;
   }
 
-  /** One timer for every waiting follower, so followers at the same place stay together (and share reads). */
+  /** One timer for every waiting follower. */
   private wait(resolve: () => void): void {
     this.waiters.push(resolve);
+    this.arm();
+  }
+
+  private arm(): void {
     if (this.timerSet) return;
     this.timerSet = true;
-    // Until the budget is back, but no longer than ingest would count as going on: a flood that
-    // stopped meanwhile releases them sooner.
+    // Until the budget is back, but looking again at least as often as ingest would stop counting
+    // as going on: a flood that stopped meanwhile releases them sooner.
     const ms = Math.max(1, Math.min(-this.tokens / this.share, this.activeMs));
     this.clock.setTimeout(() => {
       this.timerSet = false;
+      if (this.mustWait()) return this.arm();
       const woken = this.waiters;
       this.waiters = [];
       for (const w of woken) w();

@@ -24,8 +24,8 @@ export interface EncodedPage {
 
 const event = (line: unknown) => `event: line\ndata: ${JSON.stringify(line)}\n\n`;
 
-/** Full pages kept: at 1000 lines of ~150 bytes, a few MB. */
-const FULL_PAGES = 32;
+/** Full pages kept: at 1000 lines, ~350 KB each with their encoding, ~22 MB at most. */
+const FULL_PAGES = 64;
 
 export class FollowFanout {
   private readonly gens = new Map<string, Generation>();
