@@ -46,7 +46,7 @@ try {
   const lrun = 'bench-latency';
   const client = new CollectorClient(collector.url, collector.readerToken);
   await client.postRun(
-    { id: lrun, name: 'bench', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] },
+    { id: lrun, name: 'web-app', status: 'Running', startedAt: new Date().toISOString(), params: {}, tasks: [] },
     collector.runToken(lrun),
   );
   const lpod = new Pod(join(dir, 'latency'), ['tick']);

@@ -27,6 +27,11 @@ export interface CollectorLimits {
    * to disk, does not count): past it a write is answered 429 before its body is read.
    */
   bodyBytesInFlight: number;
+  /**
+   * The fraction of the event loop that writing to followers (SSE) may take while logs are being
+   * ingested (collector/follow-budget.ts): followers over it wait and catch up from the store.
+   */
+  followShare: number;
 }
 
 // A run record holds its task results in full, and a result may be up to resultBytes: records get room for several.
@@ -40,6 +45,7 @@ export const DEFAULT_LIMITS: CollectorLimits = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1024,
   bodyBytesInFlight: 128 * 1024 * 1024,
+  followShare: 0.05,
 };
 
 /** A route with a body limit of its own says what to do about it: `config: { bodyTooLarge }`. */

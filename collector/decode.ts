@@ -7,10 +7,13 @@ export const BATCH_LIMITS = { maxSteps: 256, maxLines: 100_000, maxName: 253 } a
 /** Both stores keep step_index in a 32-bit signed column. */
 const MAX_STEP_INDEX = 2 ** 31 - 1;
 
-/** A uint64 field as a number, refused past 2^53 - 1, where a JS number (and so the store) would round it. */
-function exactUint(v: unknown, what: string): number {
-  const n = Number(v ?? 0);
-  if (!Number.isSafeInteger(n)) throw new BadLogBatch(`${what} ${String(v)} is over ${Number.MAX_SAFE_INTEGER}`);
+/**
+ * A uint64 field as a number, refused past 2^53 - 1, where a JS number (and so the store) would
+ * round it. `what` is a function: this runs twice per line, and the message is rarely needed.
+ */
+function exactUint(v: unknown, what: () => string): number {
+  const n = typeof v === 'number' ? v : Number(v ?? 0);
+  if (!Number.isSafeInteger(n)) throw new BadLogBatch(`${what()} ${String(v)} is over ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }
 
@@ -42,13 +45,13 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
     const stepIndex = s.stepIndex ?? 0;
     if (stepIndex > MAX_STEP_INDEX)
       throw new BadLogBatch(`steps[${i}] (${step}): step_index ${stepIndex} is over ${MAX_STEP_INDEX}`);
+    let prevSeq = -1;
     const lines = raw.map((l, j) => {
-      const seq = exactUint(l.seq, `steps[${i}] (${step}) seq`);
-      if (j > 0 && seq !== Number(raw[j - 1].seq ?? 0) + 1) {
-        throw new BadLogBatch(
-          `steps[${i}] (${step}): seq ${seq} follows ${raw[j - 1].seq ?? 0}; lines must be contiguous`,
-        );
+      const seq = exactUint(l.seq, () => `steps[${i}] (${step}) seq`);
+      if (j > 0 && seq !== prevSeq + 1) {
+        throw new BadLogBatch(`steps[${i}] (${step}): seq ${seq} follows ${prevSeq}; lines must be contiguous`);
       }
+      prevSeq = seq;
       const stream = l.stream ?? Stream.STDOUT;
       if (stream !== Stream.STDOUT && stream !== Stream.STDERR) {
         throw new BadLogBatch(`steps[${i}] (${step}) seq ${seq}: unknown stream ${stream}`);
@@ -57,7 +60,7 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
       return {
         seq,
         stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
-        timeMs: exactUint(l.timeMs, `steps[${i}] (${step}) seq ${seq}: time_ms`),
+        timeMs: exactUint(l.timeMs, () => `steps[${i}] (${step}) seq ${seq}: time_ms`),
         text,
       } as const;
     });

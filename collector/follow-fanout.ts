@@ -3,6 +3,9 @@
 // of the store once per *generation*, and each page is turned into SSE bytes once, for all.
 // A generation ends when the run changes here, or after maxAgeMs (another collector may write
 // the same PostgreSQL), so a follower never waits on an answer older than that.
+// A full page (as many lines as asked for) never changes: a step's lines are stored contiguously
+// and only appended to. The last few full pages are kept across generations, so followers that
+// fell apart (one held back by the follow budget, one resumed) still share reads and bytes.
 import type { EventEmitter } from 'node:events';
 import type { FollowSource } from './follow.js';
 import type { LogPage, LogQuery } from './store/types.js';
@@ -21,8 +24,12 @@ export interface EncodedPage {
 
 const event = (line: unknown) => `event: line\ndata: ${JSON.stringify(line)}\n\n`;
 
+/** Full pages kept: at 1000 lines, ~350 KB each with their encoding, ~22 MB at most. */
+const FULL_PAGES = 64;
+
 export class FollowFanout {
   private readonly gens = new Map<string, Generation>();
+  private readonly fullPages = new Map<string, LogPage>();
   private readonly encoded = new WeakMap<LogPage, EncodedPage>();
 
   constructor(
@@ -64,12 +71,32 @@ export class FollowFanout {
         // A page is read after its generation's view of the run and streams: a follower that saw a
         // step's eof there cannot be handed lines read before that eof was stored.
         await Promise.all([(g.run ??= this.store.getRun(q.runId)), (g.streams ??= this.store.logStreams(q.runId))]);
-        const key = JSON.stringify([q.task, q.step, q.after, q.tail, q.limit]);
+        const key = JSON.stringify([q.runId, q.task, q.step, q.after, q.tail, q.limit]);
+        const full = this.fullPages.get(key);
+        if (full) {
+          // Least recently used goes first: move this one to the end.
+          this.fullPages.delete(key);
+          this.fullPages.set(key, full);
+          return full;
+        }
         let page = g.pages.get(key);
-        if (!page) g.pages.set(key, (page = this.store.readLogs(q)));
+        if (!page) {
+          g.pages.set(key, (page = this.store.readLogs(q)));
+          void page.then(
+            (p) => this.keepIfFull(key, q, p),
+            () => undefined,
+          );
+        }
         return page;
       },
     };
+  }
+
+  private keepIfFull(key: string, q: LogQuery, page: LogPage): void {
+    // One step's page only: a page over several steps could gain lines of a step before the last.
+    if (!q.task || !q.step || q.tail !== undefined || page.lines.length < q.limit) return;
+    this.fullPages.set(key, page);
+    if (this.fullPages.size > FULL_PAGES) this.fullPages.delete(this.fullPages.keys().next().value!);
   }
 
   /** The SSE bytes of a page, encoded once however many followers send it. */

@@ -8,6 +8,7 @@ import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCurso
 import { decodeLogBatch } from './decode.js';
 import { RequestRejected } from './errors.js';
 import { followLogs, type FollowPositions } from './follow.js';
+import { FollowBudget } from './follow-budget.js';
 import { FollowFanout } from './follow-fanout.js';
 import { timed } from './metrics.js';
 import { intParam } from './params.js';
@@ -25,6 +26,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   // rather than wait for followers that may never leave.
   const follows = new Set<ServerResponse>();
   const fanout = new FollowFanout(store, ctx.changes);
+  const budget = new FollowBudget({ share: ctx.limits.followShare });
   app.addHook('preClose', (done) => {
     for (const res of follows) res.destroy();
     done();
@@ -52,6 +54,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
     metrics.batches.inc();
     metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.length, 0));
+    budget.ingested();
     ctx.changes.emit(batch.pipelineRun);
     if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {
       return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(LogAck.encode({ steps: acks }).finish()));
@@ -72,7 +75,13 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       // A follower that lost its connection resumes where its last event left it (SSE's own way).
       const resume = req.headers['last-event-id'];
       const positions = typeof resume === 'string' && resume ? decodeFollowCursor(resume) : new Map();
-      return streamFollow(req, reply, ctx, { follows, fanout }, { runId, task: q.task, step: q.step, positions });
+      return streamFollow(
+        req,
+        reply,
+        ctx,
+        { follows, fanout, budget },
+        { runId, task: q.task, step: q.step, positions },
+      );
     }
     const page = await timed(metrics, 'readLogs', () =>
       store.readLogs({ runId, task: q.task || undefined, step: q.step || undefined, after, tail, limit }),
@@ -104,7 +113,7 @@ async function streamFollow(
   req: FastifyRequest,
   reply: FastifyReply,
   ctx: CollectorContext,
-  { follows, fanout }: { follows: Set<ServerResponse>; fanout: FollowFanout },
+  { follows, fanout, budget }: { follows: Set<ServerResponse>; fanout: FollowFanout; budget: FollowBudget },
   o: { runId: string; task?: string; step?: string; positions: FollowPositions },
 ) {
   reply.hijack();
@@ -141,6 +150,9 @@ async function streamFollow(
       waitForChange,
       isCancelled: () => closed,
     })) {
+      await budget.turn();
+      if (closed) return;
+      const t0 = performance.now();
       // The lines' bytes are shared by every follower of the page; the id (its positions) is its own.
       const { head, last } = fanout.encode(page);
       res.cork();
@@ -148,6 +160,7 @@ async function streamFollow(
       res.write(`id: ${encodeFollowCursor(o.positions)}\n`);
       const flowing = res.write(last);
       res.uncork();
+      budget.spent(performance.now() - t0);
       if (!flowing)
         await new Promise<void>((resolve) => {
           const done = () => {

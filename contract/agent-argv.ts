@@ -109,6 +109,7 @@ export const LOG_PROXY_FLAGS = {
   taskRun: '-task_run',
   stateDir: '-state_dir',
   deadline: '-deadline', // give up delivering this long after the last step finished
+  spoolLimit: '-spool_limit', // unacked bytes of a step's spool before its output is held back (K/M/G; 0: none)
   exitWithParent: '-exit_with_parent', // no value: exit when the process that started it dies
 } as const;
 
@@ -140,6 +141,8 @@ export interface LogProxyArgvInput {
   stateDir?: string;
   /** Give up delivering this long after the last step ended (a duration). */
   deadline?: string;
+  /** Unacked bytes of a step's spool before its output is held back (e.g. `512M`; the proxy's default when absent). */
+  spoolLimit?: string;
   /** Exit when the process that started the proxy dies (a local run; a pod's proxy ends with its pod). */
   exitWithParent?: boolean;
 }
@@ -165,6 +168,7 @@ export function logProxyArgv(o: LogProxyArgvInput): string[] {
     o.taskRun,
     ...(o.stateDir ? [F.stateDir, o.stateDir] : []),
     ...(o.deadline ? [F.deadline, o.deadline] : []),
+    ...(o.spoolLimit ? [F.spoolLimit, o.spoolLimit] : []),
     ...(o.exitWithParent ? [F.exitWithParent] : []),
   ];
 }

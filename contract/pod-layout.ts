@@ -84,6 +84,16 @@ export function spoolFileIn(logDir: string, stepIndex: number): string {
   return `${logDir}/${stepIndex}.spool`;
 }
 
+/**
+ * The spool's gate: the byte size up to which the entrypoint may grow a step's spool (decimal, the
+ * whole file), kept by the log proxy as the step's acked offset plus its -spool_limit and replaced
+ * atomically. The entrypoint stops reading the command's output (so the command blocks on its
+ * writes) while the spool is at or past it; no gate file, no limit (nothing ships the spool).
+ */
+export function spoolGateFile(spoolFile: string): string {
+  return `${spoolFile}.allow`;
+}
+
 /** Tekton's termination message entry types. */
 export const RESULT_TYPE = { TaskRunResult: 1, InternalTektonResult: 3 } as const;
 export interface TerminationEntry {

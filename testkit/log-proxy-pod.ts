@@ -157,6 +157,8 @@ export class Pod {
     task: string;
     deadline?: string;
     stateDir?: string;
+    /** More flags, e.g. -spool_limit. */
+    args?: string[];
   }): ChildProcess & { stderrText: () => string } {
     const args = [
       'log-proxy',
@@ -178,6 +180,7 @@ export class Pod {
     }
     if (o.deadline) args.push('-deadline', o.deadline);
     if (o.stateDir) args.push('-state_dir', o.stateDir);
+    args.push(...(o.args ?? []));
     const p = spawn(AGENT, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d: Buffer) => {

@@ -4,10 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { spoolGateFile } from '../../contract/index.js';
 import type { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
 import { GarbageBudget } from './garbage.js';
 import type { SpoolFile } from './spool-file.js';
+import { SpoolGate } from './spool-gate.js';
 import type { SpoolRecorder } from './spool-recorder.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
@@ -75,9 +77,10 @@ export class ProcessRunner implements Runner {
   private supervise(child: ChildProcess, request: RunRequest, stopForwarding: () => void): Promise<RunOutcome> {
     const { spool } = this.config;
     const budget = new GarbageBudget();
+    const gate = new SpoolGate(spoolGateFile(spool.path), () => spool.size);
     const outputs = [
-      tee(child.stdout!, this.config.stdout, spool.recorder('o'), budget),
-      tee(child.stderr!, this.config.stderr, spool.recorder('e'), budget),
+      tee(child.stdout!, this.config.stdout, spool.recorder('o'), budget, gate),
+      tee(child.stderr!, this.config.stderr, spool.recorder('e'), budget, gate),
     ];
     return new Promise((resolve) => {
       let timedOut = false;
@@ -106,6 +109,9 @@ export class ProcessRunner implements Runner {
         if (settled) return;
         settled = true;
         timers.forEach(clearTimeout);
+        // What is left in the pipes is bounded (the pipe buffers): read it past the spool's gate
+        // rather than hold the step's end for an ack.
+        for (const o of outputs) o.ungate();
         await drain(outputs, DRAIN_AFTER_EXIT_MS);
         killGroup(child, 'SIGKILL');
         unsubscribe();
@@ -136,18 +142,26 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 interface Tee {
   ended: Promise<void>;
   stop(): void;
+  /** Reads on whatever the spool's gate says. */
+  ungate(): void;
   /** Reading is paused until the agent's own stream (kiln run's console) takes more. */
   waitingForSink(): boolean;
 }
 
 /** Copies a child's stream to the agent's stream and the spool, pausing the child while the
- * agent's stream is full. */
-function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: GarbageBudget): Tee {
+ * agent's stream is full or the spool is at its gate (spool-gate.ts). */
+function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: GarbageBudget, gate: SpoolGate): Tee {
   let sinkBroken = false;
   let waiting = false;
+  let gated = false;
+  let ungated = false;
+  let cancelGate = () => {};
+  const flow = () => {
+    if (!gated && !(waiting && !sinkBroken)) source.resume();
+  };
   const resume = () => {
     waiting = false;
-    source.resume();
+    flow();
   };
   sink.on('error', () => {
     sinkBroken = true; // nobody reads the agent's output any more: keep spooling
@@ -156,6 +170,14 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
   source.on('data', (chunk: Buffer) => {
     recorder.push(chunk);
     budget.add(chunk.length);
+    if (!ungated && !gated && !gate.hasRoom()) {
+      gated = true;
+      source.pause();
+      cancelGate = gate.whenRoom(() => {
+        gated = false;
+        flow();
+      });
+    }
     if (sinkBroken || sink.write(chunk)) return;
     waiting = true;
     source.pause();
@@ -173,12 +195,19 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
       resolve();
     });
   });
+  const ungate = () => {
+    ungated = true;
+    cancelGate();
+    gated = false;
+    flow();
+  };
   const stop = () => {
+    cancelGate();
     finish(); // now, while the spool is still open
     source.removeAllListeners('data');
     source.destroy();
   };
-  return { ended, stop, waitingForSink: () => waiting && !sinkBroken };
+  return { ended, stop, ungate, waitingForSink: () => waiting && !sinkBroken };
 }
 
 const DRAIN_TICK_MS = 25;

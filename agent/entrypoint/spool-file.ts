@@ -3,7 +3,7 @@
 // the log proxy, and through it the collector. A write that fails (a full disk) never throws out of
 // a stream handler: the spool stops, keeps the failure, and tells whoever listens (the runner, which
 // then ends the step with reason AgentIOError).
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SpoolStream } from '../../contract/index.js';
 import { AgentIOError } from '../errors.js';
@@ -13,6 +13,8 @@ const WRITING = 'writing the log spool';
 
 export class SpoolFile {
   private fd: number | undefined;
+  /** The file's size: what it held when opened and all written since. */
+  size = 0;
   /** The first write that failed; nothing more is written after it. */
   failure: AgentIOError | undefined;
   private readonly listeners = new Set<(failure: AgentIOError) => void>();
@@ -23,7 +25,13 @@ export class SpoolFile {
   open(): void {
     if (this.fd !== undefined) return;
     try {
+<<<<<<< HEAD
       this.fd = openAppending(this.path);
+=======
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(this.path, 'a');
+      this.size = fstatSync(this.fd).size;
+>>>>>>> wip/logs
     } catch (err) {
       throw AgentIOError.from('opening the log spool', this.path, err);
     }
@@ -59,7 +67,11 @@ export class SpoolFile {
     if (this.failure) return;
     if (this.fd === undefined) throw new Error(`spool ${this.path} written after it was closed`);
     try {
-      for (let at = 0; at < data.length;) at += writeSync(this.fd, data, at, data.length - at);
+      for (let at = 0; at < data.length;) {
+        const n = writeSync(this.fd, data, at, data.length - at);
+        at += n;
+        this.size += n;
+      }
     } catch (err) {
       this.failure = AgentIOError.from(WRITING, this.path, err);
       for (const listener of this.listeners) listener(this.failure);

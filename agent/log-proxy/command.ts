@@ -43,7 +43,7 @@ export async function shipLogs(o: LogProxyOptions, hooks: ShipHooks): Promise<nu
   const real = createProxyIO({ ...o, token });
   const io = hooks.io ? hooks.io(real) : real;
   try {
-    const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs }, io);
+    const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs, spoolLimit: o.spoolLimit }, io);
     if (out.delivered) return 0;
     const report: LogProxyReport = { steps: [], lastError: out.lastError };
     for (const u of out.undelivered) {

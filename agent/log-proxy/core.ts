@@ -3,6 +3,7 @@
 // flight at a time and at most maxBatchBytes are read ahead of the acked offsets, so memory stays
 // bounded however much a step writes: the spool on disk is the buffer.
 import { SPOOL_MAX_RECORD } from '../../contract/index.js';
+import { SpoolGates } from './gates.js';
 import { MAX_SPOOL_HEADER, parseSpoolChunk, type SpoolRecord } from './spool-parser.js';
 
 export interface StepPosition {
@@ -40,6 +41,10 @@ export interface ProxyIO {
    * have copied (encoded) the records before it returns its promise.
    */
   send?(steps: StepBatch[]): Promise<Map<string, number>>;
+  /** Sets step i's spool gate (the size its spool may grow to; null: none). Absent: no gates. */
+  setGate?(stepIndex: number, size: number | null): Promise<void>;
+  /** Step i's spool size in bytes (0 when it does not exist yet). */
+  spoolSize?(stepIndex: number): Promise<number>;
   loadPosition(stepIndex: number): Promise<StepPosition | null>;
   savePosition(stepIndex: number, p: StepPosition): Promise<void>;
   /** Resolves when a spool or post file may have changed, or after at most ms. */
@@ -53,6 +58,8 @@ export interface ProxyConfig {
   steps: string[];
   /** Give up this long after the last step ended (ms); absent: never. */
   deadlineMs?: number;
+  /** Unacked bytes a step's spool may hold before its output is held back (gates.ts); absent: no limit. */
+  spoolLimit?: number;
   maxBatchBytes?: number;
   maxBatchLines?: number;
   /** Batches sent before the first is acked. */
@@ -68,20 +75,32 @@ export interface ProxyOutcome {
   lastError?: string;
 }
 
-// Batches of 256 KiB / 10 000 lines: with 1 MiB / 50 000 the encoder's per-line garbage let the
-// proxy's peak RSS reach ~150 MB before V8 collected it (~120 MB now), for no faster shipping.
+// Batches of 1 MiB / 20 000 lines: a round trip per batch, so 256 KiB batches shipped 64 MB end to
+// end at 12.7 MB/s against 17.7 (one run, bench/logs-e2e.bench.ts); 50 000 lines a batch let the
+// encoder's per-line garbage take the proxy's peak RSS to ~150 MB (test/agent/log-proxy/memory.test.ts).
 const DEFAULTS = {
-  maxBatchBytes: 256 * 1024,
-  maxBatchLines: 10_000,
+  maxBatchBytes: 1024 * 1024,
+  maxBatchLines: 20_000,
   maxInFlight: 2,
   idleWaitMs: 100,
   backoff: { initialMs: 100, maxMs: 2000 },
 };
 
 export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyOutcome> {
-  const c = { ...DEFAULTS, ...cfg };
+  const gates = new SpoolGates(io, cfg.steps, cfg.spoolLimit);
+  try {
+    return await ship({ ...DEFAULTS, ...cfg }, io, gates);
+  } finally {
+    await gates.liftAll();
+  }
+}
+
+async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolGates): Promise<ProxyOutcome> {
   const pos: StepPosition[] = [];
-  for (let i = 0; i < c.steps.length; i++) pos.push((await io.loadPosition(i)) ?? { offset: 0, seq: 0, eof: false });
+  for (let i = 0; i < c.steps.length; i++) {
+    pos.push((await io.loadPosition(i)) ?? { offset: 0, seq: 0, eof: false });
+    await gates.ack(i, pos[i]);
+  }
   // Where reading has got to: ahead of pos by the batches in flight.
   let readPos = pos.map((p) => ({ ...p }));
   const inFlight: { batch: StepBatch[]; answer: Promise<Map<string, number> | Error> }[] = [];
@@ -136,6 +155,7 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
       for (const b of head.batch) {
         pos[b.stepIndex] = b.after;
         await saver.save(b.stepIndex, b.after);
+        await gates.ack(b.stepIndex, b.after);
       }
       backoff = c.backoff.initialMs;
       continue;
@@ -152,6 +172,7 @@ export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyO
       );
       return outcome();
     }
+    await gates.check(pos, lastError);
     await io.sleep(backoff);
     backoff = Math.min(backoff * 2, c.backoff.maxMs);
   }

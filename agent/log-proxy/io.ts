@@ -1,11 +1,11 @@
 // The log proxy's real I/O: spool and post files, positions on disk (atomic rename), a change
 // watch with a polling fallback, and the collector over HTTP with undici.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, Stream } from '../../contract/log-wire/index.js';
-import { ERR_SUFFIX, spoolFileIn } from '../../contract/index.js';
+import { ERR_SUFFIX, spoolFileIn, spoolGateFile } from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
 
 export interface ProxyIOConfig {
@@ -78,15 +78,17 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
         return null;
       }
     },
-    async savePosition(i, p) {
-      const tmp = `${positionFile(i)}.tmp`;
+    savePosition: (i, p) => replaceFile(positionFile(i), JSON.stringify(p)),
+    async setGate(i, size) {
+      const gate = spoolGateFile(spoolFileIn(cfg.logDir, i));
+      if (size === null) await rm(gate, { force: true });
+      else await replaceFile(gate, String(size));
+    },
+    async spoolSize(i) {
       try {
-        await writeFile(tmp, JSON.stringify(p));
-        await rename(tmp, positionFile(i));
-      } catch (err) {
-        // A half-written temporary file is no position: leave none behind.
-        await rm(tmp, { force: true }).catch(() => undefined);
-        throw err;
+        return (await stat(spoolFileIn(cfg.logDir, i))).size;
+      } catch {
+        return 0;
       }
     },
     waitForChange(ms) {
@@ -112,6 +114,19 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   };
   if (pool) io.send = (steps) => sendBatch(pool, cfg, steps);
   return io;
+}
+
+/** Writes a file whole or not at all (a temporary file renamed over it): readers never see half. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (err) {
+    // A half-written temporary file is nothing: leave none behind.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Promise<Map<string, number>> {

@@ -14,7 +14,25 @@ export interface LogProxyOptions {
   taskRun: string;
   stateDir: string;
   deadlineMs?: number;
+  /** Unacked bytes a step's spool may hold; undefined: no limit (-spool_limit 0). */
+  spoolLimit?: number;
   exitWithParent: boolean;
+}
+
+/** The default -spool_limit: room for minutes of a noisy step's output while the collector is away. */
+export const DEFAULT_SPOOL_LIMIT = 512 * 1024 * 1024;
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** `65536`, `64K`, `512M`, `2G` (powers of 1024) as bytes; `0`: no limit. */
+export function parseSpoolLimit(text: string): number | undefined {
+  const m = /^(\d+)([KMG]?)$/.exec(text);
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2]] : NaN;
+  if (!Number.isSafeInteger(bytes))
+    throw new AgentUsageError(
+      `${LOG_PROXY_FLAGS.spoolLimit} ${text}: not a size; give bytes, or a number with K, M or G (e.g. 512M), or 0 for no limit`,
+      LOG_PROXY_FLAGS.spoolLimit,
+    );
+  return bytes === 0 ? undefined : bytes;
 }
 
 type Key = keyof typeof LOG_PROXY_FLAGS;
@@ -70,6 +88,7 @@ export function parseLogProxyArgs(argv: readonly string[]): LogProxyOptions {
     taskRun: collector ? need('taskRun') : (raw.get('taskRun') ?? ''),
     stateDir: raw.get('stateDir') ?? defaultProxyStateDir(logDir),
     deadlineMs,
+    spoolLimit: raw.has('spoolLimit') ? parseSpoolLimit(raw.get('spoolLimit')!) : DEFAULT_SPOOL_LIMIT,
     exitWithParent: raw.has('exitWithParent') && raw.get('exitWithParent') !== 'false',
   };
 }

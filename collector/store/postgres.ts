@@ -1,5 +1,5 @@
-// The production store: PostgreSQL through a pg Pool. A batch is one transaction; its lines go in
-// with one INSERT … SELECT FROM unnest(arrays) per step.
+// The production store: PostgreSQL through a pg Pool. A batch is one transaction; each step's new
+// lines go in as chunks (chunk-codec.ts), one multi-row INSERT per step.
 import pg from 'pg';
 import type { RunRecord } from '../../contract/index.js';
 import {
@@ -14,14 +14,18 @@ import {
   type Store,
 } from './types.js';
 import {
+  linesToStore,
   readLogPage,
   retentionSql,
   runsSql,
-  toLine,
+  searchChunks,
   type LineSqlRow,
   type LogPrimitives,
+  type SearchChunkRow,
   type StreamRow,
 } from './shared.js';
+import { lineMatcher, type ChunkRow } from './chunk-codec.js';
+import { migrateLineRows, type ChunkInsert } from './migrate-lines.js';
 
 const schemaSql = (schema: string) => `
 CREATE SCHEMA IF NOT EXISTS ${schema};
@@ -44,9 +48,9 @@ CREATE TABLE IF NOT EXISTS log_streams (
   id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL, task_run TEXT NOT NULL, step TEXT NOT NULL,
   step_index INTEGER NOT NULL, next_seq BIGINT NOT NULL DEFAULT 0, eof BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (run_id, task_run, step));
-CREATE TABLE IF NOT EXISTS log_lines (
-  stream_id BIGINT NOT NULL, seq BIGINT NOT NULL, stream SMALLINT NOT NULL, time_ms BIGINT NOT NULL,
-  text TEXT NOT NULL, PRIMARY KEY (stream_id, seq));
+CREATE TABLE IF NOT EXISTS log_chunks (
+  stream_id BIGINT NOT NULL, end_seq BIGINT NOT NULL, first_seq BIGINT NOT NULL, meta BYTEA NOT NULL,
+  text TEXT NOT NULL, PRIMARY KEY (stream_id, end_seq));
 CREATE TABLE IF NOT EXISTS task_results (
   run_id TEXT NOT NULL, task_run TEXT NOT NULL, name TEXT NOT NULL, value BYTEA NOT NULL,
   PRIMARY KEY (run_id, task_run, name));
@@ -68,6 +72,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   const pool = new pg.Pool({ connectionString: opts.url, max: 8, options: `-c search_path=${schema}` });
   await pool.query(schemaSql(schema));
   const p = (i: number) => `$${i}`;
+  await migrateFromLineRows(pool);
 
   const prim: LogPrimitives = {
     async streams(runId, task, step) {
@@ -83,11 +88,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       }
       return (await pool.query<StreamRow>(sql + ' ORDER BY id', args)).rows;
     },
-    async lines(streamId, from, limit, descending) {
+    async chunks(streamId, from, count, descending) {
       const sql = descending
-        ? 'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3'
-        : 'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3';
-      return (await pool.query<LineSqlRow>(sql, [streamId, from, limit])).rows;
+        ? 'SELECT first_seq, meta, text FROM log_chunks WHERE stream_id = $1 AND first_seq < $2 ORDER BY end_seq DESC LIMIT $3'
+        : 'SELECT first_seq, meta, text FROM log_chunks WHERE stream_id = $1 AND end_seq > $2 ORDER BY end_seq LIMIT $3';
+      return (await pool.query<ChunkRow>(sql, [streamId, from, count])).rows;
     },
   };
 
@@ -101,28 +106,16 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
        ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index RETURNING id, next_seq`,
       [batch.pipelineRun, batch.taskRun, s.step, s.stepIndex],
     );
-    const id = rows[0].id;
-    let next = Number(rows[0].next_seq);
-    if (s.lines.length) {
-      await client.query(
-        `INSERT INTO log_lines (stream_id, seq, stream, time_ms, text)
-         SELECT $1, * FROM unnest($2::bigint[], $3::smallint[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`,
-        [
-          id,
-          s.lines.map((l) => l.seq),
-          s.lines.map((l) => (l.stream === 'stderr' ? 1 : 0)),
-          s.lines.map((l) => l.timeMs),
-          s.lines.map((l) => l.text),
-        ],
-      );
-      next = Math.max(next, s.lines[s.lines.length - 1].seq + 1);
-    }
-    await client.query('UPDATE log_streams SET next_seq = GREATEST(next_seq, $1), eof = eof OR $2 WHERE id = $3', [
-      next,
-      s.eof,
-      id,
-    ]);
-    return { step: s.step, nextSeq: next };
+    // The upsert locked the stream's row until COMMIT: another collector on the same database
+    // ingesting this step waits here, so next_seq is the stored end when the chunks are cut.
+    const id = Number(rows[0].id);
+    const add = linesToStore(s, Number(rows[0].next_seq));
+    await insertChunks(
+      client,
+      add.chunks.map((c) => ({ ...c, streamId: id })),
+    );
+    await client.query('UPDATE log_streams SET next_seq = $1, eof = eof OR $2 WHERE id = $3', [add.next, add.eof, id]);
+    return { step: s.step, nextSeq: add.next };
   }
 
   async function inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -184,20 +177,30 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       }));
     },
     async search(q): Promise<SearchHit[]> {
-      const args: unknown[] = [likePattern(q.text)];
-      let where = "l.text ILIKE $1 ESCAPE '\\'";
-      if (q.runId) {
-        args.push(q.runId);
-        where += ` AND s.run_id = $${args.length}`;
-      }
-      args.push(q.limit);
-      const { rows } = await pool.query<LineSqlRow & StreamRow & { run: string }>(
-        `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
-         FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
-         ORDER BY l.stream_id, l.seq LIMIT $${args.length}`,
-        args,
+      return searchChunks(
+        async (after, count) => {
+          const args: unknown[] = [likePattern(q.text)];
+          let where = "c.text ILIKE $1 ESCAPE '\\'";
+          if (q.runId) {
+            args.push(q.runId);
+            where += ` AND s.run_id = $${args.length}`;
+          }
+          if (after) {
+            args.push(after.streamId, after.endSeq);
+            where += ` AND (c.stream_id, c.end_seq) > ($${args.length - 1}, $${args.length})`;
+          }
+          args.push(count);
+          const { rows } = await pool.query<SearchChunkRow>(
+            `SELECT s.run_id AS run, c.stream_id AS id, s.task_run, s.step, c.first_seq, c.end_seq, c.meta, c.text
+             FROM log_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE ${where}
+             ORDER BY c.stream_id, c.end_seq LIMIT $${args.length}`,
+            args,
+          );
+          return rows;
+        },
+        lineMatcher(q.text, 'unicode'),
+        q.limit,
       );
-      return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
     },
     async putResult(r) {
       await pool.query(
@@ -220,7 +223,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
         const ids = (await c.query<{ id: string }>(sql, args)).rows.map((r) => r.id);
         if (ids.length) {
           await c.query(
-            'DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))',
+            'DELETE FROM log_chunks WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ANY($1))',
             [ids],
           );
           await c.query('DELETE FROM log_streams WHERE run_id = ANY($1)', [ids]);
@@ -234,6 +237,57 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       await pool.end();
     },
   };
+}
+
+/** One INSERT for a step's chunks of a batch. */
+async function insertChunks(client: pg.ClientBase, chunks: ChunkInsert[]): Promise<void> {
+  if (!chunks.length) return;
+  const args: unknown[] = [];
+  const values = chunks.map((c) => {
+    args.push(c.streamId, c.endSeq, c.firstSeq, c.meta, c.text);
+    const n = args.length;
+    return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+  });
+  await client.query(
+    `INSERT INTO log_chunks (stream_id, end_seq, first_seq, meta, text) VALUES ${values.join(', ')}`,
+    args,
+  );
+}
+
+/**
+ * An older schema's log_lines (a row per line) moved into chunks (migrate-lines.ts), once: an
+ * advisory lock makes a second collector starting at the same time wait, then find nothing to do.
+ */
+async function migrateFromLineRows(pool: pg.Pool): Promise<void> {
+  const present = async (c: pg.ClientBase | pg.Pool) =>
+    (await c.query<{ t: string | null }>("SELECT to_regclass('log_lines') AS t")).rows[0].t !== null;
+  if (!(await present(pool))) return;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('kiln log_lines migration'))");
+    if (await present(client)) {
+      const ids = (await client.query<{ id: string }>('SELECT DISTINCT stream_id AS id FROM log_lines')).rows;
+      await migrateLineRows(
+        ids.map((r) => Number(r.id)),
+        async (id, after, limit) =>
+          (
+            await client.query<LineSqlRow>(
+              'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+              [id, after, limit],
+            )
+          ).rows,
+        (c) => insertChunks(client, [c]),
+      );
+      await client.query('DROP TABLE log_lines');
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 /** Drops a schema and everything in it (tests use a fresh schema per run). */

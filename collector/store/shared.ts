@@ -1,7 +1,17 @@
 // What both stores share: the SQL text that differs only in placeholders, row mapping, and the
 // log page walk (streams first, then each stream's lines by primary key, so a page is an index
 // range scan however long the log is).
-import type { LogLineRow, LogPage, LogQuery, RetentionPolicy, RunListQuery, StreamName } from './types.js';
+import { decodeChunk, encodeChunk, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
+import type {
+  LogLineRow,
+  LogPage,
+  LogQuery,
+  RetentionPolicy,
+  RunListQuery,
+  SearchHit,
+  StepLinesInput,
+  StreamName,
+} from './types.js';
 
 export type Placeholder = (index: number) => string;
 
@@ -11,12 +21,7 @@ export interface StreamRow {
   step: string;
 }
 
-export interface LineSqlRow {
-  seq: number | string;
-  stream: number;
-  time_ms: number | string;
-  text: string;
-}
+export type { LineSqlRow };
 
 export function toLine(task: string, step: string, r: LineSqlRow): LogLineRow {
   const stream: StreamName = Number(r.stream) === 1 ? 'stderr' : 'stdout';
@@ -58,8 +63,93 @@ export function retentionSql(policy: RetentionPolicy, p: Placeholder): { sql: st
 /** The primitives a store gives the log page walk. */
 export interface LogPrimitives {
   streams(runId: string, task?: string, step?: string): Promise<StreamRow[]>;
-  /** Lines of one stream with seq after `afterSeq` (ascending) or before it (descending). */
-  lines(streamId: number, from: number, limit: number, descending: boolean): Promise<LineSqlRow[]>;
+  /**
+   * Up to `count` chunks of one stream in order: ascending, those holding a seq above `from`;
+   * descending, those holding a seq below it.
+   */
+  chunks(streamId: number, from: number, count: number, descending: boolean): Promise<ChunkRow[]>;
+}
+
+/** A stored chunk holds at most this many lines, so a page read decodes little it does not return. */
+export const CHUNK_MAX_LINES = 1000;
+const CHUNK_MAX_CHARS = 256 * 1024;
+
+/**
+ * What a step's lines of one batch add to the store, given where its stored lines end: lines
+ * already stored are dropped (a resend), and nothing is stored past a gap (an earlier batch not
+ * stored yet), so a stream's stored lines are always seq 0 … nextSeq − 1, each once.
+ */
+export function linesToStore(
+  s: StepLinesInput,
+  storedNext: number,
+): { chunks: (EncodedChunk & { firstSeq: number; endSeq: number })[]; next: number; eof: boolean } {
+  const first = s.lines.length ? s.lines[0].seq : storedNext;
+  if (first > storedNext) return { chunks: [], next: storedNext, eof: false };
+  const fresh = s.lines.slice(storedNext - first);
+  const chunks = [];
+  for (let i = 0; i < fresh.length;) {
+    let j = i;
+    let chars = 0;
+    while (j < fresh.length && j - i < CHUNK_MAX_LINES && (j === i || chars + fresh[j].text.length <= CHUNK_MAX_CHARS))
+      chars += fresh[j++].text.length + 1;
+    chunks.push({ ...encodeChunk(fresh.slice(i, j)), firstSeq: fresh[i].seq, endSeq: fresh[j - 1].seq });
+    i = j;
+  }
+  return { chunks, next: storedNext + fresh.length, eof: s.eof };
+}
+
+/** Reads lines of one stream chunk by chunk: one chunk first, then more as a page needs them. */
+async function streamLines(
+  prim: LogPrimitives,
+  streamId: number,
+  from: number,
+  limit: number,
+  descending: boolean,
+): Promise<LineSqlRow[]> {
+  const out: LineSqlRow[] = [];
+  let cursor = from;
+  for (let count = 1; out.length < limit; count = Math.min(count * 2, 64)) {
+    const rows = await prim.chunks(streamId, cursor, count, descending);
+    for (const row of rows) {
+      const lines = descending ? decodeChunk(row, -Infinity, cursor).reverse() : decodeChunk(row, cursor + 1);
+      for (const l of lines) {
+        if (out.length === limit) break;
+        out.push(l);
+      }
+      if (out.length === limit) break;
+      if (lines.length) cursor = Number(lines[lines.length - 1].seq);
+    }
+    if (rows.length < count) break;
+  }
+  return out;
+}
+
+/** A chunk a search found, with the stream it belongs to. */
+export type SearchChunkRow = ChunkRow & StreamRow & { run: string; end_seq: number | string };
+
+/**
+ * Search over chunks: the store picks chunks whose text matches (in stream and seq order, after
+ * a cursor), and the lines that match are kept, until `limit` lines.
+ */
+export async function searchChunks(
+  matchingChunks: (after: { streamId: number; endSeq: number } | null, count: number) => Promise<SearchChunkRow[]>,
+  matches: (line: string) => boolean,
+  limit: number,
+): Promise<SearchHit[]> {
+  const hits: SearchHit[] = [];
+  let after: { streamId: number; endSeq: number } | null = null;
+  for (;;) {
+    const rows = await matchingChunks(after, 64);
+    for (const r of rows) {
+      for (const l of decodeChunk(r)) {
+        if (matches(l.text)) hits.push({ run: r.run, ...toLine(r.task_run, r.step, l) });
+        if (hits.length === limit) return hits;
+      }
+    }
+    if (rows.length < 64) return hits;
+    const last = rows[rows.length - 1];
+    after = { streamId: Number(last.id), endSeq: Number(last.end_seq) };
+  }
 }
 
 export async function readLogPage(prim: LogPrimitives, q: LogQuery): Promise<LogPage> {
@@ -72,7 +162,7 @@ export async function readLogPage(prim: LogPrimitives, q: LogQuery): Promise<Log
     let want = Math.min(q.tail, q.limit);
     for (const s of [...streams].reverse()) {
       if (want <= 0) break;
-      const rows = await prim.lines(s.id, Number.MAX_SAFE_INTEGER, want, true);
+      const rows = await streamLines(prim, s.id, Number.MAX_SAFE_INTEGER, want, true);
       if (rows.length && !last) last = { streamId: s.id, seq: Number(rows[0].seq) };
       chunks.unshift(rows.reverse().map((r) => toLine(s.task_run, s.step, r)));
       want -= rows.length;
@@ -83,7 +173,7 @@ export async function readLogPage(prim: LogPrimitives, q: LogQuery): Promise<Log
     if (out.length >= q.limit) break;
     if (q.after && s.id < q.after.streamId) continue;
     const from = q.after && s.id === q.after.streamId ? q.after.seq : -1;
-    const rows = await prim.lines(s.id, from, q.limit - out.length, false);
+    const rows = await streamLines(prim, s.id, from, q.limit - out.length, false);
     for (const r of rows) out.push(toLine(s.task_run, s.step, r));
     if (rows.length) last = { streamId: s.id, seq: Number(rows[rows.length - 1].seq) };
   }

@@ -19,14 +19,18 @@ import {
   type Store,
 } from './types.js';
 import {
+  linesToStore,
   readLogPage,
   retentionSql,
   runsSql,
-  toLine,
+  searchChunks,
   type LineSqlRow,
   type LogPrimitives,
+  type SearchChunkRow,
   type StreamRow,
 } from './shared.js';
+import { lineMatcher, type ChunkRow } from './chunk-codec.js';
+import { migrateLineRows, StoreNeedsMigration } from './migrate-lines.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -40,9 +44,10 @@ CREATE TABLE IF NOT EXISTS log_streams (
   id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, task_run TEXT NOT NULL, step TEXT NOT NULL,
   step_index INTEGER NOT NULL, next_seq INTEGER NOT NULL DEFAULT 0, eof INTEGER NOT NULL DEFAULT 0,
   UNIQUE (run_id, task_run, step));
-CREATE TABLE IF NOT EXISTS log_lines (
-  stream_id INTEGER NOT NULL, seq INTEGER NOT NULL, stream INTEGER NOT NULL, time_ms INTEGER NOT NULL,
-  text TEXT NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_chunks (
+  stream_id INTEGER NOT NULL, end_seq INTEGER NOT NULL, first_seq INTEGER NOT NULL, meta BLOB NOT NULL,
+  text TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS log_chunks_by_stream ON log_chunks (stream_id, end_seq);
 CREATE TABLE IF NOT EXISTS task_results (
   run_id TEXT NOT NULL, task_run TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
   PRIMARY KEY (run_id, task_run, name));
@@ -63,15 +68,52 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
 }
 
-export function openSqliteStore(opts: SqliteStoreOptions): Store {
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
   if (!opts.readonly && opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
   }
-  db.pragma('busy_timeout = 5000');
+  return hasTable(db, 'log_lines') ? migrate(db, opts) : sqliteStore(db);
+}
+
+const hasTable = (db: Database.Database, name: string) =>
+  !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+
+/** Moves an older database's line rows into chunks (see migrate-lines.ts), then opens it. */
+async function migrate(db: Database.Database, opts: SqliteStoreOptions): Promise<Store> {
+  if (opts.readonly) {
+    db.close();
+    throw new StoreNeedsMigration(opts.path);
+  }
+  const insert = db.prepare(
+    'INSERT INTO log_chunks (stream_id, end_seq, first_seq, meta, text) VALUES (?, ?, ?, ?, ?)',
+  );
+  const page = db.prepare<[number, number, number], LineSqlRow>(
+    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  );
+  const ids = db.prepare<[], { id: number }>('SELECT DISTINCT stream_id AS id FROM log_lines').all();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    await migrateLineRows(
+      ids.map((r) => r.id),
+      async (id, after, limit) => page.all(id, after, limit),
+      async (c) => void insert.run(c.streamId, c.endSeq, c.firstSeq, c.meta, c.text),
+    );
+    db.exec('DROP TABLE log_lines');
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    db.close();
+    throw err;
+  }
+  return sqliteStore(db);
+}
+
+function sqliteStore(db: Database.Database): Store {
   // The streams, runs and search statements vary by filter; each shape is prepared once.
   const prepared = statementCache(db);
 
@@ -80,20 +122,18 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
      ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index
      RETURNING id, next_seq`,
   );
-  const insertLine = db.prepare(
-    'INSERT OR IGNORE INTO log_lines (stream_id, seq, stream, time_ms, text) VALUES (?, ?, ?, ?, ?)',
+  const insertChunk = db.prepare(
+    'INSERT INTO log_chunks (stream_id, end_seq, first_seq, meta, text) VALUES (?, ?, ?, ?, ?)',
   );
-  const advanceStream = db.prepare(
-    'UPDATE log_streams SET next_seq = MAX(next_seq, ?), eof = MAX(eof, ?) WHERE id = ?',
-  );
+  const advanceStream = db.prepare('UPDATE log_streams SET next_seq = ?, eof = MAX(eof, ?) WHERE id = ?');
 
   const ingestTx = db.transaction((batch: IngestInput): StepAck[] =>
     batch.steps.map((s) => {
       const row = upsertStream.get(batch.pipelineRun, batch.taskRun, s.step, s.stepIndex)!;
-      for (const l of s.lines) insertLine.run(row.id, l.seq, l.stream === 'stderr' ? 1 : 0, l.timeMs, l.text);
-      const next = Math.max(row.next_seq, s.lines.length ? s.lines[s.lines.length - 1].seq + 1 : 0);
-      advanceStream.run(next, s.eof ? 1 : 0, row.id);
-      return { step: s.step, nextSeq: next };
+      const add = linesToStore(s, row.next_seq);
+      for (const c of add.chunks) insertChunk.run(row.id, c.endSeq, c.firstSeq, c.meta, c.text);
+      advanceStream.run(add.next, add.eof ? 1 : 0, row.id);
+      return { step: s.step, nextSeq: add.next };
     }),
   );
 
@@ -108,11 +148,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     [string],
     { task_run: string; step: string; step_index: number; next_seq: number; eof: number }
   >('SELECT task_run, step, step_index, next_seq, eof FROM log_streams WHERE run_id = ? ORDER BY id');
-  const linesAsc = db.prepare<[number, number, number], LineSqlRow>(
-    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  const chunksAsc = db.prepare<[number, number, number], ChunkRow>(
+    'SELECT first_seq, meta, text FROM log_chunks WHERE stream_id = ? AND end_seq > ? ORDER BY end_seq LIMIT ?',
   );
-  const linesDesc = db.prepare<[number, number, number], LineSqlRow>(
-    'SELECT seq, stream, time_ms, text FROM log_lines WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  const chunksDesc = db.prepare<[number, number, number], ChunkRow>(
+    'SELECT first_seq, meta, text FROM log_chunks WHERE stream_id = ? AND first_seq < ? ORDER BY end_seq DESC LIMIT ?',
   );
   const prim: LogPrimitives = {
     async streams(runId, task, step) {
@@ -128,12 +168,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       }
       return prepared(sql + ' ORDER BY id').all(...args) as StreamRow[];
     },
-    async lines(streamId, from, limit, descending) {
-      return (descending ? linesDesc : linesAsc).all(streamId, from, limit);
+    async chunks(streamId, from, count, descending) {
+      return (descending ? chunksDesc : chunksAsc).all(streamId, from, count);
     },
   };
   const deleteLines = db.prepare(
-    'DELETE FROM log_lines WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)',
+    'DELETE FROM log_chunks WHERE stream_id IN (SELECT id FROM log_streams WHERE run_id = ?)',
   );
   const deleteStreams = db.prepare('DELETE FROM log_streams WHERE run_id = ?');
   const deleteResults = db.prepare('DELETE FROM task_results WHERE run_id = ?');
@@ -183,19 +223,27 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       }));
     },
     async search(q): Promise<SearchHit[]> {
-      const args: unknown[] = [likePattern(q.text)];
-      let where = "l.text LIKE ? ESCAPE '\\'";
-      if (q.runId) {
-        where += ' AND s.run_id = ?';
-        args.push(q.runId);
-      }
-      args.push(q.limit);
-      const rows = prepared(
-        `SELECT s.run_id AS run, s.task_run, s.step, l.stream, l.seq, l.time_ms, l.text
-         FROM log_lines l JOIN log_streams s ON s.id = l.stream_id WHERE ${where}
-         ORDER BY l.stream_id, l.seq LIMIT ?`,
-      ).all(...args) as (LineSqlRow & StreamRow & { run: string })[];
-      return rows.map((r) => ({ run: r.run, ...toLine(r.task_run, r.step, r) }));
+      return searchChunks(
+        async (after, count) => {
+          const args: unknown[] = [likePattern(q.text)];
+          let where = "c.text LIKE ? ESCAPE '\\'";
+          if (q.runId) {
+            where += ' AND s.run_id = ?';
+            args.push(q.runId);
+          }
+          if (after) {
+            where += ' AND (c.stream_id, c.end_seq) > (?, ?)';
+            args.push(after.streamId, after.endSeq);
+          }
+          return prepared(
+            `SELECT s.run_id AS run, c.stream_id AS id, s.task_run, s.step, c.first_seq, c.end_seq, c.meta, c.text
+             FROM log_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE ${where}
+             ORDER BY c.stream_id, c.end_seq LIMIT ?`,
+          ).all(...args, count) as SearchChunkRow[];
+        },
+        lineMatcher(q.text, 'ascii'),
+        q.limit,
+      );
     },
     async putResult(r) {
       putResultStmt.run(r.runId, r.taskRun, r.name, r.value);

@@ -113,7 +113,9 @@ export interface Store {
 
 /** Postgres cannot store NUL in text; replace it in both stores so they answer the same. */
 export function storableText(data: Uint8Array): string {
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  // protobufjs hands bytes fields over as Buffers in Node: no view to wrap them in then.
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const text = bytes.toString('utf8');
   return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 

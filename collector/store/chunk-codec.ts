@@ -1,0 +1,115 @@
+// Lines are stored in chunks: one row per step per ingested batch, not one per line. A row per
+// line made ingest cost a B-tree insert (SQLite) or a tuple and an index entry (PostgreSQL) per
+// line; a chunk is one of each for thousands. A chunk keeps the lines' texts joined by "\n" in a
+// text column (so LIKE can pick the chunks a search may hit) and, per line, its length in UTF-16
+// units, its stream and its time (as a delta) as varints in `meta`. Pure: no I/O.
+import { KilnError } from '../../contract/index.js';
+
+/** A line as a store reads it (the shape of the old line rows, which the migration reads too). */
+export interface LineSqlRow {
+  seq: number | string;
+  stream: number;
+  time_ms: number | string;
+  text: string;
+}
+
+export interface ChunkLine {
+  stream: 'stdout' | 'stderr';
+  timeMs: number;
+  text: string;
+}
+
+export interface EncodedChunk {
+  meta: Buffer;
+  text: string;
+}
+
+/** A stored chunk as read back: lines firstSeq, firstSeq + 1, … */
+export interface ChunkRow {
+  first_seq: number | string;
+  meta: Buffer;
+  text: string;
+}
+
+/** The longest varint of a safe integer. */
+const MAX_VARINT = 8;
+
+function putVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+const zigzag = (d: number) => (d >= 0 ? d * 2 : -d * 2 - 1);
+const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+
+export function encodeChunk(lines: readonly ChunkLine[]): EncodedChunk {
+  const meta = Buffer.allocUnsafe(lines.length * 2 * MAX_VARINT);
+  let at = 0;
+  let prevTime = 0;
+  const texts = new Array<string>(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    at = putVarint(meta, at, l.text.length * 2 + (l.stream === 'stderr' ? 1 : 0));
+    at = putVarint(meta, at, zigzag(l.timeMs - prevTime));
+    prevTime = l.timeMs;
+    texts[i] = l.text;
+  }
+  return { meta: Buffer.from(meta.subarray(0, at)), text: texts.join('\n') };
+}
+
+/** A stored chunk that does not decode: the store's data is damaged, not the request. */
+export class CorruptChunkError extends KilnError {
+  readonly code = 'corrupt-log-chunk';
+  constructor(
+    readonly firstSeq: number,
+    detail: string,
+  ) {
+    super(`the stored log chunk starting at seq ${firstSeq} is corrupt: ${detail}`);
+  }
+}
+
+/** The chunk's lines with seq in [fromSeq, toSeq). */
+export function decodeChunk(row: ChunkRow, fromSeq = -Infinity, toSeq = Infinity): LineSqlRow[] {
+  const firstSeq = Number(row.first_seq);
+  const { meta, text } = row;
+  const out: LineSqlRow[] = [];
+  let at = 0;
+  let pos = 0;
+  let time = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= meta.length) throw new CorruptChunkError(firstSeq, 'its line table ends early');
+      const b = meta[at++];
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new CorruptChunkError(firstSeq, 'a varint longer than any it writes');
+    }
+  };
+  for (let seq = firstSeq; at < meta.length && seq < toSeq; seq++) {
+    const head = varint();
+    time += unzigzag(varint());
+    const length = Math.floor(head / 2);
+    if (pos + length > text.length) throw new CorruptChunkError(firstSeq, 'a line runs past its text');
+    if (seq >= fromSeq) out.push({ seq, stream: head % 2, time_ms: time, text: text.slice(pos, pos + length) });
+    pos += length + 1;
+  }
+  return out;
+}
+
+/**
+ * A search's line test, the same fold as the store's LIKE: SQLite folds ASCII letters only,
+ * PostgreSQL's ILIKE every letter. The chunk query narrows by the same pattern; this keeps the lines.
+ */
+export function lineMatcher(text: string, fold: 'ascii' | 'unicode'): (line: string) => boolean {
+  const lower =
+    fold === 'ascii' ? (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : (s: string) => s.toLowerCase();
+  const needle = lower(text);
+  return (line) => lower(line).includes(needle);
+}
