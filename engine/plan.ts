@@ -114,7 +114,7 @@ export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
 /**
  * A substituted step as a runtime gets it: the whole step model, so a field added to StepSpec
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
- * `args` join `command` (a script's args are not passed), `pos` serves error messages only, and a
+ * `args` join `command` (or become a script's arguments), `pos` serves error messages only, and a
  * step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
@@ -123,6 +123,7 @@ export function planStep(step: StepSpec, taskImage: string | undefined): Resolve
     ...planned,
     image: step.image ?? taskImage,
     command: step.command ? [...step.command, ...args] : undefined,
+    ...(step.script !== undefined && args.length ? { scriptArgs: args } : {}),
   };
 }
 

@@ -223,7 +223,9 @@ export function parseYamlDocuments(text: string, file: string, diags: Diagnostic
       const hint = err.code === 'DUPLICATE_KEY' ? 'each key may appear once in a mapping' : 'fix the YAML syntax here';
       diags.add(source.posAt(err.pos[0]), `YAML: ${message}`, hint);
     }
-    if (doc.errors.length === 0 && doc.contents !== null) sources.push(source);
+    // An empty document (a trailing `---`, or one holding only comments) holds nothing to read.
+    const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+    if (doc.errors.length === 0 && !empty) sources.push(source);
   }
   return sources;
 }

@@ -42,7 +42,7 @@ export function stepArgv({
     terminationPath: paths.localTerminationFile(index),
     cache: step.cache && cacheDir ? { spec: step.cache, store: { dir: cacheDir } } : undefined,
     resultsStore,
-    command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
+    command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }
 

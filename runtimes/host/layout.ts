@@ -54,8 +54,8 @@ export function resolveRuntimePaths(
 ): { steps: ResolvedStep[]; env: Record<string, string> } {
   const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
   const steps = plan.steps.map((step) => {
-    const { args: _args, ...rest } = substituteStep({ ...step, args: [] }, resolver);
-    return { ...step, ...rest } as ResolvedStep;
+    const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
+    return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
   return { steps, env };

@@ -172,7 +172,7 @@ function logProxyContainer(plan: TaskRunPlan, agentImage: string, deadline: stri
 function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScript: boolean): V1Container {
   const image = step.image ?? plan.image;
   if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
-  const argv = isScript ? [P.scriptFile(i)] : step.command;
+  const argv = isScript ? [P.scriptFile(i), ...(step.scriptArgs ?? [])] : step.command;
   if (!argv || argv.length === 0) {
     throw new PodBuildError(
       plan.task,

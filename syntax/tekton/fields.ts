@@ -3,6 +3,16 @@
 import type { Refused } from '../yaml-source.js';
 
 export const DOCUMENT_KEYS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
+export const DATA_DOCUMENT_KEYS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'data',
+  'binaryData',
+  'stringData',
+  'type',
+  'immutable',
+] as const;
 
 export const TASK_SPEC_KEYS = [
   'description',
@@ -24,6 +34,7 @@ export const TASK_SPEC_REFUSED: Refused = {
 
 export const STEP_KEYS = [
   'name',
+  'displayName',
   'image',
   'command',
   'args',
@@ -58,6 +69,7 @@ export const STEP_REFUSED: Refused = {
   stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
   stderrConfig: "stderrConfig is not supported: Kiln ships every step's output to its log store",
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
+  when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
 export const STEP_ACTION_KEYS = [
   'description',

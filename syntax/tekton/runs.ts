@@ -15,6 +15,8 @@ export interface TektonDoc {
   src: Source;
   kind: string;
   name?: string;
+  /** `metadata.generateName` less its trailing "-": what an embedded spec is called locally. */
+  stem?: string;
   spec: At;
   pos: At['pos'];
 }
@@ -31,7 +33,13 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
   if (f.has('pipelineSpec'))
-    pipeline = readPipelineSpec(src, f.get('pipelineSpec')!, 'spec.pipelineSpec', doc.name ?? 'pipeline', ctx);
+    pipeline = readPipelineSpec(
+      src,
+      f.get('pipelineSpec')!,
+      'spec.pipelineSpec',
+      doc.name ?? doc.stem ?? 'pipeline',
+      ctx,
+    );
   else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
@@ -66,7 +74,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   const f = isTask ? new Map([['taskSpec', doc.spec]]) : src.fields(doc.spec, 'TaskRun spec', F.TASK_RUN_SPEC_KEYS);
   if (!f) return {};
   let templateSource: { src: Source; spec: At; name: string } | undefined;
-  if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? 'task' };
+  if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? doc.stem ?? 'task' };
   else if (f.has('taskRef')) {
     const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');

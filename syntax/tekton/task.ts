@@ -9,10 +9,13 @@ import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readParamDecls, readNamedList, readStepFields } from './readers.js';
 import { inlineStepAction, type StepActions } from './step-action.js';
+import type { KubernetesObjects } from './kubernetes.js';
 
 export interface TaskReadContext {
   sites: Sites;
   stepActions: StepActions;
+  /** ConfigMaps, Secrets and claims given beside the Tekton documents. */
+  kubernetes: KubernetesObjects;
 }
 
 export function readTaskTemplate(
