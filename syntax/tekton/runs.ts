@@ -1,12 +1,12 @@
 // Tekton PipelineRun and TaskRun documents: what to run (a referenced or embedded spec) and
 // how (params, workspace bindings, timeouts), the latter returned as the run's defaults.
 import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
-import { missingHint, suggest } from '../did-you-mean.js';
-import type { ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
+import { missingHint } from '../did-you-mean.js';
+import type { ParamType, ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
 import { Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
-import { readPipelineSpec, type TektonContext } from './pipeline.js';
+import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
@@ -32,6 +32,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   if (!f) return {};
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
+  const { run, given, bound } = readRunRequest(src, f, doc);
   if (f.has('pipelineSpec'))
     pipeline = readPipelineSpec(
       src,
@@ -39,6 +40,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'spec.pipelineSpec',
       doc.name ?? doc.stem ?? 'pipeline',
       ctx,
+      implicitOf(given, bound),
     );
   else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
@@ -57,11 +59,9 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
-  const { run, given, bound } = readRunRequest(src, f, doc);
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
-  if (pipeline) checkRunInputs(src, given, bound, pipeline);
   return { ...(pipeline ? { pipeline } : {}), run };
 }
 
@@ -89,20 +89,26 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   } else src.error(doc.spec.pos, 'the TaskRun has neither taskRef nor taskSpec', 'add taskRef: { name: TASK }');
   if (!templateSource) return {};
   const taskName = templateSource.name;
+  const inputs = isTask ? undefined : readRunRequest(src, f, doc);
+  // An embedded taskSpec sees the run's params and workspaces without declaring them.
+  const implicit = inputs && f.has('taskSpec') ? implicitOf(inputs.given, inputs.bound) : undefined;
   const template = readTaskTemplate(
     templateSource.src,
     templateSource.spec,
     isTask ? `Task ${taskName}` : 'spec.taskSpec',
     taskName,
     ctx,
-    { params: new Map(), task: taskName },
+    { params: implicit?.params ?? new Map(), task: taskName, ...(implicit ? { workspaces: implicit.workspaces } : {}) },
   );
   if (!template) return {};
+  const implicitParams = [...(implicit?.params ?? [])]
+    .filter(([name]) => !template.params.some((p) => p.name === name))
+    .map(([name, type]) => ({ name, type }));
   const passThrough = (p: { name: string; type: string }): ParamValue =>
     p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
   const pipeline: PipelineSpec = {
     name: doc.name ?? taskName,
-    params: template.params,
+    params: [...template.params, ...implicitParams],
     workspaces: template.workspaces.map((w) => ({ name: w.name, ...(w.optional ? { optional: true } : {}) })),
     tasks: [
       {
@@ -125,10 +131,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   };
   const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
   if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
-  if (isTask) return { pipeline };
-  const { run, given, bound } = readRunRequest(src, f, doc);
-  checkRunInputs(src, given, bound, pipeline);
-  return { pipeline, run };
+  return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
 
 interface RunInputs {
@@ -184,24 +187,12 @@ function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos
   return undefined;
 }
 
-function checkRunInputs(
-  src: Source,
-  given: Map<string, GivenParam>,
-  bound: Map<string, At['pos']>,
-  pipeline: PipelineSpec,
-): void {
-  const declared = pipeline.params.map((p) => p.name);
-  for (const [name, g] of given) {
-    if (!declared.includes(name))
-      src.error(g.pos, `spec.params: pipeline "${pipeline.name}" has no param "${name}"`, suggest(name, declared));
-  }
-  const workspaces = pipeline.workspaces.map((w) => w.name);
-  for (const [name, pos] of bound) {
-    if (!workspaces.includes(name))
-      src.error(
-        pos,
-        `spec.workspaces: pipeline "${pipeline.name}" has no workspace "${name}"`,
-        suggest(name, workspaces),
-      );
-  }
+/** A run's params and workspaces, as an embedded spec sees them undeclared. */
+function implicitOf(given: Map<string, GivenParam>, bound: Map<string, At['pos']>): Implicit {
+  const typeOf = (v: ParamValue): ParamType =>
+    typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object';
+  return {
+    params: new Map([...given].map(([name, g]) => [name, typeOf(g.value)])),
+    workspaces: new Set(bound.keys()),
+  };
 }

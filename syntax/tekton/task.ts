@@ -4,6 +4,8 @@ import { STEP_ON_ERROR } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec } from '../model.js';
+import { parseReference, referencesIn } from '../references.js';
+import { stepStrings } from '../walk.js';
 import { type RefScope, type Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -24,7 +26,7 @@ export function readTaskTemplate(
   what: string,
   name: string,
   ctx: TaskReadContext,
-  outer: { params: RefScope['params']; task?: string },
+  outer: { params: RefScope['params']; task?: string; workspaces?: ReadonlySet<string> },
 ): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
@@ -38,7 +40,8 @@ export function readTaskTemplate(
   const reader = new TextReader(src, ctx.sites, {
     params: new Map([...outer.params, ...params.map((p) => [p.name, p.type] as const)]),
     results: new Set(results),
-    workspaces: new Set(workspaces.map((w) => w.name)),
+    // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
+    workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),
     taskResults: false,
     finally: false,
     matrix: new Set(),
@@ -66,6 +69,8 @@ export function readTaskTemplate(
     }
   }
   checkStepNames(reader, steps, what);
+  for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
+    workspaces.push({ name, optional: false });
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
   return { name, ...(displayName ? { displayName } : {}), params, results, workspaces, env: {}, steps, pos: at.pos };
 }
@@ -109,4 +114,21 @@ function mergeStepTemplate(step: StepSpec, template: StepSpec | undefined): Step
     if (merged.args.length === 0) merged.args = template.args;
   }
   return merged;
+}
+
+/** The enclosing workspaces an embedded spec's steps use without declaring them. */
+function propagatedWorkspaces(
+  steps: StepSpec[],
+  outer: ReadonlySet<string> | undefined,
+  declared: { name: string }[],
+): string[] {
+  if (!outer?.size) return [];
+  const used = new Set<string>();
+  for (const text of steps.flatMap(stepStrings)) {
+    for (const ref of referencesIn(text)) {
+      const r = parseReference(ref.expr);
+      if (r.kind === 'workspace' && outer.has(r.name) && !declared.some((w) => w.name === r.name)) used.add(r.name);
+    }
+  }
+  return [...used];
 }

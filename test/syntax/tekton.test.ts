@@ -264,14 +264,6 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['8:18 Pipeline p.tasks[0].taskRef: "resolver" is not supported', '8:16 Pipeline p.tasks[0].taskRef has no name'],
   ],
   [
-    'a run binding an undeclared workspace and param',
-    `${echoTask}---\n${doc('TaskRun', 'r', '  taskRef: { name: echo }\n  params: [{ name: msg, value: x }]\n  workspaces: [{ name: src, emptyDir: {} }]\n')}`,
-    [
-      '17:12 spec.params: pipeline "r" has no param "msg"',
-      '18:16 spec.workspaces: pipeline "r" has no workspace "src"',
-    ],
-  ],
-  [
     'a missing StepAction, and image set beside ref',
     doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n      ref: { name: git-clone }\n'),
     [
