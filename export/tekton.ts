@@ -161,7 +161,10 @@ function taskDocument(
       displayName: task.displayName,
       params,
       results: task.results.map((name) => ({ name })),
-      workspaces: task.workspaces.map((w) => ({ name: w.name })),
+      workspaces: [
+        ...task.workspaces.map((w) => ({ name: w.name })),
+        ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
+      ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
       steps,
     }),

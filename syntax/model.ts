@@ -91,6 +91,8 @@ export interface TaskSpec {
   matrixInclude?: MatrixInclude[];
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
+  /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
+  unboundWorkspaces?: string[];
   pos?: SourcePos;
 }
 

@@ -1,11 +1,11 @@
 // The on-disk side of a local task run: where the run and its workspaces live, the pod-like
 // directory of each task run, and the step strings with the runtime's own paths filled in.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { basename, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
-import { scriptText } from './commands.js';
+import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
 export const runDirOf = (baseDir: string, pipelineRun: string) => join(baseDir, pipelineRun);
@@ -74,16 +74,34 @@ export async function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
   workspaceDirs: Record<string, string>,
-  collectorToken?: string,
+  collectorToken: string | undefined,
+  /** Outside a sandbox: steps' working directories are made here (in one, bwrap makes them). */
+  makeWorkingDirs: boolean,
+  /** KILN_SH: the shell for `/bin/sh` scripts, whatever the image. */
+  shell?: string,
 ): Promise<void> {
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
     await mkdir(dir, { recursive: true });
   }
   for (const [i, step] of steps.entries()) {
+    if (makeWorkingDirs && step.workingDir) await makeWorkingDir(step.workingDir, step.name, root);
     if (step.script === undefined) continue;
-    await writeFile(p.scriptFile(i), scriptText(step.script));
+    await writeFile(p.scriptFile(i), scriptText(step.script, shellFor(step.image, shell)));
     await chmod(p.scriptFile(i), 0o755);
   }
   if (collectorToken !== undefined) await writeFile(collectorTokenFile(root), collectorToken, { mode: 0o600 });
+}
+
+/** A step's working directory is created when missing, as Tekton's entrypoint does. */
+async function makeWorkingDir(dir: string, step: string, root: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new LocalRuntimeError(
+      `step "${step}": cannot create its workingDir ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      basename(root),
+      "use a workingDir under $(workspaces.NAME.path), or run with the sandbox (--isolate) where /workspace is the step's own",
+    );
+  }
 }

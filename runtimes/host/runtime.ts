@@ -114,7 +114,8 @@ export class LocalRuntime implements Runtime {
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
-    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token);
+    const shell = (this.opts.env ?? process.env).KILN_SH;
+    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
@@ -150,11 +151,10 @@ export class LocalRuntime implements Runtime {
       });
       const argv = isolate
         ? [
-            ...this.sandbox(
-              root,
-              hostDirs,
-              step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
-            ),
+            ...this.sandbox(root, hostDirs, {
+              cwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
+              makeCwd: step.workingDir !== undefined,
+            }),
             ...inner,
           ]
         : inner;
@@ -246,7 +246,7 @@ export class LocalRuntime implements Runtime {
     return runProcessEnv(this.opts.env ?? process.env, plan.pipelineRun, plan.name);
   }
 
-  private sandbox(root: string, hostDirs: Record<string, string>, cwd: string): string[] {
+  private sandbox(root: string, hostDirs: Record<string, string>, where: { cwd: string; makeCwd: boolean }): string[] {
     this.hostRoot ??= hostRootEntries();
     const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [`/workspace/${name}`, dir]));
     if (this.opts.cacheDir) {
@@ -255,7 +255,7 @@ export class LocalRuntime implements Runtime {
       binds[this.opts.cacheDir] = this.opts.cacheDir;
     }
     const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
-    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, cwd });
+    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, ...where });
   }
 
   private pipeOutput(run: LiveTaskRun, i: number, child: ChildProcess): void {

@@ -151,6 +151,8 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     workspaces: found ? bindWorkspaces(scope, template, f.get('workspaces'), what, item, f.has('taskSpec')) : [],
     pos: item.pos,
   };
+  const unbound = template.workspaces.filter((w) => !task.workspaces.some((u) => u.name === w.name));
+  if (unbound.length) task.unboundWorkspaces = unbound.map((w) => w.name);
   const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
   if (displayName !== undefined) task.displayName = displayName;
   if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;

@@ -6,8 +6,8 @@
 //   # expect-no-log: TEXT                     text that must not appear in the output
 //   # expect-refused: TEXT                    kiln refuses the file (exit 2) with TEXT in its message
 //   # args: ARG …                             more arguments for kiln run
-// Scripts without a #! line run under each shell listed in KILN_CASE_SHELLS (default: busybox ash
-// and bash, which Tekton's usual images have as /bin/sh).
+// Every case runs twice: its `/bin/sh` scripts under busybox ash, then under bash (KILN_SH), the
+// /bin/sh of Tekton's usual images (busybox, alpine, bash; ubi, fedora).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,10 @@ import { spawnSync } from 'node:child_process';
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-tekton-cases-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('Tekton documents run unchanged', () => {
+const SHELLS = ['ash', 'bash'];
+
+describe.each(SHELLS)('Tekton documents run unchanged (/bin/sh is %s)', (shell) => {
+  const env = { ...process.env, KILN_SH: shell };
   for (const name of tektonCases()) {
     const file = join(CASES, name);
     const expected = caseExpectations(readFileSync(file, 'utf8'));
@@ -27,13 +30,14 @@ describe('Tekton documents run unchanged', () => {
       if (expected.refused !== undefined) {
         const r = spawnSync(process.execPath, [join(REPO, 'bin/kiln.js'), 'run', file, ...expected.args], {
           cwd: scratch,
+          env,
           encoding: 'utf8',
         });
         expect(r.status, r.stderr).toBe(2);
         expect(r.stderr).toContain(expected.refused);
         return;
       }
-      const { code, record, stderr } = await kilnRun([file, ...expected.args], { cwd: scratch });
+      const { code, record, stderr } = await kilnRun([file, ...expected.args], { cwd: scratch, env });
       expect(record.status, stderr).toBe(expected.status ?? 'Succeeded');
       expect(code).toBe(record.status === 'Succeeded' ? 0 : 1);
       // The run's reason, or a task's (a skipped task's reason, a failed one's).
