@@ -72,6 +72,7 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
     ),
   };
   return [
+    ...(pipeline.documents ?? []),
     ...tasks,
     { apiVersion: API, kind: 'Pipeline', metadata: { name: pipeline.name }, spec: clean(spec) },
     runDoc,
@@ -238,7 +239,9 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
         ? { persistentVolumeClaim: { claimName: b.claimName } }
         : b.kind === 'volumeClaimTemplate'
           ? { volumeClaimTemplate: b.spec }
-          : { emptyDir: {} };
+          : b.kind === 'files'
+            ? b.volume
+            : { emptyDir: {} };
     return clean({ name: w.name, ...volume, subPath: b.subPath });
   });
   const timeout = run.timeoutMs ?? pipeline.timeoutMs;

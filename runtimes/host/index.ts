@@ -3,3 +3,4 @@ export { LocalRuntime, type LocalRuntimeOptions, type OutputLine, type SidecarCo
 export { locateAgent, packageRoot } from './agent-path.js';
 export { LocalRuntimeError } from './errors.js';
 export { HOST_IGNORED_STEP_FIELDS } from './commands.js';
+export { workspaceFiles } from './layout.js';

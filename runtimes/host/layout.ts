@@ -1,7 +1,7 @@
 // The on-disk side of a local task run: where the run and its workspaces live, the pod-like
 // directory of each task run, and the step strings with the runtime's own paths filled in.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, normalize, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
@@ -32,8 +32,10 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
     const binding = plan.workspaceBindings[use.workspace] ?? { kind: 'emptyDir' };
     let dir: string;
     if (binding.kind === 'dir') dir = resolve(binding.path);
-    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate')
+    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate' || binding.kind === 'files')
       dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', use.workspace);
+    // A claim given beside the run is the run's own directory, shared by every task that binds it.
+    else if (binding.declared) dir = join(runDirOf(baseDir, plan.pipelineRun), 'claims', binding.claimName);
     else {
       throw new LocalRuntimeError(
         `task run ${plan.name}: workspace "${use.workspace}" is bound to PersistentVolumeClaim "${binding.claimName}", which cannot be used locally`,
@@ -42,6 +44,21 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
       );
     }
     out[use.name] = join(dir, checkSubPath(binding.subPath, plan), checkSubPath(use.subPath, plan));
+  }
+  return out;
+}
+
+/**
+ * The files a ConfigMap, Secret or projected workspace shows, by host path. Written before each
+ * task run, so a task that changed them does not change what the next one reads.
+ */
+export function workspaceFiles(plan: TaskRunPlan, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
+    const binding = plan.workspaceBindings[ws];
+    if (binding?.kind !== 'files') continue;
+    const dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', ws);
+    for (const [path, text] of Object.entries(binding.files)) out[join(dir, checkSubPath(path, plan))] = text;
   }
   return out;
 }
@@ -74,6 +91,8 @@ export async function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
   workspaceDirs: Record<string, string>,
+  /** ConfigMap and Secret workspaces' files, by host path (workspaceFiles). */
+  files: Record<string, string>,
   collectorToken: string | undefined,
   /** Outside a sandbox: steps' working directories are made here (in one, bwrap makes them). */
   makeWorkingDirs: boolean,
@@ -83,6 +102,10 @@ export async function prepareTaskRunDir(
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
     await mkdir(dir, { recursive: true });
+  }
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
   }
   for (const [i, step] of steps.entries()) {
     if (makeWorkingDirs && step.workingDir) await makeWorkingDir(step.workingDir, step.name, root);

@@ -20,6 +20,7 @@ import {
   runDirOf,
   sandboxWorkspacePaths,
   taskRunDirOf,
+  workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
 
@@ -115,7 +116,8 @@ export class LocalRuntime implements Runtime {
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
     const shell = (this.opts.env ?? process.env).KILN_SH;
-    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token, !isolate, shell);
+    const files = workspaceFiles(plan, this.opts.baseDir);
+    await prepareTaskRunDir(root, steps, hostDirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),

@@ -310,6 +310,8 @@ function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
         return { name, persistentVolumeClaim: { claimName: binding.claimName } };
       case 'volumeClaimTemplate':
         return { name, persistentVolumeClaim: { claimName: workspaceClaimName(plan.pipelineRun, ws) } };
+      case 'files':
+        return { name, ...(binding.volume as Omit<V1Volume, 'name'>) };
       case 'dir':
         throw new PodBuildError(
           plan.task,

@@ -147,7 +147,12 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     );
     return {};
   }
-  const root = roots[0]!;
+  const read = readRoot(roots[0]!, ctx);
+  if (read.pipeline && kubernetes.documents.length) read.pipeline.documents = kubernetes.documents;
+  return read;
+}
+
+function readRoot(root: TektonDoc, ctx: TektonContext & { pipelines: Map<string, TektonDoc> }): ReadRun {
   switch (root.kind) {
     case 'PipelineRun':
       return readPipelineRun(root, ctx);

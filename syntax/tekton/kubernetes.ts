@@ -27,12 +27,15 @@ export interface KubernetesObjects {
   configMaps: Map<string, DataDoc>;
   secrets: Map<string, DataDoc>;
   claims: Set<string>;
+  /** The ConfigMap and Secret documents as written. */
+  documents: Record<string, unknown>[];
 }
 
 export const noKubernetesObjects = (): KubernetesObjects => ({
   configMaps: new Map(),
   secrets: new Map(),
   claims: new Set(),
+  documents: [],
 });
 
 /** Reads one Kubernetes document into `into`. `f` holds the document's top-level fields. */
@@ -53,4 +56,5 @@ export function readKubernetesDocument(
       data[k] = decoded.includes(key) ? Buffer.from(v, 'base64').toString('utf8') : v;
   }
   (kind === 'ConfigMap' ? into.configMaps : into.secrets).set(name, data);
+  into.documents.push(src.root().node?.toJSON() as Record<string, unknown>);
 }

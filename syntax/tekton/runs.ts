@@ -10,6 +10,8 @@ import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
+import type { KubernetesObjects } from './kubernetes.js';
+import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 
 export interface TektonDoc {
   src: Source;
@@ -32,7 +34,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   if (!f) return {};
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
-  const { run, given, bound } = readRunRequest(src, f, doc);
+  const { run, given, bound } = readRunRequest(src, f, doc, ctx.kubernetes);
   if (f.has('pipelineSpec'))
     pipeline = readPipelineSpec(
       src,
@@ -89,7 +91,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   } else src.error(doc.spec.pos, 'the TaskRun has neither taskRef nor taskSpec', 'add taskRef: { name: TASK }');
   if (!templateSource) return {};
   const taskName = templateSource.name;
-  const inputs = isTask ? undefined : readRunRequest(src, f, doc);
+  const inputs = isTask ? undefined : readRunRequest(src, f, doc, ctx.kubernetes);
   // An embedded taskSpec sees the run's params and workspaces without declaring them.
   const implicit = inputs && f.has('taskSpec') ? implicitOf(inputs.given, inputs.bound) : undefined;
   const template = readTaskTemplate(
@@ -141,7 +143,7 @@ interface RunInputs {
   bound: Map<string, At['pos']>;
 }
 
-function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
+function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc, kubernetes: KubernetesObjects): RunInputs {
   // A run's param values are data, not templates: they are not checked for references.
   const reader = new TextReader(src, new Sites(), declarationScope());
   const params: Record<string, ParamValue> = {};
@@ -151,16 +153,23 @@ function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInp
   const bound = new Map<string, At['pos']>();
   for (const b of readNamedList(src, f.get('workspaces'), 'spec.workspaces', [
     ...F.WORKSPACE_BINDING_KEYS,
+    ...VOLUME_SOURCE_KEYS,
     ...Object.keys(F.WORKSPACE_BINDING_REFUSED),
   ])) {
     bound.set(b.name, b.pos);
-    const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos);
+    const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos, kubernetes);
     if (binding) workspaces[b.name] = binding;
   }
   return { run: { ...(doc.name ? { name: doc.name } : {}), params, workspaces }, given, bound };
 }
 
-function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos']): WorkspaceBinding | undefined {
+function readBinding(
+  src: Source,
+  f: Map<string, At>,
+  what: string,
+  pos: At['pos'],
+  kubernetes: KubernetesObjects,
+): WorkspaceBinding | undefined {
   for (const [key, reason] of Object.entries(F.WORKSPACE_BINDING_REFUSED)) {
     if (f.has(key)) {
       src.error(f.get(key)!.pos, `${what}: ${key} is not supported`, reason);
@@ -169,11 +178,16 @@ function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos
   }
   const subPath = src.string(f.get('subPath'), `${what}.subPath`);
   const sub = subPath !== undefined ? { subPath } : {};
+  if (VOLUME_SOURCE_KEYS.some((k) => f.has(k))) {
+    const read = readVolumeFiles(src, f, what, kubernetes);
+    return read && { kind: 'files', ...read, ...sub };
+  }
   const pvc = f.get('persistentVolumeClaim');
   if (pvc) {
     const claim = src.fields(pvc, `${what}.persistentVolumeClaim`, ['claimName', 'readOnly']);
     const claimName = claim && src.string(claim.get('claimName'), `${what}.persistentVolumeClaim.claimName`);
-    if (claimName !== undefined) return { kind: 'pvc', claimName, ...sub };
+    if (claimName !== undefined)
+      return { kind: 'pvc', claimName, ...sub, ...(kubernetes.claims.has(claimName) ? { declared: true } : {}) };
     if (claim) src.error(pvc.pos, `${what}.persistentVolumeClaim needs claimName`);
     return undefined;
   }

@@ -51,7 +51,7 @@ export function readTaskTemplate(
   const templateFields =
     templateAt && src.fields(templateAt, `${what}.stepTemplate`, F.STEP_TEMPLATE_KEYS, F.STEP_REFUSED);
   const template = templateFields
-    ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`)
+    ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`, ctx.kubernetes)
     : undefined;
   const items = src.list(f.get('steps'), `${what}.steps`) ?? [];
   const steps = items.flatMap((item, i) => {
@@ -79,7 +79,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   const src = reader.src;
   const f = src.fields(item, what, F.STEP_KEYS, F.STEP_REFUSED);
   if (!f) return undefined;
-  const step = readStepFields(reader, f, item, what);
+  const step = readStepFields(reader, f, item, what, ctx.kubernetes);
   step.name = src.string(f.get('name'), `${what}.name`) ?? `step-${i + 1}`;
   if (f.has('name')) checkName(src, step.name, f.get('name')!.pos, 'step name');
   step.onError = src.choice(f.get('onError'), `${what}.onError`, STEP_ON_ERROR) ?? 'stopAndFail';
