@@ -4,7 +4,7 @@
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
 import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
-import { INVALID_RESULT_REFERENCE, runStatus } from './statuses.js';
+import { FAILURE_IGNORED, failureIgnored, INVALID_RESULT_REFERENCE, runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
 import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
@@ -99,7 +99,8 @@ export class Engine {
     unit.reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
     unit.results = update.results;
     unit.finishedAt = update.finishedAt ?? now;
-    if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
+    if (failedStatus(status) && failureIgnored(unit)) unit.reason = FAILURE_IGNORED;
+    else if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
   }
 
   /** Retries stop once the run is cancelled or out of time; a failing run still retries. */

@@ -215,6 +215,7 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
     timeout: task.timeoutMs !== undefined ? formatDuration(task.timeoutMs) : undefined,
+    onError: task.onError,
     matrix:
       task.matrix || task.matrixInclude
         ? clean({

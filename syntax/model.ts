@@ -85,6 +85,8 @@ export interface TaskSpec {
   params: Record<string, ParamValue>;
   timeoutMs?: number;
   retries: number;
+  /** Tekton's pipeline-task `onError: continue`: its failure does not fail the run (FailureIgnored). */
+  onError?: 'continue';
   /** param name → values: one task run per combination. */
   matrix?: Record<string, string[]>;
   /** Tekton's `matrix.include`: params added to matching combinations, or combinations of their own. */

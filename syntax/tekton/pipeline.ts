@@ -159,6 +159,8 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   if (include.length > 0) task.matrixInclude = include;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  if (src.choice(f.get('onError'), `${what}.onError`, ['continue', 'stopAndFail'] as const) === 'continue')
+    task.onError = 'continue';
   return task;
 }
 

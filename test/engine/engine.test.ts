@@ -79,6 +79,16 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a pipeline task with onError: continue fails without failing the run; what follows runs',
+    spec: pipeline([task('a', { onError: 'continue' }), task('b', { needs: ['a'] })]),
+    opts: { script: (plan) => (plan.task === 'a' ? { status: 'Failed' } : {}) },
+    check: ({ record, one }) => {
+      expect(one('a')).toMatchObject({ status: 'Failed', reason: 'FailureIgnored' });
+      expect(one('b').status).toBe('Succeeded');
+      expect(record.status).toBe('Succeeded');
+    },
+  },
+  {
     name: 'a failed producer is no InvalidTaskResultReference: its reader is skipped',
     spec: pipeline([task('a', { results: ['r'] }), task('b', { steps: [step('echo $(tasks.a.results.r)')] })]),
     opts: { script: (plan) => (plan.task === 'a' ? { status: 'Failed' } : {}) },
