@@ -4,9 +4,9 @@
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
 import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
-import { runStatus } from './statuses.js';
+import { FAILURE_IGNORED, failureIgnored, INVALID_RESULT_REFERENCE, runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
+import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
@@ -99,7 +99,8 @@ export class Engine {
     unit.reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
     unit.results = update.results;
     unit.finishedAt = update.finishedAt ?? now;
-    if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
+    if (failedStatus(status) && failureIgnored(unit)) unit.reason = FAILURE_IGNORED;
+    else if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
   }
 
   /** Retries stop once the run is cancelled or out of time; a failing run still retries. */
@@ -199,6 +200,7 @@ export class Engine {
   private tryStart(unit: Unit, now: number, actions: EngineAction[]): void {
     if (unit.matrixPending) return this.expandMatrix(unit, now, actions);
     if (unit.matrixEmpty) return this.skip(unit, 'MatrixEmpty', now, actions);
+    if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const vars = taskVariables(this.state, unit);
     if (!whenHolds(unit, vars)) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
@@ -208,6 +210,7 @@ export class Engine {
 
   /** Replaces a pending matrix unit with one unit per combination of its substituted values. */
   private expandMatrix(unit: Unit, now: number, actions: EngineAction[]): void {
+    if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const combos = matrixOf(this.state, unit);
     if (combos && combos.length > MAX_MATRIX_COMBINATIONS) {
@@ -247,6 +250,21 @@ export class Engine {
         taskRun: unit.taskRun,
       });
     actions.push({ type: 'start', plan });
+  }
+
+  /**
+   * A task reading a result its producer succeeded without writing fails, and the run with it, as
+   * Tekton's InvalidTaskResultReference (a finally task is skipped instead: the run has ended).
+   */
+  private failOnInvalidResults(unit: Unit, now: number, actions: EngineAction[]): boolean {
+    const invalid = unit.finally ? [] : invalidResults(this.state, unit);
+    if (invalid.length === 0) return false;
+    this.setStatus(unit, 'Failed');
+    const missing = invalid.map((r) => `"${r.result}" of task "${r.task}"`).join(', ');
+    unit.reason = `${INVALID_RESULT_REFERENCE}: could not find result ${missing}`;
+    unit.finishedAt = now;
+    this.stop('failed', undefined, actions);
+    return true;
   }
 
   private skip(unit: Unit, reason: SkipReason, now: number, actions: EngineAction[]): void {

@@ -42,3 +42,12 @@ export function pipelineRunName(pipeline: string, random: () => number = Math.ra
   // Leave room for "-<task>-<i>-r<n>" in task run names.
   return `${dnsSafe(pipeline).slice(0, 30).replace(/-+$/, '')}-${suffix}`;
 }
+
+/**
+ * A UID for `$(context.pipelineRun.uid)` and `$(context.taskRun.uid)`: UUID-shaped, as Kubernetes
+ * gives, and derived from the run's unique name, so every task of a run reads the same one.
+ */
+export function uidOf(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -13,11 +13,13 @@ import {
   substituteStep,
   substituteValue,
   type SubstitutionScope,
+  type WorkspaceUse,
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
+import { uidOf } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import type { EngineState, Unit } from './types.js';
 
@@ -44,6 +46,16 @@ export function missingResults(state: EngineState, unit: Unit): ResultRef[] {
   });
 }
 
+/**
+ * The result references of a unit whose producer succeeded without writing the result: Tekton fails
+ * the run for these (InvalidTaskResultReference) rather than skipping the consumer.
+ */
+export function invalidResults(state: EngineState, unit: Unit): ResultRef[] {
+  return missingResults(state, unit).filter((ref) =>
+    (state.unitsByTask.get(ref.task) ?? []).every((u) => u.status === 'Succeeded'),
+  );
+}
+
 /** The results of the tasks a unit reads (only those: a run may have thousands of tasks). */
 function readResults(state: EngineState, unit: Unit): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
@@ -55,13 +67,23 @@ function readResults(state: EngineState, unit: Unit): Record<string, Record<stri
   return out;
 }
 
+/** The run's own `$(context.*)`: a local run's namespace is Kubernetes' `default`. */
+function runContext(input: EngineState['input']): SubstitutionScope['context'] {
+  return {
+    'pipelineRun.name': input.runName,
+    'pipelineRun.namespace': 'default',
+    'pipelineRun.uid': uidOf(input.runName),
+    'pipeline.name': input.pipeline.name,
+  };
+}
+
 /** What every task of the run can read: run params, results so far, and in finally the statuses. */
 function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   const { input } = state;
   const scope: SubstitutionScope = {
     params: input.params,
     taskResults: readResults(state, unit),
-    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name },
+    context: runContext(input),
   };
   if (unit.finally) {
     scope.taskStatuses = {};
@@ -91,19 +113,43 @@ export function matrixOf(state: EngineState, unit: Unit): Record<string, string>
 
 /** The scope a unit's strings are substituted with (all but the runtime's own paths). */
 export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope {
-  const base = runScope(state, unit);
-  const params = { ...taskParamValues(unit.task, state.input.params, makeResolver(base)), ...unit.matrix };
-  return {
-    ...base,
-    params,
-    matrix: unit.matrix,
+  const run = runScope(state, unit);
+  // The task's context is known before its params are: a param's value may name it.
+  const base: SubstitutionScope = {
+    ...run,
     context: {
-      ...base.context,
+      ...run.context,
       'taskRun.name': unit.taskRun,
+      'taskRun.namespace': 'default',
+      ...(unit.taskRun ? { 'taskRun.uid': uidOf(unit.taskRun) } : {}),
       'task.name': unit.task.name,
       'task.retry-count': String(unit.attempt),
       'pipelineTask.retries': String(unit.task.retries),
     },
+  };
+  const params = { ...taskParamValues(unit.task, state.input.params, makeResolver(base)), ...unit.matrix };
+  const { bound, unbound } = workspaceUses(state, unit);
+  return {
+    ...base,
+    params,
+    matrix: unit.matrix,
+    // An unbound optional workspace's path is empty, as in Tekton; bound ones are the runtime's.
+    workspacePaths: Object.fromEntries(unbound.map((w) => [w, ''])),
+    workspaceBound: Object.fromEntries([...bound.map((w) => [w.name, 'true']), ...unbound.map((w) => [w, 'false'])]),
+  };
+}
+
+/**
+ * A task's workspaces as bound for this run: a use of an optional pipeline workspace that the run
+ * does not bind is unbound, like the optional workspaces its pipeline task never binds.
+ */
+function workspaceUses(state: EngineState, unit: Unit): { bound: WorkspaceUse[]; unbound: string[] } {
+  const { pipeline, workspaces } = state.input;
+  const optional = new Set(pipeline.workspaces.filter((w) => w.optional).map((w) => w.name));
+  const isUnbound = (w: WorkspaceUse) => optional.has(w.workspace) && !(w.workspace in workspaces);
+  return {
+    bound: unit.task.workspaces.filter((w) => !isUnbound(w)),
+    unbound: [...unit.task.workspaces.filter(isUnbound).map((w) => w.name), ...(unit.task.unboundWorkspaces ?? [])],
   };
 }
 
@@ -114,7 +160,7 @@ export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
 /**
  * A substituted step as a runtime gets it: the whole step model, so a field added to StepSpec
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
- * `args` join `command` (a script's args are not passed), `pos` serves error messages only, and a
+ * `args` join `command` (or become a script's arguments), `pos` serves error messages only, and a
  * step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
@@ -123,6 +169,7 @@ export function planStep(step: StepSpec, taskImage: string | undefined): Resolve
     ...planned,
     image: step.image ?? taskImage,
     command: step.command ? [...step.command, ...args] : undefined,
+    ...(step.script !== undefined && args.length ? { scriptArgs: args } : {}),
   };
 }
 
@@ -141,7 +188,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     image: sub(task.image),
     steps: task.steps.map((spec) => planStep(substituteStep(spec, resolve), sub(task.image))),
     results: task.results,
-    workspaces: task.workspaces.map((w) => ({ ...w })),
+    workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w })),
     workspaceBindings: input.workspaces,
     timeoutMs: task.timeoutMs,
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
@@ -167,11 +214,7 @@ export function pipelineResults(state: EngineState): Record<string, ParamValue> 
     }
   }
   const { input } = state;
-  const resolve = makeResolver({
-    params: input.params,
-    taskResults,
-    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name },
-  });
+  const resolve = makeResolver({ params: input.params, taskResults, context: runContext(input) });
   const out: Record<string, ParamValue> = {};
   for (const spec of specs) {
     if (

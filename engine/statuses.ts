@@ -26,10 +26,21 @@ export function aggregateStatus(units: Unit[]): AggregateStatus {
 }
 
 /** The run's final status: cancellation and the pipeline timeout win over task failures. */
+/** Tekton's reason for a failed task whose pipeline task says `onError: continue`. */
+export const FAILURE_IGNORED = 'FailureIgnored';
+
+/** A failure that does not fail the run: the pipeline task's `onError: continue` (not in finally). */
+export const failureIgnored = (u: Unit) => u.task.onError === 'continue' && !u.finally;
+
+/** Tekton's reason for a run whose task read a result its producer never wrote. */
+export const INVALID_RESULT_REFERENCE = 'InvalidTaskResultReference';
+
 export function runStatus(state: EngineState): { status: PipelineRunStatus; reason?: string } {
   if (state.stopping === 'cancelled') return { status: 'Cancelled', reason: 'Cancelled' };
   if (state.pipelineTimedOut) return { status: 'TimedOut', reason: 'PipelineTimedOut' };
-  const failed = state.units.filter((u) => u.status === 'Failed' || u.status === 'TimedOut');
+  const failed = state.units.filter((u) => (u.status === 'Failed' || u.status === 'TimedOut') && !failureIgnored(u));
+  const invalid = failed.find((u) => u.reason?.startsWith(INVALID_RESULT_REFERENCE));
+  if (invalid) return { status: 'Failed', reason: `${invalid.reason} (task "${invalid.task.name}")` };
   if (failed.length > 0) {
     const names = [...new Set(failed.map((u) => u.task.name))];
     return { status: 'Failed', reason: `TaskFailed: ${names.join(', ')}` };

@@ -1,2 +1,2 @@
 // Export of a pipeline to other engines' formats.
-export { exportToTekton, TektonExportError, type TektonRunOptions } from './tekton.js';
+export { exportToTekton, tektonYaml, TektonExportError, type TektonRunOptions } from './tekton.js';

@@ -7,6 +7,7 @@
 // A result of another task (`$(tasks.t.results.r)`) is not visible inside a Task's steps either:
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
+import { stringify } from 'yaml';
 import { formatDuration, KilnError } from '../contract/index.js';
 import {
   type ParamSpec,
@@ -46,6 +47,13 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   const tasks = all.map(({ t }) => taskDocument(pipeline, t, declared, problems));
   const pipelineTasks = all.map(({ t }) => pipelineTask(pipeline, t, declared));
   const runDoc = pipelineRunDocument(pipeline, run, problems);
+  for (const r of pipeline.results ?? []) {
+    // Tekton reads a string pipeline result as references only: text beside one is refused at apply.
+    if (typeof r.value === 'string' && substitute(r.value, () => '') !== '')
+      problems.push(
+        `pipeline result "${r.name}": Tekton takes only $(tasks.T.results.R) references, no text beside them`,
+      );
+  }
   if (problems.length) throw new TektonExportError(problems);
   const spec: Doc = {
     params: pipeline.params.map(paramDecl),
@@ -64,6 +72,7 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
     ),
   };
   return [
+    ...(pipeline.documents ?? []),
     ...tasks,
     { apiVersion: API, kind: 'Pipeline', metadata: { name: pipeline.name }, spec: clean(spec) },
     runDoc,
@@ -92,10 +101,12 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
 /** The pipeline params and carried references a task's strings use, by Tekton param name. */
 function inputsOf(task: TaskSpec): Map<string, string> {
   const inputs = new Map<string, string>();
+  const matrix = matrixNames(task);
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
       const r = parseReference(ref.expr);
-      if (r.kind === 'param' && !(r.name in task.params)) inputs.set(r.name, `$(params.${r.name})`);
+      if (r.kind === 'param' && !(r.name in task.params) && !matrix.has(r.name))
+        inputs.set(r.name, `$(params.${r.name})`);
       const carried = carriedParam(ref.expr);
       if (carried) inputs.set(carried.name, carried.value);
     }
@@ -112,14 +123,13 @@ const rewrite = (text: string) =>
     return carried && `$(params.${carried.name}${carried.selector})`;
   });
 
-/** The params a task's matrix gives each of its runs: the Task declares them like any other. */
-const matrixParams = (task: TaskSpec) =>
-  [
-    ...new Set([
-      ...Object.keys(task.matrix ?? {}),
-      ...(task.matrixInclude ?? []).flatMap((i) => Object.keys(i.params)),
-    ]),
-  ].filter((name) => !(name in task.params));
+/**
+ * The params a task's matrix (its params and includes) gives each of its runs. Tekton refuses a
+ * param given both there and under the pipeline task's params, so these go only in the matrix; the
+ * Task declares them, with the default a combination that lacks one takes.
+ */
+const matrixNames = (task: TaskSpec) =>
+  new Set([...Object.keys(task.matrix ?? {}), ...(task.matrixInclude ?? []).flatMap((i) => Object.keys(i.params))]);
 
 function taskDocument(
   pipeline: PipelineSpec,
@@ -129,12 +139,13 @@ function taskDocument(
 ): Doc {
   const where = `task "${task.name}"`;
   const inputs = inputsOf(task);
+  const matrix = matrixNames(task);
   const params = [
-    ...Object.keys(task.params).map((name) => ({ name, type: typeOf(task.params[name]) })),
+    ...Object.entries(task.params).map(([name, value]) =>
+      clean({ name, type: typeOf(value), default: matrix.has(name) ? value : undefined }),
+    ),
     ...[...inputs.keys()].map((name) => clean({ name, type: declared.get(name)?.type ?? 'string' })),
-    ...matrixParams(task)
-      .filter((name) => !inputs.has(name))
-      .map((name) => ({ name, type: 'string' })),
+    ...[...matrix].filter((name) => !(name in task.params)).map((name) => ({ name, type: 'string' })),
   ];
   for (const text of taskStrings(task)) {
     for (const ref of referencesIn(text)) {
@@ -151,7 +162,10 @@ function taskDocument(
       displayName: task.displayName,
       params,
       results: task.results.map((name) => ({ name })),
-      workspaces: task.workspaces.map((w) => ({ name: w.name })),
+      workspaces: [
+        ...task.workspaces.map((w) => ({ name: w.name })),
+        ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
+      ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
       steps,
     }),
@@ -179,8 +193,11 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
 
 function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>): Doc {
   const inputs = inputsOf(task);
+  const matrix = matrixNames(task);
   const params = [
-    ...Object.entries(task.params).map(([name, value]) => ({ name, value })),
+    ...Object.entries(task.params)
+      .filter(([name]) => !matrix.has(name))
+      .map(([name, value]) => ({ name, value })),
     ...[...inputs].map(([name, value]) => ({
       name,
       value: declared.get(name)?.type === 'array' ? `$(params.${name}[*])` : value,
@@ -198,10 +215,11 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
     timeout: task.timeoutMs !== undefined ? formatDuration(task.timeoutMs) : undefined,
+    onError: task.onError,
     matrix:
       task.matrix || task.matrixInclude
         ? clean({
-            params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value })),
+            params: Object.entries(task.matrix ?? {}).map(([name, value]) => ({ name, value: matrixValue(value) })),
             include: task.matrixInclude?.map((i) =>
               clean({ name: i.name, params: Object.entries(i.params).map(([name, value]) => ({ name, value })) }),
             ),
@@ -222,7 +240,9 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
         ? { persistentVolumeClaim: { claimName: b.claimName } }
         : b.kind === 'volumeClaimTemplate'
           ? { volumeClaimTemplate: b.spec }
-          : { emptyDir: {} };
+          : b.kind === 'files'
+            ? b.volume
+            : { emptyDir: {} };
     return clean({ name: w.name, ...volume, subPath: b.subPath });
   });
   const timeout = run.timeoutMs ?? pipeline.timeoutMs;
@@ -237,6 +257,19 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
       timeouts: timeout !== undefined ? { pipeline: formatDuration(timeout) } : undefined,
     }),
   };
+}
+
+/** `$(params.list[*])` stays the whole-array reference Tekton expects, not a list of one. */
+const matrixValue = (values: string[]): string | string[] =>
+  values.length === 1 && /^\$\([^()]*\[\*\]\)$/.test(values[0]!.trim()) ? values[0]! : values;
+
+/**
+ * The documents as YAML. Written for YAML 1.1 readers (Kubernetes' and Tekton's parsers): a string
+ * `yes`, `no`, `on` or `off` is quoted, or it would arrive as a boolean. Multi-line scripts are
+ * literal blocks, no line folded, so a script reads as written.
+ */
+export function tektonYaml(docs: object[]): string {
+  return docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1' })).join('---\n');
 }
 
 function paramDecl(p: ParamSpec): Doc {

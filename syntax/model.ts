@@ -85,12 +85,16 @@ export interface TaskSpec {
   params: Record<string, ParamValue>;
   timeoutMs?: number;
   retries: number;
+  /** Tekton's pipeline-task `onError: continue`: its failure does not fail the run (FailureIgnored). */
+  onError?: 'continue';
   /** param name → values: one task run per combination. */
   matrix?: Record<string, string[]>;
   /** Tekton's `matrix.include`: params added to matching combinations, or combinations of their own. */
   matrixInclude?: MatrixInclude[];
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
+  /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
+  unboundWorkspaces?: string[];
   pos?: SourcePos;
 }
 
@@ -131,6 +135,8 @@ export interface PipelineSpec {
   engine?: EngineChoice;
   /** The files it was read from. */
   files: string[];
+  /** ConfigMaps and Secrets given beside Tekton documents, as written: the export writes them back. */
+  documents?: Record<string, unknown>[];
   pos?: SourcePos;
 }
 
@@ -138,8 +144,14 @@ export interface PipelineSpec {
 export type WorkspaceBinding =
   | { kind: 'dir'; path: string; subPath?: string }
   | { kind: 'emptyDir'; subPath?: string }
-  | { kind: 'pvc'; claimName: string; subPath?: string }
-  | { kind: 'volumeClaimTemplate'; spec: unknown; subPath?: string };
+  /** `declared`: the claim's document was given beside the run (locally, a directory of the run). */
+  | { kind: 'pvc'; claimName: string; subPath?: string; declared?: boolean }
+  | { kind: 'volumeClaimTemplate'; spec: unknown; subPath?: string }
+  /**
+   * A ConfigMap, Secret or projected volume given beside the run: `volume` as written (for a Pod,
+   * the export), `files` what it shows (relative path → text, for the local engines).
+   */
+  | { kind: 'files'; volume: Record<string, unknown>; files: Record<string, string>; subPath?: string };
 
 /**
  * A request to run a pipeline: the one shape of what `kiln run`'s flags, a Tekton PipelineRun

@@ -31,6 +31,8 @@ export interface SubstitutionScope {
   resultPath?: (name: string) => string;
   /** task workspace name → path. */
   workspacePaths?: Record<string, string>;
+  /** task workspace name → "true" or "false" (`$(workspaces.w.bound)`). */
+  workspaceBound?: Record<string, string>;
   /** CONTEXT_VARIABLES name → value. */
   context?: Partial<Record<(typeof CONTEXT_VARIABLES)[number], string>>;
 }
@@ -75,7 +77,11 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
     case 'resultPath':
       return scope.resultPath?.(ref.name);
     case 'workspace':
-      return ref.field === 'path' ? scope.workspacePaths?.[ref.name] : undefined;
+      return ref.field === 'path'
+        ? scope.workspacePaths?.[ref.name]
+        : ref.field === 'bound'
+          ? scope.workspaceBound?.[ref.name]
+          : undefined;
     case 'context':
       return scope.context?.[ref.path as (typeof CONTEXT_VARIABLES)[number]];
     default:

@@ -6,7 +6,7 @@ export function valueStrings(value: ParamValue): string[] {
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value : Object.values(value);
 }
 
-function stepStrings(step: StepSpec): string[] {
+export function stepStrings(step: StepSpec): string[] {
   const out = [...(step.command ?? []), ...step.args, ...Object.values(step.env)];
   for (const s of [step.image, step.script, step.workingDir]) if (s !== undefined) out.push(s);
   if (step.cache) out.push(step.cache.key, ...step.cache.restoreKeys, ...step.cache.paths);

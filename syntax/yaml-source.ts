@@ -226,7 +226,9 @@ export function parseYamlDocuments(text: string, file: string, diags: Diagnostic
     const duplicates = doc.errors.length === 0 ? duplicateKeys(doc.contents) : [];
     for (const offset of duplicates)
       diags.add(source.posAt(offset), 'YAML: Map keys must be unique', 'each key may appear once in a mapping');
-    if (doc.errors.length === 0 && duplicates.length === 0 && doc.contents !== null) sources.push(source);
+    // An empty document (a trailing `---`, or one holding only comments) holds nothing to read.
+    const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+    if (doc.errors.length === 0 && duplicates.length === 0 && !empty) sources.push(source);
   }
   return sources;
 }

@@ -2,8 +2,7 @@
 // stdout, or --output FILE). What Tekton cannot express is refused, every problem listed.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { exportToTekton } from '../../export/index.js';
+import { exportToTekton, tektonYaml } from '../../export/index.js';
 import { UsageError } from '../../contract/index.js';
 import { loadRun } from '../kubernetes-options.js';
 import { collect, parseParamFlags } from '../run-options.js';
@@ -27,8 +26,7 @@ export function registerExport(program: Command): void {
         workspaces: run.workspaces,
         timeoutMs: run.timeoutMs,
       });
-      // A script reads as written: multi-line strings as literal blocks (`|`), no line folded.
-      const text = docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0 })).join('---\n');
+      const text = tektonYaml(docs);
       if (f.output) writeFileSync(f.output, text);
       else process.stdout.write(text);
     });

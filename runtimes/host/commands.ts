@@ -42,7 +42,7 @@ export function stepArgv({
     terminationPath: paths.localTerminationFile(index),
     cache: step.cache && cacheDir ? { spec: step.cache, store: { dir: cacheDir } } : undefined,
     resultsStore,
-    command: step.script !== undefined ? [paths.scriptFile(index)] : step.command!,
+    command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }
 
@@ -60,11 +60,6 @@ export function stepProcess(
   return { cwd: step.workingDir ?? defaults.cwd, env: { ...defaults.env, ...step.env } };
 }
 
-/** What `kiln run` writes as a step's script: a `#!` line is kept; otherwise sh with -e, as Tekton does. */
-export function scriptText(script: string): string {
-  return script.startsWith('#!') ? script : `#!/bin/sh\nset -e\n${script}`;
-}
-
 export interface HostRootEntry {
   name: string;
   /** Set for a symlink: where it points. */
@@ -80,6 +75,8 @@ export interface SandboxInput {
   /** Host paths visible read-only at the same path inside: the agent itself. */
   readOnly: string[];
   cwd: string;
+  /** Create cwd when missing (a step's workingDir, which Tekton creates). */
+  makeCwd?: boolean;
 }
 
 /** Mount points we make ourselves; the host's own copies (if any) are hidden. */
@@ -90,7 +87,7 @@ const OWN_MOUNTS = new Set(['proc', 'dev', 'tmp', 'kiln', 'workspace']);
  * (so /kiln and /workspace can be created in it), the task run at /kiln and workspaces
  * read-write, its own /proc, /dev, /tmp and PID namespace; it dies with the runtime.
  */
-export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd }: SandboxInput): string[] {
+export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd, makeCwd }: SandboxInput): string[] {
   const argv = ['bwrap', '--tmpfs', '/'];
   for (const e of hostRoot) {
     if (OWN_MOUNTS.has(e.name)) continue;
@@ -103,6 +100,7 @@ export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd }: Sand
   argv.push('--bind', taskRunDir, '/kiln');
   for (const [inside, host] of Object.entries(binds)) argv.push('--bind', host, inside);
   for (const path of readOnly) argv.push('--ro-bind', path, path);
+  if (makeCwd) argv.push('--dir', cwd);
   argv.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
   return argv;
 }

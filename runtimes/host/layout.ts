@@ -1,11 +1,11 @@
 // The on-disk side of a local task run: where the run and its workspaces live, the pod-like
 // directory of each task run, and the step strings with the runtime's own paths filled in.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
-import { scriptText } from './commands.js';
+import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
 export const runDirOf = (baseDir: string, pipelineRun: string) => join(baseDir, pipelineRun);
@@ -32,8 +32,10 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
     const binding = plan.workspaceBindings[use.workspace] ?? { kind: 'emptyDir' };
     let dir: string;
     if (binding.kind === 'dir') dir = resolve(binding.path);
-    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate')
+    else if (binding.kind === 'emptyDir' || binding.kind === 'volumeClaimTemplate' || binding.kind === 'files')
       dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', use.workspace);
+    // A claim given beside the run is the run's own directory, shared by every task that binds it.
+    else if (binding.declared) dir = join(runDirOf(baseDir, plan.pipelineRun), 'claims', binding.claimName);
     else {
       throw new LocalRuntimeError(
         `task run ${plan.name}: workspace "${use.workspace}" is bound to PersistentVolumeClaim "${binding.claimName}", which cannot be used locally`,
@@ -46,6 +48,21 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
   return out;
 }
 
+/**
+ * The files a ConfigMap, Secret or projected workspace shows, by host path. Written before each
+ * task run, so a task that changed them does not change what the next one reads.
+ */
+export function workspaceFiles(plan: TaskRunPlan, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
+    const binding = plan.workspaceBindings[ws];
+    if (binding?.kind !== 'files') continue;
+    const dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', ws);
+    for (const [path, text] of Object.entries(binding.files)) out[join(dir, checkSubPath(path, plan))] = text;
+  }
+  return out;
+}
+
 /** Fills `$(results.r.path)` and `$(workspaces.w.path)` with the paths the step will see. */
 export function resolveRuntimePaths(
   plan: TaskRunPlan,
@@ -54,8 +71,8 @@ export function resolveRuntimePaths(
 ): { steps: ResolvedStep[]; env: Record<string, string> } {
   const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
   const steps = plan.steps.map((step) => {
-    const { args: _args, ...rest } = substituteStep({ ...step, args: [] }, resolver);
-    return { ...step, ...rest } as ResolvedStep;
+    const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
+    return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
   return { steps, env };
@@ -74,16 +91,40 @@ export async function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
   workspaceDirs: Record<string, string>,
-  collectorToken?: string,
+  /** ConfigMap and Secret workspaces' files, by host path (workspaceFiles). */
+  files: Record<string, string>,
+  collectorToken: string | undefined,
+  /** Outside a sandbox: steps' working directories are made here (in one, bwrap makes them). */
+  makeWorkingDirs: boolean,
+  /** KILN_SH: the shell for `/bin/sh` scripts, whatever the image. */
+  shell?: string,
 ): Promise<void> {
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
     await mkdir(dir, { recursive: true });
   }
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+  }
   for (const [i, step] of steps.entries()) {
+    if (makeWorkingDirs && step.workingDir) await makeWorkingDir(step.workingDir, step.name, root);
     if (step.script === undefined) continue;
-    await writeFile(p.scriptFile(i), scriptText(step.script));
+    await writeFile(p.scriptFile(i), scriptText(step.script, shellFor(step.image, shell)));
     await chmod(p.scriptFile(i), 0o755);
   }
   if (collectorToken !== undefined) await writeFile(collectorTokenFile(root), collectorToken, { mode: 0o600 });
+}
+
+/** A step's working directory is created when missing, as Tekton's entrypoint does. */
+async function makeWorkingDir(dir: string, step: string, root: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new LocalRuntimeError(
+      `step "${step}": cannot create its workingDir ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      basename(root),
+      "use a workingDir under $(workspaces.NAME.path), or run with the sandbox (--isolate) where /workspace is the step's own",
+    );
+  }
 }

@@ -29,6 +29,7 @@ import {
   runDirOf,
   sandboxWorkspacePaths,
   taskRunDirOf,
+  workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
 
@@ -136,7 +137,9 @@ export class LocalRuntime implements Runtime {
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
-    await prepareTaskRunDir(root, steps, hostDirs, plan.collector?.token);
+    const shell = (this.opts.env ?? process.env).KILN_SH;
+    const files = workspaceFiles(plan, this.opts.baseDir);
+    await prepareTaskRunDir(root, steps, hostDirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
@@ -169,7 +172,10 @@ export class LocalRuntime implements Runtime {
         cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
         env: { ...this.processEnv(plan), ...env },
       }),
-      sandboxCwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
+      sandboxWhere: {
+        cwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
+        makeCwd: step.workingDir !== undefined,
+      },
     }));
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
@@ -187,7 +193,7 @@ export class LocalRuntime implements Runtime {
       run.agents = this.spawnAgents(
         run,
         launches.map((l) => [
-          ...this.sandbox(root, hostDirs, l.sandboxCwd),
+          ...this.sandbox(root, hostDirs, l.sandboxWhere),
           ...this.opts.agent,
           'entrypoint',
           ...l.args,
@@ -263,7 +269,7 @@ export class LocalRuntime implements Runtime {
     return runProcessEnv(this.opts.env ?? process.env, plan.pipelineRun, plan.name);
   }
 
-  private sandbox(root: string, hostDirs: Record<string, string>, cwd: string): string[] {
+  private sandbox(root: string, hostDirs: Record<string, string>, where: { cwd: string; makeCwd: boolean }): string[] {
     this.hostRoot ??= hostRootEntries();
     const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [`/workspace/${name}`, dir]));
     if (this.opts.cacheDir) {
@@ -272,7 +278,7 @@ export class LocalRuntime implements Runtime {
       binds[this.opts.cacheDir] = this.opts.cacheDir;
     }
     const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
-    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, cwd });
+    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, ...where });
   }
 
   /** argv's arguments after `COMMAND` when argv runs this runtime's agent's COMMAND; else undefined. */

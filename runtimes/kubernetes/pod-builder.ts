@@ -172,7 +172,7 @@ function logProxyContainer(plan: TaskRunPlan, agentImage: string, deadline: stri
 function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScript: boolean): V1Container {
   const image = step.image ?? plan.image;
   if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
-  const argv = isScript ? [P.scriptFile(i)] : step.command;
+  const argv = isScript ? [P.scriptFile(i), ...(step.scriptArgs ?? [])] : step.command;
   if (!argv || argv.length === 0) {
     throw new PodBuildError(
       plan.task,
@@ -310,6 +310,8 @@ function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
         return { name, persistentVolumeClaim: { claimName: binding.claimName } };
       case 'volumeClaimTemplate':
         return { name, persistentVolumeClaim: { claimName: workspaceClaimName(plan.pipelineRun, ws) } };
+      case 'files':
+        return { name, ...(binding.volume as Omit<V1Volume, 'name'>) };
       case 'dir':
         throw new PodBuildError(
           plan.task,

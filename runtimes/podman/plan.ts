@@ -16,14 +16,19 @@ export function forPodman(
   const bindings: Record<string, WorkspaceBinding> = {};
   for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
     const b = plan.workspaceBindings[ws] ?? { kind: 'emptyDir' };
-    if (b.kind === 'pvc')
+    if (b.kind === 'pvc' && !b.declared)
       throw new PodmanError(
         `task run ${plan.name}: workspace "${ws}" is bound to PersistentVolumeClaim "${b.claimName}", which podman cannot mount`,
         [],
         '',
         `bind it to a directory: kiln run --workspace ${ws}=DIR`,
       );
-    workspaces[volumeForWorkspace(ws)] = b.kind === 'dir' ? resolve(b.path) : join(runDir, 'workspaces', ws);
+    workspaces[volumeForWorkspace(ws)] =
+      b.kind === 'dir'
+        ? resolve(b.path)
+        : b.kind === 'pvc'
+          ? join(runDir, 'claims', b.claimName)
+          : join(runDir, 'workspaces', ws);
     bindings[ws] = { kind: 'emptyDir', ...(b.subPath && { subPath: b.subPath }) };
   }
   return { plan: { ...plan, workspaceBindings: bindings }, workspaces };

@@ -4,8 +4,8 @@
 // (an event, no polling), their termination files read from the host directories the Pod mounts,
 // and the Pod removed before the task run is reported finished, so nothing of it outlives the run.
 import type { ChildProcess } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../../contract/index.js';
 import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/index.js';
 import { buildPod, podName } from '../kubernetes/index.js';
-import type { OutputLine } from '../host/index.js';
+import { workspaceFiles, type OutputLine } from '../host/index.js';
 import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
 import { playablePod, podDirs, writePlayablePod } from './manifest.js';
 import { Podman, type PodmanCommand } from './podman.js';
@@ -86,6 +86,10 @@ export class PodmanRuntime implements Runtime {
       runAsUser: 0,
       logDeadline: this.opts.logDeadline,
     });
+    for (const [path, text] of Object.entries(workspaceFiles(plan, this.opts.baseDir))) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    }
     const playable = playablePod(pod, root, workspaces, plan.collector?.token);
     writePlayablePod(playable);
     await writeFile(podDirs(root).manifest, stringify(playable.manifest));

@@ -9,6 +9,7 @@ import * as F from './fields.js';
 import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
+import { KUBERNETES_KINDS, noKubernetesObjects, readKubernetesDocument, type KubernetesObjects } from './kubernetes.js';
 
 const API_VERSIONS = ['tekton.dev/v1', 'tekton.dev/v1beta1', 'tekton.dev/v1alpha1'];
 const KINDS = ['Task', 'ClusterTask', 'Pipeline', 'PipelineRun', 'TaskRun', 'StepAction', 'PipelineResource'];
@@ -17,6 +18,32 @@ const KINDS = ['Task', 'ClusterTask', 'Pipeline', 'PipelineRun', 'TaskRun', 'Ste
 export function isTektonDocument(src: Source): boolean {
   const root = src.root().node as { items?: { key?: { value?: unknown } }[] } | null;
   return Array.isArray(root?.items) && root.items.some((pair) => pair.key?.value === 'apiVersion');
+}
+
+/** The kind of a document that is not Tekton's, when it is one Kiln accepts beside Tekton's. */
+function kubernetesKind(src: Source): string | undefined {
+  const entries = src.entries(src.root(), 'document') ?? [];
+  const text = (key: string) => {
+    const node = entries.find((e) => e.key === key)?.value.node as { value?: unknown } | undefined;
+    return typeof node?.value === 'string' ? node.value : undefined;
+  };
+  const kind = text('kind');
+  return text('apiVersion')?.startsWith('tekton.dev/') || !kind || !KUBERNETES_KINDS.includes(kind) ? undefined : kind;
+}
+
+function readKubernetes(src: Source, kind: string, objects: KubernetesObjects): void {
+  const root = src.root();
+  const data = kind === 'ConfigMap' || kind === 'Secret';
+  const f = data
+    ? src.fields(root, kind, F.DATA_DOCUMENT_KEYS)
+    : new Map((src.entries(root, kind) ?? []).map((e) => [e.key, e.value] as const));
+  const meta = f?.get('metadata') && src.entries(f.get('metadata')!, 'metadata');
+  const name = meta && src.string(meta.find((e) => e.key === 'name')?.value, 'metadata.name');
+  if (!f || name === undefined) {
+    if (f && data) src.error(root.pos, `the ${kind} has no metadata.name`, 'add metadata: { name: NAME }');
+    return;
+  }
+  readKubernetesDocument(src, kind, name, f, objects);
 }
 
 function readDocument(src: Source): TektonDoc | undefined {
@@ -40,6 +67,8 @@ function readDocument(src: Source): TektonDoc | undefined {
   const meta = f.get('metadata') && src.entries(f.get('metadata')!, 'metadata');
   const nameEntry = meta?.find((e) => e.key === 'name');
   const name = nameEntry && src.string(nameEntry.value, 'metadata.name');
+  const generated = meta?.find((e) => e.key === 'generateName');
+  const stem = generated && src.string(generated.value, 'metadata.generateName')?.replace(/-$/, '');
   const spec = f.get('spec');
   if (kind !== 'PipelineResource' && !spec?.node) {
     src.error(root.pos, `${kind} ${name ?? ''} has no spec`.replace('  ', ' '), 'add spec:');
@@ -52,7 +81,14 @@ function readDocument(src: Source): TektonDoc | undefined {
       'add metadata: { name: NAME }; tasks and pipelines are referred to by name',
     );
   }
-  return { src, kind, ...(name !== undefined ? { name } : {}), spec: spec ?? root, pos: root.pos };
+  return {
+    src,
+    kind,
+    ...(name !== undefined ? { name } : {}),
+    ...(stem ? { stem } : {}),
+    spec: spec ?? root,
+    pos: root.pos,
+  };
 }
 
 function index(docs: TektonDoc[], kinds: string[]): Map<string, TektonDoc> {
@@ -70,10 +106,16 @@ function index(docs: TektonDoc[], kinds: string[]): Map<string, TektonDoc> {
 }
 
 export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
-  const docs = sources.flatMap((s) => readDocument(s) ?? []);
+  const kubernetes = noKubernetesObjects();
+  const docs = sources.flatMap((s) => {
+    const kind = kubernetesKind(s);
+    if (kind) readKubernetes(s, kind, kubernetes);
+    return kind ? [] : (readDocument(s) ?? []);
+  });
   const pipelines = index(docs, ['Pipeline']);
   const ctx: TektonContext & { pipelines: Map<string, TektonDoc> } = {
     sites,
+    kubernetes,
     tasks: index(docs, ['Task', 'ClusterTask']),
     stepActions: index(docs, ['StepAction']),
     pipelines,
@@ -105,7 +147,12 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     );
     return {};
   }
-  const root = roots[0]!;
+  const read = readRoot(roots[0]!, ctx);
+  if (read.pipeline && kubernetes.documents.length) read.pipeline.documents = kubernetes.documents;
+  return read;
+}
+
+function readRoot(root: TektonDoc, ctx: TektonContext & { pipelines: Map<string, TektonDoc> }): ReadRun {
   switch (root.kind) {
     case 'PipelineRun':
       return readPipelineRun(root, ctx);
@@ -133,7 +180,7 @@ export function readTektonTaskFile(src: Source, sites: Sites, task: string): Tas
     doc.spec,
     `Task ${doc.name}`,
     doc.name ?? task,
-    { sites, stepActions: new Map() },
+    { sites, stepActions: new Map(), kubernetes: noKubernetesObjects() },
     { params: new Map(), task },
   );
 }

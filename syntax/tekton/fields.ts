@@ -3,6 +3,16 @@
 import type { Refused } from '../yaml-source.js';
 
 export const DOCUMENT_KEYS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
+export const DATA_DOCUMENT_KEYS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'data',
+  'binaryData',
+  'stringData',
+  'type',
+  'immutable',
+] as const;
 
 export const TASK_SPEC_KEYS = [
   'description',
@@ -24,6 +34,7 @@ export const TASK_SPEC_REFUSED: Refused = {
 
 export const STEP_KEYS = [
   'name',
+  'displayName',
   'image',
   'command',
   'args',
@@ -38,12 +49,14 @@ export const STEP_KEYS = [
   'imagePullPolicy',
   'ref',
   'params',
+  'envFrom',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
   'command',
   'args',
   'env',
+  'envFrom',
   'workingDir',
   'computeResources',
   'resources',
@@ -53,11 +66,11 @@ export const STEP_TEMPLATE_KEYS = [
 export const STEP_REFUSED: Refused = {
   volumeMounts: 'volumes are not supported; use workspaces ($(workspaces.NAME.path)) to share files',
   volumeDevices: 'volume devices are not supported',
-  envFrom: 'envFrom (Secrets, ConfigMaps) is not supported; set env values or pass params',
   results: 'step results are not supported; write task results to $(results.NAME.path)',
   stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
   stderrConfig: "stderrConfig is not supported: Kiln ships every step's output to its log store",
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
+  when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
 export const STEP_ACTION_KEYS = [
   'description',
@@ -75,9 +88,10 @@ export const PARAM_DECL_KEYS = ['name', 'type', 'default', 'description', 'prope
 export const RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties', 'value'] as const;
 export const TASK_WORKSPACE_KEYS = ['name', 'description', 'mountPath', 'readOnly', 'optional'] as const;
 export const PIPELINE_WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
-export const ENV_KEYS = ['name', 'value'] as const;
-export const ENV_REFUSED: Refused = {
-  valueFrom: 'valueFrom (Secrets, ConfigMaps, fields) is not supported; give a value',
+export const ENV_KEYS = ['name', 'value', 'valueFrom'] as const;
+export const VALUE_FROM_REFUSED: Refused = {
+  fieldRef: "a Pod's fields exist only in a cluster; give a value, or use $(context.*) variables",
+  resourceFieldRef: "a container's resources exist only in a cluster; give a value",
 };
 export const NAME_VALUE_KEYS = ['name', 'value'] as const;
 
@@ -105,11 +119,11 @@ export const PIPELINE_TASK_KEYS = [
   'timeout',
   'matrix',
   'resources',
+  'onError',
 ] as const;
 export const PIPELINE_TASK_REFUSED: Refused = {
   pipelineRef: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
   pipelineSpec: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
-  onError: 'onError on a pipeline task is not supported yet; use onError: continue on its steps',
 };
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;
 export const REF_REFUSED: Refused = {
@@ -163,8 +177,5 @@ export const WORKSPACE_BINDING_KEYS = [
   'persistentVolumeClaim',
 ] as const;
 export const WORKSPACE_BINDING_REFUSED: Refused = {
-  secret: 'Secret workspaces are not supported locally; bind a directory with --workspace NAME=DIR',
-  configMap: 'ConfigMap workspaces are not supported locally; bind a directory with --workspace NAME=DIR',
-  projected: 'projected workspaces are not supported locally; bind a directory with --workspace NAME=DIR',
-  csi: 'CSI workspaces are not supported locally; bind a directory with --workspace NAME=DIR',
+  csi: 'a CSI driver needs a cluster; bind a directory with --workspace NAME=DIR',
 };

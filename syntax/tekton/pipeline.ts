@@ -11,7 +11,7 @@ import {
   type TaskTemplate,
 } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
-import type { MatrixInclude, PipelineSpec, TaskSpec, WorkspaceUse } from '../model.js';
+import type { MatrixInclude, ParamType, PipelineSpec, TaskSpec, WorkspaceSpec, WorkspaceUse } from '../model.js';
 import { type RefScope, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -32,23 +32,40 @@ interface PipelineScope {
   names: Set<string>;
 }
 
+/**
+ * What a PipelineRun gives an embedded pipelineSpec without its declaring them (Tekton's implicit
+ * params and propagated workspaces): param name → type, and workspace names.
+ */
+export interface Implicit {
+  params: Map<string, ParamType>;
+  workspaces: Set<string>;
+}
+
 export function readPipelineSpec(
   src: Source,
   at: At,
   what: string,
   name: string,
   ctx: TektonContext,
+  implicit?: Implicit,
 ): PipelineSpec | undefined {
   const f = src.fields(at, what, F.PIPELINE_SPEC_KEYS);
   if (!f) return undefined;
   const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.PIPELINE_WORKSPACE_KEYS).map(
-    (w) => ({
-      name: w.name,
-      ...(src.string(w.fields.get('optional'), 'optional') === 'true' ? { optional: true } : {}),
-    }),
-  );
+  const workspaces: WorkspaceSpec[] = readNamedList(
+    src,
+    f.get('workspaces'),
+    `${what}.workspaces`,
+    F.PIPELINE_WORKSPACE_KEYS,
+  ).map((w) => ({
+    name: w.name,
+    ...(src.string(w.fields.get('optional'), 'optional') === 'true' ? { optional: true } : {}),
+  }));
+  for (const [param, type] of implicit?.params ?? []) {
+    if (!params.some((p) => p.name === param)) params.push({ name: param, type });
+  }
+  for (const w of implicit?.workspaces ?? []) if (!workspaces.some((x) => x.name === w)) workspaces.push({ name: w });
   const scope: PipelineScope = {
     src,
     ctx,
@@ -131,15 +148,19 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     params,
     retries: src.integer(f.get('retries'), `${what}.retries`, 0, MAX_RETRIES) ?? 0,
     env: template.env,
-    workspaces: found ? bindWorkspaces(scope, template, f.get('workspaces'), what, item) : [],
+    workspaces: found ? bindWorkspaces(scope, template, f.get('workspaces'), what, item, f.has('taskSpec')) : [],
     pos: item.pos,
   };
+  const unbound = template.workspaces.filter((w) => !task.workspaces.some((u) => u.name === w.name));
+  if (unbound.length) task.unboundWorkspaces = unbound.map((w) => w.name);
   const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
   if (displayName !== undefined) task.displayName = displayName;
   if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;
   if (include.length > 0) task.matrixInclude = include;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  if (src.choice(f.get('onError'), `${what}.onError`, ['continue', 'stopAndFail'] as const) === 'continue')
+    task.onError = 'continue';
   return task;
 }
 
@@ -148,7 +169,12 @@ function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, ta
   const specAt = f.get('taskSpec');
   const refAt = f.get('taskRef');
   if (specAt && refAt) src.error(refAt.pos, `${what} has both taskRef and taskSpec`, 'keep one of them');
-  if (specAt) return readTaskTemplate(src, specAt, `${what}.taskSpec`, task, ctx, { params: scope.params, task });
+  if (specAt)
+    return readTaskTemplate(src, specAt, `${what}.taskSpec`, task, ctx, {
+      params: scope.params,
+      task,
+      workspaces: scope.workspaces,
+    });
   if (!refAt) {
     src.error(
       f.get('name')!.pos,
@@ -249,6 +275,7 @@ function bindWorkspaces(
   at: At | undefined,
   what: string,
   item: At,
+  embedded: boolean,
 ): WorkspaceUse[] {
   const { src } = scope;
   const declared = template.workspaces.map((w) => w.name);
@@ -273,6 +300,9 @@ function bindWorkspaces(
     }
   }
   for (const w of template.workspaces) {
+    // An embedded spec's workspace named like one of the pipeline's is bound to it (TEP-0111).
+    if (embedded && !uses.some((u) => u.name === w.name) && scope.workspaces.has(w.name))
+      uses.push({ name: w.name, workspace: w.name });
     if (!w.optional && !uses.some((u) => u.name === w.name) && declared.includes(w.name)) {
       src.error(
         item.pos,

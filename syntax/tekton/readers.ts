@@ -5,6 +5,7 @@ import type { TextReader } from '../common.js';
 import type { ParamSpec, ParamType, ResourceRequirements, StepSpec } from '../model.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
+import { noKubernetesObjects, type KubernetesObjects } from './kubernetes.js';
 
 const PARAM_TYPES: readonly ParamType[] = ['string', 'array', 'object'];
 
@@ -69,12 +70,22 @@ export function readNamedList(
 }
 
 /** The fields a step, a stepTemplate and a StepAction share. */
-export function readStepFields(reader: TextReader, f: Map<string, At>, at: At, what: string): StepSpec {
+export function readStepFields(
+  reader: TextReader,
+  f: Map<string, At>,
+  at: At,
+  what: string,
+  objects: KubernetesObjects = noKubernetesObjects(),
+): StepSpec {
   const src = reader.src;
   const step: StepSpec = {
     name: '',
     args: reader.list(f.get('args'), `${what}.args`),
-    env: readEnv(reader, f.get('env'), `${what}.env`),
+    // As in Kubernetes, `env` wins over what `envFrom` brings.
+    env: {
+      ...readEnvFrom(src, f.get('envFrom'), `${what}.envFrom`, objects),
+      ...readEnv(reader, f.get('env'), `${what}.env`, objects),
+    },
     onError: 'stopAndFail',
     pos: at.pos,
   };
@@ -88,14 +99,84 @@ export function readStepFields(reader: TextReader, f: Map<string, At>, at: At, w
   return step;
 }
 
-/** Tekton's `env: [{name, value}]`. */
-export function readEnv(reader: TextReader, at: At | undefined, what: string): Record<string, string> {
+/** Tekton's `env: [{name, value}]`; `valueFrom` a ConfigMap or Secret given beside the run. */
+export function readEnv(
+  reader: TextReader,
+  at: At | undefined,
+  what: string,
+  objects: KubernetesObjects = noKubernetesObjects(),
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of reader.src.list(at, what) ?? []) {
-    const f = reader.src.fields(item, `an item of ${what}`, F.ENV_KEYS, F.ENV_REFUSED);
+    const f = reader.src.fields(item, `an item of ${what}`, F.ENV_KEYS);
     const name = f && reader.src.string(f.get('name'), `${what}[].name`);
     if (f && name === undefined) reader.src.error(item.pos, `an item of ${what} has no name`);
-    if (f && name !== undefined) out[name] = reader.text(f.get('value'), `${what}.${name}`) ?? '';
+    if (!f || name === undefined) continue;
+    const from = f.get('valueFrom');
+    const value = from
+      ? readValueFrom(reader.src, from, `${what}.${name}.valueFrom`, objects)
+      : (reader.text(f.get('value'), `${what}.${name}`) ?? '');
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+const KEY_REF_KEYS = ['name', 'key', 'optional'];
+
+/** `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`: the key's text (none when optional and absent). */
+function readValueFrom(src: Source, at: At, what: string, objects: KubernetesObjects): string | undefined {
+  const f = src.fields(at, what, ['configMapKeyRef', 'secretKeyRef'], F.VALUE_FROM_REFUSED);
+  const [key, refAt] = [...(f ?? [])][0] ?? [];
+  if (!key || !refAt) {
+    if (f && src.entries(at, what)?.length === 0)
+      src.error(at.pos, `${what} is empty`, 'add configMapKeyRef: {name, key} or secretKeyRef: {name, key}');
+    return undefined;
+  }
+  const ref = src.fields(refAt, `${what}.${key}`, KEY_REF_KEYS);
+  const name = ref && src.string(ref.get('name'), `${what}.${key}.name`);
+  const entry = ref && src.string(ref.get('key'), `${what}.${key}.key`);
+  if (name === undefined || entry === undefined) {
+    if (ref) src.error(refAt.pos, `${what}.${key} needs name and key`);
+    return undefined;
+  }
+  const kind = key === 'configMapKeyRef' ? 'ConfigMap' : 'Secret';
+  const value = (kind === 'ConfigMap' ? objects.configMaps : objects.secrets).get(name)?.[entry];
+  if (value === undefined && src.string(ref!.get('optional'), `${what}.${key}.optional`) !== 'true')
+    src.error(
+      refAt.pos,
+      `${what}: there is no ${kind} "${name}" with key "${entry}" in the files given`,
+      `add the ${kind} document to the file (or pass its file to kiln as well)`,
+    );
+  return value;
+}
+
+/** `envFrom: [{configMapRef | secretRef: {name}, prefix}]`: every key of each, prefixed. */
+function readEnvFrom(
+  src: Source,
+  at: At | undefined,
+  what: string,
+  objects: KubernetesObjects,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of src.list(at, what) ?? []) {
+    const f = src.fields(item, `an item of ${what}`, ['configMapRef', 'secretRef', 'prefix']);
+    const prefix = src.string(f?.get('prefix'), `${what}[].prefix`) ?? '';
+    for (const key of ['configMapRef', 'secretRef'] as const) {
+      const refAt = f?.get(key);
+      if (!refAt) continue;
+      const ref = src.fields(refAt, `${what}[].${key}`, ['name', 'optional']);
+      const name = ref && src.string(ref.get('name'), `${what}[].${key}.name`);
+      if (name === undefined) continue;
+      const kind = key === 'configMapRef' ? 'ConfigMap' : 'Secret';
+      const data = (kind === 'ConfigMap' ? objects.configMaps : objects.secrets).get(name);
+      if (data) for (const [k, v] of Object.entries(data)) out[`${prefix}${k}`] = v;
+      else if (src.string(ref!.get('optional'), `${what}[].${key}.optional`) !== 'true')
+        src.error(
+          refAt.pos,
+          `${what}: there is no ${kind} "${name}" in the files given`,
+          `add the ${kind} document to the file`,
+        );
+    }
   }
   return out;
 }

@@ -1,20 +1,24 @@
 // Tekton PipelineRun and TaskRun documents: what to run (a referenced or embedded spec) and
 // how (params, workspace bindings, timeouts), the latter returned as the run's defaults.
 import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
-import { missingHint, suggest } from '../did-you-mean.js';
-import type { ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
+import { missingHint } from '../did-you-mean.js';
+import type { ParamType, ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
 import { Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
-import { readPipelineSpec, type TektonContext } from './pipeline.js';
+import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
+import type { KubernetesObjects } from './kubernetes.js';
+import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 
 export interface TektonDoc {
   src: Source;
   kind: string;
   name?: string;
+  /** `metadata.generateName` less its trailing "-": what an embedded spec is called locally. */
+  stem?: string;
   spec: At;
   pos: At['pos'];
 }
@@ -30,8 +34,16 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   if (!f) return {};
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
+  const { run, given, bound } = readRunRequest(src, f, doc, ctx.kubernetes);
   if (f.has('pipelineSpec'))
-    pipeline = readPipelineSpec(src, f.get('pipelineSpec')!, 'spec.pipelineSpec', doc.name ?? 'pipeline', ctx);
+    pipeline = readPipelineSpec(
+      src,
+      f.get('pipelineSpec')!,
+      'spec.pipelineSpec',
+      doc.name ?? doc.stem ?? 'pipeline',
+      ctx,
+      implicitOf(given, bound),
+    );
   else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
@@ -49,11 +61,9 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
-  const { run, given, bound } = readRunRequest(src, f, doc);
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
-  if (pipeline) checkRunInputs(src, given, bound, pipeline);
   return { ...(pipeline ? { pipeline } : {}), run };
 }
 
@@ -66,7 +76,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   const f = isTask ? new Map([['taskSpec', doc.spec]]) : src.fields(doc.spec, 'TaskRun spec', F.TASK_RUN_SPEC_KEYS);
   if (!f) return {};
   let templateSource: { src: Source; spec: At; name: string } | undefined;
-  if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? 'task' };
+  if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? doc.stem ?? 'task' };
   else if (f.has('taskRef')) {
     const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');
@@ -81,20 +91,26 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   } else src.error(doc.spec.pos, 'the TaskRun has neither taskRef nor taskSpec', 'add taskRef: { name: TASK }');
   if (!templateSource) return {};
   const taskName = templateSource.name;
+  const inputs = isTask ? undefined : readRunRequest(src, f, doc, ctx.kubernetes);
+  // An embedded taskSpec sees the run's params and workspaces without declaring them.
+  const implicit = inputs && f.has('taskSpec') ? implicitOf(inputs.given, inputs.bound) : undefined;
   const template = readTaskTemplate(
     templateSource.src,
     templateSource.spec,
     isTask ? `Task ${taskName}` : 'spec.taskSpec',
     taskName,
     ctx,
-    { params: new Map(), task: taskName },
+    { params: implicit?.params ?? new Map(), task: taskName, ...(implicit ? { workspaces: implicit.workspaces } : {}) },
   );
   if (!template) return {};
+  const implicitParams = [...(implicit?.params ?? [])]
+    .filter(([name]) => !template.params.some((p) => p.name === name))
+    .map(([name, type]) => ({ name, type }));
   const passThrough = (p: { name: string; type: string }): ParamValue =>
     p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
   const pipeline: PipelineSpec = {
     name: doc.name ?? taskName,
-    params: template.params,
+    params: [...template.params, ...implicitParams],
     workspaces: template.workspaces.map((w) => ({ name: w.name, ...(w.optional ? { optional: true } : {}) })),
     tasks: [
       {
@@ -117,10 +133,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   };
   const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
   if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
-  if (isTask) return { pipeline };
-  const { run, given, bound } = readRunRequest(src, f, doc);
-  checkRunInputs(src, given, bound, pipeline);
-  return { pipeline, run };
+  return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
 
 interface RunInputs {
@@ -130,7 +143,7 @@ interface RunInputs {
   bound: Map<string, At['pos']>;
 }
 
-function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInputs {
+function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc, kubernetes: KubernetesObjects): RunInputs {
   // A run's param values are data, not templates: they are not checked for references.
   const reader = new TextReader(src, new Sites(), declarationScope());
   const params: Record<string, ParamValue> = {};
@@ -140,16 +153,23 @@ function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc): RunInp
   const bound = new Map<string, At['pos']>();
   for (const b of readNamedList(src, f.get('workspaces'), 'spec.workspaces', [
     ...F.WORKSPACE_BINDING_KEYS,
+    ...VOLUME_SOURCE_KEYS,
     ...Object.keys(F.WORKSPACE_BINDING_REFUSED),
   ])) {
     bound.set(b.name, b.pos);
-    const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos);
+    const binding = readBinding(src, b.fields, `spec.workspaces.${b.name}`, b.pos, kubernetes);
     if (binding) workspaces[b.name] = binding;
   }
   return { run: { ...(doc.name ? { name: doc.name } : {}), params, workspaces }, given, bound };
 }
 
-function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos']): WorkspaceBinding | undefined {
+function readBinding(
+  src: Source,
+  f: Map<string, At>,
+  what: string,
+  pos: At['pos'],
+  kubernetes: KubernetesObjects,
+): WorkspaceBinding | undefined {
   for (const [key, reason] of Object.entries(F.WORKSPACE_BINDING_REFUSED)) {
     if (f.has(key)) {
       src.error(f.get(key)!.pos, `${what}: ${key} is not supported`, reason);
@@ -158,11 +178,16 @@ function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos
   }
   const subPath = src.string(f.get('subPath'), `${what}.subPath`);
   const sub = subPath !== undefined ? { subPath } : {};
+  if (VOLUME_SOURCE_KEYS.some((k) => f.has(k))) {
+    const read = readVolumeFiles(src, f, what, kubernetes);
+    return read && { kind: 'files', ...read, ...sub };
+  }
   const pvc = f.get('persistentVolumeClaim');
   if (pvc) {
     const claim = src.fields(pvc, `${what}.persistentVolumeClaim`, ['claimName', 'readOnly']);
     const claimName = claim && src.string(claim.get('claimName'), `${what}.persistentVolumeClaim.claimName`);
-    if (claimName !== undefined) return { kind: 'pvc', claimName, ...sub };
+    if (claimName !== undefined)
+      return { kind: 'pvc', claimName, ...sub, ...(kubernetes.claims.has(claimName) ? { declared: true } : {}) };
     if (claim) src.error(pvc.pos, `${what}.persistentVolumeClaim needs claimName`);
     return undefined;
   }
@@ -176,24 +201,12 @@ function readBinding(src: Source, f: Map<string, At>, what: string, pos: At['pos
   return undefined;
 }
 
-function checkRunInputs(
-  src: Source,
-  given: Map<string, GivenParam>,
-  bound: Map<string, At['pos']>,
-  pipeline: PipelineSpec,
-): void {
-  const declared = pipeline.params.map((p) => p.name);
-  for (const [name, g] of given) {
-    if (!declared.includes(name))
-      src.error(g.pos, `spec.params: pipeline "${pipeline.name}" has no param "${name}"`, suggest(name, declared));
-  }
-  const workspaces = pipeline.workspaces.map((w) => w.name);
-  for (const [name, pos] of bound) {
-    if (!workspaces.includes(name))
-      src.error(
-        pos,
-        `spec.workspaces: pipeline "${pipeline.name}" has no workspace "${name}"`,
-        suggest(name, workspaces),
-      );
-  }
+/** A run's params and workspaces, as an embedded spec sees them undeclared. */
+function implicitOf(given: Map<string, GivenParam>, bound: Map<string, At['pos']>): Implicit {
+  const typeOf = (v: ParamValue): ParamType =>
+    typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object';
+  return {
+    params: new Map([...given].map(([name, g]) => [name, typeOf(g.value)])),
+    workspaces: new Set(bound.keys()),
+  };
 }

@@ -4,15 +4,20 @@ import { STEP_ON_ERROR } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec } from '../model.js';
+import { parseReference, referencesIn } from '../references.js';
+import { stepStrings } from '../walk.js';
 import { type RefScope, type Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readParamDecls, readNamedList, readStepFields } from './readers.js';
 import { inlineStepAction, type StepActions } from './step-action.js';
+import type { KubernetesObjects } from './kubernetes.js';
 
 export interface TaskReadContext {
   sites: Sites;
   stepActions: StepActions;
+  /** ConfigMaps, Secrets and claims given beside the Tekton documents. */
+  kubernetes: KubernetesObjects;
 }
 
 export function readTaskTemplate(
@@ -21,7 +26,7 @@ export function readTaskTemplate(
   what: string,
   name: string,
   ctx: TaskReadContext,
-  outer: { params: RefScope['params']; task?: string },
+  outer: { params: RefScope['params']; task?: string; workspaces?: ReadonlySet<string> },
 ): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
@@ -35,7 +40,8 @@ export function readTaskTemplate(
   const reader = new TextReader(src, ctx.sites, {
     params: new Map([...outer.params, ...params.map((p) => [p.name, p.type] as const)]),
     results: new Set(results),
-    workspaces: new Set(workspaces.map((w) => w.name)),
+    // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
+    workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),
     taskResults: false,
     finally: false,
     matrix: new Set(),
@@ -45,7 +51,7 @@ export function readTaskTemplate(
   const templateFields =
     templateAt && src.fields(templateAt, `${what}.stepTemplate`, F.STEP_TEMPLATE_KEYS, F.STEP_REFUSED);
   const template = templateFields
-    ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`)
+    ? readStepFields(reader, templateFields, templateAt!, `${what}.stepTemplate`, ctx.kubernetes)
     : undefined;
   const items = src.list(f.get('steps'), `${what}.steps`) ?? [];
   const steps = items.flatMap((item, i) => {
@@ -63,6 +69,8 @@ export function readTaskTemplate(
     }
   }
   checkStepNames(reader, steps, what);
+  for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
+    workspaces.push({ name, optional: false });
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
   return { name, ...(displayName ? { displayName } : {}), params, results, workspaces, env: {}, steps, pos: at.pos };
 }
@@ -71,7 +79,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   const src = reader.src;
   const f = src.fields(item, what, F.STEP_KEYS, F.STEP_REFUSED);
   if (!f) return undefined;
-  const step = readStepFields(reader, f, item, what);
+  const step = readStepFields(reader, f, item, what, ctx.kubernetes);
   step.name = src.string(f.get('name'), `${what}.name`) ?? `step-${i + 1}`;
   if (f.has('name')) checkName(src, step.name, f.get('name')!.pos, 'step name');
   step.onError = src.choice(f.get('onError'), `${what}.onError`, STEP_ON_ERROR) ?? 'stopAndFail';
@@ -106,4 +114,21 @@ function mergeStepTemplate(step: StepSpec, template: StepSpec | undefined): Step
     if (merged.args.length === 0) merged.args = template.args;
   }
   return merged;
+}
+
+/** The enclosing workspaces an embedded spec's steps use without declaring them. */
+function propagatedWorkspaces(
+  steps: StepSpec[],
+  outer: ReadonlySet<string> | undefined,
+  declared: { name: string }[],
+): string[] {
+  if (!outer?.size) return [];
+  const used = new Set<string>();
+  for (const text of steps.flatMap(stepStrings)) {
+    for (const ref of referencesIn(text)) {
+      const r = parseReference(ref.expr);
+      if (r.kind === 'workspace' && outer.has(r.name) && !declared.some((w) => w.name === r.name)) used.add(r.name);
+    }
+  }
+  return [...used];
 }

@@ -67,11 +67,33 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'a declared result the producer never wrote skips its reader',
+    name: 'a declared result the producer succeeded without writing fails its reader and the run (Tekton)',
     spec: pipeline([task('a', { results: ['r'] }), task('b', { steps: [step('echo $(tasks.a.results.r)')] })]),
     check: ({ record, one }) => {
-      expect(one('b')).toMatchObject({ status: 'Skipped', reason: 'ResultsMissing' });
+      expect(one('b')).toMatchObject({
+        status: 'Failed',
+        reason: 'InvalidTaskResultReference: could not find result "r" of task "a"',
+      });
+      expect(record.status).toBe('Failed');
+      expect(record.reason).toMatch(/^InvalidTaskResultReference: .*\(task "b"\)$/);
+    },
+  },
+  {
+    name: 'a pipeline task with onError: continue fails without failing the run; what follows runs',
+    spec: pipeline([task('a', { onError: 'continue' }), task('b', { needs: ['a'] })]),
+    opts: { script: (plan) => (plan.task === 'a' ? { status: 'Failed' } : {}) },
+    check: ({ record, one }) => {
+      expect(one('a')).toMatchObject({ status: 'Failed', reason: 'FailureIgnored' });
+      expect(one('b').status).toBe('Succeeded');
       expect(record.status).toBe('Succeeded');
+    },
+  },
+  {
+    name: 'a failed producer is no InvalidTaskResultReference: its reader is skipped',
+    spec: pipeline([task('a', { results: ['r'] }), task('b', { steps: [step('echo $(tasks.a.results.r)')] })]),
+    opts: { script: (plan) => (plan.task === 'a' ? { status: 'Failed' } : {}) },
+    check: ({ one }) => {
+      expect(one('b')).toMatchObject({ status: 'Skipped', reason: 'PipelineFailing' });
     },
   },
   {

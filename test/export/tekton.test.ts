@@ -77,7 +77,7 @@ describe('kiln export --to tekton', () => {
     });
     expect((docs[0].spec.steps as { timeout: string }[])[0].timeout).toBe('1m30s');
     expect(docs[3].spec.results).toEqual([
-      { name: 'v', description: 'the value of a', value: 'v=$(tasks.a.results.v)' },
+      { name: 'v', description: 'the value of a', value: '$(tasks.a.results.v)' },
       { name: 'both', type: 'array', value: ['$(tasks.a.results.v)', 'fixed'] },
     ]);
   });

@@ -204,9 +204,9 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['7:7 step "s" has neither command nor script'],
   ],
   [
-    'a Secret workspace',
+    'a Secret workspace whose Secret is not given',
     `${doc('Task', 't', '  workspaces: [{ name: w }]\n  steps: [{ image: a, script: x }]\n')}---\napiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: { name: r }\nspec:\n  taskRef: { name: t }\n  workspaces:\n    - name: w\n      secret: { secretName: s }\n`,
-    ['16:15 spec.workspaces.w: secret is not supported'],
+    ['16:15 spec.workspaces.w.secret: there is no Secret "s" in the files given'],
   ],
   [
     'sidecars',
@@ -264,14 +264,6 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['8:18 Pipeline p.tasks[0].taskRef: "resolver" is not supported', '8:16 Pipeline p.tasks[0].taskRef has no name'],
   ],
   [
-    'a run binding an undeclared workspace and param',
-    `${echoTask}---\n${doc('TaskRun', 'r', '  taskRef: { name: echo }\n  params: [{ name: msg, value: x }]\n  workspaces: [{ name: src, emptyDir: {} }]\n')}`,
-    [
-      '17:12 spec.params: pipeline "r" has no param "msg"',
-      '18:16 spec.workspaces: pipeline "r" has no workspace "src"',
-    ],
-  ],
-  [
     'a missing StepAction, and image set beside ref',
     doc('Task', 't', '  steps:\n    - name: s\n      image: alpine\n      ref: { name: git-clone }\n'),
     [
@@ -290,9 +282,16 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['1:13 apiVersion "tekton.dev/v2" is not one Kiln reads'],
   ],
   [
-    'an env valueFrom',
-    doc('Task', 't', '  steps:\n    - image: a\n      script: x\n      env: [{ name: A, valueFrom: {} }]\n'),
-    ['9:24 an item of Task t.steps[0].env: "valueFrom" is not supported'],
+    'an env valueFrom from a missing ConfigMap, and from a Pod field',
+    doc(
+      'Task',
+      't',
+      '  steps:\n    - image: a\n      script: x\n      env:\n        - { name: A, valueFrom: { configMapKeyRef: { name: c, key: k } } }\n        - { name: B, valueFrom: { fieldRef: { fieldPath: metadata.name } } }\n',
+    ),
+    [
+      '10:52 Task t.steps[0].env.A.valueFrom: there is no ConfigMap "c" with key "k" in the files given',
+      '11:35 Task t.steps[0].env.B.valueFrom: "fieldRef" is not supported',
+    ],
   ],
 ];
 

@@ -1,0 +1,60 @@
+// Kubernetes documents that Tekton's examples keep beside their Tasks and runs: ConfigMaps and
+// Secrets (their data is what a configMap/secret workspace, volume or env source reads), claims
+// (a PipelineRun binding a claim declared here gets a directory of its own), and documents that
+// only matter to a cluster (ServiceAccount, Role, LimitRange…), accepted and left alone.
+import type { Source, At } from '../yaml-source.js';
+
+/** Kinds read for their data. */
+const DATA_KINDS = ['ConfigMap', 'Secret'] as const;
+/** Kinds accepted beside Tekton documents; a local run has no use for them. */
+const CLUSTER_KINDS = [
+  'PersistentVolumeClaim',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'LimitRange',
+  'ResourceQuota',
+  'Namespace',
+] as const;
+export const KUBERNETES_KINDS: readonly string[] = [...DATA_KINDS, ...CLUSTER_KINDS];
+
+/** A ConfigMap's or Secret's entries, decoded: key → text. */
+export type DataDoc = Record<string, string>;
+
+export interface KubernetesObjects {
+  configMaps: Map<string, DataDoc>;
+  secrets: Map<string, DataDoc>;
+  claims: Set<string>;
+  /** The ConfigMap and Secret documents as written. */
+  documents: Record<string, unknown>[];
+}
+
+export const noKubernetesObjects = (): KubernetesObjects => ({
+  configMaps: new Map(),
+  secrets: new Map(),
+  claims: new Set(),
+  documents: [],
+});
+
+/** Reads one Kubernetes document into `into`. `f` holds the document's top-level fields. */
+export function readKubernetesDocument(
+  src: Source,
+  kind: string,
+  name: string,
+  f: Map<string, At>,
+  into: KubernetesObjects,
+) {
+  if (kind === 'PersistentVolumeClaim') into.claims.add(name);
+  if (kind !== 'ConfigMap' && kind !== 'Secret') return;
+  const data: DataDoc = {};
+  // Secret `data` and ConfigMap `binaryData` are base64; `stringData` and ConfigMap `data` are text.
+  const decoded = kind === 'Secret' ? ['data'] : ['binaryData'];
+  for (const key of ['data', 'binaryData', 'stringData']) {
+    for (const [k, v] of Object.entries(src.stringMap(f.get(key), `${kind} ${name}.${key}`)))
+      data[k] = decoded.includes(key) ? Buffer.from(v, 'base64').toString('utf8') : v;
+  }
+  (kind === 'ConfigMap' ? into.configMaps : into.secrets).set(name, data);
+  into.documents.push(src.root().node?.toJSON() as Record<string, unknown>);
+}
