@@ -8,6 +8,7 @@ import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
 import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
 import { taskRunName } from './names.js';
+import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskRunStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'TimedOut', 'Cancelled']);
@@ -52,6 +53,7 @@ export class Engine {
         break;
     }
     this.checkTimeouts(now, actions);
+    this.startDue(now, actions);
     this.schedule(now, actions);
     return actions;
   }
@@ -63,7 +65,10 @@ export class Engine {
     const times: number[] = [];
     const pipelineDeadline = this.pipelineDeadline();
     if (pipelineDeadline !== undefined && !s.pipelineTimedOut) times.push(pipelineDeadline);
-    for (const u of s.running) if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
+    for (const u of s.running) {
+      if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
+      if (u.waitingUntil !== undefined) times.push(u.waitingUntil);
+    }
     return times.length ? Math.min(...times) : undefined;
   }
 
@@ -88,17 +93,47 @@ export class Engine {
 
     // A runtime may report a stop we asked for as Cancelled; the engine knows why it asked.
     const status: TaskRunStatus = unit.cancelling ?? update.status;
-    if (failedStatus(status) && unit.attempt < unit.task.retries && this.mayRetry()) {
+    const reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
+    const finishedAt = update.finishedAt ?? now;
+    endRun(unit, status, reason, finishedAt);
+    if (retryWanted(unit.task, status, unit.attempt) && this.mayRetry()) {
       unit.attempt += 1;
-      unit.cancelling = undefined;
-      unit.steps = [];
-      this.startUnit(unit, now, actions, 'retry');
+      this.runAgain(unit, now + retryDelayMs(unit.task, unit.attempt), now, actions);
       return;
     }
+    this.settle(unit, status, reason, update.results, finishedAt, actions);
+  }
+
+  /** Starts the unit's next task run now, or once `at` comes (a backoff or a loop's delay). */
+  private runAgain(unit: Unit, at: number, now: number, actions: EngineAction[]): void {
+    unit.cancelling = undefined;
+    unit.steps = [];
+    unit.deadline = undefined;
+    if (at <= now) this.startUnit(unit, now, actions, 'retry');
+    else unit.waitingUntil = at;
+  }
+
+  /** Starts the waiting units whose time has come. */
+  private startDue(now: number, actions: EngineAction[]): void {
+    for (const u of [...this.state.running]) {
+      if (u.waitingUntil === undefined || u.waitingUntil > now) continue;
+      u.waitingUntil = undefined;
+      this.startUnit(u, now, actions, 'retry');
+    }
+  }
+
+  private settle(
+    unit: Unit,
+    status: TaskRunStatus,
+    reason: string | undefined,
+    results: Record<string, string>,
+    finishedAt: number,
+    actions: EngineAction[],
+  ): void {
     this.setStatus(unit, status);
-    unit.reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
-    unit.results = update.results;
-    unit.finishedAt = update.finishedAt ?? now;
+    unit.reason = reason;
+    unit.results = results;
+    unit.finishedAt = finishedAt;
     if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
   }
 
@@ -112,8 +147,19 @@ export class Engine {
     // Cancellation and timeouts outrank a failure; a failure does not outrank them.
     if (!s.stopping || (s.stopping === 'failed' && why !== 'failed')) s.stopping = why;
     if (!cancelRunning) return;
-    for (const u of s.running) {
-      if (u.taskRun && !u.cancelling) {
+    for (const u of [...s.running]) {
+      if (u.waitingUntil !== undefined) {
+        // Nothing runs while a unit waits to go again: it ends here.
+        u.waitingUntil = undefined;
+        this.settle(
+          u,
+          cancelRunning,
+          `${cancelRunning} while waiting to run again`,
+          {},
+          u.history.at(-1)!.finishedAt,
+          actions,
+        );
+      } else if (u.taskRun && !u.cancelling) {
         u.cancelling = cancelRunning;
         actions.push({ type: 'cancel', taskRun: u.taskRun, reason: cancelRunning });
       }
@@ -236,6 +282,7 @@ export class Engine {
     s.byTaskRun.set(unit.taskRun, unit);
     this.setStatus(unit, 'Running');
     unit.startedAt ??= now;
+    unit.runStartedAt = now;
     unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
     const plan = buildPlan(s, unit);
     if (why === 'retry')

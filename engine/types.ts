@@ -60,6 +60,25 @@ export interface Unit {
   cancelling?: CancelReason;
   results: Record<string, string>;
   steps: ObservedStep[];
+  /** The unit's ended task runs (retries, loop iterations), oldest first. */
+  history: EndedRun[];
+  /** When the current task run started. */
+  runStartedAt?: number;
+  /** Set while the unit waits (a retry's backoff, a loop's delay) before its next task run. */
+  waitingUntil?: number;
+  /** The loop iteration (0-based) of a task with `loop:`. */
+  iteration: number;
+}
+
+/** One ended task run of a unit (times in unix ms), as the record lists it. */
+export interface EndedRun {
+  taskRun: string;
+  attempt: number;
+  iteration?: number;
+  status: TaskRunStatus;
+  reason?: string;
+  startedAt?: number;
+  finishedAt: number;
 }
 
 /** Why the run stopped scheduling new non-finally tasks. */

@@ -4,7 +4,6 @@ import {
   bindParams,
   checkMatrixSize,
   checkName,
-  MAX_RETRIES,
   readWhen,
   TextReader,
   type GivenParam,
@@ -13,6 +12,7 @@ import {
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
+import { readRetries } from './retry-policy.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -217,12 +217,15 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
     when: readWhen(inputs, f.get('when'), `${what}.when`),
     results,
     params: {},
-    retries: src.integer(f.get('retries'), `${what}.retries`, 0, MAX_RETRIES) ?? 0,
+    retries: 0,
     env: body.map(f.get('env'), `${what}.env`),
     workspaces: ctx.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
     pos: entry.keyPos,
   };
   if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  const { retries, policy } = readRetries(src, f.get('retries'), `${what}.retries`);
+  task.retries = retries;
+  if (policy) task.retryPolicy = policy;
   for (const key of ['displayName', 'image'] as const) {
     const value = body.text(f.get(key), `${what}.${key}`);
     if (value !== undefined) task[key] = value;

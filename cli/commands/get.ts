@@ -53,6 +53,12 @@ async function describeRun(reader: RunReader, run: RunRecord): Promise<string> {
   for (const t of run.tasks) {
     const detail = taskDetail(t);
     out.push(`  ${taskLabel(t)}  ${t.status}  ${span(t)}${detail ? `  ${detail}` : ''}  (task run ${t.taskRun})`);
+    for (const a of t.history ?? []) {
+      const iteration = a.iteration !== undefined ? `iteration ${a.iteration} ` : '';
+      out.push(
+        `    ${iteration}try ${a.attempt + 1}  ${a.status}  ${span(a)}${a.reason ? `  ${a.reason}` : ''}  (task run ${a.taskRun})`,
+      );
+    }
     for (const s of t.steps) {
       const code = s.exitCode === null ? '' : `  exit ${s.exitCode}`;
       out.push(`    step ${s.name}  ${s.status}  ${span(s)}${code}${s.reason ? `  ${s.reason}` : ''}`);
