@@ -6,7 +6,7 @@ import type { ObservedTaskRun } from './runtime.js';
 import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
 import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { buildPlan, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
+import { buildPlan, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
 import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
@@ -247,7 +247,9 @@ export class Engine {
     if (unit.matrixEmpty) return this.skip(unit, 'MatrixEmpty', now, actions);
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const vars = taskVariables(this.state, unit);
-    if (!whenHolds(unit, vars)) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
+    const verdict = whenVerdict(unit, vars);
+    if ('error' in verdict) return this.fail(unit, `WhenExpressionError: ${verdict.error}`, now, actions);
+    if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
     if (!this.hasSlot()) return;
     this.startUnit(unit, now, actions, 'start');
   }
@@ -256,13 +258,13 @@ export class Engine {
   private expandMatrix(unit: Unit, now: number, actions: EngineAction[]): void {
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const combos = matrixOf(this.state, unit);
-    if (combos && combos.length > MAX_MATRIX_COMBINATIONS) {
-      this.setStatus(unit, 'Failed');
-      unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MAX_MATRIX_COMBINATIONS}`;
-      unit.finishedAt = now;
-      if (!unit.finally) this.stop('failed', undefined, actions);
-      return;
-    }
+    if (combos && combos.length > MAX_MATRIX_COMBINATIONS)
+      return this.fail(
+        unit,
+        `MatrixTooLarge: ${combos.length} combinations, at most ${MAX_MATRIX_COMBINATIONS}`,
+        now,
+        actions,
+      );
     const expanded = unitsFor(unit.task, unit.finally, combos);
     const s = this.state;
     s.units.splice(s.units.indexOf(unit), 1, ...expanded);
@@ -294,6 +296,11 @@ export class Engine {
         taskRun: unit.taskRun,
       });
     actions.push({ type: 'start', plan });
+  }
+
+  /** Fails a unit that never started (its matrix or its condition cannot be used). */
+  private fail(unit: Unit, reason: string, now: number, actions: EngineAction[]): void {
+    this.settle(unit, 'Failed', reason, {}, now, actions);
   }
 
   private skip(unit: Unit, reason: SkipReason, now: number, actions: EngineAction[]): void {

@@ -1,6 +1,7 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
 import {
+  evaluateCel,
   evaluateWhen,
   expandArgs,
   makeResolver,
@@ -107,8 +108,16 @@ export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope
   };
 }
 
-export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
-  return evaluateWhen(unit.task.when, makeResolver(scope)).pass;
+/** Whether the unit's `when` holds, CEL items too; a CEL item that cannot be evaluated is an error. */
+export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boolean } | { error: string } {
+  const resolve = makeResolver(scope);
+  if (!evaluateWhen(unit.task.when, resolve).pass) return { pass: false };
+  for (const cond of unit.task.whenCel ?? []) {
+    const outcome = evaluateCel(cond, resolve);
+    if ('error' in outcome) return { error: `when ${cond.expression}: ${outcome.error}` };
+    if (!outcome.value) return { pass: false };
+  }
+  return { pass: true };
 }
 
 /**

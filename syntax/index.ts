@@ -24,6 +24,8 @@ export type { ParsedReference, Reference, VariableResolver } from './references.
 export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
+export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
+export type { CelOutcome, PreparedCel } from './cel.js';
 export type { WhenOutcome } from './when.js';
 export { taskStrings, valueStrings } from './walk.js';
 //

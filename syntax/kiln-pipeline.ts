@@ -24,6 +24,7 @@ import {
 } from './model.js';
 import { type RefScope, type Sites, declarationScope } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
+import { readWhenCel } from './cel-when.js';
 
 const PIPELINE_KEYS = [
   'name',
@@ -223,6 +224,8 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
     pos: entry.keyPos,
   };
   if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
+  if (whenCel.length) task.whenCel = whenCel;
   const { retries, policy } = readRetries(src, f.get('retries'), `${what}.retries`);
   task.retries = retries;
   if (policy) task.retryPolicy = policy;

@@ -18,6 +18,7 @@ import * as F from './fields.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList, readParamDecls } from './readers.js';
 import { readTaskTemplate, type TaskReadContext } from './task.js';
+import { readWhenCel } from '../cel-when.js';
 
 export interface TektonContext extends TaskReadContext {
   /** Task and ClusterTask documents by name. */
@@ -138,6 +139,8 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   if (displayName !== undefined) task.displayName = displayName;
   if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;
   if (include.length > 0) task.matrixInclude = include;
+  const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
+  if (whenCel.length) task.whenCel = whenCel;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
   return task;
