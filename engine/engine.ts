@@ -8,6 +8,7 @@ import { runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
 import { buildPlan, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
+import { unmetNeed } from './branches.js';
 import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
@@ -134,7 +135,8 @@ export class Engine {
     unit.reason = reason;
     unit.results = results;
     unit.finishedAt = finishedAt;
-    if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
+    if (failedStatus(status) && !unit.finally && !this.state.caught.has(unit.task.name))
+      this.stop('failed', undefined, actions);
   }
 
   /** Retries stop once the run is cancelled or out of time; a failing run still retries. */
@@ -243,6 +245,7 @@ export class Engine {
 
   /** Skips the unit when its results or `when` say so; else starts it when a slot is free. */
   private tryStart(unit: Unit, now: number, actions: EngineAction[]): void {
+    if (!unit.finally && unmetNeed(this.state, unit) !== undefined) return this.skip(unit, 'NeedsNotMet', now, actions);
     if (unit.matrixPending) return this.expandMatrix(unit, now, actions);
     if (unit.matrixEmpty) return this.skip(unit, 'MatrixEmpty', now, actions);
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);

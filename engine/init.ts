@@ -2,6 +2,7 @@
 // parents (its `needs` plus the producers of the results it reads).
 import { referencesIn, resultRefsOf, type TaskSpec } from '../syntax/index.js';
 import { matrixCombinations } from './matrix.js';
+import { caughtFailures } from './branches.js';
 import type { EngineInput, EngineState, Unit } from './types.js';
 
 /** The units of a task once its matrix values are known (undefined: no matrix). */
@@ -78,6 +79,7 @@ export function initialState(input: EngineInput): EngineState {
     running: new Set(),
     ready: new Set(),
     byTaskRun: new Map(),
+    caught: caughtFailures(input.pipeline),
     pipelineTimedOut: false,
   };
 }

@@ -29,7 +29,9 @@ export function aggregateStatus(units: Unit[]): AggregateStatus {
 export function runStatus(state: EngineState): { status: PipelineRunStatus; reason?: string } {
   if (state.stopping === 'cancelled') return { status: 'Cancelled', reason: 'Cancelled' };
   if (state.pipelineTimedOut) return { status: 'TimedOut', reason: 'PipelineTimedOut' };
-  const failed = state.units.filter((u) => u.status === 'Failed' || u.status === 'TimedOut');
+  const failed = state.units.filter(
+    (u) => (u.status === 'Failed' || u.status === 'TimedOut') && !state.caught.has(u.task.name),
+  );
   if (failed.length > 0) {
     const names = [...new Set(failed.map((u) => u.task.name))];
     return { status: 'Failed', reason: `TaskFailed: ${names.join(', ')}` };

@@ -23,6 +23,7 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
  * - PipelineTimedOut: the pipeline's timeout was reached before it could start.
  * - PipelineCancelled: the run was cancelled before it could start.
  * - MatrixEmpty: a matrix parameter has no values.
+ * - NeedsNotMet: a predecessor it `needs` ended in a state its `on:` does not accept (Kiln's).
  */
 export const SKIP_REASONS = [
   'WhenExpressionsFalse',
@@ -31,6 +32,7 @@ export const SKIP_REASONS = [
   'PipelineTimedOut',
   'PipelineCancelled',
   'MatrixEmpty',
+  'NeedsNotMet',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -103,6 +105,8 @@ export interface EngineState {
   /** Task run name (any attempt) → its unit. */
   byTaskRun: Map<string, Unit>;
   stopping?: Stopping;
+  /** Tasks whose failure another task handles (`needs: [{task, on: [failed]}]`). */
+  caught: ReadonlySet<string>;
   /** The pipeline timeout fired (once). */
   pipelineTimedOut: boolean;
   finished?: { status: PipelineRunStatus; reason?: string; at: number };

@@ -13,6 +13,7 @@ import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
 import { readRetries } from './retry-policy.js';
+import { readNeeds } from './needs.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -211,10 +212,7 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   const task: TaskSpec = {
     name: entry.key,
     steps: [],
-    needs: src.stringList(f.get('needs'), `${what}.needs`).map(({ value, at }) => {
-      env.sites.needs.push({ task: entry.key, target: value, pos: at.pos, key: 'needs' });
-      return value;
-    }),
+    needs: [],
     when: readWhen(inputs, f.get('when'), `${what}.when`),
     results,
     params: {},
@@ -226,6 +224,9 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
   const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
   if (whenCel.length) task.whenCel = whenCel;
+  const { needs, needsOn } = readNeeds(src, env.sites, f.get('needs'), `${what}.needs`, entry.key);
+  task.needs = needs;
+  if (needsOn) task.needsOn = needsOn;
   const { retries, policy } = readRetries(src, f.get('retries'), `${what}.retries`);
   task.retries = retries;
   if (policy) task.retryPolicy = policy;
