@@ -9,6 +9,7 @@ import { initialState, unitsFor } from './init.js';
 import { buildPlan, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
 import { unmetNeed } from './branches.js';
+import { loopUntil } from './loop.js';
 import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
@@ -102,7 +103,30 @@ export class Engine {
       this.runAgain(unit, now + retryDelayMs(unit.task, unit.attempt), now, actions);
       return;
     }
+    if (status === 'Succeeded' && unit.task.loop) return this.loopOn(unit, update.results, finishedAt, now, actions);
     this.settle(unit, status, reason, update.results, finishedAt, actions);
+  }
+
+  /** After a loop's iteration succeeded: done when `until` holds, else the next iteration after the delay. */
+  private loopOn(
+    unit: Unit,
+    results: Record<string, string>,
+    finishedAt: number,
+    now: number,
+    actions: EngineAction[],
+  ): void {
+    const loop = unit.task.loop!;
+    const until = loopUntil(this.state, unit, results);
+    if ('error' in until)
+      return this.settle(unit, 'Failed', `LoopConditionError: ${until.error}`, results, finishedAt, actions);
+    if (until.value) return this.settle(unit, 'Succeeded', undefined, results, finishedAt, actions);
+    if (unit.iteration + 1 >= loop.max) {
+      const reason = `LoopExhausted: until did not hold after ${loop.max} iterations`;
+      return this.settle(unit, 'Failed', reason, results, finishedAt, actions);
+    }
+    unit.iteration += 1;
+    unit.attempt = 0;
+    this.runAgain(unit, now + (loop.delayMs ?? 0), now, actions);
   }
 
   /** Starts the unit's next task run now, or once `at` comes (a backoff or a loop's delay). */
@@ -283,14 +307,14 @@ export class Engine {
 
   private startUnit(unit: Unit, now: number, actions: EngineAction[], why: 'start' | 'retry'): void {
     const s = this.state;
-    unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt);
+    unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt, unit.iteration);
     s.byTaskRun.set(unit.taskRun, unit);
     this.setStatus(unit, 'Running');
     unit.startedAt ??= now;
     unit.runStartedAt = now;
     unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
     const plan = buildPlan(s, unit);
-    if (why === 'retry')
+    if (why === 'retry' && unit.attempt > 0)
       actions.push({
         type: 'retry',
         task: unit.task.name,

@@ -14,6 +14,7 @@ import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
 import { readRetries } from './retry-policy.js';
 import { readNeeds } from './needs.js';
+import { readLoop } from './loop.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -54,6 +55,7 @@ const TASK_KEYS = [
   'uses',
   'with',
   'cache',
+  'loop',
 ] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -227,6 +229,8 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   const { needs, needsOn } = readNeeds(src, env.sites, f.get('needs'), `${what}.needs`, entry.key);
   task.needs = needs;
   if (needsOn) task.needsOn = needsOn;
+  const loop = f.has('loop') ? readLoop(inputs, f.get('loop')!, `${what}.loop`) : undefined;
+  if (loop) task.loop = loop;
   const { retries, policy } = readRetries(src, f.get('retries'), `${what}.retries`);
   task.retries = retries;
   if (policy) task.retryPolicy = policy;
