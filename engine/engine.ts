@@ -10,6 +10,7 @@ import { buildPlan, matrixOf, missingResults, taskVariables, whenVerdict } from 
 import { taskRunName } from './names.js';
 import { unmetNeed } from './branches.js';
 import { loopUntil } from './loop.js';
+import { childRun } from './child-run.js';
 import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
@@ -313,7 +314,6 @@ export class Engine {
     unit.startedAt ??= now;
     unit.runStartedAt = now;
     unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
-    const plan = buildPlan(s, unit);
     if (why === 'retry' && unit.attempt > 0)
       actions.push({
         type: 'retry',
@@ -322,7 +322,10 @@ export class Engine {
         attempt: unit.attempt,
         taskRun: unit.taskRun,
       });
-    actions.push({ type: 'start', plan });
+    if (!unit.task.pipeline) return void actions.push({ type: 'start', plan: buildPlan(s, unit) });
+    const run = childRun(s, unit);
+    if ('error' in run) return this.fail(unit, run.error, now, actions);
+    actions.push({ type: 'startPipeline', task: unit.task.name, run });
   }
 
   /** Fails a unit that never started (its matrix or its condition cannot be used). */

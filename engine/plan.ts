@@ -141,7 +141,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const task = unit.task;
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
   return {
-    pipelineRun: input.runName,
+    pipelineRun: input.rootRun ?? input.runName,
     pipeline: input.pipeline.name,
     name: unit.taskRun!,
     task: task.name,

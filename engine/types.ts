@@ -12,7 +12,16 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   /** Passed through to every plan. */
   collector?: { url: string; token: string };
   startedAt: number;
+  /** How deep this run is: 0 for the run a user started, n for a pipeline n calls down. */
+  depth?: number;
+  /** The deepest a pipeline may call pipelines (default 10). */
+  maxDepth?: number;
+  /** The run a user started, when this one is a pipeline it called: task runs ship and lay out under it. */
+  rootRun?: string;
 }
+
+/** A pipeline task's run: the engine input of the called pipeline (startedAt comes from the driver). */
+export type ChildRun = Omit<EngineInput, 'startedAt'>;
 
 /**
  * Why a task did not run. Tekton's reasons (TEP-0103), spelled as identifiers:
@@ -124,4 +133,6 @@ export type EngineAction =
   | { type: 'cancel'; taskRun: string; reason: CancelReason }
   | { type: 'skip'; task: string; key: string; reason: SkipReason }
   | { type: 'retry'; task: string; key: string; attempt: number; taskRun: string }
+  /** A pipeline task: the driver runs the called pipeline as the task run `run.runName`. */
+  | { type: 'startPipeline'; task: string; run: ChildRun }
   | { type: 'finish'; status: PipelineRunStatus; reason?: string };

@@ -15,6 +15,7 @@ import { applyTaskCache } from './task-cache.js';
 import { readRetries } from './retry-policy.js';
 import { readNeeds } from './needs.js';
 import { readLoop } from './loop.js';
+import { type PipelineLoader, usePipeline } from './kiln-pipeline-task.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -56,6 +57,9 @@ const TASK_KEYS = [
   'with',
   'cache',
   'loop',
+  'pipeline',
+  'params',
+  'workspaces',
 ] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -68,6 +72,8 @@ export interface KilnReadEnv {
     pos: SourcePos,
     context: { workspaces: Set<string>; matrix: Set<string>; task: string },
   ): TaskTemplate | undefined;
+  /** Reads the pipeline `pipeline:` names, reporting what goes wrong at `pos`. */
+  pipeline: PipelineLoader;
 }
 
 interface PipelineContext {
@@ -240,7 +246,14 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   }
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
-  if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
+  if (f.has('pipeline')) usePipeline(inputs, env.pipeline, task, f, what, workspaceNames);
+  else if (f.has('params') || f.has('workspaces'))
+    src.error(
+      f.get(f.has('params') ? 'params' : 'workspaces')!.pos,
+      `${what}: ${f.has('params') ? 'params' : 'workspaces'}: goes with pipeline:`,
+      'these name the params and workspaces of a pipeline: task; a template takes uses: and with:',
+    );
+  else if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
   else if (f.has('with'))
     src.error(
       f.get('with')!.pos,

@@ -171,6 +171,8 @@ export interface PipelineSpec {
   /** The files it was read from. */
   files: string[];
   pos?: SourcePos;
+  /** Every pipeline its tasks may call (`pipeline:`, Tekton pipelineRef/pipelineSpec), by key; on the root only. */
+  pipelines?: Record<string, PipelineSpec>;
 }
 
 /** How a run binds a workspace: a host directory (local), a fresh directory, or a PVC (Kubernetes). */

@@ -7,6 +7,7 @@ import type { Sites } from '../sites.js';
 import type { Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readPipelineSpec, type TektonContext } from './pipeline.js';
+import { PipelineRegistry } from '../child-pipelines.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
 
@@ -77,13 +78,14 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     tasks: index(docs, ['Task', 'ClusterTask']),
     stepActions: index(docs, ['StepAction']),
     pipelines,
+    registry: new PipelineRegistry(),
   };
   const runs = docs.filter((d) => d.kind === 'PipelineRun' || d.kind === 'TaskRun');
   const roots =
     runs.length > 0
       ? runs
       : pipelines.size > 0
-        ? [...pipelines.values()]
+        ? uncalled(pipelines)
         : docs.filter((d) => d.kind === 'Task' || d.kind === 'ClusterTask');
   if (roots.length === 0) {
     if (docs.length > 0)
@@ -106,13 +108,22 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     return {};
   }
   const root = roots[0]!;
+  ctx.key = root.kind === 'Pipeline' ? `Pipeline ${root.name}` : `${root.kind} ${root.name ?? ''}`;
+  const read = readRoot(root, ctx);
+  if (read.pipeline) ctx.registry!.finish(read.pipeline, ctx.key, root.src.diags);
+  return read;
+}
+
+function readRoot(root: TektonDoc, ctx: TektonContext & { pipelines: Map<string, TektonDoc> }): ReadRun {
   switch (root.kind) {
     case 'PipelineRun':
       return readPipelineRun(root, ctx);
     case 'TaskRun':
       return readTaskRun(root, ctx, false);
     case 'Pipeline': {
-      const pipeline = readPipelineSpec(root.src, root.spec, `Pipeline ${root.name}`, root.name ?? 'pipeline', ctx);
+      const pipeline = ctx.registry!.load(ctx.key!, () =>
+        readPipelineSpec(root.src, root.spec, `Pipeline ${root.name}`, root.name ?? 'pipeline', ctx),
+      );
       return pipeline ? { pipeline } : {};
     }
     default:
@@ -136,4 +147,20 @@ export function readTektonTaskFile(src: Source, sites: Sites, task: string): Tas
     { sites, stepActions: new Map() },
     { params: new Map(), task },
   );
+}
+
+/** The Pipelines no other loaded Pipeline calls (pipelineRef): the ones a user may mean to run. */
+function uncalled(pipelines: Map<string, TektonDoc>): TektonDoc[] {
+  const called = new Set<string>();
+  for (const d of pipelines.values()) {
+    const spec = (d.spec.node as { toJSON?: () => unknown } | null)?.toJSON?.() as
+      { tasks?: unknown[]; finally?: unknown[] } | undefined;
+    const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+    for (const t of [...list(spec?.tasks), ...list(spec?.finally)]) {
+      const name = (t as { pipelineRef?: { name?: unknown } } | null)?.pipelineRef?.name;
+      if (typeof name === 'string' && name !== d.name) called.add(name);
+    }
+  }
+  const roots = [...pipelines.values()].filter((d) => !called.has(d.name!));
+  return roots.length ? roots : [...pipelines.values()];
 }

@@ -105,10 +105,10 @@ export const PIPELINE_TASK_KEYS = [
   'timeout',
   'matrix',
   'resources',
+  'pipelineRef',
+  'pipelineSpec',
 ] as const;
 export const PIPELINE_TASK_REFUSED: Refused = {
-  pipelineRef: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
-  pipelineSpec: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
   onError: 'onError on a pipeline task is not supported yet; use onError: continue on its steps',
 };
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;

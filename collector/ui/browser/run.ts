@@ -89,7 +89,42 @@ function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
     h('td', { class: 'num' }, t.attempts, attemptList(t.history)),
     h('td', { class: 'num' }, formatDuration(durationMs(t.startedAt, t.finishedAt))),
     h('td', {}, results(t.results)),
-    h('td', {}, stepList(run, t)),
+    h('td', {}, t.child ? childRun(run, t.child) : stepList(run, t)),
+  );
+}
+
+/** A pipeline task's run, nested: its tasks (their logs are the whole run's, under their task run names). */
+function childRun(run: string, child: RunRecord): HTMLElement {
+  return h(
+    'div',
+    { class: 'child-run', 'data-child': child.id },
+    h(
+      'p',
+      {},
+      'pipeline ',
+      h('strong', {}, child.name),
+      ' ',
+      badge(child.status),
+      child.reason ? ` ${child.reason}` : '',
+    ),
+    tasksTable(run, child.tasks),
+  );
+}
+
+function tasksTable(run: string, tasks: TaskRunRecord[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'tasks' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)),
+      ),
+    ),
+    h('tbody', {}, ...tasks.map((t) => taskRow(run, t))),
   );
 }
 
@@ -143,19 +178,6 @@ export async function runView(root: HTMLElement, id: string, signal: AbortSignal
     h('h2', {}, 'Timeline'),
     chart ?? h('p', { class: 'empty' }, 'No task has started.'),
     h('h2', {}, 'Tasks'),
-    h(
-      'table',
-      { class: 'tasks' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)),
-        ),
-      ),
-      h('tbody', {}, ...run.tasks.map((t) => taskRow(run.id, t))),
-    ),
+    tasksTable(run.id, run.tasks),
   );
 }
