@@ -34,17 +34,34 @@ export interface LogSelection {
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
+/**
+ * Every task run with its label, those of pipelines the run called in place of the task that
+ * called them (their logs are the run's): `deploy:push`, selected by `push` or by `deploy`.
+ */
+function flatten(
+  tasks: TaskRunRecord[],
+  prefix = '',
+  callers: string[] = [],
+): { t: TaskRunRecord; label: string; names: string[] }[] {
+  return tasks.flatMap((t) =>
+    t.child
+      ? flatten(t.child.tasks, `${prefix}${taskLabel(t)}:`, [...callers, t.name])
+      : [{ t, label: `${prefix}${taskLabel(t)}`, names: [...callers, t.name] }],
+  );
+}
+
 export function selectLogs(record: RunRecord | null, task?: string, step?: string): LogSelection {
-  const tasks: TaskRunRecord[] = record?.tasks ?? [];
-  const labels = new Map(tasks.map((t) => [t.taskRun, taskLabel(t)]));
+  const flat = flatten(record?.tasks ?? []);
+  const tasks = flat.map((f) => f.t);
+  const labels = new Map(flat.map((f) => [f.t.taskRun, f.label]));
   // A record that lists no task runs (a run not started, or kept without them) cannot check names.
   if (!tasks.length) {
     return { taskRuns: task ? new Set([task]) : undefined, step, manySteps: !step, labels };
   }
   let chosen = tasks;
   if (task) {
-    chosen = tasks.filter((t) => t.name === task || t.taskRun === task);
-    if (!chosen.length) throw new UnknownLogSelector('--task', task, unique(tasks.map((t) => t.name)));
+    chosen = flat.filter((f) => f.names.includes(task) || f.t.taskRun === task).map((f) => f.t);
+    if (!chosen.length) throw new UnknownLogSelector('--task', task, unique(flat.flatMap((f) => f.names)));
   }
   if (step) {
     const steps = unique(chosen.flatMap((t) => t.steps.map((s) => s.name)));

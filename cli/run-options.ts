@@ -51,6 +51,15 @@ export function parseConcurrency(value: string | undefined): number | undefined 
   return n;
 }
 
+/** `--max-depth N`: how deep pipelines may call pipelines (default 10). */
+export function parseMaxDepth(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100)
+    throw new UsageError(`--max-depth ${value}: give a whole number from 0 to 100`, 'the default is 10');
+  return n;
+}
+
 /** `kiln run --help`'s last lines: the environment it reads (and the settings file standing in). */
 export const RUN_ENVIRONMENT_HELP = `
 Environment (each also settable once with \`kiln config set KEY VALUE\`, in $XDG_CONFIG_HOME/kiln/config.yaml):

@@ -50,6 +50,23 @@ export interface TaskRunRecord {
   finishedAt?: string;
   steps: StepRecord[];
   finally?: boolean;
+  /** Every ended task run of a task retried or looped, in order (the current one is the record itself). */
+  history?: AttemptRecord[];
+  /** For a task that runs a pipeline (`pipeline:`): the child run's own record. */
+  child?: RunRecord;
+}
+
+/** One ended task run of a retried or looping task: which try, how it ended, when. */
+export interface AttemptRecord {
+  taskRun: string;
+  /** 0 for the first try of its iteration. */
+  attempt: number;
+  /** The loop iteration (0-based), for a task with `loop:`. */
+  iteration?: number;
+  status: TaskRunStatus;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 export interface RunRecord {

@@ -7,7 +7,8 @@ import { systemClock, type Clock } from './clock.js';
 import { Engine, isTerminal } from './engine.js';
 import { runRecord } from './record.js';
 import { noopReporter } from './reporter.js';
-import type { EngineAction, EngineEvent, EngineInput } from './types.js';
+import type { ChildRun, EngineAction, EngineEvent, EngineInput } from './types.js';
+import { childOutcome, SharedRuntime, withChildren } from './nested.js';
 
 export interface RunOptions {
   input: Omit<EngineInput, 'startedAt'>;
@@ -32,6 +33,8 @@ export interface RunOptions {
    * checked against its size and digest. Absent: such a task run fails with ResultUnavailable.
    */
   fetchResult?: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+  /** For the run of a pipeline another one calls: the runtime the whole tree shares. */
+  shared?: SharedRuntime;
 }
 
 /** A finished task run with its stored results read in, or failed saying which one could not be. */
@@ -60,7 +63,12 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
   const reporter = opts.reporter ?? noopReporter;
   const warn = opts.onWarning ?? (() => {});
   const engine = new Engine({ ...opts.input, startedAt: opts.startedAt ?? clock.now() });
-  const record = () => runRecord(engine.state, opts.runtime.kind);
+  // The runs of pipelines this one calls share its runtime; their records sit under their task runs.
+  const shared = opts.shared ?? new SharedRuntime(opts.runtime);
+  const runtime = shared.view(!opts.shared);
+  const children = new Map<string, RunRecord>();
+  const childStops = new Map<string, AbortController>();
+  const record = () => withChildren(runRecord(engine.state, runtime.kind), children);
 
   // Reporter calls are chained so the collector sees them in order.
   let reports: Promise<void> = Promise.resolve();
@@ -92,18 +100,46 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
     const perform = (action: EngineAction) => {
       opts.onAction?.(action, record());
       if (action.type === 'start') {
-        opts.runtime.start(action.plan).catch((err) => {
+        runtime.start(action.plan).catch((err) => {
           const message = String(err?.message ?? err);
           warn(`cannot start ${action.plan.name}: ${message}`);
           feed({ type: 'startFailed', taskRun: action.plan.name, message });
         });
+      } else if (action.type === 'startPipeline') {
+        startChild(action.run);
+      } else if (action.type === 'cancel' && childStops.has(action.taskRun)) {
+        childStops.get(action.taskRun)!.abort();
       } else if (action.type === 'cancel') {
-        opts.runtime
+        runtime
           .cancel(action.taskRun, action.reason)
           .catch((err) => warn(`cancel ${action.taskRun}: ${err?.message ?? err}`));
       } else if (action.type === 'finish') {
         queueMicrotask(() => void finish());
       }
+    };
+
+    const startChild = (input: ChildRun) => {
+      const stop = new AbortController();
+      childStops.set(input.runName, stop);
+      const changed = (r: RunRecord) => {
+        children.set(input.runName, r);
+        report(reporter.runUpdated.bind(reporter), record());
+        opts.onChange?.(record());
+      };
+      void runPipeline({
+        ...opts,
+        input,
+        shared,
+        signal: stop.signal,
+        reporter: undefined,
+        onChange: changed,
+        onAction: undefined,
+        startedAt: clock.now(),
+      }).then((final) => {
+        childStops.delete(input.runName);
+        children.set(input.runName, final);
+        feed({ type: 'observed', update: childOutcome(input.runName, final) });
+      });
     };
 
     const armTimer = () => {
@@ -119,17 +155,18 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       cancelTimer?.();
       opts.signal?.removeEventListener('abort', onAbort);
       try {
-        await opts.runtime.cleanup(opts.input.runName);
+        await runtime.cleanup(opts.input.runName);
       } catch (err) {
         warn(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
       }
       const final = record();
       report(reporter.runFinished.bind(reporter), final);
       await reports;
+      runtime.detach();
       resolve(final);
     };
 
-    opts.runtime.onUpdate((update) => {
+    runtime.onUpdate((update) => {
       if (!update.stored?.length || !isTerminal(update.status)) return feed({ type: 'observed', update });
       // The engine learns that the task run ended only once its results are all in hand.
       void withStoredResults(update, opts.fetchResult).then((full) => feed({ type: 'observed', update: full }));

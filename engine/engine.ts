@@ -6,8 +6,12 @@ import type { ObservedTaskRun } from './runtime.js';
 import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
 import { FAILURE_IGNORED, failureIgnored, INVALID_RESULT_REFERENCE, runStatus } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenHolds } from './plan.js';
+import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
+import { unmetNeed } from './branches.js';
+import { loopUntil } from './loop.js';
+import { childRun } from './child-run.js';
+import { endRun, retryDelayMs, retryWanted } from './attempts.js';
 import type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Stopping, Unit } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskRunStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'TimedOut', 'Cancelled']);
@@ -52,6 +56,7 @@ export class Engine {
         break;
     }
     this.checkTimeouts(now, actions);
+    this.startDue(now, actions);
     this.schedule(now, actions);
     return actions;
   }
@@ -63,7 +68,10 @@ export class Engine {
     const times: number[] = [];
     const pipelineDeadline = this.pipelineDeadline();
     if (pipelineDeadline !== undefined && !s.pipelineTimedOut) times.push(pipelineDeadline);
-    for (const u of s.running) if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
+    for (const u of s.running) {
+      if (u.deadline !== undefined && !u.cancelling) times.push(u.deadline);
+      if (u.waitingUntil !== undefined) times.push(u.waitingUntil);
+    }
     return times.length ? Math.min(...times) : undefined;
   }
 
@@ -88,19 +96,73 @@ export class Engine {
 
     // A runtime may report a stop we asked for as Cancelled; the engine knows why it asked.
     const status: TaskRunStatus = unit.cancelling ?? update.status;
-    if (failedStatus(status) && unit.attempt < unit.task.retries && this.mayRetry()) {
+    const reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
+    const finishedAt = update.finishedAt ?? now;
+    endRun(unit, status, reason, finishedAt);
+    if (retryWanted(unit.task, status, unit.attempt) && this.mayRetry()) {
       unit.attempt += 1;
-      unit.cancelling = undefined;
-      unit.steps = [];
-      this.startUnit(unit, now, actions, 'retry');
+      this.runAgain(unit, now + retryDelayMs(unit.task, unit.attempt), now, actions);
       return;
     }
+    if (status === 'Succeeded' && unit.task.loop) return this.loopOn(unit, update.results, finishedAt, now, actions);
+    this.settle(unit, status, reason, update.results, finishedAt, actions);
+  }
+
+  /** After a loop's iteration succeeded: done when `until` holds, else the next iteration after the delay. */
+  private loopOn(
+    unit: Unit,
+    results: Record<string, string>,
+    finishedAt: number,
+    now: number,
+    actions: EngineAction[],
+  ): void {
+    const loop = unit.task.loop!;
+    const until = loopUntil(this.state, unit, results);
+    if ('error' in until)
+      return this.settle(unit, 'Failed', `LoopConditionError: ${until.error}`, results, finishedAt, actions);
+    if (until.value) return this.settle(unit, 'Succeeded', undefined, results, finishedAt, actions);
+    if (unit.iteration + 1 >= loop.max) {
+      const reason = `LoopExhausted: until did not hold after ${loop.max} iterations`;
+      return this.settle(unit, 'Failed', reason, results, finishedAt, actions);
+    }
+    unit.iteration += 1;
+    unit.attempt = 0;
+    this.runAgain(unit, now + (loop.delayMs ?? 0), now, actions);
+  }
+
+  /** Starts the unit's next task run now, or once `at` comes (a backoff or a loop's delay). */
+  private runAgain(unit: Unit, at: number, now: number, actions: EngineAction[]): void {
+    unit.cancelling = undefined;
+    unit.steps = [];
+    unit.deadline = undefined;
+    if (at <= now) this.startUnit(unit, now, actions, 'retry');
+    else unit.waitingUntil = at;
+  }
+
+  /** Starts the waiting units whose time has come. */
+  private startDue(now: number, actions: EngineAction[]): void {
+    for (const u of [...this.state.running]) {
+      if (u.waitingUntil === undefined || u.waitingUntil > now) continue;
+      u.waitingUntil = undefined;
+      this.startUnit(u, now, actions, 'retry');
+    }
+  }
+
+  private settle(
+    unit: Unit,
+    status: TaskRunStatus,
+    reason: string | undefined,
+    results: Record<string, string>,
+    finishedAt: number,
+    actions: EngineAction[],
+  ): void {
     this.setStatus(unit, status);
-    unit.reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
-    unit.results = update.results;
-    unit.finishedAt = update.finishedAt ?? now;
+    unit.reason = reason;
+    unit.results = results;
+    unit.finishedAt = finishedAt;
     if (failedStatus(status) && failureIgnored(unit)) unit.reason = FAILURE_IGNORED;
-    else if (failedStatus(status) && !unit.finally) this.stop('failed', undefined, actions);
+    else if (failedStatus(status) && !unit.finally && !this.state.caught.has(unit.task.name))
+      this.stop('failed', undefined, actions);
   }
 
   /** Retries stop once the run is cancelled or out of time; a failing run still retries. */
@@ -113,8 +175,19 @@ export class Engine {
     // Cancellation and timeouts outrank a failure; a failure does not outrank them.
     if (!s.stopping || (s.stopping === 'failed' && why !== 'failed')) s.stopping = why;
     if (!cancelRunning) return;
-    for (const u of s.running) {
-      if (u.taskRun && !u.cancelling) {
+    for (const u of [...s.running]) {
+      if (u.waitingUntil !== undefined) {
+        // Nothing runs while a unit waits to go again: it ends here.
+        u.waitingUntil = undefined;
+        this.settle(
+          u,
+          cancelRunning,
+          `${cancelRunning} while waiting to run again`,
+          {},
+          u.history.at(-1)!.finishedAt,
+          actions,
+        );
+      } else if (u.taskRun && !u.cancelling) {
         u.cancelling = cancelRunning;
         actions.push({ type: 'cancel', taskRun: u.taskRun, reason: cancelRunning });
       }
@@ -198,12 +271,15 @@ export class Engine {
 
   /** Skips the unit when its results or `when` say so; else starts it when a slot is free. */
   private tryStart(unit: Unit, now: number, actions: EngineAction[]): void {
+    if (!unit.finally && unmetNeed(this.state, unit) !== undefined) return this.skip(unit, 'NeedsNotMet', now, actions);
     if (unit.matrixPending) return this.expandMatrix(unit, now, actions);
     if (unit.matrixEmpty) return this.skip(unit, 'MatrixEmpty', now, actions);
     if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const vars = taskVariables(this.state, unit);
-    if (!whenHolds(unit, vars)) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
+    const verdict = whenVerdict(unit, vars);
+    if ('error' in verdict) return this.fail(unit, `WhenExpressionError: ${verdict.error}`, now, actions);
+    if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
     if (!this.hasSlot()) return;
     this.startUnit(unit, now, actions, 'start');
   }
@@ -213,13 +289,13 @@ export class Engine {
     if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const combos = matrixOf(this.state, unit);
-    if (combos && combos.length > MAX_MATRIX_COMBINATIONS) {
-      this.setStatus(unit, 'Failed');
-      unit.reason = `MatrixTooLarge: ${combos.length} combinations, at most ${MAX_MATRIX_COMBINATIONS}`;
-      unit.finishedAt = now;
-      if (!unit.finally) this.stop('failed', undefined, actions);
-      return;
-    }
+    if (combos && combos.length > MAX_MATRIX_COMBINATIONS)
+      return this.fail(
+        unit,
+        `MatrixTooLarge: ${combos.length} combinations, at most ${MAX_MATRIX_COMBINATIONS}`,
+        now,
+        actions,
+      );
     const expanded = unitsFor(unit.task, unit.finally, combos);
     const s = this.state;
     s.units.splice(s.units.indexOf(unit), 1, ...expanded);
@@ -235,13 +311,13 @@ export class Engine {
 
   private startUnit(unit: Unit, now: number, actions: EngineAction[], why: 'start' | 'retry'): void {
     const s = this.state;
-    unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt);
+    unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt, unit.iteration);
     s.byTaskRun.set(unit.taskRun, unit);
     this.setStatus(unit, 'Running');
     unit.startedAt ??= now;
+    unit.runStartedAt = now;
     unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
-    const plan = buildPlan(s, unit);
-    if (why === 'retry')
+    if (why === 'retry' && unit.attempt > 0)
       actions.push({
         type: 'retry',
         task: unit.task.name,
@@ -249,7 +325,15 @@ export class Engine {
         attempt: unit.attempt,
         taskRun: unit.taskRun,
       });
-    actions.push({ type: 'start', plan });
+    if (!unit.task.pipeline) return void actions.push({ type: 'start', plan: buildPlan(s, unit) });
+    const run = childRun(s, unit);
+    if ('error' in run) return this.fail(unit, run.error, now, actions);
+    actions.push({ type: 'startPipeline', task: unit.task.name, run });
+  }
+
+  /** Fails a unit that never started (its matrix or its condition cannot be used). */
+  private fail(unit: Unit, reason: string, now: number, actions: EngineAction[]): void {
+    this.settle(unit, 'Failed', reason, {}, now, actions);
   }
 
   /**

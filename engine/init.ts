@@ -2,11 +2,21 @@
 // parents (its `needs` plus the producers of the results it reads).
 import { referencesIn, resultRefsOf, type TaskSpec } from '../syntax/index.js';
 import { matrixCombinations } from './matrix.js';
+import { caughtFailures } from './branches.js';
 import type { EngineInput, EngineState, Unit } from './types.js';
 
 /** The units of a task once its matrix values are known (undefined: no matrix). */
 export function unitsFor(task: TaskSpec, isFinally: boolean, combos: Record<string, string>[] | undefined): Unit[] {
-  const base = { task, finally: isFinally, status: 'Pending' as const, attempt: 0, results: {}, steps: [] };
+  const base = {
+    task,
+    finally: isFinally,
+    status: 'Pending' as const,
+    attempt: 0,
+    iteration: 0,
+    results: {},
+    steps: [],
+    history: [],
+  };
   if (combos === undefined) return [{ ...base, key: task.name }];
   if (combos.length === 0) return [{ ...base, key: task.name, matrixEmpty: true }];
   return combos.map((matrix, i) => ({ ...base, key: `${task.name}[${i}]`, matrixIndex: i, matrix }));
@@ -26,8 +36,10 @@ function initialUnits(task: TaskSpec, isFinally: boolean): Unit[] {
         finally: isFinally,
         status: 'Pending',
         attempt: 0,
+        iteration: 0,
         results: {},
         steps: [],
+        history: [],
         matrixPending: true,
       },
     ];
@@ -67,6 +79,7 @@ export function initialState(input: EngineInput): EngineState {
     running: new Set(),
     ready: new Set(),
     byTaskRun: new Map(),
+    caught: caughtFailures(input.pipeline),
     pipelineTimedOut: false,
   };
 }

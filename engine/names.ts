@@ -21,15 +21,17 @@ export function fitLabel(label: string): string {
   return `${label.slice(0, DNS_LABEL_MAX - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
 
-/** `<pipelineRun>-<task>[-<matrixIndex>][-r<attempt>]`, as TaskRunPlan.name documents. */
+/** `<pipelineRun>-<task>[-<matrixIndex>][-i<iteration>][-r<attempt>]`, as TaskRunPlan.name documents. */
 export function taskRunName(
   pipelineRun: string,
   task: string,
   matrixIndex: number | undefined,
   attempt: number,
+  iteration = 0,
 ): string {
   let name = `${dnsSafe(pipelineRun)}-${dnsSafe(task)}`;
   if (matrixIndex !== undefined) name += `-${matrixIndex}`;
+  if (iteration > 0) name += `-i${iteration}`;
   if (attempt > 0) name += `-r${attempt}`;
   return fitLabel(name);
 }

@@ -1,6 +1,7 @@
 // From a unit and what the run knows so far to what a runtime runs: the substitution scope of a
 // task run, its `when`, the results it is missing, and its TaskRunPlan.
 import {
+  evaluateCel,
   evaluateWhen,
   expandArgs,
   makeResolver,
@@ -153,8 +154,16 @@ function workspaceUses(state: EngineState, unit: Unit): { bound: WorkspaceUse[];
   };
 }
 
-export function whenHolds(unit: Unit, scope: SubstitutionScope): boolean {
-  return evaluateWhen(unit.task.when, makeResolver(scope)).pass;
+/** Whether the unit's `when` holds, CEL items too; a CEL item that cannot be evaluated is an error. */
+export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boolean } | { error: string } {
+  const resolve = makeResolver(scope);
+  if (!evaluateWhen(unit.task.when, resolve).pass) return { pass: false };
+  for (const cond of unit.task.whenCel ?? []) {
+    const outcome = evaluateCel(cond, resolve);
+    if ('error' in outcome) return { error: `when ${cond.expression}: ${outcome.error}` };
+    if (!outcome.value) return { pass: false };
+  }
+  return { pass: true };
 }
 
 /**
@@ -179,7 +188,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const task = unit.task;
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
   return {
-    pipelineRun: input.runName,
+    pipelineRun: input.rootRun ?? input.runName,
     pipeline: input.pipeline.name,
     name: unit.taskRun!,
     task: task.name,

@@ -4,6 +4,7 @@ import type { RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js'
 import type { ObservedStep } from './runtime.js';
 import { taskRunName } from './names.js';
 import { pipelineResults } from './plan.js';
+import { keepsHistory } from './attempts.js';
 import type { EngineState, Unit } from './types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -43,6 +44,9 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
     finishedAt: iso(unit.finishedAt),
     steps,
     finally: unit.finally || undefined,
+    ...(keepsHistory(unit.task) && unit.history.length
+      ? { history: unit.history.map((h) => ({ ...h, startedAt: iso(h.startedAt), finishedAt: iso(h.finishedAt) })) }
+      : {}),
   };
 }
 

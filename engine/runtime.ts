@@ -22,7 +22,7 @@ export type ResolvedStep = Omit<StepSpec, 'args' | 'pos'> & {
 export interface TaskRunPlan {
   pipelineRun: string;
   pipeline: string;
-  /** Unique in the run and DNS-1123 safe: `<pipelineRun>-<task>[-<matrixIndex>][-r<attempt>]`. */
+  /** Unique in the run and DNS-1123 safe: `<pipelineRun>-<task>[-<matrixIndex>][-i<iteration>][-r<attempt>]`. */
   name: string;
   /** The pipeline task's name. */
   task: string;

@@ -38,7 +38,9 @@ export const INVALID_RESULT_REFERENCE = 'InvalidTaskResultReference';
 export function runStatus(state: EngineState): { status: PipelineRunStatus; reason?: string } {
   if (state.stopping === 'cancelled') return { status: 'Cancelled', reason: 'Cancelled' };
   if (state.pipelineTimedOut) return { status: 'TimedOut', reason: 'PipelineTimedOut' };
-  const failed = state.units.filter((u) => (u.status === 'Failed' || u.status === 'TimedOut') && !failureIgnored(u));
+  const failed = state.units.filter(
+    (u) => (u.status === 'Failed' || u.status === 'TimedOut') && !failureIgnored(u) && !state.caught.has(u.task.name),
+  );
   const invalid = failed.find((u) => u.reason?.startsWith(INVALID_RESULT_REFERENCE));
   if (invalid) return { status: 'Failed', reason: `${invalid.reason} (task "${invalid.task.name}")` };
   if (failed.length > 0) {

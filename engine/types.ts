@@ -12,7 +12,16 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   /** Passed through to every plan. */
   collector?: { url: string; token: string };
   startedAt: number;
+  /** How deep this run is: 0 for the run a user started, n for a pipeline n calls down. */
+  depth?: number;
+  /** The deepest a pipeline may call pipelines (default 10). */
+  maxDepth?: number;
+  /** The run a user started, when this one is a pipeline it called: task runs ship and lay out under it. */
+  rootRun?: string;
 }
+
+/** A pipeline task's run: the engine input of the called pipeline (startedAt comes from the driver). */
+export type ChildRun = Omit<EngineInput, 'startedAt'>;
 
 /**
  * Why a task did not run. Tekton's reasons (TEP-0103), spelled as identifiers:
@@ -23,6 +32,7 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
  * - PipelineTimedOut: the pipeline's timeout was reached before it could start.
  * - PipelineCancelled: the run was cancelled before it could start.
  * - MatrixEmpty: a matrix parameter has no values.
+ * - NeedsNotMet: a predecessor it `needs` ended in a state its `on:` does not accept (Kiln's).
  */
 export const SKIP_REASONS = [
   'WhenExpressionsFalse',
@@ -31,6 +41,7 @@ export const SKIP_REASONS = [
   'PipelineTimedOut',
   'PipelineCancelled',
   'MatrixEmpty',
+  'NeedsNotMet',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -60,6 +71,25 @@ export interface Unit {
   cancelling?: CancelReason;
   results: Record<string, string>;
   steps: ObservedStep[];
+  /** The unit's ended task runs (retries, loop iterations), oldest first. */
+  history: EndedRun[];
+  /** When the current task run started. */
+  runStartedAt?: number;
+  /** Set while the unit waits (a retry's backoff, a loop's delay) before its next task run. */
+  waitingUntil?: number;
+  /** The loop iteration (0-based) of a task with `loop:`. */
+  iteration: number;
+}
+
+/** One ended task run of a unit (times in unix ms), as the record lists it. */
+export interface EndedRun {
+  taskRun: string;
+  attempt: number;
+  iteration?: number;
+  status: TaskRunStatus;
+  reason?: string;
+  startedAt?: number;
+  finishedAt: number;
 }
 
 /** Why the run stopped scheduling new non-finally tasks. */
@@ -84,6 +114,8 @@ export interface EngineState {
   /** Task run name (any attempt) → its unit. */
   byTaskRun: Map<string, Unit>;
   stopping?: Stopping;
+  /** Tasks whose failure another task handles (`needs: [{task, on: [failed]}]`). */
+  caught: ReadonlySet<string>;
   /** The pipeline timeout fired (once). */
   pipelineTimedOut: boolean;
   finished?: { status: PipelineRunStatus; reason?: string; at: number };
@@ -101,4 +133,6 @@ export type EngineAction =
   | { type: 'cancel'; taskRun: string; reason: CancelReason }
   | { type: 'skip'; task: string; key: string; reason: SkipReason }
   | { type: 'retry'; task: string; key: string; attempt: number; taskRun: string }
+  /** A pipeline task: the driver runs the called pipeline as the task run `run.runName`. */
+  | { type: 'startPipeline'; task: string; run: ChildRun }
   | { type: 'finish'; status: PipelineRunStatus; reason?: string };

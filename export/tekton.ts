@@ -8,7 +8,8 @@
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
 import { stringify } from 'yaml';
-import { formatDuration, KilnError } from '../contract/index.js';
+import { cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration, KilnError } from '../contract/index.js';
+import { ExportError, kilnOnly } from './common.js';
 import {
   type ParamSpec,
   type ParamValue,
@@ -22,19 +23,21 @@ import {
   type WorkspaceBinding,
 } from '../syntax/index.js';
 
-export class TektonExportError extends KilnError {
-  readonly code = 'tekton-export';
-  constructor(readonly problems: string[]) {
-    super(`cannot export to Tekton:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+/** The Tekton export's refusal: an ExportError for the target tekton. */
+export class TektonExportError extends ExportError {
+  constructor(problems: string[]) {
+    super('tekton', problems);
   }
-  readonly hint =
-    'change the pipeline to avoid these Kiln-only features, or run it with `kiln run` / the Kiln controller';
 }
 
 export interface TektonRunOptions {
   params?: Record<string, ParamValue>;
   workspaces?: Record<string, WorkspaceBinding>;
   timeoutMs?: number;
+  /** The image of steps that name none (Tekton needs one per step). */
+  defaultImage?: string;
+  /** The image holding the portable /kiln tree, whose kiln-agent restores and saves step caches. */
+  agentImage?: string;
 }
 
 type Doc = Record<string, unknown>;
@@ -44,8 +47,22 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   const problems: string[] = [];
   const declared = new Map(pipeline.params.map((p) => [p.name, p]));
   const all = [...pipeline.tasks.map((t) => ({ t, fin: false })), ...pipeline.finally.map((t) => ({ t, fin: true }))];
-  const tasks = all.map(({ t }) => taskDocument(pipeline, t, declared, problems));
+  for (const { t } of all) {
+    const where = `task "${t.name}"`;
+    kilnOnly(t, where, problems, 'Tekton');
+    if (t.retryPolicy?.backoff || (t.retryPolicy && t.retryPolicy.on.length < 2))
+      problems.push(
+        `${where}: a retry backoff or on: has no Tekton equivalent (Tekton retries at once, on any failure)`,
+      );
+    for (const [need, states] of Object.entries(t.needsOn ?? {}))
+      if (states.length !== 2 || !states.includes('succeeded') || !states.includes('skipped'))
+        problems.push(
+          `${where}: needs ${need} on: [${states.join(', ')}] has no Tekton equivalent (runAfter runs after success or skip)`,
+        );
+  }
+  const tasks = all.map(({ t }) => taskDocument(pipeline, t, declared, problems, run));
   const pipelineTasks = all.map(({ t }) => pipelineTask(pipeline, t, declared));
+  const caching = all.some(({ t }) => t.steps.some((s) => s.cache));
   const runDoc = pipelineRunDocument(pipeline, run, problems);
   for (const r of pipeline.results ?? []) {
     // Tekton reads a string pipeline result as references only: text beside one is refused at apply.
@@ -56,7 +73,7 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   }
   if (problems.length) throw new TektonExportError(problems);
   const spec: Doc = {
-    params: pipeline.params.map(paramDecl),
+    params: [...pipeline.params.map(paramDecl), ...(caching ? CACHE_PARAMS : [])],
     workspaces: pipeline.workspaces.map((w) =>
       clean({ name: w.name, description: w.description, optional: w.optional }),
     ),
@@ -136,10 +153,14 @@ function taskDocument(
   task: TaskSpec,
   declared: Map<string, ParamSpec>,
   problems: string[],
+  run: TektonRunOptions,
 ): Doc {
   const where = `task "${task.name}"`;
   const inputs = inputsOf(task);
   const matrix = matrixNames(task);
+  const caching = task.steps.some((s) => s.cache);
+  // hashFiles() in a cache key is computed by kiln-agent in the step: only elsewhere is it a problem.
+  const cacheKeys = new Set(task.steps.flatMap((s) => (s.cache ? [s.cache.key, ...s.cache.restoreKeys] : [])));
   const params = [
     ...Object.entries(task.params).map(([name, value]) =>
       clean({ name, type: typeOf(value), default: matrix.has(name) ? value : undefined }),
@@ -148,12 +169,14 @@ function taskDocument(
     ...[...matrix].filter((name) => !(name in task.params)).map((name) => ({ name, type: 'string' })),
   ];
   for (const text of taskStrings(task)) {
+    if (cacheKeys.has(text)) continue;
     for (const ref of referencesIn(text)) {
       const r = parseReference(ref.expr);
       if (r.kind === 'function') problems.push(`${where}: $(${ref.expr}) is a Kiln function Tekton does not have`);
     }
   }
-  const steps = task.steps.map((s, i) => stepDocument(task, s, i, problems));
+  const steps = task.steps.map((s, i) => stepDocument(task, s, i, problems, run.defaultImage));
+  if (caching) params.push(...CACHE_PARAMS.map(({ name }) => ({ name, type: 'string' })));
   return {
     apiVersion: API,
     kind: 'Task',
@@ -167,22 +190,24 @@ function taskDocument(
         ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
       ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
-      steps,
+      steps: caching ? [agentInstallStep(run.agentImage ?? 'kiln-agent'), ...steps] : steps,
+      volumes: caching ? CACHE_VOLUMES : undefined,
     }),
   };
 }
 
-function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: string[]): Doc {
+function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: string[], defaultImage?: string): Doc {
   const where = `task "${task.name}" step "${step.name}"`;
-  if (step.cache) problems.push(`${where}: \`cache\` has no Tekton equivalent (use a workspace on a PVC instead)`);
-  const image = step.image ?? task.image;
-  if (!image) problems.push(`${where}: has no image (Tekton needs one per step)`);
+  const image = step.image ?? task.image ?? defaultImage;
+  if (!image) problems.push(`${where}: has no image (Tekton needs one per step; give one, or --default-image)`);
+  const cached = step.cache ? cachedCommand(step, i, rewrite) : undefined;
   return clean({
     name: step.name || `step-${i + 1}`,
     image: image && rewrite(image),
-    script: step.script !== undefined ? rewrite(step.script) : undefined,
-    command: step.command?.map(rewrite),
-    args: step.args.length ? step.args.map(rewrite) : undefined,
+    script: step.script !== undefined && !cached ? rewrite(step.script) : undefined,
+    command: cached ?? step.command?.map(rewrite),
+    args: step.args.length && !cached ? step.args.map(rewrite) : undefined,
+    volumeMounts: cached ? CACHE_MOUNTS : undefined,
     env: Object.keys(step.env).length ? envList(step.env, rewrite) : undefined,
     workingDir: step.workingDir && rewrite(step.workingDir),
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
@@ -202,6 +227,7 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
       name,
       value: declared.get(name)?.type === 'array' ? `$(params.${name}[*])` : value,
     })),
+    ...(task.steps.some((s) => s.cache) ? CACHE_PARAMS.map(({ name }) => ({ name, value: `$(params.${name})` })) : []),
   ];
   return clean({
     name: task.name,
@@ -269,7 +295,77 @@ const matrixValue = (values: string[]): string | string[] =>
  * literal blocks, no line folded, so a script reads as written.
  */
 export function tektonYaml(docs: object[]): string {
-  return docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1' })).join('---\n');
+  return docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1', aliasDuplicateObjects: false })).join('---\n');
+}
+
+// A step's cache, kept: kiln-agent (copied from the agent image by a first step) runs the step,
+// restoring before it and saving after it, with the collector's cache API and a run token from a
+// Secret (docs/export.md). Its spool, termination message and metadata go to the tools volume.
+const TOOLS = '/kiln';
+const CACHE_PARAMS = [
+  {
+    name: 'kiln-collector',
+    type: 'string',
+    description: "the Kiln collector's URL (step caches)",
+    default: 'http://kiln-collector.kiln:8080',
+  },
+  {
+    name: 'kiln-cache-secret',
+    type: 'string',
+    description: 'a Secret whose key "token" is a run token of the collector',
+    default: 'kiln-cache-token',
+  },
+];
+const CACHE_VOLUMES = [
+  { name: 'kiln-bin', emptyDir: {} },
+  { name: 'kiln-lib', emptyDir: {} },
+  { name: 'kiln-state', emptyDir: {} },
+  { name: 'kiln-cache-token', secret: { secretName: '$(params.kiln-cache-secret)' } },
+];
+const CACHE_MOUNTS = [
+  { name: 'kiln-bin', mountPath: `${TOOLS}/bin` },
+  { name: 'kiln-lib', mountPath: `${TOOLS}/lib` },
+  { name: 'kiln-state', mountPath: `${TOOLS}/state` },
+  { name: 'kiln-cache-token', mountPath: `${TOOLS}/token`, readOnly: true },
+];
+
+/** The agent image's `kiln-agent init`: fills the tools volumes as the pod builder's init container does. */
+function agentInstallStep(agentImage: string): Doc {
+  return {
+    name: 'kiln-agent-install',
+    image: agentImage,
+    command: [`${TOOLS}/bin/kiln-agent`, 'init', '/kiln-tools'],
+    volumeMounts: [
+      { name: 'kiln-bin', mountPath: '/kiln-tools/bin' },
+      { name: 'kiln-lib', mountPath: '/kiln-tools/lib' },
+    ],
+  };
+}
+
+function cachedCommand(step: StepSpec, i: number, map: (s: string) => string): string[] {
+  const F = ENTRYPOINT_FLAGS;
+  const argv =
+    step.script !== undefined ? ['sh', '-c', map(step.script)] : [...step.command!.map(map), ...step.args.map(map)];
+  const state = `${TOOLS}/state/${i}`;
+  return [
+    `${TOOLS}/bin/kiln-agent`,
+    'entrypoint',
+    ...cacheFlagArgs(step.cache!, { url: '$(params.kiln-collector)', tokenFile: `${TOOLS}/token/token` }),
+    F.terminationPath,
+    `${state}/termination`,
+    F.stepMetadataDir,
+    state,
+    F.resultsDir,
+    '/tekton/results',
+    F.logDir,
+    `${state}/logs`,
+    F.stepName,
+    step.name,
+    F.entrypoint,
+    argv[0]!,
+    '--',
+    ...argv.slice(1),
+  ];
 }
 
 function paramDecl(p: ParamSpec): Doc {

@@ -68,10 +68,9 @@ export function readWhen(reader: TextReader, at: At | undefined, what: string): 
   for (const item of reader.src.list(at, what) ?? []) {
     const itemWhat = `an item of ${what}`;
     const obj = isMap(item.node)
-      ? reader.src.fields(item, itemWhat, ['input', 'operator', 'values'], {
-          cel: 'CEL expressions are not supported: write input/operator/values',
-        })
+      ? reader.src.fields(item, itemWhat, ['input', 'operator', 'values', 'cel'])
       : undefined;
+    if (obj?.has('cel')) continue; // readWhenCel's
     if (obj) {
       const input = reader.text(obj.get('input'), `${itemWhat}.input`);
       const operator = reader.src.choice(obj.get('operator'), `${itemWhat}.operator`, ['in', 'notin'] as const);

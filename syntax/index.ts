@@ -24,6 +24,9 @@ export type { ParsedReference, Reference, VariableResolver } from './references.
 export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
+export { DEFAULT_MAX_PIPELINE_DEPTH } from './child-pipelines.js';
+export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
+export type { CelOutcome, PreparedCel } from './cel.js';
 export type { WhenOutcome } from './when.js';
 export { taskStrings, valueStrings } from './walk.js';
 //

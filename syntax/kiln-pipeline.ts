@@ -4,7 +4,6 @@ import {
   bindParams,
   checkMatrixSize,
   checkName,
-  MAX_RETRIES,
   readWhen,
   TextReader,
   type GivenParam,
@@ -13,6 +12,10 @@ import {
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
+import { readRetries } from './retry-policy.js';
+import { readNeeds } from './needs.js';
+import { readLoop } from './loop.js';
+import { type PipelineLoader, usePipeline } from './kiln-pipeline-task.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -24,6 +27,7 @@ import {
 } from './model.js';
 import { type RefScope, type Sites, declarationScope } from './sites.js';
 import type { At, Entry, Source } from './yaml-source.js';
+import { readWhenCel } from './cel-when.js';
 
 const PIPELINE_KEYS = [
   'name',
@@ -52,6 +56,10 @@ const TASK_KEYS = [
   'uses',
   'with',
   'cache',
+  'loop',
+  'pipeline',
+  'params',
+  'workspaces',
 ] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -64,6 +72,8 @@ export interface KilnReadEnv {
     pos: SourcePos,
     context: { workspaces: Set<string>; matrix: Set<string>; task: string },
   ): TaskTemplate | undefined;
+  /** Reads the pipeline `pipeline:` names, reporting what goes wrong at `pos`. */
+  pipeline: PipelineLoader;
 }
 
 interface PipelineContext {
@@ -210,26 +220,40 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   const task: TaskSpec = {
     name: entry.key,
     steps: [],
-    needs: src.stringList(f.get('needs'), `${what}.needs`).map(({ value, at }) => {
-      env.sites.needs.push({ task: entry.key, target: value, pos: at.pos, key: 'needs' });
-      return value;
-    }),
+    needs: [],
     when: readWhen(inputs, f.get('when'), `${what}.when`),
     results,
     params: {},
-    retries: src.integer(f.get('retries'), `${what}.retries`, 0, MAX_RETRIES) ?? 0,
+    retries: 0,
     env: body.map(f.get('env'), `${what}.env`),
     workspaces: ctx.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
     pos: entry.keyPos,
   };
   if (matrix && Object.keys(matrix).length > 0) task.matrix = matrix;
+  const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
+  if (whenCel.length) task.whenCel = whenCel;
+  const { needs, needsOn } = readNeeds(src, env.sites, f.get('needs'), `${what}.needs`, entry.key);
+  task.needs = needs;
+  if (needsOn) task.needsOn = needsOn;
+  const loop = f.has('loop') ? readLoop(inputs, f.get('loop')!, `${what}.loop`) : undefined;
+  if (loop) task.loop = loop;
+  const { retries, policy } = readRetries(src, f.get('retries'), `${what}.retries`);
+  task.retries = retries;
+  if (policy) task.retryPolicy = policy;
   for (const key of ['displayName', 'image'] as const) {
     const value = body.text(f.get(key), `${what}.${key}`);
     if (value !== undefined) task[key] = value;
   }
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
-  if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
+  if (f.has('pipeline')) usePipeline(inputs, env.pipeline, task, f, what, workspaceNames);
+  else if (f.has('params') || f.has('workspaces'))
+    src.error(
+      f.get(f.has('params') ? 'params' : 'workspaces')!.pos,
+      `${what}: ${f.has('params') ? 'params' : 'workspaces'}: goes with pipeline:`,
+      'these name the params and workspaces of a pipeline: task; a template takes uses: and with:',
+    );
+  else if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
   else if (f.has('with'))
     src.error(
       f.get('with')!.pos,

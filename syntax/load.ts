@@ -1,6 +1,9 @@
 // Entry point of the syntax: files → documents → the model (Kiln syntax or Tekton), then the
 // checks across it. Every problem of every file is collected and thrown as one SpecError.
 import { readFileSync } from 'node:fs';
+import { normalize } from 'node:path';
+import { PipelineRegistry } from './child-pipelines.js';
+import type { PipelineLoader } from './kiln-pipeline-task.js';
 import type { TaskTemplate } from './common.js';
 import { Diagnostics } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
@@ -122,6 +125,41 @@ function build(
     if (problem) diags.add(loaded!.pos, problem, 'a bug in the template catalog: fix the template file');
     return loaded;
   };
+  const registry = new PipelineRegistry();
+  const readChild = (path: string, ref: string, pos: SourcePos): PipelineSpec | undefined => {
+    let text: string;
+    try {
+      text = read(path);
+    } catch {
+      diags.add(pos, `pipeline: cannot read "${ref}" (${path})`, 'check the path; it is relative to the pipeline file');
+      return undefined;
+    }
+    const docs = parseYamlDocuments(text, path, diags);
+    if (docs.length !== 1 || isTektonDocument(docs[0]!)) {
+      if (docs.length > 0)
+        diags.add(
+          pos,
+          `pipeline: "${ref}" is not one Kiln pipeline`,
+          'a pipeline file holds exactly one Kiln pipeline',
+        );
+      return undefined;
+    }
+    if (!templateFiles.includes(path)) templateFiles.push(path);
+    const sites = new Sites();
+    const spec = readKilnPipeline(docs[0]!, { sites, template, pipeline: loadPipeline });
+    if (spec) validatePipeline(spec, sites, diags);
+    return spec;
+  };
+  const loadPipeline: PipelineLoader = (ref, from, pos, task) => {
+    const where = resolveTemplateRef(ref, from.file);
+    if ('error' in where) {
+      diags.add(pos, where.error, where.hint);
+      return undefined;
+    }
+    const key = normalize(where.path);
+    registry.call(normalize(from.file), key, task);
+    return { key, spec: registry.load(key, () => readChild(key, ref, pos)) };
+  };
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);
   let result: { pipeline?: PipelineSpec; run?: RunRequest } = {};
@@ -138,8 +176,14 @@ function build(
       'pass them to separate kiln commands, or use a Tekton Task file with uses:',
     );
   else if (kiln.length === 1) {
-    const pipeline = readKilnPipeline(kiln[0]!, { sites, template });
-    if (pipeline) result = { pipeline };
+    const rootKey = normalize(kiln[0]!.file);
+    const pipeline = registry.load(rootKey, () =>
+      readKilnPipeline(kiln[0]!, { sites, template, pipeline: loadPipeline }),
+    );
+    if (pipeline) {
+      registry.finish(pipeline, rootKey, diags);
+      result = { pipeline };
+    }
   } else if (tekton.length > 0) result = readTektonDocuments(tekton, sites);
   else if (diags.count === 0)
     diags.add(

@@ -96,6 +96,45 @@ export interface TaskSpec {
   /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
   unboundWorkspaces?: string[];
   pos?: SourcePos;
+  /** Orchestration beyond Tekton's (docs/orchestration.md): each absent unless written. */
+  retryPolicy?: RetryPolicy;
+  whenCel?: CelCondition[];
+  /** Predecessor → the states it must end in for this task to run (`needs: [{task, on}]`). */
+  needsOn?: Record<string, NeedState[]>;
+  loop?: LoopSpec;
+  /** The task runs a whole pipeline instead of steps. */
+  pipeline?: PipelineTaskRef;
+}
+
+/** When and how long to wait before a retry (`retries: {count, backoff, on}`). */
+export interface RetryPolicy {
+  backoff?: { delayMs: number; factor: number; maxMs?: number };
+  /** Which endings are retried: a failure, a task timeout, or both (the default). */
+  on: RetryOn[];
+}
+export type RetryOn = 'failure' | 'timeout';
+
+/** A CEL expression (`when: [{cel: …}]`); its `$(…)` references become typed CEL variables. */
+export interface CelCondition {
+  expression: string;
+  pos?: SourcePos;
+}
+
+export const NEED_STATES = ['succeeded', 'failed', 'skipped'] as const;
+export type NeedState = (typeof NEED_STATES)[number];
+
+/** `loop: {until, max, delay}`: the task runs again until `until` holds, at most `max` times. */
+export interface LoopSpec {
+  until: CelCondition;
+  max: number;
+  delayMs?: number;
+}
+
+/** `pipeline: ./deploy.yaml`: the key of the loaded pipeline in PipelineSpec.pipelines. */
+export interface PipelineTaskRef {
+  ref: string;
+  /** Workspaces of the child pipeline → the parent's workspaces bound to them. */
+  workspaces: Record<string, string>;
 }
 
 export interface MatrixInclude {
@@ -138,6 +177,8 @@ export interface PipelineSpec {
   /** ConfigMaps and Secrets given beside Tekton documents, as written: the export writes them back. */
   documents?: Record<string, unknown>[];
   pos?: SourcePos;
+  /** Every pipeline its tasks may call (`pipeline:`, Tekton pipelineRef/pipelineSpec), by key; on the root only. */
+  pipelines?: Record<string, PipelineSpec>;
 }
 
 /** How a run binds a workspace: a host directory (local), a fresh directory, or a PVC (Kubernetes). */

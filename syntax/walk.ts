@@ -18,6 +18,7 @@ export function taskStrings(task: TaskSpec): string[] {
   if (task.image !== undefined) out.push(task.image);
   for (const value of Object.values(task.params)) out.push(...valueStrings(value));
   for (const w of task.when) out.push(w.input, ...w.values);
+  for (const c of [...(task.whenCel ?? []), ...(task.loop ? [task.loop.until] : [])]) out.push(c.expression);
   for (const values of Object.values(task.matrix ?? {})) out.push(...values);
   for (const entry of task.matrixInclude ?? []) out.push(...Object.values(entry.params));
   for (const step of task.steps) out.push(...stepStrings(step));

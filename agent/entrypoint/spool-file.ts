@@ -25,13 +25,8 @@ export class SpoolFile {
   open(): void {
     if (this.fd !== undefined) return;
     try {
-<<<<<<< HEAD
       this.fd = openAppending(this.path);
-=======
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.fd = openSync(this.path, 'a');
       this.size = fstatSync(this.fd).size;
->>>>>>> wip/logs
     } catch (err) {
       throw AgentIOError.from('opening the log spool', this.path, err);
     }

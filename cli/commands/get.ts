@@ -1,7 +1,7 @@
 // `kiln get RUN`: one run, as a table of its task runs or as json|yaml|name; `kiln describe RUN`:
 // everything about it in words (tasks, steps, results, durations) and the failed steps' last lines.
 import type { Command } from 'commander';
-import { type RunRecord, type StepRecord, UsageError } from '../../contract/index.js';
+import { type RunRecord, type StepRecord, type TaskRunRecord, UsageError } from '../../contract/index.js';
 import type { RunReader } from '../../collector/index.js';
 import { outputFormat, type OutputFlags, render, table, withOutputOption } from '../output.js';
 import { withReader, withReaderOptions } from '../reader-options.js';
@@ -38,6 +38,38 @@ function tasksTable(run: RunRecord, wide: boolean): string {
 
 const failedStep = (s: StepRecord) => s.status === 'Failed' || s.status === 'TimedOut';
 
+/** Each task with its attempts, steps and results; a pipeline task's run nested below it. */
+function describeTasks(tasks: TaskRunRecord[], indent: string): string[] {
+  const out: string[] = [];
+  for (const t of tasks) {
+    const detail = taskDetail(t);
+    out.push(
+      `${indent}${taskLabel(t)}  ${t.status}  ${span(t)}${detail ? `  ${detail}` : ''}  (task run ${t.taskRun})`,
+    );
+    for (const a of t.history ?? []) {
+      const iteration = a.iteration !== undefined ? `iteration ${a.iteration} ` : '';
+      const reason = a.reason ? `  ${a.reason}` : '';
+      out.push(
+        `${indent}  ${iteration}try ${a.attempt + 1}  ${a.status}  ${span(a)}${reason}  (task run ${a.taskRun})`,
+      );
+    }
+    for (const s of t.steps) {
+      const code = s.exitCode === null ? '' : `  exit ${s.exitCode}`;
+      out.push(`${indent}  step ${s.name}  ${s.status}  ${span(s)}${code}${s.reason ? `  ${s.reason}` : ''}`);
+    }
+    for (const [k, v] of Object.entries(t.results)) out.push(`${indent}  result ${k}: ${v}`);
+    if (t.child) {
+      out.push(`${indent}  pipeline ${t.child.name}  ${t.child.status}${t.child.reason ? `  ${t.child.reason}` : ''}`);
+      out.push(...describeTasks(t.child.tasks, `${indent}    `));
+    }
+  }
+  return out;
+}
+
+/** Every task run of the run, those of called pipelines too (their logs are the run's). */
+const allTasks = (tasks: TaskRunRecord[]): TaskRunRecord[] =>
+  tasks.flatMap((t) => [t, ...(t.child ? allTasks(t.child.tasks) : [])]);
+
 async function describeRun(reader: RunReader, run: RunRecord): Promise<string> {
   const out = [
     `Run:       ${run.id}`,
@@ -49,18 +81,9 @@ async function describeRun(reader: RunReader, run: RunRecord): Promise<string> {
   ];
   const params = Object.entries(run.params);
   if (params.length) out.push('Params:', ...params.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`));
-  out.push('Tasks:');
-  for (const t of run.tasks) {
-    const detail = taskDetail(t);
-    out.push(`  ${taskLabel(t)}  ${t.status}  ${span(t)}${detail ? `  ${detail}` : ''}  (task run ${t.taskRun})`);
-    for (const s of t.steps) {
-      const code = s.exitCode === null ? '' : `  exit ${s.exitCode}`;
-      out.push(`    step ${s.name}  ${s.status}  ${span(s)}${code}${s.reason ? `  ${s.reason}` : ''}`);
-    }
-    for (const [k, v] of Object.entries(t.results)) out.push(`    result ${k}: ${v}`);
-  }
+  out.push('Tasks:', ...describeTasks(run.tasks, '  '));
   for (const [k, v] of Object.entries(run.results ?? {})) out.push(`Result ${k}: ${JSON.stringify(v)}`);
-  for (const t of run.tasks) {
+  for (const t of allTasks(run.tasks)) {
     for (const s of t.steps.filter(failedStep)) {
       const page = await reader.readLogs(run.id, {
         task: t.taskRun,

@@ -17,6 +17,7 @@ import {
   DEFAULT_LOG_DEADLINE,
   localRunLabels,
   parseConcurrency,
+  parseMaxDepth,
   parseParamFlags,
   parseWorkspaceFlags,
   RUN_ENVIRONMENT_HELP,
@@ -39,6 +40,7 @@ interface RunFlags {
   param: string[];
   workspace: string[];
   concurrency?: string;
+  maxDepth?: string;
   isolate?: boolean;
   keep?: boolean;
   json?: boolean;
@@ -68,6 +70,7 @@ export function registerRun(program: Command): void {
       "where steps run: host (processes on this machine, images ignored), podman (each task run its Pod, steps in their images) or auto (podman when podman runs here, else host); default: the file's engine:, else auto",
     )
     .option('--concurrency <n>', 'run at most N task runs at once')
+    .option('--max-depth <n>', 'how deep pipelines may call pipelines (pipeline: tasks); default 10')
     .option('--isolate', 'run each step in a bubblewrap sandbox (/kiln, /workspace/<name>, host root read-only)')
     .option('--keep', 'keep the run directory under .kiln/runs/ after the run')
     .option('--json', 'print the run record as JSON on stdout at the end (step output goes to stderr)')
@@ -103,6 +106,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
+  const maxDepth = parseMaxDepth(flags.maxDepth);
   const asked = parseEngineFlag(flags.engine);
   // Probed only for `auto`: the probe loads the podman engine and runs `podman info`.
   const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await podmanRuns());
@@ -177,6 +181,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         workspaces,
         timeoutMs: run?.timeoutMs,
         concurrency,
+        maxDepth,
         collector: shipping.collector,
       },
       runtime,

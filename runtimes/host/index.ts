@@ -3,8 +3,5 @@ export { LocalRuntime, type LocalRuntimeOptions, type OutputLine, type SidecarCo
 export { locateAgent, packageRoot } from './agent-path.js';
 export { LocalRuntimeError } from './errors.js';
 export { HOST_IGNORED_STEP_FIELDS } from './commands.js';
-<<<<<<< HEAD
 export { HostRunner, startHostRunner } from './host-runner.js';
-=======
 export { workspaceFiles } from './layout.js';
->>>>>>> wip/tekton

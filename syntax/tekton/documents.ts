@@ -7,6 +7,7 @@ import type { Sites } from '../sites.js';
 import type { Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readPipelineSpec, type TektonContext } from './pipeline.js';
+import { PipelineRegistry } from '../child-pipelines.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
 import { KUBERNETES_KINDS, noKubernetesObjects, readKubernetesDocument, type KubernetesObjects } from './kubernetes.js';
@@ -119,13 +120,14 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     tasks: index(docs, ['Task', 'ClusterTask']),
     stepActions: index(docs, ['StepAction']),
     pipelines,
+    registry: new PipelineRegistry(),
   };
   const runs = docs.filter((d) => d.kind === 'PipelineRun' || d.kind === 'TaskRun');
   const roots =
     runs.length > 0
       ? runs
       : pipelines.size > 0
-        ? [...pipelines.values()]
+        ? uncalled(pipelines)
         : docs.filter((d) => d.kind === 'Task' || d.kind === 'ClusterTask');
   if (roots.length === 0) {
     if (docs.length > 0)
@@ -147,8 +149,11 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     );
     return {};
   }
-  const read = readRoot(roots[0]!, ctx);
+  const root = roots[0]!;
+  ctx.key = root.kind === 'Pipeline' ? `Pipeline ${root.name}` : `${root.kind} ${root.name ?? ''}`;
+  const read = readRoot(root, ctx);
   if (read.pipeline && kubernetes.documents.length) read.pipeline.documents = kubernetes.documents;
+  if (read.pipeline) ctx.registry!.finish(read.pipeline, ctx.key, root.src.diags);
   return read;
 }
 
@@ -159,7 +164,9 @@ function readRoot(root: TektonDoc, ctx: TektonContext & { pipelines: Map<string,
     case 'TaskRun':
       return readTaskRun(root, ctx, false);
     case 'Pipeline': {
-      const pipeline = readPipelineSpec(root.src, root.spec, `Pipeline ${root.name}`, root.name ?? 'pipeline', ctx);
+      const pipeline = ctx.registry!.load(ctx.key!, () =>
+        readPipelineSpec(root.src, root.spec, `Pipeline ${root.name}`, root.name ?? 'pipeline', ctx),
+      );
       return pipeline ? { pipeline } : {};
     }
     default:
@@ -183,4 +190,20 @@ export function readTektonTaskFile(src: Source, sites: Sites, task: string): Tas
     { sites, stepActions: new Map(), kubernetes: noKubernetesObjects() },
     { params: new Map(), task },
   );
+}
+
+/** The Pipelines no other loaded Pipeline calls (pipelineRef): the ones a user may mean to run. */
+function uncalled(pipelines: Map<string, TektonDoc>): TektonDoc[] {
+  const called = new Set<string>();
+  for (const d of pipelines.values()) {
+    const spec = (d.spec.node as { toJSON?: () => unknown } | null)?.toJSON?.() as
+      { tasks?: unknown[]; finally?: unknown[] } | undefined;
+    const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+    for (const t of [...list(spec?.tasks), ...list(spec?.finally)]) {
+      const name = (t as { pipelineRef?: { name?: unknown } } | null)?.pipelineRef?.name;
+      if (typeof name === 'string' && name !== d.name) called.add(name);
+    }
+  }
+  const roots = [...pipelines.values()].filter((d) => !called.has(d.name!));
+  return roots.length ? roots : [...pipelines.values()];
 }

@@ -120,10 +120,10 @@ export const PIPELINE_TASK_KEYS = [
   'matrix',
   'resources',
   'onError',
+  'pipelineRef',
+  'pipelineSpec',
 ] as const;
 export const PIPELINE_TASK_REFUSED: Refused = {
-  pipelineRef: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
-  pipelineSpec: 'pipelines in pipelines are not supported; list the tasks in this pipeline',
 };
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;
 export const REF_REFUSED: Refused = {

@@ -18,8 +18,10 @@ import * as F from './fields.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList, readParamDecls } from './readers.js';
 import { readTaskTemplate, type TaskReadContext } from './task.js';
+import { readWhenCel } from '../cel-when.js';
+import { type PipelineRefContext, readPipelineRef } from './pipeline-ref.js';
 
-export interface TektonContext extends TaskReadContext {
+export interface TektonContext extends TaskReadContext, PipelineRefContext {
   /** Task and ClusterTask documents by name. */
   tasks: Map<string, { src: Source; spec: At }>;
 }
@@ -130,7 +132,10 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   };
   const inputs = new TextReader(src, ctx.sites, inputScope);
   const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
-  const found = taskTemplate(scope, f, what, name);
+  const child = readPipelineRef(src, f, what, name, ctx, (s, at, w, n, c) =>
+    readPipelineSpec(s, at, w, n, { ...ctx, ...c }),
+  );
+  const found = child ? child.template : taskTemplate(scope, f, what, name);
   // A task whose Task cannot be read stays in the pipeline, without steps, and its params and
   // workspaces are not checked, so that neither it nor what refers to it adds errors of its own.
   if (!found) ctx.sites.unresolved.add(name);
@@ -153,10 +158,20 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   };
   const unbound = template.workspaces.filter((w) => !task.workspaces.some((u) => u.name === w.name));
   if (unbound.length) task.unboundWorkspaces = unbound.map((w) => w.name);
+  if (child) {
+    task.pipeline = {
+      ref: child.key,
+      workspaces: Object.fromEntries(task.workspaces.map((w) => [w.name, w.workspace])),
+    };
+    task.workspaces = [];
+    ctx.registry!.call(ctx.key!, child.key, task);
+  }
   const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
   if (displayName !== undefined) task.displayName = displayName;
   if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;
   if (include.length > 0) task.matrixInclude = include;
+  const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
+  if (whenCel.length) task.whenCel = whenCel;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
   if (src.choice(f.get('onError'), `${what}.onError`, ['continue', 'stopAndFail'] as const) === 'continue')

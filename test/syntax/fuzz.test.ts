@@ -8,6 +8,14 @@ import { FIXTURES } from './helpers.js';
 import { seededRandom as rng } from '../../testkit/random.js';
 
 const KEYS = [
+  'loop',
+  'until',
+  'cel',
+  'pipeline',
+  'pipelineRef',
+  'on',
+  'count',
+  'backoff',
   'name',
   'params',
   'workspaces',

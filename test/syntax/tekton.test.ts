@@ -254,9 +254,9 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['8:1 more than one thing to run: PipelineRun a, PipelineRun b'],
   ],
   [
-    'a CEL when',
-    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      when: [{ cel: "true" }]\n')}`,
-    ['19:16 an item of Pipeline p.tasks[0].when: "cel" is not supported'],
+    'a CEL when that does not parse',
+    `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: echo }\n      when: [{ cel: "1 +" }]\n')}`,
+    ['19:21 Pipeline p.tasks[0].when.cel: not a CEL expression: at 1:3: found +'],
   ],
   [
     'remote resolution',

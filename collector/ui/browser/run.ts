@@ -1,5 +1,5 @@
 // One run: its summary, the timeline of its task runs, and each task run's steps and results.
-import type { RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
+import type { AttemptRecord, RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
 import { api, query } from './api.js';
 import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';
@@ -47,6 +47,26 @@ function results(values: Record<string, unknown>, cls = 'results'): HTMLElement 
   );
 }
 
+/** Each ended task run of a retried or looping task: its name, how it ended, how long, why. */
+function attemptList(history: AttemptRecord[] | undefined): HTMLElement | null {
+  if (!history?.length) return null;
+  return h(
+    'ol',
+    { class: 'attempts' },
+    ...history.map((a) =>
+      h(
+        'li',
+        { 'data-attempt': a.taskRun },
+        a.iteration !== undefined ? `iteration ${a.iteration} ` : '',
+        `try ${a.attempt + 1} `,
+        badge(a.status),
+        ` ${formatDuration(durationMs(a.startedAt, a.finishedAt))}`,
+        a.reason ? ` ${a.reason}` : '',
+      ),
+    ),
+  );
+}
+
 function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
   const matrix = t.matrix
     ? Object.entries(t.matrix)
@@ -66,10 +86,45 @@ function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
     ),
     h('td', {}, badge(t.status)),
     h('td', {}, t.reason ?? ''),
-    h('td', { class: 'num' }, t.attempts),
+    h('td', { class: 'num' }, t.attempts, attemptList(t.history)),
     h('td', { class: 'num' }, formatDuration(durationMs(t.startedAt, t.finishedAt))),
     h('td', {}, results(t.results)),
-    h('td', {}, stepList(run, t)),
+    h('td', {}, t.child ? childRun(run, t.child) : stepList(run, t)),
+  );
+}
+
+/** A pipeline task's run, nested: its tasks (their logs are the whole run's, under their task run names). */
+function childRun(run: string, child: RunRecord): HTMLElement {
+  return h(
+    'div',
+    { class: 'child-run', 'data-child': child.id },
+    h(
+      'p',
+      {},
+      'pipeline ',
+      h('strong', {}, child.name),
+      ' ',
+      badge(child.status),
+      child.reason ? ` ${child.reason}` : '',
+    ),
+    tasksTable(run, child.tasks),
+  );
+}
+
+function tasksTable(run: string, tasks: TaskRunRecord[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'tasks' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)),
+      ),
+    ),
+    h('tbody', {}, ...tasks.map((t) => taskRow(run, t))),
   );
 }
 
@@ -123,19 +178,6 @@ export async function runView(root: HTMLElement, id: string, signal: AbortSignal
     h('h2', {}, 'Timeline'),
     chart ?? h('p', { class: 'empty' }, 'No task has started.'),
     h('h2', {}, 'Tasks'),
-    h(
-      'table',
-      { class: 'tasks' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['task', 'status', 'reason', 'attempts', 'duration', 'results', 'steps'].map((c) => h('th', {}, c)),
-        ),
-      ),
-      h('tbody', {}, ...run.tasks.map((t) => taskRow(run.id, t))),
-    ),
+    tasksTable(run.id, run.tasks),
   );
 }

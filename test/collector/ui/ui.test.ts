@@ -277,4 +277,53 @@ describe('web UI', () => {
     await ui.seedRun(waiting('Running'));
     await page.locator('.run-head h1 .badge', { hasText: 'Running' }).waitFor();
   });
+
+  it("shows a retried task's attempts and a called pipeline's run nested under its task", async () => {
+    const t = (s: number) => `2026-11-02T00:00:${String(s).padStart(2, '0')}.000Z`;
+    await ui.seedRun(
+      runRecord('nest-1', {
+        name: 'nest',
+        status: 'Succeeded',
+        startedAt: t(0),
+        finishedAt: t(40),
+        tasks: [
+          taskRun('nest-1', 'flaky', {
+            taskRun: 'nest-1-flaky-r1',
+            attempts: 2,
+            history: [
+              {
+                taskRun: 'nest-1-flaky',
+                attempt: 0,
+                status: 'Failed',
+                reason: 'exit 1',
+                startedAt: t(1),
+                finishedAt: t(3),
+              },
+              { taskRun: 'nest-1-flaky-r1', attempt: 1, status: 'Succeeded', startedAt: t(13), finishedAt: t(14) },
+            ],
+          }),
+          taskRun('nest-1', 'deploy', {
+            child: runRecord('nest-1-deploy', {
+              name: 'deploy',
+              status: 'Succeeded',
+              startedAt: t(15),
+              tasks: [
+                taskRun('nest-1-deploy', 'push', { steps: [{ name: 'main', status: 'Succeeded', exitCode: 0 }] }),
+              ],
+            }),
+          }),
+        ],
+      }),
+    );
+    await open('#/run/nest-1');
+    const attempts = page.locator('tr[data-task=nest-1-flaky-r1] ol.attempts li');
+    await attempts.first().waitFor();
+    expect(await attempts.allTextContents()).toEqual(['try 1 Failed 2.0s exit 1', 'try 2 Succeeded 1.0s']);
+    const child = page.locator('tr[data-task=nest-1-deploy] .child-run[data-child=nest-1-deploy]');
+    expect(await child.locator('p').first().textContent()).toBe('pipeline deploy Succeeded');
+    const push = child.locator('tr[data-task=nest-1-deploy-push]');
+    expect(await push.locator('.badge').first().textContent()).toBe('Succeeded');
+    // The child's task runs ship under the run: their logs are the run's.
+    expect(await push.locator('a').first().getAttribute('href')).toBe('#/run/nest-1/logs?task=nest-1-deploy-push');
+  });
 });
