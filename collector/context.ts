@@ -49,6 +49,8 @@ export interface RouteConfig {
   repeatable?: string[];
   /** The route streams its body to disk: it holds no memory for it. */
   streamsBody?: boolean;
+  /** A person's write (an approval's decision): checked against a named token, not a run token. */
+  byPerson?: boolean;
 }
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */

@@ -14,6 +14,7 @@ import { endingOrphans } from './orphans.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { mintRunToken, runClaims, verifyRunToken, type RunClaims } from './run-token.js';
+export { badIdentityName, mintPersonToken, verifyPersonToken, type PersonClaims } from './person-token.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';

@@ -7,7 +7,7 @@
 // released, and the PipelineRun itself deleted after a grace period.
 import type { V1Pod } from '@kubernetes/client-node';
 import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
-import { runPipeline, systemClock, type Clock } from '../engine/index.js';
+import { runPipeline, systemClock, type ApprovalSource, type Clock } from '../engine/index.js';
 import {
   buildClaims,
   buildPod,
@@ -47,6 +47,8 @@ export interface ControllerOptions {
     archive(record: RunRecord, token: string): Promise<void>;
     /** Reads a result a step stored at the collector (too large for its termination message). */
     storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
+    /** Where a run's approval gates learn their decisions (no Pod waits on them). */
+    approvals?(token: string): ApprovalSource;
   };
   pipelines: Omit<RunInputDeps, 'pipelineByName'>;
   metrics?: ControllerMetrics;
@@ -233,6 +235,7 @@ export class KilnController {
       // A restarted controller resumes the run: its timeout still counts from the first start.
       startedAt: startTimeOf(run),
       fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
+      approvals: collector && this.o.collector!.approvals?.(collector.token),
     });
     void done.then((record) => this.finished(run, active, record));
   }

@@ -147,6 +147,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,
     finally: unit.finally || undefined,
+    ...(task.approval ? { approval: { ...task.approval, message: substitute(task.approval.message, resolve) } } : {}),
   };
 }
 

@@ -1,12 +1,18 @@
 // The engine state as a run record (contract/record.ts): what `kiln run --json` prints and
 // what the reporter sends.
-import type { RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js';
+import type { ApprovalRecord, RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js';
 import type { ObservedStep } from './runtime.js';
 import { taskRunName } from './names.js';
 import { pipelineResults } from './plan.js';
 import type { EngineState, Unit } from './types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** An approval gate not yet started: what it will ask (its message may still hold references). */
+function waitingApproval(unit: Unit): ApprovalRecord | undefined {
+  const spec = unit.task.approval;
+  return spec && { message: spec.message, approvers: spec.approvers, onTimeout: spec.onTimeout };
+}
 
 function stepRecord(step: ObservedStep): StepRecord {
   return {
@@ -43,6 +49,7 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
     finishedAt: iso(unit.finishedAt),
     steps,
     finally: unit.finally || undefined,
+    approval: unit.approval ?? waitingApproval(unit),
   };
 }
 

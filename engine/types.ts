@@ -1,6 +1,7 @@
 // The engine's state, the events it is fed and the actions it answers. Everything here is data:
 // the engine does no I/O and reads no clock (time comes in with each event).
 import type { PipelineRunRequest, PipelineRunStatus, ResultRef, TaskRunStatus, TaskSpec } from '../syntax/index.js';
+import type { ApprovalRecord } from '../contract/index.js';
 import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from './runtime.js';
 
 /** A run request (params resolved: every pipeline param has its value) and how to run it. */
@@ -60,6 +61,8 @@ export interface Unit {
   cancelling?: CancelReason;
   results: Record<string, string>;
   steps: ObservedStep[];
+  /** An approval gate's wait and decision, as last observed. */
+  approval?: ApprovalRecord;
 }
 
 /** Why the run stopped scheduling new non-finally tasks. */

@@ -7,7 +7,7 @@
 // A result of another task (`$(tasks.t.results.r)`) is not visible inside a Task's steps either:
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
-import { formatDuration, KilnError } from '../contract/index.js';
+import { APPROVAL_REF, type ApprovalSpec, formatDuration, KilnError } from '../contract/index.js';
 import {
   type ParamSpec,
   type ParamValue,
@@ -43,7 +43,8 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   const problems: string[] = [];
   const declared = new Map(pipeline.params.map((p) => [p.name, p]));
   const all = [...pipeline.tasks.map((t) => ({ t, fin: false })), ...pipeline.finally.map((t) => ({ t, fin: true }))];
-  const tasks = all.map(({ t }) => taskDocument(pipeline, t, declared, problems));
+  // An approval is a custom task reference: it has no Task document.
+  const tasks = all.filter(({ t }) => !t.approval).map(({ t }) => taskDocument(pipeline, t, declared, problems));
   const pipelineTasks = all.map(({ t }) => pipelineTask(pipeline, t, declared));
   const runDoc = pipelineRunDocument(pipeline, run, problems);
   if (problems.length) throw new TektonExportError(problems);
@@ -177,7 +178,27 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
   });
 }
 
+/** An approval gate as Tekton's custom task reference, read back by the Tekton reader (syntax/approval.ts). */
+function approvalTask(task: TaskSpec, approval: ApprovalSpec): Doc {
+  return clean({
+    name: task.name,
+    displayName: task.displayName,
+    taskRef: { ...APPROVAL_REF },
+    runAfter: task.needs.length ? task.needs : undefined,
+    params: [
+      { name: 'message', value: approval.message },
+      ...(approval.approvers.length ? [{ name: 'approvers', value: approval.approvers }] : []),
+      { name: 'onTimeout', value: approval.onTimeout },
+    ],
+    when: task.when.length
+      ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values }))
+      : undefined,
+    timeout: approval.timeoutMs !== undefined ? formatDuration(approval.timeoutMs) : undefined,
+  });
+}
+
 function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>): Doc {
+  if (task.approval) return approvalTask(task, task.approval);
   const inputs = inputsOf(task);
   const params = [
     ...Object.entries(task.params).map(([name, value]) => ({ name, value })),

@@ -10,6 +10,7 @@ import {
   type GivenParam,
   type TaskTemplate,
 } from './common.js';
+import { readKilnApproval } from './approval.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
@@ -52,6 +53,7 @@ const TASK_KEYS = [
   'uses',
   'with',
   'cache',
+  'approval',
 ] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -229,6 +231,11 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   }
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  if (f.has('approval')) {
+    const approval = readKilnApproval(body, entry.key, f, what);
+    if (approval) task.approval = approval;
+    return task;
+  }
   if (f.has('uses')) useTemplate(ctx, task, f, inputs, what, workspaceNames);
   else if (f.has('with'))
     src.error(

@@ -3,9 +3,10 @@
 // Strings may still hold `$(…)` references: substitution happens when a task is ready to run.
 // What the model shares with the run record and the agent (statuses, param values, a step's
 // cache) is defined in contract/ and re-exported here.
-import type { CacheSpec, ParamValue, StepOnError } from '../contract/index.js';
+import type { ApprovalSpec, CacheSpec, ParamValue, StepOnError } from '../contract/index.js';
 
 export type {
+  ApprovalSpec,
   CachePolicy,
   CacheSpec,
   ParamValue,
@@ -91,6 +92,8 @@ export interface TaskSpec {
   matrixInclude?: MatrixInclude[];
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
+  /** An approval gate: no steps, it waits for a decision (docs/syntax.md, Approvals). */
+  approval?: ApprovalSpec;
   pos?: SourcePos;
 }
 

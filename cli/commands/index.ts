@@ -1,6 +1,7 @@
 // Every `kiln` sub-command registers itself here: one module per command.
 import type { Command } from 'commander';
 import { registerApply } from './apply.js';
+import { registerApprove } from './approve.js';
 import { registerCancel } from './cancel.js';
 import { registerCollector } from './collector.js';
 import { registerCompletion } from './completion.js';
@@ -16,6 +17,7 @@ import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 import { registerSearch } from './search.js';
 import { registerTemplates } from './templates.js';
+import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -28,6 +30,8 @@ export const commands: RegisterCommand[] = [
   registerGet,
   registerCancel,
   registerRerun,
+  registerApprove,
+  registerToken,
   registerSearch,
   registerValidate,
   registerGraph,

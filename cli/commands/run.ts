@@ -171,6 +171,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
       runtime,
       reporter: shipping.reporter,
       fetchResult: shipping.fetchResult,
+      approvals: shipping.approvals,
       signal: abort.signal,
       onChange: (r) => view.change(r),
       onWarning: (message) => process.stderr.write(`kiln: warning: ${message}\n`),

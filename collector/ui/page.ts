@@ -59,4 +59,8 @@ svg line, svg .axis line { stroke: #8c959f; }
 .log .where { color: #7d8590; }
 .log .stderr { color: #ffa198; }
 .rate { font-size: 1.2em; font-weight: 600; }
+.approval { background: #fff; border: 1px solid #d0d7de; border-left: 4px solid #9a6700; padding: .5em .8em; margin: .4em 0; }
+.approval.approved { border-left-color: #1a7f37; } .approval.rejected, .approval.timedOut { border-left-color: #cf222e; }
+.approval textarea { width: 100%; max-width: 40em; display: block; }
+.approval blockquote { margin: .3em 0 0 1em; color: #656d76; }
 `;

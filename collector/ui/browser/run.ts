@@ -3,6 +3,7 @@ import type { RunRecord, StepRecord, TaskRunRecord } from '../../../contract/ind
 import { api, query } from './api.js';
 import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';
+import { approvalsPanel } from './approval.js';
 
 function logsHref(run: string, task?: string, step?: string): string {
   return `${route('run', run, 'logs')}?${query({ task, step })}`;
@@ -106,19 +107,25 @@ export function runHeader(run: RunRecord): HTMLElement {
 
 /** While the run is Running it is read again every few seconds, until it ends or the view is left. */
 const REFRESH_MS = 2000;
+/** The pending re-read of each view: a redraw asked for early (a decision made) replaces it. */
+const refreshes = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
 export async function runView(root: HTMLElement, id: string, signal: AbortSignal): Promise<void> {
   const run = await api.run(id);
   if (signal.aborted) return;
+  clearTimeout(refreshes.get(root));
   if (run.status === 'Running') {
     const timer = setTimeout(() => {
       runView(root, id, signal).catch(showError(root));
     }, REFRESH_MS);
+    refreshes.set(root, timer);
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
   const chart = timeline(run);
+  const redraw = () => void runView(root, id, signal).catch(showError(root));
   root.replaceChildren(
     runHeader(run),
+    approvalsPanel(run, redraw, root.querySelector('section.approvals')) ?? '',
     h('p', {}, link(logsHref(run.id), 'all logs')),
     h('h2', {}, 'Timeline'),
     chart ?? h('p', { class: 'empty' }, 'No task has started.'),
