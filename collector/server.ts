@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { checkWriterOnRequest, requireReader } from './auth.js';
 import { bodyBudget, checkParams, errorHandler, logServerError } from './request-guards.js';
 import { createMetrics } from './metrics.js';
+import { meteredStore, type MetricCaps } from './run-metrics.js';
 import { approvalRoutes } from './approvals/routes.js';
 import { logRoutes } from './routes-logs.js';
 import { resultRoutes } from './routes-results.js';
@@ -21,16 +22,19 @@ export async function buildServer(
     limits?: Partial<CollectorLimits>;
     plugins?: CollectorPlugin[];
     logger?: boolean;
+    /** Bounds on the run metrics' label values (docs/metrics.md). */
+    metricCaps?: MetricCaps;
   },
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const logger = o.logger ?? false;
+  const metrics = createMetrics(o.metricCaps);
   const ctx: CollectorContext = {
-    store: o.store,
+    store: meteredStore(o.store, metrics.runs),
     secret: o.secret,
     readerToken: o.readerToken,
     limits,
-    metrics: createMetrics(),
+    metrics,
     changes: new EventEmitter(),
     logServerError: (req, err) => logServerError(req, err, logger),
   };

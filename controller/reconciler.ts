@@ -281,7 +281,9 @@ export class KilnController {
   private async finished(run: PipelineRunResource, active: ActiveRun, record: RunRecord): Promise<void> {
     this.metrics.runningPipelineRuns.dec();
     const seconds = (Date.parse(record.finishedAt ?? record.startedAt) - Date.parse(record.startedAt)) / 1000;
-    this.metrics.pipelineRunDuration.observe({ status: record.status }, Math.max(0, seconds));
+    const labels = { pipeline: this.metrics.pipelines.label(record.name), status: record.status };
+    this.metrics.runs.runs.inc(labels);
+    this.metrics.runs.runSeconds.observe(labels, Math.max(0, seconds));
     const key = keyOf(run.metadata.namespace!, run.metadata.name!);
     if (this.runs.get(key) !== active || this.stopped) return;
     this.runs.delete(key);
