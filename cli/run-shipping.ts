@@ -18,6 +18,7 @@ import {
   collectorReporter,
   mintRunToken,
   runClaims,
+  runPageUrl,
   startCollector,
 } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
@@ -28,6 +29,8 @@ export interface RunShipping {
   reporter: RunReporter;
   /** Reads a result a step stored at the collector (the driver's fetchResult). */
   fetchResult: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+  /** The run's page in a web UI that outlives the run (KILN_UI_URL, else a named collector's), for notifications. */
+  runUrl?: string;
   /** Where the run's approval gates learn their decisions (the driver's approvals). */
   approvals: ReturnType<typeof collectorApprovals>;
   /** The LocalRuntime's sidecar: a log proxy per task run. */
@@ -84,6 +87,9 @@ function labelled(reporter: RunReporter, labels: Record<string, string>): RunRep
   };
 }
 
+/** The web UI a link may point at: KILN_UI_URL, else a named collector (an embedded one ends with the run). */
+const uiBase = (collectorUrl?: string) => process.env.KILN_UI_URL || collectorUrl;
+
 /** `kiln run --log-deadline`'s default: a collector away for minutes loses no line. */
 export const DEFAULT_LOG_DEADLINE = '10m';
 
@@ -119,6 +125,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
       : collectorReporter(client, token),
     fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
     approvals: collectorApprovals(client, token),
+    runUrl: uiBase(o.collectorUrl) && runPageUrl(uiBase(o.collectorUrl)!, o.runName),
     sidecar: ({ plan, root, steps, tokenFile }) => {
       // The runtime writes the token file for a run that has a collector, as every kiln run has.
       if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);

@@ -19,7 +19,7 @@ export { badIdentityName, mintPersonToken, verifyPersonToken, type PersonClaims 
 export { followLogs, type FollowSource } from './follow.js';
 export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
-export { webUiLine } from './ui/address.js';
+export { runPageUrl, webUiLine } from './ui/address.js';
 export { LabelCap, OTHER, pipelineRunSeries, DEFAULT_METRIC_CAPS, type MetricCaps } from './run-metrics.js';
 export type { CollectorContext, CollectorPlugin } from './context.js';
 export type * from './store/types.js';

@@ -20,7 +20,7 @@ import {
   type PipelineRunResource,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims, type RunClaims } from '../collector/index.js';
+import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -47,6 +47,8 @@ export interface ControllerOptions {
     archive(record: RunRecord, token: string): Promise<void>;
     /** Reads a result a step stored at the collector (too large for its termination message). */
     storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
+    /** The web UI's address for run links (default: url). */
+    uiUrl?: string;
     /** Where a run's approval gates learn their decisions (no Pod waits on them). */
     approvals?(token: string): ApprovalSource;
   };
@@ -226,7 +228,12 @@ export class KilnController {
     };
     this.metrics.runningPipelineRuns.inc();
     const done = runPipeline({
-      input: { runName: name, ...input, collector },
+      input: {
+        runName: name,
+        ...input,
+        collector,
+        runUrl: this.o.collector && runPageUrl(this.o.collector.uiUrl ?? this.o.collector.url, name),
+      },
       runtime,
       reporter,
       clock: this.clock,

@@ -16,6 +16,7 @@ import {
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
+import { formatDuration } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
@@ -55,13 +56,24 @@ function readResults(state: EngineState, unit: Unit): Record<string, Record<stri
   return out;
 }
 
+/** Kiln's notification variables: the run's link, the tasks failed so far, the time since it started. */
+function runContext(state: EngineState, unit: Unit): SubstitutionScope['context'] {
+  const failed = state.units.filter((u) => !u.finally && (u.status === 'Failed' || u.status === 'TimedOut'));
+  const elapsed = (unit.startedAt ?? state.input.startedAt) - state.input.startedAt;
+  return {
+    'pipelineRun.url': state.input.runUrl ?? '',
+    'pipelineRun.failedTasks': [...new Set(failed.map((u) => u.task.name))].join(', '),
+    'pipelineRun.duration': formatDuration(Math.round(elapsed / 1000) * 1000),
+  };
+}
+
 /** What every task of the run can read: run params, results so far, and in finally the statuses. */
 function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   const { input } = state;
   const scope: SubstitutionScope = {
     params: input.params,
     taskResults: readResults(state, unit),
-    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name },
+    context: { 'pipelineRun.name': input.runName, 'pipeline.name': input.pipeline.name, ...runContext(state, unit) },
   };
   if (unit.finally) {
     scope.taskStatuses = {};

@@ -12,6 +12,8 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   concurrency?: number;
   /** Passed through to every plan. */
   collector?: { url: string; token: string };
+  /** The run's page in the collector's web UI, when one is configured: `$(context.pipelineRun.url)`. */
+  runUrl?: string;
   startedAt: number;
 }
 

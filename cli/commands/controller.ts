@@ -87,6 +87,7 @@ export function registerController(program: Command): void {
                 void (await collectorClient.postRun(record, token)),
               storedResult: collectorClient.storedResult.bind(collectorClient),
               approvals: (token: string) => collectorApprovals(collectorClient, token),
+              uiUrl: process.env.KILN_UI_URL || undefined,
             }
           : undefined;
       const controller = new KilnController({

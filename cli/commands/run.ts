@@ -167,6 +167,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         timeoutMs: run?.timeoutMs,
         concurrency,
         collector: shipping.collector,
+        runUrl: shipping.runUrl,
       },
       runtime,
       reporter: shipping.reporter,
