@@ -50,6 +50,8 @@ export interface TaskRunRecord {
   finishedAt?: string;
   steps: StepRecord[];
   finally?: boolean;
+  /** The pipeline tasks it runs after (needs and result references): the run's graph. */
+  needs?: string[];
   /** An approval gate: what it waits for, then who decided what. */
   approval?: ApprovalRecord;
 }

@@ -49,6 +49,7 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
     finishedAt: iso(unit.finishedAt),
     steps,
     finally: unit.finally || undefined,
+    needs: state.parents.get(unit.task.name)?.length ? state.parents.get(unit.task.name) : undefined,
     approval: unit.approval ?? waitingApproval(unit),
   };
 }
