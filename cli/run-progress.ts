@@ -42,6 +42,9 @@ export function taskDetail(t: TaskRunRecord): string {
       failed.status === 'TimedOut' ? 'timed out' : failed.exitCode !== null ? `exited ${failed.exitCode}` : 'failed';
     return `step ${failed.name} ${how}${t.attempts > 1 ? ` (after ${t.attempts} attempts)` : ''}`;
   }
+  const gate = t.approval;
+  if (gate && t.status === 'Running') return `awaiting approval: ${gate.message}`;
+  if (gate?.decision) return `${gate.decision} by ${gate.by}${gate.comment ? `: ${gate.comment.split('\n')[0]}` : ''}`;
   if (t.status === 'Running') return t.steps.find((s) => s.status === 'Running')?.name ?? '';
   return t.reason ?? '';
 }

@@ -10,7 +10,15 @@ import {
   type StoredResultRef,
   UsageError,
 } from '../contract/index.js';
-import { CollectorClient, collectorReporter, mintRunToken, runClaims, startCollector } from '../collector/index.js';
+import {
+  CollectorClient,
+  collectorApprovals,
+  collectorReporter,
+  mintRunToken,
+  runClaims,
+  runPageUrl,
+  startCollector,
+} from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 import { heartbeating } from './heartbeat.js';
 
@@ -19,6 +27,10 @@ export interface RunShipping {
   reporter: RunReporter;
   /** Reads a result a step stored at the collector (the driver's fetchResult). */
   fetchResult: (taskRun: string, ref: StoredResultRef) => Promise<string>;
+  /** The run's page in a web UI that outlives the run (KILN_UI_URL, else a named collector's), for notifications. */
+  runUrl?: string;
+  /** Where the run's approval gates learn their decisions (the driver's approvals). */
+  approvals: ReturnType<typeof collectorApprovals>;
   /** The LocalRuntime's sidecar: a log proxy per task run. */
   sidecar: (ctx: SidecarContext) => string[];
   close(): Promise<void>;
@@ -52,6 +64,9 @@ function labelled(reporter: RunReporter, labels: Record<string, string>): RunRep
   };
 }
 
+/** The web UI a link may point at: KILN_UI_URL, else a named collector (an embedded one ends with the run). */
+const uiBase = (collectorUrl?: string) => process.env.KILN_UI_URL || collectorUrl;
+
 export async function openRunShipping(o: RunShippingOptions): Promise<RunShipping> {
   let url: string;
   let token: string;
@@ -74,13 +89,17 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     close = () => embedded.close();
   }
   const client = new CollectorClient(url);
+  // Where `kiln approve` finds an embedded collector, which lives only as long as this run.
+  const labels = o.labels && { ...o.labels, [RUN_LABELS.collector]: url };
   return {
     collector: { url, token },
     // A local run's record names its process and beats while it goes on (orphans.ts ends it otherwise).
-    reporter: o.labels
-      ? heartbeating(labelled(collectorReporter(client, token), o.labels))
+    reporter: labels
+      ? heartbeating(labelled(collectorReporter(client, token), labels))
       : collectorReporter(client, token),
     fetchResult: (taskRun, ref) => client.storedResult(o.runName, taskRun, ref, token),
+    approvals: collectorApprovals(client, token),
+    runUrl: uiBase(o.collectorUrl) && runPageUrl(uiBase(o.collectorUrl)!, o.runName),
     sidecar: ({ plan, root, steps, tokenFile }) => {
       // The runtime writes the token file for a run that has a collector, as every kiln run has.
       if (!tokenFile) throw new Error(`task run ${plan.name} has no collector token file`);

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { verifyRunToken, type RunClaims } from './run-token.js';
 import { RequestRejected } from './errors.js';
 import type { RouteConfig } from './context.js';
+import { isPersonToken, verifyPersonToken, type PersonClaims } from './person-token.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,11 +28,30 @@ export function isReaderToken(token: string, readerToken: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function requireReader(req: FastifyRequest, readerToken: string): void {
+/** A read: the reader token, or a person's named token (person-token.ts). */
+export function requireReader(req: FastifyRequest, o: { readerToken: string; secret: string }): void {
   const t = bearer(req);
   if (!t) throw new RequestRejected(401, 'reading needs the reader token: send "Authorization: Bearer $KILN_TOKEN"');
-  if (!isReaderToken(t, readerToken))
+  if (isPersonToken(t)) return void requirePerson(req, o.secret);
+  if (!isReaderToken(t, o.readerToken))
     throw new RequestRejected(401, 'the reader token is not valid for this collector');
+}
+
+/** The identity of the request's named token, or a 401 saying what is wrong with it. */
+export function requirePerson(req: FastifyRequest, secret: string): PersonClaims {
+  const t = bearer(req);
+  if (!t || !isPersonToken(t))
+    throw new RequestRejected(
+      401,
+      `${req.method} ${req.url.split('?')[0]} needs a named token (the reader token and run tokens name nobody): create one with \`kiln token create NAME --group GROUP\``,
+    );
+  const claims = verifyPersonToken(secret, t);
+  if (!claims)
+    throw new RequestRejected(
+      401,
+      'the named token is not valid for this collector (expired, or minted with another secret)',
+    );
+  return claims;
 }
 
 /** A read of one run's data: the reader token, or that run's own token (the engine holds only that). */
@@ -41,8 +61,8 @@ export function requireReaderOrRun(
   runId: string,
 ): void {
   const t = bearer(req);
-  if (t && isReaderToken(t, o.readerToken)) return;
-  if (!t) requireReader(req, o.readerToken); // says what to send
+  if (t && (isReaderToken(t, o.readerToken) || isPersonToken(t))) return requireReader(req, o);
+  if (!t) requireReader(req, o); // says what to send
   requireRunWriter(req, o.secret, runId);
 }
 
@@ -70,7 +90,9 @@ export function checkWriterOnRequest(secret: string) {
     if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return;
     if ((req.routeOptions.config as RouteConfig | undefined)?.signedBody) return;
     try {
-      runTokenClaims(req, secret);
+      // A person's write (an approval's decision) is theirs, not a run's.
+      if ((req.routeOptions.config as RouteConfig | undefined)?.byPerson) requirePerson(req, secret);
+      else runTokenClaims(req, secret);
     } catch (err) {
       // The unread body is not worth draining: the client must reconnect.
       reply.header('connection', 'close');

@@ -57,6 +57,8 @@ export interface RouteConfig {
   streamsBody?: boolean;
   /** A webhook: the route checks the sender's signature over the body itself, not a run token. */
   signedBody?: boolean;
+  /** A person's write (an approval's decision): checked against a named token, not a run token. */
+  byPerson?: boolean;
 }
 
 /** What every route plugin gets: the store, the secrets, metrics, and the change feed. */

@@ -5,7 +5,7 @@ import { KilnError } from '../contract/index.js';
 export class RequestRejected extends KilnError {
   readonly code = 'collector-request-rejected';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 413 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429,
     message: string,
   ) {
     super(message);

@@ -11,13 +11,16 @@ import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cach
 import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
 import { endingOrphans } from './orphans.js';
+import type { MetricCaps } from './run-metrics.js';
 
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { mintRunToken, runClaims, verifyRunToken, type RunClaims } from './run-token.js';
+export { badIdentityName, mintPersonToken, verifyPersonToken, type PersonClaims } from './person-token.js';
 export { followLogs, type FollowSource } from './follow.js';
 export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
-export { webUiLine } from './ui/address.js';
+export { runPageUrl, webUiLine } from './ui/address.js';
+export { LabelCap, OTHER, pipelineRunSeries, DEFAULT_METRIC_CAPS, type MetricCaps } from './run-metrics.js';
 export type { CollectorContext, CollectorPlugin, RouteConfig } from './context.js';
 export { requireReader } from './auth.js';
 export { RequestRejected } from './errors.js';
@@ -45,6 +48,8 @@ export interface CollectorOptions {
    * database, <stateDir>/cache for PostgreSQL), index in the database. Served when `db` is a URL; `false` turns it off.
    */
   cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
+  /** Bounds on the run metrics' label values (docs/metrics.md). */
+  metricCaps?: MetricCaps;
 }
 
 export interface RunningCollector {
@@ -92,6 +97,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     limits: o.limits,
     plugins: [...(o.plugins ?? []), ...cachePlugins],
     logger: o.logger,
+    metricCaps: o.metricCaps,
   });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000, (err) =>
     app.log.error(err),

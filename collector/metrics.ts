@@ -1,12 +1,15 @@
 // The collector's Prometheus metrics, in a registry of its own so several collectors can live in
 // one process (tests, an embedded one beside a CLI).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { runMetrics, type MetricCaps } from './run-metrics.js';
 
-export function createMetrics() {
+export function createMetrics(caps?: MetricCaps) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
     registry,
+    /** Per pipeline, task and cache, from the run records stored (run-metrics.ts). */
+    runs: runMetrics(registry, caps),
     lines: new Counter({
       name: 'kiln_collector_ingest_lines_total',
       help: 'Log lines received',

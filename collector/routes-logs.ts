@@ -63,7 +63,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/v1/runs/:id/logs', async (req, reply) => {
-    requireReader(req, ctx.readerToken);
+    requireReader(req, ctx);
     const runId = req.params.id;
     const q = req.query;
     const after = q.from ? decodeLogCursor(q.from) : undefined;
@@ -90,7 +90,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   });
 
   app.get<{ Querystring: Query }>('/v1/search', async (req) => {
-    requireReader(req, ctx.readerToken);
+    requireReader(req, ctx);
     const text = req.query.q ?? '';
     if (!text) throw new RequestRejected(400, 'q is required: the text to search the logs for');
     if (text.length > 1000) throw new RequestRejected(400, 'q is longer than 1000 characters');

@@ -8,6 +8,7 @@ import { timed } from './metrics.js';
 import type { CollectorContext } from './context.js';
 import { checkRecordClaims, checkRunRecord, mergeRunPatch } from './validate-run.js';
 import { intParam } from './params.js';
+import { keepDecisions } from './approvals/decide.js';
 
 function wholeRecordOrUnknown(body: unknown, id: string): RunRecord {
   try {
@@ -36,7 +37,9 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     const claims = requireRunWriter(req, ctx.secret, id);
     const stored = await timed(metrics, 'getRun', () => store.getRun(id));
     // A whole record for an unknown run is taken as is: its POST may have been lost to an outage.
-    const record = stored ? mergeRunPatch(stored, req.body, id) : wholeRecordOrUnknown(req.body, id);
+    const record = stored
+      ? keepDecisions(stored, mergeRunPatch(stored, req.body, id))
+      : wholeRecordOrUnknown(req.body, id);
     if (record.id !== id)
       throw new RequestRejected(
         400,
@@ -49,7 +52,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/runs', async (req) => {
-    requireReader(req, ctx.readerToken);
+    requireReader(req, ctx);
     const q = req.query;
     const limit = intParam(q.limit, 'limit', { min: 1, max: 500, fallback: 50 });
     const runs = await timed(metrics, 'listRuns', () =>
@@ -68,7 +71,7 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   });
 
   app.get<{ Params: { id: string } }>('/v1/runs/:id', async (req) => {
-    requireReader(req, ctx.readerToken);
+    requireReader(req, ctx);
     const run = await timed(metrics, 'getRun', () => store.getRun(req.params.id));
     if (!run) throw new RequestRejected(404, `run ${JSON.stringify(req.params.id)} is unknown`);
     return run;

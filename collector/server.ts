@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { checkWriterOnRequest, requireReader } from './auth.js';
 import { bodyBudget, checkParams, errorHandler, logServerError } from './request-guards.js';
 import { createMetrics } from './metrics.js';
+import { meteredStore, type MetricCaps } from './run-metrics.js';
+import { approvalRoutes } from './approvals/routes.js';
 import { logRoutes } from './routes-logs.js';
 import { resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
@@ -13,23 +15,26 @@ import { DEFAULT_LIMITS, type CollectorContext, type CollectorLimits, type Colle
 import { uiRoutes } from './ui/routes.js';
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
-export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, uiRoutes];
+export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, approvalRoutes, uiRoutes];
 
 export async function buildServer(
   o: Omit<CollectorContext, 'metrics' | 'changes' | 'limits' | 'logServerError'> & {
     limits?: Partial<CollectorLimits>;
     plugins?: CollectorPlugin[];
     logger?: boolean;
+    /** Bounds on the run metrics' label values (docs/metrics.md). */
+    metricCaps?: MetricCaps;
   },
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const logger = o.logger ?? false;
+  const metrics = createMetrics(o.metricCaps);
   const ctx: CollectorContext = {
-    store: o.store,
+    store: meteredStore(o.store, metrics.runs),
     secret: o.secret,
     readerToken: o.readerToken,
     limits,
-    metrics: createMetrics(),
+    metrics,
     changes: new EventEmitter(),
     logServerError: (req, err) => logServerError(req, err, logger),
   };
@@ -60,7 +65,7 @@ export async function buildServer(
   app.get('/healthz', async () => ({ ok: true, store: ctx.store.kind }));
   // A read like any other: Prometheus sends the reader token (`authorization.credentials_file`).
   app.get('/metrics', async (req, reply) => {
-    requireReader(req, ctx.readerToken);
+    requireReader(req, ctx);
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
   for (const plugin of [...ROUTE_PLUGINS, ...(o.plugins ?? [])]) await plugin(app, ctx);

@@ -3,6 +3,7 @@
 // modules have faces of their own, loaded only where used: contract/cache/ (node:crypto) and
 // contract/log-wire/ (protobufjs).
 export * from './agent-argv.js';
+export * from './approval.js';
 export * from './cache-report.js';
 export * from './cache-spec.js';
 export * from './duration.js';

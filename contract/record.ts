@@ -1,5 +1,6 @@
 // The run record: what `kiln run --json` prints last, what the engine reports to the collector
 // (POST /v1/runs, PATCH /v1/runs/{id}) and what `GET /v1/runs/{id}` answers. Times are ISO 8601.
+import type { ApprovalRecord } from './approval.js';
 
 /** A param's value: Tekton's string, array and object types. */
 export type ParamValue = string | string[] | Record<string, string>;
@@ -50,6 +51,10 @@ export interface TaskRunRecord {
   finishedAt?: string;
   steps: StepRecord[];
   finally?: boolean;
+  /** The pipeline tasks it runs after (needs and result references): the run's graph. */
+  needs?: string[];
+  /** An approval gate: what it waits for, then who decided what. */
+  approval?: ApprovalRecord;
   /** Every ended task run of a task retried or looped, in order (the current one is the record itself). */
   history?: AttemptRecord[];
   /** For a task that runs a pipeline (`pipeline:`): the child run's own record. */

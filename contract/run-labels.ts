@@ -18,6 +18,8 @@ export const RUN_LABELS = {
   heartbeat: 'kiln.dev/heartbeat',
   /** How often it says so, in milliseconds. */
   heartbeatEvery: 'kiln.dev/heartbeat-every',
+  /** The collector the run reports to (an embedded one lives only while its run does): `kiln approve` finds it here. */
+  collector: 'kiln.dev/collector',
 } as const;
 
 /** The reason a run gets when its `kiln` process, on another machine, stopped sending heartbeats. */

@@ -1,10 +1,16 @@
-// The controller's Prometheus metrics, Tekton's set under Kiln's prefix. Labels are bounded: the
-// run's final status only (five values), never run, task or pipeline names.
+// The controller's Prometheus metrics, Tekton's set under Kiln's prefix. What the collector also
+// measures (runs ended, their durations) has the collector's names, labels and buckets
+// (collector/run-metrics.ts), with the pipeline label bounded the same way; the rest has no run,
+// task or pipeline names as labels.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DEFAULT_METRIC_CAPS, LabelCap, pipelineRunSeries } from '../collector/index.js';
 
 export interface ControllerMetrics {
   registry: Registry;
-  pipelineRunDuration: Histogram<'status'>;
+  /** kiln_pipelinerun_total and kiln_pipelinerun_duration_seconds, {pipeline, status}. */
+  runs: ReturnType<typeof pipelineRunSeries>;
+  /** Bounds the pipeline label (the rest are `other`). */
+  pipelines: LabelCap;
   runningPipelineRuns: Gauge;
   taskRunPodLatency: Histogram;
   reconcileErrors: Counter;
@@ -13,13 +19,8 @@ export interface ControllerMetrics {
 export function controllerMetrics(registry = new Registry()): ControllerMetrics {
   return {
     registry,
-    pipelineRunDuration: new Histogram({
-      name: 'kiln_pipelinerun_duration_seconds',
-      help: 'Time from a PipelineRun starting to its end, by final status.',
-      labelNames: ['status'],
-      buckets: [10, 30, 60, 300, 900, 1800, 3600, 5400, 10800, 21600],
-      registers: [registry],
-    }),
+    runs: pipelineRunSeries(registry),
+    pipelines: new LabelCap(DEFAULT_METRIC_CAPS.pipelines),
     runningPipelineRuns: new Gauge({
       name: 'kiln_running_pipelineruns',
       help: 'PipelineRuns the controller is running now.',

@@ -7,7 +7,7 @@
 // released, and the PipelineRun itself deleted after a grace period.
 import type { V1Pod } from '@kubernetes/client-node';
 import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
-import { runPipeline, systemClock, type Clock } from '../engine/index.js';
+import { runPipeline, systemClock, type ApprovalSource, type Clock } from '../engine/index.js';
 import {
   buildClaims,
   buildPod,
@@ -20,7 +20,7 @@ import {
   type PipelineRunResource,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims, type RunClaims } from '../collector/index.js';
+import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -47,6 +47,10 @@ export interface ControllerOptions {
     archive(record: RunRecord, token: string): Promise<void>;
     /** Reads a result a step stored at the collector (too large for its termination message). */
     storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
+    /** The web UI's address for run links (default: url). */
+    uiUrl?: string;
+    /** Where a run's approval gates learn their decisions (no Pod waits on them). */
+    approvals?(token: string): ApprovalSource;
   };
   pipelines: Omit<RunInputDeps, 'pipelineByName'>;
   metrics?: ControllerMetrics;
@@ -224,7 +228,12 @@ export class KilnController {
     };
     this.metrics.runningPipelineRuns.inc();
     const done = runPipeline({
-      input: { runName: name, ...input, collector },
+      input: {
+        runName: name,
+        ...input,
+        collector,
+        runUrl: this.o.collector && runPageUrl(this.o.collector.uiUrl ?? this.o.collector.url, name),
+      },
       runtime,
       reporter,
       clock: this.clock,
@@ -233,6 +242,7 @@ export class KilnController {
       // A restarted controller resumes the run: its timeout still counts from the first start.
       startedAt: startTimeOf(run),
       fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
+      approvals: collector && this.o.collector!.approvals?.(collector.token),
     });
     void done.then((record) => this.finished(run, active, record));
   }
@@ -278,7 +288,9 @@ export class KilnController {
   private async finished(run: PipelineRunResource, active: ActiveRun, record: RunRecord): Promise<void> {
     this.metrics.runningPipelineRuns.dec();
     const seconds = (Date.parse(record.finishedAt ?? record.startedAt) - Date.parse(record.startedAt)) / 1000;
-    this.metrics.pipelineRunDuration.observe({ status: record.status }, Math.max(0, seconds));
+    const labels = { pipeline: this.metrics.pipelines.label(record.name), status: record.status };
+    this.metrics.runs.runs.inc(labels);
+    this.metrics.runs.runSeconds.observe(labels, Math.max(0, seconds));
     const key = keyOf(run.metadata.namespace!, run.metadata.name!);
     if (this.runs.get(key) !== active || this.stopped) return;
     this.runs.delete(key);

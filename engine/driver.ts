@@ -3,6 +3,7 @@
 // of the engine folder that waits on anything; it knows nothing of processes or pods.
 import type { RunRecord, RunReporter, StoredResultRef } from '../contract/index.js';
 import type { ObservedTaskRun, Runtime } from './runtime.js';
+import { ApprovalRunner, type ApprovalSource } from './approvals.js';
 import { systemClock, type Clock } from './clock.js';
 import { Engine, isTerminal } from './engine.js';
 import { runRecord } from './record.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   fetchResult?: (taskRun: string, ref: StoredResultRef) => Promise<string>;
   /** For the run of a pipeline another one calls: the runtime the whole tree shares. */
   shared?: SharedRuntime;
+  /** Where approval gates' decisions come from. Absent: an approval task fails with ApprovalUnavailable. */
+  approvals?: ApprovalSource;
 }
 
 /** A finished task run with its stored results read in, or failed saying which one could not be. */
@@ -82,6 +85,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
     const queue: EngineEvent[] = [];
     let busy = false;
     let cancelTimer: (() => void) | undefined;
+    const approvals = new ApprovalRunner(clock, (update) => feed({ type: 'observed', update }), opts.approvals);
 
     const feed = (event: EngineEvent) => {
       queue.push(event);
@@ -99,7 +103,9 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
 
     const perform = (action: EngineAction) => {
       opts.onAction?.(action, record());
-      if (action.type === 'start') {
+      if (action.type === 'start' && action.plan.approval) {
+        approvals.start(action.plan);
+      } else if (action.type === 'start') {
         runtime.start(action.plan).catch((err) => {
           const message = String(err?.message ?? err);
           warn(`cannot start ${action.plan.name}: ${message}`);
@@ -109,6 +115,8 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
         startChild(action.run);
       } else if (action.type === 'cancel' && childStops.has(action.taskRun)) {
         childStops.get(action.taskRun)!.abort();
+      } else if (action.type === 'cancel' && approvals.has(action.taskRun)) {
+        approvals.cancel(action.taskRun, action.reason);
       } else if (action.type === 'cancel') {
         runtime
           .cancel(action.taskRun, action.reason)
@@ -153,6 +161,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
 
     const finish = async () => {
       cancelTimer?.();
+      approvals.close();
       opts.signal?.removeEventListener('abort', onAbort);
       try {
         await runtime.cleanup(opts.input.runName);

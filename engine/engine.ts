@@ -91,6 +91,7 @@ export class Engine {
     // An update for an older attempt, or for a unit already settled, changes nothing.
     if (!unit || unit.taskRun !== update.name || isTerminal(unit.status)) return;
     unit.steps = update.steps;
+    if (update.approval) unit.approval = update.approval;
     if (update.startedAt !== undefined) unit.startedAt ??= update.startedAt;
     if (!isTerminal(update.status)) return;
 

@@ -2,6 +2,7 @@
 // Runtime interface every engine (runtimes/host, runtimes/kubernetes, runtimes/fake) implements.
 export { Engine, isTerminal } from './engine.js';
 export { runPipeline, type RunOptions } from './driver.js';
+export { approvalUpdate, type ApprovalSource, type ApprovalVerdict } from './approvals.js';
 export { systemClock, type Clock } from './clock.js';
 export { noopReporter } from './reporter.js';
 export { runRecord } from './record.js';

@@ -18,6 +18,7 @@ import {
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
+import { formatDuration } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { uidOf } from './names.js';
@@ -68,13 +69,22 @@ function readResults(state: EngineState, unit: Unit): Record<string, Record<stri
   return out;
 }
 
-/** The run's own `$(context.*)`: a local run's namespace is Kubernetes' `default`. */
-function runContext(input: EngineState['input']): SubstitutionScope['context'] {
+/**
+ * The run's own `$(context.*)` (a local run's namespace is Kubernetes' `default`) and Kiln's
+ * notification variables: the run's link, the tasks failed so far, the time since it started.
+ */
+function runContext(state: EngineState, unit: Unit): SubstitutionScope['context'] {
+  const { input } = state;
+  const failed = state.units.filter((u) => !u.finally && (u.status === 'Failed' || u.status === 'TimedOut'));
+  const elapsed = (unit.startedAt ?? input.startedAt) - input.startedAt;
   return {
     'pipelineRun.name': input.runName,
     'pipelineRun.namespace': 'default',
     'pipelineRun.uid': uidOf(input.runName),
     'pipeline.name': input.pipeline.name,
+    'pipelineRun.url': input.runUrl ?? '',
+    'pipelineRun.failedTasks': [...new Set(failed.map((u) => u.task.name))].join(', '),
+    'pipelineRun.duration': formatDuration(Math.round(elapsed / 1000) * 1000),
   };
 }
 
@@ -84,7 +94,7 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   const scope: SubstitutionScope = {
     params: input.params,
     taskResults: readResults(state, unit),
-    context: runContext(input),
+    context: runContext(state, unit),
   };
   if (unit.finally) {
     scope.taskStatuses = {};
@@ -203,6 +213,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,
     finally: unit.finally || undefined,
+    ...(task.approval ? { approval: { ...task.approval, message: substitute(task.approval.message, resolve) } } : {}),
   };
 }
 

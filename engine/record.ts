@@ -1,6 +1,6 @@
 // The engine state as a run record (contract/record.ts): what `kiln run --json` prints and
 // what the reporter sends.
-import type { RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js';
+import type { ApprovalRecord, RunRecord, StepRecord, TaskRunRecord } from '../contract/index.js';
 import type { ObservedStep } from './runtime.js';
 import { taskRunName } from './names.js';
 import { pipelineResults } from './plan.js';
@@ -8,6 +8,12 @@ import { keepsHistory } from './attempts.js';
 import type { EngineState, Unit } from './types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** An approval gate not yet started: what it will ask (its message may still hold references). */
+function waitingApproval(unit: Unit): ApprovalRecord | undefined {
+  const spec = unit.task.approval;
+  return spec && { message: spec.message, approvers: spec.approvers, onTimeout: spec.onTimeout };
+}
 
 function stepRecord(step: ObservedStep): StepRecord {
   return {
@@ -47,6 +53,8 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
     ...(keepsHistory(unit.task) && unit.history.length
       ? { history: unit.history.map((h) => ({ ...h, startedAt: iso(h.startedAt), finishedAt: iso(h.finishedAt) })) }
       : {}),
+    needs: state.parents.get(unit.task.name)?.length ? state.parents.get(unit.task.name) : undefined,
+    approval: unit.approval ?? waitingApproval(unit),
   };
 }
 

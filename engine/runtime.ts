@@ -2,7 +2,7 @@
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
 import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/index.js';
-import type { StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
+import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
 
 /**
  * A step ready to run: every `$(…)` substituted except the runtime's own paths. `script` (for
@@ -41,6 +41,8 @@ export interface TaskRunPlan {
   /** When the run ships to a collector: its URL and the write token scoped to this pipeline run. */
   collector?: { url: string; token: string };
   finally?: boolean;
+  /** An approval gate (message substituted): the driver waits for its decision, no runtime runs it. */
+  approval?: ApprovalSpec;
 }
 
 export interface ObservedStep {
@@ -67,6 +69,8 @@ export interface ObservedTaskRun {
   steps: ObservedStep[];
   startedAt?: number;
   finishedAt?: number;
+  /** An approval gate's wait and decision. */
+  approval?: ApprovalRecord;
 }
 
 export type CancelReason = 'Cancelled' | 'TimedOut';

@@ -1,6 +1,7 @@
 // The engine's state, the events it is fed and the actions it answers. Everything here is data:
 // the engine does no I/O and reads no clock (time comes in with each event).
 import type { PipelineRunRequest, PipelineRunStatus, ResultRef, TaskRunStatus, TaskSpec } from '../syntax/index.js';
+import type { ApprovalRecord } from '../contract/index.js';
 import type { CancelReason, ObservedStep, ObservedTaskRun, TaskRunPlan } from './runtime.js';
 
 /** A run request (params resolved: every pipeline param has its value) and how to run it. */
@@ -11,6 +12,8 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   concurrency?: number;
   /** Passed through to every plan. */
   collector?: { url: string; token: string };
+  /** The run's page in the collector's web UI, when one is configured: `$(context.pipelineRun.url)`. */
+  runUrl?: string;
   startedAt: number;
   /** How deep this run is: 0 for the run a user started, n for a pipeline n calls down. */
   depth?: number;
@@ -71,6 +74,8 @@ export interface Unit {
   cancelling?: CancelReason;
   results: Record<string, string>;
   steps: ObservedStep[];
+  /** An approval gate's wait and decision, as last observed. */
+  approval?: ApprovalRecord;
   /** The unit's ended task runs (retries, loop iterations), oldest first. */
   history: EndedRun[];
   /** When the current task run started. */

@@ -8,7 +8,7 @@
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
 import { stringify } from 'yaml';
-import { cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration, KilnError } from '../contract/index.js';
+import { APPROVAL_REF, type ApprovalSpec, cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration, KilnError } from '../contract/index.js';
 import { ExportError, kilnOnly } from './common.js';
 import {
   type ParamSpec,
@@ -60,7 +60,8 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
           `${where}: needs ${need} on: [${states.join(', ')}] has no Tekton equivalent (runAfter runs after success or skip)`,
         );
   }
-  const tasks = all.map(({ t }) => taskDocument(pipeline, t, declared, problems, run));
+  // An approval is a custom task reference: it has no Task document.
+  const tasks = all.filter(({ t }) => !t.approval).map(({ t }) => taskDocument(pipeline, t, declared, problems, run));
   const pipelineTasks = all.map(({ t }) => pipelineTask(pipeline, t, declared));
   const caching = all.some(({ t }) => t.steps.some((s) => s.cache));
   const runDoc = pipelineRunDocument(pipeline, run, problems);
@@ -216,7 +217,27 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
   });
 }
 
+/** An approval gate as Tekton's custom task reference, read back by the Tekton reader (syntax/approval.ts). */
+function approvalTask(task: TaskSpec, approval: ApprovalSpec): Doc {
+  return clean({
+    name: task.name,
+    displayName: task.displayName,
+    taskRef: { ...APPROVAL_REF },
+    runAfter: task.needs.length ? task.needs : undefined,
+    params: [
+      { name: 'message', value: approval.message },
+      ...(approval.approvers.length ? [{ name: 'approvers', value: approval.approvers }] : []),
+      { name: 'onTimeout', value: approval.onTimeout },
+    ],
+    when: task.when.length
+      ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values }))
+      : undefined,
+    timeout: approval.timeoutMs !== undefined ? formatDuration(approval.timeoutMs) : undefined,
+  });
+}
+
 function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>): Doc {
+  if (task.approval) return approvalTask(task, task.approval);
   const inputs = inputsOf(task);
   const matrix = matrixNames(task);
   const params = [

@@ -9,6 +9,7 @@ import {
   type GivenParam,
   type TaskTemplate,
 } from './common.js';
+import { readKilnApproval } from './approval.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { applyTaskCache } from './task-cache.js';
@@ -60,6 +61,7 @@ const TASK_KEYS = [
   'pipeline',
   'params',
   'workspaces',
+  'approval',
 ] as const;
 const WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 
@@ -246,6 +248,11 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   }
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  if (f.has('approval')) {
+    const approval = readKilnApproval(body, entry.key, f, what);
+    if (approval) task.approval = approval;
+    return task;
+  }
   if (f.has('pipeline')) usePipeline(inputs, env.pipeline, task, f, what, workspaceNames);
   else if (f.has('params') || f.has('workspaces'))
     src.error(

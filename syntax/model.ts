@@ -3,9 +3,10 @@
 // Strings may still hold `$(…)` references: substitution happens when a task is ready to run.
 // What the model shares with the run record and the agent (statuses, param values, a step's
 // cache) is defined in contract/ and re-exported here.
-import type { CacheSpec, ParamValue, StepOnError } from '../contract/index.js';
+import type { ApprovalSpec, CacheSpec, ParamValue, StepOnError } from '../contract/index.js';
 
 export type {
+  ApprovalSpec,
   CachePolicy,
   CacheSpec,
   ParamValue,
@@ -95,6 +96,8 @@ export interface TaskSpec {
   workspaces: WorkspaceUse[];
   /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
   unboundWorkspaces?: string[];
+  /** An approval gate: no steps, it waits for a decision (docs/syntax.md, Approvals). */
+  approval?: ApprovalSpec;
   pos?: SourcePos;
   /** Orchestration beyond Tekton's (docs/orchestration.md): each absent unless written. */
   retryPolicy?: RetryPolicy;

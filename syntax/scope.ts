@@ -15,6 +15,11 @@ export const CONTEXT_VARIABLES = [
   'task.name',
   'task.retry-count',
   'pipelineTask.retries',
+  // Kiln's own, for notifications: the run's page in the web UI ("" when none is configured), the
+  // pipeline tasks failed so far (comma-separated), and the time since the run started.
+  'pipelineRun.url',
+  'pipelineRun.failedTasks',
+  'pipelineRun.duration',
 ] as const;
 
 export interface SubstitutionScope {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type RunningCollector } from '../collector/index.js';
-import { CollectorClient, collectorReporter } from '../collector/client/index.js';
+import { CollectorClient, collectorApprovals, collectorReporter } from '../collector/client/index.js';
 import { createKubeClient, type KubeClient } from '../runtimes/kubernetes/client.js';
 import { KilnController, type ControllerOptions } from '../controller/reconciler.js';
 import { tokenBucket } from '../runtimes/kubernetes/rate-limit.js';
@@ -90,6 +90,7 @@ export async function startHarness(
                 archive: async (record, token) => void (await new CollectorClient(collectorUrl).postRun(record, token)),
                 storedResult: (run, taskRun, ref, token) =>
                   new CollectorClient(collectorUrl).storedResult(run, taskRun, ref, token),
+                approvals: (token) => collectorApprovals(new CollectorClient(collectorUrl), token),
               },
         ...over,
       });

@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Command } from 'commander';
 import { durationFlag, parseListen, UsageError } from '../../contract/index.js';
-import { CollectorClient, collectorReporter, mintRunToken, type RunClaims } from '../../collector/index.js';
+import {
+  collectorApprovals,
+  CollectorClient,
+  collectorReporter,
+  mintRunToken,
+  type RunClaims,
+} from '../../collector/index.js';
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
@@ -86,6 +92,8 @@ export function registerController(program: Command): void {
               archive: async (record: Parameters<CollectorClient['postRun']>[0], token: string) =>
                 void (await collectorClient.postRun(record, token)),
               storedResult: collectorClient.storedResult.bind(collectorClient),
+              approvals: (token: string) => collectorApprovals(collectorClient, token),
+              uiUrl: process.env.KILN_UI_URL || undefined,
             }
           : undefined;
       const controller = new KilnController({

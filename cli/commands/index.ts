@@ -16,6 +16,9 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   get: async () => (await import('./get.js')).registerGet,
   cancel: async () => (await import('./cancel.js')).registerCancel,
   rerun: async () => (await import('./rerun.js')).registerRerun,
+  approve: async () => (await import('./approve.js')).registerApprove,
+  reject: async () => (await import('./approve.js')).registerApprove,
+  token: async () => (await import('./token.js')).registerToken,
   search: async () => (await import('./search.js')).registerSearch,
   validate: async () => (await import('./validate.js')).registerValidate,
   graph: async () => (await import('./graph.js')).registerGraph,
@@ -41,5 +44,6 @@ export async function commandsFor(argv: readonly string[]): Promise<RegisterComm
     name !== undefined && Object.hasOwn(commands, name) && !NEEDS_ALL.has(name)
       ? [name, ...(COMPANIONS[name] ?? [])].map((n) => commands[n]!)
       : Object.values(commands);
-  return Promise.all(named.map((load) => load()));
+  // One module may register several commands (approve and reject): each register function once.
+  return [...new Set(await Promise.all(named.map((load) => load())))];
 }

@@ -3,7 +3,13 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { request } from 'undici';
-import { type RunRecord, type StoredResultRef, taskRunResultsPath } from '../../contract/index.js';
+import {
+  type ApprovalRecord,
+  type ApprovalRequest,
+  type RunRecord,
+  type StoredResultRef,
+  taskRunResultsPath,
+} from '../../contract/index.js';
 import { ReconnectPolicy, SeenLines, takeSseEvents, type SseEvent } from '../follow-client.js';
 import { CollectorRequestFailed, CollectorUnreachable } from './errors.js';
 import type {
@@ -28,11 +34,13 @@ export class CollectorClient implements RunReader {
     path: string,
     body?: unknown,
     token = this.token,
+    signal?: AbortSignal,
   ): Promise<Buffer> {
     let res;
     try {
       res = await request(new URL(path, this.url), {
         method,
+        signal,
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -40,6 +48,7 @@ export class CollectorClient implements RunReader {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
+      if (signal?.aborted) throw err;
       throw new CollectorUnreachable(this.url, err);
     }
     const bytes = Buffer.from(await res.body.arrayBuffer());
@@ -82,6 +91,18 @@ export class CollectorClient implements RunReader {
       );
     }
     return bytes.toString('utf8');
+  }
+
+  /** Decides an approval gate (this client's token must be a named one). */
+  decideApproval(run: string, task: string, body: ApprovalRequest): Promise<ApprovalAnswer> {
+    return this.call('POST', approvalPath(run, task), body);
+  }
+
+  /** An approval gate's state; with `waitS`, held until it is decided or the run ends (at most that long). */
+  async approval(run: string, task: string, o: { waitS?: number; token?: string; signal?: AbortSignal } = {}) {
+    const path = `${approvalPath(run, task)}?wait=${o.waitS ?? 0}`;
+    const bytes = await this.fetchBytes('GET', path, undefined, o.token ?? this.token, o.signal);
+    return JSON.parse(bytes.toString()) as ApprovalAnswer;
   }
 
   postRun(record: RunRecord, runToken: string): Promise<unknown> {
@@ -174,3 +195,15 @@ async function* sseEvents(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent>
     yield* events;
   }
 }
+
+/** What the collector answers about an approval gate. */
+export interface ApprovalAnswer {
+  run: string;
+  runStatus: RunRecord['status'];
+  task: string;
+  status: string;
+  approval: ApprovalRecord;
+}
+
+const approvalPath = (run: string, task: string) =>
+  `/v1/runs/${encodeURIComponent(run)}/approvals/${encodeURIComponent(task)}`;

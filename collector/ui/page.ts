@@ -59,4 +59,18 @@ svg line, svg .axis line { stroke: #8c959f; }
 .log .where { color: #7d8590; }
 .log .stderr { color: #ffa198; }
 .rate { font-size: 1.2em; font-weight: 600; }
+svg.chart .axis line, svg.timeline .axis line { stroke: #8c959f; } svg .grid { stroke: #eaeef2; }
+svg .axis-title { fill: #656d76; } svg polyline.trend { stroke: #0969da; stroke-width: 1.5; }
+svg circle.point { fill: var(--c); } svg rect.queue { fill: #d0d7de; }
+svg.sparkline { border: 0; background: none; } svg.sparkline polyline { stroke: #0969da; stroke-width: 1.5; }
+svg.dag .node rect { fill: #fff; stroke: var(--c); stroke-width: 2; } svg.dag .node.st-Running rect { fill: #ddf4ff; }
+svg.dag .node.finally rect { stroke-dasharray: 4 2; } svg.dag path.edge { fill: none; stroke: #8c959f; }
+svg.dag marker path { fill: #8c959f; }
+header form.search input { width: 14em; }
+.log .ts { color: #7d8590; } .log .line.found { background: #3b2e00; } .log .line.current { outline: 1px solid #d29922; }
+table.hits td.time { white-space: nowrap; font-variant-numeric: tabular-nums; } mark { background: #fff8c5; }
+.approval { background: #fff; border: 1px solid #d0d7de; border-left: 4px solid #9a6700; padding: .5em .8em; margin: .4em 0; }
+.approval.approved { border-left-color: #1a7f37; } .approval.rejected, .approval.timedOut { border-left-color: #cf222e; }
+.approval textarea { width: 100%; max-width: 40em; display: block; }
+.approval blockquote { margin: .3em 0 0 1em; color: #656d76; }
 `;

@@ -16,6 +16,7 @@ import { type RefScope, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readGivenParams } from './step-action.js';
+import { customTaskRef, readTektonApproval } from '../approval.js';
 import { readNamedList, readParamDecls } from './readers.js';
 import { readTaskTemplate, type TaskReadContext } from './task.js';
 import { readWhenCel } from '../cel-when.js';
@@ -132,15 +133,17 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   };
   const inputs = new TextReader(src, ctx.sites, inputScope);
   const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
+  const given = readGivenParams(inputs, f.get('params'), `${what}.params`);
   const child = readPipelineRef(src, f, what, name, ctx, (s, at, w, n, c) =>
     readPipelineSpec(s, at, w, n, { ...ctx, ...c }),
   );
-  const found = child ? child.template : taskTemplate(scope, f, what, name);
+  const customRef = child ? undefined : customTaskRef(inputs, f.get('taskRef'));
+  const approval = customRef && readTektonApproval(inputs, name, customRef, given, what);
+  const found = child ? child.template : customRef ? undefined : taskTemplate(scope, f, what, name);
   // A task whose Task cannot be read stays in the pipeline, without steps, and its params and
   // workspaces are not checked, so that neither it nor what refers to it adds errors of its own.
-  if (!found) ctx.sites.unresolved.add(name);
+  if (!found && !approval) ctx.sites.unresolved.add(name);
   const template = found ?? { name, params: [], results: [], workspaces: [], env: {}, steps: [], pos: item.pos };
-  const given = readGivenParams(inputs, f.get('params'), `${what}.params`);
   const params = found
     ? bindParams(src, template, given, { pos: item.pos, key: 'params', matrix: matrixGiven(matrix, include, template) })
     : Object.fromEntries([...given].map(([k, g]) => [k, g.value]));
@@ -173,7 +176,9 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
   if (whenCel.length) task.whenCel = whenCel;
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
-  if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
+  // A custom task's timeout bounds its wait, as Tekton's CustomRun timeout does.
+  if (approval) task.approval = { ...approval, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  else if (timeoutMs !== undefined) task.timeoutMs = timeoutMs;
   if (src.choice(f.get('onError'), `${what}.onError`, ['continue', 'stopAndFail'] as const) === 'continue')
     task.onError = 'continue';
   return task;

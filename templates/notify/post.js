@@ -14,7 +14,15 @@ async function hmacBase64(key, message) {
 // inside a 200 answer (DingTalk and WeCom: errcode; Feishu: code).
 const services = {
   async webhook(text) {
-    const body = { pipeline: env.NOTIFY_PIPELINE, run: env.NOTIFY_RUN, status: env.NOTIFY_STATUS, message: text };
+    const body = {
+      pipeline: env.NOTIFY_PIPELINE,
+      run: env.NOTIFY_RUN,
+      status: env.NOTIFY_STATUS,
+      message: text,
+      link: env.NOTIFY_LINK,
+      failedTasks: env.NOTIFY_FAILED ? env.NOTIFY_FAILED.split(', ') : [],
+      duration: env.NOTIFY_DURATION,
+    };
     return { url: env.NOTIFY_URL, body, refused: () => undefined };
   },
   async slack(text) {

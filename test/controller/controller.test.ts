@@ -83,7 +83,8 @@ describe('kubernetes controller', () => {
     expect(stored).toMatchObject({ status: 'Succeeded', engine: 'kubernetes' });
     expect(stored!.tasks.find((t) => t.name === 'c')!.steps.map((s) => s.exitCode)).toEqual([0, 0]);
     const metrics = await c.metrics.registry.metrics();
-    expect(metrics).toContain('kiln_pipelinerun_duration_seconds_count{status="Succeeded"} 1');
+    expect(metrics).toContain('kiln_pipelinerun_duration_seconds_count{pipeline="r1",status="Succeeded"} 1');
+    expect(metrics).toContain('kiln_pipelinerun_total{pipeline="r1",status="Succeeded"} 1');
     expect(metrics).toContain('kiln_running_pipelineruns 0');
     expect(metrics).toMatch(/kiln_taskrun_pod_latency_seconds_count 1\n/); // only pod a was seen running
   });

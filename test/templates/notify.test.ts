@@ -106,9 +106,19 @@ finally:
       expect(one(path).contentType, path).toBe('application/json');
 
     const hook = one('/hook');
-    expect(hook.body).toEqual({ pipeline: 'notify', run: id, status: 'Succeeded', message: 'deployed 1.2' });
+    expect(hook.body).toEqual({
+      pipeline: 'notify',
+      run: id,
+      status: 'Succeeded',
+      message: 'deployed 1.2',
+      link: '',
+      failedTasks: [],
+      duration: expect.stringMatching(/^\d+s$/),
+    });
     expect(hook.authorization).toBe('Bearer t0k');
-    expect(one('/slack').body).toEqual({ text: `Kiln pipeline notify run ${id} ended Succeeded` });
+    expect(one('/slack').body).toEqual({
+      text: expect.stringMatching(new RegExp(`^Kiln pipeline notify run ${id} ended Succeeded after \\d+s$`)),
+    });
     expect(one('/slack').authorization).toBeUndefined();
 
     const ding = one('/dingtalk');
@@ -170,7 +180,44 @@ tasks:
     );
     expect(r.stderr).not.toContain('SECRETKEY'); // a webhook URL's path and query are its credential
     expect(one('/slow').body).toEqual({
-      text: expect.stringMatching(/^Kiln pipeline refused run refused-\w+ finished$/),
+      text: expect.stringMatching(/^Kiln pipeline refused run refused-\w+ finished after \d+s$/),
+    });
+  });
+
+  it('say the failed tasks, the duration and the link to the run when a web UI is configured', async () => {
+    process.env.KILN_UI_URL = 'https://ci.example.com/kiln/';
+    let r;
+    try {
+      r = await runPipeline(
+        tmp.dir,
+        'failing',
+        `name: failing
+tasks:
+  good: { steps: [{ run: "true" }] }
+  bad: { steps: [{ run: "exit 3" }] }
+finally:
+  tell:
+    uses: notify/webhook
+    with: { url: "${base}/told", status: "$(tasks.status)" }
+`,
+      );
+    } finally {
+      delete process.env.KILN_UI_URL;
+    }
+    const id = r.record.id;
+    const link = `https://ci.example.com/kiln/#/run/${id}`;
+    expect(one('/told').body).toEqual({
+      pipeline: 'failing',
+      run: id,
+      status: 'Failed',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Kiln pipeline failing run ${id} ended Failed after \\d+s; failed: bad ${link.replaceAll('/', '\\/').replaceAll('.', '\\.')}$`,
+        ),
+      ),
+      link,
+      failedTasks: ['bad'],
+      duration: expect.stringMatching(/^\d+s$/),
     });
   });
 });

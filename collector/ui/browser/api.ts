@@ -76,6 +76,16 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await res.json()) as T;
 }
 
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { ...(authHeaders() as Record<string, string>), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
 export const api = {
   runs: (q: { pipeline?: string; status?: string; limit?: number; cursor?: string }) =>
     getJson<{ runs: RunSummary[]; next: string | null }>(`/v1/runs?${query(q)}`),

@@ -3,6 +3,8 @@
 import { api, followLogs, query, type LogLine } from './api.js';
 import { h, link, route, showError } from './dom.js';
 import { runHeader } from './run.js';
+import { findInLog } from './find.js';
+import { logTime } from './search.js';
 
 const PAGE = 500;
 
@@ -40,11 +42,12 @@ export async function logsView(
   const more = h('button', { type: 'button', class: 'more', hidden: true }, 'more');
   const empty = h('p', { class: 'empty', hidden: true }, 'No lines yet.');
   const follow = h('input', { type: 'checkbox', name: 'follow' });
+  const find = findInLog(lines);
   const state = h('span', { class: 'dim follow-state' });
   root.replaceChildren(
     runHeader(run),
     h('p', {}, link(route('run', id), 'back to the run')),
-    h('div', { class: 'filters' }, taskSel, stepSel, h('label', {}, follow, ' follow'), state),
+    h('div', { class: 'filters' }, taskSel, stepSel, h('label', {}, follow, ' follow'), state, find.box),
     lines,
     empty,
     more,
@@ -60,11 +63,13 @@ export async function logsView(
     lines.append(
       h(
         'div',
-        { class: `line ${l.stream === 'stderr' ? 'stderr' : ''}` },
+        { class: `line ${l.stream === 'stderr' ? 'stderr' : ''}`, 'data-text': l.text.toLowerCase() },
+        h('span', { class: 'ts' }, `${logTime(l.time)} `),
         h('span', { class: 'where' }, task && step ? '' : `${l.task}/${l.step} `),
-        l.text,
+        h('span', { class: 'text' }, l.text),
       ),
     );
+    find.refresh();
   };
 
   let cursor: string | undefined;

@@ -1,11 +1,15 @@
 // The web UI's entry: takes the reader token, then routes the address fragment to a view.
-// `#/runs?…` history, `#/run/ID` a run, `#/run/ID/logs?task=&step=` its logs, `#/charts/PIPELINE` charts.
+// `#/runs?…` history, `#/run/ID` a run, `#/run/ID/logs?task=&step=` its logs, `#/charts/PIPELINE` charts,
+// `#/pipelines` every pipeline, `#/search?q=` the logs of all runs.
 import { adoptTokenFromFragment, ApiError, clearToken, getToken, setToken } from './api.js';
 import { chartsView } from './charts.js';
 import { h, link, showError } from './dom.js';
 import { historyView } from './history.js';
 import { logsView } from './logs.js';
 import { runView } from './run.js';
+import { pipelinesView } from './pipelines.js';
+import { searchBox, searchView } from './search.js';
+import { startLiveDurations } from './live.js';
 
 const root = document.getElementById('app')!;
 let current: AbortController | null = null;
@@ -72,12 +76,18 @@ function render(): void {
   if (kind === 'run' && id && sub === 'logs') return show(view, logsView(view, id, params, current.signal));
   if (kind === 'run' && id) return show(view, runView(view, id, current.signal));
   if (kind === 'charts' && id) return show(view, chartsView(view, id, params));
+  if (kind === 'pipelines') return show(view, pipelinesView(view));
+  if (kind === 'search') return show(view, searchView(view, params));
   show(view, historyView(view, params));
 }
 
 adoptTokenFromFragment();
 document.getElementById('nav')!.append(
   link('#/runs', 'runs'),
+  ' ',
+  link('#/pipelines', 'pipelines'),
+  ' ',
+  searchBox(),
   ' ',
   h(
     'button',
@@ -92,6 +102,7 @@ document.getElementById('nav')!.append(
     'forget token',
   ),
 );
+startLiveDurations();
 window.addEventListener('hashchange', () => {
   // A token pasted into the address later is taken the same way as on load.
   if (location.hash.startsWith('#token=')) adoptTokenFromFragment();

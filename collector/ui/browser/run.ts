@@ -1,8 +1,11 @@
 // One run: its summary, the timeline of its task runs, and each task run's steps and results.
 import type { AttemptRecord, RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
 import { api, query } from './api.js';
-import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
+import { badge, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';
+import { dagGraph } from './dag.js';
+import { liveDuration } from './live.js';
+import { approvalsPanel } from './approval.js';
 
 function logsHref(run: string, task?: string, step?: string): string {
   return `${route('run', run, 'logs')}?${query({ task, step })}`;
@@ -17,18 +20,29 @@ function cacheCell(s: StepRecord): HTMLElement | string {
   );
 }
 
+/**
+ * A running task's first step not yet ended is running, even while the record still lists it
+ * Pending (a runtime reports a step's state when it ends): shown Running.
+ */
+export function shownSteps(t: TaskRunRecord): StepRecord[] {
+  if (t.status !== 'Running' || t.steps.some((s) => s.status === 'Running')) return t.steps;
+  const i = t.steps.findIndex((s) => s.status === 'Pending');
+  return t.steps.map((s, j) => (j === i ? { ...s, status: 'Running', startedAt: s.startedAt ?? lastEnd(t, j) } : s));
+}
+const lastEnd = (t: TaskRunRecord, j: number) => (j > 0 ? t.steps[j - 1]!.finishedAt : t.startedAt);
+
 function stepList(run: string, t: TaskRunRecord): HTMLElement {
   return h(
     'table',
     { class: 'steps' },
-    ...t.steps.map((s) =>
+    ...shownSteps(t).map((s) =>
       h(
         'tr',
         { 'data-step': s.name },
         h('td', {}, link(logsHref(run, t.taskRun, s.name), s.name)),
         h('td', {}, badge(s.status)),
         h('td', { class: 'num' }, s.exitCode === null ? '' : `exit ${s.exitCode}`),
-        h('td', { class: 'num' }, formatDuration(durationMs(s.startedAt, s.finishedAt))),
+        h('td', { class: 'num' }, liveDuration(s.startedAt, s.finishedAt)),
         h('td', {}, cacheCell(s)),
         h('td', {}, s.reason ?? ''),
       ),
@@ -87,7 +101,7 @@ function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
     h('td', {}, badge(t.status)),
     h('td', {}, t.reason ?? ''),
     h('td', { class: 'num' }, t.attempts, attemptList(t.history)),
-    h('td', { class: 'num' }, formatDuration(durationMs(t.startedAt, t.finishedAt))),
+    h('td', { class: 'num' }, liveDuration(t.startedAt, t.finishedAt)),
     h('td', {}, results(t.results)),
     h('td', {}, t.child ? childRun(run, t.child) : stepList(run, t)),
   );
@@ -141,7 +155,7 @@ export function runHeader(run: RunRecord): HTMLElement {
       ' · started ',
       formatTime(run.startedAt),
       ' · ',
-      formatDuration(durationMs(run.startedAt, run.finishedAt)),
+      liveDuration(run.startedAt, run.finishedAt),
       run.engine ? ` · ${run.engine}` : '',
       run.reason ? ` · ${run.reason}` : '',
     ),
@@ -161,20 +175,28 @@ export function runHeader(run: RunRecord): HTMLElement {
 
 /** While the run is Running it is read again every few seconds, until it ends or the view is left. */
 const REFRESH_MS = 2000;
+/** The pending re-read of each view: a redraw asked for early (a decision made) replaces it. */
+const refreshes = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
 export async function runView(root: HTMLElement, id: string, signal: AbortSignal): Promise<void> {
   const run = await api.run(id);
   if (signal.aborted) return;
+  clearTimeout(refreshes.get(root));
   if (run.status === 'Running' || run.status === 'Queued') {
     const timer = setTimeout(() => {
       runView(root, id, signal).catch(showError(root));
     }, REFRESH_MS);
+    refreshes.set(root, timer);
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
   const chart = timeline(run);
+  const redraw = () => void runView(root, id, signal).catch(showError(root));
   root.replaceChildren(
     runHeader(run),
+    approvalsPanel(run, redraw, root.querySelector('section.approvals')) ?? '',
     h('p', {}, link(logsHref(run.id), 'all logs')),
+    h('h2', {}, 'Graph'),
+    dagGraph(run) ?? '',
     h('h2', {}, 'Timeline'),
     chart ?? h('p', { class: 'empty' }, 'No task has started.'),
     h('h2', {}, 'Tasks'),

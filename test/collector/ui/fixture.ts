@@ -1,6 +1,6 @@
 // A collector on SQLite in a temp dir, seeded through its real HTTP API (run records with minted
 // run tokens, protobuf log batches), and a Debian chromium driven by playwright-core.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -104,6 +104,13 @@ export async function startUi(): Promise<Ui> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Where UI tests keep their screenshots: $KILN_TEST_ARTIFACTS, else kiln-ui-artifacts in the temp directory. */
+export function artifact(name: string): string {
+  const dir = process.env.KILN_TEST_ARTIFACTS ?? join(tmpdir(), 'kiln-ui-artifacts');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, s)).toISOString();

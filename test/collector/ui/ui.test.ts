@@ -3,7 +3,7 @@
 // and a pipeline's charts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { seedRecords, startUi, taskRun, type Ui } from './fixture.js';
+import { artifact, seedRecords, startUi, taskRun, type Ui } from './fixture.js';
 import { runRecord } from '../../../testkit/store-fixtures.js';
 
 const EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
@@ -86,7 +86,7 @@ describe('web UI', () => {
     await page.locator('button.more').click();
     await page.locator('tr[data-run=web-app-3]').waitFor();
     expect(await rowIds()).toEqual(['docs-2', 'web-app-4', 'docs-1', 'web-app-3']);
-    await page.screenshot({ path: '/tmp/kiln-ui-history.png', fullPage: true });
+    await page.screenshot({ path: artifact('ui-history.png'), fullPage: true });
 
     await page.selectOption('select[name=status]', 'Failed');
     await page.waitForURL(/status=Failed/);
@@ -126,11 +126,11 @@ describe('web UI', () => {
       'web-app-1-lint',
     ]);
     const [b, l] = await bars
-      .locator('rect')
+      .locator('rect.span')
       .evaluateAll((rs) => rs.map((r) => ({ x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')) })));
     expect(b.x).toBeLessThan(l.x);
     expect(b.w).toBeGreaterThan(l.w * 2);
-    await page.screenshot({ path: '/tmp/kiln-ui.png', fullPage: true });
+    await page.screenshot({ path: artifact('ui-run.png'), fullPage: true });
   });
 
   it('shows log lines as text, pages them, and never runs markup from a log', async () => {
@@ -142,18 +142,21 @@ describe('web UI', () => {
     await expect.poll(() => lines.count()).toBe(20);
     await page.locator('button.more').click();
     await expect.poll(() => lines.count()).toBe(30);
-    expect(await lines.last().textContent()).toBe(EVIL);
+    expect(await lines.last().locator('.text').textContent()).toBe(EVIL);
     expect(await page.locator('.log script, .log img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('button.more').isHidden()).toBe(true);
-    await page.screenshot({ path: '/tmp/kiln-ui-logs.png', fullPage: true });
+    await page.screenshot({ path: artifact('ui-logs.png'), fullPage: true });
   });
 
   it("shows every step's lines for a whole run, stderr marked", async () => {
     await open('#/run/web-app-1/logs');
     const err = page.locator('.log .line.stderr');
     await err.waitFor();
-    expect(await err.textContent()).toBe('web-app-1-lint/pylint E0001 bad style');
+    // Each line with the time it was read in the pod (UTC, to the millisecond).
+    expect(await err.textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} web-app-1-lint\/pylint E0001 bad style$/,
+    );
     expect(await page.locator('.log .line').count()).toBe(31);
   });
 
@@ -179,7 +182,7 @@ describe('web UI', () => {
       eof: true,
     });
     await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
-    expect(await page.locator('.log .line').allTextContents()).toEqual([
+    expect(await page.locator('.log .line .text').allTextContents()).toEqual([
       'waiting for changes',
       'changed: src/app.ts',
       'bye',
@@ -216,30 +219,64 @@ describe('web UI', () => {
     await page.locator('.log .line', { hasText: 'four' }).waitFor();
     await seed(4, ['five'], true);
     await page.locator('.follow-state', { hasText: 'the log has ended' }).waitFor();
-    expect(await page.locator('.log .line').allTextContents()).toEqual(['one', 'two', 'three', 'four', 'five']);
+    expect(await page.locator('.log .line .text').allTextContents()).toEqual(['one', 'two', 'three', 'four', 'five']);
   });
 
-  it('charts a pipeline: one bar per run coloured by status, and the success rate', async () => {
+  it('charts a pipeline: durations over time on labelled axes, runs per day, p50/p95, slowest tasks, cache', async () => {
     await open('#/runs');
     await page.locator('tr[data-run=web-app-3] a[href="#/charts/web-app"]').click();
-    const bars = page.locator('svg.bars rect.bar');
-    await bars.first().waitFor();
-    const seen = await bars.evaluateAll((rs) =>
-      rs.map((r) => ({
-        run: r.getAttribute('data-run'),
-        cls: r.getAttribute('class'),
-        h: Number(r.getAttribute('height')),
-        fill: getComputedStyle(r).fill,
+    const points = page.locator('svg.duration-trend circle.point');
+    await points.first().waitFor();
+    const seen = await points.evaluateAll((cs) =>
+      cs.map((c) => ({
+        run: c.getAttribute('data-run'),
+        cls: c.getAttribute('class'),
+        s: Number(c.getAttribute('data-y')),
+        cy: Number(c.getAttribute('cy')),
+        fill: getComputedStyle(c).fill,
       })),
     );
     expect(seen.map((s) => s.run)).toEqual(['web-app-1', 'web-app-2', 'web-app-3', 'web-app-4']);
-    expect(seen.map((s) => s.cls)).toEqual(['bar st-Succeeded', 'bar st-Failed', 'bar st-Succeeded', 'bar st-Running']);
-    expect(seen[1].fill).toBe('rgb(207, 34, 46)');
-    // Durations 60 s, 30 s, 90 s: heights in that proportion.
-    expect(seen[0].h / seen[2].h).toBeCloseTo(60 / 90, 2);
-    expect(seen[1].h / seen[2].h).toBeCloseTo(30 / 90, 2);
+    expect(seen.map((s) => s.cls)).toEqual([
+      'point st-Succeeded',
+      'point st-Failed',
+      'point st-Succeeded',
+      'point st-Running cut',
+    ]);
+    expect(seen.slice(0, 3).map((s) => s.s)).toEqual([60, 30, 90]);
+    expect(seen[1]!.fill).toBe('rgb(207, 34, 46)');
+    expect(seen[2]!.cy).toBeLessThan(seen[0]!.cy); // longer is higher
+    // The axis ends at the longest finished run (90 s): the run Running for days is cut at the top.
+    expect(seen[3]!.cy).toBeLessThanOrEqual(seen[2]!.cy);
+    expect(await page.locator('svg.duration-trend g.y-axis g.tick text').last().textContent()).toBe('1m 30s');
+    const ticks = (chart: string, axis: string) => page.locator(`svg.${chart} g.${axis} g.tick text`).allTextContents();
+    const yTicks = await ticks('duration-trend', 'y-axis');
+    expect(yTicks.length).toBeGreaterThanOrEqual(3);
+    expect(yTicks[0]).toBe('0.0s');
+    expect(yTicks).toContain('1m 0s');
+    expect((await ticks('duration-trend', 'x-axis')).length).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('svg.duration-trend .axis-title').allTextContents()).toEqual(['duration', 'run started']);
+    const days = await page
+      .locator('svg.per-day rect.bar')
+      .evaluateAll((rs) =>
+        rs.map((r) => [
+          r.getAttribute('data-x'),
+          r.getAttribute('class')!.split(' ')[1],
+          Number(r.getAttribute('data-y')),
+        ]),
+      );
+    expect(days).toEqual([
+      ['11-20', 'succeeded', 2],
+      ['11-20', 'failed', 1],
+    ]);
+    expect(await ticks('per-day', 'x-axis')).toEqual(['11-20']);
     expect(await page.locator('.rate').textContent()).toBe('67% (2 of 3 finished runs succeeded)');
-    await page.screenshot({ path: '/tmp/kiln-ui-charts.png', fullPage: true });
+    expect(await page.locator('.percentiles').textContent()).toBe('duration p50 1m 0s · p95 1m 30s');
+    expect(await page.locator('table.slowest tbody tr').first().getAttribute('data-task')).toBe('build');
+    expect(await page.locator('.cache-rate').textContent()).toMatch(
+      /^\d+% \(\d+ of \d+ cache restores hit the exact key\)$/,
+    );
+    await page.screenshot({ path: artifact('ui-charts.png'), fullPage: true });
   });
 
   it("keeps a running run's page up to date until it ends", async () => {

@@ -1,0 +1,89 @@
+// Approval gates at the collector. POST /v1/runs/{run}/approvals/{task}: a person (named token)
+// decides; GET /v1/runs/{run}/approvals/{task}?wait=S: the engine (its run token) or a reader
+// learns the decision, held open until one is made or S seconds pass (long poll: a decision
+// reaches the waiting engine as it is stored, without polling).
+import type { FastifyInstance } from 'fastify';
+import type { RunRecord } from '../../contract/index.js';
+import { requirePerson, requireReaderOrRun } from '../auth.js';
+import type { CollectorContext, RouteConfig } from '../context.js';
+import { RequestRejected } from '../errors.js';
+import { timed } from '../metrics.js';
+import { intParam } from '../params.js';
+import { checkApprovalRequest, decide } from './decide.js';
+import { MAX_APPROVAL_WAIT_S } from './limits.js';
+
+type Params = { run: string; task: string };
+
+function approvalAnswer(run: RunRecord, task: string) {
+  const t = run.tasks.find((x) => x.name === task);
+  if (!t?.approval) throw new RequestRejected(404, `run ${run.id} has no approval task "${task}"`);
+  return { run: run.id, runStatus: run.status, task, status: t.status, approval: t.approval };
+}
+
+export async function approvalRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  const { store, metrics } = ctx;
+  const getRun = async (id: string) => {
+    const run = await timed(metrics, 'getRun', () => store.getRun(id));
+    if (!run) throw new RequestRejected(404, `run ${JSON.stringify(id)} is unknown`);
+    return run;
+  };
+  // One decision at a time per run: two people approving at once must not both win.
+  const deciding = new Map<string, Promise<unknown>>();
+
+  app.post<{ Params: Params }>(
+    '/v1/runs/:run/approvals/:task',
+    { config: { byPerson: true } satisfies RouteConfig },
+    async (req) => {
+      const { run: id, task } = req.params;
+      const who = requirePerson(req, ctx.secret);
+      const body = checkApprovalRequest(req.body, `POST /v1/runs/${id}/approvals/${task}`);
+      const previous = deciding.get(id) ?? Promise.resolve();
+      const mine = previous.then(async () => {
+        const decided = decide(await getRun(id), task, who, body, Date.now());
+        await timed(metrics, 'putRun', () => store.putRun(decided));
+        ctx.changes.emit(id);
+        return approvalAnswer(decided, task);
+      });
+      const settled = mine.catch(() => undefined);
+      deciding.set(id, settled);
+      void settled.then(() => deciding.get(id) === settled && deciding.delete(id));
+      return mine;
+    },
+  );
+
+  app.get<{ Params: Params; Querystring: { wait?: string } }>('/v1/runs/:run/approvals/:task', async (req) => {
+    const { run: id, task } = req.params;
+    requireReaderOrRun(req, ctx, id);
+    const waitS = intParam(req.query.wait, 'wait', { min: 0, max: MAX_APPROVAL_WAIT_S, fallback: 0 });
+    const answer = approvalAnswer(await getRun(id), task);
+    if (answer.approval.decision || answer.runStatus !== 'Running' || waitS === 0) return answer;
+    // Woken by every change of the run; answers once the decision is there, or at the wait's end.
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        ctx.changes.off(id, onChange);
+        req.raw.off('close', onClose);
+        fn();
+      };
+      const onChange = () => {
+        getRun(id).then(
+          (run) => {
+            const a = approvalAnswer(run, task);
+            if (a.approval.decision || a.runStatus !== 'Running') finish(() => resolve(a));
+          },
+          (err) => finish(() => reject(err)),
+        );
+      };
+      const onClose = () => finish(() => resolve(answer));
+      const timer = setTimeout(
+        () => finish(() => getRun(id).then((r) => resolve(approvalAnswer(r, task)), reject)),
+        waitS * 1000,
+      );
+      ctx.changes.on(id, onChange);
+      req.raw.on('close', onClose);
+    });
+  });
+}
