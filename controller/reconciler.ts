@@ -154,7 +154,12 @@ export class KilnController {
     }
     if (finishedStatus(run)) return this.archive(run);
     if (!deleting && !run.metadata.finalizers?.includes(FINALIZER)) {
-      await this.o.client.setPipelineRunFinalizers(ns, name, [...(run.metadata.finalizers ?? []), FINALIZER]);
+      await this.o.client.setPipelineRunFinalizers(
+        ns,
+        name,
+        [...(run.metadata.finalizers ?? []), FINALIZER],
+        run.metadata.resourceVersion,
+      );
     }
     await this.execute(run, deleting || run.spec?.status === 'Cancelled');
   }
@@ -249,15 +254,20 @@ export class KilnController {
     let timer: NodeJS.Timeout | undefined;
     let condition = run.status?.conditions?.[0];
     const flush = async () => {
-      // A stopped controller writes nothing: its successor owns the status now.
+      // A stopped controller writes nothing: its successor owns the status now. A write that
+      // fails after the client's own retries is tried again later unless a newer record came.
       while (latest && !this.stopped) {
         const r = latest;
         latest = undefined;
         const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
-        condition = s.conditions![0];
-        await this.o.client
-          .patchPipelineRunStatus(ns, name, s)
-          .catch((err) => this.log(`${name}: status: ${message(err)}`));
+        try {
+          await this.o.client.writePipelineRunStatus(ns, name, s);
+          condition = s.conditions![0];
+        } catch (err) {
+          this.log(`${name}: status: ${message(err)} (retrying)`);
+          latest ??= r;
+          await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
+        }
       }
       flushing = undefined;
     };
@@ -302,7 +312,7 @@ export class KilnController {
       const pods = this.podInformer.items().filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === uid));
       for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
     }
-    await this.o.client.patchPipelineRunStatus(ns, name, { archived: true });
+    await this.o.client.setPipelineRunStatusField(ns, name, 'archived', true);
     await this.releaseFinalizer(run);
   }
 
@@ -314,6 +324,7 @@ export class KilnController {
         run.metadata.namespace!,
         run.metadata.name!,
         finalizers.filter((f) => f !== FINALIZER),
+        current.metadata.resourceVersion,
       );
     }
   }
@@ -333,7 +344,7 @@ export class KilnController {
   private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
-    await this.o.client.patchPipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
+    await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
       conditions: [
         {
           type: 'Succeeded',
