@@ -17,6 +17,7 @@ import {
   type KubeClient,
   LABELS,
   MANAGED_BY,
+  nativeSidecarsSupported,
   type PipelineRunResource,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   clock?: Clock;
   runAsUser?: number;
+  /** Native sidecars for the log proxy; absent: decided from the server's version at start. */
+  nativeSidecars?: boolean;
   /** How long status changes are gathered into one write (default 250 ms). */
   statusDelayMs?: number;
   /** Delay before re-trying a failed reconcile or archive. */
@@ -78,6 +81,7 @@ export class KilnController {
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private stopped = false;
+  private nativeSidecars = true;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
@@ -111,6 +115,15 @@ export class KilnController {
 
   /** Pods first, so a restarted controller's engines find the Pods they already made. */
   async start(): Promise<void> {
+    if (this.o.nativeSidecars !== undefined) this.nativeSidecars = this.o.nativeSidecars;
+    else {
+      const v = await this.o.client.serverVersion();
+      this.nativeSidecars = nativeSidecarsSupported(v);
+      if (!this.nativeSidecars)
+        this.log(
+          `the API server is ${v.gitVersion ?? `${v.major}.${v.minor}`}, older than 1.29: the log proxy runs as an ordinary container, not a native sidecar`,
+        );
+    }
     await this.podInformer.start();
     await this.runInformer.start();
   }
@@ -185,6 +198,7 @@ export class KilnController {
       owner,
       serviceAccountName: run.spec.serviceAccountName,
       runAsUser: this.o.runAsUser,
+      nativeSidecars: this.nativeSidecars,
     };
     const runtime = new PodRuntime({
       client: this.o.client,

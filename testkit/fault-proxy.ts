@@ -3,13 +3,7 @@
 // being forwarded, or a watch dropped mid-stream. Each fault fires on the next `times` requests
 // matching its method and path. It counts every request it forwards, by verb, so a bench or test
 // can read requests per run.
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -71,13 +65,14 @@ const answer = (res: ServerResponse, code: number, reason: string, headers: Reco
 export async function startFaultProxy(target: string, opts: { ca?: string } = {}): Promise<FaultProxy> {
   const t = new URL(target);
   const faults: Fault[] = [];
-  const watches = new Set<IncomingMessage>();
+  // A watch is cut on both sides: the client must see its stream end, as when a server restarts.
+  const watches = new Set<() => void>();
   const proxy: Omit<FaultProxy, 'url' | 'close'> = {
     fired: {},
     requests: {},
     inject: (f) => void faults.push({ ...f }),
     dropWatches: () => {
-      for (const w of watches) w.destroy();
+      for (const cut of watches) cut();
     },
   };
   const server: Server = createServer((req, res) => {
@@ -111,14 +106,17 @@ export async function startFaultProxy(target: string, opts: { ca?: string } = {}
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
         if (verb !== 'watch') return;
-        watches.add(up);
-        up.once('close', () => watches.delete(up));
+        const cut = () => {
+          up.destroy();
+          res.destroy();
+        };
+        watches.add(cut);
+        up.once('close', () => watches.delete(cut));
         if (fault?.kind === 'drop-watch' && fault.times > 0) {
           fault.times--;
           setTimeout(() => {
             proxy.fired['drop-watch'] = (proxy.fired['drop-watch'] ?? 0) + 1;
-            up.destroy();
-            res.destroy();
+            cut();
           }, fault.afterMs ?? 0);
         }
       },

@@ -7,6 +7,7 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
+  VersionApi,
   PatchStrategy,
   Watch,
   setHeaderOptions,
@@ -18,6 +19,7 @@ import {
 import { KubeApiError } from './errors.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
+import type { ServerVersion } from './server-version.js';
 import { DEFAULT_RETRY, withRetry, type FailureFacts, type RetryOptions } from './retry.js';
 import type { PipelineResource, PipelineRunResource, PipelineRunStatusBlock } from './resources.js';
 
@@ -39,6 +41,8 @@ export type WatchFn<T> = (
 ) => Promise<{ abort(): void }>;
 
 export interface KubeClient {
+  /** The server's /version: major and minor as it reports them (a minor may carry a '+'). */
+  serverVersion(): Promise<ServerVersion>;
   createPod(pod: V1Pod): Promise<'created' | 'exists'>;
   patchPodAnnotations(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
   /** False when the Pod was already gone. */
@@ -92,6 +96,7 @@ export function createKubeClient(
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const watcher = new Watch(kc);
+  const version = kc.makeApiClient(VersionApi);
 
   async function call<T>(
     verb: string,
@@ -120,7 +125,12 @@ export function createKubeClient(
     <T>(path: string, labelSelector?: string): WatchFn<T> =>
     async (resourceVersion, onEvent, onDone) => {
       await limiter.take();
-      const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
+      // The server ends each watch within 5-10 minutes, as client-go asks: a connection that went
+      // silent (a proxy or load balancer dropped it) is then replaced instead of stalling forever.
+      const query: Record<string, string | number | boolean> = {
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.round(300 * (1 + Math.random())),
+      };
       if (resourceVersion) query.resourceVersion = resourceVersion;
       if (labelSelector) query.labelSelector = labelSelector;
       return watcher.watch(path, query, (type, object) => onEvent({ type: type as never, object }), onDone);
@@ -130,6 +140,9 @@ export function createKubeClient(
   const crPrefix = `/apis/${KILN_GROUP}/${KILN_VERSION}`;
 
   return {
+    async serverVersion() {
+      return (await call('get', 'version', () => version.getCode())) as ServerVersion;
+    },
     async createPod(pod) {
       const r = await call(
         'create',

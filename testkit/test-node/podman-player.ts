@@ -6,7 +6,7 @@
 // annotation lands when the controller sets it), native sidecars run as ordinary containers that
 // get SIGTERM once every step has ended, and each container's termination file is read back.
 import { readFile, rm } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -38,6 +38,7 @@ class PodmanPod implements PlayedPod {
   private readonly root: string;
   private files: { path: string; key?: string }[] = [];
   private played = false;
+  private started = false;
   private startTime?: string;
   private done: Promise<void>;
 
@@ -92,6 +93,12 @@ class PodmanPod implements PlayedPod {
     const playable = playablePod(this.pod, this.root, pvcs, token);
     this.files = playable.files;
     writePlayablePod(playable);
+    // A kubelet makes emptyDirs (and here, claims) writable by any user: steps need not run as root.
+    for (const v of this.spec.volumes ?? []) if (v.emptyDir) chmodSync(podDirs(this.root).volume(v.name), 0o777);
+    for (const dir of Object.values(pvcs)) chmodSync(dir, 0o777);
+    // Projected files belong to the Pod's fsGroup, as a kubelet sets them (a 0440 token is then readable).
+    const fsGroup = this.spec.securityContext?.fsGroup;
+    if (fsGroup !== undefined) for (const f of playable.files) chownSync(f.path, 0, fsGroup);
     this.writeProjections();
     const manifest = playable.manifest;
     manifest.metadata = { name: this.name, labels: { 'kiln.dev/test-node': this.nodeLabel } };
@@ -100,6 +107,7 @@ class PodmanPod implements PlayedPod {
     try {
       this.played = true;
       await this.podman.run(['kube', 'play', '--network', 'host', podDirs(this.root).manifest]);
+      this.started = true;
     } catch (err) {
       for (const c of [...(this.spec.initContainers ?? []), ...this.spec.containers])
         if (!this.facts.has(c.name))
@@ -192,11 +200,26 @@ class PodmanPod implements PlayedPod {
     for (const f of this.files) if (f.key) writeFileSync(f.path, this.pod.metadata?.annotations?.[f.key] ?? '');
   }
 
+  /** Each container's state; podman removes init containers once they succeed, so a missing one after the play did. */
   private async inspect(): Promise<void> {
-    const names = [...(this.spec.initContainers ?? []), ...this.spec.containers].map((c) => `${this.name}-${c.name}`);
-    const out = await this.podman.run(['inspect', ...names]).catch(() => '[]');
-    for (const c of JSON.parse(out) as Inspected[]) {
-      const name = c.Name.slice(this.name.length + 1);
+    const all = [...(this.spec.initContainers ?? []), ...this.spec.containers];
+    const found = await Promise.all(
+      all.map((c) =>
+        this.podman.run(['container', 'inspect', `${this.name}-${c.name}`]).then(
+          (out) => (JSON.parse(out) as Inspected[])[0],
+          () => undefined,
+        ),
+      ),
+    );
+    for (const [i, c] of found.entries()) {
+      const name = all[i]!.name;
+      if (!c) {
+        if (i < (this.spec.initContainers?.length ?? 0) && !isSidecar(all[i]!) && this.started) {
+          const at = this.startTime!;
+          this.facts.set(name, { state: 'terminated', exitCode: 0, startedAt: at, finishedAt: at });
+        }
+        continue;
+      }
       const s = c.State;
       if (ZERO.test(s.StartedAt)) continue;
       if (s.Status === 'running') {

@@ -38,7 +38,7 @@ func main() {
 	cfg.ListenPeerUrls = []url.URL{*peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.NewEtcd(cfg)
+	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		log.Fatalf("etcd: %v", err)
 	}
