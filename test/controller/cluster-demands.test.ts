@@ -58,7 +58,7 @@ describe('native sidecars by server version', () => {
             ]
           : [['kiln-init', undefined]],
       );
-      expect(spec.containers.map((c) => c.name)).toEqual(native ? ['step-0'] : ['step-0', 'kiln-log-proxy']);
+      expect(spec.containers.map((c) => c.name)).toEqual(native ? ['step-step-1'] : ['step-step-1', 'kiln-log-proxy']);
     });
   }
 });
