@@ -25,7 +25,9 @@ exit code, results and termination message. Flags (Go syntax: -flag value, -flag
   ${ENTRYPOINT_FLAGS.stepMetadataDir} D    exitCode is written to D/exitCode
   ${ENTRYPOINT_FLAGS.entrypoint} CMD          the command; the arguments after -- follow it
   ${ENTRYPOINT_FLAGS.resultsDir} D          default /kiln/results
-  ${ENTRYPOINT_FLAGS.resultsUrl} URL       results too large for the 4096-byte message are PUT to URL/NAME
+  ${ENTRYPOINT_FLAGS.terminationLimit} N   bytes the termination message may hold (256-4096, default 4096):
+                          a kubelet cuts each container's to 12 KiB / containers in the Pod
+  ${ENTRYPOINT_FLAGS.resultsUrl} URL       results too large for the message (-termination_limit) are PUT to URL/NAME
                           (the collector; up to 1 MiB each), with ${ENTRYPOINT_FLAGS.resultsTokenFile} F (the run
                           token); the message then holds kiln.result:NAME {size, sha256}. Without it,
                           such a result fails the step (reason ResultTooLarge)

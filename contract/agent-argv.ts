@@ -28,6 +28,8 @@ export const ENTRYPOINT_FLAGS = {
   // Results too large for the termination message go to the collector: PUT <url>/<name>, with
   resultsUrl: '-results_url',
   resultsTokenFile: '-results_token_file', // a file holding the run token
+  /** Bytes this step's termination message may use: a Pod shares 12 KiB among its containers. */
+  terminationLimit: '-termination_limit',
   // The dependency cache (agent/cache): -cache holds the step's CacheSpec as JSON.
   cache: '-cache',
   cacheDir: '-cache_dir', // a local cache directory, or:
@@ -53,6 +55,8 @@ export interface EntrypointArgvInput {
   cache?: { spec: CacheSpec; store: CacheStoreFlags };
   /** Where results too large for the termination message go: the collector's URL for this task run. */
   resultsStore?: { url: string; tokenFile: string };
+  /** The termination message's size limit when it is not the 4096 bytes of one container. */
+  terminationLimit?: number;
   /** The step's command and its arguments. */
   command: readonly string[];
 }
@@ -91,6 +95,7 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.exitWithParent ? [F.exitWithParent] : []),
     ...(o.cache ? cacheFlagArgs(o.cache.spec, o.cache.store) : []),
     ...(o.resultsStore ? [F.resultsUrl, o.resultsStore.url, F.resultsTokenFile, o.resultsStore.tokenFile] : []),
+    ...(o.terminationLimit !== undefined ? [F.terminationLimit, String(o.terminationLimit)] : []),
     F.entrypoint,
     program,
     '--',

@@ -17,6 +17,7 @@ import {
   type KubeClient,
   LABELS,
   MANAGED_BY,
+  nativeSidecarsSupported,
   type PipelineRunResource,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
@@ -56,6 +57,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   clock?: Clock;
   runAsUser?: number;
+  /** Native sidecars for the log proxy; absent: decided from the server's version at start. */
+  nativeSidecars?: boolean;
   /** How long status changes are gathered into one write (default 250 ms). */
   statusDelayMs?: number;
   /** Delay before re-trying a failed reconcile or archive. */
@@ -82,6 +85,7 @@ export class KilnController {
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private stopped = false;
+  private nativeSidecars = true;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
@@ -115,6 +119,15 @@ export class KilnController {
 
   /** Pods first, so a restarted controller's engines find the Pods they already made. */
   async start(): Promise<void> {
+    if (this.o.nativeSidecars !== undefined) this.nativeSidecars = this.o.nativeSidecars;
+    else {
+      const v = await this.o.client.serverVersion();
+      this.nativeSidecars = nativeSidecarsSupported(v);
+      if (!this.nativeSidecars)
+        this.log(
+          `the API server is ${v.gitVersion ?? `${v.major}.${v.minor}`}, older than 1.29: the log proxy runs as an ordinary container, not a native sidecar`,
+        );
+    }
     await this.podInformer.start();
     await this.runInformer.start();
   }
@@ -158,7 +171,12 @@ export class KilnController {
     }
     if (finishedStatus(run)) return this.archive(run);
     if (!deleting && !run.metadata.finalizers?.includes(FINALIZER)) {
-      await this.o.client.setPipelineRunFinalizers(ns, name, [...(run.metadata.finalizers ?? []), FINALIZER]);
+      await this.o.client.setPipelineRunFinalizers(
+        ns,
+        name,
+        [...(run.metadata.finalizers ?? []), FINALIZER],
+        run.metadata.resourceVersion,
+      );
     }
     await this.execute(run, deleting || run.spec?.status === 'Cancelled');
   }
@@ -184,6 +202,7 @@ export class KilnController {
       owner,
       serviceAccountName: run.spec.serviceAccountName,
       runAsUser: this.o.runAsUser,
+      nativeSidecars: this.nativeSidecars,
     };
     const runtime = new PodRuntime({
       client: this.o.client,
@@ -259,15 +278,20 @@ export class KilnController {
     let timer: NodeJS.Timeout | undefined;
     let condition = run.status?.conditions?.[0];
     const flush = async () => {
-      // A stopped controller writes nothing: its successor owns the status now.
+      // A stopped controller writes nothing: its successor owns the status now. A write that
+      // fails after the client's own retries is tried again later unless a newer record came.
       while (latest && !this.stopped) {
         const r = latest;
         latest = undefined;
         const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
-        condition = s.conditions![0];
-        await this.o.client
-          .patchPipelineRunStatus(ns, name, s)
-          .catch((err) => this.log(`${name}: status: ${message(err)}`));
+        try {
+          await this.o.client.writePipelineRunStatus(ns, name, s);
+          condition = s.conditions![0];
+        } catch (err) {
+          this.log(`${name}: status: ${message(err)} (retrying)`);
+          latest ??= r;
+          await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
+        }
       }
       flushing = undefined;
     };
@@ -314,7 +338,7 @@ export class KilnController {
       const pods = this.podInformer.items().filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === uid));
       for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
     }
-    await this.o.client.patchPipelineRunStatus(ns, name, { archived: true });
+    await this.o.client.setPipelineRunStatusField(ns, name, 'archived', true);
     await this.releaseFinalizer(run);
   }
 
@@ -326,6 +350,7 @@ export class KilnController {
         run.metadata.namespace!,
         run.metadata.name!,
         finalizers.filter((f) => f !== FINALIZER),
+        current.metadata.resourceVersion,
       );
     }
   }
@@ -345,7 +370,7 @@ export class KilnController {
   private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
-    await this.o.client.patchPipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
+    await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
       conditions: [
         {
           type: 'Succeeded',

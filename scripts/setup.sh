@@ -52,6 +52,18 @@ elif ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "setup: PostgreSQL is not running on 127.0.0.1:5432 (run scripts/setup.sh as root to install and start it)" >&2
 fi
 
+# The Kubernetes end-to-end tests (test/e2e/k8s) need kubectl and a control plane built from Go
+# modules (scripts/k8s-build.sh: ~/.cache/kiln/k8s-<version>/, built once, then a no-op).
+if ! command -v kubectl >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing kubectl (Debian's kubernetes-client)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubernetes-client >/dev/null
+fi
+if command -v go >/dev/null; then
+  bash scripts/k8s-build.sh >/dev/null
+else
+  echo "setup: go is missing: the Kubernetes end-to-end tests cannot build their control plane" >&2
+fi
+
 # The first install takes 1-5 minutes, most of it compiling better-sqlite3: say so, and let npm's
 # own progress show rather than a silent wait.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

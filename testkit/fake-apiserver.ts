@@ -78,8 +78,13 @@ export class FakeApiServer {
   url = '';
   private readonly historyLimit: number;
 
-  constructor(opts: { history?: number } = {}) {
+  private readonly version: { major: string; minor: string; gitVersion: string };
+
+  /** `version`: what GET /version answers (default 1.34, a server with native sidecars). */
+  constructor(opts: { history?: number; version?: string } = {}) {
     this.historyLimit = opts.history ?? HISTORY;
+    const [major, minor] = (opts.version ?? '1.34').split('.');
+    this.version = { major, minor, gitVersion: `v${major}.${minor}.0` };
   }
 
   async start(): Promise<string> {
@@ -165,6 +170,7 @@ export class FakeApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/version') return send(res, 200, this.version);
       const route = parseRoute(url.pathname);
       if (!route || !KINDS[route.plural]) return status(res, 404, 'NotFound', `no resource at ${url.pathname}`);
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req);

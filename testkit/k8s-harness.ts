@@ -45,9 +45,9 @@ export interface Harness {
 }
 
 export async function startHarness(
-  o: { collector?: boolean | 'later'; qps?: number; burst?: number; history?: number } = {},
+  o: { collector?: boolean | 'later'; qps?: number; burst?: number; history?: number; version?: string } = {},
 ): Promise<Harness> {
-  const server = new FakeApiServer({ history: o.history });
+  const server = new FakeApiServer({ history: o.history, version: o.version });
   await server.start();
   const kc = loopbackKubeConfig(server.url, NS);
   const dir = mkdtempSync(join(tmpdir(), 'kiln-k8s-'));

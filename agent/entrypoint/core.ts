@@ -134,9 +134,10 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
     ...(run.cache && { cache: run.cache }),
   };
   try {
-    report.results = await readResults(opts, ports.fs, ports.results ? STORED_RESULT_LIMIT : TERMINATION_MESSAGE_LIMIT);
-    if (ports.results) await storeLargeResults(report, ports.results);
-    else checkTerminationSize(report);
+    const limit = opts.terminationLimit;
+    report.results = await readResults(opts, ports.fs, ports.results ? STORED_RESULT_LIMIT : limit);
+    if (ports.results) await storeLargeResults(report, ports.results, limit);
+    else checkTerminationSize(report, limit);
   } catch (err) {
     if (!(
       err instanceof ResultTooLargeError ||
@@ -156,7 +157,7 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
     if (report.exitCode === 0) report.exitCode = 1;
   }
   if (run.ioError) ioFailed(report, run.ioError);
-  if (!cacheFits(report)) {
+  if (!cacheFits(report, opts.terminationLimit)) {
     // Results come first: the cache record is only information, never worth failing the step.
     ports.warn('the cache record does not fit the termination message beside the results: left out of the run record');
     delete report.cache;
@@ -215,8 +216,8 @@ async function readResults(opts: EntrypointOptions, fs: AgentFs, limit: number):
 }
 
 /** Moves the results that do not fit the termination message to the store, leaving references. */
-async function storeLargeResults(report: StepReport, store: ResultStore): Promise<void> {
-  const names = new Set(resultsToStore(report));
+async function storeLargeResults(report: StepReport, store: ResultStore, limit: number): Promise<void> {
+  const names = new Set(resultsToStore(report, limit));
   if (names.size === 0) return;
   const stored: StoredResultRef[] = [];
   for (const r of report.results) if (names.has(r.name)) stored.push(await store.put(r.name, r.value));

@@ -7,6 +7,7 @@ import { parseCacheFlags, type StepCacheFlags } from '../cache/flags.js';
 import {
   ENTRYPOINT_FLAGS,
   STEP_ON_ERROR,
+  TERMINATION_MESSAGE_LIMIT,
   TERMINATION_PATH,
   kilnPaths,
   type StepOnError,
@@ -35,6 +36,8 @@ export interface EntrypointOptions {
   cache?: StepCacheFlags;
   /** Where results too large for the termination message go (the collector); absent: they fail the step. */
   resultsStore?: { url: string; tokenFile: string };
+  /** Bytes the termination message may hold (the Pod's share of the kubelet's 12 KiB). */
+  terminationLimit: number;
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -99,6 +102,7 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     stepIndex: stepIndex(raw.get('stepIndex')),
     cache: parseCacheFlags((flag) => raw.get(flag)),
     resultsStore: resultsStore(raw),
+    terminationLimit: terminationLimit(raw.get('terminationLimit')),
   };
 }
 
@@ -119,6 +123,18 @@ function resultsStore(raw: Map<Key, string>): EntrypointOptions['resultsStore'] 
       ENTRYPOINT_FLAGS.resultsUrl,
     );
   return { url: url.replace(/\/+$/, ''), tokenFile };
+}
+
+function terminationLimit(value: string | undefined): number {
+  if (value === undefined) return TERMINATION_MESSAGE_LIMIT;
+  const n = Number(value);
+  // Below ~256 bytes not even the exit code and start time fit.
+  if (!/^\d+$/.test(value) || n < 256 || n > TERMINATION_MESSAGE_LIMIT)
+    throw new AgentUsageError(
+      `flag ${ENTRYPOINT_FLAGS.terminationLimit}: "${value}" is not a byte count from 256 to ${TERMINATION_MESSAGE_LIMIT}`,
+      ENTRYPOINT_FLAGS.terminationLimit,
+    );
+  return n;
 }
 
 function list(value: string | undefined): string[] {

@@ -1,9 +1,13 @@
 // The narrow Kubernetes client the controller and the CLI use: the few calls they make, over
-// @kubernetes/client-node@1, every one throttled by the shared rate limiter. 409 on create and
-// 404 on delete are answers, not errors: they make restarts and retries idempotent.
+// @kubernetes/client-node@1, every one throttled by the shared rate limiter and retried with
+// backoff on a transient failure (retry.ts). 409 on create and 404 on delete are answers, not
+// errors: they make restarts and retries idempotent. The status is written whole with a JSON
+// patch (no merge with a stale copy); finalizers with a merge patch carrying the resourceVersion
+// they were computed from, so a stale list meets 409 Conflict instead of overwriting another's.
 import {
   CoreV1Api,
   CustomObjectsApi,
+  VersionApi,
   PatchStrategy,
   Watch,
   setHeaderOptions,
@@ -15,6 +19,8 @@ import {
 import { KubeApiError } from './errors.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
+import type { ServerVersion } from './server-version.js';
+import { DEFAULT_RETRY, withRetry, type FailureFacts, type RetryOptions } from './retry.js';
 import type { PipelineResource, PipelineRunResource, PipelineRunStatusBlock } from './resources.js';
 
 export interface ListResult<T> {
@@ -35,6 +41,8 @@ export type WatchFn<T> = (
 ) => Promise<{ abort(): void }>;
 
 export interface KubeClient {
+  /** The server's /version: major and minor as it reports them (a minor may carry a '+'). */
+  serverVersion(): Promise<ServerVersion>;
   createPod(pod: V1Pod): Promise<'created' | 'exists'>;
   patchPodAnnotations(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
   /** False when the Pod was already gone. */
@@ -43,9 +51,22 @@ export interface KubeClient {
   createClaim(claim: V1PersistentVolumeClaim): Promise<'created' | 'exists'>;
   createPipelineRun(namespace: string, run: PipelineRunResource): Promise<PipelineRunResource>;
   getPipeline(namespace: string, name: string): Promise<PipelineResource | undefined>;
-  patchPipelineRunStatus(namespace: string, name: string, status: PipelineRunStatusBlock): Promise<void>;
-  /** Sets the finalizers, guarded by resourceVersion when given (409 Conflict when stale). */
-  setPipelineRunFinalizers(namespace: string, name: string, finalizers: string[]): Promise<void>;
+  /** Replaces the whole status (JSON patch `add /status`). */
+  writePipelineRunStatus(namespace: string, name: string, status: PipelineRunStatusBlock): Promise<void>;
+  /** Sets one status field, leaving the rest (JSON patch `add /status/FIELD`). */
+  setPipelineRunStatusField(
+    namespace: string,
+    name: string,
+    field: keyof PipelineRunStatusBlock,
+    value: unknown,
+  ): Promise<void>;
+  /** Sets the finalizers computed from the object at `resourceVersion`; 409 Conflict when it changed since. */
+  setPipelineRunFinalizers(
+    namespace: string,
+    name: string,
+    finalizers: string[],
+    resourceVersion: string | undefined,
+  ): Promise<void>;
   deletePipelineRun(namespace: string, name: string): Promise<boolean>;
   listPods(namespace: string | undefined, labelSelector: string): Promise<ListResult<V1Pod>>;
   watchPods(namespace: string | undefined, labelSelector: string): WatchFn<V1Pod>;
@@ -54,22 +75,45 @@ export interface KubeClient {
 }
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+function failureFacts(err: unknown, generatedName: boolean): FailureFacts {
+  const e = err as { code?: unknown; headers?: Record<string, string> };
+  const retryAfter = Number(e.headers?.['retry-after']);
+  return {
+    status: typeof e.code === 'number' ? e.code : undefined,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+    generatedName,
+  };
+}
 const crd = (plural: string) => ({ group: KILN_GROUP, version: KILN_VERSION, plural });
 
-export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimited): KubeClient {
+export function createKubeClient(
+  kc: KubeConfig,
+  limiter: RateLimiter = unlimited,
+  retry: RetryOptions = DEFAULT_RETRY,
+): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const watcher = new Watch(kc);
+  const version = kc.makeApiClient(VersionApi);
 
   async function call<T>(
     verb: string,
     resource: string,
     fn: () => Promise<T>,
     accept: number[] = [],
+    generatedName = false,
   ): Promise<T | number> {
-    await limiter.take();
     try {
-      return await fn();
+      return await withRetry(
+        async () => {
+          await limiter.take();
+          return fn();
+        },
+        (err) => failureFacts(err, generatedName),
+        retry,
+      );
     } catch (err) {
       const status = (err as { code?: number }).code;
       if (typeof status === 'number' && accept.includes(status)) return status;
@@ -81,7 +125,12 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
     <T>(path: string, labelSelector?: string): WatchFn<T> =>
     async (resourceVersion, onEvent, onDone) => {
       await limiter.take();
-      const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
+      // The server ends each watch within 5-10 minutes, as client-go asks: a connection that went
+      // silent (a proxy or load balancer dropped it) is then replaced instead of stalling forever.
+      const query: Record<string, string | number | boolean> = {
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.round(300 * (1 + Math.random())),
+      };
       if (resourceVersion) query.resourceVersion = resourceVersion;
       if (labelSelector) query.labelSelector = labelSelector;
       return watcher.watch(path, query, (type, object) => onEvent({ type: type as never, object }), onDone);
@@ -91,6 +140,9 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
   const crPrefix = `/apis/${KILN_GROUP}/${KILN_VERSION}`;
 
   return {
+    async serverVersion() {
+      return (await call('get', 'version', () => version.getCode())) as ServerVersion;
+    },
     async createPod(pod) {
       const r = await call(
         'create',
@@ -128,8 +180,12 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
       return r === 409 ? 'exists' : 'created';
     },
     async createPipelineRun(namespace, run) {
-      const r = await call('create', `pipelinerun ${run.metadata.name ?? run.metadata.generateName}`, () =>
-        custom.createNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, body: run }),
+      const r = await call(
+        'create',
+        `pipelinerun ${run.metadata.name ?? run.metadata.generateName}`,
+        () => custom.createNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, body: run }),
+        [],
+        !run.metadata.name,
       );
       return r as PipelineRunResource;
     },
@@ -142,20 +198,22 @@ export function createKubeClient(kc: KubeConfig, limiter: RateLimiter = unlimite
       );
       return r === 404 ? undefined : (r as PipelineResource);
     },
-    async patchPipelineRunStatus(namespace, name, status) {
+    async writePipelineRunStatus(namespace, name, status) {
+      const body = [{ op: 'add', path: '/status', value: status }];
       await call('patch', `pipelinerun ${name}/status`, () =>
-        custom.patchNamespacedCustomObjectStatus(
-          { ...crd(PIPELINERUN_PLURAL), namespace, name, body: { status } },
-          MERGE,
-        ),
+        custom.patchNamespacedCustomObjectStatus({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, JSON_PATCH),
       );
     },
-    async setPipelineRunFinalizers(namespace, name, finalizers) {
+    async setPipelineRunStatusField(namespace, name, field, value) {
+      const body = [{ op: 'add', path: `/status/${field}`, value }];
+      await call('patch', `pipelinerun ${name}/status`, () =>
+        custom.patchNamespacedCustomObjectStatus({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, JSON_PATCH),
+      );
+    },
+    async setPipelineRunFinalizers(namespace, name, finalizers, resourceVersion) {
+      const body = { metadata: { finalizers, ...(resourceVersion && { resourceVersion }) } };
       await call('patch', `pipelinerun ${name}`, () =>
-        custom.patchNamespacedCustomObject(
-          { ...crd(PIPELINERUN_PLURAL), namespace, name, body: { metadata: { finalizers } } },
-          MERGE,
-        ),
+        custom.patchNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, MERGE),
       );
     },
     async deletePipelineRun(namespace, name) {

@@ -13,6 +13,7 @@ export {
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';
 export { PodRuntime, type PodRuntimeDeps } from './pod-runtime.js';
 export { createKubeClient, type KubeClient, type ListResult, type WatchEvent, type WatchFn } from './client.js';
+export { nativeSidecarsSupported, type ServerVersion } from './server-version.js';
 export { tokenBucket, unlimited, type RateLimiter, type TokenBucketOptions } from './rate-limit.js';
 export { KubeApiError, PodBuildError } from './errors.js';
 export { InvalidQuantityError } from './quantity.js';

@@ -5,6 +5,9 @@
 //   init  kiln-init       copies the agent's portable tree into the kiln-bin and kiln-lib emptyDirs
 //   init  kiln-log-proxy  native sidecar (restartPolicy: Always) shipping the spool to the collector
 //   step-<name> …         /kiln/bin/kiln-agent entrypoint -wait_file <prev post file> … -- <cmd>
+// Without native sidecars (a server older than 1.29, or the feature off), the log proxy is the last
+// ordinary container instead: it ends by itself once every step has, so the Pod still completes.
+// Each step's termination message gets the Pod's share of the kubelet's 12 KiB (terminationBudget).
 // Step 0 waits on /kiln/downward/ready, a Downward API projection of an annotation the controller
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
@@ -62,6 +65,17 @@ export interface PodBuildOptions {
   runAsUser?: number;
   /** The log proxy's -deadline (`kiln run --log-deadline` on podman); absent: the Pod's lifetime bounds it. */
   logDeadline?: string;
+  /** The server runs init containers with restartPolicy: Always as sidecars (1.29+). Default true. */
+  nativeSidecars?: boolean;
+}
+
+/** The kubelet keeps at most 4096 bytes of a container's message and 12 KiB for all of a Pod's. */
+export const CONTAINER_MESSAGE_LIMIT = 4096;
+export const POD_MESSAGES_LIMIT = 12 * 1024;
+
+/** What each container's termination message may hold in a Pod of `containers` (init ones included). */
+export function terminationBudget(containers: number): number {
+  return Math.min(CONTAINER_MESSAGE_LIMIT, Math.floor(POD_MESSAGES_LIMIT / Math.max(1, containers)));
 }
 
 /** An owner reference to the PipelineRun: what the run creates is deleted with it. */
@@ -75,10 +89,14 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   const scripts = scriptAnnotations(plan);
   const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan)];
   const uid = opts.runAsUser ?? NON_ROOT_UID;
-  const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i)));
+  const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0));
+  const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage)];
-  if (plan.collector) initContainers.push(logProxyContainer(plan, opts.agentImage, opts.logDeadline));
+  if (plan.collector) {
+    const native = opts.nativeSidecars !== false;
+    (native ? initContainers : steps).push(logProxyContainer(plan, opts.agentImage, opts.logDeadline, native));
+  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -145,11 +163,16 @@ function initContainer(agentImage: string): V1Container {
   };
 }
 
-function logProxyContainer(plan: TaskRunPlan, agentImage: string, deadline: string | undefined): V1Container {
+function logProxyContainer(
+  plan: TaskRunPlan,
+  agentImage: string,
+  deadline: string | undefined,
+  native: boolean,
+): V1Container {
   return {
     name: 'kiln-log-proxy',
     image: agentImage,
-    restartPolicy: 'Always',
+    ...(native && { restartPolicy: 'Always' }),
     command: logProxyArgv({
       agent: [P.agent],
       paths: P,
@@ -169,7 +192,13 @@ function logProxyContainer(plan: TaskRunPlan, agentImage: string, deadline: stri
   };
 }
 
-function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScript: boolean): V1Container {
+function stepContainer(
+  plan: TaskRunPlan,
+  step: ResolvedStep,
+  i: number,
+  isScript: boolean,
+  terminationLimit: number,
+): V1Container {
   const image = step.image ?? plan.image;
   if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
   const argv = isScript ? [P.scriptFile(i), ...(step.scriptArgs ?? [])] : step.command;
@@ -199,6 +228,7 @@ function stepContainer(plan: TaskRunPlan, step: ResolvedStep, i: number, isScrip
       ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile }
       : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
+    terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
   });
   const env = { ...plan.env, ...step.env };
   return {

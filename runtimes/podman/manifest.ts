@@ -12,6 +12,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { V1Pod, V1Volume } from '@kubernetes/client-node';
+import { TERMINATION_PATH } from '../../contract/index.js';
 import { ANNOTATIONS, READY_VALUE } from '../kubernetes/index.js';
 
 /** Where a playable Pod keeps its host directories, under the task run's directory. */
@@ -65,7 +66,9 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
   const sidecars = spec.initContainers!.filter((c) => c.restartPolicy === 'Always');
   spec.initContainers = spec.initContainers!.filter((c) => c.restartPolicy !== 'Always');
   spec.containers = [...spec.containers, ...sidecars.map(({ restartPolicy: _, ...c }) => c)];
-  for (const c of spec.containers.filter((c) => c.terminationMessagePath)) {
+  // Only the agent's message file: an API server defaults every other container's to
+  // /dev/termination-log, and a directory mounted over /dev leaves the container without /dev/null.
+  for (const c of spec.containers.filter((c) => c.terminationMessagePath === TERMINATION_PATH)) {
     const dir = at.termination(c.name);
     dirs.push({ path: dir, mode: 0o777 });
     spec.volumes.push({ name: `term-${c.name}`, hostPath: { path: dir, type: 'Directory' } });

@@ -73,9 +73,9 @@ describe('fake API server via client-node', () => {
     expect(await client.deletePipelineRun('ci', 'r1')).toBe(true);
     expect(server.get('pipelineruns', 'ci', 'r1')!.metadata.deletionTimestamp).toBeTruthy();
     expect(server.get('pods', 'ci', 'owned')).toBeDefined();
-    await client.patchPipelineRunStatus('ci', 'r1', { archived: true });
+    await client.writePipelineRunStatus('ci', 'r1', { archived: true });
     expect(server.get('pipelineruns', 'ci', 'r1')!.status).toEqual({ archived: true });
-    await client.setPipelineRunFinalizers('ci', 'r1', []);
+    await client.setPipelineRunFinalizers('ci', 'r1', [], undefined);
     expect(server.get('pipelineruns', 'ci', 'r1')).toBeUndefined();
     expect(server.get('pods', 'ci', 'owned')).toBeUndefined();
   });
@@ -83,8 +83,8 @@ describe('fake API server via client-node', () => {
   it('ignores status on the main endpoint and spec on the status subresource', async () => {
     const client = createKubeClient(loopbackKubeConfig(server.url));
     await client.createPipelineRun('ci', { metadata: { name: 'r2' }, spec: { pipelineRef: { name: 'p' } } });
-    await client.patchPipelineRunStatus('ci', 'r2', { archived: false, reason: 'x' });
-    await client.setPipelineRunFinalizers('ci', 'r2', ['f']);
+    await client.writePipelineRunStatus('ci', 'r2', { archived: false, reason: 'x' });
+    await client.setPipelineRunFinalizers('ci', 'r2', ['f'], undefined);
     const r = server.get('pipelineruns', 'ci', 'r2')!;
     expect(r.status).toEqual({ archived: false, reason: 'x' });
     expect(r.metadata.finalizers).toEqual(['f']);

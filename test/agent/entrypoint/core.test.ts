@@ -203,6 +203,25 @@ describe('runEntrypoint', () => {
     expect(exitCodeFile).toBe('4');
   });
 
+  it("keeps the message within -termination_limit (the Pod's share of 12 KiB), failing a result over it", async () => {
+    const { result, warnings } = await runWith(['-termination_limit', '2457', '-results', 'r'], {
+      files: { '/k/results/r': 'x'.repeat(3000) },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(warnings.join('\n')).toMatch(/result "r" is 3000 bytes, over the 2457-byte/);
+  });
+
+  it('moves what does not fit -termination_limit to the result store', async () => {
+    const STORE = ['-results_url', 'http://c/v1/runs/r/taskruns/t/results', '-results_token_file', '/k/token'];
+    const { result, stored, termination } = await runWith([...STORE, '-termination_limit', '2457', '-results', 'a'], {
+      files: { '/k/results/a': 'x'.repeat(3000) },
+      store: {},
+    });
+    expect(result.exitCode).toBe(0);
+    expect([...stored.keys()]).toEqual(['a']);
+    expect(JSON.stringify(termination).length).toBeLessThanOrEqual(2457);
+  });
+
   describe('with a result store (-results_url)', () => {
     const STORE = ['-results_url', 'http://c/v1/runs/r/taskruns/t/results', '-results_token_file', '/k/token'];
 

@@ -31,6 +31,8 @@ describe('parseEntrypointArgs', () => {
       '-step_index',
       '3',
       '-exit_with_parent',
+      '-termination_limit',
+      '3072',
       '--',
       '-c',
       'echo hi',
@@ -49,6 +51,7 @@ describe('parseEntrypointArgs', () => {
       command: ['/bin/sh', '-c', 'echo hi'],
       resultsDir: '/r',
       logDir: '/l',
+      terminationLimit: 3072,
       stepName: 'build',
       stepIndex: 3,
     });
@@ -84,6 +87,8 @@ describe('parseEntrypointArgs', () => {
     [['-results', '../etc/passwd', '--', 'true'], /-results: "..\/etc\/passwd" is not a result name/, '-results'],
     [['-wait_file_content=maybe', '--', 'true'], /not true or false/, '-wait_file_content'],
     [['-post_file', '/p'], /no command to run/, '-entrypoint'],
+    [['-termination_limit', '100', '--', 'true'], /"100" is not a byte count from 256 to 4096/, '-termination_limit'],
+    [['-termination_limit', '5000', '--', 'true'], /"5000" is not a byte count/, '-termination_limit'],
   ];
   for (const [argv, message, flag] of bad) {
     it(`rejects ${argv.join(' ')}`, () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } from '../../../contract/index.js';
-import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
+import { buildPod, terminationBudget } from '../../../runtimes/kubernetes/pod-builder.js';
 import { PodBuildError } from '../../../runtimes/kubernetes/errors.js';
 import { parseQuantity } from '../../../runtimes/kubernetes/quantity.js';
 import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';
@@ -96,6 +96,30 @@ describe('pod builder', () => {
     const bare = buildPod(plan({ collector: undefined }), BUILD_OPTIONS);
     expect(bare.spec!.initContainers!.map((c) => c.name)).toEqual(['kiln-init']);
     expect(bare.spec!.volumes!.some((v) => v.name === 'kiln-token')).toBe(false);
+  });
+
+  it('runs the log proxy as the last ordinary container on a server without native sidecars', () => {
+    const pod = buildPod(plan(), { ...BUILD_OPTIONS, nativeSidecars: false });
+    expect(pod.spec!.initContainers!.map((c) => c.name)).toEqual(['kiln-init']);
+    const names = pod.spec!.containers.map((c) => c.name);
+    expect(names.at(-1)).toBe('kiln-log-proxy');
+    expect(pod.spec!.containers.at(-1)!.restartPolicy).toBeUndefined();
+    expect(names.slice(0, -1)).toEqual(buildPod(plan(), BUILD_OPTIONS).spec!.containers.map((c) => c.name));
+  });
+
+  it("gives each step its share of the kubelet's 12 KiB of termination messages, init containers counted", () => {
+    expect([1, 2, 3, 4, 5, 6].map(terminationBudget)).toEqual([4096, 4096, 4096, 3072, 2457, 2048]);
+    const limit = (p: ReturnType<typeof plan>) =>
+      buildPod(p, BUILD_OPTIONS).spec!.containers.map((c) => flagValue(c.command!, F.terminationLimit));
+    // Three steps + kiln-init + the log proxy: 12288 / 5.
+    expect(limit(plan())).toEqual(['2457', '2457', '2457']);
+    // Two steps + kiln-init, no log proxy: 4096 each, the agent's default, so no flag.
+    const two = plan({ collector: undefined });
+    two.steps = two.steps.slice(0, 2);
+    expect(buildPod(two, BUILD_OPTIONS).spec!.containers.map((c) => c.command!.includes(F.terminationLimit))).toEqual([
+      false,
+      false,
+    ]);
   });
 
   it('requests the maximum over steps, not the sum', () => {

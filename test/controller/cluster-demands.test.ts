@@ -1,0 +1,116 @@
+// What a real cluster demands of the controller, against the loopback API server (the same
+// behaviours run against a real kube-apiserver in test/k8s): no native sidecars on an old server,
+// transient API failures retried without failing a run or losing its status, stale writes refused.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../testkit/fake-apiserver.js';
+import { startFaultProxy, type FaultProxy } from '../../testkit/fault-proxy.js';
+import { finishPod, runPod } from './kubelet.js';
+import { NS, pipelineRun, startHarness, type Harness } from '../../testkit/k8s-harness.js';
+import { loopbackKubeConfig, until } from '../../testkit/kubeconfig.js';
+import { createKubeClient } from '../../runtimes/kubernetes/client.js';
+import { nativeSidecarsSupported } from '../../runtimes/kubernetes/server-version.js';
+
+let h: Harness | undefined;
+let proxy: FaultProxy | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await h?.close();
+  proxy = h = undefined;
+});
+
+const ONE_TASK = { tasks: { a: { image: 'busybox', steps: [{ run: 'true' }] } } };
+const TWO_TASKS = {
+  tasks: {
+    a: { image: 'busybox', results: ['v'], steps: [{ run: 'echo hi > $(results.v.path)' }] },
+    b: { image: 'busybox', steps: [{ run: 'echo $(tasks.a.results.v)' }] },
+  },
+};
+const get = (plural: string, name: string) => h!.server.get(plural, NS, name);
+const condition = (r: KubeObject | undefined) =>
+  (r?.status as { conditions?: { status: string; reason: string }[] } | undefined)?.conditions?.[0];
+
+describe('native sidecars by server version', () => {
+  it('reads 1.29 and later (a "29+" minor too) as having them, older or unreadable as not', () => {
+    expect(nativeSidecarsSupported({ major: '1', minor: '29' })).toBe(true);
+    expect(nativeSidecarsSupported({ major: '1', minor: '31+' })).toBe(true);
+    expect(nativeSidecarsSupported({ major: '1', minor: '28' })).toBe(false);
+    expect(nativeSidecarsSupported({ major: '', minor: '' })).toBe(false);
+  });
+
+  for (const [version, native] of [
+    ['1.28', false],
+    ['1.30', true],
+  ] as const) {
+    it(`on a ${version} server runs the log proxy ${native ? 'as a native sidecar' : 'as the last ordinary container'}`, async () => {
+      h = await startHarness({ version });
+      await h.controller();
+      await h.client.createPipelineRun(NS, pipelineRun('s1', ONE_TASK));
+      const pod = await until('pod', () => get('pods', 's1-a'));
+      const spec = pod.spec as {
+        initContainers: { name: string; restartPolicy?: string }[];
+        containers: { name: string }[];
+      };
+      expect(spec.initContainers.map((c) => [c.name, c.restartPolicy])).toEqual(
+        native
+          ? [
+              ['kiln-init', undefined],
+              ['kiln-log-proxy', 'Always'],
+            ]
+          : [['kiln-init', undefined]],
+      );
+      expect(spec.containers.map((c) => c.name)).toEqual(native ? ['step-step-1'] : ['step-step-1', 'kiln-log-proxy']);
+    });
+  }
+});
+
+describe('transient API failures', () => {
+  async function throughProxy() {
+    h = await startHarness();
+    proxy = await startFaultProxy(h.server.url);
+    return h.controller({ client: createKubeClient(loopbackKubeConfig(proxy.url, NS)) });
+  }
+
+  it('a 500 on Pod create, a 429 and a 500 on status writes and a dropped watch: the run succeeds, one Pod per task', async () => {
+    await throughProxy();
+    proxy!.inject({ method: 'POST', path: /\/pods$/, kind: 500, times: 1 });
+    proxy!.inject({ method: 'POST', path: /\/pods$/, kind: 429, times: 1 });
+    proxy!.inject({ method: 'PATCH', path: /\/pipelineruns\/t1\/status$/, kind: 500, times: 2 });
+    await h!.client.createPipelineRun(NS, pipelineRun('t1', TWO_TASKS));
+    await until('pod a', () => get('pods', 't1-a'));
+    proxy!.dropWatches();
+    runPod(h!.server, NS, 't1-a');
+    finishPod(h!.server, NS, 't1-a', [{ exitCode: 0, results: { v: 'hi' } }]);
+    await until('pod b', () => get('pods', 't1-b'));
+    // The final status write meets a 500 too: it is retried, not lost.
+    proxy!.inject({ method: 'PATCH', path: /\/pipelineruns\/t1\/status$/, kind: 500, times: 1 });
+    runPod(h!.server, NS, 't1-b');
+    finishPod(h!.server, NS, 't1-b', [{ exitCode: 0 }]);
+    await until('archived', () => (get('pipelineruns', 't1')?.status as { archived?: boolean })?.archived);
+    expect(condition(get('pipelineruns', 't1'))).toMatchObject({ status: 'True', reason: 'Succeeded' });
+    expect(h!.server.requests.get('create')).toBeGreaterThanOrEqual(2);
+    expect(h!.server.list('pods', NS).map((p) => p.metadata.name)).toEqual([]);
+    expect(proxy!.fired).toMatchObject({ 500: 4, 429: 1 });
+  });
+
+  it('a 409 on the finalizer write is retried from the newer object, keeping what another writer added', async () => {
+    await throughProxy();
+    proxy!.inject({ method: 'PATCH', path: /\/pipelineruns\/f1$/, kind: 409, times: 1 });
+    await h!.client.createPipelineRun(NS, {
+      ...pipelineRun('f1', ONE_TASK),
+      metadata: { name: 'f1', finalizers: ['other.io/keep'] },
+    });
+    await until('finalizer', () => get('pipelineruns', 'f1')?.metadata.finalizers?.includes('kiln.dev/archive'));
+    expect(get('pipelineruns', 'f1')!.metadata.finalizers).toEqual(['other.io/keep', 'kiln.dev/archive']);
+    expect(proxy!.fired[409]).toBe(1);
+  });
+
+  it('refuses a finalizer list computed from a stale object (409), so no other writer’s finalizer is lost', async () => {
+    h = await startHarness();
+    const created = (await h.client.createPipelineRun(NS, pipelineRun('f2', ONE_TASK))) as KubeObject;
+    await h.client.setPipelineRunFinalizers(NS, 'f2', ['x.io/a'], created.metadata.resourceVersion);
+    await expect(
+      h.client.setPipelineRunFinalizers(NS, 'f2', ['kiln.dev/archive'], created.metadata.resourceVersion),
+    ).rejects.toMatchObject({ status: 409 });
+    expect(get('pipelineruns', 'f2')!.metadata.finalizers).toEqual(['x.io/a']);
+  });
+});

@@ -1,0 +1,240 @@
+// The podman player: a Pod bound to the test node runs with `podman kube play` in the machine's
+// podman storage (any `buildah bud -t localhost/NAME` image is usable). podman 4.3 lacks some of
+// what a kubelet gives, so around runtimes/podman's playablePod the player does what a kubelet
+// would: images are looked up before the play (ErrImagePull, ImagePullBackOff, InvalidImageName —
+// this node pulls nothing), Secrets and the Downward API are files it keeps up to date (the ready
+// annotation lands when the controller sets it), native sidecars run as ordinary containers that
+// get SIGTERM once every step has ended, and each container's termination file is read back.
+import { readFile, rm } from 'node:fs/promises';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { TERMINATION_PATH } from '../../contract/index.js';
+import { type Podman, playablePod, podDirs, writePlayablePod } from '../../runtimes/podman/index.js';
+import { isSidecar, validImageName, type ContainerFact } from './kubelet-rules.js';
+import { pause, type PlayedPod, type Player, type PodContext } from './player.js';
+
+interface Inspected {
+  Name: string;
+  State: { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string };
+}
+
+const ZERO = /^0001-01-01/;
+const iso = (t: string) => new Date(t).toISOString();
+
+export function podmanPlayer(podman: Podman, stateDir: string, nodeLabel: string): Player {
+  return {
+    play(pod, ctx) {
+      return new PodmanPod(podman, stateDir, nodeLabel, pod, ctx);
+    },
+  };
+}
+
+class PodmanPod implements PlayedPod {
+  private readonly abort = new AbortController();
+  private readonly facts = new Map<string, ContainerFact>();
+  private readonly name: string;
+  private readonly root: string;
+  private files: { path: string; key?: string }[] = [];
+  private played = false;
+  private started = false;
+  private startTime?: string;
+  private done: Promise<void>;
+
+  constructor(
+    private readonly podman: Podman,
+    private readonly stateDir: string,
+    private readonly nodeLabel: string,
+    private pod: V1Pod,
+    private readonly ctx: PodContext,
+  ) {
+    const { namespace, name } = pod.metadata as { namespace: string; name: string };
+    this.name = `k8s.${namespace}.${name}`;
+    this.root = join(stateDir, 'pods', namespace, name);
+    this.done = this.run().catch((err: Error) => ctx.warn(`${this.name}: ${err.message}`));
+  }
+
+  updated(pod: V1Pod): void {
+    this.pod = pod;
+    this.writeProjections();
+  }
+
+  async kill(graceSeconds: number): Promise<void> {
+    this.abort.abort();
+    if (this.played)
+      await this.podman.run(['pod', 'stop', '-t', String(graceSeconds), this.name]).catch(() => undefined);
+    await this.done;
+    if (this.played) await this.inspect().catch(() => undefined);
+    this.report();
+  }
+
+  async remove(): Promise<void> {
+    await this.podman.run(['pod', 'rm', '-f', '-t', '0', '--ignore', this.name]).catch(() => undefined);
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  private report(): void {
+    this.ctx.report({ containers: new Map(this.facts), startTime: this.startTime });
+  }
+
+  private get spec() {
+    return this.pod.spec!;
+  }
+
+  private async run(): Promise<void> {
+    if (!(await this.imagesPresent())) return;
+    const token = await this.secretsPresent();
+    if (token === false) return;
+    const pvcs: Record<string, string> = {};
+    for (const v of this.spec.volumes ?? [])
+      if (v.persistentVolumeClaim)
+        pvcs[v.name] = join(this.stateDir, 'claims', this.pod.metadata!.namespace!, v.persistentVolumeClaim.claimName);
+    const playable = playablePod(this.pod, this.root, pvcs, token);
+    this.files = playable.files;
+    writePlayablePod(playable);
+    // A kubelet makes emptyDirs (and here, claims) writable by any user: steps need not run as root.
+    for (const v of this.spec.volumes ?? []) if (v.emptyDir) chmodSync(podDirs(this.root).volume(v.name), 0o777);
+    for (const dir of Object.values(pvcs)) chmodSync(dir, 0o777);
+    // Projected files belong to the Pod's fsGroup, as a kubelet sets them (a 0440 token is then readable).
+    const fsGroup = this.spec.securityContext?.fsGroup;
+    if (fsGroup !== undefined) for (const f of playable.files) chownSync(f.path, 0, fsGroup);
+    this.writeProjections();
+    const manifest = playable.manifest;
+    manifest.metadata = { name: this.name, labels: { 'kiln.dev/test-node': this.nodeLabel } };
+    writeFileSync(podDirs(this.root).manifest, stringify(manifest));
+    this.startTime = new Date().toISOString();
+    try {
+      this.played = true;
+      await this.podman.run(['kube', 'play', '--network', 'host', podDirs(this.root).manifest]);
+      this.started = true;
+    } catch (err) {
+      for (const c of [...(this.spec.initContainers ?? []), ...this.spec.containers])
+        if (!this.facts.has(c.name))
+          this.facts.set(c.name, { state: 'waiting', reason: 'RunContainerError', message: (err as Error).message });
+      await this.inspect().catch(() => undefined);
+      return this.report();
+    }
+    await this.inspect();
+    this.report();
+    for (const c of this.spec.containers) {
+      await this.podman.run(['wait', `${this.name}-${c.name}`], 0).catch(() => undefined);
+      if (this.abort.signal.aborted) return;
+      await this.inspect();
+      this.report();
+    }
+    // The kubelet ends native sidecars once every regular container has ended: SIGTERM, then
+    // SIGKILL after the Pod's grace period.
+    const grace = String(this.spec.terminationGracePeriodSeconds ?? 30);
+    for (const c of (this.spec.initContainers ?? []).filter(isSidecar))
+      await this.podman.run(['stop', '-t', grace, `${this.name}-${c.name}`]).catch(() => undefined);
+    await this.inspect();
+    this.report();
+  }
+
+  /** Every image in local storage, else the kubelet's waiting reasons, re-checked as it would back off. */
+  private async imagesPresent(): Promise<boolean> {
+    const all = [...(this.spec.initContainers ?? []), ...this.spec.containers];
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      let missing = 0;
+      for (const c of all) {
+        if (!validImageName(c.image)) {
+          this.facts.set(c.name, {
+            state: 'waiting',
+            reason: 'InvalidImageName',
+            message: `Failed to apply default image tag "${c.image}": couldn't parse image name`,
+          });
+          missing++;
+          continue;
+        }
+        const there = await this.podman.run(['image', 'exists', c.image!]).then(
+          () => true,
+          () => false,
+        );
+        if (there) continue;
+        missing++;
+        this.facts.set(c.name, {
+          state: 'waiting',
+          reason: attempt === 0 ? 'ErrImagePull' : 'ImagePullBackOff',
+          message: `image "${c.image}" is not in this node's storage (the test node pulls nothing: buildah bud -t ${c.image})`,
+        });
+      }
+      if (missing === 0) {
+        this.facts.clear();
+        return true;
+      }
+      this.report();
+      await pause(Math.min(10_000, 1000 * 2 ** attempt), this.abort.signal);
+    }
+    return false;
+  }
+
+  /** The token of the Pod's Secret volume (the only Secret Kiln mounts); false while one is missing. */
+  private async secretsPresent(): Promise<string | undefined | false> {
+    let token: string | undefined;
+    for (const v of this.spec.volumes ?? []) {
+      if (!v.secret?.secretName) continue;
+      for (;;) {
+        if (this.abort.signal.aborted) return false;
+        const data = await this.ctx.secret(v.secret.secretName);
+        if (data) {
+          token = data.token;
+          break;
+        }
+        for (const c of this.spec.containers)
+          this.facts.set(c.name, {
+            state: 'waiting',
+            reason: 'ContainerCreating',
+            message: `secret "${v.secret.secretName}" not found`,
+          });
+        this.report();
+        await pause(1000, this.abort.signal);
+      }
+    }
+    this.facts.clear();
+    return token;
+  }
+
+  /** The Downward API files hold the annotations' current values (empty when unset, as a kubelet projects them). */
+  private writeProjections(): void {
+    for (const f of this.files) if (f.key) writeFileSync(f.path, this.pod.metadata?.annotations?.[f.key] ?? '');
+  }
+
+  /** Each container's state; podman removes init containers once they succeed, so a missing one after the play did. */
+  private async inspect(): Promise<void> {
+    const all = [...(this.spec.initContainers ?? []), ...this.spec.containers];
+    const found = await Promise.all(
+      all.map((c) =>
+        this.podman.run(['container', 'inspect', `${this.name}-${c.name}`]).then(
+          (out) => (JSON.parse(out) as Inspected[])[0],
+          () => undefined,
+        ),
+      ),
+    );
+    for (const [i, c] of found.entries()) {
+      const name = all[i]!.name;
+      if (!c) {
+        if (i < (this.spec.initContainers?.length ?? 0) && !isSidecar(all[i]!) && this.started) {
+          const at = this.startTime!;
+          this.facts.set(name, { state: 'terminated', exitCode: 0, startedAt: at, finishedAt: at });
+        }
+        continue;
+      }
+      const s = c.State;
+      if (ZERO.test(s.StartedAt)) continue;
+      if (s.Status === 'running') {
+        this.facts.set(name, { state: 'running', startedAt: iso(s.StartedAt) });
+        continue;
+      }
+      const file = join(podDirs(this.root).termination(name), basename(TERMINATION_PATH));
+      const message = await readFile(file, 'utf8').catch(() => undefined);
+      this.facts.set(name, {
+        state: 'terminated',
+        exitCode: s.ExitCode,
+        startedAt: iso(s.StartedAt),
+        finishedAt: ZERO.test(s.FinishedAt) ? new Date().toISOString() : iso(s.FinishedAt),
+        message,
+      });
+    }
+  }
+}
