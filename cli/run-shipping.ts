@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   kilnPaths,
   logProxyArgv,
+  RUN_LABELS,
   type RunRecord,
   type RunReporter,
   type StoredResultRef,

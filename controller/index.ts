@@ -3,7 +3,7 @@
 // Kubernetes runtime, reports to the collector and archives finished runs.
 export { KilnController, type ControllerOptions } from './reconciler.js';
 export { specDeps } from './spec-deps.js';
-export { InvalidPipelineRunError, type RunInput, type RunInputDeps } from './run-input.js';
+export { DEFAULT_RUN_TIMEOUT_MS, InvalidPipelineRunError, type RunInput, type RunInputDeps } from './run-input.js';
 export { controllerMetrics, type ControllerMetrics } from './metrics.js';
 export { HookServer, HOOK_LABELS, WEBHOOK_SECRETS, type HookServerOptions } from './hook-server.js';
 export { hookKube, type HookKube } from './hook-kube.js';

@@ -3,8 +3,9 @@
 // engine driver (engine/ runPipeline) over a PodRuntime; the controller keeps no state
 // that the cluster does not show, so a restarted controller re-creates the drivers, whose engines
 // replay what the existing Pods report (a create meets 409 and adopts the Pod): no duplicate Pods,
-// no lost results. Once a run is archived at the collector its Pods are deleted, the finalizer
-// released, and the PipelineRun itself deleted after a grace period.
+// no lost results. Once a run is archived at the collector its Pods are deleted and the finalizer
+// released; the PipelineRun itself is deleted only when asked (archiveGraceMs): a user or a
+// GitOps tool may own it.
 import type { V1Pod } from '@kubernetes/client-node';
 import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
 import { runPipeline, systemClock, type ApprovalSource, type Clock } from '../engine/index.js';
@@ -34,7 +35,7 @@ export interface ControllerOptions {
   namespace?: string;
   agentImage: string;
   workers?: number;
-  /** How long an archived PipelineRun stays before the controller deletes it. */
+  /** How long an archived PipelineRun stays before the controller deletes it; absent: never (opt-in). */
   archiveGraceMs?: number;
   /**
    * The collector: its URL, a run-scoped token minter, the reporter sending run records as they
@@ -57,6 +58,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   clock?: Clock;
   runAsUser?: number;
+  /** How long a container may wait on an image or config error before its task fails (default 60 s). */
+  startFailureGraceMs?: number;
   /** Native sidecars for the log proxy; absent: decided from the server's version at start. */
   nativeSidecars?: boolean;
   /** How long status changes are gathered into one write (default 250 ms). */
@@ -196,6 +199,8 @@ export class KilnController {
       return this.refuse(run, err);
     }
     const owner = { name, uid };
+    const runTimeout = input.timeoutMs ?? input.pipeline.timeoutMs;
+    const runDeadline = runTimeout ? (startTimeOf(run) ?? this.clock.now()) + runTimeout : undefined;
     const buildOpts = {
       namespace: ns,
       agentImage: this.o.agentImage,
@@ -207,13 +212,19 @@ export class KilnController {
     const runtime = new PodRuntime({
       client: this.o.client,
       namespace: ns,
-      buildPod: (plan) => buildPod(plan, buildOpts),
+      buildPod: (plan) =>
+        buildPod(plan, {
+          ...buildOpts,
+          remainingRunMs: runDeadline === undefined ? undefined : runDeadline - this.clock.now(),
+        }),
       buildSecret: (plan) => buildTokenSecret(plan, buildOpts),
       buildClaims: (plan) => buildClaims(plan, buildOpts),
       currentPod: (pod) => this.podInformer.get(ns, pod),
       now: () => this.clock.now(),
       onPodStarted: (ms) => this.metrics.taskRunPodLatency.observe(ms / 1000),
       warn: (m) => this.log(`${name}: ${m}`),
+      ownerUid: uid,
+      startFailureGraceMs: this.o.startFailureGraceMs,
     });
     const active: ActiveRun = { uid, runtime, abort: new AbortController(), archived: false };
     this.runs.set(keyOf(ns, name), active);
@@ -357,8 +368,8 @@ export class KilnController {
 
   private async afterArchive(run: PipelineRunResource, deleting: boolean): Promise<void> {
     await this.releaseFinalizer(run);
-    if (deleting) return;
-    const grace = this.o.archiveGraceMs ?? 10 * 60_000;
+    if (deleting || this.o.archiveGraceMs === undefined) return;
+    const grace = this.o.archiveGraceMs;
     const finishedAt =
       Date.parse(run.status?.completionTime ?? run.metadata.creationTimestamp?.toString() ?? '') || this.clock.now();
     const due = finishedAt + grace - this.clock.now();

@@ -16,6 +16,9 @@ export class InvalidPipelineRunError extends KilnError {
   }
 }
 
+/** A run with no timeout of its own or its pipeline's ends after an hour, as in Tekton: nothing hangs forever. */
+export const DEFAULT_RUN_TIMEOUT_MS = 60 * 60_000;
+
 /** A PipelineRun resource read: the pipeline and the request, params resolved. */
 export type RunInput = PipelineRunRequest;
 
@@ -79,6 +82,7 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
         `"${spec.timeout}" is not a duration (examples: 30m, 1h30m)`,
       );
   }
+  if (timeoutMs === undefined && pipeline.timeoutMs === undefined) timeoutMs = DEFAULT_RUN_TIMEOUT_MS;
   return { pipeline, params, workspaces, timeoutMs };
 }
 

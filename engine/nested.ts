@@ -39,7 +39,7 @@ export class SharedRuntime {
 export function childOutcome(taskRun: string, child: RunRecord): ObservedTaskRun {
   const results: Record<string, string> = {};
   for (const [k, v] of Object.entries(child.results ?? {})) results[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  const status = child.status === 'Running' ? 'Failed' : child.status;
+  const status = child.status === 'Running' || child.status === 'Queued' ? 'Failed' : child.status;
   return {
     name: taskRun,
     status,

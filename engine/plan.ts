@@ -69,19 +69,23 @@ function readResults(state: EngineState, unit: Unit): Record<string, Record<stri
   return out;
 }
 
-/**
- * The run's own `$(context.*)` (a local run's namespace is Kubernetes' `default`) and Kiln's
- * notification variables: the run's link, the tasks failed so far, the time since it started.
- */
-function runContext(state: EngineState, unit: Unit): SubstitutionScope['context'] {
-  const { input } = state;
-  const failed = state.units.filter((u) => !u.finally && (u.status === 'Failed' || u.status === 'TimedOut'));
-  const elapsed = (unit.startedAt ?? input.startedAt) - input.startedAt;
+/** The run's own `$(context.*)`: a local run's namespace is Kubernetes' `default`. */
+function runIdentity(input: EngineState['input']): SubstitutionScope['context'] {
   return {
     'pipelineRun.name': input.runName,
     'pipelineRun.namespace': 'default',
     'pipelineRun.uid': uidOf(input.runName),
     'pipeline.name': input.pipeline.name,
+  };
+}
+
+/** With Kiln's notification variables: the run's link, the tasks failed so far, the time since it started. */
+function runContext(state: EngineState, unit: Unit): SubstitutionScope['context'] {
+  const { input } = state;
+  const failed = state.units.filter((u) => !u.finally && (u.status === 'Failed' || u.status === 'TimedOut'));
+  const elapsed = (unit.startedAt ?? input.startedAt) - input.startedAt;
+  return {
+    ...runIdentity(input),
     'pipelineRun.url': input.runUrl ?? '',
     'pipelineRun.failedTasks': [...new Set(failed.map((u) => u.task.name))].join(', '),
     'pipelineRun.duration': formatDuration(Math.round(elapsed / 1000) * 1000),
@@ -207,7 +211,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     image: sub(task.image),
     steps: task.steps.map((spec) => planStep(substituteStep(spec, resolve), sub(task.image))),
     results: task.results,
-    workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w })),
+    workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     timeoutMs: task.timeoutMs,
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
@@ -234,7 +238,7 @@ export function pipelineResults(state: EngineState): Record<string, ParamValue> 
     }
   }
   const { input } = state;
-  const resolve = makeResolver({ params: input.params, taskResults, context: runContext(input) });
+  const resolve = makeResolver({ params: input.params, taskResults, context: runIdentity(input) });
   const out: Record<string, ParamValue> = {};
   for (const spec of specs) {
     if (

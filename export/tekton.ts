@@ -8,7 +8,7 @@
 // it is passed as a param named `t-results-r`, and the steps read `$(params.t-results-r)`; the same
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
 import { stringify } from 'yaml';
-import { APPROVAL_REF, type ApprovalSpec, cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration, KilnError } from '../contract/index.js';
+import { APPROVAL_REF, type ApprovalSpec, cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration } from '../contract/index.js';
 import { ExportError, kilnOnly } from './common.js';
 import {
   type ParamSpec,
@@ -163,10 +163,11 @@ function taskDocument(
   // hashFiles() in a cache key is computed by kiln-agent in the step: only elsewhere is it a problem.
   const cacheKeys = new Set(task.steps.flatMap((s) => (s.cache ? [s.cache.key, ...s.cache.restoreKeys] : [])));
   const params = [
-    ...Object.entries(task.params).map(([name, value]) =>
-      clean({ name, type: typeOf(value), default: matrix.has(name) ? value : undefined }),
-    ),
-    ...[...inputs.keys()].map((name) => clean({ name, type: declared.get(name)?.type ?? 'string' })),
+    ...Object.entries(task.params).map(([name, value]) => givenDecl(name, value, declared, matrix.has(name))),
+    ...[...inputs.keys()].map((name) => {
+      const p = declared.get(name);
+      return clean({ name, type: p?.type ?? 'string', properties: propertiesOf(p?.default) });
+    }),
     ...[...matrix].filter((name) => !(name in task.params)).map((name) => ({ name, type: 'string' })),
   ];
   for (const text of taskStrings(task)) {
@@ -316,7 +317,9 @@ const matrixValue = (values: string[]): string | string[] =>
  * literal blocks, no line folded, so a script reads as written.
  */
 export function tektonYaml(docs: object[]): string {
-  return docs.map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1', aliasDuplicateObjects: false })).join('---\n');
+  return docs
+    .map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1', aliasDuplicateObjects: false }))
+    .join('---\n');
 }
 
 // A step's cache, kept: kiln-agent (copied from the agent image by a first step) runs the step,
@@ -390,7 +393,35 @@ function cachedCommand(step: StepSpec, i: number, map: (s: string) => string): s
 }
 
 function paramDecl(p: ParamSpec): Doc {
-  return clean({ name: p.name, type: p.type, description: p.description, default: p.default });
+  return clean({
+    name: p.name,
+    type: p.type,
+    properties: p.type === 'object' ? propertiesOf(p.default) : undefined,
+    description: p.description,
+    default: p.default,
+  });
+}
+
+/** An object param's `properties`, which Tekton requires: its keys, each a string. */
+const propertiesOf = (value: ParamValue | undefined) =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(Object.keys(value).map((k) => [k, { type: 'string' }]))
+    : undefined;
+
+/**
+ * A Task's declaration of a param its pipeline task gives: a whole `$(params.p[*])` has p's type
+ * (an array or an object), any other value its own; a matrix param carries its default.
+ */
+function givenDecl(name: string, value: ParamValue, declared: Map<string, ParamSpec>, withDefault: boolean): Doc {
+  const whole = typeof value === 'string' ? /^\$\(params\.([\w-]+)\[\*\]\)$/.exec(value.trim()) : null;
+  const source = whole ? declared.get(whole[1]!) : undefined;
+  const type = source?.type ?? (whole ? 'array' : typeOf(value));
+  return clean({
+    name,
+    type,
+    properties: type === 'object' ? propertiesOf(source?.default ?? value) : undefined,
+    default: withDefault ? value : undefined,
+  });
 }
 
 const typeOf = (v: ParamValue) => (typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object');

@@ -71,3 +71,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --foreground-scripts
   echo "setup: npm ci done"
 fi
+
+# The export and Tekton tests check Kiln's output with the targets' own validators, built from Go
+# modules into ~/.cache/kiln once (a fresh machine: minutes), here rather than inside a test.
+if command -v go >/dev/null; then
+  node --import tsx testkit/build-go-tools.ts
+else
+  echo "setup: go is missing: the export tests cannot build Tekton's validator, actionlint and the Argo schema checker" >&2
+fi

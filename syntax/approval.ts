@@ -88,6 +88,10 @@ export function readTektonApproval(
       `${what}: param onTimeout "${onTimeout}" is not one of ${APPROVAL_ON_TIMEOUT.join(', ')}`,
     );
   const approvers = params.approvers;
+  if (approvers !== undefined && typeof approvers === 'object' && !Array.isArray(approvers))
+    src.error(ref.get('kind')!.pos, `${what}: param approvers must be an array of names or groups, not an object`);
+  if (params.message !== undefined && typeof params.message !== 'string')
+    src.error(ref.get('kind')!.pos, `${what}: param message must be a string`);
   return {
     message: text(params.message) ?? defaultMessage(task),
     approvers: Array.isArray(approvers) ? approvers : typeof approvers === 'string' ? [approvers] : [],

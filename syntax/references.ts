@@ -28,10 +28,11 @@ export type ParsedReference =
 
 const VARIABLE = /^[A-Za-z_][\w.\-[\]*"']*$/;
 const FUNCTION = /^(hashFiles)\(.*\)$/s;
-const ROOTS = new Set(['params', 'tasks', 'results', 'workspaces', 'context', 'matrix']);
+const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix']);
 const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
 const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
-const PARAM_RE = new RegExp(String.raw`^params(?:\.(${NAME})|\[(["'])([^"'\]]+)\2\])${SELECTOR}$`);
+// `inputs.params.p` is v1alpha1's spelling of `params.p`, still read by Tekton.
+const PARAM_RE = new RegExp(String.raw`^(?:inputs\.)?params(?:\.(${NAME})|\[(["'])([^"'\]]+)\2\])${SELECTOR}$`);
 const TASK_RESULT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
 const TASK_STATUS_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(status|reason)$`);
 const RESULT_PATH_RE = new RegExp(String.raw`^results\.(${NAME})\.path$`);

@@ -82,7 +82,8 @@ class ReferenceChecker {
         const type = scope.params.get(ref.name);
         if (!type)
           return [`no param "${ref.name}" is declared`, declareHint('param', ref.name, [...scope.params.keys()])];
-        if ((ref.star || ref.index !== undefined) && type !== 'array')
+        // `[*]` takes a whole array, or a whole object (Tekton passes an object param on so).
+        if ((ref.star && type === 'string') || (ref.index !== undefined && type !== 'array'))
           return [
             `param "${ref.name}" is a ${type}, not an array`,
             `use $(params.${ref.name}) or declare it with type: array`,

@@ -24,7 +24,8 @@ interface ControllerFlags {
   burst: string;
   collector?: string;
   collectorSecretFile?: string;
-  archiveGrace: string;
+  archiveGrace?: string;
+  startFailureGrace?: string;
   agentImage?: string;
   metricsListen: string;
   runAsUser?: string;
@@ -50,7 +51,12 @@ export function registerController(program: Command): void {
     )
     .option(
       '--archive-grace <duration>',
-      'how long an archived PipelineRun stays before it is deleted (default: $KILN_ARCHIVE_GRACE or 10m)',
+      'delete an archived PipelineRun this long after it finished (default: $KILN_ARCHIVE_GRACE, else never: a GitOps tool or a user may own it)',
+    )
+    .option(
+      '--start-failure-grace <duration>',
+      'how long a container may wait on an image or config error (ErrImagePull, CreateContainerConfigError) before its task fails',
+      '1m',
     )
     .option(
       '--agent-image <image>',
@@ -64,7 +70,9 @@ export function registerController(program: Command): void {
       const workers = positiveNumber('--workers', f.workers, 256);
       const qps = positiveNumber('--qps', f.qps, 10_000);
       const burst = positiveNumber('--burst', f.burst, 100_000);
-      const archiveGraceMs = durationFlag('--archive-grace', f.archiveGrace ?? process.env.KILN_ARCHIVE_GRACE ?? '10m');
+      const grace = f.archiveGrace ?? process.env.KILN_ARCHIVE_GRACE;
+      const archiveGraceMs = grace ? durationFlag('--archive-grace', grace) : undefined;
+      const startFailureGraceMs = durationFlag('--start-failure-grace', f.startFailureGrace ?? '1m');
       const runAsUser = f.runAsUser === undefined ? undefined : Number(f.runAsUser);
       if (runAsUser !== undefined && !(Number.isInteger(runAsUser) && runAsUser >= 0))
         throw new UsageError(`--run-as-user ${f.runAsUser}: not a UID`);
@@ -101,6 +109,7 @@ export function registerController(program: Command): void {
         namespace: f.namespace,
         workers,
         archiveGraceMs,
+        startFailureGraceMs,
         collector,
         runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,

@@ -64,7 +64,7 @@ export function hookRoutes(o: HookRouteOptions): CollectorPlugin {
         },
       );
       scope.get<{ Querystring: { trigger?: string; limit?: string } }>('/v1/hooks/deliveries', async (req) => {
-        requireReader(req, ctx.readerToken);
+        requireReader(req, ctx);
         const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 1000);
         return { deliveries: o.store.deliveries({ trigger: req.query.trigger || undefined, limit }) };
       });

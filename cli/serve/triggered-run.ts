@@ -115,7 +115,10 @@ export function triggeredRunHooks(o: TriggeredRunOptions): QueueHooks {
         return failBeforeStart(entry, `KilnTriggerPipelineInvalid: ${(err as Error).message.split('\n')[0]}`);
       }
       const { pipeline, run } = loaded;
-      const chosen = chooseEngine(parseEngineFlag(t.engine ?? o.engine), pipeline.engine, podmanRuns);
+      const asked = parseEngineFlag(t.engine ?? o.engine);
+      // Probed only for `auto`: the probe loads the podman engine and runs `podman info`.
+      const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await podmanRuns());
+      const chosen = chooseEngine(asked, pipeline.engine, () => podmanHere);
       const agent = locateAgent();
       const logDeadlineMs = durationFlag('--log-deadline', DEFAULT_LOG_DEADLINE);
       const labels = { ...localRunLabels({ cwd: o.cwd, files: [t.pipeline], workspaces: {} }), ...entryLabels(entry) };

@@ -65,6 +65,8 @@ export interface PodBuildOptions {
   runAsUser?: number;
   /** The log proxy's -deadline (`kiln run --log-deadline` on podman); absent: the Pod's lifetime bounds it. */
   logDeadline?: string;
+  /** What is left of the run's timeout when the Pod is made: its deadline is no later. */
+  remainingRunMs?: number;
   /** The server runs init containers with restartPolicy: Always as sidecars (1.29+). Default true. */
   nativeSidecars?: boolean;
 }
@@ -72,6 +74,12 @@ export interface PodBuildOptions {
 /** The kubelet keeps at most 4096 bytes of a container's message and 12 KiB for all of a Pod's. */
 export const CONTAINER_MESSAGE_LIMIT = 4096;
 export const POD_MESSAGES_LIMIT = 12 * 1024;
+
+/** The backstop deadline: the task's timeout or what is left of the run's, whichever ends first, plus grace. */
+function podDeadlineSeconds(taskMs: number | undefined, runMs: number | undefined): number | undefined {
+  const ms = Math.min(taskMs || Infinity, runMs ?? Infinity);
+  return Number.isFinite(ms) ? Math.ceil(Math.max(1000, ms) / 1000) + DEADLINE_GRACE_SECONDS : undefined;
+}
 
 /** What each container's termination message may hold in a Pod of `containers` (init ones included). */
 export function terminationBudget(containers: number): number {
@@ -113,7 +121,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       serviceAccountName: opts.serviceAccountName,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
-      activeDeadlineSeconds: plan.timeoutMs ? Math.ceil(plan.timeoutMs / 1000) + DEADLINE_GRACE_SECONDS : undefined,
+      activeDeadlineSeconds: podDeadlineSeconds(plan.timeoutMs, opts.remainingRunMs),
       securityContext: {
         runAsNonRoot: uid !== 0,
         runAsUser: uid,

@@ -2,7 +2,10 @@
 // exists already — a restarted controller — and is a no-op), Pod changes seen by the controller's
 // informer come in through podChanged()/podGone() and go out to the engine as observations.
 // Each task run's terminal state is reported once; a Pod that vanishes or is evicted under a
-// running task fails it with a clear reason.
+// running task fails it with a clear reason, and so does a container that cannot start (image or
+// config errors) past a grace period. A Pod of the same name owned by another PipelineRun (a run
+// deleted and re-created under its name, its Pod still terminating) is never adopted: the create
+// is retried until that Pod is gone.
 import type { V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
 import {
   type CancelReason,
@@ -14,7 +17,7 @@ import {
 import type { KubeClient } from './client.js';
 import { ANNOTATIONS, READY_VALUE } from './labels.js';
 import { podName } from './names.js';
-import { observePod, observeVanishedPod, taskRunOfPod } from './pod-status.js';
+import { observePod, observeVanishedPod, startFailureOf, taskRunOfPod } from './pod-status.js';
 
 export interface PodRuntimeDeps {
   client: KubeClient;
@@ -28,6 +31,12 @@ export interface PodRuntimeDeps {
   /** A Pod was seen running for the first time: how long after start() (for the latency metric). */
   onPodStarted?(latencyMs: number): void;
   warn?(message: string): void;
+  /** The PipelineRun's UID: only Pods it owns are adopted. */
+  ownerUid: string;
+  /** How long a container may wait on an image or config error before its task fails (default 60 s). */
+  startFailureGraceMs?: number;
+  /** How long to wait before re-creating a Pod whose name another run's Pod still holds (default 1 s). */
+  foreignRetryMs?: number;
 }
 
 interface Tracked {
@@ -39,6 +48,9 @@ interface Tracked {
   cancelled?: CancelReason;
   readySent: boolean;
   startedSeen: boolean;
+  /** When a start failure was first seen, and the timer that re-checks it after the grace. */
+  stuckSince?: number;
+  stuckTimer?: NodeJS.Timeout;
 }
 
 export class PodRuntime implements Runtime {
@@ -61,6 +73,7 @@ export class PodRuntime implements Runtime {
    */
   detach(): void {
     this.detached = true;
+    for (const t of this.tracked.values()) clearTimeout(t.stuckTimer);
   }
 
   async start(plan: TaskRunPlan): Promise<void> {
@@ -76,7 +89,13 @@ export class PodRuntime implements Runtime {
     });
     await this.ensureSecret(plan);
     await this.ensureClaims(plan);
-    await this.deps.client.createPod(pod);
+    while ((await this.deps.client.createPod(pod)) === 'exists' && !this.detached) {
+      const there = this.deps.currentPod(name);
+      const owner = there?.metadata?.ownerReferences?.find((r) => r.kind === 'PipelineRun')?.uid;
+      if (there && owner === this.deps.ownerUid) break;
+      if (there) this.deps.warn?.(`Pod ${name} belongs to an older run of this name; waiting for it to go`);
+      await new Promise((r) => setTimeout(r, this.deps.foreignRetryMs ?? 1000));
+    }
     const seen = this.deps.currentPod(name);
     if (seen) this.podChanged(seen);
   }
@@ -120,8 +139,48 @@ export class PodRuntime implements Runtime {
       t.startedSeen = true;
       this.deps.onPodStarted?.(this.deps.now() - t.requestedAt);
     }
-    if (!isTerminal(obs.status)) this.sendReady(pod, t);
+    if (!isTerminal(obs.status)) {
+      this.sendReady(pod, t);
+      if (this.failedToStart(pod, t, obs)) return;
+    }
     this.emit(t, obs);
+  }
+
+  /** Fails the task of a container stuck on an image or config error past the grace; true when it did. */
+  private failedToStart(pod: V1Pod, t: Tracked, obs: ObservedTaskRun): boolean {
+    const stuck = startFailureOf(pod);
+    if (!stuck) {
+      t.stuckSince = undefined;
+      clearTimeout(t.stuckTimer);
+      return false;
+    }
+    const now = this.deps.now();
+    t.stuckSince ??= now;
+    const grace = stuck.permanent ? 0 : (this.deps.startFailureGraceMs ?? 60_000);
+    if (now - t.stuckSince < grace) {
+      clearTimeout(t.stuckTimer);
+      // Nothing may change on the Pod meanwhile: look again when the grace is over.
+      t.stuckTimer = setTimeout(
+        () => {
+          const current = this.deps.currentPod(pod.metadata!.name!);
+          if (current) this.podChanged(current);
+        },
+        t.stuckSince + grace - now,
+      );
+      return false;
+    }
+    this.emit(t, {
+      ...obs,
+      status: 'Failed',
+      reason: stuck.reason,
+      message: stuck.message,
+      steps: obs.steps.map((s) => (s.status === 'Pending' ? { ...s, status: 'Failed', reason: stuck.reason } : s)),
+      finishedAt: now,
+    });
+    void this.deps.client.deletePod(this.deps.namespace, pod.metadata!.name!).catch((err: Error) => {
+      this.deps.warn?.(`deleting ${pod.metadata!.name} after ${stuck.reason}: ${err.message}`);
+    });
+    return true;
   }
 
   podGone(pod: V1Pod): void {
@@ -173,6 +232,7 @@ export class PodRuntime implements Runtime {
     t.last = obs;
     t.lastJson = json;
     t.terminal = isTerminal(obs.status);
+    if (t.terminal) clearTimeout(t.stuckTimer);
     this.listener(obs);
   }
 }

@@ -15,6 +15,42 @@ export const POD_REASONS = {
   deadline: 'PodDeadlineExceeded',
 } as const;
 
+/**
+ * Waiting reasons a kubelet reports when a container cannot start. They retry for ever on the node;
+ * the task fails with that reason once they last past a grace period (InvalidImageName at once: it
+ * never recovers).
+ */
+const START_FAILURES = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+export interface StartFailure {
+  container: string;
+  reason: string;
+  message: string;
+  permanent: boolean;
+}
+
+/** The first container (init ones first) stuck for a reason it will not get out of by itself, if any. */
+export function startFailureOf(pod: V1Pod): StartFailure | undefined {
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const w = cs.state?.waiting;
+    if (w?.reason && START_FAILURES.has(w.reason))
+      return {
+        container: cs.name,
+        reason: w.reason,
+        message: `container ${cs.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}`,
+        permanent: w.reason === 'InvalidImageName',
+      };
+  }
+  return undefined;
+}
+
 export function taskRunOfPod(pod: V1Pod): string | undefined {
   return pod.metadata?.labels?.[LABELS.taskRun];
 }

@@ -123,8 +123,7 @@ export const PIPELINE_TASK_KEYS = [
   'pipelineRef',
   'pipelineSpec',
 ] as const;
-export const PIPELINE_TASK_REFUSED: Refused = {
-};
+export const PIPELINE_TASK_REFUSED: Refused = {};
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;
 export const REF_REFUSED: Refused = {
   resolver: 'remote resolution (git, hub, bundles, cluster) is not supported; pass the Task file to kiln as well',

@@ -264,8 +264,10 @@ function readMatrix(
   const f = reader.src.fields(at, what, F.MATRIX_KEYS);
   for (const [name, given] of readGivenParams(reader, f?.get('params'), `${what}.params`)) {
     // `value: $(params.list[*])` stays one reference: the engine expands it with expandArgs.
+    // An empty list is allowed: the task is skipped (MatrixEmpty), as in Tekton.
+    if (typeof given.value === 'object' && !Array.isArray(given.value))
+      reader.src.error(given.pos, `${what}: "${name}" needs a list of values`);
     matrix[name] = typeof given.value === 'string' ? [given.value] : Array.isArray(given.value) ? given.value : [];
-    if (matrix[name].length === 0) reader.src.error(given.pos, `${what}: "${name}" needs a list of values`);
   }
   for (const [i, item] of (reader.src.list(f?.get('include'), `${what}.include`) ?? []).entries()) {
     const where = `${what}.include[${i}]`;

@@ -114,3 +114,101 @@ describe('transient API failures', () => {
     expect(get('pipelineruns', 'f2')!.metadata.finalizers).toEqual(['x.io/a']);
   });
 });
+
+describe('what would hang on a real cluster', () => {
+  const waiting = (reason: string, message: string) => ({
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'step-step-1',
+        ready: false,
+        restartCount: 0,
+        image: 'x',
+        imageID: '',
+        state: { waiting: { reason, message } },
+      },
+    ],
+  });
+
+  it('a container stuck on ErrImagePull fails its task with that reason after the grace, and its Pod is deleted', async () => {
+    h = await startHarness();
+    await h.controller({ startFailureGraceMs: 300 });
+    await h.client.createPipelineRun(NS, pipelineRun('img', ONE_TASK));
+    await until('pod', () => get('pods', 'img-a'));
+    h.server.setStatus('pods', NS, 'img-a', waiting('ErrImagePull', 'pull access denied for busybox'));
+    const r = await until('failed', () => {
+      const c = condition(get('pipelineruns', 'img'));
+      return c?.status === 'False' ? get('pipelineruns', 'img') : undefined;
+    });
+    const tr = (r.status as { taskRuns: { status: string; reason: string; steps: { reason?: string }[] }[] })
+      .taskRuns[0];
+    expect(tr).toMatchObject({ status: 'Failed', reason: 'ErrImagePull' });
+    expect(tr.steps[0]).toMatchObject({ status: 'Failed', reason: 'ErrImagePull' });
+    await until('pod deleted', () => !get('pods', 'img-a'));
+  });
+
+  it('an image error that clears within the grace does not fail the task', async () => {
+    h = await startHarness();
+    await h.controller({ startFailureGraceMs: 60_000 });
+    await h.client.createPipelineRun(NS, pipelineRun('img2', ONE_TASK));
+    await until('pod', () => get('pods', 'img2-a'));
+    h.server.setStatus('pods', NS, 'img2-a', waiting('ImagePullBackOff', 'back-off pulling image'));
+    runPod(h.server, NS, 'img2-a');
+    finishPod(h.server, NS, 'img2-a', [{ exitCode: 0 }]);
+    await until('succeeded', () => condition(get('pipelineruns', 'img2'))?.status === 'True');
+  });
+
+  it('InvalidImageName fails at once (it never recovers)', async () => {
+    h = await startHarness();
+    await h.controller({ startFailureGraceMs: 3_600_000 });
+    await h.client.createPipelineRun(NS, pipelineRun('img3', ONE_TASK));
+    await until('pod', () => get('pods', 'img3-a'));
+    h.server.setStatus('pods', NS, 'img3-a', waiting('InvalidImageName', 'couldn\'t parse image name "Bad:Image"'));
+    await until('failed', () => condition(get('pipelineruns', 'img3'))?.status === 'False');
+  });
+
+  it('never adopts a Pod of the same name owned by another run: it waits for that Pod to go, then makes its own', async () => {
+    h = await startHarness();
+    const foreign = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'same-a',
+        namespace: NS,
+        labels: { 'app.kubernetes.io/managed-by': 'kiln', 'kiln.dev/taskrun': 'same-a' },
+        ownerReferences: [{ apiVersion: 'kiln.dev/v1alpha1', kind: 'PipelineRun', name: 'same', uid: 'an-older-run' }],
+      },
+      spec: { containers: [{ name: 'step-step-1', image: 'busybox' }] },
+    };
+    const res = await fetch(`${h.server.url}/api/v1/namespaces/${NS}/pods`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(foreign),
+    });
+    expect(res.status).toBe(201);
+    const logs: string[] = [];
+    await h.controller({ log: (l) => logs.push(l) });
+    const run = (await h.client.createPipelineRun(NS, pipelineRun('same', ONE_TASK))) as KubeObject;
+    await until('waiting logged', () => logs.some((l) => l.includes('belongs to an older run')));
+    // The old Pod finishing must not finish the new run.
+    finishPod(h.server, NS, 'same-a', [{ exitCode: 0 }]);
+    await fetch(`${h.server.url}/api/v1/namespaces/${NS}/pods/same-a`, { method: 'DELETE' });
+    const mine = await until('own pod', () => {
+      const p = get('pods', 'same-a');
+      return p?.metadata.ownerReferences?.[0]?.uid === run.metadata.uid ? p : undefined;
+    });
+    expect(mine).toBeDefined();
+    expect(condition(get('pipelineruns', 'same'))?.status).not.toBe('True');
+  });
+
+  it('a run with no timeout gets the default hour, and its Pods that deadline as a backstop', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('deadline', ONE_TASK));
+    const pod = await until('pod', () => get('pods', 'deadline-a'));
+    const seconds = (pod.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds!;
+    // The hour counts from the run's start, plus the 30 s grace the engine's own timeout goes first by.
+    expect(seconds).toBeGreaterThan(3590 + 30);
+    expect(seconds).toBeLessThanOrEqual(3600 + 30);
+  });
+});

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { exportToTekton } from '../../export/index.js';
-import { parsePipelineText } from '../../syntax/index.js';
+import { parsePipelineText, SpecError } from '../../syntax/index.js';
+import { seededRandom } from '../../testkit/random.js';
 import { brief, diagnosticsOf } from './helpers.js';
 
 const KILN = `
@@ -101,5 +102,74 @@ tasks:
     expect(diagnosticsOf(extra).map((d) => d.message)).toEqual([
       'Pipeline release.tasks[1]: an Approval has no param "approver"',
     ]);
+    const objectApprovers = TEKTON.replace('value: [release-team]', 'value: { team: release }');
+    expect(diagnosticsOf(objectApprovers).map((d) => d.message)).toEqual([
+      'Pipeline release.tasks[1]: param approvers must be an array of names or groups, not an object',
+    ]);
+  });
+
+  it('fuzz: any value in any approval field is read or refused with SpecError, never a crash', () => {
+    const r = seededRandom(1818);
+    const values: unknown[] = [
+      '',
+      'x',
+      '2h',
+      '-1s',
+      '99999h',
+      'fail',
+      'approve',
+      'skip',
+      0,
+      3.5,
+      true,
+      null,
+      [],
+      ['a', 1],
+      [[]],
+      {},
+      { a: 'b' },
+      '$(params.version)',
+      '$(tasks.build.results.x)',
+      '\u0000',
+      '💥',
+    ];
+    const pick = () => values[Math.floor(r() * values.length)];
+    const keys = ['message', 'approvers', 'timeout', 'onTimeout', 'when', 'steps'];
+    let refused = 0;
+    for (let i = 0; i < 600; i++) {
+      const fields = Object.fromEntries(keys.filter(() => r() < 0.5).map((k) => [k, pick()]));
+      const kiln = stringify({
+        name: 'p',
+        params: { version: { default: '1' } },
+        tasks: { build: { steps: [{ run: 'x' }] }, gate: { needs: ['build'], approval: r() < 0.1 ? pick() : fields } },
+      });
+      const tekton = stringify({
+        apiVersion: 'tekton.dev/v1',
+        kind: 'Pipeline',
+        metadata: { name: 'p' },
+        spec: {
+          tasks: [
+            {
+              name: 'gate',
+              taskRef:
+                r() < 0.2
+                  ? { kind: pick(), apiVersion: pick() }
+                  : { apiVersion: 'kiln.dev/v1alpha1', kind: 'Approval' },
+              ...(r() < 0.5 ? { timeout: pick() } : {}),
+              params: Object.entries(fields).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        },
+      });
+      for (const text of [kiln, tekton]) {
+        try {
+          parsePipelineText(text, 'fuzz.yaml');
+        } catch (err) {
+          if (!(err instanceof SpecError)) throw new Error(`crashed on ${JSON.stringify(text)}`, { cause: err });
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
   });
 });

@@ -1,7 +1,7 @@
 // One run: its summary, the timeline of its task runs, and each task run's steps and results.
 import type { AttemptRecord, RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
 import { api, query } from './api.js';
-import { badge, formatTime, h, link, route, showError } from './dom.js';
+import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';
 import { dagGraph } from './dag.js';
 import { liveDuration } from './live.js';
