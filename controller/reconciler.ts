@@ -86,6 +86,8 @@ export class KilnController {
   private readonly runInformer: Informer<PipelineRunResource>;
   private readonly podInformer: Informer<V1Pod>;
   private readonly clock: Clock;
+  /** The engines' timers (a run's deadline, a retry's backoff), cancelled when the controller stops. */
+  private readonly engineTimers = new Set<() => void>();
   private readonly log: (line: string) => void;
   private stopped = false;
   private nativeSidecars = true;
@@ -141,7 +143,28 @@ export class KilnController {
     this.runInformer.stop();
     this.podInformer.stop();
     for (const t of this.timers) clearTimeout(t);
+    for (const cancel of this.engineTimers) cancel();
+    this.engineTimers.clear();
     for (const run of this.runs.values()) run.runtime.detach();
+  }
+
+  /** The clock engines run on: their timers are the controller's, so a stopped controller holds none. */
+  private engineClock(): Clock {
+    return {
+      now: () => this.clock.now(),
+      setTimer: (at, fn) => {
+        const timer = { cancel: () => {} };
+        timer.cancel = this.clock.setTimer(at, () => {
+          this.engineTimers.delete(timer.cancel);
+          fn();
+        });
+        this.engineTimers.add(timer.cancel);
+        return () => {
+          this.engineTimers.delete(timer.cancel);
+          timer.cancel();
+        };
+      },
+    };
   }
 
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
@@ -266,7 +289,7 @@ export class KilnController {
       },
       runtime,
       reporter,
-      clock: this.clock,
+      clock: this.engineClock(),
       signal: active.abort.signal,
       onWarning: (m) => this.log(`${name}: ${m}`),
       // A restarted controller resumes the run: its timeout still counts from the first start.

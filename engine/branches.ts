@@ -2,6 +2,7 @@
 // (`needs: [{task, on: [...]}]`; a plain name accepts succeeded and skipped). A failure that some
 // task accepts (`on: [failed]`) is handled: it neither stops nor fails the run.
 import type { NeedState, PipelineSpec } from '../syntax/index.js';
+import { failureIgnored } from './statuses.js';
 import type { EngineState, Unit } from './types.js';
 
 const PLAIN_NEED: readonly NeedState[] = ['succeeded', 'skipped'];
@@ -18,8 +19,11 @@ export function needState(units: Unit[]): NeedState | undefined {
 export function unmetNeed(state: EngineState, unit: Unit): string | undefined {
   for (const need of unit.task.needs) {
     const accepted = unit.task.needsOn?.[need] ?? PLAIN_NEED;
-    const ended = needState(state.unitsByTask.get(need) ?? []);
-    if (!ended || !accepted.includes(ended)) return need;
+    const units = state.unitsByTask.get(need) ?? [];
+    const ended = needState(units);
+    // Tekton's onError: continue: an ignored failure lets what needs the task run, as a success does.
+    const ignored = ended === 'failed' && units.every(failureIgnored) && accepted.includes('succeeded');
+    if (!ended || !(accepted.includes(ended) || ignored)) return need;
   }
   return undefined;
 }

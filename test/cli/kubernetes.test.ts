@@ -100,9 +100,10 @@ describe('kiln export', () => {
   });
 
   it('refuses an unknown target', async () => {
-    const r = await run('export', '--to', 'argo', FIXTURE);
+    const r = await run('export', '--to', 'jenkins', FIXTURE);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--to argo: unknown target');
+    expect(r.stderr).toContain('--to jenkins: unknown target');
+    expect(r.stderr).toContain('tekton, github-actions, argo');
   });
 });
 

@@ -3,7 +3,7 @@
 // run's embedded collector (found by the record's label), and the run goes on or fails; the record
 // keeps decision, by, at and comment.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,8 +55,10 @@ describe('approval gates with kiln run', () => {
   it('waits holding no process, and goes on once a release-team member approves', async () => {
     const dir = scratch();
     const r = await waitingRun(dir);
-    // Only the kiln run process itself is left: no step, agent or log proxy waits on the gate.
-    expect(markedProcesses(r.id)).toEqual([]);
+    // Only kiln run and its per-run agent host (kiln-agent host, which serves every task of the run)
+    // are left: no step, entrypoint or log proxy waits on the gate.
+    const args = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(markedProcesses(r.id).map((pid) => args(pid).slice(-1))).toEqual([['host']]);
     const outsider = (await kiln(dir, ['token', 'create', 'mallory', '--group', 'dev'])).stdout.trim();
     const refused = await kiln(dir, ['approve', r.id, 'gate'], { KILN_TOKEN: outsider }).catch((e) => e);
     expect(refused.stderr).toContain('403');

@@ -118,7 +118,7 @@ filter: { cel: "body.head_commit.message.contains('[skip ci]') == false" }`);
     const noCommit = decide(t, SECRET, delivery('github', 'push', { ...PUSH, head_commit: undefined }));
     expect(noCommit).toMatchObject({
       outcome: 'filtered',
-      reason: expect.stringMatching(/failed: No such key: head_commit/),
+      reason: expect.stringMatching(/failed: field not found: head_commit/),
     });
   });
 

@@ -49,7 +49,7 @@ describe('triggers file', () => {
     expect(errors(text)).toEqual([
       '2:11 trigger name "Web_App" must be lower-case letters, digits and -, at most 63',
       '4:13 source "githib" is not one of github, gitlab, gitea, generic',
-      '6:20 filter.cel: Unexpected token: EOF',
+      '6:20 filter.cel: at 1:8: found + but expecting end of input',
       '8:12 params.rev: $(bdy.after): unknown scope "bdy"; use body, header, params, delivery',
       '9:27 $(params.revison): the trigger has no param "revison"',
       '14:13 status is for github, gitlab and gitea sources: a generic delivery names no forge',
