@@ -79,3 +79,11 @@ if command -v go >/dev/null; then
 else
   echo "setup: go is missing: the export tests cannot build Tekton's validator, actionlint and the Argo schema checker" >&2
 fi
+
+# test/cli/gitea.test.ts runs a real forge: Gitea built from its Go module into
+# ~/.cache/kiln/gitea-<version>/ once (a fresh machine: about 25 minutes on 2 busy cores), then a no-op.
+if command -v go >/dev/null; then
+  bash scripts/gitea-build.sh >/dev/null
+else
+  echo "setup: go is missing: the Gitea test cannot build its forge" >&2
+fi

@@ -1,4 +1,5 @@
-// A forge's commit-status API written for the tests and the bench (no forge can be built here):
+// A forge's commit-status API written for the tests and the bench (GitHub and GitLab have no build here;
+// test/cli/gitea.test.ts runs a real Gitea):
 // GitHub's and Gitea's POST …/repos/{owner}/{repo}/statuses/{sha}, GitLab's POST
 // …/projects/{id}/statuses/{sha}, each recorded with its token; `failNext` answers the next
 // requests 500 so retries can be seen. `waitFor` resolves on a status, not on a timer.

@@ -1,7 +1,7 @@
 // kiln serve end to end, over real HTTP on loopback: signed deliveries start real runs on the host
 // engine, redeliveries and bad signatures start nothing, runs past --max-concurrent-runs wait as
 // Queued, cancelInProgress supersedes, a SIGKILLed server resumes its queue, and commit statuses
-// reach a forge API written for the tests (testkit/fake-forge.ts; no forge can be built here).
+// reach a forge API written for the tests (testkit/fake-forge.ts; the real Gitea is in gitea.test.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
