@@ -1,14 +1,14 @@
 // kiln serve against a real forge: Gitea built from its Go module (scripts/gitea-build.sh), on
 // loopback with SQLite. A real repository, a real `git push` over HTTP, Gitea's own signed webhook
 // to kiln serve, a run that clones the pushed commit from Gitea, and the commit statuses kiln serve
-// posted read back from Gitea's API.
+// posted (success, then failure for a broken commit) read back from Gitea's API.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../testkit/kiln-cli.js';
-import { followRun, startKilnServe, type KilnServe } from '../../testkit/kiln-serve.js';
+import { followRun, getRun, startKilnServe, type KilnServe } from '../../testkit/kiln-serve.js';
 import { giteaHome, startGitea, type Gitea } from '../../testkit/gitea.js';
 
 const SECRET = 'gitea-hook-secret';
@@ -39,6 +39,7 @@ tasks:
           git clone -q "$(params.repo-url)" src
           git -C src checkout -q "$(params.revision)"
           echo "checked out: $(cat src/message.txt)"
+          if grep -q broken src/message.txt; then echo "the message is broken"; exit 1; fi
 `;
 
 const git = (cwd: string, ...args: string[]) =>
@@ -139,6 +140,35 @@ describe('kiln serve with Gitea', () => {
         deliveryId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       },
     ]);
+  });
+
+  it('a second push whose run fails: failure on that commit in Gitea, the first commit still success', async () => {
+    writeFileSync(join(work, 'message.txt'), 'broken on purpose\n');
+    git(work, 'commit', '-q', '-am', 'second commit');
+    const sha = git(work, 'rev-parse', 'HEAD');
+    git(work, 'push', '-q', gitea.pushUrl(`${gitea.user}/web`), 'main');
+
+    // The run's last log line from kiln serve comes after its final status was posted.
+    await serve.stderrShows(' Failed\n');
+    const runId = /run (\S+) Failed\n/.exec(serve.stderr())![1]!;
+    expect(await getRun(serve, runId)).toMatchObject({
+      status: 'Failed',
+      params: { revision: sha },
+      labels: { 'kiln.dev/commit-status': 'failure: posted' },
+    });
+    const statuses = (await gitea.api(
+      'GET',
+      `/repos/${gitea.user}/web/commits/${sha}/statuses?sort=oldest`,
+    )) as GiteaStatus[];
+    expect(statuses.map((s) => `${s.status} ${s.target_url}`)).toEqual([
+      `pending http://kiln.test/#/run/${runId}`,
+      `failure http://kiln.test/#/run/${runId}`,
+    ]);
+    const combined = (await gitea.api('GET', `/repos/${gitea.user}/web/commits/${sha}/status`)) as { state: string };
+    expect(combined.state).toBe('failure');
+    const first = git(work, 'rev-parse', 'HEAD~1');
+    const before = (await gitea.api('GET', `/repos/${gitea.user}/web/commits/${first}/status`)) as { state: string };
+    expect(before.state).toBe('success');
   });
 });
 
