@@ -37,7 +37,7 @@ const createPipeline = (name: string, spec: unknown) =>
   api('POST', 'pipelines', { apiVersion: 'kiln.dev/v1alpha1', kind: 'Pipeline', metadata: { name }, spec });
 
 const DEPLOY = {
-  params: { image: null },
+  params: { image: { type: 'string' } },
   workspaces: ['src'],
   tasks: {
     push: {
