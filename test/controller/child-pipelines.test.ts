@@ -155,6 +155,32 @@ describe('pipelines in pipelines on kubernetes', () => {
     await until('child deleted', () => runNames().length === 0);
   });
 
+  it('a restarted controller adopts the child it made: one child, and the parent goes on when it ends', async () => {
+    h = await startHarness({ collector: false });
+    const first = await h.controller();
+    await createPipeline('deploy', DEPLOY);
+    await h.client.createPipelineRun(
+      NS,
+      pipelineRun('again', {
+        workspaces: ['src'],
+        tasks: {
+          d: { pipeline: 'deploy', params: { image: 'x' } },
+          after: { image: 'busybox', steps: [{ run: 'echo $(tasks.d.results.url)' }] },
+        },
+      }),
+    );
+    await until('pod push', () => pod('again-d-push'));
+    const uid = run('again-d')!.metadata.uid;
+    first.stop();
+    await h.controller();
+    runPod(h.server, NS, 'again-d-push');
+    finishPod(h.server, NS, 'again-d-push', [{ exitCode: 0, results: { url: 'u1' } }]);
+    await until('pod after', () => pod('again-after'));
+    expect(pod('again-after')!.metadata.annotations!['kiln.dev/script-0']).toContain('echo u1');
+    expect(run('again-d')!.metadata.uid).toBe(uid);
+    expect(runNames()).toEqual(['again', 'again-d']);
+  });
+
   it('refuses a run calling a Pipeline that does not exist, saying which and where', async () => {
     h = await startHarness({ collector: false });
     await h.controller({ log: (l) => console.log('CTL', l) });
