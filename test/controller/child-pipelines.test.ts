@@ -61,7 +61,7 @@ const RELEASE = {
 describe('pipelines in pipelines on kubernetes', () => {
   it('runs a pipeline task as a child PipelineRun owned by its parent and reads its results', async () => {
     h = await startHarness();
-    await h.controller({ log: (l) => console.log('CTL', l) });
+    await h.controller();
     await createPipeline('deploy', DEPLOY);
     const parent = pipelineRun('rel', RELEASE);
     parent.spec.workspaces = { source: { persistentVolumeClaim: { claimName: 'shared' }, subPath: 'app' } };
@@ -112,7 +112,7 @@ describe('pipelines in pipelines on kubernetes', () => {
 
   it('holds the depth limit across PipelineRuns: past it the calling task and every caller fail', async () => {
     h = await startHarness({ collector: false });
-    await h.controller({ log: (l) => console.log('CTL', l) });
+    await h.controller();
     await createPipeline('again', {
       params: { go: { default: 'yes' } },
       tasks: { again: { pipeline: 'again', when: ['$(params.go) in [yes]'] } },
@@ -137,7 +137,7 @@ describe('pipelines in pipelines on kubernetes', () => {
 
   it('cancels the child when the parent is cancelled, and deleting the parent deletes the child', async () => {
     h = await startHarness({ collector: false });
-    await h.controller({ log: (l) => console.log('CTL', l) });
+    await h.controller();
     await createPipeline('deploy', DEPLOY);
     await h.client.createPipelineRun(
       NS,
@@ -183,7 +183,7 @@ describe('pipelines in pipelines on kubernetes', () => {
 
   it('refuses a run calling a Pipeline that does not exist, saying which and where', async () => {
     h = await startHarness({ collector: false });
-    await h.controller({ log: (l) => console.log('CTL', l) });
+    await h.controller();
     await h.client.createPipelineRun(NS, pipelineRun('lost', { tasks: { d: { pipeline: 'nope' } } }));
     await until('refused', () => reasonOf('lost') === 'InvalidPipelineRun');
     expect(status(run('lost'))!.conditions![0].message).toContain(
