@@ -66,7 +66,11 @@ export class ChildRuns {
     this.waiting.delete(key);
     waiter.done(
       (run.status && recordFromStatus(run)) ??
-        this.failed(run.metadata.name!, 'ChildPipelineRunDeleted', `the PipelineRun was deleted before it ended`),
+        this.failed(
+          { id: run.metadata.name!, name: run.spec.pipelineRef?.name ?? run.metadata.name! },
+          'ChildPipelineRunDeleted',
+          'the PipelineRun was deleted before it ended',
+        ),
     );
   }
 
@@ -76,12 +80,14 @@ export class ChildRuns {
       new Promise<RunRecord>((resolve) => {
         const ns = parent.metadata.namespace!;
         const key = keyOf(ns, child.runName);
-        if (ctl.signal.aborted) return resolve(this.failed(child.runName, 'Cancelled', 'cancelled before it started'));
+        const which = { id: child.runName, name: child.pipeline.name };
+        if (ctl.signal.aborted)
+          return resolve({ ...this.failed(which, 'Cancelled', 'cancelled before it started'), status: 'Cancelled' });
         const task = [...input.pipeline.tasks, ...input.pipeline.finally].find((t) => t.name === ctl.task);
         this.waiting.set(key, { onChange: ctl.onChange, done: resolve });
         const fail = (reason: string, message: string) => {
           this.waiting.delete(key);
-          resolve(this.failed(child.runName, reason, message));
+          resolve(this.failed(which, reason, message));
         };
         void this.create(parent, input, child, task)
           .then(() => {
@@ -171,11 +177,11 @@ export class ChildRuns {
     }
   }
 
-  private failed(name: string, reason: string, message: string): RunRecord {
+  /** The record of a child that never ran (or vanished): the task fails with `reason: message`. */
+  private failed(run: { id: string; name: string }, reason: string, message: string): RunRecord {
     const now = new Date(this.deps.now()).toISOString();
     return {
-      id: name,
-      name,
+      ...run,
       status: 'Failed',
       reason: `${reason}: ${message}`,
       startedAt: now,

@@ -343,12 +343,14 @@ export class KilnController {
           await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
         }
       }
-      flushing = undefined;
     };
     const start = () => {
       clearTimeout(timer);
       timer = undefined;
-      flushing ??= flush();
+      // Cleared once settled, never from inside flush: a flush with nothing to write (a timer set
+      // during a write whose loop already took that record) ends synchronously, and would
+      // otherwise leave `flushing` set for good, so no status would ever be written again.
+      flushing ??= flush().finally(() => (flushing = undefined));
       return flushing;
     };
     return (record: RunRecord, now = false): Promise<void> => {

@@ -155,6 +155,25 @@ describe('pipelines in pipelines on kubernetes', () => {
     await until('child deleted', () => runNames().length === 0);
   });
 
+  it("a pipeline task's timeout cancels its child PipelineRun and the task ends TimedOut", async () => {
+    h = await startHarness({ collector: false });
+    await h.controller();
+    await createPipeline('deploy', DEPLOY);
+    await h.client.createPipelineRun(
+      NS,
+      pipelineRun('slow', {
+        workspaces: ['src'],
+        tasks: { d: { pipeline: 'deploy', params: { image: 'x' }, timeout: '300ms' } },
+      }),
+    );
+    await until('pod push', () => pod('slow-d-push'));
+    runPod(h.server, NS, 'slow-d-push');
+    await until('child cancelled', () => (run('slow-d')!.spec as { status?: string }).status === 'Cancelled');
+    await until('parent ended', () => status(run('slow'))?.archived);
+    expect(taskRun('slow', 'd')).toMatchObject({ status: 'TimedOut' });
+    expect(reasonOf('slow-d')).toBe('Cancelled');
+  });
+
   it('a restarted controller adopts the child it made: one child, and the parent goes on when it ends', async () => {
     h = await startHarness({ collector: false });
     const first = await h.controller();
