@@ -53,6 +53,11 @@ async function ended(name: string): Promise<PipelineRunResource> {
   });
 }
 
+// Names of their own: the podman test node names its pods by namespace and Pod name, and a pod
+// left from an earlier run under the same name would be taken for this run's.
+const run = `release-${Date.now().toString(36)}`;
+const child = `${run}-ship`;
+
 describe('pipelines in pipelines on a real API server', () => {
   it('a pipeline task runs as a child PipelineRun owned by its parent; its result reaches the next task; deleting the parent deletes it', async () => {
     const deploy = {
@@ -76,7 +81,7 @@ describe('pipelines in pipelines on a real API server', () => {
     await client.createPipelineRun(k.namespace, {
       apiVersion: 'kiln.dev/v1alpha1',
       kind: 'PipelineRun',
-      metadata: { name: 'release' },
+      metadata: { name: run },
       spec: {
         pipelineSpec: {
           tasks: {
@@ -87,22 +92,22 @@ describe('pipelines in pipelines on a real API server', () => {
         },
       },
     });
-    const r = await ended('release');
+    const r = await ended(run);
     expect(r.status!.conditions![0], JSON.stringify(r.status)).toMatchObject({ status: 'True', reason: 'Succeeded' });
     const ship = r.status!.taskRuns!.find((t) => t.name === 'ship')!;
     expect(ship).toMatchObject({ status: 'Succeeded', results: { url: 'https://app.example' } });
-    expect(ship.child).toMatchObject({ id: 'release-ship', name: 'deploy', status: 'Succeeded' });
+    expect(ship.child).toMatchObject({ id: child, name: 'deploy', status: 'Succeeded' });
 
-    const child = (await getRun('release-ship'))!;
-    expect(child.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'PipelineRun', name: 'release', uid: r.metadata.uid, controller: true }),
+    const c = (await getRun(child))!;
+    expect(c.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'PipelineRun', name: run, uid: r.metadata.uid, controller: true }),
     ]);
-    expect(child.metadata.labels).toMatchObject({ 'kiln.dev/parent-pipelinerun': 'release' });
-    expect(child.metadata.annotations).toMatchObject({ 'kiln.dev/pipeline-depth': '1' });
-    expect(child.status!.results).toEqual({ url: 'https://app.example' });
-    await ended('release-ship');
+    expect(c.metadata.labels).toMatchObject({ 'kiln.dev/parent-pipelinerun': run });
+    expect(c.metadata.annotations).toMatchObject({ 'kiln.dev/pipeline-depth': '1' });
+    expect(c.status!.results).toEqual({ url: 'https://app.example' });
+    await ended(child);
 
-    await k.kubectl('delete', 'kpr', 'release', '--wait=true');
-    await until('child garbage-collected', async () => !(await getRun('release-ship')), 60_000);
+    await k.kubectl('delete', 'kpr', run, '--wait=true');
+    await until('child garbage-collected', async () => !(await getRun(child)), 60_000);
   }, 300_000);
 });
