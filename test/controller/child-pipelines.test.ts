@@ -200,6 +200,30 @@ describe('pipelines in pipelines on kubernetes', () => {
     expect(runNames()).toEqual(['again', 'again-d']);
   });
 
+  it("binds a parent's volumeClaimTemplate workspace to the child as the parent's PVC, made if no task of the parent has", async () => {
+    h = await startHarness({ collector: false });
+    await h.controller();
+    await createPipeline('deploy', DEPLOY);
+    const parent = pipelineRun('vct', {
+      workspaces: ['source'],
+      tasks: { d: { pipeline: 'deploy', params: { image: 'x' }, workspaces: { src: 'source' } } },
+    });
+    parent.spec.workspaces = {
+      source: {
+        volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      },
+    };
+    await h.client.createPipelineRun(NS, parent);
+    await until('child PipelineRun', () => run('vct-d'));
+    expect(run('vct-d')!.spec).toMatchObject({
+      workspaces: { src: { persistentVolumeClaim: { claimName: 'vct-ws-source' } } },
+    });
+    const claim = h.server.get('persistentvolumeclaims', NS, 'vct-ws-source')!;
+    expect(claim.metadata.ownerReferences).toEqual([expect.objectContaining({ name: 'vct', kind: 'PipelineRun' })]);
+    await until('pod push', () => pod('vct-d-push'));
+    expect(h.server.list('persistentvolumeclaims', NS).map((c) => c.metadata.name)).toEqual(['vct-ws-source']);
+  });
+
   it('refuses a run calling a Pipeline that does not exist, saying which and where', async () => {
     h = await startHarness({ collector: false });
     await h.controller();
