@@ -23,6 +23,7 @@ import {
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
 import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
+import { ChildRuns } from './child-runs.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -89,6 +90,8 @@ export class KilnController {
   /** The engines' timers (a run's deadline, a retry's backoff), cancelled when the controller stops. */
   private readonly engineTimers = new Set<() => void>();
   private readonly log: (line: string) => void;
+  /** Child PipelineRuns (pipelines that tasks call) their parents wait on. */
+  private readonly children: ChildRuns;
   private stopped = false;
   private nativeSidecars = true;
 
@@ -96,6 +99,12 @@ export class KilnController {
     this.metrics = o.metrics ?? controllerMetrics();
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? (() => {});
+    this.children = new ChildRuns({
+      client: o.client,
+      current: (ns, name) => this.runInformer.get(ns, name),
+      now: () => this.clock.now(),
+      log: this.log,
+    });
     this.queue = new WorkQueue(
       o.workers ?? 2,
       (key) => this.reconcile(key),
@@ -115,8 +124,14 @@ export class KilnController {
       () => o.client.listPipelineRuns(o.namespace),
       o.client.watchPipelineRuns(o.namespace),
       {
-        upsert: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
-        remove: (run) => this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!)),
+        upsert: (run) => {
+          this.children.changed(run);
+          this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
+        },
+        remove: (run) => {
+          this.children.removed(run);
+          this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
+        },
         error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
       },
     );
@@ -296,6 +311,7 @@ export class KilnController {
       startedAt: startTimeOf(run),
       fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
       approvals: collector && this.o.collector!.approvals?.(collector.token),
+      runChild: this.children.runnerFor(run, input),
     });
     void done.then((record) => this.finished(run, active, record));
   }
@@ -327,12 +343,14 @@ export class KilnController {
           await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
         }
       }
-      flushing = undefined;
     };
     const start = () => {
       clearTimeout(timer);
       timer = undefined;
-      flushing ??= flush();
+      // Cleared once settled, never from inside flush: a flush with nothing to write (a timer set
+      // during a write whose loop already took that record) ends synchronously, and would
+      // otherwise leave `flushing` set for good, so no status would ever be written again.
+      flushing ??= flush().finally(() => (flushing = undefined));
       return flushing;
     };
     return (record: RunRecord, now = false): Promise<void> => {

@@ -3,7 +3,8 @@
 // the timeout. Bad input throws InvalidPipelineRunError naming the field.
 import { KilnError } from '../contract/index.js';
 import type { ParamValue, PipelineRunRequest, PipelineSpec, WorkspaceBinding } from '../syntax/index.js';
-import type { PipelineRunResource, WorkspaceBindingSpec } from '../runtimes/kubernetes/index.js';
+import { ANNOTATIONS, type PipelineRunResource, type WorkspaceBindingSpec } from '../runtimes/kubernetes/index.js';
+import { fetchCalledPipelines, type CalledPipelines } from './called-pipelines.js';
 
 export class InvalidPipelineRunError extends KilnError {
   readonly code = 'invalid-pipelinerun';
@@ -19,14 +20,14 @@ export class InvalidPipelineRunError extends KilnError {
 /** A run with no timeout of its own or its pipeline's ends after an hour, as in Tekton: nothing hangs forever. */
 export const DEFAULT_RUN_TIMEOUT_MS = 60 * 60_000;
 
-/** A PipelineRun resource read: the pipeline and the request, params resolved. */
-export type RunInput = PipelineRunRequest;
+/** A PipelineRun resource read: the pipeline and the request, params resolved, its depth in a tree of runs. */
+export type RunInput = PipelineRunRequest & { depth?: number; maxDepth?: number };
 
 export interface RunInputDeps {
   /** The Pipeline resource's spec (Kiln syntax), or undefined when there is none of that name. */
   pipelineByName(name: string): Promise<Record<string, unknown> | undefined>;
-  /** Parses a pipeline in the Kiln syntax (syntax/); throws its own errors. */
-  parsePipeline(doc: Record<string, unknown>, where: string): PipelineSpec;
+  /** Parses a pipeline in the Kiln syntax (syntax/), `pipeline:` tasks calling `called`; throws its own errors. */
+  parsePipeline(doc: Record<string, unknown>, where: string, called: CalledPipelines): PipelineSpec;
   resolveParams(pipeline: PipelineSpec, given: Record<string, ParamValue>): Record<string, ParamValue>;
   parseDuration(text: string): number | undefined;
 }
@@ -52,7 +53,9 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
     doc = { name, ...spec.pipelineSpec };
     where = `pipelineruns/${name}.spec.pipelineSpec`;
   }
-  const pipeline = deps.parsePipeline(doc, where);
+  const depth = depthOf(run);
+  const called = await fetchCalledPipelines(doc, run.metadata.namespace ?? 'default', deps.pipelineByName);
+  const pipeline = deps.parsePipeline(doc, where, called);
   const params = deps.resolveParams(pipeline, spec.params ?? {});
   const workspaces: Record<string, WorkspaceBinding> = {};
   for (const ws of pipeline.workspaces) {
@@ -83,7 +86,25 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
       );
   }
   if (timeoutMs === undefined && pipeline.timeoutMs === undefined) timeoutMs = DEFAULT_RUN_TIMEOUT_MS;
-  return { pipeline, params, workspaces, timeoutMs };
+  return { pipeline, params, workspaces, timeoutMs, ...depth };
+}
+
+/** The run's depth and its tree's limit, from its annotations (a child's are set by its parent). */
+function depthOf(run: PipelineRunResource): { depth?: number; maxDepth?: number } {
+  const read = (key: string, min: number) => {
+    const text = run.metadata.annotations?.[key];
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || Number(text) < min)
+      throw new InvalidPipelineRunError(
+        run.metadata.name!,
+        `metadata.annotations["${key}"]`,
+        `"${text}" is not a whole number of at least ${min}`,
+      );
+    return Number(text);
+  };
+  const depth = read(ANNOTATIONS.pipelineDepth, 0);
+  const maxDepth = read(ANNOTATIONS.maxPipelineDepth, 1);
+  return { ...(depth !== undefined && { depth }), ...(maxDepth !== undefined && { maxDepth }) };
 }
 
 function bindingOf(run: string, ws: string, b: WorkspaceBindingSpec): WorkspaceBinding {

@@ -38,6 +38,15 @@ export interface RunOptions {
   shared?: SharedRuntime;
   /** Where approval gates' decisions come from. Absent: an approval task fails with ApprovalUnavailable. */
   approvals?: ApprovalSource;
+  /**
+   * Runs a pipeline a task calls somewhere else (the controller: as a child PipelineRun) and
+   * resolves with its final record; aborting `signal` cancels it, `onChange` takes its record as
+   * it runs. Absent: the called pipeline runs here, on the shared runtime.
+   */
+  runChild?: (
+    run: ChildRun,
+    ctl: { task: string; signal: AbortSignal; onChange(r: RunRecord): void },
+  ) => Promise<RunRecord>;
 }
 
 /** A finished task run with its stored results read in, or failed saying which one could not be. */
@@ -112,7 +121,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
           feed({ type: 'startFailed', taskRun: action.plan.name, message });
         });
       } else if (action.type === 'startPipeline') {
-        startChild(action.run);
+        startChild(action.run, action.task);
       } else if (action.type === 'cancel' && childStops.has(action.taskRun)) {
         childStops.get(action.taskRun)!.abort();
       } else if (action.type === 'cancel' && approvals.has(action.taskRun)) {
@@ -126,7 +135,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       }
     };
 
-    const startChild = (input: ChildRun) => {
+    const startChild = (input: ChildRun, task: string) => {
       const stop = new AbortController();
       childStops.set(input.runName, stop);
       const changed = (r: RunRecord) => {
@@ -134,16 +143,19 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
         report(reporter.runUpdated.bind(reporter), record());
         opts.onChange?.(record());
       };
-      void runPipeline({
-        ...opts,
-        input,
-        shared,
-        signal: stop.signal,
-        reporter: undefined,
-        onChange: changed,
-        onAction: undefined,
-        startedAt: clock.now(),
-      }).then((final) => {
+      const ran = opts.runChild
+        ? opts.runChild(input, { task, signal: stop.signal, onChange: changed })
+        : runPipeline({
+            ...opts,
+            input,
+            shared,
+            signal: stop.signal,
+            reporter: undefined,
+            onChange: changed,
+            onAction: undefined,
+            startedAt: clock.now(),
+          });
+      void ran.then((final) => {
         childStops.delete(input.runName);
         children.set(input.runName, final);
         feed({ type: 'observed', update: childOutcome(input.runName, final) });

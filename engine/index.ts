@@ -10,6 +10,6 @@ export { pipelineRunName, taskRunName, dnsSafe, fitLabel } from './names.js';
 export { matrixCombinations } from './matrix.js';
 export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js';
 export { SKIP_REASONS } from './types.js';
-export type { EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
+export type { ChildRun, EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
 export { planForTask } from './preview.js';
 export type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from './runtime.js';

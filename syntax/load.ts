@@ -18,6 +18,11 @@ import { parseYamlDocuments, type Source } from './yaml-source.js';
 export interface LoadOptions {
   /** Reads a file (pipeline files and `uses:` templates); defaults to the file system. */
   readFile?: (path: string) => string;
+  /**
+   * Where `pipeline: ref` points, when not a file beside the pipeline or in the catalog (the
+   * controller: a Pipeline resource in the run's namespace); `path` is then read with readFile.
+   */
+  resolvePipeline?: (ref: string) => { path: string } | { error: string; hint: string };
 }
 
 export interface LoadedPipeline {
@@ -49,7 +54,7 @@ export function loadPipelineFiles(files: string[], opts: LoadOptions = {}): Load
   const read = opts.readFile ?? defaultRead;
   const diags = new Diagnostics();
   const sources = files.flatMap((file) => readSources(file, read, diags));
-  return build(sources, diags, read, files[0] ?? '<input>');
+  return build(sources, diags, read, files[0] ?? '<input>', opts.resolvePipeline);
 }
 
 /**
@@ -71,7 +76,7 @@ export function groupPipelineFiles(files: string[], opts: LoadOptions = {}): str
 /** The same from text (tests, stdin); `uses:` templates are read relative to `file`. */
 export function parsePipelineText(text: string, file = 'pipeline.yaml', opts: LoadOptions = {}): LoadedPipeline {
   const diags = new Diagnostics();
-  return build(parseYamlDocuments(text, file, diags), diags, opts.readFile ?? defaultRead, file);
+  return build(parseYamlDocuments(text, file, diags), diags, opts.readFile ?? defaultRead, file, opts.resolvePipeline);
 }
 
 function build(
@@ -79,6 +84,7 @@ function build(
   diags: Diagnostics,
   read: (path: string) => string,
   firstFile: string,
+  resolvePipeline?: LoadOptions['resolvePipeline'],
 ): LoadedPipeline {
   // With a document unreadable, what refers to it would only add misleading errors.
   diags.throwIfAny();
@@ -151,7 +157,7 @@ function build(
     return spec;
   };
   const loadPipeline: PipelineLoader = (ref, from, pos, task) => {
-    const where = resolveTemplateRef(ref, from.file);
+    const where = resolvePipeline ? resolvePipeline(ref) : resolveTemplateRef(ref, from.file);
     if ('error' in where) {
       diags.add(pos, where.error, where.hint);
       return undefined;

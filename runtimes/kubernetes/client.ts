@@ -68,6 +68,8 @@ export interface KubeClient {
     resourceVersion: string | undefined,
   ): Promise<void>;
   deletePipelineRun(namespace: string, name: string): Promise<boolean>;
+  /** Sets spec.status to Cancelled (the run's controller stops it); false when the run was gone. */
+  cancelPipelineRun(namespace: string, name: string): Promise<boolean>;
   listPods(namespace: string | undefined, labelSelector: string): Promise<ListResult<V1Pod>>;
   watchPods(namespace: string | undefined, labelSelector: string): WatchFn<V1Pod>;
   listPipelineRuns(namespace: string | undefined): Promise<ListResult<PipelineRunResource>>;
@@ -221,6 +223,16 @@ export function createKubeClient(
         'delete',
         `pipelinerun ${name}`,
         () => custom.deleteNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name }),
+        [404],
+      );
+      return r !== 404;
+    },
+    async cancelPipelineRun(namespace, name) {
+      const body = { spec: { status: 'Cancelled' } };
+      const r = await call(
+        'patch',
+        `pipelinerun ${name}`,
+        () => custom.patchNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, MERGE),
         [404],
       );
       return r !== 404;

@@ -18,5 +18,5 @@ export { tokenBucket, unlimited, type RateLimiter, type TokenBucketOptions } fro
 export { KubeApiError, PodBuildError } from './errors.js';
 export { InvalidQuantityError } from './quantity.js';
 export * from './labels.js';
-export { podName } from './names.js';
+export { podName, workspaceClaimName } from './names.js';
 export type * from './resources.js';

@@ -14,6 +14,8 @@ export const LABELS = {
   task: 'kiln.dev/task',
   taskRun: 'kiln.dev/taskrun',
   attempt: 'kiln.dev/attempt',
+  /** On a child PipelineRun (a pipeline task's run): its parent PipelineRun's name. */
+  parentRun: 'kiln.dev/parent-pipelinerun',
 } as const;
 
 export const ANNOTATIONS = {
@@ -21,6 +23,12 @@ export const ANNOTATIONS = {
   ready: 'kiln.dev/ready',
   /** Step i's script, projected to /kiln/scripts/<i>. */
   script: (i: number) => `kiln.dev/script-${i}`,
+  /** On a child PipelineRun: the parent's task it runs for. */
+  parentTask: 'kiln.dev/parent-task',
+  /** How deep a PipelineRun is in a tree of pipelines calling pipelines (absent: 0, a run a user made). */
+  pipelineDepth: 'kiln.dev/pipeline-depth',
+  /** The deepest its tree may go (absent: 10); set on a run a user makes, copied to its children. */
+  maxPipelineDepth: 'kiln.dev/max-pipeline-depth',
 } as const;
 
 export const READY_VALUE = 'READY';

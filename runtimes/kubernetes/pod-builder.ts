@@ -407,7 +407,10 @@ export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Se
 }
 
 /** The PVCs a run's volumeClaimTemplate workspaces need, owned by the PipelineRun (deleted with it). */
-export function buildClaims(plan: TaskRunPlan, opts: PodBuildOptions): V1PersistentVolumeClaim[] {
+export function buildClaims(
+  plan: Pick<TaskRunPlan, 'pipelineRun' | 'workspaces' | 'workspaceBindings'>,
+  opts: Pick<PodBuildOptions, 'namespace' | 'owner'>,
+): V1PersistentVolumeClaim[] {
   const used = new Set(plan.workspaces.map((w) => w.workspace));
   return [...used].flatMap((ws) => {
     const b = plan.workspaceBindings[ws];
