@@ -85,7 +85,8 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
     const queue: EngineEvent[] = [];
     let busy = false;
     let cancelTimer: (() => void) | undefined;
-    const approvals = new ApprovalRunner(clock, (update) => feed({ type: 'observed', update }), opts.approvals);
+    const scope = { rootRun: opts.input.rootRun ?? opts.input.runName, taskPath: opts.input.taskPath ?? [] };
+    const approvals = new ApprovalRunner(clock, (update) => feed({ type: 'observed', update }), scope, opts.approvals);
 
     const feed = (event: EngineEvent) => {
       queue.push(event);

@@ -10,14 +10,24 @@ import { RequestRejected } from '../errors.js';
 import { timed } from '../metrics.js';
 import { intParam } from '../params.js';
 import { checkApprovalRequest, decide } from './decide.js';
+import { findTask, gatePaths } from './gate-path.js';
 import { MAX_APPROVAL_WAIT_S } from './limits.js';
 
 type Params = { run: string; task: string };
 
+/**
+ * A gate's state. `runStatus` is the status of the run that holds it: for a gate of a called
+ * pipeline, that pipeline's run, which ends (and so can no longer be decided) before its root.
+ */
 function approvalAnswer(run: RunRecord, task: string) {
-  const t = run.tasks.find((x) => x.name === task);
-  if (!t?.approval) throw new RequestRejected(404, `run ${run.id} has no approval task "${task}"`);
-  return { run: run.id, runStatus: run.status, task, status: t.status, approval: t.approval };
+  const found = findTask(run, task);
+  if (!found?.task.approval)
+    throw new RequestRejected(
+      404,
+      `run ${run.id} has no approval task "${task}" (its approval tasks: ${gatePaths(run).join(', ') || 'none'})`,
+    );
+  const holder = found.runs.find((r) => r.status !== 'Running') ?? found.runs[found.runs.length - 1]!;
+  return { run: run.id, runStatus: holder.status, task, status: found.task.status, approval: found.task.approval };
 }
 
 export async function approvalRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
