@@ -3,7 +3,7 @@
 // learns the decision, held open until one is made or S seconds pass (long poll: a decision
 // reaches the waiting engine as it is stored, without polling).
 import type { FastifyInstance } from 'fastify';
-import type { RunRecord } from '../../contract/index.js';
+import { APPROVAL_PATH_SEPARATOR, type RunRecord } from '../../contract/index.js';
 import { requirePerson, requireReaderOrRun } from '../auth.js';
 import type { CollectorContext, RouteConfig } from '../context.js';
 import { RequestRejected } from '../errors.js';
@@ -65,8 +65,13 @@ export async function approvalRoutes(app: FastifyInstance, ctx: CollectorContext
     const { run: id, task } = req.params;
     requireReaderOrRun(req, ctx, id);
     const waitS = intParam(req.query.wait, 'wait', { min: 0, max: MAX_APPROVAL_WAIT_S, fallback: 0 });
-    const answer = approvalAnswer(await getRun(id), task);
-    if (answer.approval.decision || answer.runStatus !== 'Running' || waitS === 0) return answer;
+    const run = await getRun(id);
+    // A gate of a called pipeline is known once the record with that pipeline's run arrives, which
+    // may follow the engine's first wait: a waiting caller is held for it rather than sent a 404.
+    const later = waitS > 0 && run.status === 'Running' && task.includes(APPROVAL_PATH_SEPARATOR);
+    const first = later && !findTask(run, task) ? undefined : approvalAnswer(run, task);
+    const settled = (a: ReturnType<typeof approvalAnswer>) => a.approval.decision || a.runStatus !== 'Running';
+    if (first && (settled(first) || waitS === 0)) return first;
     // Woken by every change of the run; answers once the decision is there, or at the wait's end.
     return new Promise((resolve, reject) => {
       let done = false;
@@ -79,15 +84,16 @@ export async function approvalRoutes(app: FastifyInstance, ctx: CollectorContext
         fn();
       };
       const onChange = () => {
-        getRun(id).then(
-          (run) => {
-            const a = approvalAnswer(run, task);
-            if (a.approval.decision || a.runStatus !== 'Running') finish(() => resolve(a));
-          },
-          (err) => finish(() => reject(err)),
-        );
+        getRun(id)
+          .then((r) => {
+            if (!findTask(r, task) && r.status === 'Running') return; // not there yet
+            const a = approvalAnswer(r, task);
+            if (settled(a)) finish(() => resolve(a));
+          })
+          .catch((err: unknown) => finish(() => reject(err)));
       };
-      const onClose = () => finish(() => resolve(answer));
+      // The client has gone: whatever is answered, no one reads it.
+      const onClose = () => finish(() => resolve(first ?? {}));
       const timer = setTimeout(
         () => finish(() => getRun(id).then((r) => resolve(approvalAnswer(r, task)), reject)),
         waitS * 1000,

@@ -162,16 +162,22 @@ describe('approvals at the collector', () => {
       status: 'Running',
       child: c,
     });
-    await put(runRecord('e1', { tasks: [build, deploy(child([gate()]))] }));
+    // The engine may ask before the record holding the called pipeline's run arrives: it is held.
+    await put(
+      runRecord('e1', { tasks: [build, { ...build, name: 'deploy', taskRun: 'e1-deploy', status: 'Pending' }] }),
+    );
     const client = new CollectorClient(c.url);
     const token = c.mintRunToken(testClaims('e1'));
+    const held = client.approval('e1', 'deploy/gate', { waitS: 45, token });
     const waiting = collectorApprovals(client, token).wait('e1', 'deploy/gate', new AbortController().signal);
+    await client.patchRun({ id: 'e1', tasks: [build, deploy(child([gate()]))] }, token);
     const wrong = await decide('e1', 'gate', alice, { decision: 'approve' });
     expect(wrong.status).toBe(404);
     expect(wrong.body.error).toContain('run e1 has no task "gate" (its approval tasks: deploy/gate)');
     const res = await decide('e1', 'deploy%2Fgate', alice, { decision: 'approve', comment: 'go' });
     expect(res.status).toBe(200);
     expect(await waiting).toMatchObject({ decision: 'approved', by: 'alice', comment: 'go' });
+    expect(await held).toMatchObject({ runStatus: 'Running', approval: { decision: 'approved', by: 'alice' } });
     await client.patchRun({ id: 'e1', tasks: [build, deploy(child([gate({ steps: [] })]))] }, token);
     const stored = await client.approval('e1', 'deploy/gate', { token: c.readerToken });
     expect(stored.approval).toMatchObject({ decision: 'approved', by: 'alice' });
