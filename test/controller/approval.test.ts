@@ -50,4 +50,25 @@ describe('approval gates under the controller', () => {
       approval: { decision: 'approved', by: 'alice', comment: 'go' },
     });
   });
+
+  it('takes up a decision made while no controller ran: the restarted one goes on at once', async () => {
+    h = await startHarness();
+    const first = await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('g2', SPEC));
+    await until('pod build', () => h.server.get('pods', NS, 'g2-build'));
+    finishPod(h.server, NS, 'g2-build', [{ exitCode: 0 }]);
+    const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
+    const gate = async () => (await reader.getRun('g2'))?.tasks.find((t) => t.name === 'gate');
+    await until('gate waiting at the collector', async () => (await gate())?.status === 'Running');
+    first.stop();
+    const bob = mintPersonToken('test-collector-secret', { name: 'bob', groups: ['release'] });
+    const res = await new CollectorClient(h.collectorUrl, bob).decideApproval('g2', 'gate', { decision: 'approve' });
+    expect(res.approval).toMatchObject({ decision: 'approved', by: 'bob' });
+    expect(h.server.get('pods', NS, 'g2-ship')).toBeUndefined(); // nothing acted on it yet
+    await h.controller();
+    await until('pod ship', () => h.server.get('pods', NS, 'g2-ship'));
+    finishPod(h.server, NS, 'g2-ship', [{ exitCode: 0 }]);
+    await until('archived', () => (h.server.get('pipelineruns', NS, 'g2')?.status as { archived?: boolean })?.archived);
+    expect(await gate()).toMatchObject({ status: 'Succeeded', reason: 'Approved', approval: { by: 'bob' } });
+  });
 });
