@@ -93,9 +93,13 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       if (busy) return; // a runtime may report from inside start(): handle it after this event
       busy = true;
       while (queue.length) {
-        const actions = engine.handle(queue.shift()!, clock.now());
+        const event = queue.shift()!;
+        const actions = engine.handle(event, clock.now());
         for (const action of actions) perform(action);
-        if (actions.length) report(reporter.runUpdated.bind(reporter), record());
+        // A waiting gate's message (substituted) and deadline are what people decide on, at the
+        // collector: sent as the gate starts waiting, though the engine has nothing to do about it.
+        const gate = event.type === 'observed' && event.update.approval !== undefined;
+        if (actions.length || gate) report(reporter.runUpdated.bind(reporter), record());
         opts.onChange?.(record());
       }
       busy = false;
