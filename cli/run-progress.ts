@@ -34,6 +34,16 @@ function elapsedOf(t: TaskRunRecord, now: number): string {
   return formatElapsed(end - Date.parse(t.startedAt));
 }
 
+/** A gate waiting in a pipeline a task called, named by its path from the run (`deploy/gate`). */
+function waitingGate(run: RunRecord, prefix: string): { path: string; message: string } | undefined {
+  for (const t of run.tasks) {
+    if (t.approval && t.status === 'Running') return { path: prefix + t.name, message: t.approval.message };
+    const inner = t.child && t.status === 'Running' ? waitingGate(t.child, `${prefix}${t.name}/`) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** Why a task ended as it did, in words: the failing step and its exit code, or the skip reason. */
 export function taskDetail(t: TaskRunRecord): string {
   const failed = t.steps.find((s) => s.status === 'Failed' || s.status === 'TimedOut');
@@ -44,6 +54,8 @@ export function taskDetail(t: TaskRunRecord): string {
   }
   const gate = t.approval;
   if (gate && t.status === 'Running') return `awaiting approval: ${gate.message}`;
+  const inner = t.status === 'Running' && t.child ? waitingGate(t.child, `${t.name}/`) : undefined;
+  if (inner) return `awaiting approval (${inner.path}): ${inner.message}`;
   if (gate?.decision) return `${gate.decision} by ${gate.by}${gate.comment ? `: ${gate.comment.split('\n')[0]}` : ''}`;
   if (t.status === 'Running') return t.steps.find((s) => s.status === 'Running')?.name ?? '';
   return t.reason ?? '';

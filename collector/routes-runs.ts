@@ -25,8 +25,11 @@ export async function runRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   const { store, metrics } = ctx;
 
   app.post('/v1/runs', async (req, reply) => {
-    const record = checkRunRecord(req.body, 'POST /v1/runs');
-    checkRecordClaims(record, requireRunWriter(req, ctx.secret, record.id), 'POST /v1/runs');
+    const posted = checkRunRecord(req.body, 'POST /v1/runs');
+    checkRecordClaims(posted, requireRunWriter(req, ctx.secret, posted.id), 'POST /v1/runs');
+    // A restarted controller posts its run afresh: a decision made meanwhile must not be lost.
+    const stored = await timed(metrics, 'getRun', () => store.getRun(posted.id));
+    const record = stored ? keepDecisions(stored, posted) : posted;
     await timed(metrics, 'putRun', () => store.putRun(record));
     ctx.changes.emit(record.id);
     return reply.code(201).send({ id: record.id });

@@ -5,6 +5,12 @@
 export const APPROVAL_ON_TIMEOUT = ['fail', 'approve'] as const;
 export type ApprovalOnTimeout = (typeof APPROVAL_ON_TIMEOUT)[number];
 
+/**
+ * A gate of a pipeline that a `pipeline:` task called is named, within the root run, by the task
+ * names down to it joined by this (`deploy/gate`): no task name has it (they are DNS labels).
+ */
+export const APPROVAL_PATH_SEPARATOR = '/';
+
 /** Tekton's form: a custom task reference `taskRef: {apiVersion, kind}` naming Kiln's Approval. */
 export const APPROVAL_REF = { apiVersion: 'kiln.dev/v1alpha1', kind: 'Approval' } as const;
 

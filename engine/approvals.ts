@@ -1,7 +1,7 @@
 // Approval gates in the driver: a task run that holds no process or Pod. Started, it reports
 // Running with its deadline and waits on the decision source (the collector, which answers as soon
 // as someone decides); it settles on the decision, on its timeout (onTimeout) or when cancelled.
-import type { ApprovalRecord } from '../contract/index.js';
+import { APPROVAL_PATH_SEPARATOR, type ApprovalRecord } from '../contract/index.js';
 import type { Clock } from './clock.js';
 import type { CancelReason, ObservedTaskRun, TaskRunPlan } from './runtime.js';
 
@@ -13,9 +13,20 @@ export interface ApprovalVerdict {
   comment?: string;
 }
 
-/** Where decisions come from: resolves once the task's approval is decided; rejects when `signal` aborts. */
+/**
+ * Where decisions come from: resolves once the task's approval is decided; rejects when `signal`
+ * aborts. `run` is the root run (the one the collector stores) and `task` the gate's path in it:
+ * its name, or for a gate of a called pipeline the task names down to it (`deploy/gate`).
+ */
 export interface ApprovalSource {
   wait(run: string, task: string, signal: AbortSignal): Promise<ApprovalVerdict>;
+}
+
+/** Which run this runner's gates belong to, as the collector knows them. */
+export interface GateScope {
+  rootRun: string;
+  /** The pipeline tasks from the root down to this run (empty for the root). */
+  taskPath: readonly string[];
 }
 
 interface Waiting {
@@ -72,6 +83,7 @@ export class ApprovalRunner {
   constructor(
     private readonly clock: Clock,
     private readonly report: (update: ObservedTaskRun) => void,
+    private readonly scope: GateScope,
     private readonly source?: ApprovalSource,
   ) {}
 
@@ -94,7 +106,8 @@ export class ApprovalRunner {
     if (!this.source) return this.settle(w, { error: 'this run has no collector to decide approvals through' });
     if (spec.timeoutMs !== undefined)
       w.cancelTimer = this.clock.setTimer(now + spec.timeoutMs, () => this.settle(w, { timedOut: true }));
-    this.source.wait(plan.pipelineRun, plan.task, w.abort.signal).then(
+    const path = [...this.scope.taskPath, plan.task].join(APPROVAL_PATH_SEPARATOR);
+    this.source.wait(this.scope.rootRun, path, w.abort.signal).then(
       (verdict) => this.settle(w, verdict),
       (err) => {
         if (!w.abort.signal.aborted) this.settle(w, { error: err instanceof Error ? err.message : String(err) });

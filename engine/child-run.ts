@@ -44,6 +44,7 @@ export function childRun(state: EngineState, unit: Unit): ChildRun | { error: st
     depth,
     maxDepth,
     rootRun: input.rootRun ?? input.runName,
+    taskPath: [...(input.taskPath ?? []), unit.task.name],
   };
 }
 

@@ -94,16 +94,21 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
     const queue: EngineEvent[] = [];
     let busy = false;
     let cancelTimer: (() => void) | undefined;
-    const approvals = new ApprovalRunner(clock, (update) => feed({ type: 'observed', update }), opts.approvals);
+    const scope = { rootRun: opts.input.rootRun ?? opts.input.runName, taskPath: opts.input.taskPath ?? [] };
+    const approvals = new ApprovalRunner(clock, (update) => feed({ type: 'observed', update }), scope, opts.approvals);
 
     const feed = (event: EngineEvent) => {
       queue.push(event);
       if (busy) return; // a runtime may report from inside start(): handle it after this event
       busy = true;
       while (queue.length) {
-        const actions = engine.handle(queue.shift()!, clock.now());
+        const event = queue.shift()!;
+        const actions = engine.handle(event, clock.now());
         for (const action of actions) perform(action);
-        if (actions.length) report(reporter.runUpdated.bind(reporter), record());
+        // A waiting gate's message (substituted) and deadline are what people decide on, at the
+        // collector: sent as the gate starts waiting, though the engine has nothing to do about it.
+        const gate = event.type === 'observed' && event.update.approval !== undefined;
+        if (actions.length || gate) report(reporter.runUpdated.bind(reporter), record());
         opts.onChange?.(record());
       }
       busy = false;

@@ -21,6 +21,8 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   maxDepth?: number;
   /** The run a user started, when this one is a pipeline it called: task runs ship and lay out under it. */
   rootRun?: string;
+  /** The pipeline tasks from the root run down to this one (empty for the root): names its gates at the collector. */
+  taskPath?: string[];
 }
 
 /** A pipeline task's run: the engine input of the called pipeline (startedAt comes from the driver). */

@@ -54,3 +54,13 @@ export function kilnOnly(task: TaskSpec, where: string, problems: string[], targ
 
 /** A POSIX shell word: the argv of a `command:` step as one `run:` line. */
 export const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * An approval gate outside Tekton: Actions (environments' required reviewers) and Argo (a suspend
+ * resumed by `argo resume`) decide differently, without approvers or onTimeout as Kiln keeps them,
+ * and a job or template without steps would be a gate nobody stops at: refused, named.
+ */
+export function approvalGate(task: TaskSpec, where: string, problems: string[], target: string, instead: string): void {
+  if (task.approval)
+    problems.push(`${where}: an approval gate has no ${target} equivalent that keeps its approvers (${instead})`);
+}

@@ -11,7 +11,7 @@ import {
   type TaskSpec,
   type WhenExpression,
 } from '../syntax/index.js';
-import { clean, type Doc, ExportError, kilnOnly, rewriteRefs, shellQuote } from './common.js';
+import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, shellQuote } from './common.js';
 
 export interface ActionsOptions {
   params?: Record<string, ParamValue>;
@@ -141,6 +141,13 @@ function job(
 ): Doc {
   const where = `task "${task.name}"`;
   kilnOnly(task, where, problems, 'GitHub Actions');
+  approvalGate(
+    task,
+    where,
+    problems,
+    'GitHub Actions',
+    'protect an environment with required reviewers and give the next job that environment',
+  );
   const producers = resultRefsOf(task).map((r) => r.task);
   const needs = [...new Set(isFinally ? main : [...task.needs, ...producers])];
   const conds: string[] = [];

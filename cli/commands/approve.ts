@@ -41,7 +41,7 @@ function register(program: Command, verb: 'approve' | 'reject'): void {
         : 'approve an approval gate of a running run: the tasks after it go on',
     )
     .argument('<run>', 'pipeline run id')
-    .argument('<task>', 'the approval task')
+    .argument('<task>', 'the approval task; one in a called pipeline by its path, as deploy/gate')
     .option('-m, --message <text>', reject ? 'why (required)' : 'a comment kept with the decision')
     .option('--collector <url>', 'collector base URL (default: $KILN_COLLECTOR, else the one the run reports to)')
     .option('--token <token>', 'your named token (default: $KILN_TOKEN)')

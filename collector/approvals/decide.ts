@@ -7,6 +7,7 @@ import {
   type TaskRunRecord,
 } from '../../contract/index.js';
 import { RequestRejected } from '../errors.js';
+import { findTask, gatePaths, replaceTask } from './gate-path.js';
 import type { PersonClaims } from '../person-token.js';
 
 /** The body of a decision, checked. */
@@ -41,31 +42,36 @@ export function checkApprovalRequest(body: unknown, where: string): ApprovalRequ
   return { decision: b.decision, ...(b.comment ? { comment: b.comment } : {}) };
 }
 
-const approvalTasks = (r: RunRecord) => r.tasks.filter((t) => t.approval).map((t) => t.name);
+type Gate = TaskRunRecord & { approval: NonNullable<TaskRunRecord['approval']> };
 
-function waitingTask(
-  run: RunRecord,
-  task: string,
-): TaskRunRecord & { approval: NonNullable<TaskRunRecord['approval']> } {
-  const found = run.tasks.find((t) => t.name === task);
-  const gates = approvalTasks(run);
+/** The gate `path` names (`gate`, or `deploy/gate` in the pipeline task deploy called), waiting. */
+function waitingTask(run: RunRecord, path: string): Gate {
+  const found = findTask(run, path);
+  const gates = gatePaths(run);
   const list = gates.length ? `its approval tasks: ${gates.join(', ')}` : 'it has no approval task';
-  if (!found) throw new RequestRejected(404, `run ${run.id} has no task "${task}" (${list})`);
-  if (!found.approval) throw new RequestRejected(409, `task "${task}" of run ${run.id} is not an approval (${list})`);
-  const a = found.approval;
+  if (!found) throw new RequestRejected(404, `run ${run.id} has no task "${path}" (${list})`);
+  const { task, runs } = found;
+  if (!task.approval) throw new RequestRejected(409, `task "${path}" of run ${run.id} is not an approval (${list})`);
+  const a = task.approval;
   if (a.decision)
     throw new RequestRejected(
       409,
-      `task "${task}" of run ${run.id} is decided already: ${a.decision} by ${a.by} at ${a.at}`,
+      `task "${path}" of run ${run.id} is decided already: ${a.decision} by ${a.by} at ${a.at}`,
     );
   if (run.status !== 'Running')
     throw new RequestRejected(409, `run ${run.id} has ended (${run.status}): nothing waits for a decision`);
-  if (found.status !== 'Running')
+  const ended = runs.find((r) => r.status !== 'Running');
+  if (ended)
     throw new RequestRejected(
       409,
-      `task "${task}" of run ${run.id} is ${found.status}, not waiting: ${found.status === 'Pending' ? 'the tasks it needs have not finished' : 'it has ended'}`,
+      `the pipeline run ${ended.id} that holds task "${path}" has ended (${ended.status}): nothing waits for a decision`,
     );
-  return found as ReturnType<typeof waitingTask>;
+  if (task.status !== 'Running')
+    throw new RequestRejected(
+      409,
+      `task "${path}" of run ${run.id} is ${task.status}, not waiting: ${task.status === 'Pending' ? 'the tasks it needs have not finished' : 'it has ended'}`,
+    );
+  return task as Gate;
 }
 
 /** The record with the decision on `task`, or a RequestRejected (404, 409, 403). */
@@ -76,8 +82,7 @@ export function decide(
   req: ApprovalRequest,
   nowMs: number,
 ): RunRecord {
-  const found = waitingTask(run, task);
-  const a = found.approval;
+  const a = waitingTask(run, task).approval;
   if (a.deadline && Date.parse(a.deadline) <= nowMs)
     throw new RequestRejected(
       409,
@@ -96,20 +101,27 @@ export function decide(
     at: new Date(nowMs).toISOString(),
     ...(req.comment ? { comment: req.comment } : {}),
   };
-  return { ...run, tasks: run.tasks.map((t) => (t === found ? { ...t, approval: decided } : t)) };
+  return replaceTask(run, task, (t) => ({ ...t, approval: decided }));
 }
 
 /**
  * A record the engine sends may have been made before it learnt of a decision the collector holds:
- * the decision stays (the engine takes it up on its next record).
+ * the decision stays (the engine takes it up on its next record), in the pipelines it called too.
  */
 export function keepDecisions(stored: RunRecord, incoming: RunRecord): RunRecord {
-  const decided = new Map(stored.tasks.filter((t) => t.approval?.decision).map((t) => [t.taskRun, t.approval!]));
-  if (decided.size === 0) return incoming;
-  return {
-    ...incoming,
-    tasks: incoming.tasks.map((t) =>
-      t.approval && !t.approval.decision && decided.has(t.taskRun) ? { ...t, approval: decided.get(t.taskRun) } : t,
-    ),
-  };
+  const before = new Map(stored.tasks.map((t) => [t.taskRun, t]));
+  let changed = false;
+  const tasks = incoming.tasks.map((t) => {
+    const s = before.get(t.taskRun);
+    if (!s) return t;
+    let kept = t;
+    if (t.approval && !t.approval.decision && s.approval?.decision) kept = { ...kept, approval: s.approval };
+    if (t.child && s.child) {
+      const child = keepDecisions(s.child, t.child);
+      if (child !== t.child) kept = { ...kept, child };
+    }
+    if (kept !== t) changed = true;
+    return kept;
+  });
+  return changed ? { ...incoming, tasks } : incoming;
 }

@@ -149,4 +149,46 @@ describe('approvals at the collector', () => {
     abort.abort(new Error('run cancelled'));
     await expect(waiting).rejects.toThrow('run cancelled');
   });
+
+  it('decides a gate of a called pipeline by its path, keeps it through a PATCH, refuses it once that run ended', async () => {
+    const child = (tasks: TaskRunRecord[], status: RunRecord['status'] = 'Running') => ({
+      ...runRecord('e1-deploy', { tasks }),
+      status,
+    });
+    const deploy = (c: RunRecord): TaskRunRecord => ({
+      ...build,
+      name: 'deploy',
+      taskRun: 'e1-deploy',
+      status: 'Running',
+      child: c,
+    });
+    // The engine may ask before the record holding the called pipeline's run arrives: it is held.
+    await put(
+      runRecord('e1', { tasks: [build, { ...build, name: 'deploy', taskRun: 'e1-deploy', status: 'Pending' }] }),
+    );
+    const client = new CollectorClient(c.url);
+    const token = c.mintRunToken(testClaims('e1'));
+    const held = client.approval('e1', 'deploy/gate', { waitS: 45, token });
+    const waiting = collectorApprovals(client, token).wait('e1', 'deploy/gate', new AbortController().signal);
+    await client.patchRun({ id: 'e1', tasks: [build, deploy(child([gate()]))] }, token);
+    const wrong = await decide('e1', 'gate', alice, { decision: 'approve' });
+    expect(wrong.status).toBe(404);
+    expect(wrong.body.error).toContain('run e1 has no task "gate" (its approval tasks: deploy/gate)');
+    const res = await decide('e1', 'deploy%2Fgate', alice, { decision: 'approve', comment: 'go' });
+    expect(res.status).toBe(200);
+    expect(await waiting).toMatchObject({ decision: 'approved', by: 'alice', comment: 'go' });
+    expect(await held).toMatchObject({ runStatus: 'Running', approval: { decision: 'approved', by: 'alice' } });
+    await client.patchRun({ id: 'e1', tasks: [build, deploy(child([gate({ steps: [] })]))] }, token);
+    const stored = await client.approval('e1', 'deploy/gate', { token: c.readerToken });
+    expect(stored.approval).toMatchObject({ decision: 'approved', by: 'alice' });
+
+    await put(runRecord('e2', { tasks: [build, { ...deploy(child([gate()], 'Cancelled')), taskRun: 'e2-deploy' }] }));
+    const ended = await decide('e2', 'deploy%2Fgate', alice, { decision: 'approve' });
+    expect(ended.status).toBe(409);
+    expect(ended.body.error).toContain(
+      'the pipeline run e1-deploy that holds task "deploy/gate" has ended (Cancelled)',
+    );
+    const answer = await client.approval('e2', 'deploy/gate', { token: c.readerToken });
+    expect(answer.runStatus).toBe('Cancelled'); // the engine's wait ends on it rather than spinning
+  });
 });

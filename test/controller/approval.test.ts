@@ -50,4 +50,52 @@ describe('approval gates under the controller', () => {
       approval: { decision: 'approved', by: 'alice', comment: 'go' },
     });
   });
+
+  it('takes up a decision made while no controller ran: the restarted one goes on at once', async () => {
+    h = await startHarness();
+    const first = await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('g2', SPEC));
+    await until('pod build', () => h.server.get('pods', NS, 'g2-build'));
+    finishPod(h.server, NS, 'g2-build', [{ exitCode: 0 }]);
+    const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
+    const gate = async () => (await reader.getRun('g2'))?.tasks.find((t) => t.name === 'gate');
+    await until('gate waiting at the collector', async () => (await gate())?.status === 'Running');
+    first.stop();
+    const bob = mintPersonToken('test-collector-secret', { name: 'bob', groups: ['release'] });
+    const res = await new CollectorClient(h.collectorUrl, bob).decideApproval('g2', 'gate', { decision: 'approve' });
+    expect(res.approval).toMatchObject({ decision: 'approved', by: 'bob' });
+    expect(h.server.get('pods', NS, 'g2-ship')).toBeUndefined(); // nothing acted on it yet
+    await h.controller();
+    await until('pod ship', () => h.server.get('pods', NS, 'g2-ship'));
+    finishPod(h.server, NS, 'g2-ship', [{ exitCode: 0 }]);
+    await until('archived', () => (h.server.get('pipelineruns', NS, 'g2')?.status as { archived?: boolean })?.archived);
+    expect(await gate()).toMatchObject({ status: 'Succeeded', reason: 'Approved', approval: { by: 'bob' } });
+  });
+
+  it('fails the PipelineRun on a rejection, skipping what comes after the gate', async () => {
+    h = await startHarness();
+    await h.controller();
+    await h.client.createPipelineRun(NS, pipelineRun('g3', SPEC));
+    await until('pod build', () => h.server.get('pods', NS, 'g3-build'));
+    finishPod(h.server, NS, 'g3-build', [{ exitCode: 0 }]);
+    const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
+    await until('gate waiting', async () => (await reader.getRun('g3'))?.tasks[1]?.status === 'Running');
+    const carol = mintPersonToken('test-collector-secret', { name: 'carol', groups: ['release'] });
+    await new CollectorClient(h.collectorUrl, carol).decideApproval('g3', 'gate', {
+      decision: 'reject',
+      comment: 'freeze',
+    });
+    await until('archived', () => (h.server.get('pipelineruns', NS, 'g3')?.status as { archived?: boolean })?.archived);
+    const record = (await reader.getRun('g3'))!;
+    expect(record.status).toBe('Failed');
+    expect(record.tasks.map((t) => [t.name, t.status, t.reason])).toEqual([
+      ['build', 'Succeeded', undefined],
+      ['gate', 'Failed', 'Rejected'],
+      ['ship', 'Skipped', 'PipelineFailing'],
+    ]);
+    expect(record.tasks[1]!.approval).toMatchObject({ decision: 'rejected', by: 'carol', comment: 'freeze' });
+    const conditions = (h.server.get('pipelineruns', NS, 'g3')?.status as { conditions?: { status: string }[] })
+      ?.conditions;
+    expect(conditions?.[0]?.status).toBe('False');
+  });
 });

@@ -30,6 +30,26 @@ tasks:
     steps: [{ run: echo shipped }]
 `;
 
+// A gate inside a pipeline that a task calls: its run is the caller's task run, stored only within the caller's record.
+const CALLER = `
+name: release
+tasks:
+  build:
+    steps: [{ run: echo built }]
+  deploy:
+    needs: [build]
+    pipeline: ./deploy.yaml
+`;
+const DEPLOY = `
+name: deploy
+tasks:
+  gate:
+    approval: { message: "deploy it?", approvers: [release-team] }
+  push:
+    needs: [gate]
+    steps: [{ run: echo pushed }]
+`;
+
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-approval-'));
   dirs.push(dir);
@@ -99,5 +119,30 @@ describe('approval gates with kiln run', () => {
     expect(record.tasks.find((t) => t.name === 'ship')).toMatchObject({ status: 'Skipped', reason: 'PipelineFailing' });
     const ended = await kiln(dir, ['approve', r.id, 'gate'], { KILN_TOKEN: bob }).catch((e) => e);
     expect(ended.stderr).toContain(`run ${r.id} has ended (Failed): nothing waits for a decision`);
+  });
+
+  it('decides a gate of a pipeline a task called, named by its path from the run', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'caller.yaml'), CALLER);
+    writeFileSync(join(dir, 'deploy.yaml'), DEPLOY);
+    const r = startKilnRun(['caller.yaml'], { cwd: dir });
+    await r.stderrShows('awaiting approval (deploy/gate): deploy it?');
+    const id = (await kiln(dir, ['runs', '-o', 'name'])).stdout.trim();
+    const alice = (await kiln(dir, ['token', 'create', 'alice', '--group', 'release-team'])).stdout.trim();
+    const byName = await kiln(dir, ['approve', id, 'gate'], { KILN_TOKEN: alice }).catch((e) => e);
+    expect(byName.stderr).toContain(`run ${id} has no task "gate" (its approval tasks: deploy/gate)`);
+    const ok = await kiln(dir, ['approve', id, 'deploy/gate', '-m', 'go'], { KILN_TOKEN: alice });
+    expect(ok.stdout).toMatch(new RegExp(`^${id} deploy/gate: approved by alice at \\d{4}-`));
+    const { code, record } = await r.done;
+    expect(code).toBe(0);
+    const child = record.tasks.find((t) => t.name === 'deploy')!.child!;
+    expect(child.tasks.find((t) => t.name === 'gate')).toMatchObject({
+      status: 'Succeeded',
+      reason: 'Approved',
+      approval: { decision: 'approved', by: 'alice', comment: 'go' },
+    });
+    expect(child.tasks.find((t) => t.name === 'push')!.status).toBe('Succeeded');
+    const twice = await kiln(dir, ['approve', id, 'deploy/gate'], { KILN_TOKEN: alice }).catch((e) => e);
+    expect(twice.stderr).toContain('has ended (Succeeded)');
   });
 });

@@ -246,6 +246,31 @@ tasks:
     ]);
   });
 
+  it.each([
+    ['github-actions', exportToGitHubActions, 'GitHub Actions', 'environment with required reviewers'],
+    ['argo', exportToArgo, 'Argo', 'argo resume'],
+  ] as const)('%s: an approval gate, rather than a job that stops nobody', (_target, exporter, name, instead) => {
+    const p = parsePipelineText(`
+name: p
+tasks:
+  build: { image: alpine, steps: [{ run: "true" }] }
+  gate:
+    needs: [build]
+    approval: { message: "ship?", approvers: [release] }
+`).pipeline;
+    let err: unknown;
+    try {
+      exporter(p);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as ExportError).problems).toHaveLength(1);
+    expect((err as ExportError).problems[0]).toMatch(
+      new RegExp(`^task "gate": an approval gate has no ${name} equivalent that keeps its approvers \\(.*${instead}`),
+    );
+  });
+
   it('tekton: a retry backoff and a branch Tekton cannot express', () => {
     let err: unknown;
     try {

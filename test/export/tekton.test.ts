@@ -88,6 +88,18 @@ describe('kiln export --to tekton', () => {
     expect(back.tasks.find((t) => t.name === 'b')!.needs).toEqual(pipeline.tasks.find((t) => t.name === 'b')!.needs);
   });
 
+  it('writes an approval gate as the custom task reference and reads it back the same', () => {
+    const text = `name: g\ntasks:\n  build: { image: alpine, steps: [{ run: "true" }] }\n  gate:\n    needs: [build]\n    approval: { message: "ship $(params.v)?", approvers: [release], timeout: 2h, onTimeout: approve }\nparams:\n  v: { default: "1" }\n`;
+    const spec = parsePipelineText(text, 'g.yaml').pipeline;
+    const docs = exportToTekton(spec) as { kind: string; spec: { tasks?: Record<string, unknown>[] } }[];
+    const gate = docs.find((d) => d.kind === 'Pipeline')!.spec.tasks!.find((t) => t.name === 'gate')!;
+    expect(gate).toMatchObject({ taskRef: { apiVersion: 'kiln.dev/v1alpha1', kind: 'Approval' }, timeout: '2h0m0s' });
+    expect(docs.filter((d) => d.kind === 'Task').length).toBe(1); // none for the gate
+    const back = parsePipelineText(toYaml(docs), 'exported.yaml').pipeline.tasks.find((t) => t.name === 'gate')!;
+    expect(back.approval).toEqual(spec.tasks.find((t) => t.name === 'gate')!.approval);
+    expect(back.needs).toEqual(['build']);
+  });
+
   it("keeps Tekton's matrix include through an export and back", () => {
     const text = `name: m\ntasks:\n  t:\n    image: alpine\n    matrix: { os: [linux, mac] }\n    steps: [{ run: "echo $(matrix.os)" }]\n`;
     const spec = parsePipelineText(text, 'm.yaml').pipeline;

@@ -30,6 +30,10 @@ describe('approval gates in the web UI', () => {
     alice = mintPersonToken(secret, { name: 'alice', groups: ['release'] });
     for (const id of ['rel-1', 'rel-2'])
       await ui.seedRun(runRecord(id, { startedAt: new Date().toISOString(), tasks: [taskRun(id, 'build'), gate(id)] }));
+    // rel-3's gate is in the pipeline its task deploy called: named deploy/gate.
+    const child = runRecord('rel-3-deploy', { startedAt: new Date().toISOString(), tasks: [gate('rel-3-deploy')] });
+    const deploy = taskRun('rel-3', 'deploy', { status: 'Running', child });
+    await ui.seedRun(runRecord('rel-3', { startedAt: new Date().toISOString(), tasks: [deploy] }));
     page = await ui.newPage();
   });
   afterAll(async () => {
@@ -70,5 +74,16 @@ describe('approval gates in the web UI', () => {
     expect(await panel().locator('.outcome').textContent()).toContain('needs a named token');
     const stored = await new CollectorClient(ui.collector.url, ui.collector.readerToken).getRun('rel-2');
     expect(stored!.tasks[1]!.approval!.decision).toBeUndefined();
+  });
+
+  it('lists a gate of a called pipeline by its path, and decides it', async () => {
+    await page.goto(`${ui.collector.url}/#token=${encodeURIComponent(alice)}`);
+    await page.goto(`${ui.collector.url}/#/run/rel-3`);
+    const nested = page.locator('section.approvals [data-approval="deploy/gate"]');
+    await nested.locator('button.approve').click();
+    await page.locator('section.approvals .decided.approved').waitFor();
+    expect(await nested.textContent()).toMatch(/^deploy\/gate: approved by alice at /);
+    const stored = await new CollectorClient(ui.collector.url, ui.collector.readerToken).getRun('rel-3');
+    expect(stored!.tasks[0]!.child!.tasks[0]!.approval).toMatchObject({ decision: 'approved', by: 'alice' });
   });
 });

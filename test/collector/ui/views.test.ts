@@ -125,6 +125,7 @@ describe('web UI views', () => {
     expect(ticks[0]).toBe('0.0s');
     expect(ticks.length).toBeGreaterThanOrEqual(3);
     expect(await page.locator('svg.timeline .axis-title').textContent()).toBe('time since the run started');
+    await page.locator('svg.timeline').screenshot({ path: artifact('ui-gantt.png') });
   });
 
   it("counts a running run's duration up in place", async () => {

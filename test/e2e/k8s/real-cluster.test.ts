@@ -127,6 +127,39 @@ describe('Kiln on a real API server with a podman node', () => {
     expect([...podUids].filter(([p]) => p.startsWith(`${name}-`)).map(([, u]) => u.size)).toEqual([1, 1]);
   });
 
+  it('an approval gate holds no Pod while it waits; kiln approve through the collector lets the next task run', async () => {
+    await create('gated', {
+      tasks: {
+        build: { image, steps: [{ run: 'echo built' }] },
+        gate: { needs: ['build'], approval: { message: 'ship?', approvers: ['release'] } },
+        ship: { needs: ['gate'], image, steps: [{ run: 'echo shipped' }] },
+      },
+    });
+    const gate = async () => (await getRun('gated'))?.status?.taskRuns?.find((t) => t.name === 'gate');
+    await until('gate waiting', async () => (await gate())?.status === 'Running', 120_000);
+    expect(await podsOf('gated')).toEqual(['gated-build']);
+    const secretFile = k.vars.KILN_COLLECTOR_SECRET_FILE!;
+    const alice = (await kiln('token', 'create', 'alice', '--group', 'release', '--secret-file', secretFile)).trim();
+    const approved = await exec(
+      process.execPath,
+      [join(REPO, 'dist/kiln.mjs'), 'approve', 'gated', 'gate', '-m', 'go'],
+      {
+        env: { ...k.env, KILN_TOKEN: alice },
+        cwd: work,
+        timeout: 60_000,
+      },
+    );
+    expect(approved.stdout).toMatch(/^gated gate: approved by alice at /);
+    const r = await ended('gated');
+    expect(cond(r)).toMatchObject({ status: 'True' });
+    expect(r.status!.taskRuns!.map((t) => [t.name, t.status])).toEqual([
+      ['build', 'Succeeded'],
+      ['gate', 'Succeeded'],
+      ['ship', 'Succeeded'],
+    ]);
+    expect(podUids.has('gated-gate')).toBe(false); // no Pod was ever made for the gate
+  });
+
   it('a failing step fails its task and the run, saying which step and exit code', async () => {
     await create('fails', { tasks: { a: { image, steps: [{ name: 'boom', run: 'echo about to fail; exit 3' }] } } });
     const r = await ended('fails');
