@@ -3,7 +3,7 @@
 // (0.2–0.4 s of a Node start on the loaded 2-core machine).
 import pg from 'pg';
 import { SCHEMA_NAME } from '../store/postgres.js';
-import type { SqlRunner } from './sql.js';
+import type { SqlRunner } from './sql-runner.js';
 
 const numbered = (sql: string) => {
   let i = 0;

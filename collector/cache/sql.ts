@@ -4,15 +4,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { statementCache } from '../store/sqlite.js';
+import type { SqlRunner } from './sql-runner.js';
 
-export interface SqlRunner {
-  readonly kind: 'sqlite' | 'postgres';
-  all<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Answers how many rows changed. */
-  run(sql: string, params?: unknown[]): Promise<number>;
-  exec(script: string): Promise<void>;
-  close(): Promise<void>;
-}
+export type { SqlRunner };
 
 export function sqliteRunner(path: string): SqlRunner {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
