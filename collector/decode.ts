@@ -1,7 +1,8 @@
 // Decodes and checks a POST /v1/logs body. Pure: bytes in, an IngestInput or a BadLogBatch out.
-import { LogBatch, Stream } from '../contract/log-wire/index.js';
+import { isAscii } from 'node:buffer';
+import { LogBatch, PackedLinesError, Stream, unpackLines, type ILogLine } from '../contract/log-wire/index.js';
 import { BadLogBatch } from './errors.js';
-import { storableText, type IngestInput } from './store/types.js';
+import { storableText, type IngestInput, type StepLinesInput } from './store/types.js';
 
 export const BATCH_LIMITS = { maxSteps: 256, maxLines: 100_000, maxName: 253 } as const;
 /** Both stores keep step_index in a 32-bit signed column. */
@@ -39,34 +40,79 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
     checkName(`steps[${i}].step`, step);
     if (seen.has(step)) throw new BadLogBatch(`step ${JSON.stringify(step)} appears twice; send one entry per step`);
     seen.add(step);
-    total += raw.length;
-    if (total > BATCH_LIMITS.maxLines)
+    if (total + raw.length > BATCH_LIMITS.maxLines)
       throw new BadLogBatch(`more than ${BATCH_LIMITS.maxLines} lines in one batch; split it`, 413);
     const stepIndex = s.stepIndex ?? 0;
     if (stepIndex > MAX_STEP_INDEX)
       throw new BadLogBatch(`steps[${i}] (${step}): step_index ${stepIndex} is over ${MAX_STEP_INDEX}`);
-    let prevSeq = -1;
-    const lines = raw.map((l, j) => {
-      const seq = exactUint(l.seq, () => `steps[${i}] (${step}) seq`);
-      if (j > 0 && seq !== prevSeq + 1) {
-        throw new BadLogBatch(`steps[${i}] (${step}): seq ${seq} follows ${prevSeq}; lines must be contiguous`);
-      }
-      prevSeq = seq;
-      const stream = l.stream ?? Stream.STDOUT;
-      if (stream !== Stream.STDOUT && stream !== Stream.STDERR) {
-        throw new BadLogBatch(`steps[${i}] (${step}) seq ${seq}: unknown stream ${stream}`);
-      }
-      const text = storableText(l.data ?? new Uint8Array(0));
-      return {
-        seq,
-        stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
-        timeMs: exactUint(l.timeMs, () => `steps[${i}] (${step}) seq ${seq}: time_ms`),
-        text,
-      } as const;
-    });
+    const packed = (s.packedMeta?.length ?? 0) > 0 || (s.packedData?.length ?? 0) > 0;
+    if (packed && raw.length > 0)
+      throw new BadLogBatch(`steps[${i}] (${step}) has both lines and packed lines; send one or the other`);
+    const where = `steps[${i}] (${step})`;
+    const lines = packed
+      ? packedLines(
+          s.packedData!,
+          s.packedMeta!,
+          exactUint(s.firstSeq, () => `${where} first_seq`),
+          where,
+          total,
+        )
+      : messageLines(raw, where);
+    total += lines.length;
     return { step, stepIndex, lines, eof: s.eof ?? false };
   });
   return { pipelineRun: msg.pipelineRun, taskRun: msg.taskRun, steps };
+}
+
+type Line = StepLinesInput['lines'][number];
+
+/** Lines sent a message each (`lines`). */
+function messageLines(raw: ILogLine[], where: string): Line[] {
+  let prevSeq = -1;
+  return raw.map((l, j) => {
+    const seq = exactUint(l.seq, () => `${where} seq`);
+    if (j > 0 && seq !== prevSeq + 1) {
+      throw new BadLogBatch(`${where}: seq ${seq} follows ${prevSeq}; lines must be contiguous`);
+    }
+    prevSeq = seq;
+    const stream = l.stream ?? Stream.STDOUT;
+    if (stream !== Stream.STDOUT && stream !== Stream.STDERR) {
+      throw new BadLogBatch(`${where} seq ${seq}: unknown stream ${stream}`);
+    }
+    return {
+      seq,
+      stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
+      timeMs: exactUint(l.timeMs, () => `${where} seq ${seq}: time_ms`),
+      text: storableText(l.data ?? new Uint8Array(0)),
+    };
+  });
+}
+
+/**
+ * Lines sent packed (first_seq, packed_data, packed_meta). ASCII bytes (most output) become one
+ * string, each line a slice of it, rather than a UTF-8 decode per line.
+ */
+function packedLines(data: Uint8Array, meta: Uint8Array, firstSeq: number, where: string, before: number): Line[] {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const ascii = isAscii(bytes) ? storableText(bytes) : null;
+  const lines: Line[] = [];
+  try {
+    unpackLines(bytes, meta, BATCH_LIMITS.maxLines - before, (l) =>
+      lines.push({
+        seq: firstSeq + lines.length,
+        stream: l.stderr ? 'stderr' : 'stdout',
+        timeMs: l.timeMs,
+        text: ascii === null ? storableText(bytes.subarray(l.start, l.end)) : ascii.slice(l.start, l.end),
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof PackedLinesError)) throw err;
+    const status = err.message.startsWith('more than') ? 413 : 400;
+    throw new BadLogBatch(`${where}: ${err.message}${status === 413 ? ' in one batch; split it' : ''}`, status);
+  }
+  if (!Number.isSafeInteger(firstSeq + lines.length))
+    throw new BadLogBatch(`${where}: seq ${firstSeq + lines.length} is over ${Number.MAX_SAFE_INTEGER}`);
+  return lines;
 }
 
 function checkName(field: string, value: string | null | undefined): asserts value is string {

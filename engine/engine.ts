@@ -222,7 +222,9 @@ export class Engine {
     s.pending.delete(unit);
     s.ready.delete(unit);
     s.running.delete(unit);
+    s.failed.delete(unit);
     if (status === 'Running') s.running.add(unit);
+    if (!unit.finally && (status === 'Failed' || status === 'TimedOut')) s.failed.add(unit);
     if (isTerminal(status)) this.releaseChildren(unit);
   }
 

@@ -77,6 +77,7 @@ export function initialState(input: EngineInput): EngineState {
     children,
     pending: new Set(units),
     running: new Set(),
+    failed: new Set(),
     ready: new Set(),
     byTaskRun: new Map(),
     caught: caughtFailures(input.pipeline),

@@ -82,7 +82,7 @@ function runIdentity(input: EngineState['input']): SubstitutionScope['context'] 
 /** With Kiln's notification variables: the run's link, the tasks failed so far, the time since it started. */
 function runContext(state: EngineState, unit: Unit): SubstitutionScope['context'] {
   const { input } = state;
-  const failed = state.units.filter((u) => !u.finally && (u.status === 'Failed' || u.status === 'TimedOut'));
+  const failed = state.failed.size === 0 ? [] : state.units.filter((u) => state.failed.has(u));
   const elapsed = (unit.startedAt ?? input.startedAt) - input.startedAt;
   return {
     ...runIdentity(input),

@@ -114,6 +114,9 @@ export interface EngineState {
   /** Units not yet started or settled, and units running: kept by Engine.setStatus. */
   pending: Set<Unit>;
   running: Set<Unit>;
+  /** Non-finally units Failed or TimedOut (kept by Engine.setStatus): most runs have none, so
+   * `$(context.pipelineRun.failedTasks)` need not scan every unit for every task started. */
+  failed: Set<Unit>;
   /** Pending non-finally units whose parents have all settled: what may start. */
   ready: Set<Unit>;
   /** Pipeline task name → the tasks waiting for it. */

@@ -50,10 +50,11 @@ export function parseSpoolChunk(
         throw new SpoolCorruptError(file, offset + pos, 'a header longer than any valid one');
       break;
     }
-    const text = chunk.toString('latin1', pos, nl);
-    const header = parseSpoolHeader(text);
-    if (!header)
-      throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text.slice(0, 40))}`);
+    const header = parseHeaderBytes(chunk, pos, nl);
+    if (!header) {
+      const text = chunk.toString('latin1', pos, Math.min(nl, pos + 40));
+      throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text)}`);
+    }
     const start = nl + 1;
     const end = start + header.length;
     if (end >= chunk.length) break; // the payload or its newline is not here yet
@@ -68,6 +69,39 @@ export function parseSpoolChunk(
   }
   return { records, consumed: pos };
 }
+
+const DIGIT_0 = 0x30;
+const SPACE = 0x20;
+
+/**
+ * parseSpoolHeader (contract/pod-layout.ts) on the bytes [from, to) without making a string of
+ * them: the same rules, at a fraction of the cost, once per line shipped.
+ */
+function parseHeaderBytes(b: Buffer, from: number, to: number): SpoolRecordHeader | null {
+  const stream = b[from] === 0x6f ? 'o' : b[from] === 0x65 ? 'e' : null;
+  if (stream === null || b[from + 1] !== SPACE) return null;
+  let at = from + 2;
+  const number = (maxDigits: number, end: number): number => {
+    let n = 0;
+    const start = at;
+    for (; at < end && b[at] !== SPACE; at++) {
+      const d = b[at] - DIGIT_0;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return at === start || at - start > maxDigits ? -1 : n;
+  };
+  const timeMs = number(16, to);
+  if (timeMs < 0 || b[at] !== SPACE) return null;
+  // Past 2^53 digit by digit may round otherwise than Number() of the text: let the reference decide.
+  if (timeMs > Number.MAX_SAFE_INTEGER) return parseSpoolHeader(b.toString('latin1', from, to));
+  at++;
+  const length = number(9, to);
+  if (length < 0 || at !== to || length > SPOOL_MAX_RECORD) return null;
+  return { stream, timeMs, length };
+}
+
+type SpoolRecordHeader = NonNullable<ReturnType<typeof parseSpoolHeader>>;
 
 /** How many whole records a spool file holds from byte `offset` on (0 when it does not exist). */
 export async function countSpoolRecords(file: string, offset: number): Promise<number> {

@@ -1,6 +1,5 @@
 // Opens a store from a URL: `sqlite:PATH` (or a bare path) or `postgres://…` / `postgresql://…`.
 import { UsageError } from '../../contract/index.js';
-import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
@@ -14,6 +13,8 @@ export async function openStore(
     const u = new URL(url);
     const schema = opts.schema ?? u.searchParams.get('schema') ?? undefined;
     u.searchParams.delete('schema');
+    // Imported only here: a SQLite store (every local `kiln run`) need not load the pg driver.
+    const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore({ url: u.toString(), schema });
   }
   if (url.startsWith('sqlite:') || !url.includes('://')) {

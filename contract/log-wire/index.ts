@@ -12,3 +12,11 @@ export type ILogLine = kiln.v1.ILogLine;
 
 /** Media type of a protobuf body on POST /v1/logs. */
 export const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';
+export {
+  packLines,
+  PackedLinesError,
+  unpackLines,
+  type PackableLine,
+  type PackedLines,
+  type UnpackedLine,
+} from './packed.js';

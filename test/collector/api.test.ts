@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../collector/index.js';
 import { CollectorClient } from '../../collector/client/index.js';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE, type ILogBatch } from '../../contract/log-wire/index.js';
+import { packLines } from '../../contract/log-wire/index.js';
 import type { Store } from '../../collector/store/types.js';
 import { runRecord, storeFixtures, testClaims, type StoreFixture } from '../../testkit/store-fixtures.js';
 
@@ -86,6 +87,59 @@ for (const make of storeFixtures) {
         text: 'compile 3',
       });
       expect(page.next).toBeNull();
+    });
+
+    it('stores packed lines (what kiln-agent sends) as it stores a message per line', async () => {
+      const token = c.mintRunToken(testClaims('run-p'));
+      const texts = ['plain ascii', 'ünïcode', 'a\u0000nul', '', 'last'];
+      const lines = texts.map((t, i) => ({
+        stream: i === 1 ? ('e' as const) : ('o' as const),
+        timeMs: 2000 - i,
+        data: Buffer.from(t),
+      }));
+      const packedBatch = (step: string, from: number, n: number, eof: boolean): ILogBatch => ({
+        pipelineRun: 'run-p',
+        taskRun: 'run-p-build',
+        steps: [{ step, stepIndex: 0, eof, firstSeq: from, ...packLines(lines.slice(from, from + n)) }],
+      });
+      const ascii = (n: number) => lines.slice(0, n).map((l) => ({ ...l, data: Buffer.from(`x${l.timeMs}`) }));
+      for (const b of [
+        packedBatch('mixed', 0, 3, false),
+        packedBatch('mixed', 0, 3, false), // a resend changes nothing
+        packedBatch('mixed', 3, 2, true),
+        {
+          ...packedBatch('ascii', 0, 0, true),
+          steps: [{ step: 'ascii', stepIndex: 1, eof: true, firstSeq: 0, ...packLines(ascii(2)) }],
+        },
+      ]) {
+        const res = await post(enc(b), token);
+        expect(res.statusCode).toBe(200);
+        await res.body.dump();
+      }
+      const page = (await (await get('/v1/runs/run-p/logs?limit=1000')).body.json()) as {
+        lines: { step: string; seq: number; stream: string; time: number; text: string }[];
+      };
+      const got = page.lines.map(({ step, seq, stream, time, text }) => [step, seq, stream, time, text]);
+      expect(got).toEqual([
+        ...texts.map((t, i) => ['mixed', i, i === 1 ? 'stderr' : 'stdout', 2000 - i, t.replace('\u0000', '\uFFFD')]),
+        ['ascii', 0, 'stdout', 2000, 'x2000'],
+        ['ascii', 1, 'stderr', 1999, 'x1999'],
+      ]);
+      const both = packedBatch('both', 0, 2, false);
+      both.steps![0].lines = [{ seq: 0, data: Buffer.from('x') }];
+      const bad: [ILogBatch, string][] = [
+        [both, 'has both lines and packed lines'],
+        [
+          { ...both, steps: [{ ...packedBatch('short', 0, 2, false).steps![0], packedData: Buffer.from('p') }] },
+          'steps[0] (short): line 0 runs past the 1 bytes of packed_data',
+        ],
+      ];
+      for (const [b, message] of bad) {
+        const res = await post(enc(b), token);
+        expect(res.statusCode).toBe(400);
+        expect(((await res.body.json()) as { error: string }).error).toContain(message);
+      }
+      expect((await store.logStreams('run-p')).map((s) => s.step).sort()).toEqual(['ascii', 'mixed']);
     });
 
     it("refuses writes without a token, with another run's token, or a forged one", async () => {

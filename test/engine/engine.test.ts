@@ -454,4 +454,21 @@ describe('engine: matrix values from references', () => {
     );
     expect(runtime.starts.find((s) => s.task === 'f')!.plan.steps[0]!.script).toBe('Succeeded Succeeded');
   });
+
+  it("names the failed tasks in $(context.pipelineRun.failedTasks), in the pipeline's order, finally ones aside", async () => {
+    const failing = ['z', 'y'];
+    const { runtime } = await runFake(
+      pipeline(
+        [task('z'), task('ok'), task('y'), task('later', { needs: ['ok'] })],
+        [
+          task('f', { steps: [step('fail')] }),
+          task('g', { needs: ['f'], steps: [step('[$(context.pipelineRun.failedTasks)]')] }),
+        ],
+      ),
+      { script: (plan) => (failing.includes(plan.task) || plan.task === 'f' ? { status: 'Failed' } : {}) },
+    );
+    const started = (name: string) => runtime.starts.find((s) => s.task === name)!.plan.steps[0]!.script;
+    expect(runtime.starts.map((s) => s.task)).not.toContain('later');
+    expect(started('g')).toBe('[z, y]');
+  });
 });

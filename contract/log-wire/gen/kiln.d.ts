@@ -110,6 +110,15 @@ export namespace kiln {
 
             /** StepLogs eof */
             eof?: (boolean|null);
+
+            /** StepLogs firstSeq */
+            firstSeq?: (number|null);
+
+            /** StepLogs packedData */
+            packedData?: (Uint8Array|null);
+
+            /** StepLogs packedMeta */
+            packedMeta?: (Uint8Array|null);
         }
 
         /** Represents a StepLogs. */
@@ -132,6 +141,15 @@ export namespace kiln {
 
             /** StepLogs eof. */
             public eof: boolean;
+
+            /** StepLogs firstSeq. */
+            public firstSeq: number;
+
+            /** StepLogs packedData. */
+            public packedData: Uint8Array;
+
+            /** StepLogs packedMeta. */
+            public packedMeta: Uint8Array;
 
             /**
              * Creates a new StepLogs instance using the specified properties.

@@ -342,6 +342,9 @@ export const kiln = $root.kiln = (() => {
              * @property {number|null} [stepIndex] StepLogs stepIndex
              * @property {Array.<kiln.v1.ILogLine>|null} [lines] StepLogs lines
              * @property {boolean|null} [eof] StepLogs eof
+             * @property {number|null} [firstSeq] StepLogs firstSeq
+             * @property {Uint8Array|null} [packedData] StepLogs packedData
+             * @property {Uint8Array|null} [packedMeta] StepLogs packedMeta
              */
 
             /**
@@ -393,6 +396,30 @@ export const kiln = $root.kiln = (() => {
             StepLogs.prototype.eof = false;
 
             /**
+             * StepLogs firstSeq.
+             * @member {number} firstSeq
+             * @memberof kiln.v1.StepLogs
+             * @instance
+             */
+            StepLogs.prototype.firstSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * StepLogs packedData.
+             * @member {Uint8Array} packedData
+             * @memberof kiln.v1.StepLogs
+             * @instance
+             */
+            StepLogs.prototype.packedData = $util.newBuffer([]);
+
+            /**
+             * StepLogs packedMeta.
+             * @member {Uint8Array} packedMeta
+             * @memberof kiln.v1.StepLogs
+             * @instance
+             */
+            StepLogs.prototype.packedMeta = $util.newBuffer([]);
+
+            /**
              * Creates a new StepLogs instance using the specified properties.
              * @function create
              * @memberof kiln.v1.StepLogs
@@ -429,6 +456,12 @@ export const kiln = $root.kiln = (() => {
                         $root.kiln.v1.LogLine.encode(message.lines[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
                 if (message.eof != null && Object.hasOwnProperty.call(message, "eof"))
                     writer.uint32(/* id 4, wireType 0 =*/32).bool(message.eof);
+                if (message.firstSeq != null && Object.hasOwnProperty.call(message, "firstSeq"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.firstSeq);
+                if (message.packedData != null && Object.hasOwnProperty.call(message, "packedData"))
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.packedData);
+                if (message.packedMeta != null && Object.hasOwnProperty.call(message, "packedMeta"))
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.packedMeta);
                 return writer;
             };
 
@@ -484,6 +517,18 @@ export const kiln = $root.kiln = (() => {
                             message.eof = reader.bool();
                             break;
                         }
+                    case 5: {
+                            message.firstSeq = reader.uint64();
+                            break;
+                        }
+                    case 6: {
+                            message.packedData = reader.bytes();
+                            break;
+                        }
+                    case 7: {
+                            message.packedMeta = reader.bytes();
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -531,6 +576,25 @@ export const kiln = $root.kiln = (() => {
                 }
                 if (object.eof != null)
                     message.eof = Boolean(object.eof);
+                if (object.firstSeq != null)
+                    if ($util.Long)
+                        message.firstSeq = $util.Long.fromValue(object.firstSeq, true);
+                    else if (typeof object.firstSeq === "string")
+                        message.firstSeq = parseInt(object.firstSeq, 10);
+                    else if (typeof object.firstSeq === "number")
+                        message.firstSeq = object.firstSeq;
+                    else if (typeof object.firstSeq === "object")
+                        message.firstSeq = new $util.LongBits(object.firstSeq.low >>> 0, object.firstSeq.high >>> 0).toNumber(true);
+                if (object.packedData != null)
+                    if (typeof object.packedData === "string")
+                        $util.base64.decode(object.packedData, message.packedData = $util.newBuffer($util.base64.length(object.packedData)), 0);
+                    else if (object.packedData.length >= 0)
+                        message.packedData = object.packedData;
+                if (object.packedMeta != null)
+                    if (typeof object.packedMeta === "string")
+                        $util.base64.decode(object.packedMeta, message.packedMeta = $util.newBuffer($util.base64.length(object.packedMeta)), 0);
+                    else if (object.packedMeta.length >= 0)
+                        message.packedMeta = object.packedMeta;
                 return message;
             };
 
@@ -557,6 +621,25 @@ export const kiln = $root.kiln = (() => {
                     object.step = "";
                     object.stepIndex = 0;
                     object.eof = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.firstSeq = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                    } else
+                        object.firstSeq = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                    if (options.bytes === String)
+                        object.packedData = "";
+                    else {
+                        object.packedData = [];
+                        if (options.bytes !== Array)
+                            object.packedData = $util.newBuffer(object.packedData);
+                    }
+                    if (options.bytes === String)
+                        object.packedMeta = "";
+                    else {
+                        object.packedMeta = [];
+                        if (options.bytes !== Array)
+                            object.packedMeta = $util.newBuffer(object.packedMeta);
+                    }
                 }
                 if (message.step != null && Object.hasOwnProperty.call(message, "step"))
                     object.step = message.step;
@@ -569,6 +652,17 @@ export const kiln = $root.kiln = (() => {
                 }
                 if (message.eof != null && Object.hasOwnProperty.call(message, "eof"))
                     object.eof = message.eof;
+                if (message.firstSeq != null && Object.hasOwnProperty.call(message, "firstSeq"))
+                    if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                        object.firstSeq = typeof message.firstSeq === "number" ? BigInt(message.firstSeq) : $util.Long.fromBits(message.firstSeq.low >>> 0, message.firstSeq.high >>> 0, true).toBigInt();
+                    else if (typeof message.firstSeq === "number")
+                        object.firstSeq = options.longs === String ? String(message.firstSeq) : message.firstSeq;
+                    else
+                        object.firstSeq = options.longs === String ? $util.Long.prototype.toString.call(message.firstSeq) : options.longs === Number ? new $util.LongBits(message.firstSeq.low >>> 0, message.firstSeq.high >>> 0).toNumber(true) : message.firstSeq;
+                if (message.packedData != null && Object.hasOwnProperty.call(message, "packedData"))
+                    object.packedData = options.bytes === String ? $util.base64.encode(message.packedData, 0, message.packedData.length) : options.bytes === Array ? Array.prototype.slice.call(message.packedData) : message.packedData;
+                if (message.packedMeta != null && Object.hasOwnProperty.call(message, "packedMeta"))
+                    object.packedMeta = options.bytes === String ? $util.base64.encode(message.packedMeta, 0, message.packedMeta.length) : options.bytes === Array ? Array.prototype.slice.call(message.packedMeta) : message.packedMeta;
                 return object;
             };
 
