@@ -145,6 +145,13 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
     args: expandArgs(step.args, resolve),
     env: substituteRecord(step.env, resolve),
     workingDir: sub(step.workingDir),
+    ...(step.volumeMounts && {
+      volumeMounts: step.volumeMounts.map((m) => ({
+        ...m,
+        mountPath: substitute(m.mountPath, resolve),
+        ...(m.subPath && { subPath: substitute(m.subPath, resolve) }),
+      })),
+    }),
     cache: step.cache && {
       ...step.cache,
       key: substitute(step.cache.key, resolve),

@@ -83,15 +83,16 @@ export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Re
   return Object.fromEntries(Object.keys(workspaceDirs).map((name) => [name, workspacePath(name)]));
 }
 
-/** Makes the task run directory (run/, results/, logs/, downward/, scripts/) and the workspaces. */
 /** The run's collector write token, for the log proxy and for agents storing large results. */
 export const collectorTokenFile = (root: string) => `${root}/collector-token`;
 
+/** Makes the task run directory (run/, results/, logs/, downward/, scripts/), the workspaces and volumes. */
 export async function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
-  workspaceDirs: Record<string, string>,
-  /** ConfigMap and Secret workspaces' files, by host path (workspaceFiles). */
+  /** The workspaces' and volumes' directories, made if missing. */
+  dirs: string[],
+  /** ConfigMap and Secret workspaces' and volumes' files, by host path (workspaceFiles, volumeHostFiles). */
   files: Record<string, string>,
   collectorToken: string | undefined,
   /** Outside a sandbox: steps' working directories are made here (in one, bwrap makes them). */
@@ -100,7 +101,7 @@ export async function prepareTaskRunDir(
   shell?: string,
 ): Promise<void> {
   const p = kilnPaths(root);
-  for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
+  for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...dirs]) {
     await mkdir(dir, { recursive: true });
   }
   for (const [path, text] of Object.entries(files)) {

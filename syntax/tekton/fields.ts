@@ -24,10 +24,10 @@ export const TASK_SPEC_KEYS = [
   'stepTemplate',
   'resources',
   'metadata',
+  'volumes',
 ] as const;
 export const TASK_SPEC_REFUSED: Refused = {
   sidecars: 'sidecars do not run locally yet; run the service in a step or outside the pipeline',
-  volumes: 'volumes are not supported; use workspaces to share files',
   apiVersion: 'custom tasks are not supported; write the steps in a Task',
   kind: 'custom tasks are not supported; write the steps in a Task',
 };
@@ -50,6 +50,7 @@ export const STEP_KEYS = [
   'ref',
   'params',
   'envFrom',
+  'volumeMounts',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -62,9 +63,9 @@ export const STEP_TEMPLATE_KEYS = [
   'resources',
   'securityContext',
   'imagePullPolicy',
+  'volumeMounts',
 ] as const;
 export const STEP_REFUSED: Refused = {
-  volumeMounts: 'volumes are not supported; use workspaces ($(workspaces.NAME.path)) to share files',
   volumeDevices: 'volume devices are not supported',
   results: 'step results are not supported; write task results to $(results.NAME.path)',
   stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
