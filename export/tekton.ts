@@ -215,6 +215,8 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     ],
     env: Object.keys(step.env).length ? envList(step.env, rewrite) : undefined,
     workingDir: step.workingDir && rewrite(step.workingDir),
+    stdoutConfig: step.stdoutPath !== undefined ? { path: rewrite(step.stdoutPath) } : undefined,
+    stderrConfig: step.stderrPath !== undefined ? { path: rewrite(step.stderrPath) } : undefined,
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
     onError: step.onError === 'continue' ? 'continue' : undefined,
     computeResources: step.resources,

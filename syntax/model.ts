@@ -53,6 +53,9 @@ export interface StepSpec {
   resources?: ResourceRequirements;
   /** Tekton's `volumeMounts`: the task's volumes (TaskSpec.volumes) this step sees, where. */
   volumeMounts?: VolumeMount[];
+  /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig `path`). */
+  stdoutPath?: string;
+  stderrPath?: string;
   pos?: SourcePos;
 }
 

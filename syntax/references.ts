@@ -145,6 +145,8 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
     args: expandArgs(step.args, resolve),
     env: substituteRecord(step.env, resolve),
     workingDir: sub(step.workingDir),
+    ...(step.stdoutPath !== undefined && { stdoutPath: sub(step.stdoutPath) }),
+    ...(step.stderrPath !== undefined && { stderrPath: sub(step.stderrPath) }),
     ...(step.volumeMounts && {
       volumeMounts: step.volumeMounts.map((m) => ({
         ...m,

@@ -2,7 +2,7 @@
 // the task run, fresh for it as a Pod's volume is, filled with its ConfigMap or Secret files.
 // Nothing is mounted (outside the sandbox nothing can be; in it, bwrap cannot make a mount point
 // under the host's read-only /etc or /var): a mount path written in the step (script, command,
-// args, env, workingDir) is replaced by the directory. `readOnly` is not enforced here.
+// args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
 import { join, normalize } from 'node:path';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import type { VolumeMount } from '../../syntax/index.js';
@@ -84,5 +84,7 @@ export function rewriteMountPaths(step: ResolvedStep, mounts: { mountPath: strin
     ...(step.scriptArgs && { scriptArgs: step.scriptArgs.map(map) }),
     env: Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)])),
     ...(step.workingDir !== undefined && { workingDir: map(step.workingDir) }),
+    ...(step.stdoutPath !== undefined && { stdoutPath: map(step.stdoutPath) }),
+    ...(step.stderrPath !== undefined && { stderrPath: map(step.stderrPath) }),
   };
 }

@@ -236,6 +236,8 @@ function stepContainer(
       ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile }
       : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
+    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
+    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
   });
   const env = { ...plan.env, ...step.env };

@@ -51,6 +51,8 @@ export const STEP_KEYS = [
   'params',
   'envFrom',
   'volumeMounts',
+  'stdoutConfig',
+  'stderrConfig',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -68,8 +70,6 @@ export const STEP_TEMPLATE_KEYS = [
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
   results: 'step results are not supported; write task results to $(results.NAME.path)',
-  stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
-  stderrConfig: "stderrConfig is not supported: Kiln ships every step's output to its log store",
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };

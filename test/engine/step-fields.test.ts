@@ -24,6 +24,8 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   onError: 'continue',
   cache: { key: 'sample-key', restoreKeys: ['sample-'], paths: ['sample-path'], policy: 'pull' },
   resources: { requests: { cpu: '123m' } },
+  stdoutPath: '/sample/stdout',
+  stderrPath: '/sample/stderr',
   volumeMounts: [{ name: 'sample-vol', mountPath: '/sample/mount', readOnly: true }],
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
