@@ -3,7 +3,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
-import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
+import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
@@ -69,13 +69,23 @@ export function resolveRuntimePaths(
   paths: KilnPaths,
   workspaceDirs: Record<string, string>,
 ): { steps: ResolvedStep[]; env: Record<string, string> } {
-  const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
+  const resolver = makeResolver({
+    resultPath: paths.resultFile,
+    workspacePaths: workspaceDirs,
+    stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
+  });
   const steps = plan.steps.map((step) => {
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
   return { steps, env };
+}
+
+/** The file the agent writes step `name`'s exit code to (`$(steps.name.exitCode.path)`). */
+export function exitCodeFile(paths: KilnPaths, steps: readonly { name: string }[], name: string): string | undefined {
+  const i = stepIndexNamed(steps, name);
+  return i === undefined ? undefined : `${paths.stepMetadataDir(i)}/exitCode`;
 }
 
 /** Workspace dirs as the sandbox shows them: /workspace/<name>. */

@@ -34,6 +34,7 @@ import {
   workspacePath,
 } from '../../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
@@ -285,12 +286,22 @@ function stepContainer(
   };
 }
 
-/** Resolves the runtime-dependent references `$(results.r.path)` and `$(workspaces.w.path)` to pod paths. */
+/**
+ * Resolves the runtime-dependent references `$(results.r.path)`, `$(workspaces.w.path)` and
+ * `$(steps.s.exitCode.path)` to pod paths.
+ */
 export function resolvePaths(text: string, plan: TaskRunPlan): string {
-  return text.replace(/\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g, (whole, kind: string, name: string) => {
-    if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
-    return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+  const exitCodes = text.replace(/\$\(steps\.([A-Za-z0-9_][\w-]*)\.exitCode\.path\)/g, (whole, name: string) => {
+    const i = stepIndexNamed(plan.steps, name);
+    return i === undefined ? whole : `${P.stepMetadataDir(i)}/exitCode`;
   });
+  return exitCodes.replace(
+    /\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g,
+    (whole, kind: string, name: string) => {
+      if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
+      return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+    },
+  );
 }
 
 /** Scripts as annotations, by step index; `run:` without a shebang runs under /bin/sh like `sh -c`. */
