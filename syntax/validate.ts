@@ -138,6 +138,11 @@ class ReferenceChecker {
       case 'function':
         return undefined;
       case 'malformed':
+        if (/^steps\.[^.]+\.results\./.test(ref.expr))
+          return [
+            'step results are not supported yet',
+            'write a task result to $(results.NAME.path) in the first step and read that file in the later one',
+          ];
         return ['cannot read this reference', REFERENCE_FORMS];
     }
   }

@@ -127,9 +127,12 @@ export const PIPELINE_TASK_KEYS = [
 export const PIPELINE_TASK_REFUSED: Refused = {};
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;
 export const REF_REFUSED: Refused = {
-  resolver: 'remote resolution (git, hub, bundles, cluster) is not supported; pass the Task file to kiln as well',
-  bundle: 'bundles are not supported; pass the Task file to kiln as well',
-  params: 'remote resolution is not supported; pass the Task file to kiln as well',
+  resolver:
+    'Kiln resolves no remote reference: the hub, http and bundles resolvers need the network or an OCI registry, cluster a cluster, git a repository fetched; fetch the Task or Pipeline file (from the hub, the bundle, the repository) and pass it to kiln beside this one, referring to it by name',
+  bundle:
+    'Kiln pulls no OCI bundle: export the Task from the bundle (tkn bundle list) and pass its file to kiln beside this one',
+  params:
+    'Kiln resolves no remote reference: fetch the Task or Pipeline file and pass it to kiln beside this one, referring to it by name',
 };
 export const PIPELINE_TASK_WORKSPACE_KEYS = ['name', 'workspace', 'subPath'] as const;
 export const MATRIX_KEYS = ['params', 'include'] as const;
