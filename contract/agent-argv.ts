@@ -16,6 +16,9 @@ export const ENTRYPOINT_FLAGS = {
   onError: '-on_error',
   stepMetadataDir: '-step_metadata_dir',
   entrypoint: '-entrypoint',
+  /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
+  stdoutPath: '-stdout_path',
+  stderrPath: '-stderr_path',
   // Kiln's own
   resultsDir: '-results_dir',
   logDir: '-log_dir',
@@ -57,6 +60,9 @@ export interface EntrypointArgvInput {
   resultsStore?: { url: string; tokenFile: string };
   /** The termination message's size limit when it is not the 4096 bytes of one container. */
   terminationLimit?: number;
+  /** Files the step's stdout and stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
+  stdoutPath?: string;
+  stderrPath?: string;
   /** The step's command and its arguments. */
   command: readonly string[];
 }
@@ -96,6 +102,8 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.cache ? cacheFlagArgs(o.cache.spec, o.cache.store) : []),
     ...(o.resultsStore ? [F.resultsUrl, o.resultsStore.url, F.resultsTokenFile, o.resultsStore.tokenFile] : []),
     ...(o.terminationLimit !== undefined ? [F.terminationLimit, String(o.terminationLimit)] : []),
+    ...(o.stdoutPath ? [F.stdoutPath, o.stdoutPath] : []),
+    ...(o.stderrPath ? [F.stderrPath, o.stderrPath] : []),
     F.entrypoint,
     program,
     '--',

@@ -213,6 +213,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     results: task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
+    ...(task.volumes && { volumes: task.volumes }),
     timeoutMs: task.timeoutMs,
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,

@@ -1,7 +1,7 @@
 // The one Runtime interface. `local/` runs a task run as processes sharing a directory laid out
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
-import type { StepSpec, StepStatus, TaskRunStatus, WorkspaceBinding } from '../syntax/index.js';
+import type { StepSpec, StepStatus, TaskRunStatus, TaskVolume, WorkspaceBinding } from '../syntax/index.js';
 import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
 
 /**
@@ -35,6 +35,8 @@ export interface TaskRunPlan {
   workspaces: { name: string; workspace: string; subPath?: string }[];
   /** Bindings of the pipeline's workspaces, by pipeline workspace name. */
   workspaceBindings: Record<string, WorkspaceBinding>;
+  /** The task's own volumes (Tekton's), fresh in each task run. */
+  volumes?: TaskVolume[];
   timeoutMs?: number;
   /** Environment for every step (task `env`), step env wins. */
   env: Record<string, string>;

@@ -193,7 +193,7 @@ function taskDocument(
       ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
       steps: caching ? [agentInstallStep(run.agentImage ?? 'kiln-agent'), ...steps] : steps,
-      volumes: caching ? CACHE_VOLUMES : undefined,
+      volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],
     }),
   };
 }
@@ -209,9 +209,14 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     script: step.script !== undefined && !cached ? rewrite(step.script) : undefined,
     command: cached ?? step.command?.map(rewrite),
     args: step.args.length && !cached ? step.args.map(rewrite) : undefined,
-    volumeMounts: cached ? CACHE_MOUNTS : undefined,
+    volumeMounts: [
+      ...(step.volumeMounts ?? []).map((m) => ({ ...m, mountPath: rewrite(m.mountPath) })),
+      ...(cached ? CACHE_MOUNTS : []),
+    ],
     env: Object.keys(step.env).length ? envList(step.env, rewrite) : undefined,
     workingDir: step.workingDir && rewrite(step.workingDir),
+    stdoutConfig: step.stdoutPath !== undefined ? { path: rewrite(step.stdoutPath) } : undefined,
+    stderrConfig: step.stderrPath !== undefined ? { path: rewrite(step.stderrPath) } : undefined,
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
     onError: step.onError === 'continue' ? 'continue' : undefined,
     computeResources: step.resources,

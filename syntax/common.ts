@@ -2,7 +2,7 @@
 // checks, `when`, `matrix`, and binding a task template's params.
 import { isMap, isSeq } from 'yaml';
 import { suggest } from './did-you-mean.js';
-import type { ParamSpec, ParamValue, SourcePos, StepSpec, WhenExpression } from './model.js';
+import type { ParamSpec, ParamValue, SourcePos, StepSpec, TaskVolume, WhenExpression } from './model.js';
 import type { RefScope, Sites } from './sites.js';
 import { parseWhenText } from './when.js';
 import type { At, Source } from './yaml-source.js';
@@ -116,6 +116,8 @@ export interface TaskTemplate {
   image?: string;
   env: Record<string, string>;
   steps: StepSpec[];
+  /** Tekton's `volumes` (a Task's). */
+  volumes?: TaskVolume[];
   pos: SourcePos;
 }
 

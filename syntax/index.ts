@@ -19,7 +19,15 @@ export type { Diagnostic } from './errors.js';
 export { groupPipelineFiles, loadPipelineFiles, parsePipelineText } from './load.js';
 export type { LoadedPipeline, LoadOptions } from './load.js';
 export { ParamError, parseParamArgument, resolveRunParams, taskParamValues } from './params.js';
-export { expandArgs, parseReference, referencesIn, substitute, substituteStep, substituteValue } from './references.js';
+export {
+  expandArgs,
+  parseReference,
+  referencesIn,
+  stepIndexNamed,
+  substitute,
+  substituteStep,
+  substituteValue,
+} from './references.js';
 export type { ParsedReference, Reference, VariableResolver } from './references.js';
 export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';

@@ -322,6 +322,7 @@ function useTemplate(
     matrix: Object.keys(task.matrix ?? {}),
   });
   task.steps = template.steps;
+  if (template.volumes) task.volumes = template.volumes;
   task.results = template.results;
   task.env = { ...template.env, ...task.env };
   task.image ??= template.image;

@@ -51,7 +51,32 @@ export interface StepSpec {
   onError: StepOnError;
   cache?: CacheSpec;
   resources?: ResourceRequirements;
+  /** Tekton's `volumeMounts`: the task's volumes (TaskSpec.volumes) this step sees, where. */
+  volumeMounts?: VolumeMount[];
+  /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig `path`). */
+  stdoutPath?: string;
+  stderrPath?: string;
   pos?: SourcePos;
+}
+
+/** One of its task's volumes at `mountPath` in a step (Tekton's `volumeMounts` entry). */
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
+
+/**
+ * A task's volume (Tekton's `volumes`), fresh in each task run: an emptyDir, or a ConfigMap, Secret
+ * or projected source given beside the Task. `source` as written (for a Pod, the export); `files`
+ * what it shows (relative path → text, for the local engines: none for an emptyDir), absent when
+ * it cannot be known before the run (a ConfigMap or Secret named by a param).
+ */
+export interface TaskVolume {
+  name: string;
+  source: Record<string, unknown>;
+  files?: Record<string, string>;
 }
 
 /** Every `when` form (`x in [a]`, `x == a`, `x != a`, Tekton's object) normalises to this. */
@@ -94,6 +119,8 @@ export interface TaskSpec {
   matrixInclude?: MatrixInclude[];
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
+  /** Tekton's `volumes`, mounted by its steps' `volumeMounts`. */
+  volumes?: TaskVolume[];
   /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
   unboundWorkspaces?: string[];
   /** An approval gate: no steps, it waits for a decision (docs/syntax.md, Approvals). */

@@ -22,13 +22,15 @@ export type ParsedReference =
   | { kind: 'workspace'; name: string; field: 'path' | 'bound' | 'claim' | 'volume' }
   | { kind: 'context'; path: string }
   | { kind: 'matrix'; name: string }
+  /** `$(steps.s.exitCode.path)`: the file holding step s's exit code (Tekton also spells s `step-s`). */
+  | { kind: 'stepExitCode'; step: string }
   | { kind: 'function'; name: string }
   /** A known root (params, tasks…) in a shape that means nothing: an error to report. */
   | { kind: 'malformed'; expr: string };
 
 const VARIABLE = /^[A-Za-z_][\w.\-[\]*"']*$/;
 const FUNCTION = /^(hashFiles)\(.*\)$/s;
-const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix']);
+const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix', 'steps']);
 const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
 const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
 // `inputs.params.p` is v1alpha1's spelling of `params.p`, still read by Tekton.
@@ -37,6 +39,7 @@ const TASK_RESULT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.results\.(${NAME
 const TASK_STATUS_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(status|reason)$`);
 const RESULT_PATH_RE = new RegExp(String.raw`^results\.(${NAME})\.path$`);
 const WORKSPACE_RE = new RegExp(String.raw`^workspaces\.(${NAME})\.(path|bound|claim|volume)$`);
+const STEP_EXIT_CODE_RE = new RegExp(String.raw`^steps\.(${NAME})\.exitCode\.path$`);
 const MATRIX_RE = new RegExp(String.raw`^matrix\.(${NAME})$`);
 const CONTEXT_RE = /^context\.([\w.-]+)$/;
 
@@ -91,6 +94,7 @@ export function parseReference(expr: string): ParsedReference {
   if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };
   if ((m = WORKSPACE_RE.exec(expr))) return { kind: 'workspace', name: m[1]!, field: m[2] as 'path' };
   if ((m = MATRIX_RE.exec(expr))) return { kind: 'matrix', name: m[1]! };
+  if ((m = STEP_EXIT_CODE_RE.exec(expr))) return { kind: 'stepExitCode', step: m[1]! };
   if ((m = CONTEXT_RE.exec(expr))) return { kind: 'context', path: m[1]! };
   return { kind: 'malformed', expr };
 }
@@ -145,6 +149,15 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
     args: expandArgs(step.args, resolve),
     env: substituteRecord(step.env, resolve),
     workingDir: sub(step.workingDir),
+    ...(step.stdoutPath !== undefined && { stdoutPath: sub(step.stdoutPath) }),
+    ...(step.stderrPath !== undefined && { stderrPath: sub(step.stderrPath) }),
+    ...(step.volumeMounts && {
+      volumeMounts: step.volumeMounts.map((m) => ({
+        ...m,
+        mountPath: substitute(m.mountPath, resolve),
+        ...(m.subPath && { subPath: substitute(m.subPath, resolve) }),
+      })),
+    }),
     cache: step.cache && {
       ...step.cache,
       key: substitute(step.cache.key, resolve),
@@ -165,4 +178,10 @@ export function substituteValue(value: ParamValue, resolve: VariableResolver): P
   }
   if (Array.isArray(value)) return expandArgs(value, resolve);
   return substituteRecord(value, resolve);
+}
+
+/** The index of the step `$(steps.NAME…)` names: its name, or Tekton's container name `step-NAME`. */
+export function stepIndexNamed(steps: readonly { name: string }[], name: string): number | undefined {
+  const i = steps.findIndex((s) => s.name === name || `step-${s.name}` === name);
+  return i < 0 ? undefined : i;
 }

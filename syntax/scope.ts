@@ -34,6 +34,8 @@ export interface SubstitutionScope {
   aggregateStatus?: string;
   /** Path of result `name` for the running task (`$(results.name.path)`). */
   resultPath?: (name: string) => string;
+  /** The file holding a step's exit code, by the step's name (`$(steps.s.exitCode.path)`). */
+  stepExitCodePath?: (step: string) => string | undefined;
   /** task workspace name → path. */
   workspacePaths?: Record<string, string>;
   /** task workspace name → "true" or "false" (`$(workspaces.w.bound)`). */
@@ -81,6 +83,8 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
       return scope.aggregateStatus;
     case 'resultPath':
       return scope.resultPath?.(ref.name);
+    case 'stepExitCode':
+      return scope.stepExitCodePath?.(ref.step);
     case 'workspace':
       return ref.field === 'path'
         ? scope.workspacePaths?.[ref.name]

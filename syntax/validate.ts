@@ -116,6 +116,10 @@ class ReferenceChecker {
         if (!scope.results.has(ref.name))
           return [`the task declares no result "${ref.name}"`, declareHint('result', ref.name, [...scope.results])];
         return undefined;
+      case 'stepExitCode':
+        if (!scope.results)
+          return ["$(steps.…) is only known inside a task's steps", 'use it in a later step of the same task'];
+        return undefined;
       case 'workspace':
         if (!scope.workspaces) return ["$(workspaces.…) is only known inside a task's steps", 'use it in a step'];
         if (!scope.workspaces.has(ref.name))
@@ -134,6 +138,11 @@ class ReferenceChecker {
       case 'function':
         return undefined;
       case 'malformed':
+        if (/^steps\.[^.]+\.results\./.test(ref.expr))
+          return [
+            'step results are not supported yet',
+            'write a task result to $(results.NAME.path) in the first step and read that file in the later one',
+          ];
         return ['cannot read this reference', REFERENCE_FORMS];
     }
   }

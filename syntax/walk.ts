@@ -8,7 +8,9 @@ export function valueStrings(value: ParamValue): string[] {
 
 export function stepStrings(step: StepSpec): string[] {
   const out = [...(step.command ?? []), ...step.args, ...Object.values(step.env)];
-  for (const s of [step.image, step.script, step.workingDir]) if (s !== undefined) out.push(s);
+  for (const s of [step.image, step.script, step.workingDir, step.stdoutPath, step.stderrPath])
+    if (s !== undefined) out.push(s);
+  for (const m of step.volumeMounts ?? []) out.push(m.mountPath, ...(m.subPath ? [m.subPath] : []));
   if (step.cache) out.push(step.cache.key, ...step.cache.restoreKeys, ...step.cache.paths);
   return out;
 }

@@ -48,6 +48,8 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     cwd: world.cwd,
     env: world.env,
     stdin: world.stdin,
+    stdoutPath: opts.stdoutPath,
+    stderrPath: opts.stderrPath,
   });
   const label = opts.stepName ? `kiln-agent [${opts.stepName}]` : 'kiln-agent';
   const warn = (message: string) => {

@@ -38,6 +38,9 @@ export interface EntrypointOptions {
   resultsStore?: { url: string; tokenFile: string };
   /** Bytes the termination message may hold (the Pod's share of the kubelet's 12 KiB). */
   terminationLimit: number;
+  /** Files the command's stdout / stderr are also written to (parents made). */
+  stdoutPath?: string;
+  stderrPath?: string;
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -103,6 +106,8 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     cache: parseCacheFlags((flag) => raw.get(flag)),
     resultsStore: resultsStore(raw),
     terminationLimit: terminationLimit(raw.get('terminationLimit')),
+    stdoutPath: raw.get('stdoutPath') || undefined,
+    stderrPath: raw.get('stderrPath') || undefined,
   };
 }
 

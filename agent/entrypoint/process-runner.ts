@@ -2,6 +2,8 @@
 // reaches every process it started), stdout and stderr teed to the agent's own streams and to the
 // step's spool file, with back-pressure so memory stays flat however much the command writes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { spoolGateFile } from '../../contract/index.js';
@@ -43,6 +45,9 @@ export interface ProcessRunnerConfig {
   env?: NodeJS.ProcessEnv;
   /** The command's stdin (default: the agent's own). */
   stdin?: 'inherit' | 'ignore';
+  /** Files the command's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
+  stdoutPath?: string;
+  stderrPath?: string;
 }
 
 export class ProcessRunner implements Runner {
@@ -61,26 +66,33 @@ export class ProcessRunner implements Runner {
     // is dispatched, `child` is set.
     const signals = this.config.signalSource ?? process;
     let child: ChildProcess | undefined;
+    let copies: [CopyFile | undefined, CopyFile | undefined];
     const forward = (signal: NodeJS.Signals) => child && killGroup(child, signal);
     const stopForwarding = () => FORWARDED_SIGNALS.forEach((s) => signals.off(s, forward));
     FORWARDED_SIGNALS.forEach((s) => signals.on(s, forward));
     try {
       const { cwd, env, stdin = 'inherit' } = this.config;
+      copies = [copyFile(this.config.stdoutPath), copyFile(this.config.stderrPath)];
       child = spawn(file, args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd, env });
     } catch (err) {
       stopForwarding();
       throw err;
     }
-    return this.supervise(child, request, stopForwarding);
+    return this.supervise(child, request, stopForwarding, copies);
   }
 
-  private supervise(child: ChildProcess, request: RunRequest, stopForwarding: () => void): Promise<RunOutcome> {
+  private supervise(
+    child: ChildProcess,
+    request: RunRequest,
+    stopForwarding: () => void,
+    [stdoutCopy, stderrCopy]: (CopyFile | undefined)[],
+  ): Promise<RunOutcome> {
     const { spool } = this.config;
     const budget = new GarbageBudget();
     const gate = new SpoolGate(spoolGateFile(spool.path), () => spool.size);
     const outputs = [
-      tee(child.stdout!, this.config.stdout, spool.recorder('o'), budget, gate),
-      tee(child.stderr!, this.config.stderr, spool.recorder('e'), budget, gate),
+      tee(child.stdout!, this.config.stdout, spool.recorder('o'), budget, gate, stdoutCopy),
+      tee(child.stderr!, this.config.stderr, spool.recorder('e'), budget, gate, stderrCopy),
     ];
     return new Promise((resolve) => {
       let timedOut = false;
@@ -150,7 +162,14 @@ interface Tee {
 
 /** Copies a child's stream to the agent's stream and the spool, pausing the child while the
  * agent's stream is full or the spool is at its gate (spool-gate.ts). */
-function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: GarbageBudget, gate: SpoolGate): Tee {
+function tee(
+  source: Readable,
+  sink: Writable,
+  recorder: SpoolRecorder,
+  budget: GarbageBudget,
+  gate: SpoolGate,
+  copy?: CopyFile,
+): Tee {
   let sinkBroken = false;
   let waiting = false;
   let gated = false;
@@ -169,6 +188,7 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
   });
   source.on('data', (chunk: Buffer) => {
     recorder.push(chunk);
+    copy?.write(chunk);
     budget.add(chunk.length);
     if (!ungated && !gated && !gate.hasRoom()) {
       gated = true;
@@ -188,6 +208,7 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
     if (finished) return;
     finished = true;
     recorder.end();
+    copy?.close();
   };
   const ended = new Promise<void>((resolve) => {
     source.once('close', () => {
@@ -208,6 +229,22 @@ function tee(source: Readable, sink: Writable, recorder: SpoolRecorder, budget: 
     source.destroy();
   };
   return { ended, stop, ungate, waitingForSink: () => waiting && !sinkBroken };
+}
+
+interface CopyFile {
+  write(chunk: Buffer): void;
+  close(): void;
+}
+
+/**
+ * A stream's copy in a file (its directory made), written as it comes: a later step reads it
+ * whole once this step has ended. A file that cannot be written fails the spawn, as in Tekton.
+ */
+function copyFile(path: string | undefined): CopyFile | undefined {
+  if (!path) return undefined;
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'w');
+  return { write: (chunk) => writeSync(fd, chunk), close: () => closeSync(fd) };
 }
 
 const DRAIN_TICK_MS = 25;

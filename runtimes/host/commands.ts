@@ -42,6 +42,8 @@ export function stepArgv({
     terminationPath: paths.localTerminationFile(index),
     cache: step.cache && cacheDir ? { spec: step.cache, store: { dir: cacheDir } } : undefined,
     resultsStore,
+    stdoutPath: step.stdoutPath,
+    stderrPath: step.stderrPath,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }

@@ -5,3 +5,4 @@ export { LocalRuntimeError } from './errors.js';
 export { HOST_IGNORED_STEP_FIELDS } from './commands.js';
 export { HostRunner, startHostRunner } from './host-runner.js';
 export { workspaceFiles } from './layout.js';
+export { volumeHostFiles } from './volumes.js';

@@ -3,7 +3,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
-import { makeResolver, substitute, substituteStep } from '../../syntax/index.js';
+import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
@@ -69,7 +69,11 @@ export function resolveRuntimePaths(
   paths: KilnPaths,
   workspaceDirs: Record<string, string>,
 ): { steps: ResolvedStep[]; env: Record<string, string> } {
-  const resolver = makeResolver({ resultPath: paths.resultFile, workspacePaths: workspaceDirs });
+  const resolver = makeResolver({
+    resultPath: paths.resultFile,
+    workspacePaths: workspaceDirs,
+    stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
+  });
   const steps = plan.steps.map((step) => {
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
@@ -78,20 +82,27 @@ export function resolveRuntimePaths(
   return { steps, env };
 }
 
+/** The file the agent writes step `name`'s exit code to (`$(steps.name.exitCode.path)`). */
+export function exitCodeFile(paths: KilnPaths, steps: readonly { name: string }[], name: string): string | undefined {
+  const i = stepIndexNamed(steps, name);
+  return i === undefined ? undefined : `${paths.stepMetadataDir(i)}/exitCode`;
+}
+
 /** Workspace dirs as the sandbox shows them: /workspace/<name>. */
 export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(workspaceDirs).map((name) => [name, workspacePath(name)]));
 }
 
-/** Makes the task run directory (run/, results/, logs/, downward/, scripts/) and the workspaces. */
 /** The run's collector write token, for the log proxy and for agents storing large results. */
 export const collectorTokenFile = (root: string) => `${root}/collector-token`;
 
+/** Makes the task run directory (run/, results/, logs/, downward/, scripts/), the workspaces and volumes. */
 export async function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
-  workspaceDirs: Record<string, string>,
-  /** ConfigMap and Secret workspaces' files, by host path (workspaceFiles). */
+  /** The workspaces' and volumes' directories, made if missing. */
+  dirs: string[],
+  /** ConfigMap and Secret workspaces' and volumes' files, by host path (workspaceFiles, volumeHostFiles). */
   files: Record<string, string>,
   collectorToken: string | undefined,
   /** Outside a sandbox: steps' working directories are made here (in one, bwrap makes them). */
@@ -100,7 +111,7 @@ export async function prepareTaskRunDir(
   shell?: string,
 ): Promise<void> {
   const p = kilnPaths(root);
-  for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...Object.values(workspaceDirs)]) {
+  for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...dirs]) {
     await mkdir(dir, { recursive: true });
   }
   for (const [path, text] of Object.entries(files)) {

@@ -32,6 +32,7 @@ import {
   workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
+import { rewriteMountPaths, stepMounts, volumeDirOf, volumeHostDirs, volumeHostFiles } from './volumes.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -136,10 +137,24 @@ export class LocalRuntime implements Runtime {
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
-    const { steps, env } = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
+    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
+    const env = resolved.env;
+    // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
+    // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
+    const mounts = resolved.steps.map((step) => stepMounts(step, volumeHostDirs(plan, root), plan));
+    const seen = volumeHostDirs(plan, paths.root);
+    const steps = resolved.steps.map((step) => rewriteMountPaths(step, stepMounts(step, seen, plan)));
     const shell = (this.opts.env ?? process.env).KILN_SH;
-    const files = workspaceFiles(plan, this.opts.baseDir);
-    await prepareTaskRunDir(root, steps, hostDirs, files, plan.collector?.token, !isolate, shell);
+    const files = {
+      ...workspaceFiles(plan, this.opts.baseDir),
+      ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
+    };
+    const dirs = [
+      ...Object.values(hostDirs),
+      ...Object.values(volumeHostDirs(plan, root)),
+      ...mounts.flat().map((m) => m.dir),
+    ];
+    await prepareTaskRunDir(root, steps, dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),

@@ -8,6 +8,7 @@ export {
   podLabels,
   TOOLS_MOUNT,
   volumeForWorkspace,
+  volumeForTaskVolume,
   type PodBuildOptions,
 } from './pod-builder.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';

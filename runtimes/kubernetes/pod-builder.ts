@@ -34,6 +34,7 @@ import {
   workspacePath,
 } from '../../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
@@ -95,7 +96,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
-  const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan)];
+  const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan), ...taskVolumes(plan)];
   const uid = opts.runAsUser ?? NON_ROOT_UID;
   const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0));
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget));
@@ -236,6 +237,8 @@ function stepContainer(
       ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile }
       : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
+    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
+    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
   });
   const env = { ...plan.env, ...step.env };
@@ -262,16 +265,43 @@ function stepContainer(
         const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
         return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
       }),
+      ...(step.volumeMounts ?? []).map((m) => {
+        if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
+          throw new PodBuildError(
+            plan.task,
+            step.name,
+            `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
+            'mount it elsewhere',
+          );
+        if (!plan.volumes?.some((v) => v.name === m.name))
+          throw new PodBuildError(
+            plan.task,
+            step.name,
+            `mounts volume "${m.name}", which the task does not have`,
+            "declare it under the Task's volumes",
+          );
+        return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+      }),
     ],
   };
 }
 
-/** Resolves the runtime-dependent references `$(results.r.path)` and `$(workspaces.w.path)` to pod paths. */
+/**
+ * Resolves the runtime-dependent references `$(results.r.path)`, `$(workspaces.w.path)` and
+ * `$(steps.s.exitCode.path)` to pod paths.
+ */
 export function resolvePaths(text: string, plan: TaskRunPlan): string {
-  return text.replace(/\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g, (whole, kind: string, name: string) => {
-    if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
-    return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+  const exitCodes = text.replace(/\$\(steps\.([A-Za-z0-9_][\w-]*)\.exitCode\.path\)/g, (whole, name: string) => {
+    const i = stepIndexNamed(plan.steps, name);
+    return i === undefined ? whole : `${P.stepMetadataDir(i)}/exitCode`;
   });
+  return exitCodes.replace(
+    /\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g,
+    (whole, kind: string, name: string) => {
+      if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
+      return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+    },
+  );
 }
 
 /** Scripts as annotations, by step index; `run:` without a shebang runs under /bin/sh like `sh -c`. */
@@ -328,6 +358,13 @@ function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[
 const annotationField = (key: string) => `metadata.annotations['${key}']`;
 /** The Pod volume of a pipeline workspace. */
 export const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
+
+/** The Pod volume of one of the task's own volumes (Tekton's `volumes`). */
+export const volumeForTaskVolume = (name: string) => boundedName(`vol-${name}`);
+
+/** The task's own volumes, as written (an emptyDir, a ConfigMap, Secret or projected source). */
+const taskVolumes = (plan: TaskRunPlan): V1Volume[] =>
+  (plan.volumes ?? []).map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
 
 function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
   const used = [...new Set(plan.workspaces.map((w) => w.workspace))];

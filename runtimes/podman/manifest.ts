@@ -6,14 +6,16 @@
 //    proxy runs as an ordinary container.
 //  - Per-container termination message files: a writable host directory per container at the
 //    file's parent (/kiln), read back by the runtime.
+//  - A mount's subPath on a hostPath volume (ignored by podman 4.3): a volume of its own.
 //  - emptyDirs and workspaces: host directories under the task run's directory (or the bound
 //    directory), so nothing is left in podman's volume store and the runtime reads logs and
 //    reports in place.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { V1Pod, V1Volume } from '@kubernetes/client-node';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import { TERMINATION_PATH } from '../../contract/index.js';
 import { ANNOTATIONS, READY_VALUE } from '../kubernetes/index.js';
+import { PodmanError } from './errors.js';
 
 /** Where a playable Pod keeps its host directories, under the task run's directory. */
 export const podDirs = (root: string) => ({
@@ -56,10 +58,11 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
         files.push({ path: join(at.volume(v.name), item.path), text, mode: v.downwardAPI.defaultMode ?? 0o444, key });
       }
     }
-    if (v.secret && token !== undefined)
+    if (v.name === 'kiln-token' && token !== undefined)
       files.push({ path: join(at.volume(v.name), 'token'), text: token, mode: 0o440 });
     return host(v.name);
   });
+  subPathVolumes(spec, dirs);
   // Delivered as files above; podman 4.3 also refuses annotation values over 63 characters.
   const annotations = out.metadata?.annotations ?? {};
   for (const key of Object.keys(annotations)) if (files.some((f) => f.key === key)) delete annotations[key];
@@ -75,6 +78,33 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
     c.volumeMounts!.unshift({ name: `term-${c.name}`, mountPath: dirname(c.terminationMessagePath!) });
   }
   return { manifest: out, dirs, files };
+}
+
+/**
+ * podman 4.3 mounts a hostPath volume whole, ignoring a mount's subPath: each such mount gets a
+ * volume of its own at the subdirectory (made when missing, as the kubelet does).
+ */
+function subPathVolumes(spec: V1PodSpec, dirs: PlayablePod['dirs']): void {
+  let n = 0;
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    for (const m of c.volumeMounts ?? []) {
+      const host = m.subPath && spec.volumes!.find((v) => v.name === m.name)?.hostPath;
+      if (!host) continue;
+      const sub = normalize(m.subPath!);
+      if (isAbsolute(sub) || sub === '..' || sub.startsWith('../'))
+        throw new PodmanError(
+          `container ${c.name}: subPath "${m.subPath}" leaves its volume`,
+          [],
+          '',
+          'give a relative path inside the volume',
+        );
+      const volume = { name: `${m.name}-sub${n++}`, hostPath: { path: join(host.path, sub), type: 'Directory' } };
+      dirs.push({ path: volume.hostPath.path });
+      spec.volumes!.push(volume);
+      m.name = volume.name;
+      delete m.subPath;
+    }
+  }
 }
 
 export function writePlayablePod(p: PlayablePod): void {

@@ -18,8 +18,8 @@ import {
   type StepLogs,
 } from '../../contract/index.js';
 import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/index.js';
-import { buildPod, podName } from '../kubernetes/index.js';
-import { workspaceFiles, type OutputLine } from '../host/index.js';
+import { buildPod, podName, volumeForTaskVolume } from '../kubernetes/index.js';
+import { volumeHostFiles, workspaceFiles, type OutputLine } from '../host/index.js';
 import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
 import { playablePod, podDirs, writePlayablePod } from './manifest.js';
 import { Podman, type PodmanCommand } from './podman.js';
@@ -86,7 +86,8 @@ export class PodmanRuntime implements Runtime {
       runAsUser: 0,
       logDeadline: this.opts.logDeadline,
     });
-    for (const [path, text] of Object.entries(workspaceFiles(plan, this.opts.baseDir))) {
+    const volumeFiles = volumeHostFiles(plan, (name) => podDirs(root).volume(volumeForTaskVolume(name)));
+    for (const [path, text] of Object.entries({ ...workspaceFiles(plan, this.opts.baseDir), ...volumeFiles })) {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, text);
     }

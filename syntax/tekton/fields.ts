@@ -24,10 +24,10 @@ export const TASK_SPEC_KEYS = [
   'stepTemplate',
   'resources',
   'metadata',
+  'volumes',
 ] as const;
 export const TASK_SPEC_REFUSED: Refused = {
   sidecars: 'sidecars do not run locally yet; run the service in a step or outside the pipeline',
-  volumes: 'volumes are not supported; use workspaces to share files',
   apiVersion: 'custom tasks are not supported; write the steps in a Task',
   kind: 'custom tasks are not supported; write the steps in a Task',
 };
@@ -50,6 +50,9 @@ export const STEP_KEYS = [
   'ref',
   'params',
   'envFrom',
+  'volumeMounts',
+  'stdoutConfig',
+  'stderrConfig',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -62,13 +65,11 @@ export const STEP_TEMPLATE_KEYS = [
   'resources',
   'securityContext',
   'imagePullPolicy',
+  'volumeMounts',
 ] as const;
 export const STEP_REFUSED: Refused = {
-  volumeMounts: 'volumes are not supported; use workspaces ($(workspaces.NAME.path)) to share files',
   volumeDevices: 'volume devices are not supported',
   results: 'step results are not supported; write task results to $(results.NAME.path)',
-  stdoutConfig: "stdoutConfig is not supported: Kiln ships every step's output to its log store",
-  stderrConfig: "stderrConfig is not supported: Kiln ships every step's output to its log store",
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
@@ -126,9 +127,12 @@ export const PIPELINE_TASK_KEYS = [
 export const PIPELINE_TASK_REFUSED: Refused = {};
 export const TASK_REF_KEYS = ['name', 'kind', 'apiVersion'] as const;
 export const REF_REFUSED: Refused = {
-  resolver: 'remote resolution (git, hub, bundles, cluster) is not supported; pass the Task file to kiln as well',
-  bundle: 'bundles are not supported; pass the Task file to kiln as well',
-  params: 'remote resolution is not supported; pass the Task file to kiln as well',
+  resolver:
+    'Kiln resolves no remote reference: the hub, http and bundles resolvers need the network or an OCI registry, cluster a cluster, git a repository fetched; fetch the Task or Pipeline file (from the hub, the bundle, the repository) and pass it to kiln beside this one, referring to it by name',
+  bundle:
+    'Kiln pulls no OCI bundle: export the Task from the bundle (tkn bundle list) and pass its file to kiln beside this one',
+  params:
+    'Kiln resolves no remote reference: fetch the Task or Pipeline file and pass it to kiln beside this one, referring to it by name',
 };
 export const PIPELINE_TASK_WORKSPACE_KEYS = ['name', 'workspace', 'subPath'] as const;
 export const MATRIX_KEYS = ['params', 'include'] as const;

@@ -150,6 +150,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   const task: TaskSpec = {
     name,
     steps: template.steps,
+    ...(template.volumes && { volumes: template.volumes }),
     needs: readNeeds(scope, f, name, what),
     when: readWhen(inputs, f.get('when'), `${what}.when`),
     results: template.results,

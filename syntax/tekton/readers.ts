@@ -5,6 +5,7 @@ import type { TextReader } from '../common.js';
 import type { ParamSpec, ParamType, ResourceRequirements, StepSpec } from '../model.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
+import { readVolumeMounts } from './task-volumes.js';
 import { noKubernetesObjects, type KubernetesObjects } from './kubernetes.js';
 
 const PARAM_TYPES: readonly ParamType[] = ['string', 'array', 'object'];
@@ -96,6 +97,16 @@ export function readStepFields(
   }
   const resources = readResources(src, f.get('computeResources') ?? f.get('resources'), `${what}.computeResources`);
   if (resources) step.resources = resources;
+  for (const [key, field] of [
+    ['stdoutConfig', 'stdoutPath'],
+    ['stderrConfig', 'stderrPath'],
+  ] as const) {
+    const config = f.get(key) && src.fields(f.get(key)!, `${what}.${key}`, ['path']);
+    const path = config && reader.text(config.get('path'), `${what}.${key}.path`);
+    if (path) step[field] = path;
+  }
+  if (f.has('volumeMounts'))
+    step.volumeMounts = readVolumeMounts(reader, f.get('volumeMounts'), `${what}.volumeMounts`);
   return step;
 }
 

@@ -117,6 +117,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
         name: taskName,
         ...(template.displayName ? { displayName: template.displayName } : {}),
         steps: template.steps,
+        ...(template.volumes && { volumes: template.volumes }),
         needs: [],
         when: [],
         results: template.results,

@@ -12,6 +12,7 @@ import * as F from './fields.js';
 import { readParamDecls, readNamedList, readStepFields } from './readers.js';
 import { inlineStepAction, type StepActions } from './step-action.js';
 import type { KubernetesObjects } from './kubernetes.js';
+import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -69,10 +70,22 @@ export function readTaskTemplate(
     }
   }
   checkStepNames(reader, steps, what);
+  const volumes = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
+  checkVolumeMounts(src, steps, volumes, what);
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
-  return { name, ...(displayName ? { displayName } : {}), params, results, workspaces, env: {}, steps, pos: at.pos };
+  return {
+    name,
+    ...(displayName ? { displayName } : {}),
+    params,
+    results,
+    workspaces,
+    env: {},
+    steps,
+    ...(volumes.length ? { volumes } : {}),
+    pos: at.pos,
+  };
 }
 
 function readStep(reader: TextReader, item: At, i: number, what: string, ctx: TaskReadContext): StepSpec | undefined {
@@ -109,6 +122,12 @@ function mergeStepTemplate(step: StepSpec, template: StepSpec | undefined): Step
   merged.image ??= template.image;
   merged.workingDir ??= template.workingDir;
   merged.resources ??= template.resources;
+  // As Kubernetes merges a container's mounts: the step's own win over the template's at one path.
+  const mounts = [
+    ...(template.volumeMounts ?? []).filter((t) => !step.volumeMounts?.some((m) => m.mountPath === t.mountPath)),
+    ...(step.volumeMounts ?? []),
+  ];
+  if (mounts.length) merged.volumeMounts = mounts;
   if (merged.script === undefined && merged.command === undefined && template.command) {
     merged.command = template.command;
     if (merged.args.length === 0) merged.args = template.args;

@@ -7,6 +7,7 @@ import { kilnPaths } from '../../contract/index.js';
 import { planStep } from '../../engine/plan.js';
 import type { ResolvedStep } from '../../engine/runtime.js';
 import { HOST_IGNORED_STEP_FIELDS, stepArgv, stepProcess } from '../../runtimes/host/commands.js';
+import { stepMounts } from '../../runtimes/host/volumes.js';
 import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
 import type { StepSpec } from '../../syntax/index.js';
 import { BUILD_OPTIONS, plan } from '../controller/plans.js';
@@ -23,6 +24,9 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   onError: 'continue',
   cache: { key: 'sample-key', restoreKeys: ['sample-'], paths: ['sample-path'], policy: 'pull' },
   resources: { requests: { cpu: '123m' } },
+  stdoutPath: '/sample/stdout',
+  stderrPath: '/sample/stderr',
+  volumeMounts: [{ name: 'sample-vol', mountPath: '/sample/mount', readOnly: true }],
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
 /** What planStep folds into other fields or drops (its comment says why). */
@@ -38,8 +42,10 @@ const withField = (field: Field): StepSpec => {
 };
 const plannedFields = (Object.keys(SAMPLES) as Field[]).filter((f) => !FOLDED_BY_PLAN.includes(f));
 
+const volumes = [{ name: 'sample-vol', source: { emptyDir: {} }, files: {} }];
+
 function podOf(step: ResolvedStep): string {
-  return JSON.stringify(buildPod(plan({ image: 'task-image:1', steps: [step] }), BUILD_OPTIONS));
+  return JSON.stringify(buildPod(plan({ image: 'task-image:1', steps: [step], volumes }), BUILD_OPTIONS));
 }
 
 function hostLaunchOf(step: ResolvedStep): string {
@@ -51,7 +57,9 @@ function hostLaunchOf(step: ResolvedStep): string {
     results: [],
     cacheDir: '/c',
   });
-  return JSON.stringify({ argv, ...stepProcess(step, { cwd: '/ws', env: {} }), script: step.script });
+  // The sandbox binds a step's volume mounts; outside it, their paths are rewritten in the step.
+  const mounts = stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes }));
+  return JSON.stringify({ argv, ...stepProcess(step, { cwd: '/ws', env: {} }), script: step.script, mounts });
 }
 
 describe('every step field reaches the runtimes', () => {

@@ -5,6 +5,7 @@ import { ENTRYPOINT_FLAGS as F, LOG_PROXY_FLAGS, TERMINATION_PATH, kilnPaths } f
 import { buildPod, terminationBudget } from '../../../runtimes/kubernetes/pod-builder.js';
 import { PodBuildError } from '../../../runtimes/kubernetes/errors.js';
 import { parseQuantity } from '../../../runtimes/kubernetes/quantity.js';
+import type { TaskVolume } from '../../../syntax/index.js';
 import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';
 
 const P = kilnPaths();
@@ -120,6 +121,37 @@ describe('pod builder', () => {
       false,
       false,
     ]);
+  });
+
+  it("mounts the task's own volumes as written where its steps ask (Tekton's volumes/volumeMounts)", () => {
+    const volumes: TaskVolume[] = [
+      { name: 'scratch', source: { emptyDir: {} }, files: {} },
+      { name: 'config', source: { configMap: { name: 'flavours' } }, files: { flavour: 'chocolate' } },
+    ];
+    const mounts = [
+      { name: 'scratch', mountPath: '/data', subPath: 'sub' },
+      { name: 'config', mountPath: '/etc/config', readOnly: true },
+    ];
+    const pod = buildPod(
+      plan({ steps: [step('use', { script: 'true', volumeMounts: mounts })], volumes }),
+      BUILD_OPTIONS,
+    );
+    expect(pod.spec!.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'vol-scratch', emptyDir: {} },
+        { name: 'vol-config', configMap: { name: 'flavours' } },
+      ]),
+    );
+    expect(pod.spec!.containers[0]!.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'vol-scratch', mountPath: '/data', subPath: 'sub' },
+        { name: 'vol-config', mountPath: '/etc/config', readOnly: true },
+      ]),
+    );
+    const unknown = [{ name: 'nope', mountPath: '/x' }];
+    expect(() =>
+      buildPod(plan({ steps: [step('use', { script: 'true', volumeMounts: unknown })] }), BUILD_OPTIONS),
+    ).toThrow(/mounts volume "nope", which the task does not have/);
   });
 
   it('requests the maximum over steps, not the sum', () => {

@@ -1,0 +1,90 @@
+// A task's own volumes (Tekton's `volumes` / `volumeMounts`) on the host: each is a directory of
+// the task run, fresh for it as a Pod's volume is, filled with its ConfigMap or Secret files.
+// Nothing is mounted (outside the sandbox nothing can be; in it, bwrap cannot make a mount point
+// under the host's read-only /etc or /var): a mount path written in the step (script, command,
+// args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
+import { join, normalize } from 'node:path';
+import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import type { VolumeMount } from '../../syntax/index.js';
+import { LocalRuntimeError } from './errors.js';
+
+/** Where a task run keeps its volume `name` (under its own directory). */
+export const volumeDirOf = (taskRunDir: string, name: string) => join(taskRunDir, 'volumes', name);
+
+/** Volume name → host directory, for every volume of the task run. */
+export function volumeHostDirs(plan: TaskRunPlan, taskRunDir: string): Record<string, string> {
+  return Object.fromEntries((plan.volumes ?? []).map((v) => [v.name, volumeDirOf(taskRunDir, v.name)]));
+}
+
+/**
+ * The files the volumes show, by host path (`dirOf`: a volume's directory); a volume whose
+ * ConfigMap or Secret a param names is refused. The podman engine uses it too.
+ */
+export function volumeHostFiles(plan: TaskRunPlan, dirOf: (name: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of plan.volumes ?? []) {
+    if (!v.files) {
+      throw new LocalRuntimeError(
+        `task run ${plan.name}: volume "${v.name}" names its ConfigMap or Secret with a param, which Kiln resolves only on Kubernetes`,
+        plan.name,
+        'name the ConfigMap or Secret as written, and give its document beside the Task',
+      );
+    }
+    for (const [path, text] of Object.entries(v.files)) out[join(dirOf(v.name), inside(path, plan))] = text;
+  }
+  return out;
+}
+
+export interface StepMount {
+  mountPath: string;
+  dir: string;
+  readOnly: boolean;
+}
+
+/** A step's mounts: where each shows, and the host directory it shows. */
+export function stepMounts(step: ResolvedStep, dirs: Record<string, string>, plan: TaskRunPlan): StepMount[] {
+  return (step.volumeMounts ?? []).map((m: VolumeMount) => {
+    const dir = dirs[m.name];
+    if (dir === undefined)
+      throw new LocalRuntimeError(
+        `task run ${plan.name}: step "${step.name}" mounts volume "${m.name}", which the task does not have`,
+        plan.name,
+        `declare it under the Task's volumes`,
+      );
+    return { mountPath: normalize(m.mountPath), dir: join(dir, inside(m.subPath ?? '', plan)), readOnly: !!m.readOnly };
+  });
+}
+
+function inside(path: string, plan: TaskRunPlan): string {
+  const clean = normalize(path || '.');
+  if (clean.startsWith('/') || clean === '..' || clean.startsWith('../'))
+    throw new LocalRuntimeError(
+      `task run ${plan.name}: volume path "${path}" leaves its volume`,
+      plan.name,
+      'give a relative path inside the volume',
+    );
+  return clean;
+}
+
+/**
+ * Outside a sandbox: each mount path written in the step's strings, where it stands as a whole path
+ * or a path's first part, becomes its directory (the longest mount path first).
+ */
+export function rewriteMountPaths(step: ResolvedStep, mounts: { mountPath: string; dir: string }[]): ResolvedStep {
+  if (mounts.length === 0) return step;
+  const sorted = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escape(m.mountPath)).join('|')})(?![\\w.-])`, 'g');
+  const dirOf = new Map(sorted.map((m) => [m.mountPath, m.dir]));
+  const map = (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
+  return {
+    ...step,
+    ...(step.script !== undefined && { script: map(step.script) }),
+    ...(step.command && { command: step.command.map(map) }),
+    ...(step.scriptArgs && { scriptArgs: step.scriptArgs.map(map) }),
+    env: Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)])),
+    ...(step.workingDir !== undefined && { workingDir: map(step.workingDir) }),
+    ...(step.stdoutPath !== undefined && { stdoutPath: map(step.stdoutPath) }),
+    ...(step.stderrPath !== undefined && { stderrPath: map(step.stderrPath) }),
+  };
+}
