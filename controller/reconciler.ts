@@ -7,12 +7,13 @@
 // released; the PipelineRun itself is deleted only when asked (archiveGraceMs): a user or a
 // GitOps tool may own it.
 import type { V1Pod } from '@kubernetes/client-node';
-import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
-import { runPipeline, systemClock, type ApprovalSource, type Clock } from '../engine/index.js';
+import { KilnError, type RunRecord, type RunReporter } from '../contract/index.js';
+import { runPipeline, systemClock, type Clock } from '../engine/index.js';
 import {
   buildClaims,
   buildPod,
   buildTokenSecret,
+  collectorRunId,
   FINALIZER,
   KubeApiError,
   type KubeClient,
@@ -20,9 +21,11 @@ import {
   MANAGED_BY,
   nativeSidecarsSupported,
   type PipelineRunResource,
+  type PodSecurity,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
+import { runClaims } from '../collector/index.js';
+import { runCollector, type ControllerCollector } from './run-collector.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -37,26 +40,13 @@ export interface ControllerOptions {
   workers?: number;
   /** How long an archived PipelineRun stays before the controller deletes it; absent: never (opt-in). */
   archiveGraceMs?: number;
-  /**
-   * The collector: its URL, a run-scoped token minter, the reporter sending run records as they
-   * change, and `archive`, which stores a finished record whole (idempotent: POST /v1/runs).
-   */
-  collector?: {
-    url: string;
-    /** Mints a run's token, binding its id, pipeline, branch and namespace. */
-    tokenFor(claims: RunClaims): string;
-    reporterFor(run: string, token: string): RunReporter;
-    archive(record: RunRecord, token: string): Promise<void>;
-    /** Reads a result a step stored at the collector (too large for its termination message). */
-    storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
-    /** The web UI's address for run links (default: url). */
-    uiUrl?: string;
-    /** Where a run's approval gates learn their decisions (no Pod waits on them). */
-    approvals?(token: string): ApprovalSource;
-  };
+  /** The collector runs are reported and archived to (controller/run-collector.ts). */
+  collector?: ControllerCollector;
   pipelines: Omit<RunInputDeps, 'pipelineByName'>;
   metrics?: ControllerMetrics;
   clock?: Clock;
+  /** Steps as their image's user (`image`, default) or PodSecurity `restricted`. */
+  podSecurity?: PodSecurity;
   runAsUser?: number;
   /** How long a container may wait on an image or config error before its task fails (default 60 s). */
   startFailureGraceMs?: number;
@@ -229,6 +219,7 @@ export class KilnController {
       agentImage: this.o.agentImage,
       owner,
       serviceAccountName: run.spec.serviceAccountName,
+      podSecurity: this.o.podSecurity,
       runAsUser: this.o.runAsUser,
       nativeSidecars: this.nativeSidecars,
     };
@@ -252,12 +243,11 @@ export class KilnController {
     const active: ActiveRun = { uid, runtime, abort: new AbortController(), archived: false };
     this.runs.set(keyOf(ns, name), active);
     if (cancelNow) active.abort.abort();
-    const token = this.o.collector?.tokenFor(
-      runClaims({ id: name, name: input.pipeline.name, params: input.params }, ns),
-    );
-    const collector = this.o.collector && token ? { url: this.o.collector.url, token } : undefined;
-    const status = this.statusWriter(run);
-    const remote = collector ? this.o.collector!.reporterFor(name, collector.token) : undefined;
+    const rc =
+      this.o.collector &&
+      runCollector(this.o.collector, { namespace: ns, name, uid }, { name: input.pipeline.name, params: input.params });
+    const status = this.statusWriter(run, rc?.runId);
+    const remote = rc?.reporter;
     const live = () => !this.stopped;
     const reporter: RunReporter = {
       runStarted: async (r) => {
@@ -275,7 +265,7 @@ export class KilnController {
       runFinished: async (r) => {
         if (!live()) return;
         await status(r, true);
-        if (collector) await this.o.collector!.archive(r, collector.token);
+        await rc?.archive(r);
         active.archived = true;
       },
     };
@@ -284,8 +274,8 @@ export class KilnController {
       input: {
         runName: name,
         ...input,
-        collector,
-        runUrl: this.o.collector && runPageUrl(this.o.collector.uiUrl ?? this.o.collector.url, name),
+        collector: rc?.input,
+        runUrl: rc?.runUrl,
       },
       runtime,
       reporter,
@@ -294,8 +284,8 @@ export class KilnController {
       onWarning: (m) => this.log(`${name}: ${m}`),
       // A restarted controller resumes the run: its timeout still counts from the first start.
       startedAt: startTimeOf(run),
-      fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
-      approvals: collector && this.o.collector!.approvals?.(collector.token),
+      fetchResult: rc?.fetchResult,
+      approvals: rc?.approvals,
     });
     void done.then((record) => this.finished(run, active, record));
   }
@@ -304,7 +294,7 @@ export class KilnController {
    * Coalesces status writes: changes within `statusDelayMs` go out as one patch, at most one in
    * flight per run, always the newest record; the final record is written at once.
    */
-  private statusWriter(run: PipelineRunResource) {
+  private statusWriter(run: PipelineRunResource, runId: string | undefined) {
     const { namespace: ns, name } = run.metadata as { namespace: string; name: string };
     const delay = this.o.statusDelayMs ?? 250;
     let latest: RunRecord | undefined;
@@ -317,7 +307,7 @@ export class KilnController {
       while (latest && !this.stopped) {
         const r = latest;
         latest = undefined;
-        const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
+        const s = { ...statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition), runId };
         try {
           await this.o.client.writePipelineRunStatus(ns, name, s);
           condition = s.conditions![0];
@@ -359,7 +349,8 @@ export class KilnController {
 
   /** A finished run whose record has not reached the collector (e.g. the controller restarted). */
   private async archive(run: PipelineRunResource): Promise<void> {
-    const record = recordFromStatus(run);
+    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+    const record = recordFromStatus(run, collectorRunId(ns, name, uid));
     if (record && this.o.collector)
       await this.o.collector.archive(record, this.o.collector.tokenFor(runClaims(record, run.metadata.namespace)));
     await this.markArchived(run);

@@ -10,6 +10,7 @@ export {
   volumeForWorkspace,
   type PodBuildOptions,
 } from './pod-builder.js';
+export { POD_SECURITY_HELP, POD_SECURITY_MODES, podSecurityFlag, type PodSecurity } from './pod-security.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';
 export { PodRuntime, type PodRuntimeDeps } from './pod-runtime.js';
 export { createKubeClient, type KubeClient, type ListResult, type WatchEvent, type WatchFn } from './client.js';
@@ -18,5 +19,5 @@ export { tokenBucket, unlimited, type RateLimiter, type TokenBucketOptions } fro
 export { KubeApiError, PodBuildError } from './errors.js';
 export { InvalidQuantityError } from './quantity.js';
 export * from './labels.js';
-export { podName } from './names.js';
+export { collectorRunId, podName } from './names.js';
 export type * from './resources.js';

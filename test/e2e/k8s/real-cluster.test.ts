@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createKubeClient, type KubeClient, type PipelineRunResource } from '../../../runtimes/kubernetes/index.js';
 import {
+  ensureRootStepImage,
   ensureStepImage,
   startController,
   startK8sEnv,
@@ -61,16 +62,16 @@ const kiln = async (...args: string[]) =>
   (await exec(process.execPath, [join(REPO, 'dist/kiln.mjs'), ...args], { env: k.env, cwd: work, timeout: 60_000 }))
     .stdout;
 
-const getRun = async (name: string) =>
-  (await client.listPipelineRuns(k.namespace)).items.find((r) => r.metadata.name === name);
+const getRun = async (name: string, ns = k.namespace) =>
+  (await client.listPipelineRuns(ns)).items.find((r) => r.metadata.name === name);
 const cond = (r: PipelineRunResource | undefined) => r?.status?.conditions?.[0];
 
 /** Waits until the run has ended and its record is archived; returns it. */
-async function ended(name: string, timeoutMs = 120_000): Promise<PipelineRunResource> {
+async function ended(name: string, timeoutMs = 120_000, ns = k.namespace): Promise<PipelineRunResource> {
   return until(
     `${name} archived`,
     async () => {
-      const r = await getRun(name);
+      const r = await getRun(name, ns);
       return r?.status?.archived && r.status.completionTime ? r : undefined;
     },
     timeoutMs,
@@ -118,7 +119,10 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(r.status!.taskRuns![0]!.results).toEqual({ v: '42' });
     const table = await k.kubectl('get', 'kpr', name!);
     expect(table).toMatch(new RegExp(`${name}\\s+Succeeded`));
-    const logs = await kiln('logs', name!);
+    // The collector knows the run by an id bound to its namespace, name and UID; its status says it.
+    const runId = await k.kubectl('get', 'kpr', name!, '-o', 'jsonpath={.status.runId}');
+    expect(runId).toMatch(new RegExp(`^kiln-e2e\\.${name}\\.[0-9a-f]{8}$`));
+    const logs = await kiln('logs', runId);
     expect(logs).toContain('a/step-1 | hello from a');
     expect(logs).toContain('b/step-1 | got 42');
     // Archived: the record is at the collector, the Pods are deleted, the PipelineRun stays.
@@ -191,6 +195,36 @@ describe('Kiln on a real API server with a podman node', () => {
     } finally {
       await ctl.stop();
       await proxy.close();
+      ctl = startController(k, k.controllerKubeconfig());
+    }
+  }, 180_000);
+
+  it("--pod-security image (the default): a step runs as its image's user, root here, with the runtime's capabilities", async () => {
+    const ns = 'kiln-e2e-image';
+    const rootImage = await ensureRootStepImage();
+    await k.kubectl('create', 'namespace', ns);
+    await ctl.stop();
+    ctl = startController(k, k.controllerKubeconfig(), ['--pod-security', 'image']);
+    try {
+      const caps =
+        'while read k v; do if [ "$k" = CapEff: ]; then printf %s "$v" > $(results.caps.path); fi; done < /proc/self/status';
+      const spec = {
+        tasks: {
+          a: {
+            image: rootImage,
+            results: ['uid', 'caps'],
+            steps: [{ run: `printf %s "$(busybox id -u)" > $(results.uid.path); ${caps}` }],
+          },
+        },
+      };
+      await client.createPipelineRun(ns, pipelineRunOf('as-image', spec) as PipelineRunResource);
+      const r = await ended('as-image', 120_000, ns);
+      expect(cond(r), JSON.stringify(r.status!.taskRuns)).toMatchObject({ status: 'True' });
+      expect(r.status!.taskRuns![0]!.results!.uid).toBe('0');
+      expect(r.status!.taskRuns![0]!.results!.caps).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.status!.taskRuns![0]!.results!.caps).not.toBe('0000000000000000');
+    } finally {
+      await ctl.stop();
       ctl = startController(k, k.controllerKubeconfig());
     }
   }, 180_000);
