@@ -26,6 +26,7 @@ import {
 } from '../runtimes/kubernetes/index.js';
 import { runClaims } from '../collector/index.js';
 import { runCollector, type ControllerCollector } from './run-collector.js';
+import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -71,6 +72,12 @@ const keyOf = (ns: string, name: string) => `${ns}/${name}`;
 export class KilnController {
   readonly metrics: ControllerMetrics;
   private readonly runs = new Map<string, ActiveRun>();
+  /**
+   * Runs whose driver ended in this process, by key → UID. The informer's copy may still show such
+   * a run Running (the final status event not in yet): it must not get a second driver, whose
+   * first write would put Running back over the final status.
+   */
+  private readonly ended = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly queue: WorkQueue;
   private readonly runInformer: Informer<PipelineRunResource>;
@@ -81,11 +88,13 @@ export class KilnController {
   private readonly log: (line: string) => void;
   private stopped = false;
   private nativeSidecars = true;
+  private readonly events: RunEvents;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? (() => {});
+    this.events = new RunEvents(o.client, () => this.clock.now(), this.log);
     this.queue = new WorkQueue(
       o.workers ?? 2,
       (key) => this.reconcile(key),
@@ -178,7 +187,8 @@ export class KilnController {
       this.runs.delete(key);
       active = undefined;
     }
-    if (!run) return;
+    if (!run) return void this.ended.delete(key);
+    if (!active && this.ended.get(key) === run.metadata.uid && !finishedStatus(run)) return;
     const deleting = !!run.metadata.deletionTimestamp;
     if (run.status?.archived) return this.afterArchive(run, deleting);
     if (active) {
@@ -247,6 +257,10 @@ export class KilnController {
       this.o.collector &&
       runCollector(this.o.collector, { namespace: ns, name, uid }, { name: input.pipeline.name, params: input.params });
     const status = this.statusWriter(run, rc?.runId);
+    // A resumed run (a restarted controller) started before: said once.
+    if (!run.status?.startTime && !cancelNow)
+      this.events.emit(run, 'Normal', 'Started', `pipeline ${input.pipeline.name} started`);
+    const tell = this.events.tracker(run);
     const remote = rc?.reporter;
     const live = () => !this.stopped;
     const reporter: RunReporter = {
@@ -258,12 +272,14 @@ export class KilnController {
       },
       runUpdated: async (r) => {
         if (live()) {
+          tell(r);
           status(r);
           await remote?.runUpdated(r);
         }
       },
       runFinished: async (r) => {
         if (!live()) return;
+        tell(r);
         await status(r, true);
         await rc?.archive(r);
         active.archived = true;
@@ -341,6 +357,7 @@ export class KilnController {
     this.metrics.runs.runSeconds.observe(labels, Math.max(0, seconds));
     const key = keyOf(run.metadata.namespace!, run.metadata.name!);
     if (this.runs.get(key) !== active || this.stopped) return;
+    this.ended.set(key, active.uid);
     this.runs.delete(key);
     if (active.archived) await this.markArchived(run).catch((err) => this.retryLater(key, err));
     // Not archived (collector down): the next reconcile archives from the status it wrote.
@@ -364,6 +381,13 @@ export class KilnController {
       for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
     }
     await this.o.client.setPipelineRunStatusField(ns, name, 'archived', true);
+    if (this.o.collector && !run.status?.archived)
+      this.events.emit(
+        run,
+        'Normal',
+        'Archived',
+        `run record stored at the collector as ${collectorRunId(ns, name, uid)}; its Pods deleted`,
+      );
     await this.releaseFinalizer(run);
   }
 
@@ -395,6 +419,7 @@ export class KilnController {
   private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
+    this.events.emit(run, 'Warning', 'InvalidPipelineRun', err.message);
     await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
       conditions: [
         {

@@ -129,6 +129,13 @@ describe('Kiln on a real API server with a podman node', () => {
     await until('pods deleted', async () => (await podsOf(name!)).length === 0);
     await until('finalizer released', async () => !(await getRun(name!))?.metadata.finalizers?.length);
     expect([...podUids].filter(([p]) => p.startsWith(`${name}-`)).map(([, u]) => u.size)).toEqual([1, 1]);
+    // Events on the run, as kubectl describe shows them.
+    const described = await until('the Archived event', async () => {
+      const out = await k.kubectl('describe', 'kpr', name!);
+      return /Normal\s+Archived/.test(out) ? out : undefined;
+    });
+    expect(described).toMatch(/Normal\s+Started\s+.*kiln-controller\s+pipeline hello started/);
+    expect(described).toMatch(/Normal\s+Succeeded\s+.*pipeline hello Succeeded/);
   });
 
   it('a failing step fails its task and the run, saying which step and exit code', async () => {
@@ -137,6 +144,9 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(cond(r)).toMatchObject({ status: 'False' });
     expect(r.status!.taskRuns![0]).toMatchObject({ status: 'Failed' });
     expect(r.status!.taskRuns![0]!.steps[0]).toMatchObject({ name: 'boom', status: 'Failed', exitCode: 3 });
+    const described = await k.kubectl('describe', 'kpr', 'fails');
+    expect(described).toMatch(/Warning\s+TaskFailed\s+.*task a Failed/);
+    expect(described).toMatch(/Warning\s+Failed\s+.*pipeline fails Failed/);
   });
 
   it('cancel: the running Pod is stopped by graceful deletion on the node and the run ends Cancelled', async () => {
@@ -225,6 +235,37 @@ describe('Kiln on a real API server with a podman node', () => {
       expect(r.status!.taskRuns![0]!.results!.caps).not.toBe('0000000000000000');
     } finally {
       await ctl.stop();
+      ctl = startController(k, k.controllerKubeconfig());
+    }
+  }, 180_000);
+
+  it('API requests per run: a two-task run through a counting proxy, from create to archived and Pods deleted', async () => {
+    await ctl.stop();
+    const proxy = await startFaultProxy(`https://127.0.0.1:${new URL(k.admin.getCurrentCluster()!.server).port}`, {
+      ca: readFileSync(join(k.dir, 'pki/apiserver.crt'), 'utf8'),
+    });
+    try {
+      ctl = startController(k, k.controllerKubeconfig(proxy.url));
+      // The controller's start (version, list and watch of Pods and PipelineRuns) is not the run's.
+      await until('watching', async () => (proxy.requests.watch ?? 0) >= 2);
+      const before = { ...proxy.requests };
+      await create('counted', TWO_TASKS());
+      await ended('counted');
+      await until('pods deleted', async () => (await podsOf('counted')).length === 0);
+      const perRun = Object.fromEntries(
+        Object.entries(proxy.requests).map(([verb, n]) => [verb, n - (before[verb] ?? 0)]),
+      );
+      const total = Object.entries(perRun)
+        .filter(([verb]) => verb !== 'watch')
+        .reduce((sum, [, n]) => sum + n, 0);
+      process.stderr.write(`API requests for one two-task run: ${total} ${JSON.stringify(perRun)}\n`);
+      // Creates: the token Secret, 2 Pods, Events; patches: finalizer, ready annotations, statuses.
+      expect(perRun.create).toBeGreaterThanOrEqual(3);
+      expect(perRun.delete).toBe(2);
+      expect(total).toBeLessThan(40);
+    } finally {
+      await ctl.stop();
+      await proxy.close();
       ctl = startController(k, k.controllerKubeconfig());
     }
   }, 180_000);
