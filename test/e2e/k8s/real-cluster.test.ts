@@ -122,6 +122,7 @@ describe('Kiln on a real API server with a podman node', () => {
     // The collector knows the run by an id bound to its namespace, name and UID; its status says it.
     const runId = await k.kubectl('get', 'kpr', name!, '-o', 'jsonpath={.status.runId}');
     expect(runId).toMatch(new RegExp(`^kiln-e2e\\.${name}\\.[0-9a-f]{8}$`));
+    expect(await k.kubectl('get', 'kpr', name!, '-o', 'wide')).toMatch(new RegExp(`RUN ID[\\s\\S]*${runId}`));
     const logs = await kiln('logs', runId);
     expect(logs).toContain('a/step-1 | hello from a');
     expect(logs).toContain('b/step-1 | got 42');
