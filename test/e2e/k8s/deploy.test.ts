@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { buildClaims, buildPod, buildTokenSecret } from '../../../runtimes/kubernetes/index.js';
 import { startK8sEnv, type K8sEnv } from '../../../testkit/k8s-env.js';
+import { BUILD_OPTIONS, plan } from '../../controller/plans.js';
 import { REPO } from '../../../testkit/kiln-cli.js';
 
 const run = promisify(execFile);
@@ -99,5 +102,32 @@ describe('deploy/ on a real API server', () => {
     const image = await render('image');
     expect(await dryRun(image, 'ci')).toMatch(/created \(server dry run\)/);
     expect(await dryRun(image, k.namespace)).toMatch(/violates PodSecurity "restricted:latest"/);
+  });
+
+  it("everything the controller creates for a task (token Secret, volumeClaimTemplate PVC, Pod) passes the server's schemas", async () => {
+    const p = plan({
+      workspaceBindings: {
+        source: {
+          kind: 'volumeClaimTemplate',
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      },
+    });
+    // A namespace without kiln-e2e's LimitRange: its default memory limit (512Mi) is below the
+    // 1Gi this plan's first step requests, which the server rightly refuses there.
+    await sh('kubectl create namespace schemas');
+    const opts = { ...BUILD_OPTIONS, namespace: 'schemas', podSecurity: 'restricted' as const };
+    const objects = [buildTokenSecret(p, opts)!, ...buildClaims(p, opts), buildPod(p, opts)];
+    expect(objects.map((o) => o.kind)).toEqual(['Secret', 'PersistentVolumeClaim', 'Pod']);
+    const file = join(work, 'created.yaml');
+    writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+    const out = await sh(`kubectl create --dry-run=server --validate=strict -f ${file} 2>&1 || true`);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.endsWith('created (server dry run)')),
+      out,
+    ).toHaveLength(3);
   });
 });
