@@ -65,7 +65,7 @@ export class ChildRuns {
     if (!waiter) return;
     this.waiting.delete(key);
     waiter.done(
-      (run.status && recordFromStatus(run)) ??
+      (run.status && recordFromStatus(run, childRunId(run))) ??
         this.failed(
           { id: run.metadata.name!, name: run.spec.pipelineRef?.name ?? run.metadata.name! },
           'ChildPipelineRunDeleted',
@@ -195,7 +195,7 @@ export class ChildRuns {
 
 /** A child's record from its status: final once it ended, else running; none before it started. */
 function childRecord(run: PipelineRunResource): RunRecord | undefined {
-  const final = recordFromStatus(run);
+  const final = recordFromStatus(run, childRunId(run));
   if (final) {
     // A refused child says why in its condition's message: the parent's task shows it.
     const c = run.status?.conditions?.[0];
@@ -222,3 +222,6 @@ function bindingSpec(parentRun: string, workspace: string, b: WorkspaceBinding):
     return { persistentVolumeClaim: { claimName: workspaceClaimName(parentRun, workspace) }, ...subPath };
   return { emptyDir: {}, ...subPath };
 }
+
+/** The child's id at the collector (status.runId, bound to its namespace and UID), or its name before it has one. */
+const childRunId = (run: PipelineRunResource) => run.status?.runId ?? run.metadata.name!;

@@ -7,12 +7,13 @@
 // released; the PipelineRun itself is deleted only when asked (archiveGraceMs): a user or a
 // GitOps tool may own it.
 import type { V1Pod } from '@kubernetes/client-node';
-import { KilnError, type RunRecord, type RunReporter, type StoredResultRef } from '../contract/index.js';
-import { runPipeline, systemClock, type ApprovalSource, type Clock } from '../engine/index.js';
+import { KilnError, type RunRecord, type RunReporter } from '../contract/index.js';
+import { runPipeline, systemClock, type Clock } from '../engine/index.js';
 import {
   buildClaims,
   buildPod,
   buildTokenSecret,
+  collectorRunId,
   FINALIZER,
   KubeApiError,
   type KubeClient,
@@ -20,10 +21,13 @@ import {
   MANAGED_BY,
   nativeSidecarsSupported,
   type PipelineRunResource,
+  type PodSecurity,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
+import { runClaims } from '../collector/index.js';
 import { ChildRuns } from './child-runs.js';
+import { runCollector, type ControllerCollector } from './run-collector.js';
+import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
@@ -38,26 +42,13 @@ export interface ControllerOptions {
   workers?: number;
   /** How long an archived PipelineRun stays before the controller deletes it; absent: never (opt-in). */
   archiveGraceMs?: number;
-  /**
-   * The collector: its URL, a run-scoped token minter, the reporter sending run records as they
-   * change, and `archive`, which stores a finished record whole (idempotent: POST /v1/runs).
-   */
-  collector?: {
-    url: string;
-    /** Mints a run's token, binding its id, pipeline, branch and namespace. */
-    tokenFor(claims: RunClaims): string;
-    reporterFor(run: string, token: string): RunReporter;
-    archive(record: RunRecord, token: string): Promise<void>;
-    /** Reads a result a step stored at the collector (too large for its termination message). */
-    storedResult(run: string, taskRun: string, ref: StoredResultRef, token: string): Promise<string>;
-    /** The web UI's address for run links (default: url). */
-    uiUrl?: string;
-    /** Where a run's approval gates learn their decisions (no Pod waits on them). */
-    approvals?(token: string): ApprovalSource;
-  };
+  /** The collector runs are reported and archived to (controller/run-collector.ts). */
+  collector?: ControllerCollector;
   pipelines: Omit<RunInputDeps, 'pipelineByName'>;
   metrics?: ControllerMetrics;
   clock?: Clock;
+  /** Steps as their image's user (`image`, default) or PodSecurity `restricted`. */
+  podSecurity?: PodSecurity;
   runAsUser?: number;
   /** How long a container may wait on an image or config error before its task fails (default 60 s). */
   startFailureGraceMs?: number;
@@ -82,6 +73,12 @@ const keyOf = (ns: string, name: string) => `${ns}/${name}`;
 export class KilnController {
   readonly metrics: ControllerMetrics;
   private readonly runs = new Map<string, ActiveRun>();
+  /**
+   * Runs whose driver ended in this process, by key → UID. The informer's copy may still show such
+   * a run Running (the final status event not in yet): it must not get a second driver, whose
+   * first write would put Running back over the final status.
+   */
+  private readonly ended = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly queue: WorkQueue;
   private readonly runInformer: Informer<PipelineRunResource>;
@@ -94,6 +91,7 @@ export class KilnController {
   private readonly children: ChildRuns;
   private stopped = false;
   private nativeSidecars = true;
+  private readonly events: RunEvents;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
@@ -105,6 +103,7 @@ export class KilnController {
       now: () => this.clock.now(),
       log: this.log,
     });
+    this.events = new RunEvents(o.client, () => this.clock.now(), this.log);
     this.queue = new WorkQueue(
       o.workers ?? 2,
       (key) => this.reconcile(key),
@@ -203,7 +202,8 @@ export class KilnController {
       this.runs.delete(key);
       active = undefined;
     }
-    if (!run) return;
+    if (!run) return void this.ended.delete(key);
+    if (!active && this.ended.get(key) === run.metadata.uid && !finishedStatus(run)) return;
     const deleting = !!run.metadata.deletionTimestamp;
     if (run.status?.archived) return this.afterArchive(run, deleting);
     if (active) {
@@ -244,6 +244,7 @@ export class KilnController {
       agentImage: this.o.agentImage,
       owner,
       serviceAccountName: run.spec.serviceAccountName,
+      podSecurity: this.o.podSecurity,
       runAsUser: this.o.runAsUser,
       nativeSidecars: this.nativeSidecars,
     };
@@ -267,12 +268,15 @@ export class KilnController {
     const active: ActiveRun = { uid, runtime, abort: new AbortController(), archived: false };
     this.runs.set(keyOf(ns, name), active);
     if (cancelNow) active.abort.abort();
-    const token = this.o.collector?.tokenFor(
-      runClaims({ id: name, name: input.pipeline.name, params: input.params }, ns),
-    );
-    const collector = this.o.collector && token ? { url: this.o.collector.url, token } : undefined;
-    const status = this.statusWriter(run);
-    const remote = collector ? this.o.collector!.reporterFor(name, collector.token) : undefined;
+    const rc =
+      this.o.collector &&
+      runCollector(this.o.collector, { namespace: ns, name, uid }, { name: input.pipeline.name, params: input.params });
+    const status = this.statusWriter(run, rc?.runId);
+    // A resumed run (a restarted controller) started before: said once.
+    if (!run.status?.startTime && !cancelNow)
+      this.events.emit(run, 'Normal', 'Started', `pipeline ${input.pipeline.name} started`);
+    const tell = this.events.tracker(run);
+    const remote = rc?.reporter;
     const live = () => !this.stopped;
     const reporter: RunReporter = {
       runStarted: async (r) => {
@@ -283,14 +287,16 @@ export class KilnController {
       },
       runUpdated: async (r) => {
         if (live()) {
+          tell(r);
           status(r);
           await remote?.runUpdated(r);
         }
       },
       runFinished: async (r) => {
         if (!live()) return;
+        tell(r);
         await status(r, true);
-        if (collector) await this.o.collector!.archive(r, collector.token);
+        await rc?.archive(r);
         active.archived = true;
       },
     };
@@ -299,8 +305,8 @@ export class KilnController {
       input: {
         runName: name,
         ...input,
-        collector,
-        runUrl: this.o.collector && runPageUrl(this.o.collector.uiUrl ?? this.o.collector.url, name),
+        collector: rc?.input,
+        runUrl: rc?.runUrl,
       },
       runtime,
       reporter,
@@ -309,8 +315,8 @@ export class KilnController {
       onWarning: (m) => this.log(`${name}: ${m}`),
       // A restarted controller resumes the run: its timeout still counts from the first start.
       startedAt: startTimeOf(run),
-      fetchResult: collector && ((taskRun, ref) => this.o.collector!.storedResult(name, taskRun, ref, collector.token)),
-      approvals: collector && this.o.collector!.approvals?.(collector.token),
+      fetchResult: rc?.fetchResult,
+      approvals: rc?.approvals,
       runChild: this.children.runnerFor(run, input),
     });
     void done.then((record) => this.finished(run, active, record));
@@ -320,7 +326,7 @@ export class KilnController {
    * Coalesces status writes: changes within `statusDelayMs` go out as one patch, at most one in
    * flight per run, always the newest record; the final record is written at once.
    */
-  private statusWriter(run: PipelineRunResource) {
+  private statusWriter(run: PipelineRunResource, runId: string | undefined) {
     const { namespace: ns, name } = run.metadata as { namespace: string; name: string };
     const delay = this.o.statusDelayMs ?? 250;
     let latest: RunRecord | undefined;
@@ -333,7 +339,7 @@ export class KilnController {
       while (latest && !this.stopped) {
         const r = latest;
         latest = undefined;
-        const s = statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition);
+        const s = { ...statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition), runId };
         try {
           await this.o.client.writePipelineRunStatus(ns, name, s);
           condition = s.conditions![0];
@@ -369,6 +375,7 @@ export class KilnController {
     this.metrics.runs.runSeconds.observe(labels, Math.max(0, seconds));
     const key = keyOf(run.metadata.namespace!, run.metadata.name!);
     if (this.runs.get(key) !== active || this.stopped) return;
+    this.ended.set(key, active.uid);
     this.runs.delete(key);
     if (active.archived) await this.markArchived(run).catch((err) => this.retryLater(key, err));
     // Not archived (collector down): the next reconcile archives from the status it wrote.
@@ -377,7 +384,8 @@ export class KilnController {
 
   /** A finished run whose record has not reached the collector (e.g. the controller restarted). */
   private async archive(run: PipelineRunResource): Promise<void> {
-    const record = recordFromStatus(run);
+    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+    const record = recordFromStatus(run, collectorRunId(ns, name, uid));
     if (record && this.o.collector)
       await this.o.collector.archive(record, this.o.collector.tokenFor(runClaims(record, run.metadata.namespace)));
     await this.markArchived(run);
@@ -391,6 +399,13 @@ export class KilnController {
       for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
     }
     await this.o.client.setPipelineRunStatusField(ns, name, 'archived', true);
+    if (this.o.collector && !run.status?.archived)
+      this.events.emit(
+        run,
+        'Normal',
+        'Archived',
+        `run record stored at the collector as ${collectorRunId(ns, name, uid)}; its Pods deleted`,
+      );
     await this.releaseFinalizer(run);
   }
 
@@ -422,6 +437,7 @@ export class KilnController {
   private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
+    this.events.emit(run, 'Warning', 'InvalidPipelineRun', err.message);
     await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
       conditions: [
         {

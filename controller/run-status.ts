@@ -42,13 +42,14 @@ export function finishedStatus(run: PipelineRunResource): PipelineRunStatus | un
   return (['TimedOut', 'Cancelled'] as const).find((s) => s === c.reason) ?? 'Failed';
 }
 
-export function recordFromStatus(run: PipelineRunResource): RunRecord | undefined {
+/** The record a finished run's status holds, under its collector id. */
+export function recordFromStatus(run: PipelineRunResource, id: string): RunRecord | undefined {
   const s = run.status;
   const status = finishedStatus(run);
   if (!s || !status || !s.startTime) return undefined;
   const reason = s.conditions?.[0]?.reason;
   return {
-    id: run.metadata.name!,
+    id,
     name: s.pipeline ?? run.spec.pipelineRef?.name ?? run.metadata.name!,
     status,
     reason: reason && reason !== status ? reason : undefined,

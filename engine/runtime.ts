@@ -41,7 +41,12 @@ export interface TaskRunPlan {
   /** Environment for every step (task `env`), step env wins. */
   env: Record<string, string>;
   /** When the run ships to a collector: its URL and the write token scoped to this pipeline run. */
-  collector?: { url: string; token: string };
+  collector?: {
+    url: string;
+    token: string;
+    /** The run's id at the collector, when not its name (Kubernetes: bound to namespace, name and UID). */
+    runId?: string;
+  };
   finally?: boolean;
   /** An approval gate (message substituted): the driver waits for its decision, no runtime runs it. */
   approval?: ApprovalSpec;

@@ -11,7 +11,12 @@ export interface EngineInput extends Omit<PipelineRunRequest, 'name'> {
   /** At most this many task runs at once; absent = no limit. */
   concurrency?: number;
   /** Passed through to every plan. */
-  collector?: { url: string; token: string };
+  collector?: {
+    url: string;
+    token: string;
+    /** The run's id at the collector, when not its name (Kubernetes: bound to namespace, name and UID). */
+    runId?: string;
+  };
   /** The run's page in the collector's web UI, when one is configured: `$(context.pipelineRun.url)`. */
   runUrl?: string;
   startedAt: number;

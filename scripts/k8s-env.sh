@@ -68,7 +68,7 @@ stop() {
   # Pods the podman node played: labelled with this environment's directory.
   if command -v podman >/dev/null && [ -f "$S/containers.conf" ]; then
     CONTAINERS_CONF="$S/containers.conf" podman --runtime runc --cgroup-manager cgroupfs pod rm -f \
-      $(CONTAINERS_CONF="$S/containers.conf" podman pod ls -q --filter "label=kiln.dev/test-node=$S" 2>/dev/null) \
+      $(CONTAINERS_CONF="$S/containers.conf" podman pod ls -q --filter "label=kiln.dev/test-node=$S/node" 2>/dev/null) \
       >/dev/null 2>&1 || true
   fi
   rm -rf "$S"
@@ -176,7 +176,8 @@ EOF
   if [ "$controller" = yes ]; then
     launch controller env KUBECONFIG="$S/controller.kubeconfig" node "$root/dist/kiln.mjs" controller \
       --collector "http://127.0.0.1:$collector_port" --collector-secret-file "$S/collector-secret" \
-      --agent-image "$agent_image" --metrics-listen "127.0.0.1:$metrics_port" --archive-grace 1h
+      --agent-image "$agent_image" --metrics-listen "127.0.0.1:$metrics_port" --archive-grace 1h \
+      --pod-security restricted
     wait_until "kiln controller" 300 curl -sf "http://127.0.0.1:$metrics_port/metrics"
   fi
   cat >"$S/env" <<EOF

@@ -58,6 +58,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; statusSubresourc
   pods: { kind: 'Pod', apiVersion: 'v1', statusSubresource: true },
   secrets: { kind: 'Secret', apiVersion: 'v1', statusSubresource: false },
   persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', statusSubresource: true },
+  events: { kind: 'Event', apiVersion: 'v1', statusSubresource: false },
   pipelineruns: { kind: 'PipelineRun', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: true },
   pipelines: { kind: 'Pipeline', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
   triggers: { kind: 'Trigger', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },

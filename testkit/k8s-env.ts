@@ -98,6 +98,9 @@ export function startController(k: K8sEnv, kubeconfig: string, args: string[] = 
       '127.0.0.1:0',
       '--archive-grace',
       '1h',
+      // The test namespace enforces PodSecurity restricted; a later --pod-security overrides this.
+      '--pod-security',
+      'restricted',
       ...args,
     ],
     { env: { ...k.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'pipe'] },
@@ -136,4 +139,24 @@ export async function ensureStepImage(): Promise<string> {
     rmSync(ctx, { recursive: true, force: true });
   }
   return STEP_IMAGE;
+}
+
+export const ROOT_STEP_IMAGE = 'localhost/kiln-step-busybox-root:test';
+
+/** The busybox step image with USER 0, as ordinary CI images are (apt-get, npm with HOME=/). */
+export async function ensureRootStepImage(): Promise<string> {
+  const base = await ensureStepImage();
+  const exists = await run('podman', ['image', 'exists', ROOT_STEP_IMAGE]).then(
+    () => true,
+    () => false,
+  );
+  if (exists) return ROOT_STEP_IMAGE;
+  const ctx = mkdtempSync(join(tmpdir(), 'kiln-busybox-root-'));
+  try {
+    writeFileSync(join(ctx, 'Containerfile'), `FROM ${base}\nUSER 0:0\n`);
+    await run('buildah', ['bud', '-q', '-t', ROOT_STEP_IMAGE, ctx], { timeout: 300_000 });
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+  return ROOT_STEP_IMAGE;
 }

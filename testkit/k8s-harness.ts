@@ -8,6 +8,7 @@ import { CollectorClient, collectorApprovals, collectorReporter } from '../colle
 import { createKubeClient, type KubeClient } from '../runtimes/kubernetes/client.js';
 import { KilnController, type ControllerOptions } from '../controller/reconciler.js';
 import { tokenBucket } from '../runtimes/kubernetes/rate-limit.js';
+import { collectorRunId } from '../runtimes/kubernetes/names.js';
 import type { PipelineRunResource } from '../runtimes/kubernetes/resources.js';
 import { specDeps } from '../controller/spec-deps.js';
 import { FakeApiServer } from './fake-apiserver.js';
@@ -41,6 +42,8 @@ export interface Harness {
   collector?: RunningCollector;
   collectorUrl: string;
   controller(over?: Partial<ControllerOptions>): Promise<KilnController>;
+  /** The collector's id of a PipelineRun the server holds (runtimes/kubernetes collectorRunId). */
+  runId(name: string, namespace?: string): string;
   close(): Promise<void>;
 }
 
@@ -97,6 +100,11 @@ export async function startHarness(
       controllers.push(c);
       await c.start();
       return c;
+    },
+    runId(name, namespace = NS) {
+      const run = server.get('pipelineruns', namespace, name);
+      if (!run) throw new Error(`no PipelineRun ${namespace}/${name}`);
+      return collectorRunId(namespace, name, run.metadata.uid!);
     },
     async close() {
       for (const c of controllers) c.stop();

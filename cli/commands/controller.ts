@@ -13,7 +13,7 @@ import {
   type RunClaims,
 } from '../../collector/index.js';
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
-import { createKubeClient, tokenBucket } from '../../runtimes/kubernetes/index.js';
+import { createKubeClient, POD_SECURITY_HELP, podSecurityFlag, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
 import { hookServer } from '../controller-hooks.js';
 
@@ -28,6 +28,7 @@ interface ControllerFlags {
   startFailureGrace?: string;
   agentImage?: string;
   metricsListen: string;
+  podSecurity?: string;
   runAsUser?: string;
   hooksListen?: string;
   maxHookBody: string;
@@ -63,7 +64,11 @@ export function registerController(program: Command): void {
       `agent image injected into every Pod (default: $KILN_AGENT_IMAGE or ${DEFAULT_AGENT_IMAGE})`,
     )
     .option('--metrics-listen <host:port>', 'Prometheus metrics address', '127.0.0.1:9090')
-    .option('--run-as-user <uid>', 'UID of every step container (0 allows root images; default 65532)')
+    .option('--pod-security <mode>', `${POD_SECURITY_HELP} (default: $KILN_POD_SECURITY, else image)`)
+    .option(
+      '--run-as-user <uid>',
+      'restricted: UID of every container (default 65532; 0 allows root images); image: UID of the steps',
+    )
     .option('--hooks-listen <host:port>', 'serve webhook triggers (POST /v1/hooks/[NAMESPACE/]TRIGGER) on this address')
     .option('--max-hook-body <size>', 'largest webhook body taken', '5MiB')
     .action(async (f: ControllerFlags) => {
@@ -76,6 +81,12 @@ export function registerController(program: Command): void {
       const runAsUser = f.runAsUser === undefined ? undefined : Number(f.runAsUser);
       if (runAsUser !== undefined && !(Number.isInteger(runAsUser) && runAsUser >= 0))
         throw new UsageError(`--run-as-user ${f.runAsUser}: not a UID`);
+      const podSecurity = podSecurityFlag(f.podSecurity ?? process.env.KILN_POD_SECURITY);
+      if (podSecurity === 'restricted' && runAsUser === 0)
+        throw new UsageError(
+          '--run-as-user 0 with --pod-security restricted: PodSecurity restricted refuses root',
+          'use --pod-security image for images that need root',
+        );
       const { host, port } = parseListen(f.metricsListen, '--metrics-listen');
       const collectorUrl = f.collector ?? process.env.KILN_COLLECTOR;
       const secret = f.collectorSecretFile
@@ -111,6 +122,7 @@ export function registerController(program: Command): void {
         archiveGraceMs,
         startFailureGraceMs,
         collector,
+        podSecurity,
         runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         pipelines: specDeps,

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { DEFAULT_AGENT_IMAGE, loadRun } from '../kubernetes-options.js';
-import { buildPod } from '../../runtimes/kubernetes/index.js';
+import { buildPod, POD_SECURITY_HELP, podSecurityFlag } from '../../runtimes/kubernetes/index.js';
 import { planForTask } from '../../engine/index.js';
 import { collect, parseParamFlags } from '../run-options.js';
 
@@ -14,6 +14,7 @@ interface RenderFlags {
   agentImage?: string;
   runName?: string;
   collector?: string;
+  podSecurity?: string;
 }
 
 export function registerRender(program: Command): void {
@@ -27,6 +28,7 @@ export function registerRender(program: Command): void {
     .option('--agent-image <image>', `agent image (default: $KILN_AGENT_IMAGE or ${DEFAULT_AGENT_IMAGE})`)
     .option('--run-name <name>', 'the PipelineRun name to render for (default: <pipeline>-render)')
     .option('--collector <url>', 'collector URL: adds the log-proxy sidecar')
+    .option('--pod-security <mode>', `${POD_SECURITY_HELP} (default: $KILN_POD_SECURITY, else image)`)
     .action((files: string[], f: RenderFlags) => {
       const run = loadRun(files, parseParamFlags(f.param));
       const runName = f.runName ?? `${run.pipeline.name}-render`;
@@ -45,6 +47,7 @@ export function registerRender(program: Command): void {
         namespace: f.namespace,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         owner: { name: runName, uid: '00000000-0000-0000-0000-000000000000' },
+        podSecurity: podSecurityFlag(f.podSecurity ?? process.env.KILN_POD_SECURITY),
       });
       process.stdout.write(stringify(pod));
     });

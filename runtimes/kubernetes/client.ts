@@ -11,6 +11,7 @@ import {
   PatchStrategy,
   Watch,
   setHeaderOptions,
+  type CoreV1Event,
   type KubeConfig,
   type V1PersistentVolumeClaim,
   type V1Pod,
@@ -70,6 +71,8 @@ export interface KubeClient {
   deletePipelineRun(namespace: string, name: string): Promise<boolean>;
   /** Sets spec.status to Cancelled (the run's controller stops it); false when the run was gone. */
   cancelPipelineRun(namespace: string, name: string): Promise<boolean>;
+  /** An Event (core/v1) about an object, for `kubectl describe`. */
+  createEvent(event: CoreV1Event): Promise<void>;
   listPods(namespace: string | undefined, labelSelector: string): Promise<ListResult<V1Pod>>;
   watchPods(namespace: string | undefined, labelSelector: string): WatchFn<V1Pod>;
   listPipelineRuns(namespace: string | undefined): Promise<ListResult<PipelineRunResource>>;
@@ -162,6 +165,11 @@ export function createKubeClient(
     async deletePod(namespace, name) {
       const r = await call('delete', `pod ${name}`, () => core.deleteNamespacedPod({ namespace, name }), [404]);
       return r !== 404;
+    },
+    async createEvent(event) {
+      await call('create', `event ${event.metadata?.name}`, () =>
+        core.createNamespacedEvent({ namespace: event.metadata!.namespace!, body: event }),
+      );
     },
     async createSecret(secret) {
       const r = await call(

@@ -11,6 +11,7 @@ export {
   volumeForTaskVolume,
   type PodBuildOptions,
 } from './pod-builder.js';
+export { POD_SECURITY_HELP, POD_SECURITY_MODES, podSecurityFlag, type PodSecurity } from './pod-security.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';
 export { PodRuntime, type PodRuntimeDeps } from './pod-runtime.js';
 export { createKubeClient, type KubeClient, type ListResult, type WatchEvent, type WatchFn } from './client.js';
@@ -19,5 +20,5 @@ export { tokenBucket, unlimited, type RateLimiter, type TokenBucketOptions } fro
 export { KubeApiError, PodBuildError } from './errors.js';
 export { InvalidQuantityError } from './quantity.js';
 export * from './labels.js';
-export { podName, workspaceClaimName } from './names.js';
+export { collectorRunId, podName, workspaceClaimName } from './names.js';
 export type * from './resources.js';

@@ -17,3 +17,12 @@ export const workspaceClaimName = (pipelineRun: string, workspace: string) =>
 
 /** The container of a step. */
 export const containerName = (step: string) => boundedName(`step-${step}`);
+
+/**
+ * A PipelineRun's id at the collector: `<namespace>.<name>.<first 8 of its UID>`. Same-named runs in
+ * two namespaces, or a run deleted and re-created under its name, never share a history, and the
+ * run token minted for one id is refused for another.
+ */
+export function collectorRunId(namespace: string, name: string, uid: string): string {
+  return `${namespace}.${name.slice(0, 170)}.${uid.replace(/-/g, '').slice(0, 8)}`;
+}

@@ -20,7 +20,6 @@ import type {
   V1Pod,
   V1Secret,
   V1ResourceRequirements,
-  V1SecurityContext,
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
@@ -39,6 +38,7 @@ import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
 import { parseQuantity } from './quantity.js';
+import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
 
 const P = kilnPaths(KILN_ROOT);
 /**
@@ -53,7 +53,6 @@ const TOKEN_DIR = `${KILN_ROOT}/secrets`;
 const SCRIPTS_BUDGET = 200 * 1024;
 /** The engine times a task out first and records TimedOut; the deadline is the backstop for a downed controller. */
 const DEADLINE_GRACE_SECONDS = 30;
-const NON_ROOT_UID = 65532;
 
 export interface PodBuildOptions {
   namespace: string;
@@ -62,7 +61,13 @@ export interface PodBuildOptions {
   /** The PipelineRun this Pod belongs to (ownerReference, garbage collection). */
   owner: { name: string; uid: string };
   serviceAccountName?: string;
-  /** UID for every container; 0 turns off runAsNonRoot for images that need root. Default 65532. */
+  /**
+   * `image` (default, as Tekton): steps run as their image's user with the runtime's capabilities;
+   * only Kiln's own containers are locked down. `restricted`: every container passes PodSecurity
+   * `restricted` (non-root UID, all capabilities dropped, seccomp RuntimeDefault).
+   */
+  podSecurity?: PodSecurity;
+  /** `restricted`: the UID of every container (default 65532; 0 turns off runAsNonRoot). `image`: the steps' UID, if set. */
   runAsUser?: number;
   /** The log proxy's -deadline (`kiln run --log-deadline` on podman); absent: the Pod's lifetime bounds it. */
   logDeadline?: string;
@@ -96,15 +101,17 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
-  const volumes = [...kilnVolumes(plan, scripts), ...workspaceVolumes(plan), ...taskVolumes(plan)];
-  const uid = opts.runAsUser ?? NON_ROOT_UID;
+  const restricted = opts.podSecurity === 'restricted';
+  const volumes = [...kilnVolumes(plan, scripts, restricted), ...workspaceVolumes(plan), ...taskVolumes(plan)];
   const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0));
-  const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget));
+  const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
-  const initContainers: V1Container[] = [initContainer(opts.agentImage)];
+  const initContainers: V1Container[] = [initContainer(opts.agentImage, restricted)];
   if (plan.collector) {
     const native = opts.nativeSidecars !== false;
-    (native ? initContainers : steps).push(logProxyContainer(plan, opts.agentImage, opts.logDeadline, native));
+    (native ? initContainers : steps).push(
+      logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
+    );
   }
   return {
     apiVersion: 'v1',
@@ -123,13 +130,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       activeDeadlineSeconds: podDeadlineSeconds(plan.timeoutMs, opts.remainingRunMs),
-      securityContext: {
-        runAsNonRoot: uid !== 0,
-        runAsUser: uid,
-        runAsGroup: uid,
-        fsGroup: uid,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: podSecurityContext(opts),
       initContainers,
       containers: steps,
       volumes,
@@ -148,13 +149,6 @@ export function podLabels(plan: TaskRunPlan): Record<string, string> {
   };
 }
 
-// A fresh object per container: shared ones would print as YAML anchors.
-const containerSecurity = (): V1SecurityContext => ({
-  allowPrivilegeEscalation: false,
-  privileged: false,
-  capabilities: { drop: ['ALL'] },
-});
-
 const mount = (name: string, mountPath: string, readOnly = false, subPath?: string): V1VolumeMount => ({
   name,
   mountPath,
@@ -162,12 +156,12 @@ const mount = (name: string, mountPath: string, readOnly = false, subPath?: stri
   ...(subPath ? { subPath } : {}),
 });
 
-function initContainer(agentImage: string): V1Container {
+function initContainer(agentImage: string, restricted: boolean): V1Container {
   return {
     name: 'kiln-init',
     image: agentImage,
     command: [P.agent, 'init', TOOLS_MOUNT],
-    securityContext: containerSecurity(),
+    securityContext: kilnSecurity(restricted),
     volumeMounts: [mount('kiln-bin', TOOLS.binDir), mount('kiln-lib', TOOLS.libDir)],
   };
 }
@@ -177,6 +171,7 @@ function logProxyContainer(
   agentImage: string,
   deadline: string | undefined,
   native: boolean,
+  restricted: boolean,
 ): V1Container {
   return {
     name: 'kiln-log-proxy',
@@ -187,12 +182,12 @@ function logProxyContainer(
       paths: P,
       steps: plan.steps.map((s) => s.name),
       collector: { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` },
-      pipelineRun: plan.pipelineRun,
+      pipelineRun: plan.collector!.runId ?? plan.pipelineRun,
       taskRun: plan.name,
       stateDir: P.proxyStateDir,
       deadline,
     }),
-    securityContext: containerSecurity(),
+    securityContext: kilnSecurity(restricted),
     volumeMounts: [
       mount('kiln-run', P.runDir, true),
       mount('kiln-logs', P.logDir),
@@ -207,6 +202,7 @@ function stepContainer(
   i: number,
   isScript: boolean,
   terminationLimit: number,
+  restricted: boolean,
 ): V1Container {
   const image = step.image ?? plan.image;
   if (!image) throw new PodBuildError(plan.task, step.name, 'has no image', 'set `image:` on the step or on its task');
@@ -234,7 +230,7 @@ function stepContainer(
     // and so does a result too large for the termination message.
     cache: collector && step.cache ? { spec: step.cache, store: { url: collector.url, tokenFile } } : undefined,
     resultsStore: collector
-      ? { url: taskRunResultsUrl(collector.url, plan.pipelineRun, plan.name), tokenFile }
+      ? { url: taskRunResultsUrl(collector.url, collector.runId ?? plan.pipelineRun, plan.name), tokenFile }
       : undefined,
     command: argv.map((a) => resolvePaths(a, plan)),
     stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
@@ -251,7 +247,8 @@ function stepContainer(
     resources: step.resources ? { ...step.resources } : undefined,
     terminationMessagePath: TERMINATION_PATH,
     terminationMessagePolicy: 'File',
-    securityContext: containerSecurity(),
+    // Mode `image`: the image's user and the runtime's capabilities, as Tekton (npm, apt-get work).
+    ...(restricted && { securityContext: lockedDown() }),
     volumeMounts: [
       mount('kiln-bin', P.binDir, true),
       mount('kiln-lib', P.libDir, true),
@@ -326,7 +323,7 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
   return out;
 }
 
-function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[] {
+function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>, restricted: boolean): V1Volume[] {
   const volumes: V1Volume[] = [
     { name: 'kiln-bin', emptyDir: {} },
     { name: 'kiln-lib', emptyDir: {} },
@@ -350,8 +347,13 @@ function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>): V1Volume[
       },
     });
   }
+  // Readable by the Pod's fsGroup when `restricted`; else by whatever user a step's image has
+  // (every user in the Pod is the run's own).
   if (plan.collector)
-    volumes.push({ name: 'kiln-token', secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: 0o440 } });
+    volumes.push({
+      name: 'kiln-token',
+      secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: restricted ? 0o440 : 0o444 },
+    });
   return volumes;
 }
 

@@ -47,6 +47,8 @@ export interface PipelineRunStatusBlock {
   results?: Record<string, ParamValue>;
   /** Set once the run record reached the collector: the finalizer may go, Pods may be deleted. */
   archived?: boolean;
+  /** The run's id at the collector (`kiln logs ID`): namespace, name and UID ([collectorRunId]). */
+  runId?: string;
   /** The run could not start (bad spec): why. */
   reason?: string;
 }

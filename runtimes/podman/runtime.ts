@@ -82,7 +82,9 @@ export class PodmanRuntime implements Runtime {
       namespace: 'default',
       agentImage: this.opts.agentImage,
       owner: { name: plan.pipelineRun, uid: plan.pipelineRun },
-      // Container root is the invoking user under rootless podman: files in workspaces stay theirs.
+      // Container root is the invoking user under rootless podman: files in workspaces stay theirs;
+      // every capability is dropped all the same.
+      podSecurity: 'restricted',
       runAsUser: 0,
       logDeadline: this.opts.logDeadline,
     });

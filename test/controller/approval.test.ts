@@ -28,12 +28,12 @@ describe('approval gates under the controller', () => {
     finishPod(h.server, NS, 'g1-build', [{ exitCode: 0 }]);
     const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
     await until('gate waiting at the collector', async () => {
-      const gate = (await reader.getRun('g1'))?.tasks.find((t) => t.name === 'gate');
+      const gate = (await reader.getRun(h.runId('g1')))?.tasks.find((t) => t.name === 'gate');
       return gate?.status === 'Running';
     });
     expect(h.server.list('pods', NS).map((p) => p.metadata.name)).toEqual(['g1-build']);
     const alice = mintPersonToken('test-collector-secret', { name: 'alice', groups: ['release'] });
-    const res = await request(`${h.collectorUrl}/v1/runs/g1/approvals/gate`, {
+    const res = await request(`${h.collectorUrl}/v1/runs/${h.runId('g1')}/approvals/gate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
       body: JSON.stringify({ decision: 'approve', comment: 'go' }),
@@ -42,7 +42,7 @@ describe('approval gates under the controller', () => {
     await until('pod ship', () => h.server.get('pods', NS, 'g1-ship'));
     finishPod(h.server, NS, 'g1-ship', [{ exitCode: 0 }]);
     await until('archived', () => (h.server.get('pipelineruns', NS, 'g1')?.status as { archived?: boolean })?.archived);
-    const record = (await reader.getRun('g1'))!;
+    const record = (await reader.getRun(h.runId('g1')))!;
     expect(record.status).toBe('Succeeded');
     expect(record.tasks.find((t) => t.name === 'gate')).toMatchObject({
       status: 'Succeeded',

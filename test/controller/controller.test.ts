@@ -79,7 +79,7 @@ describe('kubernetes controller', () => {
     expect(taskRuns(r)[0].results).toEqual({ v: 'hi' });
     await until('finalizer released', () => run('r1')!.metadata.finalizers?.length === 0);
     expect(podNames()).toEqual([]);
-    const stored = await h.collector!.store.getRun('r1');
+    const stored = await h.collector!.store.getRun(h.runId('r1'));
     expect(stored).toMatchObject({ status: 'Succeeded', engine: 'kubernetes' });
     expect(stored!.tasks.find((t) => t.name === 'c')!.steps.map((s) => s.exitCode)).toEqual([0, 0]);
     const metrics = await c.metrics.registry.metrics();
@@ -97,7 +97,7 @@ describe('kubernetes controller', () => {
     // Every step is told where such results go, with the run's token mounted.
     const command = (pod('big-a')!.spec as { containers: { command: string[] }[] }).containers[0].command;
     const url = command[command.indexOf('-results_url') + 1];
-    expect(url).toBe(`${h.collectorUrl}/v1/runs/big/taskruns/big-a/results`);
+    expect(url).toBe(`${h.collectorUrl}/v1/runs/${h.runId('big')}/taskruns/big-a/results`);
     runPod(h.server, NS, 'big-a');
     // What the agent does: PUT the value, then put only its reference in the termination message.
     const value = 'v'.repeat(10_000);
@@ -105,7 +105,7 @@ describe('kubernetes controller', () => {
       method: 'PUT',
       body: value,
       headers: {
-        authorization: `Bearer ${h.collector!.mintRunToken(testClaims('big'))}`,
+        authorization: `Bearer ${h.collector!.mintRunToken(testClaims(h.runId('big')))}`,
         'content-type': 'application/octet-stream',
       },
     });
@@ -181,6 +181,7 @@ describe('kubernetes controller', () => {
     const c = await h.controller();
     await h.client.createPipelineRun(NS, pipelineRun('r6'));
     await until('pod a', () => pod('r6-a'));
+    const id = h.runId('r6');
     await kubectlDelete('r6');
     await until('pod a deleted by the cancel', () => !pod('r6-a'));
     // The collector is down: archiving fails and is retried; the run must stay.
@@ -190,7 +191,7 @@ describe('kubernetes controller', () => {
     expect(run('r6')!.metadata.finalizers).toEqual(['kiln.dev/archive']);
     const collector = await startLateCollector(h);
     await until('run gone once archived', () => !run('r6'));
-    expect(await collector.store.getRun('r6')).toMatchObject({ status: 'Cancelled' });
+    expect(await collector.store.getRun(id)).toMatchObject({ status: 'Cancelled' });
   });
 
   it('refuses a run whose pipeline does not exist, saying which', async () => {
@@ -252,5 +253,37 @@ describe('kubernetes controller', () => {
         .volumes;
       expect(volumes.find((v) => v.name === 'ws-src')!.persistentVolumeClaim).toEqual({ claimName: 'r9-ws-src' });
     }
+  });
+
+  it('binds the collector run id and token to namespace, name and UID: same-named runs in two namespaces keep two histories', async () => {
+    h = await startHarness();
+    await h.controller({ namespace: undefined });
+    const spec = { tasks: { only: { image: 'busybox', steps: [{ run: 'true' }] } } };
+    const namespaces = [NS, 'other'];
+    for (const ns of namespaces) await h.client.createPipelineRun(ns, pipelineRun('same', spec));
+    for (const ns of namespaces) {
+      await until(`pod in ${ns}`, () => h.server.get('pods', ns, 'same-only'));
+      finishPod(h.server, ns, 'same-only', ok);
+    }
+    const [mine, theirs] = namespaces.map((ns) => h.runId('same', ns));
+    expect(mine).toMatch(/^ci\.same\.[0-9a-f]{8}$/);
+    expect(theirs).toMatch(/^other\.same\.[0-9a-f]{8}$/);
+    for (const id of [mine!, theirs!])
+      await until(`${id} archived`, async () => (await h.collector!.store.getRun(id))?.status === 'Succeeded');
+    // `kiln logs ID` for a run named in kubectl: its status says the id.
+    await until(
+      'runId in status',
+      () => (h.server.get('pipelineruns', 'other', 'same')?.status as { runId?: string } | undefined)?.runId === theirs,
+    );
+    // The token the controller gave ci's run (its Pods' Secret) writes ci's run, not other's.
+    const secret = h.server.get('secrets', NS, 'same-kiln-token') as { stringData?: { token: string } };
+    const put = (id: string) =>
+      fetch(`${h.collectorUrl}/v1/runs/${id}/taskruns/same-only/results/v`, {
+        method: 'PUT',
+        body: 'x',
+        headers: { authorization: `Bearer ${secret.stringData!.token}`, 'content-type': 'application/octet-stream' },
+      });
+    expect((await put(theirs!)).status).toBe(403);
+    expect((await put(mine!)).status).toBe(201);
   });
 });

@@ -192,7 +192,7 @@ describe('run status', () => {
     };
     const status = statusFromRecord(record, '2026-01-01T01:02:03.000Z');
     expect(status).toMatchObject({ duration: '1h2m3s', conditions: [{ status: 'False', reason: 'TasksFailed' }] });
-    expect(recordFromStatus({ metadata: { name: 'r' }, spec: { params: { a: '1' } }, status })).toEqual(record);
+    expect(recordFromStatus({ metadata: { name: 'r' }, spec: { params: { a: '1' } }, status }, 'r')).toEqual(record);
   });
 });
 

@@ -49,8 +49,12 @@ class PodmanPod implements PlayedPod {
     private pod: V1Pod,
     private readonly ctx: PodContext,
   ) {
-    const { namespace, name } = pod.metadata as { namespace: string; name: string };
-    this.name = `k8s.${namespace}.${name}`;
+    const { namespace, name, uid } = pod.metadata as { namespace: string; name: string; uid: string };
+    // The podman pod is named after the Pod's UID too, not only its name: podman's storage is the
+    // machine's, shared by every environment (and by one killed before it cleaned up). A name of
+    // another environment's Pod made the play fail and its old containers be read as this Pod's:
+    // a step "Succeeded" without the termination message its results travel in.
+    this.name = `k8s.${namespace}.${name}.${uid.slice(0, 8)}`;
     this.root = join(stateDir, 'pods', namespace, name);
     this.done = this.run().catch((err: Error) => ctx.warn(`${this.name}: ${err.message}`));
   }
@@ -102,6 +106,9 @@ class PodmanPod implements PlayedPod {
     this.writeProjections();
     const manifest = playable.manifest;
     manifest.metadata = { name: this.name, labels: { 'kiln.dev/test-node': this.nodeLabel } };
+    // The Pod's name, as a kubelet sets it (podman would take the longer podman pod name, and
+    // refuse it past 63 characters).
+    manifest.spec!.hostname = this.pod.metadata!.name!.slice(0, 63);
     writeFileSync(podDirs(this.root).manifest, stringify(manifest));
     this.startTime = new Date().toISOString();
     try {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createKubeClient, type KubeClient, type PipelineRunResource } from '../../../runtimes/kubernetes/index.js';
 import {
+  ensureRootStepImage,
   ensureStepImage,
   startController,
   startK8sEnv,
@@ -61,16 +62,16 @@ const kiln = async (...args: string[]) =>
   (await exec(process.execPath, [join(REPO, 'dist/kiln.mjs'), ...args], { env: k.env, cwd: work, timeout: 60_000 }))
     .stdout;
 
-const getRun = async (name: string) =>
-  (await client.listPipelineRuns(k.namespace)).items.find((r) => r.metadata.name === name);
+const getRun = async (name: string, ns = k.namespace) =>
+  (await client.listPipelineRuns(ns)).items.find((r) => r.metadata.name === name);
 const cond = (r: PipelineRunResource | undefined) => r?.status?.conditions?.[0];
 
 /** Waits until the run has ended and its record is archived; returns it. */
-async function ended(name: string, timeoutMs = 120_000): Promise<PipelineRunResource> {
+async function ended(name: string, timeoutMs = 120_000, ns = k.namespace): Promise<PipelineRunResource> {
   return until(
     `${name} archived`,
     async () => {
-      const r = await getRun(name);
+      const r = await getRun(name, ns);
       return r?.status?.archived && r.status.completionTime ? r : undefined;
     },
     timeoutMs,
@@ -118,13 +119,24 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(r.status!.taskRuns![0]!.results).toEqual({ v: '42' });
     const table = await k.kubectl('get', 'kpr', name!);
     expect(table).toMatch(new RegExp(`${name}\\s+Succeeded`));
-    const logs = await kiln('logs', name!);
+    // The collector knows the run by an id bound to its namespace, name and UID; its status says it.
+    const runId = await k.kubectl('get', 'kpr', name!, '-o', 'jsonpath={.status.runId}');
+    expect(runId).toMatch(new RegExp(`^kiln-e2e\\.${name}\\.[0-9a-f]{8}$`));
+    expect(await k.kubectl('get', 'kpr', name!, '-o', 'wide')).toMatch(new RegExp(`RUN ID[\\s\\S]*${runId}`));
+    const logs = await kiln('logs', runId);
     expect(logs).toContain('a/step-1 | hello from a');
     expect(logs).toContain('b/step-1 | got 42');
     // Archived: the record is at the collector, the Pods are deleted, the PipelineRun stays.
     await until('pods deleted', async () => (await podsOf(name!)).length === 0);
     await until('finalizer released', async () => !(await getRun(name!))?.metadata.finalizers?.length);
     expect([...podUids].filter(([p]) => p.startsWith(`${name}-`)).map(([, u]) => u.size)).toEqual([1, 1]);
+    // Events on the run, as kubectl describe shows them.
+    const described = await until('the Archived event', async () => {
+      const out = await k.kubectl('describe', 'kpr', name!);
+      return /Normal\s+Archived/.test(out) ? out : undefined;
+    });
+    expect(described).toMatch(/Normal\s+Started\s+.*kiln-controller\s+pipeline hello started/);
+    expect(described).toMatch(/Normal\s+Succeeded\s+.*pipeline hello Succeeded/);
   });
 
   it('an approval gate holds no Pod while it waits; kiln approve through the collector lets the next task run', async () => {
@@ -166,6 +178,9 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(cond(r)).toMatchObject({ status: 'False' });
     expect(r.status!.taskRuns![0]).toMatchObject({ status: 'Failed' });
     expect(r.status!.taskRuns![0]!.steps[0]).toMatchObject({ name: 'boom', status: 'Failed', exitCode: 3 });
+    const described = await k.kubectl('describe', 'kpr', 'fails');
+    expect(described).toMatch(/Warning\s+TaskFailed\s+.*task a Failed/);
+    expect(described).toMatch(/Warning\s+Failed\s+.*pipeline fails Failed/);
   });
 
   it('cancel: the running Pod is stopped by graceful deletion on the node and the run ends Cancelled', async () => {
@@ -221,6 +236,71 @@ describe('Kiln on a real API server with a podman node', () => {
       expect([podUids.get('faults-a')?.size, podUids.get('faults-b')?.size]).toEqual([1, 1]);
       expect(proxy.fired).toMatchObject({ 500: 4, 429: 1, 409: 1 });
       expect(proxy.fired['drop-watch']).toBeGreaterThanOrEqual(1);
+    } finally {
+      await ctl.stop();
+      await proxy.close();
+      ctl = startController(k, k.controllerKubeconfig());
+    }
+  }, 180_000);
+
+  it("--pod-security image (the default): a step runs as its image's user, root here, with the runtime's capabilities", async () => {
+    const ns = 'kiln-e2e-image';
+    const rootImage = await ensureRootStepImage();
+    await k.kubectl('create', 'namespace', ns);
+    await ctl.stop();
+    ctl = startController(k, k.controllerKubeconfig(), ['--pod-security', 'image']);
+    try {
+      const caps =
+        'while read k v; do if [ "$k" = CapEff: ]; then printf %s "$v" > $(results.caps.path); fi; done < /proc/self/status';
+      const spec = {
+        tasks: {
+          a: {
+            image: rootImage,
+            results: ['uid', 'caps'],
+            steps: [{ run: `printf %s "$(busybox id -u)" > $(results.uid.path); ${caps}` }],
+          },
+        },
+      };
+      await client.createPipelineRun(ns, pipelineRunOf('as-image', spec) as PipelineRunResource);
+      const r = await ended('as-image', 120_000, ns);
+      expect(cond(r), JSON.stringify(r.status!.taskRuns)).toMatchObject({ status: 'True' });
+      expect(r.status!.taskRuns![0]!.results!.uid).toBe('0');
+      expect(r.status!.taskRuns![0]!.results!.caps).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.status!.taskRuns![0]!.results!.caps).not.toBe('0000000000000000');
+    } finally {
+      await ctl.stop();
+      ctl = startController(k, k.controllerKubeconfig());
+    }
+  }, 180_000);
+
+  it('API requests per run: a two-task run through a counting proxy, from create to archived and Pods deleted', async () => {
+    await ctl.stop();
+    const proxy = await startFaultProxy(`https://127.0.0.1:${new URL(k.admin.getCurrentCluster()!.server).port}`, {
+      ca: readFileSync(join(k.dir, 'pki/apiserver.crt'), 'utf8'),
+    });
+    try {
+      ctl = startController(k, k.controllerKubeconfig(proxy.url));
+      // The controller's start (version, list and watch of Pods and PipelineRuns) is not the run's.
+      await until('watching', async () => (proxy.requests.watch ?? 0) >= 2);
+      const before = { ...proxy.requests };
+      await create('counted', TWO_TASKS());
+      await ended('counted');
+      await until('pods deleted', async () => (await podsOf('counted')).length === 0);
+      // The last request of a run: its Archived event, sent after the Pods' deletes.
+      await until('the Archived event', async () => /Archived/.test(await k.kubectl('describe', 'kpr', 'counted')));
+      await until('the finalizer released', async () => !(await getRun('counted'))?.metadata.finalizers?.length);
+      const perRun = Object.fromEntries(
+        Object.entries(proxy.requests).map(([verb, n]) => [verb, n - (before[verb] ?? 0)]),
+      );
+      const total = Object.entries(perRun)
+        .filter(([verb]) => verb !== 'watch')
+        .reduce((sum, [, n]) => sum + n, 0);
+      process.stderr.write(`API requests for one two-task run: ${total} ${JSON.stringify(perRun)}\n`);
+      // Creates: the token Secret, 2 Pods, 3 Events; patches: finalizer, ready annotations, statuses,
+      // archived (17 in all here, docs/kubernetes.md).
+      expect(perRun.create).toBeGreaterThanOrEqual(3);
+      expect(perRun.delete).toBe(2);
+      expect(total).toBeLessThan(40);
     } finally {
       await ctl.stop();
       await proxy.close();

@@ -191,16 +191,48 @@ describe('pod builder', () => {
     expect(() => buildPod(plan({ workspaceBindings: {} }), BUILD_OPTIONS)).toThrow(/binds none/);
   });
 
-  it('sets security context, deadline and owner', () => {
+  it("mode image (default): steps run as the image's user with the runtime's capabilities; Kiln's containers locked down", () => {
     const pod = buildPod(plan(), BUILD_OPTIONS);
-    expect(pod.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(pod.spec!.securityContext).toBeUndefined();
+    for (const c of pod.spec!.containers) expect(c.securityContext, c.name).toBeUndefined();
+    for (const c of pod.spec!.initContainers!)
+      expect(c.securityContext, c.name).toEqual({
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    // No fsGroup to read the token by: readable by any user of the Pod (all the run's own).
+    expect(pod.spec!.volumes!.find((v) => v.name === 'kiln-token')!.secret!.defaultMode).toBe(0o444);
+    expect(buildPod(plan(), { ...BUILD_OPTIONS, runAsUser: 1000 }).spec!.securityContext).toEqual({ runAsUser: 1000 });
+  });
+
+  it('mode restricted: every container passes PodSecurity restricted', () => {
+    const pod = buildPod(plan(), { ...BUILD_OPTIONS, podSecurity: 'restricted' });
+    expect(pod.spec!.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      fsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     for (const c of [...pod.spec!.containers, ...pod.spec!.initContainers!]) {
-      expect(c.securityContext).toMatchObject({
+      expect(c.securityContext).toEqual({
         allowPrivilegeEscalation: false,
         privileged: false,
         capabilities: { drop: ['ALL'] },
       });
     }
+    expect(pod.spec!.volumes!.find((v) => v.name === 'kiln-token')!.secret!.defaultMode).toBe(0o440);
+    const root = buildPod(plan(), { ...BUILD_OPTIONS, podSecurity: 'restricted', runAsUser: 0 });
+    expect(root.spec!.securityContext!.runAsNonRoot).toBe(false);
+  });
+
+  it('sets deadline and owner', () => {
+    const pod = buildPod(plan(), BUILD_OPTIONS);
     expect(pod.spec!.activeDeadlineSeconds).toBe(630);
     expect(buildPod(plan({ timeoutMs: undefined }), BUILD_OPTIONS).spec!.activeDeadlineSeconds).toBeUndefined();
     expect(pod.metadata!.ownerReferences).toEqual([
@@ -214,7 +246,6 @@ describe('pod builder', () => {
       },
     ]);
     expect(pod.spec!.restartPolicy).toBe('Never');
-    expect(buildPod(plan(), { ...BUILD_OPTIONS, runAsUser: 0 }).spec!.securityContext!.runAsNonRoot).toBe(false);
   });
 
   it('merges env with the step winning and resolves path references', () => {

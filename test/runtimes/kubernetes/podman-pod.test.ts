@@ -55,6 +55,7 @@ function renderPod(): V1Pod {
     namespace: 'default',
     agentImage: AGENT_IMAGE,
     owner: { name: 'pt', uid: 'u' },
+    podSecurity: 'restricted',
     runAsUser: 0,
   });
 }
