@@ -58,11 +58,13 @@ describe('approval gates under the controller', () => {
     await until('pod build', () => h.server.get('pods', NS, 'g2-build'));
     finishPod(h.server, NS, 'g2-build', [{ exitCode: 0 }]);
     const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
-    const gate = async () => (await reader.getRun('g2'))?.tasks.find((t) => t.name === 'gate');
+    const gate = async () => (await reader.getRun(h.runId('g2')))?.tasks.find((t) => t.name === 'gate');
     await until('gate waiting at the collector', async () => (await gate())?.status === 'Running');
     first.stop();
     const bob = mintPersonToken('test-collector-secret', { name: 'bob', groups: ['release'] });
-    const res = await new CollectorClient(h.collectorUrl, bob).decideApproval('g2', 'gate', { decision: 'approve' });
+    const res = await new CollectorClient(h.collectorUrl, bob).decideApproval(h.runId('g2'), 'gate', {
+      decision: 'approve',
+    });
     expect(res.approval).toMatchObject({ decision: 'approved', by: 'bob' });
     expect(h.server.get('pods', NS, 'g2-ship')).toBeUndefined(); // nothing acted on it yet
     await h.controller();
@@ -79,14 +81,14 @@ describe('approval gates under the controller', () => {
     await until('pod build', () => h.server.get('pods', NS, 'g3-build'));
     finishPod(h.server, NS, 'g3-build', [{ exitCode: 0 }]);
     const reader = new CollectorClient(h.collectorUrl, h.collector!.readerToken);
-    await until('gate waiting', async () => (await reader.getRun('g3'))?.tasks[1]?.status === 'Running');
+    await until('gate waiting', async () => (await reader.getRun(h.runId('g3')))?.tasks[1]?.status === 'Running');
     const carol = mintPersonToken('test-collector-secret', { name: 'carol', groups: ['release'] });
-    await new CollectorClient(h.collectorUrl, carol).decideApproval('g3', 'gate', {
+    await new CollectorClient(h.collectorUrl, carol).decideApproval(h.runId('g3'), 'gate', {
       decision: 'reject',
       comment: 'freeze',
     });
     await until('archived', () => (h.server.get('pipelineruns', NS, 'g3')?.status as { archived?: boolean })?.archived);
-    const record = (await reader.getRun('g3'))!;
+    const record = (await reader.getRun(h.runId('g3')))!;
     expect(record.status).toBe('Failed');
     expect(record.tasks.map((t) => [t.name, t.status, t.reason])).toEqual([
       ['build', 'Succeeded', undefined],

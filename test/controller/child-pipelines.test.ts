@@ -103,11 +103,12 @@ describe('pipelines in pipelines on kubernetes', () => {
     expect(reasonOf('rel')).toBe('Succeeded');
 
     // The parent's record holds the child's under its task run, as a local run's does.
-    const stored = await h.collector!.store.getRun('rel');
+    // Each is stored under its own collector id (namespace, name and UID).
+    const stored = await h.collector!.store.getRun(h.runId('rel'));
     const deploy = stored!.tasks.find((t) => t.name === 'deploy')!;
-    expect(deploy.child).toMatchObject({ id: 'rel-deploy', name: 'deploy', status: 'Succeeded' });
+    expect(deploy.child).toMatchObject({ id: h.runId('rel-deploy'), name: 'deploy', status: 'Succeeded' });
     expect(deploy.child!.tasks.map((t) => [t.name, t.status])).toEqual([['push', 'Succeeded']]);
-    expect(await h.collector!.store.getRun('rel-deploy')).toMatchObject({ status: 'Succeeded' });
+    expect(await h.collector!.store.getRun(h.runId('rel-deploy'))).toMatchObject({ status: 'Succeeded' });
   });
 
   it('holds the depth limit across PipelineRuns: past it the calling task and every caller fail', async () => {
