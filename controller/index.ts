@@ -7,3 +7,5 @@ export { DEFAULT_RUN_TIMEOUT_MS, InvalidPipelineRunError, type RunInput, type Ru
 export { controllerMetrics, type ControllerMetrics } from './metrics.js';
 export { HookServer, HOOK_LABELS, WEBHOOK_SECRETS, type HookServerOptions } from './hook-server.js';
 export { hookKube, type HookKube } from './hook-kube.js';
+export { LeaderElector, LEASE_DEFAULTS, type LeaderElectionOptions } from './leader-election.js';
+export { kubeLeaseStore, type LeaseRecord, type LeaseStore } from './lease-store.js';

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { REPO } from './kiln-cli.js';
 
 const run = promisify(execFile);
@@ -116,6 +116,25 @@ export function startController(k: K8sEnv, kubeconfig: string, args: string[] = 
       await exited;
     },
   };
+}
+
+/**
+ * Every Pod UID seen per Pod name in the namespace, from a watch started now: a duplicate Pod (one
+ * created twice, e.g. by two controllers) shows as a second UID under its name.
+ */
+export async function watchPodUids(k: K8sEnv): Promise<{ uids: Map<string, Set<string>>; stop(): void }> {
+  const uids = new Map<string, Set<string>>();
+  const w = await new Watch(k.admin).watch(
+    `/api/v1/namespaces/${k.namespace}/pods`,
+    {},
+    (_type, pod: V1Pod) => {
+      const set = uids.get(pod.metadata!.name!) ?? new Set();
+      set.add(pod.metadata!.uid!);
+      uids.set(pod.metadata!.name!, set);
+    },
+    () => {},
+  );
+  return { uids, stop: () => w.abort() };
 }
 
 export const STEP_IMAGE = 'localhost/kiln-step-busybox:test';

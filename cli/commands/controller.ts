@@ -16,8 +16,9 @@ import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernet
 import { createKubeClient, POD_SECURITY_HELP, podSecurityFlag, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
 import { hookServer } from '../controller-hooks.js';
+import { leaderElector, leaderOptions, type LeaderFlags } from '../controller-leader.js';
 
-interface ControllerFlags {
+interface ControllerFlags extends LeaderFlags {
   namespace?: string;
   workers: string;
   qps: string;
@@ -35,8 +36,7 @@ interface ControllerFlags {
 }
 
 export function registerController(program: Command): void {
-  program
-    .command('controller')
+  leaderOptions(program.command('controller'))
     .description('run the Kubernetes controller: PipelineRuns become Pods, runs are archived to the collector')
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
     .option('--workers <n>', 'PipelineRuns reconciled at once', '2')
@@ -97,7 +97,9 @@ export function registerController(program: Command): void {
           '--collector needs the collector secret to mint run tokens',
           'give --collector-secret-file FILE or set KILN_COLLECTOR_SECRET',
         );
+      const log = (line: string) => process.stderr.write(`kiln controller: ${line}\n`);
       const { kc } = await loadKubeConfig();
+      const elector = leaderElector(kc, f, log);
       const client = createKubeClient(kc, tokenBucket({ qps, burst }));
       const hooks = f.hooksListen ? hookServer(kc, { ...f, hooksListen: f.hooksListen }) : undefined;
       // One client serves every run: it holds only the URL (run tokens are passed per call).
@@ -126,7 +128,7 @@ export function registerController(program: Command): void {
         runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         pipelines: specDeps,
-        log: (line) => process.stderr.write(`kiln controller: ${line}\n`),
+        log,
       });
       const metrics = createServer((req, res) => {
         if (req.url !== '/metrics') return void res.writeHead(404).end();
@@ -135,17 +137,35 @@ export function registerController(program: Command): void {
           .then((text) => res.writeHead(200, { 'content-type': controller.metrics.registry.contentType }).end(text));
       });
       await new Promise<void>((resolve) => metrics.listen(port, host, resolve));
-      await controller.start();
       await hooks?.listen();
-      process.stderr.write(
-        `kiln controller: watching ${f.namespace ?? 'all namespaces'} (workers ${workers}, qps ${qps}, burst ${burst}); metrics on http://${f.metricsListen}/metrics\n`,
-      );
-      await new Promise<void>((resolve) => {
+      let following = true;
+      const signalled = new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
+      // A follower told to stop stops waiting for the Lease; a leader stops below, then hands it back.
+      void signalled.then(() => (following ? elector?.stop() : undefined));
+      let lost = (_why: string) => {};
+      const leadershipLost = new Promise<string>((resolve) => (lost = resolve));
+      if (elector && !(await elector.lead(lost))) return void (await close());
+      following = false;
+      await controller.start();
+      process.stderr.write(
+        `kiln controller: watching ${f.namespace ?? 'all namespaces'} (workers ${workers}, qps ${qps}, burst ${burst}); metrics on http://${f.metricsListen}/metrics\n`,
+      );
+      const why = await Promise.race([signalled.then(() => undefined), leadershipLost]);
       controller.stop();
-      metrics.close();
-      await hooks?.server.close();
+      await elector?.stop(!why);
+      await close();
+      // Another replica may lead now: exit so the Pod restarts as a candidate, as client-go's controllers do.
+      if (why) {
+        log(`lost the leadership: ${why}; exiting`);
+        process.exit(1);
+      }
+
+      async function close() {
+        metrics.close();
+        await hooks?.server.close();
+      }
     });
 }

@@ -123,6 +123,11 @@ export class TestNode {
           namespace: pod.metadata!.namespace!,
           body: { metadata: { name: pod.metadata!.name! }, target: { kind: 'Node', name: this.o.name } },
         })
+        .catch((err: { code?: number }) => {
+          // The scheduler retries a binding the server could not take (an overloaded server's 504).
+          if (transient(err.code)) setTimeout(() => void this.changed(pod).catch(() => {}), RETRY_MS);
+          throw err;
+        })
         .finally(() => this.binding.delete(k));
       return;
     }
@@ -228,8 +233,14 @@ export class TestNode {
             { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { status } },
             mergePatch,
           )
-          .catch((err: { code?: number; message?: string }) => {
-            if (err.code !== 404) this.o.log(`${key(pod)}: status: ${err.message}`);
+          .catch(async (err: { code?: number; message?: string }) => {
+            if (err.code === 404) return;
+            this.o.log(`${key(pod)}: status: ${err.message}`);
+            // As a kubelet does: a status the server could not take is written again, or the
+            // Pod's steps would never be seen to end.
+            if (!transient(err.code)) return;
+            t.dirty = true;
+            await new Promise((r) => setTimeout(r, RETRY_MS));
           });
       }
       t.writing = undefined;
@@ -237,5 +248,8 @@ export class TestNode {
   }
 }
 
+const RETRY_MS = 500;
+/** No answer, 429 or a server error: worth another try. */
+const transient = (code: number | undefined) => code === undefined || code === 429 || code >= 500;
 const key = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Watch, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createKubeClient, type KubeClient, type PipelineRunResource } from '../../../runtimes/kubernetes/index.js';
@@ -16,6 +15,7 @@ import {
   ensureStepImage,
   startController,
   startK8sEnv,
+  watchPodUids,
   type ControllerProcess,
   type K8sEnv,
 } from '../../../testkit/k8s-env.js';
@@ -30,8 +30,8 @@ let ctl: ControllerProcess;
 let image: string;
 let work: string;
 /** Every Pod UID seen per Pod name: a duplicate Pod is a second UID. */
-const podUids = new Map<string, Set<string>>();
-let stopPodWatch: { abort(): void } | undefined;
+let podUids: Map<string, Set<string>>;
+let stopPodWatch: (() => void) | undefined;
 
 beforeAll(async () => {
   image = await ensureStepImage();
@@ -39,20 +39,11 @@ beforeAll(async () => {
   client = createKubeClient(k.admin);
   ctl = startController(k, k.controllerKubeconfig());
   work = mkdtempSync(join(tmpdir(), 'kiln-k8s-e2e-'));
-  stopPodWatch = await new Watch(k.admin).watch(
-    `/api/v1/namespaces/${k.namespace}/pods`,
-    {},
-    (_type, pod: V1Pod) => {
-      const set = podUids.get(pod.metadata!.name!) ?? new Set();
-      set.add(pod.metadata!.uid!);
-      podUids.set(pod.metadata!.name!, set);
-    },
-    () => {},
-  );
+  ({ uids: podUids, stop: stopPodWatch } = await watchPodUids(k));
 }, 3_600_000);
 
 afterAll(async () => {
-  stopPodWatch?.abort();
+  stopPodWatch?.();
   await ctl?.stop();
   await k?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -213,7 +204,8 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(cond(r)).toMatchObject({ status: 'True' });
     expect(r.status!.taskRuns![1]).toMatchObject({ name: 'b', status: 'Succeeded' });
     expect([podUids.get('restart-a')?.size, podUids.get('restart-b')?.size]).toEqual([1, 1]);
-  });
+    // The killed controller never handed its Lease back: the successor waits out the 15 s lease first.
+  }, 120_000);
 
   it('faults between the controller and the API server (500, 429, 409, dropped watches): the run succeeds, one Pod per task', async () => {
     await ctl.stop();
