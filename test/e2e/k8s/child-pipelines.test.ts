@@ -96,9 +96,11 @@ describe('pipelines in pipelines on a real API server', () => {
     expect(r.status!.conditions![0], JSON.stringify(r.status)).toMatchObject({ status: 'True', reason: 'Succeeded' });
     const ship = r.status!.taskRuns!.find((t) => t.name === 'ship')!;
     expect(ship).toMatchObject({ status: 'Succeeded', results: { url: 'https://app.example' } });
-    expect(ship.child).toMatchObject({ id: child, name: 'deploy', status: 'Succeeded' });
-
     const c = (await getRun(child))!;
+    // The child's record keeps its own collector id (namespace, name and UID).
+    expect(ship.child).toMatchObject({ id: c.status!.runId, name: 'deploy', status: 'Succeeded' });
+    expect(c.status!.runId).toMatch(new RegExp(`^${k.namespace}\\.${child}\\.`));
+
     expect(c.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'PipelineRun', name: run, uid: r.metadata.uid, controller: true }),
     ]);

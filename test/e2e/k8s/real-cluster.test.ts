@@ -143,16 +143,14 @@ describe('Kiln on a real API server with a podman node', () => {
     expect(await podsOf('gated')).toEqual(['gated-build']);
     const secretFile = k.vars.KILN_COLLECTOR_SECRET_FILE!;
     const alice = (await kiln('token', 'create', 'alice', '--group', 'release', '--secret-file', secretFile)).trim();
-    const approved = await exec(
-      process.execPath,
-      [join(REPO, 'dist/kiln.mjs'), 'approve', 'gated', 'gate', '-m', 'go'],
-      {
-        env: { ...k.env, KILN_TOKEN: alice },
-        cwd: work,
-        timeout: 60_000,
-      },
-    );
-    expect(approved.stdout).toMatch(/^gated gate: approved by alice at /);
+    // The collector knows the run by its id, bound to namespace, name and UID (status.runId).
+    const runId = (await getRun('gated'))!.status!.runId!;
+    const approved = await exec(process.execPath, [join(REPO, 'dist/kiln.mjs'), 'approve', runId, 'gate', '-m', 'go'], {
+      env: { ...k.env, KILN_TOKEN: alice },
+      cwd: work,
+      timeout: 60_000,
+    });
+    expect(approved.stdout.startsWith(`${runId} gate: approved by alice at `)).toBe(true);
     const r = await ended('gated');
     expect(cond(r)).toMatchObject({ status: 'True' });
     expect(r.status!.taskRuns!.map((t) => [t.name, t.status])).toEqual([
