@@ -15,4 +15,5 @@ export * from './results-api.js';
 export * from './run-labels.js';
 export * from './terminal-text.js';
 export * from './termination.js';
+export * from './varint.js';
 export * from './host-runner.js';

@@ -3,7 +3,7 @@
 // line; a chunk is one of each for thousands. A chunk keeps the lines' texts joined by "\n" in a
 // text column (so LIKE can pick the chunks a search may hit) and, per line, its length in UTF-16
 // units, its stream and its time (as a delta) as varints in `meta`. Pure: no I/O.
-import { KilnError } from '../../contract/index.js';
+import { KilnError, MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../../contract/index.js';
 
 /** A line as a store reads it (the shape of the old line rows, which the migration reads too). */
 export interface LineSqlRow {
@@ -30,21 +30,6 @@ export interface ChunkRow {
   meta: Buffer;
   text: string;
 }
-
-/** The longest varint of a safe integer. */
-const MAX_VARINT = 8;
-
-function putVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  buf[at++] = n;
-  return at;
-}
-
-const zigzag = (d: number) => (d >= 0 ? d * 2 : -d * 2 - 1);
-const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 export function encodeChunk(lines: readonly ChunkLine[]): EncodedChunk {
   const meta = Buffer.allocUnsafe(lines.length * 2 * MAX_VARINT);
@@ -77,24 +62,17 @@ export function decodeChunk(row: ChunkRow, fromSeq = -Infinity, toSeq = Infinity
   const firstSeq = Number(row.first_seq);
   const { meta, text } = row;
   const out: LineSqlRow[] = [];
-  let at = 0;
   let pos = 0;
   let time = 0;
-  const varint = () => {
-    let n = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= meta.length) throw new CorruptChunkError(firstSeq, 'its line table ends early');
-      const b = meta[at++];
-      n += (b & 0x7f) * scale;
-      if (b < 0x80) return n;
-      scale *= 0x80;
-      if (scale > 2 ** 56) throw new CorruptChunkError(firstSeq, 'a varint longer than any it writes');
-    }
-  };
-  for (let seq = firstSeq; at < meta.length && seq < toSeq; seq++) {
-    const head = varint();
-    time += unzigzag(varint());
+  const table = new VarintReader(meta, (fault) => {
+    throw new CorruptChunkError(
+      firstSeq,
+      fault === 'ends' ? 'its line table ends early' : 'a varint longer than any it writes',
+    );
+  });
+  for (let seq = firstSeq; !table.done && seq < toSeq; seq++) {
+    const head = table.next();
+    time += unzigzag(table.next());
     const length = Math.floor(head / 2);
     if (pos + length > text.length) throw new CorruptChunkError(firstSeq, 'a line runs past its text');
     if (seq >= fromSeq) out.push({ seq, stream: head % 2, time_ms: time, text: text.slice(pos, pos + length) });
