@@ -331,7 +331,8 @@ export class KilnController {
     const delay = this.o.statusDelayMs ?? 250;
     let latest: RunRecord | undefined;
     let flushing: Promise<void> | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    // On the controller's clock, as the engines' timers are: tests see when it fires.
+    let cancelTimer: (() => void) | undefined;
     let condition = run.status?.conditions?.[0];
     const flush = async () => {
       // A stopped controller writes nothing: its successor owns the status now. A write that
@@ -351,8 +352,8 @@ export class KilnController {
       }
     };
     const start = () => {
-      clearTimeout(timer);
-      timer = undefined;
+      cancelTimer?.();
+      cancelTimer = undefined;
       // Cleared once settled, never from inside flush: a flush with nothing to write (a timer set
       // during a write whose loop already took that record) ends synchronously, and would
       // otherwise leave `flushing` set for good, so no status would ever be written again.
@@ -362,7 +363,7 @@ export class KilnController {
     return (record: RunRecord, now = false): Promise<void> => {
       latest = record;
       if (now) return start();
-      timer ??= setTimeout(() => void start(), delay);
+      cancelTimer ??= this.clock.setTimer(this.clock.now() + delay, () => void start());
       return Promise.resolve();
     };
   }

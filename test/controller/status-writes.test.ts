@@ -2,6 +2,7 @@
 // written by that flush, and the timer it set, firing with nothing left to write, must not stop
 // later writes (it did: the run's status stayed Running after the run had ended).
 import { afterEach, it } from 'vitest';
+import { systemClock, type Clock } from '../../engine/index.js';
 import { createKubeClient, type KubeClient } from '../../runtimes/kubernetes/index.js';
 import { NS, pipelineRun, startHarness, type Harness } from '../../testkit/k8s-harness.js';
 import { loopbackKubeConfig, until } from '../../testkit/kubeconfig.js';
@@ -40,7 +41,29 @@ it('keeps writing the status after a flush timer finds nothing left to write', a
       return real.writePipelineRunStatus(ns, name, status);
     },
   };
-  await h.controller({ client, statusDelayMs: DELAY_MS });
+  // The controller's clock, keeping count of the status timers (those set DELAY_MS ahead) pending.
+  let statusTimers = 0;
+  const clock: Clock = {
+    now: systemClock.now,
+    setTimer(at, fn) {
+      const status = at - systemClock.now() <= DELAY_MS;
+      let pending = status;
+      if (status) statusTimers++;
+      const settle = () => {
+        if (pending) statusTimers--;
+        pending = false;
+      };
+      const cancel = systemClock.setTimer(at, () => {
+        settle();
+        fn();
+      });
+      return () => {
+        settle();
+        cancel();
+      };
+    },
+  };
+  await h.controller({ client, statusDelayMs: DELAY_MS, clock });
   await h.client.createPipelineRun(
     NS,
     pipelineRun('w', { tasks: { a: step, b: { ...step, needs: ['a'] }, c: { ...step, needs: ['b'] } } }),
@@ -55,9 +78,8 @@ it('keeps writing the status after a flush timer finds nothing left to write', a
   await until('pod c', () => h.server.get('pods', NS, 'w-c'));
   release();
   await until('b written as Succeeded', () => taskRuns()?.[1]?.status === 'Succeeded');
-  // That timer fires now, with nothing left to write. It is the controller's own and shows
-  // nothing outside, so the test can only outwait it.
-  await new Promise((r) => setTimeout(r, 2 * DELAY_MS));
+  // That timer fires now, with nothing left to write: wait until it has.
+  await until('no status timer pending', () => statusTimers === 0);
   finish('w-c');
   await until('status says Succeeded', () => reason() === 'Succeeded');
 });
