@@ -132,12 +132,17 @@ function build(
     return loaded;
   };
   const registry = new PipelineRegistry();
-  const readChild = (path: string, ref: string, pos: SourcePos): PipelineSpec | undefined => {
+  const readChild = (path: string, ref: string, pos: SourcePos, task: string): PipelineSpec | undefined => {
+    const what = `task "${task}" calls pipeline "${ref}"`;
     let text: string;
     try {
       text = read(path);
     } catch {
-      diags.add(pos, `pipeline: cannot read "${ref}" (${path})`, 'check the path; it is relative to the pipeline file');
+      diags.add(
+        pos,
+        `pipeline: cannot read "${ref}" (${path}): ${what}`,
+        'check the path; it is relative to the pipeline file',
+      );
       return undefined;
     }
     const docs = parseYamlDocuments(text, path, diags);
@@ -145,15 +150,19 @@ function build(
       if (docs.length > 0)
         diags.add(
           pos,
-          `pipeline: "${ref}" is not one Kiln pipeline`,
+          `pipeline: "${ref}" is not one Kiln pipeline: ${what}`,
           'a pipeline file holds exactly one Kiln pipeline',
         );
       return undefined;
     }
     if (!templateFiles.includes(path)) templateFiles.push(path);
     const sites = new Sites();
+    const before = diags.count;
     const spec = readKilnPipeline(docs[0]!, { sites, template, pipeline: loadPipeline });
     if (spec) validatePipeline(spec, sites, diags);
+    // Its errors are at their places in that file; the caller's line says who called it.
+    if (diags.count > before)
+      diags.add(pos, `pipeline: "${ref}" (${path}) is not valid: ${what}`, 'fix the errors reported in that file');
     return spec;
   };
   const loadPipeline: PipelineLoader = (ref, from, pos, task) => {
@@ -164,7 +173,7 @@ function build(
     }
     const key = normalize(where.path);
     registry.call(normalize(from.file), key, task);
-    return { key, spec: registry.load(key, () => readChild(key, ref, pos)) };
+    return { key, spec: registry.load(key, () => readChild(key, ref, pos, task.name)) };
   };
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);

@@ -1,5 +1,6 @@
 // `kiln apply FILE`: validates a Kiln pipeline here, then creates a PipelineRun embedding it in
-// the current kubeconfig's namespace. The controller in the cluster runs it.
+// the current kubeconfig's namespace. The controller in the cluster runs it. The files its tasks
+// call (`pipeline: ./x.yaml`) go first, as Pipeline resources (apply-called.ts).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
@@ -7,11 +8,14 @@ import { durationFlag, UsageError } from '../../contract/index.js';
 import { loadKubeConfig, loadRun } from '../kubernetes-options.js';
 import { createKubeClient, KILN_API_VERSION } from '../../runtimes/kubernetes/index.js';
 import { collect, parseParamFlags } from '../run-options.js';
+import { planCalled } from '../apply-called.js';
 
 export function registerApply(program: Command): void {
   program
     .command('apply')
-    .description('create a PipelineRun of a Kiln pipeline in the current kubeconfig namespace')
+    .description(
+      'create a PipelineRun of a Kiln pipeline in the current kubeconfig namespace (the files its tasks call with pipeline: go first, as Pipelines)',
+    )
     .argument('<file>', 'a pipeline in the Kiln syntax')
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
     .option('--namespace <ns>', "namespace (default: the kubeconfig context's)")
@@ -27,13 +31,24 @@ export function registerApply(program: Command): void {
           'on a Tekton cluster use `kiln export --to tekton FILE | kubectl create -f -`',
         );
       }
+      const called = planCalled(file, run.pipeline, (path) => readFileSync(path, 'utf8'));
       const { kc, namespace } = await loadKubeConfig();
       const ns = f.namespace ?? namespace;
-      const created = await createKubeClient(kc).createPipelineRun(ns, {
+      const client = createKubeClient(kc);
+      for (const [name, spec] of called.pipelines) {
+        const done = await client.applyPipeline(ns, {
+          apiVersion: KILN_API_VERSION,
+          kind: 'Pipeline',
+          metadata: { name },
+          spec,
+        });
+        process.stdout.write(`pipeline.kiln.dev/${name} ${done} (${String(spec.name)})\n`);
+      }
+      const created = await client.createPipelineRun(ns, {
         apiVersion: KILN_API_VERSION,
         kind: 'PipelineRun',
         metadata: { generateName: `${run.pipeline.name}-` },
-        spec: { pipelineSpec: doc, params: run.given, ...(f.timeout ? { timeout: f.timeout } : {}) },
+        spec: { pipelineSpec: called.root, params: run.given, ...(f.timeout ? { timeout: f.timeout } : {}) },
       });
       process.stdout.write(`pipelinerun.kiln.dev/${created.metadata.name} created in namespace ${ns}\n`);
     });

@@ -17,6 +17,7 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import { KubeApiError } from './errors.js';
 import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
@@ -52,6 +53,8 @@ export interface KubeClient {
   createClaim(claim: V1PersistentVolumeClaim): Promise<'created' | 'exists'>;
   createPipelineRun(namespace: string, run: PipelineRunResource): Promise<PipelineRunResource>;
   getPipeline(namespace: string, name: string): Promise<PipelineResource | undefined>;
+  /** Creates the Pipeline, or replaces the spec of the one of that name when it differs. */
+  applyPipeline(namespace: string, pipeline: PipelineResource): Promise<'created' | 'unchanged' | 'replaced'>;
   /** Replaces the whole status (JSON patch `add /status`). */
   writePipelineRunStatus(namespace: string, name: string, status: PipelineRunStatusBlock): Promise<void>;
   /** Sets one status field, leaving the rest (JSON patch `add /status/FIELD`). */
@@ -144,6 +147,16 @@ export function createKubeClient(
     `${prefix}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`;
   const crPrefix = `/apis/${KILN_GROUP}/${KILN_VERSION}`;
 
+  async function getPipeline(namespace: string, name: string): Promise<PipelineResource | undefined> {
+    const r = await call(
+      'get',
+      `pipeline ${name}`,
+      () => custom.getNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, name }),
+      [404],
+    );
+    return r === 404 ? undefined : (r as PipelineResource);
+  }
+
   return {
     async serverVersion() {
       return (await call('get', 'version', () => version.getCode())) as ServerVersion;
@@ -199,14 +212,25 @@ export function createKubeClient(
       );
       return r as PipelineRunResource;
     },
-    async getPipeline(namespace, name) {
+    getPipeline,
+    async applyPipeline(namespace, pipeline) {
+      const name = pipeline.metadata.name!;
+      const body = { ...pipeline, metadata: { ...pipeline.metadata, namespace } };
       const r = await call(
-        'get',
+        'create',
         `pipeline ${name}`,
-        () => custom.getNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, name }),
-        [404],
+        () => custom.createNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, body }),
+        [409],
       );
-      return r === 404 ? undefined : (r as PipelineResource);
+      if (r !== 409) return 'created';
+      const existing = await getPipeline(namespace, name);
+      if (existing && isDeepStrictEqual(existing.spec, pipeline.spec)) return 'unchanged';
+      // Changed in the cluster since it was applied (its name says what it should hold): put it back.
+      const replace = [{ op: 'replace', path: '/spec', value: pipeline.spec }];
+      await call('patch', `pipeline ${name}`, () =>
+        custom.patchNamespacedCustomObject({ ...crd(PIPELINE_PLURAL), namespace, name, body: replace }, JSON_PATCH),
+      );
+      return 'replaced';
     },
     async writePipelineRunStatus(namespace, name, status) {
       const body = [{ op: 'add', path: '/status', value: status }];
