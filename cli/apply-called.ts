@@ -37,31 +37,36 @@ export function planCalled(file: string, pipeline: PipelineSpec, read: (path: st
   const rootKey = normalize(file);
   const specs = pipeline.pipelines ?? { [rootKey]: pipeline };
   const base = dirname(rootKey);
-  const texts = new Map(Object.keys(specs).map((key) => [key, read(key)]));
-  const names = new Map(
-    Object.entries(specs).map(([key, spec]) => [key, derivedName(spec.name, relative(base, key), texts.get(key)!)]),
-  );
-  const rewritten = (key: string) => {
-    const doc = parse(texts.get(key)!) as Record<string, unknown>;
-    const spec = specs[key]!;
+  const texts = new Map<string, string>();
+  const textOf = (key: string) => texts.get(key) ?? texts.set(key, read(key)).get(key)!;
+  const nameOf = (key: string) => derivedName(specs[key]!.name, relative(base, key), textOf(key));
+  const pipelines = new Map<string, Record<string, unknown>>();
+  /** Rewrites the references in `doc`, the text of `spec`; a called file is applied once. */
+  const rewrite = (doc: Record<string, unknown>, spec: PipelineSpec): Record<string, unknown> => {
     for (const [section, tasks] of [
       ['tasks', spec.tasks],
       ['finally', spec.finally],
     ] as const) {
       const written = doc[section] as Record<string, Record<string, unknown>> | undefined;
       for (const t of tasks) {
-        if (t.pipeline && written?.[t.name]) written[t.name]!.pipeline = names.get(t.pipeline.ref)!;
+        const w = written?.[t.name];
+        if (!t.pipeline || !w) continue;
+        const callee = specs[t.pipeline.ref]!;
+        // An embedded pipelineSpec travels inside its caller, its own references rewritten.
+        if (w.pipelineSpec) {
+          rewrite(w.pipelineSpec as Record<string, unknown>, callee);
+          continue;
+        }
+        const name = nameOf(t.pipeline.ref);
+        if (w.pipelineRef) w.pipelineRef = { name };
+        else w.pipeline = name;
+        if (!pipelines.has(name)) {
+          pipelines.set(name, {}); // before the recursion: a file calling itself is applied once
+          pipelines.set(name, rewrite(parse(textOf(t.pipeline.ref)) as Record<string, unknown>, callee));
+        }
       }
     }
     return doc;
   };
-  const called = new Set(
-    Object.values(specs).flatMap((s) =>
-      [...s.tasks, ...s.finally].flatMap((t) => (t.pipeline ? [t.pipeline.ref] : [])),
-    ),
-  );
-  return {
-    root: rewritten(rootKey),
-    pipelines: new Map([...called].map((key) => [names.get(key)!, rewritten(key)])),
-  };
+  return { root: rewrite(parse(textOf(rootKey)) as Record<string, unknown>, specs[rootKey]!), pipelines };
 }

@@ -1,5 +1,6 @@
-// Pipelines in pipelines on Kubernetes, the reading side: a pipeline task's `pipeline: NAME` names
-// a Pipeline resource in the run's namespace (there are no files beside a PipelineRun). The parser
+// Pipelines in pipelines on Kubernetes, the reading side: a pipeline task's `pipeline: NAME` (or
+// `pipelineRef: {name: NAME}`) names a Pipeline resource in the run's namespace (there are no files
+// beside a PipelineRun); a `pipelineSpec:` is embedded in the task and travels with it. The parser
 // reads synchronously, so every Pipeline a run may call, directly or through others, is fetched
 // first, each once (a pipeline that calls itself is fetched once); the parser then reads them as
 // `pipelines/NAME` and keys its registry by that path, which also names the resource a child
@@ -20,7 +21,9 @@ export const calledPath = (name: string) => `${PREFIX}${name}`;
 
 /** The Pipeline resource a registry key (a pipeline task's `pipeline.ref`) stands for. */
 export function pipelineOfKey(key: string): string | undefined {
-  return key.startsWith(PREFIX) ? key.slice(PREFIX.length) : undefined;
+  const name = key.startsWith(PREFIX) ? key.slice(PREFIX.length) : undefined;
+  // A pipeline embedded in a Pipeline's task is keyed by its place in it (`pipelines/NAME#LINE:COL`): no resource.
+  return name !== undefined && RESOURCE_NAME.test(name) ? name : undefined;
 }
 
 /** Fetches every Pipeline the spec `doc` may call, breadth first; absent names are left to the parser. */
@@ -44,17 +47,33 @@ export async function fetchCalledPipelines(
   return { namespace, specs };
 }
 
-/** The names a Kiln pipeline's tasks and finally tasks call with `pipeline:`. */
+type PipelineTaskDoc = { pipeline?: unknown; pipelineRef?: { name?: unknown }; pipelineSpec?: unknown } | null;
+
+/** A pipeline document's tasks and finally tasks, by name, as written. */
+function tasksOf(doc: Record<string, unknown>): [string, PipelineTaskDoc][] {
+  return [doc.tasks, doc.finally].flatMap((section) =>
+    section && typeof section === 'object' && !Array.isArray(section)
+      ? (Object.entries(section) as [string, PipelineTaskDoc][])
+      : [],
+  );
+}
+
+const isDoc = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/** The names a Kiln pipeline's tasks call with `pipeline:` or `pipelineRef:`, its embedded pipelineSpecs' included. */
 function callsOf(doc: Record<string, unknown>): string[] {
-  const names: string[] = [];
-  for (const section of [doc.tasks, doc.finally]) {
-    if (!section || typeof section !== 'object' || Array.isArray(section)) continue;
-    for (const task of Object.values(section as Record<string, unknown>)) {
-      const ref = (task as { pipeline?: unknown } | null)?.pipeline;
-      if (typeof ref === 'string') names.push(ref);
-    }
-  }
-  return names;
+  return tasksOf(doc).flatMap(([, task]) => {
+    const ref = task?.pipeline ?? task?.pipelineRef?.name;
+    if (typeof ref === 'string') return [ref];
+    return isDoc(task?.pipelineSpec) ? callsOf(task.pipelineSpec) : [];
+  });
+}
+
+/** The pipelines a document's tasks embed (`pipelineSpec:`), by task name, as written: a child PipelineRun embeds it in turn. */
+export function embeddedSpecs(doc: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    tasksOf(doc).flatMap(([name, task]) => (isDoc(task?.pipelineSpec) ? [[name, task.pipelineSpec]] : [])),
+  );
 }
 
 /** Where the parser finds `pipeline: ref`: a fetched Pipeline, or why there is none. */

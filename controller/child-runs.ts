@@ -1,5 +1,5 @@
 // Pipelines in pipelines on Kubernetes, the running side: a pipeline task's run is a child
-// PipelineRun named as the task run, owned by its parent (deleting the parent deletes it),
+// PipelineRun (naming the Pipeline the task names, or embedding the one it embeds) named as the task run, owned by its parent (deleting the parent deletes it),
 // labelled with the parent's name and annotated with its depth, so the depth limit holds across
 // PipelineRuns. Its own reconcile runs it like any other run. The parent's driver waits on the
 // child's status as the PipelineRun informer delivers it, nests its record under the task run and
@@ -111,9 +111,9 @@ export class ChildRuns {
   ): Promise<void> {
     const ns = parent.metadata.namespace!;
     const owner = { name: parent.metadata.name!, uid: parent.metadata.uid! };
-    const pipeline = task?.pipeline && pipelineOfKey(task.pipeline.ref);
-    if (!task?.pipeline || !pipeline)
-      throw new Error(`task "${task?.name ?? child.runName}" names no Pipeline resource to run`);
+    const called = task?.pipeline && this.calledSpec(input, task);
+    if (!task?.pipeline || !called)
+      throw new Error(`task "${task?.name ?? child.runName}" names no Pipeline resource and embeds no pipeline to run`);
     const workspaces: Record<string, WorkspaceBindingSpec> = {};
     for (const [childWs, parentWs] of Object.entries(task.pipeline.workspaces)) {
       const binding = input.workspaces[parentWs];
@@ -138,7 +138,7 @@ export class ChildRuns {
         },
       },
       spec: {
-        pipelineRef: { name: pipeline },
+        ...called,
         params: child.params,
         workspaces,
         ...(parent.spec.serviceAccountName && { serviceAccountName: parent.spec.serviceAccountName }),
@@ -152,6 +152,19 @@ export class ChildRuns {
       if (existing && !existing.metadata.ownerReferences?.some((r) => r.uid === owner.uid))
         throw new Error(`a PipelineRun "${child.runName}" that this run did not make is in the way`, { cause: err });
     }
+  }
+
+  /** What the child runs: the Pipeline resource the task names, or the pipeline it embeds (named as the parent's parser named it). */
+  private calledSpec(
+    input: RunInput,
+    task: TaskSpec,
+  ): Pick<PipelineRunResource['spec'], 'pipelineRef' | 'pipelineSpec'> | undefined {
+    const ref = task.pipeline!.ref;
+    const name = pipelineOfKey(ref);
+    if (name) return { pipelineRef: { name } };
+    const embedded = input.embedded?.[task.name];
+    const callee = input.pipeline.pipelines?.[ref];
+    return embedded && callee && { pipelineSpec: { name: callee.name, ...embedded } };
   }
 
   /** The parent's PVC from its volumeClaimTemplate, made now if no task of the parent has yet. */

@@ -4,7 +4,7 @@
 import { KilnError } from '../contract/index.js';
 import type { ParamValue, PipelineRunRequest, PipelineSpec, WorkspaceBinding } from '../syntax/index.js';
 import { ANNOTATIONS, type PipelineRunResource, type WorkspaceBindingSpec } from '../runtimes/kubernetes/index.js';
-import { fetchCalledPipelines, type CalledPipelines } from './called-pipelines.js';
+import { embeddedSpecs, fetchCalledPipelines, type CalledPipelines } from './called-pipelines.js';
 
 export class InvalidPipelineRunError extends KilnError {
   readonly code = 'invalid-pipelinerun';
@@ -21,7 +21,12 @@ export class InvalidPipelineRunError extends KilnError {
 export const DEFAULT_RUN_TIMEOUT_MS = 60 * 60_000;
 
 /** A PipelineRun resource read: the pipeline and the request, params resolved, its depth in a tree of runs. */
-export type RunInput = PipelineRunRequest & { depth?: number; maxDepth?: number };
+export type RunInput = PipelineRunRequest & {
+  depth?: number;
+  maxDepth?: number;
+  /** The pipelines its tasks embed (`pipelineSpec:`), by task name, as written. */
+  embedded?: Record<string, Record<string, unknown>>;
+};
 
 export interface RunInputDeps {
   /** The Pipeline resource's spec (Kiln syntax), or undefined when there is none of that name. */
@@ -86,7 +91,8 @@ export async function runInputOf(run: PipelineRunResource, deps: RunInputDeps): 
       );
   }
   if (timeoutMs === undefined && pipeline.timeoutMs === undefined) timeoutMs = DEFAULT_RUN_TIMEOUT_MS;
-  return { pipeline, params, workspaces, timeoutMs, ...depth };
+  const embedded = embeddedSpecs(doc);
+  return { pipeline, params, workspaces, timeoutMs, ...depth, ...(Object.keys(embedded).length && { embedded }) };
 }
 
 /** The run's depth and its tree's limit, from its annotations (a child's are set by its parent). */

@@ -24,7 +24,13 @@ export function childRun(state: EngineState, unit: Unit): ChildRun | { error: st
     };
   let params;
   try {
-    params = resolveRunParams(spec, taskVariables(state, unit).params ?? {});
+    // The task's own params, and the caller's params the callee declares (propagated as into an
+    // embedded spec); a caller's param the callee does not declare is not the callee's business.
+    const declared = new Set(spec.params.map((p) => p.name));
+    const given = Object.entries(taskVariables(state, unit).params ?? {}).filter(
+      ([k]) => k in unit.task.params || declared.has(k),
+    );
+    params = resolveRunParams(spec, Object.fromEntries(given));
   } catch (err) {
     if (err instanceof ParamError) return { error: `PipelineParams: ${err.message}` };
     throw err;

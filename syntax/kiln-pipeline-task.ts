@@ -1,6 +1,8 @@
 // A Kiln task that runs a whole pipeline: `pipeline: ./deploy.yaml` (a path relative to this
-// file, or a catalog name) with `params:` for the child's params and `workspaces:` binding the
-// child's workspaces to this pipeline's. The child's results are the task's results.
+// file, or a catalog name; on Kubernetes a Pipeline resource's name), Tekton's spellings
+// `pipelineRef: {name}` (the same) and `pipelineSpec: {…}` (a pipeline embedded in the task), with
+// `params:` for the child's params and `workspaces:` binding the child's workspaces to this
+// pipeline's. The child's results are the task's results.
 import { bindParams, type GivenParam, type TextReader } from './common.js';
 import { suggest } from './did-you-mean.js';
 import type { PipelineSpec, SourcePos, TaskSpec } from './model.js';
@@ -14,26 +16,49 @@ export type PipelineLoader = (
   task: TaskSpec,
 ) => { key: string; spec?: PipelineSpec } | undefined;
 
+/** Reads a pipeline embedded in a task (`pipelineSpec`) and records the call. */
+export type EmbeddedLoader = (
+  from: Source,
+  at: At,
+  task: TaskSpec,
+  what: string,
+) => { key: string; spec?: PipelineSpec } | undefined;
+
+/** The keys that make a task run a pipeline; one of them at most. */
+export const PIPELINE_FORMS = ['pipeline', 'pipelineRef', 'pipelineSpec'] as const;
+
 /** Keys a task may not have beside `pipeline:` (the child pipeline defines them). */
 const NOT_WITH_PIPELINE = ['steps', 'uses', 'with', 'image', 'results', 'cache', 'matrix', 'env'] as const;
 
 export function usePipeline(
   reader: TextReader,
-  load: PipelineLoader,
+  env: { pipeline: PipelineLoader; embedded: EmbeddedLoader },
   task: TaskSpec,
   f: Map<string, At>,
   what: string,
   workspaces: ReadonlySet<string>,
 ): void {
   const src = reader.src;
-  const refAt = f.get('pipeline')!;
+  /** `pipeline: NAME` or `pipelineRef: {name: NAME}`: the same lookup. */
+  const called = () => {
+    const ref =
+      form === 'pipeline'
+        ? src.string(refAt, `${what}.pipeline`)
+        : src.string(src.fields(refAt, `${what}.pipelineRef`, ['name'])?.get('name'), `${what}.pipelineRef.name`);
+    if (ref === undefined) {
+      if (form === 'pipelineRef') src.error(refAt.pos, `${what}.pipelineRef has no name`, 'add name: PIPELINE');
+      return undefined;
+    }
+    return env.pipeline(ref, src, refAt.pos, task);
+  };
+  const [form, other] = PIPELINE_FORMS.filter((k) => f.has(k));
+  const refAt = f.get(form!)!;
+  if (other) src.error(f.get(other)!.pos, `${what} has both ${form} and ${other}`, 'keep one of them');
   for (const key of NOT_WITH_PIPELINE) {
     if (f.has(key))
-      src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with pipeline:`, 'the called pipeline defines it');
+      src.error(f.get(key)!.pos, `${what}: ${key} cannot be given with ${form}:`, 'the called pipeline defines it');
   }
-  const ref = src.string(refAt, `${what}.pipeline`);
-  if (ref === undefined) return;
-  const loaded = load(ref, src, refAt.pos, task);
+  const loaded = form === 'pipelineSpec' ? env.embedded(src, refAt, task, `${what}.pipelineSpec`) : called();
   if (!loaded) return;
   const given = new Map<string, GivenParam>();
   for (const e of src.entries(f.get('params') ?? { node: null, pos: refAt.pos }, `${what}.params`) ?? []) {

@@ -16,7 +16,7 @@ import { applyTaskCache } from './task-cache.js';
 import { readRetries } from './retry-policy.js';
 import { readNeeds } from './needs.js';
 import { readLoop } from './loop.js';
-import { type PipelineLoader, usePipeline } from './kiln-pipeline-task.js';
+import { type EmbeddedLoader, PIPELINE_FORMS, type PipelineLoader, usePipeline } from './kiln-pipeline-task.js';
 import {
   ENGINES,
   type EngineChoice,
@@ -59,6 +59,8 @@ const TASK_KEYS = [
   'cache',
   'loop',
   'pipeline',
+  'pipelineRef',
+  'pipelineSpec',
   'params',
   'workspaces',
   'approval',
@@ -74,8 +76,10 @@ export interface KilnReadEnv {
     pos: SourcePos,
     context: { workspaces: Set<string>; matrix: Set<string>; task: string },
   ): TaskTemplate | undefined;
-  /** Reads the pipeline `pipeline:` names, reporting what goes wrong at `pos`. */
+  /** Reads the pipeline `pipeline:` (or `pipelineRef.name`) names, reporting what goes wrong at `pos`. */
   pipeline: PipelineLoader;
+  /** Reads a task's embedded `pipelineSpec:`. */
+  embedded: EmbeddedLoader;
 }
 
 interface PipelineContext {
@@ -85,13 +89,18 @@ interface PipelineContext {
   workspaces: WorkspaceSpec[];
 }
 
-export function readKilnPipeline(src: Source, env: KilnReadEnv): PipelineSpec | undefined {
-  const root = src.root();
-  const f = src.fields(root, 'pipeline', PIPELINE_KEYS);
+/** The pipeline document `src`, or the pipeline embedded at `embedded` (a task's `pipelineSpec`, named after the task by default). */
+export function readKilnPipeline(
+  src: Source,
+  env: KilnReadEnv,
+  embedded?: { at: At; what: string; task: string },
+): PipelineSpec | undefined {
+  const root = embedded?.at ?? src.root();
+  const f = src.fields(root, embedded?.what ?? 'pipeline', PIPELINE_KEYS);
   if (!f) return undefined;
-  const name = src.string(f.get('name'), 'name');
+  const name = f.has('name') || !embedded ? src.string(f.get('name'), 'name') : embedded.task;
   if (name === undefined) src.error(root.pos, 'the pipeline has no name', 'add name: my-pipeline at the top');
-  else checkName(src, name, f.get('name')!.pos, 'pipeline name');
+  else if (f.has('name')) checkName(src, name, f.get('name')!.pos, 'pipeline name');
   const declare = new TextReader(src, env.sites, declarationScope());
   const params = readKilnParams(declare, f.get('params'), 'params');
   const ctx: PipelineContext = {
@@ -253,7 +262,7 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
     if (approval) task.approval = approval;
     return task;
   }
-  if (f.has('pipeline')) usePipeline(inputs, env.pipeline, task, f, what, workspaceNames);
+  if (PIPELINE_FORMS.some((k) => f.has(k))) usePipeline(inputs, env, task, f, what, workspaceNames);
   else if (f.has('params') || f.has('workspaces'))
     src.error(
       f.get(f.has('params') ? 'params' : 'workspaces')!.pos,

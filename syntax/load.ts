@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { normalize } from 'node:path';
 import { PipelineRegistry } from './child-pipelines.js';
-import type { PipelineLoader } from './kiln-pipeline-task.js';
+import type { EmbeddedLoader, PipelineLoader } from './kiln-pipeline-task.js';
 import type { TaskTemplate } from './common.js';
 import { Diagnostics } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
@@ -158,7 +158,7 @@ function build(
     if (!templateFiles.includes(path)) templateFiles.push(path);
     const sites = new Sites();
     const before = diags.count;
-    const spec = readKilnPipeline(docs[0]!, { sites, template, pipeline: loadPipeline });
+    const spec = readKilnPipeline(docs[0]!, { sites, template, pipeline: loadPipeline, embedded: loadEmbedded });
     if (spec) validatePipeline(spec, sites, diags);
     // Its errors are at their places in that file; the caller's line says who called it.
     if (diags.count > before)
@@ -174,6 +174,22 @@ function build(
     const key = normalize(where.path);
     registry.call(normalize(from.file), key, task);
     return { key, spec: registry.load(key, () => readChild(key, ref, pos, task.name)) };
+  };
+  // A task's pipelineSpec: keyed by its place (a file is read once, so each is read once).
+  const loadEmbedded: EmbeddedLoader = (from, at, task, what) => {
+    const key = `${normalize(from.file)}#${at.pos.line}:${at.pos.col}`;
+    registry.call(normalize(from.file), key, task);
+    const read = () => {
+      const sites = new Sites();
+      const spec = readKilnPipeline(
+        from,
+        { sites, template, pipeline: loadPipeline, embedded: loadEmbedded },
+        { at, what, task: task.name },
+      );
+      if (spec) validatePipeline(spec, sites, diags);
+      return spec;
+    };
+    return { key, spec: registry.load(key, read) };
   };
   const kiln = sources.filter((s) => !isTektonDocument(s));
   const tekton = sources.filter(isTektonDocument);
@@ -193,7 +209,7 @@ function build(
   else if (kiln.length === 1) {
     const rootKey = normalize(kiln[0]!.file);
     const pipeline = registry.load(rootKey, () =>
-      readKilnPipeline(kiln[0]!, { sites, template, pipeline: loadPipeline }),
+      readKilnPipeline(kiln[0]!, { sites, template, pipeline: loadPipeline, embedded: loadEmbedded }),
     );
     if (pipeline) {
       registry.finish(pipeline, rootKey, diags);

@@ -64,6 +64,24 @@ describe('kiln apply: called files as Pipeline resources', () => {
     expect([...plan(MAIN, DEPLOY.replace('echo x', 'echo y')).pipelines.keys()]).not.toEqual([name]);
   });
 
+  it('rewrites pipelineRef names and the references inside an embedded pipelineSpec, which stays embedded', () => {
+    const p = plan(`name: outer
+tasks:
+  wrap:
+    pipelineSpec:
+      tasks:
+        inner:
+          pipelineRef: { name: ./lib/deploy.yaml }
+          params: { n: "0" }
+`);
+    const [name] = [...p.pipelines.keys()];
+    expect(name).toMatch(/^deploy-[0-9a-f]{10}$/);
+    expect(p.root).toEqual({
+      name: 'outer',
+      tasks: { wrap: { pipelineSpec: { tasks: { inner: { pipelineRef: { name }, params: { n: '0' } } } } } },
+    });
+  });
+
   it('a pipeline calling no file is embedded alone', () => {
     const p = plan('name: one\ntasks:\n  a: { steps: [{ run: x }] }\n');
     expect(p.pipelines.size).toBe(0);

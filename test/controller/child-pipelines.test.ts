@@ -240,4 +240,110 @@ describe('pipelines in pipelines on kubernetes', () => {
     );
     expect(runNames()).toEqual(['file', 'lost']);
   });
+
+  it("runs Tekton's spellings as children: pipelineRef names a Pipeline, an embedded pipelineSpec travels in the child's spec; results, params and workspaces as for pipeline:", async () => {
+    h = await startHarness();
+    await h.controller();
+    await createPipeline('deploy', DEPLOY);
+    const parent = pipelineRun('tek', {
+      workspaces: ['source'],
+      tasks: {
+        byref: { pipelineRef: { name: 'deploy' }, params: { image: 'img' }, workspaces: { src: 'source' } },
+        inline: {
+          params: { url: '$(tasks.byref.results.url)' },
+          pipelineSpec: {
+            params: { url: {} },
+            workspaces: ['data'],
+            tasks: {
+              check: { image: 'busybox', results: ['ok'], steps: [{ run: 'curl $(params.url) > $(results.ok.path)' }] },
+            },
+            results: { ok: '$(tasks.check.results.ok)' },
+          },
+          workspaces: { data: 'source' },
+        },
+        report: { image: 'busybox', steps: [{ run: 'echo $(tasks.inline.results.ok)' }] },
+      },
+    });
+    parent.spec.workspaces = { source: { persistentVolumeClaim: { claimName: 'shared' } } };
+    await h.client.createPipelineRun(NS, parent);
+    await until('child byref', () => run('tek-byref'));
+    expect(run('tek-byref')!.spec).toMatchObject({ pipelineRef: { name: 'deploy' }, params: { image: 'img' } });
+    await until('pod push', () => pod('tek-byref-push'));
+    runPod(h.server, NS, 'tek-byref-push');
+    finishPod(h.server, NS, 'tek-byref-push', [{ exitCode: 0, results: { url: 'https://u1' } }]);
+
+    await until('child inline', () => run('tek-inline'));
+    const inline = run('tek-inline')!;
+    expect(inline.metadata.ownerReferences).toEqual([expect.objectContaining({ name: 'tek', controller: true })]);
+    expect(inline.metadata.annotations).toMatchObject({
+      'kiln.dev/parent-task': 'inline',
+      'kiln.dev/pipeline-depth': '1',
+    });
+    expect(inline.spec).toMatchObject({
+      pipelineSpec: { name: 'inline', params: { url: {} }, tasks: { check: { image: 'busybox' } } },
+      params: { url: 'https://u1' },
+      workspaces: { data: { persistentVolumeClaim: { claimName: 'shared' } } },
+    });
+    expect(inline.spec).not.toHaveProperty('pipelineRef');
+    await until('pod check', () => pod('tek-inline-check'));
+    expect(pod('tek-inline-check')!.metadata.annotations!['kiln.dev/script-0']).toContain('curl https://u1');
+    runPod(h.server, NS, 'tek-inline-check');
+    finishPod(h.server, NS, 'tek-inline-check', [{ exitCode: 0, results: { ok: 'yes' } }]);
+    await until('pod report', () => pod('tek-report'));
+    expect(pod('tek-report')!.metadata.annotations!['kiln.dev/script-0']).toContain('echo yes');
+    runPod(h.server, NS, 'tek-report');
+    finishPod(h.server, NS, 'tek-report', [{ exitCode: 0 }]);
+    await until('archived', () => status(run('tek'))?.archived);
+    expect(reasonOf('tek')).toBe('Succeeded');
+    const stored = await h.collector!.store.getRun(h.runId('tek'));
+    expect(stored!.tasks.find((t) => t.name === 'inline')!.child).toMatchObject({
+      id: h.runId('tek-inline'),
+      name: 'inline',
+      status: 'Succeeded',
+    });
+  });
+
+  it('an embedded pipelineSpec: its timeout cancels the child; the depth limit holds through it', async () => {
+    h = await startHarness({ collector: false });
+    await h.controller();
+    const SLOW = { tasks: { s: { image: 'busybox', steps: [{ run: 'sleep 60' }] } } };
+    await h.client.createPipelineRun(
+      NS,
+      pipelineRun('emb', { tasks: { d: { pipelineSpec: SLOW, timeout: '300ms' } } }),
+    );
+    await until('pod s', () => pod('emb-d-s'));
+    runPod(h.server, NS, 'emb-d-s');
+    await until('child cancelled', () => (run('emb-d')!.spec as { status?: string }).status === 'Cancelled');
+    await until('parent ended', () => status(run('emb'))?.archived);
+    expect(taskRun('emb', 'd')).toMatchObject({ status: 'TimedOut' });
+
+    // A Pipeline whose embedded pipeline calls it back: each PipelineRun one level deeper.
+    await createPipeline('loop', {
+      tasks: {
+        inner: {
+          pipelineSpec: {
+            params: { go: { default: 'yes' } },
+            tasks: { back: { pipelineRef: { name: 'loop' }, when: ['$(params.go) in [yes]'] } },
+          },
+        },
+      },
+    });
+    await h.client.createPipelineRun(NS, {
+      metadata: { name: 'deep', annotations: { 'kiln.dev/max-pipeline-depth': '2' } },
+      spec: { pipelineRef: { name: 'loop' } },
+    });
+    await until('root failed', () => status(run('deep'))?.archived);
+    expect(runNames(), JSON.stringify(run('deep-inner')?.status)).toEqual([
+      'deep',
+      'deep-inner',
+      'deep-inner-back',
+      'emb',
+      'emb-d',
+    ]);
+    expect(run('deep-inner-back')!.spec).toMatchObject({ pipelineRef: { name: 'loop' } });
+    expect(taskRun('deep-inner-back', 'inner')!.reason).toMatch(
+      /^PipelineDepthExceeded: running "inner" would nest pipelines 3 deep, more than 2/,
+    );
+    expect(taskRun('deep', 'inner')).toMatchObject({ status: 'Failed' });
+  });
 });

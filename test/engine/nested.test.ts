@@ -239,4 +239,62 @@ spec:
     expect(runtime.starts.map((s) => s.name).sort()).toEqual(['run1-after', 'run1-by-ref-say', 'run1-inline-echo']);
     expect(runtime.starts.find((s) => s.task === 'after')!.plan.steps[0]!.script).toBe('echo hello');
   });
+
+  it("reads Tekton's spellings in a Kiln pipeline task: pipelineRef {name} as pipeline:, an embedded pipelineSpec", async () => {
+    const pipeline = load(
+      'embedding.yaml',
+      `
+name: embedding
+workspaces: [source]
+tasks:
+  by-ref:
+    pipelineRef: { name: ./deploy.yaml }
+    params: { image: img }
+    workspaces: { src: source }
+  inline:
+    params: { who: "$(tasks.by-ref.results.url)" }
+    pipelineSpec:
+      params: { who: {} }
+      tasks:
+        greet:
+          results: [text]
+          steps: [{ run: "echo hi $(params.who)" }]
+      results: { said: $(tasks.greet.results.text) }
+  after:
+    steps: [{ run: "echo $(tasks.inline.results.said)" }]
+`,
+    );
+    expect(pipeline.tasks.map((t) => [t.name, t.pipeline?.ref, t.results])).toEqual([
+      ['by-ref', 'deploy.yaml', ['url']],
+      ['inline', 'embedding.yaml#12:7', ['said']],
+      ['after', undefined, []],
+    ]);
+    expect(pipeline.pipelines!['embedding.yaml#12:7']).toMatchObject({ name: 'inline' });
+    const { record, runtime } = await runFake(pipeline, {
+      input: { workspaces: { source: { kind: 'dir', path: '/src' } } },
+      script: (plan): FakeOutcome =>
+        plan.task === 'push'
+          ? { results: { url: 'u1' } }
+          : plan.task === 'greet'
+            ? { results: { text: plan.steps[0]!.script! } }
+            : {},
+    });
+    expect(record.status).toBe('Succeeded');
+    expect(runtime.starts.find((s) => s.task === 'after')!.plan.steps[0]!.script).toBe('echo echo hi u1');
+    expect(record.tasks.find((t) => t.name === 'inline')!.child).toMatchObject({ name: 'inline', status: 'Succeeded' });
+  });
+
+  it.each([
+    [
+      'pipeline: ./deploy.yaml\n    pipelineSpec: { tasks: { a: { steps: [{ run: x }] } } }',
+      'has both pipeline and pipelineSpec',
+    ],
+    ['pipelineRef: { nam: x }', 'pipelineRef: unknown key "nam"'],
+    [
+      'pipelineSpec: { tasks: { a: { steps: [{ run: x }] } } }\n    image: x',
+      'image cannot be given with pipelineSpec:',
+    ],
+  ])('refuses %s', (lines, message) => {
+    expect(() => load('x.yaml', `name: x\ntasks:\n  t:\n    ${lines}\n`)).toThrow(message);
+  });
 });
