@@ -1,6 +1,8 @@
 // `kiln logs RUN`: a run's log lines on stdout. A whole run's (or a task's) lines say their task
 // and step (`build/compile | …`) unless --raw; --task takes the pipeline task's name or a task
-// run's; --tail, --since and --timestamps as kubectl logs has them.
+// run's, or a path into called pipelines (deploy/build); --tail, --since and --timestamps as
+// kubectl logs has them. A child PipelineRun's lines (Kubernetes) are read from its own run at the
+// collector, in with the parent's, labelled by the task that called it (deploy:build/step | …).
 import type { Command } from 'commander';
 import { durationFlag, UsageError } from '../../contract/index.js';
 import type { LogLine, RunReader } from '../../collector/index.js';
@@ -22,7 +24,10 @@ const lineKey = (l: LogLine) => `${l.task}\u0000${l.step}\u0000${l.seq}`;
 
 export function registerLogs(program: Command): void {
   withReaderOptions(program.command('logs').description("print a run's log lines").argument('<run>', 'pipeline run id'))
-    .option('--task <task>', "only this task (the pipeline's task name, or a task run's name)")
+    .option(
+      '--task <task>',
+      "only this task: the pipeline's task name, a task run's name, or a path into called pipelines (deploy/build)",
+    )
     .option('--step <step>', 'only this step')
     .option('-f, --follow', 'keep printing new lines until the steps end')
     .option('--tail <n>', 'only the last N lines (then follow, with -f)')
@@ -40,6 +45,8 @@ export function registerLogs(program: Command): void {
         const wanted = (l: LogLine) => selected(sel, l) && (since === undefined || l.time >= since);
         const write = stdoutLineWriter();
         const print = (l: LogLine) => write(formatLine(sel, l, f));
+        // The run's own lines, and those of the child PipelineRuns selected (stored under their ids).
+        const runs = [...(sel.ownLines ? [run] : []), ...sel.childRuns];
         if (f.follow) {
           // Following a run that does not exist would wait forever.
           if (!record && (await reader.readLogs(run, { limit: 1 })).lines.length === 0)
@@ -47,20 +54,14 @@ export function registerLogs(program: Command): void {
           const skip = new Set<string>();
           if (tail !== undefined) {
             // The lines already stored that --tail leaves out: the follow stream starts at the first line.
-            const kept = new Set((await readAll(reader, run, sel, wanted, tail)).map(lineKey));
-            await readAll(
-              reader,
-              run,
-              sel,
-              wanted,
-              undefined,
-              (l) => void (kept.has(lineKey(l)) || skip.add(lineKey(l))),
-            );
+            const kept = new Set((await readRuns(reader, runs, sel, wanted, tail)).map(lineKey));
+            for (const l of await readRuns(reader, runs, sel, wanted)) if (!kept.has(lineKey(l))) skip.add(lineKey(l));
           }
-          await follow(reader, run, sel, (l) => (wanted(l) && !skip.has(lineKey(l)) ? print(l) : undefined));
+          const onLine = (l: LogLine) => (wanted(l) && !skip.has(lineKey(l)) ? print(l) : undefined);
+          await Promise.all(runs.map((r) => follow(reader, r, sel, onLine)));
           return;
         }
-        const lines = await readAll(reader, run, sel, wanted, tail);
+        const lines = await readRuns(reader, runs, sel, wanted, tail);
         for (const l of lines) await print(l);
         if (!lines.length && !record && (await reader.readLogs(run, { limit: 1 })).lines.length === 0)
           throw new UsageError(`run ${run} is unknown (no record, no logs)`, 'list runs with `kiln runs`');
@@ -74,29 +75,43 @@ function readerSelector(sel: LogSelection) {
   return { task: one, step: sel.step };
 }
 
-/** Every stored line wanted (the last `tail` of them), in the reader's order; `each` sees each one. */
+/**
+ * Every stored line wanted of `runs` (the last `tail` of them): one run's in the reader's order,
+ * kept as they come (a --tail of a long log holds only the tail); several runs' merged by time.
+ */
+async function readRuns(
+  reader: RunReader,
+  runs: string[],
+  sel: LogSelection,
+  wanted: (l: LogLine) => boolean,
+  tail?: number,
+): Promise<LogLine[]> {
+  const out = tail === undefined ? undefined : new TailBuffer<LogLine>(tail);
+  const all: LogLine[] = [];
+  const keep = (l: LogLine) => (out && runs.length === 1 ? out.push(l) : all.push(l));
+  for (const r of runs) await readAll(reader, r, sel, wanted, keep);
+  if (runs.length > 1) {
+    all.sort((a, b) => a.time - b.time); // stable: each run's lines keep their order among equal times
+    if (!out) return all;
+    for (const l of all.splice(0)) out.push(l);
+  }
+  return out ? out.drain() : all;
+}
+
+/** Hands every stored line of `run` wanted to `keep`, in the reader's order. */
 async function readAll(
   reader: RunReader,
   run: string,
   sel: LogSelection,
   wanted: (l: LogLine) => boolean,
-  tail?: number,
-  each?: (l: LogLine) => void,
-): Promise<LogLine[]> {
-  const out = tail === undefined ? undefined : new TailBuffer<LogLine>(tail);
-  const all: LogLine[] = [];
+  keep: (l: LogLine) => void,
+): Promise<void> {
   let from: string | undefined;
   do {
     const page = await reader.readLogs(run, { ...readerSelector(sel), from, limit: 5000 });
-    for (const l of page.lines) {
-      if (!wanted(l)) continue;
-      each?.(l);
-      if (out) out.push(l);
-      else all.push(l);
-    }
+    for (const l of page.lines) if (wanted(l)) keep(l);
     from = page.next ?? undefined;
   } while (from);
-  return out ? out.drain() : all;
 }
 
 async function follow(

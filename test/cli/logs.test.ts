@@ -47,6 +47,36 @@ beforeAll(async () => {
   await sendLines(c, 'r1', 'test', ['t1', 't2', 't3'], true, { taskRun: 'r1-build', stepIndex: 1, timeMs: NOW });
   await sendLines(c, 'r1', 'zip', ['linux zip'], true, { taskRun: 'r1-pack-0', timeMs: NOW });
   await sendLines(c, 'r1', 'zip', ['mac zip'], true, { taskRun: 'r1-pack-1', timeMs: NOW });
+
+  // Nested runs: r2 called deploy locally (its lines are r2's); p1's task ship ran as a child
+  // PipelineRun (the controller's), its lines stored under the child's own id.
+  const withChild = (t: TaskRunRecord, child: string, tasks: TaskRunRecord[]) => ({
+    ...t,
+    child: runRecord(child, { name: t.name, status: 'Succeeded', tasks }),
+  });
+  const nested = runRecord('r2', {
+    status: 'Succeeded',
+    tasks: [
+      taskRun('build', 'r2-build', ['make']),
+      withChild(taskRun('deploy', 'r2-deploy', []), 'r2-deploy', [taskRun('build', 'r2-deploy-build', ['make'])]),
+    ],
+  });
+  await new CollectorClient(c.url).postRun(nested, c.mintRunToken(testClaims('r2')));
+  await sendLines(c, 'r2', 'make', ['top build'], true, { taskRun: 'r2-build', timeMs: NOW });
+  await sendLines(c, 'r2', 'make', ['deploy build'], true, { taskRun: 'r2-deploy-build', timeMs: NOW + 1 });
+  const parent = runRecord('ns.p1.0a1b2c3d', {
+    status: 'Succeeded',
+    tasks: [
+      taskRun('pick', 'p1-pick', ['choose']),
+      withChild(taskRun('ship', 'p1-ship', []), 'ns.p1-ship.4e5f6a7b', [taskRun('push', 'p1-ship-push', ['upload'])]),
+    ],
+  });
+  await new CollectorClient(c.url).postRun(parent, c.mintRunToken(testClaims('ns.p1.0a1b2c3d')));
+  await sendLines(c, 'ns.p1.0a1b2c3d', 'choose', ['picked'], true, { taskRun: 'p1-pick', timeMs: NOW });
+  await sendLines(c, 'ns.p1-ship.4e5f6a7b', 'upload', ['up 1', 'up 2'], true, {
+    taskRun: 'p1-ship-push',
+    timeMs: NOW + 1,
+  });
 });
 afterAll(async () => {
   await c?.close();
@@ -96,5 +126,24 @@ describe('kiln logs', () => {
     expect(step.stderr).toContain('(valid: compile, test)');
     expect((await logs('--tail', 'x')).status).toBe(2);
     expect((await logs('--since', 'soon')).status).toBe(2);
+  });
+
+  it("selects a task of a called pipeline by its path (deploy/build); a plain name stays the run's own task", async () => {
+    const r2 = (...args: string[]) => runKiln(cwd, ['logs', 'r2', ...args]);
+    expect((await r2()).stdout).toBe('build/make | top build\ndeploy:build/make | deploy build\n');
+    expect((await r2('--task', 'deploy/build')).stdout).toBe('deploy build\n');
+    expect((await r2('--task', 'build')).stdout).toBe('top build\n');
+    expect((await r2('--task', 'deploy')).stdout).toBe('deploy build\n');
+    const wrong = await r2('--task', 'deploy/biuld');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('did you mean "deploy/build"?');
+  });
+
+  it("reads a child PipelineRun's lines from its own run: in with the parent's, labelled, or by its path", async () => {
+    const p1 = (...args: string[]) => runKiln(cwd, ['logs', 'ns.p1.0a1b2c3d', ...args]);
+    expect((await p1()).stdout).toBe('pick/choose | picked\nship:push/upload | up 1\nship:push/upload | up 2\n');
+    expect((await p1('--task', 'ship/push')).stdout).toBe('up 1\nup 2\n');
+    expect((await p1('--task', 'ship', '--tail', '1')).stdout).toBe('up 2\n');
+    expect((await p1('--tail', '2', '--raw')).stdout).toBe('up 1\nup 2\n');
   });
 });
