@@ -2,9 +2,12 @@
 // PodSecurity, kube-controller-manager's garbage collector, the podman test node): a pipeline task
 // runs as a child PipelineRun owned by its parent, made by `kiln controller` with deploy/'s
 // ServiceAccount identity; its results reach the parent's next task; deleting the parent deletes it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `kiln apply` of a file calling another file and embedding a pipelineSpec, read back with kiln logs.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createKubeClient, type KubeClient, type PipelineRunResource } from '../../../runtimes/kubernetes/index.js';
@@ -16,6 +19,7 @@ import {
   type K8sEnv,
 } from '../../../testkit/k8s-env.js';
 import { until } from '../../../testkit/kubeconfig.js';
+import { REPO } from '../../../testkit/kiln-cli.js';
 
 let k: K8sEnv;
 let client: KubeClient;
@@ -36,6 +40,11 @@ afterAll(async () => {
   await k?.stop();
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
+
+const exec = promisify(execFile);
+const kiln = async (...args: string[]) =>
+  (await exec(process.execPath, [join(REPO, 'dist/kiln.mjs'), ...args], { env: k.env, cwd: work, timeout: 60_000 }))
+    .stdout;
 
 const getRun = async (name: string) =>
   (await client.listPipelineRuns(k.namespace)).items.find((r) => r.metadata.name === name);
@@ -112,4 +121,98 @@ describe('pipelines in pipelines on a real API server', () => {
     await k.kubectl('delete', 'kpr', run, '--wait=true');
     await until('child garbage-collected', async () => !(await getRun(child)), 60_000);
   }, 300_000);
+
+  it('kiln apply carries a called file as a Pipeline and an embedded pipelineSpec in the run; kiln logs reads the children by path', async () => {
+    const stamp = Date.now().toString(36);
+    mkdirSync(join(work, 'lib'), { recursive: true });
+    // The text differs per test run: the podman node would take an earlier run's Pod for a same-named one.
+    writeFileSync(
+      join(work, 'lib/deploy.yaml'),
+      stringify({
+        name: 'deploy',
+        params: { image: { type: 'string' } },
+        tasks: {
+          push: {
+            image,
+            results: ['url'],
+            steps: [
+              {
+                run: `echo pushing $(params.image) ${stamp}; printf "https://$(params.image).example" > $(results.url.path)`,
+              },
+            ],
+          },
+        },
+        results: { url: '$(tasks.push.results.url)' },
+      }),
+    );
+    writeFileSync(
+      join(work, 'ship.yaml'),
+      stringify({
+        name: `ship-${stamp}`,
+        tasks: {
+          ship: { pipeline: './lib/deploy.yaml', params: { image: 'app' } },
+          check: {
+            params: { url: '$(tasks.ship.results.url)' },
+            pipelineSpec: {
+              params: { url: {} },
+              tasks: {
+                probe: {
+                  image,
+                  results: ['ok'],
+                  steps: [{ run: 'echo probing $(params.url); printf yes > $(results.ok.path)' }],
+                },
+              },
+              results: { ok: '$(tasks.probe.results.ok)' },
+            },
+          },
+          report: { image, steps: [{ run: 'echo ok=$(tasks.check.results.ok)' }] },
+        },
+      }),
+    );
+    const out = await kiln('apply', join(work, 'ship.yaml'));
+    const pipeline = /pipeline\.kiln\.dev\/(deploy-[0-9a-f]{10}) created \(deploy\)/.exec(out)?.[1];
+    const name = /pipelinerun\.kiln\.dev\/(\S+) created/.exec(out)?.[1];
+    expect(pipeline, out).toBeDefined();
+    expect(name, out).toBeDefined();
+    const r = await ended(name!);
+    expect(r.status!.conditions![0], JSON.stringify(r.status)).toMatchObject({ status: 'True', reason: 'Succeeded' });
+    const byName = [...r.status!.taskRuns!].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName.map((t) => [t.name, t.status, t.results])).toEqual([
+      ['check', 'Succeeded', { ok: 'yes' }],
+      ['report', 'Succeeded', {}],
+      ['ship', 'Succeeded', { url: 'https://app.example' }],
+    ]);
+    const ship = (await getRun(`${name}-ship`))!;
+    const check = (await getRun(`${name}-check`))!;
+    expect(ship.spec.pipelineRef).toEqual({ name: pipeline });
+    expect(check.spec.pipelineSpec).toMatchObject({ name: 'check', tasks: { probe: { image } } });
+    for (const c of [ship, check])
+      expect(c.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ name, uid: r.metadata.uid, controller: true }),
+      ]);
+    await ended(`${name}-ship`);
+    await ended(`${name}-check`);
+
+    // Applied again unchanged: the same Pipeline, left as it is.
+    expect(await kiln('apply', join(work, 'ship.yaml'))).toContain(`pipeline.kiln.dev/${pipeline} unchanged (deploy)`);
+
+    const runId = r.status!.runId!;
+    expect(await kiln('logs', runId, '--task', 'ship/push')).toBe(`pushing app ${stamp}\n`);
+    const all = await kiln('logs', runId);
+    expect(all).toContain(`ship:push/step-1 | pushing app ${stamp}`);
+    expect(all).toContain('check:probe/step-1 | probing https://app.example');
+    expect(all).toContain('report/step-1 | ok=yes');
+  }, 300_000);
+
+  it('kiln apply refuses a file calling a missing file before it contacts the cluster, naming the file and the task', async () => {
+    writeFileSync(join(work, 'lost.yaml'), stringify({ name: 'lost', tasks: { go: { pipeline: './nowhere.yaml' } } }));
+    const err = await kiln('apply', join(work, 'lost.yaml')).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toMatch(
+      /lost\.yaml:4:\d+: pipeline: cannot read "\.\/nowhere\.yaml" .*task "go" calls pipeline/,
+    );
+  });
 });
