@@ -1,7 +1,7 @@
 // Orchestration beyond Tekton in a real `kiln run` on the host engine, in a scratch directory:
 // a pipeline calling a pipeline file with params and a workspace and reading its result, a retry
 // after a backoff, a CEL branch with a join, a loop polling a file — then `kiln describe` and
-// `kiln logs` reading the attempts, iterations and the called pipeline's task runs back.
+// `kiln logs` reading the attempts, iterations and the called pipeline's task runs back (by path too).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,9 @@ describe('orchestration in a real run', () => {
     // By the calling task's name: every task run of the pipeline it called, labelled under it.
     const all = await runKiln(dir, ['logs', record.id, '--task', 'deploy-blue']);
     expect(all.stdout).toBe('pushing blue\n');
+    // By its path, as approval gates in called pipelines are named.
+    const byPath = await runKiln(dir, ['logs', record.id, '--task', 'deploy-blue/push']);
+    expect(byPath.stdout).toBe('pushing blue\n');
     const whole = await runKiln(dir, ['logs', record.id]);
     expect(whole.stdout).toContain('deploy-blue:push/step-1 | pushing blue\n');
   });
