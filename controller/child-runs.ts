@@ -20,7 +20,7 @@ import {
 } from '../runtimes/kubernetes/index.js';
 import { pipelineOfKey } from './called-pipelines.js';
 import type { RunInput } from './run-input.js';
-import { finishedStatus, recordFromStatus } from './run-status.js';
+import { finishedStatus, pipelineNameOf, recordFromStatus } from './run-status.js';
 
 export interface ChildRunsDeps {
   client: KubeClient;
@@ -67,7 +67,7 @@ export class ChildRuns {
     waiter.done(
       (run.status && recordFromStatus(run, childRunId(run))) ??
         this.failed(
-          { id: run.metadata.name!, name: run.spec.pipelineRef?.name ?? run.metadata.name! },
+          { id: run.metadata.name!, name: pipelineNameOf(run) },
           'ChildPipelineRunDeleted',
           'the PipelineRun was deleted before it ended',
         ),
@@ -218,7 +218,7 @@ function childRecord(run: PipelineRunResource): RunRecord | undefined {
   if (!s?.startTime) return undefined;
   return {
     id: run.metadata.name!,
-    name: s.pipeline ?? run.spec.pipelineRef?.name ?? run.metadata.name!,
+    name: s.pipeline ?? pipelineNameOf(run),
     status: 'Running',
     startedAt: s.startTime,
     params: run.spec.params ?? {},

@@ -42,6 +42,12 @@ export function finishedStatus(run: PipelineRunResource): PipelineRunStatus | un
   return (['TimedOut', 'Cancelled'] as const).find((s) => s === c.reason) ?? 'Failed';
 }
 
+/** The pipeline a run runs, by name, before its status says: the Pipeline it names, or the one it embeds. */
+export function pipelineNameOf(run: PipelineRunResource): string {
+  const embedded = run.spec.pipelineSpec?.name;
+  return run.spec.pipelineRef?.name ?? (typeof embedded === 'string' ? embedded : run.metadata.name!);
+}
+
 /** The record a finished run's status holds, under its collector id. */
 export function recordFromStatus(run: PipelineRunResource, id: string): RunRecord | undefined {
   const s = run.status;
@@ -50,7 +56,7 @@ export function recordFromStatus(run: PipelineRunResource, id: string): RunRecor
   const reason = s.conditions?.[0]?.reason;
   return {
     id,
-    name: s.pipeline ?? run.spec.pipelineRef?.name ?? run.metadata.name!,
+    name: s.pipeline ?? pipelineNameOf(run),
     status,
     reason: reason && reason !== status ? reason : undefined,
     startedAt: s.startTime,
