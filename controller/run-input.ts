@@ -109,7 +109,8 @@ function depthOf(run: PipelineRunResource): { depth?: number; maxDepth?: number 
     return Number(text);
   };
   const depth = read(ANNOTATIONS.pipelineDepth, 0);
-  const maxDepth = read(ANNOTATIONS.maxPipelineDepth, 1);
+  // 0, as `kiln run --max-depth 0`: no pipeline task may run.
+  const maxDepth = read(ANNOTATIONS.maxPipelineDepth, 0);
   return { ...(depth !== undefined && { depth }), ...(maxDepth !== undefined && { maxDepth }) };
 }
 

@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { durationFlag, UsageError } from '../../contract/index.js';
 import { loadKubeConfig, loadRun } from '../kubernetes-options.js';
-import { createKubeClient, KILN_API_VERSION } from '../../runtimes/kubernetes/index.js';
-import { collect, parseParamFlags } from '../run-options.js';
+import { ANNOTATIONS, createKubeClient, KILN_API_VERSION } from '../../runtimes/kubernetes/index.js';
+import { collect, parseMaxDepth, parseParamFlags } from '../run-options.js';
 import { planCalled } from '../apply-called.js';
 
 export function registerApply(program: Command): void {
@@ -20,10 +20,12 @@ export function registerApply(program: Command): void {
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
     .option('--namespace <ns>', "namespace (default: the kubeconfig context's)")
     .option('--timeout <duration>', 'overrides the pipeline timeout (e.g. 1h30m)')
-    .action(async (file: string, f: { param: string[]; namespace?: string; timeout?: string }) => {
+    .option('--max-depth <n>', 'how deep pipelines may call pipelines, across the child PipelineRuns; default 10')
+    .action(async (file: string, f: { param: string[]; namespace?: string; timeout?: string; maxDepth?: string }) => {
       // Everything is checked here, before the cluster is contacted.
       const run = loadRun([file], parseParamFlags(f.param));
       if (f.timeout) durationFlag('--timeout', f.timeout);
+      const maxDepth = parseMaxDepth(f.maxDepth);
       const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       if (typeof doc?.apiVersion === 'string') {
         throw new UsageError(
@@ -47,7 +49,10 @@ export function registerApply(program: Command): void {
       const created = await client.createPipelineRun(ns, {
         apiVersion: KILN_API_VERSION,
         kind: 'PipelineRun',
-        metadata: { generateName: `${run.pipeline.name}-` },
+        metadata: {
+          generateName: `${run.pipeline.name}-`,
+          ...(maxDepth !== undefined && { annotations: { [ANNOTATIONS.maxPipelineDepth]: String(maxDepth) } }),
+        },
         spec: { pipelineSpec: called.root, params: run.given, ...(f.timeout ? { timeout: f.timeout } : {}) },
       });
       process.stdout.write(`pipelinerun.kiln.dev/${created.metadata.name} created in namespace ${ns}\n`);

@@ -204,6 +204,44 @@ describe('pipelines in pipelines on a real API server', () => {
     expect(all).toContain('report/step-1 | ok=yes');
   }, 300_000);
 
+  it('kiln apply of a file calling itself: one Pipeline, recursion across child PipelineRuns, bounded by --max-depth', async () => {
+    const stamp = Date.now().toString(36);
+    const file = join(work, 'countdown.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name: 'countdown',
+        params: { n: { default: '3' } },
+        tasks: {
+          dec: {
+            image,
+            results: ['next'],
+            steps: [{ run: `echo ${stamp} n=$(params.n); n=$(params.n); printf %s $((n - 1)) > $(results.next.path)` }],
+          },
+          again: {
+            when: [{ cel: '$(tasks.dec.results.next) > 0' }],
+            pipeline: './countdown.yaml',
+            params: { n: '$(tasks.dec.results.next)' },
+          },
+        },
+      }),
+    );
+    const out = await kiln('apply', file, '--param', 'n=3', '--max-depth', '1');
+    const pipeline = /pipeline\.kiln\.dev\/(countdown-[0-9a-f]{10}) created/.exec(out)?.[1];
+    const name = /pipelinerun\.kiln\.dev\/(\S+) created/.exec(out)?.[1];
+    expect(pipeline, out).toBeDefined();
+    const r = await ended(name!);
+    expect(r.metadata.annotations).toMatchObject({ 'kiln.dev/max-pipeline-depth': '1' });
+    expect(r.status!.conditions![0]).toMatchObject({ status: 'False', reason: 'TaskFailed: again' });
+    const child = await ended(`${name}-again`);
+    expect(child.spec).toMatchObject({ pipelineRef: { name: pipeline }, params: { n: '2' } });
+    expect(child.metadata.annotations).toMatchObject({ 'kiln.dev/pipeline-depth': '1' });
+    expect(child.status!.taskRuns!.find((t) => t.name === 'again')!.reason).toMatch(
+      /^PipelineDepthExceeded: running "countdown" would nest pipelines 2 deep, more than 1/,
+    );
+    expect(await getRun(`${name}-again-again`)).toBeUndefined();
+  }, 300_000);
+
   it('kiln apply refuses a file calling a missing file before it contacts the cluster, naming the file and the task', async () => {
     writeFileSync(join(work, 'lost.yaml'), stringify({ name: 'lost', tasks: { go: { pipeline: './nowhere.yaml' } } }));
     const err = await kiln('apply', join(work, 'lost.yaml')).then(
