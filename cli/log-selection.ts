@@ -76,7 +76,6 @@ export function selectLogs(record: RunRecord | null, task?: string, step?: strin
   const flat = flatten(record?.tasks ?? []);
   const tasks = flat.map((f) => f.t);
   const labels = new Map(flat.map((f) => [f.t.taskRun, f.label]));
-  const childRunsOf = (fs: Flat[]) => unique(fs.flatMap((f) => (f.run ? [f.run] : [])));
   // A record that lists no task runs (a run not started, or kept without them) cannot check names.
   if (!tasks.length) {
     return {
@@ -109,7 +108,7 @@ export function selectLogs(record: RunRecord | null, task?: string, step?: strin
   return {
     taskRuns: task ? new Set(chosenTasks.map((t) => t.taskRun)) : undefined,
     ownLines: chosen.some((f) => !f.run),
-    childRuns: childRunsOf(chosen),
+    childRuns: unique(chosen.flatMap((f) => (f.run ? [f.run] : []))),
     step,
     manySteps: pairs.length > 1,
     labels,
