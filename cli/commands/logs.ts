@@ -4,7 +4,7 @@
 // kubectl logs has them. A child PipelineRun's lines (Kubernetes) are read from its own run at the
 // collector, in with the parent's, labelled by the task that called it (deploy:build/step | …).
 import type { Command } from 'commander';
-import { durationFlag, UsageError } from '../../contract/index.js';
+import { durationFlag, type RunRecord, UsageError } from '../../contract/index.js';
 import type { LogLine, RunReader } from '../../collector/index.js';
 import { formatLine, type LineFormat, type LogSelection, selected, selectLogs, TailBuffer } from '../log-selection.js';
 import { stdoutLineWriter, withReader, withReaderOptions } from '../reader-options.js';
@@ -58,7 +58,14 @@ export function registerLogs(program: Command): void {
             for (const l of await readRuns(reader, runs, sel, wanted)) if (!kept.has(lineKey(l))) skip.add(lineKey(l));
           }
           const onLine = (l: LogLine) => (wanted(l) && !skip.has(lineKey(l)) ? print(l) : undefined);
-          await Promise.all(runs.map((r) => follow(reader, r, sel, onLine)));
+          const again = (r: RunRecord | null) => {
+            try {
+              return selectLogs(r, f.task, f.step);
+            } catch {
+              return undefined; // the task is not in the record yet: keep what is followed
+            }
+          };
+          await followTree(reader, run, record?.engine === 'kubernetes', runs, sel, again, onLine);
           return;
         }
         const lines = await readRuns(reader, runs, sel, wanted, tail);
@@ -112,6 +119,48 @@ async function readAll(
     for (const l of page.lines) if (wanted(l)) keep(l);
     from = page.next ?? undefined;
   } while (from);
+}
+
+/** How often a followed cluster run's record is read again for the child PipelineRuns made since. */
+const CHILD_POLL_MS = 1000;
+
+/**
+ * Follows `runs`. A cluster run's children are PipelineRuns made as it runs, stored under their
+ * own ids: while the run's own lines are followed its record is read again now and then (the
+ * reader has no event for a record's change), and a new child is followed too, `sel` widened to it.
+ */
+async function followTree(
+  reader: RunReader,
+  run: string,
+  onCluster: boolean,
+  runs: string[],
+  sel: LogSelection,
+  again: (record: RunRecord | null) => LogSelection | undefined,
+  onLine: (l: LogLine) => Promise<void> | undefined,
+): Promise<void> {
+  const streams = new Map<string, Promise<void>>();
+  const start = (r: string) => void (streams.has(r) || streams.set(r, follow(reader, r, sel, onLine)));
+  runs.forEach(start);
+  const own = streams.get(run);
+  if (own && onCluster) {
+    let ended = false;
+    own.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
+    while (!ended) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([own, new Promise((r) => (timer = setTimeout(r, CHILD_POLL_MS)))]).finally(() =>
+        clearTimeout(timer),
+      );
+      // Once more after the run's end: it ends after its children, so none is missed.
+      const next = again(await reader.getRun(run));
+      if (!next) continue;
+      Object.assign(sel, { taskRuns: next.taskRuns, labels: next.labels, manySteps: sel.manySteps || next.manySteps });
+      next.childRuns.forEach(start);
+    }
+  }
+  await Promise.all(streams.values());
 }
 
 async function follow(

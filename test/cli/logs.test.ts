@@ -1,6 +1,7 @@
 // `kiln logs` as a user runs it, on a run whose record lists its tasks: --task by the pipeline's
 // task name (every matrix combination) or a task run's, task/step prefixes unless --raw, --tail,
 // --since, --timestamps, and unknown names refused with the valid ones.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorClient, startCollector, type RunningCollector } from '../../collector/index.js';
 import type { TaskRunRecord } from '../../contract/index.js';
 import { sendLines } from '../../testkit/log-lines.js';
-import { requireBuild, runKiln } from '../../testkit/log-proxy-pod.js';
+import { exited, KILN, requireBuild, runKiln, waitFor } from '../../testkit/log-proxy-pod.js';
 import { runRecord, testClaims } from '../../testkit/store-fixtures.js';
 
 const HOUR_AGO = Date.now() - 3_600_000;
@@ -145,5 +146,38 @@ describe('kiln logs', () => {
     expect((await p1('--task', 'ship/push')).stdout).toBe('up 1\nup 2\n');
     expect((await p1('--task', 'ship', '--tail', '1')).stdout).toBe('up 2\n');
     expect((await p1('--tail', '2', '--raw')).stdout).toBe('up 1\nup 2\n');
+  });
+
+  it('kiln logs -f of a cluster run follows the child PipelineRuns made after it started', async () => {
+    const client = new CollectorClient(c.url);
+    const id = 'ns.p2.0a1b2c3d';
+    const token = c.mintRunToken(testClaims(id));
+    const ship = taskRun('ship', 'p2-ship', []);
+    await client.postRun(
+      runRecord(id, { engine: 'kubernetes', tasks: [taskRun('pick', 'p2-pick', ['choose']), ship] }),
+      token,
+    );
+    await sendLines(c, id, 'choose', ['picked'], true, { taskRun: 'p2-pick', timeMs: NOW });
+    const env = { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '', KILN_DATABASE_URL: '' };
+    const p = spawn(process.execPath, [KILN, 'logs', id, '-f'], { cwd, env });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the parent line', () => out.includes('picked'));
+
+    // The child PipelineRun is made now: its record nests under ship, its lines under its own id.
+    const childId = 'ns.p2-ship.4e5f6a7b';
+    await client.postRun(runRecord(childId, { status: 'Succeeded' }), c.mintRunToken(testClaims(childId)));
+    await sendLines(c, childId, 'upload', ['late 1', 'late 2'], true, { taskRun: 'p2-ship-push', timeMs: NOW + 1 });
+    const child = runRecord(childId, {
+      name: 'ship',
+      status: 'Succeeded',
+      tasks: [taskRun('push', 'p2-ship-push', ['upload'])],
+    });
+    await client.patchRun(
+      { id, status: 'Succeeded', tasks: [taskRun('pick', 'p2-pick', ['choose']), { ...ship, child }] },
+      token,
+    );
+    expect(await exited(p)).toBe(0);
+    expect(out).toBe('pick/choose | picked\nship:push/upload | late 1\nship:push/upload | late 2\n');
   });
 });
