@@ -9,12 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { SpecError } from '../syntax/index.js';
 import {
   receiveDelivery,
+  TRIGGER_LABELS,
   TRIGGER_NAME,
   triggerFromResource,
   type DeliveryRecord,
   type DeliverySink,
 } from '../triggers/index.js';
-import { KILN_API_VERSION, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
+import { KILN_API_VERSION, PIPELINERUN_PENDING, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
+import { GROUP_KEYS } from './group-queue.js';
 import type { HookKube } from './hook-kube.js';
 
 export interface HookServerOptions {
@@ -28,9 +30,13 @@ export interface HookServerOptions {
 }
 
 export const HOOK_LABELS = {
-  trigger: 'kiln.dev/trigger',
-  group: 'kiln.dev/concurrency-group',
-  delivery: 'kiln.dev/delivery',
+  trigger: TRIGGER_LABELS.trigger,
+  group: GROUP_KEYS.group,
+  delivery: TRIGGER_LABELS.delivery,
+  event: TRIGGER_LABELS.event,
+  sha: TRIGGER_LABELS.sha,
+  repo: TRIGGER_LABELS.repo,
+  receivedAt: GROUP_KEYS.receivedAt,
 } as const;
 
 const KEEP = 1000;
@@ -98,10 +104,19 @@ export class HookServer {
             },
             annotations: {
               [HOOK_LABELS.delivery]: d.record.deliveryId,
+              [HOOK_LABELS.event]: d.facts.event,
+              [HOOK_LABELS.receivedAt]: d.record.receivedAt,
+              ...(d.facts.sha ? { [HOOK_LABELS.sha]: d.facts.sha } : {}),
+              ...(d.facts.repo ? { [HOOK_LABELS.repo]: d.facts.repo } : {}),
               ...(d.group !== undefined ? { [HOOK_LABELS.group]: d.group } : {}),
             },
           },
-          spec: { pipelineRef: { name: d.trigger.pipeline }, params: d.params },
+          spec: {
+            pipelineRef: { name: d.trigger.pipeline },
+            params: d.params,
+            // A run of a group waits its turn: the reconciler starts the group's runs one at a time.
+            ...(d.group !== undefined ? { status: PIPELINERUN_PENDING } : {}),
+          },
         };
         if ((await this.o.kube.createPipelineRun(namespace, run)) === 'exists') return { duplicateOf: runId };
         this.remember(d.record);

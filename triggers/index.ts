@@ -33,3 +33,10 @@ export {
   type RetryPolicy,
   type StatusRequest,
 } from './commit-status.js';
+export { TRIGGER_LABELS } from './labels.js';
+export {
+  forgeStatusReporter,
+  sendCommitStatus,
+  type ForgeStatusOptions,
+  type StatusOutcome,
+} from './forge-reporter.js';

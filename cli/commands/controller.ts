@@ -15,7 +15,7 @@ import {
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, POD_SECURITY_HELP, podSecurityFlag, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
-import { hookServer } from '../controller-hooks.js';
+import { commitStatuses, hookServer } from '../controller-hooks.js';
 import { leaderElector, leaderOptions, type LeaderFlags } from '../controller-leader.js';
 
 interface ControllerFlags extends LeaderFlags {
@@ -128,6 +128,7 @@ export function registerController(program: Command): void {
         runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         pipelines: specDeps,
+        commitStatuses: commitStatuses(kc),
         log,
       });
       const metrics = createServer((req, res) => {
