@@ -11,3 +11,10 @@ export { LeaderElector, LEASE_DEFAULTS, type LeaderElectionOptions } from './lea
 export { kubeLeaseStore, type LeaseRecord, type LeaseStore } from './lease-store.js';
 export { kubeCommitStatuses, type CommitStatusSource } from './forge-status.js';
 export { GROUP_KEYS, nextOfGroup } from './group-queue.js';
+export {
+  DeliveryLog,
+  listDeliveries,
+  DELIVERY_PLURAL,
+  type DeliveryResource,
+  type DeliveryStore,
+} from './delivery-log.js';
