@@ -180,6 +180,7 @@ it('the example Trigger in deploy/ reads as a trigger', () => {
     pipeline: 'web-app',
     source: 'github',
     branches: ['main', 'release/*'],
+    status: { api: 'https://api.github.com', tokenSecretKey: 'github-token', context: 'kiln/web-app' },
   });
 });
 
