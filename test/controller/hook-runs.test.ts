@@ -62,6 +62,11 @@ beforeAll(async () => {
     status: { api: forge.url, tokenSecretKey: 'forge-token', context: 'kiln/web' },
   });
   await trigger('queued', { ...common, concurrency: { group: '$(delivery.branch)' } });
+  await trigger('no-pipeline', {
+    ...common,
+    pipeline: 'missing',
+    status: { api: forge.url, tokenSecretKey: 'forge-token', context: 'kiln/web' },
+  });
   const kc = loopbackKubeConfig(h.server.url, NS);
   controller = await h.controller({
     commitStatuses: kubeCommitStatuses(hookKube(kc), 'kiln', { attempts: 2, baseMs: 10, timeoutMs: 5000 }),
@@ -147,6 +152,16 @@ describe('triggered runs on Kubernetes', () => {
       ['Warning', 'success'],
     ]);
     expect(forge.statuses.filter((s) => s.path.endsWith(sha))).toEqual([]);
+  });
+
+  it('posts failure for a run that cannot start (its Pipeline is missing)', async () => {
+    const sha = 'e5'.repeat(20);
+    const d = await deliver(url, 'no-pipeline', { source: 'github', secret: SECRET, id: 'np-1', body: push(sha) });
+    const name = d.body.run as string;
+    const failure = await forge.waitFor((s) => s.path.endsWith(sha));
+    expect(failure.body).toMatchObject({ state: 'failure', description: 'missing Failed' });
+    await until('refused', () => condition(run(name))?.reason === 'InvalidPipelineRun');
+    expect(annotation(name, 'kiln.dev/commit-status')).toBe('failure: posted');
   });
 
   it('queues the runs of one concurrency group: one runs, the others wait pending, then start in order', async () => {
