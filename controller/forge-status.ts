@@ -4,13 +4,13 @@
 // webhook Secret or a file in the controller's container. What came of each post is shown on the
 // run: an Event (CommitStatus, or Warning CommitStatusFailed) and the annotation
 // kiln.dev/commit-status. A post that fails never changes how the run ends.
-import { readFile } from 'node:fs/promises';
 import type { RunRecord, RunReporter } from '../contract/index.js';
 import { SpecError } from '../syntax/index.js';
 import type { KubeClient, PipelineRunResource } from '../runtimes/kubernetes/index.js';
 import {
   forgeStatusReporter,
   sendCommitStatus,
+  tokenFromFile,
   TRIGGER_LABELS,
   triggerFromResource,
   type ForgeStatusOptions,
@@ -61,11 +61,7 @@ async function token(target: StatusTarget, source: CommitStatusSource): Promise<
     if (!value) throw new Error(`the Secret kiln-webhook-secrets has no key ${target.tokenSecretKey}`);
     return value;
   }
-  try {
-    return (await readFile(target.tokenFile ?? '', 'utf8')).trim();
-  } catch (err) {
-    throw new Error(`cannot read the token file ${target.tokenFile}: ${(err as NodeJS.ErrnoException).code}`);
-  }
+  return tokenFromFile(target.tokenFile);
 }
 
 /** The status reporting of one run; undefined when it was not triggered or its Trigger asks for none. */

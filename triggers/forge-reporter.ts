@@ -36,7 +36,8 @@ function stateOf(r: RunRecord): CommitState {
   return r.status === 'Running' || r.status === 'Queued' ? 'pending' : 'failure';
 }
 
-async function tokenFromFile(file: string | undefined): Promise<string> {
+/** A token file's content; a throw says why it cannot be read. */
+export async function tokenFromFile(file: string | undefined): Promise<string> {
   try {
     return (await readFile(file ?? '', 'utf8')).trim();
   } catch (err) {

@@ -37,6 +37,7 @@ export { TRIGGER_LABELS } from './labels.js';
 export {
   forgeStatusReporter,
   sendCommitStatus,
+  tokenFromFile,
   type ForgeStatusOptions,
   type StatusOutcome,
 } from './forge-reporter.js';
