@@ -33,7 +33,8 @@ import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
-import { finishedStatus, recordFromStatus, statusFromRecord } from './run-status.js';
+import { finishedStatus, recordFromStatus } from './run-status.js';
+import { statusWriter } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -301,7 +302,18 @@ export class KilnController {
     const rc =
       this.o.collector &&
       runCollector(this.o.collector, { namespace: ns, name, uid }, { name: input.pipeline.name, params: input.params });
-    const status = this.statusWriter(run, rc?.runId);
+    const status = statusWriter(
+      {
+        client: this.o.client,
+        clock: this.clock,
+        delayMs: this.o.statusDelayMs ?? 250,
+        retryMs: this.o.retryMs ?? 5000,
+        stopped: () => this.stopped,
+        log: this.log,
+      },
+      run,
+      rc?.runId,
+    );
     // A resumed run (a restarted controller) started before: said once.
     if (!run.status?.startTime && !cancelNow)
       this.events.emit(run, 'Normal', 'Started', `pipeline ${input.pipeline.name} started`);
@@ -351,52 +363,6 @@ export class KilnController {
       runChild: this.children.runnerFor(run, input),
     });
     void done.then((record) => this.finished(run, active, record));
-  }
-
-  /**
-   * Coalesces status writes: changes within `statusDelayMs` go out as one patch, at most one in
-   * flight per run, always the newest record; the final record is written at once.
-   */
-  private statusWriter(run: PipelineRunResource, runId: string | undefined) {
-    const { namespace: ns, name } = run.metadata as { namespace: string; name: string };
-    const delay = this.o.statusDelayMs ?? 250;
-    let latest: RunRecord | undefined;
-    let flushing: Promise<void> | undefined;
-    // On the controller's clock, as the engines' timers are: tests see when it fires.
-    let cancelTimer: (() => void) | undefined;
-    let condition = run.status?.conditions?.[0];
-    const flush = async () => {
-      // A stopped controller writes nothing: its successor owns the status now. A write that
-      // fails after the client's own retries is tried again later unless a newer record came.
-      while (latest && !this.stopped) {
-        const r = latest;
-        latest = undefined;
-        const s = { ...statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition), runId };
-        try {
-          await this.o.client.writePipelineRunStatus(ns, name, s);
-          condition = s.conditions![0];
-        } catch (err) {
-          this.log(`${name}: status: ${message(err)} (retrying)`);
-          latest ??= r;
-          await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
-        }
-      }
-    };
-    const start = () => {
-      cancelTimer?.();
-      cancelTimer = undefined;
-      // Cleared once settled, never from inside flush: a flush with nothing to write (a timer set
-      // during a write whose loop already took that record) ends synchronously, and would
-      // otherwise leave `flushing` set for good, so no status would ever be written again.
-      flushing ??= flush().finally(() => (flushing = undefined));
-      return flushing;
-    };
-    return (record: RunRecord, now = false): Promise<void> => {
-      latest = record;
-      if (now) return start();
-      cancelTimer ??= this.clock.setTimer(this.clock.now() + delay, () => void start());
-      return Promise.resolve();
-    };
   }
 
   private async finished(run: PipelineRunResource, active: ActiveRun, record: RunRecord): Promise<void> {
