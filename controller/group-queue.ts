@@ -4,7 +4,8 @@
 // deciding is the reconciler (one leader), on its informer's view: two workers looking at two
 // pending runs of a group both pick the same oldest one, and releasing it twice is one release (a
 // JSON patch that tests the value first). A pending run shows it: its Succeeded condition is
-// Unknown with the reason PipelineRunPending, and an Event Queued says which group it waits in.
+// Unknown with the reason PipelineRunPending, an Event Queued says which group it waits in, and
+// the collector holds its record with the status Queued (`kiln runs --status queued`, the web UI).
 import { PIPELINERUN_PENDING, type KubeClient, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
 import type { RunEvents } from './run-events.js';
 import { finishedStatus } from './run-status.js';
@@ -37,6 +38,9 @@ export class GroupQueue {
       /** The informer's runs of a namespace. */
       runs: (namespace: string) => PipelineRunResource[];
       now: () => number;
+      /** Writes the run's Queued record at the collector (absent without one). */
+      queuedRecord?: (run: PipelineRunResource, at: string) => Promise<void>;
+      log: (line: string) => void;
     },
   ) {}
 
@@ -56,18 +60,15 @@ export class GroupQueue {
       const message = group
         ? `queued in concurrency group ${JSON.stringify(groupText)}: starts when the group's earlier runs have ended`
         : 'pending: starts when spec.status PipelineRunPending is removed';
+      const at = new Date(this.o.now()).toISOString();
       await this.o.client.writePipelineRunStatus(namespace, name, {
         conditions: [
-          {
-            type: 'Succeeded',
-            status: 'Unknown',
-            reason: PIPELINERUN_PENDING,
-            message,
-            lastTransitionTime: new Date(this.o.now()).toISOString(),
-          },
+          { type: 'Succeeded', status: 'Unknown', reason: PIPELINERUN_PENDING, message, lastTransitionTime: at },
         ],
       });
       this.o.events.emit(run, 'Normal', 'Queued', message);
+      // Information, like the Event: a collector that is down does not hold the queue up.
+      await this.o.queuedRecord?.(run, at).catch((err: Error) => this.o.log(`${name}: Queued record: ${err.message}`));
     }
     if (!group) return;
     const next = nextOfGroup(this.o.runs(namespace).filter((r) => groupOf(r) === group));

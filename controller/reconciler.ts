@@ -28,7 +28,7 @@ import { runClaims, runPageUrl } from '../collector/index.js';
 import { ChildRuns } from './child-runs.js';
 import { GroupQueue, isPending } from './group-queue.js';
 import { runForgeStatus, type CommitStatusSource, type RunForgeStatus } from './forge-status.js';
-import { runCollector, type ControllerCollector } from './run-collector.js';
+import { queuedRecord, runCollector, type ControllerCollector } from './run-collector.js';
 import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
@@ -116,6 +116,8 @@ export class KilnController {
       events: this.events,
       runs: (ns) => this.runInformer.items().filter((r) => r.metadata.namespace === ns),
       now: () => this.clock.now(),
+      queuedRecord: o.collector && ((run, at) => queuedRecord(o.collector!, run, at)),
+      log: this.log,
     });
     this.queue = new WorkQueue(
       o.workers ?? 2,

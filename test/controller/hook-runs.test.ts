@@ -186,6 +186,8 @@ describe('triggered runs on Kubernetes', () => {
       expect(run(n)?.spec).toMatchObject({ status: 'PipelineRunPending' });
       expect(condition(run(n))).toMatchObject({ status: 'Unknown', message: expect.stringContaining('"main"') });
       expect(events(n).map((e) => e.reason)).toContain('Queued');
+      // The collector shows it Queued too (kiln runs --status queued, the web UI).
+      expect(await h.collector!.store.getRun(h.runId(n))).toMatchObject({ status: 'Queued', name: 'web' });
     }
     await controller.idle();
     expect(pod(second)).toBeUndefined();
@@ -195,5 +197,10 @@ describe('triggered runs on Kubernetes', () => {
     expect(run(third)?.spec).toMatchObject({ status: 'PipelineRunPending' });
     await finish(second);
     await finish(third);
+    // The Queued record became the run's: the same id, now Succeeded.
+    await until(
+      'third archived',
+      async () => (await h.collector!.store.getRun(h.runId(third)))?.status === 'Succeeded',
+    );
   });
 });
