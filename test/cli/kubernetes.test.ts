@@ -165,6 +165,9 @@ describe('kiln controller', () => {
     const r = await run('controller', '--workers', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('kiln: --workers 0: give a number above 0 and at most 256\n');
+    const attempts = await run('controller', '--status-attempts', '1.5');
+    expect(attempts.code).toBe(2);
+    expect(attempts.stderr).toBe('kiln: --status-attempts 1.5: give a whole number of tries\n');
   });
 });
 
