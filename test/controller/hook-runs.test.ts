@@ -4,6 +4,9 @@
 // statuses (pending, then success) with the run's link; a forge that is down is retried and shown
 // on the run (an Event, the annotation kiln.dev/commit-status) while the run still succeeds; and
 // runs of one concurrency group queue, visibly pending, and start one at a time in arrival order.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HookServer, hookKube, kubeCommitStatuses, WEBHOOK_SECRETS } from '../../controller/index.js';
 import type { KilnController } from '../../controller/index.js';
@@ -21,6 +24,7 @@ let forge: FakeForge;
 let hooks: HookServer;
 let url: string;
 let controller: KilnController;
+let tokenDir: string;
 
 async function create(plural: string, namespace: string, body: object, group = 'kiln.dev/v1alpha1') {
   const prefix = group === 'v1' ? '/api/v1' : `/apis/${group}`;
@@ -62,6 +66,12 @@ beforeAll(async () => {
     status: { api: forge.url, tokenSecretKey: 'forge-token', context: 'kiln/web' },
   });
   await trigger('queued', { ...common, concurrency: { group: '$(delivery.branch)' } });
+  tokenDir = mkdtempSync(join(tmpdir(), 'kiln-hook-token-'));
+  writeFileSync(join(tokenDir, 'token'), 'token-from-a-file\n');
+  await trigger('file-token', {
+    ...common,
+    status: { api: forge.url, tokenFile: join(tokenDir, 'token'), context: 'kiln/web' },
+  });
   await trigger('no-pipeline', {
     ...common,
     pipeline: 'missing',
@@ -84,6 +94,7 @@ afterAll(async () => {
   await hooks?.close();
   await forge?.close();
   await h?.close();
+  if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
 });
 
 const push = (after: string, branch = 'main') => ({
@@ -152,6 +163,14 @@ describe('triggered runs on Kubernetes', () => {
       ['Warning', 'success'],
     ]);
     expect(forge.statuses.filter((s) => s.path.endsWith(sha))).toEqual([]);
+  });
+
+  it("reads the token from a file in the controller's container when the Trigger says tokenFile", async () => {
+    const sha = 'f6'.repeat(20);
+    const d = await deliver(url, 'file-token', { source: 'github', secret: SECRET, id: 'ft-1', body: push(sha) });
+    const pending = await forge.waitFor((s) => s.path.endsWith(sha));
+    expect(pending).toMatchObject({ token: 'token-from-a-file', body: { state: 'pending' } });
+    await finish(d.body.run as string);
   });
 
   it('posts failure for a run that cannot start (its Pipeline is missing)', async () => {
