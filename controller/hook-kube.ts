@@ -1,11 +1,13 @@
 // What the controller's webhook endpoint asks of the API server, apart from the reconciler's
 // client: read a Trigger and its Secret, create a PipelineRun (409 = it exists: a redelivery),
-// and cancel the runs of a concurrency group (spec.status: Cancelled, as a user would).
+// cancel the runs of a concurrency group (spec.status: Cancelled, as a user would), and keep the
+// delivery log (TriggerDelivery objects).
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { KILN_GROUP, KILN_VERSION, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
 import type { TriggerResource } from '../triggers/index.js';
+import { DELIVERY_PLURAL, type DeliveryResource, type DeliveryStore } from './delivery-log.js';
 
-export interface HookKube {
+export interface HookKube extends DeliveryStore {
   getTrigger(namespace: string, name: string): Promise<TriggerResource | undefined>;
   /** The key's value, or undefined when the Secret or the key is missing. */
   readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
@@ -58,6 +60,18 @@ export function hookKube(kc: KubeConfig): HookKube {
         items: PipelineRunResource[];
       };
       return list.items.filter((r) => !finished(r) && r.spec.status !== 'Cancelled');
+    },
+    async createDelivery(namespace, body) {
+      await custom.createNamespacedCustomObject({ ...crd(DELIVERY_PLURAL), namespace, body });
+    },
+    async listDeliveries(namespace, labelSelector) {
+      const list = (await custom.listNamespacedCustomObject({ ...crd(DELIVERY_PLURAL), namespace, labelSelector })) as {
+        items: DeliveryResource[];
+      };
+      return list.items;
+    },
+    async deleteDelivery(namespace, name) {
+      await or404(() => custom.deleteNamespacedCustomObject({ ...crd(DELIVERY_PLURAL), namespace, name }));
     },
     async cancelRun(namespace, name) {
       await custom.patchNamespacedCustomObject(

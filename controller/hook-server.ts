@@ -1,20 +1,24 @@
 // The controller's webhook endpoint, the same as kiln serve's: POST /v1/hooks/{trigger} (in the
 // controller's namespace) or /v1/hooks/{namespace}/{trigger}. triggers/ decides; an accepted
 // delivery becomes a PipelineRun named from its delivery id, so a redelivery finds it there (409)
-// and starts nothing; cancelInProgress cancels the group's unfinished runs. Each delivery is
-// logged and kept in memory (the last 1000).
+// and starts nothing; the runs of a concurrency group are created pending (the reconciler starts
+// them one at a time) and cancelInProgress cancels the group's unfinished runs. Each delivery is
+// logged and recorded as a TriggerDelivery in the Trigger's namespace (delivery-log.ts).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpecError } from '../syntax/index.js';
 import {
   receiveDelivery,
+  TRIGGER_LABELS,
   TRIGGER_NAME,
   triggerFromResource,
   type DeliveryRecord,
   type DeliverySink,
 } from '../triggers/index.js';
-import { KILN_API_VERSION, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
+import { KILN_API_VERSION, PIPELINERUN_PENDING, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
+import { DeliveryLog } from './delivery-log.js';
+import { GROUP_KEYS } from './group-queue.js';
 import type { HookKube } from './hook-kube.js';
 
 export interface HookServerOptions {
@@ -28,12 +32,15 @@ export interface HookServerOptions {
 }
 
 export const HOOK_LABELS = {
-  trigger: 'kiln.dev/trigger',
-  group: 'kiln.dev/concurrency-group',
-  delivery: 'kiln.dev/delivery',
+  trigger: TRIGGER_LABELS.trigger,
+  group: GROUP_KEYS.group,
+  delivery: TRIGGER_LABELS.delivery,
+  event: TRIGGER_LABELS.event,
+  sha: TRIGGER_LABELS.sha,
+  repo: TRIGGER_LABELS.repo,
+  receivedAt: GROUP_KEYS.receivedAt,
 } as const;
 
-const KEEP = 1000;
 /** The one Secret holding every trigger's webhook secret, a key each. */
 export const WEBHOOK_SECRETS = 'kiln-webhook-secrets';
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -69,17 +76,18 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 export class HookServer {
-  readonly deliveries: DeliveryRecord[] = [];
   private server?: Server;
+  private readonly deliveries: DeliveryLog;
 
-  constructor(private readonly o: HookServerOptions) {}
+  constructor(private readonly o: HookServerOptions) {
+    this.deliveries = new DeliveryLog(o.kube, o.log);
+  }
 
-  private remember(r: DeliveryRecord): void {
-    this.deliveries.push(r);
-    if (this.deliveries.length > KEEP) this.deliveries.shift();
+  private async remember(namespace: string, r: DeliveryRecord): Promise<void> {
     this.o.log(
-      `delivery ${r.deliveryId} to trigger ${r.trigger}: ${r.outcome}${r.runId ? ` (run ${r.runId})` : ''}${r.reason ? `: ${r.reason}` : ''}`,
+      `delivery ${r.deliveryId} to trigger ${namespace}/${r.trigger}: ${r.outcome}${r.runId ? ` (run ${r.runId})` : ''}${r.reason ? `: ${r.reason}` : ''}`,
     );
+    await this.deliveries.record(namespace, r);
   }
 
   private sink(namespace: string): DeliverySink {
@@ -98,13 +106,22 @@ export class HookServer {
             },
             annotations: {
               [HOOK_LABELS.delivery]: d.record.deliveryId,
+              [HOOK_LABELS.event]: d.facts.event,
+              [HOOK_LABELS.receivedAt]: d.record.receivedAt,
+              ...(d.facts.sha ? { [HOOK_LABELS.sha]: d.facts.sha } : {}),
+              ...(d.facts.repo ? { [HOOK_LABELS.repo]: d.facts.repo } : {}),
               ...(d.group !== undefined ? { [HOOK_LABELS.group]: d.group } : {}),
             },
           },
-          spec: { pipelineRef: { name: d.trigger.pipeline }, params: d.params },
+          spec: {
+            pipelineRef: { name: d.trigger.pipeline },
+            params: d.params,
+            // A run of a group waits its turn: the reconciler starts the group's runs one at a time.
+            ...(d.group !== undefined ? { status: PIPELINERUN_PENDING } : {}),
+          },
         };
         if ((await this.o.kube.createPipelineRun(namespace, run)) === 'exists') return { duplicateOf: runId };
-        this.remember(d.record);
+        await this.remember(namespace, d.record);
         if (d.group !== undefined && d.trigger.concurrency?.cancelInProgress) {
           const older = await this.o.kube.activeRuns(namespace, `${HOOK_LABELS.group}=${groupLabel(d.group)}`);
           for (const r of older.filter((r) => r.metadata.name !== runId)) {
@@ -114,7 +131,7 @@ export class HookServer {
         }
         return {};
       },
-      note: async (r) => this.remember(r),
+      note: (r) => this.remember(namespace, r),
     };
   }
 
@@ -123,31 +140,27 @@ export class HookServer {
     name: string,
     req: IncomingMessage,
   ): Promise<{ status: number; body: unknown }> {
-    const refuse = (status: number, reason: string) => {
-      this.remember({
-        trigger: name,
-        deliveryId: '-',
-        receivedAt: new Date().toISOString(),
-        outcome: 'refused',
-        reason,
-      });
+    const refuse = async (status: number, reason: string) => {
+      const receivedAt = new Date().toISOString();
+      await this.remember(namespace, { trigger: name, deliveryId: '-', receivedAt, outcome: 'refused', reason });
       return new HttpAnswer(status, reason);
     };
     if (!NAMESPACE.test(namespace) || !TRIGGER_NAME.test(name))
       throw new HttpAnswer(404, 'not a trigger address: /v1/hooks/[NAMESPACE/]TRIGGER');
     const raw = await readBody(req, this.o.maxBodyBytes);
     const resource = await this.o.kube.getTrigger(namespace, name);
-    if (!resource) throw refuse(404, `no Trigger ${name} in namespace ${namespace}`);
+    if (!resource) throw await refuse(404, `no Trigger ${name} in namespace ${namespace}`);
     let found: ReturnType<typeof triggerFromResource>;
     try {
       found = triggerFromResource(resource);
     } catch (err) {
-      if (err instanceof SpecError) throw refuse(422, `Trigger ${namespace}/${name} is not valid: ${err.message}`);
+      if (err instanceof SpecError)
+        throw await refuse(422, `Trigger ${namespace}/${name} is not valid: ${err.message}`);
       throw err;
     }
     const secret = await this.o.kube.readSecretKey(this.o.secretsNamespace, WEBHOOK_SECRETS, found.secretKey);
     if (!secret?.trim())
-      throw refuse(
+      throw await refuse(
         500,
         `Trigger ${namespace}/${name}: Secret ${this.o.secretsNamespace}/${WEBHOOK_SECRETS} has no key ${found.secretKey}`,
       );

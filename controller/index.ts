@@ -9,3 +9,12 @@ export { HookServer, HOOK_LABELS, WEBHOOK_SECRETS, type HookServerOptions } from
 export { hookKube, type HookKube } from './hook-kube.js';
 export { LeaderElector, LEASE_DEFAULTS, type LeaderElectionOptions } from './leader-election.js';
 export { kubeLeaseStore, type LeaseRecord, type LeaseStore } from './lease-store.js';
+export { kubeCommitStatuses, type CommitStatusSource } from './forge-status.js';
+export { GROUP_KEYS, nextOfGroup } from './group-queue.js';
+export {
+  DeliveryLog,
+  listDeliveries,
+  DELIVERY_PLURAL,
+  type DeliveryResource,
+  type DeliveryStore,
+} from './delivery-log.js';

@@ -24,14 +24,17 @@ import {
   type PodSecurity,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims } from '../collector/index.js';
+import { runClaims, runPageUrl } from '../collector/index.js';
 import { ChildRuns } from './child-runs.js';
-import { runCollector, type ControllerCollector } from './run-collector.js';
+import { GroupQueue, isPending } from './group-queue.js';
+import { runForgeStatus, type CommitStatusSource, type RunForgeStatus } from './forge-status.js';
+import { queuedRecord, runCollector, type ControllerCollector } from './run-collector.js';
 import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
-import { finishedStatus, recordFromStatus, statusFromRecord } from './run-status.js';
+import { finishedStatus, recordFromStatus } from './run-status.js';
+import { statusWriter } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -56,6 +59,8 @@ export interface ControllerOptions {
   nativeSidecars?: boolean;
   /** How long status changes are gathered into one write (default 250 ms). */
   statusDelayMs?: number;
+  /** Where commit statuses of triggered runs find their Trigger and token; absent: none are posted. */
+  commitStatuses?: CommitStatusSource;
   /** Delay before re-trying a failed reconcile or archive. */
   retryMs?: number;
   log?: (line: string) => void;
@@ -92,6 +97,8 @@ export class KilnController {
   private stopped = false;
   private nativeSidecars = true;
   private readonly events: RunEvents;
+  /** Pending runs of concurrency groups, released one at a time per group. */
+  private readonly groups: GroupQueue;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
@@ -104,6 +111,14 @@ export class KilnController {
       log: this.log,
     });
     this.events = new RunEvents(o.client, () => this.clock.now(), this.log);
+    this.groups = new GroupQueue({
+      client: o.client,
+      events: this.events,
+      runs: (ns) => this.runInformer.items().filter((r) => r.metadata.namespace === ns),
+      now: () => this.clock.now(),
+      queuedRecord: o.collector && ((run, at) => queuedRecord(o.collector!, run, at)),
+      log: this.log,
+    });
     this.queue = new WorkQueue(
       o.workers ?? 2,
       (key) => this.reconcile(key),
@@ -126,10 +141,12 @@ export class KilnController {
         upsert: (run) => {
           this.children.changed(run);
           this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
+          this.groupChanged(run);
         },
         remove: (run) => {
           this.children.removed(run);
           this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
+          this.groupChanged(run);
         },
         error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
       },
@@ -186,6 +203,11 @@ export class KilnController {
     return this.queue.idle();
   }
 
+  /** A run of a concurrency group changed or went: its group's pending runs may start now. */
+  private groupChanged(run: PipelineRunResource): void {
+    for (const r of this.groups.pendingOfGroup(run)) this.queue.add(keyOf(r.metadata.namespace!, r.metadata.name!));
+  }
+
   private routePod(pod: V1Pod, fn: (rt: PodRuntime) => void): void {
     const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'PipelineRun');
     const active = owner && this.runs.get(keyOf(pod.metadata!.namespace!, owner.name));
@@ -203,6 +225,7 @@ export class KilnController {
       active = undefined;
     }
     if (!run) return void this.ended.delete(key);
+    if (!active && isPending(run) && !run.metadata.deletionTimestamp) return this.groups.pending(run);
     if (!active && this.ended.get(key) === run.metadata.uid && !finishedStatus(run)) return;
     const deleting = !!run.metadata.deletionTimestamp;
     if (run.status?.archived) return this.afterArchive(run, deleting);
@@ -225,6 +248,16 @@ export class KilnController {
   /** Starts (or, after a restart, resumes) the engine driver of a run. */
   private async execute(run: PipelineRunResource, cancelNow: boolean): Promise<void> {
     const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+    const c = this.o.collector;
+    const forge =
+      this.o.commitStatuses &&
+      (await runForgeStatus(run, {
+        source: this.o.commitStatuses,
+        client: this.o.client,
+        events: this.events,
+        runUrl: c ? runPageUrl(c.uiUrl ?? c.url, collectorRunId(ns, name, uid)) : '',
+        log: this.log,
+      }));
     let input;
     try {
       input = await runInputOf(run, {
@@ -234,7 +267,7 @@ export class KilnController {
     } catch (err) {
       // An API failure is retried; anything else wrong with the run is reported on it.
       if (!(err instanceof KilnError) || err instanceof KubeApiError) throw err;
-      return this.refuse(run, err);
+      return this.refuse(run, err, forge);
     }
     const owner = { name, uid };
     const runTimeout = input.timeoutMs ?? input.pipeline.timeoutMs;
@@ -271,14 +304,25 @@ export class KilnController {
     const rc =
       this.o.collector &&
       runCollector(this.o.collector, { namespace: ns, name, uid }, { name: input.pipeline.name, params: input.params });
-    const status = this.statusWriter(run, rc?.runId);
+    const status = statusWriter(
+      {
+        client: this.o.client,
+        clock: this.clock,
+        delayMs: this.o.statusDelayMs ?? 250,
+        retryMs: this.o.retryMs ?? 5000,
+        stopped: () => this.stopped,
+        log: this.log,
+      },
+      run,
+      rc?.runId,
+    );
     // A resumed run (a restarted controller) started before: said once.
     if (!run.status?.startTime && !cancelNow)
       this.events.emit(run, 'Normal', 'Started', `pipeline ${input.pipeline.name} started`);
     const tell = this.events.tracker(run);
     const remote = rc?.reporter;
     const live = () => !this.stopped;
-    const reporter: RunReporter = {
+    const own: RunReporter = {
       runStarted: async (r) => {
         if (live()) {
           status(r);
@@ -300,6 +344,7 @@ export class KilnController {
         active.archived = true;
       },
     };
+    const reporter = forge ? forge.wrap(own) : own;
     this.metrics.runningPipelineRuns.inc();
     const done = runPipeline({
       input: {
@@ -320,52 +365,6 @@ export class KilnController {
       runChild: this.children.runnerFor(run, input),
     });
     void done.then((record) => this.finished(run, active, record));
-  }
-
-  /**
-   * Coalesces status writes: changes within `statusDelayMs` go out as one patch, at most one in
-   * flight per run, always the newest record; the final record is written at once.
-   */
-  private statusWriter(run: PipelineRunResource, runId: string | undefined) {
-    const { namespace: ns, name } = run.metadata as { namespace: string; name: string };
-    const delay = this.o.statusDelayMs ?? 250;
-    let latest: RunRecord | undefined;
-    let flushing: Promise<void> | undefined;
-    // On the controller's clock, as the engines' timers are: tests see when it fires.
-    let cancelTimer: (() => void) | undefined;
-    let condition = run.status?.conditions?.[0];
-    const flush = async () => {
-      // A stopped controller writes nothing: its successor owns the status now. A write that
-      // fails after the client's own retries is tried again later unless a newer record came.
-      while (latest && !this.stopped) {
-        const r = latest;
-        latest = undefined;
-        const s = { ...statusFromRecord(r, new Date(this.clock.now()).toISOString(), condition), runId };
-        try {
-          await this.o.client.writePipelineRunStatus(ns, name, s);
-          condition = s.conditions![0];
-        } catch (err) {
-          this.log(`${name}: status: ${message(err)} (retrying)`);
-          latest ??= r;
-          await new Promise((resolve) => setTimeout(resolve, this.o.retryMs ?? 5000));
-        }
-      }
-    };
-    const start = () => {
-      cancelTimer?.();
-      cancelTimer = undefined;
-      // Cleared once settled, never from inside flush: a flush with nothing to write (a timer set
-      // during a write whose loop already took that record) ends synchronously, and would
-      // otherwise leave `flushing` set for good, so no status would ever be written again.
-      flushing ??= flush().finally(() => (flushing = undefined));
-      return flushing;
-    };
-    return (record: RunRecord, now = false): Promise<void> => {
-      latest = record;
-      if (now) return start();
-      cancelTimer ??= this.clock.setTimer(this.clock.now() + delay, () => void start());
-      return Promise.resolve();
-    };
   }
 
   private async finished(run: PipelineRunResource, active: ActiveRun, record: RunRecord): Promise<void> {
@@ -435,10 +434,22 @@ export class KilnController {
   }
 
   /** A run that cannot start: its status says why; nothing ran, so nothing is archived. */
-  private async refuse(run: PipelineRunResource, err: KilnError): Promise<void> {
+  private async refuse(run: PipelineRunResource, err: KilnError, forge?: RunForgeStatus): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     this.log(`${run.metadata.name}: ${err.message}`);
     this.events.emit(run, 'Warning', 'InvalidPipelineRun', err.message);
+    const pipeline = run.spec.pipelineRef?.name ?? run.metadata.name!;
+    await forge?.failedBeforeStart({
+      id: run.metadata.name!,
+      name: pipeline,
+      status: 'Failed',
+      reason: 'InvalidPipelineRun',
+      startedAt: now,
+      finishedAt: now,
+      params: run.spec.params ?? {},
+      tasks: [],
+      engine: 'kubernetes',
+    });
     await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
       conditions: [
         {

@@ -6,7 +6,7 @@
 import type { RunRecord, RunReporter, StoredResultRef } from '../contract/index.js';
 import type { ApprovalSource } from '../engine/index.js';
 import { runClaims, runPageUrl, type RunClaims } from '../collector/index.js';
-import { collectorRunId } from '../runtimes/kubernetes/index.js';
+import { collectorRunId, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
 
 /** The controller's collector: its URL and how to reach it with a run's token. */
 export interface ControllerCollector {
@@ -58,4 +58,24 @@ export function runCollector(
     fetchResult: (taskRun, ref) => c.storedResult(runId, taskRun, ref, token),
     approvals: approvals && { wait: (_run, task, signal) => approvals.wait(runId, task, signal) },
   };
+}
+
+/**
+ * A run not started yet (spec.status PipelineRunPending) as the collector shows it: Queued, under
+ * the id and pipeline name its run will report with (a triggered run names a Pipeline).
+ */
+export async function queuedRecord(c: ControllerCollector, run: PipelineRunResource, at: string): Promise<void> {
+  const { namespace, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
+  const pipeline = run.spec.pipelineRef?.name ?? name;
+  const params = run.spec.params ?? {};
+  const rc = runCollector(c, { namespace, name, uid }, { name: pipeline, params });
+  await rc.reporter.runStarted({
+    id: rc.runId,
+    name: pipeline,
+    status: 'Queued',
+    startedAt: at,
+    params,
+    tasks: [],
+    engine: 'kubernetes',
+  });
 }

@@ -62,6 +62,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; statusSubresourc
   pipelineruns: { kind: 'PipelineRun', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: true },
   pipelines: { kind: 'Pipeline', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
   triggers: { kind: 'Trigger', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
+  triggerdeliveries: { kind: 'TriggerDelivery', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
   leases: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', statusSubresource: false },
 };
 /** How many events a watch can resume from; older resourceVersions get 410 Gone, as etcd compaction does. */

@@ -82,7 +82,12 @@ export interface ControllerProcess {
 }
 
 /** `kiln controller` as a process with the ServiceAccount's identity (a kubeconfig from controllerKubeconfig). */
-export function startController(k: K8sEnv, kubeconfig: string, args: string[] = []): ControllerProcess {
+export function startController(
+  k: K8sEnv,
+  kubeconfig: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ControllerProcess {
   const child = spawn(
     process.execPath,
     [
@@ -103,7 +108,7 @@ export function startController(k: K8sEnv, kubeconfig: string, args: string[] = 
       'restricted',
       ...args,
     ],
-    { env: { ...k.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...k.env, ...env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

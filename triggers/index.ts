@@ -33,3 +33,11 @@ export {
   type RetryPolicy,
   type StatusRequest,
 } from './commit-status.js';
+export { TRIGGER_LABELS } from './labels.js';
+export {
+  forgeStatusReporter,
+  sendCommitStatus,
+  tokenFromFile,
+  type ForgeStatusOptions,
+  type StatusOutcome,
+} from './forge-reporter.js';

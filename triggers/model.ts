@@ -10,8 +10,10 @@ export type Source = (typeof SOURCES)[number];
 export interface StatusTarget {
   /** The forge's API base (https://api.github.com, https://gitlab.example/api/v4, https://gitea.example/api/v1). */
   api: string;
-  /** File holding the API token; absent on Kubernetes, where `token` is read from a Secret. */
+  /** File holding the API token (kiln serve: relative to the triggers file; the controller: a path in its container). */
   tokenFile?: string;
+  /** Kubernetes: the key of the controller's kiln-webhook-secrets Secret holding the API token. */
+  tokenSecretKey?: string;
   /** The status's name on the forge (GitHub's and Gitea's `context`, GitLab's `name`). */
   context: string;
 }

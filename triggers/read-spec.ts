@@ -30,8 +30,7 @@ const KEYS = {
     'status',
     'engine',
   ],
-  // Commit statuses are kiln serve's: the controller does not post them (yet).
-  resource: ['pipeline', 'source', 'secretKey', 'events', 'branches', 'filter', 'params', 'concurrency'],
+  resource: ['pipeline', 'source', 'secretKey', 'events', 'branches', 'filter', 'params', 'concurrency', 'status'],
 };
 const ENGINES = ['host', 'podman', 'auto'];
 
@@ -137,25 +136,39 @@ function readFilter(v: Obj, c: SpecReadContext): Trigger['filter'] {
   }
 }
 
+const TOKEN_KEYS = { file: ['tokenFile'], resource: ['tokenSecretKey', 'tokenFile'] };
+
 function readStatus(v: Obj, source: string, c: SpecReadContext): StatusTarget | undefined {
   if (v.status === undefined) return undefined;
   if (source === 'generic')
     c.diags.add(c.pos(['status']), 'status is for github, gitlab and gitea sources: a generic delivery names no forge');
-  const tokenKey = c.form === 'file' ? 'tokenFile' : 'tokenSecretRef';
+  const tokenKeys = TOKEN_KEYS[c.form];
+  const shape = `{ api: URL, ${tokenKeys.join(' | ')}: …, context: NAME }`;
   if (!isObj(v.status)) {
-    c.diags.add(c.pos(['status']), `status must be { api: URL, ${tokenKey}: …, context: NAME }`);
+    c.diags.add(c.pos(['status']), `status must be ${shape}`);
     return undefined;
   }
-  unknownKeys(v.status, ['api', tokenKey, 'context'], ['status'], c);
+  unknownKeys(v.status, ['api', ...tokenKeys, 'context'], ['status'], c);
   const api = text(v.status, 'api', c, ['status']);
   if (api && !/^https?:\/\/[^\s]+$/.test(api))
     c.diags.add(c.pos(['status', 'api']), `status.api ${JSON.stringify(api)} is not an http(s) URL`);
-  const tokenFile = c.form === 'file' ? text(v.status, 'tokenFile', c, ['status']) : undefined;
+  const tokenFile = text(v.status, 'tokenFile', c, ['status']);
+  const tokenSecretKey = c.form === 'resource' ? text(v.status, 'tokenSecretKey', c, ['status']) : undefined;
   if (!api) c.diags.add(c.pos(['status']), 'status needs api: the forge API base URL');
   if (c.form === 'file' && !tokenFile)
     c.diags.add(c.pos(['status']), 'status needs tokenFile: the file holding the API token');
+  if (c.form === 'resource' && !tokenFile === !tokenSecretKey)
+    c.diags.add(
+      c.pos(['status']),
+      'status needs one of tokenSecretKey (a key of the kiln-webhook-secrets Secret) or tokenFile (a file in the controller)',
+    );
   return api
-    ? { api: api.replace(/\/+$/, ''), tokenFile, context: text(v.status, 'context', c, ['status']) ?? 'kiln' }
+    ? {
+        api: api.replace(/\/+$/, ''),
+        tokenFile,
+        ...(tokenSecretKey ? { tokenSecretKey } : {}),
+        context: text(v.status, 'context', c, ['status']) ?? 'kiln',
+      }
     : undefined;
 }
 

@@ -15,7 +15,8 @@ import {
 import { DEFAULT_AGENT_IMAGE, loadKubeConfig, positiveNumber } from '../kubernetes-options.js';
 import { createKubeClient, POD_SECURITY_HELP, podSecurityFlag, tokenBucket } from '../../runtimes/kubernetes/index.js';
 import { KilnController, specDeps } from '../../controller/index.js';
-import { hookServer } from '../controller-hooks.js';
+import { DEFAULT_RETRY } from '../../triggers/index.js';
+import { commitStatuses, hookServer } from '../controller-hooks.js';
 import { leaderElector, leaderOptions, type LeaderFlags } from '../controller-leader.js';
 
 interface ControllerFlags extends LeaderFlags {
@@ -33,6 +34,7 @@ interface ControllerFlags extends LeaderFlags {
   runAsUser?: string;
   hooksListen?: string;
   maxHookBody: string;
+  statusAttempts: string;
 }
 
 export function registerController(program: Command): void {
@@ -71,10 +73,18 @@ export function registerController(program: Command): void {
     )
     .option('--hooks-listen <host:port>', 'serve webhook triggers (POST /v1/hooks/[NAMESPACE/]TRIGGER) on this address')
     .option('--max-hook-body <size>', 'largest webhook body taken', '5MiB')
+    .option(
+      '--status-attempts <n>',
+      "tries at posting each commit status of a Trigger's run (1 s, 2 s, 4 s… apart)",
+      String(DEFAULT_RETRY.attempts),
+    )
     .action(async (f: ControllerFlags) => {
       const workers = positiveNumber('--workers', f.workers, 256);
       const qps = positiveNumber('--qps', f.qps, 10_000);
       const burst = positiveNumber('--burst', f.burst, 100_000);
+      const statusAttempts = positiveNumber('--status-attempts', f.statusAttempts, 100);
+      if (!Number.isInteger(statusAttempts))
+        throw new UsageError(`--status-attempts ${f.statusAttempts}: give a whole number of tries`);
       const grace = f.archiveGrace ?? process.env.KILN_ARCHIVE_GRACE;
       const archiveGraceMs = grace ? durationFlag('--archive-grace', grace) : undefined;
       const startFailureGraceMs = durationFlag('--start-failure-grace', f.startFailureGrace ?? '1m');
@@ -128,6 +138,7 @@ export function registerController(program: Command): void {
         runAsUser,
         agentImage: f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE,
         pipelines: specDeps,
+        commitStatuses: commitStatuses(kc, { ...DEFAULT_RETRY, attempts: statusAttempts }),
         log,
       });
       const metrics = createServer((req, res) => {

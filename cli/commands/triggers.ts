@@ -1,4 +1,5 @@
-// `kiln triggers deliveries`: what kiln serve received and what it did with each delivery.
+// `kiln triggers deliveries`: what kiln serve (or, with --namespace, a cluster's controller)
+// received and what it did with each delivery.
 // `kiln triggers test TRIGGER --payload FILE`: the decision for a payload, and the run it would
 // start, without starting anything.
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { ServeStore } from '../serve/serve-store.js';
 
 interface DeliveriesFlags extends OutputFlags {
   stateDir: string;
+  namespace?: string;
   trigger?: string;
   limit: string;
 }
@@ -54,11 +56,34 @@ function deliveriesTable(rows: DeliveryRecord[], wide: boolean): string {
   ]);
 }
 
-function listDeliveries(f: DeliveriesFlags): void {
+/** A cluster's: the TriggerDelivery objects the controller wrote in the namespace. */
+async function clusterDeliveries(namespace: string, f: DeliveriesFlags, limit: number): Promise<DeliveryRecord[]> {
+  const { loadKubeConfig } = await import('../kubernetes-options.js');
+  const { hookKube, listDeliveries } = await import('../../controller/index.js');
+  const { kc } = await loadKubeConfig();
+  try {
+    return await listDeliveries(hookKube(kc), namespace, { trigger: f.trigger, limit });
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code === 404)
+      throw new UsageError(
+        `no TriggerDelivery resource on the cluster ${kc.getCurrentCluster()?.server}`,
+        'apply deploy/ (its CRD triggerdeliveries.kiln.dev) and run the controller with --hooks-listen',
+      );
+    if (code === 403)
+      throw new UsageError(`not allowed to list triggerdeliveries in namespace ${namespace}`, 'kiln-edit grants it');
+    throw err;
+  }
+}
+
+async function listDeliveries(f: DeliveriesFlags): Promise<void> {
   const limit = Number(f.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new UsageError(`--limit ${f.limit}: an integer from 1 to 1000`);
   const format = outputFormat(f);
+  const show = (rows: DeliveryRecord[]) =>
+    process.stdout.write(render(format, rows, { name: (d) => d.deliveryId, text: deliveriesTable }));
+  if (f.namespace !== undefined) return void show(await clusterDeliveries(f.namespace, f, limit));
   const file = join(f.stateDir, 'triggers.db');
   if (!existsSync(file))
     throw new UsageError(
@@ -67,8 +92,7 @@ function listDeliveries(f: DeliveriesFlags): void {
     );
   const store = new ServeStore(file, { readonly: true });
   try {
-    const rows = store.deliveries({ trigger: f.trigger, limit });
-    process.stdout.write(render(format, rows, { name: (d) => d.deliveryId, text: deliveriesTable }));
+    show(store.deliveries({ trigger: f.trigger, limit }));
   } finally {
     store.close();
   }
@@ -138,12 +162,18 @@ function testTrigger(name: string, f: TestFlags): number {
 export function registerTriggers(program: Command): void {
   const triggers = program
     .command('triggers')
-    .description("kiln serve's webhook triggers: deliveries received, a payload tried");
+    .description('webhook triggers: deliveries received (kiln serve or a cluster), a payload tried');
   withOutputOption(
     triggers
       .command('deliveries')
-      .description('the deliveries kiln serve received, newest first: accepted, filtered (with why) or refused')
+      .description(
+        'the deliveries kiln serve (or with --namespace, the cluster) received, newest first: accepted, filtered (with why) or refused',
+      )
       .option('--state-dir <dir>', "kiln serve's --state-dir", '.kiln')
+      .option(
+        '--namespace <ns>',
+        "a cluster's instead: the controller's TriggerDelivery records in this namespace (current kubeconfig context)",
+      )
       .option('--trigger <name>', 'only this trigger')
       .option('--limit <n>', 'how many', '50'),
     'the deliveries',

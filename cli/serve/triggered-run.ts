@@ -8,13 +8,17 @@ import { locateAgent } from '../../runtimes/host/index.js';
 import { loadPipelineFiles, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, type RunReporter } from '../../contract/index.js';
 import { CollectorClient, collectorReporter, mintRunToken, runClaims } from '../../collector/index.js';
-import type { Trigger } from '../../triggers/index.js';
+import {
+  forgeStatusReporter,
+  sendCommitStatus,
+  TRIGGER_LABELS,
+  type ForgeStatusOptions,
+  type Trigger,
+} from '../../triggers/index.js';
 import { DEFAULT_LOG_DEADLINE, localRunLabels } from '../run-options.js';
 import { openRunShipping } from '../run-shipping.js';
 import { chooseEngine, parseEngineFlag } from '../run-engine.js';
 import { openRuntime, podmanRuns } from '../run-runtime.js';
-import { forgeStatusReporter, sendCommitStatus, type ForgeStatusOptions } from './forge-reporter.js';
-import { TRIGGER_LABELS } from './labels.js';
 import { Superseded, type QueueHooks } from './run-queue.js';
 import type { QueueEntry } from './serve-store.js';
 

@@ -19,7 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { KubeApiError } from './errors.js';
-import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
+import { KILN_GROUP, KILN_VERSION, PIPELINERUN_PENDING, PIPELINERUN_PLURAL, PIPELINE_PLURAL } from './labels.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
 import type { ServerVersion } from './server-version.js';
 import { DEFAULT_RETRY, withRetry, type FailureFacts, type RetryOptions } from './retry.js';
@@ -74,6 +74,13 @@ export interface KubeClient {
   deletePipelineRun(namespace: string, name: string): Promise<boolean>;
   /** Sets spec.status to Cancelled (the run's controller stops it); false when the run was gone. */
   cancelPipelineRun(namespace: string, name: string): Promise<boolean>;
+  /** Merges annotations into a PipelineRun's metadata. */
+  patchPipelineRunAnnotations(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
+  /**
+   * Clears spec.status if it is still PipelineRunPending (a JSON patch `test` first, so a run
+   * cancelled meanwhile stays cancelled); false when the run was gone or no longer pending.
+   */
+  releasePendingPipelineRun(namespace: string, name: string): Promise<boolean>;
   /** An Event (core/v1) about an object, for `kubectl describe`. */
   createEvent(event: CoreV1Event): Promise<void>;
   listPods(namespace: string | undefined, labelSelector: string): Promise<ListResult<V1Pod>>;
@@ -268,6 +275,26 @@ export function createKubeClient(
         [404],
       );
       return r !== 404;
+    },
+    async patchPipelineRunAnnotations(namespace, name, annotations) {
+      const body = { metadata: { annotations } };
+      await call('patch', `pipelinerun ${name}`, () =>
+        custom.patchNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, MERGE),
+      );
+    },
+    async releasePendingPipelineRun(namespace, name) {
+      const body = [
+        { op: 'test', path: '/spec/status', value: PIPELINERUN_PENDING },
+        { op: 'remove', path: '/spec/status' },
+      ];
+      // 422 (the real API server) or 400 (the test's): the test op failed, the run is no longer pending.
+      const r = await call(
+        'patch',
+        `pipelinerun ${name}`,
+        () => custom.patchNamespacedCustomObject({ ...crd(PIPELINERUN_PLURAL), namespace, name, body }, JSON_PATCH),
+        [400, 404, 422],
+      );
+      return typeof r !== 'number';
     },
     async listPods(namespace, labelSelector) {
       const r = await call('list', 'pods', () =>

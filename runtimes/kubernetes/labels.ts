@@ -5,6 +5,8 @@ export const KILN_GROUP = 'kiln.dev';
 export const KILN_VERSION = 'v1alpha1';
 export const KILN_API_VERSION = `${KILN_GROUP}/${KILN_VERSION}`;
 export const PIPELINERUN_PLURAL = 'pipelineruns';
+/** spec.status of a PipelineRun that must not start yet (Tekton's value): a queued run of a concurrency group. */
+export const PIPELINERUN_PENDING = 'PipelineRunPending';
 export const PIPELINE_PLURAL = 'pipelines';
 
 export const LABELS = {

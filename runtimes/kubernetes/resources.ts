@@ -21,8 +21,8 @@ export interface PipelineRunSpec {
   workspaces?: Record<string, WorkspaceBindingSpec>;
   /** Go-style duration ("1h30m"), overrides the pipeline's. */
   timeout?: string;
-  /** `Cancelled` stops the run. */
-  status?: 'Cancelled';
+  /** `Cancelled` stops the run; `PipelineRunPending` (Tekton's word) holds it before it starts. */
+  status?: 'Cancelled' | 'PipelineRunPending';
   serviceAccountName?: string;
 }
 

@@ -1,7 +1,9 @@
 // kiln serve against a real forge: Gitea built from its Go module (scripts/gitea-build.sh), on
 // loopback with SQLite. A real repository, a real `git push` over HTTP, Gitea's own signed webhook
 // to kiln serve, a run that clones the pushed commit from Gitea, and the commit statuses kiln serve
-// posted (success, then failure for a broken commit) read back from Gitea's API.
+// posted (success, then failure for a broken commit) read back from Gitea's API; then a pull
+// request opened through Gitea's API, whose own webhook starts a run with params from the pull
+// request (its head commit, its description) and whose head commit gets the run's statuses.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,18 @@ const TRIGGERS = `triggers:
       revision: $(body.after)
       repo-url: $(body.repository.clone_url)
     status: { api: "API", tokenFile: forge-token, context: kiln/ci }
+  - name: pr
+    pipeline: ci.yaml
+    source: gitea
+    secretFile: hook-secret
+    events: [pull_request]
+    branches: [main]
+    filter: { cel: "body.action == 'opened'" }
+    params:
+      revision: $(body.pull_request.head.sha)
+      repo-url: $(body.pull_request.head.repo.clone_url)
+      note: $(body.pull_request.body)
+    status: { api: "API", tokenFile: forge-token, context: kiln/pr }
 `;
 
 // The run checks out the pushed commit from Gitea itself, as a CI pipeline would.
@@ -31,6 +45,7 @@ const PIPELINE = `name: ci
 params:
   revision: {}
   repo-url: {}
+  note: { default: "" }
 tasks:
   test:
     steps:
@@ -39,6 +54,7 @@ tasks:
           git clone -q "$(params.repo-url)" src
           git -C src checkout -q "$(params.revision)"
           echo "checked out: $(cat src/message.txt)"
+          echo "note: $(params.note)"
           if grep -q broken src/message.txt; then echo "the message is broken"; exit 1; fi
 `;
 
@@ -71,7 +87,7 @@ describe('kiln serve with Gitea', () => {
     writeFileSync(join(dir, 'hook-secret'), SECRET + '\n');
     writeFileSync(join(dir, 'forge-token'), gitea.token + '\n');
     writeFileSync(join(dir, 'ci.yaml'), PIPELINE);
-    writeFileSync(join(dir, 'triggers.yaml'), TRIGGERS.replace('API', `${gitea.url}/api/v1`));
+    writeFileSync(join(dir, 'triggers.yaml'), TRIGGERS.replaceAll('API', `${gitea.url}/api/v1`));
     serve = await startKilnServe(['--triggers', 'triggers.yaml', '--public-url', 'http://kiln.test/'], { cwd: dir });
     work = mkdtempSync(join(tmpdir(), 'kiln-gitea-work-'));
   }, 120_000);
@@ -170,6 +186,71 @@ describe('kiln serve with Gitea', () => {
     const before = (await gitea.api('GET', `/repos/${gitea.user}/web/commits/${first}/status`)) as { state: string };
     expect(before.state).toBe('success');
   });
+
+  it("a pull request opened through Gitea's API runs on its head commit, params from the pull request; the statuses land on the head commit", async () => {
+    await gitea.api(
+      'POST',
+      `/repos/${gitea.user}/web/hooks`,
+      {
+        type: 'gitea',
+        active: true,
+        events: ['pull_request'],
+        config: { url: `${serve.url}/v1/hooks/pr`, content_type: 'json', secret: SECRET },
+      },
+      201,
+    );
+    git(work, 'checkout', '-q', '-b', 'fix-message');
+    writeFileSync(join(work, 'message.txt'), 'fixed in a pull request\n');
+    git(work, 'commit', '-q', '-am', 'fix the message');
+    const head = git(work, 'rev-parse', 'HEAD');
+    git(work, 'push', '-q', gitea.pushUrl(`${gitea.user}/web`), 'fix-message');
+    const pr = (await gitea.api(
+      'POST',
+      `/repos/${gitea.user}/web/pulls`,
+      { head: 'fix-message', base: 'main', title: 'Fix the message', body: 'reviewed-by-kiln' },
+      201,
+    )) as { number: number; head: { sha: string } };
+    expect(pr.head.sha).toBe(head);
+
+    await serve.stderrShows('(ci, trigger pr) starts');
+    const runId = /run (\S+) \(ci, trigger pr\) starts/.exec(serve.stderr())![1]!;
+    const record = await followRun(serve, runId);
+    expect(record).toMatchObject({
+      status: 'Succeeded',
+      params: { revision: head, 'repo-url': `${gitea.url}/${gitea.user}/web.git`, note: 'reviewed-by-kiln' },
+      labels: {
+        'kiln.dev/trigger': 'pr',
+        'kiln.dev/event': 'pull_request',
+        'kiln.dev/sha': head,
+        'kiln.dev/commit-status': 'success: posted',
+      },
+    });
+    const logs = await fetch(`${serve.url}/v1/runs/${runId}/logs`, {
+      headers: { authorization: `Bearer ${serve.token}` },
+    });
+    const text = JSON.stringify(await logs.json());
+    expect(text).toContain('checked out: fixed in a pull request');
+    expect(text).toContain('note: reviewed-by-kiln');
+
+    // The statuses are on the pull request's head commit, as Gitea shows them on the pull request.
+    const statuses = (await gitea.api(
+      'GET',
+      `/repos/${gitea.user}/web/commits/${head}/statuses?sort=oldest`,
+    )) as GiteaStatus[];
+    const link = `http://kiln.test/#/run/${runId}`;
+    expect(statuses.map(pick)).toEqual([
+      { state: 'pending', context: 'kiln/pr', target_url: link, description: 'ci is running' },
+      { state: 'success', context: 'kiln/pr', target_url: link, description: 'ci Succeeded' },
+    ]);
+    const opened = (await gitea.api('GET', `/repos/${gitea.user}/web/pulls/${pr.number}`)) as { head: { sha: string } };
+    const combined = (await gitea.api('GET', `/repos/${gitea.user}/web/commits/${opened.head.sha}/status`)) as {
+      state: string;
+    };
+    expect(combined.state).toBe('success');
+    // The push of the branch reached the push trigger, which runs main only: filtered, with why.
+    const pushed = kilnDeliveriesAll(dir).find((d) => d.trigger === 'web' && d.sha === head);
+    expect(pushed).toMatchObject({ outcome: 'filtered', reason: expect.stringContaining('fix-message') });
+  });
 });
 
 const pick = (s: GiteaStatus) => ({
@@ -179,12 +260,16 @@ const pick = (s: GiteaStatus) => ({
   description: s.description,
 });
 
-function kilnDeliveries(cwd: string): unknown[] {
+function kilnDeliveriesAll(cwd: string): Record<string, unknown>[] {
   const out = execFileSync(process.execPath, [join(REPO, 'bin/kiln.js'), 'triggers', 'deliveries', '-o', 'json'], {
     cwd,
     encoding: 'utf8',
   });
-  return (JSON.parse(out) as Record<string, unknown>[]).map(({ trigger, outcome, event, sha, runId, deliveryId }) => ({
+  return JSON.parse(out) as Record<string, unknown>[];
+}
+
+function kilnDeliveries(cwd: string): unknown[] {
+  return kilnDeliveriesAll(cwd).map(({ trigger, outcome, event, sha, runId, deliveryId }) => ({
     trigger,
     outcome,
     event,

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { FakeApiServer } from '../../testkit/fake-apiserver.js';
-import { until } from '../../testkit/kubeconfig.js';
+import { HookServer, hookKube, WEBHOOK_SECRETS } from '../../controller/index.js';
+import { deliver } from '../../testkit/kiln-serve.js';
+import { loopbackKubeConfig, until } from '../../testkit/kubeconfig.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURE = 'test/export/fixtures/export-pipeline.yaml';
@@ -163,5 +165,81 @@ describe('kiln controller', () => {
     const r = await run('controller', '--workers', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('kiln: --workers 0: give a number above 0 and at most 256\n');
+    const attempts = await run('controller', '--status-attempts', '1.5');
+    expect(attempts.code).toBe(2);
+    expect(attempts.stderr).toBe('kiln: --status-attempts 1.5: give a whole number of tries\n');
+  });
+});
+
+describe('kiln triggers deliveries --namespace', () => {
+  it("lists the cluster's delivery log: what the controller's endpoint accepted, filtered out and refused", async () => {
+    const post = async (path: string, body: object) =>
+      expect(
+        (
+          await fetch(`${server.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).status,
+      ).toBe(201);
+    await post('/api/v1/namespaces/kiln/secrets', {
+      kind: 'Secret',
+      metadata: { name: WEBHOOK_SECRETS },
+      data: { hook: Buffer.from('s3cret').toString('base64') },
+    });
+    await post('/apis/kiln.dev/v1alpha1/namespaces/team-a/triggers', {
+      kind: 'Trigger',
+      metadata: { name: 'on-push' },
+      spec: { pipeline: 'web', source: 'github', secretKey: 'hook', branches: ['main'] },
+    });
+    const hooks = new HookServer({
+      kube: hookKube(loopbackKubeConfig(server.url, 'team-a')),
+      namespace: 'team-a',
+      secretsNamespace: 'kiln',
+      maxBodyBytes: 1 << 20,
+      log: () => {},
+    });
+    const url = await hooks.listen('127.0.0.1', 0);
+    const push = (branch: string) => ({ ref: `refs/heads/${branch}`, after: 'ab12', repository: { full_name: 'a/b' } });
+    try {
+      expect(
+        (await deliver(url, 'on-push', { source: 'github', secret: 's3cret', id: 'd-1', body: push('main') })).status,
+      ).toBe(202);
+      expect(
+        (await deliver(url, 'on-push', { source: 'github', secret: 's3cret', id: 'd-2', body: push('dev') })).status,
+      ).toBe(200);
+      expect(
+        (await deliver(url, 'on-push', { source: 'github', secret: 'wrong', id: 'd-3', body: push('main') })).status,
+      ).toBe(401);
+    } finally {
+      await hooks.close();
+    }
+    const table = await run('triggers', 'deliveries', '--namespace', 'team-a');
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^RECEIVED +TRIGGER +DELIVERY +EVENT +BRANCH +OUTCOME +RUN +REASON/);
+    expect(
+      lines.slice(1).map((l) =>
+        l
+          .split(/ +/)
+          .slice(1, 3)
+          .concat(l.includes(' refused ') ? 'refused' : ''),
+      ),
+    ).toEqual([
+      ['on-push', 'd-3', 'refused'],
+      ['on-push', 'd-2', ''],
+      ['on-push', 'd-1', ''],
+    ]);
+    const json = await run('triggers', 'deliveries', '--namespace', 'team-a', '-o', 'json', '--trigger', 'on-push');
+    const rows = JSON.parse(json.stdout) as { deliveryId: string; outcome: string; reason?: string; runId?: string }[];
+    expect(rows.map((r) => [r.deliveryId, r.outcome])).toEqual([
+      ['d-3', 'refused'],
+      ['d-2', 'filtered'],
+      ['d-1', 'accepted'],
+    ]);
+    expect(rows[1]!.reason).toContain('dev');
+    expect(rows[2]!.runId).toMatch(/^on-push-[0-9a-f]{10}$/);
   });
 });

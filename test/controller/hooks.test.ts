@@ -5,8 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { triggerFromResource, type TriggerResource } from '../../triggers/index.js';
-import { HookServer, hookKube, HOOK_LABELS, WEBHOOK_SECRETS } from '../../controller/index.js';
+import { triggerFromResource, type DeliveryRecord, type TriggerResource } from '../../triggers/index.js';
+import {
+  DeliveryLog,
+  HookServer,
+  hookKube,
+  HOOK_LABELS,
+  listDeliveries,
+  WEBHOOK_SECRETS,
+} from '../../controller/index.js';
 import { FakeApiServer } from '../../testkit/fake-apiserver.js';
 import { loopbackKubeConfig } from '../../testkit/kubeconfig.js';
 import { deliver } from '../../testkit/kiln-serve.js';
@@ -111,9 +118,10 @@ describe('controller webhook endpoint', () => {
     const d = await deliver(url, 'web-push', { source: 'github', secret: SECRET, id: 'k8s-2', body: push('f2') });
     expect(d.status).toBe(202);
     expect(api.get('pipelineruns', 'team-a', first!)?.spec).toMatchObject({ status: 'Cancelled' });
-    expect(
-      (api.get('pipelineruns', 'team-a', d.body.run as string)?.spec as { status?: string }).status,
-    ).toBeUndefined();
+    // The new run waits its turn in the group: the reconciler starts it once the cancelled run has ended.
+    expect(api.get('pipelineruns', 'team-a', d.body.run as string)?.spec).toMatchObject({
+      status: 'PipelineRunPending',
+    });
     expect(lines).toContain(`run ${first} cancelled: superseded by run ${d.body.run}`);
   });
 
@@ -137,7 +145,9 @@ describe('controller webhook endpoint', () => {
     });
     expect((await deliver(url, 'nope', { source: 'github', secret: SECRET, body: push('f6') })).status).toBe(404);
     expect(runs()).toHaveLength(before);
-    expect(hooks.deliveries.map((r) => r.outcome)).toEqual([
+    // Every delivery is a TriggerDelivery in the Trigger's namespace, in arrival order here.
+    const recorded = api.list('triggerdeliveries', 'team-a').map((d) => d.spec as DeliveryRecord);
+    expect(recorded.map((r) => r.outcome)).toEqual([
       'accepted',
       'filtered',
       'filtered',
@@ -147,6 +157,15 @@ describe('controller webhook endpoint', () => {
       'refused',
       'refused',
     ]);
+    expect(recorded[1]).toMatchObject({ trigger: 'web-push', deliveryId: 'k8s-1', runId: recorded[0]!.runId });
+    expect(recorded[4]).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('x-hub-signature-256') });
+    expect(recorded[5]).toMatchObject({ outcome: 'filtered', reason: expect.stringContaining('filter') });
+    expect(recorded[7]).toMatchObject({ trigger: 'nope', reason: 'no Trigger nope in namespace team-a' });
+    const newest = await listDeliveries(hookKube(loopbackKubeConfig(api.url, 'team-a')), 'team-a', {
+      trigger: 'web-push',
+      limit: 2,
+    });
+    expect(newest.map((r) => r.deliveryId)).toEqual(['k8s-4', 'k8s-3']);
   });
 });
 
@@ -161,5 +180,20 @@ it('the example Trigger in deploy/ reads as a trigger', () => {
     pipeline: 'web-app',
     source: 'github',
     branches: ['main', 'release/*'],
+    status: { api: 'https://api.github.com', tokenSecretKey: 'github-token', context: 'kiln/web-app' },
   });
+});
+
+it('the delivery log keeps the newest of a namespace, deleting the older ones as it goes', async () => {
+  const kube = hookKube(loopbackKubeConfig(api.url, 'team-b'));
+  const log = new DeliveryLog(kube, () => {}, { keep: 3, pruneEvery: 2 });
+  for (let i = 0; i < 6; i++)
+    await log.record('team-b', {
+      trigger: 't',
+      deliveryId: `d${i}`,
+      receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      outcome: 'filtered',
+      reason: 'branch',
+    });
+  expect((await listDeliveries(kube, 'team-b', { limit: 10 })).map((d) => d.deliveryId)).toEqual(['d5', 'd4', 'd3']);
 });

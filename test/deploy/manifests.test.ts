@@ -103,6 +103,26 @@ describe('CRD schemas', () => {
       },
     };
     expect(validate(run, runSchema)).toEqual([]);
+    expect(validate({ ...run, spec: { pipelineRef: { name: 'p' }, status: 'PipelineRunPending' } }, runSchema)).toEqual(
+      [],
+    );
+  });
+
+  it('accept the delivery log the controller writes, and refuse an unknown outcome', () => {
+    const schema = crdSchema('triggerdeliveries.kiln.dev');
+    const d = (spec: object) => ({
+      apiVersion: 'kiln.dev/v1alpha1',
+      kind: 'TriggerDelivery',
+      metadata: { generateName: 'web-' },
+      spec: { trigger: 'web', deliveryId: 'd-1', receivedAt: '2026-01-01T00:00:00.000Z', ...spec },
+    });
+    expect(
+      validate(d({ outcome: 'accepted', event: 'push', branch: 'main', sha: 'ab', runId: 'web-0123456789' }), schema),
+    ).toEqual([]);
+    expect(validate(d({ outcome: 'refused', reason: 'no x-hub-signature-256 header' }), schema)).toEqual([]);
+    expect(validate(d({ outcome: 'lost' }), schema)).toEqual([
+      'spec.outcome: "lost" is not one of ["accepted","filtered","refused"]',
+    ]);
   });
 
   it('reject malformed runs, naming the field', () => {
@@ -114,7 +134,7 @@ describe('CRD schemas', () => {
     expect(bad({})).toEqual(['spec: must match exactly one of ["pipelineRef"], ["pipelineSpec"] (matches 0)']);
     expect(bad({ pipelineRef: {} })).toEqual(['spec.pipelineRef: "name" is required']);
     expect(bad({ pipelineRef: { name: 'p' }, status: 'Stopped' })).toEqual([
-      'spec.status: "Stopped" is not one of ["Cancelled"]',
+      'spec.status: "Stopped" is not one of ["Cancelled","PipelineRunPending"]',
     ]);
     expect(bad({ pipelineRef: { name: 'p' }, timeout: '5 minutes' })[0]).toMatch(
       /^spec.timeout: "5 minutes" does not match/,
