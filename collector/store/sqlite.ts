@@ -31,6 +31,7 @@ import {
 } from './shared.js';
 import { lineMatcher, type ChunkRow } from './chunk-codec.js';
 import { migrateLineRows, StoreNeedsMigration } from './migrate-lines.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -66,6 +67,8 @@ export function statementCache(db: Database.Database): (sql: string) => Database
 export interface SqliteStoreOptions {
   path: string;
   readonly?: boolean;
+  /** Bytes of logs between two checkpoints in the checkpointer's worker (sqlite-checkpointer.ts). */
+  checkpointEvery?: number;
 }
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
@@ -77,14 +80,20 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
   }
-  return hasTable(db, 'log_lines') ? migrate(db, opts) : sqliteStore(db);
+  const checkpointer =
+    opts.readonly || opts.path === ':memory:' ? null : new SqliteCheckpointer(db, opts.path, opts.checkpointEvery);
+  return hasTable(db, 'log_lines') ? migrate(db, opts, checkpointer) : sqliteStore(db, checkpointer);
 }
 
 const hasTable = (db: Database.Database, name: string) =>
   !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
 
 /** Moves an older database's line rows into chunks (see migrate-lines.ts), then opens it. */
-async function migrate(db: Database.Database, opts: SqliteStoreOptions): Promise<Store> {
+async function migrate(
+  db: Database.Database,
+  opts: SqliteStoreOptions,
+  checkpointer: SqliteCheckpointer | null,
+): Promise<Store> {
   if (opts.readonly) {
     db.close();
     throw new StoreNeedsMigration(opts.path);
@@ -110,10 +119,10 @@ async function migrate(db: Database.Database, opts: SqliteStoreOptions): Promise
     db.close();
     throw err;
   }
-  return sqliteStore(db);
+  return sqliteStore(db, checkpointer);
 }
 
-function sqliteStore(db: Database.Database): Store {
+function sqliteStore(db: Database.Database, checkpointer: SqliteCheckpointer | null): Store {
   // The streams, runs and search statements vary by filter; each shape is prepared once.
   const prepared = statementCache(db);
 
@@ -127,11 +136,15 @@ function sqliteStore(db: Database.Database): Store {
   );
   const advanceStream = db.prepare('UPDATE log_streams SET next_seq = ?, eof = MAX(eof, ?) WHERE id = ?');
 
+  let written = 0;
   const ingestTx = db.transaction((batch: IngestInput): StepAck[] =>
     batch.steps.map((s) => {
       const row = upsertStream.get(batch.pipelineRun, batch.taskRun, s.step, s.stepIndex)!;
       const add = linesToStore(s, row.next_seq);
-      for (const c of add.chunks) insertChunk.run(row.id, c.endSeq, c.firstSeq, c.meta, c.text);
+      for (const c of add.chunks) {
+        insertChunk.run(row.id, c.endSeq, c.firstSeq, c.meta, c.text);
+        written += c.text.length + c.meta.length;
+      }
       advanceStream.run(add.next, add.eof ? 1 : 0, row.id);
       return { step: s.step, nextSeq: add.next };
     }),
@@ -197,7 +210,10 @@ function sqliteStore(db: Database.Database): Store {
   return {
     kind: 'sqlite',
     async ingest(batch) {
-      return ingestTx(batch);
+      written = 0;
+      const acks = ingestTx(batch);
+      checkpointer?.wrote(written);
+      return acks;
     },
     async putRun(r: RunRecord) {
       putRunStmt.run(r.id, r.name, r.status, startedMsOf(r), r.startedAt, r.finishedAt ?? null, JSON.stringify(r));
@@ -259,6 +275,7 @@ function sqliteStore(db: Database.Database): Store {
       return ids;
     },
     async close() {
+      await checkpointer?.close();
       db.close();
     },
   };
