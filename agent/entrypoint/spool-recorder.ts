@@ -84,8 +84,9 @@ export class SpoolRecorder {
     for (let i = 0; i < this.prefixLength; i++) out[at++] = prefix[i];
     at = putDecimal(out, at, length);
     out[at++] = NEWLINE;
-    // set() of a view: V8 optimises the view away, where Buffer#copy's checks cost more than the copy.
-    out.set(source.subarray(from, to), at);
+    // set() of a plain view: Buffer#copy's checks and Buffer#subarray's FastBuffer cost more than
+    // copying a short line.
+    out.set(new Uint8Array(source.buffer, source.byteOffset + from, length), at);
     at += length;
     out[at++] = NEWLINE;
     this.outputLength = at;

@@ -37,97 +37,75 @@ const MIN_RECORD = 7;
  */
 export function packSpoolChunk(chunk: Buffer, file: string, offset: number, maxRecords = Infinity): PackedChunk {
   const writer = new PackedLinesWriter(chunk.length, Math.min(maxRecords, Math.floor(chunk.length / MIN_RECORD)));
-  const consumed = scanSpool(chunk, file, offset, maxRecords, (stderr, timeMs, start, end) =>
-    writer.add(stderr, timeMs, chunk, start, end),
-  );
-  return { ...writer.finish(), count: writer.count, consumed };
-}
-
-/**
- * Walks the whole records in `chunk` (at most maxRecords), calling `record` with each one's
- * stream, time and payload range; answers the bytes they take.
- */
-function scanSpool(
-  chunk: Buffer,
-  file: string,
-  offset: number,
-  maxRecords: number,
-  record: (stderr: boolean, timeMs: number, start: number, end: number) => void,
-): number {
   let pos = 0;
-  for (let n = 0; pos < chunk.length && n < maxRecords; n++) {
-    const nl = headerEnd(chunk, pos);
-    if (nl === -1) {
-      if (chunk.length - pos > MAX_SPOOL_HEADER)
-        throw new SpoolCorruptError(file, offset + pos, 'a header longer than any valid one');
-      break;
-    }
-    if (!parseHeaderBytes(chunk, pos, nl)) {
-      const text = chunk.toString('latin1', pos, Math.min(nl, pos + 40));
+  while (pos < chunk.length && writer.count < maxRecords) {
+    const nl = readHeader(chunk, pos);
+    if (nl === INCOMPLETE) break;
+    if (nl === INVALID) {
+      const text = chunk.toString('latin1', pos, Math.min(chunk.length, pos + 40));
       throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text)}`);
     }
     const start = nl + 1;
     const end = start + header.length;
     if (end >= chunk.length) break; // the payload or its newline is not here yet
-    if (chunk[end] !== 0x0a) throw new SpoolCorruptError(file, offset + end, 'a record is not followed by a newline');
-    record(header.stderr, header.timeMs, start, end);
+    if (chunk[end] !== NEWLINE)
+      throw new SpoolCorruptError(file, offset + end, 'a record is not followed by a newline');
+    writer.add(header.stderr, header.timeMs, chunk, start, end);
     pos = end + 1;
   }
-  return pos;
+  return { ...writer.finish(), count: writer.count, consumed: pos };
 }
 
-/** The newline ending the header at `pos`, looked for only as far as the longest header reaches; -1 if not there. */
-function headerEnd(b: Buffer, pos: number): number {
-  const to = Math.min(b.length, pos + MAX_SPOOL_HEADER + 1);
-  for (let at = pos; at < to; at++) if (b[at] === 0x0a) return at;
-  return -1;
-}
-
-const DIGIT_0 = 0x30;
+const NEWLINE = 0x0a;
 const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const INCOMPLETE = -1;
+const INVALID = -2;
 
-/** The last header parseHeaderBytes read: one object, reused, rather than one per line. */
+/** The last header readHeader read: one object, reused, rather than one per line. */
 const header = { stderr: false, timeMs: 0, length: 0 };
 
 /**
- * parseSpoolHeader (contract/pod-layout.ts) on the bytes [from, to) without making a string of
- * them, into `header`: the same rules, at a fraction of the cost, once per line shipped.
+ * Reads the record header at `pos` into `header` in one pass over its bytes, by
+ * parseSpoolHeader's rules (contract/pod-layout.ts) without making a string of them: answers where
+ * its newline is, INCOMPLETE when the bytes end inside a valid start of one, INVALID otherwise.
  */
-function parseHeaderBytes(b: Buffer, from: number, to: number): boolean {
-  const stream = b[from];
-  if ((stream !== 0x6f && stream !== 0x65) || b[from + 1] !== SPACE) return false;
-  const timeEnd = digitsEnd(b, from + 2, to, 16);
-  if (timeEnd < 0 || b[timeEnd] !== SPACE) return false;
-  const lengthEnd = digitsEnd(b, timeEnd + 1, to, 9);
-  if (lengthEnd !== to) return false;
-  const timeMs = decimal(b, from + 2, timeEnd);
-  if (timeMs > Number.MAX_SAFE_INTEGER) {
-    // Past 2^53 digit by digit may round otherwise than Number() of the text: let the reference decide.
-    const parsed = parseSpoolHeader(b.toString('latin1', from, to));
-    if (!parsed) return false;
-    header.timeMs = parsed.timeMs;
-  } else header.timeMs = timeMs;
-  const length = decimal(b, timeEnd + 1, to);
-  if (length > SPOOL_MAX_RECORD) return false;
-  header.stderr = stream === 0x65;
-  header.length = length;
-  return true;
-}
-
-/** Where the run of 1…maxDigits digits at `at` ends (before `to`), or -1 when there is none or it is longer. */
-function digitsEnd(b: Buffer, at: number, to: number, maxDigits: number): number {
-  const start = at;
-  for (; at < to && b[at] !== SPACE; at++) {
+function readHeader(b: Buffer, pos: number): number {
+  const n = b.length;
+  const stream = b[pos];
+  if (stream !== 0x6f && stream !== 0x65) return INVALID;
+  if (pos + 1 >= n) return INCOMPLETE;
+  if (b[pos + 1] !== SPACE) return INVALID;
+  let at = pos + 2;
+  let time = 0;
+  for (; ; at++) {
+    if (at >= n) return INCOMPLETE;
     const d = b[at] - DIGIT_0;
-    if (d < 0 || d > 9) return -1;
+    if (d < 0 || d > 9) break;
+    if (at - pos - 2 === 16) return INVALID;
+    time = time * 10 + d;
   }
-  return at === start || at - start > maxDigits ? -1 : at;
-}
-
-function decimal(b: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let at = from; at < to; at++) n = n * 10 + (b[at] - DIGIT_0);
-  return n;
+  if (at === pos + 2 || b[at] !== SPACE) return INVALID;
+  const lengthAt = ++at;
+  let length = 0;
+  for (; ; at++) {
+    if (at >= n) return INCOMPLETE;
+    const d = b[at] - DIGIT_0;
+    if (d < 0 || d > 9) break;
+    if (at - lengthAt === 9) return INVALID;
+    length = length * 10 + d;
+  }
+  if (at === lengthAt || b[at] !== NEWLINE || length > SPOOL_MAX_RECORD) return INVALID;
+  if (time > Number.MAX_SAFE_INTEGER) {
+    // Past 2^53 digit by digit may round otherwise than Number() of the text: let the reference decide.
+    const parsed = parseSpoolHeader(b.toString('latin1', pos, at));
+    if (!parsed) return INVALID;
+    time = parsed.timeMs;
+  }
+  header.stderr = stream === 0x65;
+  header.timeMs = time;
+  header.length = length;
+  return at;
 }
 
 /** How many whole records a spool file holds from byte `offset` on (0 when it does not exist). */
@@ -143,8 +121,7 @@ export async function countSpoolRecords(file: string, offset: number): Promise<n
     let count = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      let records = 0;
-      const consumed = scanSpool(buf.subarray(0, bytesRead), file, offset, Infinity, () => records++);
+      const { count: records, consumed } = packSpoolChunk(buf.subarray(0, bytesRead), file, offset);
       count += records;
       if (consumed === 0) return count;
       offset += consumed;
