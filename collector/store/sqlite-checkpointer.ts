@@ -6,15 +6,16 @@
 // connection runs a passive checkpoint every CHECKPOINT_EVERY_BYTES, beside the writer (WAL lets a
 // checkpoint run while others write). Durability is unchanged: commits are what they were, and
 // checkpoints are the same operation on another thread. Small stores (most `kiln run`s) never start
-// the worker. The writer's own autocheckpoint stays as a bound at WAL_BOUND_PAGES, and comes back
+// the worker. The writer's own autocheckpoint stays as a bound at WAL_BOUND_BYTES, and comes back
 // to SQLite's default should the worker fail.
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export const CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
-/** The writer's own autocheckpoint while the worker runs (pages of 4 KiB: 64 MiB). */
-const WAL_BOUND_PAGES = 16_384;
+/** The WAL the writer lets grow before it checkpoints itself, while the worker runs. */
+const WAL_BOUND_BYTES = 64 * 1024 * 1024;
+/** SQLite's own autocheckpoint, in pages. */
 const SQLITE_DEFAULT_PAGES = 1000;
 
 // Plain CommonJS for an eval'd worker. better-sqlite3 is loaded from its resolved path the way the
@@ -93,7 +94,8 @@ export class SqliteCheckpointer {
     // An idle worker must not keep the process alive; a worker that fails (at start too) is dropped.
     this.worker.unref();
     this.worker.on('error', () => this.fallBack());
-    this.db.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
+    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
+    this.db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
     return this.worker;
   }
 

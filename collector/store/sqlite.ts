@@ -76,6 +76,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {
+    // 16 KiB pages for a new database (an existing one keeps its own): a log chunk (up to 256 Ki
+    // characters) spans a quarter of the overflow pages, and SQLite's writes of 64 MB of chunks
+    // took half the system time of 4 KiB pages (bench/logs-e2e.bench.ts's volume, one run).
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);

@@ -1,11 +1,13 @@
-// The SQLite checkpointer: a real database in WAL mode whose pages reach the database file through
-// the worker's checkpoint, not the writer's; and a worker that cannot open the database hands
+// The SQLite store's file: a new one has 16 KiB pages, an existing one keeps its own; the
+// checkpointer on a real database in WAL mode, whose pages reach the database file through the
+// worker's checkpoint, not the writer's; and a worker that cannot open the database hands
 // checkpoints back to the writer (SQLite's default autocheckpoint).
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../collector/store/sqlite.js';
 import { SqliteCheckpointer } from '../../collector/store/sqlite-checkpointer.js';
 
 const dirs: string[] = [];
@@ -24,6 +26,23 @@ function walDatabase() {
   db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(1024 * 1024));
   return { db, path };
 }
+
+/** The page size in a SQLite file's header (bytes 16–17, big-endian). */
+const pageSizeOf = (path: string) => readFileSync(path).readUInt16BE(16);
+
+describe('SQLite store file', () => {
+  it('is made with 16 KiB pages; a database made before keeps its 4 KiB ones', async () => {
+    const { db, path } = walDatabase();
+    db.close();
+    const older = await openSqliteStore({ path });
+    await older.close();
+    expect(pageSizeOf(path)).toBe(4096);
+    const fresh = join(dirs[0], 'fresh.db');
+    const store = await openSqliteStore({ path: fresh });
+    await store.close();
+    expect(pageSizeOf(fresh)).toBe(16_384);
+  });
+});
 
 describe('SqliteCheckpointer', () => {
   it("copies the WAL into the database file from its worker, past `every` bytes, and bounds the writer's own", async () => {
