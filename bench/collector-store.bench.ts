@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../contract/index.js';
-import type { IngestInput, Store } from '../collector/store/types.js';
+import { lineColumns, type IngestInput, type Store } from '../collector/store/types.js';
 import { postgresFixture, sqliteFixture, type StoreFixture } from '../testkit/store-fixtures.js';
 
 const LINES = Number(process.env.KILN_BENCH_LINES ?? 1_000_000);
@@ -27,12 +27,14 @@ function batchAt(from: number): IngestInput {
         step: 'compile',
         stepIndex: 0,
         eof: false,
-        lines: Array.from({ length: n }, (_, k) => ({
-          seq: from + k,
-          stream: 'stdout',
-          timeMs: 1_700_000_000_000 + from + k,
-          text: text(from + k),
-        })),
+        lines: lineColumns(
+          from,
+          Array.from({ length: n }, (_, k) => ({
+            stream: 'stdout' as const,
+            timeMs: 1_700_000_000_000 + from + k,
+            text: text(from + k),
+          })),
+        ),
       },
     ],
   };
@@ -63,12 +65,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-store-'));
 const fileMs = await (async () => {
   const t0 = performance.now();
   for (let from = 0; from < LINES; from += BATCH) {
-    appendFileSync(
-      join(dir, 'baseline.log'),
-      batchAt(from)
-        .steps[0].lines.map((l) => l.text + '\n')
-        .join(''),
-    );
+    appendFileSync(join(dir, 'baseline.log'), batchAt(from).steps[0].lines.text + '\n');
   }
   return performance.now() - t0;
 })();

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IngestInput } from '../collector/store/types.js';
+import { lineColumns, type IngestInput } from '../collector/store/types.js';
 import { PG_URL, postgresFixture } from '../testkit/store-fixtures.js';
 
 const LINES = Number(process.env.KILN_BENCH_PG_LINES ?? 1_000_000);
@@ -18,12 +18,10 @@ const time = (i: number) => 1_700_000_000_000 + i;
 
 function batchAt(from: number): IngestInput {
   const n = Math.min(BATCH, LINES - from);
-  const lines = Array.from({ length: n }, (_, k) => ({
-    seq: from + k,
-    stream: 'stdout' as const,
-    timeMs: time(from + k),
-    text: text(from + k),
-  }));
+  const lines = lineColumns(
+    from,
+    Array.from({ length: n }, (_, k) => ({ stream: 'stdout' as const, timeMs: time(from + k), text: text(from + k) })),
+  );
   return { pipelineRun: 'bench', taskRun: 'bench-t', steps: [{ step: 's', stepIndex: 0, eof: false, lines }] };
 }
 

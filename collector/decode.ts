@@ -1,8 +1,22 @@
 // Decodes and checks a POST /v1/logs body. Pure: bytes in, an IngestInput or a BadLogBatch out.
 import { isAscii } from 'node:buffer';
-import { LogBatch, PackedLinesError, Stream, unpackLines, type ILogLine } from '../contract/log-wire/index.js';
+import {
+  LogBatch,
+  PackedLinesError,
+  Stream,
+  unpackTable,
+  type ILogLine,
+  type PackedTable,
+} from '../contract/log-wire/index.js';
 import { BadLogBatch } from './errors.js';
-import { storableText, type IngestInput, type StepLinesInput } from './store/types.js';
+import {
+  lineColumns,
+  storableText,
+  withoutNul,
+  type IngestInput,
+  type LineColumns,
+  type StepLinesInput,
+} from './store/types.js';
 
 export const BATCH_LIMITS = { maxSteps: 256, maxLines: 100_000, maxName: 253 } as const;
 /** Both stores keep step_index in a 32-bit signed column. */
@@ -34,7 +48,7 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
   }
   let total = 0;
   const seen = new Set<string>();
-  const steps = msg.steps.map((s, i) => {
+  const steps = msg.steps.map((s, i): StepLinesInput => {
     const step = s.step ?? '';
     const raw = s.lines ?? [];
     checkName(`steps[${i}].step`, step);
@@ -45,31 +59,36 @@ export function decodeLogBatch(body: Uint8Array): IngestInput {
     const stepIndex = s.stepIndex ?? 0;
     if (stepIndex > MAX_STEP_INDEX)
       throw new BadLogBatch(`steps[${i}] (${step}): step_index ${stepIndex} is over ${MAX_STEP_INDEX}`);
-    const packed = (s.packedMeta?.length ?? 0) > 0 || (s.packedData?.length ?? 0) > 0;
-    if (packed && raw.length > 0)
-      throw new BadLogBatch(`steps[${i}] (${step}) has both lines and packed lines; send one or the other`);
     const where = `steps[${i}] (${step})`;
+    const data = s.packedData ?? EMPTY;
+    const terminated = s.packedLines ?? EMPTY;
+    if (data.length > 0 && terminated.length > 0)
+      throw new BadLogBatch(`${where} has both packed_data and packed_lines; send one or the other`);
+    const packed = (s.packedMeta?.length ?? 0) > 0 || data.length > 0 || terminated.length > 0;
+    if (packed && raw.length > 0)
+      throw new BadLogBatch(`${where} has both lines and packed lines; send one or the other`);
     const lines = packed
-      ? packedLines(
-          s.packedData!,
-          s.packedMeta!,
+      ? packedColumns(
+          terminated.length > 0 ? terminated : data,
+          s.packedMeta ?? EMPTY,
+          terminated.length > 0,
           exactUint(s.firstSeq, () => `${where} first_seq`),
           where,
           total,
         )
       : messageLines(raw, where);
-    total += lines.length;
+    total += lines.heads.length;
     return { step, stepIndex, lines, eof: s.eof ?? false };
   });
   return { pipelineRun: msg.pipelineRun, taskRun: msg.taskRun, steps };
 }
 
-type Line = StepLinesInput['lines'][number];
+const EMPTY = new Uint8Array(0);
 
 /** Lines sent a message each (`lines`). */
-function messageLines(raw: ILogLine[], where: string): Line[] {
+function messageLines(raw: ILogLine[], where: string): LineColumns {
   let prevSeq = -1;
-  return raw.map((l, j) => {
+  const lines = raw.map((l, j) => {
     const seq = exactUint(l.seq, () => `${where} seq`);
     if (j > 0 && seq !== prevSeq + 1) {
       throw new BadLogBatch(`${where}: seq ${seq} follows ${prevSeq}; lines must be contiguous`);
@@ -80,39 +99,58 @@ function messageLines(raw: ILogLine[], where: string): Line[] {
       throw new BadLogBatch(`${where} seq ${seq}: unknown stream ${stream}`);
     }
     return {
-      seq,
-      stream: stream === Stream.STDERR ? 'stderr' : 'stdout',
+      stream: stream === Stream.STDERR ? ('stderr' as const) : ('stdout' as const),
       timeMs: exactUint(l.timeMs, () => `${where} seq ${seq}: time_ms`),
-      text: storableText(l.data ?? new Uint8Array(0)),
+      text: storableText(l.data ?? EMPTY),
     };
   });
+  return lineColumns(raw.length ? exactUint(raw[0].seq, () => `${where} seq`) : 0, lines);
 }
 
 /**
- * Lines sent packed (first_seq, packed_data, packed_meta). ASCII bytes (most output) become one
- * string, each line a slice of it, rather than a UTF-8 decode per line.
+ * Lines sent packed (first_seq, packed_lines or packed_data, packed_meta), straight into columns.
+ * ASCII bytes (most output) in packed_lines are already the store's text, lines joined by
+ * newlines: one string for the whole step, with no copy, object or string per line.
  */
-function packedLines(data: Uint8Array, meta: Uint8Array, firstSeq: number, where: string, before: number): Line[] {
+function packedColumns(
+  data: Uint8Array,
+  meta: Uint8Array,
+  terminated: boolean,
+  firstSeq: number,
+  where: string,
+  before: number,
+): LineColumns {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const ascii = isAscii(bytes) ? storableText(bytes) : null;
-  const lines: Line[] = [];
+  let table: PackedTable;
   try {
-    unpackLines(bytes, meta, BATCH_LIMITS.maxLines - before, (l) =>
-      lines.push({
-        seq: firstSeq + lines.length,
-        stream: l.stderr ? 'stderr' : 'stdout',
-        timeMs: l.timeMs,
-        text: ascii === null ? storableText(bytes.subarray(l.start, l.end)) : ascii.slice(l.start, l.end),
-      }),
-    );
+    table = unpackTable(bytes, meta, BATCH_LIMITS.maxLines - before, terminated);
   } catch (err) {
     if (!(err instanceof PackedLinesError)) throw err;
     const status = err.message.startsWith('more than') ? 413 : 400;
     throw new BadLogBatch(`${where}: ${err.message}${status === 413 ? ' in one batch; split it' : ''}`, status);
   }
-  if (!Number.isSafeInteger(firstSeq + lines.length))
-    throw new BadLogBatch(`${where}: seq ${firstSeq + lines.length} is over ${Number.MAX_SAFE_INTEGER}`);
-  return lines;
+  const { count, heads, times, starts } = table;
+  if (!Number.isSafeInteger(firstSeq + count))
+    throw new BadLogBatch(`${where}: seq ${firstSeq + count} is over ${Number.MAX_SAFE_INTEGER}`);
+  let text: string;
+  if (!isAscii(bytes)) {
+    // UTF-8: each line decoded on its own (a character cut at a piece's end is its own U+FFFD), its
+    // length counted again in UTF-16 units.
+    const texts = new Array<string>(count);
+    for (let k = 0; k < count; k++) {
+      texts[k] = storableText(bytes.subarray(starts[k], starts[k] + Math.floor(heads[k] / 2)));
+      heads[k] = texts[k].length * 2 + (heads[k] % 2);
+    }
+    text = texts.join('\n');
+  } else if (terminated) {
+    text = withoutNul(bytes.toString('latin1', 0, Math.max(0, bytes.length - 1)));
+  } else {
+    const all = withoutNul(bytes.toString('latin1'));
+    const texts = new Array<string>(count);
+    for (let k = 0; k < count; k++) texts[k] = all.slice(starts[k], starts[k] + Math.floor(heads[k] / 2));
+    text = texts.join('\n');
+  }
+  return { firstSeq, heads, times, text };
 }
 
 function checkName(field: string, value: string | null | undefined): asserts value is string {

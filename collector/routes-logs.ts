@@ -53,7 +53,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     requireRunWriter(req, ctx.secret, batch.pipelineRun);
     const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
     metrics.batches.inc();
-    metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.length, 0));
+    metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.heads.length, 0));
     budget.ingested();
     ctx.changes.emit(batch.pipelineRun);
     if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {

@@ -4,7 +4,8 @@
 // bounded however much a step writes: the spool on disk is the buffer.
 import { SPOOL_MAX_RECORD } from '../../contract/index.js';
 import { SpoolGates } from './gates.js';
-import { MAX_SPOOL_HEADER, parseSpoolChunk, type SpoolRecord } from './spool-parser.js';
+import type { PackedLines } from '../../contract/log-wire/index.js';
+import { MAX_SPOOL_HEADER, packSpoolChunk } from './spool-parser.js';
 
 export interface StepPosition {
   /** Byte offset in the spool of the first record not yet acked. */
@@ -18,7 +19,9 @@ export interface StepPosition {
 export interface StepBatch {
   step: string;
   stepIndex: number;
-  records: SpoolRecord[];
+  /** The step's records from seq `firstSeq`, packed for the wire; null once sent. */
+  lines: PackedLines | null;
+  firstSeq: number;
   eof: boolean;
   /** Where this step stands once the batch is acked. */
   after: StepPosition;
@@ -38,7 +41,7 @@ export interface ProxyIO {
   stepEnded(stepIndex: number): Promise<boolean>;
   /**
    * Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. It must
-   * have copied (encoded) the records before it returns its promise.
+   * have encoded the lines before it returns its promise.
    */
   send?(steps: StepBatch[]): Promise<Map<string, number>>;
   /** Sets step i's spool gate (the size its spool may grow to; null: none). Absent: no gates. */
@@ -140,7 +143,7 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
         for (const b of batch) readPos[b.stepIndex] = b.after;
         const answer = io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         // Encoded now: keep only the bookkeeping, not the bytes, while it is in flight.
-        inFlight.push({ batch: batch.map((b) => ({ ...b, records: [] })), answer });
+        inFlight.push({ batch: batch.map((b) => ({ ...b, lines: null })), answer });
         continue;
       }
     }
@@ -242,22 +245,23 @@ async function collectBatch(
     if (p.eof) continue;
     const want = Math.max(budget, minRead);
     const chunk = await io.readSpool(i, p.offset, want);
-    const parsed = parseSpoolChunk(chunk, io.spoolName(i), p.offset, p.seq, lines);
+    const { count, consumed, ...packed } = packSpoolChunk(chunk, io.spoolName(i), p.offset, lines);
     // The step ended before this read (ended[] is checked first), so a short read means the
     // spool is complete; bytes left over then are a record the entrypoint never finished.
-    const leftover = chunk.length - parsed.consumed;
-    const eof = ended[i] && chunk.length < want && (leftover === 0 || parsed.records.length === 0);
+    const leftover = chunk.length - consumed;
+    const eof = ended[i] && chunk.length < want && (leftover === 0 || count === 0);
     if (eof && leftover > 0) io.warn(`${io.spoolName(i)}: ${leftover} bytes of a cut-off last record; not shipped`);
-    if (parsed.records.length === 0 && !eof) continue;
+    if (count === 0 && !eof) continue;
     out.push({
       step: c.steps[i],
       stepIndex: i,
-      records: parsed.records,
+      lines: packed,
+      firstSeq: p.seq,
       eof,
-      after: { offset: p.offset + parsed.consumed, seq: p.seq + parsed.records.length, eof },
+      after: { offset: p.offset + consumed, seq: p.seq + count, eof },
     });
-    budget -= parsed.consumed;
-    lines -= parsed.records.length;
+    budget -= consumed;
+    lines -= count;
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { LogAck, LogBatch, packLines, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
+import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { ERR_SUFFIX, spoolFileIn, spoolGateFile } from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
 
@@ -137,8 +137,8 @@ async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Pr
       step: s.step,
       stepIndex: s.stepIndex,
       eof: s.eof,
-      firstSeq: s.records.length ? s.records[0].seq : s.after.seq,
-      ...packLines(s.records),
+      firstSeq: s.firstSeq,
+      ...s.lines,
     })),
   }).finish();
   let res;

@@ -13,12 +13,6 @@ export interface LineSqlRow {
   text: string;
 }
 
-export interface ChunkLine {
-  stream: 'stdout' | 'stderr';
-  timeMs: number;
-  text: string;
-}
-
 export interface EncodedChunk {
   meta: Buffer;
   text: string;
@@ -31,19 +25,17 @@ export interface ChunkRow {
   text: string;
 }
 
-export function encodeChunk(lines: readonly ChunkLine[]): EncodedChunk {
-  const meta = Buffer.allocUnsafe(lines.length * 2 * MAX_VARINT);
+/** The table (`meta`) of lines [from, to) of the columns: per line its head, then its time as a delta. */
+export function encodeChunkMeta(heads: Uint32Array, times: Float64Array, from: number, to: number): Buffer {
+  const meta = Buffer.allocUnsafe((to - from) * 2 * MAX_VARINT);
   let at = 0;
   let prevTime = 0;
-  const texts = new Array<string>(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    at = putVarint(meta, at, l.text.length * 2 + (l.stream === 'stderr' ? 1 : 0));
-    at = putVarint(meta, at, zigzag(l.timeMs - prevTime));
-    prevTime = l.timeMs;
-    texts[i] = l.text;
+  for (let i = from; i < to; i++) {
+    at = putVarint(meta, at, heads[i]);
+    at = putVarint(meta, at, zigzag(times[i] - prevTime));
+    prevTime = times[i];
   }
-  return { meta: Buffer.from(meta.subarray(0, at)), text: texts.join('\n') };
+  return Buffer.from(meta.subarray(0, at));
 }
 
 /** A stored chunk that does not decode: the store's data is damaged, not the request. */

@@ -4,6 +4,7 @@
 import { KilnError } from '../../contract/index.js';
 import { linesToStore, type LineSqlRow } from './shared.js';
 import type { EncodedChunk } from './chunk-codec.js';
+import { lineColumns } from './types.js';
 
 export class StoreNeedsMigration extends KilnError {
   readonly code = 'store-needs-migration';
@@ -41,12 +42,15 @@ export async function migrateLineRows(
         let j = i + 1;
         while (j < rows.length && Number(rows[j].seq) === Number(rows[j - 1].seq) + 1) j++;
         const lines = rows.slice(i, j).map((r) => ({
-          seq: Number(r.seq),
           stream: Number(r.stream) === 1 ? ('stderr' as const) : ('stdout' as const),
           timeMs: Number(r.time_ms),
           text: r.text,
         }));
-        const { chunks } = linesToStore({ step: '', stepIndex: 0, eof: false, lines }, lines[0].seq);
+        const firstSeq = Number(rows[i].seq);
+        const { chunks } = linesToStore(
+          { step: '', stepIndex: 0, eof: false, lines: lineColumns(firstSeq, lines) },
+          firstSeq,
+        );
         for (const c of chunks) await insert({ ...c, streamId });
         i = j;
       }

@@ -1,7 +1,7 @@
 // What both stores share: the SQL text that differs only in placeholders, row mapping, and the
 // log page walk (streams first, then each stream's lines by primary key, so a page is an index
 // range scan however long the log is).
-import { decodeChunk, encodeChunk, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
+import { decodeChunk, encodeChunkMeta, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
 import type {
   LogLineRow,
   LogPage,
@@ -77,25 +77,42 @@ const CHUNK_MAX_CHARS = 256 * 1024;
 /**
  * What a step's lines of one batch add to the store, given where its stored lines end: lines
  * already stored are dropped (a resend), and nothing is stored past a gap (an earlier batch not
- * stored yet), so a stream's stored lines are always seq 0 … nextSeq − 1, each once.
+ * stored yet), so a stream's stored lines are always seq 0 … nextSeq − 1, each once. A chunk's
+ * text is a slice of the lines' joined text and its table is written from their columns: no
+ * object or string per line.
  */
 export function linesToStore(
   s: StepLinesInput,
   storedNext: number,
 ): { chunks: (EncodedChunk & { firstSeq: number; endSeq: number })[]; next: number; eof: boolean } {
-  const first = s.lines.length ? s.lines[0].seq : storedNext;
+  const { heads, times, text } = s.lines;
+  const count = heads.length;
+  const first = count ? s.lines.firstSeq : storedNext;
   if (first > storedNext) return { chunks: [], next: storedNext, eof: false };
-  const fresh = s.lines.slice(storedNext - first);
+  const skip = Math.min(storedNext - first, count);
+  // Where line `skip`'s text starts: past the dropped lines and their newlines.
+  let pos = 0;
+  for (let k = 0; k < skip; k++) pos += Math.floor(heads[k] / 2) + 1;
   const chunks = [];
-  for (let i = 0; i < fresh.length;) {
+  for (let i = skip; i < count;) {
+    const start = pos;
     let j = i;
     let chars = 0;
-    while (j < fresh.length && j - i < CHUNK_MAX_LINES && (j === i || chars + fresh[j].text.length <= CHUNK_MAX_CHARS))
-      chars += fresh[j++].text.length + 1;
-    chunks.push({ ...encodeChunk(fresh.slice(i, j)), firstSeq: fresh[i].seq, endSeq: fresh[j - 1].seq });
+    for (; j < count && j - i < CHUNK_MAX_LINES; j++) {
+      const length = Math.floor(heads[j] / 2);
+      if (j > i && chars + length > CHUNK_MAX_CHARS) break;
+      chars += length + 1;
+    }
+    pos = start + chars;
+    chunks.push({
+      meta: encodeChunkMeta(heads, times, i, j),
+      text: text.slice(start, pos - 1),
+      firstSeq: first + i,
+      endSeq: first + j - 1,
+    });
     i = j;
   }
-  return { chunks, next: storedNext + fresh.length, eof: s.eof };
+  return { chunks, next: first + count > storedNext ? first + count : storedNext, eof: s.eof };
 }
 
 /** Reads lines of one stream chunk by chunk: one chunk first, then more as a page needs them. */

@@ -8,8 +8,36 @@ export type StreamName = 'stdout' | 'stderr';
 export interface StepLinesInput {
   step: string;
   stepIndex: number;
-  lines: { seq: number; stream: StreamName; timeMs: number; text: string }[];
+  lines: LineColumns;
   eof: boolean;
+}
+
+/**
+ * Lines seq firstSeq, firstSeq + 1, … as columns, not an object per line: the collector builds
+ * them from the wire's packed bytes (decode.ts) and the store cuts chunks from them (a chunk's text
+ * is a slice of `text`, its table the lines' heads and times).
+ */
+export interface LineColumns {
+  firstSeq: number;
+  /** Per line: its text's length in UTF-16 units × 2, plus 1 when it is stderr. */
+  heads: Uint32Array;
+  times: Float64Array;
+  /** The lines' texts joined by "\n". */
+  text: string;
+}
+
+/** Columns of lines given one by one (the wire's message per line, old line rows, tests). */
+export function lineColumns(
+  firstSeq: number,
+  lines: readonly { stream: StreamName; timeMs: number; text: string }[],
+): LineColumns {
+  const heads = new Uint32Array(lines.length);
+  const times = new Float64Array(lines.length);
+  lines.forEach((l, i) => {
+    heads[i] = l.text.length * 2 + (l.stream === 'stderr' ? 1 : 0);
+    times[i] = l.timeMs;
+  });
+  return { firstSeq, heads, times, text: lines.map((l) => l.text).join('\n') };
 }
 
 export interface IngestInput {
@@ -115,7 +143,10 @@ export interface Store {
 export function storableText(data: Uint8Array): string {
   // protobufjs hands bytes fields over as Buffers in Node: no view to wrap them in then.
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const text = bytes.toString('utf8');
+  return withoutNul(bytes.toString('utf8'));
+}
+
+export function withoutNul(text: string): string {
   return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 

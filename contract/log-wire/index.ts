@@ -15,8 +15,9 @@ export const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';
 export {
   packLines,
   PackedLinesError,
-  unpackLines,
+  PackedLinesWriter,
+  unpackTable,
   type PackableLine,
   type PackedLines,
-  type UnpackedLine,
+  type PackedTable,
 } from './packed.js';

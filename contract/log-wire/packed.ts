@@ -1,84 +1,117 @@
-// StepLogs' packed lines (kiln.proto: first_seq, packed_data, packed_meta): a step's lines as two
-// byte strings. A message per line made the log proxy's encoding and the collector's decoding cost
-// an object, a Buffer view and several protobuf writer operations per line; 64 MB of 100-byte
-// lines spent more time in them and their garbage than in storing the lines. Pure: no I/O.
+// StepLogs' packed lines (kiln.proto: first_seq, packed_lines or packed_data, packed_meta): a
+// step's lines as two byte strings. A message per line made the log proxy's encoding and the
+// collector's decoding cost an object, a Buffer view and several protobuf writer operations per
+// line; 64 MB of 100-byte lines spent more time in them and their garbage than in storing the
+// lines. Both directions work on columns and byte ranges, never an object per line. Pure: no I/O.
 import { MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../index.js';
 
-/** What a packed line carries (a spool record has this shape). */
+/** What a packed line carries. */
 export interface PackableLine {
   stream: 'o' | 'e';
   timeMs: number;
   data: Uint8Array;
 }
 
+/** packed_lines (each line followed by a newline) and packed_meta. */
 export interface PackedLines {
-  packedData: Buffer;
+  packedLines: Buffer;
   packedMeta: Buffer;
+}
+
+const NEWLINE = 0x0a;
+
+/** Writes packed_lines and packed_meta line by line into buffers sized up front. */
+export class PackedLinesWriter {
+  private readonly data: Buffer;
+  private readonly meta: Buffer;
+  private dataLength = 0;
+  private metaLength = 0;
+  private prevTime = 0;
+  count = 0;
+
+  /** Room for lines of at most `dataBytes` bytes in all (newlines included) and `lines` lines. */
+  constructor(dataBytes: number, lines: number) {
+    this.data = Buffer.allocUnsafe(dataBytes);
+    this.meta = Buffer.allocUnsafe(lines * 2 * MAX_VARINT);
+  }
+
+  /** Appends the bytes src[from, to) as a line. */
+  add(stderr: boolean, timeMs: number, src: Uint8Array, from: number, to: number): void {
+    // A plain view, not Buffer#subarray (whose FastBuffer costs more than copying a short line).
+    this.data.set(new Uint8Array(src.buffer, src.byteOffset + from, to - from), this.dataLength);
+    this.dataLength += to - from;
+    this.data[this.dataLength++] = NEWLINE;
+    let at = putVarint(this.meta, this.metaLength, (to - from) * 2 + (stderr ? 1 : 0));
+    at = putVarint(this.meta, at, zigzag(timeMs - this.prevTime));
+    this.metaLength = at;
+    this.prevTime = timeMs;
+    this.count++;
+  }
+
+  finish(): PackedLines {
+    return { packedLines: this.data.subarray(0, this.dataLength), packedMeta: this.meta.subarray(0, this.metaLength) };
+  }
 }
 
 export function packLines(lines: readonly PackableLine[]): PackedLines {
   let bytes = 0;
-  for (const l of lines) bytes += l.data.length;
-  const packedData = Buffer.allocUnsafe(bytes);
-  const meta = Buffer.allocUnsafe(lines.length * 2 * MAX_VARINT);
-  let at = 0;
-  let pos = 0;
-  let prevTime = 0;
-  for (const l of lines) {
-    packedData.set(l.data, pos);
-    pos += l.data.length;
-    at = putVarint(meta, at, l.data.length * 2 + (l.stream === 'e' ? 1 : 0));
-    at = putVarint(meta, at, zigzag(l.timeMs - prevTime));
-    prevTime = l.timeMs;
-  }
-  return { packedData, packedMeta: meta.subarray(0, at) };
+  for (const l of lines) bytes += l.data.length + 1;
+  const writer = new PackedLinesWriter(bytes, lines.length);
+  for (const l of lines) writer.add(l.stream === 'e', l.timeMs, l.data, 0, l.data.length);
+  return writer.finish();
 }
 
-export interface UnpackedLine {
-  stderr: boolean;
-  timeMs: number;
-  /** Where the line's bytes are in packedData. */
-  start: number;
-  end: number;
+/** A step's packed lines read back as columns: line k's bytes are data[starts[k], starts[k] + heads[k] >> 1). */
+export interface PackedTable {
+  count: number;
+  /** Per line: its length in bytes × 2, plus 1 when it is stderr (packed_meta's first varint). */
+  heads: Uint32Array;
+  times: Float64Array;
+  starts: Uint32Array;
 }
 
 /** Packed lines that do not add up; the message says how. */
 export class PackedLinesError extends Error {}
 
 /**
- * Calls `line` for each packed line in order; at most maxLines (past that: PackedLinesError, the
- * lines seen so far already handed over). Checks that the table and the bytes agree exactly.
+ * Reads packed_meta against its bytes: packed_lines (`terminated`: a newline after each line) or
+ * packed_data. At most maxLines (past that: PackedLinesError). Checks that the table and the
+ * bytes agree exactly.
  */
-export function unpackLines(
-  packedData: Uint8Array,
-  packedMeta: Uint8Array,
-  maxLines: number,
-  line: (l: UnpackedLine) => void,
-): number {
+export function unpackTable(data: Uint8Array, meta: Uint8Array, maxLines: number, terminated: boolean): PackedTable {
+  const room = Math.min(Math.floor(meta.length / 2), maxLines);
+  const heads = new Uint32Array(room);
+  const times = new Float64Array(room);
+  const starts = new Uint32Array(room);
+  const gap = terminated ? 1 : 0;
   let pos = 0;
   let time = 0;
   let count = 0;
-  const meta = new VarintReader(packedMeta, (fault) => {
+  const table = new VarintReader(meta, (fault) => {
     throw new PackedLinesError(
       fault === 'ends'
         ? `packed_meta ends inside line ${count}'s entry`
         : `line ${count}: a varint longer than 8 bytes`,
     );
   });
-  while (!meta.done) {
+  const bytes = terminated ? 'packed_lines' : 'packed_data';
+  while (!table.done) {
     if (count === maxLines) throw new PackedLinesError(`more than ${maxLines} lines`);
-    const head = meta.next();
-    time += unzigzag(meta.next());
+    const head = table.next();
+    time += unzigzag(table.next());
     if (!Number.isSafeInteger(time) || time < 0)
       throw new PackedLinesError(`line ${count}: time_ms ${time} is not an integer in 0…${Number.MAX_SAFE_INTEGER}`);
-    const length = Math.floor(head / 2);
-    if (pos + length > packedData.length)
-      throw new PackedLinesError(`line ${count} runs past the ${packedData.length} bytes of packed_data`);
-    line({ stderr: head % 2 === 1, timeMs: time, start: pos, end: pos + length });
-    pos += length;
+    const end = pos + Math.floor(head / 2);
+    if (end + gap > data.length)
+      throw new PackedLinesError(`line ${count} runs past the ${data.length} bytes of ${bytes}`);
+    if (terminated && data[end] !== NEWLINE)
+      throw new PackedLinesError(`line ${count} is not followed by a newline in packed_lines`);
+    heads[count] = head;
+    times[count] = time;
+    starts[count] = pos;
+    pos = end + gap;
     count++;
   }
-  if (pos !== packedData.length)
-    throw new PackedLinesError(`packed_data has ${packedData.length - pos} bytes past its last line`);
-  return count;
+  if (pos !== data.length) throw new PackedLinesError(`${bytes} has ${data.length - pos} bytes past its last line`);
+  return { count, heads: heads.subarray(0, count), times: times.subarray(0, count), starts: starts.subarray(0, count) };
 }

@@ -111,6 +111,28 @@ for (const make of storeFixtures) {
           ...packedBatch('ascii', 0, 0, true),
           steps: [{ step: 'ascii', stepIndex: 1, eof: true, firstSeq: 0, ...packLines(ascii(2)) }],
         },
+        {
+          // packed_data, as agents before packed_lines send it: the bytes without newlines.
+          ...packedBatch('old', 0, 0, true),
+          steps: [
+            {
+              step: 'old',
+              stepIndex: 2,
+              eof: true,
+              firstSeq: 0,
+              packedData: Buffer.concat(lines.map((l) => l.data)),
+              packedMeta: packLines(lines).packedMeta,
+            },
+            {
+              step: 'old-ascii',
+              stepIndex: 3,
+              eof: true,
+              firstSeq: 0,
+              packedData: Buffer.from('x2000x1999'),
+              packedMeta: packLines(ascii(2)).packedMeta,
+            },
+          ],
+        },
       ]) {
         const res = await post(enc(b), token);
         expect(res.statusCode).toBe(200);
@@ -124,14 +146,28 @@ for (const make of storeFixtures) {
         ...texts.map((t, i) => ['mixed', i, i === 1 ? 'stderr' : 'stdout', 2000 - i, t.replace('\u0000', '\uFFFD')]),
         ['ascii', 0, 'stdout', 2000, 'x2000'],
         ['ascii', 1, 'stderr', 1999, 'x1999'],
+        ...texts.map((t, i) => ['old', i, i === 1 ? 'stderr' : 'stdout', 2000 - i, t.replace('\u0000', '\uFFFD')]),
+        ['old-ascii', 0, 'stdout', 2000, 'x2000'],
+        ['old-ascii', 1, 'stderr', 1999, 'x1999'],
       ]);
       const both = packedBatch('both', 0, 2, false);
       both.steps![0].lines = [{ seq: 0, data: Buffer.from('x') }];
       const bad: [ILogBatch, string][] = [
         [both, 'has both lines and packed lines'],
         [
-          { ...both, steps: [{ ...packedBatch('short', 0, 2, false).steps![0], packedData: Buffer.from('p') }] },
-          'steps[0] (short): line 0 runs past the 1 bytes of packed_data',
+          { ...both, steps: [{ ...packedBatch('short', 0, 2, false).steps![0], packedLines: Buffer.from('p') }] },
+          'steps[0] (short): line 0 runs past the 1 bytes of packed_lines',
+        ],
+        [
+          { ...both, steps: [{ ...packedBatch('two', 0, 2, false).steps![0], packedData: Buffer.from('p') }] },
+          'steps[0] (two) has both packed_data and packed_lines',
+        ],
+        [
+          {
+            ...both,
+            steps: [{ ...packedBatch('nl', 0, 1, false).steps![0], packedLines: Buffer.from('plain asciiX') }],
+          },
+          'steps[0] (nl): line 0 is not followed by a newline in packed_lines',
         ],
       ];
       for (const [b, message] of bad) {
@@ -139,7 +175,12 @@ for (const make of storeFixtures) {
         expect(res.statusCode).toBe(400);
         expect(((await res.body.json()) as { error: string }).error).toContain(message);
       }
-      expect((await store.logStreams('run-p')).map((s) => s.step).sort()).toEqual(['ascii', 'mixed']);
+      expect((await store.logStreams('run-p')).map((s) => s.step).sort()).toEqual([
+        'ascii',
+        'mixed',
+        'old',
+        'old-ascii',
+      ]);
     });
 
     it("refuses writes without a token, with another run's token, or a forged one", async () => {

@@ -2,14 +2,21 @@
 // damaged bytes either decode to some lines or are refused with CorruptChunkError, never another
 // error or a hang (fuzzed).
 import { describe, expect, it } from 'vitest';
-import {
-  CorruptChunkError,
-  decodeChunk,
-  encodeChunk,
-  lineMatcher,
-  type ChunkLine,
-} from '../../collector/store/chunk-codec.js';
+import { CorruptChunkError, decodeChunk, encodeChunkMeta, lineMatcher } from '../../collector/store/chunk-codec.js';
+import { lineColumns, type StreamName } from '../../collector/store/types.js';
 import { seededRandom } from '../../testkit/random.js';
+
+interface ChunkLine {
+  stream: StreamName;
+  timeMs: number;
+  text: string;
+}
+
+/** A chunk as the store writes it: the lines' columns, their table and joined text. */
+function encodeChunk(lines: ChunkLine[]) {
+  const c = lineColumns(0, lines);
+  return { meta: encodeChunkMeta(c.heads, c.times, 0, lines.length), text: c.text };
+}
 
 const pick = (rnd: () => number, s: string) => s[Math.floor(rnd() * s.length)];
 

@@ -4,18 +4,16 @@ import { EventEmitter, once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followLogs, type FollowSource } from '../../collector/follow.js';
 import { FollowFanout } from '../../collector/follow-fanout.js';
-import type { IngestInput, Store } from '../../collector/store/types.js';
+import { lineColumns, type IngestInput, type Store } from '../../collector/store/types.js';
 import { runRecord, sqliteFixture, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const FOLLOWERS = 50;
 
 function batch(from: number, n: number, eof: boolean): IngestInput {
-  const lines = Array.from({ length: n }, (_, i) => ({
-    seq: from + i,
-    stream: 'stdout' as const,
-    timeMs: from + i,
-    text: `l${from + i}`,
-  }));
+  const lines = lineColumns(
+    from,
+    Array.from({ length: n }, (_, i) => ({ stream: 'stdout' as const, timeMs: from + i, text: `l${from + i}` })),
+  );
   return { pipelineRun: 'fan', taskRun: 'fan-t', steps: [{ step: 's', stepIndex: 0, lines, eof }] };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { openStore, startCollector } from '../../collector/index.js';
 import { applyRetentionAt } from '../../collector/retention.js';
 import { parseListen, UsageError } from '../../contract/index.js';
-import type { Store } from '../../collector/store/types.js';
+import { lineColumns, type Store } from '../../collector/store/types.js';
 import { runRecord, sqliteFixture, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 const DAY = 86_400_000;
@@ -36,7 +36,9 @@ describe('retention', () => {
       await store.ingest({
         pipelineRun: id,
         taskRun: 't',
-        steps: [{ step: 's', stepIndex: 0, eof: true, lines: [{ seq: 0, stream: 'stdout', timeMs: 1, text: id }] }],
+        steps: [
+          { step: 's', stepIndex: 0, eof: true, lines: lineColumns(0, [{ stream: 'stdout', timeMs: 1, text: id }]) },
+        ],
       });
     }
     expect((await applyRetentionAt(store, { retainMs: 30 * DAY }, now)).sort()).toEqual(['old', 'older']);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK_MAX_LINES } from '../../collector/store/shared.js';
 import { openStore } from '../../collector/store/open.js';
 import { StoreNeedsMigration } from '../../collector/store/migrate-lines.js';
-import type { IngestInput, Store } from '../../collector/store/types.js';
+import { lineColumns, type IngestInput, type Store } from '../../collector/store/types.js';
 import { PG_URL, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(from: number, n: number, eof = false, text = (seq: number) => `line ${seq}`): IngestInput {
@@ -18,12 +18,14 @@ function batch(from: number, n: number, eof = false, text = (seq: number) => `li
         step: 's',
         stepIndex: 0,
         eof,
-        lines: Array.from({ length: n }, (_, i) => ({
-          seq: from + i,
-          stream: (from + i) % 3 ? ('stdout' as const) : ('stderr' as const),
-          timeMs: 1_700_000_000_000 + (from + i) * 7 - ((from + i) % 2) * 1000,
-          text: text(from + i),
-        })),
+        lines: lineColumns(
+          from,
+          Array.from({ length: n }, (_, i) => ({
+            stream: (from + i) % 3 ? ('stdout' as const) : ('stderr' as const),
+            timeMs: 1_700_000_000_000 + (from + i) * 7 - ((from + i) % 2) * 1000,
+            text: text(from + i),
+          })),
+        ),
       },
     ],
   };

@@ -1,6 +1,6 @@
 // One store suite, run against SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestInput, Store } from '../../collector/store/types.js';
+import { lineColumns, type IngestInput, type Store } from '../../collector/store/types.js';
 import { runRecord, storeFixtures, type StoreFixture } from '../../testkit/store-fixtures.js';
 
 function batch(run: string, step: string, from: number, n: number, eof = false): IngestInput {
@@ -12,15 +12,17 @@ function batch(run: string, step: string, from: number, n: number, eof = false):
         step,
         stepIndex: step === 'test' ? 1 : 0,
         eof,
-        lines: Array.from(
-          { length: n },
-          (_, i) =>
-            ({
-              seq: from + i,
-              stream: (from + i) % 5 ? 'stdout' : 'stderr',
-              timeMs: 1000 + from + i,
-              text: `${step} line ${from + i}`,
-            }) as const,
+        lines: lineColumns(
+          from,
+          Array.from(
+            { length: n },
+            (_, i) =>
+              ({
+                stream: (from + i) % 5 ? 'stdout' : 'stderr',
+                timeMs: 1000 + from + i,
+                text: `${step} line ${from + i}`,
+              }) as const,
+          ),
         ),
       },
     ],
@@ -90,7 +92,9 @@ for (const make of storeFixtures) {
             step: 's',
             stepIndex: 0,
             eof: true,
-            lines: [{ seq: 0, stream: 'stdout', timeMs: 1, text: "it's 100% \u00e9\u4e2d -- ; DROP TABLE runs" }],
+            lines: lineColumns(0, [
+              { stream: 'stdout', timeMs: 1, text: "it's 100% \u00e9\u4e2d -- ; DROP TABLE runs" },
+            ]),
           },
         ],
       });

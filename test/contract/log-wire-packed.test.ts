@@ -1,16 +1,23 @@
-// StepLogs' packed lines: what packLines writes, unpackLines reads back exactly; tables and bytes
-// that do not add up are refused with what is wrong.
+// StepLogs' packed lines: what packLines writes, unpackTable reads back exactly (packed_lines, and
+// packed_data: the same without newlines); tables and bytes that do not add up are refused with
+// what is wrong.
 import { describe, expect, it } from 'vitest';
-import { packLines, PackedLinesError, unpackLines, type PackableLine } from '../../contract/log-wire/index.js';
+import { packLines, PackedLinesError, unpackTable, type PackableLine } from '../../contract/log-wire/index.js';
 import { seededRandom } from '../../testkit/random.js';
 
 function roundTrip(lines: PackableLine[], max = Infinity) {
-  const { packedData, packedMeta } = packLines(lines);
-  const out: PackableLine[] = [];
-  const n = unpackLines(packedData, packedMeta, max, (l) =>
-    out.push({ stream: l.stderr ? 'e' : 'o', timeMs: l.timeMs, data: packedData.subarray(l.start, l.end) }),
-  );
-  return { n, out, packedData, packedMeta };
+  const { packedLines, packedMeta } = packLines(lines);
+  const read = (data: Buffer, terminated: boolean) => {
+    const t = unpackTable(data, packedMeta, max, terminated);
+    return Array.from(t.heads, (head, k) => ({
+      stream: head % 2 ? 'e' : 'o',
+      timeMs: t.times[k],
+      data: data.subarray(t.starts[k], t.starts[k] + Math.floor(head / 2)),
+    }));
+  };
+  const out = read(packedLines, true);
+  expect(read(Buffer.concat(lines.map((l) => l.data)), false)).toEqual(out);
+  return { n: out.length, out };
 }
 
 describe('packed log lines', () => {
@@ -38,14 +45,20 @@ describe('packed log lines', () => {
   });
 
   it('refuses a table and bytes that do not add up, and more lines than allowed', () => {
-    const { packedData, packedMeta } = packLines([
+    const { packedLines, packedMeta } = packLines([
       { stream: 'o', timeMs: 5, data: Buffer.from('abc') },
       { stream: 'o', timeMs: 6, data: Buffer.from('de') },
     ]);
+    const packedData = Buffer.from('abcde');
     const unpack =
-      (data: Uint8Array, meta: Uint8Array, max = 10) =>
+      (data: Uint8Array, meta: Uint8Array, max = 10, terminated = false) =>
       () =>
-        unpackLines(data, meta, max, () => {});
+        unpackTable(data, meta, max, terminated);
+    expect(unpack(packedLines, packedMeta, 10, true)).not.toThrow();
+    expect(unpack(packedLines.subarray(0, 6), packedMeta, 10, true)).toThrow(
+      /line 1 runs past the 6 bytes of packed_lines/,
+    );
+    expect(unpack(Buffer.from('abcXde\n'), packedMeta, 10, true)).toThrow(/line 0 is not followed by a newline/);
     expect(unpack(packedData.subarray(0, 4), packedMeta)).toThrow(/line 1 runs past the 4 bytes of packed_data/);
     expect(unpack(Buffer.concat([packedData, Buffer.from('x')]), packedMeta)).toThrow(
       /packed_data has 1 bytes past its last line/,

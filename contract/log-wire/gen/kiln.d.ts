@@ -119,6 +119,9 @@ export namespace kiln {
 
             /** StepLogs packedMeta */
             packedMeta?: (Uint8Array|null);
+
+            /** StepLogs packedLines */
+            packedLines?: (Uint8Array|null);
         }
 
         /** Represents a StepLogs. */
@@ -150,6 +153,9 @@ export namespace kiln {
 
             /** StepLogs packedMeta. */
             public packedMeta: Uint8Array;
+
+            /** StepLogs packedLines. */
+            public packedLines: Uint8Array;
 
             /**
              * Creates a new StepLogs instance using the specified properties.

@@ -345,6 +345,7 @@ export const kiln = $root.kiln = (() => {
              * @property {number|null} [firstSeq] StepLogs firstSeq
              * @property {Uint8Array|null} [packedData] StepLogs packedData
              * @property {Uint8Array|null} [packedMeta] StepLogs packedMeta
+             * @property {Uint8Array|null} [packedLines] StepLogs packedLines
              */
 
             /**
@@ -420,6 +421,14 @@ export const kiln = $root.kiln = (() => {
             StepLogs.prototype.packedMeta = $util.newBuffer([]);
 
             /**
+             * StepLogs packedLines.
+             * @member {Uint8Array} packedLines
+             * @memberof kiln.v1.StepLogs
+             * @instance
+             */
+            StepLogs.prototype.packedLines = $util.newBuffer([]);
+
+            /**
              * Creates a new StepLogs instance using the specified properties.
              * @function create
              * @memberof kiln.v1.StepLogs
@@ -462,6 +471,8 @@ export const kiln = $root.kiln = (() => {
                     writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.packedData);
                 if (message.packedMeta != null && Object.hasOwnProperty.call(message, "packedMeta"))
                     writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.packedMeta);
+                if (message.packedLines != null && Object.hasOwnProperty.call(message, "packedLines"))
+                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.packedLines);
                 return writer;
             };
 
@@ -527,6 +538,10 @@ export const kiln = $root.kiln = (() => {
                         }
                     case 7: {
                             message.packedMeta = reader.bytes();
+                            break;
+                        }
+                    case 8: {
+                            message.packedLines = reader.bytes();
                             break;
                         }
                     default:
@@ -595,6 +610,11 @@ export const kiln = $root.kiln = (() => {
                         $util.base64.decode(object.packedMeta, message.packedMeta = $util.newBuffer($util.base64.length(object.packedMeta)), 0);
                     else if (object.packedMeta.length >= 0)
                         message.packedMeta = object.packedMeta;
+                if (object.packedLines != null)
+                    if (typeof object.packedLines === "string")
+                        $util.base64.decode(object.packedLines, message.packedLines = $util.newBuffer($util.base64.length(object.packedLines)), 0);
+                    else if (object.packedLines.length >= 0)
+                        message.packedLines = object.packedLines;
                 return message;
             };
 
@@ -640,6 +660,13 @@ export const kiln = $root.kiln = (() => {
                         if (options.bytes !== Array)
                             object.packedMeta = $util.newBuffer(object.packedMeta);
                     }
+                    if (options.bytes === String)
+                        object.packedLines = "";
+                    else {
+                        object.packedLines = [];
+                        if (options.bytes !== Array)
+                            object.packedLines = $util.newBuffer(object.packedLines);
+                    }
                 }
                 if (message.step != null && Object.hasOwnProperty.call(message, "step"))
                     object.step = message.step;
@@ -663,6 +690,8 @@ export const kiln = $root.kiln = (() => {
                     object.packedData = options.bytes === String ? $util.base64.encode(message.packedData, 0, message.packedData.length) : options.bytes === Array ? Array.prototype.slice.call(message.packedData) : message.packedData;
                 if (message.packedMeta != null && Object.hasOwnProperty.call(message, "packedMeta"))
                     object.packedMeta = options.bytes === String ? $util.base64.encode(message.packedMeta, 0, message.packedMeta.length) : options.bytes === Array ? Array.prototype.slice.call(message.packedMeta) : message.packedMeta;
+                if (message.packedLines != null && Object.hasOwnProperty.call(message, "packedLines"))
+                    object.packedLines = options.bytes === String ? $util.base64.encode(message.packedLines, 0, message.packedLines.length) : options.bytes === Array ? Array.prototype.slice.call(message.packedLines) : message.packedLines;
                 return object;
             };
 

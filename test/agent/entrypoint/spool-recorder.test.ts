@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeSpoolHeader } from '../../../contract/index.js';
 import { decodeSpool } from '../spool-decode.js';
 import { SpoolRecorder } from '../../../agent/entrypoint/spool-recorder.js';
 
@@ -35,6 +36,26 @@ describe('SpoolRecorder', () => {
     const { writes, records } = record(['a\nb\nc\n']);
     expect(writes).toHaveLength(1);
     expect(records.every((r) => r.stream === 'o' && r.timeMs === 1700000000000)).toBe(true);
+  });
+
+  it("writes each header as the contract's encodeSpoolHeader spells it, the time read per chunk", () => {
+    const times = [0, 9, 1700000000000, 1700000000001, 99999999999999];
+    const writes: Buffer[] = [];
+    const r = new SpoolRecorder(
+      'e',
+      (b) => writes.push(Buffer.from(b)),
+      () => times.shift()!,
+      70_000,
+    );
+    const lines = ['', 'x'.repeat(9), 'y'.repeat(10), 'z'.repeat(129), 'w'.repeat(65_536)];
+    for (const l of lines) r.push(Buffer.from(`${l}\n`));
+    const expected = lines.map((l, i) =>
+      Buffer.concat([
+        Buffer.from(encodeSpoolHeader('e', [0, 9, 1700000000000, 1700000000001, 99999999999999][i], l.length)),
+        Buffer.from(`${l}\n`),
+      ]),
+    );
+    expect(Buffer.concat(writes).equals(Buffer.concat(expected))).toBe(true);
   });
 
   it('round-trips random bytes and random chunking (fuzz)', () => {

@@ -1,6 +1,7 @@
 // The log proxy's core with in-memory spools and a flaky in-memory collector.
 import { describe, expect, it } from 'vitest';
 import { encodeSpoolHeader, type SpoolStream } from '../../../contract/index.js';
+import { unpackTable } from '../../../contract/log-wire/index.js';
 import {
   runLogProxy,
   TransientSendError,
@@ -46,8 +47,11 @@ class MemoryPod {
         for (const s of steps) {
           const m = this.stored.get(names[s.stepIndex]) ?? new Map<number, string>();
           this.stored.set(names[s.stepIndex], m);
-          for (const r of s.records) m.set(r.seq, r.data.toString());
-          acks.set(s.step, s.records.length ? s.records[s.records.length - 1].seq + 1 : s.after.seq);
+          const { packedLines, packedMeta } = s.lines!;
+          const t = unpackTable(packedLines, packedMeta, Infinity, true);
+          for (let k = 0; k < t.count; k++)
+            m.set(s.firstSeq + k, packedLines.toString('utf8', t.starts[k], t.starts[k] + t.heads[k] / 2));
+          acks.set(s.step, s.firstSeq + t.count);
         }
         return acks;
       },

@@ -1,0 +1,78 @@
+// The SQLite store's file: a new one has 16 KiB pages, an existing one keeps its own; the
+// checkpointer on a real database in WAL mode, whose pages reach the database file through the
+// worker's checkpoint, not the writer's; and a worker that cannot open the database hands
+// checkpoints back to the writer (SQLite's default autocheckpoint).
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../collector/store/sqlite.js';
+import { SqliteCheckpointer } from '../../collector/store/sqlite-checkpointer.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function walDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-checkpoint-'));
+  dirs.push(dir);
+  const path = join(dir, 'kiln.db');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE t (v TEXT)');
+  // 1 MiB: under SQLite's own autocheckpoint (1000 pages), so only a checkpoint of ours moves it.
+  db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(1024 * 1024));
+  return { db, path };
+}
+
+/** The page size in a SQLite file's header (bytes 16–17, big-endian). */
+const pageSizeOf = (path: string) => readFileSync(path).readUInt16BE(16);
+
+describe('SQLite store file', () => {
+  it('is made with 16 KiB pages; a database made before keeps its 4 KiB ones', async () => {
+    const { db, path } = walDatabase();
+    db.close();
+    const older = await openSqliteStore({ path });
+    await older.close();
+    expect(pageSizeOf(path)).toBe(4096);
+    const fresh = join(dirs[0], 'fresh.db');
+    const store = await openSqliteStore({ path: fresh });
+    await store.close();
+    expect(pageSizeOf(fresh)).toBe(16_384);
+  });
+});
+
+describe('SqliteCheckpointer', () => {
+  it("copies the WAL into the database file from its worker, past `every` bytes, and bounds the writer's own", async () => {
+    const { db, path } = walDatabase();
+    const before = statSync(path).size;
+    expect(before).toBeLessThan(64 * 1024);
+    const c = new SqliteCheckpointer(db, path, 512 * 1024);
+    c.wrote(100); // under `every`: nothing yet
+    await c.settled();
+    expect(c.done).toBe(0);
+    c.wrote(1024 * 1024);
+    await c.settled();
+    expect(c.done).toBe(1);
+    expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
+    await c.close();
+    db.close();
+  });
+
+  it('gives checkpoints back to the writer when the worker cannot open the database', async () => {
+    const { db } = walDatabase();
+    const c = new SqliteCheckpointer(db, join(tmpdir(), 'kiln-no-such-dir', 'none.db'), 1);
+    c.wrote(10);
+    await c.settled();
+    expect(c.done).toBe(0);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    c.wrote(10); // no worker again
+    await c.settled();
+    expect(c.done).toBe(0);
+    await c.close();
+    db.close();
+  });
+});
