@@ -1,6 +1,6 @@
 // The on-disk side of a local task run: where the run and its workspaces live, the pod-like
 // directory of each task run, and the step strings with the runtime's own paths filled in.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
@@ -96,8 +96,12 @@ export function sandboxWorkspacePaths(workspaceDirs: Record<string, string>): Re
 /** The run's collector write token, for the log proxy and for agents storing large results. */
 export const collectorTokenFile = (root: string) => `${root}/collector-token`;
 
-/** Makes the task run directory (run/, results/, logs/, downward/, scripts/), the workspaces and volumes. */
-export async function prepareTaskRunDir(
+/**
+ * Makes the task run directory (run/, results/, logs/, downward/, scripts/), the workspaces and volumes.
+ * Synchronous on purpose: a few directories and small files on the path from one task run's end to
+ * the next one's start, where a round trip through libuv's thread pool per call cost more than the calls.
+ */
+export function prepareTaskRunDir(
   root: string,
   steps: ResolvedStep[],
   /** The workspaces' and volumes' directories, made if missing. */
@@ -109,28 +113,28 @@ export async function prepareTaskRunDir(
   makeWorkingDirs: boolean,
   /** KILN_SH: the shell for `/bin/sh` scripts, whatever the image. */
   shell?: string,
-): Promise<void> {
+): void {
   const p = kilnPaths(root);
   for (const dir of [p.runDir, p.resultsDir, p.logDir, p.downwardDir, p.scriptsDir, ...dirs]) {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   }
   for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
   }
   for (const [i, step] of steps.entries()) {
-    if (makeWorkingDirs && step.workingDir) await makeWorkingDir(step.workingDir, step.name, root);
+    if (makeWorkingDirs && step.workingDir) makeWorkingDir(step.workingDir, step.name, root);
     if (step.script === undefined) continue;
-    await writeFile(p.scriptFile(i), scriptText(step.script, shellFor(step.image, shell)));
-    await chmod(p.scriptFile(i), 0o755);
+    writeFileSync(p.scriptFile(i), scriptText(step.script, shellFor(step.image, shell)));
+    chmodSync(p.scriptFile(i), 0o755);
   }
-  if (collectorToken !== undefined) await writeFile(collectorTokenFile(root), collectorToken, { mode: 0o600 });
+  if (collectorToken !== undefined) writeFileSync(collectorTokenFile(root), collectorToken, { mode: 0o600 });
 }
 
 /** A step's working directory is created when missing, as Tekton's entrypoint does. */
-async function makeWorkingDir(dir: string, step: string, root: string): Promise<void> {
+function makeWorkingDir(dir: string, step: string, root: string): void {
   try {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new LocalRuntimeError(
       `step "${step}": cannot create its workingDir ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,

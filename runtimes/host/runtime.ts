@@ -3,8 +3,8 @@
 // proxy run inside one `kiln-agent host` process per pipeline run (host-runner.ts): a step costs the
 // spawn of its command, not the start of an agent. In a bubblewrap sandbox (isolate), each step is
 // a `kiln-agent entrypoint` process of its own, as in a pod.
-import { existsSync, mkdirSync, readdirSync, readlinkSync, lstatSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import {
   ERR_SUFFIX,
@@ -154,7 +154,7 @@ export class LocalRuntime implements Runtime {
       ...Object.values(volumeHostDirs(plan, root)),
       ...mounts.flat().map((m) => m.dir),
     ];
-    await prepareTaskRunDir(root, steps, dirs, files, plan.collector?.token, !isolate, shell);
+    prepareTaskRunDir(root, steps, dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
@@ -223,8 +223,10 @@ export class LocalRuntime implements Runtime {
     }
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
-    // The go-ahead: step 0 waits for this file to be non-empty.
-    await writeFile(kilnPaths(root).readyFile, 'ready');
+    // The go-ahead: step 0 waits for this file to be non-empty. This file, the task run's directory
+    // and the reads at each step's end are synchronous: each is a few bytes on the hand-off path,
+    // where a trip through libuv's thread pool cost more than the call (tens of ms on a busy machine).
+    writeFileSync(kilnPaths(root).readyFile, 'ready');
     this.listener({
       name: plan.name,
       status: 'Running',
@@ -370,10 +372,15 @@ export class LocalRuntime implements Runtime {
         line: `kiln: cannot start the agent: ${spawnError}`,
       });
     const paths = kilnPaths(run.root);
-    const text = await readFile(paths.localTerminationFile(i), 'utf8').catch(() => undefined);
+    const text = readOrUndefined(paths.localTerminationFile(i));
     // An agent killed before it wrote its post file: the next steps and the log proxy wait for one.
-    if (!existsSync(paths.postFile(i)) && !existsSync(paths.postFile(i) + ERR_SUFFIX))
-      await writeFile(paths.postFile(i) + ERR_SUFFIX, '').catch(() => undefined);
+    if (!existsSync(paths.postFile(i)) && !existsSync(paths.postFile(i) + ERR_SUFFIX)) {
+      try {
+        writeFileSync(paths.postFile(i) + ERR_SUFFIX, '');
+      } catch {
+        // a read-only run directory: releaseIfUnposted below stops the later agents
+      }
+    }
     run.facts[i] = { ...run.facts[i], exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
     // Not even the .err twin could be written (a read-only run directory): release the later agents.
     if (!run.cancel) this.releaseIfUnposted(run, i);
@@ -412,6 +419,14 @@ export class LocalRuntime implements Runtime {
       later.push(j);
     }
     run.agents.signal('SIGTERM', later);
+  }
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
