@@ -88,6 +88,12 @@ interface LiveTaskRun {
   agents: StepAgents;
   facts: StepFacts[];
   startedAt: number;
+  /**
+   * Every process of the task run was born after this pid: its end's sweep reads only the processes
+   * born since it started. (Since the runtime started, it read hundreds on a busy machine for each
+   * task run of a long chain: tens of ms a task run.)
+   */
+  bornAfter: number | undefined;
   /** Steps whose end is being recorded (a child may report both 'error' and 'close'). */
   ending: Set<number>;
   cancel?: CancelReason;
@@ -117,9 +123,6 @@ export class LocalRuntime implements Runtime {
   /** Each pipeline run's `kiln-agent host`, started with its first task run. */
   private runners = new Map<string, HostRunner>();
 
-  /** Every process of this runtime's runs was born after this pid (the task runs' quick sweeps). */
-  private readonly bornAfter = lastPid();
-
   constructor(private opts: LocalRuntimeOptions) {
     const early = opts.hostRunner;
     if (early) {
@@ -135,6 +138,7 @@ export class LocalRuntime implements Runtime {
   async start(plan: TaskRunPlan): Promise<void> {
     if (this.started.has(plan.name)) return;
     this.started.add(plan.name);
+    const bornAfter = lastPid();
     const root = taskRunDirOf(this.opts.baseDir, plan);
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
@@ -171,6 +175,7 @@ export class LocalRuntime implements Runtime {
       facts: steps.map(() => ({})),
       ending: new Set(),
       startedAt: Date.now(),
+      bornAfter,
       killTimers: [],
     };
     this.live.set(plan.name, run);
@@ -399,7 +404,7 @@ export class LocalRuntime implements Runtime {
     const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
     // Nothing of a task run outlives it: what a step left behind, even by setsid.
-    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, this.bornAfter);
+    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, run.bornAfter);
     this.live.delete(run.plan.name);
     this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
     if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
