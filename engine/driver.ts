@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Engine, isTerminal } from './engine.js';
 import { runRecord } from './record.js';
 import { noopReporter } from './reporter.js';
+import { ReportQueue } from './report-queue.js';
 import type { ChildRun, EngineAction, EngineEvent, EngineInput } from './types.js';
 import { childOutcome, SharedRuntime, withChildren } from './nested.js';
 
@@ -82,13 +83,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
   const childStops = new Map<string, AbortController>();
   const record = () => withChildren(runRecord(engine.state, runtime.kind), children);
 
-  // Reporter calls are chained so the collector sees them in order.
-  let reports: Promise<void> = Promise.resolve();
-  const report = (call: (r: RunRecord) => void | Promise<void>, r: RunRecord) => {
-    reports = reports
-      .then(() => call(r))
-      .catch((err) => warn(`reporter: ${err instanceof Error ? err.message : String(err)}`));
-  };
+  const reports = new ReportQueue(reporter, warn);
 
   return new Promise<RunRecord>((resolve) => {
     const queue: EngineEvent[] = [];
@@ -108,7 +103,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
         // A waiting gate's message (substituted) and deadline are what people decide on, at the
         // collector: sent as the gate starts waiting, though the engine has nothing to do about it.
         const gate = event.type === 'observed' && event.update.approval !== undefined;
-        if (actions.length || gate) report(reporter.runUpdated.bind(reporter), record());
+        if (actions.length || gate) reports.send('runUpdated', record);
         opts.onChange?.(record());
       }
       busy = false;
@@ -145,7 +140,7 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       childStops.set(input.runName, stop);
       const changed = (r: RunRecord) => {
         children.set(input.runName, r);
-        report(reporter.runUpdated.bind(reporter), record());
+        reports.send('runUpdated', record);
         opts.onChange?.(record());
       };
       const ran = opts.runChild
@@ -186,8 +181,8 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
         warn(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
       }
       const final = record();
-      report(reporter.runFinished.bind(reporter), final);
-      await reports;
+      reports.send('runFinished', () => final);
+      await reports.idle();
       runtime.detach();
       resolve(final);
     };
@@ -197,7 +192,8 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       // The engine learns that the task run ended only once its results are all in hand.
       void withStoredResults(update, opts.fetchResult).then((full) => feed({ type: 'observed', update: full }));
     });
-    report(reporter.runStarted.bind(reporter), record());
+    const first = record();
+    reports.send('runStarted', () => first);
     if (opts.signal?.aborted) queue.push({ type: 'cancel' });
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     feed({ type: 'tick' });

@@ -64,6 +64,8 @@ export interface AgentFs {
   writeFile(path: string, data: string): Promise<void>;
   /** Makes the file at least `bytes` long (blanks), so that what replaces it needs no new space. */
   reserve(path: string, bytes: number): Promise<void>;
+  /** Creates the directory and its parents when missing. */
+  makeDir(path: string): Promise<void>;
 }
 
 export interface Clock {
@@ -177,6 +179,9 @@ async function prepare(opts: EntrypointOptions, ports: EntrypointPorts): Promise
     await ports.fs.reserve(opts.terminationPath, TERMINATION_MESSAGE_LIMIT).catch((err: unknown) => {
       throw AgentIOError.from('reserving the termination message', opts.terminationPath, err);
     });
+    // The exit code's directory too: the hand-off after the command then makes no directory (a
+    // metadata write that waits milliseconds on a busy disk). Best effort: finish makes it if not.
+    if (opts.stepMetadataDir) await ports.fs.makeDir(opts.stepMetadataDir).catch(() => undefined);
     return undefined;
   } catch (err) {
     if (err instanceof AgentIOError) return err;

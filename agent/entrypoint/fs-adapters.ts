@@ -95,6 +95,7 @@ export const nodeAgentFs: AgentFs = {
   readBounded: async (path, limit) => readBounded(path, limit),
   writeFile: async (path, data) => writeInPlace(path, data),
   reserve: async (path, bytes) => reserve(path, bytes),
+  makeDir: async (path) => void mkdirSync(path, { recursive: true }),
 };
 
 /** The post file and its twin are empty: creating one needs an inode, no data block, so it works on a full disk. */

@@ -62,7 +62,9 @@ export class HostTaskRun {
       const stdout = stream('stdout');
       const stderr = stream('stderr');
       return (
-        Promise.resolve()
+        // Step 0 first: the later steps' set-up (their spool and termination files, made before they
+        // wait) comes after its command has started, not between the go-ahead and its start.
+        (i === 0 ? Promise.resolve() : new Promise<void>((begin) => setImmediate(begin)))
           .then(() => {
             const opts = parsed[i]!;
             if (opts instanceof Error) throw opts;

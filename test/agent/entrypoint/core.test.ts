@@ -10,6 +10,7 @@ describe('runEntrypoint', () => {
     expect(events).toEqual([
       'prepare',
       'reserve /k/term',
+      'mkdir /k/run/1/status',
       'wait /k/a (content)',
       'wait /k/b (content)',
       'run make all timeout=60000',

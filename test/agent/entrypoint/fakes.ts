@@ -74,6 +74,10 @@ export function fakes(world: World) {
         ioFailure(world, path);
         events.push(`reserve ${path}`);
       },
+      async makeDir(path) {
+        ioFailure(world, path);
+        events.push(`mkdir ${path}`);
+      },
     },
     clock: { now: () => new Date('2026-01-02T03:04:05.000Z') },
     warn: (m) => warnings.push(m),
