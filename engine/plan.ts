@@ -98,6 +98,7 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   const scope: SubstitutionScope = {
     params: input.params,
     taskResults: readResults(state, unit),
+    matrixLength: (task, result) => matrixLength(state, task, result),
     context: runContext(state, unit),
   };
   if (unit.finally) {
@@ -111,6 +112,20 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
     scope.aggregateStatus = aggregateStatus(state.units.filter((u) => !u.finally));
   }
   return scope;
+}
+
+/**
+ * Tekton's `$(tasks.t.matrix.length)`: how many task runs matrix task t has (its combinations, counted
+ * before it runs too); `$(tasks.t.matrix.r.length)`: how many of them wrote result r so far. Neither
+ * orders the task after t (Tekton's rule: use runAfter), so both are what is known when it starts.
+ */
+function matrixLength(state: EngineState, task: string, result: string | undefined): string | undefined {
+  const units = state.unitsByTask.get(task);
+  if (!units?.length) return undefined;
+  if (result !== undefined) return String(units.filter((u) => result in u.results).length);
+  const first = units[0]!;
+  if (first.matrixEmpty) return '0';
+  return String(first.matrixPending ? (matrixOf(state, first)?.length ?? 0) : units.length);
 }
 
 /** A matrix task's combinations, references substituted (`$(params.list[*])` expands). */
@@ -183,11 +198,12 @@ export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boole
 /**
  * A substituted step as a runtime gets it: the whole step model, so a field added to StepSpec
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
- * `args` join `command` (or become a script's arguments), `pos` serves error messages only, and a
- * step without an image takes its task's.
+ * `args` join `command` (or become a script's arguments), `pos` serves error messages only,
+ * `onErrorParam` was folded into `onError` by substitution (the engine fails a value that is no
+ * choice before planning), and a step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
-  const { args, pos: _pos, ...planned } = step;
+  const { args, pos: _pos, onErrorParam: _folded, ...planned } = step;
   return {
     ...planned,
     image: step.image ?? taskImage,

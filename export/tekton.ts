@@ -110,6 +110,12 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
     const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
     return { name: resultParamName(r.task, r.result), value: `$(tasks.${r.task}.results.${r.result})`, selector };
   }
+  if (r.kind === 'matrixLength')
+    return {
+      name: `${r.task}-matrix-${r.result ? `${r.result}-` : ''}length`,
+      value: `$(tasks.${r.task}.matrix.${r.result ? `${r.result}.` : ''}length)`,
+      selector: '',
+    };
   if (r.kind === 'taskStatus')
     return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
   if (r.kind === 'tasksStatus') return { name: 'tasks-status', value: '$(tasks.status)', selector: '' };
@@ -218,7 +224,12 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     stdoutConfig: step.stdoutPath !== undefined ? { path: rewrite(step.stdoutPath) } : undefined,
     stderrConfig: step.stderrPath !== undefined ? { path: rewrite(step.stderrPath) } : undefined,
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
-    onError: step.onError === 'continue' ? 'continue' : undefined,
+    onError:
+      step.onErrorParam !== undefined
+        ? rewrite(step.onErrorParam)
+        : step.onError === 'continue'
+          ? 'continue'
+          : undefined,
     computeResources: step.resources,
   });
 }

@@ -49,6 +49,8 @@ export interface StepSpec {
   workingDir?: string;
   timeoutMs?: number;
   onError: StepOnError;
+  /** Tekton's `onError: $(params.x)` as written: resolved into `onError` when the task run starts. */
+  onErrorParam?: string;
   cache?: CacheSpec;
   resources?: ResourceRequirements;
   /** Tekton's `volumeMounts`: the task's volumes (TaskSpec.volumes) this step sees, where. */

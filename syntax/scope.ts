@@ -28,6 +28,8 @@ export interface SubstitutionScope {
   matrix?: Record<string, string>;
   /** task → result → value; array and object results are JSON text, as Tekton writes them. */
   taskResults?: Record<string, Record<string, string>>;
+  /** `$(tasks.t.matrix.length)` and `$(tasks.t.matrix.r.length)`: Tekton's counts, as text. */
+  matrixLength?: (task: string, result?: string) => string | undefined;
   /** In finally: task → Succeeded | Failed | None, and the aggregate for `$(tasks.status)`. */
   taskStatuses?: Record<string, string>;
   taskReasons?: Record<string, string>;
@@ -77,6 +79,8 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
       return scope.matrix?.[ref.name];
     case 'taskResult':
       return resultValue(scope.taskResults?.[ref.task]?.[ref.result], ref);
+    case 'matrixLength':
+      return scope.matrixLength?.(ref.task, ref.result);
     case 'taskStatus':
       return (ref.field === 'status' ? scope.taskStatuses : scope.taskReasons)?.[ref.task];
     case 'tasksStatus':
