@@ -3,7 +3,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../contract/index.js';
 import {
+  type LoadedPipeline,
   loadPipelineFiles,
+  loadRunFiles,
   type ParamValue,
   type PipelineRunRequest,
   resolveRunParams,
@@ -38,7 +40,15 @@ export interface LoadedRun extends PipelineRunRequest {
 }
 
 export function loadRun(files: string[], cliParams: Record<string, string>): LoadedRun {
-  const { pipeline, run } = loadPipelineFiles(files);
+  return runOf(loadPipelineFiles(files), cliParams);
+}
+
+/** Every run the files hold (a file of several Tekton runs: each), as loadRun reads one. */
+export function loadRuns(files: string[], cliParams: Record<string, string>): LoadedRun[] {
+  return loadRunFiles(files).map((loaded) => runOf(loaded, cliParams));
+}
+
+function runOf({ pipeline, run }: LoadedPipeline, cliParams: Record<string, string>): LoadedRun {
   const given = { ...run?.params, ...cliParams };
   const params = resolveRunParams(pipeline, given);
   const workspaces: Record<string, WorkspaceBinding> = {};
