@@ -10,6 +10,7 @@ import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { PipelineRegistry } from '../child-pipelines.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
+import { RemoteRefs } from './remote-ref.js';
 import { KUBERNETES_KINDS, noKubernetesObjects, readKubernetesDocument, type KubernetesObjects } from './kubernetes.js';
 
 const API_VERSIONS = ['tekton.dev/v1', 'tekton.dev/v1beta1', 'tekton.dev/v1alpha1'];
@@ -136,6 +137,7 @@ export function readTektonDocuments(sources: Source[], sites: Sites, which?: num
     stepActions: index(docs, ['StepAction']),
     pipelines,
     registry: new PipelineRegistry(),
+    remote: new RemoteRefs(readDocument),
   };
   const allRuns = docs.filter((d) => RUN_KINDS.includes(d.kind));
   const runs = which === undefined ? allRuns : allRuns.slice(which, which + 1);

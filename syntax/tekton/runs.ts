@@ -12,6 +12,7 @@ import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
+import { hasResolver } from './remote-ref.js';
 
 export interface TektonDoc {
   src: Source;
@@ -44,7 +45,11 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       ctx,
       implicitOf(given, bound),
     );
-  else if (refAt) {
+  else if (hasResolver(refAt) && ctx.remote) {
+    const target = ctx.remote.resolve(src, refAt!, 'spec.pipelineRef', 'Pipeline');
+    const name = target?.name ?? doc.name ?? doc.stem ?? 'pipeline';
+    if (target) pipeline = readPipelineSpec(target.src, target.spec, `Pipeline ${name}`, name, ctx);
+  } else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
     const target = name === undefined ? undefined : ctx.pipelines.get(name);
@@ -77,7 +82,10 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   if (!f) return {};
   let templateSource: { src: Source; spec: At; name: string } | undefined;
   if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? doc.stem ?? 'task' };
-  else if (f.has('taskRef')) {
+  else if (hasResolver(f.get('taskRef')) && ctx.remote) {
+    const target = ctx.remote.resolve(src, f.get('taskRef')!, 'spec.taskRef', 'Task');
+    if (target) templateSource = { src: target.src, spec: target.spec, name: target.name ?? doc.name ?? 'task' };
+  } else if (f.has('taskRef')) {
     const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');
     const target = name === undefined ? undefined : ctx.tasks.get(name);
