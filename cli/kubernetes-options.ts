@@ -53,7 +53,14 @@ function runOf({ pipeline, run }: LoadedPipeline, cliParams: Record<string, stri
   const params = resolveRunParams(pipeline, given);
   const workspaces: Record<string, WorkspaceBinding> = {};
   for (const w of pipeline.workspaces) workspaces[w.name] = run?.workspaces[w.name] ?? { kind: 'emptyDir' };
-  return { pipeline, params, given, workspaces, timeoutMs: run?.timeoutMs };
+  return {
+    pipeline,
+    params,
+    given,
+    workspaces,
+    timeoutMs: run?.timeoutMs,
+    ...(run?.taskRunSpecs && { taskRunSpecs: run.taskRunSpecs }),
+  };
 }
 
 export function positiveNumber(flag: string, value: string, max: number): number {

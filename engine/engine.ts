@@ -14,6 +14,7 @@ import {
 import { initialState, unitsFor } from './init.js';
 import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
+import { taskRunSpecOf } from './task-run-spec.js';
 import { unmetNeed } from './branches.js';
 import { loopUntil } from './loop.js';
 import { childRun } from './child-run.js';
@@ -327,7 +328,8 @@ export class Engine {
     this.setStatus(unit, 'Running');
     unit.startedAt ??= now;
     unit.runStartedAt = now;
-    unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
+    const timeoutMs = taskRunSpecOf(s.input, unit.task.name)?.timeoutMs ?? unit.task.timeoutMs;
+    unit.deadline = timeoutMs !== undefined ? now + timeoutMs : undefined;
     if (why === 'retry' && unit.attempt > 0)
       actions.push({
         type: 'retry',

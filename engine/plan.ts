@@ -23,6 +23,7 @@ import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { uidOf } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
+import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
 import type { EngineState, Unit } from './types.js';
 
 /**
@@ -217,6 +218,8 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const resolve = makeResolver(taskVariables(state, unit));
   const task = unit.task;
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
+  const spec = taskRunSpecOf(input, task.name);
+  const pod = podSpecOf(spec);
   return {
     pipelineRun: input.rootRun ?? input.runName,
     pipeline: input.pipeline.name,
@@ -225,12 +228,16 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     matrix: unit.matrix,
     attempt: unit.attempt,
     image: sub(task.image),
-    steps: task.steps.map((spec) => planStep(substituteStep(spec, resolve), sub(task.image))),
+    steps: withComputeResources(
+      task.steps.map((step) => planStep(substituteStep(step, resolve), sub(task.image))),
+      spec,
+    ),
     results: task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     ...(task.volumes && { volumes: task.volumes }),
-    timeoutMs: task.timeoutMs,
+    timeoutMs: spec?.timeoutMs ?? task.timeoutMs,
+    ...(pod && { pod }),
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,
     finally: unit.finally || undefined,

@@ -18,6 +18,7 @@ import {
   referencesIn,
   type StepSpec,
   substitute,
+  type TaskRunSpecOverride,
   type TaskSpec,
   taskStrings,
   type WorkspaceBinding,
@@ -34,6 +35,8 @@ export interface TektonRunOptions {
   params?: Record<string, ParamValue>;
   workspaces?: Record<string, WorkspaceBinding>;
   timeoutMs?: number;
+  /** The PipelineRun's taskRunSpecs, written back as read. */
+  taskRunSpecs?: TaskRunSpecOverride[];
   /** The image of steps that name none (Tekton needs one per step). */
   defaultImage?: string;
   /** The image holding the portable /kiln tree, whose kiln-agent restores and saves step caches. */
@@ -319,6 +322,9 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
       params: Object.entries(run.params ?? {}).map(([name, value]) => ({ name, value })),
       workspaces,
       timeouts: timeout !== undefined ? { pipeline: formatDuration(timeout) } : undefined,
+      taskRunSpecs: run.taskRunSpecs?.map(({ pos: _pos, timeoutMs, ...spec }) =>
+        clean({ ...spec, timeout: timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined }),
+      ),
     }),
   };
 }

@@ -96,6 +96,7 @@ const optionsOf = (run: LoadedRun, f: ExportFlags) => ({
   params: run.given,
   workspaces: run.workspaces,
   timeoutMs: run.timeoutMs,
+  taskRunSpecs: run.taskRunSpecs,
   defaultImage: f.defaultImage,
 });
 

@@ -22,7 +22,7 @@ import {
   parseWorkspaceFlags,
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
-import { chooseEngine, hostIgnoredImages, parseEngineFlag } from '../run-engine.js';
+import { chooseEngine, hostIgnoredImages, hostIgnoredTaskRunSpecs, parseEngineFlag } from '../run-engine.js';
 import { openRuntime, podmanRuns } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
@@ -163,6 +163,8 @@ async function runOne(loaded: LoadedPipeline, files: string[], flags: RunFlags):
   process.stderr.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
   if (ignored) process.stderr.write(ignored + '\n');
+  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run) : undefined;
+  if (unapplied) process.stderr.write(unapplied + '\n');
   const runtime = await openRuntime({
     engine: chosen.engine,
     cwd,
@@ -204,6 +206,7 @@ async function runOne(loaded: LoadedPipeline, files: string[], flags: RunFlags):
         params,
         workspaces,
         timeoutMs: run?.timeoutMs,
+        ...(run?.taskRunSpecs && { taskRunSpecs: run.taskRunSpecs }),
         concurrency,
         maxDepth,
         collector: shipping.collector,

@@ -192,7 +192,8 @@ function readEnvFrom(
   return out;
 }
 
-function readResources(src: Source, at: At | undefined, what: string): ResourceRequirements | undefined {
+/** `computeResources: {requests, limits}` of a step, a stepTemplate or a run. */
+export function readResources(src: Source, at: At | undefined, what: string): ResourceRequirements | undefined {
   if (!at) return undefined;
   const f = src.fields(at, what, ['requests', 'limits']);
   if (!f) return undefined;

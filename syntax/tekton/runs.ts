@@ -13,6 +13,7 @@ import { readTaskTemplate } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 import { hasResolver } from './remote-ref.js';
+import { checkTaskRunSpecs, readTaskRunSpec, readTaskRunSpecs, TASK_RUN_OWN_KEYS } from './task-run-specs.js';
 
 export interface TektonDoc {
   src: Source;
@@ -66,6 +67,9 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
+  const specs = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
+  if (pipeline) checkTaskRunSpecs(src, specs, pipeline, 'spec.taskRunSpecs');
+  if (specs.length) run.taskRunSpecs = specs;
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
@@ -142,6 +146,12 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   };
   const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
   if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
+  // A TaskRun's own pod fields are its one task's taskRunSpec.
+  if (inputs && TASK_RUN_OWN_KEYS.some((k) => f.has(k))) {
+    const own = readTaskRunSpec(src, f, 'spec', taskName, doc.spec.pos);
+    checkTaskRunSpecs(src, [own], pipeline, 'spec');
+    inputs.run.taskRunSpecs = [own];
+  }
   return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
 
