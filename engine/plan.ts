@@ -219,7 +219,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const task = unit.task;
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
   const spec = taskRunSpecOf(input, task.name);
-  const pod = podSpecOf(spec);
+  const pod = podSpecOf(spec, (s) => substitute(s, resolve));
   return {
     pipelineRun: input.rootRun ?? input.runName,
     pipeline: input.pipeline.name,

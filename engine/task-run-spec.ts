@@ -23,9 +23,16 @@ export function withComputeResources(steps: ResolvedStep[], spec: TaskRunSpecOve
   });
 }
 
-/** What of the spec the Pod builder applies (absent: nothing to apply). */
-export function podSpecOf(spec: TaskRunSpecOverride | undefined): TaskRunPlan['pod'] {
-  if (!spec) return undefined;
+/**
+ * What of the spec the Pod builder applies (absent: nothing to apply), its strings substituted with
+ * the task run's own values (Tekton substitutes a matrix combination's params in a podTemplate).
+ */
+export function podSpecOf(
+  given: TaskRunSpecOverride | undefined,
+  sub: (s: string) => string = (s) => s,
+): TaskRunPlan['pod'] {
+  if (!given) return undefined;
+  const spec = deepSubstitute(given, sub);
   const { serviceAccountName, podTemplate, metadata, sidecarSpecs } = spec;
   if (!serviceAccountName && !podTemplate && !metadata && !sidecarSpecs) return undefined;
   return {
@@ -35,4 +42,12 @@ export function podSpecOf(spec: TaskRunSpecOverride | undefined): TaskRunPlan['p
     ...(metadata?.annotations && { annotations: metadata.annotations }),
     ...(sidecarSpecs && { sidecarSpecs }),
   };
+}
+
+function deepSubstitute<T>(value: T, sub: (s: string) => string): T {
+  if (typeof value === 'string') return sub(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => deepSubstitute(v, sub)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepSubstitute(v, sub)])) as T;
+  return value;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { podSpecOf, withComputeResources } from '../../../engine/task-run-spec.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
 import { LABELS } from '../../../runtimes/kubernetes/labels.js';
-import type { TaskRunSpecOverride } from '../../../syntax/index.js';
+import { makeResolver, substitute, type TaskRunSpecOverride } from '../../../syntax/index.js';
 import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';
 
 const spec: TaskRunSpecOverride = {
@@ -38,6 +38,15 @@ describe('taskRunSpecs on the Pod', () => {
     for (const c of pod.spec!.containers) expect(c.env).toContainEqual({ name: 'FROM_TEMPLATE', value: 'yes' });
     const publish = pod.spec!.containers.find((c) => c.name === 'step-publish')!;
     expect(publish.env!.filter((e) => e.name === 'MODE')).toEqual([{ name: 'MODE', value: 'fast' }]);
+  });
+
+  it("substitutes the task run's values in the pod fields (a matrix combination's param in a node selector)", () => {
+    const resolve = makeResolver({ params: { 'node-type': 'worker-2' } });
+    const pod = podSpecOf(
+      { pipelineTaskName: 'build', podTemplate: { nodeSelector: { 'node-type': '$(params.node-type)' } } },
+      (s) => substitute(s, resolve),
+    );
+    expect(pod).toEqual({ podTemplate: { nodeSelector: { 'node-type': 'worker-2' } } });
   });
 
   it('a plan without taskRunSpecs builds the Pod it built before', () => {
