@@ -175,7 +175,7 @@ function taskDocument(
     ...Object.entries(task.params).map(([name, value]) => givenDecl(name, value, declared, matrix.has(name))),
     ...[...inputs.keys()].map((name) => {
       const p = declared.get(name);
-      return clean({ name, type: p?.type ?? 'string', properties: propertiesOf(p?.default) });
+      return clean({ name, type: p?.type ?? 'string', properties: p && propertiesOf(p.properties, p.default) });
     }),
     ...[...matrix].filter((name) => !(name in task.params)).map((name) => ({ name, type: 'string' })),
   ];
@@ -418,17 +418,20 @@ function paramDecl(p: ParamSpec): Doc {
   return clean({
     name: p.name,
     type: p.type,
-    properties: p.type === 'object' ? propertiesOf(p.default) : undefined,
+    properties: p.type === 'object' ? propertiesOf(p.properties, p.default) : undefined,
     description: p.description,
     default: p.default,
   });
 }
 
-/** An object param's `properties`, which Tekton requires: its keys, each a string. */
-const propertiesOf = (value: ParamValue | undefined) =>
-  value && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.keys(value).map((k) => [k, { type: 'string' }]))
-    : undefined;
+/** An object param's `properties`, which Tekton requires: its declared keys and its default's, each a string. */
+function propertiesOf(declared: string[] | undefined, value: ParamValue | undefined): Doc | undefined {
+  const keys = new Set([
+    ...(declared ?? []),
+    ...(value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []),
+  ]);
+  return keys.size ? Object.fromEntries([...keys].map((k) => [k, { type: 'string' }])) : undefined;
+}
 
 /**
  * A Task's declaration of a param its pipeline task gives: a whole `$(params.p[*])` has p's type
@@ -441,7 +444,7 @@ function givenDecl(name: string, value: ParamValue, declared: Map<string, ParamS
   return clean({
     name,
     type,
-    properties: type === 'object' ? propertiesOf(source?.default ?? value) : undefined,
+    properties: type === 'object' ? propertiesOf(source?.properties, source?.default ?? value) : undefined,
     default: withDefault ? value : undefined,
   });
 }

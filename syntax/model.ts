@@ -29,6 +29,8 @@ export interface ParamSpec {
   type: ParamType;
   default?: ParamValue;
   description?: string;
+  /** An object param's keys as Tekton's `properties` declares them (kept for the export). */
+  properties?: string[];
   pos?: SourcePos;
 }
 

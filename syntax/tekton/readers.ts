@@ -46,6 +46,8 @@ export function readParamDecls(reader: TextReader, at: At | undefined, what: str
     }
     const description = src.string(f.get('description'), `${what}.${name}.description`);
     if (description !== undefined) spec.description = description;
+    const properties = f.get('properties') && src.entries(f.get('properties')!, `${what}.${name}.properties`);
+    if (properties) spec.properties = properties.map((e) => e.key);
     out.push(spec);
   }
   return out;

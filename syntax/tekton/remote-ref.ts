@@ -32,7 +32,8 @@ export const readFromGit: GitReader = (repository, revision, pathInRepo) =>
 
 /** Tekton's git resolver's default revision (its `default-revision` setting). */
 const DEFAULT_REVISION = 'main';
-const GIT_PARAMS = ['url', 'revision', 'pathInRepo'];
+// gitToken / gitTokenKey authenticate a clone over the network: known, and moot for a local repository.
+const GIT_PARAMS = ['url', 'revision', 'pathInRepo', 'gitToken', 'gitTokenKey'];
 const GIT_API_PARAMS = ['org', 'repo', 'token', 'tokenKey', 'scmType', 'serverURL'];
 const NOT_HERE: Record<string, string> = {
   hub: 'the hub resolver needs Tekton Hub or Artifact Hub over the network',
@@ -155,7 +156,11 @@ export class RemoteRefs {
         return undefined;
       }
       if (!GIT_PARAMS.includes(name) && !GIT_API_PARAMS.includes(name)) {
-        src.error(item.pos, `${what}: the git resolver has no param "${name}"`, `its params: ${GIT_PARAMS.join(', ')}`);
+        src.error(
+          item.pos,
+          `${what}: the git resolver has no param "${name}"`,
+          `its params: ${GIT_PARAMS.slice(0, 3).join(', ')}`,
+        );
         return undefined;
       }
       out.set(name, value);

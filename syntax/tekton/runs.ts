@@ -118,8 +118,13 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   const implicitParams = [...(implicit?.params ?? [])]
     .filter(([name]) => !template.params.some((p) => p.name === name))
     .map(([name, type]) => ({ name, type }));
+  // A whole object passes on as Tekton writes it, `$(params.o[*])` (Tekton refuses `$(params.o)`).
   const passThrough = (p: { name: string; type: string }): ParamValue =>
-    p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
+    p.type === 'array'
+      ? [`$(params.${p.name}[*])`]
+      : p.type === 'object'
+        ? `$(params.${p.name}[*])`
+        : `$(params.${p.name})`;
   const pipeline: PipelineSpec = {
     name: doc.name ?? taskName,
     params: [...template.params, ...implicitParams],
