@@ -167,6 +167,19 @@ export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope
     // An unbound optional workspace's path is empty, as in Tekton; bound ones are the runtime's.
     workspacePaths: Object.fromEntries(unbound.map((w) => [w, ''])),
     workspaceBound: Object.fromEntries([...bound.map((w) => [w.name, 'true']), ...unbound.map((w) => [w, 'false'])]),
+    // Tekton's `.claim` is the PVC's name ("" for other volumes); `.volume` the Pod volume's name,
+    // which the pod builder derives from the pipeline workspace (volumeForWorkspace).
+    workspaceClaims: Object.fromEntries([
+      ...bound.map((w) => {
+        const b = state.input.workspaces[w.workspace];
+        return [w.name, b?.kind === 'pvc' ? b.claimName : ''];
+      }),
+      ...unbound.map((w) => [w, '']),
+    ]),
+    workspaceVolumes: Object.fromEntries([
+      ...bound.map((w) => [w.name, `ws-${w.workspace}`]),
+      ...unbound.map((w) => [w, '']),
+    ]),
   };
 }
 

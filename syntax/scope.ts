@@ -42,6 +42,9 @@ export interface SubstitutionScope {
   workspacePaths?: Record<string, string>;
   /** task workspace name → "true" or "false" (`$(workspaces.w.bound)`). */
   workspaceBound?: Record<string, string>;
+  /** task workspace name → its claim (a PVC's name, else "") and its volume's name (`.claim`, `.volume`). */
+  workspaceClaims?: Record<string, string>;
+  workspaceVolumes?: Record<string, string>;
   /** CONTEXT_VARIABLES name → value. */
   context?: Partial<Record<(typeof CONTEXT_VARIABLES)[number], string>>;
 }
@@ -94,7 +97,9 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
         ? scope.workspacePaths?.[ref.name]
         : ref.field === 'bound'
           ? scope.workspaceBound?.[ref.name]
-          : undefined;
+          : ref.field === 'claim'
+            ? scope.workspaceClaims?.[ref.name]
+            : scope.workspaceVolumes?.[ref.name];
     case 'context':
       return scope.context?.[ref.path as (typeof CONTEXT_VARIABLES)[number]];
     default:
