@@ -87,6 +87,17 @@ describe('the git resolver, to a repository on this machine', () => {
     expect(p.tasks[0]!.steps[0]!.script).toBe('echo "goodbye $(params.who)"');
   });
 
+  it('reads a pipeline task pipelineRef (a pipeline in a pipeline)', () => {
+    const { pipeline: p } = parsePipelineText(
+      pipelineRun(ref({ url, revision: 'v1', pathInRepo: 'pipeline.yaml' }, 'pipelineRef')),
+      join(scratch, 'child.yaml'),
+    );
+    const child = p.pipelines?.[p.tasks[0]!.pipeline!.ref];
+    expect(child?.name).toBe('greet');
+    // The child Pipeline (at v1) names its Task by the resolver too: main's, not the tag's.
+    expect(child?.tasks[0]!.steps[0]!.script).toBe('echo "goodbye $(params.who)"');
+  });
+
   it('says what git said when the revision or the path is not there, and a wrong kind', () => {
     expect(problems(pipelineRun(ref({ url, revision: 'v9', pathInRepo: 'tasks/say.yaml' })))).toEqual([
       expect.stringMatching(
