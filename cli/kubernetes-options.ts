@@ -3,7 +3,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../contract/index.js';
 import {
+  type LoadedPipeline,
   loadPipelineFiles,
+  loadRunFiles,
   type ParamValue,
   type PipelineRunRequest,
   resolveRunParams,
@@ -38,12 +40,27 @@ export interface LoadedRun extends PipelineRunRequest {
 }
 
 export function loadRun(files: string[], cliParams: Record<string, string>): LoadedRun {
-  const { pipeline, run } = loadPipelineFiles(files);
+  return runOf(loadPipelineFiles(files), cliParams);
+}
+
+/** Every run the files hold (a file of several Tekton runs: each), as loadRun reads one. */
+export function loadRuns(files: string[], cliParams: Record<string, string>): LoadedRun[] {
+  return loadRunFiles(files).map((loaded) => runOf(loaded, cliParams));
+}
+
+function runOf({ pipeline, run }: LoadedPipeline, cliParams: Record<string, string>): LoadedRun {
   const given = { ...run?.params, ...cliParams };
   const params = resolveRunParams(pipeline, given);
   const workspaces: Record<string, WorkspaceBinding> = {};
   for (const w of pipeline.workspaces) workspaces[w.name] = run?.workspaces[w.name] ?? { kind: 'emptyDir' };
-  return { pipeline, params, given, workspaces, timeoutMs: run?.timeoutMs };
+  return {
+    pipeline,
+    params,
+    given,
+    workspaces,
+    timeoutMs: run?.timeoutMs,
+    ...(run?.taskRunSpecs && { taskRunSpecs: run.taskRunSpecs }),
+  };
 }
 
 export function positiveNumber(flag: string, value: string, max: number): number {

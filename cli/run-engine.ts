@@ -3,7 +3,7 @@
 // answers on machines where no image can be pulled (this one, CI): `auto` there would fail every
 // pipeline naming a public image. The choice and its reason are the run's first line; the host
 // engine names the images it ignores, and how to honour them, once per run.
-import { ENGINES, type EngineChoice, type PipelineSpec } from '../syntax/index.js';
+import { ENGINES, type EngineChoice, type PipelineSpec, type RunRequest } from '../syntax/index.js';
 import { HOST_IGNORED_STEP_FIELDS } from '../runtimes/host/index.js';
 import { UsageError } from '../contract/index.js';
 
@@ -45,5 +45,29 @@ export function hostIgnoredImages(pipeline: PipelineSpec): string | undefined {
   return (
     `kiln: the host engine ignores ${HOST_IGNORED_STEP_FIELDS.map((f) => `\`${f}\``).join(' and ')}: ` +
     `steps run on this machine, not in ${[...images].join(', ')}; --engine podman runs them in their images`
+  );
+}
+
+/**
+ * The host engine's word on a run's taskRunSpecs: their timeouts apply, but what shapes a Pod (a
+ * service account, a pod template, labels, compute resources, sidecars) cannot apply to processes
+ * on this machine: said per pipeline task, never dropped in silence.
+ */
+export function hostIgnoredTaskRunSpecs(run: RunRequest | undefined): string | undefined {
+  const lines = (run?.taskRunSpecs ?? []).flatMap((spec) => {
+    const fields = [
+      spec.serviceAccountName && 'serviceAccountName',
+      spec.podTemplate && 'podTemplate',
+      spec.metadata && 'metadata',
+      spec.computeResources && 'computeResources',
+      spec.stepSpecs?.length && 'stepSpecs',
+      spec.sidecarSpecs?.length && 'sidecarSpecs',
+    ].filter(Boolean);
+    return fields.length ? [`${spec.pipelineTaskName}: ${fields.join(', ')}`] : [];
+  });
+  if (lines.length === 0) return undefined;
+  return (
+    `kiln: the host engine does not apply these taskRunSpecs (they shape a Pod; --engine podman or a cluster applies them): ` +
+    lines.join('; ')
   );
 }

@@ -3,11 +3,18 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
-import { MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
-import { FAILURE_IGNORED, failureIgnored, INVALID_RESULT_REFERENCE, runStatus } from './statuses.js';
+import { invalidStepOnError, makeResolver, MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
+import {
+  FAILURE_IGNORED,
+  failureIgnored,
+  INVALID_RESULT_REFERENCE,
+  runStatus,
+  TASK_RUN_VALIDATION_FAILED,
+} from './statuses.js';
 import { initialState, unitsFor } from './init.js';
 import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
 import { taskRunName } from './names.js';
+import { taskRunSpecOf } from './task-run-spec.js';
 import { unmetNeed } from './branches.js';
 import { loopUntil } from './loop.js';
 import { childRun } from './child-run.js';
@@ -283,6 +290,8 @@ export class Engine {
     const verdict = whenVerdict(unit, vars);
     if ('error' in verdict) return this.fail(unit, `WhenExpressionError: ${verdict.error}`, now, actions);
     if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
+    const badOnError = invalidStepOnError(unit.task.steps, makeResolver(vars));
+    if (badOnError) return this.fail(unit, `${TASK_RUN_VALIDATION_FAILED}: ${badOnError}`, now, actions);
     if (!this.hasSlot()) return;
     this.startUnit(unit, now, actions, 'start');
   }
@@ -319,7 +328,8 @@ export class Engine {
     this.setStatus(unit, 'Running');
     unit.startedAt ??= now;
     unit.runStartedAt = now;
-    unit.deadline = unit.task.timeoutMs !== undefined ? now + unit.task.timeoutMs : undefined;
+    const timeoutMs = taskRunSpecOf(s.input, unit.task.name)?.timeoutMs ?? unit.task.timeoutMs;
+    unit.deadline = timeoutMs !== undefined ? now + timeoutMs : undefined;
     if (why === 'retry' && unit.attempt > 0)
       actions.push({
         type: 'retry',

@@ -23,6 +23,7 @@ import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { uidOf } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
+import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
 import type { EngineState, Unit } from './types.js';
 
 /**
@@ -98,6 +99,7 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
   const scope: SubstitutionScope = {
     params: input.params,
     taskResults: readResults(state, unit),
+    matrixLength: (task, result) => matrixLength(state, task, result),
     context: runContext(state, unit),
   };
   if (unit.finally) {
@@ -111,6 +113,20 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
     scope.aggregateStatus = aggregateStatus(state.units.filter((u) => !u.finally));
   }
   return scope;
+}
+
+/**
+ * Tekton's `$(tasks.t.matrix.length)`: how many task runs matrix task t has (its combinations, counted
+ * before it runs too); `$(tasks.t.matrix.r.length)`: how many of them wrote result r so far. Neither
+ * orders the task after t (Tekton's rule: use runAfter), so both are what is known when it starts.
+ */
+function matrixLength(state: EngineState, task: string, result: string | undefined): string | undefined {
+  const units = state.unitsByTask.get(task);
+  if (!units?.length) return undefined;
+  if (result !== undefined) return String(units.filter((u) => result in u.results).length);
+  const first = units[0]!;
+  if (first.matrixEmpty) return '0';
+  return String(first.matrixPending ? (matrixOf(state, first)?.length ?? 0) : units.length);
 }
 
 /** A matrix task's combinations, references substituted (`$(params.list[*])` expands). */
@@ -151,6 +167,19 @@ export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope
     // An unbound optional workspace's path is empty, as in Tekton; bound ones are the runtime's.
     workspacePaths: Object.fromEntries(unbound.map((w) => [w, ''])),
     workspaceBound: Object.fromEntries([...bound.map((w) => [w.name, 'true']), ...unbound.map((w) => [w, 'false'])]),
+    // Tekton's `.claim` is the PVC's name ("" for other volumes); `.volume` the Pod volume's name,
+    // which the pod builder derives from the pipeline workspace (volumeForWorkspace).
+    workspaceClaims: Object.fromEntries([
+      ...bound.map((w) => {
+        const b = state.input.workspaces[w.workspace];
+        return [w.name, b?.kind === 'pvc' ? b.claimName : ''];
+      }),
+      ...unbound.map((w) => [w, '']),
+    ]),
+    workspaceVolumes: Object.fromEntries([
+      ...bound.map((w) => [w.name, `ws-${w.workspace}`]),
+      ...unbound.map((w) => [w, '']),
+    ]),
   };
 }
 
@@ -183,11 +212,12 @@ export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boole
 /**
  * A substituted step as a runtime gets it: the whole step model, so a field added to StepSpec
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
- * `args` join `command` (or become a script's arguments), `pos` serves error messages only, and a
- * step without an image takes its task's.
+ * `args` join `command` (or become a script's arguments), `pos` serves error messages only,
+ * `onErrorParam` was folded into `onError` by substitution (the engine fails a value that is no
+ * choice before planning), and a step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
-  const { args, pos: _pos, ...planned } = step;
+  const { args, pos: _pos, onErrorParam: _folded, ...planned } = step;
   return {
     ...planned,
     image: step.image ?? taskImage,
@@ -201,6 +231,8 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
   const resolve = makeResolver(taskVariables(state, unit));
   const task = unit.task;
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
+  const spec = taskRunSpecOf(input, task.name);
+  const pod = podSpecOf(spec, (s) => substitute(s, resolve));
   return {
     pipelineRun: input.rootRun ?? input.runName,
     pipeline: input.pipeline.name,
@@ -209,12 +241,16 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     matrix: unit.matrix,
     attempt: unit.attempt,
     image: sub(task.image),
-    steps: task.steps.map((spec) => planStep(substituteStep(spec, resolve), sub(task.image))),
+    steps: withComputeResources(
+      task.steps.map((step) => planStep(substituteStep(step, resolve), sub(task.image))),
+      spec,
+    ),
     results: task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     ...(task.volumes && { volumes: task.volumes }),
-    timeoutMs: task.timeoutMs,
+    timeoutMs: spec?.timeoutMs ?? task.timeoutMs,
+    ...(pod && { pod }),
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),
     collector: input.collector,
     finally: unit.finally || undefined,

@@ -1,7 +1,14 @@
 // The one Runtime interface. `local/` runs a task run as processes sharing a directory laid out
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
-import type { StepSpec, StepStatus, TaskRunStatus, TaskVolume, WorkspaceBinding } from '../syntax/index.js';
+import type {
+  ContainerResources,
+  StepSpec,
+  StepStatus,
+  TaskRunStatus,
+  TaskVolume,
+  WorkspaceBinding,
+} from '../syntax/index.js';
 import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
 
 /**
@@ -9,7 +16,7 @@ import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredR
  * `run:`/`script`) is written by the runtime to kilnPaths().scriptFile(i) and run; otherwise
  * `command` is the whole argv (the spec's args appended), exec'd directly.
  */
-export type ResolvedStep = Omit<StepSpec, 'args' | 'pos'> & {
+export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam'> & {
   /** A script's arguments (Tekton passes a step's `args` to its script as $1, $2, …). */
   scriptArgs?: string[];
 };
@@ -38,6 +45,14 @@ export interface TaskRunPlan {
   /** The task's own volumes (Tekton's), fresh in each task run. */
   volumes?: TaskVolume[];
   timeoutMs?: number;
+  /** From the run's `taskRunSpecs`: what shapes this task run's Pod (the host engine says it ignores it). */
+  pod?: {
+    serviceAccountName?: string;
+    podTemplate?: Record<string, unknown>;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    sidecarSpecs?: ContainerResources[];
+  };
   /** Environment for every step (task `env`), step env wins. */
   env: Record<string, string>;
   /** When the run ships to a collector: its URL and the write token scoped to this pipeline run. */

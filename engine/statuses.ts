@@ -34,6 +34,8 @@ export const failureIgnored = (u: Unit) => u.task.onError === 'continue' && !u.f
 
 /** Tekton's reason for a run whose task read a result its producer never wrote. */
 export const INVALID_RESULT_REFERENCE = 'InvalidTaskResultReference';
+/** Tekton's reason for a task run whose substituted spec is invalid (a step's onError from a param). */
+export const TASK_RUN_VALIDATION_FAILED = 'TaskRunValidationFailed';
 
 export function runStatus(state: EngineState): { status: PipelineRunStatus; reason?: string } {
   if (state.stopping === 'cancelled') return { status: 'Cancelled', reason: 'Cancelled' };

@@ -14,7 +14,7 @@ import {
   type WhenExpression,
   type WorkspaceBinding,
 } from '../syntax/index.js';
-import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs } from './common.js';
+import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, tektonOnly } from './common.js';
 
 export interface ArgoOptions {
   params?: Record<string, ParamValue>;
@@ -179,6 +179,7 @@ function inputsOf(
 function dagTask(task: TaskSpec, isFinally: boolean, problems: string[], notes: Set<string>): Doc {
   const where = `task "${task.name}"`;
   kilnOnly(task, where, problems, 'Argo');
+  tektonOnly(task, where, problems, 'Argo');
   approvalGate(task, where, problems, 'Argo', 'write a suspend step and resume it with argo resume');
   const loop = loopOf(task, where, problems);
   const producers = resultRefsOf(task).map((r) => r.task);

@@ -52,6 +52,14 @@ export function kilnOnly(task: TaskSpec, where: string, problems: string[], targ
   if (task.whenCel?.length) problems.push(`${where}: a CEL when has no ${target} equivalent`);
 }
 
+/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param. */
+export function tektonOnly(task: TaskSpec, where: string, problems: string[], target: string): void {
+  for (const step of task.steps.filter((s) => s.onErrorParam !== undefined))
+    problems.push(
+      `${where} step "${step.name}": onError from a param (${step.onErrorParam}) has no ${target} equivalent; write continue or stopAndFail`,
+    );
+}
+
 /** A POSIX shell word: the argv of a `command:` step as one `run:` line. */
 export const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 

@@ -11,7 +11,7 @@ import {
   type TaskSpec,
   type WhenExpression,
 } from '../syntax/index.js';
-import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, shellQuote } from './common.js';
+import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, tektonOnly, shellQuote } from './common.js';
 
 export interface ActionsOptions {
   params?: Record<string, ParamValue>;
@@ -141,6 +141,7 @@ function job(
 ): Doc {
   const where = `task "${task.name}"`;
   kilnOnly(task, where, problems, 'GitHub Actions');
+  tektonOnly(task, where, problems, 'GitHub Actions');
   approvalGate(
     task,
     where,

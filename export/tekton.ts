@@ -18,6 +18,7 @@ import {
   referencesIn,
   type StepSpec,
   substitute,
+  type TaskRunSpecOverride,
   type TaskSpec,
   taskStrings,
   type WorkspaceBinding,
@@ -34,6 +35,8 @@ export interface TektonRunOptions {
   params?: Record<string, ParamValue>;
   workspaces?: Record<string, WorkspaceBinding>;
   timeoutMs?: number;
+  /** The PipelineRun's taskRunSpecs, written back as read. */
+  taskRunSpecs?: TaskRunSpecOverride[];
   /** The image of steps that name none (Tekton needs one per step). */
   defaultImage?: string;
   /** The image holding the portable /kiln tree, whose kiln-agent restores and saves step caches. */
@@ -110,6 +113,12 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
     const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key ? `.${r.key}` : '';
     return { name: resultParamName(r.task, r.result), value: `$(tasks.${r.task}.results.${r.result})`, selector };
   }
+  if (r.kind === 'matrixLength')
+    return {
+      name: `${r.task}-matrix-${r.result ? `${r.result}-` : ''}length`,
+      value: `$(tasks.${r.task}.matrix.${r.result ? `${r.result}.` : ''}length)`,
+      selector: '',
+    };
   if (r.kind === 'taskStatus')
     return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
   if (r.kind === 'tasksStatus') return { name: 'tasks-status', value: '$(tasks.status)', selector: '' };
@@ -166,7 +175,7 @@ function taskDocument(
     ...Object.entries(task.params).map(([name, value]) => givenDecl(name, value, declared, matrix.has(name))),
     ...[...inputs.keys()].map((name) => {
       const p = declared.get(name);
-      return clean({ name, type: p?.type ?? 'string', properties: propertiesOf(p?.default) });
+      return clean({ name, type: p?.type ?? 'string', properties: p && propertiesOf(p.properties, p.default) });
     }),
     ...[...matrix].filter((name) => !(name in task.params)).map((name) => ({ name, type: 'string' })),
   ];
@@ -218,7 +227,12 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     stdoutConfig: step.stdoutPath !== undefined ? { path: rewrite(step.stdoutPath) } : undefined,
     stderrConfig: step.stderrPath !== undefined ? { path: rewrite(step.stderrPath) } : undefined,
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
-    onError: step.onError === 'continue' ? 'continue' : undefined,
+    onError:
+      step.onErrorParam !== undefined
+        ? rewrite(step.onErrorParam)
+        : step.onError === 'continue'
+          ? 'continue'
+          : undefined,
     computeResources: step.resources,
   });
 }
@@ -308,6 +322,9 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
       params: Object.entries(run.params ?? {}).map(([name, value]) => ({ name, value })),
       workspaces,
       timeouts: timeout !== undefined ? { pipeline: formatDuration(timeout) } : undefined,
+      taskRunSpecs: run.taskRunSpecs?.map(({ pos: _pos, timeoutMs, ...spec }) =>
+        clean({ ...spec, timeout: timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined }),
+      ),
     }),
   };
 }
@@ -401,17 +418,20 @@ function paramDecl(p: ParamSpec): Doc {
   return clean({
     name: p.name,
     type: p.type,
-    properties: p.type === 'object' ? propertiesOf(p.default) : undefined,
+    properties: p.type === 'object' ? propertiesOf(p.properties, p.default) : undefined,
     description: p.description,
     default: p.default,
   });
 }
 
-/** An object param's `properties`, which Tekton requires: its keys, each a string. */
-const propertiesOf = (value: ParamValue | undefined) =>
-  value && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.keys(value).map((k) => [k, { type: 'string' }]))
-    : undefined;
+/** An object param's `properties`, which Tekton requires: its declared keys and its default's, each a string. */
+function propertiesOf(declared: string[] | undefined, value: ParamValue | undefined): Doc | undefined {
+  const keys = new Set([
+    ...(declared ?? []),
+    ...(value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []),
+  ]);
+  return keys.size ? Object.fromEntries([...keys].map((k) => [k, { type: 'string' }])) : undefined;
+}
 
 /**
  * A Task's declaration of a param its pipeline task gives: a whole `$(params.p[*])` has p's type
@@ -424,7 +444,7 @@ function givenDecl(name: string, value: ParamValue, declared: Map<string, ParamS
   return clean({
     name,
     type,
-    properties: type === 'object' ? propertiesOf(source?.default ?? value) : undefined,
+    properties: type === 'object' ? propertiesOf(source?.properties, source?.default ?? value) : undefined,
     default: withDefault ? value : undefined,
   });
 }

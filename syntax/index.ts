@@ -16,11 +16,12 @@
 export * from './model.js';
 export { Diagnostics, SpecError, formatDiagnostic } from './errors.js';
 export type { Diagnostic } from './errors.js';
-export { groupPipelineFiles, loadPipelineFiles, parsePipelineText } from './load.js';
+export { groupPipelineFiles, loadPipelineFiles, loadRunFiles, parsePipelineText } from './load.js';
 export type { LoadedPipeline, LoadOptions } from './load.js';
 export { ParamError, parseParamArgument, resolveRunParams, taskParamValues } from './params.js';
 export {
   expandArgs,
+  invalidStepOnError,
   parseReference,
   referencesIn,
   stepIndexNamed,

@@ -1,9 +1,9 @@
 // Steps in Kiln syntax: `run:` (a script) or `command:` + `args:`, with env, workingDir,
 // timeout, onError and a dependency cache.
-import { STEP_ON_ERROR } from '../contract/index.js';
 import { isSeq } from 'yaml';
 import { checkName, type TextReader } from './common.js';
 import type { CachePolicy, CacheSpec, StepSpec } from './model.js';
+import { readStepOnError } from './step-on-error.js';
 import type { At } from './yaml-source.js';
 
 const STEP_KEYS = [
@@ -49,7 +49,7 @@ export function readKilnSteps(reader: TextReader, at: At | undefined, what: stri
       name,
       args: [],
       env: reader.map(f.get('env'), `${stepWhat}.env`),
-      onError: src.choice(f.get('onError'), `${stepWhat}.onError`, STEP_ON_ERROR) ?? 'stopAndFail',
+      ...readStepOnError(reader, f.get('onError'), `${stepWhat}.onError`),
       pos: item.pos,
     };
     const image = reader.text(f.get('image'), `${stepWhat}.image`);

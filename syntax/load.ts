@@ -5,13 +5,13 @@ import { normalize } from 'node:path';
 import { PipelineRegistry } from './child-pipelines.js';
 import type { EmbeddedLoader, PipelineLoader } from './kiln-pipeline-task.js';
 import type { TaskTemplate } from './common.js';
-import { Diagnostics } from './errors.js';
+import { Diagnostics, SpecError } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
 import { readKilnTemplate, resolveTemplateRef } from './kiln-template.js';
 import type { PipelineSpec, RunRequest, SourcePos } from './model.js';
 import { Sites } from './sites.js';
 import { inlineIncludes } from './template-catalog.js';
-import { isTektonDocument, readTektonDocuments, readTektonTaskFile } from './tekton/documents.js';
+import { isTektonDocument, readTektonDocuments, readTektonTaskFile, tektonRunCount } from './tekton/documents.js';
 import { validatePipeline } from './validate.js';
 import { parseYamlDocuments, type Source } from './yaml-source.js';
 
@@ -58,6 +58,33 @@ export function loadPipelineFiles(files: string[], opts: LoadOptions = {}): Load
 }
 
 /**
+ * Every run the files hold: one, or (Tekton) each PipelineRun and TaskRun of them with the Tasks and
+ * Pipelines they name, read and checked one by one. Throws one SpecError listing every problem of
+ * every run (a problem in a document two runs share is said once).
+ */
+export function loadRunFiles(files: string[], opts: LoadOptions = {}): LoadedPipeline[] {
+  const read = opts.readFile ?? defaultRead;
+  const diags = new Diagnostics();
+  const sources = files.flatMap((file) => readSources(file, read, diags));
+  const tekton = sources.filter(isTektonDocument);
+  const count = diags.count === 0 && tekton.length === sources.length ? tektonRunCount(tekton) : 0;
+  if (count < 2) return [loadPipelineFiles(files, opts)];
+  const loaded: LoadedPipeline[] = [];
+  for (let which = 0; which < count; which++) {
+    const runDiags = new Diagnostics();
+    const runSources = files.flatMap((file) => readSources(file, read, runDiags));
+    try {
+      loaded.push(build(runSources, runDiags, read, files[0]!, opts.resolvePipeline, which));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      for (const d of err.diagnostics) diags.add(d, d.message, d.hint);
+    }
+  }
+  diags.throwIfAny();
+  return loaded;
+}
+
+/**
  * Splits files into pipelines, for commands given many (`kiln validate *.yaml`): Tekton files
  * form one set (they refer to each other by name), each Kiln file is a pipeline of its own.
  */
@@ -85,6 +112,7 @@ function build(
   read: (path: string) => string,
   firstFile: string,
   resolvePipeline?: LoadOptions['resolvePipeline'],
+  which?: number,
 ): LoadedPipeline {
   // With a document unreadable, what refers to it would only add misleading errors.
   diags.throwIfAny();
@@ -215,7 +243,7 @@ function build(
       registry.finish(pipeline, rootKey, diags);
       result = { pipeline };
     }
-  } else if (tekton.length > 0) result = readTektonDocuments(tekton, sites);
+  } else if (tekton.length > 0) result = readTektonDocuments(tekton, sites, which);
   else if (diags.count === 0)
     diags.add(
       { file: firstFile, line: 1, col: 1 },

@@ -29,6 +29,8 @@ export interface ParamSpec {
   type: ParamType;
   default?: ParamValue;
   description?: string;
+  /** An object param's keys as Tekton's `properties` declares them (kept for the export). */
+  properties?: string[];
   pos?: SourcePos;
 }
 
@@ -49,6 +51,8 @@ export interface StepSpec {
   workingDir?: string;
   timeoutMs?: number;
   onError: StepOnError;
+  /** Tekton's `onError: $(params.x)` as written: resolved into `onError` when the task run starts. */
+  onErrorParam?: string;
   cache?: CacheSpec;
   resources?: ResourceRequirements;
   /** Tekton's `volumeMounts`: the task's volumes (TaskSpec.volumes) this step sees, where. */
@@ -236,6 +240,31 @@ export interface RunRequest {
   workspaces: Record<string, WorkspaceBinding>;
   /** Overrides the pipeline's own timeout. */
   timeoutMs?: number;
+  /** Tekton's `taskRunSpecs` (and a TaskRun's own pod fields): how one pipeline task's task runs run. */
+  taskRunSpecs?: TaskRunSpecOverride[];
+}
+
+/**
+ * A Tekton PipelineRun's `taskRunSpecs` entry. `timeoutMs` and the compute resources (task-level
+ * `computeResources`, per step `stepSpecs`) change what the engine plans; the rest shapes the Pod
+ * (`serviceAccountName`, `podTemplate`, `metadata`) and sidecars (`sidecarSpecs`), as written.
+ */
+export interface TaskRunSpecOverride {
+  pipelineTaskName: string;
+  serviceAccountName?: string;
+  podTemplate?: Record<string, unknown>;
+  stepSpecs?: ContainerResources[];
+  sidecarSpecs?: ContainerResources[];
+  computeResources?: ResourceRequirements;
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  timeoutMs?: number;
+  pos?: SourcePos;
+}
+
+/** A step's or sidecar's resources by its name (Tekton's `stepSpecs` / `sidecarSpecs` item). */
+export interface ContainerResources {
+  name: string;
+  computeResources: ResourceRequirements;
 }
 
 /** A pipeline with the request to run it, params resolved: what a run is started from. */

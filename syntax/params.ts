@@ -78,7 +78,7 @@ export function resolveRunParams(
   }
   const values: Record<string, ParamValue> = {};
   for (const spec of pipeline.params) {
-    const value = given[spec.name] ?? spec.default;
+    const value = withObjectDefaults(given[spec.name], spec.default);
     if (value === undefined) {
       throw new ParamError(
         `pipeline "${pipeline.name}" needs param "${spec.name}"${where(spec)}`,
@@ -89,6 +89,13 @@ export function resolveRunParams(
     values[spec.name] = coerce(spec, value);
   }
   return values;
+}
+
+/** As Tekton: an object value given in part takes the keys it leaves out from the default. */
+function withObjectDefaults(given: ParamValue | undefined, fallback: ParamValue | undefined): ParamValue | undefined {
+  const isObject = (v: ParamValue | undefined): v is Record<string, string> =>
+    typeof v === 'object' && !Array.isArray(v);
+  return isObject(given) && isObject(fallback) ? { ...fallback, ...given } : (given ?? fallback);
 }
 
 /**

@@ -1,6 +1,7 @@
 // `$(…)` references: finding them, parsing them, substituting them. No evaluation of anything:
 // a reference is a path into values the caller supplies. A `$(…)` whose inside is not a variable
 // path (`$(date +%s)`, `$(pwd)` in a shell script) is not a reference and is left alone.
+import { STEP_ON_ERROR, type StepOnError } from '../contract/index.js';
 import type { ParamValue, StepSpec } from './model.js';
 
 /** One `$(…)` occurrence: `expr` is the text inside the parentheses. */
@@ -17,6 +18,8 @@ export type ParsedReference =
   | { kind: 'param'; name: string; star?: boolean; index?: number; key?: string }
   | { kind: 'taskResult'; task: string; result: string; star?: boolean; index?: number; key?: string }
   | { kind: 'taskStatus'; task: string; field: 'status' | 'reason' }
+  /** `$(tasks.t.matrix.length)`: how many task runs matrix task t has; with `result`, how many wrote it. */
+  | { kind: 'matrixLength'; task: string; result?: string }
   | { kind: 'tasksStatus' }
   | { kind: 'resultPath'; name: string }
   | { kind: 'workspace'; name: string; field: 'path' | 'bound' | 'claim' | 'volume' }
@@ -36,6 +39,7 @@ const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
 // `inputs.params.p` is v1alpha1's spelling of `params.p`, still read by Tekton.
 const PARAM_RE = new RegExp(String.raw`^(?:inputs\.)?params(?:\.(${NAME})|\[(["'])([^"'\]]+)\2\])${SELECTOR}$`);
 const TASK_RESULT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
+const MATRIX_LENGTH_RE = new RegExp(String.raw`^tasks\.(${NAME})\.matrix\.(?:(${NAME})\.)?length$`);
 const TASK_STATUS_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(status|reason)$`);
 const RESULT_PATH_RE = new RegExp(String.raw`^results\.(${NAME})\.path$`);
 const WORKSPACE_RE = new RegExp(String.raw`^workspaces\.(${NAME})\.(path|bound|claim|volume)$`);
@@ -89,6 +93,8 @@ export function parseReference(expr: string): ParsedReference {
   if ((m = PARAM_RE.exec(expr))) return { kind: 'param', name: (m[1] ?? m[3])!, ...selector(m[4], m[5]) };
   if ((m = TASK_RESULT_RE.exec(expr)))
     return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
+  if ((m = MATRIX_LENGTH_RE.exec(expr)))
+    return { kind: 'matrixLength', task: m[1]!, ...(m[2] ? { result: m[2] } : {}) };
   if ((m = TASK_STATUS_RE.exec(expr))) return { kind: 'taskStatus', task: m[1]!, field: m[2] as 'status' | 'reason' };
   if (expr === 'tasks.status') return { kind: 'tasksStatus' };
   if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };
@@ -141,8 +147,11 @@ function substituteRecord(rec: Record<string, string>, resolve: VariableResolver
 /** A step with every answered reference substituted (command and args with array expansion). */
 export function substituteStep(step: StepSpec, resolve: VariableResolver): StepSpec {
   const sub = (s: string | undefined) => (s === undefined ? undefined : substitute(s, resolve));
+  // A param's onError folds into onError once it resolves to a choice (the engine refuses the rest).
+  const onError = resolveStepOnError(step, resolve);
+  const { onErrorParam: _written, ...rest } = step;
   return {
-    ...step,
+    ...(step.onErrorParam !== undefined && 'onError' in onError ? { ...rest, onError: onError.onError } : step),
     image: sub(step.image),
     script: sub(step.script),
     command: step.command ? expandArgs(step.command, resolve) : undefined,
@@ -184,4 +193,26 @@ export function substituteValue(value: ParamValue, resolve: VariableResolver): P
 export function stepIndexNamed(steps: readonly { name: string }[], name: string): number | undefined {
   const i = steps.findIndex((s) => s.name === name || `step-${s.name}` === name);
   return i < 0 ? undefined : i;
+}
+
+/** The step's `onError` once its param reference is substituted, or why the value cannot be one. */
+export function resolveStepOnError(
+  step: StepSpec,
+  resolve: VariableResolver,
+): { onError: StepOnError } | { error: string } {
+  if (step.onErrorParam === undefined) return { onError: step.onError };
+  const value = substitute(step.onErrorParam, resolve);
+  if ((STEP_ON_ERROR as readonly string[]).includes(value)) return { onError: value as StepOnError };
+  return {
+    error: `step "${step.name}": onError ${step.onErrorParam} is "${value}", which is neither continue nor stopAndFail`,
+  };
+}
+
+/** The first step of a task whose `onError` param has a value that is no choice (undefined: none). */
+export function invalidStepOnError(steps: StepSpec[], resolve: VariableResolver): string | undefined {
+  for (const step of steps) {
+    const r = resolveStepOnError(step, resolve);
+    if ('error' in r) return r.error;
+  }
+  return undefined;
 }

@@ -28,6 +28,8 @@ export interface SubstitutionScope {
   matrix?: Record<string, string>;
   /** task → result → value; array and object results are JSON text, as Tekton writes them. */
   taskResults?: Record<string, Record<string, string>>;
+  /** `$(tasks.t.matrix.length)` and `$(tasks.t.matrix.r.length)`: Tekton's counts, as text. */
+  matrixLength?: (task: string, result?: string) => string | undefined;
   /** In finally: task → Succeeded | Failed | None, and the aggregate for `$(tasks.status)`. */
   taskStatuses?: Record<string, string>;
   taskReasons?: Record<string, string>;
@@ -40,6 +42,9 @@ export interface SubstitutionScope {
   workspacePaths?: Record<string, string>;
   /** task workspace name → "true" or "false" (`$(workspaces.w.bound)`). */
   workspaceBound?: Record<string, string>;
+  /** task workspace name → its claim (a PVC's name, else "") and its volume's name (`.claim`, `.volume`). */
+  workspaceClaims?: Record<string, string>;
+  workspaceVolumes?: Record<string, string>;
   /** CONTEXT_VARIABLES name → value. */
   context?: Partial<Record<(typeof CONTEXT_VARIABLES)[number], string>>;
 }
@@ -77,6 +82,8 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
       return scope.matrix?.[ref.name];
     case 'taskResult':
       return resultValue(scope.taskResults?.[ref.task]?.[ref.result], ref);
+    case 'matrixLength':
+      return scope.matrixLength?.(ref.task, ref.result);
     case 'taskStatus':
       return (ref.field === 'status' ? scope.taskStatuses : scope.taskReasons)?.[ref.task];
     case 'tasksStatus':
@@ -90,7 +97,9 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
         ? scope.workspacePaths?.[ref.name]
         : ref.field === 'bound'
           ? scope.workspaceBound?.[ref.name]
-          : undefined;
+          : ref.field === 'claim'
+            ? scope.workspaceClaims?.[ref.name]
+            : scope.workspaceVolumes?.[ref.name];
     case 'context':
       return scope.context?.[ref.path as (typeof CONTEXT_VARIABLES)[number]];
     default:

@@ -97,6 +97,8 @@ class ReferenceChecker {
       }
       case 'taskResult':
         return this.taskResultProblem(ref.task, ref.result, site);
+      case 'matrixLength':
+        return this.matrixLengthProblem(ref.task, ref.result, site);
       case 'taskStatus':
       case 'tasksStatus':
         if (!scope.finally)
@@ -145,6 +147,19 @@ class ReferenceChecker {
           ];
         return ['cannot read this reference', REFERENCE_FORMS];
     }
+  }
+
+  private matrixLengthProblem(task: string, result: string | undefined, site: TextSite): [string, string] | undefined {
+    if (result !== undefined) {
+      const problem = this.taskResultProblem(task, result, site);
+      if (problem) return problem;
+    } else if (!site.scope.taskResults)
+      return ['task results cannot be read here', 'pass the length to the task as a param'];
+    const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
+    if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
+    if (!target.matrix && !target.matrixInclude)
+      return [`task "${task}" has no matrix`, `use $(tasks.${task}.results.NAME) for a task without a matrix`];
+    return undefined;
   }
 
   private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {

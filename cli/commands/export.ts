@@ -13,7 +13,7 @@ import {
   type ExportTarget,
 } from '../../export/index.js';
 import { UsageError } from '../../contract/index.js';
-import { DEFAULT_AGENT_IMAGE, loadRun } from '../kubernetes-options.js';
+import { DEFAULT_AGENT_IMAGE, type LoadedRun, loadRuns } from '../kubernetes-options.js';
 import { collect, parseParamFlags } from '../run-options.js';
 
 interface ExportFlags {
@@ -53,22 +53,56 @@ const header = (target: string, notes: string[]) =>
     ? `# kiln export --to ${target}: approximated (docs/export.md):\n${notes.map((n) => `#   - ${n}\n`).join('')}`
     : '';
 
+/**
+ * A file of several Tekton runs exports each (to Tekton: the documents two runs share once; to Argo:
+ * a Workflow each); a GitHub Actions workflow is one file per pipeline, so one run at a time.
+ */
 function exportText(target: ExportTarget, files: string[], f: ExportFlags): string {
-  const run = loadRun(files, parseParamFlags(f.param));
-  const opts = {
-    params: run.given,
-    workspaces: run.workspaces,
-    timeoutMs: run.timeoutMs,
-    defaultImage: f.defaultImage,
-  };
-  if (target === 'github-actions') {
-    const { doc, notes } = exportToGitHubActions(run.pipeline, opts);
-    return header(target, notes) + yaml(doc);
-  }
-  if (target === 'argo') {
-    const { doc, notes } = exportToArgo(run.pipeline, opts);
-    return header(target, notes) + yaml(doc);
-  }
+  const runs = loadRuns(files, parseParamFlags(f.param));
+  if (runs.length > 1 && target === 'github-actions')
+    throw new UsageError(
+      `the files hold ${runs.length} runs; a GitHub Actions workflow is one pipeline`,
+      'export each run from a file of its own',
+    );
+  if (target === 'tekton') return tektonYaml(uniqueDocuments(runs.flatMap((run) => tektonDocs(run, f))));
+  return runs.map((run) => exportOne(target, run, f)).join('---\n');
+}
+
+function tektonDocs(run: LoadedRun, f: ExportFlags): object[] {
   const agentImage = f.agentImage ?? process.env.KILN_AGENT_IMAGE ?? DEFAULT_AGENT_IMAGE;
-  return tektonYaml(exportToTekton(run.pipeline, { ...opts, agentImage }));
+  return exportToTekton(run.pipeline, { ...optionsOf(run, f), agentImage });
+}
+
+/** Documents of several runs, each once: the same kind and name twice must be the same document. */
+function uniqueDocuments(docs: object[]): object[] {
+  const seen = new Map<string, string>();
+  return docs.filter((d) => {
+    const { kind, metadata } = d as { kind?: string; metadata?: { name?: string } };
+    if (!metadata?.name) return true;
+    const key = `${kind}/${metadata.name}`;
+    const text = JSON.stringify(d);
+    const before = seen.get(key);
+    seen.set(key, text);
+    if (before === undefined) return true;
+    if (before === text) return false;
+    throw new UsageError(
+      `two runs export different ${kind} documents named "${metadata.name}"`,
+      'give the runs (or their embedded specs) names of their own',
+    );
+  });
+}
+
+const optionsOf = (run: LoadedRun, f: ExportFlags) => ({
+  params: run.given,
+  workspaces: run.workspaces,
+  timeoutMs: run.timeoutMs,
+  taskRunSpecs: run.taskRunSpecs,
+  defaultImage: f.defaultImage,
+});
+
+function exportOne(target: Exclude<ExportTarget, 'tekton'>, run: LoadedRun, f: ExportFlags): string {
+  const opts = optionsOf(run, f);
+  const { doc, notes } =
+    target === 'github-actions' ? exportToGitHubActions(run.pipeline, opts) : exportToArgo(run.pipeline, opts);
+  return header(target, notes) + yaml(doc);
 }

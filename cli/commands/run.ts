@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
 import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
-import { loadPipelineFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
+import { type LoadedPipeline, loadRunFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
@@ -22,7 +22,7 @@ import {
   parseWorkspaceFlags,
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
-import { chooseEngine, hostIgnoredImages, parseEngineFlag } from '../run-engine.js';
+import { chooseEngine, hostIgnoredImages, hostIgnoredTaskRunSpecs, parseEngineFlag } from '../run-engine.js';
 import { openRuntime, podmanRuns } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
@@ -56,7 +56,7 @@ export function registerRun(program: Command): void {
     .description('run a pipeline on this machine (Kiln YAML or Tekton documents)')
     .argument(
       '<files...>',
-      'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several)',
+      'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several, and several PipelineRuns/TaskRuns run in turn)',
     )
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
     .option(
@@ -100,9 +100,33 @@ function requireBubblewrap(): void {
   }
 }
 
+/**
+ * A file of several Tekton runs (PipelineRuns, TaskRuns) runs each in turn, each with its own
+ * progress and summary, then one line per run; the exit code is the worst of theirs.
+ */
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const loaded = loadRunFiles(files);
+  const records: RunRecord[] = [];
+  for (const one of loaded) {
+    const record = await runOne(one, files, flags);
+    records.push(record);
+    if (record.status === 'Cancelled') break;
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(loaded.length === 1 ? records[0] : records, null, 2) + '\n');
+  if (loaded.length > 1) {
+    const out = flags.json ? process.stderr : process.stdout;
+    out.write(`\n${loaded.length} runs:\n`);
+    for (const r of records) out.write(`  ${r.status.padEnd(10)} ${r.id}\n`);
+    for (const l of loaded.slice(records.length))
+      out.write(`  ${'NotRun'.padEnd(10)} ${l.run?.name ?? l.pipeline.name}\n`);
+  }
+  const codes = records.map((r) => EXIT_BY_STATUS[r.status]);
+  return codes.includes(EXIT_CANCELLED) ? EXIT_CANCELLED : Math.max(...codes);
+}
+
+async function runOne(loaded: LoadedPipeline, files: string[], flags: RunFlags): Promise<RunRecord> {
   const cwd = process.cwd();
-  const { pipeline, run } = loadPipelineFiles(files);
+  const { pipeline, run } = loaded;
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
   const concurrency = parseConcurrency(flags.concurrency);
@@ -139,6 +163,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   process.stderr.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
   if (ignored) process.stderr.write(ignored + '\n');
+  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run) : undefined;
+  if (unapplied) process.stderr.write(unapplied + '\n');
   const runtime = await openRuntime({
     engine: chosen.engine,
     cwd,
@@ -180,6 +206,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         params,
         workspaces,
         timeoutMs: run?.timeoutMs,
+        ...(run?.taskRunSpecs && { taskRunSpecs: run.taskRunSpecs }),
         concurrency,
         maxDepth,
         collector: shipping.collector,
@@ -202,6 +229,5 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   process.stderr.write(undeliveredLogs(record, shipping.collector.url));
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
   out.write(readBackHint(record, kilnCommand()));
-  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
-  return EXIT_BY_STATUS[record.status];
+  return record;
 }

@@ -1,17 +1,11 @@
 // `kiln validate FILE…`: checks pipelines without running anything. Each Kiln file is a pipeline
 // of its own; Tekton files are read together. Exit 0 with one OK line per pipeline, or 2 with
-// every problem of every pipeline on stderr.
+// every problem of every pipeline on stderr. A file of several Tekton runs: an OK line per run.
 import type { Command } from 'commander';
 import { escapeControls } from '../../contract/index.js';
-import {
-  groupPipelineFiles,
-  loadPipelineFiles,
-  SpecError,
-  type Diagnostic,
-  type PipelineSpec,
-} from '../../syntax/index.js';
+import { groupPipelineFiles, loadRunFiles, SpecError, type Diagnostic, type PipelineSpec } from '../../syntax/index.js';
 
-function summary(pipeline: PipelineSpec): string {
+function summary(pipeline: PipelineSpec, runName: string | undefined): string {
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const steps = [...pipeline.tasks, ...pipeline.finally].reduce((n, t) => n + t.steps.length, 0);
   const parts = [
@@ -20,7 +14,8 @@ function summary(pipeline: PipelineSpec): string {
     count(steps, 'step'),
     count(pipeline.params.length, 'param'),
   ];
-  return escapeControls(`OK ${pipeline.name}: ${parts.join(', ')} (${pipeline.files.join(', ')})`);
+  const run = runName && runName !== pipeline.name ? ` (run ${runName})` : '';
+  return escapeControls(`OK ${pipeline.name}${run}: ${parts.join(', ')} (${pipeline.files.join(', ')})`);
 }
 
 export function registerValidate(program: Command): void {
@@ -32,7 +27,8 @@ export function registerValidate(program: Command): void {
       const problems: Diagnostic[] = [];
       for (const group of groupPipelineFiles(files)) {
         try {
-          process.stdout.write(summary(loadPipelineFiles(group).pipeline) + '\n');
+          for (const { pipeline, run } of loadRunFiles(group))
+            process.stdout.write(summary(pipeline, run?.name) + '\n');
         } catch (err) {
           if (!(err instanceof SpecError)) throw err;
           problems.push(...err.diagnostics);

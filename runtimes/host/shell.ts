@@ -49,16 +49,19 @@ export function shellFor(
   return HOST_SH;
 }
 
+/** `#!` lines that name the image's own /bin/sh. */
+const STEP_SHELL = /^(?:\/bin\/(?:a?sh)|\/usr\/bin\/env\s+a?sh)$/;
+
 /**
  * What `kiln run` writes as a step's script. As Tekton does, a script without `#!` runs under
- * `/bin/sh` with `set -e`; `/bin/sh` (and `/bin/ash`) in a `#!` line are the step's shell; any
- * other `#!` line is kept as written.
+ * `/bin/sh` with `set -e`; `/bin/sh`, `/bin/ash` and `/usr/bin/env sh` (or `ash`) in a `#!` line
+ * are the step's shell (in the image they are its /bin/sh); any other `#!` line is kept as written.
  */
 export function scriptText(script: string, shell: Shell = HOST_SH): string {
   const line = `#!${shell.join(' ')}`;
   if (!script.startsWith('#!')) return `${line}\nset -e\n${script}`;
   const first = script.indexOf('\n');
   const interpreter = (first < 0 ? script : script.slice(0, first)).slice(2).trim();
-  if (interpreter !== '/bin/sh' && interpreter !== '/bin/ash') return script;
+  if (!STEP_SHELL.test(interpreter)) return script;
   return first < 0 ? line : `${line}${script.slice(first)}`;
 }

@@ -39,6 +39,7 @@ import { boundedName, containerName, podName, tokenSecretName, workspaceClaimNam
 import { PodBuildError } from './errors.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
+import { applyPodSpec } from './pod-template.js';
 
 const P = kilnPaths(KILN_ROOT);
 /**
@@ -113,7 +114,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
     );
   }
-  return {
+  return applyPodSpec(plan, {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -135,7 +136,7 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
       containers: steps,
       volumes,
     },
-  };
+  });
 }
 
 export function podLabels(plan: TaskRunPlan): Record<string, string> {

@@ -10,6 +10,7 @@ import { readPipelineSpec, type TektonContext } from './pipeline.js';
 import { PipelineRegistry } from '../child-pipelines.js';
 import { readPipelineRun, readTaskRun, type ReadRun, type TektonDoc } from './runs.js';
 import { readTaskTemplate } from './task.js';
+import { RemoteRefs } from './remote-ref.js';
 import { KUBERNETES_KINDS, noKubernetesObjects, readKubernetesDocument, type KubernetesObjects } from './kubernetes.js';
 
 const API_VERSIONS = ['tekton.dev/v1', 'tekton.dev/v1beta1', 'tekton.dev/v1alpha1'];
@@ -106,7 +107,22 @@ function index(docs: TektonDoc[], kinds: string[]): Map<string, TektonDoc> {
   return out;
 }
 
-export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
+const RUN_KINDS = ['PipelineRun', 'TaskRun'];
+
+/**
+ * How many runs (PipelineRuns and TaskRuns) the documents hold, read quietly from each document's
+ * kind: a file of several runs is read once per run (`readTektonDocuments(…, which)`).
+ */
+export function tektonRunCount(sources: Source[]): number {
+  return sources.filter((s) => {
+    const root = s.root().node as { get?: (key: string) => unknown } | null;
+    const kind = typeof root?.get === 'function' ? root.get('kind') : undefined;
+    return typeof kind === 'string' && RUN_KINDS.includes(kind);
+  }).length;
+}
+
+/** The one thing to run among the documents, or with `which` the which-th run (0-based) of several. */
+export function readTektonDocuments(sources: Source[], sites: Sites, which?: number): ReadRun {
   const kubernetes = noKubernetesObjects();
   const docs = sources.flatMap((s) => {
     const kind = kubernetesKind(s);
@@ -121,8 +137,10 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
     stepActions: index(docs, ['StepAction']),
     pipelines,
     registry: new PipelineRegistry(),
+    remote: new RemoteRefs(readDocument),
   };
-  const runs = docs.filter((d) => d.kind === 'PipelineRun' || d.kind === 'TaskRun');
+  const allRuns = docs.filter((d) => RUN_KINDS.includes(d.kind));
+  const runs = which === undefined ? allRuns : allRuns.slice(which, which + 1);
   const roots =
     runs.length > 0
       ? runs
@@ -144,7 +162,7 @@ export function readTektonDocuments(sources: Source[], sites: Sites): ReadRun {
       roots[1]!.pos,
       `more than one thing to run: ${names}`,
       runs.length
-        ? 'give kiln one PipelineRun or TaskRun at a time'
+        ? 'kiln run, validate and export take a file of several runs; this command takes one at a time'
         : 'add a PipelineRun naming the Pipeline to run, or pass the files separately',
     );
     return {};

@@ -9,6 +9,7 @@ import { Sites } from '../sites.js';
 import { validatePipeline } from '../validate.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
+import { hasResolver, type RemoteRefs } from './remote-ref.js';
 
 export interface PipelineRefContext {
   /** Pipeline documents by name. */
@@ -16,6 +17,8 @@ export interface PipelineRefContext {
   registry?: PipelineRegistry;
   /** The registry key of the pipeline being read. */
   key?: string;
+  /** Follows `resolver:` references (the git resolver, to a repository on this machine). */
+  remote?: RemoteRefs;
 }
 
 export type ReadSpec = (
@@ -54,6 +57,12 @@ export function readPipelineRef(
   if (specAt) {
     key = `${ctx.key}/${task}`;
     spec = registry.load(key, read(src, specAt, `${what}.pipelineSpec`, task, key));
+  } else if (hasResolver(refAt) && ctx.remote) {
+    const doc = ctx.remote.resolve(src, refAt!, `${what}.pipelineRef`, 'Pipeline');
+    if (!doc) return undefined;
+    const name = doc.name ?? task;
+    key = `${doc.src.file} ${name}`;
+    spec = registry.load(key, read(doc.src, doc.spec, `Pipeline ${name}`, name, key));
   } else {
     const ref = src.fields(refAt!, `${what}.pipelineRef`, F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), `${what}.pipelineRef.name`);

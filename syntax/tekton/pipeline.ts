@@ -21,6 +21,7 @@ import { readNamedList, readParamDecls } from './readers.js';
 import { readTaskTemplate, type TaskReadContext } from './task.js';
 import { readWhenCel } from '../cel-when.js';
 import { type PipelineRefContext, readPipelineRef } from './pipeline-ref.js';
+import { hasResolver } from './remote-ref.js';
 
 export interface TektonContext extends TaskReadContext, PipelineRefContext {
   /** Task and ClusterTask documents by name. */
@@ -203,6 +204,11 @@ function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, ta
       'add taskRef: { name: TASK } or an embedded taskSpec',
     );
     return undefined;
+  }
+  if (hasResolver(refAt) && ctx.remote) {
+    const doc = ctx.remote.resolve(src, refAt, `${what}.taskRef`, 'Task');
+    const name = doc?.name ?? task;
+    return doc && readTaskTemplate(doc.src, doc.spec, `Task ${name}`, name, ctx, { params: new Map(), task });
   }
   const ref = src.fields(refAt, `${what}.taskRef`, F.TASK_REF_KEYS, F.REF_REFUSED);
   const name = ref && src.string(ref.get('name'), `${what}.taskRef.name`);

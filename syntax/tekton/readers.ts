@@ -46,6 +46,8 @@ export function readParamDecls(reader: TextReader, at: At | undefined, what: str
     }
     const description = src.string(f.get('description'), `${what}.${name}.description`);
     if (description !== undefined) spec.description = description;
+    const properties = f.get('properties') && src.entries(f.get('properties')!, `${what}.${name}.properties`);
+    if (properties) spec.properties = properties.map((e) => e.key);
     out.push(spec);
   }
   return out;
@@ -192,7 +194,8 @@ function readEnvFrom(
   return out;
 }
 
-function readResources(src: Source, at: At | undefined, what: string): ResourceRequirements | undefined {
+/** `computeResources: {requests, limits}` of a step, a stepTemplate or a run. */
+export function readResources(src: Source, at: At | undefined, what: string): ResourceRequirements | undefined {
   if (!at) return undefined;
   const f = src.fields(at, what, ['requests', 'limits']);
   if (!f) return undefined;

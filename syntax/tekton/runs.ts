@@ -12,6 +12,8 @@ import { readNamedList } from './readers.js';
 import { readTaskTemplate } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
+import { hasResolver } from './remote-ref.js';
+import { checkTaskRunSpecs, readTaskRunSpec, readTaskRunSpecs, TASK_RUN_OWN_KEYS } from './task-run-specs.js';
 
 export interface TektonDoc {
   src: Source;
@@ -44,7 +46,11 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       ctx,
       implicitOf(given, bound),
     );
-  else if (refAt) {
+  else if (hasResolver(refAt) && ctx.remote) {
+    const target = ctx.remote.resolve(src, refAt!, 'spec.pipelineRef', 'Pipeline');
+    const name = target?.name ?? doc.name ?? doc.stem ?? 'pipeline';
+    if (target) pipeline = readPipelineSpec(target.src, target.spec, `Pipeline ${name}`, name, ctx);
+  } else if (refAt) {
     const ref = src.fields(refAt, 'spec.pipelineRef', ['name', 'apiVersion'], F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.pipelineRef.name');
     const target = name === undefined ? undefined : ctx.pipelines.get(name);
@@ -61,6 +67,9 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
+  const specs = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
+  if (pipeline) checkTaskRunSpecs(src, specs, pipeline, 'spec.taskRunSpecs');
+  if (specs.length) run.taskRunSpecs = specs;
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
@@ -77,7 +86,10 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   if (!f) return {};
   let templateSource: { src: Source; spec: At; name: string } | undefined;
   if (f.has('taskSpec')) templateSource = { src, spec: f.get('taskSpec')!, name: doc.name ?? doc.stem ?? 'task' };
-  else if (f.has('taskRef')) {
+  else if (hasResolver(f.get('taskRef')) && ctx.remote) {
+    const target = ctx.remote.resolve(src, f.get('taskRef')!, 'spec.taskRef', 'Task');
+    if (target) templateSource = { src: target.src, spec: target.spec, name: target.name ?? doc.name ?? 'task' };
+  } else if (f.has('taskRef')) {
     const ref = src.fields(f.get('taskRef')!, 'spec.taskRef', F.TASK_REF_KEYS, F.REF_REFUSED);
     const name = ref && src.string(ref.get('name'), 'spec.taskRef.name');
     const target = name === undefined ? undefined : ctx.tasks.get(name);
@@ -106,8 +118,13 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   const implicitParams = [...(implicit?.params ?? [])]
     .filter(([name]) => !template.params.some((p) => p.name === name))
     .map(([name, type]) => ({ name, type }));
+  // A whole object passes on as Tekton writes it, `$(params.o[*])` (Tekton refuses `$(params.o)`).
   const passThrough = (p: { name: string; type: string }): ParamValue =>
-    p.type === 'array' ? [`$(params.${p.name}[*])`] : `$(params.${p.name})`;
+    p.type === 'array'
+      ? [`$(params.${p.name}[*])`]
+      : p.type === 'object'
+        ? `$(params.${p.name}[*])`
+        : `$(params.${p.name})`;
   const pipeline: PipelineSpec = {
     name: doc.name ?? taskName,
     params: [...template.params, ...implicitParams],
@@ -134,6 +151,12 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
   };
   const timeoutMs = src.duration(f.get('timeout'), 'spec.timeout');
   if (timeoutMs !== undefined) pipeline.tasks[0]!.timeoutMs = timeoutMs;
+  // A TaskRun's own pod fields are its one task's taskRunSpec.
+  if (inputs && TASK_RUN_OWN_KEYS.some((k) => f.has(k))) {
+    const own = readTaskRunSpec(src, f, 'spec', taskName, doc.spec.pos);
+    checkTaskRunSpecs(src, [own], pipeline, 'spec');
+    inputs.run.taskRunSpecs = [own];
+  }
   return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
 

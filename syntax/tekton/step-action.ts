@@ -83,6 +83,7 @@ export function inlineStepAction(
     ...resolved,
     name: step.name,
     onError: step.onError,
+    ...(step.onErrorParam !== undefined && { onErrorParam: step.onErrorParam }),
     pos: step.pos,
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
   };

@@ -1,10 +1,10 @@
 // A Tekton Task spec (a Task, ClusterTask, or an embedded taskSpec) read into a TaskTemplate:
 // params, results, workspaces, steps with stepTemplate merged in and StepActions inlined.
-import { STEP_ON_ERROR } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec } from '../model.js';
 import { parseReference, referencesIn } from '../references.js';
+import { readStepOnError } from '../step-on-error.js';
 import { stepStrings } from '../walk.js';
 import { type RefScope, type Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
@@ -95,7 +95,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   const step = readStepFields(reader, f, item, what, ctx.kubernetes);
   step.name = src.string(f.get('name'), `${what}.name`) ?? `step-${i + 1}`;
   if (f.has('name')) checkName(src, step.name, f.get('name')!.pos, 'step name');
-  step.onError = src.choice(f.get('onError'), `${what}.onError`, STEP_ON_ERROR) ?? 'stopAndFail';
+  Object.assign(step, readStepOnError(reader, f.get('onError'), `${what}.onError`));
   const timeoutMs = src.duration(f.get('timeout'), `${what}.timeout`);
   if (timeoutMs !== undefined) step.timeoutMs = timeoutMs;
   if (step.script !== undefined && step.command !== undefined) {

@@ -22,6 +22,7 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   workingDir: '/sample/dir',
   timeoutMs: 12_345,
   onError: 'continue',
+  onErrorParam: '$(params.on-error)',
   cache: { key: 'sample-key', restoreKeys: ['sample-'], paths: ['sample-path'], policy: 'pull' },
   resources: { requests: { cpu: '123m' } },
   stdoutPath: '/sample/stdout',
@@ -30,7 +31,7 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
 /** What planStep folds into other fields or drops (its comment says why). */
-const FOLDED_BY_PLAN = ['args', 'pos'];
+const FOLDED_BY_PLAN = ['args', 'pos', 'onErrorParam'];
 
 const base: StepSpec = { name: 'base', args: [], env: {}, onError: 'stopAndFail', command: ['true'] };
 type Field = keyof StepSpec;

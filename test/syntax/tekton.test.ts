@@ -261,7 +261,7 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
   [
     'remote resolution',
     doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { resolver: git }\n'),
-    ['8:18 Pipeline p.tasks[0].taskRef: "resolver" is not supported', '8:16 Pipeline p.tasks[0].taskRef has no name'],
+    ['8:16 Pipeline p.tasks[0].taskRef: the git resolver needs params url and pathInRepo'],
   ],
   [
     'a missing StepAction, and image set beside ref',

@@ -37,6 +37,9 @@ describe('the shell of a step', () => {
     expect(scriptText('echo hi', ash)).toBe('#!/usr/bin/busybox sh\nset -e\necho hi');
     expect(scriptText('#!/bin/sh\necho hi', ash)).toBe('#!/usr/bin/busybox sh\necho hi');
     expect(scriptText('#!/bin/ash', ash)).toBe('#!/usr/bin/busybox sh');
+    expect(scriptText('#!/usr/bin/env sh\necho hi', ash)).toBe('#!/usr/bin/busybox sh\necho hi');
+    expect(scriptText('#!/usr/bin/env  ash\necho hi', ash)).toBe('#!/usr/bin/busybox sh\necho hi');
+    expect(scriptText('#!/usr/bin/env shellcheck\necho hi', ash)).toBe('#!/usr/bin/env shellcheck\necho hi');
     expect(scriptText('#!/usr/bin/env bash\necho hi', ash)).toBe('#!/usr/bin/env bash\necho hi');
     expect(scriptText('#!/usr/bin/env python3\nprint(1)')).toBe('#!/usr/bin/env python3\nprint(1)');
   });
