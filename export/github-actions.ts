@@ -11,7 +11,16 @@ import {
   type TaskSpec,
   type WhenExpression,
 } from '../syntax/index.js';
-import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, shellQuote } from './common.js';
+import {
+  approvalGate,
+  clean,
+  type Doc,
+  ExportError,
+  kilnOnly,
+  pipelineCall,
+  rewriteRefs,
+  shellQuote,
+} from './common.js';
 
 export interface ActionsOptions {
   params?: Record<string, ParamValue>;
@@ -141,6 +150,7 @@ function job(
 ): Doc {
   const where = `task "${task.name}"`;
   kilnOnly(task, where, problems, 'GitHub Actions');
+  pipelineCall(task, where, problems, 'GitHub Actions');
   approvalGate(
     task,
     where,
