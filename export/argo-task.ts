@@ -87,7 +87,7 @@ export function taskTemplate(
   });
 }
 
-function retryStrategy(task: TaskSpec): Doc | undefined {
+export function retryStrategy(task: TaskSpec): Doc | undefined {
   if (task.retries === 0) return undefined;
   const on = task.retryPolicy?.on ?? ['failure', 'timeout'];
   const b = task.retryPolicy?.backoff;

@@ -8,7 +8,7 @@
 // `notes`. See docs/export.md.
 import { type PipelineSpec, resultRefsOf, type TaskSpec, type WhenExpression } from '../syntax/index.js';
 import { type ArgoOptions, dagExpr, inputsOf, loopOf, type Scope, seconds, templateName, text } from './argo-refs.js';
-import { taskTemplate } from './argo-task.js';
+import { retryStrategy, taskTemplate } from './argo-task.js';
 import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs } from './common.js';
 
 export type { ArgoOptions } from './argo-refs.js';
@@ -133,14 +133,15 @@ function calledTemplates(
     );
     return [];
   }
-  if (task.retries > 0) problems.push(`${where}: retries of a pipeline task have no Argo equivalent`);
   if (task.timeoutMs !== undefined || child.timeoutMs !== undefined)
-    problems.push(`${where}: a timeout of a called pipeline has no Argo equivalent (only pods have deadlines)`);
+    problems.push(
+      `${where}: a timeout of a called pipeline has no Argo equivalent (deadlines and timeouts apply to pods, not DAG templates)`,
+    );
   if (child.finally.length)
     problems.push(
       `${where}: the finally tasks of a called pipeline have no Argo equivalent (only the workflow has onExit)`,
     );
-  return pipelineTemplates(
+  const [dag, ...rest] = pipelineTemplates(
     {
       pipeline: child,
       params: 'inputs.parameters',
@@ -154,6 +155,8 @@ function calledTemplates(
     problems,
     notes,
   );
+  // Argo retries any template: a failed DAG runs again whole, as Kiln reruns the called pipeline.
+  return [clean({ ...dag, retryStrategy: retryStrategy(task) }), ...rest];
 }
 
 function workspaceVolumes(pipeline: PipelineSpec, opts: ArgoOptions, problems: string[]) {

@@ -31,6 +31,7 @@ tasks:
     params: { image: "$(tasks.ship.results.url)" }
     workspaces: { src: source }
   check:
+    retries: { count: 2, backoff: { delay: 5s, factor: 2 } }
     params: { url: "$(tasks.ship.results.url)" }
     pipelineSpec:
       params: { url: {} }
@@ -68,11 +69,47 @@ tasks:
     params: { n: "0" }
 `;
 
+// Two levels of embedded pipelines, the workspace renamed at each call.
+const NESTED = `
+name: outer
+workspaces: [data]
+tasks:
+  a:
+    workspaces: { mid: data }
+    pipelineSpec:
+      workspaces: [mid]
+      tasks:
+        b:
+          workspaces: { low: mid }
+          pipelineSpec:
+            workspaces: [low]
+            tasks:
+              c: { image: alpine:3.20, steps: [{ run: "ls $(workspaces.low.path)" }] }
+`;
+// What a called pipeline's DAG template cannot carry.
+const LIMITS = `
+name: limits
+tasks:
+  sub:
+    pipelineSpec:
+      timeout: 5m
+      tasks:
+        c: { image: alpine:3.20, steps: [{ run: "true" }] }
+      finally:
+        f: { image: alpine:3.20, steps: [{ run: "true" }] }
+`;
+
 let dir: string;
 let schema: { bin: string; schema: string };
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kiln-export-calls-'));
-  for (const [f, t] of Object.entries({ 'release.yaml': RELEASE, 'deploy.yaml': DEPLOY, 'countdown.yaml': COUNTDOWN }))
+  for (const [f, t] of Object.entries({
+    'release.yaml': RELEASE,
+    'deploy.yaml': DEPLOY,
+    'countdown.yaml': COUNTDOWN,
+    'nested.yaml': NESTED,
+    'limits.yaml': LIMITS,
+  }))
     writeFileSync(join(dir, f), t);
   schema = argoSchema();
 }, 600_000);
@@ -147,9 +184,33 @@ describe('a pipeline task exported to Argo', () => {
       mountPath: '/workspace/src',
     });
     expect(spec.volumes).toEqual([{ name: 'source', emptyDir: {} }]);
+    // Argo retries any template: the called pipeline's DAG runs again whole, as kiln run reruns it.
+    expect(tpl['check--pipeline'].retryStrategy).toEqual({
+      limit: '2',
+      retryPolicy: 'Always',
+      backoff: { duration: '5s', factor: '2' },
+    });
     expect(tpl['check--task-probe'].container.args[0]).toContain('curl -fsS {{inputs.parameters.url}}');
     expect(tpl.main.outputs.parameters).toEqual([
       { name: 'url', valueFrom: { parameter: '{{tasks.ship.outputs.parameters.url}}' } },
+    ]);
+  });
+
+  it('nests: a called pipeline calling another, its workspace bound through both calls', () => {
+    const { doc } = exportToArgo(load('nested.yaml'));
+    const file = join(dir, 'nested.json');
+    writeFileSync(file, JSON.stringify(doc));
+    expect(validate(schema.bin, [schema.schema, file])).toBe('');
+    const tpl: Any = Object.fromEntries((doc.spec as Any).templates.map((t: Any) => [t.name, t]));
+    expect(Object.keys(tpl)).toEqual(['main', 'a--pipeline', 'a--b--pipeline', 'a--b--task-c']);
+    expect(tpl['a--pipeline'].dag.tasks).toEqual([{ name: 'b', template: 'a--b--pipeline' }]);
+    expect(tpl['a--b--task-c'].container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/workspace/low' });
+  });
+
+  it('refuses what a DAG template cannot carry: a timeout and finally tasks of a called pipeline', () => {
+    expect(problemsOf(() => exportToArgo(load('limits.yaml')))).toEqual([
+      'task "sub": a timeout of a called pipeline has no Argo equivalent (deadlines and timeouts apply to pods, not DAG templates)',
+      'task "sub": the finally tasks of a called pipeline have no Argo equivalent (only the workflow has onExit)',
     ]);
   });
 
