@@ -41,6 +41,11 @@ tasks:
   report:
     image: alpine:3.20
     steps: [{ run: "echo $(tasks.ship.results.url) $(tasks.check.results.ok)" }]
+finally:
+  notify:
+    pipelineSpec:
+      tasks:
+        say: { image: alpine:3.20, steps: [{ run: "echo released" }] }
 results:
   url: $(tasks.ship.results.url)
 `;
@@ -139,7 +144,11 @@ describe('a pipeline task exported to Argo', () => {
     // Argo's controller (not its schema) refuses a DAG task naming a template that is not there.
     const called = spec.templates.flatMap((t: Any) => (t.dag?.tasks ?? []).map((d: Any) => d.template));
     expect(called.filter((name: string) => !tpl[name])).toEqual([]);
-    expect(called).toEqual(expect.arrayContaining(['ship--task-push', 'again--task-push', 'check--task-probe']));
+    expect(called).toEqual(
+      expect.arrayContaining(['ship--task-push', 'again--task-push', 'check--task-probe', 'notify--task-say']),
+    );
+    // A pipeline task in finally: the exit handler's DAG calls it.
+    expect(tpl['kiln-finally'].dag.tasks).toEqual([{ name: 'notify', template: 'notify--pipeline' }]);
     // The task's params, defaulted from the called pipeline's declarations (as kiln run binds them).
     expect(dag.ship).toEqual({
       name: 'ship',
@@ -234,7 +243,12 @@ describe('Tekton and GitHub Actions refuse a pipeline task, in all three spellin
     ['GitHub Actions', exportToGitHubActions, 'a reusable workflow must be a file of its own under .github/workflows'],
   ] as const)('%s: says why and to export with --to argo', (target, exporter, why) => {
     const problems = problemsOf(() => exporter(load('release.yaml'))).filter((p) => p.includes('pipeline task'));
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['task "ship"', 'task "again"', 'task "check"']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'task "ship"',
+      'task "again"',
+      'task "check"',
+      'task "notify"',
+    ]);
     for (const p of problems) {
       expect(p).toContain(`a pipeline task (pipeline:, pipelineRef: or pipelineSpec:) is not exported to ${target}`);
       expect(p).toContain(why);
