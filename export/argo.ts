@@ -13,6 +13,8 @@ import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs } fro
 
 export type { ArgoOptions } from './argo-refs.js';
 
+/** Argo's validation caps a template's name (workflowFieldMaxLength). */
+const ARGO_NAME_MAX = 128;
 const DEPENDS: Record<string, string> = { succeeded: 'Succeeded', failed: 'Failed', skipped: 'Skipped' };
 
 export function exportToArgo(pipeline: PipelineSpec, opts: ArgoOptions = {}): { doc: Doc; notes: string[] } {
@@ -28,8 +30,14 @@ export function exportToArgo(pipeline: PipelineSpec, opts: ArgoOptions = {}): { 
     pipelines: pipeline.pipelines ?? {},
     stack: [rootKey],
   };
-  const templates = pipelineTemplates(scope, opts, problems, notes);
+  const [main, ...templates] = pipelineTemplates(scope, opts, problems, notes);
   const fin = pipeline.finally.map((t) => dagTask(scope, t, true, problems, notes));
+  templates.push(...pipeline.finally.flatMap((t) => taskTemplates(scope, t, opts, problems, notes)));
+  for (const t of templates)
+    if ((t.name as string).length > ARGO_NAME_MAX)
+      problems.push(
+        `template "${t.name}": longer than the ${ARGO_NAME_MAX} characters Argo allows (pipeline calls nested this deep need shorter task names)`,
+      );
   const { volumes, claims } = workspaceVolumes(pipeline, opts, problems);
   if (problems.length) throw new ExportError('argo', problems);
   const timeout = opts.timeoutMs ?? pipeline.timeoutMs;
@@ -47,14 +55,8 @@ export function exportToArgo(pipeline: PipelineSpec, opts: ArgoOptions = {}): { 
     activeDeadlineSeconds: timeout !== undefined ? seconds(timeout) : undefined,
     volumes,
     volumeClaimTemplates: claims,
-    templates: [
-      templates[0],
-      ...(fin.length ? [{ name: 'kiln-finally', dag: { tasks: fin } }] : []),
-      ...templates.slice(1),
-      ...pipeline.finally.flatMap((t) => taskTemplates(scope, t, opts, problems, notes)),
-    ],
+    templates: [main, ...(fin.length ? [{ name: 'kiln-finally', dag: { tasks: fin } }] : []), ...templates],
   });
-  if (problems.length) throw new ExportError('argo', problems);
   return {
     doc: {
       apiVersion: 'argoproj.io/v1alpha1',

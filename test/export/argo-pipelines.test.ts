@@ -103,6 +103,19 @@ tasks:
       finally:
         f: { image: alpine:3.20, steps: [{ run: "true" }] }
 `;
+// Names that fit Kiln (63 characters) but, joined through two calls, not Argo's 128.
+const [X, Y, Z] = ['x', 'y', 'z'].map((c) => c.repeat(50));
+const LONG = `
+name: long
+tasks:
+  ${X}:
+    pipelineSpec:
+      tasks:
+        ${Y}:
+          pipelineSpec:
+            tasks:
+              ${Z}: { image: alpine:3.20, steps: [{ run: "true" }] }
+`;
 
 let dir: string;
 let schema: { bin: string; schema: string };
@@ -114,6 +127,7 @@ beforeAll(() => {
     'countdown.yaml': COUNTDOWN,
     'nested.yaml': NESTED,
     'limits.yaml': LIMITS,
+    'long.yaml': LONG,
   }))
     writeFileSync(join(dir, f), t);
   schema = argoSchema();
@@ -220,6 +234,12 @@ describe('a pipeline task exported to Argo', () => {
     expect(problemsOf(() => exportToArgo(load('limits.yaml')))).toEqual([
       'task "sub": a timeout of a called pipeline has no Argo equivalent (deadlines and timeouts apply to pods, not DAG templates)',
       'task "sub": the finally tasks of a called pipeline have no Argo equivalent (only the workflow has onExit)',
+    ]);
+  });
+
+  it("refuses a template name longer than Argo's 128 characters", () => {
+    expect(problemsOf(() => exportToArgo(load('long.yaml')))).toEqual([
+      `template "${X}--${Y}--task-${Z}": longer than the 128 characters Argo allows (pipeline calls nested this deep need shorter task names)`,
     ]);
   });
 
