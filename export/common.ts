@@ -45,10 +45,9 @@ export function rewriteRefs(
   });
 }
 
-/** What no other engine has: loops, pipelines in pipelines (unless the target maps them), CEL `when`. */
+/** What no other engine has: loops and CEL `when`. */
 export function kilnOnly(task: TaskSpec, where: string, problems: string[], target: string): void {
   if (task.loop) problems.push(`${where}: loop has no ${target} equivalent`);
-  if (task.pipeline) problems.push(`${where}: pipeline: (a pipeline in a pipeline) is not exported to ${target}`);
   if (task.whenCel?.length) problems.push(`${where}: a CEL when has no ${target} equivalent`);
 }
 
@@ -57,6 +56,27 @@ export function tektonOnly(task: TaskSpec, where: string, problems: string[], ta
   for (const step of task.steps.filter((s) => s.onErrorParam !== undefined))
     problems.push(
       `${where} step "${step.name}": onError from a param (${step.onErrorParam}) has no ${target} equivalent; write continue or stopAndFail`,
+    );
+}
+
+/** Why a target without an export of pipelines in pipelines cannot take one (Argo can: a DAG template per call). */
+const NO_PIPELINE_CALLS = {
+  Tekton:
+    "pipelines in pipelines are Tekton's alpha feature (TEP-0056), which Tekton's Validate refuses unless enable-api-fields is alpha",
+  'GitHub Actions':
+    'a reusable workflow must be a file of its own under .github/workflows, and the export writes one document',
+};
+
+/** A task running a pipeline (any of its three spellings), refused with the reason and what to do instead. */
+export function pipelineCall(
+  task: TaskSpec,
+  where: string,
+  problems: string[],
+  target: keyof typeof NO_PIPELINE_CALLS,
+): void {
+  if (task.pipeline)
+    problems.push(
+      `${where}: a pipeline task (pipeline:, pipelineRef: or pipelineSpec:) is not exported to ${target}: ${NO_PIPELINE_CALLS[target]}; export with --to argo (a DAG template per called pipeline), or run it with kiln run or the Kiln controller`,
     );
 }
 

@@ -11,7 +11,17 @@ import {
   type TaskSpec,
   type WhenExpression,
 } from '../syntax/index.js';
-import { approvalGate, clean, type Doc, ExportError, kilnOnly, rewriteRefs, tektonOnly, shellQuote } from './common.js';
+import {
+  approvalGate,
+  clean,
+  type Doc,
+  ExportError,
+  kilnOnly,
+  pipelineCall,
+  rewriteRefs,
+  shellQuote,
+  tektonOnly,
+} from './common.js';
 
 export interface ActionsOptions {
   params?: Record<string, ParamValue>;
@@ -142,6 +152,7 @@ function job(
   const where = `task "${task.name}"`;
   kilnOnly(task, where, problems, 'GitHub Actions');
   tektonOnly(task, where, problems, 'GitHub Actions');
+  pipelineCall(task, where, problems, 'GitHub Actions');
   approvalGate(
     task,
     where,

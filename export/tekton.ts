@@ -9,7 +9,7 @@
 // for a finally task's `$(tasks.t.status)` (param `t-status`) and `$(tasks.status)`.
 import { stringify } from 'yaml';
 import { APPROVAL_REF, type ApprovalSpec, cacheFlagArgs, ENTRYPOINT_FLAGS, formatDuration } from '../contract/index.js';
-import { ExportError, kilnOnly } from './common.js';
+import { ExportError, kilnOnly, pipelineCall } from './common.js';
 import {
   type ParamSpec,
   type ParamValue,
@@ -53,6 +53,7 @@ export function exportToTekton(pipeline: PipelineSpec, run: TektonRunOptions = {
   for (const { t } of all) {
     const where = `task "${t.name}"`;
     kilnOnly(t, where, problems, 'Tekton');
+    pipelineCall(t, where, problems, 'Tekton');
     if (t.retryPolicy?.backoff || (t.retryPolicy && t.retryPolicy.on.length < 2))
       problems.push(
         `${where}: a retry backoff or on: has no Tekton equivalent (Tekton retries at once, on any failure)`,

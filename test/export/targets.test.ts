@@ -3,7 +3,6 @@
 // module, made strict: test/tools/argo-schema) for the Workflow; plus what maps to what — needs,
 // conditions, matrix (withParam for a run-time list), retries with backoff, timeouts, the cache
 // (actions/cache; kiln-agent in Tekton), results through outputs — and what each refuses.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { loadPipelineFiles, parsePipelineText } from '../../syntax/index.js';
 import { actionlint, argoSchema } from '../../testkit/go-tools.js';
 import { REPO } from '../../testkit/kiln-cli.js';
 import { runKiln } from '../../testkit/log-proxy-pod.js';
+import { validate } from './validate.js';
 
 const RICH = `
 name: rich
@@ -72,17 +72,6 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs a validator; its output when it finds problems (exit 1), '' when the file is valid. */
-function validate(bin: string, args: string[]): string {
-  try {
-    execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return '';
-  } catch (err) {
-    const e = err as { status: number; stdout: string; stderr: string };
-    if (e.status !== 1) throw err;
-    return e.stdout + e.stderr;
-  }
-}
 const lintWorkflow = (doc: object, name: string) => {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(doc, { aliasDuplicateObjects: false, lineWidth: 0 }));
