@@ -173,7 +173,9 @@ function taskDocument(
   // hashFiles() in a cache key is computed by kiln-agent in the step: only elsewhere is it a problem.
   const cacheKeys = new Set(task.steps.flatMap((s) => (s.cache ? [s.cache.key, ...s.cache.restoreKeys] : [])));
   const params = [
-    ...Object.entries(task.params).map(([name, value]) => givenDecl(name, value, declared, matrix.has(name))),
+    ...Object.entries(task.params).map(([name, value]) =>
+      givenDecl(name, withOuterKeys(name, value, declared), declared, matrix.has(name)),
+    ),
     ...[...inputs.keys()].map((name) => {
       const p = declared.get(name);
       return clean({ name, type: p?.type ?? 'string', properties: p && propertiesOf(p.properties, p.default) });
@@ -264,7 +266,7 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
   const params = [
     ...Object.entries(task.params)
       .filter(([name]) => !matrix.has(name))
-      .map(([name, value]) => ({ name, value })),
+      .map(([name, value]) => ({ name, value: withOuterKeys(name, value, declared) })),
     ...[...inputs].map(([name, value]) => ({
       name,
       value: declared.get(name)?.type === 'array' ? `$(params.${name}[*])` : value,
@@ -448,6 +450,18 @@ function givenDecl(name: string, value: ParamValue, declared: Map<string, ParamS
     properties: type === 'object' ? propertiesOf(source?.properties, source?.default ?? value) : undefined,
     default: withDefault ? value : undefined,
   });
+}
+
+/**
+ * An object a pipeline task gives, with the keys it leaves out of the pipeline's object param of
+ * that name passed on by reference: what the engine reads (the task's keys win), written so that
+ * Tekton's TaskRun has every key its Task reads.
+ */
+function withOuterKeys(name: string, value: ParamValue, declared: Map<string, ParamSpec>): ParamValue {
+  const outer = declared.get(name);
+  if (typeof value !== 'object' || Array.isArray(value) || outer?.type !== 'object') return value;
+  const keys = Object.keys(propertiesOf(outer.properties, outer.default) ?? {});
+  return { ...Object.fromEntries(keys.map((k) => [k, `$(params.${name}.${k})`])), ...value };
 }
 
 const typeOf = (v: ParamValue) => (typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object');

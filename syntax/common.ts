@@ -128,20 +128,24 @@ export interface GivenParam {
 
 /**
  * The task's params for one use: given values checked against the declarations, defaults
- * filled in. Params the matrix provides need no value.
+ * filled in. Params the matrix provides need no value. A param the template does not declare is
+ * an error, unless `use.undeclared` says what Tekton does with it: `ignore` (a referenced Task
+ * cannot read it) or `keep` (an embedded spec reads it: propagation).
  */
 export function bindParams(
   src: Source,
   template: { name: string; params: readonly ParamSpec[] },
   given: Map<string, GivenParam>,
-  use: { pos: SourcePos; key: string; matrix: string[] },
+  use: { pos: SourcePos; key: string; matrix: string[]; undeclared?: 'ignore' | 'keep' },
 ): Record<string, ParamValue> {
   const declared = new Map(template.params.map((p) => [p.name, p]));
   const out: Record<string, ParamValue> = {};
   for (const [name, g] of given) {
     const spec = declared.get(name);
     if (!spec) {
-      src.error(g.pos, `${use.key}: "${template.name}" has no param "${name}"`, suggest(name, [...declared.keys()]));
+      if (use.undeclared === 'keep') out[name] = g.value;
+      else if (use.undeclared !== 'ignore')
+        src.error(g.pos, `${use.key}: "${template.name}" has no param "${name}"`, suggest(name, [...declared.keys()]));
       continue;
     }
     const kind = typeof g.value === 'string' ? 'string' : Array.isArray(g.value) ? 'array' : 'object';

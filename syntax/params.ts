@@ -93,8 +93,6 @@ export function resolveRunParams(
 
 /** As Tekton: an object value given in part takes the keys it leaves out from the default. */
 function withObjectDefaults(given: ParamValue | undefined, fallback: ParamValue | undefined): ParamValue | undefined {
-  const isObject = (v: ParamValue | undefined): v is Record<string, string> =>
-    typeof v === 'object' && !Array.isArray(v);
   return isObject(given) && isObject(fallback) ? { ...fallback, ...given } : (given ?? fallback);
 }
 
@@ -108,7 +106,14 @@ export function taskParamValues(
   resolve: VariableResolver,
 ): Record<string, ParamValue> {
   const own = Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, substituteValue(v, resolve)]));
-  return { ...runParams, ...own };
+  const values = { ...runParams, ...own };
+  // Tekton's propagation: an object a task is given keeps the keys it leaves out from the run's
+  // object of that name (the task's keys win).
+  for (const [name, value] of Object.entries(own)) {
+    const outer = runParams[name];
+    if (isObject(value) && isObject(outer)) values[name] = { ...outer, ...value };
+  }
+  return values;
 }
 
 /** `k=v` from the command line. */
@@ -116,4 +121,8 @@ export function parseParamArgument(arg: string): [string, string] {
   const eq = arg.indexOf('=');
   if (eq <= 0) throw new ParamError(`--param "${arg}" is not NAME=VALUE`, arg, 'write --param name=value');
   return [arg.slice(0, eq), arg.slice(eq + 1)];
+}
+
+function isObject(value: ParamValue | undefined): value is Record<string, string> {
+  return typeof value === 'object' && !Array.isArray(value);
 }

@@ -8,10 +8,20 @@ import {
   MAX_RETRIES,
   readWhen,
   TextReader,
+  type GivenParam,
   type TaskTemplate,
 } from '../common.js';
 import { missingHint, suggest } from '../did-you-mean.js';
-import type { MatrixInclude, ParamType, PipelineSpec, TaskSpec, WorkspaceSpec, WorkspaceUse } from '../model.js';
+import type {
+  MatrixInclude,
+  ParamType,
+  ParamValue,
+  PipelineSpec,
+  TaskSpec,
+  WorkspaceSpec,
+  WorkspaceUse,
+} from '../model.js';
+import { parseReference } from '../references.js';
 import { type RefScope, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -140,13 +150,20 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   );
   const customRef = child ? undefined : customTaskRef(inputs, f.get('taskRef'));
   const approval = customRef && readTektonApproval(inputs, name, customRef, given, what);
-  const found = child ? child.template : customRef ? undefined : taskTemplate(scope, f, what, name);
+  const found = child ? child.template : customRef ? undefined : taskTemplate(scope, f, what, name, given);
   // A task whose Task cannot be read stays in the pipeline, without steps, and its params and
   // workspaces are not checked, so that neither it nor what refers to it adds errors of its own.
   if (!found && !approval) ctx.sites.unresolved.add(name);
   const template = found ?? { name, params: [], results: [], workspaces: [], env: {}, steps: [], pos: item.pos };
   const params = found
-    ? bindParams(src, template, given, { pos: item.pos, key: 'params', matrix: matrixGiven(matrix, include, template) })
+    ? bindParams(src, template, given, {
+        pos: item.pos,
+        key: 'params',
+        matrix: matrixGiven(matrix, include, template),
+        // As Tekton: an embedded spec reads the params its pipeline task gives it undeclared
+        // (propagation); a referenced Task cannot read them, so they are dropped.
+        undeclared: f.has('taskSpec') ? 'keep' : 'ignore',
+      })
     : Object.fromEntries([...given].map(([k, g]) => [k, g.value]));
   const task: TaskSpec = {
     name,
@@ -186,14 +203,21 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   return task;
 }
 
-function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, task: string): TaskTemplate | undefined {
+function taskTemplate(
+  scope: PipelineScope,
+  f: Map<string, At>,
+  what: string,
+  task: string,
+  given: Map<string, GivenParam>,
+): TaskTemplate | undefined {
   const { src, ctx } = scope;
   const specAt = f.get('taskSpec');
   const refAt = f.get('taskRef');
   if (specAt && refAt) src.error(refAt.pos, `${what} has both taskRef and taskSpec`, 'keep one of them');
   if (specAt)
     return readTaskTemplate(src, specAt, `${what}.taskSpec`, task, ctx, {
-      params: scope.params,
+      // The pipeline's params, and those the pipeline task gives (they win: Tekton's scope precedence).
+      params: new Map([...scope.params, ...[...given].map(([n, g]) => [n, givenType(g.value, scope.params)] as const)]),
       task,
       workspaces: scope.workspaces,
     });
@@ -226,6 +250,16 @@ function taskTemplate(scope: PipelineScope, f: Map<string, At>, what: string, ta
     return undefined;
   }
   return readTaskTemplate(doc.src, doc.spec, `Task ${name}`, name, ctx, { params: new Map(), task });
+}
+
+/** The type of a value a pipeline task gives: a whole `$(…[*])` reference passes an array on. */
+function givenType(value: ParamValue, outer: RefScope['params']): ParamType {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value !== 'string') return 'object';
+  const whole = /^\$\(([^)]*)\)$/.exec(value.trim());
+  const ref = whole && parseReference(whole[1]!);
+  if (ref?.kind === 'param' && ref.star) return outer.get(ref.name) ?? 'array';
+  return ref?.kind === 'taskResult' && ref.star ? 'array' : 'string';
 }
 
 function readNeeds(scope: PipelineScope, f: Map<string, At>, task: string, what: string): string[] {

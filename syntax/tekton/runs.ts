@@ -73,7 +73,17 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
+  if (pipeline) dropUndeclared(run, pipeline);
   return { ...(pipeline ? { pipeline } : {}), run };
+}
+
+/**
+ * As Tekton: params a run passes that a referenced Pipeline or Task does not declare are ignored
+ * (an embedded spec declares them all: they are its implicit params).
+ */
+function dropUndeclared(run: RunRequest, pipeline: PipelineSpec): void {
+  const declared = new Set(pipeline.params.map((p) => p.name));
+  run.params = Object.fromEntries(Object.entries(run.params).filter(([name]) => declared.has(name)));
 }
 
 /**
@@ -157,6 +167,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
     checkTaskRunSpecs(src, [own], pipeline, 'spec');
     inputs.run.taskRunSpecs = [own];
   }
+  if (inputs) dropUndeclared(inputs.run, pipeline);
   return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
 
