@@ -44,7 +44,7 @@ function initialUnits(task: TaskSpec, isFinally: boolean): Unit[] {
       },
     ];
   }
-  return unitsFor(task, isFinally, matrixCombinations(task.matrix, task.matrixInclude));
+  return unitsFor(task, isFinally, matrixCombinations(task.matrix, task.matrixInclude, task.matrixOrder));
 }
 
 export function initialState(input: EngineInput): EngineState {

@@ -1,6 +1,7 @@
 // Matrix fan-out: one combination per element of the cartesian product of the parameter lists,
-// in a stable order (the first parameter varies slowest), then Tekton's `include` entries.
-import type { MatrixInclude } from '../syntax/index.js';
+// in a stable order (Kiln's: the first parameter varies slowest; Tekton's: the first varies
+// fastest), then Tekton's `include` entries.
+import type { MatrixInclude, MatrixOrder } from '../syntax/index.js';
 
 /**
  * The combinations of a matrix, undefined when there is no matrix at all. An include entry adds
@@ -11,13 +12,17 @@ import type { MatrixInclude } from '../syntax/index.js';
 export function matrixCombinations(
   matrix: Record<string, string[]> | undefined,
   include: MatrixInclude[] = [],
+  order: MatrixOrder = 'lastFastest',
 ): Record<string, string>[] | undefined {
   const names = Object.keys(matrix ?? {});
   if (names.length === 0 && include.length === 0) return undefined;
   let generated: Record<string, string>[] = names.length ? [{}] : [];
-  for (const [param, values] of Object.entries(matrix ?? {})) {
-    generated = generated.flatMap((combo) => values.map((value) => ({ ...combo, [param]: value })));
+  // The param expanded last varies fastest; each combination keeps the params in their written order.
+  const expanded = order === 'firstFastest' ? [...names].reverse() : names;
+  for (const param of expanded) {
+    generated = generated.flatMap((combo) => matrix![param]!.map((value) => ({ ...combo, [param]: value })));
   }
+  if (order === 'firstFastest') generated = generated.map((c) => Object.fromEntries(names.map((n) => [n, c[n]!])));
   const own: Record<string, string>[] = [];
   for (const entry of include) {
     const params = Object.entries(entry.params);

@@ -139,7 +139,7 @@ export function matrixOf(state: EngineState, unit: Unit): Record<string, string>
     ...i,
     params: Object.fromEntries(Object.entries(i.params).map(([k, v]) => [k, substitute(v, resolve)])),
   }));
-  return matrixCombinations(values, include);
+  return matrixCombinations(values, include, unit.task.matrixOrder);
 }
 
 /** The scope a unit's strings are substituted with (all but the runtime's own paths). */

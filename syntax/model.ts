@@ -83,6 +83,9 @@ export interface TaskVolume {
   files?: Record<string, string>;
 }
 
+/** The order of a matrix's combinations: the param that varies fastest between consecutive ones. */
+export type MatrixOrder = 'lastFastest' | 'firstFastest';
+
 /** Every `when` form (`x in [a]`, `x == a`, `x != a`, Tekton's object) normalises to this. */
 export interface WhenExpression {
   input: string;
@@ -121,6 +124,8 @@ export interface TaskSpec {
   matrix?: Record<string, string[]>;
   /** Tekton's `matrix.include`: params added to matching combinations, or combinations of their own. */
   matrixInclude?: MatrixInclude[];
+  /** Which matrix param varies fastest: absent, the last (Kiln's order); Tekton's pipeline tasks, the first. */
+  matrixOrder?: MatrixOrder;
   env: Record<string, string>;
   workspaces: WorkspaceUse[];
   /** Tekton's `volumes`, mounted by its steps' `volumeMounts`. */

@@ -191,6 +191,8 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
   const displayName = src.string(f.get('displayName'), `${what}.displayName`) ?? template.displayName;
   if (displayName !== undefined) task.displayName = displayName;
   if (Object.keys(matrix).length > 0 || include.length > 0) task.matrix = matrix;
+  // Tekton's fan-out varies the first matrix param fastest (its task runs are numbered so).
+  if (Object.keys(matrix).length > 1) task.matrixOrder = 'firstFastest';
   if (include.length > 0) task.matrixInclude = include;
   const whenCel = readWhenCel(inputs, f.get('when'), `${what}.when`);
   if (whenCel.length) task.whenCel = whenCel;

@@ -15,6 +15,17 @@ describe('matrixCombinations', () => {
     expect(matrixCombinations({ os: [] })).toEqual([]);
   });
 
+  it("varies the first param fastest in Tekton's order, each combination's params as written", () => {
+    const combos = matrixCombinations({ os: ['linux', 'mac'], node: ['18', '20'], arch: ['x'] }, [], 'firstFastest');
+    expect(combos).toEqual([
+      { os: 'linux', node: '18', arch: 'x' },
+      { os: 'mac', node: '18', arch: 'x' },
+      { os: 'linux', node: '20', arch: 'x' },
+      { os: 'mac', node: '20', arch: 'x' },
+    ]);
+    expect(combos!.map((c) => Object.keys(c).join())).toEqual(Array(4).fill('os,node,arch'));
+  });
+
   it("follows Tekton's include: extras on matching combinations, a new combination when none matches", () => {
     const combos = matrixCombinations(
       { GOARCH: ['linux/amd64', 'linux/ppc64le', 'linux/s390x'], version: ['go1.17', 'go1.18.1'] },
