@@ -130,7 +130,9 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
 function inputsOf(task: TaskSpec): Map<string, string> {
   const inputs = new Map<string, string>();
   const matrix = matrixNames(task);
-  for (const text of taskStrings(task)) {
+  // A param's value stays in the pipeline task as written (a matrix task's results read whole with
+  // `[*]`, as Tekton requires): only the other strings need their references carried.
+  for (const text of taskStrings({ ...task, params: {} })) {
     for (const ref of referencesIn(text)) {
       const r = parseReference(ref.expr);
       if (r.kind === 'param' && !(r.name in task.params) && !matrix.has(r.name))
@@ -438,11 +440,15 @@ function propertiesOf(declared: string[] | undefined, value: ParamValue | undefi
 
 /**
  * A Task's declaration of a param its pipeline task gives: a whole `$(params.p[*])` has p's type
- * (an array or an object), any other value its own; a matrix param carries its default.
+ * (an array or an object), a whole `$(tasks.t.results.r[*])` is an array, any other value has its
+ * own; a matrix param carries its default.
  */
 function givenDecl(name: string, value: ParamValue, declared: Map<string, ParamSpec>, withDefault: boolean): Doc {
-  const whole = typeof value === 'string' ? /^\$\(params\.([\w-]+)\[\*\]\)$/.exec(value.trim()) : null;
-  const source = whole ? declared.get(whole[1]!) : undefined;
+  const whole =
+    typeof value === 'string'
+      ? /^\$\((?:params\.([\w-]+)|tasks\.[\w-]+\.results\.[\w-]+)\[\*\]\)$/.exec(value.trim())
+      : null;
+  const source = whole?.[1] ? declared.get(whole[1]) : undefined;
   const type = source?.type ?? (whole ? 'array' : typeOf(value));
   return clean({
     name,
