@@ -33,6 +33,7 @@ import {
   workspaceHostDirs,
 } from './layout.js';
 import { rewriteMountPaths, stepMounts, volumeDirOf, volumeHostDirs, volumeHostFiles } from './volumes.js';
+import { tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -149,7 +150,10 @@ export class LocalRuntime implements Runtime {
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
     const mounts = resolved.steps.map((step) => stepMounts(step, volumeHostDirs(plan, root), plan));
     const seen = volumeHostDirs(plan, paths.root);
-    const steps = resolved.steps.map((step) => rewriteMountPaths(step, stepMounts(step, seen, plan)));
+    const tekton = tektonPathMounts(plan, paths, hostDirs, isolate);
+    const steps = resolved.steps.map((step) => rewriteMountPaths(step, [...stepMounts(step, seen, plan), ...tekton]));
+    const unmapped = unmappedTektonPaths(plan, steps);
+    if (unmapped) this.opts.onWarning?.(unmapped);
     const shell = (this.opts.env ?? process.env).KILN_SH;
     const files = {
       ...workspaceFiles(plan, this.opts.baseDir),
