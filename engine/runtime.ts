@@ -8,6 +8,7 @@ import type {
   TaskRunStatus,
   TaskVolume,
   WorkspaceBinding,
+  WorkspaceUse,
 } from '../syntax/index.js';
 import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredResultRef } from '../contract/index.js';
 
@@ -39,7 +40,7 @@ export interface TaskRunPlan {
   image?: string;
   steps: ResolvedStep[];
   results: string[];
-  workspaces: { name: string; workspace: string; subPath?: string }[];
+  workspaces: WorkspaceUse[];
   /** Bindings of the pipeline's workspaces, by pipeline workspace name. */
   workspaceBindings: Record<string, WorkspaceBinding>;
   /** The task's own volumes (Tekton's), fresh in each task run. */

@@ -202,7 +202,7 @@ function taskDocument(
       params,
       results: task.results.map((name) => ({ name })),
       workspaces: [
-        ...task.workspaces.map((w) => ({ name: w.name })),
+        ...task.workspaces.map((w) => clean({ name: w.name, readOnly: w.readOnly })),
         ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
       ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,

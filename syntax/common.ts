@@ -112,7 +112,7 @@ export interface TaskTemplate {
   displayName?: string;
   params: ParamSpec[];
   results: string[];
-  workspaces: { name: string; optional: boolean }[];
+  workspaces: { name: string; optional: boolean; readOnly?: true }[];
   image?: string;
   env: Record<string, string>;
   steps: StepSpec[];

@@ -101,6 +101,8 @@ export interface WorkspaceUse {
   /** The pipeline workspace it binds. */
   workspace: string;
   subPath?: string;
+  /** Tekton's Task workspace `readOnly`: its steps may not write it. */
+  readOnly?: true;
 }
 
 export interface TaskSpec {

@@ -74,6 +74,8 @@ export interface SandboxInput {
   taskRunDir: string;
   /** In-sandbox path → host directory: the workspaces. */
   binds: Record<string, string>;
+  /** In-sandbox paths of `binds` the step may not write (a Task workspace's `readOnly`). */
+  readOnlyBinds?: string[];
   /** Host paths visible read-only at the same path inside: the agent itself. */
   readOnly: string[];
   cwd: string;
@@ -89,7 +91,9 @@ const OWN_MOUNTS = new Set(['proc', 'dev', 'tmp', 'kiln', 'workspace']);
  * (so /kiln and /workspace can be created in it), the task run at /kiln and workspaces
  * read-write, its own /proc, /dev, /tmp and PID namespace; it dies with the runtime.
  */
-export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd, makeCwd }: SandboxInput): string[] {
+export function sandboxArgv(input: SandboxInput): string[] {
+  const { hostRoot, taskRunDir, binds, readOnly, cwd, makeCwd } = input;
+  const writeProtected = new Set(input.readOnlyBinds);
   const argv = ['bwrap', '--tmpfs', '/'];
   for (const e of hostRoot) {
     if (OWN_MOUNTS.has(e.name)) continue;
@@ -100,7 +104,8 @@ export function sandboxArgv({ hostRoot, taskRunDir, binds, readOnly, cwd, makeCw
   // host's /tmp would otherwise be hidden by it.
   argv.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   argv.push('--bind', taskRunDir, '/kiln');
-  for (const [inside, host] of Object.entries(binds)) argv.push('--bind', host, inside);
+  for (const [inside, host] of Object.entries(binds))
+    argv.push(writeProtected.has(inside) ? '--ro-bind' : '--bind', host, inside);
   for (const path of readOnly) argv.push('--ro-bind', path, path);
   if (makeCwd) argv.push('--dir', cwd);
   argv.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');

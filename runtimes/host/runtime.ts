@@ -12,6 +12,7 @@ import {
   kilnPaths,
   readTermination,
   taskRunResultsUrl,
+  workspacePath,
   type HostStep,
 } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
@@ -154,6 +155,12 @@ export class LocalRuntime implements Runtime {
     const steps = resolved.steps.map((step) => rewriteMountPaths(step, [...stepMounts(step, seen, plan), ...tekton]));
     const unmapped = unmappedTektonPaths(plan, steps);
     if (unmapped) this.opts.onWarning?.(unmapped);
+    const readOnlyWorkspaces = plan.workspaces.filter((w) => w.readOnly).map((w) => w.name);
+    // Outside the sandbox a directory cannot be shown read-only to one step and writable to another.
+    if (readOnlyWorkspaces.length && !isolate)
+      this.opts.onWarning?.(
+        `task run ${plan.name}: workspace ${readOnlyWorkspaces.map((w) => `"${w}"`).join(', ')} is readOnly, which the host engine enforces only in its sandbox: run with --isolate`,
+      );
     const shell = (this.opts.env ?? process.env).KILN_SH;
     const files = {
       ...workspaceFiles(plan, this.opts.baseDir),
@@ -219,7 +226,7 @@ export class LocalRuntime implements Runtime {
       run.agents = this.spawnAgents(
         run,
         launches.map((l) => [
-          ...this.sandbox(root, hostDirs, l.sandboxWhere),
+          ...this.sandbox(root, hostDirs, readOnlyWorkspaces, l.sandboxWhere),
           ...this.opts.agent,
           'entrypoint',
           ...l.args,
@@ -297,16 +304,22 @@ export class LocalRuntime implements Runtime {
     return runProcessEnv(this.opts.env ?? process.env, plan.pipelineRun, plan.name);
   }
 
-  private sandbox(root: string, hostDirs: Record<string, string>, where: { cwd: string; makeCwd: boolean }): string[] {
+  private sandbox(
+    root: string,
+    hostDirs: Record<string, string>,
+    readOnlyWorkspaces: string[],
+    where: { cwd: string; makeCwd: boolean },
+  ): string[] {
     this.hostRoot ??= hostRootEntries();
-    const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [`/workspace/${name}`, dir]));
+    const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [workspacePath(name), dir]));
     if (this.opts.cacheDir) {
       // The cache outlives runs: bind it at the same path inside (bwrap needs it to exist).
       mkdirSync(this.opts.cacheDir, { recursive: true });
       binds[this.opts.cacheDir] = this.opts.cacheDir;
     }
     const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
-    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnly, ...where });
+    const readOnlyBinds = readOnlyWorkspaces.map(workspacePath);
+    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnlyBinds, readOnly, ...where });
   }
 
   /** argv's arguments after `COMMAND` when argv runs this runtime's agent's COMMAND; else undefined. */

@@ -261,7 +261,7 @@ function stepContainer(
       ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
       ...plan.workspaces.map((w) => {
         const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
-        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
+        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), !!w.readOnly, sub || undefined);
       }),
       ...(step.volumeMounts ?? []).map((m) => {
         if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))

@@ -376,5 +376,6 @@ function bindWorkspaces(
       );
     }
   }
-  return uses;
+  // The Task's `readOnly` goes with each use of the workspace.
+  return uses.map((u) => (template.workspaces.find((w) => w.name === u.name)?.readOnly ? { ...u, readOnly: true } : u));
 }

@@ -151,7 +151,11 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
         params: Object.fromEntries(template.params.map((p) => [p.name, passThrough(p)])),
         retries: src.integer(f.get('retries'), 'spec.retries', 0, MAX_RETRIES) ?? 0,
         env: {},
-        workspaces: template.workspaces.map((w) => ({ name: w.name, workspace: w.name })),
+        workspaces: template.workspaces.map((w) => ({
+          name: w.name,
+          workspace: w.name,
+          ...(w.readOnly ? { readOnly: w.readOnly } : {}),
+        })),
         pos: doc.pos,
       },
     ],

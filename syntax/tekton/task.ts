@@ -37,6 +37,9 @@ export function readTaskTemplate(
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
     name: w.name,
     optional: src.string(w.fields.get('optional'), `${what}.workspaces.${w.name}.optional`) === 'true',
+    ...(src.string(w.fields.get('readOnly'), `${what}.workspaces.${w.name}.readOnly`) === 'true'
+      ? { readOnly: true as const }
+      : {}),
   }));
   const reader = new TextReader(src, ctx.sites, {
     params: new Map([...outer.params, ...params.map((p) => [p.name, p.type] as const)]),

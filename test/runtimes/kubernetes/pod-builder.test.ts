@@ -189,6 +189,11 @@ describe('pod builder', () => {
       buildPod(plan({ workspaceBindings: { source: { kind: 'dir', path: '/tmp' } } }), BUILD_OPTIONS),
     ).toThrow(/host directory/);
     expect(() => buildPod(plan({ workspaceBindings: {} }), BUILD_OPTIONS)).toThrow(/binds none/);
+    const locked = buildPod(
+      plan({ workspaces: [{ name: 'src', workspace: 'source', readOnly: true }] }),
+      BUILD_OPTIONS,
+    );
+    expect(locked.spec!.containers[0].volumeMounts!.find((m) => m.name === 'ws-source')!.readOnly).toBe(true);
   });
 
   it("mode image (default): steps run as the image's user with the runtime's capabilities; Kiln's containers locked down", () => {
