@@ -108,11 +108,20 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
     for (const task of input.pipeline.tasks) {
       const units = state.unitsByTask.get(task.name) ?? [];
       scope.taskStatuses[task.name] = taskStatusForFinally(units);
-      scope.taskReasons[task.name] = units.map((u) => u.reason ?? u.status).join(',');
+      scope.taskReasons[task.name] = taskReason(units);
     }
     scope.aggregateStatus = aggregateStatus(state.units.filter((u) => !u.finally));
   }
   return scope;
+}
+
+/**
+ * `$(tasks.t.reason)`: one reason for the task, as Tekton gives it — its first task run that did
+ * not succeed (a matrix task's), else its first; empty when it has none.
+ */
+function taskReason(units: Unit[]): string {
+  const unit = units.find((u) => u.status !== 'Succeeded') ?? units[0];
+  return unit ? (unit.reason ?? unit.status) : '';
 }
 
 /**
