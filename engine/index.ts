@@ -13,3 +13,4 @@ export { SKIP_REASONS } from './types.js';
 export type { ChildRun, EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
 export { planForTask } from './preview.js';
 export type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from './runtime.js';
+export { stepResultsFlags, withStepResultFiles } from './step-results.js';

@@ -186,7 +186,7 @@ function taskDocument(
     spec: clean({
       displayName: task.displayName,
       params,
-      results: task.results.map((name) => ({ name })),
+      results: task.results.map((name) => clean({ name, value: stepResultFeeding(task, name) })),
       workspaces: [
         ...task.workspaces.map((w) => ({ name: w.name })),
         ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
@@ -220,7 +220,17 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     timeout: step.timeoutMs !== undefined ? formatDuration(step.timeoutMs) : undefined,
     onError: step.onError === 'continue' ? 'continue' : undefined,
     computeResources: step.resources,
+    results: step.results?.map((name) => ({ name })),
   });
+}
+
+/** `$(steps.s.results.r)` when a step result is the task result `name` (its `value`). */
+function stepResultFeeding(task: TaskSpec, name: string): string | undefined {
+  for (const step of task.steps) {
+    const from = Object.entries(step.taskResults ?? {}).find(([, to]) => to === name)?.[0];
+    if (from) return `$(steps.${step.name}.results.${from})`;
+  }
+  return undefined;
 }
 
 /** An approval gate as Tekton's custom task reference, read back by the Tekton reader (syntax/approval.ts). */

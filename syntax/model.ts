@@ -56,6 +56,10 @@ export interface StepSpec {
   /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig `path`). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** Tekton's step `results`: written to `$(step.results.r.path)`, read as `$(steps.s.results.r)`. */
+  results?: string[];
+  /** Step result → the task result it is (a task result's `value: $(steps.s.results.r)`). */
+  taskResults?: Record<string, string>;
   pos?: SourcePos;
 }
 

@@ -17,6 +17,8 @@ export interface StepArgvInput {
   exitWithParent?: boolean;
   /** Where results too large for the termination message go (as the step sees the token file). */
   resultsStore?: { url: string; tokenFile: string };
+  /** Tekton's step results (stepResultsFlags): where they are, which become task results. */
+  stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
 }
 
 export function stepArgv({
@@ -28,6 +30,7 @@ export function stepArgv({
   cacheDir,
   exitWithParent,
   resultsStore,
+  stepResults,
 }: StepArgvInput): string[] {
   return entrypointArgv({
     agent,
@@ -44,6 +47,7 @@ export function stepArgv({
     resultsStore,
     stdoutPath: step.stdoutPath,
     stderrPath: step.stderrPath,
+    stepResults,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }

@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -74,7 +74,8 @@ export function resolveRuntimePaths(
     workspacePaths: workspaceDirs,
     stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
   });
-  const steps = plan.steps.map((step) => {
+  const steps = plan.steps.map((planned) => {
+    const step = withStepResultFiles(planned, plan.steps, paths.stepResultFile);
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });

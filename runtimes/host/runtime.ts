@@ -15,7 +15,14 @@ import {
   type HostStep,
 } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
-import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
+import {
+  stepResultsFlags,
+  type CancelReason,
+  type ObservedTaskRun,
+  type ResolvedStep,
+  type Runtime,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
@@ -182,6 +189,7 @@ export class LocalRuntime implements Runtime {
         results: plan.results,
         cacheDir: this.opts.cacheDir,
         resultsStore,
+        stepResults: stepResultsFlags(step, steps, paths.stepsDir),
       }).slice(1), // `entrypoint`
       ...stepProcess(step, {
         cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,

@@ -32,7 +32,7 @@ import {
   TERMINATION_PATH,
   workspacePath,
 } from '../../contract/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { stepResultsFlags, withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
@@ -97,7 +97,8 @@ function ownedBy(owner: PodBuildOptions['owner']): V1OwnerReference {
   return { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: owner.name, uid: owner.uid, controller: true };
 }
 
-export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+  const plan = { ...given, steps: given.steps.map((s) => withStepResultFiles(s, given.steps, P.stepResultFile)) };
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
@@ -236,6 +237,7 @@ function stepContainer(
     stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
     stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
+    stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
   });
   const env = { ...plan.env, ...step.env };
   return {

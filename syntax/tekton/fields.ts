@@ -53,6 +53,7 @@ export const STEP_KEYS = [
   'volumeMounts',
   'stdoutConfig',
   'stderrConfig',
+  'results',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -69,7 +70,6 @@ export const STEP_TEMPLATE_KEYS = [
 ] as const;
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
-  results: 'step results are not supported; write task results to $(results.NAME.path)',
   workspaces: 'step workspaces are not supported; declare workspaces on the Task',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
@@ -83,10 +83,12 @@ export const STEP_ACTION_KEYS = [
   'params',
   'workingDir',
   'securityContext',
+  'results',
 ] as const;
 
 export const PARAM_DECL_KEYS = ['name', 'type', 'default', 'description', 'properties', 'enum'] as const;
 export const RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties', 'value'] as const;
+export const STEP_RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties'] as const;
 export const TASK_WORKSPACE_KEYS = ['name', 'description', 'mountPath', 'readOnly', 'optional'] as const;
 export const PIPELINE_WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 export const ENV_KEYS = ['name', 'value', 'valueFrom'] as const;

@@ -107,6 +107,8 @@ export function readStepFields(
   }
   if (f.has('volumeMounts'))
     step.volumeMounts = readVolumeMounts(reader, f.get('volumeMounts'), `${what}.volumeMounts`);
+  if (f.has('results'))
+    step.results = readNamedList(src, f.get('results'), `${what}.results`, F.STEP_RESULT_DECL_KEYS).map((r) => r.name);
   return step;
 }
 

@@ -13,6 +13,7 @@ import { readParamDecls, readNamedList, readStepFields } from './readers.js';
 import { inlineStepAction, type StepActions } from './step-action.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
+import { checkStepResultReads, linkStepResults } from './step-results.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -33,7 +34,8 @@ export function readTaskTemplate(
   if (!f) return undefined;
   const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).map((r) => r.name);
+  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS);
+  const results = resultDecls.map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
     name: w.name,
     optional: src.string(w.fields.get('optional'), `${what}.workspaces.${w.name}.optional`) === 'true',
@@ -70,6 +72,8 @@ export function readTaskTemplate(
     }
   }
   checkStepNames(reader, steps, what);
+  linkStepResults(src, resultDecls, steps, what);
+  checkStepResultReads(src, steps, what);
   const volumes = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
   checkVolumeMounts(src, steps, volumes, what);
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))

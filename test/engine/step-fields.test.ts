@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kilnPaths } from '../../contract/index.js';
 import { planStep } from '../../engine/plan.js';
+import { stepResultsFlags } from '../../engine/step-results.js';
 import type { ResolvedStep } from '../../engine/runtime.js';
 import { HOST_IGNORED_STEP_FIELDS, stepArgv, stepProcess } from '../../runtimes/host/commands.js';
 import { stepMounts } from '../../runtimes/host/volumes.js';
@@ -27,6 +28,8 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   stdoutPath: '/sample/stdout',
   stderrPath: '/sample/stderr',
   volumeMounts: [{ name: 'sample-vol', mountPath: '/sample/mount', readOnly: true }],
+  results: ['sample-step-result'],
+  taskResults: { 'sample-step-result': 'sample-task-result' },
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
 /** What planStep folds into other fields or drops (its comment says why). */
@@ -56,6 +59,7 @@ function hostLaunchOf(step: ResolvedStep): string {
     step,
     results: [],
     cacheDir: '/c',
+    stepResults: stepResultsFlags(step, [step], kilnPaths('/run').stepsDir),
   });
   // The sandbox binds a step's volume mounts; outside it, their paths are rewritten in the step.
   const mounts = stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes }));
