@@ -14,3 +14,4 @@ export type { ChildRun, EngineAction, EngineEvent, EngineInput, EngineState, Ski
 export { planForTask } from './preview.js';
 export type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from './runtime.js';
 export { stepResultsFlags, withStepResultFiles } from './step-results.js';
+export { stepWorkspaces, type SeenWorkspace } from './step-workspaces.js';

@@ -221,6 +221,7 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     onError: step.onError === 'continue' ? 'continue' : undefined,
     computeResources: step.resources,
     results: step.results?.map((name) => ({ name })),
+    workspaces: step.workspaces?.map((w) => clean({ name: w.name, mountPath: w.mountPath && rewrite(w.mountPath) })),
   });
 }
 

@@ -60,7 +60,18 @@ export interface StepSpec {
   results?: string[];
   /** Step result → the task result it is (a task result's `value: $(steps.s.results.r)`). */
   taskResults?: Record<string, string>;
+  /**
+   * Tekton's step `workspaces` (isolated workspaces): a task workspace a step names is seen only by
+   * the steps that name it, at `mountPath` when given (else where the task's steps see it).
+   */
+  workspaces?: StepWorkspace[];
   pos?: SourcePos;
+}
+
+/** One of its task's workspaces in a step (Tekton's step `workspaces` entry). */
+export interface StepWorkspace {
+  name: string;
+  mountPath?: string;
 }
 
 /** One of its task's volumes at `mountPath` in a step (Tekton's `volumeMounts` entry). */

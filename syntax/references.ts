@@ -167,6 +167,12 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
         ...(m.subPath && { subPath: substitute(m.subPath, resolve) }),
       })),
     }),
+    ...(step.workspaces && {
+      workspaces: step.workspaces.map((w) => ({
+        ...w,
+        ...(w.mountPath !== undefined && { mountPath: substitute(w.mountPath, resolve) }),
+      })),
+    }),
     cache: step.cache && {
       ...step.cache,
       key: substitute(step.cache.key, resolve),

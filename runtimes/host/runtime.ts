@@ -17,6 +17,7 @@ import {
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
   stepResultsFlags,
+  stepWorkspaces,
   type CancelReason,
   type ObservedTaskRun,
   type ResolvedStep,
@@ -39,7 +40,14 @@ import {
   workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
-import { rewriteMountPaths, stepMounts, volumeDirOf, volumeHostDirs, volumeHostFiles } from './volumes.js';
+import {
+  rewriteMountPaths,
+  stepMounts,
+  stepWorkspaceMounts,
+  volumeDirOf,
+  volumeHostDirs,
+  volumeHostFiles,
+} from './volumes.js';
 
 export interface OutputLine {
   pipelineRun: string;
@@ -150,7 +158,14 @@ export class LocalRuntime implements Runtime {
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
     const mounts = resolved.steps.map((step) => stepMounts(step, volumeHostDirs(plan, root), plan));
     const seen = volumeHostDirs(plan, paths.root);
-    const steps = resolved.steps.map((step) => rewriteMountPaths(step, stepMounts(step, seen, plan)));
+    // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's.
+    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
+    const steps = resolved.steps.map((step) =>
+      rewriteMountPaths(step, [
+        ...stepMounts(step, seen, plan),
+        ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
+      ]),
+    );
     const shell = (this.opts.env ?? process.env).KILN_SH;
     const files = {
       ...workspaceFiles(plan, this.opts.baseDir),
@@ -179,27 +194,31 @@ export class LocalRuntime implements Runtime {
       killTimers: [],
     };
     this.live.set(plan.name, run);
-    const firstWorkspace = Object.keys(hostDirs)[0];
-    const launches = steps.map((step, i) => ({
-      args: stepArgv({
-        agent: [],
-        paths,
-        index: i,
-        step,
-        results: plan.results,
-        cacheDir: this.opts.cacheDir,
-        resultsStore,
-        stepResults: stepResultsFlags(step, steps, paths.stepsDir),
-      }).slice(1), // `entrypoint`
-      ...stepProcess(step, {
-        cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
-        env: { ...this.processEnv(plan), ...env },
-      }),
-      sandboxWhere: {
-        cwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
-        makeCwd: step.workingDir !== undefined,
-      },
-    }));
+    const processEnv = { ...this.processEnv(plan), ...env };
+    const cacheDir = this.opts.cacheDir;
+    const launches = steps.map((step, i) => {
+      // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
+      const seen = stepWorkspaces(step, steps, plan.workspaces).map((w) => w.name);
+      const first = seen[0];
+      return {
+        args: stepArgv({
+          agent: [],
+          paths,
+          index: i,
+          step,
+          results: plan.results,
+          cacheDir,
+          resultsStore,
+          stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+        }).slice(1), // `entrypoint`
+        ...stepProcess(step, { cwd: first ? hostDirs[first]! : root, env: processEnv }),
+        sandboxWhere: {
+          cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
+          makeCwd: step.workingDir !== undefined,
+        },
+        workspaceDirs: Object.fromEntries(seen.map((name) => [name, hostDirs[name]!])),
+      };
+    });
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
       ? undefined
@@ -216,7 +235,7 @@ export class LocalRuntime implements Runtime {
       run.agents = this.spawnAgents(
         run,
         launches.map((l) => [
-          ...this.sandbox(root, hostDirs, l.sandboxWhere),
+          ...this.sandbox(root, l.workspaceDirs, l.sandboxWhere),
           ...this.opts.agent,
           'entrypoint',
           ...l.args,

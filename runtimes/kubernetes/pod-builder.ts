@@ -32,7 +32,13 @@ import {
   TERMINATION_PATH,
   workspacePath,
 } from '../../contract/index.js';
-import { stepResultsFlags, withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
+import {
+  stepResultsFlags,
+  stepWorkspaces,
+  withStepResultFiles,
+  type ResolvedStep,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
@@ -233,9 +239,9 @@ function stepContainer(
     resultsStore: collector
       ? { url: taskRunResultsUrl(collector.url, collector.runId ?? plan.pipelineRun, plan.name), tokenFile }
       : undefined,
-    command: argv.map((a) => resolvePaths(a, plan)),
-    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
-    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
+    command: argv.map((a) => resolvePaths(a, plan, step)),
+    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan, step),
+    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan, step),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
     stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
   });
@@ -244,8 +250,8 @@ function stepContainer(
     name: containerName(step.name),
     image,
     command,
-    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan) : undefined,
-    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan) })),
+    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan, step) : undefined,
+    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan, step) })),
     resources: step.resources ? { ...step.resources } : undefined,
     terminationMessagePath: TERMINATION_PATH,
     terminationMessagePolicy: 'File',
@@ -260,9 +266,10 @@ function stepContainer(
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
       ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
-      ...plan.workspaces.map((w) => {
+      ...stepWorkspaces(step, plan.steps, plan.workspaces).map((seen) => {
+        const w = plan.workspaces.find((u) => u.name === seen.name)!;
         const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
-        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
+        return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), false, sub || undefined);
       }),
       ...(step.volumeMounts ?? []).map((m) => {
         if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
@@ -285,11 +292,16 @@ function stepContainer(
   };
 }
 
+/** Where `step` sees task workspace `name`: its own mount path (step `workspaces`), else /workspace/<name>. */
+function workspaceIn(step: ResolvedStep | undefined, name: string): string {
+  return step?.workspaces?.find((w) => w.name === name)?.mountPath ?? workspacePath(name);
+}
+
 /**
  * Resolves the runtime-dependent references `$(results.r.path)`, `$(workspaces.w.path)` and
- * `$(steps.s.exitCode.path)` to pod paths.
+ * `$(steps.s.exitCode.path)` to pod paths (a workspace where `step` sees it).
  */
-export function resolvePaths(text: string, plan: TaskRunPlan): string {
+export function resolvePaths(text: string, plan: TaskRunPlan, step?: ResolvedStep): string {
   const exitCodes = text.replace(/\$\(steps\.([A-Za-z0-9_][\w-]*)\.exitCode\.path\)/g, (whole, name: string) => {
     const i = stepIndexNamed(plan.steps, name);
     return i === undefined ? whole : `${P.stepMetadataDir(i)}/exitCode`;
@@ -298,7 +310,7 @@ export function resolvePaths(text: string, plan: TaskRunPlan): string {
     /\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g,
     (whole, kind: string, name: string) => {
       if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
-      return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+      return plan.workspaces.some((w) => w.name === name) ? workspaceIn(step, name) : whole;
     },
   );
 }
@@ -309,7 +321,7 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
   let total = 0;
   plan.steps.forEach((step, i) => {
     if (step.script === undefined) return;
-    const body = resolvePaths(step.script, plan);
+    const body = resolvePaths(step.script, plan, step);
     const text = body.startsWith('#!') ? body : `#!/bin/sh\n${body}`;
     total += text.length;
     out.set(i, text);

@@ -54,6 +54,7 @@ export const STEP_KEYS = [
   'stdoutConfig',
   'stderrConfig',
   'results',
+  'workspaces',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -70,7 +71,6 @@ export const STEP_TEMPLATE_KEYS = [
 ] as const;
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
-  workspaces: 'step workspaces are not supported; declare workspaces on the Task',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
 export const STEP_ACTION_KEYS = [
@@ -89,6 +89,7 @@ export const STEP_ACTION_KEYS = [
 export const PARAM_DECL_KEYS = ['name', 'type', 'default', 'description', 'properties', 'enum'] as const;
 export const RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties', 'value'] as const;
 export const STEP_RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties'] as const;
+export const STEP_WORKSPACE_KEYS = ['name', 'mountPath'] as const;
 export const TASK_WORKSPACE_KEYS = ['name', 'description', 'mountPath', 'readOnly', 'optional'] as const;
 export const PIPELINE_WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 export const ENV_KEYS = ['name', 'value', 'valueFrom'] as const;

@@ -14,6 +14,7 @@ import { inlineStepAction, type StepActions } from './step-action.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
 import { checkStepResultReads, linkStepResults } from './step-results.js';
+import { checkStepWorkspaces } from './step-workspaces.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -78,6 +79,7 @@ export function readTaskTemplate(
   checkVolumeMounts(src, steps, volumes, what);
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
+  checkStepWorkspaces(src, steps, [...workspaces, ...[...(outer.workspaces ?? [])].map((name) => ({ name }))], what);
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
   return {
     name,
@@ -147,6 +149,8 @@ function propagatedWorkspaces(
 ): string[] {
   if (!outer?.size) return [];
   const used = new Set<string>();
+  for (const w of steps.flatMap((s) => s.workspaces ?? []))
+    if (outer.has(w.name) && !declared.some((d) => d.name === w.name)) used.add(w.name);
   for (const text of steps.flatMap(stepStrings)) {
     for (const ref of referencesIn(text)) {
       const r = parseReference(ref.expr);
