@@ -70,6 +70,8 @@ export interface EntrypointArgvInput {
   /** Files the step's stdout and stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** A sidecar (Tekton's, on the host engine) starts at once: no wait file. */
+  noWait?: boolean;
   /** Step results (Tekton's): where they are kept, and which of this step's become task results. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** The step's command and its arguments. */
@@ -88,7 +90,11 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
   return [
     ...o.agent,
     'entrypoint',
-    ...(o.index === 0 ? [F.waitFile, P.readyFile, F.waitFileContent] : [F.waitFile, P.postFile(o.index - 1)]),
+    ...(o.noWait
+      ? []
+      : o.index === 0
+        ? [F.waitFile, P.readyFile, F.waitFileContent]
+        : [F.waitFile, P.postFile(o.index - 1)]),
     F.postFile,
     P.postFile(o.index),
     F.terminationPath,

@@ -193,6 +193,10 @@ function taskDocument(
       ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
       steps: caching ? [agentInstallStep(run.agentImage ?? 'kiln-agent'), ...steps] : steps,
+      sidecars: task.sidecars?.map((s, i) => {
+        const { onError: _, ...doc } = stepDocument(task, s, i, problems, run.defaultImage);
+        return clean({ ...doc, readinessProbe: s.readinessProbe });
+      }),
       volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],
     }),
   };

@@ -68,6 +68,16 @@ export interface StepSpec {
   pos?: SourcePos;
 }
 
+/**
+ * A Tekton sidecar: a container (a process on the host engine) started before the task's steps,
+ * ready once its `readinessProbe` succeeds (at once without one), stopped after the last step.
+ * The step fields it shares are read as a step's; `onError`, `timeoutMs`, `cache`, results do not apply.
+ */
+export interface SidecarSpec extends StepSpec {
+  /** As written (Kubernetes' Probe: `exec`, `tcpSocket` or `httpGet`, with its timings). */
+  readinessProbe?: Record<string, unknown>;
+}
+
 /** One of its task's workspaces in a step (Tekton's step `workspaces` entry). */
 export interface StepWorkspace {
   name: string;
@@ -136,6 +146,8 @@ export interface TaskSpec {
   workspaces: WorkspaceUse[];
   /** Tekton's `volumes`, mounted by its steps' `volumeMounts`. */
   volumes?: TaskVolume[];
+  /** Tekton's `sidecars`: started before the steps, stopped after them. */
+  sidecars?: SidecarSpec[];
   /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
   unboundWorkspaces?: string[];
   /** An approval gate: no steps, it waits for a decision (docs/syntax.md, Approvals). */

@@ -19,6 +19,8 @@ export interface StepArgvInput {
   resultsStore?: { url: string; tokenFile: string };
   /** Tekton's step results (stepResultsFlags): where they are, which become task results. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
+  /** A sidecar: started at once, not after the step before it. */
+  noWait?: boolean;
 }
 
 export function stepArgv({
@@ -31,6 +33,7 @@ export function stepArgv({
   exitWithParent,
   resultsStore,
   stepResults,
+  noWait,
 }: StepArgvInput): string[] {
   return entrypointArgv({
     agent,
@@ -48,6 +51,7 @@ export function stepArgv({
     stdoutPath: step.stdoutPath,
     stderrPath: step.stderrPath,
     stepResults,
+    noWait,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }

@@ -68,7 +68,7 @@ export function resolveRuntimePaths(
   plan: TaskRunPlan,
   paths: KilnPaths,
   workspaceDirs: Record<string, string>,
-): { steps: ResolvedStep[]; env: Record<string, string> } {
+): { steps: ResolvedStep[]; env: Record<string, string>; resolve: (text: string) => string } {
   const resolver = makeResolver({
     resultPath: paths.resultFile,
     workspacePaths: workspaceDirs,
@@ -80,7 +80,7 @@ export function resolveRuntimePaths(
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
-  return { steps, env };
+  return { steps, env, resolve: (text) => substitute(text, resolver) };
 }
 
 /** The file the agent writes step `name`'s exit code to (`$(steps.name.exitCode.path)`). */

@@ -13,13 +13,16 @@ import {
   readTermination,
   taskRunResultsUrl,
   type HostStep,
+  type KilnPaths,
 } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
+  mapProbe,
   stepResultsFlags,
   stepWorkspaces,
   type CancelReason,
   type ObservedTaskRun,
+  type ResolvedSidecar,
   type ResolvedStep,
   type Runtime,
   type TaskRunPlan,
@@ -27,6 +30,7 @@ import {
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
+import { checkProbe, HostSidecars } from './sidecars.js';
 import { HostedLogProxy, LogProxySidecar, type LogShipping, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
@@ -108,6 +112,8 @@ interface LiveTaskRun {
   cancel?: CancelReason;
   sidecar?: LogShipping;
   killTimers: NodeJS.Timeout[];
+  /** Tekton's sidecars, stopped once the steps have ended. */
+  sidecars?: HostSidecars;
 }
 
 function hostRootEntries(): HostRootEntry[] {
@@ -176,7 +182,14 @@ export class LocalRuntime implements Runtime {
       ...Object.values(volumeHostDirs(plan, root)),
       ...mounts.flat().map((m) => m.dir),
     ];
-    await prepareTaskRunDir(root, steps, dirs, files, plan.collector?.token, !isolate, shell);
+    // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
+    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
+    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
+      ...s,
+      readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
+    }));
+    sidecars.forEach((s) => checkProbe(plan.name, s));
+    await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
@@ -198,7 +211,7 @@ export class LocalRuntime implements Runtime {
     const cacheDir = this.opts.cacheDir;
     const launches = steps.map((step, i) => {
       // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
-      const seen = stepWorkspaces(step, steps, plan.workspaces).map((w) => w.name);
+      const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
       const first = seen[0];
       return {
         args: stepArgv({
@@ -222,11 +235,16 @@ export class LocalRuntime implements Runtime {
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
       ? undefined
-      : this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
+      : this.opts.sidecar?.({
+          plan,
+          root,
+          steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
+          tokenFile: plan.collector && collectorTokenFile(root),
+        });
     const proxy = {
       stateDir: kilnPaths(root).proxyStateDir,
       spool: (i: number) => kilnPaths(root).spoolFile(i),
-      steps: steps.length,
+      steps: steps.length + sidecars.length,
       onWarning: (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`),
     };
     // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
@@ -251,6 +269,9 @@ export class LocalRuntime implements Runtime {
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
     // The go-ahead: step 0 waits for this file to be non-empty.
+    if (sidecars.length) await this.startSidecars(run, sidecars, { paths, root, hostDirs, isolate, env });
+    // Cancelled while the sidecars got ready: the steps never get their go-ahead.
+    if (run.cancel) return;
     await writeFile(kilnPaths(root).readyFile, 'ready');
     this.listener({
       name: plan.name,
@@ -378,6 +399,64 @@ export class LocalRuntime implements Runtime {
     );
   }
 
+  /** Starts the task's sidecars and waits until each is ready (or one ended, or the run was cancelled). */
+  private async startSidecars(
+    run: LiveTaskRun,
+    sidecars: ResolvedSidecar[],
+    at: {
+      paths: KilnPaths;
+      root: string;
+      hostDirs: Record<string, string>;
+      isolate: boolean;
+      env: Record<string, string>;
+    },
+  ): Promise<void> {
+    const n = run.steps.length;
+    const all = [...run.steps, ...sidecars];
+    const launches = sidecars.map((s, j) => {
+      const seen = stepWorkspaces(s, all, run.plan.workspaces).map((w) => w.name);
+      const dirs = Object.fromEntries(seen.map((name) => [name, at.hostDirs[name]!]));
+      // Outside a sandbox (whose bwrap dies with its parent) the agent watches for kiln run's death.
+      const args = stepArgv({
+        agent: this.opts.agent,
+        paths: at.paths,
+        index: n + j,
+        step: s,
+        results: [],
+        noWait: true,
+        exitWithParent: !at.isolate,
+      });
+      const cwd = s.workingDir ?? (seen[0] ? (at.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : at.root);
+      const env = { ...this.processEnv(run.plan), ...at.env, ...s.env };
+      return at.isolate
+        ? {
+            argv: [...this.sandbox(at.root, dirs, { cwd, makeCwd: false }), ...args],
+            cwd: '/',
+            env,
+          }
+        : { argv: args, cwd, env };
+    });
+    run.sidecars = new HostSidecars({
+      sidecars,
+      firstIndex: n,
+      paths: kilnPaths(at.root),
+      launches,
+      killGraceMs: this.opts.killGraceMs ?? 5000,
+      line: (j, stream, line) =>
+        this.opts.onOutput?.({
+          pipelineRun: run.plan.pipelineRun,
+          taskRun: run.plan.name,
+          task: run.plan.task,
+          step: `sidecar-${sidecars[j]!.name}`,
+          stream,
+          line,
+        }),
+    });
+    run.sidecars.start();
+    if (!(await run.sidecars.ready(() => run.cancel !== undefined)) && !run.cancel)
+      this.opts.onWarning?.(`${run.plan.name}: a sidecar ended before it was ready; the steps run without it`);
+  }
+
   private async stepEnded(
     run: LiveTaskRun,
     i: number,
@@ -414,6 +493,7 @@ export class LocalRuntime implements Runtime {
       });
       return;
     }
+    await run.sidecars?.stop();
     const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
     // Nothing of a task run outlives it: what a step left behind, even by setsid.

@@ -43,6 +43,7 @@ import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
+import { sidecarContainers, type SidecarMounts } from './sidecars.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
 
@@ -114,12 +115,12 @@ export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage, restricted)];
-  if (plan.collector) {
-    const native = opts.nativeSidecars !== false;
+  const native = opts.nativeSidecars !== false;
+  if (plan.collector)
     (native ? initContainers : steps).push(
       logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
     );
-  }
+  initContainers.push(...sidecarContainers(plan, native, SIDECAR_MOUNTS));
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -266,30 +267,40 @@ function stepContainer(
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
       ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
-      ...stepWorkspaces(step, plan.steps, plan.workspaces).map((seen) => {
-        const w = plan.workspaces.find((u) => u.name === seen.name)!;
-        const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
-        return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), false, sub || undefined);
-      }),
-      ...(step.volumeMounts ?? []).map((m) => {
-        if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
-            'mount it elsewhere',
-          );
-        if (!plan.volumes?.some((v) => v.name === m.name))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}", which the task does not have`,
-            "declare it under the Task's volumes",
-          );
-        return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
-      }),
+      ...stepWorkspaces(step, [...plan.steps, ...(plan.sidecars ?? [])], plan.workspaces).map((seen) =>
+        workspaceMount(plan, seen.name, step),
+      ),
+      ...taskVolumeMounts(plan, step),
     ],
   };
+}
+
+function workspaceMount(plan: TaskRunPlan, name: string, step: ResolvedStep): V1VolumeMount {
+  const w = plan.workspaces.find((u) => u.name === name)!;
+  const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
+  return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), false, sub || undefined);
+}
+
+const SIDECAR_MOUNTS: SidecarMounts = { resolve: resolvePaths, workspaceMount, volumeMounts: taskVolumeMounts };
+
+function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[] {
+  return (step.volumeMounts ?? []).map((m) => {
+    if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
+        'mount it elsewhere',
+      );
+    if (!plan.volumes?.some((v) => v.name === m.name))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}", which the task does not have`,
+        "declare it under the Task's volumes",
+      );
+    return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+  });
 }
 
 /** Where `step` sees task workspace `name`: its own mount path (step `workspaces`), else /workspace/<name>. */

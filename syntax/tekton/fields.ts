@@ -25,9 +25,9 @@ export const TASK_SPEC_KEYS = [
   'resources',
   'metadata',
   'volumes',
+  'sidecars',
 ] as const;
 export const TASK_SPEC_REFUSED: Refused = {
-  sidecars: 'sidecars do not run locally yet; run the service in a step or outside the pipeline',
   apiVersion: 'custom tasks are not supported; write the steps in a Task',
   kind: 'custom tasks are not supported; write the steps in a Task',
 };
@@ -72,6 +72,46 @@ export const STEP_TEMPLATE_KEYS = [
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
+};
+export const SIDECAR_KEYS = [
+  'name',
+  'image',
+  'command',
+  'args',
+  'script',
+  'env',
+  'envFrom',
+  'workingDir',
+  'readinessProbe',
+  'computeResources',
+  'resources',
+  'securityContext',
+  'imagePullPolicy',
+  'volumeMounts',
+  'workspaces',
+  'ports',
+] as const;
+export const SIDECAR_REFUSED: Refused = {
+  startupProbe: "a sidecar's startupProbe is not honoured: give a readinessProbe, which the steps wait for",
+  livenessProbe: 'a livenessProbe restarts a container, which Kiln does not do to a sidecar: drop it',
+  lifecycle: "lifecycle hooks are not run: put the commands in the sidecar's script",
+  stdin: 'a sidecar has no stdin in Kiln',
+  tty: 'a sidecar has no terminal in Kiln',
+  restartPolicy: 'a sidecar runs until the steps end, never restarted: drop restartPolicy',
+};
+export const PROBE_KEYS = [
+  'exec',
+  'tcpSocket',
+  'httpGet',
+  'initialDelaySeconds',
+  'periodSeconds',
+  'timeoutSeconds',
+  'successThreshold',
+  'failureThreshold',
+] as const;
+export const PROBE_REFUSED: Refused = {
+  grpc: 'a gRPC probe is not supported: use exec (a command that succeeds once ready), tcpSocket or httpGet',
+  terminationGracePeriodSeconds: 'not used by a readiness probe',
 };
 export const STEP_ACTION_KEYS = [
   'description',

@@ -15,6 +15,7 @@ import type { KubernetesObjects } from './kubernetes.js';
 import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
 import { checkStepResultReads, linkStepResults } from './step-results.js';
 import { checkStepWorkspaces } from './step-workspaces.js';
+import { readSidecars } from './sidecars.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -76,10 +77,16 @@ export function readTaskTemplate(
   linkStepResults(src, resultDecls, steps, what);
   checkStepResultReads(src, steps, what);
   const volumes = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
-  checkVolumeMounts(src, steps, volumes, what);
+  const sidecars = readSidecars(reader, f.get('sidecars'), `${what}.sidecars`, ctx.kubernetes);
+  checkVolumeMounts(src, [...steps, ...sidecars], volumes, what);
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
-  checkStepWorkspaces(src, steps, [...workspaces, ...[...(outer.workspaces ?? [])].map((name) => ({ name }))], what);
+  checkStepWorkspaces(
+    src,
+    [...steps, ...sidecars],
+    [...workspaces, ...[...(outer.workspaces ?? [])].map((name) => ({ name }))],
+    what,
+  );
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
   return {
     name,
@@ -90,6 +97,7 @@ export function readTaskTemplate(
     env: {},
     steps,
     ...(volumes.length ? { volumes } : {}),
+    ...(sidecars.length ? { sidecars } : {}),
     pos: at.pos,
   };
 }

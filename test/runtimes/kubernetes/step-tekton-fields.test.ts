@@ -70,3 +70,26 @@ describe('step workspaces in the Pod', () => {
       expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
   });
 });
+
+describe('sidecars in the Pod', () => {
+  const probe = { exec: { command: ['test', '-f', '$(workspaces.src.path)/up'] }, successThreshold: 1 };
+  const sidecarPlan = plan({
+    steps: [step('work', { command: ['true'] })],
+    sidecars: [{ ...step('server', { script: 'touch $(workspaces.src.path)/up; sleep 600' }), readinessProbe: probe }],
+  });
+
+  it('is a native sidecar whose readiness probe is also its startup probe, so the steps start once it is ready', () => {
+    const pod = buildPod(sidecarPlan, BUILD_OPTIONS);
+    const c = pod.spec!.initContainers!.find((c) => c.name === 'sidecar-server')!;
+    expect(c.restartPolicy).toBe('Always');
+    expect(c.command).toEqual(['/bin/sh', '-c', 'touch /workspace/src/up; sleep 600', 'sh']);
+    expect(c.readinessProbe).toEqual({ ...probe, exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    // A startup probe's successThreshold must be 1: it is left out.
+    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
+  });
+
+  it('is refused where the server has no native sidecars', () => {
+    expect(() => buildPod(sidecarPlan, { ...BUILD_OPTIONS, nativeSidecars: false })).toThrow(/native sidecars/);
+  });
+});
