@@ -30,7 +30,7 @@ import {
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
-import { checkProbe, HostSidecars } from './sidecars.js';
+import { checkProbe, HostSidecars, sidecarLaunches } from './sidecars.js';
 import { HostedLogProxy, LogProxySidecar, type LogShipping, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
@@ -412,29 +412,14 @@ export class LocalRuntime implements Runtime {
     },
   ): Promise<void> {
     const n = run.steps.length;
-    const all = [...run.steps, ...sidecars];
-    const launches = sidecars.map((s, j) => {
-      const seen = stepWorkspaces(s, all, run.plan.workspaces).map((w) => w.name);
-      const dirs = Object.fromEntries(seen.map((name) => [name, at.hostDirs[name]!]));
-      // Outside a sandbox (whose bwrap dies with its parent) the agent watches for kiln run's death.
-      const args = stepArgv({
-        agent: this.opts.agent,
-        paths: at.paths,
-        index: n + j,
-        step: s,
-        results: [],
-        noWait: true,
-        exitWithParent: !at.isolate,
-      });
-      const cwd = s.workingDir ?? (seen[0] ? (at.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : at.root);
-      const env = { ...this.processEnv(run.plan), ...at.env, ...s.env };
-      return at.isolate
-        ? {
-            argv: [...this.sandbox(at.root, dirs, { cwd, makeCwd: false }), ...args],
-            cwd: '/',
-            env,
-          }
-        : { argv: args, cwd, env };
+    const launches = sidecarLaunches({
+      steps: run.steps,
+      sidecars,
+      workspaces: run.plan.workspaces,
+      agent: this.opts.agent,
+      ...at,
+      env: { ...this.processEnv(run.plan), ...at.env },
+      sandbox: (dirs, cwd) => this.sandbox(at.root, dirs, { cwd, makeCwd: false }),
     });
     run.sidecars = new HostSidecars({
       sidecars,

@@ -8,7 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { ERR_SUFFIX, type KilnPaths } from '../../contract/index.js';
-import type { ResolvedSidecar } from '../../engine/index.js';
+import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep } from '../../engine/index.js';
+import { stepArgv } from './commands.js';
 import { spawnAgents, type StepAgents } from './agents.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -42,6 +43,42 @@ export function checkProbe(taskRun: string, sidecar: ResolvedSidecar): void {
   if (p?.httpGet?.scheme === 'HTTPS')
     refuse('an HTTPS readinessProbe is not run locally', 'probe with exec or tcpSocket');
   if (p?.exec && !p.exec.command?.length) refuse('the readinessProbe has an empty exec command', 'give exec.command');
+}
+
+/**
+ * Each sidecar's agent command line, directory and environment: the step after the last one in the
+ * layout, started at once; in the sandbox under --isolate, seeing only its workspaces.
+ */
+export function sidecarLaunches(o: {
+  steps: ResolvedStep[];
+  sidecars: ResolvedSidecar[];
+  workspaces: { name: string }[];
+  agent: string[];
+  paths: KilnPaths;
+  root: string;
+  hostDirs: Record<string, string>;
+  isolate: boolean;
+  env: Record<string, string | undefined>;
+  sandbox(dirs: Record<string, string>, cwd: string): string[];
+}): SidecarLaunch[] {
+  const all = [...o.steps, ...o.sidecars];
+  return o.sidecars.map((s, j) => {
+    const seen = stepWorkspaces(s, all, o.workspaces).map((w) => w.name);
+    const dirs = Object.fromEntries(seen.map((name) => [name, o.hostDirs[name]!]));
+    // Outside a sandbox (whose bwrap dies with its parent) the agent watches for kiln run's death.
+    const args = stepArgv({
+      agent: o.agent,
+      paths: o.paths,
+      index: o.steps.length + j,
+      step: s,
+      results: [],
+      noWait: true,
+      exitWithParent: !o.isolate,
+    });
+    const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
+    const env = { ...o.env, ...s.env };
+    return o.isolate ? { argv: [...o.sandbox(dirs, cwd), ...args], cwd: '/', env } : { argv: args, cwd, env };
+  });
 }
 
 export class HostSidecars {
