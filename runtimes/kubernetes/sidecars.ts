@@ -30,7 +30,7 @@ export function sidecarContainers(plan: TaskRunPlan, native: boolean, m: Sidecar
     const image = s.image ?? plan.image;
     if (!image) throw new PodBuildError(plan.task, s.name, 'is a sidecar without an image', 'give it image:');
     const probe = mapProbe(s.readinessProbe, (t) => m.resolve(t, plan, s)) as V1Probe | undefined;
-    const { successThreshold: _, ...startup } = probe ?? {};
+    const { successThreshold: _, ...startup } = structuredClone(probe) ?? {};
     return {
       name: sidecarContainerName(s.name),
       image,
