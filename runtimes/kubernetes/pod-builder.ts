@@ -32,11 +32,18 @@ import {
   TERMINATION_PATH,
   workspacePath,
 } from '../../contract/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import {
+  stepResultsFlags,
+  stepWorkspaces,
+  withStepResultFiles,
+  type ResolvedStep,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { stepIndexNamed } from '../../syntax/index.js';
 import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
+import { sidecarContainers, type SidecarMounts } from './sidecars.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
 import { applyPodSpec } from './pod-template.js';
@@ -98,7 +105,8 @@ function ownedBy(owner: PodBuildOptions['owner']): V1OwnerReference {
   return { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: owner.name, uid: owner.uid, controller: true };
 }
 
-export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+  const plan = { ...given, steps: given.steps.map((s) => withStepResultFiles(s, given.steps, P.stepResultFile)) };
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
@@ -108,12 +116,12 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage, restricted)];
-  if (plan.collector) {
-    const native = opts.nativeSidecars !== false;
+  const native = opts.nativeSidecars !== false;
+  if (plan.collector)
     (native ? initContainers : steps).push(
       logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
     );
-  }
+  initContainers.push(...sidecarContainers(plan, native, SIDECAR_MOUNTS));
   return applyPodSpec(plan, {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -233,18 +241,19 @@ function stepContainer(
     resultsStore: collector
       ? { url: taskRunResultsUrl(collector.url, collector.runId ?? plan.pipelineRun, plan.name), tokenFile }
       : undefined,
-    command: argv.map((a) => resolvePaths(a, plan)),
-    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
-    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
+    command: argv.map((a) => resolvePaths(a, plan, step)),
+    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan, step),
+    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan, step),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
+    stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
   });
   const env = { ...plan.env, ...step.env };
   return {
     name: containerName(step.name),
     image,
     command,
-    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan) : undefined,
-    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan) })),
+    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan, step) : undefined,
+    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan, step) })),
     resources: step.resources ? { ...step.resources } : undefined,
     terminationMessagePath: TERMINATION_PATH,
     terminationMessagePolicy: 'File',
@@ -259,36 +268,52 @@ function stepContainer(
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
       ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
-      ...plan.workspaces.map((w) => {
-        const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
-        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), false, sub || undefined);
-      }),
-      ...(step.volumeMounts ?? []).map((m) => {
-        if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
-            'mount it elsewhere',
-          );
-        if (!plan.volumes?.some((v) => v.name === m.name))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}", which the task does not have`,
-            "declare it under the Task's volumes",
-          );
-        return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
-      }),
+      ...stepWorkspaces(step, [...plan.steps, ...(plan.sidecars ?? [])], plan.workspaces).map((seen) =>
+        workspaceMount(plan, seen.name, step),
+      ),
+      ...taskVolumeMounts(plan, step),
     ],
   };
 }
 
+function workspaceMount(plan: TaskRunPlan, name: string, step: ResolvedStep): V1VolumeMount {
+  const w = plan.workspaces.find((u) => u.name === name)!;
+  const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
+  return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), false, sub || undefined);
+}
+
+const SIDECAR_MOUNTS: SidecarMounts = { resolve: resolvePaths, workspaceMount, volumeMounts: taskVolumeMounts };
+
+function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[] {
+  return (step.volumeMounts ?? []).map((m) => {
+    if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
+        'mount it elsewhere',
+      );
+    if (!plan.volumes?.some((v) => v.name === m.name))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}", which the task does not have`,
+        "declare it under the Task's volumes",
+      );
+    return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+  });
+}
+
+/** Where `step` sees task workspace `name`: its own mount path (step `workspaces`), else /workspace/<name>. */
+function workspaceIn(step: ResolvedStep | undefined, name: string): string {
+  return step?.workspaces?.find((w) => w.name === name)?.mountPath ?? workspacePath(name);
+}
+
 /**
  * Resolves the runtime-dependent references `$(results.r.path)`, `$(workspaces.w.path)` and
- * `$(steps.s.exitCode.path)` to pod paths.
+ * `$(steps.s.exitCode.path)` to pod paths (a workspace where `step` sees it).
  */
-export function resolvePaths(text: string, plan: TaskRunPlan): string {
+export function resolvePaths(text: string, plan: TaskRunPlan, step?: ResolvedStep): string {
   const exitCodes = text.replace(/\$\(steps\.([A-Za-z0-9_][\w-]*)\.exitCode\.path\)/g, (whole, name: string) => {
     const i = stepIndexNamed(plan.steps, name);
     return i === undefined ? whole : `${P.stepMetadataDir(i)}/exitCode`;
@@ -297,7 +322,7 @@ export function resolvePaths(text: string, plan: TaskRunPlan): string {
     /\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g,
     (whole, kind: string, name: string) => {
       if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
-      return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+      return plan.workspaces.some((w) => w.name === name) ? workspaceIn(step, name) : whole;
     },
   );
 }
@@ -308,7 +333,7 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
   let total = 0;
   plan.steps.forEach((step, i) => {
     if (step.script === undefined) return;
-    const body = resolvePaths(step.script, plan);
+    const body = resolvePaths(step.script, plan, step);
     const text = body.startsWith('#!') ? body : `#!/bin/sh\n${body}`;
     total += text.length;
     out.set(i, text);
