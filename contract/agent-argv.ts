@@ -19,6 +19,13 @@ export const ENTRYPOINT_FLAGS = {
   /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
   stdoutPath: '-stdout_path',
   stderrPath: '-stderr_path',
+  /**
+   * Where every step's step results are (`DIR/<step>/results/<name>`): the entrypoint makes its own
+   * directory and replaces `$(steps.S.results.R)` in its command and environment from there.
+   */
+  stepsDir: '-steps_dir',
+  /** `R=T,…`: after the step, its step result R is also the task result T (a task result's `value`). */
+  stepResultsAs: '-step_result_as',
   // Kiln's own
   resultsDir: '-results_dir',
   logDir: '-log_dir',
@@ -63,6 +70,10 @@ export interface EntrypointArgvInput {
   /** Files the step's stdout and stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** A sidecar (Tekton's, on the host engine) starts at once: no wait file. */
+  noWait?: boolean;
+  /** Step results (Tekton's): where they are kept, and which of this step's become task results. */
+  stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** The step's command and its arguments. */
   command: readonly string[];
 }
@@ -79,7 +90,11 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
   return [
     ...o.agent,
     'entrypoint',
-    ...(o.index === 0 ? [F.waitFile, P.readyFile, F.waitFileContent] : [F.waitFile, P.postFile(o.index - 1)]),
+    ...(o.noWait
+      ? []
+      : o.index === 0
+        ? [F.waitFile, P.readyFile, F.waitFileContent]
+        : [F.waitFile, P.postFile(o.index - 1)]),
     F.postFile,
     P.postFile(o.index),
     F.terminationPath,
@@ -104,11 +119,17 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.terminationLimit !== undefined ? [F.terminationLimit, String(o.terminationLimit)] : []),
     ...(o.stdoutPath ? [F.stdoutPath, o.stdoutPath] : []),
     ...(o.stderrPath ? [F.stderrPath, o.stderrPath] : []),
+    ...(o.stepResults ? stepResultFlags(o.stepResults) : []),
     F.entrypoint,
     program,
     '--',
     ...args,
   ];
+}
+
+function stepResultFlags(s: NonNullable<EntrypointArgvInput['stepResults']>): string[] {
+  const as = Object.entries(s.asTaskResults).map(([r, t]) => `${r}=${t}`);
+  return [ENTRYPOINT_FLAGS.stepsDir, s.stepsDir, ...(as.length ? [ENTRYPOINT_FLAGS.stepResultsAs, as.join(',')] : [])];
 }
 
 /** Log proxy flags. */

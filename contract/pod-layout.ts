@@ -23,6 +23,9 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step metadata dir of step i: `exitCode` is written there. */
     stepMetadataDir: (i: number) => `${stepDir(i)}/status`,
     exitCodeFile: (i: number) => `${stepDir(i)}/status/exitCode`,
+    /** Step results (Tekton's `$(step.results.r.path)`), by step name: `<stepsDir>/<step>/results/<r>`. */
+    stepsDir: `${root}/run/steps`,
+    stepResultFile: (step: string, name: string) => `${root}/run/steps/${step}/results/${name}`,
     /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
     scriptFile: (i: number) => `${root}/scripts/${i}`,
     scriptsDir: `${root}/scripts`,

@@ -24,16 +24,18 @@ import {
   type PodSecurity,
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
-import { runClaims, runPageUrl } from '../collector/index.js';
+import { runPageUrl } from '../collector/index.js';
 import { ChildRuns } from './child-runs.js';
 import { GroupQueue, isPending } from './group-queue.js';
-import { runForgeStatus, type CommitStatusSource, type RunForgeStatus } from './forge-status.js';
+import { runForgeStatus, type CommitStatusSource } from './forge-status.js';
+import { engineClock } from './engine-clock.js';
 import { queuedRecord, runCollector, type ControllerCollector } from './run-collector.js';
 import { RunEvents } from './run-events.js';
 import { Informer } from './informer.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
 import { runInputOf, type RunInputDeps } from './run-input.js';
-import { finishedStatus, recordFromStatus } from './run-status.js';
+import { finishedStatus, startTimeOf } from './run-status.js';
+import { RunArchiver } from './run-archiver.js';
 import { statusWriter } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -99,6 +101,7 @@ export class KilnController {
   private readonly events: RunEvents;
   /** Pending runs of concurrency groups, released one at a time per group. */
   private readonly groups: GroupQueue;
+  private readonly archiver: RunArchiver;
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = o.metrics ?? controllerMetrics();
@@ -117,6 +120,17 @@ export class KilnController {
       runs: (ns) => this.runInformer.items().filter((r) => r.metadata.namespace === ns),
       now: () => this.clock.now(),
       queuedRecord: o.collector && ((run, at) => queuedRecord(o.collector!, run, at)),
+      log: this.log,
+    });
+    this.archiver = new RunArchiver({
+      client: o.client,
+      collector: o.collector,
+      archiveGraceMs: o.archiveGraceMs,
+      events: this.events,
+      current: (ns, name) => this.runInformer.get(ns, name),
+      pods: () => this.podInformer.items(),
+      now: () => this.clock.now(),
+      later: (run, ms) => this.later(keyOf(run.metadata.namespace!, run.metadata.name!), ms),
       log: this.log,
     });
     this.queue = new WorkQueue(
@@ -179,25 +193,6 @@ export class KilnController {
     for (const run of this.runs.values()) run.runtime.detach();
   }
 
-  /** The clock engines run on: their timers are the controller's, so a stopped controller holds none. */
-  private engineClock(): Clock {
-    return {
-      now: () => this.clock.now(),
-      setTimer: (at, fn) => {
-        const timer = { cancel: () => {} };
-        timer.cancel = this.clock.setTimer(at, () => {
-          this.engineTimers.delete(timer.cancel);
-          fn();
-        });
-        this.engineTimers.add(timer.cancel);
-        return () => {
-          this.engineTimers.delete(timer.cancel);
-          timer.cancel();
-        };
-      },
-    };
-  }
-
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -228,12 +223,12 @@ export class KilnController {
     if (!active && isPending(run) && !run.metadata.deletionTimestamp) return this.groups.pending(run);
     if (!active && this.ended.get(key) === run.metadata.uid && !finishedStatus(run)) return;
     const deleting = !!run.metadata.deletionTimestamp;
-    if (run.status?.archived) return this.afterArchive(run, deleting);
+    if (run.status?.archived) return this.archiver.afterArchive(run, deleting);
     if (active) {
       if (deleting || run.spec?.status === 'Cancelled') active.abort.abort();
       return;
     }
-    if (finishedStatus(run)) return this.archive(run);
+    if (finishedStatus(run)) return this.archiver.archive(run);
     if (!deleting && !run.metadata.finalizers?.includes(FINALIZER)) {
       await this.o.client.setPipelineRunFinalizers(
         ns,
@@ -267,7 +262,7 @@ export class KilnController {
     } catch (err) {
       // An API failure is retried; anything else wrong with the run is reported on it.
       if (!(err instanceof KilnError) || err instanceof KubeApiError) throw err;
-      return this.refuse(run, err, forge);
+      return this.archiver.refuse(run, err, forge);
     }
     const owner = { name, uid };
     const runTimeout = input.timeoutMs ?? input.pipeline.timeoutMs;
@@ -355,7 +350,7 @@ export class KilnController {
       },
       runtime,
       reporter,
-      clock: this.engineClock(),
+      clock: engineClock(this.clock, this.engineTimers),
       signal: active.abort.signal,
       onWarning: (m) => this.log(`${name}: ${m}`),
       // A restarted controller resumes the run: its timeout still counts from the first start.
@@ -377,94 +372,9 @@ export class KilnController {
     if (this.runs.get(key) !== active || this.stopped) return;
     this.ended.set(key, active.uid);
     this.runs.delete(key);
-    if (active.archived) await this.markArchived(run).catch((err) => this.retryLater(key, err));
+    if (active.archived) await this.archiver.markArchived(run).catch((err) => this.retryLater(key, err));
     // Not archived (collector down): the next reconcile archives from the status it wrote.
     else this.retryLater(key, new Error('the run record did not reach the collector'));
-  }
-
-  /** A finished run whose record has not reached the collector (e.g. the controller restarted). */
-  private async archive(run: PipelineRunResource): Promise<void> {
-    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
-    const record = recordFromStatus(run, collectorRunId(ns, name, uid));
-    if (record && this.o.collector)
-      await this.o.collector.archive(record, this.o.collector.tokenFor(runClaims(record, run.metadata.namespace)));
-    await this.markArchived(run);
-  }
-
-  /** Deletes the run's Pods (when a collector keeps their logs), marks the run archived, releases the finalizer. */
-  private async markArchived(run: PipelineRunResource): Promise<void> {
-    const { namespace: ns, name, uid } = run.metadata as { namespace: string; name: string; uid: string };
-    if (this.o.collector) {
-      const pods = this.podInformer.items().filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === uid));
-      for (const p of pods) await this.o.client.deletePod(ns, p.metadata!.name!);
-    }
-    await this.o.client.setPipelineRunStatusField(ns, name, 'archived', true);
-    if (this.o.collector && !run.status?.archived)
-      this.events.emit(
-        run,
-        'Normal',
-        'Archived',
-        `run record stored at the collector as ${collectorRunId(ns, name, uid)}; its Pods deleted`,
-      );
-    await this.releaseFinalizer(run);
-  }
-
-  private async releaseFinalizer(run: PipelineRunResource): Promise<void> {
-    const current = this.runInformer.get(run.metadata.namespace!, run.metadata.name!) ?? run;
-    const finalizers = current.metadata.finalizers ?? [];
-    if (finalizers.includes(FINALIZER)) {
-      await this.o.client.setPipelineRunFinalizers(
-        run.metadata.namespace!,
-        run.metadata.name!,
-        finalizers.filter((f) => f !== FINALIZER),
-        current.metadata.resourceVersion,
-      );
-    }
-  }
-
-  private async afterArchive(run: PipelineRunResource, deleting: boolean): Promise<void> {
-    await this.releaseFinalizer(run);
-    if (deleting || this.o.archiveGraceMs === undefined) return;
-    const grace = this.o.archiveGraceMs;
-    const finishedAt =
-      Date.parse(run.status?.completionTime ?? run.metadata.creationTimestamp?.toString() ?? '') || this.clock.now();
-    const due = finishedAt + grace - this.clock.now();
-    if (due <= 0) await this.o.client.deletePipelineRun(run.metadata.namespace!, run.metadata.name!);
-    else this.later(keyOf(run.metadata.namespace!, run.metadata.name!), due);
-  }
-
-  /** A run that cannot start: its status says why; nothing ran, so nothing is archived. */
-  private async refuse(run: PipelineRunResource, err: KilnError, forge?: RunForgeStatus): Promise<void> {
-    const now = new Date(this.clock.now()).toISOString();
-    this.log(`${run.metadata.name}: ${err.message}`);
-    this.events.emit(run, 'Warning', 'InvalidPipelineRun', err.message);
-    const pipeline = run.spec.pipelineRef?.name ?? run.metadata.name!;
-    await forge?.failedBeforeStart({
-      id: run.metadata.name!,
-      name: pipeline,
-      status: 'Failed',
-      reason: 'InvalidPipelineRun',
-      startedAt: now,
-      finishedAt: now,
-      params: run.spec.params ?? {},
-      tasks: [],
-      engine: 'kubernetes',
-    });
-    await this.o.client.writePipelineRunStatus(run.metadata.namespace!, run.metadata.name!, {
-      conditions: [
-        {
-          type: 'Succeeded',
-          status: 'False',
-          reason: 'InvalidPipelineRun',
-          message: err.message,
-          lastTransitionTime: now,
-        },
-      ],
-      startTime: now,
-      completionTime: now,
-      archived: true,
-    });
-    await this.releaseFinalizer(run);
   }
 
   private retryLater(key: string, err: unknown): void {
@@ -484,8 +394,3 @@ export class KilnController {
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function startTimeOf(run: PipelineRunResource): number | undefined {
-  const ms = run.status?.startTime ? Date.parse(run.status.startTime) : NaN;
-  return Number.isFinite(ms) ? ms : undefined;
-}

@@ -67,3 +67,9 @@ export function recordFromStatus(run: PipelineRunResource, id: string): RunRecor
     engine: 'kubernetes',
   };
 }
+
+/** When the run first started, from its status (a resumed run counts its timeout from there). */
+export function startTimeOf(run: PipelineRunResource): number | undefined {
+  const ms = run.status?.startTime ? Date.parse(run.status.startTime) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}

@@ -12,4 +12,15 @@ export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js'
 export { SKIP_REASONS } from './types.js';
 export type { ChildRun, EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
 export { planForTask } from './preview.js';
-export type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from './runtime.js';
+export type {
+  CancelReason,
+  ObservedStep,
+  ObservedTaskRun,
+  ResolvedSidecar,
+  ResolvedStep,
+  Runtime,
+  TaskRunPlan,
+} from './runtime.js';
+export { stepResultsFlags, withStepResultFiles } from './step-results.js';
+export { stepWorkspaces, type SeenWorkspace } from './step-workspaces.js';
+export { mapProbe } from './sidecars.js';

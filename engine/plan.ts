@@ -21,6 +21,7 @@ import {
 import { formatDuration } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
+import { mapProbe } from './sidecars.js';
 import { uidOf } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
@@ -258,6 +259,12 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     ...(task.volumes && { volumes: task.volumes }),
+    ...(task.sidecars && {
+      sidecars: task.sidecars.map((s) => ({
+        ...planStep(substituteStep(s, resolve), sub(task.image)),
+        ...(s.readinessProbe && { readinessProbe: mapProbe(s.readinessProbe, (t) => substitute(t, resolve)) }),
+      })),
+    }),
     timeoutMs: spec?.timeoutMs ?? task.timeoutMs,
     ...(pod && { pod }),
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),

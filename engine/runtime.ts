@@ -22,6 +22,9 @@ export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam'> & {
   scriptArgs?: string[];
 };
 
+/** A Tekton sidecar ready to start: a resolved step with its readiness probe (as written). */
+export type ResolvedSidecar = ResolvedStep & { readinessProbe?: Record<string, unknown> };
+
 /**
  * What a runtime is asked to run. Strings in steps may still hold the runtime-dependent
  * references `$(results.<r>.path)` and `$(workspaces.<w>.path)`; the runtime resolves them with
@@ -45,6 +48,8 @@ export interface TaskRunPlan {
   workspaceBindings: Record<string, WorkspaceBinding>;
   /** The task's own volumes (Tekton's), fresh in each task run. */
   volumes?: TaskVolume[];
+  /** Tekton's sidecars: started before the steps (each ready first), stopped after the last. */
+  sidecars?: ResolvedSidecar[];
   timeoutMs?: number;
   /** From the run's `taskRunSpecs`: what shapes this task run's Pod (the host engine says it ignores it). */
   pod?: {

@@ -200,13 +200,17 @@ function taskDocument(
     spec: clean({
       displayName: task.displayName,
       params,
-      results: task.results.map((name) => ({ name })),
+      results: task.results.map((name) => clean({ name, value: stepResultFeeding(task, name) })),
       workspaces: [
         ...task.workspaces.map((w) => clean({ name: w.name, readOnly: w.readOnly })),
         ...(task.unboundWorkspaces ?? []).map((name) => ({ name, optional: true })),
       ],
       stepTemplate: Object.keys(task.env).length ? { env: envList(task.env) } : undefined,
       steps: caching ? [agentInstallStep(run.agentImage ?? 'kiln-agent'), ...steps] : steps,
+      sidecars: task.sidecars?.map((s, i) => {
+        const { onError: _, ...doc } = stepDocument(task, s, i, problems, run.defaultImage);
+        return clean({ ...doc, readinessProbe: s.readinessProbe });
+      }),
       volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],
     }),
   };
@@ -239,7 +243,18 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
           ? 'continue'
           : undefined,
     computeResources: step.resources,
+    results: step.results?.map((name) => ({ name })),
+    workspaces: step.workspaces?.map((w) => clean({ name: w.name, mountPath: w.mountPath && rewrite(w.mountPath) })),
   });
+}
+
+/** `$(steps.s.results.r)` when a step result is the task result `name` (its `value`). */
+function stepResultFeeding(task: TaskSpec, name: string): string | undefined {
+  for (const step of task.steps) {
+    const from = Object.entries(step.taskResults ?? {}).find(([, to]) => to === name)?.[0];
+    if (from) return `$(steps.${step.name}.results.${from})`;
+  }
+  return undefined;
 }
 
 /** An approval gate as Tekton's custom task reference, read back by the Tekton reader (syntax/approval.ts). */

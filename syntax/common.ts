@@ -2,7 +2,7 @@
 // checks, `when`, `matrix`, and binding a task template's params.
 import { isMap, isSeq } from 'yaml';
 import { suggest } from './did-you-mean.js';
-import type { ParamSpec, ParamValue, SourcePos, StepSpec, TaskVolume, WhenExpression } from './model.js';
+import type { ParamSpec, ParamValue, SourcePos, SidecarSpec, StepSpec, TaskVolume, WhenExpression } from './model.js';
 import type { RefScope, Sites } from './sites.js';
 import { parseWhenText } from './when.js';
 import type { At, Source } from './yaml-source.js';
@@ -118,6 +118,8 @@ export interface TaskTemplate {
   steps: StepSpec[];
   /** Tekton's `volumes` (a Task's). */
   volumes?: TaskVolume[];
+  /** Tekton's `sidecars` (a Task's). */
+  sidecars?: SidecarSpec[];
   pos: SourcePos;
 }
 

@@ -60,7 +60,32 @@ export interface StepSpec {
   /** Files the step's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig `path`). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** Tekton's step `results`: written to `$(step.results.r.path)`, read as `$(steps.s.results.r)`. */
+  results?: string[];
+  /** Step result → the task result it is (a task result's `value: $(steps.s.results.r)`). */
+  taskResults?: Record<string, string>;
+  /**
+   * Tekton's step `workspaces` (isolated workspaces): a task workspace a step names is seen only by
+   * the steps that name it, at `mountPath` when given (else where the task's steps see it).
+   */
+  workspaces?: StepWorkspace[];
   pos?: SourcePos;
+}
+
+/**
+ * A Tekton sidecar: a container (a process on the host engine) started before the task's steps,
+ * ready once its `readinessProbe` succeeds (at once without one), stopped after the last step.
+ * The step fields it shares are read as a step's; `onError`, `timeoutMs`, `cache`, results do not apply.
+ */
+export interface SidecarSpec extends StepSpec {
+  /** As written (Kubernetes' Probe: `exec`, `tcpSocket` or `httpGet`, with its timings). */
+  readinessProbe?: Record<string, unknown>;
+}
+
+/** One of its task's workspaces in a step (Tekton's step `workspaces` entry). */
+export interface StepWorkspace {
+  name: string;
+  mountPath?: string;
 }
 
 /** One of its task's volumes at `mountPath` in a step (Tekton's `volumeMounts` entry). */
@@ -132,6 +157,8 @@ export interface TaskSpec {
   workspaces: WorkspaceUse[];
   /** Tekton's `volumes`, mounted by its steps' `volumeMounts`. */
   volumes?: TaskVolume[];
+  /** Tekton's `sidecars`: started before the steps, stopped after them. */
+  sidecars?: SidecarSpec[];
   /** Optional workspaces the task declares that nothing binds: `$(workspaces.w.bound)` is false. */
   unboundWorkspaces?: string[];
   /** An approval gate: no steps, it waits for a decision (docs/syntax.md, Approvals). */

@@ -27,13 +27,17 @@ export type ParsedReference =
   | { kind: 'matrix'; name: string }
   /** `$(steps.s.exitCode.path)`: the file holding step s's exit code (Tekton also spells s `step-s`). */
   | { kind: 'stepExitCode'; step: string }
+  /** `$(step.results.r.path)`: the file the running step writes its result r to. */
+  | { kind: 'stepResultPath'; name: string }
+  /** `$(steps.s.results.r)`: an earlier step's result, read when the step starts. */
+  | { kind: 'stepResult'; step: string; result: string; star?: boolean; index?: number; key?: string }
   | { kind: 'function'; name: string }
   /** A known root (params, tasks…) in a shape that means nothing: an error to report. */
   | { kind: 'malformed'; expr: string };
 
 const VARIABLE = /^[A-Za-z_][\w.\-[\]*"']*$/;
 const FUNCTION = /^(hashFiles)\(.*\)$/s;
-const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix', 'steps']);
+const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix', 'steps', 'step']);
 const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
 const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
 // `inputs.params.p` is v1alpha1's spelling of `params.p`, still read by Tekton.
@@ -44,6 +48,8 @@ const TASK_STATUS_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(status|reason)$
 const RESULT_PATH_RE = new RegExp(String.raw`^results\.(${NAME})\.path$`);
 const WORKSPACE_RE = new RegExp(String.raw`^workspaces\.(${NAME})\.(path|bound|claim|volume)$`);
 const STEP_EXIT_CODE_RE = new RegExp(String.raw`^steps\.(${NAME})\.exitCode\.path$`);
+const STEP_RESULT_PATH_RE = new RegExp(String.raw`^step\.results\.(${NAME})\.path$`);
+const STEP_RESULT_RE = new RegExp(String.raw`^steps\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
 const MATRIX_RE = new RegExp(String.raw`^matrix\.(${NAME})$`);
 const CONTEXT_RE = /^context\.([\w.-]+)$/;
 
@@ -101,6 +107,9 @@ export function parseReference(expr: string): ParsedReference {
   if ((m = WORKSPACE_RE.exec(expr))) return { kind: 'workspace', name: m[1]!, field: m[2] as 'path' };
   if ((m = MATRIX_RE.exec(expr))) return { kind: 'matrix', name: m[1]! };
   if ((m = STEP_EXIT_CODE_RE.exec(expr))) return { kind: 'stepExitCode', step: m[1]! };
+  if ((m = STEP_RESULT_PATH_RE.exec(expr))) return { kind: 'stepResultPath', name: m[1]! };
+  if ((m = STEP_RESULT_RE.exec(expr)))
+    return { kind: 'stepResult', step: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
   if ((m = CONTEXT_RE.exec(expr))) return { kind: 'context', path: m[1]! };
   return { kind: 'malformed', expr };
 }
@@ -165,6 +174,12 @@ export function substituteStep(step: StepSpec, resolve: VariableResolver): StepS
         ...m,
         mountPath: substitute(m.mountPath, resolve),
         ...(m.subPath && { subPath: substitute(m.subPath, resolve) }),
+      })),
+    }),
+    ...(step.workspaces && {
+      workspaces: step.workspaces.map((w) => ({
+        ...w,
+        ...(w.mountPath !== undefined && { mountPath: substitute(w.mountPath, resolve) }),
       })),
     }),
     cache: step.cache && {

@@ -119,8 +119,16 @@ class ReferenceChecker {
           return [`the task declares no result "${ref.name}"`, declareHint('result', ref.name, [...scope.results])];
         return undefined;
       case 'stepExitCode':
+      case 'stepResult':
         if (!scope.results)
           return ["$(steps.…) is only known inside a task's steps", 'use it in a later step of the same task'];
+        return undefined;
+      case 'stepResultPath':
+        if (!scope.results)
+          return [
+            "$(step.results.…) is only known inside a task's steps",
+            'declare the result on the step and write it there',
+          ];
         return undefined;
       case 'workspace':
         if (!scope.workspaces) return ["$(workspaces.…) is only known inside a task's steps", 'use it in a step'];
@@ -140,11 +148,6 @@ class ReferenceChecker {
       case 'function':
         return undefined;
       case 'malformed':
-        if (/^steps\.[^.]+\.results\./.test(ref.expr))
-          return [
-            'step results are not supported yet',
-            'write a task result to $(results.NAME.path) in the first step and read that file in the later one',
-          ];
         return ['cannot read this reference', REFERENCE_FORMS];
     }
   }

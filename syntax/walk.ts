@@ -11,6 +11,7 @@ export function stepStrings(step: StepSpec): string[] {
   for (const s of [step.image, step.script, step.workingDir, step.stdoutPath, step.stderrPath])
     if (s !== undefined) out.push(s);
   for (const m of step.volumeMounts ?? []) out.push(m.mountPath, ...(m.subPath ? [m.subPath] : []));
+  for (const w of step.workspaces ?? []) if (w.mountPath !== undefined) out.push(w.mountPath);
   if (step.cache) out.push(step.cache.key, ...step.cache.restoreKeys, ...step.cache.paths);
   return out;
 }

@@ -9,6 +9,7 @@ import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
 import { ProcessRunner, type SignalSource } from './process-runner.js';
 import { SpoolFile } from './spool-file.js';
+import { StepResultsRunner } from './step-results.js';
 import { onParentDeath, stopTaskRun } from '../parent-watch.js';
 
 /** Where one step's agent meets the world: the agent's own process, or its share of `kiln-agent host`. */
@@ -58,9 +59,12 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     spool.note('e', line);
   };
   // Loaded only for a step with a cache: the others start without tar and the stores.
-  const stepRunner = opts.cache
+  const cachingRunner = opts.cache
     ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn, world.env, world.cwd)
     : runner;
+  const stepRunner = opts.stepResults
+    ? new StepResultsRunner(cachingRunner, opts.stepResults, opts.stepName, opts.resultsDir, world.env)
+    : cachingRunner;
   const results = opts.resultsStore && lazyResultStore(opts.resultsStore);
   try {
     const result = await runEntrypoint(opts, {

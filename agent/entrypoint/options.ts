@@ -41,6 +41,8 @@ export interface EntrypointOptions {
   /** Files the command's stdout / stderr are also written to (parents made). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** Step results: every step's under `stepsDir/<step>/results/`; this step's R also task result T. */
+  stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -108,7 +110,33 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     terminationLimit: terminationLimit(raw.get('terminationLimit')),
     stdoutPath: raw.get('stdoutPath') || undefined,
     stderrPath: raw.get('stderrPath') || undefined,
+    stepResults: stepResults(raw),
   };
+}
+
+function stepResults(raw: Map<Key, string>): EntrypointOptions['stepResults'] {
+  const stepsDir = raw.get('stepsDir');
+  const as = list(raw.get('stepResultsAs'));
+  if (!stepsDir) {
+    if (as.length)
+      throw new AgentUsageError(
+        `flag ${ENTRYPOINT_FLAGS.stepsDir} is needed with ${ENTRYPOINT_FLAGS.stepResultsAs}`,
+        ENTRYPOINT_FLAGS.stepsDir,
+      );
+    return undefined;
+  }
+  const asTaskResults: Record<string, string> = {};
+  for (const pair of as) {
+    const [from, to] = pair.split('=');
+    resultNames(`${from ?? ''},${to ?? ''}`);
+    if (!from || !to)
+      throw new AgentUsageError(
+        `flag ${ENTRYPOINT_FLAGS.stepResultsAs}: "${pair}" is not STEP_RESULT=TASK_RESULT`,
+        ENTRYPOINT_FLAGS.stepResultsAs,
+      );
+    asTaskResults[from] = to;
+  }
+  return { stepsDir, asTaskResults };
 }
 
 function resultsStore(raw: Map<Key, string>): EntrypointOptions['resultsStore'] {

@@ -17,6 +17,10 @@ export interface StepArgvInput {
   exitWithParent?: boolean;
   /** Where results too large for the termination message go (as the step sees the token file). */
   resultsStore?: { url: string; tokenFile: string };
+  /** Tekton's step results (stepResultsFlags): where they are, which become task results. */
+  stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
+  /** A sidecar: started at once, not after the step before it. */
+  noWait?: boolean;
 }
 
 export function stepArgv({
@@ -28,6 +32,8 @@ export function stepArgv({
   cacheDir,
   exitWithParent,
   resultsStore,
+  stepResults,
+  noWait,
 }: StepArgvInput): string[] {
   return entrypointArgv({
     agent,
@@ -44,6 +50,8 @@ export function stepArgv({
     resultsStore,
     stdoutPath: step.stdoutPath,
     stderrPath: step.stderrPath,
+    stepResults,
+    noWait,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }

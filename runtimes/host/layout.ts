@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -68,18 +68,19 @@ export function resolveRuntimePaths(
   plan: TaskRunPlan,
   paths: KilnPaths,
   workspaceDirs: Record<string, string>,
-): { steps: ResolvedStep[]; env: Record<string, string> } {
+): { steps: ResolvedStep[]; env: Record<string, string>; resolve: (text: string) => string } {
   const resolver = makeResolver({
     resultPath: paths.resultFile,
     workspacePaths: workspaceDirs,
     stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
   });
-  const steps = plan.steps.map((step) => {
+  const steps = plan.steps.map((planned) => {
+    const step = withStepResultFiles(planned, plan.steps, paths.stepResultFile);
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
-  return { steps, env };
+  return { steps, env, resolve: (text) => substitute(text, resolver) };
 }
 
 /** The file the agent writes step `name`'s exit code to (`$(steps.name.exitCode.path)`). */

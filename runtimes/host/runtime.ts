@@ -14,12 +14,24 @@ import {
   taskRunResultsUrl,
   workspacePath,
   type HostStep,
+  type KilnPaths,
 } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
-import type { CancelReason, ObservedTaskRun, ResolvedStep, Runtime, TaskRunPlan } from '../../engine/index.js';
+import {
+  mapProbe,
+  stepResultsFlags,
+  stepWorkspaces,
+  type CancelReason,
+  type ObservedTaskRun,
+  type ResolvedSidecar,
+  type ResolvedStep,
+  type Runtime,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
+import { checkProbe, HostSidecars, sidecarLaunches } from './sidecars.js';
 import { HostedLogProxy, LogProxySidecar, type LogShipping, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
 import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
@@ -33,7 +45,14 @@ import {
   workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
-import { rewriteMountPaths, stepMounts, volumeDirOf, volumeHostDirs, volumeHostFiles } from './volumes.js';
+import {
+  rewriteMountPaths,
+  stepMounts,
+  stepWorkspaceMounts,
+  volumeDirOf,
+  volumeHostDirs,
+  volumeHostFiles,
+} from './volumes.js';
 import { tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export interface OutputLine {
@@ -101,6 +120,8 @@ interface LiveTaskRun {
   cancel?: CancelReason;
   sidecar?: LogShipping;
   killTimers: NodeJS.Timeout[];
+  /** Tekton's sidecars, stopped once the steps have ended. */
+  sidecars?: HostSidecars;
 }
 
 function hostRootEntries(): HostRootEntry[] {
@@ -151,11 +172,20 @@ export class LocalRuntime implements Runtime {
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
     const mounts = resolved.steps.map((step) => stepMounts(step, volumeHostDirs(plan, root), plan));
     const seen = volumeHostDirs(plan, paths.root);
+    // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
+    // so are Tekton's fixed pod paths (tekton-paths.ts).
+    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
     const tekton = tektonPathMounts(plan, paths, hostDirs, isolate);
-    const steps = resolved.steps.map((step) => rewriteMountPaths(step, [...stepMounts(step, seen, plan), ...tekton]));
+    const steps = resolved.steps.map((step) =>
+      rewriteMountPaths(step, [
+        ...stepMounts(step, seen, plan),
+        ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
+        ...tekton,
+      ]),
+    );
     const unmapped = unmappedTektonPaths(plan, steps);
     if (unmapped) this.opts.onWarning?.(unmapped);
-    const readOnlyWorkspaces = plan.workspaces.filter((w) => w.readOnly).map((w) => w.name);
+    const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
     // Outside the sandbox a directory cannot be shown read-only to one step and writable to another.
     if (readOnlyWorkspaces.length && !isolate)
       this.opts.onWarning?.(
@@ -171,7 +201,14 @@ export class LocalRuntime implements Runtime {
       ...Object.values(volumeHostDirs(plan, root)),
       ...mounts.flat().map((m) => m.dir),
     ];
-    await prepareTaskRunDir(root, steps, dirs, files, plan.collector?.token, !isolate, shell);
+    // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
+    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
+    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
+      ...s,
+      readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
+    }));
+    sidecars.forEach((s) => checkProbe(plan.name, s));
+    await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),
@@ -190,34 +227,44 @@ export class LocalRuntime implements Runtime {
       killTimers: [],
     };
     this.live.set(plan.name, run);
-    const firstWorkspace = Object.keys(hostDirs)[0];
-    const launches = steps.map((step, i) => ({
-      args: stepArgv({
-        agent: [],
-        paths,
-        index: i,
-        step,
-        results: plan.results,
-        cacheDir: this.opts.cacheDir,
-        resultsStore,
-      }).slice(1), // `entrypoint`
-      ...stepProcess(step, {
-        cwd: firstWorkspace ? hostDirs[firstWorkspace]! : root,
-        env: { ...this.processEnv(plan), ...env },
-      }),
-      sandboxWhere: {
-        cwd: step.workingDir ?? (firstWorkspace ? `/workspace/${firstWorkspace}` : KILN_ROOT),
-        makeCwd: step.workingDir !== undefined,
-      },
-    }));
+    const processEnv = { ...this.processEnv(plan), ...env };
+    const cacheDir = this.opts.cacheDir;
+    const launches = steps.map((step, i) => {
+      // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
+      const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
+      const first = seen[0];
+      return {
+        args: stepArgv({
+          agent: [],
+          paths,
+          index: i,
+          step,
+          results: plan.results,
+          cacheDir,
+          resultsStore,
+          stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+        }).slice(1), // `entrypoint`
+        ...stepProcess(step, { cwd: first ? hostDirs[first]! : root, env: processEnv }),
+        sandboxWhere: {
+          cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
+          makeCwd: step.workingDir !== undefined,
+        },
+        workspaceDirs: Object.fromEntries(seen.map((name) => [name, hostDirs[name]!])),
+      };
+    });
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
       ? undefined
-      : this.opts.sidecar?.({ plan, root, steps, tokenFile: plan.collector && collectorTokenFile(root) });
+      : this.opts.sidecar?.({
+          plan,
+          root,
+          steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
+          tokenFile: plan.collector && collectorTokenFile(root),
+        });
     const proxy = {
       stateDir: kilnPaths(root).proxyStateDir,
       spool: (i: number) => kilnPaths(root).spoolFile(i),
-      steps: steps.length,
+      steps: steps.length + sidecars.length,
       onWarning: (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`),
     };
     // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
@@ -226,7 +273,7 @@ export class LocalRuntime implements Runtime {
       run.agents = this.spawnAgents(
         run,
         launches.map((l) => [
-          ...this.sandbox(root, hostDirs, readOnlyWorkspaces, l.sandboxWhere),
+          ...this.sandbox(root, l.workspaceDirs, readOnlyWorkspaces, l.sandboxWhere),
           ...this.opts.agent,
           'entrypoint',
           ...l.args,
@@ -242,6 +289,9 @@ export class LocalRuntime implements Runtime {
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
     // The go-ahead: step 0 waits for this file to be non-empty.
+    if (sidecars.length) await this.startSidecars(run, sidecars, { paths, root, hostDirs, isolate, env });
+    // Cancelled while the sidecars got ready: the steps never get their go-ahead.
+    if (run.cancel) return;
     await writeFile(kilnPaths(root).readyFile, 'ready');
     this.listener({
       name: plan.name,
@@ -377,6 +427,49 @@ export class LocalRuntime implements Runtime {
     );
   }
 
+  /** Starts the task's sidecars and waits until each is ready (or one ended, or the run was cancelled). */
+  private async startSidecars(
+    run: LiveTaskRun,
+    sidecars: ResolvedSidecar[],
+    at: {
+      paths: KilnPaths;
+      root: string;
+      hostDirs: Record<string, string>;
+      isolate: boolean;
+      env: Record<string, string>;
+    },
+  ): Promise<void> {
+    const n = run.steps.length;
+    const launches = sidecarLaunches({
+      steps: run.steps,
+      sidecars,
+      workspaces: run.plan.workspaces,
+      agent: this.opts.agent,
+      ...at,
+      env: { ...this.processEnv(run.plan), ...at.env },
+      sandbox: (dirs, cwd) => this.sandbox(at.root, dirs, readOnlyWorkspacesOf(run.plan), { cwd, makeCwd: false }),
+    });
+    run.sidecars = new HostSidecars({
+      sidecars,
+      firstIndex: n,
+      paths: kilnPaths(at.root),
+      launches,
+      killGraceMs: this.opts.killGraceMs ?? 5000,
+      line: (j, stream, line) =>
+        this.opts.onOutput?.({
+          pipelineRun: run.plan.pipelineRun,
+          taskRun: run.plan.name,
+          task: run.plan.task,
+          step: `sidecar-${sidecars[j]!.name}`,
+          stream,
+          line,
+        }),
+    });
+    run.sidecars.start();
+    if (!(await run.sidecars.ready(() => run.cancel !== undefined)) && !run.cancel)
+      this.opts.onWarning?.(`${run.plan.name}: a sidecar ended before it was ready; the steps run without it`);
+  }
+
   private async stepEnded(
     run: LiveTaskRun,
     i: number,
@@ -418,6 +511,7 @@ export class LocalRuntime implements Runtime {
       });
       return;
     }
+    await run.sidecars?.stop();
     const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
     run.killTimers.forEach(clearTimeout);
     // Nothing of a task run outlives it: what a step left behind, even by setsid.
@@ -468,3 +562,6 @@ function readOrUndefined(path: string): string | undefined {
 function withLogs(observed: ObservedTaskRun, logs: StepLogs[]): ObservedTaskRun {
   return { ...observed, steps: observed.steps.map((s, i) => ({ ...s, ...logs[i] })) };
 }
+
+/** The task's workspaces its Task declares `readOnly`: the sandbox binds them read-only. */
+const readOnlyWorkspacesOf = (plan: TaskRunPlan) => plan.workspaces.filter((w) => w.readOnly).map((w) => w.name);

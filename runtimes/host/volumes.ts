@@ -4,7 +4,7 @@
 // under the host's read-only /etc or /var): a mount path written in the step (script, command,
 // args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
 import { join, normalize } from 'node:path';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import { stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import type { VolumeMount } from '../../syntax/index.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -64,6 +64,19 @@ function inside(path: string, plan: TaskRunPlan): string {
       'give a relative path inside the volume',
     );
   return clean;
+}
+
+/** A step's own workspace mount paths (step `workspaces`), each the workspace's directory as the step sees it. */
+export function stepWorkspaceMounts(
+  step: ResolvedStep,
+  steps: readonly ResolvedStep[],
+  dirs: Record<string, string>,
+): { mountPath: string; dir: string }[] {
+  return stepWorkspaces(
+    step,
+    steps,
+    Object.keys(dirs).map((name) => ({ name })),
+  ).flatMap((w) => (w.mountPath ? [{ mountPath: normalize(w.mountPath), dir: dirs[w.name]! }] : []));
 }
 
 /**

@@ -1,16 +1,9 @@
 // The Kubernetes runtime: a task run is one Pod. The pod builder (pure), what a Pod's status tells
 // (pure), the PodRuntime the controller drives, and the narrow API client with its rate limiter.
 // The controller (controller/) and the CLI's Kubernetes commands use it through this face.
-export {
-  buildClaims,
-  buildPod,
-  buildTokenSecret,
-  podLabels,
-  TOOLS_MOUNT,
-  volumeForWorkspace,
-  volumeForTaskVolume,
-  type PodBuildOptions,
-} from './pod-builder.js';
+export { buildPod, podLabels, TOOLS_MOUNT, type PodBuildOptions } from './pod-builder.js';
+export { volumeForWorkspace, volumeForTaskVolume } from './pod-volumes.js';
+export { buildClaims, buildTokenSecret } from './run-objects.js';
 export { POD_SECURITY_HELP, POD_SECURITY_MODES, podSecurityFlag, type PodSecurity } from './pod-security.js';
 export { observePod, observeVanishedPod, POD_REASONS, taskRunOfPod } from './pod-status.js';
 export { PodRuntime, type PodRuntimeDeps } from './pod-runtime.js';

@@ -11,18 +11,8 @@
 // Step 0 waits on /kiln/downward/ready, a Downward API projection of an annotation the controller
 // sets once it has seen the Pod: the go-ahead. Scripts travel as annotations projected (mode 0555)
 // to /kiln/scripts/<i>, so no image is pulled or inspected to deliver them.
-import type {
-  V1Container,
-  V1OwnerReference,
-  V1EnvVar,
-  V1PersistentVolumeClaim,
-  V1PersistentVolumeClaimSpec,
-  V1Pod,
-  V1Secret,
-  V1ResourceRequirements,
-  V1Volume,
-  V1VolumeMount,
-} from '@kubernetes/client-node';
+// The Pod's volumes come from pod-volumes.ts; the run's Secret and PVCs are built in run-objects.ts.
+import type { V1Container, V1EnvVar, V1Pod, V1ResourceRequirements, V1VolumeMount } from '@kubernetes/client-node';
 import {
   entrypointArgv,
   KILN_ROOT,
@@ -32,11 +22,20 @@ import {
   TERMINATION_PATH,
   workspacePath,
 } from '../../contract/index.js';
-import type { ResolvedStep, TaskRunPlan } from '../../engine/index.js';
+import {
+  stepResultsFlags,
+  stepWorkspaces,
+  withStepResultFiles,
+  type ResolvedStep,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { stepIndexNamed } from '../../syntax/index.js';
-import { ANNOTATIONS, KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
-import { boundedName, containerName, podName, tokenSecretName, workspaceClaimName } from './names.js';
+import { ANNOTATIONS, LABELS, MANAGED_BY } from './labels.js';
+import { boundedName, containerName, podName } from './names.js';
 import { PodBuildError } from './errors.js';
+import { ownedBy, type RunObjectOptions } from './run-objects.js';
+import { kilnVolumes, taskVolumes, volumeForTaskVolume, volumeForWorkspace, workspaceVolumes } from './pod-volumes.js';
+import { sidecarContainers, type SidecarMounts } from './sidecars.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
 import { applyPodSpec } from './pod-template.js';
@@ -55,12 +54,9 @@ const SCRIPTS_BUDGET = 200 * 1024;
 /** The engine times a task out first and records TimedOut; the deadline is the backstop for a downed controller. */
 const DEADLINE_GRACE_SECONDS = 30;
 
-export interface PodBuildOptions {
-  namespace: string;
+export interface PodBuildOptions extends RunObjectOptions {
   /** Image holding the portable /kiln tree (images/agent). */
   agentImage: string;
-  /** The PipelineRun this Pod belongs to (ownerReference, garbage collection). */
-  owner: { name: string; uid: string };
   serviceAccountName?: string;
   /**
    * `image` (default, as Tekton): steps run as their image's user with the runtime's capabilities;
@@ -93,12 +89,8 @@ export function terminationBudget(containers: number): number {
   return Math.min(CONTAINER_MESSAGE_LIMIT, Math.floor(POD_MESSAGES_LIMIT / Math.max(1, containers)));
 }
 
-/** An owner reference to the PipelineRun: what the run creates is deleted with it. */
-function ownedBy(owner: PodBuildOptions['owner']): V1OwnerReference {
-  return { apiVersion: KILN_API_VERSION, kind: 'PipelineRun', name: owner.name, uid: owner.uid, controller: true };
-}
-
-export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
+  const plan = { ...given, steps: given.steps.map((s) => withStepResultFiles(s, given.steps, P.stepResultFile)) };
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
@@ -108,12 +100,12 @@ export function buildPod(plan: TaskRunPlan, opts: PodBuildOptions): V1Pod {
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage, restricted)];
-  if (plan.collector) {
-    const native = opts.nativeSidecars !== false;
+  const native = opts.nativeSidecars !== false;
+  if (plan.collector)
     (native ? initContainers : steps).push(
       logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
     );
-  }
+  initContainers.push(...sidecarContainers(plan, native, SIDECAR_MOUNTS));
   return applyPodSpec(plan, {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -233,18 +225,19 @@ function stepContainer(
     resultsStore: collector
       ? { url: taskRunResultsUrl(collector.url, collector.runId ?? plan.pipelineRun, plan.name), tokenFile }
       : undefined,
-    command: argv.map((a) => resolvePaths(a, plan)),
-    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan),
-    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan),
+    command: argv.map((a) => resolvePaths(a, plan, step)),
+    stdoutPath: step.stdoutPath && resolvePaths(step.stdoutPath, plan, step),
+    stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan, step),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
+    stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
   });
   const env = { ...plan.env, ...step.env };
   return {
     name: containerName(step.name),
     image,
     command,
-    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan) : undefined,
-    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan) })),
+    workingDir: step.workingDir ? resolvePaths(step.workingDir, plan, step) : undefined,
+    env: Object.entries(env).map(([name, value]): V1EnvVar => ({ name, value: resolvePaths(value, plan, step) })),
     resources: step.resources ? { ...step.resources } : undefined,
     terminationMessagePath: TERMINATION_PATH,
     terminationMessagePolicy: 'File',
@@ -259,36 +252,52 @@ function stepContainer(
       mount('kiln-downward', P.downwardDir, true),
       ...(isScript ? [mount('kiln-scripts', P.scriptsDir, true)] : []),
       ...(collector ? [mount('kiln-token', TOKEN_DIR, true)] : []),
-      ...plan.workspaces.map((w) => {
-        const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
-        return mount(volumeForWorkspace(w.workspace), workspacePath(w.name), !!w.readOnly, sub || undefined);
-      }),
-      ...(step.volumeMounts ?? []).map((m) => {
-        if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
-            'mount it elsewhere',
-          );
-        if (!plan.volumes?.some((v) => v.name === m.name))
-          throw new PodBuildError(
-            plan.task,
-            step.name,
-            `mounts volume "${m.name}", which the task does not have`,
-            "declare it under the Task's volumes",
-          );
-        return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
-      }),
+      ...stepWorkspaces(step, [...plan.steps, ...(plan.sidecars ?? [])], plan.workspaces).map((seen) =>
+        workspaceMount(plan, seen.name, step),
+      ),
+      ...taskVolumeMounts(plan, step),
     ],
   };
 }
 
+function workspaceMount(plan: TaskRunPlan, name: string, step: ResolvedStep): V1VolumeMount {
+  const w = plan.workspaces.find((u) => u.name === name)!;
+  const sub = [plan.workspaceBindings[w.workspace]?.subPath, w.subPath].filter(Boolean).join('/');
+  return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), !!w.readOnly, sub || undefined);
+}
+
+const SIDECAR_MOUNTS: SidecarMounts = { resolve: resolvePaths, workspaceMount, volumeMounts: taskVolumeMounts };
+
+function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[] {
+  return (step.volumeMounts ?? []).map((m) => {
+    if (m.mountPath === KILN_ROOT || m.mountPath.startsWith(`${KILN_ROOT}/`))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
+        'mount it elsewhere',
+      );
+    if (!plan.volumes?.some((v) => v.name === m.name))
+      throw new PodBuildError(
+        plan.task,
+        step.name,
+        `mounts volume "${m.name}", which the task does not have`,
+        "declare it under the Task's volumes",
+      );
+    return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+  });
+}
+
+/** Where `step` sees task workspace `name`: its own mount path (step `workspaces`), else /workspace/<name>. */
+function workspaceIn(step: ResolvedStep | undefined, name: string): string {
+  return step?.workspaces?.find((w) => w.name === name)?.mountPath ?? workspacePath(name);
+}
+
 /**
  * Resolves the runtime-dependent references `$(results.r.path)`, `$(workspaces.w.path)` and
- * `$(steps.s.exitCode.path)` to pod paths.
+ * `$(steps.s.exitCode.path)` to pod paths (a workspace where `step` sees it).
  */
-export function resolvePaths(text: string, plan: TaskRunPlan): string {
+export function resolvePaths(text: string, plan: TaskRunPlan, step?: ResolvedStep): string {
   const exitCodes = text.replace(/\$\(steps\.([A-Za-z0-9_][\w-]*)\.exitCode\.path\)/g, (whole, name: string) => {
     const i = stepIndexNamed(plan.steps, name);
     return i === undefined ? whole : `${P.stepMetadataDir(i)}/exitCode`;
@@ -297,7 +306,7 @@ export function resolvePaths(text: string, plan: TaskRunPlan): string {
     /\$\((results|workspaces)\.([A-Za-z0-9_.-]+?)\.path\)/g,
     (whole, kind: string, name: string) => {
       if (kind === 'results') return plan.results.includes(name) ? P.resultFile(name) : whole;
-      return plan.workspaces.some((w) => w.name === name) ? workspacePath(name) : whole;
+      return plan.workspaces.some((w) => w.name === name) ? workspaceIn(step, name) : whole;
     },
   );
 }
@@ -308,7 +317,7 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
   let total = 0;
   plan.steps.forEach((step, i) => {
     if (step.script === undefined) return;
-    const body = resolvePaths(step.script, plan);
+    const body = resolvePaths(step.script, plan, step);
     const text = body.startsWith('#!') ? body : `#!/bin/sh\n${body}`;
     total += text.length;
     out.set(i, text);
@@ -322,83 +331,6 @@ function scriptAnnotations(plan: TaskRunPlan): Map<number, string> {
     );
   }
   return out;
-}
-
-function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>, restricted: boolean): V1Volume[] {
-  const volumes: V1Volume[] = [
-    { name: 'kiln-bin', emptyDir: {} },
-    { name: 'kiln-lib', emptyDir: {} },
-    { name: 'kiln-run', emptyDir: {} },
-    { name: 'kiln-results', emptyDir: {} },
-    { name: 'kiln-logs', emptyDir: {} },
-    {
-      name: 'kiln-downward',
-      downwardAPI: { items: [{ path: 'ready', fieldRef: { fieldPath: annotationField(ANNOTATIONS.ready) } }] },
-    },
-  ];
-  if (scripts.size) {
-    volumes.push({
-      name: 'kiln-scripts',
-      downwardAPI: {
-        defaultMode: 0o555,
-        items: [...scripts.keys()].map((i) => ({
-          path: String(i),
-          fieldRef: { fieldPath: annotationField(ANNOTATIONS.script(i)) },
-        })),
-      },
-    });
-  }
-  // Readable by the Pod's fsGroup when `restricted`; else by whatever user a step's image has
-  // (every user in the Pod is the run's own).
-  if (plan.collector)
-    volumes.push({
-      name: 'kiln-token',
-      secret: { secretName: tokenSecretName(plan.pipelineRun), defaultMode: restricted ? 0o440 : 0o444 },
-    });
-  return volumes;
-}
-
-const annotationField = (key: string) => `metadata.annotations['${key}']`;
-/** The Pod volume of a pipeline workspace. */
-export const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
-
-/** The Pod volume of one of the task's own volumes (Tekton's `volumes`). */
-export const volumeForTaskVolume = (name: string) => boundedName(`vol-${name}`);
-
-/** The task's own volumes, as written (an emptyDir, a ConfigMap, Secret or projected source). */
-const taskVolumes = (plan: TaskRunPlan): V1Volume[] =>
-  (plan.volumes ?? []).map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
-
-function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
-  const used = [...new Set(plan.workspaces.map((w) => w.workspace))];
-  return used.map((ws): V1Volume => {
-    const binding = plan.workspaceBindings[ws];
-    const name = volumeForWorkspace(ws);
-    if (!binding)
-      throw new PodBuildError(
-        plan.task,
-        undefined,
-        `uses workspace "${ws}" but the run binds none`,
-        `bind it in the PipelineRun's spec.workspaces`,
-      );
-    switch (binding.kind) {
-      case 'emptyDir':
-        return { name, emptyDir: {} };
-      case 'pvc':
-        return { name, persistentVolumeClaim: { claimName: binding.claimName } };
-      case 'volumeClaimTemplate':
-        return { name, persistentVolumeClaim: { claimName: workspaceClaimName(plan.pipelineRun, ws) } };
-      case 'files':
-        return { name, ...(binding.volume as Omit<V1Volume, 'name'>) };
-      case 'dir':
-        throw new PodBuildError(
-          plan.task,
-          undefined,
-          `binds workspace "${ws}" to a host directory, which Kiln does not mount on Kubernetes`,
-          'bind it to a persistentVolumeClaim, a volumeClaimTemplate or an emptyDir',
-        );
-    }
-  });
 }
 
 /**
@@ -427,54 +359,4 @@ function spreadRequests(plan: TaskRunPlan, steps: V1Container[]): void {
       c.resources = { ...r, requests: { ...r.requests, [resource]: '0' } };
     });
   }
-}
-
-/** The Secret holding a run's collector token, mounted by every log proxy of the run. */
-export function buildTokenSecret(plan: TaskRunPlan, opts: PodBuildOptions): V1Secret | undefined {
-  if (!plan.collector) return undefined;
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: tokenSecretName(plan.pipelineRun),
-      namespace: opts.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.pipelineRun]: boundedName(plan.pipelineRun) },
-      ownerReferences: [ownedBy(opts.owner)],
-    },
-    type: 'Opaque',
-    stringData: { token: plan.collector.token },
-  };
-}
-
-/** The PVCs a run's volumeClaimTemplate workspaces need, owned by the PipelineRun (deleted with it). */
-export function buildClaims(
-  plan: Pick<TaskRunPlan, 'pipelineRun' | 'workspaces' | 'workspaceBindings'>,
-  opts: Pick<PodBuildOptions, 'namespace' | 'owner'>,
-): V1PersistentVolumeClaim[] {
-  const used = new Set(plan.workspaces.map((w) => w.workspace));
-  return [...used].flatMap((ws) => {
-    const b = plan.workspaceBindings[ws];
-    if (b?.kind !== 'volumeClaimTemplate') return [];
-    const template = (b.spec ?? {}) as {
-      metadata?: { labels?: Record<string, string> };
-      spec?: V1PersistentVolumeClaimSpec;
-    };
-    return [
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: {
-          name: workspaceClaimName(plan.pipelineRun, ws),
-          namespace: opts.namespace,
-          labels: {
-            ...template.metadata?.labels,
-            [LABELS.managedBy]: MANAGED_BY,
-            [LABELS.pipelineRun]: boundedName(plan.pipelineRun),
-          },
-          ownerReferences: [ownedBy(opts.owner)],
-        },
-        spec: template.spec ?? (template as V1PersistentVolumeClaimSpec),
-      },
-    ];
-  });
 }

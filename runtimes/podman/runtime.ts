@@ -26,6 +26,7 @@ import { Podman, type PodmanCommand } from './podman.js';
 import { followLogs } from './logs.js';
 import { forPodman } from './plan.js';
 import { startPodWatchdog, stopPodWatchdog } from './watchdog.js';
+import { PodmanError } from './errors.js';
 
 export interface PodmanRuntimeOptions {
   podman: PodmanCommand;
@@ -76,6 +77,14 @@ export class PodmanRuntime implements Runtime {
   async start(plan: TaskRunPlan): Promise<void> {
     if (this.started.has(plan.name)) return;
     this.started.add(plan.name);
+    // podman 4.3 has no native sidecars: one would neither be waited for nor stopped after the steps.
+    if (plan.sidecars?.length)
+      throw new PodmanError(
+        `task run ${plan.name}: sidecars are not run by the podman engine yet`,
+        [],
+        '',
+        'run it with --engine host (sidecars are processes there) or on Kubernetes',
+      );
     const root = join(this.opts.baseDir, plan.pipelineRun, plan.name);
     const { plan: built, workspaces } = forPodman(plan, join(this.opts.baseDir, plan.pipelineRun));
     const pod = buildPod(built, {

@@ -25,9 +25,9 @@ export const TASK_SPEC_KEYS = [
   'resources',
   'metadata',
   'volumes',
+  'sidecars',
 ] as const;
 export const TASK_SPEC_REFUSED: Refused = {
-  sidecars: 'sidecars do not run locally yet; run the service in a step or outside the pipeline',
   apiVersion: 'custom tasks are not supported; write the steps in a Task',
   kind: 'custom tasks are not supported; write the steps in a Task',
 };
@@ -53,6 +53,8 @@ export const STEP_KEYS = [
   'volumeMounts',
   'stdoutConfig',
   'stderrConfig',
+  'results',
+  'workspaces',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -69,9 +71,47 @@ export const STEP_TEMPLATE_KEYS = [
 ] as const;
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
-  results: 'step results are not supported; write task results to $(results.NAME.path)',
-  workspaces: 'step workspaces are not supported; declare workspaces on the Task',
   when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
+};
+export const SIDECAR_KEYS = [
+  'name',
+  'image',
+  'command',
+  'args',
+  'script',
+  'env',
+  'envFrom',
+  'workingDir',
+  'readinessProbe',
+  'computeResources',
+  'resources',
+  'securityContext',
+  'imagePullPolicy',
+  'volumeMounts',
+  'workspaces',
+  'ports',
+] as const;
+export const SIDECAR_REFUSED: Refused = {
+  startupProbe: "a sidecar's startupProbe is not honoured: give a readinessProbe, which the steps wait for",
+  livenessProbe: 'a livenessProbe restarts a container, which Kiln does not do to a sidecar: drop it',
+  lifecycle: "lifecycle hooks are not run: put the commands in the sidecar's script",
+  stdin: 'a sidecar has no stdin in Kiln',
+  tty: 'a sidecar has no terminal in Kiln',
+  restartPolicy: 'a sidecar runs until the steps end, never restarted: drop restartPolicy',
+};
+export const PROBE_KEYS = [
+  'exec',
+  'tcpSocket',
+  'httpGet',
+  'initialDelaySeconds',
+  'periodSeconds',
+  'timeoutSeconds',
+  'successThreshold',
+  'failureThreshold',
+] as const;
+export const PROBE_REFUSED: Refused = {
+  grpc: 'a gRPC probe is not supported: use exec (a command that succeeds once ready), tcpSocket or httpGet',
+  terminationGracePeriodSeconds: 'not used by a readiness probe',
 };
 export const STEP_ACTION_KEYS = [
   'description',
@@ -83,10 +123,13 @@ export const STEP_ACTION_KEYS = [
   'params',
   'workingDir',
   'securityContext',
+  'results',
 ] as const;
 
 export const PARAM_DECL_KEYS = ['name', 'type', 'default', 'description', 'properties', 'enum'] as const;
 export const RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties', 'value'] as const;
+export const STEP_RESULT_DECL_KEYS = ['name', 'type', 'description', 'properties'] as const;
+export const STEP_WORKSPACE_KEYS = ['name', 'mountPath'] as const;
 export const TASK_WORKSPACE_KEYS = ['name', 'description', 'mountPath', 'readOnly', 'optional'] as const;
 export const PIPELINE_WORKSPACE_KEYS = ['name', 'description', 'optional'] as const;
 export const ENV_KEYS = ['name', 'value', 'valueFrom'] as const;

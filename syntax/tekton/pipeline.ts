@@ -169,6 +169,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     name,
     steps: template.steps,
     ...(template.volumes && { volumes: template.volumes }),
+    ...(template.sidecars && { sidecars: template.sidecars }),
     needs: readNeeds(scope, f, name, what),
     when: readWhen(inputs, f.get('when'), `${what}.when`),
     results: template.results,

@@ -109,6 +109,13 @@ export function readStepFields(
   }
   if (f.has('volumeMounts'))
     step.volumeMounts = readVolumeMounts(reader, f.get('volumeMounts'), `${what}.volumeMounts`);
+  if (f.has('workspaces'))
+    step.workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.STEP_WORKSPACE_KEYS).map((w) => {
+      const mountPath = reader.text(w.fields.get('mountPath'), `${what}.workspaces.${w.name}.mountPath`);
+      return { name: w.name, ...(mountPath !== undefined && { mountPath }) };
+    });
+  if (f.has('results'))
+    step.results = readNamedList(src, f.get('results'), `${what}.results`, F.STEP_RESULT_DECL_KEYS).map((r) => r.name);
   return step;
 }
 

@@ -145,6 +145,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
         ...(template.displayName ? { displayName: template.displayName } : {}),
         steps: template.steps,
         ...(template.volumes && { volumes: template.volumes }),
+        ...(template.sidecars && { sidecars: template.sidecars }),
         needs: [],
         when: [],
         results: template.results,

@@ -13,6 +13,9 @@ import { readParamDecls, readNamedList, readStepFields } from './readers.js';
 import { inlineStepAction, type StepActions } from './step-action.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
+import { checkStepResultReads, linkStepResults } from './step-results.js';
+import { checkStepWorkspaces } from './step-workspaces.js';
+import { readSidecars } from './sidecars.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -33,7 +36,8 @@ export function readTaskTemplate(
   if (!f) return undefined;
   const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const results = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).map((r) => r.name);
+  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS);
+  const results = resultDecls.map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
     name: w.name,
     optional: src.string(w.fields.get('optional'), `${what}.workspaces.${w.name}.optional`) === 'true',
@@ -73,10 +77,19 @@ export function readTaskTemplate(
     }
   }
   checkStepNames(reader, steps, what);
+  linkStepResults(src, resultDecls, steps, what);
+  checkStepResultReads(src, steps, what);
   const volumes = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
-  checkVolumeMounts(src, steps, volumes, what);
+  const sidecars = readSidecars(reader, f.get('sidecars'), `${what}.sidecars`, ctx.kubernetes);
+  checkVolumeMounts(src, [...steps, ...sidecars], volumes, what);
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
+  checkStepWorkspaces(
+    src,
+    [...steps, ...sidecars],
+    [...workspaces, ...[...(outer.workspaces ?? [])].map((name) => ({ name }))],
+    what,
+  );
   const displayName = src.string(f.get('displayName'), `${what}.displayName`);
   return {
     name,
@@ -87,6 +100,7 @@ export function readTaskTemplate(
     env: {},
     steps,
     ...(volumes.length ? { volumes } : {}),
+    ...(sidecars.length ? { sidecars } : {}),
     pos: at.pos,
   };
 }
@@ -146,6 +160,8 @@ function propagatedWorkspaces(
 ): string[] {
   if (!outer?.size) return [];
   const used = new Set<string>();
+  for (const w of steps.flatMap((s) => s.workspaces ?? []))
+    if (outer.has(w.name) && !declared.some((d) => d.name === w.name)) used.add(w.name);
   for (const text of steps.flatMap(stepStrings)) {
     for (const ref of referencesIn(text)) {
       const r = parseReference(ref.expr);

@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { kilnPaths } from '../../contract/index.js';
 import { planStep } from '../../engine/plan.js';
+import { stepResultsFlags } from '../../engine/step-results.js';
 import type { ResolvedStep } from '../../engine/runtime.js';
 import { HOST_IGNORED_STEP_FIELDS, stepArgv, stepProcess } from '../../runtimes/host/commands.js';
-import { stepMounts } from '../../runtimes/host/volumes.js';
+import { stepMounts, stepWorkspaceMounts } from '../../runtimes/host/volumes.js';
 import { buildPod } from '../../runtimes/kubernetes/pod-builder.js';
 import type { StepSpec } from '../../syntax/index.js';
 import { BUILD_OPTIONS, plan } from '../controller/plans.js';
@@ -28,6 +29,10 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   stdoutPath: '/sample/stdout',
   stderrPath: '/sample/stderr',
   volumeMounts: [{ name: 'sample-vol', mountPath: '/sample/mount', readOnly: true }],
+  results: ['sample-step-result'],
+  taskResults: { 'sample-step-result': 'sample-task-result' },
+  // `src` is the sample plan's workspace (test/controller/plans.ts).
+  workspaces: [{ name: 'src', mountPath: '/sample/ws' }],
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
 /** What planStep folds into other fields or drops (its comment says why). */
@@ -57,9 +62,13 @@ function hostLaunchOf(step: ResolvedStep): string {
     step,
     results: [],
     cacheDir: '/c',
+    stepResults: stepResultsFlags(step, [step], kilnPaths('/run').stepsDir),
   });
   // The sandbox binds a step's volume mounts; outside it, their paths are rewritten in the step.
-  const mounts = stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes }));
+  const mounts = [
+    ...stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes })),
+    ...stepWorkspaceMounts(step, [step], { src: '/ws' }),
+  ];
   return JSON.stringify({ argv, ...stepProcess(step, { cwd: '/ws', env: {} }), script: step.script, mounts });
 }
 

@@ -221,9 +221,13 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['16:15 spec.workspaces.w.secret: there is no Secret "s" in the files given'],
   ],
   [
-    'sidecars',
-    doc('Task', 't', '  sidecars: []\n  steps: [{ image: a, script: x }]\n'),
-    ['6:3 Task t: "sidecars" is not supported'],
+    "a sidecar's livenessProbe",
+    doc(
+      'Task',
+      't',
+      '  sidecars:\n    - name: s\n      image: a\n      command: [x]\n      livenessProbe: {}\n  steps: [{ image: a, script: x }]\n',
+    ),
+    ['10:7 Task t.sidecars[0]: "livenessProbe" is not supported'],
   ],
   [
     'an unknown key with did-you-mean',

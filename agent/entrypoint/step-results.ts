@@ -1,0 +1,93 @@
+// Tekton's step results: a step writes `$(step.results.R.path)` (its own directory under the steps
+// directory, made before it runs); a later step's command, arguments and environment read
+// `$(steps.S.results.R)`, replaced here once the earlier steps have ended, as Tekton's entrypoint
+// does. A task result whose value is a step result is copied to the results directory when its
+// step has run.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { AgentIOError } from '../errors.js';
+import type { RunOutcome, RunRequest, Runner } from './core.js';
+import type { EntrypointOptions } from './options.js';
+
+const STEP_RESULT_REF = /\$\(steps\.([A-Za-z0-9_][\w-]*)\.results\.([A-Za-z0-9_][\w-]*)(?:\[(\d+|\*)\]|\.([\w-]+))?\)/g;
+
+type StepResultsOptions = NonNullable<EntrypointOptions['stepResults']>;
+
+export class StepResultsRunner implements Runner {
+  constructor(
+    private readonly inner: Runner,
+    private readonly opts: StepResultsOptions,
+    private readonly step: string,
+    private readonly resultsDir: string,
+    /** The command's environment (the agent's own when absent): its values are substituted in place. */
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async prepare(): Promise<void> {
+    const dir = `${this.opts.stepsDir}/${this.step}/results`;
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw AgentIOError.from('making the step results directory', dir, err);
+    });
+    return this.inner.prepare();
+  }
+
+  async run(request: RunRequest): Promise<RunOutcome> {
+    const read = (step: string, name: string) => readStepResult(this.opts.stepsDir, step, name);
+    for (const [key, value] of Object.entries(this.env)) {
+      if (value?.includes('$(steps.')) this.env[key] = replaceStepResults(value, read).join(' ');
+    }
+    const command = request.command.flatMap((arg) => replaceStepResults(arg, read));
+    const outcome = await this.inner.run({ ...request, command });
+    for (const [from, to] of Object.entries(this.opts.asTaskResults)) {
+      // A step result the step did not write leaves the task result unwritten, as Tekton does.
+      await copyFile(`${this.opts.stepsDir}/${this.step}/results/${from}`, `${this.resultsDir}/${to}`).catch(
+        () => undefined,
+      );
+    }
+    return outcome;
+  }
+}
+
+/** A step result's text; absent (the step did not write it) reads as empty, as a missing file would. */
+function readStepResult(stepsDir: string, step: string, name: string): string {
+  for (const dir of [step, step.replace(/^step-/, '')]) {
+    try {
+      return readFileSync(`${stepsDir}/${dir}/results/${name}`, 'utf8');
+    } catch {
+      // the next spelling (Tekton also names a step by its container name, step-NAME)
+    }
+  }
+  return '';
+}
+
+/**
+ * One argument with every step result reference replaced: several arguments when it is exactly
+ * `$(steps.S.results.R[*])` of an array result, one otherwise.
+ */
+export function replaceStepResults(text: string, read: (step: string, name: string) => string): string[] {
+  const whole = new RegExp(`^${STEP_RESULT_REF.source}$`).exec(text);
+  if (whole?.[3] === '*') {
+    const array = parse(read(whole[1]!, whole[2]!));
+    if (Array.isArray(array)) return array.map(String);
+  }
+  return [
+    text.replace(STEP_RESULT_REF, (_all, step: string, name: string, index?: string, key?: string) => {
+      const value = read(step, name);
+      if (index === undefined && key === undefined) return value;
+      const parsed = parse(value);
+      if (index === '*' && Array.isArray(parsed)) return parsed.map(String).join(' ');
+      if (index !== undefined && Array.isArray(parsed)) return String(parsed[Number(index)] ?? '');
+      if (key !== undefined && parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        return String((parsed as Record<string, unknown>)[key] ?? '');
+      return '';
+    }),
+  ];
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

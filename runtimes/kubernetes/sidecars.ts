@@ -1,0 +1,71 @@
+// A Task's Tekton sidecars in the Pod: native sidecars (init containers with restartPolicy:
+// Always), started before the steps and stopped by the kubelet once the steps have ended. Their
+// readinessProbe is also their startupProbe, so the kubelet starts the steps only once each is ready
+// (Tekton waits for their readiness the same way); one without a probe is ready once started.
+import type { V1Container, V1Probe, V1VolumeMount } from '@kubernetes/client-node';
+import { mapProbe, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
+import { PodBuildError } from './errors.js';
+import { boundedName } from './names.js';
+
+export const sidecarContainerName = (name: string) => boundedName(`sidecar-${name}`);
+
+/** What the pod builder lends a sidecar: path resolution and mounts as a step gets them. */
+export interface SidecarMounts {
+  resolve(text: string, plan: TaskRunPlan, sidecar: ResolvedSidecar): string;
+  workspaceMount(plan: TaskRunPlan, workspace: string, sidecar: ResolvedSidecar): V1VolumeMount;
+  volumeMounts(plan: TaskRunPlan, sidecar: ResolvedSidecar): V1VolumeMount[];
+}
+
+export function sidecarContainers(plan: TaskRunPlan, native: boolean, m: SidecarMounts): V1Container[] {
+  const sidecars = plan.sidecars ?? [];
+  if (sidecars.length && !native)
+    throw new PodBuildError(
+      plan.task,
+      undefined,
+      'has sidecars, which Kiln runs as native sidecars (init containers with restartPolicy: Always)',
+      'use a Kubernetes 1.29 or later control plane',
+    );
+  const all = [...plan.steps, ...sidecars];
+  return sidecars.map((s) => {
+    const image = s.image ?? plan.image;
+    if (!image) throw new PodBuildError(plan.task, s.name, 'is a sidecar without an image', 'give it image:');
+    const probe = mapProbe(s.readinessProbe, (t) => m.resolve(t, plan, s)) as V1Probe | undefined;
+    const { successThreshold: _, ...startup } = structuredClone(probe) ?? {};
+    return {
+      name: sidecarContainerName(s.name),
+      image,
+      restartPolicy: 'Always',
+      command: commandOf(plan, s).map((a) => m.resolve(a, plan, s)),
+      workingDir: s.workingDir ? m.resolve(s.workingDir, plan, s) : undefined,
+      env: Object.entries({ ...plan.env, ...s.env }).map(([name, value]) => ({
+        name,
+        value: m.resolve(value, plan, s),
+      })),
+      resources: s.resources ? { ...s.resources } : undefined,
+      ...(probe && { readinessProbe: probe, startupProbe: startup }),
+      volumeMounts: [
+        ...stepWorkspaces(s, all, plan.workspaces).map((w) => m.workspaceMount(plan, w.name, s)),
+        ...m.volumeMounts(plan, s),
+      ],
+    };
+  });
+}
+
+/**
+ * A sidecar's argv: its command, or its script run by the shebang's interpreter with `-c` (sh
+ * without one). A script has no file of its own in the Pod, as a step's has.
+ */
+function commandOf(plan: TaskRunPlan, s: ResolvedSidecar): string[] {
+  if (s.script === undefined) return s.command!;
+  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?[^\n]*\n?/.exec(s.script);
+  if (!shebang) return ['/bin/sh', '-c', s.script, 'sh', ...(s.scriptArgs ?? [])];
+  const interpreter = shebang[1]!.endsWith('/env') && shebang[2] ? shebang[2] : shebang[1]!;
+  if (!/(^|\/)(sh|bash|ash|dash|zsh|ksh|python[\d.]*)$/.test(interpreter))
+    throw new PodBuildError(
+      plan.task,
+      s.name,
+      `is a sidecar script for ${interpreter}, which Kiln cannot run with -c`,
+      'write it for sh, bash or python, or give command:',
+    );
+  return [interpreter, '-c', s.script.slice(shebang[0].length), interpreter, ...(s.scriptArgs ?? [])];
+}

@@ -1,0 +1,95 @@
+// Tekton's step results and step workspaces in the Pod the pod builder makes.
+import { describe, expect, it } from 'vitest';
+import { ENTRYPOINT_FLAGS as F, kilnPaths } from '../../../contract/index.js';
+import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
+import { BUILD_OPTIONS, plan, step } from '../../controller/plans.js';
+
+const P = kilnPaths();
+const container = (pod: ReturnType<typeof buildPod>, name: string) =>
+  pod.spec!.containers.find((c) => c.name === `step-${name}`)!;
+
+describe('step results in the Pod', () => {
+  const pod = buildPod(
+    plan({
+      results: ['digest'],
+      steps: [
+        step('build', {
+          command: ['sh', '-c', 'printf d > $(step.results.d.path)'],
+          results: ['d'],
+          taskResults: { d: 'digest' },
+        }),
+        step('use', { command: ['echo', '$(steps.build.results.d)'] }),
+      ],
+    }),
+    BUILD_OPTIONS,
+  );
+
+  it("writes a step's own result under the steps directory, and maps it to its task result", () => {
+    const build = container(pod, 'build').command!;
+    expect(build).toContain(`printf d > ${P.stepResultFile('build', 'd')}`);
+    expect(build.slice(build.indexOf(F.stepsDir), build.indexOf(F.stepsDir) + 4)).toEqual([
+      F.stepsDir,
+      P.stepsDir,
+      F.stepResultsAs,
+      'd=digest',
+    ]);
+  });
+
+  it("leaves a later step's reference for its agent, which gets the steps directory", () => {
+    const use = container(pod, 'use').command!;
+    expect(use).toContain('$(steps.build.results.d)');
+    expect(use).toContain(F.stepsDir);
+    expect(use).not.toContain(F.stepResultsAs);
+  });
+});
+
+describe('step workspaces in the Pod', () => {
+  const pod = buildPod(
+    plan({
+      steps: [
+        step('with', { command: ['ls', '$(workspaces.src.path)'], workspaces: [{ name: 'src', mountPath: '/creds' }] }),
+        step('without', { command: ['true'] }),
+      ],
+    }),
+    BUILD_OPTIONS,
+  );
+  const mounts = (name: string) => container(pod, name).volumeMounts!.map((m) => m.mountPath);
+
+  it('mounts an isolated workspace only in the steps that name it, at their mount path', () => {
+    expect(mounts('with')).toContain('/creds');
+    expect(container(pod, 'with').command).toContain('/creds');
+    expect(mounts('without').some((p) => p.startsWith('/workspace') || p === '/creds')).toBe(false);
+  });
+
+  it('mounts a workspace no step names in every step', () => {
+    const shared = buildPod(
+      plan({ steps: [step('a', { command: ['true'] }), step('b', { command: ['true'] })] }),
+      BUILD_OPTIONS,
+    );
+    for (const c of shared.spec!.containers.filter((c) => c.name.startsWith('step-')))
+      expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
+  });
+});
+
+describe('sidecars in the Pod', () => {
+  const probe = { exec: { command: ['test', '-f', '$(workspaces.src.path)/up'] }, successThreshold: 1 };
+  const sidecarPlan = plan({
+    steps: [step('work', { command: ['true'] })],
+    sidecars: [{ ...step('server', { script: 'touch $(workspaces.src.path)/up; sleep 600' }), readinessProbe: probe }],
+  });
+
+  it('is a native sidecar whose readiness probe is also its startup probe, so the steps start once it is ready', () => {
+    const pod = buildPod(sidecarPlan, BUILD_OPTIONS);
+    const c = pod.spec!.initContainers!.find((c) => c.name === 'sidecar-server')!;
+    expect(c.restartPolicy).toBe('Always');
+    expect(c.command).toEqual(['/bin/sh', '-c', 'touch /workspace/src/up; sleep 600', 'sh']);
+    expect(c.readinessProbe).toEqual({ ...probe, exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    // A startup probe's successThreshold must be 1: it is left out.
+    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
+  });
+
+  it('is refused where the server has no native sidecars', () => {
+    expect(() => buildPod(sidecarPlan, { ...BUILD_OPTIONS, nativeSidecars: false })).toThrow(/native sidecars/);
+  });
+});
