@@ -3,19 +3,8 @@
 // proxy run inside one `kiln-agent host` process per pipeline run (host-runner.ts): a step costs the
 // spawn of its command, not the start of an agent. In a bubblewrap sandbox (isolate), each step is
 // a `kiln-agent entrypoint` process of its own, as in a pod.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
-import {
-  ERR_SUFFIX,
-  KILN_ROOT,
-  kilnPaths,
-  readTermination,
-  taskRunResultsUrl,
-  workspacePath,
-  type HostStep,
-  type KilnPaths,
-} from '../../contract/index.js';
+import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
   mapProbe,
@@ -28,13 +17,17 @@ import {
   type Runtime,
   type TaskRunPlan,
 } from '../../engine/index.js';
-import { sandboxArgv, stepArgv, stepProcess, type HostRootEntry } from './commands.js';
+import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
-import { checkProbe, HostSidecars, sidecarLaunches } from './sidecars.js';
-import { HostedLogProxy, LogProxySidecar, type LogShipping, type StepLogs } from './log-proxy-sidecar.js';
+import { checkProbe } from './sidecars.js';
+import { startSidecars } from './sidecar-start.js';
+import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
-import { observeSteps, observeTaskRun, type StepFacts } from './observe.js';
+import { observeSteps } from './observe.js';
+import type { LiveTaskRun, OutputLine } from './live-run.js';
+import { stepEnded, type StepEndContext } from './step-end.js';
+import { agentCommandArgs, hostRootEntries, readOnlyWorkspacesOf, taskRunSandbox } from './sandbox.js';
 import {
   collectorTokenFile,
   prepareTaskRunDir,
@@ -55,14 +48,7 @@ import {
 } from './volumes.js';
 import { tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
-export interface OutputLine {
-  pipelineRun: string;
-  taskRun: string;
-  task: string;
-  step: string;
-  stream: 'stdout' | 'stderr';
-  line: string;
-}
+export type { OutputLine } from './live-run.js';
 
 export interface SidecarContext {
   plan: TaskRunPlan;
@@ -100,35 +86,6 @@ export interface LocalRuntimeOptions {
   cacheDir?: string;
   /** A pipeline run's `kiln-agent host` started ahead (startHostRunner); others are started with their first task run. */
   hostRunner?: HostRunner;
-}
-
-interface LiveTaskRun {
-  plan: TaskRunPlan;
-  root: string;
-  steps: ResolvedStep[];
-  agents: StepAgents;
-  facts: StepFacts[];
-  startedAt: number;
-  /**
-   * Every process of the task run was born after this pid: its end's sweep reads only the processes
-   * born since it started. (Since the runtime started, it read hundreds on a busy machine for each
-   * task run of a long chain: tens of ms a task run.)
-   */
-  bornAfter: number | undefined;
-  /** Steps whose end is being recorded (a child may report both 'error' and 'close'). */
-  ending: Set<number>;
-  cancel?: CancelReason;
-  sidecar?: LogShipping;
-  killTimers: NodeJS.Timeout[];
-  /** Tekton's sidecars, stopped once the steps have ended. */
-  sidecars?: HostSidecars;
-}
-
-function hostRootEntries(): HostRootEntry[] {
-  return readdirSync('/').map((name) => {
-    const st = lstatSync(`/${name}`);
-    return st.isSymbolicLink() ? { name, link: readlinkSync(`/${name}`) } : { name };
-  });
 }
 
 export class LocalRuntime implements Runtime {
@@ -268,7 +225,8 @@ export class LocalRuntime implements Runtime {
       onWarning: (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`),
     };
     // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
-    const hostedProxy = !isolate && sidecarArgv ? this.agentCommandArgs(sidecarArgv, 'log-proxy') : undefined;
+    const hostedProxy =
+      !isolate && sidecarArgv ? agentCommandArgs(this.opts.agent, sidecarArgv, 'log-proxy') : undefined;
     if (isolate)
       run.agents = this.spawnAgents(
         run,
@@ -289,7 +247,19 @@ export class LocalRuntime implements Runtime {
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
     // The go-ahead: step 0 waits for this file to be non-empty.
-    if (sidecars.length) await this.startSidecars(run, sidecars, { paths, root, hostDirs, isolate, env });
+    if (sidecars.length)
+      await startSidecars(
+        run,
+        sidecars,
+        { paths, root, hostDirs, isolate, env: { ...this.processEnv(plan), ...env } },
+        {
+          agent: this.opts.agent,
+          killGraceMs: this.opts.killGraceMs ?? 5000,
+          sandbox: (dirs, cwd) => this.sandbox(root, dirs, readOnlyWorkspacesOf(plan), { cwd, makeCwd: false }),
+          onOutput: (line) => this.opts.onOutput?.(line),
+          onWarning: (message) => this.opts.onWarning?.(message),
+        },
+      );
     // Cancelled while the sidecars got ready: the steps never get their go-ahead.
     if (run.cancel) return;
     await writeFile(kilnPaths(root).readyFile, 'ready');
@@ -361,22 +331,8 @@ export class LocalRuntime implements Runtime {
     where: { cwd: string; makeCwd: boolean },
   ): string[] {
     this.hostRoot ??= hostRootEntries();
-    const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [workspacePath(name), dir]));
-    if (this.opts.cacheDir) {
-      // The cache outlives runs: bind it at the same path inside (bwrap needs it to exist).
-      mkdirSync(this.opts.cacheDir, { recursive: true });
-      binds[this.opts.cacheDir] = this.opts.cacheDir;
-    }
-    const readOnly = this.opts.agent.filter((part) => isAbsolute(part));
-    const readOnlyBinds = readOnlyWorkspaces.map(workspacePath);
-    return sandboxArgv({ hostRoot: this.hostRoot, taskRunDir: root, binds, readOnlyBinds, readOnly, ...where });
-  }
-
-  /** argv's arguments after `COMMAND` when argv runs this runtime's agent's COMMAND; else undefined. */
-  private agentCommandArgs(argv: string[], command: string): string[] | undefined {
-    const n = this.opts.agent.length;
-    const same = argv.length > n && argv[n] === command && this.opts.agent.every((part, i) => argv[i] === part);
-    return same ? argv.slice(n + 1) : undefined;
+    const o = { hostRoot: this.hostRoot, agent: this.opts.agent, cacheDir: this.opts.cacheDir };
+    return taskRunSandbox(o, root, hostDirs, readOnlyWorkspaces, where);
   }
 
   private agentEvents(run: LiveTaskRun): AgentEvents {
@@ -390,7 +346,7 @@ export class LocalRuntime implements Runtime {
           stream,
           line,
         }),
-      ended: (i, code, signal, spawnError) => void this.stepEnded(run, i, code, signal, spawnError),
+      ended: (i, code, signal, spawnError) => void stepEnded(this.stepEnds(), run, i, code, signal, spawnError),
     };
   }
 
@@ -427,101 +383,21 @@ export class LocalRuntime implements Runtime {
     );
   }
 
-  /** Starts the task's sidecars and waits until each is ready (or one ended, or the run was cancelled). */
-  private async startSidecars(
-    run: LiveTaskRun,
-    sidecars: ResolvedSidecar[],
-    at: {
-      paths: KilnPaths;
-      root: string;
-      hostDirs: Record<string, string>;
-      isolate: boolean;
-      env: Record<string, string>;
-    },
-  ): Promise<void> {
-    const n = run.steps.length;
-    const launches = sidecarLaunches({
-      steps: run.steps,
-      sidecars,
-      workspaces: run.plan.workspaces,
-      agent: this.opts.agent,
-      ...at,
-      env: { ...this.processEnv(run.plan), ...at.env },
-      sandbox: (dirs, cwd) => this.sandbox(at.root, dirs, readOnlyWorkspacesOf(run.plan), { cwd, makeCwd: false }),
-    });
-    run.sidecars = new HostSidecars({
-      sidecars,
-      firstIndex: n,
-      paths: kilnPaths(at.root),
-      launches,
-      killGraceMs: this.opts.killGraceMs ?? 5000,
-      line: (j, stream, line) =>
-        this.opts.onOutput?.({
-          pipelineRun: run.plan.pipelineRun,
-          taskRun: run.plan.name,
-          task: run.plan.task,
-          step: `sidecar-${sidecars[j]!.name}`,
-          stream,
-          line,
-        }),
-    });
-    run.sidecars.start();
-    if (!(await run.sidecars.ready(() => run.cancel !== undefined)) && !run.cancel)
-      this.opts.onWarning?.(`${run.plan.name}: a sidecar ended before it was ready; the steps run without it`);
+  private stepEnds(): StepEndContext {
+    return {
+      onOutput: (line) => this.opts.onOutput?.(line),
+      listener: (u) => this.listener(u),
+      sidecarLimitMs: this.opts.sidecarLimitMs,
+      retire: (run, logs) => this.retire(run, logs),
+    };
   }
 
-  private async stepEnded(
-    run: LiveTaskRun,
-    i: number,
-    code: number | null,
-    signal: string | null,
-    spawnError?: string,
-  ): Promise<void> {
-    if (run.ending.has(i)) return;
-    run.ending.add(i);
-    if (spawnError)
-      this.opts.onOutput?.({
-        pipelineRun: run.plan.pipelineRun,
-        taskRun: run.plan.name,
-        task: run.plan.task,
-        step: run.steps[i]!.name,
-        stream: 'stderr',
-        line: `kiln: cannot start the agent: ${spawnError}`,
-      });
-    const paths = kilnPaths(run.root);
-    const text = readOrUndefined(paths.localTerminationFile(i));
-    // An agent killed before it wrote its post file: the next steps and the log proxy wait for one.
-    if (!existsSync(paths.postFile(i)) && !existsSync(paths.postFile(i) + ERR_SUFFIX)) {
-      try {
-        writeFileSync(paths.postFile(i) + ERR_SUFFIX, '');
-      } catch {
-        // a read-only run directory: releaseIfUnposted below stops the later agents
-      }
-    }
-    run.facts[i] = { ...run.facts[i], exited: { code, signal, at: Date.now() }, termination: readTermination(text) };
-    // Not even the .err twin could be written (a read-only run directory): release the later agents.
-    if (!run.cancel) this.releaseIfUnposted(run, i);
-    if (!run.facts.every((f) => f.exited)) {
-      this.listener({
-        name: run.plan.name,
-        status: 'Running',
-        results: {},
-        steps: observeSteps(run.steps, run.facts, run.cancel),
-        startedAt: run.startedAt,
-      });
-      return;
-    }
-    await run.sidecars?.stop();
-    const logs = await run.sidecar?.finished(this.opts.sidecarLimitMs);
-    run.killTimers.forEach(clearTimeout);
-    // Nothing of a task run outlives it: what a step left behind, even by setsid.
-    signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, run.bornAfter);
+  /** An ended task run is no longer live; its directory goes unless it holds undelivered logs (or is kept). */
+  private retire(run: LiveTaskRun, logs: StepLogs[] | undefined): void {
     this.live.delete(run.plan.name);
     this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
     if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
     else if (!this.opts.keep) this.remove(run.plan.pipelineRun, run.root);
-    const observed = observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt);
-    this.listener(logs ? withLogs(observed, logs) : observed);
   }
 
   /**
@@ -533,35 +409,4 @@ export class LocalRuntime implements Runtime {
     const removing = rm(root, { recursive: true, force: true }).catch(() => undefined);
     this.removals.set(pipelineRun, [...(this.removals.get(pipelineRun) ?? []), removing]);
   }
-
-  /**
-   * A step whose agent wrote neither its post file nor the `.err` twin (a read-only or broken
-   * disk) would leave the later agents waiting forever: they are stopped, and shown as skipped.
-   */
-  private releaseIfUnposted(run: LiveTaskRun, i: number): void {
-    const post = kilnPaths(run.root).postFile(i);
-    if (i === run.steps.length - 1 || existsSync(post) || existsSync(post + ERR_SUFFIX)) return;
-    const later: number[] = [];
-    for (let j = i + 1; j < run.steps.length; j++) {
-      if (run.facts[j]!.exited) continue;
-      run.facts[j]!.released = `step ${run.steps[i]!.name} wrote neither its post file nor ${ERR_SUFFIX}`;
-      later.push(j);
-    }
-    run.agents.signal('SIGTERM', later);
-  }
 }
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function withLogs(observed: ObservedTaskRun, logs: StepLogs[]): ObservedTaskRun {
-  return { ...observed, steps: observed.steps.map((s, i) => ({ ...s, ...logs[i] })) };
-}
-
-/** The task's workspaces its Task declares `readOnly`: the sandbox binds them read-only. */
-const readOnlyWorkspacesOf = (plan: TaskRunPlan) => plan.workspaces.filter((w) => w.readOnly).map((w) => w.name);
