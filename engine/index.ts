@@ -22,5 +22,6 @@ export type {
   TaskRunPlan,
 } from './runtime.js';
 export { stepResultsFlags, withStepResultFiles } from './step-results.js';
+export { mapStepText } from './step-text.js';
 export { stepWorkspaces, type SeenWorkspace } from './step-workspaces.js';
 export { mapProbe } from './sidecars.js';

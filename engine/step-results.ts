@@ -2,6 +2,7 @@
 // step's own result file; an earlier step's `$(steps.s.results.r)` is the agent's to replace (in the
 // command, its arguments and the environment) when the step starts.
 import type { ResolvedStep } from './runtime.js';
+import { mapStepText } from './step-text.js';
 
 const OWN_PATH = /\$\(step\.results\.([A-Za-z0-9_][\w-]*)\.path\)/g;
 
@@ -20,16 +21,7 @@ export function withStepResultFiles(
 ): ResolvedStep {
   if (!usesStepResults(steps)) return step;
   const own = (text: string) => text.replace(OWN_PATH, (_all, name: string) => file(step.name, name));
-  return {
-    ...step,
-    ...(step.script !== undefined && { script: own(step.script) }),
-    ...(step.command && { command: step.command.map(own) }),
-    ...(step.scriptArgs && { scriptArgs: step.scriptArgs.map(own) }),
-    env: Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, own(v)])),
-    ...(step.workingDir !== undefined && { workingDir: own(step.workingDir) }),
-    ...(step.stdoutPath !== undefined && { stdoutPath: own(step.stdoutPath) }),
-    ...(step.stderrPath !== undefined && { stderrPath: own(step.stderrPath) }),
-  };
+  return mapStepText(step, own);
 }
 
 /** The entrypoint's step result flags for one step (none when the task has no step results). */

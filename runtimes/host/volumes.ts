@@ -4,7 +4,7 @@
 // under the host's read-only /etc or /var): a mount path written in the step (script, command,
 // args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
 import { join, normalize } from 'node:path';
-import { stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
+import { mapStepText, stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import type { VolumeMount } from '../../syntax/index.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -90,14 +90,5 @@ export function rewriteMountPaths(step: ResolvedStep, mounts: { mountPath: strin
   const pattern = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escape(m.mountPath)).join('|')})(?![\\w.-])`, 'g');
   const dirOf = new Map(sorted.map((m) => [m.mountPath, m.dir]));
   const map = (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
-  return {
-    ...step,
-    ...(step.script !== undefined && { script: map(step.script) }),
-    ...(step.command && { command: step.command.map(map) }),
-    ...(step.scriptArgs && { scriptArgs: step.scriptArgs.map(map) }),
-    env: Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)])),
-    ...(step.workingDir !== undefined && { workingDir: map(step.workingDir) }),
-    ...(step.stdoutPath !== undefined && { stdoutPath: map(step.stdoutPath) }),
-    ...(step.stderrPath !== undefined && { stderrPath: map(step.stderrPath) }),
-  };
+  return mapStepText(step, map);
 }
