@@ -31,16 +31,6 @@ export interface HookServerOptions {
   log: (line: string) => void;
 }
 
-export const HOOK_LABELS = {
-  trigger: TRIGGER_LABELS.trigger,
-  group: GROUP_KEYS.group,
-  delivery: TRIGGER_LABELS.delivery,
-  event: TRIGGER_LABELS.event,
-  sha: TRIGGER_LABELS.sha,
-  repo: TRIGGER_LABELS.repo,
-  receivedAt: GROUP_KEYS.receivedAt,
-} as const;
-
 /** The one Secret holding every trigger's webhook secret, a key each. */
 export const WEBHOOK_SECRETS = 'kiln-webhook-secrets';
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -101,16 +91,16 @@ export class HookServer {
             name: runId,
             namespace,
             labels: {
-              [HOOK_LABELS.trigger]: d.trigger.name,
-              ...(d.group !== undefined ? { [HOOK_LABELS.group]: groupLabel(d.group) } : {}),
+              [TRIGGER_LABELS.trigger]: d.trigger.name,
+              ...(d.group !== undefined ? { [GROUP_KEYS.group]: groupLabel(d.group) } : {}),
             },
             annotations: {
-              [HOOK_LABELS.delivery]: d.record.deliveryId,
-              [HOOK_LABELS.event]: d.facts.event,
-              [HOOK_LABELS.receivedAt]: d.record.receivedAt,
-              ...(d.facts.sha ? { [HOOK_LABELS.sha]: d.facts.sha } : {}),
-              ...(d.facts.repo ? { [HOOK_LABELS.repo]: d.facts.repo } : {}),
-              ...(d.group !== undefined ? { [HOOK_LABELS.group]: d.group } : {}),
+              [TRIGGER_LABELS.delivery]: d.record.deliveryId,
+              [TRIGGER_LABELS.event]: d.facts.event,
+              [GROUP_KEYS.receivedAt]: d.record.receivedAt,
+              ...(d.facts.sha ? { [TRIGGER_LABELS.sha]: d.facts.sha } : {}),
+              ...(d.facts.repo ? { [TRIGGER_LABELS.repo]: d.facts.repo } : {}),
+              ...(d.group !== undefined ? { [GROUP_KEYS.group]: d.group } : {}),
             },
           },
           spec: {
@@ -123,7 +113,7 @@ export class HookServer {
         if ((await this.o.kube.createPipelineRun(namespace, run)) === 'exists') return { duplicateOf: runId };
         await this.remember(namespace, d.record);
         if (d.group !== undefined && d.trigger.concurrency?.cancelInProgress) {
-          const older = await this.o.kube.activeRuns(namespace, `${HOOK_LABELS.group}=${groupLabel(d.group)}`);
+          const older = await this.o.kube.activeRuns(namespace, `${GROUP_KEYS.group}=${groupLabel(d.group)}`);
           for (const r of older.filter((r) => r.metadata.name !== runId)) {
             await this.o.kube.cancelRun(namespace, r.metadata.name!);
             this.o.log(`run ${r.metadata.name} cancelled: superseded by run ${runId}`);

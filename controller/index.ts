@@ -5,7 +5,7 @@ export { KilnController, type ControllerOptions } from './reconciler.js';
 export { specDeps } from './spec-deps.js';
 export { DEFAULT_RUN_TIMEOUT_MS, InvalidPipelineRunError, type RunInput, type RunInputDeps } from './run-input.js';
 export { controllerMetrics, type ControllerMetrics } from './metrics.js';
-export { HookServer, HOOK_LABELS, WEBHOOK_SECRETS, type HookServerOptions } from './hook-server.js';
+export { HookServer, WEBHOOK_SECRETS, type HookServerOptions } from './hook-server.js';
 export { hookKube, type HookKube } from './hook-kube.js';
 export { LeaderElector, LEASE_DEFAULTS, type LeaderElectionOptions } from './leader-election.js';
 export { kubeLeaseStore, type LeaseRecord, type LeaseStore } from './lease-store.js';

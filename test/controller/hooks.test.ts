@@ -5,12 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { triggerFromResource, type DeliveryRecord, type TriggerResource } from '../../triggers/index.js';
+import {
+  triggerFromResource,
+  TRIGGER_LABELS,
+  type DeliveryRecord,
+  type TriggerResource,
+} from '../../triggers/index.js';
 import {
   DeliveryLog,
   HookServer,
   hookKube,
-  HOOK_LABELS,
+  GROUP_KEYS,
   listDeliveries,
   WEBHOOK_SECRETS,
 } from '../../controller/index.js';
@@ -96,8 +101,8 @@ describe('controller webhook endpoint', () => {
     expect(run).toMatchObject({
       metadata: {
         name: d.body.run,
-        labels: { [HOOK_LABELS.trigger]: 'web-push' },
-        annotations: { [HOOK_LABELS.delivery]: 'k8s-1', [HOOK_LABELS.group]: 'main' },
+        labels: { [TRIGGER_LABELS.trigger]: 'web-push' },
+        annotations: { [TRIGGER_LABELS.delivery]: 'k8s-1', [GROUP_KEYS.group]: 'main' },
       },
       spec: { pipelineRef: { name: 'web-app' }, params: { revision: 'f1' } },
     });
