@@ -54,8 +54,8 @@ export function registerLogs(program: Command): void {
           const skip = new Set<string>();
           if (tail !== undefined) {
             // The lines already stored that --tail leaves out: the follow stream starts at the first line.
-            const kept = new Set((await readRuns(reader, runs, sel, wanted, tail)).map(lineKey));
-            for (const l of await readRuns(reader, runs, sel, wanted)) if (!kept.has(lineKey(l))) skip.add(lineKey(l));
+            const stored = await readRuns(reader, runs, sel, wanted);
+            for (const l of stored.slice(0, Math.max(0, stored.length - tail))) skip.add(lineKey(l));
           }
           const onLine = (l: LogLine) => (wanted(l) && !skip.has(lineKey(l)) ? print(l) : undefined);
           const again = (r: RunRecord | null) => {

@@ -106,9 +106,10 @@ function requireBubblewrap(): void {
  */
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const loaded = loadRunFiles(files);
+  const settings = runSettings(flags);
   const records: RunRecord[] = [];
   for (const one of loaded) {
-    const record = await runOne(one, files, flags);
+    const record = await runOne(one, files, flags, settings);
     records.push(record);
     if (record.status === 'Cancelled') break;
   }
@@ -124,22 +125,45 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   return codes.includes(EXIT_CANCELLED) ? EXIT_CANCELLED : Math.max(...codes);
 }
 
-async function runOne(loaded: LoadedPipeline, files: string[], flags: RunFlags): Promise<RunRecord> {
+/** What the flags say for every run of the files, read once (several runs in one file share it). */
+interface RunSettings {
+  concurrency: ReturnType<typeof parseConcurrency>;
+  maxDepth: ReturnType<typeof parseMaxDepth>;
+  asked: ReturnType<typeof parseEngineFlag>;
+  logDeadlineMs: number;
+  /** Whether podman runs here, probed at most once and only for `auto`: the probe loads the podman
+   * engine and runs `podman info`. */
+  podmanRuns: () => Promise<boolean>;
+}
+
+function runSettings(flags: RunFlags): RunSettings {
+  let probed: Promise<boolean> | undefined;
+  return {
+    concurrency: parseConcurrency(flags.concurrency),
+    maxDepth: parseMaxDepth(flags.maxDepth),
+    asked: parseEngineFlag(flags.engine),
+    logDeadlineMs: durationFlag('--log-deadline', flags.logDeadline),
+    podmanRuns: () => (probed ??= podmanRuns()),
+  };
+}
+
+async function runOne(
+  loaded: LoadedPipeline,
+  files: string[],
+  flags: RunFlags,
+  settings: RunSettings,
+): Promise<RunRecord> {
   const cwd = process.cwd();
   const { pipeline, run } = loaded;
   const params = resolveRunParams(pipeline, { ...run?.params, ...parseParamFlags(flags.param) });
   const workspaces = { ...run?.workspaces, ...parseWorkspaceFlags(flags.workspace, pipeline, cwd) };
-  const concurrency = parseConcurrency(flags.concurrency);
-  const maxDepth = parseMaxDepth(flags.maxDepth);
-  const asked = parseEngineFlag(flags.engine);
-  // Probed only for `auto`: the probe loads the podman engine and runs `podman info`.
-  const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await podmanRuns());
+  const { concurrency, maxDepth, asked, logDeadlineMs } = settings;
+  const podmanHere = (asked ?? pipeline.engine) === 'auto' && (await settings.podmanRuns());
   const chosen = chooseEngine(asked, pipeline.engine, () => podmanHere);
   const agent = locateAgent();
   if (flags.isolate && chosen.engine === 'podman')
     throw new UsageError('--isolate is for the host engine', 'podman already runs each step in its container');
   if (flags.isolate) requireBubblewrap();
-  const logDeadlineMs = durationFlag('--log-deadline', flags.logDeadline);
   const runName = pipelineRunName(run?.name ?? pipeline.name);
   // The host engine's agent starts now, while the collector's modules load (the run-shipping
   // chunk, loaded only from here on): the two starts overlap on the machine's cores.

@@ -127,7 +127,8 @@ export class LocalRuntime implements Runtime {
     const env = resolved.env;
     // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
-    const mounts = resolved.steps.map((step) => stepMounts(step, volumeHostDirs(plan, root), plan));
+    const volumeDirs = volumeHostDirs(plan, root);
+    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan));
     const seen = volumeHostDirs(plan, paths.root);
     // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
     // so are Tekton's fixed pod paths (tekton-paths.ts).
@@ -153,11 +154,7 @@ export class LocalRuntime implements Runtime {
       ...workspaceFiles(plan, this.opts.baseDir),
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
-    const dirs = [
-      ...Object.values(hostDirs),
-      ...Object.values(volumeHostDirs(plan, root)),
-      ...mounts.flat().map((m) => m.dir),
-    ];
+    const dirs = [...Object.values(hostDirs), ...Object.values(volumeDirs), ...mounts.flat().map((m) => m.dir)];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
@@ -251,11 +248,11 @@ export class LocalRuntime implements Runtime {
       await startSidecars(
         run,
         sidecars,
-        { paths, root, hostDirs, isolate, env: { ...this.processEnv(plan), ...env } },
+        { paths, root, hostDirs, isolate, env: processEnv },
         {
           agent: this.opts.agent,
           killGraceMs: this.opts.killGraceMs ?? 5000,
-          sandbox: (dirs, cwd) => this.sandbox(root, dirs, readOnlyWorkspacesOf(plan), { cwd, makeCwd: false }),
+          sandbox: (dirs, cwd) => this.sandbox(root, dirs, readOnlyWorkspaces, { cwd, makeCwd: false }),
           onOutput: (line) => this.opts.onOutput?.(line),
           onWarning: (message) => this.opts.onWarning?.(message),
         },
