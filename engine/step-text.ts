@@ -1,5 +1,6 @@
-// Every text of a planned step a runtime may rewrite before it runs (paths, result files): one
-// list, so a new text field of a step is rewritten everywhere or nowhere.
+// Rewriting the texts of what a runtime runs: the step fields it may rewrite before a step runs
+// (paths, result files; one list, so a new text field is rewritten everywhere or nowhere), and every
+// string of a nested value (a probe, a taskRunSpecs override).
 import type { ResolvedStep } from './runtime.js';
 
 /** The step with `map` applied to its script, command, script arguments, env values, working
@@ -15,4 +16,13 @@ export function mapStepText(step: ResolvedStep, map: (text: string) => string): 
     ...(step.stdoutPath !== undefined && { stdoutPath: map(step.stdoutPath) }),
     ...(step.stderrPath !== undefined && { stderrPath: map(step.stderrPath) }),
   };
+}
+
+/** `value` with `map` applied to every string in it, at any depth (arrays and plain objects). */
+export function mapStrings<T>(value: T, map: (text: string) => string): T {
+  if (typeof value === 'string') return map(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => mapStrings(v, map)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, map)])) as T;
+  return value;
 }

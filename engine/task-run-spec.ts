@@ -3,6 +3,7 @@
 // request them, so the Pod asks for the task's amount), and what shapes its Pod, passed on as written.
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import type { EngineInput } from './types.js';
+import { mapStrings } from './step-text.js';
 import type { TaskRunSpecOverride } from '../syntax/index.js';
 
 export function taskRunSpecOf(input: EngineInput, task: string): TaskRunSpecOverride | undefined {
@@ -32,7 +33,7 @@ export function podSpecOf(
   sub: (s: string) => string = (s) => s,
 ): TaskRunPlan['pod'] {
   if (!given) return undefined;
-  const spec = deepSubstitute(given, sub);
+  const spec = mapStrings(given, sub);
   const { serviceAccountName, podTemplate, metadata, sidecarSpecs } = spec;
   if (!serviceAccountName && !podTemplate && !metadata && !sidecarSpecs) return undefined;
   return {
@@ -42,12 +43,4 @@ export function podSpecOf(
     ...(metadata?.annotations && { annotations: metadata.annotations }),
     ...(sidecarSpecs && { sidecarSpecs }),
   };
-}
-
-function deepSubstitute<T>(value: T, sub: (s: string) => string): T {
-  if (typeof value === 'string') return sub(value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => deepSubstitute(v, sub)) as T;
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepSubstitute(v, sub)])) as T;
-  return value;
 }
