@@ -51,11 +51,22 @@ export function kilnOnly(task: TaskSpec, where: string, problems: string[], targ
   if (task.whenCel?.length) problems.push(`${where}: a CEL when has no ${target} equivalent`);
 }
 
-/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param. */
-export function tektonOnly(task: TaskSpec, where: string, problems: string[], target: string): void {
+/** Why a target cannot take a task's sidecars as Kiln runs them (started, ready, then the steps, then stopped). */
+const NO_SIDECARS = {
+  'GitHub Actions':
+    "Actions' nearest form, a job's services, runs each image's own entrypoint (no command or script of the task's) and shares no workspace with the steps",
+  Argo: "Argo starts a template's main container without waiting for its sidecars to be ready",
+};
+
+/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param, sidecars. */
+export function tektonOnly(task: TaskSpec, where: string, problems: string[], target: keyof typeof NO_SIDECARS): void {
   for (const step of task.steps.filter((s) => s.onErrorParam !== undefined))
     problems.push(
       `${where} step "${step.name}": onError from a param (${step.onErrorParam}) has no ${target} equivalent; write continue or stopAndFail`,
+    );
+  if (task.sidecars?.length)
+    problems.push(
+      `${where}: sidecars (${task.sidecars.map((s) => s.name).join(', ')}) are not exported to ${target}: ${NO_SIDECARS[target]}; export with --to tekton, or run it with kiln run or the Kiln controller`,
     );
 }
 

@@ -9,7 +9,18 @@ import type { At } from './yaml-source.js';
 
 const APPROVAL_KEYS = ['message', 'approvers', 'timeout', 'onTimeout'] as const;
 /** Task keys that mean running something, which an approval does not. */
-const NOT_WITH_APPROVAL = ['steps', 'uses', 'with', 'cache', 'matrix', 'retries', 'image', 'results', 'timeout'];
+const NOT_WITH_APPROVAL = [
+  'steps',
+  'sidecars',
+  'uses',
+  'with',
+  'cache',
+  'matrix',
+  'retries',
+  'image',
+  'results',
+  'timeout',
+];
 
 const defaultMessage = (task: string) => `approve ${task}?`;
 

@@ -28,7 +28,7 @@ export type EmbeddedLoader = (
 export const PIPELINE_FORMS = ['pipeline', 'pipelineRef', 'pipelineSpec'] as const;
 
 /** Keys a task may not have beside `pipeline:` (the child pipeline defines them). */
-const NOT_WITH_PIPELINE = ['steps', 'uses', 'with', 'image', 'results', 'cache', 'matrix', 'env'] as const;
+const NOT_WITH_PIPELINE = ['steps', 'sidecars', 'uses', 'with', 'image', 'results', 'cache', 'matrix', 'env'] as const;
 
 export function usePipeline(
   reader: TextReader,

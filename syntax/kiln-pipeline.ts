@@ -12,6 +12,7 @@ import {
 import { readKilnApproval } from './approval.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
+import { readKilnSidecars } from './kiln-sidecars.js';
 import { applyTaskCache } from './task-cache.js';
 import { readRetries } from './retry-policy.js';
 import { readNeeds } from './needs.js';
@@ -57,6 +58,7 @@ const TASK_KEYS = [
   'uses',
   'with',
   'cache',
+  'sidecars',
   'loop',
   'pipeline',
   'pipelineRef',
@@ -283,6 +285,13 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
       'add steps: with run: or command:, or uses: a template',
     );
   else task.steps = readKilnSteps(body, f.get('steps'), what);
+  const sidecarsAt = f.get('sidecars');
+  if (sidecarsAt && !f.has('steps'))
+    src.error(sidecarsAt.pos, `${what}: sidecars go with steps:`, 'a template or a called pipeline declares its own');
+  else if (sidecarsAt) {
+    const sidecars = readKilnSidecars(body, sidecarsAt, what, workspaceNames);
+    if (sidecars.length) task.sidecars = sidecars;
+  }
   if (f.has('cache')) task.steps = applyTaskCache(body, f.get('cache')!, task.steps, what);
   return task;
 }

@@ -5,14 +5,14 @@ import { checkName } from '../common.js';
 import type { SidecarSpec } from '../model.js';
 import type { At } from '../yaml-source.js';
 import * as F from './fields.js';
-import type { KubernetesObjects } from './kubernetes.js';
+import { type KubernetesObjects, noKubernetesObjects } from './kubernetes.js';
 import { readStepFields } from './readers.js';
 
 export function readSidecars(
   reader: TextReader,
   at: At | undefined,
   what: string,
-  objects: KubernetesObjects,
+  objects: KubernetesObjects = noKubernetesObjects(),
 ): SidecarSpec[] {
   const src = reader.src;
   const out: SidecarSpec[] = [];

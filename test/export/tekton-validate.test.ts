@@ -41,6 +41,7 @@ const inputs: { name: string; files: string[]; args?: string[]; refusedBecause?:
   },
   { name: 'test/export/fixtures', files: ['test/export/fixtures/export-pipeline.yaml'] },
   { name: 'tekton-build.yaml', files: ['test/syntax/fixtures/tekton-build.yaml'] },
+  { name: 'kiln-sidecar.yaml', files: ['test/syntax/fixtures/kiln-sidecar.yaml'] },
   {
     name: 'tekton-split',
     files: ['pipeline.yaml', 'tasks.yaml'].map((f) => `test/syntax/fixtures/tekton-split/${f}`),
