@@ -6,7 +6,7 @@ export { approvalUpdate, type ApprovalSource, type ApprovalVerdict } from './app
 export { systemClock, type Clock } from './clock.js';
 export { noopReporter } from './reporter.js';
 export { runRecord } from './record.js';
-export { pipelineRunName, taskRunName, dnsSafe, fitLabel } from './names.js';
+export { pipelineRunName, taskRunName, dnsSafe, fitLabel, volumeForWorkspace } from './names.js';
 export { matrixCombinations } from './matrix.js';
 export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js';
 export { SKIP_REASONS } from './types.js';

@@ -21,6 +21,12 @@ export function fitLabel(label: string): string {
   return `${label.slice(0, DNS_LABEL_MAX - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
 
+/**
+ * The Pod volume of a pipeline workspace: what `$(workspaces.w.volume)` reads and what the pod
+ * builder names the volume, so both are this one function (a long workspace name is shortened).
+ */
+export const volumeForWorkspace = (workspace: string) => fitLabel(dnsSafe(`ws-${workspace}`));
+
 /** `<pipelineRun>-<task>[-<matrixIndex>][-i<iteration>][-r<attempt>]`, as TaskRunPlan.name documents. */
 export function taskRunName(
   pipelineRun: string,

@@ -22,7 +22,7 @@ import { formatDuration } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { mapProbe } from './sidecars.js';
-import { uidOf } from './names.js';
+import { uidOf, volumeForWorkspace } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
 import type { EngineState, Unit } from './types.js';
@@ -178,7 +178,7 @@ export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope
     workspacePaths: Object.fromEntries(unbound.map((w) => [w, ''])),
     workspaceBound: Object.fromEntries([...bound.map((w) => [w.name, 'true']), ...unbound.map((w) => [w, 'false'])]),
     // Tekton's `.claim` is the PVC's name ("" for other volumes); `.volume` the Pod volume's name,
-    // which the pod builder derives from the pipeline workspace (volumeForWorkspace).
+    // the pod builder's too (volumeForWorkspace).
     workspaceClaims: Object.fromEntries([
       ...bound.map((w) => {
         const b = state.input.workspaces[w.workspace];
@@ -187,7 +187,7 @@ export function taskVariables(state: EngineState, unit: Unit): SubstitutionScope
       ...unbound.map((w) => [w, '']),
     ]),
     workspaceVolumes: Object.fromEntries([
-      ...bound.map((w) => [w.name, `ws-${w.workspace}`]),
+      ...bound.map((w) => [w.name, volumeForWorkspace(w.workspace)]),
       ...unbound.map((w) => [w, '']),
     ]),
   };

@@ -2,7 +2,7 @@
 // go-ahead, scripts, the collector token), the pipeline workspaces as the run binds them, and the
 // task's own volumes. The pod builder mounts them into its containers.
 import type { V1Volume } from '@kubernetes/client-node';
-import type { TaskRunPlan } from '../../engine/index.js';
+import { volumeForWorkspace, type TaskRunPlan } from '../../engine/index.js';
 import { ANNOTATIONS } from './labels.js';
 import { boundedName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
@@ -42,8 +42,8 @@ export function kilnVolumes(plan: TaskRunPlan, scripts: Map<number, string>, res
 }
 
 const annotationField = (key: string) => `metadata.annotations['${key}']`;
-/** The Pod volume of a pipeline workspace. */
-export const volumeForWorkspace = (workspace: string) => boundedName(`ws-${workspace}`);
+// The Pod volume of a pipeline workspace is the engine's name, which `$(workspaces.w.volume)` reads too.
+export { volumeForWorkspace };
 
 /** The Pod volume of one of the task's own volumes (Tekton's `volumes`). */
 export const volumeForTaskVolume = (name: string) => boundedName(`vol-${name}`);
