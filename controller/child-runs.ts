@@ -18,6 +18,7 @@ import {
   type WorkspaceBindingSpec,
   workspaceClaimName,
 } from '../runtimes/kubernetes/index.js';
+import { keyOf } from './run-key.js';
 import { pipelineOfKey } from './called-pipelines.js';
 import type { RunInput } from './run-input.js';
 import { finishedStatus, pipelineNameOf, recordFromStatus } from './run-status.js';
@@ -38,7 +39,6 @@ interface Waiter {
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-const keyOf = (ns: string, name: string) => `${ns}/${name}`;
 
 export class ChildRuns {
   /** Parents' drivers waiting on a child, by the child's namespace/name. */

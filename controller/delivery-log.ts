@@ -29,9 +29,12 @@ export interface DeliveryStore {
   deleteDelivery(namespace: string, name: string): Promise<void>;
 }
 
+/** The one order of deliveries, newest first: for the records listed and for the objects pruned. */
+const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
+  a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0;
+
 /** Newest first. */
-export const newestFirst = (list: DeliveryRecord[]) =>
-  [...list].sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
+export const newestFirst = (list: DeliveryRecord[]) => [...list].sort(newerFirst);
 
 export class DeliveryLog {
   private readonly writes = new Map<string, number>();
@@ -63,7 +66,7 @@ export class DeliveryLog {
 
   private async prune(namespace: string): Promise<void> {
     const all = await this.store.listDeliveries(namespace);
-    const old = all.sort((a, b) => (a.spec.receivedAt < b.spec.receivedAt ? 1 : -1)).slice(this.retention.keep);
+    const old = all.sort((a, b) => newerFirst(a.spec, b.spec)).slice(this.retention.keep);
     for (const d of old) await this.store.deleteDelivery(namespace, d.metadata.name!);
   }
 }

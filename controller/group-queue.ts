@@ -8,6 +8,7 @@
 // the collector holds its record with the status Queued (`kiln runs --status queued`, the web UI).
 import { PIPELINERUN_PENDING, type KubeClient, type PipelineRunResource } from '../runtimes/kubernetes/index.js';
 import type { RunEvents } from './run-events.js';
+import { keyOf } from './run-key.js';
 import { finishedStatus } from './run-status.js';
 
 export const GROUP_KEYS = {
@@ -44,10 +45,21 @@ export class GroupQueue {
     },
   ) {}
 
-  /** The pending runs to look at again when a run of their group changed or went. */
-  pendingOfGroup(run: PipelineRunResource): PipelineRunResource[] {
+  /** Runs of a group seen no longer holding its slot (finished or archived), until they go. */
+  private readonly done = new Set<string>();
+
+  /**
+   * The pending runs to look at again after a watch event of `run`: its group's, once `run` stops
+   * holding the group's slot — it finished, was archived, or went. Any other event of a grouped run
+   * (its status patches above all) frees nothing, so it costs no copy of the cache and no re-queue.
+   */
+  freedBy(run: PipelineRunResource, o: { removed?: boolean } = {}): PipelineRunResource[] {
     const group = groupOf(run);
     if (!group) return [];
+    const key = keyOf(run.metadata.namespace!, run.metadata.name!);
+    if (o.removed) this.done.delete(key);
+    else if (isPending(run) || (!finishedStatus(run) && !run.status?.archived) || this.done.has(key)) return [];
+    else this.done.add(key);
     return this.o.runs(run.metadata.namespace!).filter((r) => groupOf(r) === group && isPending(r));
   }
 

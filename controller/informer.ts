@@ -3,6 +3,7 @@
 // (objects that vanished meanwhile are reported deleted). Handlers see every add, update, delete.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ListResult, WatchEvent, WatchFn } from '../runtimes/kubernetes/index.js';
+import { keyOf } from './run-key.js';
 
 export interface InformerHandlers<T> {
   upsert(obj: T): void;
@@ -10,7 +11,7 @@ export interface InformerHandlers<T> {
   error?(err: unknown): void;
 }
 
-const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+const keyOfObject = (o: KubernetesObject) => keyOf(o.metadata?.namespace ?? '', o.metadata?.name ?? '');
 
 export class Informer<T extends KubernetesObject> {
   private readonly cache = new Map<string, T>();
@@ -39,7 +40,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.cache.get(`${namespace}/${name}`);
+    return this.cache.get(keyOf(namespace, name));
   }
 
   items(): T[] {
@@ -50,8 +51,8 @@ export class Informer<T extends KubernetesObject> {
     const list = await this.list();
     const seen = new Set<string>();
     for (const item of list.items) {
-      seen.add(keyOf(item));
-      this.cache.set(keyOf(item), item);
+      seen.add(keyOfObject(item));
+      this.cache.set(keyOfObject(item), item);
       this.handlers.upsert(item);
     }
     for (const [k, old] of [...this.cache]) {
@@ -75,10 +76,10 @@ export class Informer<T extends KubernetesObject> {
       if (rv) this.resourceVersion = rv;
       if (e.type === 'BOOKMARK') return;
       if (e.type === 'DELETED') {
-        this.cache.delete(keyOf(e.object));
+        this.cache.delete(keyOfObject(e.object));
         this.handlers.remove(e.object);
       } else {
-        this.cache.set(keyOf(e.object), e.object);
+        this.cache.set(keyOfObject(e.object), e.object);
         this.handlers.upsert(e.object);
       }
     };

@@ -25,6 +25,7 @@ import {
   PodRuntime,
 } from '../runtimes/kubernetes/index.js';
 import { runPageUrl } from '../collector/index.js';
+import { keyOf } from './run-key.js';
 import { ChildRuns } from './child-runs.js';
 import { GroupQueue, isPending } from './group-queue.js';
 import { runForgeStatus, type CommitStatusSource } from './forge-status.js';
@@ -74,8 +75,6 @@ interface ActiveRun {
   abort: AbortController;
   archived: boolean;
 }
-
-const keyOf = (ns: string, name: string) => `${ns}/${name}`;
 
 export class KilnController {
   readonly metrics: ControllerMetrics;
@@ -155,12 +154,12 @@ export class KilnController {
         upsert: (run) => {
           this.children.changed(run);
           this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
-          this.groupChanged(run);
+          this.slotFreed(this.groups.freedBy(run));
         },
         remove: (run) => {
           this.children.removed(run);
           this.queue.add(keyOf(run.metadata.namespace!, run.metadata.name!));
-          this.groupChanged(run);
+          this.slotFreed(this.groups.freedBy(run, { removed: true }));
         },
         error: (err) => this.log(`pipelinerun watch: ${message(err)}`),
       },
@@ -198,9 +197,9 @@ export class KilnController {
     return this.queue.idle();
   }
 
-  /** A run of a concurrency group changed or went: its group's pending runs may start now. */
-  private groupChanged(run: PipelineRunResource): void {
-    for (const r of this.groups.pendingOfGroup(run)) this.queue.add(keyOf(r.metadata.namespace!, r.metadata.name!));
+  /** A run of a concurrency group ended or went: its group's pending runs may start now. */
+  private slotFreed(pending: PipelineRunResource[]): void {
+    for (const r of pending) this.queue.add(keyOf(r.metadata.namespace!, r.metadata.name!));
   }
 
   private routePod(pod: V1Pod, fn: (rt: PodRuntime) => void): void {
