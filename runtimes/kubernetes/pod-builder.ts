@@ -105,7 +105,7 @@ export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
     (native ? initContainers : steps).push(
       logProxyContainer(plan, opts.agentImage, opts.logDeadline, native, restricted),
     );
-  initContainers.push(...sidecarContainers(plan, native, SIDECAR_MOUNTS));
+  initContainers.push(...sidecarContainers(plan, native, restricted, SIDECAR_MOUNTS));
   return applyPodSpec(plan, {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -169,12 +169,17 @@ export class PodRuntime implements Runtime {
       );
       return false;
     }
+    // The record keeps the reason only: the log says which container and why.
+    this.deps.warn?.(`${pod.metadata!.name}: ${stuck.message}`);
     this.emit(t, {
       ...obs,
       status: 'Failed',
       reason: stuck.reason,
       message: stuck.message,
-      steps: obs.steps.map((s) => (s.status === 'Pending' ? { ...s, status: 'Failed', reason: stuck.reason } : s)),
+      // A step may be running while it waits for the go-ahead (a test node starts every container).
+      steps: obs.steps.map((s) =>
+        s.status === 'Pending' || s.status === 'Running' ? { ...s, status: 'Failed', reason: stuck.reason } : s,
+      ),
       finishedAt: now,
     });
     void this.deps.client.deletePod(this.deps.namespace, pod.metadata!.name!).catch((err: Error) => {

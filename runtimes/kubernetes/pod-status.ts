@@ -36,8 +36,29 @@ export interface StartFailure {
   permanent: boolean;
 }
 
-/** The first container (init ones first) stuck for a reason it will not get out of by itself, if any. */
+/** Why a task fails when one of its sidecars never became ready (the steps never start on a kubelet). */
+export const SIDECAR_NOT_READY = 'SidecarNotReady';
+
+/**
+ * The first container (init ones first) stuck for a reason it will not get out of by itself, if any.
+ * A native sidecar that exits or fails its startup probe before the steps start is restarted by the
+ * kubelet with a back-off for ever (CrashLoopBackOff) while the steps wait: that is stuck too.
+ */
 export function startFailureOf(pod: V1Pod): StartFailure | undefined {
+  const sidecars = new Set(
+    (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
+  );
+  const initialized = pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
+  for (const cs of pod.status?.initContainerStatuses ?? []) {
+    const w = cs.state?.waiting;
+    if (!initialized && sidecars.has(cs.name) && w?.reason === 'CrashLoopBackOff')
+      return {
+        container: cs.name,
+        reason: SIDECAR_NOT_READY,
+        message: `sidecar container ${cs.name} never became ready: it exited or its readinessProbe failed (${w.reason}${w.message ? `: ${w.message}` : ''}); its output: kubectl logs ${pod.metadata?.name ?? 'POD'} -c ${cs.name}`,
+        permanent: false,
+      };
+  }
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const w = cs.state?.waiting;
     if (w?.reason && START_FAILURES.has(w.reason))

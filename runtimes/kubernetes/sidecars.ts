@@ -6,6 +6,7 @@ import type { V1Container, V1Probe, V1VolumeMount } from '@kubernetes/client-nod
 import { mapProbe, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
 import { PodBuildError } from './errors.js';
 import { boundedName } from './names.js';
+import { lockedDown } from './pod-security.js';
 
 export const sidecarContainerName = (name: string) => boundedName(`sidecar-${name}`);
 
@@ -16,7 +17,13 @@ export interface SidecarMounts {
   volumeMounts(plan: TaskRunPlan, sidecar: ResolvedSidecar): V1VolumeMount[];
 }
 
-export function sidecarContainers(plan: TaskRunPlan, native: boolean, m: SidecarMounts): V1Container[] {
+/** `restricted`: locked down as the steps are, so the Pod passes PodSecurity restricted. */
+export function sidecarContainers(
+  plan: TaskRunPlan,
+  native: boolean,
+  restricted: boolean,
+  m: SidecarMounts,
+): V1Container[] {
   const sidecars = plan.sidecars ?? [];
   if (sidecars.length && !native)
     throw new PodBuildError(
@@ -43,6 +50,7 @@ export function sidecarContainers(plan: TaskRunPlan, native: boolean, m: Sidecar
       })),
       resources: s.resources ? { ...s.resources } : undefined,
       ...(probe && { readinessProbe: probe, startupProbe: startup }),
+      ...(restricted && { securityContext: lockedDown() }),
       volumeMounts: [
         ...stepWorkspaces(s, all, plan.workspaces).map((w) => m.workspaceMount(plan, w.name, s)),
         ...m.volumeMounts(plan, s),

@@ -158,6 +158,42 @@ describe('what would hang on a real cluster', () => {
     await until('succeeded', () => condition(get('pipelineruns', 'img2'))?.status === 'True');
   });
 
+  it('a sidecar in CrashLoopBackOff before the Pod is initialized fails its task with SidecarNotReady', async () => {
+    h = await startHarness();
+    await h.controller({ startFailureGraceMs: 300 });
+    const withSidecar = {
+      tasks: {
+        a: {
+          image: 'busybox',
+          sidecars: [{ name: 'db', command: ['db'], readinessProbe: { tcpSocket: { port: 5432 } } }],
+          steps: [{ run: 'true' }],
+        },
+      },
+    };
+    await h.client.createPipelineRun(NS, pipelineRun('sc', withSidecar));
+    await until('pod', () => get('pods', 'sc-a'));
+    h.server.setStatus('pods', NS, 'sc-a', {
+      ...waiting('PodInitializing', ''),
+      conditions: [{ type: 'Initialized', status: 'False' }],
+      initContainerStatuses: [
+        {
+          name: 'sidecar-db',
+          ready: false,
+          restartCount: 3,
+          image: 'busybox',
+          imageID: '',
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+        },
+      ],
+    });
+    const r = await until('failed', () => {
+      const c = condition(get('pipelineruns', 'sc'));
+      return c?.status === 'False' ? get('pipelineruns', 'sc') : undefined;
+    });
+    const tr = (r.status as { taskRuns: { status: string; reason: string }[] }).taskRuns[0];
+    expect(tr).toMatchObject({ status: 'Failed', reason: 'SidecarNotReady' });
+  });
+
   it('InvalidImageName fails at once (it never recovers)', async () => {
     h = await startHarness();
     await h.controller({ startFailureGraceMs: 3_600_000 });

@@ -10,7 +10,8 @@ export const MAX_POD_MESSAGES = 12 * 1024;
 /** A container as the player saw it; `message` is the termination file's whole content. */
 export type ContainerFact =
   | { state: 'waiting'; reason: string; message?: string }
-  | { state: 'running'; startedAt: string }
+  // started: false while a startupProbe has not passed (a kubelet's `started`).
+  | { state: 'running'; startedAt: string; started?: boolean }
   | { state: 'terminated'; exitCode: number; startedAt: string; finishedAt: string; message?: string; reason?: string };
 
 export interface PodFacts {
@@ -65,12 +66,13 @@ function containerStatus(
   init: boolean,
 ): V1ContainerStatus {
   const state = stateOf(fact, pod, init);
+  const started = !!state.running && !(fact?.state === 'running' && fact.started === false);
   return {
     name: c.name,
     image: c.image ?? '',
     imageID: '',
-    ready: !!state.running,
-    started: !!state.running,
+    ready: started,
+    started,
     restartCount: 0,
     state,
   };
@@ -82,15 +84,21 @@ export function podStatus(pod: V1Pod, facts: PodFacts): V1PodStatus {
   const regular = pod.spec?.containers ?? [];
   const initDone = inits.every((c) => {
     const f = facts.containers.get(c.name);
-    return isSidecar(c) ? f?.state === 'running' || f?.state === 'terminated' : f?.state === 'terminated';
+    return isSidecar(c)
+      ? (f?.state === 'running' && f.started !== false) || f?.state === 'terminated'
+      : f?.state === 'terminated';
   });
   const states = regular.map((c) => facts.containers.get(c.name));
   const failedInit = inits.some((c) => {
     const f = facts.containers.get(c.name);
     return !isSidecar(c) && f?.state === 'terminated' && f.exitCode !== 0;
   });
+  // A kubelet (1.27+) writes a terminal phase only once every container has stopped, native
+  // sidecars included: they are stopped after the regular containers end.
+  const sidecarRunning = inits.some((c) => isSidecar(c) && facts.containers.get(c.name)?.state === 'running');
   let phase: string;
   if (facts.podFailure || failedInit) phase = 'Failed';
+  else if (states.every((f) => f?.state === 'terminated') && sidecarRunning) phase = 'Running';
   else if (states.every((f) => f?.state === 'terminated'))
     phase = states.every((f) => f?.state === 'terminated' && f.exitCode === 0) ? 'Succeeded' : 'Failed';
   else if (states.some((f) => f?.state === 'running' || f?.state === 'terminated')) phase = 'Running';

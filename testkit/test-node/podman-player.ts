@@ -3,17 +3,20 @@
 // what a kubelet gives, so around runtimes/podman's playablePod the player does what a kubelet
 // would: images are looked up before the play (ErrImagePull, ImagePullBackOff, InvalidImageName —
 // this node pulls nothing), Secrets and the Downward API are files it keeps up to date (the ready
-// annotation lands when the controller sets it), native sidecars run as ordinary containers that
-// get SIGTERM once every step has ended, and each container's termination file is read back.
+// annotation lands when the controller sets it, and once every sidecar's startupProbe has passed:
+// startup-probes.ts), native sidecars run as ordinary containers that get SIGTERM once every step
+// has ended, and each container's termination file is read back.
 import { readFile, rm } from 'node:fs/promises';
 import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { TERMINATION_PATH } from '../../contract/index.js';
+import { ANNOTATIONS } from '../../runtimes/kubernetes/index.js';
 import { type Podman, playablePod, podDirs, writePlayablePod } from '../../runtimes/podman/index.js';
 import { isSidecar, validImageName, type ContainerFact } from './kubelet-rules.js';
 import { pause, type PlayedPod, type Player, type PodContext } from './player.js';
+import { sidecarStarted } from './startup-probes.js';
 
 interface Inspected {
   Name: string;
@@ -41,6 +44,12 @@ class PodmanPod implements PlayedPod {
   private started = false;
   private startTime?: string;
   private done: Promise<void>;
+  /** Sidecars whose startupProbe has not passed yet: the steps' go-ahead is held back meanwhile. */
+  private readonly starting = new Set<string>();
+  /** Sidecars a kubelet would be restarting with a back-off: name → the waiting message. */
+  private readonly crashLooping = new Map<string, string>();
+  /** What each projected file holds now. */
+  private readonly projected = new Map<string, string>();
 
   constructor(
     private readonly podman: Podman,
@@ -56,6 +65,7 @@ class PodmanPod implements PlayedPod {
     // a step "Succeeded" without the termination message its results travel in.
     this.name = `k8s.${namespace}.${name}.${uid.slice(0, 8)}`;
     this.root = join(stateDir, 'pods', namespace, name);
+    for (const c of (pod.spec!.initContainers ?? []).filter(isSidecar)) if (c.startupProbe) this.starting.add(c.name);
     this.done = this.run().catch((err: Error) => ctx.warn(`${this.name}: ${err.message}`));
   }
 
@@ -124,6 +134,7 @@ class PodmanPod implements PlayedPod {
     }
     await this.inspect();
     this.report();
+    void this.startSidecars();
     for (const c of this.spec.containers) {
       await this.podman.run(['wait', `${this.name}-${c.name}`], 0).catch(() => undefined);
       if (this.abort.signal.aborted) return;
@@ -204,7 +215,29 @@ class PodmanPod implements PlayedPod {
 
   /** The Downward API files hold the annotations' current values (empty when unset, as a kubelet projects them). */
   private writeProjections(): void {
-    for (const f of this.files) if (f.key) writeFileSync(f.path, this.pod.metadata?.annotations?.[f.key] ?? '');
+    const held = (key: string) => key === ANNOTATIONS.ready && this.starting.size > 0;
+    for (const f of this.files) {
+      if (!f.key) continue;
+      const text = held(f.key) ? '' : (this.pod.metadata?.annotations?.[f.key] ?? '');
+      // Only what changed: a script rewritten by every Pod update could be truncated as its step execs it.
+      if (this.projected.get(f.path) === text) continue;
+      writeFileSync(f.path, text);
+      this.projected.set(f.path, text);
+    }
+  }
+
+  /** Each sidecar's startupProbe, in order as a kubelet starts them; the go-ahead once all have passed. */
+  private async startSidecars(): Promise<void> {
+    for (const c of (this.spec.initContainers ?? []).filter((c) => this.starting.has(c.name))) {
+      const start = await sidecarStarted(this.podman, `${this.name}-${c.name}`, c, this.abort.signal);
+      if (this.abort.signal.aborted) return;
+      if (!start.ok) this.crashLooping.set(c.name, start.message);
+      else this.starting.delete(c.name);
+      await this.inspect();
+      this.report();
+      if (!start.ok) return;
+    }
+    this.writeProjections();
   }
 
   /** Each container's state; podman removes init containers once they succeed, so a missing one after the play did. */
@@ -229,8 +262,14 @@ class PodmanPod implements PlayedPod {
       }
       const s = c.State;
       if (ZERO.test(s.StartedAt)) continue;
+      const backOff = this.crashLooping.get(name);
+      if (backOff !== undefined) {
+        this.facts.set(name, { state: 'waiting', reason: 'CrashLoopBackOff', message: backOff });
+        continue;
+      }
       if (s.Status === 'running') {
-        this.facts.set(name, { state: 'running', startedAt: iso(s.StartedAt) });
+        const started = !this.starting.has(name);
+        this.facts.set(name, { state: 'running', startedAt: iso(s.StartedAt), ...(!started && { started }) });
         continue;
       }
       const file = join(podDirs(this.root).termination(name), basename(TERMINATION_PATH));

@@ -89,6 +89,19 @@ describe('sidecars in the Pod', () => {
     expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
   });
 
+  it('is locked down as the steps are in mode restricted (PodSecurity restricted admits the Pod)', () => {
+    const sidecar = (podSecurity?: 'restricted') =>
+      buildPod(sidecarPlan, { ...BUILD_OPTIONS, podSecurity }).spec!.initContainers!.find(
+        (c) => c.name === 'sidecar-server',
+      )!;
+    expect(sidecar('restricted').securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(sidecar().securityContext).toBeUndefined();
+  });
+
   it('is refused where the server has no native sidecars', () => {
     expect(() => buildPod(sidecarPlan, { ...BUILD_OPTIONS, nativeSidecars: false })).toThrow(/native sidecars/);
   });
