@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
-  mapProbe,
+  mapProbes,
   stepResultsFlags,
   stepWorkspaces,
   type CancelReason,
@@ -20,7 +20,7 @@ import {
 import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
-import { checkProbe } from './sidecars.js';
+import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
@@ -159,9 +159,9 @@ export class LocalRuntime implements Runtime {
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
       ...s,
-      readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
+      ...mapProbes(plan.sidecars![j]!, forSidecars.resolve),
     }));
-    sidecars.forEach((s) => checkProbe(plan.name, s));
+    sidecars.forEach((s) => checkProbes(plan.name, s));
     await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
