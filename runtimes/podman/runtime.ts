@@ -108,7 +108,10 @@ export class PodmanRuntime implements Runtime {
     const name = podName(plan.name);
     const run: LivePod = { plan, root, pod: playable.manifest, name, readyFile: playable.readyFile };
     if (playable.sidecars.length)
-      run.sidecars = new PodSidecars(this.podman, name, plan.name, plan.sidecars!, playable.sidecars);
+      run.sidecars = new PodSidecars(this.podman, name, plan.name, plan.sidecars!, playable.sidecars, {
+        runDir: podDirs(root).volume('kiln-run'),
+        firstIndex: plan.steps.length,
+      });
     this.live.set(plan.name, run);
     run.watchdog = startPodWatchdog(this.opts.podman, run.name);
     const startedAt = Date.now();

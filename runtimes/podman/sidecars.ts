@@ -4,12 +4,14 @@
 // exec with `podman exec` in the sidecar's container, tcpSocket and httpGet on 127.0.0.1 (the Pod
 // has the host's network) — and, once the last step has ended, stops them (`podman stop`: SIGTERM,
 // then SIGKILL after the grace). Without the stop the Pod would never end: that was the hang.
+// A sidecar's output is shipped as the host engine's is (sidecar-agent.ts).
 import { rename, writeFile } from 'node:fs/promises';
 import type { ResolvedSidecar, SidecarEnd } from '../../engine/index.js';
 import { awaitSidecar, checkProbes } from '../host/index.js';
 import type { InspectedContainer } from './observe.js';
 import type { PlayablePod } from './manifest.js';
 import type { Podman } from './podman.js';
+import { markUnposted, sidecarExitCode } from './sidecar-agent.js';
 
 interface Sidecar {
   name: string;
@@ -32,6 +34,8 @@ export class PodSidecars {
     taskRun: string,
     given: ResolvedSidecar[],
     played: PlayablePod['sidecars'],
+    /** The host directory mounted at /kiln/run, and the first sidecar's index in the layout. */
+    private readonly at: { runDir: string; firstIndex: number },
   ) {
     this.sidecars = played.map((p, j) => ({
       name: given[j]!.name,
@@ -40,7 +44,8 @@ export class PodSidecars {
       probes: {
         ...given[j]!,
         readinessProbe: p.readinessProbe as Record<string, unknown> | undefined,
-        startupProbe: p.startupProbe as Record<string, unknown> | undefined,
+        // The pod builder makes one from the readinessProbe for the kubelet; only a written one is run here.
+        startupProbe: given[j]!.startupProbe && (p.startupProbe as Record<string, unknown> | undefined),
       },
     }));
     this.sidecars.forEach((s) => checkProbes(taskRun, s.probes));
@@ -101,13 +106,17 @@ export class PodSidecars {
   async stop(graceS: number): Promise<SidecarEnd[]> {
     const json = await this.podman.run(['inspect', ...this.sidecars.map((s) => s.container)]).catch(() => '[]');
     const states = new Map((JSON.parse(json) as InspectedContainer[]).map((c) => [c.Name, c.State] as const));
-    const ended = this.sidecars.flatMap((s, j): SidecarEnd[] => {
+    const ended: SidecarEnd[] = [];
+    for (const [j, s] of this.sidecars.entries()) {
       const state = states.get(s.container);
-      return state && state.Status === 'exited' ? [{ name: s.name, code: state.ExitCode, why: this.why[j] }] : [];
-    });
+      if (state?.Status !== 'exited') continue;
+      const code = (await sidecarExitCode(this.at.runDir, this.at.firstIndex + j)) ?? state.ExitCode;
+      ended.push({ name: s.name, code, why: this.why[j] });
+    }
     await this.podman
       .run(['stop', '-t', String(graceS), ...this.sidecars.map((s) => s.container)])
       .catch(() => undefined);
+    await Promise.all(this.sidecars.map((_, j) => markUnposted(this.at.runDir, this.at.firstIndex + j)));
     return ended;
   }
 }

@@ -1,7 +1,8 @@
 // Tekton sidecars on the podman engine, end to end through `kiln run --engine podman`: the steps
 // start once each sidecar is ready (exec probes run with `podman exec`, httpGet on the Pod's host
 // network), the sidecars share the task's workspace, they are stopped with SIGTERM once the steps
-// have ended (a trap's line shows it), their output is on the console as `sidecar-NAME`, a
+// have ended (a trap's line shows it), their output is on the console and at the collector as
+// `sidecar-NAME`, a
 // sidecar that ends non-zero before the steps fails the task run naming it, and nothing of the Pod
 // is left in podman's store afterwards.
 import { execFile } from 'node:child_process';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
-import { kilnRun, REPO } from '../../../testkit/kiln-cli.js';
+import { kilnLogs, kilnRun, REPO } from '../../../testkit/kiln-cli.js';
 
 let c: Containers;
 let image: string;
@@ -109,6 +110,10 @@ describe('sidecars on the podman engine', () => {
     expect(stderr).toContain('pod-sidecars/check | web: served by the sidecar');
     expect(stderr).toContain('pod-sidecars/second | second step');
     expect(stderr).toContain('pod-sidecars/sidecar-files | files stopped by TERM');
+    // Shipped to the collector as the host engine ships them: the sidecar's lines to its end.
+    const logs = await kilnLogs(record.id, { cwd: join(root, 'ready'), env: c.env });
+    expect(logs).toMatch(/sidecar-files.*files up/);
+    expect(logs).toMatch(/sidecar-files.*files stopped by TERM/);
   }, 300_000);
 
   it('fail the task run when a sidecar ends non-zero before the steps, naming it and its code', async () => {
