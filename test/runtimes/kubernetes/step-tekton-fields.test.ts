@@ -89,6 +89,27 @@ describe('sidecars in the Pod', () => {
     expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
   });
 
+  it('keeps a startupProbe of its own (substituted) as the kubelet gate, beside its readiness probe', () => {
+    const startup = { tcpSocket: { port: 5432 }, failureThreshold: 30, periodSeconds: 1 };
+    const own = plan({
+      steps: [step('work', { command: ['true'] })],
+      sidecars: [
+        {
+          ...step('server', { command: ['sleep', '600'] }),
+          readinessProbe: probe,
+          startupProbe: { exec: { command: ['test', '-d', '$(workspaces.src.path)'] } },
+        },
+        { ...step('db', { command: ['sleep', '600'] }), startupProbe: startup },
+      ],
+    });
+    const pod = buildPod(own, BUILD_OPTIONS);
+    const c = (name: string) => pod.spec!.initContainers!.find((c) => c.name === name)!;
+    expect(c('sidecar-server').startupProbe).toEqual({ exec: { command: ['test', '-d', '/workspace/src'] } });
+    expect(c('sidecar-server').readinessProbe!.exec!.command).toEqual(['test', '-f', '/workspace/src/up']);
+    expect(c('sidecar-db').startupProbe).toEqual(startup);
+    expect(c('sidecar-db').readinessProbe).toBeUndefined();
+  });
+
   it('is refused where the server has no native sidecars', () => {
     expect(() => buildPod(sidecarPlan, { ...BUILD_OPTIONS, nativeSidecars: false })).toThrow(/native sidecars/);
   });
