@@ -30,6 +30,7 @@ import { notReady, volumeHostFiles, workspaceFiles, type OutputLine } from '../h
 import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
 import { LOG_PROXY, playablePod, podDirs, writePlayablePod } from './manifest.js';
 import { PodSidecars } from './sidecars.js';
+import { markUnposted, RUN_VOLUME } from './sidecar-agent.js';
 import { Podman, type PodmanCommand } from './podman.js';
 import { followLogs } from './logs.js';
 import { forPodman } from './plan.js';
@@ -109,7 +110,7 @@ export class PodmanRuntime implements Runtime {
     const run: LivePod = { plan, root, pod: playable.manifest, name, readyFile: playable.readyFile };
     if (playable.sidecars.length)
       run.sidecars = new PodSidecars(this.podman, name, plan.name, plan.sidecars!, playable.sidecars, {
-        runDir: podDirs(root).volume('kiln-run'),
+        runDir: podDirs(root).volume(RUN_VOLUME),
         firstIndex: plan.steps.length,
       });
     this.live.set(plan.name, run);
@@ -199,6 +200,10 @@ export class PodmanRuntime implements Runtime {
       await this.podman.run(['wait', this.containerOf(run, c)], 0).catch(() => undefined);
       if (i < steps.length - 1) this.listener(await this.observe(run, false));
     }
+    // A step stopped before its go-ahead (a cancel while sidecars got ready) posted nothing: the
+    // log proxy would wait for it.
+    const runDir = podDirs(run.root).volume(RUN_VOLUME);
+    await Promise.all(steps.map((_, i) => markUnposted(runDir, i)));
     const early = (await run.sidecars?.stop(this.grace())) ?? [];
     const logs = run.plan.collector ? await this.proxyFinished(run) : undefined;
     const observed = withSidecarFailure(await this.observe(run, true), early);

@@ -46,6 +46,8 @@ export function underAgent(spec: V1PodSpec, steps: number, logProxy: string): vo
 }
 
 const P = kilnPaths(KILN_ROOT);
+/** The pod builder's volume at /kiln/run (post files, exit codes): a host directory on podman. */
+export const RUN_VOLUME = 'kiln-run';
 const KILN_MOUNTS = new Set([P.binDir, P.libDir, P.runDir, P.resultsDir, P.logDir]);
 /** A path under /kiln/run as the host sees it, in the directory mounted there. */
 const onHost = (runDir: string, path: string) => join(runDir, relative(P.runDir, path));

@@ -142,4 +142,29 @@ describe('sidecars on the podman engine', () => {
     expect(stderr).toContain('pod-sidecar-early/sidecar-server | giving up');
     expect(stderr).toContain('pod-sidecar-early/work | the step ran');
   }, 300_000);
+
+  it('time the task run out when a sidecar is never ready, the steps never started and nothing left', async () => {
+    const { record, stderr } = await onPodman(
+      'never',
+      taskRun(
+        'pod-sidecar-never',
+        `    sidecars:
+      - name: server
+        image: ${image}
+        script: |
+          while true; do sleep 0.1; done
+        readinessProbe:
+          exec:
+            command: [sh, -c, "exit 1"]
+    steps:
+      - name: work
+        image: ${image}
+        script: echo "the step ran"
+`,
+      ).replace('spec:\n  workspaces:', 'spec:\n  timeout: 3s\n  workspaces:'),
+    );
+    expect(record.tasks[0]!.status, stderr).toBe('TimedOut');
+    expect(stderr).toContain('TimedOut while sidecar "server" was not yet ready; the steps never started');
+    expect(stderr).not.toContain('the step ran');
+  }, 300_000);
 });
