@@ -8,6 +8,9 @@ import { mapProbes, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } fro
 import { PodBuildError } from './errors.js';
 import { boundedName } from './names.js';
 
+/** Tekton's default TaskRun timeout, for a task without one. */
+const TEKTON_DEFAULT_TIMEOUT_MS = 3_600_000;
+
 export const sidecarContainerName = (name: string) => boundedName(`sidecar-${name}`);
 
 /** What the pod builder lends a sidecar: path resolution and mounts as a step gets them. */
@@ -32,9 +35,13 @@ export function sidecarContainers(plan: TaskRunPlan, native: boolean, m: Sidecar
     if (!image) throw new PodBuildError(plan.task, s.name, 'is a sidecar without an image', 'give it image:');
     const probes = mapProbes(s, (t) => m.resolve(t, plan, s)) as { readinessProbe?: V1Probe; startupProbe?: V1Probe };
     const probe = probes.readinessProbe;
-    // A written startupProbe is the kubelet's own gate; without one the readinessProbe serves as it.
+    // A written startupProbe is the kubelet's own gate; without one the readinessProbe serves as it,
+    // given up no sooner than the task's timeout: Tekton waits for readiness that long, where the
+    // kubelet's default (3 failures) would kill and restart a sidecar slower than 3 periods.
     const { successThreshold: _, ...fromReadiness } = structuredClone(probe) ?? {};
-    const startup = probes.startupProbe ?? (probe && fromReadiness);
+    const periodS = fromReadiness.periodSeconds ?? 10;
+    const patience = Math.ceil((plan.timeoutMs ?? TEKTON_DEFAULT_TIMEOUT_MS) / 1000 / periodS) + 1;
+    const startup = probes.startupProbe ?? (probe && { ...fromReadiness, failureThreshold: patience });
     return {
       name: sidecarContainerName(s.name),
       image,

@@ -84,8 +84,9 @@ describe('sidecars in the Pod', () => {
     expect(c.restartPolicy).toBe('Always');
     expect(c.command).toEqual(['/bin/sh', '-c', 'touch /workspace/src/up; sleep 600', 'sh']);
     expect(c.readinessProbe).toEqual({ ...probe, exec: { command: ['test', '-f', '/workspace/src/up'] } });
-    // A startup probe's successThreshold must be 1: it is left out.
-    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    // A startup probe's successThreshold must be 1: it is left out; it gives up no sooner than the
+    // task's timeout (600 s here, the default period of 10 s: 61 tries).
+    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] }, failureThreshold: 61 });
     expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
   });
 
