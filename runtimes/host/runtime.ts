@@ -8,6 +8,7 @@ import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../co
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
   mapProbes,
+  mapStepText,
   stepResultsFlags,
   stepWorkspaces,
   type CancelReason,
@@ -39,6 +40,7 @@ import {
   workspaceHostDirs,
 } from './layout.js';
 import {
+  mountPathRewrite,
   rewriteMountPaths,
   stepMounts,
   stepWorkspaceMounts,
@@ -157,10 +159,16 @@ export class LocalRuntime implements Runtime {
     const dirs = [...Object.values(hostDirs), ...Object.values(volumeDirs), ...mounts.flat().map((m) => m.dir)];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
-    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
-      ...s,
-      ...mapProbes(plan.sidecars![j]!, forSidecars.resolve),
-    }));
+    // Their mount paths, in their texts and probes, are the volumes' directories too (as a step's).
+    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => {
+      const all = [...resolved.steps, ...forSidecars.steps];
+      const rewrite = mountPathRewrite([
+        ...stepMounts(s, seen, plan),
+        ...stepWorkspaceMounts(s, all, seenWorkspaces),
+        ...tekton,
+      ]);
+      return { ...mapStepText(s, rewrite), ...mapProbes(plan.sidecars![j]!, (t) => rewrite(forSidecars.resolve(t))) };
+    });
     sidecars.forEach((s) => checkProbes(plan.name, s));
     await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.

@@ -91,7 +91,7 @@ export class HostSidecars {
         ended: (i, code, signal) => {
           this.running[i] = false;
           // The agent exits 0 once it posted; the sidecar's own code is in its exitCode file.
-          if (!this.stopping) this.ends[i] = { code: this.exitCodeOf(i) ?? code, signal };
+          if (!this.stopping && !this.ends[i]) this.ends[i] = { code: this.exitCodeOf(i) ?? code, signal };
           // An agent killed before its post file: the log proxy waits for one to call the spool complete.
           const post = this.o.paths.postFile(this.o.firstIndex + i);
           // (One stopped before its agent had started has not even made its directory.)
@@ -120,6 +120,8 @@ export class HostSidecars {
         const outcome = await awaitSidecar(s, exec, () => this.running[i]! && !stopped());
         if (!outcome.ready && outcome.failed) {
           this.why[i] = outcome.failed;
+          // Its end is known now: a quick step may be over before the kill's own event comes.
+          this.ends[i] = { code: null, signal: 'SIGKILL' };
           this.agents?.signal('SIGKILL', [i]);
         }
         return outcome.ready;
