@@ -143,6 +143,34 @@ describe('sidecars on the podman engine', () => {
     expect(stderr).toContain('pod-sidecar-early/work | the step ran');
   }, 300_000);
 
+  it('kill a sidecar whose startupProbe gives up, run the steps, and fail the task run naming the probe', async () => {
+    const { record, stderr } = await onPodman(
+      'startup',
+      taskRun(
+        'pod-sidecar-startup',
+        `    sidecars:
+      - name: server
+        image: ${image}
+        script: |
+          while true; do sleep 0.1; done
+        startupProbe:
+          exec:
+            command: [sh, -c, "exit 1"]
+          failureThreshold: 2
+    steps:
+      - name: work
+        image: ${image}
+        script: echo "the step ran"
+`,
+      ),
+    );
+    expect(record.status, stderr).toBe('Failed');
+    expect(record.tasks[0]!.reason).toBe(
+      'SidecarFailed: sidecar "server" exited with code 137 before the steps ended: its startupProbe failed 2 times (failureThreshold)',
+    );
+    expect(stderr).toContain('pod-sidecar-startup/work | the step ran');
+  }, 300_000);
+
   it('time the task run out when a sidecar is never ready, the steps never started and nothing left', async () => {
     const { record, stderr } = await onPodman(
       'never',
