@@ -16,6 +16,8 @@ export interface SidecarLaunch {
   argv: string[];
   cwd: string;
   env: Record<string, string | undefined>;
+  /** What an exec probe's command is run under: the sidecar's sandbox under --isolate (it sees the sidecar's paths). */
+  probePrefix: string[];
 }
 
 /**
@@ -50,7 +52,9 @@ export function sidecarLaunches(o: {
     });
     const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
     const env = { ...o.env, ...s.env };
-    return o.isolate ? { argv: [...o.sandbox(dirs, cwd), ...args], cwd: '/', env } : { argv: args, cwd, env };
+    if (!o.isolate) return { argv: args, cwd, env, probePrefix: [] };
+    const sandbox = o.sandbox(dirs, cwd);
+    return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
 }
 
@@ -156,7 +160,7 @@ export class HostSidecars {
 }
 
 function runProbe(command: string[], where: SidecarLaunch, timeoutMs: number): Promise<boolean> {
-  const [file, ...args] = command;
+  const [file, ...args] = [...where.probePrefix, ...command];
   return new Promise((resolve) => {
     const child = spawn(file!, args, { cwd: where.cwd, env: where.env, stdio: 'ignore', timeout: timeoutMs });
     child.once('error', () => resolve(false));
