@@ -21,6 +21,12 @@ interface Sidecar {
   probes: ResolvedSidecar;
 }
 
+/**
+ * What `podman exec` itself may take beyond the probe's timeoutSeconds (which is the command's, as
+ * the kubelet times it): starting an exec session takes a second or more on a loaded machine.
+ */
+const PODMAN_EXEC_MS = 10_000;
+
 export class PodSidecars {
   private readonly sidecars: Sidecar[];
   /** Whether each container still runs, as `podman wait` tells (an event, no polling). */
@@ -78,7 +84,7 @@ export class PodSidecars {
     const outcomes = await Promise.all(
       this.sidecars.map(async (s, j) => {
         const exec = (command: string[], timeoutMs: number) =>
-          this.podman.run(['exec', s.container, ...command], timeoutMs).then(
+          this.podman.run(['exec', s.container, ...command], timeoutMs + PODMAN_EXEC_MS).then(
             () => true,
             () => false,
           );
