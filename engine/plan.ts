@@ -21,7 +21,7 @@ import {
 import { formatDuration } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
-import { mapProbe } from './sidecars.js';
+import { mapProbes } from './sidecars.js';
 import { uidOf, volumeForWorkspace } from './names.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
@@ -262,7 +262,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     ...(task.sidecars && {
       sidecars: task.sidecars.map((s) => ({
         ...planStep(substituteStep(s, resolve), sub(task.image)),
-        ...(s.readinessProbe && { readinessProbe: mapProbe(s.readinessProbe, (t) => substitute(t, resolve)) }),
+        ...mapProbes(s, (t) => substitute(t, resolve)),
       })),
     }),
     timeoutMs: spec?.timeoutMs ?? task.timeoutMs,

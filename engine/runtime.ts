@@ -22,8 +22,11 @@ export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam'> & {
   scriptArgs?: string[];
 };
 
-/** A Tekton sidecar ready to start: a resolved step with its readiness probe (as written). */
-export type ResolvedSidecar = ResolvedStep & { readinessProbe?: Record<string, unknown> };
+/** A Tekton sidecar ready to start: a resolved step with its startup and readiness probes (as written). */
+export type ResolvedSidecar = ResolvedStep & {
+  readinessProbe?: Record<string, unknown>;
+  startupProbe?: Record<string, unknown>;
+};
 
 /**
  * What a runtime is asked to run. Strings in steps may still hold the runtime-dependent

@@ -209,7 +209,7 @@ function taskDocument(
       steps: caching ? [agentInstallStep(run.agentImage ?? 'kiln-agent'), ...steps] : steps,
       sidecars: task.sidecars?.map((s, i) => {
         const { onError: _, ...doc } = stepDocument(task, s, i, problems, run.defaultImage);
-        return clean({ ...doc, readinessProbe: s.readinessProbe });
+        return clean({ ...doc, readinessProbe: s.readinessProbe, startupProbe: s.startupProbe });
       }),
       volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],
     }),

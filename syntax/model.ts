@@ -80,6 +80,8 @@ export interface StepSpec {
 export interface SidecarSpec extends StepSpec {
   /** As written (Kubernetes' Probe: `exec`, `tcpSocket` or `httpGet`, with its timings). */
   readinessProbe?: Record<string, unknown>;
+  /** As written, the same kinds: run before the readinessProbe, the sidecar given up after failureThreshold failures. */
+  startupProbe?: Record<string, unknown>;
 }
 
 /** One of its task's workspaces in a step (Tekton's step `workspaces` entry). */

@@ -7,7 +7,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
-  mapProbe,
+  mapProbes,
+  mapStepText,
   stepResultsFlags,
   stepWorkspaces,
   type CancelReason,
@@ -20,7 +21,7 @@ import {
 import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
-import { checkProbe } from './sidecars.js';
+import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
 import { runProcessEnv } from './process-env.js';
@@ -39,6 +40,7 @@ import {
   workspaceHostDirs,
 } from './layout.js';
 import {
+  mountPathRewrite,
   rewriteMountPaths,
   stepMounts,
   stepWorkspaceMounts,
@@ -157,11 +159,17 @@ export class LocalRuntime implements Runtime {
     const dirs = [...Object.values(hostDirs), ...Object.values(volumeDirs), ...mounts.flat().map((m) => m.dir)];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
-    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
-      ...s,
-      readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
-    }));
-    sidecars.forEach((s) => checkProbe(plan.name, s));
+    // Their mount paths, in their texts and probes, are the volumes' directories too (as a step's).
+    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => {
+      const all = [...resolved.steps, ...forSidecars.steps];
+      const rewrite = mountPathRewrite([
+        ...stepMounts(s, seen, plan),
+        ...stepWorkspaceMounts(s, all, seenWorkspaces),
+        ...tekton,
+      ]);
+      return { ...mapStepText(s, rewrite), ...mapProbes(plan.sidecars![j]!, (t) => rewrite(forSidecars.resolve(t))) };
+    });
+    sidecars.forEach((s) => checkProbes(plan.name, s));
     await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {

@@ -51,6 +51,14 @@ export async function startSidecars(
       }),
   });
   run.sidecars.start();
-  if (!(await run.sidecars.ready(() => run.cancel !== undefined)) && !run.cancel)
-    o.onWarning?.(`${run.plan.name}: a sidecar ended before it was ready; the steps run without it`);
+  const unready = await run.sidecars.ready(() => run.cancel !== undefined);
+  if (unready.length) o.onWarning?.(notReady(run.plan.name, unready, run.cancel));
+}
+
+/** Why the steps start without a sidecar being ready, or never start. */
+export function notReady(taskRun: string, sidecars: string[], cancel: string | undefined): string {
+  const names = sidecars.map((n) => `"${n}"`).join(', ');
+  return cancel
+    ? `${taskRun}: ${cancel} while sidecar ${names} was not yet ready; the steps never started`
+    : `${taskRun}: sidecar ${names} ended before it was ready; the steps run (as in Tekton), and the task run fails if it ended with a non-zero code`;
 }

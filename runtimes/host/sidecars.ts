@@ -1,48 +1,23 @@
 // A task run's Tekton sidecars on the host engine: each a `kiln-agent entrypoint` process of its own
 // (its output spooled as the step after the last one, and shipped by the log proxy under the task),
-// started before the steps; the steps get their go-ahead once every sidecar's readinessProbe
-// succeeds (at once without one); once the steps have ended, each gets SIGTERM, then SIGKILL.
+// started before the steps; the steps get their go-ahead once every sidecar is ready (probes.ts) or
+// has ended; once the steps have ended, each gets SIGTERM, then SIGKILL.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { ERR_SUFFIX, type KilnPaths } from '../../contract/index.js';
-import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep } from '../../engine/index.js';
+import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep, type SidecarEnd } from '../../engine/index.js';
 import { stepArgv } from './commands.js';
 import { spawnAgents, type StepAgents } from './agents.js';
-import { LocalRuntimeError } from './errors.js';
-
-/** Without periodSeconds, a probe is tried again this soon (Kubernetes' default of 10 s is for clusters). */
-const LOCAL_PERIOD_MS = 100;
+import { awaitSidecar, type ExecProbe } from './probes.js';
 
 export interface SidecarLaunch {
   argv: string[];
   cwd: string;
   env: Record<string, string | undefined>;
-}
-
-interface Probe {
-  exec?: { command?: string[] };
-  tcpSocket?: { port?: number | string; host?: string };
-  httpGet?: { port?: number | string; path?: string; host?: string; scheme?: string };
-  initialDelaySeconds?: number;
-  periodSeconds?: number;
-  timeoutSeconds?: number;
-}
-
-/** The probe as the host can run it, or a refusal naming what it cannot honour. */
-export function checkProbe(taskRun: string, sidecar: ResolvedSidecar): void {
-  const p = sidecar.readinessProbe as Probe | undefined;
-  const port = p?.tcpSocket?.port ?? p?.httpGet?.port;
-  const refuse = (what: string, hint: string) => {
-    throw new LocalRuntimeError(`task run ${taskRun}: sidecar "${sidecar.name}": ${what}`, taskRun, hint);
-  };
-  if (port !== undefined && typeof port !== 'number')
-    refuse(`the readinessProbe names port "${port}", which only a Pod resolves`, 'give the port number');
-  if (p?.httpGet?.scheme === 'HTTPS')
-    refuse('an HTTPS readinessProbe is not run locally', 'probe with exec or tcpSocket');
-  if (p?.exec && !p.exec.command?.length) refuse('the readinessProbe has an empty exec command', 'give exec.command');
+  /** What an exec probe's command is run under: the sidecar's sandbox under --isolate (it sees the sidecar's paths). */
+  probePrefix: string[];
 }
 
 /**
@@ -77,7 +52,9 @@ export function sidecarLaunches(o: {
     });
     const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
     const env = { ...o.env, ...s.env };
-    return o.isolate ? { argv: [...o.sandbox(dirs, cwd), ...args], cwd: '/', env } : { argv: args, cwd, env };
+    if (!o.isolate) return { argv: args, cwd, env, probePrefix: [] };
+    const sandbox = o.sandbox(dirs, cwd);
+    return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
 }
 
@@ -85,6 +62,10 @@ export class HostSidecars {
   private readonly exited: Promise<void>[] = [];
   private agents: StepAgents | undefined;
   private readonly running: boolean[];
+  /** Set once stop() is called: a sidecar ending after that was stopped, not failed. */
+  private stopping = false;
+  private readonly ends: ({ code: number | null; signal: string | null } | undefined)[] = [];
+  private readonly why: (string | undefined)[] = [];
 
   constructor(
     private readonly o: {
@@ -111,8 +92,10 @@ export class HostSidecars {
       this.o.launches,
       {
         line: (i, stream, line) => this.o.line(i, stream, line),
-        ended: (i) => {
+        ended: (i, code, signal) => {
           this.running[i] = false;
+          // The agent exits 0 once it posted; the sidecar's own code is in its exitCode file.
+          if (!this.stopping && !this.ends[i]) this.ends[i] = { code: this.exitCodeOf(i) ?? code, signal };
           // An agent killed before its post file: the log proxy waits for one to call the spool complete.
           const post = this.o.paths.postFile(this.o.firstIndex + i);
           // (One stopped before its agent had started has not even made its directory.)
@@ -127,63 +110,60 @@ export class HostSidecars {
     this.running.fill(true);
   }
 
-  /** Resolves once every sidecar is ready; false when one ended first, or `stopped` said so. */
-  async ready(stopped: () => boolean): Promise<boolean> {
-    const results = await Promise.all(this.o.sidecars.map((s, i) => this.readyOne(s, i, stopped)));
-    return results.every(Boolean);
+  /**
+   * Resolves once every sidecar is ready or has ended (Tekton counts an ended sidecar as ready: the
+   * steps run, and withSidecarFailure fails the task run if it failed), or `stopped` says so. A
+   * sidecar whose startupProbe gives it up is killed, as the kubelet does. Returns the sidecars
+   * never ready.
+   */
+  async ready(stopped: () => boolean): Promise<string[]> {
+    const outcomes = await Promise.all(
+      this.o.sidecars.map(async (s, i) => {
+        const where = this.o.launches[i]!;
+        const exec: ExecProbe = (command, timeoutMs) => runProbe(command, where, timeoutMs);
+        const outcome = await awaitSidecar(s, exec, () => this.running[i]! && !stopped());
+        if (!outcome.ready && outcome.failed) {
+          this.why[i] = outcome.failed;
+          // Its end is known now: a quick step may be over before the kill's own event comes.
+          this.ends[i] = { code: null, signal: 'SIGKILL' };
+          this.agents?.signal('SIGKILL', [i]);
+        }
+        return outcome.ready;
+      }),
+    );
+    return this.o.sidecars.filter((_, i) => !outcomes[i]).map((s) => s.name);
   }
 
   /** SIGTERM to every sidecar's process group, SIGKILL after the grace; resolves once all are gone. */
   async stop(): Promise<void> {
     if (!this.agents) return;
+    this.stopping = true;
     this.agents.signal('SIGTERM');
     const kill = setTimeout(() => this.agents!.signal('SIGKILL'), this.o.killGraceMs);
     await Promise.all(this.exited);
     clearTimeout(kill);
   }
 
-  private async readyOne(sidecar: ResolvedSidecar, i: number, stopped: () => boolean): Promise<boolean> {
-    const p = sidecar.readinessProbe as Probe | undefined;
-    if (!p) return this.running[i]!;
-    await sleep((p.initialDelaySeconds ?? 0) * 1000);
-    const period = p.periodSeconds ? p.periodSeconds * 1000 : LOCAL_PERIOD_MS;
-    const timeout = (p.timeoutSeconds ?? 1) * 1000;
-    for (;;) {
-      if (!this.running[i] || stopped()) return false;
-      if (await probeOnce(p, this.o.launches[i]!, timeout)) return true;
-      await sleep(period);
+  private exitCodeOf(i: number): number | undefined {
+    try {
+      const text = readFileSync(join(this.o.paths.stepMetadataDir(this.o.firstIndex + i), 'exitCode'), 'utf8');
+      return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+    } catch {
+      return undefined;
     }
+  }
+
+  /** The sidecars that ended on their own (before stop()), and how. */
+  endedEarly(): SidecarEnd[] {
+    return this.ends.flatMap((e, i) => (e ? [{ name: this.o.sidecars[i]!.name, ...e, why: this.why[i] }] : []));
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function probeOnce(p: Probe, where: SidecarLaunch, timeoutMs: number): Promise<boolean> {
-  if (p.exec) {
-    const [file, ...args] = p.exec.command!;
-    return new Promise((resolve) => {
-      const child = spawn(file!, args, { cwd: where.cwd, env: where.env, stdio: 'ignore', timeout: timeoutMs });
-      child.once('error', () => resolve(false));
-      child.once('close', (code) => resolve(code === 0));
-    });
-  }
-  if (p.tcpSocket) {
-    return new Promise((resolve) => {
-      const socket = connect({
-        port: Number(p.tcpSocket!.port),
-        host: p.tcpSocket!.host ?? '127.0.0.1',
-        timeout: timeoutMs,
-      });
-      const done = (ok: boolean) => (socket.destroy(), resolve(ok));
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-      socket.once('timeout', () => done(false));
-    });
-  }
-  const g = p.httpGet!;
-  const url = `http://${g.host ?? '127.0.0.1'}:${g.port}${g.path ?? '/'}`;
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
-    (r) => r.status >= 200 && r.status < 400,
-    () => false,
-  );
+function runProbe(command: string[], where: SidecarLaunch, timeoutMs: number): Promise<boolean> {
+  const [file, ...args] = [...where.probePrefix, ...command];
+  return new Promise((resolve) => {
+    const child = spawn(file!, args, { cwd: where.cwd, env: where.env, stdio: 'ignore', timeout: timeoutMs });
+    child.once('error', () => resolve(false));
+    child.once('close', (code) => resolve(code === 0));
+  });
 }

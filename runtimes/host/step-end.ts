@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ERR_SUFFIX, kilnPaths, readTermination } from '../../contract/index.js';
 import { runMarker, signalMarked } from '../../contract/proc/index.js';
-import type { ObservedTaskRun } from '../../engine/index.js';
+import { withSidecarFailure, type ObservedTaskRun } from '../../engine/index.js';
 import type { LiveTaskRun, OutputLine } from './live-run.js';
 import type { StepLogs } from './log-proxy-sidecar.js';
 import { observeSteps, observeTaskRun } from './observe.js';
@@ -65,7 +65,10 @@ export async function stepEnded(
   // Nothing of a task run outlives it: what a step left behind, even by setsid.
   signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, run.bornAfter);
   ctx.retire(run, logs);
-  const observed = observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt);
+  const observed = withSidecarFailure(
+    observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt),
+    run.sidecars?.endedEarly() ?? [],
+  );
   ctx.listener(logs ? withLogs(observed, logs) : observed);
 }
 

@@ -84,11 +84,15 @@ export function stepWorkspaceMounts(
  * or a path's first part, becomes its directory (the longest mount path first).
  */
 export function rewriteMountPaths(step: ResolvedStep, mounts: { mountPath: string; dir: string }[]): ResolvedStep {
-  if (mounts.length === 0) return step;
+  return mounts.length === 0 ? step : mapStepText(step, mountPathRewrite(mounts));
+}
+
+/** The text rewrite of rewriteMountPaths, for other strings of a step (a sidecar's probes). */
+export function mountPathRewrite(mounts: { mountPath: string; dir: string }[]): (text: string) => string {
+  if (mounts.length === 0) return (text) => text;
   const sorted = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escape(m.mountPath)).join('|')})(?![\\w.-])`, 'g');
   const dirOf = new Map(sorted.map((m) => [m.mountPath, m.dir]));
-  const map = (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
-  return mapStepText(step, map);
+  return (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
 }

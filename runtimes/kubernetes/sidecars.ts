@@ -1,12 +1,16 @@
 // A Task's Tekton sidecars in the Pod: native sidecars (init containers with restartPolicy:
 // Always), started before the steps and stopped by the kubelet once the steps have ended. Their
-// readinessProbe is also their startupProbe, so the kubelet starts the steps only once each is ready
-// (Tekton waits for their readiness the same way); one without a probe is ready once started.
+// readinessProbe is also their startupProbe (unless they have one of their own, passed through), so
+// the kubelet starts the steps only once each is ready (Tekton waits for their readiness the same
+// way); one without a probe is ready once started.
 import type { V1Container, V1Probe, V1VolumeMount } from '@kubernetes/client-node';
-import { mapProbe, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
+import { mapProbes, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
 import { PodBuildError } from './errors.js';
 import { boundedName } from './names.js';
 import { lockedDown } from './pod-security.js';
+
+/** Tekton's default TaskRun timeout, for a task without one. */
+const TEKTON_DEFAULT_TIMEOUT_MS = 3_600_000;
 
 export const sidecarContainerName = (name: string) => boundedName(`sidecar-${name}`);
 
@@ -36,8 +40,15 @@ export function sidecarContainers(
   return sidecars.map((s) => {
     const image = s.image ?? plan.image;
     if (!image) throw new PodBuildError(plan.task, s.name, 'is a sidecar without an image', 'give it image:');
-    const probe = mapProbe(s.readinessProbe, (t) => m.resolve(t, plan, s)) as V1Probe | undefined;
-    const { successThreshold: _, ...startup } = structuredClone(probe) ?? {};
+    const probes = mapProbes(s, (t) => m.resolve(t, plan, s)) as { readinessProbe?: V1Probe; startupProbe?: V1Probe };
+    const probe = probes.readinessProbe;
+    // A written startupProbe is the kubelet's own gate; without one the readinessProbe serves as it,
+    // given up no sooner than the task's timeout: Tekton waits for readiness that long, where the
+    // kubelet's default (3 failures) would kill and restart a sidecar slower than 3 periods.
+    const { successThreshold: _, ...fromReadiness } = structuredClone(probe) ?? {};
+    const periodS = fromReadiness.periodSeconds ?? 10;
+    const patience = Math.ceil((plan.timeoutMs ?? TEKTON_DEFAULT_TIMEOUT_MS) / 1000 / periodS) + 1;
+    const startup = probes.startupProbe ?? (probe && { ...fromReadiness, failureThreshold: patience });
     return {
       name: sidecarContainerName(s.name),
       image,
@@ -49,7 +60,8 @@ export function sidecarContainers(
         value: m.resolve(value, plan, s),
       })),
       resources: s.resources ? { ...s.resources } : undefined,
-      ...(probe && { readinessProbe: probe, startupProbe: startup }),
+      ...(probe && { readinessProbe: probe }),
+      ...(startup && { startupProbe: startup }),
       ...(restricted && { securityContext: lockedDown() }),
       volumeMounts: [
         ...stepWorkspaces(s, all, plan.workspaces).map((w) => m.workspaceMount(plan, w.name, s)),

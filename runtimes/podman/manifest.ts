@@ -3,7 +3,10 @@
 //  - Downward API volumes (the ready file, the scripts) and the token Secret: host directories the
 //    runtime fills with what the projections would hold (`READY`, each script annotation's text).
 //  - Native sidecars (an init container with restartPolicy: Always would block the pod): the log
-//    proxy runs as an ordinary container.
+//    proxy and Tekton's sidecars run as ordinary containers after the steps, a sidecar under the
+//    agent (sidecar-agent.ts); a sidecar's probes are taken out (the runtime runs them:
+//    sidecars.ts), and with sidecars the ready file starts empty, the runtime writing the
+//    go-ahead once each is ready.
 //  - Per-container termination message files: a writable host directory per container at the
 //    file's parent (/kiln), read back by the runtime.
 //  - A mount's subPath on a hostPath volume (ignored by podman 4.3): a volume of its own.
@@ -12,10 +15,14 @@
 //    reports in place.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
+import type { V1Pod, V1PodSpec, V1Probe, V1Volume } from '@kubernetes/client-node';
 import { TERMINATION_PATH } from '../../contract/index.js';
 import { ANNOTATIONS, READY_VALUE } from '../kubernetes/index.js';
 import { PodmanError } from './errors.js';
+import { underAgent } from './sidecar-agent.js';
+
+/** The pod builder's log proxy container: a native sidecar of Kiln's own, not a Tekton one. */
+export const LOG_PROXY = 'kiln-log-proxy';
 
 /** Where a playable Pod keeps its host directories, under the task run's directory. */
 export const podDirs = (root: string) => ({
@@ -30,6 +37,10 @@ export interface PlayablePod {
   dirs: { path: string; mode?: number }[];
   /** `key`: the annotation a file holds (dropped from the manifest). */
   files: { path: string; text: string; mode: number; key?: string }[];
+  /** The host file the steps' go-ahead is read from (the ready annotation's projection). */
+  readyFile?: string;
+  /** Tekton's sidecars, in the plan's order: their container and the probes taken out of it. */
+  sidecars: { container: string; readinessProbe?: V1Probe; startupProbe?: V1Probe }[];
 }
 
 /**
@@ -42,6 +53,9 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
   const at = podDirs(root);
   const dirs: PlayablePod['dirs'] = [];
   const files: PlayablePod['files'] = [];
+  const native = spec.initContainers!.filter((c) => c.restartPolicy === 'Always');
+  const held = native.some((c) => c.name !== LOG_PROXY);
+  let readyFile: string | undefined;
   const host = (name: string): V1Volume => {
     dirs.push({ path: at.volume(name) });
     return { name, hostPath: { path: at.volume(name), type: 'Directory' } };
@@ -54,8 +68,11 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
     if (v.downwardAPI) {
       for (const item of v.downwardAPI.items ?? []) {
         const key = /^metadata\.annotations\['(.+)'\]$/.exec(item.fieldRef?.fieldPath ?? '')?.[1];
-        const text = key === ANNOTATIONS.ready ? READY_VALUE : (pod.metadata?.annotations?.[key ?? ''] ?? '');
-        files.push({ path: join(at.volume(v.name), item.path), text, mode: v.downwardAPI.defaultMode ?? 0o444, key });
+        const path = join(at.volume(v.name), item.path);
+        if (key === ANNOTATIONS.ready) readyFile = path;
+        const ready = held ? '' : READY_VALUE;
+        const text = key === ANNOTATIONS.ready ? ready : (pod.metadata?.annotations?.[key ?? ''] ?? '');
+        files.push({ path, text, mode: v.downwardAPI.defaultMode ?? 0o444, key });
       }
     }
     if (v.name === 'kiln-token' && token !== undefined)
@@ -66,9 +83,17 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
   // Delivered as files above; podman 4.3 also refuses annotation values over 63 characters.
   const annotations = out.metadata?.annotations ?? {};
   for (const key of Object.keys(annotations)) if (files.some((f) => f.key === key)) delete annotations[key];
-  const sidecars = spec.initContainers!.filter((c) => c.restartPolicy === 'Always');
   spec.initContainers = spec.initContainers!.filter((c) => c.restartPolicy !== 'Always');
-  spec.containers = [...spec.containers, ...sidecars.map(({ restartPolicy: _, ...c }) => c)];
+  const sidecars: PlayablePod['sidecars'] = [];
+  const steps = spec.containers.length;
+  spec.containers = [
+    ...spec.containers,
+    ...native.map(({ restartPolicy: _, readinessProbe, startupProbe, ...c }) => {
+      if (c.name !== LOG_PROXY) sidecars.push({ container: c.name, readinessProbe, startupProbe });
+      return c;
+    }),
+  ];
+  underAgent(spec, steps, LOG_PROXY);
   // Only the agent's message file: an API server defaults every other container's to
   // /dev/termination-log, and a directory mounted over /dev leaves the container without /dev/null.
   for (const c of spec.containers.filter((c) => c.terminationMessagePath === TERMINATION_PATH)) {
@@ -77,7 +102,7 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
     spec.volumes.push({ name: `term-${c.name}`, hostPath: { path: dir, type: 'Directory' } });
     c.volumeMounts!.unshift({ name: `term-${c.name}`, mountPath: dirname(c.terminationMessagePath!) });
   }
-  return { manifest: out, dirs, files };
+  return { manifest: out, dirs, files, readyFile, sidecars };
 }
 
 /**

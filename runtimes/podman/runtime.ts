@@ -3,6 +3,7 @@
 // agents reach the run's collector on loopback). Steps are waited for in order with `podman wait`
 // (an event, no polling), their termination files read from the host directories the Pod mounts,
 // and the Pod removed before the task run is reported finished, so nothing of it outlives the run.
+// Tekton's sidecars are held to and stopped by the runtime itself (sidecars.ts).
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -17,16 +18,23 @@ import {
   type LogProxyReport,
   type StepLogs,
 } from '../../contract/index.js';
-import type { CancelReason, ObservedTaskRun, Runtime, TaskRunPlan } from '../../engine/index.js';
-import { buildPod, podName, volumeForTaskVolume } from '../kubernetes/index.js';
-import { volumeHostFiles, workspaceFiles, type OutputLine } from '../host/index.js';
+import {
+  withSidecarFailure,
+  type CancelReason,
+  type ObservedTaskRun,
+  type Runtime,
+  type TaskRunPlan,
+} from '../../engine/index.js';
+import { buildPod, podName, READY_VALUE, volumeForTaskVolume } from '../kubernetes/index.js';
+import { notReady, volumeHostFiles, workspaceFiles, type OutputLine } from '../host/index.js';
 import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
-import { playablePod, podDirs, writePlayablePod } from './manifest.js';
+import { LOG_PROXY, playablePod, podDirs, writePlayablePod } from './manifest.js';
+import { PodSidecars } from './sidecars.js';
+import { markUnposted, RUN_VOLUME } from './sidecar-agent.js';
 import { Podman, type PodmanCommand } from './podman.js';
 import { followLogs } from './logs.js';
 import { forPodman } from './plan.js';
 import { startPodWatchdog, stopPodWatchdog } from './watchdog.js';
-import { PodmanError } from './errors.js';
 
 export interface PodmanRuntimeOptions {
   podman: PodmanCommand;
@@ -45,8 +53,6 @@ export interface PodmanRuntimeOptions {
   onWarning?: (message: string) => void;
 }
 
-const LOG_PROXY = 'kiln-log-proxy';
-
 interface LivePod {
   plan: TaskRunPlan;
   root: string;
@@ -56,6 +62,9 @@ interface LivePod {
   stopLogs?: () => void;
   /** Removes the Pod should `kiln run` die without doing so (watchdog.ts). */
   watchdog?: ChildProcess;
+  /** Where the steps' go-ahead is written (held back while sidecars get ready). */
+  readyFile?: string;
+  sidecars?: PodSidecars;
 }
 
 export class PodmanRuntime implements Runtime {
@@ -77,14 +86,6 @@ export class PodmanRuntime implements Runtime {
   async start(plan: TaskRunPlan): Promise<void> {
     if (this.started.has(plan.name)) return;
     this.started.add(plan.name);
-    // podman 4.3 has no native sidecars: one would neither be waited for nor stopped after the steps.
-    if (plan.sidecars?.length)
-      throw new PodmanError(
-        `task run ${plan.name}: sidecars are not run by the podman engine yet`,
-        [],
-        '',
-        'run it with --engine host (sidecars are processes there) or on Kubernetes',
-      );
     const root = join(this.opts.baseDir, plan.pipelineRun, plan.name);
     const { plan: built, workspaces } = forPodman(plan, join(this.opts.baseDir, plan.pipelineRun));
     const pod = buildPod(built, {
@@ -105,7 +106,13 @@ export class PodmanRuntime implements Runtime {
     const playable = playablePod(pod, root, workspaces, plan.collector?.token);
     writePlayablePod(playable);
     await writeFile(podDirs(root).manifest, stringify(playable.manifest));
-    const run: LivePod = { plan, root, pod: playable.manifest, name: podName(plan.name) };
+    const name = podName(plan.name);
+    const run: LivePod = { plan, root, pod: playable.manifest, name, readyFile: playable.readyFile };
+    if (playable.sidecars.length)
+      run.sidecars = new PodSidecars(this.podman, name, plan.name, plan.sidecars!, playable.sidecars, {
+        runDir: podDirs(root).volume(RUN_VOLUME),
+        firstIndex: plan.steps.length,
+      });
     this.live.set(plan.name, run);
     run.watchdog = startPodWatchdog(this.opts.podman, run.name);
     const startedAt = Date.now();
@@ -127,18 +134,14 @@ export class PodmanRuntime implements Runtime {
       });
       return;
     }
+    run.sidecars?.watch();
     run.stopLogs = followLogs(this.podman, run.name, playable.manifest, (container, stream, line) => {
       if (container === LOG_PROXY) return this.opts.onWarning?.(`${plan.name}: ${line}`);
       const i = pod.spec!.containers.findIndex((c) => c.name === container);
-      if (i < 0) return this.opts.onWarning?.(`${plan.name}: podman logs: ${line}`);
-      this.opts.onOutput?.({
-        pipelineRun: plan.pipelineRun,
-        taskRun: plan.name,
-        task: plan.task,
-        step: plan.steps[i]!.name,
-        stream,
-        line,
-      });
+      const sidecar = run.sidecars?.nameOf(container);
+      const step = sidecar !== undefined ? `sidecar-${sidecar}` : plan.steps[i]?.name;
+      if (step === undefined) return this.opts.onWarning?.(`${plan.name}: podman logs: ${line}`);
+      this.opts.onOutput?.({ pipelineRun: plan.pipelineRun, taskRun: plan.name, task: plan.task, step, stream, line });
     });
     if (run.cancel) await this.stopSteps(run);
     this.listener(await this.observe(run, false));
@@ -168,25 +171,42 @@ export class PodmanRuntime implements Runtime {
     return `${run.name}-${name}`;
   }
 
+  /** The steps' containers: the Pod's first ones (the log proxy and the sidecars follow them). */
   private stepContainers(run: LivePod): string[] {
-    return run.pod.spec!.containers.filter((c) => c.name !== LOG_PROXY).map((c) => c.name);
+    return run.pod.spec!.containers.slice(0, run.plan.steps.length).map((c) => c.name);
+  }
+
+  private grace(): number {
+    return Math.ceil((this.opts.killGraceMs ?? 5000) / 1000);
   }
 
   private async stopSteps(run: LivePod): Promise<void> {
-    const grace = Math.ceil((this.opts.killGraceMs ?? 5000) / 1000);
     const names = this.stepContainers(run).map((c) => this.containerOf(run, c));
-    await this.podman.run(['stop', '-t', String(grace), ...names]).catch(() => undefined);
+    await this.podman.run(['stop', '-t', String(this.grace()), ...names]).catch(() => undefined);
   }
 
-  /** Each step in order: its end is an update; after the last, the log proxy, then the Pod goes. */
+  /**
+   * The sidecars' readiness, then the steps' go-ahead; each step in order: its end is an update;
+   * after the last, the sidecars are stopped, the log proxy waited for, then the Pod goes.
+   */
   private async follow(run: LivePod): Promise<void> {
+    if (run.sidecars) {
+      const unready = await run.sidecars.ready(() => run.cancel !== undefined);
+      if (unready.length) this.opts.onWarning?.(notReady(run.plan.name, unready, run.cancel));
+      if (!run.cancel) await PodSidecars.goAhead(run.readyFile!, READY_VALUE);
+    }
     const steps = this.stepContainers(run);
     for (const [i, c] of steps.entries()) {
       await this.podman.run(['wait', this.containerOf(run, c)], 0).catch(() => undefined);
       if (i < steps.length - 1) this.listener(await this.observe(run, false));
     }
+    // A step stopped before its go-ahead (a cancel while sidecars got ready) posted nothing: the
+    // log proxy would wait for it.
+    const runDir = podDirs(run.root).volume(RUN_VOLUME);
+    await Promise.all(steps.map((_, i) => markUnposted(runDir, i)));
+    const early = (await run.sidecars?.stop(this.grace())) ?? [];
     const logs = run.plan.collector ? await this.proxyFinished(run) : undefined;
-    const observed = await this.observe(run, true);
+    const observed = withSidecarFailure(await this.observe(run, true), early);
     run.stopLogs?.();
     await this.removePod(run);
     if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);

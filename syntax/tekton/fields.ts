@@ -83,6 +83,7 @@ export const SIDECAR_KEYS = [
   'envFrom',
   'workingDir',
   'readinessProbe',
+  'startupProbe',
   'computeResources',
   'resources',
   'securityContext',
@@ -92,7 +93,6 @@ export const SIDECAR_KEYS = [
   'ports',
 ] as const;
 export const SIDECAR_REFUSED: Refused = {
-  startupProbe: "a sidecar's startupProbe is not honoured: give a readinessProbe, which the steps wait for",
   livenessProbe: 'a livenessProbe restarts a container, which Kiln does not do to a sidecar: drop it',
   lifecycle: "lifecycle hooks are not run: put the commands in the sidecar's script",
   stdin: 'a sidecar has no stdin in Kiln',
@@ -111,7 +111,7 @@ export const PROBE_KEYS = [
 ] as const;
 export const PROBE_REFUSED: Refused = {
   grpc: 'a gRPC probe is not supported: use exec (a command that succeeds once ready), tcpSocket or httpGet',
-  terminationGracePeriodSeconds: 'not used by a readiness probe',
+  terminationGracePeriodSeconds: 'not used by a readiness or startup probe',
 };
 export const STEP_ACTION_KEYS = [
   'description',

@@ -1,5 +1,6 @@
 // A Task's `sidecars`, read as Tekton defines them: a container started before the steps, with the
-// step fields a container has, and a `readinessProbe` the steps wait for (exec, tcpSocket, httpGet).
+// step fields a container has, and a `startupProbe` then a `readinessProbe` the steps wait for
+// (exec, tcpSocket, httpGet).
 import type { TextReader } from '../common.js';
 import { checkName } from '../common.js';
 import type { SidecarSpec } from '../model.js';
@@ -32,13 +33,14 @@ export function readSidecars(
         `sidecar "${sidecar.name}" has neither command nor script`,
         "Kiln does not look up an image's entrypoint in a registry: add command: [...] or script:",
       );
-    const probe = f.get('readinessProbe');
-    if (probe) {
-      const pf = src.fields(probe, `${where}.readinessProbe`, F.PROBE_KEYS, F.PROBE_REFUSED);
+    for (const kind of ['readinessProbe', 'startupProbe'] as const) {
+      const probe = f.get(kind);
+      if (!probe) continue;
+      const pf = src.fields(probe, `${where}.${kind}`, F.PROBE_KEYS, F.PROBE_REFUSED);
       const kinds = ['exec', 'tcpSocket', 'httpGet'].filter((k) => pf?.has(k));
       if (pf && kinds.length !== 1)
-        src.error(probe.pos, `${where}.readinessProbe needs one of exec, tcpSocket, httpGet`, 'give exactly one');
-      if (pf) sidecar.readinessProbe = probe.node?.toJSON() as Record<string, unknown>;
+        src.error(probe.pos, `${where}.${kind} needs one of exec, tcpSocket, httpGet`, 'give exactly one');
+      if (pf) sidecar[kind] = probe.node?.toJSON() as Record<string, unknown>;
     }
     out.push(sidecar);
   }

@@ -230,6 +230,15 @@ const TEKTON_ERRORS: [string, string, string[]][] = [
     ['10:7 Task t.sidecars[0]: "livenessProbe" is not supported'],
   ],
   [
+    "a sidecar's startupProbe of no kind Kiln runs",
+    doc(
+      'Task',
+      't',
+      '  sidecars:\n    - name: s\n      image: a\n      command: [x]\n      startupProbe: { periodSeconds: 1 }\n  steps: [{ image: a, script: x }]\n',
+    ),
+    ['10:21 Task t.sidecars[0].startupProbe needs one of exec, tcpSocket, httpGet'],
+  ],
+  [
     'an unknown key with did-you-mean',
     doc('Task', 't', '  steps:\n    - image: a\n      scirpt: x\n'),
     ['8:7 Task t.steps[0]: unknown key "scirpt"', '7:7 step "step-1" has neither command nor script'],

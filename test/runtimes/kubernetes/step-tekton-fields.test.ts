@@ -84,8 +84,9 @@ describe('sidecars in the Pod', () => {
     expect(c.restartPolicy).toBe('Always');
     expect(c.command).toEqual(['/bin/sh', '-c', 'touch /workspace/src/up; sleep 600', 'sh']);
     expect(c.readinessProbe).toEqual({ ...probe, exec: { command: ['test', '-f', '/workspace/src/up'] } });
-    // A startup probe's successThreshold must be 1: it is left out.
-    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] } });
+    // A startup probe's successThreshold must be 1: it is left out; it gives up no sooner than the
+    // task's timeout (600 s here, the default period of 10 s: 61 tries).
+    expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] }, failureThreshold: 61 });
     expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
   });
 
@@ -100,6 +101,27 @@ describe('sidecars in the Pod', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect(sidecar().securityContext).toBeUndefined();
+  });
+
+  it('keeps a startupProbe of its own (substituted) as the kubelet gate, beside its readiness probe', () => {
+    const startup = { tcpSocket: { port: 5432 }, failureThreshold: 30, periodSeconds: 1 };
+    const own = plan({
+      steps: [step('work', { command: ['true'] })],
+      sidecars: [
+        {
+          ...step('server', { command: ['sleep', '600'] }),
+          readinessProbe: probe,
+          startupProbe: { exec: { command: ['test', '-d', '$(workspaces.src.path)'] } },
+        },
+        { ...step('db', { command: ['sleep', '600'] }), startupProbe: startup },
+      ],
+    });
+    const pod = buildPod(own, BUILD_OPTIONS);
+    const c = (name: string) => pod.spec!.initContainers!.find((c) => c.name === name)!;
+    expect(c('sidecar-server').startupProbe).toEqual({ exec: { command: ['test', '-d', '/workspace/src'] } });
+    expect(c('sidecar-server').readinessProbe!.exec!.command).toEqual(['test', '-f', '/workspace/src/up']);
+    expect(c('sidecar-db').startupProbe).toEqual(startup);
+    expect(c('sidecar-db').readinessProbe).toBeUndefined();
   });
 
   it('is refused where the server has no native sidecars', () => {

@@ -1,0 +1,107 @@
+// A sidecar's probes as an engine without a kubelet runs them (the host engine, podman): its
+// startupProbe until it succeeds (the sidecar is given up after failureThreshold failures, as the
+// kubelet kills it), then its readinessProbe until it succeeds. exec is run where the engine says
+// (a process beside the sidecar, `podman exec` in its container); tcpSocket and httpGet on 127.0.0.1.
+import { connect } from 'node:net';
+import type { ResolvedSidecar } from '../../engine/index.js';
+import { LocalRuntimeError } from './errors.js';
+
+/** Without periodSeconds, a probe is tried again this soon (Kubernetes' default of 10 s is for clusters). */
+const LOCAL_PERIOD_MS = 100;
+/** Kubernetes' default failureThreshold. */
+const FAILURE_THRESHOLD = 3;
+
+export interface Probe {
+  exec?: { command?: string[] };
+  tcpSocket?: { port?: number | string; host?: string };
+  httpGet?: { port?: number | string; path?: string; host?: string; scheme?: string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+}
+
+/** Where an exec probe runs: resolves whether the command exited 0 within the timeout. */
+export type ExecProbe = (command: string[], timeoutMs: number) => Promise<boolean>;
+
+const PROBES = ['startupProbe', 'readinessProbe'] as const;
+
+/** Each probe as an engine without a kubelet can run it, or a refusal naming what it cannot honour. */
+export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
+  for (const kind of PROBES) {
+    const p = sidecar[kind] as Probe | undefined;
+    const port = p?.tcpSocket?.port ?? p?.httpGet?.port;
+    const refuse = (what: string, hint: string) => {
+      throw new LocalRuntimeError(`task run ${taskRun}: sidecar "${sidecar.name}": ${what}`, taskRun, hint);
+    };
+    if (port !== undefined && typeof port !== 'number')
+      refuse(`the ${kind} names port "${port}", which only a Pod resolves`, 'give the port number');
+    if (p?.httpGet?.scheme === 'HTTPS') refuse(`an HTTPS ${kind} is not run locally`, 'probe with exec or tcpSocket');
+    if (p?.exec && !p.exec.command?.length) refuse(`the ${kind} has an empty exec command`, 'give exec.command');
+  }
+}
+
+/**
+ * Resolves once the sidecar is ready (its startupProbe, then its readinessProbe, succeeded; at once
+ * without them): `ready`; `gone` once `alive` says it ended or the task run stopped; or why its
+ * startupProbe gave it up.
+ */
+export async function awaitSidecar(
+  sidecar: ResolvedSidecar,
+  exec: ExecProbe,
+  alive: () => boolean,
+): Promise<{ ready: true } | { ready: false; failed?: string }> {
+  const startup = sidecar.startupProbe as Probe | undefined;
+  if (startup) {
+    const threshold = startup.failureThreshold ?? FAILURE_THRESHOLD;
+    const outcome = await poll(startup, exec, alive, threshold);
+    if (outcome === 'gone') return { ready: false };
+    if (outcome === 'failed')
+      return { ready: false, failed: `its startupProbe failed ${threshold} times (failureThreshold)` };
+  }
+  const readiness = sidecar.readinessProbe as Probe | undefined;
+  if (!readiness) return alive() ? { ready: true } : { ready: false };
+  return (await poll(readiness, exec, alive)) === 'ok' ? { ready: true } : { ready: false };
+}
+
+async function poll(
+  p: Probe,
+  exec: ExecProbe,
+  alive: () => boolean,
+  failureThreshold = Infinity,
+): Promise<'ok' | 'gone' | 'failed'> {
+  await sleep((p.initialDelaySeconds ?? 0) * 1000);
+  const period = p.periodSeconds ? p.periodSeconds * 1000 : LOCAL_PERIOD_MS;
+  const timeout = (p.timeoutSeconds ?? 1) * 1000;
+  for (let failures = 0; ;) {
+    if (!alive()) return 'gone';
+    if (await probeOnce(p, exec, timeout)) return 'ok';
+    if (++failures >= failureThreshold) return 'failed';
+    await sleep(period);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function probeOnce(p: Probe, exec: ExecProbe, timeoutMs: number): Promise<boolean> {
+  if (p.exec) return exec(p.exec.command!, timeoutMs);
+  if (p.tcpSocket) {
+    return new Promise((resolve) => {
+      const socket = connect({
+        port: Number(p.tcpSocket!.port),
+        host: p.tcpSocket!.host ?? '127.0.0.1',
+        timeout: timeoutMs,
+      });
+      const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+      socket.once('timeout', () => done(false));
+    });
+  }
+  const g = p.httpGet!;
+  const url = `http://${g.host ?? '127.0.0.1'}:${g.port}${g.path ?? '/'}`;
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (r) => r.status >= 200 && r.status < 400,
+    () => false,
+  );
+}
