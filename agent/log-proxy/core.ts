@@ -81,6 +81,9 @@ export interface ProxyOutcome {
 // Batches of 1 MiB / 20 000 lines: a round trip per batch, so 256 KiB batches shipped 64 MB end to
 // end at 12.7 MB/s against 17.7 (one run, bench/logs-e2e.bench.ts); 50 000 lines a batch let the
 // encoder's per-line garbage take the proxy's peak RSS to ~150 MB (test/agent/log-proxy/memory.test.ts).
+// A batch ends at a record's end, and a step's first record is taken whatever its lines, so a
+// batch may pass maxBatchLines by one record (at most SPOOL_MAX_RECORD + 1 empty lines): still
+// under the collector's 100 000.
 const DEFAULTS = {
   maxBatchBytes: 1024 * 1024,
   maxBatchLines: 20_000,
