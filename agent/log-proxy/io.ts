@@ -1,9 +1,12 @@
 // The log proxy's real I/O: spool and post files, positions on disk (atomic rename), a change
-// watch with a polling fallback, and the collector over HTTP with undici.
+// watch with a polling fallback, and the collector over HTTP with Node's own http client: the
+// undici package cost every proxy's start more than its first batch did (`require('undici')`
+// 190–370 ms against 16–21 ms for node:http on the loaded 2-core machine), and one keep-alive
+// connection with requests in order is all the proxy asks of a client.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Pool } from 'undici';
+import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
 import { ERR_SUFFIX, spoolFileIn, spoolGateFile } from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
@@ -37,7 +40,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   } catch {
     /* no inotify: the polling fallback alone */
   }
-  const pool = cfg.collector ? new Pool(cfg.collector, { connections: 1, keepAliveTimeout: 30_000 }) : null;
+  const pool = cfg.collector ? collectorConnection(cfg.collector) : null;
   const readBuffers = new Map<number, Buffer>();
   const spoolHandles = new Map<number, FileHandle>();
   const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
@@ -109,7 +112,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
       watcher?.close();
       await Promise.all([...spoolHandles.values()].map((fh) => fh.close()));
       spoolHandles.clear();
-      await pool?.close();
+      pool?.close();
     },
   };
   if (pool) io.send = (steps) => sendBatch(pool, cfg, steps);
@@ -129,7 +132,59 @@ async function replaceFile(file: string, text: string): Promise<void> {
   }
 }
 
-async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Promise<Map<string, number>> {
+/** Requests to the collector, one at a time and in order, over one keep-alive connection. */
+interface CollectorConnection {
+  post(path: string, body: Uint8Array, headers: Record<string, string>): Promise<{ status: number; body: Buffer }>;
+  close(): void;
+}
+
+const TIMEOUT_MS = 30_000;
+
+function collectorConnection(collector: string): CollectorConnection {
+  const url = new URL(collector);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // https only loads TLS when a collector is reached through it.
+  const send =
+    url.protocol === 'https:'
+      ? import('node:https').then((https) => ({
+          request: https.request,
+          agent: new https.Agent({ keepAlive: true, maxSockets: 1 }),
+        }))
+      : Promise.resolve({ request: httpRequest, agent });
+  return {
+    async post(path, body, headers) {
+      const { request, agent: via } = await send;
+      const options: RequestOptions = {
+        agent: via,
+        method: 'POST',
+        path: url.pathname.replace(/\/$/, '') + path,
+        headers: { ...headers, 'content-length': String(body.length) },
+      };
+      return new Promise((resolve, reject) => {
+        const req = request(url, options, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+          res.on('close', () => res.complete || reject(new Error('the answer was cut off')));
+        });
+        req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    close() {
+      agent.destroy();
+      void send.then((s) => s.agent.destroy());
+    },
+  };
+}
+
+async function sendBatch(
+  pool: CollectorConnection,
+  cfg: ProxyIOConfig,
+  steps: StepBatch[],
+): Promise<Map<string, number>> {
   const body = LogBatch.encode({
     pipelineRun: cfg.pipelineRun,
     taskRun: cfg.taskRun,
@@ -143,28 +198,18 @@ async function sendBatch(pool: Pool, cfg: ProxyIOConfig, steps: StepBatch[]): Pr
   }).finish();
   let res;
   try {
-    res = await pool.request({
-      path: '/v1/logs',
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': PROTOBUF_MEDIA_TYPE,
-        accept: PROTOBUF_MEDIA_TYPE,
-        ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}),
-      },
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
+    res = await pool.post('/v1/logs', body, {
+      'content-type': PROTOBUF_MEDIA_TYPE,
+      accept: PROTOBUF_MEDIA_TYPE,
+      ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}),
     });
   } catch (err) {
     throw new TransientSendError(`cannot reach the collector at ${cfg.collector}: ${(err as Error).message}`);
   }
-  const answer = Buffer.from(await res.body.arrayBuffer());
-  if (res.statusCode >= 500 || res.statusCode === 429)
-    throw new TransientSendError(`the collector answered ${res.statusCode}`);
-  if (res.statusCode !== 200)
-    throw new SendRefusedError(
-      `the collector refused the batch (${res.statusCode}): ${answer.toString().slice(0, 500)}`,
-    );
+  const answer = res.body;
+  if (res.status >= 500 || res.status === 429) throw new TransientSendError(`the collector answered ${res.status}`);
+  if (res.status !== 200)
+    throw new SendRefusedError(`the collector refused the batch (${res.status}): ${answer.toString().slice(0, 500)}`);
   const ack = LogAck.decode(answer);
   return new Map((ack.steps ?? []).map((s) => [s.step ?? '', Number(s.nextSeq ?? 0)]));
 }
