@@ -103,6 +103,27 @@ describe('SqliteCheckpointer', () => {
     db.close();
   });
 
+  it('under a flood waits for the writes to rest, or for the busy bound, before it checkpoints', async () => {
+    const { db, path } = walDatabase();
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024);
+    c.wrote(1024 * 1024); // past `every`: waits for a rest
+    const restAt = performance.now();
+    await c.settled();
+    expect(c.done).toBe(1);
+    expect(performance.now() - restAt).toBeGreaterThanOrEqual(90);
+    // A flood: writes closer together than the rest it waits for, until the bound.
+    for (let i = 0; i < 3; i++) {
+      c.wrote(1024 * 1024);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(c.done).toBe(1);
+    c.wrote(1024 * 1024); // 4 MiB: the bound, at once
+    await c.settled();
+    expect(c.done).toBe(2);
+    await c.close();
+    db.close();
+  });
+
   it('gives checkpoints back to the writer when the worker cannot open the database', async () => {
     const { db } = walDatabase();
     const c = new SqliteCheckpointer(db, join(tmpdir(), 'kiln-no-such-dir', 'none.db'), 1);
