@@ -4,7 +4,7 @@
 // bounded however much a step writes: the spool on disk is the buffer.
 import { SPOOL_MAX_RECORD } from '../../contract/index.js';
 import { SpoolGates } from './gates.js';
-import type { PackedLines } from '../../contract/log-wire/index.js';
+import type { PackedLines } from '../../contract/index.js';
 import { MAX_SPOOL_HEADER, packSpoolChunk } from './spool-parser.js';
 
 export interface StepPosition {

@@ -7,8 +7,15 @@ import { existsSync, mkdirSync, renameSync, rmSync, watch, writeFileSync, type F
 import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { LogAck, LogBatch, PROTOBUF_MEDIA_TYPE } from '../../contract/log-wire/index.js';
-import { ERR_SUFFIX, spoolFileIn, spoolGateFile } from '../../contract/index.js';
+// The framing of contract/log-frame.ts, not contract/log-wire/'s generated code: no protobufjs in the proxy.
+import {
+  ERR_SUFFIX,
+  frameLogBatch,
+  PROTOBUF_MEDIA_TYPE,
+  readLogAck,
+  spoolFileIn,
+  spoolGateFile,
+} from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
 
 export interface ProxyIOConfig {
@@ -143,7 +150,8 @@ async function replaceFile(file: string, text: string): Promise<void> {
 
 /** Requests to the collector, one at a time and in order, over one keep-alive connection. */
 interface CollectorConnection {
-  post(path: string, body: Uint8Array, headers: Record<string, string>): Promise<{ status: number; body: Buffer }>;
+  /** POSTs the concatenation of `body`'s buffers, written together (one writev). */
+  post(path: string, body: Buffer[], headers: Record<string, string>): Promise<{ status: number; body: Buffer }>;
   close(): void;
 }
 
@@ -167,7 +175,7 @@ function collectorConnection(collector: string): CollectorConnection {
         agent: via,
         method: 'POST',
         path: url.pathname.replace(/\/$/, '') + path,
-        headers: { ...headers, 'content-length': String(body.length) },
+        headers: { ...headers, 'content-length': String(body.reduce((n, b) => n + b.length, 0)) },
       };
       return new Promise((resolve, reject) => {
         const req = request(url, options, (res: IncomingMessage) => {
@@ -179,7 +187,10 @@ function collectorConnection(collector: string): CollectorConnection {
         });
         req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
         req.on('error', reject);
-        req.end(body);
+        req.cork();
+        for (const b of body) req.write(b);
+        req.uncork();
+        req.end();
       });
     },
     close() {
@@ -194,17 +205,12 @@ async function sendBatch(
   cfg: ProxyIOConfig,
   steps: StepBatch[],
 ): Promise<Map<string, number>> {
-  const body = LogBatch.encode({
-    pipelineRun: cfg.pipelineRun,
-    taskRun: cfg.taskRun,
-    steps: steps.map((s) => ({
-      step: s.step,
-      stepIndex: s.stepIndex,
-      eof: s.eof,
-      firstSeq: s.firstSeq,
-      ...s.lines,
-    })),
-  }).finish();
+  // The frames point at the batch's packed bytes (its own buffers), not a copy of them.
+  const body = frameLogBatch(
+    cfg.pipelineRun,
+    cfg.taskRun,
+    steps.map((s) => ({ ...s, lines: s.lines! })),
+  );
   let res;
   try {
     res = await pool.post('/v1/logs', body, {
@@ -219,6 +225,9 @@ async function sendBatch(
   if (res.status >= 500 || res.status === 429) throw new TransientSendError(`the collector answered ${res.status}`);
   if (res.status !== 200)
     throw new SendRefusedError(`the collector refused the batch (${res.status}): ${answer.toString().slice(0, 500)}`);
-  const ack = LogAck.decode(answer);
-  return new Map((ack.steps ?? []).map((s) => [s.step ?? '', Number(s.nextSeq ?? 0)]));
+  try {
+    return readLogAck(answer);
+  } catch (err) {
+    throw new SendRefusedError(`the collector's ack is not a kiln.v1.LogAck: ${(err as Error).message}`);
+  }
 }

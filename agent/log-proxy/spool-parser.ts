@@ -3,13 +3,20 @@
 // the bytes is left for the next read. A record's payload is already lines each followed by a
 // newline, which is packed_lines' form: it is copied whole, and only its newlines are looked for.
 import { open } from 'node:fs/promises';
-import { isSpoolV1Header, KilnError, parseSpoolHeader, SPOOL_MAX_RECORD } from '../../contract/index.js';
-import { PackedLinesWriter, type PackedLines } from '../../contract/log-wire/index.js';
+// The contract room, not contract/log-wire/, which loads protobufjs: the proxy frames its batches by hand.
+import {
+  isSpoolV1Header,
+  KilnError,
+  PackedLinesWriter,
+  parseSpoolHeader,
+  SPOOL_MAX_RECORD,
+  type PackedLines,
+} from '../../contract/index.js';
 
 /** Longest header: `O <16 digits> <9 digits>`. */
 export const MAX_SPOOL_HEADER = 1 + 1 + 16 + 1 + 9;
 
-/** The lines of whole records of a read, packed for the wire (contract/log-wire/packed.ts). */
+/** The lines of whole records of a read, packed for the wire (contract/log-packed.ts). */
 export interface PackedChunk extends PackedLines {
   /** Lines packed. */
   count: number;

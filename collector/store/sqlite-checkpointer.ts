@@ -56,6 +56,7 @@ export class SqliteCheckpointer {
     private readonly path: string,
     private readonly every = CHECKPOINT_EVERY_BYTES,
     private readonly busyBound = Math.max(every, BUSY_BOUND_BYTES),
+    private readonly quietMs = QUIET_MS,
   ) {}
 
   /**
@@ -81,7 +82,7 @@ export class SqliteCheckpointer {
       this.quiet = null;
       this.checkpoint();
       fire();
-    }, QUIET_MS);
+    }, this.quietMs);
     timer.unref(); // a collector that is exiting closes the database, which checkpoints it
     this.quiet = { timer, fired, fire };
   }

@@ -3,7 +3,7 @@
 // collector's decoding cost an object, a Buffer view and several protobuf writer operations per
 // line; 64 MB of 100-byte lines spent more time in them and their garbage than in storing the
 // lines. Both directions work on columns and byte ranges, never an object per line. Pure: no I/O.
-import { MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../index.js';
+import { MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from './varint.js';
 
 /** What a packed line carries. */
 export interface PackableLine {
