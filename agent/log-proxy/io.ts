@@ -48,7 +48,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     /* no inotify: the polling fallback alone */
   }
   const pool = cfg.collector ? collectorConnection(cfg.collector) : null;
-  const readBuffers = new Map<number, Buffer>();
+  let readBuffer = Buffer.alloc(0);
   const spoolHandles = new Map<number, FileHandle>();
   const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
   const stepDir = (i: number) => join(cfg.runDir, String(i));
@@ -68,9 +68,10 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
         }
         spoolHandles.set(i, fh);
       }
-      // One buffer a step, reused: allocating a fresh megabyte per read left the heap to the GC's pace.
-      let buf = readBuffers.get(i);
-      if (!buf || buf.length < maxBytes) readBuffers.set(i, (buf = Buffer.allocUnsafeSlow(maxBytes)));
+      // One buffer for every step, reused: allocating a fresh batch's worth per read left the heap to
+      // the GC's pace, and a buffer per step held a batch's worth for each step of a long task.
+      if (readBuffer.length < maxBytes) readBuffer = Buffer.allocUnsafeSlow(maxBytes);
+      const buf = readBuffer;
       const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
       return buf.subarray(0, bytesRead);
     },
