@@ -35,18 +35,35 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   mkdirSync(cfg.stateDir, { recursive: true });
   mkdirSync(cfg.logDir, { recursive: true });
   const waiters = new Set<() => void>();
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(cfg.logDir, () => {
-      for (const w of waiters) w();
-    });
-    watcher.on('error', () => {
-      watcher?.close();
-      watcher = null;
-    }); // polling keeps going
-  } catch {
-    /* no inotify: the polling fallback alone */
-  }
+  const wake = () => {
+    for (const w of waiters) w();
+  };
+  const watchers: FSWatcher[] = [];
+  /** Watches a directory for as long as it can; none (no inotify, an error): polling keeps going. */
+  const watchDir = (dir: string) => {
+    try {
+      const w = watch(dir, wake);
+      w.on('error', () => w.close());
+      watchers.push(w);
+    } catch {
+      /* the polling fallback alone */
+    }
+  };
+  watchDir(cfg.logDir);
+  // A step's post file ends it: watched in its directory, and the run directory for the step's
+  // directory to appear, so the last batch of a step goes when it ends, not at the next poll up to
+  // idleWaitMs later. Never made here: in a Pod the proxy's user is not the steps', and a
+  // directory of its own would keep a step from writing its post file.
+  const watched = new Set<string>();
+  const watchOnce = (dir: string) => {
+    if (watched.has(dir) || !existsSync(dir)) return;
+    watched.add(dir);
+    watchDir(dir);
+  };
+  const watchStep = (i: number) => {
+    watchOnce(cfg.runDir);
+    watchOnce(stepDir(i));
+  };
   const pool = cfg.collector ? collectorConnection(cfg.collector) : null;
   let readBuffer = Buffer.alloc(0);
   const spoolHandles = new Map<number, FileHandle>();
@@ -76,6 +93,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
       return buf.subarray(0, bytesRead);
     },
     async stepEnded(i) {
+      watchStep(i); // before looking, so a post file written meanwhile is seen or wakes the wait
       const post = join(stepDir(i), 'out');
       return existsSync(post) || existsSync(post + ERR_SUFFIX);
     },
@@ -117,7 +135,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
     now: () => Date.now(),
     warn: (m) => process.stderr.write(`kiln-agent log-proxy: ${m}\n`),
     async close() {
-      watcher?.close();
+      for (const w of watchers) w.close();
       await Promise.all([...spoolHandles.values()].map((fh) => fh.close()));
       spoolHandles.clear();
       pool?.close();
