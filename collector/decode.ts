@@ -14,6 +14,7 @@ import {
   storableText,
   withoutNul,
   type IngestInput,
+  type ChunkText,
   type LineColumns,
   type StepLinesInput,
 } from './store/types.js';
@@ -110,7 +111,7 @@ function messageLines(raw: ILogLine[], where: string): LineColumns {
 /**
  * Lines sent packed (first_seq, packed_lines or packed_data, packed_meta), straight into columns.
  * ASCII bytes (most output) in packed_lines are already the store's text, lines joined by
- * newlines: one string for the whole step, with no copy, object or string per line.
+ * newlines: a view of the request's bytes for the whole step, with no copy, object or string.
  */
 function packedColumns(
   data: Uint8Array,
@@ -132,7 +133,7 @@ function packedColumns(
   const { count, heads, times, starts } = table;
   if (!Number.isSafeInteger(firstSeq + count))
     throw new BadLogBatch(`${where}: seq ${firstSeq + count} is over ${Number.MAX_SAFE_INTEGER}`);
-  let text: string;
+  let text: ChunkText;
   if (!isAscii(bytes)) {
     // UTF-8: each line decoded on its own (a character cut at a piece's end is its own U+FFFD), its
     // length counted again in UTF-16 units.
@@ -143,7 +144,9 @@ function packedColumns(
     }
     text = texts.join('\n');
   } else if (terminated) {
-    text = withoutNul(bytes.toString('latin1', 0, Math.max(0, bytes.length - 1)));
+    const joined = bytes.subarray(0, Math.max(0, bytes.length - 1));
+    // Without NUL (which the store replaces) the bytes are the text as they are: no string made.
+    text = joined.indexOf(0) === -1 ? joined : withoutNul(joined.toString('latin1'));
   } else {
     const all = withoutNul(bytes.toString('latin1'));
     const texts = new Array<string>(count);

@@ -16,4 +16,6 @@ export * from './run-labels.js';
 export * from './terminal-text.js';
 export * from './termination.js';
 export * from './varint.js';
+export * from './log-packed.js';
+export * from './log-frame.js';
 export * from './host-runner.js';

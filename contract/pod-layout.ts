@@ -117,27 +117,38 @@ export const CACHE_TERMINATION_KEY = 'kiln.cache';
 export const STORED_RESULT_KEY_PREFIX = 'kiln.result:';
 
 /**
- * The log spool record format. A spool file is a sequence of records:
- *   `<stream> <unix-ms> <byte-length>\n<payload bytes>\n`
- * stream is `o` (stdout) or `e` (stderr). A payload is one line without its newline, or a piece
- * of a line longer than SPOOL_MAX_RECORD (such a line becomes several records: split, never
- * dropped). A record's sequence number is its index in the file, counted from 0 across both
- * streams, so the order in which stdout and stderr were written is kept.
+ * The log spool record format (version 2). A spool file is a sequence of records:
+ *   `<stream> <unix-ms> <byte-length>\n<payload>`
+ * stream is `O` (stdout) or `E` (stderr): SpoolStream `o` or `e` in capitals. The payload is one or more lines, each followed by its
+ * newline (byte-length counts them, so a payload ends with one): the whole lines of what the
+ * entrypoint read at once, which share their time. A line is at most SPOOL_MAX_RECORD bytes
+ * without its newline (a longer line becomes several lines: split, never dropped), and a payload
+ * at most SPOOL_MAX_RECORD + 1 bytes. A line's sequence number is its index in the file, counted
+ * from 0 across records and both streams, so the order in which stdout and stderr were written is
+ * kept. Version 1 (`o`/`e`, a record per line, the newline after the payload and not counted) wrote
+ * a header per line, a fifth of a spool of 100-byte lines and most of the entrypoint's and the log
+ * proxy's work per line; a reader refuses its headers by name (isSpoolV1Header).
  */
 export const SPOOL_MAX_RECORD = 64 * 1024;
+/** A spooled stream: stdout or stderr (its header letter is the capital). */
 export type SpoolStream = 'o' | 'e';
 
 export function encodeSpoolHeader(stream: SpoolStream, timeMs: number, length: number): string {
-  return `${stream} ${timeMs} ${length}\n`;
+  return `${stream.toUpperCase()} ${timeMs} ${length}\n`;
 }
 
 /** Parses a record header line (without its newline); null when it is not one. */
 export function parseSpoolHeader(line: string): { stream: SpoolStream; timeMs: number; length: number } | null {
-  const m = /^([oe]) (\d{1,16}) (\d{1,9})$/.exec(line);
+  const m = /^([OE]) (\d{1,16}) (\d{1,9})$/.exec(line);
   if (!m) return null;
   const length = Number(m[3]);
-  if (length > SPOOL_MAX_RECORD) return null;
-  return { stream: m[1] as SpoolStream, timeMs: Number(m[2]), length };
+  if (length < 1 || length > SPOOL_MAX_RECORD + 1) return null;
+  return { stream: m[1].toLowerCase() as SpoolStream, timeMs: Number(m[2]), length };
+}
+
+/** A version 1 record header (without its newline): a reader says so rather than calling the file corrupt. */
+export function isSpoolV1Header(line: string): boolean {
+  return /^[oe] \d{1,16} \d{1,9}$/.test(line);
 }
 
 /** One step's delivery, as the run record tells it. */

@@ -1,11 +1,10 @@
-// Cuts one output stream into spool records (contract/pod-layout.ts): a record per line, a line longer
-// than SPOOL_MAX_RECORD split into several. Memory is one record's buffer per stream plus one
-// output buffer, whatever the line length. Records are assembled in the output buffer and written
-// in one call per pushed chunk (or per full buffer): building a Buffer per record header, or
-// handing writev hundreds of short lines, costs several times more on output of short lines.
-// The header is written byte by byte (its `<stream> <time> ` prefix once per chunk, since a chunk's
-// lines share their time): a header string per line and its latin1 write were a third of the
-// entrypoint's CPU on 100-byte lines, and their garbage most of its collector's work.
+// Cuts one output stream into spool records (contract/pod-layout.ts, version 2): a record per
+// pushed chunk holding its whole lines, a line longer than SPOOL_MAX_RECORD split into several.
+// Memory is one line's buffer per stream plus one output buffer, whatever the line length. Records
+// are assembled in the output buffer and written in one call per pushed chunk (or per full
+// buffer). A record per line (version 1) cost a header per line: a fifth of the spool's bytes on
+// 100-byte lines, and with the search for each line's end most of the entrypoint's CPU; a chunk of
+// whole lines is copied as it is, and only a chunk longer than a record is searched for lines.
 import { SPOOL_MAX_RECORD, type SpoolStream } from '../../contract/index.js';
 
 const NEWLINE = 0x0a;
@@ -14,11 +13,12 @@ const MAX_HEADER = 32;
 const OUTPUT_BYTES = 256 * 1024;
 
 export class SpoolRecorder {
+  /** The current line's bytes, while its newline has not been read. */
   private readonly pending: Buffer;
   private pendingLength = 0;
   private readonly output: Buffer;
   private outputLength = 0;
-  /** `<stream> <time> `, the header up to the length, for the time it was made for. */
+  /** `<STREAM> <time> `, the header up to the length, for the time it was made for. */
   private readonly prefix = Buffer.allocUnsafe(MAX_HEADER);
   private prefixLength = 0;
   private prefixTime = -1;
@@ -36,17 +36,20 @@ export class SpoolRecorder {
   push(chunk: Buffer): void {
     const time = this.nowMs();
     let pos = 0;
-    while (pos < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, pos);
-      const end = newline === -1 ? chunk.length : newline;
-      if (newline !== -1 && this.pendingLength === 0 && end - pos <= this.maxRecord) {
-        this.emit(time, chunk, pos, end); // the common case: a whole line in this chunk
-      } else {
-        this.buffer(time, chunk, pos, end);
-        if (newline !== -1) this.emitPending(time);
-      }
-      pos = newline === -1 ? chunk.length : newline + 1;
+    if (this.pendingLength > 0) {
+      // The rest of a line begun in an earlier chunk: it becomes a record of its own.
+      const newline = chunk.indexOf(NEWLINE);
+      this.buffer(time, chunk, 0, newline === -1 ? chunk.length : newline);
+      if (newline === -1) return this.flush();
+      this.emitPending(time);
+      pos = newline + 1;
     }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= pos) {
+      this.emitLines(time, chunk, pos, last + 1);
+      pos = last + 1;
+    }
+    this.buffer(time, chunk, pos, chunk.length);
     this.flush();
   }
 
@@ -56,8 +59,25 @@ export class SpoolRecorder {
     this.flush();
   }
 
+  /** Records of the whole lines src[from, to) (a newline at to - 1), a line too long cut in pieces. */
+  private emitLines(time: number, src: Buffer, from: number, to: number): void {
+    const max = this.maxRecord;
+    while (from < to) {
+      if (to - from <= max + 1) return this.emit(time, src, from, to, false);
+      // The last newline that leaves the record within its size; none: the first line is too long.
+      const cut = src.lastIndexOf(NEWLINE, from + max);
+      if (cut >= from) {
+        this.emit(time, src, from, cut + 1, false);
+        from = cut + 1;
+      } else {
+        this.emit(time, src, from, from + max, true);
+        from += max;
+      }
+    }
+  }
+
   /** Appends bytes of the current line, emitting a full piece only when more bytes of it follow,
-   * so a line of exactly maxRecord bytes stays one record. */
+   * so a line of exactly maxRecord bytes stays one line. */
   private buffer(time: number, chunk: Buffer, from: number, to: number): void {
     let p = from;
     while (p < to) {
@@ -70,13 +90,14 @@ export class SpoolRecorder {
   }
 
   private emitPending(time: number): void {
-    this.emit(time, this.pending, 0, this.pendingLength);
+    this.emit(time, this.pending, 0, this.pendingLength, true);
     this.pendingLength = 0;
   }
 
-  private emit(time: number, source: Buffer, from: number, to: number): void {
-    const length = to - from;
-    if (this.outputLength + MAX_HEADER + length + 1 > this.output.length) this.flush();
+  /** A record of source[from, to), which ends with a newline or, `piece`, is one line without it. */
+  private emit(time: number, source: Buffer, from: number, to: number, piece: boolean): void {
+    const length = to - from + (piece ? 1 : 0);
+    if (this.outputLength + MAX_HEADER + length > this.output.length) this.flush();
     if (time !== this.prefixTime) this.setPrefix(time);
     const out = this.output;
     const prefix = this.prefix;
@@ -86,15 +107,15 @@ export class SpoolRecorder {
     out[at++] = NEWLINE;
     // set() of a plain view: Buffer#copy's checks and Buffer#subarray's FastBuffer cost more than
     // copying a short line.
-    out.set(new Uint8Array(source.buffer, source.byteOffset + from, length), at);
-    at += length;
-    out[at++] = NEWLINE;
+    out.set(new Uint8Array(source.buffer, source.byteOffset + from, to - from), at);
+    at += to - from;
+    if (piece) out[at++] = NEWLINE;
     this.outputLength = at;
   }
 
   private setPrefix(time: number): void {
-    // encodeSpoolHeader's spelling (contract/pod-layout.ts): `${stream} ${timeMs} ${length}\n`.
-    this.prefixLength = this.prefix.write(`${this.stream} ${time} `, 0, 'latin1');
+    // encodeSpoolHeader's spelling (contract/pod-layout.ts): `${STREAM} ${timeMs} ${length}\n`.
+    this.prefixLength = this.prefix.write(`${this.stream.toUpperCase()} ${time} `, 0, 'latin1');
     this.prefixTime = time;
   }
 

@@ -10,7 +10,7 @@ import { onParentDeath } from '../parent-watch.js';
 import { runLogProxy, type ProxyIO } from './core.js';
 import { createProxyIO } from './io.js';
 import { parseLogProxyArgs, type LogProxyOptions } from './options.js';
-import { countSpoolRecords } from './spool-parser.js';
+import { countSpoolLines } from './spool-parser.js';
 
 export async function logProxyCommand(argv: string[]): Promise<number> {
   const o = parseLogProxyArgs(argv);
@@ -48,7 +48,7 @@ export async function shipLogs(o: LogProxyOptions, hooks: ShipHooks): Promise<nu
     const report: LogProxyReport = { steps: [], lastError: out.lastError };
     for (const u of out.undelivered) {
       const spool = io.spoolName(u.stepIndex);
-      const lines = await countSpoolRecords(spool, u.fromOffset);
+      const lines = await countSpoolLines(spool, u.fromOffset);
       report.steps.push({ step: u.step, stepIndex: u.stepIndex, fromSeq: u.fromSeq, lines, spool });
       hooks.warn(
         `kiln-agent log-proxy: step ${u.stepIndex} (${u.step}): ${lines} lines from seq ${u.fromSeq} ` +

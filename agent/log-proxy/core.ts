@@ -4,7 +4,7 @@
 // bounded however much a step writes: the spool on disk is the buffer.
 import { SPOOL_MAX_RECORD } from '../../contract/index.js';
 import { SpoolGates } from './gates.js';
-import type { PackedLines } from '../../contract/log-wire/index.js';
+import type { PackedLines } from '../../contract/index.js';
 import { MAX_SPOOL_HEADER, packSpoolChunk } from './spool-parser.js';
 
 export interface StepPosition {
@@ -33,7 +33,7 @@ export class TransientSendError extends Error {}
 export interface ProxyIO {
   /**
    * Up to maxBytes of step i's spool from offset; empty when it does not exist (yet). The bytes
-   * may live in a buffer reused by the next read of the same step: send() consumes them first.
+   * may live in a buffer reused by the next read, of any step: they are packed before it.
    */
   readSpool(stepIndex: number, offset: number, maxBytes: number): Promise<Buffer>;
   spoolName(stepIndex: number): string;
@@ -78,12 +78,16 @@ export interface ProxyOutcome {
   lastError?: string;
 }
 
-// Batches of 1 MiB / 20 000 lines: a round trip per batch, so 256 KiB batches shipped 64 MB end to
-// end at 12.7 MB/s against 17.7 (one run, bench/logs-e2e.bench.ts); 50 000 lines a batch let the
-// encoder's per-line garbage take the proxy's peak RSS to ~150 MB (test/agent/log-proxy/memory.test.ts).
+// Batches of 4 MiB / 32 000 lines: a round trip per batch, so 256 KiB batches shipped 64 MB end to
+// end at 12.7 MB/s against 17.7 at 1 MiB (one run, bench/logs-e2e.bench.ts), and 4 MiB took the
+// proxy's and the collector's CPU for 64 MB from 0.32–0.35 / 0.62–0.68 s to 0.25–0.30 / 0.57–0.64
+// (three runs each at load 14, packed lines with no per-line garbage since).
+// A batch ends at a record's end, and a step's first record is taken whatever its lines, so a
+// batch may pass maxBatchLines by one record (at most SPOOL_MAX_RECORD + 1 empty lines): still
+// under the collector's 100 000 lines, and its 8 MiB body under the collector's limit.
 const DEFAULTS = {
-  maxBatchBytes: 1024 * 1024,
-  maxBatchLines: 20_000,
+  maxBatchBytes: 4 * 1024 * 1024,
+  maxBatchLines: 32_000,
   maxInFlight: 2,
   idleWaitMs: 100,
   backoff: { initialMs: 100, maxMs: 2000 },

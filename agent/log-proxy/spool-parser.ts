@@ -1,16 +1,24 @@
 // Incremental spool parsing (record format in contract/pod-layout.ts). Pure: bytes read at a known
-// offset in, whole records out, packed for the wire; a record cut off by the end of the bytes is
-// left for the next read.
+// offset in, the lines of whole records out, packed for the wire; a record cut off by the end of
+// the bytes is left for the next read. A record's payload is already lines each followed by a
+// newline, which is packed_lines' form: it is copied whole, and only its newlines are looked for.
 import { open } from 'node:fs/promises';
-import { KilnError, parseSpoolHeader, SPOOL_MAX_RECORD } from '../../contract/index.js';
-import { PackedLinesWriter, type PackedLines } from '../../contract/log-wire/index.js';
+// The contract room, not contract/log-wire/, which loads protobufjs: the proxy frames its batches by hand.
+import {
+  isSpoolV1Header,
+  KilnError,
+  PackedLinesWriter,
+  parseSpoolHeader,
+  SPOOL_MAX_RECORD,
+  type PackedLines,
+} from '../../contract/index.js';
 
-/** Longest header: `o <16 digits> <9 digits>`. */
+/** Longest header: `O <16 digits> <9 digits>`. */
 export const MAX_SPOOL_HEADER = 1 + 1 + 16 + 1 + 9;
 
-/** Whole records of a read, packed for the wire (contract/log-wire/packed.ts). */
+/** The lines of whole records of a read, packed for the wire (contract/log-packed.ts). */
 export interface PackedChunk extends PackedLines {
-  /** Records packed. */
+  /** Lines packed. */
   count: number;
   /** Bytes of whole records at the start of the chunk. */
   consumed: number;
@@ -27,31 +35,39 @@ export class SpoolCorruptError extends KilnError {
   }
 }
 
-/** The shortest record: `o 0 0\n` and the payload's newline. */
-const MIN_RECORD = 7;
+/** Lines a read of 100-byte lines holds, to size the table (it grows past that). */
+const TYPICAL_LINE = 100;
 
 /**
- * Packs the records in `chunk`, which was read at byte `offset` of `file`, straight from its bytes
- * into packed_lines and packed_meta: no object per record. Stops at maxRecords or at an incomplete
- * record.
+ * Packs the lines of the records in `chunk`, which was read at byte `offset` of `file`, straight
+ * from its bytes into packed_lines and packed_meta: no object per line or record. Stops at an
+ * incomplete record, and before a record that would take the lines past maxLines (the first
+ * record is taken whatever its lines: a position is always at a record's start).
  */
-export function packSpoolChunk(chunk: Buffer, file: string, offset: number, maxRecords = Infinity): PackedChunk {
-  const writer = new PackedLinesWriter(chunk.length, Math.min(maxRecords, Math.floor(chunk.length / MIN_RECORD)));
+export function packSpoolChunk(chunk: Buffer, file: string, offset: number, maxLines = Infinity): PackedChunk {
+  const writer = new PackedLinesWriter(chunk.length, Math.min(maxLines, Math.ceil(chunk.length / TYPICAL_LINE)));
   let pos = 0;
-  while (pos < chunk.length && writer.count < maxRecords) {
+  while (pos < chunk.length) {
     const nl = readHeader(chunk, pos);
     if (nl === INCOMPLETE) break;
     if (nl === INVALID) {
       const text = chunk.toString('latin1', pos, Math.min(chunk.length, pos + 40));
-      throw new SpoolCorruptError(file, offset + pos, `not a record header: ${JSON.stringify(text)}`);
+      throw new SpoolCorruptError(
+        file,
+        offset + pos,
+        isSpoolV1Header(text.split('\n')[0])
+          ? `${JSON.stringify(text)} is a version 1 record (a record per line, from an older kiln-agent); this one reads version 2: ship the spool with the kiln-agent that wrote it`
+          : `not a record header: ${JSON.stringify(text)}`,
+      );
     }
     const start = nl + 1;
     const end = start + header.length;
-    if (end >= chunk.length) break; // the payload or its newline is not here yet
-    if (chunk[end] !== NEWLINE)
-      throw new SpoolCorruptError(file, offset + end, 'a record is not followed by a newline');
-    writer.add(header.stderr, header.timeMs, chunk, start, end);
-    pos = end + 1;
+    if (end > chunk.length) break; // the payload is not all here yet
+    if (chunk[end - 1] !== NEWLINE)
+      throw new SpoolCorruptError(file, offset + end - 1, 'a record does not end with a newline');
+    if (writer.count > 0 && writer.count + header.lines(chunk, start, end) > maxLines) break;
+    writer.addLines(header.stderr, header.timeMs, chunk, start, end);
+    pos = end;
   }
   return { ...writer.finish(), count: writer.count, consumed: pos };
 }
@@ -62,8 +78,18 @@ const DIGIT_0 = 0x30;
 const INCOMPLETE = -1;
 const INVALID = -2;
 
-/** The last header readHeader read: one object, reused, rather than one per line. */
-const header = { stderr: false, timeMs: 0, length: 0 };
+/** The last header readHeader read: one object, reused, rather than one per record. */
+const header = {
+  stderr: false,
+  timeMs: 0,
+  length: 0,
+  /** Lines of the record's payload b[start, end): counted only near a batch's line limit. */
+  lines(b: Buffer, start: number, end: number): number {
+    let n = 0;
+    for (let at = b.indexOf(NEWLINE, start); at !== -1 && at < end; at = b.indexOf(NEWLINE, at + 1)) n++;
+    return n;
+  },
+};
 
 /**
  * Reads the record header at `pos` into `header` in one pass over its bytes, by
@@ -73,7 +99,7 @@ const header = { stderr: false, timeMs: 0, length: 0 };
 function readHeader(b: Buffer, pos: number): number {
   const n = b.length;
   const stream = b[pos];
-  if (stream !== 0x6f && stream !== 0x65) return INVALID;
+  if (stream !== 0x4f && stream !== 0x45) return INVALID;
   if (pos + 1 >= n) return INCOMPLETE;
   if (b[pos + 1] !== SPACE) return INVALID;
   let at = pos + 2;
@@ -95,21 +121,21 @@ function readHeader(b: Buffer, pos: number): number {
     if (at - lengthAt === 9) return INVALID;
     length = length * 10 + d;
   }
-  if (at === lengthAt || b[at] !== NEWLINE || length > SPOOL_MAX_RECORD) return INVALID;
+  if (at === lengthAt || b[at] !== NEWLINE || length < 1 || length > SPOOL_MAX_RECORD + 1) return INVALID;
   if (time > Number.MAX_SAFE_INTEGER) {
     // Past 2^53 digit by digit may round otherwise than Number() of the text: let the reference decide.
     const parsed = parseSpoolHeader(b.toString('latin1', pos, at));
     if (!parsed) return INVALID;
     time = parsed.timeMs;
   }
-  header.stderr = stream === 0x65;
+  header.stderr = stream === 0x45;
   header.timeMs = time;
   header.length = length;
   return at;
 }
 
-/** How many whole records a spool file holds from byte `offset` on (0 when it does not exist). */
-export async function countSpoolRecords(file: string, offset: number): Promise<number> {
+/** How many lines whole records of a spool file hold from byte `offset` on (0 when it does not exist). */
+export async function countSpoolLines(file: string, offset: number): Promise<number> {
   let fh;
   try {
     fh = await open(file, 'r');
@@ -121,8 +147,8 @@ export async function countSpoolRecords(file: string, offset: number): Promise<n
     let count = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      const { count: records, consumed } = packSpoolChunk(buf.subarray(0, bytesRead), file, offset);
-      count += records;
+      const { count: lines, consumed } = packSpoolChunk(buf.subarray(0, bytesRead), file, offset);
+      count += lines;
       if (consumed === 0) return count;
       offset += consumed;
     }

@@ -4,6 +4,7 @@
 // text column (so LIKE can pick the chunks a search may hit) and, per line, its length in UTF-16
 // units, its stream and its time (as a delta) as varints in `meta`. Pure: no I/O.
 import { KilnError, MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../../contract/index.js';
+import type { ChunkText } from './types.js';
 
 /** A line as a store reads it (the shape of the old line rows, which the migration reads too). */
 export interface LineSqlRow {
@@ -15,7 +16,7 @@ export interface LineSqlRow {
 
 export interface EncodedChunk {
   meta: Buffer;
-  text: string;
+  text: ChunkText;
 }
 
 /** A stored chunk as read back: lines firstSeq, firstSeq + 1, … */

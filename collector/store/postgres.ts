@@ -5,6 +5,7 @@ import type { RunRecord } from '../../contract/index.js';
 import {
   likePattern,
   startedMsOf,
+  textString,
   type IngestInput,
   type LogStreamInfo,
   type RetentionPolicy,
@@ -244,7 +245,7 @@ async function insertChunks(client: pg.ClientBase, chunks: ChunkInsert[]): Promi
   if (!chunks.length) return;
   const args: unknown[] = [];
   const values = chunks.map((c) => {
-    args.push(c.streamId, c.endSeq, c.firstSeq, c.meta, c.text);
+    args.push(c.streamId, c.endSeq, c.firstSeq, c.meta, textString(c.text));
     const n = args.length;
     return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
   });

@@ -2,15 +2,16 @@
 // log page walk (streams first, then each stream's lines by primary key, so a page is an index
 // range scan however long the log is).
 import { decodeChunk, encodeChunkMeta, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
-import type {
-  LogLineRow,
-  LogPage,
-  LogQuery,
-  RetentionPolicy,
-  RunListQuery,
-  SearchHit,
-  StepLinesInput,
-  StreamName,
+import {
+  sliceText,
+  type LogLineRow,
+  type LogPage,
+  type LogQuery,
+  type RetentionPolicy,
+  type RunListQuery,
+  type SearchHit,
+  type StepLinesInput,
+  type StreamName,
 } from './types.js';
 
 export type Placeholder = (index: number) => string;
@@ -106,7 +107,7 @@ export function linesToStore(
     pos = start + chars;
     chunks.push({
       meta: encodeChunkMeta(heads, times, i, j),
-      text: text.slice(start, pos - 1),
+      text: sliceText(text, start, pos - 1),
       firstSeq: first + i,
       endSeq: first + j - 1,
     });

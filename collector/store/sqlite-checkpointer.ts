@@ -3,8 +3,11 @@
 // autocheckpoint, every 1000 pages), it held the collector's event loop for most of its ingest
 // time under a flood of logs (64 MB of lines: ≈ 0.6 s of the collector's 2 s, waiting on the
 // disk). Here, once a store has taken CHECKPOINT_EVERY_BYTES of logs, a worker thread with its own
-// connection runs a passive checkpoint every CHECKPOINT_EVERY_BYTES, beside the writer (WAL lets a
-// checkpoint run while others write). Durability is unchanged: commits are what they were, and
+// connection runs a passive checkpoint beside the writer (WAL lets a checkpoint run while others
+// write): when the writes rest for QUIET_MS, or at once when BUSY_BOUND_BYTES have come without a
+// rest. A checkpoint every 8 MiB under a flood took the CPU from the ingest it ran beside (the
+// machine has two cores for the step, the log proxy and the collector); waiting for a rest moves
+// most of that work after the flood, and the bound keeps the WAL to tens of MiB. Durability is unchanged: commits are what they were, and
 // checkpoints are the same operation on another thread. Small stores (most `kiln run`s) never start
 // the worker. The writer's own autocheckpoint stays as a bound at WAL_BOUND_BYTES, and comes back
 // to SQLite's default should the worker fail.
@@ -13,6 +16,10 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export const CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
+/** Written bytes past which a checkpoint starts without waiting for the writes to rest. */
+const BUSY_BOUND_BYTES = 32 * 1024 * 1024;
+/** A pause in the writes this long starts a checkpoint of what they left. */
+const QUIET_MS = 100;
 /** The WAL the writer lets grow before it checkpoints itself, while the worker runs. */
 const WAL_BOUND_BYTES = 64 * 1024 * 1024;
 /** SQLite's own autocheckpoint, in pages. */
@@ -40,6 +47,7 @@ export class SqliteCheckpointer {
   private written = 0;
   private running: Promise<void> | null = null;
   private failed = false;
+  private quiet: { timer: NodeJS.Timeout; fired: Promise<void>; fire: () => void } | null = null;
   /** Checkpoints the worker has finished. */
   done = 0;
 
@@ -47,12 +55,45 @@ export class SqliteCheckpointer {
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly every = CHECKPOINT_EVERY_BYTES,
+    private readonly busyBound = Math.max(every, BUSY_BOUND_BYTES),
+    private readonly quietMs = QUIET_MS,
   ) {}
 
-  /** Counts bytes the store wrote; every `every` of them, a checkpoint in the worker (one at a time). */
+  /**
+   * Counts bytes the store wrote; past `every` of them, a checkpoint in the worker (one at a time)
+   * once the writes rest, or at once past busyBound.
+   */
   wrote(bytes: number): void {
     this.written += bytes;
-    if (this.written < this.every || this.running || this.failed) return;
+    if (this.written < this.every || this.failed) return;
+    if (this.written >= this.busyBound) this.checkpoint();
+    else this.restartQuietTimer();
+  }
+
+  /** (Re)starts the wait for a rest in the writes; a timer, not a promise chain, per batch. */
+  private restartQuietTimer(): void {
+    if (this.quiet) {
+      this.quiet.timer.refresh();
+      return;
+    }
+    let fire = () => {};
+    const fired = new Promise<void>((resolve) => (fire = resolve));
+    const timer = setTimeout(() => {
+      this.quiet = null;
+      this.checkpoint();
+      fire();
+    }, this.quietMs);
+    timer.unref(); // a collector that is exiting closes the database, which checkpoints it
+    this.quiet = { timer, fired, fire };
+  }
+
+  private checkpoint(): void {
+    if (this.running) return; // the next write or rest starts another
+    if (this.quiet) {
+      clearTimeout(this.quiet.timer);
+      this.quiet.fire();
+      this.quiet = null;
+    }
     this.written = 0;
     const worker = this.worker ?? this.start();
     if (!worker) return;
@@ -63,6 +104,8 @@ export class SqliteCheckpointer {
         this.running = null;
         if (error === null) this.done++;
         else this.fallBack();
+        // Writes that came while it ran wait for the next rest, not for the next write.
+        if (this.written >= this.every && !this.failed) this.restartQuietTimer();
         resolve();
       };
       const fail = (err: Error) => settle(err.message);
@@ -72,12 +115,18 @@ export class SqliteCheckpointer {
     });
   }
 
-  /** Resolves once no checkpoint is running. */
+  /** Resolves once no checkpoint is waiting for a rest or running. */
   async settled(): Promise<void> {
+    await this.quiet?.fired;
     await this.running;
   }
 
   async close(): Promise<void> {
+    if (this.quiet) {
+      clearTimeout(this.quiet.timer);
+      this.quiet.fire();
+      this.quiet = null;
+    }
     await this.running;
     await this.worker?.terminate();
     this.worker = null;

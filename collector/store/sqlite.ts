@@ -135,8 +135,9 @@ function sqliteStore(db: Database.Database, checkpointer: SqliteCheckpointer | n
      ON CONFLICT (run_id, task_run, step) DO UPDATE SET step_index = excluded.step_index
      RETURNING id, next_seq`,
   );
+  // CAST: a text given as its bytes (ChunkText) is bound as a blob and stored as TEXT, as a string is.
   const insertChunk = db.prepare(
-    'INSERT INTO log_chunks (stream_id, end_seq, first_seq, meta, text) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO log_chunks (stream_id, end_seq, first_seq, meta, text) VALUES (?, ?, ?, ?, CAST(? AS TEXT))',
   );
   const advanceStream = db.prepare('UPDATE log_streams SET next_seq = ?, eof = MAX(eof, ?) WHERE id = ?');
 

@@ -22,15 +22,32 @@ export interface LineColumns {
   /** Per line: its text's length in UTF-16 units × 2, plus 1 when it is stderr. */
   heads: Uint32Array;
   times: Float64Array;
-  /** The lines' texts joined by "\n". */
-  text: string;
+  /** The lines' texts joined by "\n"; or, as ASCII text without NUL, those bytes (ChunkText). */
+  text: ChunkText;
+}
+
+/**
+ * A text, or its bytes when they are ASCII without NUL: text sent as ASCII bytes is stored from
+ * the request's bytes (a view), not a string made of them and converted back to bytes by the
+ * store's driver, which cost the collector two copies of every byte. A byte is a UTF-16 unit here.
+ */
+export type ChunkText = string | Buffer;
+
+/** Characters [from, to) of a ChunkText, of the same kind. */
+export function sliceText(text: ChunkText, from: number, to: number): ChunkText {
+  return typeof text === 'string' ? text.slice(from, to) : text.subarray(from, to);
+}
+
+/** A ChunkText as a string (PostgreSQL's driver takes text as strings). */
+export function textString(text: ChunkText): string {
+  return typeof text === 'string' ? text : text.toString('latin1');
 }
 
 /** Columns of lines given one by one (the wire's message per line, old line rows, tests). */
 export function lineColumns(
   firstSeq: number,
   lines: readonly { stream: StreamName; timeMs: number; text: string }[],
-): LineColumns {
+): LineColumns & { text: string } {
   const heads = new Uint32Array(lines.length);
   const times = new Float64Array(lines.length);
   lines.forEach((l, i) => {

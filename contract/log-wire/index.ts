@@ -10,9 +10,14 @@ export type ILogAck = kiln.v1.ILogAck;
 export type IStepLogs = kiln.v1.IStepLogs;
 export type ILogLine = kiln.v1.ILogLine;
 
-/** Media type of a protobuf body on POST /v1/logs. */
-export const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';
+// The packed lines and the hand framing live in the contract room, which loads no module: the log
+// proxy uses them without loading protobufjs.
 export {
+  frameLogBatch,
+  LogAckError,
+  PROTOBUF_MEDIA_TYPE,
+  readLogAck,
+  type FramedStep,
   packLines,
   PackedLinesError,
   PackedLinesWriter,
@@ -20,4 +25,4 @@ export {
   type PackableLine,
   type PackedLines,
   type PackedTable,
-} from './packed.js';
+} from '../index.js';

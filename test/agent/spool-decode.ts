@@ -1,26 +1,33 @@
-// Test helper: decodes a whole spool file into records, strictly (any malformed byte throws).
+// Test helper: decodes a whole spool file into its lines, strictly (any malformed byte throws).
 import { parseSpoolHeader, type SpoolStream } from '../../contract/index.js';
 
-export interface DecodedRecord {
+export interface DecodedLine {
   stream: SpoolStream;
   timeMs: number;
+  /** The line without its newline. */
   payload: Buffer;
+  /** Index of the record holding it. */
+  record: number;
 }
 
-export function decodeSpool(data: Buffer): DecodedRecord[] {
-  const records: DecodedRecord[] = [];
+export function decodeSpool(data: Buffer): DecodedLine[] {
+  const lines: DecodedLine[] = [];
   let pos = 0;
-  while (pos < data.length) {
+  for (let record = 0; pos < data.length; record++) {
     const nl = data.indexOf(0x0a, pos);
     if (nl === -1) throw new Error(`spool: header without newline at byte ${pos}`);
     const header = parseSpoolHeader(data.subarray(pos, nl).toString('latin1'));
     if (!header)
       throw new Error(`spool: bad header at byte ${pos}: ${JSON.stringify(data.subarray(pos, nl).toString())}`);
-    const start = nl + 1;
-    const end = start + header.length;
-    if (data[end] !== 0x0a) throw new Error(`spool: record at byte ${pos} is not followed by a newline`);
-    records.push({ stream: header.stream, timeMs: header.timeMs, payload: data.subarray(start, end) });
-    pos = end + 1;
+    const end = nl + 1 + header.length;
+    if (end > data.length || data[end - 1] !== 0x0a)
+      throw new Error(`spool: record at byte ${pos} does not end with a newline`);
+    for (let at = nl + 1; at < end;) {
+      const lineEnd = data.indexOf(0x0a, at);
+      lines.push({ stream: header.stream, timeMs: header.timeMs, payload: data.subarray(at, lineEnd), record });
+      at = lineEnd + 1;
+    }
+    pos = end;
   }
-  return records;
+  return lines;
 }

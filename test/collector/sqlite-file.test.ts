@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeLogBatch } from '../../collector/decode.js';
 import { openSqliteStore } from '../../collector/store/sqlite.js';
+import { LogBatch, packLines } from '../../contract/log-wire/index.js';
 import { SqliteCheckpointer } from '../../collector/store/sqlite-checkpointer.js';
 
 const dirs: string[] = [];
@@ -44,6 +46,45 @@ describe('SQLite store file', () => {
   });
 });
 
+describe('SQLite chunk text', () => {
+  it('stores ASCII lines sent as bytes as TEXT values, read back and searched as strings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-chunk-text-'));
+    dirs.push(dir);
+    const path = join(dir, 'kiln.db');
+    const store = await openSqliteStore({ path });
+    const texts = ['plain ascii', '', 'needle 100% here', 'nul\u0000inside'];
+    const batch = decodeLogBatch(
+      LogBatch.encode({
+        pipelineRun: 'r',
+        taskRun: 't',
+        steps: ['bytes', 'nul'].map((step, stepIndex) => ({
+          step,
+          stepIndex,
+          eof: true,
+          firstSeq: 0,
+          ...packLines(
+            (stepIndex ? texts : texts.slice(0, 3)).map((t) => ({ stream: 'o', timeMs: 5, data: Buffer.from(t) })),
+          ),
+        })),
+      }).finish(),
+    );
+    // What the collector hands the store: the request's bytes, unless a NUL had to be replaced.
+    expect(batch.steps.map((s) => Buffer.isBuffer(s.lines.text))).toEqual([true, false]);
+    await store.ingest(batch);
+    const page = await store.readLogs({ runId: 'r', step: 'bytes', limit: 10 });
+    expect(page.lines.map((l) => l.text)).toEqual(texts.slice(0, 3));
+    const hits = await store.search({ text: '100%', runId: 'r', limit: 10 });
+    expect(hits.map((h) => [h.step, h.text])).toEqual([
+      ['bytes', 'needle 100% here'],
+      ['nul', 'needle 100% here'],
+    ]);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT DISTINCT typeof(text) AS t FROM log_chunks').all()).toEqual([{ t: 'text' }]);
+    db.close();
+  });
+});
+
 describe('SqliteCheckpointer', () => {
   it("copies the WAL into the database file from its worker, past `every` bytes, and bounds the writer's own", async () => {
     const { db, path } = walDatabase();
@@ -58,6 +99,33 @@ describe('SqliteCheckpointer', () => {
     expect(c.done).toBe(1);
     expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
+    await c.close();
+    db.close();
+  });
+
+  it('waits for the writes to rest before it checkpoints', async () => {
+    const { db, path } = walDatabase();
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 100);
+    c.wrote(1024 * 1024); // past `every`: waits for a rest
+    const restAt = performance.now();
+    expect(c.done).toBe(0);
+    await c.settled();
+    expect(c.done).toBe(1);
+    expect(performance.now() - restAt).toBeGreaterThanOrEqual(90);
+    await c.close();
+    db.close();
+  });
+
+  it('under a flood checkpoints at the busy bound without waiting for a rest', async () => {
+    const { db, path } = walDatabase();
+    // A rest longer than the test: only the bound can start a checkpoint.
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 600_000);
+    for (let i = 0; i < 3; i++) c.wrote(1024 * 1024);
+    expect(c.done).toBe(0);
+    c.wrote(1024 * 1024); // 4 MiB: the bound
+    await c.settled();
+    expect(c.done).toBe(1);
+    expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
     await c.close();
     db.close();
   });

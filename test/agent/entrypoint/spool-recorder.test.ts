@@ -14,12 +14,17 @@ function record(chunks: (string | Buffer)[], maxRecord = 8) {
   for (const c of chunks) r.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
   r.end();
   const records = decodeSpool(Buffer.concat(writes));
-  return { writes, records, payloads: records.map((x) => x.payload.toString()) };
+  return {
+    writes,
+    records,
+    payloads: records.map((x) => x.payload.toString()),
+    recordOf: records.map((x) => x.record),
+  };
 }
 
 describe('SpoolRecorder', () => {
   const cases: [string, string[], string[]][] = [
-    ['one record per line', ['a\nbb\n'], ['a', 'bb']],
+    ['lines of a chunk', ['a\nbb\n'], ['a', 'bb']],
     ['a line across chunks', ['ab', 'cd\ne', 'f\n'], ['abcd', 'ef']],
     ['empty lines are kept', ['\n\nx\n'], ['', '', 'x']],
     ['a last line without newline is flushed at the end', ['x\ny'], ['x', 'y']],
@@ -32,10 +37,23 @@ describe('SpoolRecorder', () => {
     it(name, () => expect(record(chunks).payloads).toEqual(expected));
   }
 
-  it('writes at most once per pushed chunk, with header fields set', () => {
-    const { writes, records } = record(['a\nb\nc\n']);
+  it('writes at most once per pushed chunk, its whole lines one record, with header fields set', () => {
+    const { writes, records, recordOf } = record(['a\nb\nc\n']);
     expect(writes).toHaveLength(1);
+    expect(recordOf).toEqual([0, 0, 0]);
     expect(records.every((r) => r.stream === 'o' && r.timeMs === 1700000000000)).toBe(true);
+  });
+
+  it('cuts the lines of a chunk longer than a record at a newline, and a line begun earlier on its own', () => {
+    // maxRecord 8: a payload holds at most 9 bytes.
+    const { payloads, recordOf } = record(['x', 'y\nab\ncd\nef\ngh\n']);
+    expect(payloads).toEqual(['xy', 'ab', 'cd', 'ef', 'gh']);
+    expect(recordOf).toEqual([0, 1, 1, 1, 2]);
+  });
+
+  it('writes version 2 headers: the capital stream letter, the length counting the newline', () => {
+    const { writes } = record(['a\n', 'b\nc']);
+    expect(Buffer.concat(writes).toString()).toBe('O 1700000000000 2\na\nO 1700000000000 2\nb\nO 1700000000000 2\nc\n');
   });
 
   it("writes each header as the contract's encodeSpoolHeader spells it, the time read per chunk", () => {
@@ -47,12 +65,18 @@ describe('SpoolRecorder', () => {
       () => times.shift()!,
       70_000,
     );
-    const lines = ['', 'x'.repeat(9), 'y'.repeat(10), 'z'.repeat(129), 'w'.repeat(65_536)];
-    for (const l of lines) r.push(Buffer.from(`${l}\n`));
-    const expected = lines.map((l, i) =>
+    const chunks = [
+      '\n',
+      `${'x'.repeat(9)}\n`,
+      `${'y'.repeat(10)}\n${'v'.repeat(7)}\n`,
+      `${'z'.repeat(129)}\n`,
+      `${'w'.repeat(65_536)}\n`,
+    ];
+    for (const c of chunks) r.push(Buffer.from(c));
+    const expected = chunks.map((c, i) =>
       Buffer.concat([
-        Buffer.from(encodeSpoolHeader('e', [0, 9, 1700000000000, 1700000000001, 99999999999999][i], l.length)),
-        Buffer.from(`${l}\n`),
+        Buffer.from(encodeSpoolHeader('e', [0, 9, 1700000000000, 1700000000001, 99999999999999][i], c.length)),
+        Buffer.from(c),
       ]),
     );
     expect(Buffer.concat(writes).equals(Buffer.concat(expected))).toBe(true);

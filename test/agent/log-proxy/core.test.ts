@@ -12,7 +12,11 @@ import {
 
 function record(stream: SpoolStream, text: string): Buffer {
   const data = Buffer.from(text);
-  return Buffer.concat([Buffer.from(encodeSpoolHeader(stream, 1700000000000, data.length)), data, Buffer.from('\n')]);
+  return Buffer.concat([
+    Buffer.from(encodeSpoolHeader(stream, 1700000000000, data.length + 1)),
+    data,
+    Buffer.from('\n'),
+  ]);
 }
 
 class MemoryPod {

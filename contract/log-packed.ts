@@ -3,7 +3,7 @@
 // collector's decoding cost an object, a Buffer view and several protobuf writer operations per
 // line; 64 MB of 100-byte lines spent more time in them and their garbage than in storing the
 // lines. Both directions work on columns and byte ranges, never an object per line. Pure: no I/O.
-import { MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../index.js';
+import { MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from './varint.js';
 
 /** What a packed line carries. */
 export interface PackableLine {
@@ -20,19 +20,19 @@ export interface PackedLines {
 
 const NEWLINE = 0x0a;
 
-/** Writes packed_lines and packed_meta line by line into buffers sized up front. */
+/** Writes packed_lines and packed_meta into buffers: the bytes sized up front, the table grown as lines come. */
 export class PackedLinesWriter {
   private readonly data: Buffer;
-  private readonly meta: Buffer;
+  private meta: Buffer;
   private dataLength = 0;
   private metaLength = 0;
   private prevTime = 0;
   count = 0;
 
-  /** Room for lines of at most `dataBytes` bytes in all (newlines included) and `lines` lines. */
+  /** Room for lines of at most `dataBytes` bytes in all (newlines included), about `lines` lines. */
   constructor(dataBytes: number, lines: number) {
     this.data = Buffer.allocUnsafe(dataBytes);
-    this.meta = Buffer.allocUnsafe(lines * 2 * MAX_VARINT);
+    this.meta = Buffer.allocUnsafe(Math.max(lines, 16) * 2 * MAX_VARINT);
   }
 
   /** Appends the bytes src[from, to) as a line. */
@@ -41,7 +41,30 @@ export class PackedLinesWriter {
     this.data.set(new Uint8Array(src.buffer, src.byteOffset + from, to - from), this.dataLength);
     this.dataLength += to - from;
     this.data[this.dataLength++] = NEWLINE;
-    let at = putVarint(this.meta, this.metaLength, (to - from) * 2 + (stderr ? 1 : 0));
+    this.addEntry(stderr, timeMs, to - from);
+  }
+
+  /**
+   * Appends the lines of src[from, to), each followed by a newline there (so to - 1 is one), all
+   * with the same stream and time: their bytes are copied in one go, as packed_lines holds them.
+   */
+  addLines(stderr: boolean, timeMs: number, src: Buffer, from: number, to: number): void {
+    this.data.set(new Uint8Array(src.buffer, src.byteOffset + from, to - from), this.dataLength);
+    this.dataLength += to - from;
+    for (let at = from; at < to;) {
+      const newline = src.indexOf(NEWLINE, at);
+      this.addEntry(stderr, timeMs, newline - at);
+      at = newline + 1;
+    }
+  }
+
+  private addEntry(stderr: boolean, timeMs: number, length: number): void {
+    if (this.metaLength + 2 * MAX_VARINT > this.meta.length) {
+      const grown = Buffer.allocUnsafe(this.meta.length * 2);
+      this.meta.copy(grown, 0, 0, this.metaLength);
+      this.meta = grown;
+    }
+    let at = putVarint(this.meta, this.metaLength, length * 2 + (stderr ? 1 : 0));
     at = putVarint(this.meta, at, zigzag(timeMs - this.prevTime));
     this.metaLength = at;
     this.prevTime = timeMs;
