@@ -46,7 +46,7 @@ import {
   volumeHostDirs,
   volumeHostFiles,
 } from './volumes.js';
-import { tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
+import { tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -133,12 +133,11 @@ export class LocalRuntime implements Runtime {
     // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
     // so are Tekton's fixed pod paths (tekton-paths.ts).
     const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
-    const tekton = tektonPathMounts(plan, paths, hostDirs, isolate);
     const steps = resolved.steps.map((step) =>
       rewriteMountPaths(step, [
         ...stepMounts(step, seen, plan),
         ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
-        ...tekton,
+        ...tektonPathMounts(plan, paths, hostDirs, isolate, step),
       ]),
     );
     const unmapped = unmappedTektonPaths(plan, steps);
@@ -154,7 +153,10 @@ export class LocalRuntime implements Runtime {
       ...workspaceFiles(plan, this.opts.baseDir),
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
-    const dirs = [...Object.values(hostDirs), ...Object.values(volumeDirs), ...mounts.flat().map((m) => m.dir)];
+    const dirs = [
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), tektonHomeDir(root)],
+      ...mounts.flat().map((m) => m.dir),
+    ];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({

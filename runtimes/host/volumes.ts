@@ -88,7 +88,9 @@ export function rewriteMountPaths(step: ResolvedStep, mounts: { mountPath: strin
   const sorted = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escape(m.mountPath)).join('|')})(?![\\w.-])`, 'g');
-  const dirOf = new Map(sorted.map((m) => [m.mountPath, m.dir]));
+  // The first mount at a path wins: a step's own volume over Tekton's fixed paths (tekton-paths.ts).
+  const dirOf = new Map<string, string>();
+  for (const m of mounts) if (!dirOf.has(m.mountPath)) dirOf.set(m.mountPath, m.dir);
   const map = (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
   return mapStepText(step, map);
 }

@@ -19,8 +19,12 @@ const VOLUME_REFUSED: Refused = {
 };
 const EMPTY_DIR_KEYS = ['medium', 'sizeLimit'];
 const MOUNT_KEYS = ['name', 'mountPath', 'subPath', 'readOnly'];
-/** Tekton keeps /tekton for itself (Kiln's own /kiln is checked where a Pod is built). */
+/**
+ * Tekton keeps /tekton for itself but for /tekton/home, a step's to mount over (Kiln's own /kiln is
+ * checked where a Pod is built).
+ */
 const RESERVED_MOUNTS = ['/tekton'];
+const OPEN_MOUNTS = ['/tekton/home'];
 
 export function readTaskVolumes(
   src: Source,
@@ -37,10 +41,15 @@ export function readTaskVolumes(
     const where = `${what}.${name}`;
     if (out.some((v) => v.name === name)) src.error(item.pos, `${where} is declared twice`);
     const kinds = [...f.keys()].filter((k) => k !== 'name');
+    // Kubernetes defaults a volume that gives no source to an emptyDir (SetDefaults_Volume).
+    if (kinds.length === 0) {
+      out.push({ name, source: { emptyDir: {} }, files: {} });
+      continue;
+    }
     if (kinds.length !== 1) {
       src.error(
         item.pos,
-        `${where} gives ${kinds.length ? kinds.join(' and ') : 'no source'}`,
+        `${where} gives ${kinds.join(' and ')}`,
         'give one of emptyDir: {}, configMap:, secret: or projected:',
       );
       continue;
@@ -86,7 +95,8 @@ export function readVolumeMounts(reader: TextReader, at: At | undefined, what: s
         `${what}.${name}: mountPath "${mountPath}" is not absolute`,
         'give an absolute path',
       );
-    const reserved = RESERVED_MOUNTS.find((r) => mountPath === r || mountPath.startsWith(`${r}/`));
+    const under = (r: string) => mountPath === r || mountPath.startsWith(`${r}/`);
+    const reserved = OPEN_MOUNTS.some(under) ? undefined : RESERVED_MOUNTS.find(under);
     if (reserved)
       src.error(
         f.get('mountPath')!.pos,
