@@ -91,6 +91,8 @@ export interface StepWorkspace {
 /** One of its task's volumes at `mountPath` in a step (Tekton's `volumeMounts` entry). */
 export interface VolumeMount {
   name: string;
+  /** Set when `name` is `$(workspaces.w.volume)`: the mount shows task workspace `w`'s volume. */
+  workspace?: string;
   mountPath: string;
   subPath?: string;
   readOnly?: boolean;
@@ -106,6 +108,11 @@ export interface TaskVolume {
   name: string;
   source: Record<string, unknown>;
   files?: Record<string, string>;
+  /**
+   * Declared by the TaskRun's `podTemplate`, not by the Task, and mounted by its steps: a Pod gets
+   * it from the pod template (as written), and the export leaves it there.
+   */
+  podTemplate?: true;
 }
 
 /** The order of a matrix's combinations: the param that varies fastest between consecutive ones. */

@@ -128,14 +128,14 @@ export class LocalRuntime implements Runtime {
     // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
     const volumeDirs = volumeHostDirs(plan, root);
-    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan));
+    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan, hostDirs));
     const seen = volumeHostDirs(plan, paths.root);
     // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
     // so are Tekton's fixed pod paths (tekton-paths.ts).
     const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
     const steps = resolved.steps.map((step) =>
       rewriteMountPaths(step, [
-        ...stepMounts(step, seen, plan),
+        ...stepMounts(step, seen, plan, seenWorkspaces),
         ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
         ...tektonPathMounts(plan, paths, hostDirs, isolate, step),
       ]),
@@ -160,7 +160,7 @@ export class LocalRuntime implements Runtime {
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
     const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
-      ...s,
+      ...rewriteMountPaths(s, stepMounts(s, seen, plan, seenWorkspaces)),
       readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
     }));
     sidecars.forEach((s) => checkProbe(plan.name, s));

@@ -41,10 +41,18 @@ export interface StepMount {
   readOnly: boolean;
 }
 
-/** A step's mounts: where each shows, and the host directory it shows. */
-export function stepMounts(step: ResolvedStep, dirs: Record<string, string>, plan: TaskRunPlan): StepMount[] {
+/**
+ * A step's mounts: where each shows, and the directory it shows (`dirs`: the volumes',
+ * `workspaceDirs`: the workspaces', for a mount of `$(workspaces.w.volume)`).
+ */
+export function stepMounts(
+  step: ResolvedStep,
+  dirs: Record<string, string>,
+  plan: TaskRunPlan,
+  workspaceDirs: Record<string, string>,
+): StepMount[] {
   return (step.volumeMounts ?? []).map((m: VolumeMount) => {
-    const dir = dirs[m.name];
+    const dir = m.workspace === undefined ? dirs[m.name] : workspaceDirs[m.workspace];
     if (dir === undefined)
       throw new LocalRuntimeError(
         `task run ${plan.name}: step "${step.name}" mounts volume "${m.name}", which the task does not have`,

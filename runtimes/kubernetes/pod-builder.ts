@@ -277,14 +277,19 @@ function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[
         `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
         'mount it elsewhere',
       );
-    if (!plan.volumes?.some((v) => v.name === m.name))
+    // `$(workspaces.w.volume)`: the whole Pod volume backing task workspace w, as Tekton mounts it.
+    const workspace = plan.workspaces.find((w) => w.name === m.workspace);
+    if (workspace) return mount(volumeForWorkspace(workspace.workspace), m.mountPath, m.readOnly, m.subPath);
+    const volume = plan.volumes?.find((v) => v.name === m.name);
+    if (!volume)
       throw new PodBuildError(
         plan.task,
         step.name,
         `mounts volume "${m.name}", which the task does not have`,
         "declare it under the Task's volumes",
       );
-    return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+    const name = volume.podTemplate ? m.name : volumeForTaskVolume(m.name);
+    return mount(name, m.mountPath, m.readOnly, m.subPath);
   });
 }
 

@@ -50,7 +50,9 @@ export const volumeForTaskVolume = (name: string) => boundedName(`vol-${name}`);
 
 /** The task's own volumes, as written (an emptyDir, a ConfigMap, Secret or projected source). */
 export const taskVolumes = (plan: TaskRunPlan): V1Volume[] =>
-  (plan.volumes ?? []).map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
+  (plan.volumes ?? [])
+    .filter((v) => !v.podTemplate) // the pod template gives the Pod its own (pod-template.ts)
+    .map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
 
 export function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
   const used = [...new Set(plan.workspaces.map((w) => w.workspace))];

@@ -31,9 +31,11 @@ export function readTaskVolumes(
   at: At | undefined,
   what: string,
   objects: KubernetesObjects,
+  only?: ReadonlySet<string>,
 ): TaskVolume[] {
   const out: TaskVolume[] = [];
   for (const item of src.list(at, what) ?? []) {
+    if (only && !only.has(nameOf(item))) continue;
     const f = src.fields(item, `an item of ${what}`, VOLUME_KEYS, VOLUME_REFUSED);
     const name = f && src.string(f.get('name'), `${what}[].name`);
     if (f && name === undefined) src.error(item.pos, `an item of ${what} has no name`);
@@ -70,6 +72,13 @@ export function readTaskVolumes(
     if (read) out.push({ name, source: read.volume, files: read.files });
   }
   return out;
+}
+
+/** A volume item's name, read quietly (the item is read in full only when wanted). */
+function nameOf(item: At): string {
+  const node = item.node as { get?: (key: string) => unknown } | null;
+  const name = typeof node?.get === 'function' ? node.get('name') : undefined;
+  return typeof name === 'string' ? name : '';
 }
 
 /** Tekton's `volumeMounts: [{name, mountPath, subPath, readOnly}]`. */
@@ -112,12 +121,28 @@ export function readVolumeMounts(reader: TextReader, at: At | undefined, what: s
   return out;
 }
 
-/** Every mount names a volume of the task (Tekton's validation). */
-export function checkVolumeMounts(src: Source, steps: StepSpec[], volumes: TaskVolume[], what: string): void {
+const WORKSPACE_VOLUME = /^\$\(workspaces\.([\w-]+)\.volume\)$/;
+
+/**
+ * Every mount names a volume of the task, or (`$(workspaces.w.volume)`) the volume backing one of
+ * its workspaces, which the mount then records (`workspace`).
+ */
+export function checkVolumeMounts(
+  src: Source,
+  steps: StepSpec[],
+  volumes: TaskVolume[],
+  workspaces: { name: string }[],
+  what: string,
+): void {
   const names = new Set(volumes.map((v) => v.name));
   for (const step of steps) {
     for (const m of step.volumeMounts ?? []) {
       if (names.has(m.name)) continue;
+      const workspace = WORKSPACE_VOLUME.exec(m.name)?.[1];
+      if (workspace !== undefined && workspaces.some((w) => w.name === workspace)) {
+        m.workspace = workspace;
+        continue;
+      }
       src.error(
         step.pos!,
         `${what}: step "${step.name}" mounts volume "${m.name}", which the Task does not declare`,

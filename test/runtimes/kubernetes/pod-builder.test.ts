@@ -148,6 +148,19 @@ describe('pod builder', () => {
         { name: 'vol-config', mountPath: '/etc/config', readOnly: true },
       ]),
     );
+    // `$(workspaces.w.volume)` (read as `workspace: w`) mounts the Pod volume backing workspace w.
+    const viaWorkspace = [{ name: '$(workspaces.src.volume)', workspace: 'src', mountPath: '/mnt/src' }];
+    const withWorkspace = buildPod(
+      plan({
+        steps: [step('use', { script: 'true', volumeMounts: viaWorkspace })],
+        workspaces: [{ name: 'src', workspace: 'source' }],
+      }),
+      BUILD_OPTIONS,
+    );
+    expect(withWorkspace.spec!.containers[0]!.volumeMounts).toContainEqual({
+      name: 'ws-source',
+      mountPath: '/mnt/src',
+    });
     const unknown = [{ name: 'nope', mountPath: '/x' }];
     expect(() =>
       buildPod(plan({ steps: [step('use', { script: 'true', volumeMounts: unknown })] }), BUILD_OPTIONS),
