@@ -109,6 +109,11 @@ export interface TaskVolume {
   source: Record<string, unknown>;
   files?: Record<string, string>;
   /**
+   * For a ConfigMap or Secret named by a param: the data of every ConfigMap (or Secret) given beside
+   * the Task, by name, for the plan to pick from once the param is known (`files` then).
+   */
+  candidates?: Record<string, Record<string, string>>;
+  /**
    * Declared by the TaskRun's `podTemplate`, not by the Task, and mounted by its steps: a Pod gets
    * it from the pod template (as written), and the export leaves it there.
    */

@@ -5,7 +5,7 @@
 // args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
 import { join, normalize } from 'node:path';
 import { mapStepText, stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
-import type { VolumeMount } from '../../syntax/index.js';
+import { volumeSourceName, type VolumeMount } from '../../syntax/index.js';
 import { LocalRuntimeError } from './errors.js';
 
 /** Where a task run keeps its volume `name` (under its own directory). */
@@ -25,9 +25,9 @@ export function volumeHostFiles(plan: TaskRunPlan, dirOf: (name: string) => stri
   for (const v of plan.volumes ?? []) {
     if (!v.files) {
       throw new LocalRuntimeError(
-        `task run ${plan.name}: volume "${v.name}" names its ConfigMap or Secret with a param, which Kiln resolves only on Kubernetes`,
+        `task run ${plan.name}: volume "${v.name}" names ${volumeSourceName(v.source)}, which is not among the documents given`,
         plan.name,
-        'name the ConfigMap or Secret as written, and give its document beside the Task',
+        'give its ConfigMap or Secret document in the same file as the run (or in a file passed with it)',
       );
     }
     for (const [path, text] of Object.entries(v.files)) out[join(dirOf(v.name), inside(path, plan))] = text;

@@ -62,10 +62,12 @@ export function readTaskVolumes(
       out.push({ name, source: { emptyDir: {} }, files: {} });
       continue;
     }
-    // A ConfigMap or Secret named by a param is known at run time only: kept as written.
+    // A ConfigMap or Secret named by a param is known at run time only: kept as written, with the
+    // documents of its kind given beside the Task to pick from (resolveVolumeFiles).
     const source = f.get(kinds[0]!)!.node?.toJSON() as unknown;
     if (JSON.stringify(source ?? '').includes('$(')) {
-      out.push({ name, source: { [kinds[0]!]: source } });
+      const given = kinds[0] === 'configMap' ? objects.configMaps : kinds[0] === 'secret' ? objects.secrets : undefined;
+      out.push({ name, source: { [kinds[0]!]: source }, ...(given && { candidates: Object.fromEntries(given) }) });
       continue;
     }
     const read = readVolumeFiles(src, f, where, objects);
