@@ -46,7 +46,7 @@ import {
   volumeHostDirs,
   volumeHostFiles,
 } from './volumes.js';
-import { tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
+import { otherStepPaths, tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -141,7 +141,8 @@ export class LocalRuntime implements Runtime {
       ]),
     );
     const unmapped = unmappedTektonPaths(plan, steps);
-    if (unmapped) this.opts.onWarning?.(unmapped);
+    const unguarded = isolate ? undefined : otherStepPaths(plan);
+    for (const warning of [unmapped, unguarded]) if (warning) this.opts.onWarning?.(warning);
     const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
     // Outside the sandbox a directory cannot be shown read-only to one step and writable to another.
     if (readOnlyWorkspaces.length && !isolate)
@@ -154,7 +155,10 @@ export class LocalRuntime implements Runtime {
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
     const dirs = [
-      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), tektonHomeDir(root)],
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs)],
+      ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
+      // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
+      ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),
     ];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
@@ -204,6 +208,7 @@ export class LocalRuntime implements Runtime {
         sandboxWhere: {
           cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
           makeCwd: step.workingDir !== undefined,
+          otherSteps: [...steps, ...sidecars].flatMap((_, j) => (j === i ? [] : [j])),
         },
         workspaceDirs: Object.fromEntries(seen.map((name) => [name, hostDirs[name]!])),
       };

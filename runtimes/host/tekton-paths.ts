@@ -1,7 +1,7 @@
 // Tekton's fixed in-pod paths on the host engine. A step may name them as written rather than by
 // a variable: `/workspace/<w>` for a workspace of its task (`$(workspaces.w.path)`),
 // `/tekton/steps/step-<name>/` or `/tekton/steps/<i>/` for a step's exit code
-// (`$(steps.name.exitCode.path)`), `/tekton/results/<r>` for a result (`$(results.r.path)`), and
+// (`$(steps.name.exitCode.path)`), `/tekton/run/<i>/` for its post file, `/tekton/results/<r>` for a result (`$(results.r.path)`), and
 // `/tekton/home`, the emptyDir Tekton gives every step of a task run (a step's own volume mounted
 // there wins, as Kubernetes lets the user's mount win the tie).
 // Nothing can be mounted at those paths here (outside the sandbox at all; in it, /workspace/<w> is
@@ -31,6 +31,7 @@ export function tektonPathMounts(
   const steps = plan.steps.flatMap((step, i) => [
     { mountPath: `/tekton/steps/step-${step.name}`, dir: paths.stepMetadataDir(i) },
     { mountPath: `/tekton/steps/${i}`, dir: paths.stepMetadataDir(i) },
+    { mountPath: `/tekton/run/${i}`, dir: paths.stepDir(i) },
   ]);
   return [
     ...workspaces,
@@ -52,7 +53,30 @@ export function unmappedTektonPaths(plan: TaskRunPlan, steps: readonly ResolvedS
   if (named.length === 0) return undefined;
   return (
     `task run ${plan.name}: ${named.join('; ')}, which the host engine does not lay out ` +
-    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/results/… and /tekton/home ` +
+    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/run/…, /tekton/results/… and /tekton/home ` +
     `to the task run's directory): use $(workspaces.w.path), $(results.r.path) or a workspace instead`
   );
 }
+
+/**
+ * Outside the sandbox: the steps that redirect output into another step's /tekton/steps/… or
+ * /tekton/run/…, which Tekton mounts read-only there and the host engine cannot (a warning), or
+ * undefined. Reading them is fine (a step may read another's exit code), so only `>` is looked for.
+ */
+export function otherStepPaths(plan: TaskRunPlan): string | undefined {
+  const named = plan.steps.flatMap((step, i) => {
+    const own = new Set([`step-${step.name}`, String(i)]);
+    const texts = [step.script ?? '', ...(step.command ?? []), ...(step.scriptArgs ?? []), ...Object.values(step.env)];
+    const paths = texts.flatMap((t) =>
+      [...t.matchAll(OTHER_STEP_WRITE)].filter((m) => !own.has(m[2]!)).map((m) => m[1]!),
+    );
+    return paths.length ? [`step "${step.name}" names ${[...new Set(paths)].join(', ')}`] : [];
+  });
+  if (named.length === 0) return undefined;
+  return (
+    `task run ${plan.name}: ${named.join('; ')} to write there: another step's directory, which Tekton shows read-only ` +
+    `and the host engine does only in its sandbox (--isolate)`
+  );
+}
+
+const OTHER_STEP_WRITE = />\s*(\/tekton\/(?:steps|run)\/([\w.-]+))/g;

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../../engine/index.js';
 import { pipeline, step, task } from '../../../testkit/pipelines.js';
 import { LocalRuntime, locateAgent, type OutputLine } from '../../../runtimes/host/index.js';
+import { otherStepPaths } from '../../../runtimes/host/tekton-paths.js';
+import type { TaskRunPlan } from '../../../engine/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-tekton-paths-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -56,4 +58,18 @@ describe("Tekton's pod paths on the host engine", () => {
       ]);
     });
   }
+});
+
+describe("another step's directories outside the sandbox", () => {
+  const planOf = (...scripts: string[]) =>
+    ({ name: 'tr', steps: scripts.map((script, i) => ({ name: `s${i}`, script, env: {} })) }) as unknown as TaskRunPlan;
+
+  it("warns of a write into another step's /tekton/run or /tekton/steps, not of a read or its own", () => {
+    expect(
+      otherStepPaths(planOf('true', 'echo x > /tekton/run/0/out; echo 1 >/tekton/steps/step-s0/exitCode')),
+    ).toMatch(/step "s1" names \/tekton\/run\/0, \/tekton\/steps\/step-s0 to write there/);
+    expect(otherStepPaths(planOf('true', 'cat /tekton/steps/0/exitCode', 'echo 1 > /tekton/steps/2/probe'))).toBe(
+      undefined,
+    );
+  });
 });
