@@ -46,6 +46,7 @@ import {
   volumeHostDirs,
   volumeHostFiles,
 } from './volumes.js';
+import { readOnlyViews } from './read-only-views.js';
 import { otherStepPaths, tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
@@ -123,7 +124,11 @@ export class LocalRuntime implements Runtime {
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
-    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
+    const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
+    // Outside the sandbox a read-only workspace is a read-only view of its directory (read-only-views.ts).
+    const views = isolate ? undefined : readOnlyViews(root, hostDirs, readOnlyWorkspaces);
+    const stepDirs = views?.dirs ?? hostDirs;
+    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs);
     const env = resolved.env;
     // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
@@ -132,22 +137,21 @@ export class LocalRuntime implements Runtime {
     const seen = volumeHostDirs(plan, paths.root);
     // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
     // so are Tekton's fixed pod paths (tekton-paths.ts).
-    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
+    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs;
     const steps = resolved.steps.map((step) =>
       rewriteMountPaths(step, [
         ...stepMounts(step, seen, plan, seenWorkspaces),
         ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
-        ...tektonPathMounts(plan, paths, hostDirs, isolate, step),
+        ...tektonPathMounts(plan, paths, stepDirs, isolate, step),
       ]),
     );
     const unmapped = unmappedTektonPaths(plan, steps);
     const unguarded = isolate ? undefined : otherStepPaths(plan);
     for (const warning of [unmapped, unguarded]) if (warning) this.opts.onWarning?.(warning);
-    const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
-    // Outside the sandbox a directory cannot be shown read-only to one step and writable to another.
-    if (readOnlyWorkspaces.length && !isolate)
+    // Without bubblewrap a directory cannot be shown read-only to one step and writable to another.
+    if (readOnlyWorkspaces.length && !isolate && !views)
       this.opts.onWarning?.(
-        `task run ${plan.name}: workspace ${readOnlyWorkspaces.map((w) => `"${w}"`).join(', ')} is readOnly, which the host engine enforces only in its sandbox: run with --isolate`,
+        `task run ${plan.name}: workspace ${readOnlyWorkspaces.map((w) => `"${w}"`).join(', ')} is readOnly, which the host engine enforces only with bubblewrap (bwrap), not found or not working here`,
       );
     const shell = (this.opts.env ?? process.env).KILN_SH;
     const files = {
@@ -155,16 +159,18 @@ export class LocalRuntime implements Runtime {
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
     const dirs = [
-      ...[...Object.values(hostDirs), ...Object.values(volumeDirs)],
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? [])],
       ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),
     ];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
-    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
+    // A sidecar is not wrapped: outside the sandbox it sees a read-only workspace's own directory.
+    const sidecarDirs = isolate ? seenWorkspaces : hostDirs;
+    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, sidecarDirs);
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => ({
-      ...rewriteMountPaths(s, stepMounts(s, seen, plan, seenWorkspaces)),
+      ...rewriteMountPaths(s, stepMounts(s, seen, plan, sidecarDirs)),
       readinessProbe: mapProbe(plan.sidecars![j]!.readinessProbe, forSidecars.resolve),
     }));
     sidecars.forEach((s) => checkProbe(plan.name, s));
@@ -194,17 +200,19 @@ export class LocalRuntime implements Runtime {
       const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
       const first = seen[0];
       return {
-        args: stepArgv({
-          agent: [],
-          paths,
-          index: i,
-          step,
-          results: plan.results,
-          cacheDir,
-          resultsStore,
-          stepResults: stepResultsFlags(step, steps, paths.stepsDir),
-        }).slice(1), // `entrypoint`
-        ...stepProcess(step, { cwd: first ? hostDirs[first]! : root, env: processEnv }),
+        args: (views?.wrap ?? ((a: string[]) => a))(
+          stepArgv({
+            agent: [],
+            paths,
+            index: i,
+            step,
+            results: plan.results,
+            cacheDir,
+            resultsStore,
+            stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+          }).slice(1),
+        ), // `entrypoint`
+        ...stepProcess(step, { cwd: first ? stepDirs[first]! : root, env: processEnv }),
         sandboxWhere: {
           cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
           makeCwd: step.workingDir !== undefined,
