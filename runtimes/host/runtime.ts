@@ -46,7 +46,7 @@ import {
   volumeHostDirs,
   volumeHostFiles,
 } from './volumes.js';
-import { readOnlyViews } from './read-only-views.js';
+import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper } from './read-only-views.js';
 import { otherStepPaths, tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
@@ -147,7 +147,9 @@ export class LocalRuntime implements Runtime {
     );
     const unmapped = unmappedTektonPaths(plan, steps);
     const unguarded = isolate ? undefined : otherStepPaths(plan);
-    for (const warning of [unmapped, unguarded]) if (warning) this.opts.onWarning?.(warning);
+    for (const warning of [unmapped, unguarded && !bubblewrapBindsHere() ? unguarded : undefined])
+      if (warning) this.opts.onWarning?.(warning);
+    const guard = readOnlyWrapper(root, views, steps, steps.length + (plan.sidecars?.length ?? 0));
     // Without bubblewrap a directory cannot be shown read-only to one step and writable to another.
     if (readOnlyWorkspaces.length && !isolate && !views)
       this.opts.onWarning?.(
@@ -159,7 +161,7 @@ export class LocalRuntime implements Runtime {
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
     const dirs = [
-      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? [])],
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...guard.dirs],
       ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
@@ -200,7 +202,8 @@ export class LocalRuntime implements Runtime {
       const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
       const first = seen[0];
       return {
-        args: (views?.wrap ?? ((a: string[]) => a))(
+        args: (isolate ? (_: number, a: string[]) => a : guard.wrap)(
+          i,
           stepArgv({
             agent: [],
             paths,

@@ -60,8 +60,8 @@ export function unmappedTektonPaths(plan: TaskRunPlan, steps: readonly ResolvedS
 
 /**
  * Outside the sandbox: the steps that redirect output into another step's /tekton/steps/… or
- * /tekton/run/…, which Tekton mounts read-only there and the host engine cannot (a warning), or
- * undefined. Reading them is fine (a step may read another's exit code), so only `>` is looked for.
+ * /tekton/run/…, which Tekton mounts read-only there, for a warning when bwrap cannot guard them
+ * (read-only-views.ts), or undefined. Reading them is fine (a step may read another's exit code), so only `>` is looked for.
  */
 export function otherStepPaths(plan: TaskRunPlan): string | undefined {
   const named = plan.steps.flatMap((step, i) => {
@@ -75,7 +75,7 @@ export function otherStepPaths(plan: TaskRunPlan): string | undefined {
   if (named.length === 0) return undefined;
   return (
     `task run ${plan.name}: ${named.join('; ')} to write there: another step's directory, which Tekton shows read-only ` +
-    `and the host engine does only in its sandbox (--isolate)`
+    `and the host engine can only with bubblewrap (bwrap), not found or not working here`
   );
 }
 

@@ -26,6 +26,7 @@ const readsTektonPaths = pipeline([
           'echo kept > /workspace/src/note && cat $(workspaces.src.path)/note',
           'printf written > /tekton/results/out',
           'cat /tekton/creds/token 2>/dev/null || echo no creds',
+          '(echo 9 > /tekton/steps/0/exitCode) 2>/dev/null && echo forged || echo guarded',
         ].join('\n'),
         { name: 'read' },
       ),
@@ -51,7 +52,7 @@ describe("Tekton's pod paths on the host engine", () => {
       });
       expect(record.status).toBe('Succeeded');
       const lines = output.filter((l) => l.step === 'read' && l.stream === 'stdout').map((l) => l.line);
-      expect(lines).toEqual(['by name 3, by index 3', 'kept', 'no creds']);
+      expect(lines).toEqual(['by name 3, by index 3', 'kept', 'no creds', 'guarded']);
       expect(record.tasks[0]!.results).toEqual({ out: 'written' });
       expect(warnings).toEqual([
         expect.stringMatching(/^task run paths-t: step "read" names \/tekton\/creds\/token, which the host engine/),
