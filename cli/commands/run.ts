@@ -202,7 +202,7 @@ async function runOne(
   err.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
   if (ignored) err.write(ignored + '\n');
-  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run) : undefined;
+  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run, pipeline) : undefined;
   if (unapplied) err.write(unapplied + '\n');
   const runtime = await openRuntime({
     engine: chosen.engine,
