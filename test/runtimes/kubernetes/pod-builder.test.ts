@@ -167,6 +167,27 @@ describe('pod builder', () => {
     ).toThrow(/mounts volume "nope", which the task does not have/);
   });
 
+  it("gives the steps Tekton's /tekton/home when one names it; a step's own volume there wins", () => {
+    const volumes: TaskVolume[] = [{ name: 'fresh', source: { emptyDir: {} }, files: {} }];
+    const pod = buildPod(
+      plan({
+        steps: [
+          step('write', { script: 'echo x > /tekton/home/note' }),
+          step('own', { script: 'ls /tekton/home', volumeMounts: [{ name: 'fresh', mountPath: '/tekton/home' }] }),
+        ],
+        volumes,
+      }),
+      BUILD_OPTIONS,
+    );
+    expect(pod.spec!.volumes).toContainEqual({ name: 'tekton-home', emptyDir: {} });
+    const homes = pod.spec!.containers.map((c) => c.volumeMounts!.filter((m) => m.mountPath === '/tekton/home'));
+    expect(homes).toEqual([
+      [{ name: 'tekton-home', mountPath: '/tekton/home' }],
+      [{ name: 'vol-fresh', mountPath: '/tekton/home' }],
+    ]);
+    expect(buildPod(plan(), BUILD_OPTIONS).spec!.volumes!.some((v) => v.name === 'tekton-home')).toBe(false);
+  });
+
   it('requests the maximum over steps, not the sum', () => {
     const [s0, s1, s2] = buildPod(plan(), BUILD_OPTIONS).spec!.containers;
     const sum = (r: string) =>
