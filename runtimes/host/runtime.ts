@@ -149,7 +149,10 @@ export class LocalRuntime implements Runtime {
     const unguarded = isolate ? undefined : otherStepPaths(plan);
     for (const warning of [unmapped, unguarded && !bubblewrapBindsHere() ? unguarded : undefined])
       if (warning) this.opts.onWarning?.(warning);
-    const guard = readOnlyWrapper(root, views, steps, steps.length + (plan.sidecars?.length ?? 0));
+    // Outside the sandbox, what Tekton shows read-only is bound so around a step's command.
+    const guard = isolate
+      ? undefined
+      : readOnlyWrapper(root, views, steps, steps.length + (plan.sidecars?.length ?? 0));
     // Without bubblewrap a directory cannot be shown read-only to one step and writable to another.
     if (readOnlyWorkspaces.length && !isolate && !views)
       this.opts.onWarning?.(
@@ -161,7 +164,7 @@ export class LocalRuntime implements Runtime {
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
     const dirs = [
-      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...guard.dirs],
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...(guard?.dirs ?? [])],
       ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
@@ -201,20 +204,18 @@ export class LocalRuntime implements Runtime {
       // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
       const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
       const first = seen[0];
+      const args = stepArgv({
+        agent: [],
+        paths,
+        index: i,
+        step,
+        results: plan.results,
+        cacheDir,
+        resultsStore,
+        stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+      }).slice(1); // `entrypoint`
       return {
-        args: (isolate ? (_: number, a: string[]) => a : guard.wrap)(
-          i,
-          stepArgv({
-            agent: [],
-            paths,
-            index: i,
-            step,
-            results: plan.results,
-            cacheDir,
-            resultsStore,
-            stepResults: stepResultsFlags(step, steps, paths.stepsDir),
-          }).slice(1),
-        ), // `entrypoint`
+        args: guard ? guard.wrap(i, args) : args,
         ...stepProcess(step, { cwd: first ? stepDirs[first]! : root, env: processEnv }),
         sandboxWhere: {
           cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
