@@ -53,11 +53,20 @@ export function hostIgnoredImages(pipeline: PipelineSpec): string | undefined {
  * service account, a pod template, labels, compute resources, sidecars) cannot apply to processes
  * on this machine: said per pipeline task, never dropped in silence.
  */
-export function hostIgnoredTaskRunSpecs(run: RunRequest | undefined): string | undefined {
+/** A pod template's part the host engine ignores: all of it but the volumes the task's steps mount. */
+function podTemplateIgnored(podTemplate: Record<string, unknown>, pipeline: PipelineSpec, task: string) {
+  const mounted = pipeline.tasks.find((t) => t.name === task)?.volumes?.filter((v) => v.podTemplate) ?? [];
+  if (mounted.length === 0) return 'podTemplate';
+  const volumes = Array.isArray(podTemplate.volumes) ? podTemplate.volumes : [];
+  const rest = Object.keys(podTemplate).some((k) => k !== 'volumes') || volumes.length > mounted.length;
+  return rest && 'podTemplate (but for the volumes its steps mount)';
+}
+
+export function hostIgnoredTaskRunSpecs(run: RunRequest | undefined, pipeline: PipelineSpec): string | undefined {
   const lines = (run?.taskRunSpecs ?? []).flatMap((spec) => {
     const fields = [
       spec.serviceAccountName && 'serviceAccountName',
-      spec.podTemplate && 'podTemplate',
+      spec.podTemplate && podTemplateIgnored(spec.podTemplate, pipeline, spec.pipelineTaskName),
       spec.metadata && 'metadata',
       spec.computeResources && 'computeResources',
       spec.stepSpecs?.length && 'stepSpecs',

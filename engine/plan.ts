@@ -9,6 +9,7 @@ import {
   parseReference,
   referencesIn,
   type ResultRef,
+  resolveVolumeFiles,
   type StepSpec,
   substitute,
   substituteStep,
@@ -23,6 +24,7 @@ import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { mapProbes } from './sidecars.js';
 import { uidOf, volumeForWorkspace } from './names.js';
+import { mapStrings } from './step-text.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
 import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
 import type { EngineState, Unit } from './types.js';
@@ -258,7 +260,17 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     results: task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
-    ...(task.volumes && { volumes: task.volumes }),
+    // A ConfigMap or Secret a param names is known now: its source substituted, its files picked.
+    ...(task.volumes && {
+      volumes: task.volumes.map((v) =>
+        v.candidates
+          ? resolveVolumeFiles(
+              v,
+              mapStrings(v.source, (s) => substitute(s, resolve)),
+            )
+          : v,
+      ),
+    }),
     ...(task.sidecars && {
       sidecars: task.sidecars.map((s) => ({
         ...planStep(substituteStep(s, resolve), sub(task.image)),

@@ -211,6 +211,7 @@ function taskDocument(
         const { onError: _, ...doc } = stepDocument(task, s, i, problems, run.defaultImage);
         return clean({ ...doc, readinessProbe: s.readinessProbe, startupProbe: s.startupProbe });
       }),
+      // A pod template's volume a step mounts is written here, and left out of the pod template.
       volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],
     }),
   };
@@ -228,7 +229,7 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     command: cached ?? step.command?.map(rewrite),
     args: step.args.length && !cached ? step.args.map(rewrite) : undefined,
     volumeMounts: [
-      ...(step.volumeMounts ?? []).map((m) => ({ ...m, mountPath: rewrite(m.mountPath) })),
+      ...(step.volumeMounts ?? []).map(({ workspace: _, ...m }) => ({ ...m, mountPath: rewrite(m.mountPath) })),
       ...(cached ? CACHE_MOUNTS : []),
     ],
     env: Object.keys(step.env).length ? envList(step.env, rewrite) : undefined,
@@ -343,10 +344,27 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
       workspaces,
       timeouts: timeout !== undefined ? { pipeline: formatDuration(timeout) } : undefined,
       taskRunSpecs: run.taskRunSpecs?.map(({ pos: _pos, timeoutMs, ...spec }) =>
-        clean({ ...spec, timeout: timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined }),
+        clean({
+          ...withoutTaskVolumes(spec, pipeline),
+          timeout: timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined,
+        }),
       ),
     }),
   };
+}
+
+/**
+ * A pod template's volumes that the task's steps mount are written in its Task: the pod template
+ * keeps the others (Tekton refuses a Pod given one volume twice).
+ */
+function withoutTaskVolumes(spec: TaskRunSpecOverride, pipeline: PipelineSpec): TaskRunSpecOverride {
+  const task = pipeline.tasks.find((t) => t.name === spec.pipelineTaskName);
+  const moved = new Set((task?.volumes ?? []).filter((v) => v.podTemplate).map((v) => v.name));
+  const volumes = spec.podTemplate?.volumes;
+  if (!moved.size || !Array.isArray(volumes)) return spec;
+  const kept = volumes.filter((v) => !moved.has((v as { name?: string }).name ?? ''));
+  const { volumes: _, ...podTemplate } = spec.podTemplate!;
+  return { ...spec, podTemplate: kept.length ? { ...podTemplate, volumes: kept } : podTemplate };
 }
 
 /** `$(params.list[*])` stays the whole-array reference Tekton expects, not a list of one. */

@@ -93,6 +93,8 @@ export interface StepWorkspace {
 /** One of its task's volumes at `mountPath` in a step (Tekton's `volumeMounts` entry). */
 export interface VolumeMount {
   name: string;
+  /** Set when `name` is `$(workspaces.w.volume)`: the mount shows task workspace `w`'s volume. */
+  workspace?: string;
   mountPath: string;
   subPath?: string;
   readOnly?: boolean;
@@ -108,6 +110,16 @@ export interface TaskVolume {
   name: string;
   source: Record<string, unknown>;
   files?: Record<string, string>;
+  /**
+   * For a ConfigMap or Secret named by a param: the data of every ConfigMap (or Secret) given beside
+   * the Task, by name, for the plan to pick from once the param is known (`files` then).
+   */
+  candidates?: Record<string, Record<string, string>>;
+  /**
+   * Declared by the TaskRun's `podTemplate`, not by the Task, and mounted by its steps: a Pod gets
+   * it from the pod template (as written), and the export leaves it there.
+   */
+  podTemplate?: true;
 }
 
 /** The order of a matrix's combinations: the param that varies fastest between consecutive ones. */

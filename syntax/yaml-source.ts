@@ -45,6 +45,11 @@ const MAX_ALIASES = 1000;
 
 export class Source {
   private aliases = 0;
+  /**
+   * Tekton's documents are decoded by Go's encoding/json (in Tekton's defaulting webhook), which
+   * matches a key to a field whatever its case (`mountpath` is `mountPath`): Kiln reads them so too.
+   */
+  private keysAnyCase = false;
 
   constructor(
     readonly file: string,
@@ -80,6 +85,11 @@ export class Source {
     return { node: n, pos: n?.range ? this.posAt(n.range[0]) : fallback };
   }
 
+  /** From now on `fields` matches keys as Go's encoding/json does (a Tekton or Kubernetes document). */
+  matchKeysAnyCase(): void {
+    this.keysAnyCase = true;
+  }
+
   error(pos: SourcePos, message: string, hint?: string): void {
     this.diags.add(pos, message, hint);
   }
@@ -110,11 +120,20 @@ export class Source {
     if (!entries) return undefined;
     const out = new Map<string, At>();
     for (const e of entries) {
-      if (refused[e.key] !== undefined) this.error(e.keyPos, `${what}: "${e.key}" is not supported`, refused[e.key]);
-      else if (!known.includes(e.key)) this.error(e.keyPos, `${what}: unknown key "${e.key}"`, suggest(e.key, known));
-      else out.set(e.key, e.value);
+      const key = this.knownKey(e.key, known, refused);
+      if (refused[key] !== undefined) this.error(e.keyPos, `${what}: "${e.key}" is not supported`, refused[key]);
+      else if (!known.includes(key)) this.error(e.keyPos, `${what}: unknown key "${e.key}"`, suggest(e.key, known));
+      else if (out.has(key)) this.error(e.keyPos, `${what}: "${e.key}" repeats "${key}"`, `keep one ${key}`);
+      else out.set(key, e.value);
     }
     return out;
+  }
+
+  /** The key as written, or (keys matched in any case) the known or refused key it spells. */
+  private knownKey(key: string, known: readonly string[], refused: Refused): string {
+    if (!this.keysAnyCase || known.includes(key) || refused[key] !== undefined) return key;
+    const lower = key.toLowerCase();
+    return [...known, ...Object.keys(refused)].find((k) => k.toLowerCase() === lower) ?? key;
   }
 
   /** A scalar as text (numbers and booleans as written: `retries: 3` → "3"). */

@@ -10,6 +10,7 @@ import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../
 import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
 import { RunConsole } from '../run-console.js';
+import { LabelledStream } from '../labelled-stream.js';
 import { kilnCommand } from '../invocation.js';
 import { readBackHint, undeliveredLogs } from '../run-progress.js';
 import {
@@ -48,6 +49,7 @@ interface RunFlags {
   cacheDir: string;
   logDeadline: string;
   engine?: string;
+  inTurn?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -56,7 +58,7 @@ export function registerRun(program: Command): void {
     .description('run a pipeline on this machine (Kiln YAML or Tekton documents)')
     .argument(
       '<files...>',
-      'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several, and several PipelineRuns/TaskRuns run in turn)',
+      'pipeline files (one pipeline; Tekton Tasks/Pipeline/PipelineRun may be split over several, and several PipelineRuns/TaskRuns run at once)',
     )
     .option('--param <name=value>', 'a pipeline param (repeatable)', collect, [])
     .option(
@@ -73,6 +75,10 @@ export function registerRun(program: Command): void {
     .option('--max-depth <n>', 'how deep pipelines may call pipelines (pipeline: tasks); default 10')
     .option('--isolate', 'run each step in a bubblewrap sandbox (/kiln, /workspace/<name>, host root read-only)')
     .option('--keep', 'keep the run directory under .kiln/runs/ after the run')
+    .option(
+      '--in-turn',
+      "a file's several PipelineRuns/TaskRuns run one after another (default: at once, as Tekton runs them, each line labelled by its run)",
+    )
     .option('--json', 'print the run record as JSON on stdout at the end (step output goes to stderr)')
     .option(
       '--collector <url>',
@@ -101,17 +107,22 @@ function requireBubblewrap(): void {
 }
 
 /**
- * A file of several Tekton runs (PipelineRuns, TaskRuns) runs each in turn, each with its own
- * progress and summary, then one line per run; the exit code is the worst of theirs.
+ * A file of several Tekton runs (PipelineRuns, TaskRuns) runs them at once, as Tekton does, each
+ * line of each run's console labelled `[run]` (or, with --in-turn, each in turn with its own
+ * progress and summary), then one line per run; the exit code is the worst of theirs.
  */
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const loaded = loadRunFiles(files);
   const settings = runSettings(flags);
   const records: RunRecord[] = [];
-  for (const one of loaded) {
-    const record = await runOne(one, files, flags, settings);
-    records.push(record);
-    if (record.status === 'Cancelled') break;
+  if (loaded.length > 1 && !flags.inTurn) {
+    records.push(...(await Promise.all(loaded.map((one) => runOne(one, files, flags, settings, true)))));
+  } else {
+    for (const one of loaded) {
+      const record = await runOne(one, files, flags, settings, false);
+      records.push(record);
+      if (record.status === 'Cancelled') break;
+    }
   }
   if (flags.json) process.stdout.write(JSON.stringify(loaded.length === 1 ? records[0] : records, null, 2) + '\n');
   if (loaded.length > 1) {
@@ -152,6 +163,7 @@ async function runOne(
   files: string[],
   flags: RunFlags,
   settings: RunSettings,
+  labelled: boolean,
 ): Promise<RunRecord> {
   const cwd = process.cwd();
   const { pipeline, run } = loaded;
@@ -165,6 +177,11 @@ async function runOne(
     throw new UsageError('--isolate is for the host engine', 'podman already runs each step in its container');
   if (flags.isolate) requireBubblewrap();
   const runName = pipelineRunName(run?.name ?? pipeline.name);
+  // With --json stdout carries only the record; everything else goes to stderr. Runs at once: each
+  // line labelled by its run.
+  const plainOut = flags.json ? process.stderr : process.stdout;
+  const out = labelled ? new LabelledStream(plainOut, `[${runName}]`) : plainOut;
+  const err = labelled ? new LabelledStream(process.stderr, `[${runName}]`) : process.stderr;
   // The host engine's agent starts now, while the collector's modules load (the run-shipping
   // chunk, loaded only from here on): the two starts overlap on the machine's cores.
   const hostRunner =
@@ -181,14 +198,12 @@ async function runOne(
     labels: localRunLabels({ cwd, files, workspaces }),
   });
 
-  // With --json stdout carries only the record; everything else goes to stderr.
-  const out = flags.json ? process.stderr : process.stdout;
-  const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(out), err: process.stderr });
-  process.stderr.write(chosen.line + '\n');
+  const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(plainOut), err });
+  err.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
-  if (ignored) process.stderr.write(ignored + '\n');
-  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run) : undefined;
-  if (unapplied) process.stderr.write(unapplied + '\n');
+  if (ignored) err.write(ignored + '\n');
+  const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run, pipeline) : undefined;
+  if (unapplied) err.write(unapplied + '\n');
   const runtime = await openRuntime({
     engine: chosen.engine,
     cwd,
@@ -201,7 +216,7 @@ async function runOne(
     logDeadline: formatDuration(logDeadlineMs),
     shipping,
     onOutput: (line) => view.output(line),
-    onWarning: (message) => process.stderr.write(`kiln: ${message}\n`),
+    onWarning: (message) => err.write(`kiln: ${message}\n`),
   }).catch(async (err: unknown) => {
     await shipping.close();
     throw err;
@@ -242,7 +257,7 @@ async function runOne(
       approvals: shipping.approvals,
       signal: abort.signal,
       onChange: (r) => view.change(r),
-      onWarning: (message) => process.stderr.write(`kiln: warning: ${message}\n`),
+      onWarning: (message) => err.write(`kiln: warning: ${message}\n`),
     });
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -250,8 +265,9 @@ async function runOne(
     await shipping.close();
   }
   view.finish(record);
-  process.stderr.write(undeliveredLogs(record, shipping.collector.url));
+  err.write(undeliveredLogs(record, shipping.collector.url));
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
   out.write(readBackHint(record, kilnCommand()));
+  for (const s of [out, err]) if (s instanceof LabelledStream) s.flush();
   return record;
 }

@@ -48,7 +48,8 @@ import {
   volumeHostDirs,
   volumeHostFiles,
 } from './volumes.js';
-import { tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
+import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper } from './read-only-views.js';
+import { otherStepPaths, tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -125,47 +126,63 @@ export class LocalRuntime implements Runtime {
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
-    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs);
+    const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
+    // Outside the sandbox a read-only workspace is a read-only view of its directory (read-only-views.ts).
+    const views = isolate ? undefined : readOnlyViews(root, hostDirs, readOnlyWorkspaces);
+    const stepDirs = views?.dirs ?? hostDirs;
+    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs);
     const env = resolved.env;
     // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
     // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
     const volumeDirs = volumeHostDirs(plan, root);
-    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan));
+    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan, hostDirs));
     const seen = volumeHostDirs(plan, paths.root);
     // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
     // so are Tekton's fixed pod paths (tekton-paths.ts).
-    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
-    const tekton = tektonPathMounts(plan, paths, hostDirs, isolate);
+    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs;
     const steps = resolved.steps.map((step) =>
       rewriteMountPaths(step, [
-        ...stepMounts(step, seen, plan),
+        ...stepMounts(step, seen, plan, seenWorkspaces),
         ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
-        ...tekton,
+        ...tektonPathMounts(plan, paths, stepDirs, isolate, step),
       ]),
     );
     const unmapped = unmappedTektonPaths(plan, steps);
-    if (unmapped) this.opts.onWarning?.(unmapped);
-    const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
-    // Outside the sandbox a directory cannot be shown read-only to one step and writable to another.
-    if (readOnlyWorkspaces.length && !isolate)
+    const unguarded = isolate ? undefined : otherStepPaths(plan);
+    for (const warning of [unmapped, unguarded && !bubblewrapBindsHere() ? unguarded : undefined])
+      if (warning) this.opts.onWarning?.(warning);
+    // Outside the sandbox, what Tekton shows read-only is bound so around a step's command.
+    const guard = isolate
+      ? undefined
+      : readOnlyWrapper(root, views, steps, steps.length + (plan.sidecars?.length ?? 0));
+    // Without bubblewrap a directory cannot be shown read-only to one step and writable to another.
+    if (readOnlyWorkspaces.length && !isolate && !views)
       this.opts.onWarning?.(
-        `task run ${plan.name}: workspace ${readOnlyWorkspaces.map((w) => `"${w}"`).join(', ')} is readOnly, which the host engine enforces only in its sandbox: run with --isolate`,
+        `task run ${plan.name}: workspace ${readOnlyWorkspaces.map((w) => `"${w}"`).join(', ')} is readOnly, which the host engine enforces only with bubblewrap (bwrap), not found or not working here`,
       );
     const shell = (this.opts.env ?? process.env).KILN_SH;
     const files = {
       ...workspaceFiles(plan, this.opts.baseDir),
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
-    const dirs = [...Object.values(hostDirs), ...Object.values(volumeDirs), ...mounts.flat().map((m) => m.dir)];
+    const dirs = [
+      ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...(guard?.dirs ?? [])],
+      ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
+      // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
+      ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
+      ...mounts.flat().map((m) => m.dir),
+    ];
     // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
-    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, seenWorkspaces);
+    // A sidecar is not wrapped: outside the sandbox it sees a read-only workspace's own directory.
+    const sidecarDirs = isolate ? seenWorkspaces : hostDirs;
+    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, sidecarDirs);
     // Their mount paths, in their texts and probes, are the volumes' directories too (as a step's).
     const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => {
       const all = [...resolved.steps, ...forSidecars.steps];
       const rewrite = mountPathRewrite([
-        ...stepMounts(s, seen, plan),
-        ...stepWorkspaceMounts(s, all, seenWorkspaces),
-        ...tekton,
+        ...stepMounts(s, seen, plan, sidecarDirs),
+        ...stepWorkspaceMounts(s, all, sidecarDirs),
+        ...tektonPathMounts(plan, paths, sidecarDirs, isolate, s),
       ]);
       return { ...mapStepText(s, rewrite), ...mapProbes(plan.sidecars![j]!, (t) => rewrite(forSidecars.resolve(t))) };
     });
@@ -195,21 +212,23 @@ export class LocalRuntime implements Runtime {
       // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
       const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
       const first = seen[0];
+      const args = stepArgv({
+        agent: [],
+        paths,
+        index: i,
+        step,
+        results: plan.results,
+        cacheDir,
+        resultsStore,
+        stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+      }).slice(1); // `entrypoint`
       return {
-        args: stepArgv({
-          agent: [],
-          paths,
-          index: i,
-          step,
-          results: plan.results,
-          cacheDir,
-          resultsStore,
-          stepResults: stepResultsFlags(step, steps, paths.stepsDir),
-        }).slice(1), // `entrypoint`
-        ...stepProcess(step, { cwd: first ? hostDirs[first]! : root, env: processEnv }),
+        args: guard ? guard.wrap(i, args) : args,
+        ...stepProcess(step, { cwd: first ? stepDirs[first]! : root, env: processEnv }),
         sandboxWhere: {
           cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
           makeCwd: step.workingDir !== undefined,
+          otherSteps: [...steps, ...sidecars].flatMap((_, j) => (j === i ? [] : [j])),
         },
         workspaceDirs: Object.fromEntries(seen.map((name) => [name, hostDirs[name]!])),
       };

@@ -2,7 +2,7 @@
 // argv tells apart (its own log proxy, run in the host runner rather than as a process).
 import { lstatSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { workspacePath } from '../../contract/index.js';
+import { KILN_ROOT, kilnPaths, workspacePath } from '../../contract/index.js';
 import type { TaskRunPlan } from '../../engine/index.js';
 import { sandboxArgv, type HostRootEntry } from './commands.js';
 
@@ -13,22 +13,28 @@ export function hostRootEntries(): HostRootEntry[] {
   });
 }
 
-/** The bwrap argv prefix of a process of the task run at root that sees the workspaces hostDirs. */
+/**
+ * The bwrap argv prefix of a process of the task run at root that sees the workspaces hostDirs.
+ * `otherSteps`: the indexes of the steps whose run directories (`/kiln/run/<j>`: post file, exit
+ * code) it sees read-only, as Tekton mounts another step's /tekton/run/<j> and /tekton/steps/<j>.
+ */
 export function taskRunSandbox(
   o: { hostRoot: HostRootEntry[]; agent: string[]; cacheDir?: string },
   root: string,
   hostDirs: Record<string, string>,
   readOnlyWorkspaces: string[],
-  where: { cwd: string; makeCwd: boolean },
+  { otherSteps = [], ...where }: { cwd: string; makeCwd: boolean; otherSteps?: number[] },
 ): string[] {
   const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [workspacePath(name), dir]));
+  const stepDirs = otherSteps.map((j) => [kilnPaths(KILN_ROOT).stepDir(j), kilnPaths(root).stepDir(j)] as const);
+  for (const [inside, host] of stepDirs) binds[inside] = host;
   if (o.cacheDir) {
     // The cache outlives runs: bind it at the same path inside (bwrap needs it to exist).
     mkdirSync(o.cacheDir, { recursive: true });
     binds[o.cacheDir] = o.cacheDir;
   }
   const readOnly = o.agent.filter((part) => isAbsolute(part));
-  const readOnlyBinds = readOnlyWorkspaces.map(workspacePath);
+  const readOnlyBinds = [...readOnlyWorkspaces.map(workspacePath), ...stepDirs.map(([inside]) => inside)];
   return sandboxArgv({ hostRoot: o.hostRoot, taskRunDir: root, binds, readOnlyBinds, readOnly, ...where });
 }
 

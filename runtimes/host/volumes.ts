@@ -5,7 +5,7 @@
 // args, env, workingDir, stdout/stderr paths) is replaced by the directory. `readOnly` is not enforced here.
 import { join, normalize } from 'node:path';
 import { mapStepText, stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
-import type { VolumeMount } from '../../syntax/index.js';
+import { volumeSourceName, type VolumeMount } from '../../syntax/index.js';
 import { LocalRuntimeError } from './errors.js';
 
 /** Where a task run keeps its volume `name` (under its own directory). */
@@ -25,9 +25,9 @@ export function volumeHostFiles(plan: TaskRunPlan, dirOf: (name: string) => stri
   for (const v of plan.volumes ?? []) {
     if (!v.files) {
       throw new LocalRuntimeError(
-        `task run ${plan.name}: volume "${v.name}" names its ConfigMap or Secret with a param, which Kiln resolves only on Kubernetes`,
+        `task run ${plan.name}: volume "${v.name}" names ${volumeSourceName(v.source)}, which is not among the documents given`,
         plan.name,
-        'name the ConfigMap or Secret as written, and give its document beside the Task',
+        'give its ConfigMap or Secret document in the same file as the run (or in a file passed with it)',
       );
     }
     for (const [path, text] of Object.entries(v.files)) out[join(dirOf(v.name), inside(path, plan))] = text;
@@ -41,10 +41,18 @@ export interface StepMount {
   readOnly: boolean;
 }
 
-/** A step's mounts: where each shows, and the host directory it shows. */
-export function stepMounts(step: ResolvedStep, dirs: Record<string, string>, plan: TaskRunPlan): StepMount[] {
+/**
+ * A step's mounts: where each shows, and the directory it shows (`dirs`: the volumes',
+ * `workspaceDirs`: the workspaces', for a mount of `$(workspaces.w.volume)`).
+ */
+export function stepMounts(
+  step: ResolvedStep,
+  dirs: Record<string, string>,
+  plan: TaskRunPlan,
+  workspaceDirs: Record<string, string>,
+): StepMount[] {
   return (step.volumeMounts ?? []).map((m: VolumeMount) => {
-    const dir = dirs[m.name];
+    const dir = m.workspace === undefined ? dirs[m.name] : workspaceDirs[m.workspace];
     if (dir === undefined)
       throw new LocalRuntimeError(
         `task run ${plan.name}: step "${step.name}" mounts volume "${m.name}", which the task does not have`,
@@ -93,6 +101,8 @@ export function mountPathRewrite(mounts: { mountPath: string; dir: string }[]): 
   const sorted = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escape(m.mountPath)).join('|')})(?![\\w.-])`, 'g');
-  const dirOf = new Map(sorted.map((m) => [m.mountPath, m.dir]));
+  // The first mount at a path wins: a step's own volume over Tekton's fixed paths (tekton-paths.ts).
+  const dirOf = new Map<string, string>();
+  for (const m of mounts) if (!dirOf.has(m.mountPath)) dirOf.set(m.mountPath, m.dir);
   return (s: string) => s.replace(pattern, (p: string) => dirOf.get(p)!);
 }

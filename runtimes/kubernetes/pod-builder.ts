@@ -34,7 +34,15 @@ import { ANNOTATIONS, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, containerName, podName } from './names.js';
 import { PodBuildError } from './errors.js';
 import { ownedBy, type RunObjectOptions } from './run-objects.js';
-import { kilnVolumes, taskVolumes, volumeForTaskVolume, volumeForWorkspace, workspaceVolumes } from './pod-volumes.js';
+import {
+  kilnVolumes,
+  taskVolumes,
+  tektonHomeMounts,
+  tektonHomeVolumes,
+  volumeForTaskVolume,
+  volumeForWorkspace,
+  workspaceVolumes,
+} from './pod-volumes.js';
 import { sidecarContainers, type SidecarMounts } from './sidecars.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
@@ -95,7 +103,12 @@ export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
   const restricted = opts.podSecurity === 'restricted';
-  const volumes = [...kilnVolumes(plan, scripts, restricted), ...workspaceVolumes(plan), ...taskVolumes(plan)];
+  const volumes = [
+    ...kilnVolumes(plan, scripts, restricted),
+    ...workspaceVolumes(plan),
+    ...taskVolumes(plan),
+    ...tektonHomeVolumes(plan),
+  ];
   const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0));
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
@@ -256,6 +269,7 @@ function stepContainer(
         workspaceMount(plan, seen.name, step),
       ),
       ...taskVolumeMounts(plan, step),
+      ...tektonHomeMounts(plan, step),
     ],
   };
 }
@@ -277,14 +291,19 @@ function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[
         `mounts volume "${m.name}" at ${m.mountPath}, under ${KILN_ROOT} where Kiln keeps its tools and results`,
         'mount it elsewhere',
       );
-    if (!plan.volumes?.some((v) => v.name === m.name))
+    // `$(workspaces.w.volume)`: the whole Pod volume backing task workspace w, as Tekton mounts it.
+    const workspace = plan.workspaces.find((w) => w.name === m.workspace);
+    if (workspace) return mount(volumeForWorkspace(workspace.workspace), m.mountPath, m.readOnly, m.subPath);
+    const volume = plan.volumes?.find((v) => v.name === m.name);
+    if (!volume)
       throw new PodBuildError(
         plan.task,
         step.name,
         `mounts volume "${m.name}", which the task does not have`,
         "declare it under the Task's volumes",
       );
-    return mount(volumeForTaskVolume(m.name), m.mountPath, m.readOnly, m.subPath);
+    const name = volume.podTemplate ? m.name : volumeForTaskVolume(m.name);
+    return mount(name, m.mountPath, m.readOnly, m.subPath);
   });
 }
 

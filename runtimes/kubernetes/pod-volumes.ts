@@ -1,8 +1,9 @@
 // The volumes of a task run's Pod: Kiln's own (tools, run state, results, logs, the Downward API
 // go-ahead, scripts, the collector token), the pipeline workspaces as the run binds them, and the
 // task's own volumes. The pod builder mounts them into its containers.
-import type { V1Volume } from '@kubernetes/client-node';
-import { volumeForWorkspace, type TaskRunPlan } from '../../engine/index.js';
+import { posix } from 'node:path';
+import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { volumeForWorkspace, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { ANNOTATIONS } from './labels.js';
 import { boundedName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
@@ -50,7 +51,9 @@ export const volumeForTaskVolume = (name: string) => boundedName(`vol-${name}`);
 
 /** The task's own volumes, as written (an emptyDir, a ConfigMap, Secret or projected source). */
 export const taskVolumes = (plan: TaskRunPlan): V1Volume[] =>
-  (plan.volumes ?? []).map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
+  (plan.volumes ?? [])
+    .filter((v) => !v.podTemplate) // the pod template gives the Pod its own (pod-template.ts)
+    .map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
 
 export function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
   const used = [...new Set(plan.workspaces.map((w) => w.workspace))];
@@ -82,4 +85,17 @@ export function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
         );
     }
   });
+}
+
+/** Tekton's /tekton/home: an emptyDir its steps share (a step's own volume mounted there wins). */
+const TEKTON_HOME = '/tekton/home';
+const namesTektonHome = (plan: TaskRunPlan) => JSON.stringify(plan.steps).includes(TEKTON_HOME);
+
+/** The /tekton/home volume, when a step names the path (a Kiln Pod lays out /kiln, not /tekton). */
+export const tektonHomeVolumes = (plan: TaskRunPlan): V1Volume[] =>
+  namesTektonHome(plan) ? [{ name: 'tekton-home', emptyDir: {} }] : [];
+
+export function tektonHomeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[] {
+  const own = step.volumeMounts?.some((m) => posix.normalize(m.mountPath) === TEKTON_HOME);
+  return namesTektonHome(plan) && !own ? [{ name: 'tekton-home', mountPath: TEKTON_HOME }] : [];
 }

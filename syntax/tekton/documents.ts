@@ -34,6 +34,7 @@ function kubernetesKind(src: Source): string | undefined {
 }
 
 function readKubernetes(src: Source, kind: string, objects: KubernetesObjects): void {
+  src.matchKeysAnyCase();
   const root = src.root();
   const data = kind === 'ConfigMap' || kind === 'Secret';
   const f = data
@@ -49,6 +50,7 @@ function readKubernetes(src: Source, kind: string, objects: KubernetesObjects): 
 }
 
 function readDocument(src: Source): TektonDoc | undefined {
+  src.matchKeysAnyCase();
   const root = src.root();
   const f = src.fields(root, 'document', F.DOCUMENT_KEYS);
   if (!f) return undefined;

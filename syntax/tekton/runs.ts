@@ -5,6 +5,7 @@ import { missingHint } from '../did-you-mean.js';
 import type { ParamType, ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
 import { Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
+import { isMap } from 'yaml';
 import * as F from './fields.js';
 import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
@@ -121,7 +122,7 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
     templateSource.spec,
     isTask ? `Task ${taskName}` : 'spec.taskSpec',
     taskName,
-    ctx,
+    { ...ctx, ...podVolumesOf(src, f) },
     { params: implicit?.params ?? new Map(), task: taskName, ...(implicit ? { workspaces: implicit.workspaces } : {}) },
   );
   if (!template) return {};
@@ -181,6 +182,14 @@ interface RunInputs {
   given: Map<string, GivenParam>;
   /** Workspace bindings by name, with where they are written. */
   bound: Map<string, At['pos']>;
+}
+
+/** A TaskRun's `podTemplate.volumes`, for the steps that mount them (the rest stays the Pod's). */
+function podVolumesOf(src: Source, f: Map<string, At>): { podVolumes?: { src: Source; at: At } } {
+  const template = f.get('podTemplate');
+  const entries = isMap(template?.node) ? src.entries(template, 'spec.podTemplate') : undefined;
+  const at = entries?.find((e) => e.key === 'volumes')?.value;
+  return at ? { podVolumes: { src, at } } : {};
 }
 
 function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc, kubernetes: KubernetesObjects): RunInputs {

@@ -19,17 +19,23 @@ const VOLUME_REFUSED: Refused = {
 };
 const EMPTY_DIR_KEYS = ['medium', 'sizeLimit'];
 const MOUNT_KEYS = ['name', 'mountPath', 'subPath', 'readOnly'];
-/** Tekton keeps /tekton for itself (Kiln's own /kiln is checked where a Pod is built). */
+/**
+ * Tekton keeps /tekton for itself but for /tekton/home, a step's to mount over (Kiln's own /kiln is
+ * checked where a Pod is built).
+ */
 const RESERVED_MOUNTS = ['/tekton'];
+const OPEN_MOUNTS = ['/tekton/home'];
 
 export function readTaskVolumes(
   src: Source,
   at: At | undefined,
   what: string,
   objects: KubernetesObjects,
+  only?: ReadonlySet<string>,
 ): TaskVolume[] {
   const out: TaskVolume[] = [];
   for (const item of src.list(at, what) ?? []) {
+    if (only && !only.has(nameOf(item))) continue;
     const f = src.fields(item, `an item of ${what}`, VOLUME_KEYS, VOLUME_REFUSED);
     const name = f && src.string(f.get('name'), `${what}[].name`);
     if (f && name === undefined) src.error(item.pos, `an item of ${what} has no name`);
@@ -37,10 +43,15 @@ export function readTaskVolumes(
     const where = `${what}.${name}`;
     if (out.some((v) => v.name === name)) src.error(item.pos, `${where} is declared twice`);
     const kinds = [...f.keys()].filter((k) => k !== 'name');
+    // Kubernetes defaults a volume that gives no source to an emptyDir (SetDefaults_Volume).
+    if (kinds.length === 0) {
+      out.push({ name, source: { emptyDir: {} }, files: {} });
+      continue;
+    }
     if (kinds.length !== 1) {
       src.error(
         item.pos,
-        `${where} gives ${kinds.length ? kinds.join(' and ') : 'no source'}`,
+        `${where} gives ${kinds.join(' and ')}`,
         'give one of emptyDir: {}, configMap:, secret: or projected:',
       );
       continue;
@@ -51,16 +62,25 @@ export function readTaskVolumes(
       out.push({ name, source: { emptyDir: {} }, files: {} });
       continue;
     }
-    // A ConfigMap or Secret named by a param is known at run time only: kept as written.
+    // A ConfigMap or Secret named by a param is known at run time only: kept as written, with the
+    // documents of its kind given beside the Task to pick from (resolveVolumeFiles).
     const source = f.get(kinds[0]!)!.node?.toJSON() as unknown;
     if (JSON.stringify(source ?? '').includes('$(')) {
-      out.push({ name, source: { [kinds[0]!]: source } });
+      const given = kinds[0] === 'configMap' ? objects.configMaps : kinds[0] === 'secret' ? objects.secrets : undefined;
+      out.push({ name, source: { [kinds[0]!]: source }, ...(given && { candidates: Object.fromEntries(given) }) });
       continue;
     }
     const read = readVolumeFiles(src, f, where, objects);
     if (read) out.push({ name, source: read.volume, files: read.files });
   }
   return out;
+}
+
+/** A volume item's name, read quietly (the item is read in full only when wanted). */
+function nameOf(item: At): string {
+  const node = item.node as { get?: (key: string) => unknown } | null;
+  const name = typeof node?.get === 'function' ? node.get('name') : undefined;
+  return typeof name === 'string' ? name : '';
 }
 
 /** Tekton's `volumeMounts: [{name, mountPath, subPath, readOnly}]`. */
@@ -86,7 +106,8 @@ export function readVolumeMounts(reader: TextReader, at: At | undefined, what: s
         `${what}.${name}: mountPath "${mountPath}" is not absolute`,
         'give an absolute path',
       );
-    const reserved = RESERVED_MOUNTS.find((r) => mountPath === r || mountPath.startsWith(`${r}/`));
+    const under = (r: string) => mountPath === r || mountPath.startsWith(`${r}/`);
+    const reserved = OPEN_MOUNTS.some(under) ? undefined : RESERVED_MOUNTS.find(under);
     if (reserved)
       src.error(
         f.get('mountPath')!.pos,
@@ -102,12 +123,28 @@ export function readVolumeMounts(reader: TextReader, at: At | undefined, what: s
   return out;
 }
 
-/** Every mount names a volume of the task (Tekton's validation). */
-export function checkVolumeMounts(src: Source, steps: StepSpec[], volumes: TaskVolume[], what: string): void {
+const WORKSPACE_VOLUME = /^\$\(workspaces\.([\w-]+)\.volume\)$/;
+
+/**
+ * Every mount names a volume of the task, or (`$(workspaces.w.volume)`) the volume backing one of
+ * its workspaces, which the mount then records (`workspace`).
+ */
+export function checkVolumeMounts(
+  src: Source,
+  steps: StepSpec[],
+  volumes: TaskVolume[],
+  workspaces: { name: string }[],
+  what: string,
+): void {
   const names = new Set(volumes.map((v) => v.name));
   for (const step of steps) {
     for (const m of step.volumeMounts ?? []) {
       if (names.has(m.name)) continue;
+      const workspace = WORKSPACE_VOLUME.exec(m.name)?.[1];
+      if (workspace !== undefined && workspaces.some((w) => w.name === workspace)) {
+        m.workspace = workspace;
+        continue;
+      }
       src.error(
         step.pos!,
         `${what}: step "${step.name}" mounts volume "${m.name}", which the Task does not declare`,

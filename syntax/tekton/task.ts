@@ -2,7 +2,7 @@
 // params, results, workspaces, steps with stepTemplate merged in and StepActions inlined.
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
-import type { StepSpec } from '../model.js';
+import type { StepSpec, TaskVolume } from '../model.js';
 import { parseReference, referencesIn } from '../references.js';
 import { readStepOnError } from '../step-on-error.js';
 import { stepStrings } from '../walk.js';
@@ -22,6 +22,8 @@ export interface TaskReadContext {
   stepActions: StepActions;
   /** ConfigMaps, Secrets and claims given beside the Tekton documents. */
   kubernetes: KubernetesObjects;
+  /** The TaskRun's `podTemplate.volumes` (in its own document), which the steps may mount too. */
+  podVolumes?: { src: Source; at: At };
 }
 
 export function readTaskTemplate(
@@ -79,11 +81,12 @@ export function readTaskTemplate(
   checkStepNames(reader, steps, what);
   linkStepResults(src, resultDecls, steps, what);
   checkStepResultReads(src, steps, what);
-  const volumes = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
   const sidecars = readSidecars(reader, f.get('sidecars'), `${what}.sidecars`, ctx.kubernetes);
-  checkVolumeMounts(src, [...steps, ...sidecars], volumes, what);
+  const own = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
+  const volumes = [...own, ...podVolumesMounted([...steps, ...sidecars], own, ctx)];
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
+  checkVolumeMounts(src, [...steps, ...sidecars], volumes, workspaces, what);
   checkStepWorkspaces(
     src,
     [...steps, ...sidecars],
@@ -130,6 +133,18 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
       'remove params, or add ref: { name: STEP-ACTION }',
     );
   return step;
+}
+
+/** The pod template's volumes that steps mount and the Task does not declare (Tekton gives the Pod both). */
+function podVolumesMounted(steps: StepSpec[], own: TaskVolume[], ctx: TaskReadContext): TaskVolume[] {
+  const wanted = new Set(steps.flatMap((s) => (s.volumeMounts ?? []).map((m) => m.name)));
+  for (const v of own) wanted.delete(v.name);
+  if (!ctx.podVolumes || wanted.size === 0) return [];
+  const { src, at } = ctx.podVolumes;
+  return readTaskVolumes(src, at, 'spec.podTemplate.volumes', ctx.kubernetes, wanted).map((v) => ({
+    ...v,
+    podTemplate: true,
+  }));
 }
 
 /** stepTemplate fills what a step leaves out; env merges by name, the step's value wins. */

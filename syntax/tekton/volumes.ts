@@ -1,6 +1,7 @@
 // ConfigMap, Secret and projected volume sources (a workspace binding's, a Task's `volumes`) read
 // into the files they show: path → text, from the ConfigMaps and Secrets given beside the run.
 // The source is kept as written too, for a Pod and for the export.
+import type { TaskVolume } from '../model.js';
 import type { At, Source } from '../yaml-source.js';
 import type { KubernetesObjects } from './kubernetes.js';
 
@@ -79,4 +80,36 @@ export function readVolumeFiles(
     for (const [key, at] of g ?? []) Object.assign(files, one(key, at, `${what}.projected.sources[${i}].${key}`));
   }
   return { volume: { projected: projected.node?.toJSON() as unknown }, files };
+}
+
+interface PlainSource {
+  name?: unknown;
+  secretName?: unknown;
+  items?: { key?: unknown; path?: unknown }[];
+  optional?: unknown;
+}
+
+/**
+ * A volume whose ConfigMap or Secret a param names, once its source is substituted: the files of
+ * the document it names, picked from the candidates read beside the Task. Left without `files` when
+ * no such document was given (the runtime then says which); an `optional` one shows no files.
+ */
+export function resolveVolumeFiles(volume: TaskVolume, source: Record<string, unknown>): TaskVolume {
+  const { candidates, ...rest } = volume;
+  if (!candidates) return volume;
+  const spec = (source.configMap ?? source.secret) as PlainSource | undefined;
+  const name = String(spec?.name ?? spec?.secretName ?? '');
+  const data = candidates[name];
+  if (!data)
+    return spec?.optional === true || spec?.optional === 'true' ? { ...rest, source, files: {} } : { ...rest, source };
+  if (!Array.isArray(spec?.items)) return { ...rest, source, files: { ...data } };
+  const files = spec.items.flatMap((i) => (String(i.key) in data ? [[String(i.path), data[String(i.key)]!]] : []));
+  return { ...rest, source, files: Object.fromEntries(files) };
+}
+
+/** What a volume's source names, for a message: `ConfigMap "x"`, `Secret "y"`, or its kind. */
+export function volumeSourceName(source: Record<string, unknown>): string {
+  const spec = (source.configMap ?? source.secret) as PlainSource | undefined;
+  if (!spec) return `a ${Object.keys(source)[0] ?? 'volume'} source`;
+  return source.configMap ? `ConfigMap "${String(spec.name)}"` : `Secret "${String(spec.secretName ?? spec.name)}"`;
 }

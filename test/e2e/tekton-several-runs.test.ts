@@ -1,8 +1,8 @@
 // A file of several Tekton runs (two PipelineRuns of one Pipeline, a TaskRun of its Task): kiln run
-// runs each and says each outcome (exit 1: one failed), kiln validate checks each, and kiln export
+// runs them at once (or in turn with --in-turn) and says each outcome (exit 1: one failed), kiln validate checks each, and kiln export
 // writes each, the documents they share once, which Tekton's own validation accepts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,33 @@ describe('several runs in one file', () => {
     for (const word of ['hello', 'broken', 'alone']) expect(r.stderr).toContain(`/say | said ${word}`);
     expect(r.stderr).toContain('3 runs:');
     for (const x of records) expect(r.stderr).toMatch(new RegExp(`${x.status} +${x.id}`));
+    // At once, each line of a run's console labelled by the run.
+    for (const x of records) expect(r.stderr).toContain(`[${x.id}] ${x.tasks[0]!.name}/say | said`);
+  });
+
+  it('runs them at once: two TaskRuns that each wait for the other both succeed', () => {
+    const meet = join(scratch, 'meet');
+    const waitsFor = (mine: string, theirs: string) =>
+      `touch ${meet}/${mine}; i=0; while [ ! -f ${meet}/${theirs} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 1; sleep 0.05; done; echo met ${theirs}`;
+    const taskRun = (name: string, script: string) =>
+      `apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: { name: ${name} }\nspec:\n  taskSpec:\n    steps: [{ name: s, image: busybox, script: '${script}' }]`;
+    const file = join(scratch, 'rendezvous.yaml');
+    writeFileSync(
+      file,
+      [taskRun('left', waitsFor('left', 'right')), taskRun('right', waitsFor('right', 'left'))].join('\n---\n'),
+    );
+    mkdirSync(meet, { recursive: true });
+    const r = kiln(['run', file, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[left-\w+\] left\/s \| met right/);
+    expect(r.stderr).toMatch(/\[right-\w+\] right\/s \| met left/);
+  });
+
+  it('--in-turn runs them one after another, unlabelled', () => {
+    const r = kiln(['run', FILE, '--in-turn']);
+    expect(r.status, r.stderr).toBe(1);
+    const said = r.stdout.split('\n').filter((l) => l.includes('/say | said'));
+    expect(said).toEqual(['greet/say | said hello', 'greet/say | said broken', 'say/say | said alone']);
   });
 
   it('kiln validate checks each run', () => {

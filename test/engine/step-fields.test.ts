@@ -66,7 +66,7 @@ function hostLaunchOf(step: ResolvedStep): string {
   });
   // The sandbox binds a step's volume mounts; outside it, their paths are rewritten in the step.
   const mounts = [
-    ...stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes })),
+    ...stepMounts(step, { 'sample-vol': '/vol' }, plan({ volumes }), { src: '/ws' }),
     ...stepWorkspaceMounts(step, [step], { src: '/ws' }),
   ];
   return JSON.stringify({ argv, ...stepProcess(step, { cwd: '/ws', env: {} }), script: step.script, mounts });

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../../engine/index.js';
 import { pipeline, step, task } from '../../../testkit/pipelines.js';
 import { LocalRuntime, locateAgent, type OutputLine } from '../../../runtimes/host/index.js';
+import { otherStepPaths } from '../../../runtimes/host/tekton-paths.js';
+import type { TaskRunPlan } from '../../../engine/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-tekton-paths-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -24,6 +26,7 @@ const readsTektonPaths = pipeline([
           'echo kept > /workspace/src/note && cat $(workspaces.src.path)/note',
           'printf written > /tekton/results/out',
           'cat /tekton/creds/token 2>/dev/null || echo no creds',
+          '(echo 9 > /tekton/steps/0/exitCode) 2>/dev/null && echo forged || echo guarded',
         ].join('\n'),
         { name: 'read' },
       ),
@@ -49,11 +52,25 @@ describe("Tekton's pod paths on the host engine", () => {
       });
       expect(record.status).toBe('Succeeded');
       const lines = output.filter((l) => l.step === 'read' && l.stream === 'stdout').map((l) => l.line);
-      expect(lines).toEqual(['by name 3, by index 3', 'kept', 'no creds']);
+      expect(lines).toEqual(['by name 3, by index 3', 'kept', 'no creds', 'guarded']);
       expect(record.tasks[0]!.results).toEqual({ out: 'written' });
       expect(warnings).toEqual([
         expect.stringMatching(/^task run paths-t: step "read" names \/tekton\/creds\/token, which the host engine/),
       ]);
     });
   }
+});
+
+describe("another step's directories outside the sandbox", () => {
+  const planOf = (...scripts: string[]) =>
+    ({ name: 'tr', steps: scripts.map((script, i) => ({ name: `s${i}`, script, env: {} })) }) as unknown as TaskRunPlan;
+
+  it("warns of a write into another step's /tekton/run or /tekton/steps, not of a read or its own", () => {
+    expect(
+      otherStepPaths(planOf('true', 'echo x > /tekton/run/0/out; echo 1 >/tekton/steps/step-s0/exitCode')),
+    ).toMatch(/step "s1" names \/tekton\/run\/0, \/tekton\/steps\/step-s0 to write there/);
+    expect(otherStepPaths(planOf('true', 'cat /tekton/steps/0/exitCode', 'echo 1 > /tekton/steps/2/probe'))).toBe(
+      undefined,
+    );
+  });
 });

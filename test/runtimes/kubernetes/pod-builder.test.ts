@@ -148,10 +148,44 @@ describe('pod builder', () => {
         { name: 'vol-config', mountPath: '/etc/config', readOnly: true },
       ]),
     );
+    // `$(workspaces.w.volume)` (read as `workspace: w`) mounts the Pod volume backing workspace w.
+    const viaWorkspace = [{ name: '$(workspaces.src.volume)', workspace: 'src', mountPath: '/mnt/src' }];
+    const withWorkspace = buildPod(
+      plan({
+        steps: [step('use', { script: 'true', volumeMounts: viaWorkspace })],
+        workspaces: [{ name: 'src', workspace: 'source' }],
+      }),
+      BUILD_OPTIONS,
+    );
+    expect(withWorkspace.spec!.containers[0]!.volumeMounts).toContainEqual({
+      name: 'ws-source',
+      mountPath: '/mnt/src',
+    });
     const unknown = [{ name: 'nope', mountPath: '/x' }];
     expect(() =>
       buildPod(plan({ steps: [step('use', { script: 'true', volumeMounts: unknown })] }), BUILD_OPTIONS),
     ).toThrow(/mounts volume "nope", which the task does not have/);
+  });
+
+  it("gives the steps Tekton's /tekton/home when one names it; a step's own volume there wins", () => {
+    const volumes: TaskVolume[] = [{ name: 'fresh', source: { emptyDir: {} }, files: {} }];
+    const pod = buildPod(
+      plan({
+        steps: [
+          step('write', { script: 'echo x > /tekton/home/note' }),
+          step('own', { script: 'ls /tekton/home', volumeMounts: [{ name: 'fresh', mountPath: '/tekton/home' }] }),
+        ],
+        volumes,
+      }),
+      BUILD_OPTIONS,
+    );
+    expect(pod.spec!.volumes).toContainEqual({ name: 'tekton-home', emptyDir: {} });
+    const homes = pod.spec!.containers.map((c) => c.volumeMounts!.filter((m) => m.mountPath === '/tekton/home'));
+    expect(homes).toEqual([
+      [{ name: 'tekton-home', mountPath: '/tekton/home' }],
+      [{ name: 'vol-fresh', mountPath: '/tekton/home' }],
+    ]);
+    expect(buildPod(plan(), BUILD_OPTIONS).spec!.volumes!.some((v) => v.name === 'tekton-home')).toBe(false);
   });
 
   it('requests the maximum over steps, not the sum', () => {
