@@ -3,7 +3,13 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
-import { invalidStepOnError, makeResolver, MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
+import {
+  invalidStepOnError,
+  invalidStepWhen,
+  makeResolver,
+  MAX_MATRIX_COMBINATIONS,
+  type TaskRunStatus,
+} from '../syntax/index.js';
 import {
   FAILURE_IGNORED,
   failureIgnored,
@@ -292,6 +298,8 @@ export class Engine {
     if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
     const badOnError = invalidStepOnError(unit.task.steps, makeResolver(vars));
     if (badOnError) return this.fail(unit, `${TASK_RUN_VALIDATION_FAILED}: ${badOnError}`, now, actions);
+    const badWhen = invalidStepWhen(unit.task.steps, makeResolver(vars));
+    if (badWhen) return this.fail(unit, `WhenExpressionError: ${badWhen}`, now, actions);
     if (!this.hasSlot()) return;
     this.startUnit(unit, now, actions, 'start');
   }

@@ -11,6 +11,7 @@ import {
   type ResultRef,
   type StepSpec,
   substitute,
+  resolveStepWhen,
   substituteStep,
   substituteValue,
   type SubstitutionScope,
@@ -224,10 +225,11 @@ export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boole
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
  * `args` join `command` (or become a script's arguments), `pos` serves error messages only,
  * `onErrorParam` was folded into `onError` by substitution (the engine fails a value that is no
- * choice before planning), and a step without an image takes its task's.
+ * choice before planning), `whenCel` was decided into `when` (resolveStepWhen; the engine fails
+ * one that cannot be decided before planning), and a step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
-  const { args, pos: _pos, onErrorParam: _folded, ...planned } = step;
+  const { args, pos: _pos, onErrorParam: _folded, whenCel: _decided, ...planned } = step;
   return {
     ...planned,
     image: step.image ?? taskImage,
@@ -252,7 +254,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     attempt: unit.attempt,
     image: sub(task.image),
     steps: withComputeResources(
-      task.steps.map((step) => planStep(substituteStep(step, resolve), sub(task.image))),
+      task.steps.map((step) => planStep(resolveStepWhen(substituteStep(step, resolve), resolve), sub(task.image))),
       spec,
     ),
     results: task.results,

@@ -57,6 +57,10 @@ export function tektonOnly(task: TaskSpec, where: string, problems: string[], ta
     problems.push(
       `${where} step "${step.name}": onError from a param (${step.onErrorParam}) has no ${target} equivalent; write continue or stopAndFail`,
     );
+  for (const step of task.steps.filter((s) => s.when?.length || s.whenCel?.length))
+    problems.push(
+      `${where} step "${step.name}": a step \`when\` (Tekton's) has no ${target} export here; put the condition in the step's script`,
+    );
 }
 
 /** Why a target without an export of pipelines in pipelines cannot take one (Argo can: a DAG template per call). */

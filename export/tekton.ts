@@ -245,6 +245,14 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     computeResources: step.resources,
     results: step.results?.map((name) => ({ name })),
     workspaces: step.workspaces?.map((w) => clean({ name: w.name, mountPath: w.mountPath && rewrite(w.mountPath) })),
+    when: [
+      ...(step.when ?? []).map((w) => ({
+        input: rewrite(w.input),
+        operator: w.operator,
+        values: w.values.map(rewrite),
+      })),
+      ...(step.whenCel ?? []).map((c) => ({ cel: rewrite(c.expression) })),
+    ],
   });
 }
 

@@ -230,6 +230,7 @@ function stepContainer(
     stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan, step),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
     stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
+    when: step.when,
   });
   const env = { ...plan.env, ...step.env };
   return {

@@ -86,5 +86,7 @@ export function inlineStepAction(
     ...(step.onErrorParam !== undefined && { onErrorParam: step.onErrorParam }),
     pos: step.pos,
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    ...(step.when && { when: step.when }),
+    ...(step.whenCel && { whenCel: step.whenCel }),
   };
 }

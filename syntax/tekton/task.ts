@@ -16,6 +16,7 @@ import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
 import { checkStepResultReads, linkStepResults } from './step-results.js';
 import { checkStepWorkspaces } from './step-workspaces.js';
 import { readSidecars } from './sidecars.js';
+import { readStepWhen } from './step-when.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -122,6 +123,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
       'keep one: script for a script, command + args to exec a program',
     );
   }
+  Object.assign(step, readStepWhen(reader, f.get('when'), `${what}.when`));
   if (f.has('ref')) return inlineStepAction(reader, step, f, what, ctx.stepActions);
   if (f.has('params'))
     src.error(
