@@ -90,6 +90,8 @@ export interface StepWhen {
   input: string;
   operator: 'in' | 'notin';
   values: string[];
+  /** The CEL expression this was decided from (input `true` or `false`), for the skip message. */
+  cel?: string;
 }
 
 /**
@@ -135,7 +137,10 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.stderrPath ? [F.stderrPath, o.stderrPath] : []),
     ...(o.stepResults ? stepResultFlags(o.stepResults) : []),
     ...(o.when?.length
-      ? [F.stepWhen, JSON.stringify(o.when.map(({ input, operator, values }) => ({ input, operator, values })))]
+      ? [
+          F.stepWhen,
+          JSON.stringify(o.when.map(({ input, operator, values, cel }) => ({ input, operator, values, cel }))),
+        ]
       : []),
     F.entrypoint,
     program,

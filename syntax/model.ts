@@ -123,6 +123,8 @@ export interface WhenExpression {
   input: string;
   operator: 'in' | 'notin';
   values: string[];
+  /** A step's CEL item decided when its task run started (input `true`/`false`): said in messages. */
+  cel?: string;
   pos?: SourcePos;
 }
 

@@ -19,7 +19,14 @@ export function resolveStepWhen(step: StepSpec, resolve: VariableResolver): Step
   for (const cond of whenCel ?? []) {
     const outcome = evaluateCel(cond, resolve);
     if ('error' in outcome) undecided.push(cond);
-    else when.push({ input: String(outcome.value), operator: 'in', values: ['true'], pos: cond.pos });
+    else
+      when.push({
+        input: String(outcome.value),
+        operator: 'in',
+        values: ['true'],
+        cel: cond.expression,
+        pos: cond.pos,
+      });
   }
   return { ...rest, ...(when.length && { when }), ...(undecided.length && { whenCel: undecided }) };
 }

@@ -162,7 +162,8 @@ function stepWhen(value: string | undefined): StepWhen[] | undefined {
       typeof o?.input === 'string' &&
       (o.operator === 'in' || o.operator === 'notin') &&
       Array.isArray(o.values) &&
-      o.values.every((v) => typeof v === 'string')
+      o.values.every((v) => typeof v === 'string') &&
+      (o.cel === undefined || typeof o.cel === 'string')
     );
   };
   if (!Array.isArray(parsed) || !parsed.every(isWhen)) throw bad();

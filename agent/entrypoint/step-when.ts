@@ -20,18 +20,15 @@ export class StepWhenRunner implements Runner {
   run(request: RunRequest): Promise<RunOutcome> {
     const failed = this.when.map((w) => substituted(w, this.read)).find((w) => !holds(w));
     if (!failed) return this.inner.run(request);
-    return Promise.resolve({
-      exitCode: 0,
-      timedOut: false,
-      skipped: `when expression "${failed.input} ${failed.operator} [${failed.values.join(', ')}]" is false`,
-    });
+    const expression = failed.cel ?? `${failed.input} ${failed.operator} [${failed.values.join(', ')}]`;
+    return Promise.resolve({ exitCode: 0, timedOut: false, skipped: `when expression "${expression}" is false` });
   }
 }
 
 /** The expression with its step results replaced (a value `$(steps.s.results.r[*])` expands). */
 function substituted(w: StepWhen, read: StepResultRead | undefined): StepWhen {
   const sub = (text: string) => (read ? replaceStepResults(text, read) : [text]);
-  return { input: sub(w.input).join(' '), operator: w.operator, values: w.values.flatMap(sub) };
+  return { ...w, input: sub(w.input).join(' '), values: w.values.flatMap(sub) };
 }
 
 const holds = (w: StepWhen): boolean => w.values.includes(w.input) === (w.operator === 'in');
