@@ -1,7 +1,8 @@
 // Tekton's fixed in-pod paths on the host engine. A step may name them as written rather than by
 // a variable: `/workspace/<w>` for a workspace of its task (`$(workspaces.w.path)`),
 // `/tekton/steps/step-<name>/` or `/tekton/steps/<i>/` for a step's exit code
-// (`$(steps.name.exitCode.path)`), `/tekton/results/<r>` for a result (`$(results.r.path)`).
+// (`$(steps.name.exitCode.path)`), `/tekton/results/<r>` for a result (`$(results.r.path)`),
+// `/tekton/scripts` for the task run's scripts.
 // Nothing can be mounted at those paths here (outside the sandbox at all; in it, /workspace/<w> is
 // bound already), so, as a volume's mount path (volumes.ts), each becomes the task run's directory
 // that holds it. Any other `/tekton/…` path does not exist in a Kiln task run: the runtime warns.
@@ -22,7 +23,13 @@ export function tektonPathMounts(
     { mountPath: `/tekton/steps/step-${step.name}`, dir: paths.stepMetadataDir(i) },
     { mountPath: `/tekton/steps/${i}`, dir: paths.stepMetadataDir(i) },
   ]);
-  return [...workspaces, ...steps, { mountPath: '/tekton/results', dir: paths.resultsDir }];
+  return [
+    ...workspaces,
+    ...steps,
+    { mountPath: '/tekton/results', dir: paths.resultsDir },
+    // The task run's scripts (Tekton names each `script-<i>-<suffix>`, Kiln `<i>`: read as a whole).
+    { mountPath: '/tekton/scripts', dir: paths.scriptsDir },
+  ];
 }
 
 const TEKTON_PATH = /(?<![\w./-])\/tekton(?:\/[\w.-]+)+/g;
@@ -37,7 +44,7 @@ export function unmappedTektonPaths(plan: TaskRunPlan, steps: readonly ResolvedS
   if (named.length === 0) return undefined;
   return (
     `task run ${plan.name}: ${named.join('; ')}, which the host engine does not lay out ` +
-    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/… and /tekton/results/… ` +
+    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/results/… and /tekton/scripts ` +
     `to the task run's directory): use $(workspaces.w.path), $(results.r.path) or a workspace instead`
   );
 }
