@@ -18,7 +18,15 @@ import {
   TASK_RUN_VALIDATION_FAILED,
 } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
+import {
+  buildPlan,
+  invalidResults,
+  matrixOf,
+  missingResults,
+  pipelineWorkspaceBound,
+  taskVariables,
+  whenVerdict,
+} from './plan.js';
 import { taskRunName } from './names.js';
 import { taskRunSpecOf } from './task-run-spec.js';
 import { unmetNeed } from './branches.js';
@@ -293,7 +301,8 @@ export class Engine {
     if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const vars = taskVariables(this.state, unit);
-    const verdict = whenVerdict(unit, vars);
+    // A `when` is the pipeline task's: its `$(workspaces.w.bound)` names a pipeline workspace.
+    const verdict = whenVerdict(unit, { ...vars, workspaceBound: pipelineWorkspaceBound(this.state) });
     if ('error' in verdict) return this.fail(unit, `WhenExpressionError: ${verdict.error}`, now, actions);
     if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
     const badOnError = invalidStepOnError(unit.task.steps, makeResolver(vars));

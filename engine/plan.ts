@@ -103,6 +103,7 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
     taskResults: readResults(state, unit),
     matrixLength: (task, result) => matrixLength(state, task, result),
     context: runContext(state, unit),
+    workspaceBound: pipelineWorkspaceBound(state),
   };
   if (unit.finally) {
     scope.taskStatuses = {};
@@ -206,6 +207,15 @@ function workspaceUses(state: EngineState, unit: Unit): { bound: WorkspaceUse[];
     bound: unit.task.workspaces.filter((w) => !isUnbound(w)),
     unbound: [...unit.task.workspaces.filter(isUnbound).map((w) => w.name), ...(unit.task.unboundWorkspaces ?? [])],
   };
+}
+
+/**
+ * The pipeline's workspaces as a pipeline task's inputs see them (`$(workspaces.w.bound)` in its
+ * params and `when`): an optional one the run does not bind is "false", every other "true".
+ */
+export function pipelineWorkspaceBound(state: EngineState): Record<string, string> {
+  const { pipeline, workspaces } = state.input;
+  return Object.fromEntries(pipeline.workspaces.map((w) => [w.name, String(!w.optional || w.name in workspaces)]));
 }
 
 /** Whether the unit's `when` holds, CEL items too; a CEL item that cannot be evaluated is an error. */

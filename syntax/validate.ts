@@ -131,7 +131,18 @@ class ReferenceChecker {
           ];
         return undefined;
       case 'workspace':
-        if (!scope.workspaces) return ["$(workspaces.…) is only known inside a task's steps", 'use it in a step'];
+        if (!scope.workspaces && ref.field === 'bound' && scope.pipelineWorkspaces) {
+          if (scope.pipelineWorkspaces.has(ref.name)) return undefined;
+          return [
+            `the pipeline declares no workspace "${ref.name}"`,
+            declareHint('workspace', ref.name, [...scope.pipelineWorkspaces]),
+          ];
+        }
+        if (!scope.workspaces)
+          return [
+            "$(workspaces.…) is only known inside a task's steps (of a pipeline task's inputs, only $(workspaces.w.bound))",
+            'use it in a step',
+          ];
         if (!scope.workspaces.has(ref.name))
           return [`no workspace "${ref.name}" is declared`, declareHint('workspace', ref.name, [...scope.workspaces])];
         return undefined;

@@ -141,6 +141,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     finally: isFinally,
     matrix: new Set(),
     task: name,
+    pipelineWorkspaces: scope.workspaces,
   };
   const inputs = new TextReader(src, ctx.sites, inputScope);
   const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
