@@ -31,7 +31,13 @@ export function readTaskTemplate(
   what: string,
   name: string,
   ctx: TaskReadContext,
-  outer: { params: RefScope['params']; task?: string; workspaces?: ReadonlySet<string> },
+  outer: {
+    params: RefScope['params'];
+    task?: string;
+    workspaces?: ReadonlySet<string>;
+    /** An embedded taskSpec of a pipeline task: its steps may read other tasks' results (Tekton propagates them). */
+    taskResults?: boolean;
+  },
 ): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
@@ -51,7 +57,7 @@ export function readTaskTemplate(
     results: new Set(results),
     // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
     workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),
-    taskResults: false,
+    taskResults: outer.taskResults ?? false,
     finally: false,
     matrix: new Set(),
     ...(outer.task ? { task: outer.task } : {}),
