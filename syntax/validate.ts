@@ -148,7 +148,7 @@ class ReferenceChecker {
         return undefined;
       case 'context':
         if ((CONTEXT_VARIABLES as readonly string[]).includes(ref.path)) return undefined;
-        return [`unknown context variable "${ref.path}"`, suggest(ref.path, CONTEXT_VARIABLES)];
+        return [`unknown context variable "${ref.path}"`, this.contextHint(ref.path)];
       case 'matrix':
         if (!scope.matrix.has(ref.name))
           return [
@@ -174,6 +174,14 @@ class ReferenceChecker {
     if (!target.matrix && !target.matrixInclude)
       return [`task "${task}" has no matrix`, `use $(tasks.${task}.results.NAME) for a task without a matrix`];
     return undefined;
+  }
+
+  /** `$(context.t.status)` of a pipeline task t is most likely `$(tasks.t.status)` misspelt. */
+  private contextHint(path: string): string {
+    const m = /^([\w-]+)\.(status|reason)$/.exec(path);
+    if (m && (this.tasks.has(m[1]!) || this.finallyTasks.has(m[1]!)))
+      return `did you mean $(tasks.${m[1]}.${m[2]})? (a pipeline task's ${m[2]}, read in finally)`;
+    return suggest(path, CONTEXT_VARIABLES);
   }
 
   private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
