@@ -26,6 +26,12 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step results (Tekton's `$(step.results.r.path)`), by step name: `<stepsDir>/<step>/results/<r>`. */
     stepsDir: `${root}/run/steps`,
     stepResultFile: (step: string, name: string) => `${root}/run/steps/${step}/results/${name}`,
+    /**
+     * Tekton's artifacts (alpha): a step's `$(step.artifacts.path)` beside its results, and the
+     * task's `$(artifacts.path)` in the steps directory's sibling `artifacts/` (made by the agent).
+     */
+    stepArtifactsFile: (step: string) => `${root}/run/steps/${step}/artifacts/provenance.json`,
+    taskArtifactsFile: `${root}/run/artifacts/provenance.json`,
     /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
     scriptFile: (i: number) => `${root}/scripts/${i}`,
     scriptsDir: `${root}/scripts`,

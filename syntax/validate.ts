@@ -120,8 +120,13 @@ class ReferenceChecker {
         return undefined;
       case 'stepExitCode':
       case 'stepResult':
+      case 'stepArtifact':
         if (!scope.results)
           return ["$(steps.…) is only known inside a task's steps", 'use it in a later step of the same task'];
+        return undefined;
+      case 'artifactsPath':
+        if (!scope.results)
+          return ["$(…artifacts.path) is only known inside a task's steps", 'write the artifacts in a step'];
         return undefined;
       case 'stepResultPath':
         if (!scope.results)

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
 import type { EntrypointOptions } from './options.js';
+import { artifactsDirs, replaceStepArtifacts, withScriptArtifacts } from './step-artifacts.js';
 
 const STEP_RESULT_REF = /\$\(steps\.([A-Za-z0-9_][\w-]*)\.results\.([A-Za-z0-9_][\w-]*)(?:\[(\d+|\*)\]|\.([\w-]+))?\)/g;
 
@@ -26,19 +27,23 @@ export class StepResultsRunner implements Runner {
   ) {}
 
   async prepare(): Promise<void> {
-    const dir = `${this.opts.stepsDir}/${this.step}/results`;
-    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-      throw AgentIOError.from('making the step results directory', dir, err);
-    });
+    for (const dir of [`${this.opts.stepsDir}/${this.step}/results`, ...artifactsDirs(this.opts.stepsDir, this.step)])
+      await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        throw AgentIOError.from('making the step results directory', dir, err);
+      });
     return this.inner.prepare();
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    const read = stepResultReader(this.opts.stepsDir, this.warn);
+    const { stepsDir } = this.opts;
+    const read = stepResultReader(stepsDir, this.warn);
     for (const [key, value] of Object.entries(this.env)) {
-      if (value?.includes('$(steps.')) this.env[key] = replaceStepResults(value, read).join(' ');
+      if (value?.includes('$(steps.'))
+        this.env[key] = replaceStepResults(replaceStepArtifacts(value, stepsDir, this.warn), read).join(' ');
     }
-    const command = request.command.flatMap((arg) => replaceStepResults(arg, read));
+    const command = withScriptArtifacts(request.command, stepsDir, this.step, this.warn).flatMap((arg) =>
+      replaceStepResults(replaceStepArtifacts(arg, stepsDir, this.warn), read),
+    );
     const outcome = await this.inner.run({ ...request, command });
     for (const [from, to] of Object.entries(this.opts.asTaskResults)) {
       // A step result the step did not write leaves the task result unwritten, as Tekton does.

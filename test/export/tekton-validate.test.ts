@@ -22,13 +22,17 @@ const kiln = (args: string[]) =>
 /**
  * Cases of Tekton's gated fields: the validator runs with Tekton's default feature flags, so the one
  * complaint allowed about their Task is the gate's: `enable-api-fields: beta` for the alpha fields
- * (stdoutConfig, stderrConfig), `enable-cel-in-whenexpression: false` for a CEL `when`.
+ * (stdoutConfig, stderrConfig), `enable-cel-in-whenexpression: false` for a CEL `when`,
+ * `enable-artifacts: false` for artifacts.
  */
 const ALPHA_GATE =
   /^FAIL Task\/\S+ \([^)]*\): (\S[^;]* requires "enable-api-fields" feature gate to be "alpha" but it is "beta": (; )?)+$/;
 const CEL_GATE =
   /^FAIL Task\/\S+ \([^)]*\): (feature flag enable-cel-in-whenexpression should be set to true to use CEL: [^;]*(; )?)+$/;
+const ARTIFACTS_GATE =
+  /^FAIL Task\/\S+ \([^)]*\): feature flag enable-artifacts should be set to true to use artifacts feature\.: [^;]*$/;
 const GATED_CASES: Record<string, RegExp> = {
+  'step-artifacts.yaml': ARTIFACTS_GATE,
   'stdout-stderr-config.yaml': ALPHA_GATE,
   'step-when.yaml': CEL_GATE,
   'step-when-cel-error.yaml': CEL_GATE,
