@@ -9,6 +9,13 @@ export const KILN_ROOT = '/kiln';
 export const WORKSPACE_ROOT = '/workspace';
 
 /** The path layout under a root (`/kiln` in a pod, the task run directory locally). */
+/**
+ * The result that carries a task's artifacts (Tekton's `$(artifacts.path)`, alpha) to the engine:
+ * the agent copies the file there after each step, so the run record keeps it and a later task
+ * reads `$(tasks.t.outputs.n)` from it.
+ */
+export const TASK_ARTIFACTS_RESULT = 'kiln.artifacts';
+
 export function kilnPaths(root: string = KILN_ROOT) {
   const stepDir = (i: number) => `${root}/run/${i}`;
   return {

@@ -13,13 +13,14 @@ import {
   substitute,
   resolveStepWhen,
   substituteStep,
+  taskStrings,
   substituteValue,
   type SubstitutionScope,
   type WorkspaceUse,
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
-import { formatDuration } from '../contract/index.js';
+import { formatDuration, TASK_ARTIFACTS_RESULT } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { mapProbe } from './sidecars.js';
@@ -267,7 +268,10 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
       task.steps.map((step) => planStep(resolveStepWhen(substituteStep(step, resolve), resolve), sub(task.image))),
       spec,
     ),
-    results: task.results,
+    // A task writing `$(artifacts.path)` hands its artifacts on as one more result (TASK_ARTIFACTS_RESULT).
+    results: taskStrings(task).some((t) => t.includes('$(artifacts.path)'))
+      ? [...task.results, TASK_ARTIFACTS_RESULT]
+      : task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     ...(task.volumes && { volumes: task.volumes }),

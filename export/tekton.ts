@@ -123,6 +123,12 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
   if (r.kind === 'taskStatus')
     return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
   if (r.kind === 'tasksStatus') return { name: 'tasks-status', value: '$(tasks.status)', selector: '' };
+  if (r.kind === 'taskArtifact')
+    return {
+      name: `${r.task}-${r.category}-${r.name}`,
+      value: `$(tasks.${r.task}.${r.category}.${r.name})`,
+      selector: '',
+    };
   return undefined;
 }
 

@@ -36,6 +36,8 @@ export type ParsedReference =
    */
   | { kind: 'artifactsPath'; of: 'step' | 'task' }
   | { kind: 'stepArtifact'; step: string; category: 'inputs' | 'outputs'; name: string }
+  /** `$(tasks.t.outputs.n)` / `inputs.n`: the values of task t's artifact n (Tekton alpha); orders the task after t. */
+  | { kind: 'taskArtifact'; task: string; category: 'inputs' | 'outputs'; name: string }
   /** `$(steps.s.results.r)`: an earlier step's result, read when the step starts. */
   | { kind: 'stepResult'; step: string; result: string; star?: boolean; index?: number; key?: string }
   | { kind: 'function'; name: string }
@@ -69,6 +71,7 @@ const STEP_EXIT_CODE_RE = new RegExp(String.raw`^steps\.(${NAME})\.exitCode\.pat
 const STEP_RESULT_PATH_RE = new RegExp(String.raw`^step\.results\.(${NAME})\.path$`);
 const STEP_RESULT_RE = new RegExp(String.raw`^steps\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
 const STEP_ARTIFACT_RE = new RegExp(String.raw`^steps\.(${NAME})\.(inputs|outputs)\.(${NAME})$`);
+const TASK_ARTIFACT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(inputs|outputs)\.(${NAME})$`);
 const MATRIX_RE = new RegExp(String.raw`^matrix\.(${NAME})$`);
 const CONTEXT_RE = /^context\.([\w.-]+)$/;
 
@@ -120,6 +123,8 @@ export function parseReference(expr: string): ParsedReference {
     return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
   if ((m = MATRIX_LENGTH_RE.exec(expr)))
     return { kind: 'matrixLength', task: m[1]!, ...(m[2] ? { result: m[2] } : {}) };
+  if ((m = TASK_ARTIFACT_RE.exec(expr)))
+    return { kind: 'taskArtifact', task: m[1]!, category: m[2] as 'inputs' | 'outputs', name: m[3]! };
   if ((m = TASK_STATUS_RE.exec(expr))) return { kind: 'taskStatus', task: m[1]!, field: m[2] as 'status' | 'reason' };
   if (expr === 'tasks.status') return { kind: 'tasksStatus' };
   if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };

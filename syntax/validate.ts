@@ -97,6 +97,9 @@ class ReferenceChecker {
       }
       case 'taskResult':
         return this.taskResultProblem(ref.task, ref.result, site);
+      case 'taskArtifact':
+        // Any task may write artifacts (no declaration): only the task itself is checked.
+        return this.taskResultProblem(ref.task, undefined, site);
       case 'matrixLength':
         return this.matrixLengthProblem(ref.task, ref.result, site);
       case 'taskStatus':
@@ -189,12 +192,12 @@ class ReferenceChecker {
     return suggest(path, CONTEXT_VARIABLES);
   }
 
-  private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
+  private taskResultProblem(task: string, result: string | undefined, site: TextSite): [string, string] | undefined {
     if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
     if (task === site.scope.task)
       return [
         `task "${task}" refers to its own result`,
-        `a step writes it to $(results.${result}.path); later steps read that file`,
+        `a step writes it to ${result === undefined ? '$(artifacts.path)' : `$(results.${result}.path)`}; later steps read that file`,
       ];
     if (this.finallyTasks.has(task) && !site.scope.afterRun)
       return [
@@ -203,7 +206,7 @@ class ReferenceChecker {
       ];
     const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
     if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
-    if (!target.results.includes(result) && !this.unresolved.has(task))
+    if (result !== undefined && !target.results.includes(result) && !this.unresolved.has(task))
       return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
     return undefined;
   }

@@ -5,6 +5,8 @@
 // value is a step result is copied to the results directory when its step has run.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TASK_ARTIFACTS_RESULT } from '../../contract/index.js';
 import { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
 import type { EntrypointOptions } from './options.js';
@@ -45,6 +47,11 @@ export class StepResultsRunner implements Runner {
       replaceStepResults(replaceStepArtifacts(arg, stepsDir, this.warn), read),
     );
     const outcome = await this.inner.run({ ...request, command });
+    // The task's artifacts, as the result that carries them (read only when the task declares it so).
+    await copyFile(
+      join(dirname(stepsDir), 'artifacts', 'provenance.json'),
+      `${this.resultsDir}/${TASK_ARTIFACTS_RESULT}`,
+    ).catch(() => undefined);
     for (const [from, to] of Object.entries(this.opts.asTaskResults)) {
       // A step result the step did not write leaves the task result unwritten, as Tekton does.
       await copyFile(`${this.opts.stepsDir}/${this.step}/results/${from}`, `${this.resultsDir}/${to}`).catch(
