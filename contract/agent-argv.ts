@@ -26,6 +26,11 @@ export const ENTRYPOINT_FLAGS = {
   stepsDir: '-steps_dir',
   /** `R=T,…`: after the step, its step result R is also the task result T (a task result's `value`). */
   stepResultsAs: '-step_result_as',
+  /**
+   * Tekton's step `when` as JSON (`[{input, operator, values}]`), step results still as written: the
+   * entrypoint replaces them, then skips the command when an expression does not hold.
+   */
+  stepWhen: '-step_when',
   // Kiln's own
   resultsDir: '-results_dir',
   logDir: '-log_dir',
@@ -74,8 +79,19 @@ export interface EntrypointArgvInput {
   noWait?: boolean;
   /** Step results (Tekton's): where they are kept, and which of this step's become task results. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
+  /** The step's `when` (Tekton's): the command runs only if every expression holds. */
+  when?: readonly StepWhen[];
   /** The step's command and its arguments. */
   command: readonly string[];
+}
+
+/** One expression of a step's `when`: `input` is (or is not) one of `values`, once substituted. */
+export interface StepWhen {
+  input: string;
+  operator: 'in' | 'notin';
+  values: string[];
+  /** The CEL expression this was decided from (input `true` or `false`), for the skip message. */
+  cel?: string;
 }
 
 /**
@@ -120,6 +136,12 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.stdoutPath ? [F.stdoutPath, o.stdoutPath] : []),
     ...(o.stderrPath ? [F.stderrPath, o.stderrPath] : []),
     ...(o.stepResults ? stepResultFlags(o.stepResults) : []),
+    ...(o.when?.length
+      ? [
+          F.stepWhen,
+          JSON.stringify(o.when.map(({ input, operator, values, cel }) => ({ input, operator, values, cel }))),
+        ]
+      : []),
     F.entrypoint,
     program,
     '--',

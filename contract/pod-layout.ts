@@ -9,6 +9,13 @@ export const KILN_ROOT = '/kiln';
 export const WORKSPACE_ROOT = '/workspace';
 
 /** The path layout under a root (`/kiln` in a pod, the task run directory locally). */
+/**
+ * The result that carries a task's artifacts (Tekton's `$(artifacts.path)`, alpha) to the engine:
+ * the agent copies the file there after each step, so the run record keeps it and a later task
+ * reads `$(tasks.t.outputs.n)` from it.
+ */
+export const TASK_ARTIFACTS_RESULT = 'kiln.artifacts';
+
 export function kilnPaths(root: string = KILN_ROOT) {
   const stepDir = (i: number) => `${root}/run/${i}`;
   return {
@@ -26,6 +33,12 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step results (Tekton's `$(step.results.r.path)`), by step name: `<stepsDir>/<step>/results/<r>`. */
     stepsDir: `${root}/run/steps`,
     stepResultFile: (step: string, name: string) => `${root}/run/steps/${step}/results/${name}`,
+    /**
+     * Tekton's artifacts (alpha): a step's `$(step.artifacts.path)` beside its results, and the
+     * task's `$(artifacts.path)` in the steps directory's sibling `artifacts/` (made by the agent).
+     */
+    stepArtifactsFile: (step: string) => `${root}/run/steps/${step}/artifacts/provenance.json`,
+    taskArtifactsFile: `${root}/run/artifacts/provenance.json`,
     /** A step's script (`run:` / Tekton `script`), written by the runtime, executed by the entrypoint. */
     scriptFile: (i: number) => `${root}/scripts/${i}`,
     scriptsDir: `${root}/scripts`,

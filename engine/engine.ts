@@ -3,7 +3,13 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
-import { invalidStepOnError, makeResolver, MAX_MATRIX_COMBINATIONS, type TaskRunStatus } from '../syntax/index.js';
+import {
+  invalidStepOnError,
+  invalidStepWhen,
+  makeResolver,
+  MAX_MATRIX_COMBINATIONS,
+  type TaskRunStatus,
+} from '../syntax/index.js';
 import {
   FAILURE_IGNORED,
   failureIgnored,
@@ -12,7 +18,15 @@ import {
   TASK_RUN_VALIDATION_FAILED,
 } from './statuses.js';
 import { initialState, unitsFor } from './init.js';
-import { buildPlan, invalidResults, matrixOf, missingResults, taskVariables, whenVerdict } from './plan.js';
+import {
+  buildPlan,
+  invalidResults,
+  matrixOf,
+  missingResults,
+  pipelineWorkspaceBound,
+  taskVariables,
+  whenVerdict,
+} from './plan.js';
 import { taskRunName } from './names.js';
 import { taskRunSpecOf } from './task-run-spec.js';
 import { unmetNeed } from './branches.js';
@@ -287,11 +301,14 @@ export class Engine {
     if (this.failOnInvalidResults(unit, now, actions)) return;
     if (missingResults(this.state, unit).length > 0) return this.skip(unit, 'ResultsMissing', now, actions);
     const vars = taskVariables(this.state, unit);
-    const verdict = whenVerdict(unit, vars);
+    // A `when` is the pipeline task's: its `$(workspaces.w.bound)` names a pipeline workspace.
+    const verdict = whenVerdict(unit, { ...vars, workspaceBound: pipelineWorkspaceBound(this.state) });
     if ('error' in verdict) return this.fail(unit, `WhenExpressionError: ${verdict.error}`, now, actions);
     if (!verdict.pass) return this.skip(unit, 'WhenExpressionsFalse', now, actions);
     const badOnError = invalidStepOnError(unit.task.steps, makeResolver(vars));
     if (badOnError) return this.fail(unit, `${TASK_RUN_VALIDATION_FAILED}: ${badOnError}`, now, actions);
+    const badWhen = invalidStepWhen(unit.task.steps, makeResolver(vars));
+    if (badWhen) return this.fail(unit, `WhenExpressionError: ${badWhen}`, now, actions);
     if (!this.hasSlot()) return;
     this.startUnit(unit, now, actions, 'start');
   }

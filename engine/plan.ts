@@ -12,14 +12,16 @@ import {
   resolveVolumeFiles,
   type StepSpec,
   substitute,
+  resolveStepWhen,
   substituteStep,
+  taskStrings,
   substituteValue,
   type SubstitutionScope,
   type WorkspaceUse,
   taskParamValues,
   valueStrings,
 } from '../syntax/index.js';
-import { formatDuration } from '../contract/index.js';
+import { formatDuration, TASK_ARTIFACTS_RESULT } from '../contract/index.js';
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import { matrixCombinations } from './matrix.js';
 import { mapProbes } from './sidecars.js';
@@ -104,6 +106,7 @@ function runScope(state: EngineState, unit: Unit): SubstitutionScope {
     taskResults: readResults(state, unit),
     matrixLength: (task, result) => matrixLength(state, task, result),
     context: runContext(state, unit),
+    workspaceBound: pipelineWorkspaceBound(state),
   };
   if (unit.finally) {
     scope.taskStatuses = {};
@@ -209,6 +212,15 @@ function workspaceUses(state: EngineState, unit: Unit): { bound: WorkspaceUse[];
   };
 }
 
+/**
+ * The pipeline's workspaces as a pipeline task's inputs see them (`$(workspaces.w.bound)` in its
+ * params and `when`): an optional one the run does not bind is "false", every other "true".
+ */
+export function pipelineWorkspaceBound(state: EngineState): Record<string, string> {
+  const { pipeline, workspaces } = state.input;
+  return Object.fromEntries(pipeline.workspaces.map((w) => [w.name, String(!w.optional || w.name in workspaces)]));
+}
+
 /** Whether the unit's `when` holds, CEL items too; a CEL item that cannot be evaluated is an error. */
 export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boolean } | { error: string } {
   const resolve = makeResolver(scope);
@@ -226,10 +238,11 @@ export function whenVerdict(unit: Unit, scope: SubstitutionScope): { pass: boole
  * reaches every runtime without a line here. The only fields the plan folds or drops are these:
  * `args` join `command` (or become a script's arguments), `pos` serves error messages only,
  * `onErrorParam` was folded into `onError` by substitution (the engine fails a value that is no
- * choice before planning), and a step without an image takes its task's.
+ * choice before planning), `whenCel` was decided into `when` (resolveStepWhen; the engine fails
+ * one that cannot be decided before planning), and a step without an image takes its task's.
  */
 export function planStep(step: StepSpec, taskImage: string | undefined): ResolvedStep {
-  const { args, pos: _pos, onErrorParam: _folded, ...planned } = step;
+  const { args, pos: _pos, onErrorParam: _folded, whenCel: _decided, ...planned } = step;
   return {
     ...planned,
     image: step.image ?? taskImage,
@@ -254,10 +267,13 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
     attempt: unit.attempt,
     image: sub(task.image),
     steps: withComputeResources(
-      task.steps.map((step) => planStep(substituteStep(step, resolve), sub(task.image))),
+      task.steps.map((step) => planStep(resolveStepWhen(substituteStep(step, resolve), resolve), sub(task.image))),
       spec,
     ),
-    results: task.results,
+    // A task writing `$(artifacts.path)` hands its artifacts on as one more result (TASK_ARTIFACTS_RESULT).
+    results: taskStrings(task).some((t) => t.includes('$(artifacts.path)'))
+      ? [...task.results, TASK_ARTIFACTS_RESULT]
+      : task.results,
     workspaces: workspaceUses(state, unit).bound.map((w) => ({ ...w, ...(w.subPath && { subPath: sub(w.subPath) }) })),
     workspaceBindings: input.workspaces,
     // A ConfigMap or Secret a param names is known now: its source substituted, its files picked.

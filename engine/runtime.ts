@@ -17,7 +17,7 @@ import type { ApprovalRecord, ApprovalSpec, StepCacheRecord, StepRecord, StoredR
  * `run:`/`script`) is written by the runtime to kilnPaths().scriptFile(i) and run; otherwise
  * `command` is the whole argv (the spec's args appended), exec'd directly.
  */
-export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam'> & {
+export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam' | 'whenCel'> & {
   /** A script's arguments (Tekton passes a step's `args` to its script as $1, $2, …). */
   scriptArgs?: string[];
 };

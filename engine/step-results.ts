@@ -1,26 +1,44 @@
 // Tekton's step results as a runtime lays them out: `$(step.results.r.path)` becomes the running
 // step's own result file; an earlier step's `$(steps.s.results.r)` is the agent's to replace (in the
 // command, its arguments and the environment) when the step starts.
+import type { KilnPaths } from '../contract/index.js';
 import type { ResolvedStep } from './runtime.js';
 import { mapStepText } from './step-text.js';
 
 const OWN_PATH = /\$\(step\.results\.([A-Za-z0-9_][\w-]*)\.path\)/g;
+// The references, or (once withStepResultFiles has laid them out) the files they became.
+const ARTIFACTS =
+  /\$\((?:step\.)?artifacts\.path\)|\$\(steps\.[A-Za-z0-9_][\w-]*\.(?:inputs|outputs)\.|\/artifacts\/provenance\.json\b/;
 
-/** Where step `step`'s result `name` is, as the step sees it (kilnPaths().stepResultFile). */
-export type StepResultFile = (step: string, name: string) => string;
+/** Where step results and artifacts are, as the step sees them. */
+export type StepFiles = Pick<KilnPaths, 'stepResultFile' | 'stepArtifactsFile' | 'taskArtifactsFile'>;
 
-/** Whether the task run keeps step results: then every step's agent gets the steps directory. */
+/** Whether a step names Tekton's artifacts (their paths, or an earlier step's). */
+const usesArtifacts = (step: ResolvedStep): boolean => {
+  let found = false;
+  mapStepText(step, (text) => {
+    found ||= ARTIFACTS.test(text);
+    return text;
+  });
+  return found;
+};
+
+/** Whether the task run keeps step results or artifacts: then every step's agent gets the steps directory. */
 export const usesStepResults = (steps: readonly ResolvedStep[]): boolean =>
-  steps.some((s) => s.results?.length || s.taskResults);
+  steps.some((s) => s.results?.length || s.taskResults || usesArtifacts(s));
 
-/** The step with its step result references filled (a no-op when the task has no step results). */
+/** The step with its step result and artifacts paths filled (a no-op when the task uses neither). */
 export function withStepResultFiles(
   step: ResolvedStep,
   steps: readonly ResolvedStep[],
-  file: StepResultFile,
+  files: StepFiles,
 ): ResolvedStep {
   if (!usesStepResults(steps)) return step;
-  const own = (text: string) => text.replace(OWN_PATH, (_all, name: string) => file(step.name, name));
+  const own = (text: string) =>
+    text
+      .replace(OWN_PATH, (_all, name: string) => files.stepResultFile(step.name, name))
+      .replaceAll('$(step.artifacts.path)', files.stepArtifactsFile(step.name))
+      .replaceAll('$(artifacts.path)', files.taskArtifactsFile);
   return mapStepText(step, own);
 }
 

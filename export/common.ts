@@ -58,7 +58,7 @@ const NO_SIDECARS = {
   Argo: "Argo starts a template's main container without waiting for its sidecars to be ready",
 };
 
-/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param, sidecars. */
+/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param, sidecars, a step's when. */
 export function tektonOnly(task: TaskSpec, where: string, problems: string[], target: keyof typeof NO_SIDECARS): void {
   for (const step of task.steps.filter((s) => s.onErrorParam !== undefined))
     problems.push(
@@ -67,6 +67,10 @@ export function tektonOnly(task: TaskSpec, where: string, problems: string[], ta
   if (task.sidecars?.length)
     problems.push(
       `${where}: sidecars (${task.sidecars.map((s) => s.name).join(', ')}) are not exported to ${target}: ${NO_SIDECARS[target]}; export with --to tekton, or run it with kiln run or the Kiln controller`,
+    );
+  for (const step of task.steps.filter((s) => s.when?.length || s.whenCel?.length))
+    problems.push(
+      `${where} step "${step.name}": a step \`when\` (Tekton's) has no ${target} export here; put the condition in the step's script`,
     );
 }
 

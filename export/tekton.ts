@@ -123,6 +123,12 @@ function carriedParam(expr: string): { name: string; value: string; selector: st
   if (r.kind === 'taskStatus')
     return { name: `${r.task}-${r.field}`, value: `$(tasks.${r.task}.${r.field})`, selector: '' };
   if (r.kind === 'tasksStatus') return { name: 'tasks-status', value: '$(tasks.status)', selector: '' };
+  if (r.kind === 'taskArtifact')
+    return {
+      name: `${r.task}-${r.category}-${r.name}`,
+      value: `$(tasks.${r.task}.${r.category}.${r.name})`,
+      selector: '',
+    };
   return undefined;
 }
 
@@ -246,6 +252,14 @@ function stepDocument(task: TaskSpec, step: StepSpec, i: number, problems: strin
     computeResources: step.resources,
     results: step.results?.map((name) => ({ name })),
     workspaces: step.workspaces?.map((w) => clean({ name: w.name, mountPath: w.mountPath && rewrite(w.mountPath) })),
+    when: [
+      ...(step.when ?? []).map((w) => ({
+        input: rewrite(w.input),
+        operator: w.operator,
+        values: w.values.map(rewrite),
+      })),
+      ...(step.whenCel ?? []).map((c) => ({ cel: rewrite(c.expression) })),
+    ],
   });
 }
 

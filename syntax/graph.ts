@@ -1,6 +1,6 @@
 // The pipeline's graph: a task waits for the tasks it `needs` and for those whose results it
 // references. Finally tasks are outside the graph: they run once the graph is done.
-import { KilnError } from '../contract/index.js';
+import { KilnError, TASK_ARTIFACTS_RESULT } from '../contract/index.js';
 import type { PipelineSpec, TaskSpec } from './model.js';
 import { parseReference, referencesIn } from './references.js';
 import { taskStrings } from './walk.js';
@@ -48,6 +48,9 @@ export function resultRefsOf(task: TaskSpec): ResultRef[] {
       const parsed = parseReference(ref.expr);
       if (parsed.kind === 'taskResult')
         seen.set(`${parsed.task}\0${parsed.result}`, { task: parsed.task, result: parsed.result });
+      // A task's artifacts travel as a result of its own (contract TASK_ARTIFACTS_RESULT).
+      if (parsed.kind === 'taskArtifact')
+        seen.set(`${parsed.task}\0${TASK_ARTIFACTS_RESULT}`, { task: parsed.task, result: TASK_ARTIFACTS_RESULT });
     }
   }
   return [...seen.values()];

@@ -35,6 +35,7 @@ export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export { DEFAULT_MAX_PIPELINE_DEPTH } from './child-pipelines.js';
 export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
+export { invalidStepWhen, resolveStepWhen } from './step-when.js';
 export type { CelOutcome, PreparedCel } from './cel.js';
 export type { WhenOutcome } from './when.js';
 export { taskStrings, valueStrings } from './walk.js';

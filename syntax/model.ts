@@ -69,6 +69,13 @@ export interface StepSpec {
    * the steps that name it, at `mountPath` when given (else where the task's steps see it).
    */
   workspaces?: StepWorkspace[];
+  /**
+   * Tekton's step `when`: the step runs only when every expression holds; otherwise it is Skipped
+   * and the steps after it run. Its step results (`$(steps.s.results.r)`) are read by the step's
+   * agent once the steps before it have ended; CEL items are decided when the task run starts.
+   */
+  when?: WhenExpression[];
+  whenCel?: CelCondition[];
   pos?: SourcePos;
 }
 
@@ -130,6 +137,8 @@ export interface WhenExpression {
   input: string;
   operator: 'in' | 'notin';
   values: string[];
+  /** A step's CEL item decided when its task run started (input `true`/`false`): said in messages. */
+  cel?: string;
   pos?: SourcePos;
 }
 

@@ -29,6 +29,15 @@ export type ParsedReference =
   | { kind: 'stepExitCode'; step: string }
   /** `$(step.results.r.path)`: the file the running step writes its result r to. */
   | { kind: 'stepResultPath'; name: string }
+  /**
+   * Tekton's artifacts (alpha): `$(step.artifacts.path)` and `$(artifacts.path)`, the files a step
+   * writes its own / the task's provenance JSON to; `$(steps.s.inputs.n)` / `$(steps.s.outputs.n)`,
+   * the values of an earlier step's artifact n, read when the step starts (in its script too).
+   */
+  | { kind: 'artifactsPath'; of: 'step' | 'task' }
+  | { kind: 'stepArtifact'; step: string; category: 'inputs' | 'outputs'; name: string }
+  /** `$(tasks.t.outputs.n)` / `inputs.n`: the values of task t's artifact n (Tekton alpha); orders the task after t. */
+  | { kind: 'taskArtifact'; task: string; category: 'inputs' | 'outputs'; name: string }
   /** `$(steps.s.results.r)`: an earlier step's result, read when the step starts. */
   | { kind: 'stepResult'; step: string; result: string; star?: boolean; index?: number; key?: string }
   | { kind: 'function'; name: string }
@@ -37,7 +46,18 @@ export type ParsedReference =
 
 const VARIABLE = /^[A-Za-z_][\w.\-[\]*"']*$/;
 const FUNCTION = /^(hashFiles)\(.*\)$/s;
-const ROOTS = new Set(['params', 'inputs', 'tasks', 'results', 'workspaces', 'context', 'matrix', 'steps', 'step']);
+const ROOTS = new Set([
+  'params',
+  'inputs',
+  'tasks',
+  'results',
+  'workspaces',
+  'context',
+  'matrix',
+  'steps',
+  'step',
+  'artifacts',
+]);
 const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
 const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
 // `inputs.params.p` is v1alpha1's spelling of `params.p`, still read by Tekton.
@@ -50,6 +70,8 @@ const WORKSPACE_RE = new RegExp(String.raw`^workspaces\.(${NAME})\.(path|bound|c
 const STEP_EXIT_CODE_RE = new RegExp(String.raw`^steps\.(${NAME})\.exitCode\.path$`);
 const STEP_RESULT_PATH_RE = new RegExp(String.raw`^step\.results\.(${NAME})\.path$`);
 const STEP_RESULT_RE = new RegExp(String.raw`^steps\.(${NAME})\.results\.(${NAME})${SELECTOR}$`);
+const STEP_ARTIFACT_RE = new RegExp(String.raw`^steps\.(${NAME})\.(inputs|outputs)\.(${NAME})$`);
+const TASK_ARTIFACT_RE = new RegExp(String.raw`^tasks\.(${NAME})\.(inputs|outputs)\.(${NAME})$`);
 const MATRIX_RE = new RegExp(String.raw`^matrix\.(${NAME})$`);
 const CONTEXT_RE = /^context\.([\w.-]+)$/;
 
@@ -101,6 +123,8 @@ export function parseReference(expr: string): ParsedReference {
     return { kind: 'taskResult', task: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
   if ((m = MATRIX_LENGTH_RE.exec(expr)))
     return { kind: 'matrixLength', task: m[1]!, ...(m[2] ? { result: m[2] } : {}) };
+  if ((m = TASK_ARTIFACT_RE.exec(expr)))
+    return { kind: 'taskArtifact', task: m[1]!, category: m[2] as 'inputs' | 'outputs', name: m[3]! };
   if ((m = TASK_STATUS_RE.exec(expr))) return { kind: 'taskStatus', task: m[1]!, field: m[2] as 'status' | 'reason' };
   if (expr === 'tasks.status') return { kind: 'tasksStatus' };
   if ((m = RESULT_PATH_RE.exec(expr))) return { kind: 'resultPath', name: m[1]! };
@@ -108,6 +132,10 @@ export function parseReference(expr: string): ParsedReference {
   if ((m = MATRIX_RE.exec(expr))) return { kind: 'matrix', name: m[1]! };
   if ((m = STEP_EXIT_CODE_RE.exec(expr))) return { kind: 'stepExitCode', step: m[1]! };
   if ((m = STEP_RESULT_PATH_RE.exec(expr))) return { kind: 'stepResultPath', name: m[1]! };
+  if (expr === 'step.artifacts.path') return { kind: 'artifactsPath', of: 'step' };
+  if (expr === 'artifacts.path') return { kind: 'artifactsPath', of: 'task' };
+  if ((m = STEP_ARTIFACT_RE.exec(expr)))
+    return { kind: 'stepArtifact', step: m[1]!, category: m[2] as 'inputs' | 'outputs', name: m[3]! };
   if ((m = STEP_RESULT_RE.exec(expr)))
     return { kind: 'stepResult', step: m[1]!, result: m[2]!, ...selector(m[3], m[4]) };
   if ((m = CONTEXT_RE.exec(expr))) return { kind: 'context', path: m[1]! };

@@ -1,5 +1,6 @@
 // Builds a VariableResolver from plain values: the engine fills a SubstitutionScope for a task
 // run and substitutes with it. Runtime paths (results, workspaces) come from the runtime's layout.
+import { TASK_ARTIFACTS_RESULT } from '../contract/index.js';
 import type { ParamValue } from './model.js';
 import { parseReference, type ParsedReference, type VariableResolver } from './references.js';
 
@@ -74,6 +75,20 @@ function resultValue(text: string | undefined, sel: Selected): ParamValue | unde
   return undefined;
 }
 
+/** The JSON of the `values` of artifact `name` in a task's artifacts (Tekton's provenance JSON). */
+function artifactValues(text: string | undefined, category: string, name: string): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const list: unknown = (JSON.parse(text) as Record<string, unknown> | null)?.[category];
+    const found = Array.isArray(list)
+      ? (list as { name?: unknown; values?: unknown }[]).find((a) => a?.name === name)
+      : undefined;
+    return found ? JSON.stringify(found.values ?? []) : undefined;
+  } catch {
+    return undefined; // not JSON: no artifact can be read from it
+  }
+}
+
 function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | undefined {
   switch (ref.kind) {
     case 'param':
@@ -82,6 +97,8 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
       return scope.matrix?.[ref.name];
     case 'taskResult':
       return resultValue(scope.taskResults?.[ref.task]?.[ref.result], ref);
+    case 'taskArtifact':
+      return artifactValues(scope.taskResults?.[ref.task]?.[TASK_ARTIFACTS_RESULT], ref.category, ref.name);
     case 'matrixLength':
       return scope.matrixLength?.(ref.task, ref.result);
     case 'taskStatus':

@@ -10,6 +10,8 @@ export interface RefScope {
   results?: ReadonlySet<string>;
   /** Workspaces of the enclosing task; undefined: not inside a task's steps. */
   workspaces?: ReadonlySet<string>;
+  /** A pipeline task's inputs (params, `when`, matrix): the pipeline's workspaces, for `$(workspaces.w.bound)`. */
+  pipelineWorkspaces?: ReadonlySet<string>;
   /** `$(tasks.t.results.r)` may be used here. */
   taskResults: boolean;
   /** Inside a finally task: `$(tasks.t.status)` and `$(tasks.status)` may be used. */

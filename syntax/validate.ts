@@ -97,6 +97,9 @@ class ReferenceChecker {
       }
       case 'taskResult':
         return this.taskResultProblem(ref.task, ref.result, site);
+      case 'taskArtifact':
+        // Any task may write artifacts (no declaration): only the task itself is checked.
+        return this.taskResultProblem(ref.task, undefined, site);
       case 'matrixLength':
         return this.matrixLengthProblem(ref.task, ref.result, site);
       case 'taskStatus':
@@ -120,8 +123,13 @@ class ReferenceChecker {
         return undefined;
       case 'stepExitCode':
       case 'stepResult':
+      case 'stepArtifact':
         if (!scope.results)
           return ["$(steps.…) is only known inside a task's steps", 'use it in a later step of the same task'];
+        return undefined;
+      case 'artifactsPath':
+        if (!scope.results)
+          return ["$(…artifacts.path) is only known inside a task's steps", 'write the artifacts in a step'];
         return undefined;
       case 'stepResultPath':
         if (!scope.results)
@@ -131,13 +139,24 @@ class ReferenceChecker {
           ];
         return undefined;
       case 'workspace':
-        if (!scope.workspaces) return ["$(workspaces.…) is only known inside a task's steps", 'use it in a step'];
+        if (!scope.workspaces && ref.field === 'bound' && scope.pipelineWorkspaces) {
+          if (scope.pipelineWorkspaces.has(ref.name)) return undefined;
+          return [
+            `the pipeline declares no workspace "${ref.name}"`,
+            declareHint('workspace', ref.name, [...scope.pipelineWorkspaces]),
+          ];
+        }
+        if (!scope.workspaces)
+          return [
+            "$(workspaces.…) is only known inside a task's steps (of a pipeline task's inputs, only $(workspaces.w.bound))",
+            'use it in a step',
+          ];
         if (!scope.workspaces.has(ref.name))
           return [`no workspace "${ref.name}" is declared`, declareHint('workspace', ref.name, [...scope.workspaces])];
         return undefined;
       case 'context':
         if ((CONTEXT_VARIABLES as readonly string[]).includes(ref.path)) return undefined;
-        return [`unknown context variable "${ref.path}"`, suggest(ref.path, CONTEXT_VARIABLES)];
+        return [`unknown context variable "${ref.path}"`, this.contextHint(ref.path)];
       case 'matrix':
         if (!scope.matrix.has(ref.name))
           return [
@@ -165,12 +184,20 @@ class ReferenceChecker {
     return undefined;
   }
 
-  private taskResultProblem(task: string, result: string, site: TextSite): [string, string] | undefined {
+  /** `$(context.t.status)` of a pipeline task t is most likely `$(tasks.t.status)` misspelt. */
+  private contextHint(path: string): string {
+    const m = /^([\w-]+)\.(status|reason)$/.exec(path);
+    if (m && (this.tasks.has(m[1]!) || this.finallyTasks.has(m[1]!)))
+      return `did you mean $(tasks.${m[1]}.${m[2]})? (a pipeline task's ${m[2]}, read in finally)`;
+    return suggest(path, CONTEXT_VARIABLES);
+  }
+
+  private taskResultProblem(task: string, result: string | undefined, site: TextSite): [string, string] | undefined {
     if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
     if (task === site.scope.task)
       return [
         `task "${task}" refers to its own result`,
-        `a step writes it to $(results.${result}.path); later steps read that file`,
+        `a step writes it to ${result === undefined ? '$(artifacts.path)' : `$(results.${result}.path)`}; later steps read that file`,
       ];
     if (this.finallyTasks.has(task) && !site.scope.afterRun)
       return [
@@ -179,7 +206,7 @@ class ReferenceChecker {
       ];
     const target = this.tasks.get(task) ?? this.finallyTasks.get(task);
     if (!target) return [`there is no task "${task}"`, suggest(task, [...this.tasks.keys()])];
-    if (!target.results.includes(result) && !this.unresolved.has(task))
+    if (result !== undefined && !target.results.includes(result) && !this.unresolved.has(task))
       return [`task "${task}" declares no result "${result}"`, declareHint('result', result, target.results, task)];
     return undefined;
   }

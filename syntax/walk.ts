@@ -13,6 +13,8 @@ export function stepStrings(step: StepSpec): string[] {
   for (const m of step.volumeMounts ?? []) out.push(m.mountPath, ...(m.subPath ? [m.subPath] : []));
   for (const w of step.workspaces ?? []) if (w.mountPath !== undefined) out.push(w.mountPath);
   if (step.cache) out.push(step.cache.key, ...step.cache.restoreKeys, ...step.cache.paths);
+  for (const w of step.when ?? []) out.push(w.input, ...w.values);
+  for (const c of step.whenCel ?? []) out.push(c.expression);
   return out;
 }
 

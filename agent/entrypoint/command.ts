@@ -9,7 +9,8 @@ import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
 import { ProcessRunner, type SignalSource } from './process-runner.js';
 import { SpoolFile } from './spool-file.js';
-import { StepResultsRunner } from './step-results.js';
+import { StepResultsRunner, stepResultReader } from './step-results.js';
+import { StepWhenRunner } from './step-when.js';
 import { onParentDeath, stopTaskRun } from '../parent-watch.js';
 
 /** Where one step's agent meets the world: the agent's own process, or its share of `kiln-agent host`. */
@@ -62,9 +63,16 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
   const cachingRunner = opts.cache
     ? new (await import('../cache/step.js')).CachingRunner(runner, opts.cache, warn, world.env, world.cwd)
     : runner;
-  const stepRunner = opts.stepResults
-    ? new StepResultsRunner(cachingRunner, opts.stepResults, opts.stepName, opts.resultsDir, world.env)
+  const resultsRunner = opts.stepResults
+    ? new StepResultsRunner(cachingRunner, opts.stepResults, opts.stepName, opts.resultsDir, warn, world.env)
     : cachingRunner;
+  const stepRunner = opts.when?.length
+    ? new StepWhenRunner(
+        resultsRunner,
+        opts.when,
+        opts.stepResults && stepResultReader(opts.stepResults.stepsDir, warn),
+      )
+    : resultsRunner;
   const results = opts.resultsStore && lazyResultStore(opts.resultsStore);
   try {
     const result = await runEntrypoint(opts, {

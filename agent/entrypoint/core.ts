@@ -41,6 +41,8 @@ export interface RunOutcome {
   cache?: StepCacheRecord;
   /** The step's output could not be kept (the spool): the command was stopped and the step fails. */
   ioError?: AgentIOError;
+  /** Why the command was not run (its `when` does not hold): the step ends Skipped and the next ones run. */
+  skipped?: string;
 }
 
 export interface Runner {
@@ -119,6 +121,11 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
     timeoutMs: opts.timeoutMs,
     timeoutGraceMs: opts.timeoutGraceMs,
   });
+  if (run.skipped !== undefined) {
+    ports.warn(`skipped: ${run.skipped}`);
+    const skipped: StepReport = { startedAt, exitCode: 0, reason: 'Skipped', message: run.skipped, results: [] };
+    return finish(opts, ports, skipped, true);
+  }
   if (run.spawnError) ports.warn(run.spawnError);
   if (run.ioError) ports.warn(`${run.ioError.message}: the command was stopped`);
   const reason: StepReason | undefined = run.timedOut

@@ -11,6 +11,7 @@ import {
   TERMINATION_PATH,
   kilnPaths,
   type StepOnError,
+  type StepWhen,
 } from '../../contract/index.js';
 
 export interface EntrypointOptions {
@@ -43,6 +44,8 @@ export interface EntrypointOptions {
   stderrPath?: string;
   /** Step results: every step's under `stepsDir/<step>/results/`; this step's R also task result T. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
+  /** Tekton's step `when`: the command runs only when every expression holds (step results replaced first). */
+  when?: StepWhen[];
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -111,6 +114,7 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     stdoutPath: raw.get('stdoutPath') || undefined,
     stderrPath: raw.get('stderrPath') || undefined,
     stepResults: stepResults(raw),
+    when: stepWhen(raw.get('stepWhen')),
   };
 }
 
@@ -137,6 +141,33 @@ function stepResults(raw: Map<Key, string>): EntrypointOptions['stepResults'] {
     asTaskResults[from] = to;
   }
   return { stepsDir, asTaskResults };
+}
+
+function stepWhen(value: string | undefined): StepWhen[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  const bad = () =>
+    new AgentUsageError(
+      `flag ${ENTRYPOINT_FLAGS.stepWhen}: not a JSON list of {input, operator: in|notin, values: [strings]}`,
+      ENTRYPOINT_FLAGS.stepWhen,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw bad();
+  }
+  const isWhen = (w: unknown): w is StepWhen => {
+    const o = w as Partial<StepWhen> | null;
+    return (
+      typeof o?.input === 'string' &&
+      (o.operator === 'in' || o.operator === 'notin') &&
+      Array.isArray(o.values) &&
+      o.values.every((v) => typeof v === 'string') &&
+      (o.cel === undefined || typeof o.cel === 'string')
+    );
+  };
+  if (!Array.isArray(parsed) || !parsed.every(isWhen)) throw bad();
+  return parsed;
 }
 
 function resultsStore(raw: Map<Key, string>): EntrypointOptions['resultsStore'] {

@@ -52,6 +52,7 @@ export function stepArgv({
     stderrPath: step.stderrPath,
     stepResults,
     noWait,
+    when: step.when,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });
 }

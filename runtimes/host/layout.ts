@@ -75,7 +75,7 @@ export function resolveRuntimePaths(
     stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
   });
   const steps = plan.steps.map((planned) => {
-    const step = withStepResultFiles(planned, plan.steps, paths.stepResultFile);
+    const step = withStepResultFiles(planned, plan.steps, paths);
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });

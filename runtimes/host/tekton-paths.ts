@@ -1,9 +1,9 @@
 // Tekton's fixed in-pod paths on the host engine. A step may name them as written rather than by
 // a variable: `/workspace/<w>` for a workspace of its task (`$(workspaces.w.path)`),
 // `/tekton/steps/step-<name>/` or `/tekton/steps/<i>/` for a step's exit code
-// (`$(steps.name.exitCode.path)`), `/tekton/run/<i>/` for its post file, `/tekton/results/<r>` for a result (`$(results.r.path)`), and
-// `/tekton/home`, the emptyDir Tekton gives every step of a task run (a step's own volume mounted
-// there wins, as Kubernetes lets the user's mount win the tie).
+// (`$(steps.name.exitCode.path)`), `/tekton/run/<i>/` for its post file, `/tekton/results/<r>` for a result (`$(results.r.path)`),
+// `/tekton/scripts` for the task run's scripts, and `/tekton/home`, the emptyDir Tekton gives every
+// step of a task run (a step's own volume mounted there wins, as Kubernetes lets the user's mount win the tie).
 // Nothing can be mounted at those paths here (outside the sandbox at all; in it, /workspace/<w> is
 // bound already), so, as a volume's mount path (volumes.ts), each becomes the task run's directory
 // that holds it. Any other `/tekton/…` path does not exist in a Kiln task run: the runtime warns.
@@ -38,6 +38,8 @@ export function tektonPathMounts(
     ...steps,
     { mountPath: '/tekton/results', dir: paths.resultsDir },
     { mountPath: '/tekton/home', dir: tektonHomeDir(paths.root) },
+    // The task run's scripts (Tekton names each `script-<i>-<suffix>`, Kiln `<i>`: read as a whole).
+    { mountPath: '/tekton/scripts', dir: paths.scriptsDir },
   ];
 }
 
@@ -53,7 +55,7 @@ export function unmappedTektonPaths(plan: TaskRunPlan, steps: readonly ResolvedS
   if (named.length === 0) return undefined;
   return (
     `task run ${plan.name}: ${named.join('; ')}, which the host engine does not lay out ` +
-    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/run/…, /tekton/results/… and /tekton/home ` +
+    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/run/…, /tekton/results/…, /tekton/scripts and /tekton/home ` +
     `to the task run's directory): use $(workspaces.w.path), $(results.r.path) or a workspace instead`
   );
 }

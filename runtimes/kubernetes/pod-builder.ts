@@ -98,7 +98,7 @@ export function terminationBudget(containers: number): number {
 }
 
 export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
-  const plan = { ...given, steps: given.steps.map((s) => withStepResultFiles(s, given.steps, P.stepResultFile)) };
+  const plan = { ...given, steps: given.steps.map((s) => withStepResultFiles(s, given.steps, P)) };
   if (plan.steps.length === 0)
     throw new PodBuildError(plan.task, undefined, 'has no steps', 'give the task at least one step');
   const scripts = scriptAnnotations(plan);
@@ -243,6 +243,7 @@ function stepContainer(
     stderrPath: step.stderrPath && resolvePaths(step.stderrPath, plan, step),
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
     stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
+    when: step.when,
   });
   const env = { ...plan.env, ...step.env };
   return {

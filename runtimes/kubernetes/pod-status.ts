@@ -153,10 +153,13 @@ function observeStep(
   Object.assign(results, m?.results);
   stored.push(...(m?.stored ?? []));
   const exitCode = m?.exitCode ?? t.exitCode;
+  const status = stepStatus(exitCode, m?.reason);
   return {
     name,
-    status: stepStatus(exitCode, m?.reason),
-    exitCode,
+    status,
+    // A skipped step ran no command (after a failure, or its `when` did not hold): no exit code,
+    // as the host and podman engines report it.
+    exitCode: status === 'Skipped' ? null : exitCode,
     reason: (m && terminationReason(m)) ?? (exitCode !== 0 ? t.reason : undefined),
     startedAt: m?.startedAt ?? time(t.startedAt),
     finishedAt: time(t.finishedAt),

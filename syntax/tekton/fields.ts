@@ -55,6 +55,7 @@ export const STEP_KEYS = [
   'stderrConfig',
   'results',
   'workspaces',
+  'when',
 ] as const;
 export const STEP_TEMPLATE_KEYS = [
   'image',
@@ -71,7 +72,6 @@ export const STEP_TEMPLATE_KEYS = [
 ] as const;
 export const STEP_REFUSED: Refused = {
   volumeDevices: 'volume devices are not supported',
-  when: 'a step `when` (an alpha Tekton feature) is not supported; put the condition in the script, or the `when` on the pipeline task',
 };
 export const SIDECAR_KEYS = [
   'name',

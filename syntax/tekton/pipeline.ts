@@ -141,6 +141,7 @@ function readPipelineTask(scope: PipelineScope, item: At, isFinally: boolean, wh
     finally: isFinally,
     matrix: new Set(),
     task: name,
+    pipelineWorkspaces: scope.workspaces,
   };
   const inputs = new TextReader(src, ctx.sites, inputScope);
   const { matrix, include } = readMatrix(inputs, f.get('matrix'), `${what}.matrix`);
@@ -223,6 +224,8 @@ function taskTemplate(
       params: new Map([...scope.params, ...[...given].map(([n, g]) => [n, givenType(g.value, scope.params)] as const)]),
       task,
       workspaces: scope.workspaces,
+      // `$(tasks.t.results.r)` in its steps is an implicit result reference: it orders the task too.
+      taskResults: true,
     });
   if (!refAt) {
     src.error(

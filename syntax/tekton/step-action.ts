@@ -2,8 +2,8 @@
 // substituted at load time (they are scoped to the step), the rest left for run time.
 import { bindParams, TextReader, type GivenParam } from '../common.js';
 import { missingHint } from '../did-you-mean.js';
-import type { StepSpec } from '../model.js';
-import { substituteStep } from '../references.js';
+import type { ParamValue, StepSpec } from '../model.js';
+import { parseReference, referencesIn, substituteStep, type VariableResolver } from '../references.js';
 import { makeResolver } from '../scope.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -78,7 +78,7 @@ export function inlineStepAction(
     key: 'params',
     matrix: [],
   });
-  const resolved = substituteStep(actionStep, makeResolver({ params: bound }));
+  const resolved = substituteStep(actionStep, stepResultParams(bound, makeResolver({ params: bound })));
   return {
     ...resolved,
     name: step.name,
@@ -86,5 +86,33 @@ export function inlineStepAction(
     ...(step.onErrorParam !== undefined && { onErrorParam: step.onErrorParam }),
     pos: step.pos,
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    ...(step.when && { when: step.when }),
+    ...(step.whenCel && { whenCel: step.whenCel }),
+  };
+}
+
+/**
+ * A StepAction param given an earlier step's result (`$(steps.s.results.r)`, `…[*]`) stands for
+ * that result where the StepAction reads it, as Tekton rewrites it: `$(params.p)`, `$(params.p[*])`,
+ * `$(params.p[0])` and `$(params.p.key)` become the step result with the same selector, which the
+ * step's agent reads when the step starts. Every other reference goes to `resolve`.
+ */
+function stepResultParams(bound: Record<string, ParamValue>, resolve: VariableResolver): VariableResolver {
+  const results = new Map<string, string>();
+  for (const [name, value] of Object.entries(bound)) {
+    if (typeof value !== 'string') continue;
+    const refs = referencesIn(value);
+    const ref = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? refs[0]! : undefined;
+    const r = ref && parseReference(ref.expr);
+    if (r?.kind === 'stepResult' && r.index === undefined && r.key === undefined)
+      results.set(name, `steps.${r.step}.results.${r.result}`);
+  }
+  if (results.size === 0) return resolve;
+  return (expr) => {
+    const r = parseReference(expr);
+    const result = r.kind === 'param' ? results.get(r.name) : undefined;
+    if (r.kind !== 'param' || result === undefined) return resolve(expr);
+    const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key !== undefined ? `.${r.key}` : '';
+    return `$(${result}${selector})`;
   };
 }

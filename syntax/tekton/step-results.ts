@@ -14,9 +14,19 @@ export function checkStepResultReads(src: Source, steps: StepSpec[], what: strin
     for (const text of stepStrings(step)) {
       for (const ref of referencesIn(text)) {
         const r = parseReference(ref.expr);
-        if (r.kind !== 'stepResult') continue;
+        if (r.kind !== 'stepResult' && r.kind !== 'stepArtifact') continue;
         const from = stepIndexNamed(steps, r.step);
         const where = `${what}.steps[${i}] ($(${ref.expr}))`;
+        if (r.kind === 'stepArtifact') {
+          // Read in a script too: the agent replaces it in the script's file (Tekton's entrypoint does).
+          if (from === undefined || from >= i)
+            src.error(
+              at,
+              `${where}: there is no earlier step "${r.step}"`,
+              'a step reads the artifacts of the steps before it',
+            );
+          continue;
+        }
         if (text === step.script)
           src.error(
             at,

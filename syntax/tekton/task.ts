@@ -16,6 +16,7 @@ import { checkVolumeMounts, readTaskVolumes } from './task-volumes.js';
 import { checkStepResultReads, linkStepResults } from './step-results.js';
 import { checkStepWorkspaces } from './step-workspaces.js';
 import { readSidecars } from './sidecars.js';
+import { readStepWhen } from './step-when.js';
 
 export interface TaskReadContext {
   sites: Sites;
@@ -32,7 +33,13 @@ export function readTaskTemplate(
   what: string,
   name: string,
   ctx: TaskReadContext,
-  outer: { params: RefScope['params']; task?: string; workspaces?: ReadonlySet<string> },
+  outer: {
+    params: RefScope['params'];
+    task?: string;
+    workspaces?: ReadonlySet<string>;
+    /** An embedded taskSpec of a pipeline task: its steps may read other tasks' results (Tekton propagates them). */
+    taskResults?: boolean;
+  },
 ): TaskTemplate | undefined {
   const f = src.fields(at, what, F.TASK_SPEC_KEYS, F.TASK_SPEC_REFUSED);
   if (!f) return undefined;
@@ -52,7 +59,7 @@ export function readTaskTemplate(
     results: new Set(results),
     // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
     workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),
-    taskResults: false,
+    taskResults: outer.taskResults ?? false,
     finally: false,
     matrix: new Set(),
     ...(outer.task ? { task: outer.task } : {}),
@@ -125,6 +132,7 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
       'keep one: script for a script, command + args to exec a program',
     );
   }
+  Object.assign(step, readStepWhen(reader, f.get('when'), `${what}.when`));
   if (f.has('ref')) return inlineStepAction(reader, step, f, what, ctx.stepActions);
   if (f.has('params'))
     src.error(

@@ -111,7 +111,10 @@ describe('pod status', () => {
       ['a', 'b'],
     );
     expect(failed).toMatchObject({ status: 'Failed', message: 'step "a" exited with 2', results: { r: 'v' } });
-    expect(failed.steps.map((s) => s.status)).toEqual(['Failed', 'Skipped']);
+    expect(failed.steps.map((s) => [s.status, s.exitCode])).toEqual([
+      ['Failed', 2],
+      ['Skipped', null],
+    ]);
   });
 
   it("puts a step's cache record (termination entry kiln.cache) into the observed step", () => {

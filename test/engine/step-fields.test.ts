@@ -33,10 +33,12 @@ const SAMPLES: { [K in keyof Required<StepSpec>]: StepSpec[K] } = {
   taskResults: { 'sample-step-result': 'sample-task-result' },
   // `src` is the sample plan's workspace (test/controller/plans.ts).
   workspaces: [{ name: 'src', mountPath: '/sample/ws' }],
+  when: [{ input: 'sample-input', operator: 'in', values: ['sample-value'] }],
+  whenCel: [{ expression: 'true' }],
   pos: { file: 'sample.yaml', line: 1, col: 1 },
 };
 /** What planStep folds into other fields or drops (its comment says why). */
-const FOLDED_BY_PLAN = ['args', 'pos', 'onErrorParam'];
+const FOLDED_BY_PLAN = ['args', 'pos', 'onErrorParam', 'whenCel'];
 
 const base: StepSpec = { name: 'base', args: [], env: {}, onError: 'stopAndFail', command: ['true'] };
 type Field = keyof StepSpec;

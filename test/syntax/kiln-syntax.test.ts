@@ -146,6 +146,12 @@ const ERROR_CASES: [string, string, string[], string?][] = [
     'did you mean "pipelineRun.name"?',
   ],
   [
+    "a task's status misspelt as a context variable",
+    base('  a:\n    steps: [{run: x}]\nfinally:\n  b:\n    steps: [{run: "$(context.a.status)"}]\n'),
+    ['10:20 $(context.a.status): unknown context variable "a.status"'],
+    "did you mean $(tasks.a.status)? (a pipeline task's status, read in finally)",
+  ],
+  [
     'matrix reference without matrix',
     base('  a:\n    steps: [{run: "$(matrix.os)"}]\n'),
     ['7:20 $(matrix.os): the task has no matrix param "os"'],

@@ -54,7 +54,11 @@ describe('references', () => {
     ['context.task.retry-count', { kind: 'context', path: 'task.retry-count' }],
     ['matrix.os', { kind: 'matrix', name: 'os' }],
     ['params', { kind: 'malformed', expr: 'params' }],
-    ['tasks.t.outputs.r', { kind: 'malformed', expr: 'tasks.t.outputs.r' }],
+    ['tasks.t.outputs.r', { kind: 'taskArtifact', task: 't', category: 'outputs', name: 'r' }],
+    ['steps.s.inputs.src', { kind: 'stepArtifact', step: 's', category: 'inputs', name: 'src' }],
+    ['step.artifacts.path', { kind: 'artifactsPath', of: 'step' }],
+    ['artifacts.path', { kind: 'artifactsPath', of: 'task' }],
+    ['tasks.t.other.r', { kind: 'malformed', expr: 'tasks.t.other.r' }],
   ])('parses %s', (expr, parsed) => {
     expect(parseReference(expr)).toEqual(parsed);
   });

@@ -44,7 +44,15 @@ describe('step results in the agent', () => {
     l.write('produce', 'obj', '{"k":"v"}');
     const inner = new Recording();
     const env: NodeJS.ProcessEnv = { V: 'is $(steps.produce.results.version)', PLAIN: 'x' };
-    const runner = new StepResultsRunner(inner, { stepsDir: l.stepsDir, asTaskResults: {} }, 'use', l.resultsDir, env);
+    const warnings: string[] = [];
+    const runner = new StepResultsRunner(
+      inner,
+      { stepsDir: l.stepsDir, asTaskResults: {} },
+      'use',
+      l.resultsDir,
+      (m) => warnings.push(m),
+      env,
+    );
     await runner.prepare();
     expect(existsSync(join(l.stepsDir, 'use', 'results'))).toBe(true);
     await runner.run({
@@ -55,10 +63,24 @@ describe('step results in the agent', () => {
         '$(steps.produce.results.list[1])',
         '$(steps.produce.results.obj.k)',
         '$(steps.produce.results.missing)',
+        'again $(steps.produce.results.missing)',
       ],
       timeoutGraceMs: 0,
     });
-    expect(inner.request!.command).toEqual(['echo', 'v1.2.3-x', 'a', 'b c', 'b c', 'v', '']);
+    // An unwritten result stays as written, said once in the step's log (Tekton's entrypoint logs it).
+    expect(inner.request!.command).toEqual([
+      'echo',
+      'v1.2.3-x',
+      'a',
+      'b c',
+      'b c',
+      'v',
+      '$(steps.produce.results.missing)',
+      'again $(steps.produce.results.missing)',
+    ]);
+    expect(warnings).toEqual([
+      'step "produce" did not write its result "missing": $(steps.produce.results.missing) is left as written',
+    ]);
     expect(env).toEqual({ V: 'is v1.2.3', PLAIN: 'x' });
   });
 
@@ -70,6 +92,7 @@ describe('step results in the agent', () => {
       { stepsDir: l.stepsDir, asTaskResults: { digest: 'image-digest', unwritten: 'never' } },
       'build',
       l.resultsDir,
+      () => undefined,
       {},
     );
     await runner.run({ command: ['true'], timeoutGraceMs: 0 });

@@ -12,7 +12,7 @@ import type { RunRecord } from '../../../contract/index.js';
 import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
 import { kilnLogs, kilnRun, REPO, startKilnRun } from '../../../testkit/kiln-cli.js';
 import { waitFor } from '../../../testkit/log-proxy-pod.js';
-import { cachePipeline, parityPipeline, timeoutPipeline } from './pipelines.js';
+import { cachePipeline, parityPipeline, tektonStepsRun, timeoutPipeline } from './pipelines.js';
 
 let c: Containers;
 let image: string;
@@ -74,6 +74,26 @@ describe('host and podman engines', () => {
     expect(pod!.record.tasks.find((t) => t.name === 'make')!.results).toEqual({ greeting: 'hello world' });
     expect(samePlaces(pod!.logs)).toBe(samePlaces(host!.logs));
     expect(pod!.logs).toContain('got hello world');
+  }, 300_000);
+
+  it("give the same records and logs for Tekton's step when, step results and artifacts", async () => {
+    const [host] = await onEngine('host', 'tekton-steps', tektonStepsRun(image));
+    const [pod] = await onEngine('podman', 'tekton-steps', tektonStepsRun(image));
+    expect(pod!.record.status, pod!.stderr).toBe('Succeeded');
+    expect(comparable(pod!.record)).toEqual(comparable(host!.record));
+    const steps = pod!.record.tasks.find((t) => t.name === 'make')!.steps;
+    expect(steps.map((s) => [s.name, s.status])).toEqual([
+      ['produce', 'Succeeded'],
+      ['by-result', 'Skipped'],
+      ['by-cel', 'Succeeded'],
+      ['action', 'Succeeded'],
+    ]);
+    expect(samePlaces(pod!.logs)).toBe(samePlaces(host!.logs));
+    expect(pod!.logs).toContain('skipped: when expression "yes in [no]" is false');
+    expect(pod!.logs).toContain('cel held; silent is $(steps.produce.results.silent)');
+    expect(pod!.logs).toContain('image [{"uri":"pkg:oci/app"}]');
+    expect(pod!.logs).toContain('action got yes');
+    expect(pod!.logs).toContain('bundle [{"uri":"pkg:generic/b"}]');
   }, 300_000);
 
   it('restore a dependency cache on the second run on both', async () => {

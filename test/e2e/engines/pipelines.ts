@@ -65,3 +65,63 @@ tasks:
     steps:
       - run: echo started; sleep 60
 `;
+
+/**
+ * Tekton's step-level features the agent carries out: a step `when` (a param, an earlier step's
+ * result, CEL), a step result never written (left as written, said in the log), artifacts from a
+ * step and between tasks, and a StepAction given a step result.
+ */
+export const tektonStepsRun = (image: string) => `apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata:
+  name: show-value
+spec:
+  params:
+    - name: value
+  image: ${image}
+  command: [sh, -c, 'echo "action got $0"']
+  args: ["$(params.value)"]
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: tekton-steps
+spec:
+  params:
+    - name: mode
+      value: fast
+  pipelineSpec:
+    params:
+      - name: mode
+    tasks:
+      - name: make
+        taskSpec:
+          steps:
+            - name: produce
+              image: ${image}
+              results: [{ name: answer }, { name: silent }]
+              script: |
+                printf yes > $(step.results.answer.path)
+                printf '%s' '{"outputs":[{"name":"image","values":[{"uri":"pkg:oci/app"}]}]}' > $(step.artifacts.path)
+                printf '%s' '{"outputs":[{"name":"bundle","values":[{"uri":"pkg:generic/b"}]}]}' > $(artifacts.path)
+            - name: by-result
+              image: ${image}
+              when: [{ input: "$(steps.produce.results.answer)", operator: in, values: ["no"] }]
+              script: echo "must not run"
+            - name: by-cel
+              image: ${image}
+              when: [{ cel: "'$(params.mode)' == 'fast'" }]
+              env: [{ name: SILENT, value: "$(steps.produce.results.silent)" }]
+              script: |
+                echo "cel held; silent is $SILENT"
+                echo 'image $(steps.produce.outputs.image)'
+            - name: action
+              ref: { name: show-value }
+              params: [{ name: value, value: "$(steps.produce.results.answer)" }]
+      - name: use
+        taskSpec:
+          steps:
+            - name: read
+              image: ${image}
+              script: echo 'bundle $(tasks.make.outputs.bundle)'
+`;

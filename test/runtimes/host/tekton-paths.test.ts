@@ -1,5 +1,5 @@
-// Tekton's fixed pod paths on the host engine: a step naming /workspace/<w>, /tekton/steps/… or
-// /tekton/results/… as written reads the task run's own directories, with and without the sandbox;
+// Tekton's fixed pod paths on the host engine: a step naming /workspace/<w>, /tekton/steps/…,
+// /tekton/results/… or /tekton/scripts as written reads the task run's own directories, with and without the sandbox;
 // any other /tekton path is named in a warning.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ const readsTektonPaths = pipeline([
           'echo "by name $(cat /tekton/steps/step-soft/exitCode), by index $(cat /tekton/steps/0/exitCode)"',
           'echo kept > /workspace/src/note && cat $(workspaces.src.path)/note',
           'printf written > /tekton/results/out',
+          'grep -c "exit 3" /tekton/scripts/*',
           'cat /tekton/creds/token 2>/dev/null || echo no creds',
           '(echo 9 > /tekton/steps/0/exitCode) 2>/dev/null && echo forged || echo guarded',
         ].join('\n'),
@@ -52,7 +53,15 @@ describe("Tekton's pod paths on the host engine", () => {
       });
       expect(record.status).toBe('Succeeded');
       const lines = output.filter((l) => l.step === 'read' && l.stream === 'stdout').map((l) => l.line);
-      expect(lines).toEqual(['by name 3, by index 3', 'kept', 'no creds', 'guarded']);
+      // grep -c names each script it read: the soft step's holds `exit 3` once, this one's not.
+      expect(lines).toEqual([
+        'by name 3, by index 3',
+        'kept',
+        expect.stringMatching(/\/0:1$/),
+        expect.stringMatching(/\/1:[1-9]$/),
+        'no creds',
+        'guarded',
+      ]);
       expect(record.tasks[0]!.results).toEqual({ out: 'written' });
       expect(warnings).toEqual([
         expect.stringMatching(/^task run paths-t: step "read" names \/tekton\/creds\/token, which the host engine/),
