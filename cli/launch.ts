@@ -2,7 +2,7 @@
 // cli/entry.ts by scripts/build.mjs) through a V8 code cache (cli/code-cache.ts). The bundle is
 // CommonJS because Node 20 can hand V8 cached data only for a script, not for an ES module.
 import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -15,7 +15,9 @@ const bundle = join(dirname(fileURLToPath(import.meta.url)), 'cli', `kiln-${KILN
 const dir = codeCacheDir();
 const cacheFile = dir === null ? null : codeCacheFile(dir, KILN_BUNDLE_HASH, process.argv[2]);
 const cachedData = cacheFile === null ? undefined : readCodeCache(cacheFile);
-const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
+// CommonJS's own wrapper, on the bundle's first line (its source map's lines stay as they are).
+const wrapped = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n});`;
+const script = new Script(wrapped, {
   filename: bundle,
   cachedData,
 });
