@@ -2,7 +2,7 @@
 // (scripts/build-agent.mjs: dist/agent.cjs, the dist/kiln-agent single executable, dist/kiln/).
 // Each piece is rebuilt only when its inputs are newer than its output.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { genProto } from './gen-proto.mjs';
 
 mkdirSync('dist', { recursive: true });
@@ -46,6 +46,7 @@ const cli = await build({
   logLevel: 'warning',
 });
 const [bundle] = Object.keys(cli.metafile.outputs).filter((o) => o.endsWith('.cjs'));
+asciiOnly(bundle);
 const launcher = await build({
   entryPoints: { kiln: 'cli/launch.ts' },
   bundle: true,
@@ -63,6 +64,22 @@ pruneChunks({ outputs: { ...cli.metafile.outputs, ...launcher.metafile.outputs }
 if (existsSync('scripts/build-agent.mjs')) {
   const { buildAgent } = await import('./build-agent.mjs');
   await buildAgent();
+}
+
+/**
+ * The few characters beyond ASCII esbuild leaves (in comments, one regular expression) become \u
+ * escapes, which mean the same there: the launcher then reads the bundle as one byte a character
+ * (latin1), ≈20 ms less than decoding 4 MB of UTF-8 into a two-byte string. One after a backslash
+ * would change meaning: the build stops instead.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  const wide = /[^\x00-\x7f]/g;
+  const escaped = /\\[^\x00-\x7f]/.exec(text);
+  if (escaped)
+    throw new Error(`${file}: a character beyond ASCII after a backslash (${escaped[0]}): escape it in the source`);
+  const ascii = text.replace(wide, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(file, ascii);
 }
 
 /**
