@@ -173,25 +173,20 @@ export async function runEntrypoint(opts: EntrypointOptions, ports: EntrypointPo
  * thrown: the step then fails in its turn, once the steps before it have ended.
  */
 async function prepare(opts: EntrypointOptions, ports: EntrypointPorts): Promise<AgentIOError | undefined> {
-  // All at once: each is a file or directory made, which on a busy disk waits milliseconds for the
-  // journal, and in kiln-agent host the go-ahead of a task's first step follows close behind.
-  const outcomes = await Promise.allSettled([
-    ports.runner.prepare(),
+  try {
+    await ports.runner.prepare();
     // On a disk that fills up while the step runs, the message must still fit: its room is taken now.
-    ports.fs.reserve(opts.terminationPath, TERMINATION_MESSAGE_LIMIT).catch((err: unknown) => {
+    await ports.fs.reserve(opts.terminationPath, TERMINATION_MESSAGE_LIMIT).catch((err: unknown) => {
       throw AgentIOError.from('reserving the termination message', opts.terminationPath, err);
-    }),
+    });
     // The exit code's directory too: the hand-off after the command then makes no directory (a
     // metadata write that waits milliseconds on a busy disk). Best effort: finish makes it if not.
-    opts.stepMetadataDir ? ports.fs.makeDir(opts.stepMetadataDir).catch(() => undefined) : undefined,
-  ]);
-  // The first failure in the order above (the spool's before the message's), as one after another.
-  for (const outcome of outcomes) {
-    if (outcome.status === 'fulfilled') continue;
-    if (outcome.reason instanceof AgentIOError) return outcome.reason;
-    throw outcome.reason;
+    if (opts.stepMetadataDir) await ports.fs.makeDir(opts.stepMetadataDir).catch(() => undefined);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AgentIOError) return err;
+    throw err;
   }
-  return undefined;
 }
 
 /**
