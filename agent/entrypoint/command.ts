@@ -4,8 +4,7 @@
 import type { Writable } from 'node:stream';
 import { spoolFileIn } from '../../contract/index.js';
 import { runEntrypoint, type ResultStore, type Waiter } from './core.js';
-import { blockingOps, type FileOps } from './file-ops.js';
-import { agentFs, postWriter } from './fs-adapters.js';
+import { nodeAgentFs, nodePostWriter } from './fs-adapters.js';
 import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
 import { ProcessRunner, type SignalSource } from './process-runner.js';
@@ -25,8 +24,6 @@ export interface StepWorld {
   env?: NodeJS.ProcessEnv;
   /** The command's stdin: the agent's own (a pod), or none (the host runner's stdin is its runtime's). */
   stdin?: 'inherit' | 'ignore';
-  /** The step's file operations (file-ops.ts): blocking in its own process, threaded in the host runner. */
-  files?: FileOps;
 }
 
 export async function entrypointCommand(argv: string[]): Promise<number> {
@@ -44,8 +41,6 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
 /** One step, start to end: resolves to the exit code its agent ends with. */
 export async function runStep(opts: EntrypointOptions, world: StepWorld): Promise<number> {
   const spool = new SpoolFile(spoolFileIn(opts.logDir, opts.stepIndex));
-  const files = world.files ?? blockingOps;
-  const post = postWriter(files);
   const runner = new ProcessRunner({
     spool,
     stdout: world.stdout,
@@ -56,7 +51,6 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     stdin: world.stdin,
     stdoutPath: opts.stdoutPath,
     stderrPath: opts.stderrPath,
-    fileOps: files,
   });
   const label = opts.stepName ? `kiln-agent [${opts.stepName}]` : 'kiln-agent';
   const warn = (message: string) => {
@@ -76,8 +70,8 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     const result = await runEntrypoint(opts, {
       waiter: world.waiter,
       runner: stepRunner,
-      post,
-      fs: agentFs(files),
+      post: nodePostWriter,
+      fs: nodeAgentFs,
       clock: { now: () => new Date() },
       results,
       warn,
@@ -85,7 +79,7 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     return result.exitCode;
   } catch (err) {
     // Whatever went wrong, the steps after this one must not wait forever: mark this one failed.
-    if (opts.postFile) await post.writePost(opts.postFile, false).catch(() => undefined);
+    if (opts.postFile) await nodePostWriter.writePost(opts.postFile, false).catch(() => undefined);
     throw err;
   } finally {
     spool.close();

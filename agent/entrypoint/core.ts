@@ -273,10 +273,8 @@ async function finish(
     return write('writing the post file', path, () => ports.post.writePost(opts.postFile!, success));
   };
 
-  // Both at once: each may wait on the disk's journal, and neither is what the next step wakes on.
-  const codeToWrite = report.exitCode;
-  const [messageWritten, codeWritten] = await Promise.all([message(), !!opts.stepMetadataDir && exitCode()]);
-  const exitCodeWritten = codeWritten ? codeToWrite : undefined;
+  const messageWritten = await message();
+  const exitCodeWritten = opts.stepMetadataDir && (await exitCode()) ? report.exitCode : undefined;
   // Said again once a later write failed, so the record names the failure (the first one if even
   // this fails: the message's own room was reserved before the step, so it rarely does).
   const correct = async () => {

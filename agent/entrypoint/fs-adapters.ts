@@ -1,48 +1,60 @@
-// Real-file-system adapters of the entrypoint's AgentFs and PostWriter ports, over blocking or
-// threaded file operations (file-ops.ts says which process uses which, and why).
-import { closeSync, constants, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
+// Real-file-system adapters of the entrypoint's AgentFs and PostWriter ports. Synchronous on
+// purpose: they sit on the hand-off path between one step and the next, and a blocking write of a
+// few bytes is faster than a round trip through libuv's thread pool (the agent has nothing else
+// to do meanwhile).
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { ERR_SUFFIX } from '../../contract/index.js';
 import { AgentIOError } from '../errors.js';
 import type { AgentFs, PostWriter } from './core.js';
-import type { FileOps } from './file-ops.js';
 
 /**
  * Runs `effect`, creating the parent directories first only when it fails for want of them: on the
  * hand-off path, a thrown ENOENT and a mkdir cost more than the write itself.
  */
-export async function withParents<T>(ops: FileOps, path: string, effect: () => T | Promise<T>): Promise<T> {
+function withParents<T>(path: string, effect: () => T): T {
   try {
-    return await effect();
+    return effect();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await ops.mkdir(dirname(path));
+  mkdirSync(dirname(path), { recursive: true });
   return effect();
 }
 
 /** Opened in place when it exists (its blocks stay its own on a full disk), created when not. */
-const openWithParents = (ops: FileOps, path: string): Promise<number> =>
-  withParents(ops, path, () => ops.open(path, constants.O_RDWR | constants.O_CREAT, 0o666));
+const openWithParents = (path: string): number =>
+  withParents(path, () => openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666));
 
-async function writeInPlace(ops: FileOps, path: string, data: string): Promise<void> {
+function writeInPlace(path: string, data: string): void {
   const bytes = Buffer.from(data);
-  const fd = await openWithParents(ops, path);
+  const fd = openWithParents(path);
   try {
-    for (let at = 0; at < bytes.length;) at += await ops.write(fd, bytes, at, bytes.length - at, at);
-    await ops.ftruncate(fd, bytes.length);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at, at);
+    ftruncateSync(fd, bytes.length);
   } finally {
-    await ops.close(fd);
+    closeSync(fd);
   }
 }
 
-async function reserve(ops: FileOps, path: string, bytes: number): Promise<void> {
-  const fd = await openWithParents(ops, path);
+function reserve(path: string, bytes: number): void {
+  const fd = openWithParents(path);
   try {
     // Blanks: a message cut short by the agent's death reads as no message, as an empty file does.
-    if ((await ops.fstat(fd)).size < bytes) await ops.write(fd, Buffer.alloc(bytes, ' '), 0, bytes, 0);
+    if (fstatSync(fd).size < bytes) writeSync(fd, Buffer.alloc(bytes, ' '), 0, bytes, 0);
   } finally {
-    await ops.close(fd);
+    closeSync(fd);
   }
 }
 
@@ -79,22 +91,17 @@ function readBounded(path: string, limit: number): { size: number; text?: string
   }
 }
 
-/** Results are read rarely (only the ones a step declares): blocking for both kinds. */
-export function agentFs(ops: FileOps): AgentFs {
-  return {
-    readBounded: async (path, limit) => readBounded(path, limit),
-    writeFile: (path, data) => writeInPlace(ops, path, data),
-    reserve: (path, bytes) => reserve(ops, path, bytes),
-    makeDir: async (path) => void (await ops.mkdir(path)),
-  };
-}
+export const nodeAgentFs: AgentFs = {
+  readBounded: async (path, limit) => readBounded(path, limit),
+  writeFile: async (path, data) => writeInPlace(path, data),
+  reserve: async (path, bytes) => reserve(path, bytes),
+  makeDir: async (path) => void mkdirSync(path, { recursive: true }),
+};
 
 /** The post file and its twin are empty: creating one needs an inode, no data block, so it works on a full disk. */
-export function postWriter(ops: FileOps): PostWriter {
-  return {
-    writePost: async (postFile, ok) => {
-      const path = ok ? postFile : postFile + ERR_SUFFIX;
-      await withParents(ops, path, () => ops.writeFile(path, ''));
-    },
-  };
-}
+export const nodePostWriter: PostWriter = {
+  writePost: async (postFile, ok) => {
+    const path = ok ? postFile : postFile + ERR_SUFFIX;
+    withParents(path, () => writeFileSync(path, ''));
+  },
+};

@@ -9,7 +9,6 @@ import type { Readable, Writable } from 'node:stream';
 import { spoolGateFile } from '../../contract/index.js';
 import type { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
-import { blockingOps, type FileOps } from './file-ops.js';
 import { GarbageBudget } from './garbage.js';
 import type { SpoolFile } from './spool-file.js';
 import { SpoolGate } from './spool-gate.js';
@@ -49,8 +48,6 @@ export interface ProcessRunnerConfig {
   /** Files the command's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
   stdoutPath?: string;
   stderrPath?: string;
-  /** How the spool is opened before the step waits (file-ops.ts); blocking when not given. */
-  fileOps?: FileOps;
 }
 
 export class ProcessRunner implements Runner {
@@ -58,7 +55,7 @@ export class ProcessRunner implements Runner {
 
   /** Opens the spool before the step waits: one less thing between the wake-up and the spawn. */
   async prepare(): Promise<void> {
-    await this.config.spool.prepare(this.config.fileOps ?? blockingOps);
+    this.config.spool.open();
   }
 
   run(request: RunRequest): Promise<RunOutcome> {

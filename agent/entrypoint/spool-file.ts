@@ -7,8 +7,6 @@ import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SpoolStream } from '../../contract/index.js';
 import { AgentIOError } from '../errors.js';
-import { withParents } from './fs-adapters.js';
-import type { FileOps } from './file-ops.js';
 import { SpoolRecorder } from './spool-recorder.js';
 
 const WRITING = 'writing the log spool';
@@ -29,20 +27,6 @@ export class SpoolFile {
     try {
       this.fd = openAppending(this.path);
       this.size = fstatSync(this.fd).size;
-    } catch (err) {
-      throw AgentIOError.from('opening the log spool', this.path, err);
-    }
-  }
-
-  /** open() through `ops` (the threaded ones of kiln-agent host), before the step waits. */
-  async prepare(ops: FileOps): Promise<void> {
-    if (this.fd !== undefined) return;
-    try {
-      const fd = await withParents(ops, this.path, () => ops.open(this.path, 'a'));
-      const { size } = await ops.fstat(fd);
-      if (this.fd !== undefined) return void (await ops.close(fd)); // opened meanwhile by open()
-      this.fd = fd;
-      this.size = size;
     } catch (err) {
       throw AgentIOError.from('opening the log spool', this.path, err);
     }

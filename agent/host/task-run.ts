@@ -5,7 +5,6 @@ import { RUN_MARKER_ENV } from '../../contract/proc/index.js';
 import type { HostEvent, HostStep } from '../../contract/index.js';
 import { runStep } from '../entrypoint/command.js';
 import type { WaitOutcome, Waiter } from '../entrypoint/core.js';
-import { threadedOps } from '../entrypoint/file-ops.js';
 import { FsWaiter } from '../entrypoint/fs-waiter.js';
 import { parseEntrypointArgs } from '../entrypoint/options.js';
 import { AgentUsageError } from '../errors.js';
@@ -77,7 +76,6 @@ export class HostTaskRun {
               cwd: step.cwd,
               env: step.env,
               stdin: 'ignore',
-              files: threadedOps,
             });
           })
           .then(
