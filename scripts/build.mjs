@@ -2,18 +2,16 @@
 // (scripts/build-agent.mjs: dist/agent.cjs, the dist/kiln-agent single executable, dist/kiln/).
 // Each piece is rebuilt only when its inputs are newer than its output.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { genProto } from './gen-proto.mjs';
 
 mkdirSync('dist', { recursive: true });
 genProto();
 
-// Split: each command is a chunk of its own under dist/cli/, loaded when the command is named, so
-// a command starts without the packages only others need (the Kubernetes client alone took longer
-// to load than the rest of `kiln run`). The npm packages are bundled into the chunks too: Node
-// resolving and reading fastify's, undici's and CEL's hundreds of files was most of `kiln run`'s
-// start (≈250 ms CPU of ≈650 before the first task run). Left out: the native addon, the
-// Kubernetes client (only the cluster commands load it) and optional requires the packages probe for.
+// The npm packages are bundled too: Node resolving and reading fastify's, undici's and CEL's
+// hundreds of files was most of `kiln run`'s start (≈250 ms CPU of ≈650 before the first task run).
+// Left out: the native addon, the Kubernetes client (only the cluster commands load it, and it
+// took longer to load than the rest of `kiln run`) and optional requires the packages probe for.
 const EXTERNAL = [
   'better-sqlite3',
   '@kubernetes/client-node',
@@ -23,30 +21,65 @@ const EXTERNAL = [
   'utf-8-validate',
   'encoding',
 ];
+// CommonJS in one file, loaded by dist/kiln.mjs (cli/launch.ts) through a V8 code cache: Node 20
+// hands V8 cached data only for a script, and compiling the bundle was ≈120 ms of every start. A
+// command's modules are still evaluated only when it is named (esbuild keeps the import()s of
+// cli/commands/index.ts lazy). Named by its content hash, which keys the code cache.
 const cli = await build({
   entryPoints: { kiln: 'cli/entry.ts' },
   bundle: true,
-  splitting: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
+  // The packages left out are require()d, the Kubernetes client (an ES module) too: Node 20.19 and
+  // 22.12 require ES modules, and a script run from a code cache cannot import() (Node 20 loses its
+  // import callback).
+  supported: { 'dynamic-import': false },
   external: EXTERNAL,
-  // The bundled CommonJS packages require Node's built-ins: an ES module has no `require` of its own.
-  banner: {
-    js: "import { createRequire as kilnCreateRequire } from 'node:module'; const require = kilnCreateRequire(import.meta.url);",
-  },
+  define: { 'import.meta.url': '__kilnUrl' },
+  banner: { js: "var __kilnUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'cli/[name]-[hash]',
+  entryNames: 'cli/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   metafile: true,
   logLevel: 'warning',
 });
-pruneChunks(cli.metafile);
+const [bundle] = Object.keys(cli.metafile.outputs).filter((o) => o.endsWith('.cjs'));
+asciiOnly(bundle);
+const launcher = await build({
+  entryPoints: { kiln: 'cli/launch.ts' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  define: { KILN_BUNDLE_HASH: JSON.stringify(bundle.slice('dist/cli/kiln-'.length, -'.cjs'.length)) },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  metafile: true,
+  logLevel: 'warning',
+});
+pruneChunks({ outputs: { ...cli.metafile.outputs, ...launcher.metafile.outputs } });
 
 if (existsSync('scripts/build-agent.mjs')) {
   const { buildAgent } = await import('./build-agent.mjs');
   await buildAgent();
+}
+
+/**
+ * The few characters beyond ASCII esbuild leaves (in comments, one regular expression) become \u
+ * escapes, which mean the same there: the launcher then reads the bundle as one byte a character
+ * (latin1), ≈20 ms less than decoding 4 MB of UTF-8 into a two-byte string. One after a backslash
+ * would change meaning: the build stops instead.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  const wide = /[^\x00-\x7f]/g;
+  const escaped = /\\[^\x00-\x7f]/.exec(text);
+  if (escaped)
+    throw new Error(`${file}: a character beyond ASCII after a backslash (${escaped[0]}): escape it in the source`);
+  const ascii = text.replace(wide, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(file, ascii);
 }
 
 /**

@@ -68,7 +68,8 @@ export function loadRunFiles(files: string[], opts: LoadOptions = {}): LoadedPip
   const sources = files.flatMap((file) => readSources(file, read, diags));
   const tekton = sources.filter(isTektonDocument);
   const count = diags.count === 0 && tekton.length === sources.length ? tektonRunCount(tekton) : 0;
-  if (count < 2) return [loadPipelineFiles(files, opts)];
+  // One run: built from the documents just parsed (parsing them again was most of a small file's load).
+  if (count < 2) return [build(sources, diags, read, files[0] ?? '<input>', opts.resolvePipeline)];
   const loaded: LoadedPipeline[] = [];
   for (let which = 0; which < count; which++) {
     const runDiags = new Diagnostics();
