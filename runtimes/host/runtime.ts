@@ -7,13 +7,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
-  mapProbes,
-  mapStepText,
   stepResultsFlags,
   stepWorkspaces,
   type CancelReason,
   type ObservedTaskRun,
-  type ResolvedSidecar,
   type ResolvedStep,
   type Runtime,
   type TaskRunPlan,
@@ -32,24 +29,15 @@ import { agentCommandArgs, hostRootEntries, readOnlyWorkspacesOf, taskRunSandbox
 import {
   collectorTokenFile,
   prepareTaskRunDir,
-  resolveRuntimePaths,
   runDirOf,
-  sandboxWorkspacePaths,
   taskRunDirOf,
   workspaceFiles,
   workspaceHostDirs,
 } from './layout.js';
-import {
-  mountPathRewrite,
-  rewriteMountPaths,
-  stepMounts,
-  stepWorkspaceMounts,
-  volumeDirOf,
-  volumeHostDirs,
-  volumeHostFiles,
-} from './volumes.js';
+import { volumeDirOf, volumeHostFiles } from './volumes.js';
+import { sidecarTexts, stepTexts } from './mount-texts.js';
 import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper } from './read-only-views.js';
-import { otherStepPaths, tektonHomeDir, tektonPathMounts, unmappedTektonPaths } from './tekton-paths.js';
+import { otherStepPaths, tektonHomeDir, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -130,23 +118,9 @@ export class LocalRuntime implements Runtime {
     // Outside the sandbox a read-only workspace is a read-only view of its directory (read-only-views.ts).
     const views = isolate ? undefined : readOnlyViews(root, hostDirs, readOnlyWorkspaces);
     const stepDirs = views?.dirs ?? hostDirs;
-    const resolved = resolveRuntimePaths(plan, paths, isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs);
+    const dirsOf = { plan, root, paths, hostDirs, stepDirs, isolate };
+    const { resolved, volumeDirs, mounts, steps } = stepTexts(dirsOf);
     const env = resolved.env;
-    // Mount paths become the volumes' directories as the step sees them (the sandbox shows the
-    // task run at /kiln): bwrap cannot make a mount point under the host's read-only entries.
-    const volumeDirs = volumeHostDirs(plan, root);
-    const mounts = resolved.steps.map((step) => stepMounts(step, volumeDirs, plan, hostDirs));
-    const seen = volumeHostDirs(plan, paths.root);
-    // A step's own workspace mount path (step `workspaces`) is the workspace's directory, as a volume's;
-    // so are Tekton's fixed pod paths (tekton-paths.ts).
-    const seenWorkspaces = isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs;
-    const steps = resolved.steps.map((step) =>
-      rewriteMountPaths(step, [
-        ...stepMounts(step, seen, plan, seenWorkspaces),
-        ...stepWorkspaceMounts(step, resolved.steps, seenWorkspaces),
-        ...tektonPathMounts(plan, paths, stepDirs, isolate, step),
-      ]),
-    );
     const unmapped = unmappedTektonPaths(plan, steps);
     const unguarded = isolate ? undefined : otherStepPaths(plan);
     for (const warning of [unmapped, unguarded && !bubblewrapBindsHere() ? unguarded : undefined])
@@ -172,20 +146,7 @@ export class LocalRuntime implements Runtime {
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),
     ];
-    // Sidecars follow the steps in the layout: their scripts, spools and post files are the next indexes.
-    // A sidecar is not wrapped: outside the sandbox it sees a read-only workspace's own directory.
-    const sidecarDirs = isolate ? seenWorkspaces : hostDirs;
-    const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, sidecarDirs);
-    // Their mount paths, in their texts and probes, are the volumes' directories too (as a step's).
-    const sidecars = forSidecars.steps.map((s, j): ResolvedSidecar => {
-      const all = [...resolved.steps, ...forSidecars.steps];
-      const rewrite = mountPathRewrite([
-        ...stepMounts(s, seen, plan, sidecarDirs),
-        ...stepWorkspaceMounts(s, all, sidecarDirs),
-        ...tektonPathMounts(plan, paths, sidecarDirs, isolate, s),
-      ]);
-      return { ...mapStepText(s, rewrite), ...mapProbes(plan.sidecars![j]!, (t) => rewrite(forSidecars.resolve(t))) };
-    });
+    const sidecars = sidecarTexts(dirsOf, resolved.steps);
     sidecars.forEach((s) => checkProbes(plan.name, s));
     await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     // With a collector, results too large for a termination message are stored there.
