@@ -8,6 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { applyJsonPatch, applyMergePatch, type JsonPatchOp } from './json-patches.js';
+import {
+  KINDS,
+  key,
+  parseRoute,
+  parseSelector,
+  readBody,
+  type Route,
+  send,
+  status,
+  write,
+} from './fake-apiserver-wire.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -31,14 +42,6 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-interface Route {
-  prefix: string;
-  namespace?: string;
-  plural: string;
-  name?: string;
-  sub?: string;
-}
-
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 interface Event {
   rv: number;
@@ -53,21 +56,8 @@ interface Watcher {
   res: ServerResponse;
 }
 
-/** Kinds served, by plural: the kind name and whether writes to the main endpoint ignore status. */
-const KINDS: Record<string, { kind: string; apiVersion: string; statusSubresource: boolean }> = {
-  pods: { kind: 'Pod', apiVersion: 'v1', statusSubresource: true },
-  secrets: { kind: 'Secret', apiVersion: 'v1', statusSubresource: false },
-  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', statusSubresource: true },
-  events: { kind: 'Event', apiVersion: 'v1', statusSubresource: false },
-  pipelineruns: { kind: 'PipelineRun', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: true },
-  pipelines: { kind: 'Pipeline', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
-  triggers: { kind: 'Trigger', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
-  triggerdeliveries: { kind: 'TriggerDelivery', apiVersion: 'kiln.dev/v1alpha1', statusSubresource: false },
-  leases: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', statusSubresource: false },
-};
 /** How many events a watch can resume from; older resourceVersions get 410 Gone, as etcd compaction does. */
 const HISTORY = 20_000;
-const BODY_LIMIT = 4 * 1024 * 1024;
 
 export class FakeApiServer {
   private readonly objects = new Map<string, KubeObject>();
@@ -403,74 +393,4 @@ export class FakeApiServer {
       if (o.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid)) this.deleteObject(k, o);
     }
   }
-}
-
-const key = (plural: string, namespace: string | undefined, name: string) => `${plural}/${namespace ?? ''}/${name}`;
-
-function parseRoute(path: string): Route | null {
-  const all = path.split('/').filter(Boolean);
-  const head = all[0] === 'api' && all[1] === 'v1' ? 2 : all[0] === 'apis' && all.length >= 3 ? 3 : 0;
-  if (!head) return null;
-  const prefix = all.slice(0, head).join('/');
-  const parts = all.slice(head);
-  let namespace: string | undefined;
-  if (parts[0] === 'namespaces' && parts.length >= 3) {
-    namespace = parts[1];
-    parts.splice(0, 2);
-  }
-  const [plural, name, sub] = parts.map(decodeURIComponent);
-  if (!plural || parts.length > 3) return null;
-  return { prefix, namespace, plural, name, sub };
-}
-
-function parseSelector(text: string | null): [string, string][] {
-  if (!text) return [];
-  return text.split(',').map((term) => {
-    const [k, v] = term.split('=');
-    if (!k || v === undefined) throw new Error(`label selector "${text}": only key=value terms are supported`);
-    return [k.trim(), v.trim()];
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > BODY_LIMIT) reject(new Error('request body too large'));
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text ? JSON.parse(text) : undefined);
-      } catch {
-        reject(new Error('request body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, code: number, body: unknown) {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function write(res: ServerResponse, event: unknown) {
-  res.write(JSON.stringify(event) + '\n');
-}
-
-function status(res: ServerResponse, code: number, reason: string, message: string, details?: unknown) {
-  send(res, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-    ...(details ? { details } : {}),
-  });
 }
