@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../testkit/kiln-cli.js';
+import { until } from '../../testkit/kubeconfig.js';
 import { followRun, getRun, startKilnServe, type KilnServe } from '../../testkit/kiln-serve.js';
 import { giteaHome, startGitea, type Gitea } from '../../testkit/gitea.js';
 
@@ -248,7 +249,12 @@ describe('kiln serve with Gitea', () => {
     };
     expect(combined.state).toBe('success');
     // The push of the branch reached the push trigger, which runs main only: filtered, with why.
-    const pushed = kilnDeliveriesAll(dir).find((d) => d.trigger === 'web' && d.sha === head);
+    // Gitea queues that webhook on its own, so it may land after the pull request's run ended.
+    const pushed = await until(
+      'the push delivery',
+      () => kilnDeliveriesAll(dir).find((d) => d.trigger === 'web' && d.sha === head),
+      60_000,
+    );
     expect(pushed).toMatchObject({ outcome: 'filtered', reason: expect.stringContaining('fix-message') });
   });
 });
