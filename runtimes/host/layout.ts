@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
-import { withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
+import { stepWorkspaces, withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -69,14 +69,24 @@ export function resolveRuntimePaths(
   paths: KilnPaths,
   workspaceDirs: Record<string, string>,
 ): { steps: ResolvedStep[]; env: Record<string, string>; resolve: (text: string) => string } {
-  const resolver = makeResolver({
-    resultPath: paths.resultFile,
-    workspacePaths: workspaceDirs,
-    stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
-  });
+  const resolverOf = (workspacePaths: Record<string, string>) =>
+    makeResolver({
+      resultPath: paths.resultFile,
+      workspacePaths,
+      stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
+    });
+  const resolver = resolverOf(workspaceDirs);
+  // As in Tekton's Pod, a step that does not see an isolated workspace (step `workspaces`) reads its
+  // path as /workspace/<w>, which it cannot find: never the directory the other steps share.
+  const resolverFor = (step: ResolvedStep) => {
+    const seen = new Set(stepWorkspaces(step, plan.steps, plan.workspaces).map((w) => w.name));
+    const hidden = Object.keys(workspaceDirs).filter((name) => !seen.has(name));
+    if (hidden.length === 0) return resolver;
+    return resolverOf({ ...workspaceDirs, ...Object.fromEntries(hidden.map((name) => [name, workspacePath(name)])) });
+  };
   const steps = plan.steps.map((planned) => {
     const step = withStepResultFiles(planned, plan.steps, paths);
-    const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolver);
+    const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolverFor(planned));
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, substitute(v, resolver)]));
