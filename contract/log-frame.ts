@@ -48,7 +48,8 @@ export function frameLogBatch(pipelineRun: string, taskRun: string, steps: reado
   return [head.take(), ...out.filter((b) => b.length > 0)];
 }
 
-const EMPTY = Buffer.alloc(0);
+// Pure: the web UI bundles contract/ for its constants, and a browser has no Buffer to call.
+const EMPTY = /* @__PURE__ */ Buffer.alloc(0);
 
 function lengthPrefix(field: number, length: number): Buffer {
   const b = Buffer.allocUnsafe(2 * MAX_VARINT);
