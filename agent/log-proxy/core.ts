@@ -7,6 +7,8 @@ import { SpoolGates } from './gates.js';
 import type { PackedLines } from '../../contract/index.js';
 import { MAX_SPOOL_HEADER, packSpoolChunk } from './spool-parser.js';
 
+const NOTHING = Buffer.alloc(0);
+
 export interface StepPosition {
   /** Byte offset in the spool of the first record not yet acked. */
   offset: number;
@@ -112,6 +114,8 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
   let readPos = pos.map((p) => ({ ...p }));
   const inFlight: { batch: StepBatch[]; answer: Promise<Map<string, number> | Error> }[] = [];
   const ended = c.steps.map(() => false);
+  // Steps the collector has a stream for (acked once, or shipped before a restart): see collectBatch.
+  const registered = pos.map((p) => p.eof || p.seq > 0);
   let allEndedAt: number | null = null;
   let lastError: string | undefined;
   let backoff = c.backoff.initialMs;
@@ -142,7 +146,7 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
 
     // Keep up to maxInFlight batches going, so reading the next overlaps the collector storing this one.
     if (inFlight.length < c.maxInFlight) {
-      const batch = await collectBatch(c, io, readPos, ended);
+      const batch = await collectBatch(c, io, readPos, ended, registered);
       if (batch.length > 0) {
         for (const b of batch) readPos[b.stepIndex] = b.after;
         const answer = io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
@@ -160,6 +164,7 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
     const failure = answer instanceof Error ? answer : ackShortfall(head.batch, answer);
     if (!failure) {
       for (const b of head.batch) {
+        registered[b.stepIndex] = true;
         pos[b.stepIndex] = b.after;
         await saver.save(b.stepIndex, b.after);
         await gates.ack(b.stepIndex, b.after);
@@ -232,14 +237,30 @@ function ackShortfall(batch: StepBatch[], acks: Map<string, number>): TransientS
   return null;
 }
 
-/** Reads ahead of the acked positions, at most maxBatchBytes in all, into one batch. */
+/**
+ * Reads ahead of the acked positions, at most maxBatchBytes in all, into one batch.
+ *
+ * The collector lists a task run's logs stream by stream in the order the streams first reached it.
+ * Steps are read one after another while they run, so a step can end, and the next one print,
+ * between the read that found the first one empty and the read of the next: the next one's lines
+ * would then make its stream first. So a step shipped while an earlier one has no stream yet brings
+ * an empty entry for that one before it, and `kiln logs` shows steps in their order.
+ */
 async function collectBatch(
   c: typeof DEFAULTS & ProxyConfig,
   io: ProxyIO,
   pos: StepPosition[],
   ended: boolean[],
+  registered: boolean[],
 ): Promise<StepBatch[]> {
   const out: StepBatch[] = [];
+  const registerEarlier = (i: number) => {
+    for (let k = (out.at(-1)?.stepIndex ?? -1) + 1; k < i; k++) {
+      if (registered[k] || pos[k]!.eof) continue;
+      const { count: _, consumed: __, ...none } = packSpoolChunk(NOTHING, io.spoolName(k), pos[k]!.offset, 0);
+      out.push({ step: c.steps[k]!, stepIndex: k, lines: none, firstSeq: pos[k]!.seq, eof: false, after: pos[k]! });
+    }
+  };
   let budget = c.maxBatchBytes;
   let lines = c.maxBatchLines;
   // At least one whole record must fit in a read, or a long record would never be read.
@@ -256,6 +277,7 @@ async function collectBatch(
     const eof = ended[i] && chunk.length < want && (leftover === 0 || count === 0);
     if (eof && leftover > 0) io.warn(`${io.spoolName(i)}: ${leftover} bytes of a cut-off last record; not shipped`);
     if (count === 0 && !eof) continue;
+    registerEarlier(i);
     out.push({
       step: c.steps[i],
       stepIndex: i,

@@ -121,6 +121,36 @@ describe('log proxy core', () => {
     expect([...pod.stored.get('a')!.values()]).toEqual(['x'.repeat(100)]);
   });
 
+  it("names an earlier step before a later one's lines, even when the earlier one printed between the two reads", async () => {
+    const pod = new MemoryPod(2);
+    const io = pod.io(['a', 'b']);
+    const firstSeen: string[] = [];
+    let raced = false;
+    const readSpool = io.readSpool;
+    io.readSpool = async (i, off, max) => {
+      const chunk = await readSpool(i, off, max);
+      // Step a prints and ends, and step b prints, right after the read that found a empty.
+      if (i === 0 && !raced) {
+        raced = true;
+        pod.append(0, record('o', 'from a'));
+        pod.ended[0] = true;
+        pod.append(1, record('o', 'from b'));
+        pod.ended[1] = true;
+      }
+      return chunk;
+    };
+    const send = io.send!;
+    io.send = async (steps) => {
+      for (const s of steps) if (!firstSeen.includes(s.step)) firstSeen.push(s.step);
+      return send(steps);
+    };
+    expect((await runLogProxy({ steps: ['a', 'b'] }, io)).delivered).toBe(true);
+    expect(raced).toBe(true);
+    expect(firstSeen).toEqual(['a', 'b']);
+    expect([...pod.stored.get('a')!.values()]).toEqual(['from a']);
+    expect([...pod.stored.get('b')!.values()]).toEqual(['from b']);
+  });
+
   it('gives up after the deadline, saying what it could not deliver', async () => {
     const pod = new MemoryPod(1, 1);
     pod.append(0, record('o', 'never'));
