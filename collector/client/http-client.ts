@@ -1,8 +1,13 @@
 // A collector's HTTP API from the controller's side: run records out (RunReporter), history and
-// logs in (the CLI's commands). Node's own fetch, not the undici package: every `kiln run` talks
-// to its collector through this, and loading undici cost each run more than its requests did
-// (`require('undici')` ≈ 0.5 s over Node's start on the loaded 2-core machine; fetch ≈ 0.1–0.3 s).
+// logs in (the CLI's commands). Requests with an answer go through node:http, not fetch: every
+// `kiln run` talks to its collector through this, and Node's fetch loads its undici on first use
+// (≈20 ms of the CLI's start on a quiet machine, ≈50–65 ms CPU in a profile, on the way to the
+// first task's start); node:http is loaded already (the embedded collector serves with it). The
+// undici package was worse still (≈0.5 s over Node's start on the loaded 2-core machine). Following
+// a log (SSE) keeps fetch's web stream: a command of its own, not on a run's path.
 import { createHash } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import {
   type ApprovalRecord,
@@ -37,31 +42,30 @@ export class CollectorClient implements RunReader {
     token = this.token,
     signal?: AbortSignal,
   ): Promise<Buffer> {
-    let res;
+    let status;
     let bytes;
     try {
-      res = await fetch(new URL(path, this.url), {
-        method,
-        signal,
+      ({ status, bytes } = await send(new URL(path, this.url), method, {
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      bytes = Buffer.from(await res.arrayBuffer());
+        signal,
+      }));
     } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new CollectorUnreachable(this.url, fetchFailure(err));
+      // As fetch does: an aborted request fails with the signal's reason.
+      if (signal?.aborted) throw signal.reason ?? err;
+      throw new CollectorUnreachable(this.url, err);
     }
-    if (res.status >= 300) {
+    if (status >= 300) {
       let detail = bytes.toString();
       try {
         detail = (JSON.parse(detail) as { error?: string }).error ?? detail;
       } catch {
         /* not JSON */
       }
-      throw new CollectorRequestFailed(method, path, res.status, detail.slice(0, 500));
+      throw new CollectorRequestFailed(method, path, status, detail.slice(0, 500));
     }
     return bytes;
   }
@@ -187,6 +191,29 @@ function query(q: object): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
   return p.toString();
+}
+
+const IDLE_LIMIT_MS = 300_000;
+
+/** One request over node:http(s): the answer's status and whole body. */
+function send(
+  url: URL,
+  method: string,
+  o: { headers: Record<string, string>; body?: string; signal?: AbortSignal },
+): Promise<{ status: number; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(url, { method, headers: o.headers, signal: o.signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    // fetch's own limit (300 s without headers or a body chunk), so a collector that hangs still fails.
+    req.setTimeout(IDLE_LIMIT_MS, () => req.destroy(new Error(`no answer in ${IDLE_LIMIT_MS / 1000} s`)));
+    req.end(o.body);
+  });
 }
 
 /** fetch says only "fetch failed": what failed (ECONNREFUSED, a reset) is its cause. */
