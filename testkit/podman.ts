@@ -1,10 +1,12 @@
 // buildah and podman as TOOLCHAIN.md says they work here: vfs storage (in a private directory, so
 // parallel builds of other engineers do not meet), runc with cgroupfs, and no default ulimits.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { REPO } from './kiln-cli.js';
 
 const run = promisify(execFile);
 
@@ -73,4 +75,15 @@ export async function leftovers(c: Containers): Promise<string[]> {
     ...(await lines('pod', 'ls', '--format', 'pod {{.Name}}')),
     ...(await lines('volume', 'ls', '--format', 'volume {{.Name}}')),
   ];
+}
+
+/**
+ * What an engine test against podman starts from: the CLI built (once, when dist/ is missing), a
+ * containers store of its own, the step image in it and a scratch directory for the runs.
+ */
+export async function startEngineSuite(prefix: string): Promise<{ c: Containers; image: string; root: string }> {
+  if (!existsSync(join(REPO, 'dist/kiln.mjs')))
+    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
+  const c = containers(prefix);
+  return { c, image: await buildStepImage(c, REPO), root: await mkdtemp(join(tmpdir(), `${prefix}run-`)) };
 }

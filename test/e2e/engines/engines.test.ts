@@ -1,16 +1,12 @@
 // The same pipelines on the host engine and on podman give the same records (timings, ids and the
 // engine's name aside) and the same stored logs; podman leaves no container, pod or volume behind
 // after a run that succeeds, fails, times out or is cancelled with Ctrl-C.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../contract/index.js';
-import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
-import { kilnLogs, kilnRun, REPO, startKilnRun } from '../../../testkit/kiln-cli.js';
+import { leftovers, startEngineSuite, type Containers } from '../../../testkit/podman.js';
+import { kilnLogs, kilnRun, startKilnRun } from '../../../testkit/kiln-cli.js';
 import { waitFor } from '../../../testkit/log-proxy-pod.js';
 import { cachePipeline, parityPipeline, tektonStepsRun, timeoutPipeline } from './pipelines.js';
 
@@ -19,11 +15,7 @@ let image: string;
 let root: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO, 'dist/kiln.mjs')))
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
-  c = containers('kiln-engines-');
-  image = await buildStepImage(c, REPO);
-  root = await mkdtemp(join(tmpdir(), 'kiln-engines-run-'));
+  ({ c, image, root } = await startEngineSuite('kiln-engines-'));
 }, 300_000);
 
 afterAll(() => c?.close());

@@ -5,40 +5,22 @@
 // `sidecar-NAME`, a
 // sidecar that ends non-zero before the steps fails the task run naming it, and nothing of the Pod
 // is left in podman's store afterwards.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStepImage, containers, leftovers, type Containers } from '../../../testkit/podman.js';
-import { kilnLogs, kilnRun, REPO } from '../../../testkit/kiln-cli.js';
+import { leftovers, startEngineSuite, type Containers } from '../../../testkit/podman.js';
+import { kilnLogs, kilnRun } from '../../../testkit/kiln-cli.js';
+import { freePort } from '../../../testkit/log-proxy-pod.js';
 
 let c: Containers;
 let image: string;
 let root: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO, 'dist/kiln.mjs')))
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
-  c = containers('kiln-pod-sidecars-');
-  image = await buildStepImage(c, REPO);
-  root = await mkdtemp(join(tmpdir(), 'kiln-pod-sidecars-run-'));
+  ({ c, image, root } = await startEngineSuite('kiln-pod-sidecars-'));
 }, 300_000);
 
 afterAll(() => c?.close());
-
-/** A port nothing listens on now (the Pod has the host's network). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function onPodman(name: string, text: string) {
   const cwd = join(root, name);

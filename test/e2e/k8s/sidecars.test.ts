@@ -17,6 +17,8 @@ import {
 } from '../../../testkit/k8s-env.js';
 import { until } from '../../../testkit/kubeconfig.js';
 import { REPO } from '../../../testkit/kiln-cli.js';
+// A port free now on the node's host network (bound and closed), not a random guess.
+import { freePort } from '../../../testkit/log-proxy-pod.js';
 
 const exec = promisify(execFile);
 let k: K8sEnv;
@@ -70,12 +72,9 @@ const create = (name: string, pipelineSpec: unknown) =>
     spec: { pipelineSpec },
   } as PipelineRunResource);
 
-/** A port for a server on the node's host network, unlikely to be taken by another test. */
-const freePort = () => 20_000 + Math.floor(Math.random() * 20_000);
-
 describe('sidecars on a real API server with a podman node', () => {
   it('a step talks to its sidecar once it is ready; the sidecar is stopped after the steps; logs at the collector', async () => {
-    const port = freePort();
+    const port = await freePort();
     await create('served', {
       // Unbound, so an emptyDir: the sidecar serves from it (the step image has nothing writable).
       workspaces: ['www'],
@@ -136,7 +135,7 @@ describe('sidecars on a real API server with a podman node', () => {
   }, 300_000);
 
   it('a sidecar that exits fails its task with SidecarNotReady; one whose probe never passes holds the steps until the task times out (readiness never kills it); no step runs', async () => {
-    const closed = freePort();
+    const closed = await freePort();
     await create('unready', {
       tasks: {
         exits: {
