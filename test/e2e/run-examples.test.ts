@@ -1,7 +1,7 @@
 // End to end: `node bin/kiln.js run` on each example and on small failing/cancelled pipelines,
 // through the built CLI and the real agent. Needs `npm run build` first (make test does it).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,31 @@ function gone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Every live descendant of a process (children, their children…), read from /proc. */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended while the table was read
+    }
+  }
+  const found = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of parentOf)
+      if (found.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        grew = true;
+      }
+  }
+  found.delete(root);
+  return [...found];
 }
 
 /** The run record: the JSON document that ends stdout. */
@@ -232,8 +257,12 @@ results:
     const running = kiln(['run', file], { onStart: (pid) => (kilnPid = pid) });
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the step to start');
     const stepPid = Number(readFileSync(pidFile, 'utf8'));
+    // The agents too, not only the step: one still writing its files after kiln died would be a
+    // process left behind (and once raced this file's clean-up of the scratch directory).
+    const spawned = descendantsOf(kilnPid);
+    expect(spawned).toContain(stepPid);
     process.kill(kilnPid, 'SIGKILL');
     expect((await running).code).toBe(null);
-    await until(() => gone(stepPid), `step process ${stepPid} to end after kiln was killed`);
+    for (const pid of spawned) await until(() => gone(pid), `process ${pid} to end after kiln was killed`);
   });
 });
