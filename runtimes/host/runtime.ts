@@ -18,6 +18,7 @@ import {
 import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
+import { defaultRunnerCount, HostRunnerPool } from './host-runner-pool.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
@@ -77,6 +78,8 @@ export interface LocalRuntimeOptions {
   cacheDir?: string;
   /** A pipeline run's `kiln-agent host` started ahead (startHostRunner); others are started with their first task run. */
   hostRunner?: HostRunner;
+  /** At most this many `kiln-agent host` processes a pipeline run (host-runner-pool.ts); default one a core, ≤ 4. */
+  hostRunners?: number;
 }
 
 export class LocalRuntime implements Runtime {
@@ -91,15 +94,12 @@ export class LocalRuntime implements Runtime {
   private undelivered = new Set<string>();
   /** Each pipeline run's task run directories being removed (a task run's, once it has ended). */
   private removals = new Map<string, Promise<void>[]>();
-  /** Each pipeline run's `kiln-agent host`, started with its first task run. */
-  private runners = new Map<string, HostRunner>();
+  /** Each pipeline run's `kiln-agent host` processes, the first started with its first task run (or ahead). */
+  private runners = new Map<string, HostRunnerPool>();
 
   constructor(private opts: LocalRuntimeOptions) {
     const early = opts.hostRunner;
-    if (early) {
-      early.onWarning = (line) => opts.onWarning?.(line);
-      this.runners.set(early.pipelineRun, early);
-    }
+    if (early) this.runners.set(early.pipelineRun, this.runnerPool(early.pipelineRun, early));
   }
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {
@@ -284,11 +284,9 @@ export class LocalRuntime implements Runtime {
   async cleanup(pipelineRun: string): Promise<void> {
     // The runner is let go, not killed: with nothing live it exits on its own (and writes its
     // --cpu-prof, when profiled); with something live it stops that first.
-    const runner = this.runners.get(pipelineRun);
-    const runnerPid = runner?.pid();
-    runner?.close();
+    const runnerPids = this.runners.get(pipelineRun)?.close() ?? [];
     this.runners.delete(pipelineRun);
-    signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...(runnerPid ? [runnerPid] : [])]);
+    signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...runnerPids]);
     await Promise.all(this.removals.get(pipelineRun) ?? []);
     this.removals.delete(pipelineRun);
     if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
@@ -302,7 +300,7 @@ export class LocalRuntime implements Runtime {
       run.sidecar?.kill();
       signalMarked(run.plan.pipelineRun, 'SIGKILL');
     }
-    for (const runner of this.runners.values()) runner.close();
+    for (const pool of this.runners.values()) pool.close();
   }
 
   private processEnv(plan: TaskRunPlan): Record<string, string | undefined> {
@@ -350,13 +348,10 @@ export class LocalRuntime implements Runtime {
   ): StepAgents {
     // The runner carries the pipeline run's marker, not a task run's: a task run's sweep spares it.
     const pipelineRun = run.plan.pipelineRun;
-    let runner = this.runners.get(pipelineRun);
-    if (!runner) {
-      runner = new HostRunner(this.opts.agent, runProcessEnv(this.opts.env ?? process.env, pipelineRun), pipelineRun);
-      runner.onWarning = (line) => this.opts.onWarning?.(line);
-      this.runners.set(pipelineRun, runner);
-    }
+    let pool = this.runners.get(pipelineRun);
+    if (!pool) this.runners.set(pipelineRun, (pool = this.runnerPool(pipelineRun)));
     const name = run.plan.name;
+    const runner = pool.take(name);
     const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
     run.sidecar = shipping;
     return hostedAgents(
@@ -366,6 +361,14 @@ export class LocalRuntime implements Runtime {
       shipping && { args: proxy.args, shipping },
       { ...this.agentEvents(run), warn: proxy ? proxy.spec.onWarning : () => undefined },
     );
+  }
+
+  private runnerPool(pipelineRun: string, early?: HostRunner): HostRunnerPool {
+    const make = () =>
+      new HostRunner(this.opts.agent, runProcessEnv(this.opts.env ?? process.env, pipelineRun), pipelineRun);
+    const pool = new HostRunnerPool(make, this.opts.hostRunners ?? defaultRunnerCount(), early);
+    pool.onWarning = (line) => this.opts.onWarning?.(line);
+    return pool;
   }
 
   private stepEnds(): StepEndContext {

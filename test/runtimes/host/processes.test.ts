@@ -20,7 +20,7 @@ const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;
 
 async function run(
   spec: PipelineSpec,
-  o: { isolate?: boolean; timeoutMs?: number; started?: string; abort?: boolean } = {},
+  o: { isolate?: boolean; timeoutMs?: number; started?: string; abort?: boolean; hostRunners?: number } = {},
 ) {
   const output: OutputLine[] = [];
   const runName = `procs${++runs}`;
@@ -29,6 +29,7 @@ async function run(
     baseDir: join(scratch, 'runs'),
     agent: locateAgent(),
     isolate: o.isolate,
+    hostRunners: o.hostRunners,
     killGraceMs: 500,
     onOutput: (l) => output.push(l),
     env: {
@@ -120,6 +121,28 @@ describe('a local run and its processes', () => {
     });
     expect(whileRunning).toBeGreaterThanOrEqual(3);
     expect(record.status).toBe('Cancelled');
+    expect(await leftAfterRun(runName)).toEqual([]);
+  });
+
+  // Task runs fanned out: each that starts while every runner is busy gets another, up to the bound.
+  it('task runs at once share at most hostRunners runners, and a timeout leaves no process of any', async () => {
+    const dir = mkdtempSync(join(scratch, 'fan-'));
+    // Each step says which process spawned it (its runner), then waits until all three have started.
+    const meet = (i: number) =>
+      step(`echo runner=$PPID\ntouch ${dir}/${i}\nwhile [ $(ls ${dir} | wc -l) -lt 3 ]; do sleep 0.05; done`, {
+        name: 'meet',
+      });
+    const fan = await run(pipeline([0, 1, 2].map((i) => task(`t${i}`, { steps: [meet(i)] }))), { hostRunners: 2 });
+    expect(fan.record.status).toBe('Succeeded');
+    expect(new Set(fan.lines.filter((l) => l.startsWith('runner=')))).toHaveLength(2);
+    expect(await leftAfterRun(fan.runName)).toEqual([]);
+
+    const started = join(scratch, `started-${runs + 1}`);
+    const { record, runName } = await run(
+      pipeline([task('a', { steps: [stubborn(started)] }), task('b', { steps: [stubborn(`${started}-b`)] })]),
+      { timeoutMs: 1500, started, hostRunners: 2 },
+    );
+    expect(record.status).toBe('TimedOut');
     expect(await leftAfterRun(runName)).toEqual([]);
   });
 });

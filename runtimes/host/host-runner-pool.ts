@@ -1,0 +1,71 @@
+// The `kiln-agent host` processes of one pipeline run. A runner does its task runs' file work and
+// spawns their steps on one thread: task runs fanned out queue behind each other there while the
+// machine's other cores wait. So a task run that starts while every runner is busy gets a runner
+// of its own, up to one per core (at most MAX_RUNNERS); a chain of task runs keeps using one.
+import { availableParallelism } from 'node:os';
+import type { HostRunner } from './host-runner.js';
+
+/** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
+export const MAX_RUNNERS = 4;
+
+export const defaultRunnerCount = () => Math.max(1, Math.min(MAX_RUNNERS, availableParallelism()));
+
+export class HostRunnerPool {
+  private runners: HostRunner[] = [];
+  /** Which runner runs each live task run. */
+  private assigned = new Map<string, HostRunner>();
+  private warn: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
+
+  constructor(
+    private make: () => HostRunner,
+    private size: number,
+    early?: HostRunner,
+  ) {
+    if (early) this.runners.push(early);
+  }
+
+  /** Where every runner's own stderr goes. */
+  set onWarning(warn: (line: string) => void) {
+    this.warn = warn;
+    for (const r of this.runners) r.onWarning = warn;
+  }
+
+  /** The runner for a task run starting now: an idle one, else a new one while there is room, else the least busy. */
+  take(taskRun: string): HostRunner {
+    const idle = this.runners.find((r) => this.load(r) === 0);
+    const runner =
+      idle ??
+      (this.runners.length < this.size
+        ? this.added()
+        : this.runners.reduce((a, b) => (this.load(b) < this.load(a) ? b : a)));
+    this.assigned.set(taskRun, runner);
+    return runner;
+  }
+
+  /** The task run has ended: its runner is released for it (and no longer keeps kiln run alive when idle). */
+  release(taskRun: string): void {
+    this.assigned.get(taskRun)?.release(taskRun);
+    this.assigned.delete(taskRun);
+  }
+
+  /** Ends every runner (each stops what it still runs, as on its parent's death); returns their pids. */
+  close(): number[] {
+    const pids = this.runners.flatMap((r) => r.pid() ?? []);
+    for (const r of this.runners) r.close();
+    this.runners = [];
+    return pids;
+  }
+
+  private added(): HostRunner {
+    const runner = this.make();
+    runner.onWarning = this.warn;
+    this.runners.push(runner);
+    return runner;
+  }
+
+  private load(runner: HostRunner): number {
+    let n = 0;
+    for (const r of this.assigned.values()) if (r === runner) n++;
+    return n;
+  }
+}
