@@ -175,14 +175,14 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       cancelTimer?.();
       approvals.close();
       opts.signal?.removeEventListener('abort', onAbort);
-      try {
-        await runtime.cleanup(opts.input.runName);
-      } catch (err) {
-        warn(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
-      }
       const final = record();
+      // The record is final once every task run has ended: it is sent while the runtime frees what
+      // the run held (on a busy disk, removing the task runs' directories takes a while).
       reports.send('runFinished', () => final);
-      await reports.idle();
+      const cleaned = runtime.cleanup(opts.input.runName).catch((err: unknown) => {
+        warn(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      await Promise.all([cleaned, reports.idle()]);
       runtime.detach();
       resolve(final);
     };

@@ -129,6 +129,8 @@ export async function prepareTaskRunDir(
   const p = kilnPaths(root);
   await mkdir(root, { recursive: true });
   const writeScripts = async () => {
+    // As in Tekton's Pod, no scripts directory without a script (one metadata write less a task run).
+    if (steps.every((step) => step.script === undefined)) return;
     await mkdir(p.scriptsDir, { recursive: true });
     await Promise.all(
       steps.map(async (step, i) => {
