@@ -15,10 +15,13 @@ import {
   CollectorClient,
   collectorApprovals,
   collectorReporter,
+  collectorSecret,
+  listenEarly,
   mintRunToken,
   runClaims,
   runPageUrl,
   startCollector,
+  type RunningCollector,
 } from '../collector/index.js';
 import type { SidecarContext } from '../runtimes/host/index.js';
 import { heartbeating } from './heartbeat.js';
@@ -34,6 +37,11 @@ export interface RunShipping {
   approvals: ReturnType<typeof collectorApprovals>;
   /** The LocalRuntime's sidecar: a log proxy per task run. */
   sidecar: (ctx: SidecarContext) => string[];
+  /**
+   * Starts the embedded collector, whose address is bound already (so the run can begin first: a
+   * request meanwhile waits for it); rejects when it cannot start. Resolved at once for an external one.
+   */
+  startCollector(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,7 @@ const uiBase = (collectorUrl?: string) => process.env.KILN_UI_URL || collectorUr
 export async function openRunShipping(o: RunShippingOptions): Promise<RunShipping> {
   let url: string;
   let token: string;
+  let start = async () => undefined as void;
   let close = async () => undefined as void;
   const claims = runClaims({ id: o.runName, name: o.pipeline, params: o.params });
   if (o.collectorUrl) {
@@ -84,10 +93,21 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     url = o.collectorUrl;
     token = mintRunToken(secret, claims);
   } else {
-    const embedded = await startCollector({ db: `sqlite:${join(o.stateDir, 'kiln.db')}`, stateDir: o.stateDir });
-    url = embedded.url;
-    token = embedded.mintRunToken(claims);
-    close = () => embedded.close();
+    const early = await listenEarly();
+    const secret = collectorSecret(o.stateDir);
+    url = early.url;
+    token = mintRunToken(secret, claims);
+    let embedded: Promise<RunningCollector> | undefined;
+    // After what the caller does now (its first task run's directories, on libuv's threads): the
+    // collector's start is mostly this thread's work, which those writes then wait beside.
+    start = () =>
+      (embedded ??= new Promise((next) => setImmediate(next)).then(() =>
+        startCollector({ db: `sqlite:${join(o.stateDir, 'kiln.db')}`, stateDir: o.stateDir, secret, server: early }),
+      )).then(() => undefined);
+    close = async () => {
+      const running = await embedded?.catch(() => undefined);
+      await (running ? running.close() : early.close());
+    };
   }
   const client = new CollectorClient(url);
   // Where `kiln approve` finds an embedded collector, which lives only as long as this run.
@@ -115,6 +135,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
         exitWithParent: true,
       });
     },
+    startCollector: start,
     close,
   };
 }

@@ -5,7 +5,7 @@ import { mintRunToken, type RunClaims } from './run-token.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
 import type { CollectorLimits, CollectorPlugin } from './context.js';
-import { buildServer } from './server.js';
+import type { EarlyServer } from './early-server.js';
 import { DEFAULT_DB_URL, openStore } from './store/open.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
 import { defaultCacheDir } from './cache/config.js';
@@ -23,6 +23,7 @@ export { runPageUrl, webUiLine } from './ui/address.js';
 export { LabelCap, OTHER, pipelineRunSeries, DEFAULT_METRIC_CAPS, type MetricCaps } from './run-metrics.js';
 export type { CollectorContext, CollectorPlugin, RouteConfig } from './context.js';
 export { requireReader } from './auth.js';
+export { listenEarly, type EarlyServer } from './early-server.js';
 export { RequestRejected } from './errors.js';
 export type * from './store/types.js';
 export * from './client/index.js';
@@ -50,6 +51,8 @@ export interface CollectorOptions {
   cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
   /** Bounds on the run metrics' label values (docs/metrics.md). */
   metricCaps?: MetricCaps;
+  /** Serve on this server, bound ahead (listenEarly), instead of listening on `listen`. */
+  server?: EarlyServer;
 }
 
 export interface RunningCollector {
@@ -65,7 +68,20 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+/** The write secret a collector started with `stateDir` uses (made there on first use). */
+export const collectorSecret = (stateDir: string): string =>
+  loadOrCreateSecret({ file: join(stateDir, 'collector-secret'), what: 'collector secret' }).value;
+
 export async function startCollector(o: CollectorOptions = {}): Promise<RunningCollector> {
+  try {
+    return await start(o);
+  } catch (err) {
+    o.server?.fail(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+async function start(o: CollectorOptions): Promise<RunningCollector> {
   const stateDir = o.stateDir ?? '.kiln';
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:0');
   const secret = loadOrCreateSecret({
@@ -90,6 +106,9 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     cacheIndex && dbUrl !== undefined
       ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
       : [];
+  // Loaded here, not with this module: `kiln run` imports the collector before its first task run
+  // and starts it after (fastify, the routes and the metrics are most of a collector's start).
+  const { buildServer } = await import('./server.js');
   const { app } = await buildServer({
     store,
     secret,
@@ -98,12 +117,16 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     plugins: [...(o.plugins ?? []), ...cachePlugins],
     logger: o.logger,
     metricCaps: o.metricCaps,
+    early: o.server,
   });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000, (err) =>
     app.log.error(err),
   );
   try {
-    await app.listen({ host, port });
+    if (o.server) {
+      await app.ready();
+      o.server.serve();
+    } else await app.listen({ host, port });
   } catch (err) {
     stopRetention();
     await cacheIndex?.close();
@@ -120,7 +143,7 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
-    url: `http://${urlHost}:${boundPort}`,
+    url: o.server?.url ?? `http://${urlHost}:${boundPort}`,
     readerToken: reader.value,
     readerTokenCreated: reader.created,
     readerTokenFile,
@@ -130,6 +153,8 @@ export async function startCollector(o: CollectorOptions = {}): Promise<RunningC
     async close() {
       stopRetention();
       await app.close();
+      // fastify closes only a server it listened on itself.
+      await o.server?.close();
       await cacheIndex?.close();
       if (ownsStore) await opened.close();
     },

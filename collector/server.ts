@@ -13,6 +13,7 @@ import { resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
 import { DEFAULT_LIMITS, type CollectorContext, type CollectorLimits, type CollectorPlugin } from './context.js';
 import { uiRoutes } from './ui/routes.js';
+import type { EarlyServer } from './early-server.js';
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
 export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, approvalRoutes, uiRoutes];
@@ -24,6 +25,8 @@ export async function buildServer(
     logger?: boolean;
     /** Bounds on the run metrics' label values (docs/metrics.md). */
     metricCaps?: MetricCaps;
+    /** A server bound ahead (early-server.ts), served once the app is ready; absent: fastify makes one at listen. */
+    early?: EarlyServer;
   },
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
@@ -54,6 +57,7 @@ export async function buildServer(
       headersTimeout: limits.headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
+    ...(o.early && { serverFactory: (handler: Parameters<EarlyServer['adopt']>[0]) => o.early!.adopt(handler) }),
   });
   app.server.maxConnections = limits.maxConnections;
 

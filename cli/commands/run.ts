@@ -237,8 +237,9 @@ async function runOne(
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   let record: RunRecord;
+  let collectorFailed: unknown;
   try {
-    record = await runPipeline({
+    const running = runPipeline({
       input: {
         runName,
         pipeline,
@@ -259,11 +260,18 @@ async function runOne(
       onChange: (r) => view.change(r),
       onWarning: (message) => err.write(`kiln: warning: ${message}\n`),
     });
+    // The embedded collector starts while the first task runs begin; if it cannot, the run stops.
+    shipping.startCollector().catch((failure: unknown) => {
+      collectorFailed = failure;
+      abort.abort();
+    });
+    record = await running;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
     await shipping.close();
   }
+  if (collectorFailed) throw collectorFailed;
   view.finish(record);
   err.write(undeliveredLogs(record, shipping.collector.url));
   if (flags.keep) out.write(`kept ${join('.kiln', 'runs', record.id)}/\n`);
