@@ -3,17 +3,32 @@
 // machine's other cores wait. So a task run that starts while every runner is busy gets a runner
 // of its own, up to one per core (at most MAX_RUNNERS); a chain of task runs keeps using one.
 import { availableParallelism } from 'node:os';
-import type { HostRunner } from './host-runner.js';
+import { HostRunner } from './host-runner.js';
+import { runProcessEnv } from './process-env.js';
 
 /** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
 export const MAX_RUNNERS = 4;
 
 export const defaultRunnerCount = () => Math.max(1, Math.min(MAX_RUNNERS, availableParallelism()));
 
+/** A pipeline run's pool: each runner carries the pipeline run's marker, not a task run's (a task run's sweep spares it). */
+export function runnerPool(
+  agent: string[],
+  env: NodeJS.ProcessEnv,
+  pipelineRun: string,
+  size = defaultRunnerCount(),
+  early?: HostRunner,
+): HostRunnerPool {
+  const runEnv = runProcessEnv(env, pipelineRun);
+  return new HostRunnerPool(() => new HostRunner(agent, runEnv, pipelineRun), size, early);
+}
+
 export class HostRunnerPool {
   private runners: HostRunner[] = [];
   /** Which runner runs each live task run. */
   private assigned = new Map<string, HostRunner>();
+  /** Task runs being set up (their directories made) that will take a runner. */
+  private expected = 0;
   private warn: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
 
   constructor(
@@ -30,8 +45,19 @@ export class HostRunnerPool {
     for (const r of this.runners) r.onWarning = warn;
   }
 
+  /**
+   * A task run begins its set-up: when more task runs are live or being set up than there are
+   * runners, another is started now, so that it boots while their directories are made. (One that
+   * fails before take() leaves the count one high: at worst a runner more, never more than `size`.)
+   */
+  expect(): void {
+    this.expected++;
+    if (this.assigned.size + this.expected > this.runners.length && this.runners.length < this.size) this.added();
+  }
+
   /** The runner for a task run starting now: an idle one, else a new one while there is room, else the least busy. */
   take(taskRun: string): HostRunner {
+    this.expected = Math.max(0, this.expected - 1);
     const idle = this.runners.find((r) => this.load(r) === 0);
     const runner =
       idle ??
@@ -59,6 +85,8 @@ export class HostRunnerPool {
   private added(): HostRunner {
     const runner = this.make();
     runner.onWarning = this.warn;
+    // Booting now, while its first task run is set up; unreferenced until it runs one.
+    runner.spawn();
     this.runners.push(runner);
     return runner;
   }

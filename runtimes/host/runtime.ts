@@ -18,7 +18,7 @@ import {
 import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
-import { defaultRunnerCount, HostRunnerPool } from './host-runner-pool.js';
+import { runnerPool, type HostRunnerPool } from './host-runner-pool.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
@@ -99,7 +99,7 @@ export class LocalRuntime implements Runtime {
 
   constructor(private opts: LocalRuntimeOptions) {
     const early = opts.hostRunner;
-    if (early) this.runners.set(early.pipelineRun, this.runnerPool(early.pipelineRun, early));
+    if (early) this.runnerPool(early.pipelineRun, early);
   }
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {
@@ -113,6 +113,7 @@ export class LocalRuntime implements Runtime {
     const root = taskRunDirOf(this.opts.baseDir, plan);
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
+    if (!isolate) this.runnerPool(plan.pipelineRun).expect();
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
     // Outside the sandbox a read-only workspace is a read-only view of its directory (read-only-views.ts).
@@ -346,12 +347,8 @@ export class LocalRuntime implements Runtime {
     steps: HostStep[],
     proxy: { args: string[]; spec: ConstructorParameters<typeof HostedLogProxy>[0] } | undefined,
   ): StepAgents {
-    // The runner carries the pipeline run's marker, not a task run's: a task run's sweep spares it.
-    const pipelineRun = run.plan.pipelineRun;
-    let pool = this.runners.get(pipelineRun);
-    if (!pool) this.runners.set(pipelineRun, (pool = this.runnerPool(pipelineRun)));
     const name = run.plan.name;
-    const runner = pool.take(name);
+    const runner = this.runnerPool(run.plan.pipelineRun).take(name);
     const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
     run.sidecar = shipping;
     return hostedAgents(
@@ -363,11 +360,14 @@ export class LocalRuntime implements Runtime {
     );
   }
 
+  /** The pipeline run's runners, made with its first task run (or with the runner started ahead). */
   private runnerPool(pipelineRun: string, early?: HostRunner): HostRunnerPool {
-    const make = () =>
-      new HostRunner(this.opts.agent, runProcessEnv(this.opts.env ?? process.env, pipelineRun), pipelineRun);
-    const pool = new HostRunnerPool(make, this.opts.hostRunners ?? defaultRunnerCount(), early);
-    pool.onWarning = (line) => this.opts.onWarning?.(line);
+    const o = this.opts;
+    let pool = this.runners.get(pipelineRun);
+    if (pool) return pool;
+    pool = runnerPool(o.agent, o.env ?? process.env, pipelineRun, o.hostRunners, early);
+    pool.onWarning = (line) => o.onWarning?.(line);
+    this.runners.set(pipelineRun, pool);
     return pool;
   }
 
