@@ -17,8 +17,8 @@ export interface RunRuntimeOptions {
   isolate?: boolean;
   keep?: boolean;
   cacheDir: string;
-  /** The run's `kiln-agent host`, started early (startHostRunner). */
-  hostRunner?: HostRunner;
+  /** A `kiln-agent host` started early (startHostRunner), for this pipeline run. */
+  hostRunner?: { runner: HostRunner; pipelineRun: string };
   logDeadlineMs: number;
   logDeadline: string;
   shipping: RunShipping;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
+import { type HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
 import { type LoadedPipeline, loadRunFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -112,8 +112,41 @@ function requireBubblewrap(): void {
  * progress and summary), then one line per run; the exit code is the worst of theirs.
  */
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const early = earlyRunner(flags);
+  try {
+    return await runFiles(files, flags, early.take);
+  } finally {
+    early.release();
+  }
+}
+
+/**
+ * The host engine's `kiln-agent host`, started before the files are read (its Node start then
+ * overlaps kiln run's own) unless the flags rule the host engine out; the first run on the host
+ * engine takes it, and it is closed if none does (a file's `engine: podman`, a bad file). Its
+ * run marker is kiln run's own, `kiln-run:<pid>` (no run's name has a colon): the run's name
+ * comes from the files. Each task run's processes still carry their task run's marker.
+ */
+function earlyRunner(flags: RunFlags): { take: () => HostRunner | undefined; release: () => void } {
+  let runner: HostRunner | undefined;
+  if (!flags.isolate && (flags.engine === undefined || flags.engine === 'host')) {
+    try {
+      runner = startHostRunner(locateAgent(), process.env, `kiln-run:${process.pid}`);
+    } catch {
+      // no agent: the run says so when it needs one
+    }
+  }
+  const take = () => {
+    const taken = runner;
+    runner = undefined;
+    return taken;
+  };
+  return { take, release: () => take()?.close() };
+}
+
+async function runFiles(files: string[], flags: RunFlags, takeRunner: () => HostRunner | undefined): Promise<number> {
   const loaded = loadRunFiles(files);
-  const settings = runSettings(flags);
+  const settings = runSettings(flags, takeRunner);
   const records: RunRecord[] = [];
   if (loaded.length > 1 && !flags.inTurn) {
     records.push(...(await Promise.all(loaded.map((one) => runOne(one, files, flags, settings, true)))));
@@ -145,9 +178,11 @@ interface RunSettings {
   /** Whether podman runs here, probed at most once and only for `auto`: the probe loads the podman
    * engine and runs `podman info`. */
   podmanRuns: () => Promise<boolean>;
+  /** The runner started before the files were read, for the first run that takes it. */
+  takeRunner: () => HostRunner | undefined;
 }
 
-function runSettings(flags: RunFlags): RunSettings {
+function runSettings(flags: RunFlags, takeRunner: () => HostRunner | undefined): RunSettings {
   let probed: Promise<boolean> | undefined;
   return {
     concurrency: parseConcurrency(flags.concurrency),
@@ -155,6 +190,7 @@ function runSettings(flags: RunFlags): RunSettings {
     asked: parseEngineFlag(flags.engine),
     logDeadlineMs: durationFlag('--log-deadline', flags.logDeadline),
     podmanRuns: () => (probed ??= podmanRuns()),
+    takeRunner,
   };
 }
 
@@ -182,10 +218,12 @@ async function runOne(
   const plainOut = flags.json ? process.stderr : process.stdout;
   const out = labelled ? new LabelledStream(plainOut, `[${runName}]`) : plainOut;
   const err = labelled ? new LabelledStream(process.stderr, `[${runName}]`) : process.stderr;
-  // The host engine's agent starts now, while the collector's modules load (the run-shipping
-  // chunk, loaded only from here on): the two starts overlap on the machine's cores.
-  const hostRunner =
-    chosen.engine === 'host' && !flags.isolate ? startHostRunner(agent, process.env, runName) : undefined;
+  // The host engine's agent, started before the files were read (or now, for a second run of the
+  // file): its start overlaps this process's.
+  const runner =
+    chosen.engine === 'host' && !flags.isolate
+      ? (settings.takeRunner() ?? startHostRunner(agent, process.env, runName))
+      : undefined;
   const { openRunShipping } = await import('../run-shipping.js');
   const shipping = await openRunShipping({
     runName,
@@ -211,7 +249,7 @@ async function runOne(
     isolate: flags.isolate,
     keep: flags.keep,
     cacheDir: flags.cacheDir,
-    hostRunner,
+    hostRunner: runner && { runner, pipelineRun: runName },
     logDeadlineMs,
     logDeadline: formatDuration(logDeadlineMs),
     shipping,

@@ -20,7 +20,7 @@ export function runnerPool(
   early?: HostRunner,
 ): HostRunnerPool {
   const runEnv = runProcessEnv(env, pipelineRun);
-  return new HostRunnerPool(() => new HostRunner(agent, runEnv, pipelineRun), size, early);
+  return new HostRunnerPool(() => new HostRunner(agent, runEnv), size, early);
 }
 
 export class HostRunnerPool {

@@ -18,11 +18,12 @@ export interface TaskRunListener {
 }
 
 /**
- * A pipeline run's runner, started now rather than with the first task run (`kiln run` starts it
- * before loading the collector, so that the two starts overlap). LocalRuntimeOptions.hostRunner.
+ * A runner started now rather than with the first task run (`kiln run` starts it before it reads
+ * its files, so that the two starts overlap), carrying `marker` as its run marker: a pipeline
+ * run's name, or when that is not known yet one of kiln run's own. LocalRuntimeOptions.hostRunner.
  */
-export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, pipelineRun: string): HostRunner {
-  const runner = new HostRunner(agent, runProcessEnv(env, pipelineRun), pipelineRun);
+export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, marker: string): HostRunner {
+  const runner = new HostRunner(agent, runProcessEnv(env, marker));
   runner.spawn();
   return runner;
 }
@@ -36,7 +37,6 @@ export class HostRunner {
   constructor(
     private agent: string[],
     private env: Record<string, string | undefined>,
-    readonly pipelineRun: string,
   ) {}
 
   /** Starts the process now (it is otherwise started by the first command), unreferenced until a task run is live. */

@@ -76,8 +76,8 @@ export interface LocalRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** The dependency cache directory (`kiln run --cache-dir`); absent: steps' caches are off. */
   cacheDir?: string;
-  /** A pipeline run's `kiln-agent host` started ahead (startHostRunner); others are started with their first task run. */
-  hostRunner?: HostRunner;
+  /** A `kiln-agent host` started ahead (startHostRunner) for this pipeline run; others are started with its task runs. */
+  hostRunner?: { runner: HostRunner; pipelineRun: string };
   /** At most this many `kiln-agent host` processes a pipeline run (host-runner-pool.ts); default one a core, ≤ 4. */
   hostRunners?: number;
 }
@@ -99,7 +99,7 @@ export class LocalRuntime implements Runtime {
 
   constructor(private opts: LocalRuntimeOptions) {
     const early = opts.hostRunner;
-    if (early) this.runnerPool(early.pipelineRun, early);
+    if (early) this.runnerPool(early.pipelineRun, early.runner);
   }
 
   onUpdate(listener: (u: ObservedTaskRun) => void): void {

@@ -1,12 +1,14 @@
-// `kiln run` begins its first task runs while its embedded collector starts: when the collector
-// cannot start (here a .kiln/kiln.db that is not a database), the run it had begun is stopped, no
-// process of it is left, and kiln run fails with the collector's error, as it did before it began.
+// How `kiln run` starts: its host runner before it reads the files (a bad file leaves no runner
+// behind), its first task runs while its embedded collector starts (a collector that cannot start,
+// here a .kiln/kiln.db that is not a database, stops the run it had begun, no process of it is
+// left, and kiln run fails with the collector's error, as it did before it began).
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_MARKER_ENV } from '../../contract/proc/index.js';
-import { requireBuild, runKiln, waitFor } from '../../testkit/log-proxy-pod.js';
+import { exited, KILN, requireBuild, runKiln, waitFor } from '../../testkit/log-proxy-pod.js';
 
 /** Processes whose run marker names a run of this pipeline (its id is not printed when the collector fails). */
 function processesOf(runPrefix: string): number[] {
@@ -27,8 +29,21 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('kiln run whose embedded collector cannot start', () => {
-  it('stops the run it had begun and exits with the collector error', async () => {
+describe('kiln run starting', () => {
+  it('closes the runner it started before reading a file it then refuses', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'name: bad\ntasks:\n  a:\n    stepz: []\n');
+    const kiln = spawn(process.execPath, [KILN, 'run', 'bad.yaml'], { cwd: dir, stdio: 'ignore' });
+    // The runner is started before the file is read, so it can be seen before kiln run ends.
+    const marker = `kiln-run:${kiln.pid}`;
+    const first = await waitFor('its runner, or its end', () =>
+      processesOf(marker).length > 0 ? 'runner' : kiln.exitCode !== null && 'ended',
+    );
+    expect(first).toBe('runner');
+    expect(await exited(kiln)).toBe(2);
+    await waitFor('no runner left', () => processesOf(marker).length === 0, 10_000);
+  });
+
+  it('whose embedded collector cannot start stops the run it had begun and exits with the collector error', async () => {
     mkdirSync(join(dir, '.kiln'));
     writeFileSync(join(dir, '.kiln/kiln.db'), 'this is not a SQLite database, not even its header\n'.repeat(200));
     writeFileSync(join(dir, 'p.yaml'), 'name: nodb\ntasks:\n  a:\n    steps:\n      - run: sleep 30\n');
