@@ -47,6 +47,8 @@ export class SqliteCheckpointer {
   private written = 0;
   private running: Promise<void> | null = null;
   private failed = false;
+  /** close() was called: nothing starts any more (a checkpoint it waited for may end with writes pending). */
+  private closed = false;
   private quiet: { timer: NodeJS.Timeout; fired: Promise<void>; fire: () => void } | null = null;
   /** Checkpoints the worker has finished. */
   done = 0;
@@ -65,7 +67,7 @@ export class SqliteCheckpointer {
    */
   wrote(bytes: number): void {
     this.written += bytes;
-    if (this.written < this.every || this.failed) return;
+    if (this.written < this.every || this.failed || this.closed) return;
     if (this.written >= this.busyBound) this.checkpoint();
     else this.restartQuietTimer();
   }
@@ -105,7 +107,7 @@ export class SqliteCheckpointer {
         if (error === null) this.done++;
         else this.fallBack();
         // Writes that came while it ran wait for the next rest, not for the next write.
-        if (this.written >= this.every && !this.failed) this.restartQuietTimer();
+        if (this.written >= this.every && !this.failed && !this.closed) this.restartQuietTimer();
         resolve();
       };
       const fail = (err: Error) => settle(err.message);
@@ -122,6 +124,7 @@ export class SqliteCheckpointer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.quiet) {
       clearTimeout(this.quiet.timer);
       this.quiet.fire();

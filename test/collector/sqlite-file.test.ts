@@ -130,6 +130,18 @@ describe('SqliteCheckpointer', () => {
     db.close();
   });
 
+  it('starts nothing once closed, even when the checkpoint it waited for ends with writes pending', async () => {
+    const { db, path } = walDatabase();
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 1024 * 1024, 50);
+    c.wrote(1024 * 1024); // the bound: a checkpoint starts
+    c.wrote(512 * 1024); // more while it runs: past `every` again, waiting for a rest
+    await c.close();
+    db.close();
+    // A rest timer set again by the checkpoint's end would start one on the closed database here.
+    await c.settled();
+    expect(c.done).toBe(1);
+  });
+
   it('gives checkpoints back to the writer when the worker cannot open the database', async () => {
     const { db } = walDatabase();
     const c = new SqliteCheckpointer(db, join(tmpdir(), 'kiln-no-such-dir', 'none.db'), 1);
