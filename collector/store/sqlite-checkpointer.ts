@@ -9,8 +9,8 @@
 // machine has two cores for the step, the log proxy and the collector); waiting for a rest moves
 // most of that work after the flood, and the bound keeps the WAL to tens of MiB. Durability is unchanged: commits are what they were, and
 // checkpoints are the same operation on another thread. Small stores (most `kiln run`s) never start
-// the worker. The writer's own autocheckpoint stays as a bound at WAL_BOUND_BYTES, and comes back
-// to SQLite's default should the worker fail.
+// the worker: closing the database checkpoints it. The writer's own autocheckpoint is a bound at
+// WAL_BOUND_BYTES, and comes back to SQLite's default should the worker fail.
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -59,7 +59,14 @@ export class SqliteCheckpointer {
     private readonly every = CHECKPOINT_EVERY_BYTES,
     private readonly busyBound = Math.max(every, BUSY_BOUND_BYTES),
     private readonly quietMs = QUIET_MS,
-  ) {}
+  ) {
+    // The writer's own autocheckpoint is only the bound, from the start: SQLite's default (1000
+    // pages) had the writer checkpoint itself, fsyncs and all, on the event loop before the worker
+    // took over — at 16 MiB of WAL under a flood, and sooner with small batches, whose
+    // transactions each add pages beyond their lines' bytes (strace of 64 MB: stalls of 40–140 ms).
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
+  }
 
   /**
    * Counts bytes the store wrote; past `every` of them, a checkpoint in the worker (one at a time)
@@ -146,8 +153,6 @@ export class SqliteCheckpointer {
     // An idle worker must not keep the process alive; a worker that fails (at start too) is dropped.
     this.worker.unref();
     this.worker.on('error', () => this.fallBack());
-    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
-    this.db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
     return this.worker;
   }
 

@@ -103,6 +103,17 @@ describe('SqliteCheckpointer', () => {
     db.close();
   });
 
+  it("leaves the writer's own checkpoints only as the bound, from the start", async () => {
+    const { db, path } = walDatabase();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // SQLite's default
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 600_000);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384); // 64 MiB of 4 KiB pages
+    c.wrote(100 * 1024);
+    expect(c.done).toBe(0);
+    await c.close();
+    db.close();
+  });
+
   it('waits for the writes to rest before it checkpoints', async () => {
     const { db, path } = walDatabase();
     const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 100);
