@@ -7,7 +7,8 @@
 // write): when the writes rest for QUIET_MS, or at once when BUSY_BOUND_BYTES have come without a
 // rest. A checkpoint every 8 MiB under a flood took the CPU from the ingest it ran beside (the
 // machine has two cores for the step, the log proxy and the collector); waiting for a rest moves
-// most of that work after the flood, and the bound keeps the WAL to tens of MiB. Durability is unchanged: commits are what they were, and
+// most of that work after the flood, and the busy bound keeps the WAL's unchecked part to tens of MiB.
+// Durability is unchanged: commits are what they were, and
 // checkpoints are the same operation on another thread. Small stores (most `kiln run`s) never start
 // the worker: closing the database checkpoints it. The writer's own autocheckpoint is a bound at
 // WAL_BOUND_BYTES, and comes back to SQLite's default should the worker fail.
@@ -20,8 +21,17 @@ export const CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
 const BUSY_BOUND_BYTES = 32 * 1024 * 1024;
 /** A pause in the writes this long starts a checkpoint of what they left. */
 const QUIET_MS = 100;
-/** The WAL the writer lets grow before it checkpoints itself, while the worker runs. */
-const WAL_BOUND_BYTES = 64 * 1024 * 1024;
+/**
+ * The WAL the writer lets grow before it checkpoints itself. Under a flood the worker's passive
+ * checkpoints never leave the WAL wholly copied when the writer starts its next transaction, so
+ * the WAL is not restarted and grows until this bound, where the writer checkpoints on the event
+ * loop: with 64 MiB a flood of 64 MB of lines met it at its end (a stall of 30–70 ms of fsyncs in
+ * strace, the batches behind it waiting). Once the writes rest the worker copies it all and the
+ * next write restarts the WAL, which WAL_KEEP_BYTES then truncates.
+ */
+const WAL_BOUND_BYTES = 256 * 1024 * 1024;
+/** The WAL file's size left on disk after it restarts (journal_size_limit). */
+const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 /** SQLite's own autocheckpoint, in pages. */
 const SQLITE_DEFAULT_PAGES = 1000;
 
@@ -66,6 +76,7 @@ export class SqliteCheckpointer {
     // transactions each add pages beyond their lines' bytes (strace of 64 MB: stalls of 40–140 ms).
     const pageSize = Number(db.pragma('page_size', { simple: true }));
     db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
+    db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
   }
 
   /**

@@ -98,7 +98,7 @@ describe('SqliteCheckpointer', () => {
     await c.settled();
     expect(c.done).toBe(1);
     expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(65_536);
     await c.close();
     db.close();
   });
@@ -107,7 +107,8 @@ describe('SqliteCheckpointer', () => {
     const { db, path } = walDatabase();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // SQLite's default
     const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 600_000);
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384); // 64 MiB of 4 KiB pages
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(65_536); // 256 MiB of 4 KiB pages
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(64 * 1024 * 1024);
     c.wrote(100 * 1024);
     expect(c.done).toBe(0);
     await c.close();
