@@ -1,12 +1,13 @@
 // Logs: POST /v1/logs (protobuf ingest), GET /v1/runs/{id}/logs (pages, or SSE with follow=1),
 // GET /v1/search.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogAck, PROTOBUF_MEDIA_TYPE } from '../contract/log-wire/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCursor } from './cursor.js';
 import { decodeLogBatch } from './decode.js';
 import { RequestRejected } from './errors.js';
+import { BodyPool, readBody } from './log-body.js';
 import { followLogs, type FollowPositions } from './follow.js';
 import { FollowBudget } from './follow-budget.js';
 import { FollowFanout } from './follow-fanout.js';
@@ -32,15 +33,15 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
     done();
   });
 
-  app.addContentTypeParser(
-    PROTOBUF_MEDIA_TYPE,
-    { parseAs: 'buffer', bodyLimit: ctx.limits.logBodyBytes },
-    (_req, body, done) => done(null, body),
-  );
-
   const config: RouteConfig = {
     bodyTooLarge: `request body over the limit of ${ctx.limits.logBodyBytes} bytes; send smaller batches`,
   };
+  // The batch's lines are views of its body until they are stored: the body goes back to the pool after.
+  const bodies = new BodyPool();
+  app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, (_req: FastifyRequest, payload: IncomingMessage) =>
+    readBody(payload, ctx.limits.logBodyBytes, bodies, config.bodyTooLarge!),
+  );
+
   app.post('/v1/logs', { config }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) {
       throw new RequestRejected(
@@ -48,18 +49,22 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
         `POST /v1/logs takes a protobuf LogBatch with Content-Type: ${PROTOBUF_MEDIA_TYPE}`,
       );
     }
-    metrics.bytes.inc(req.body.length);
-    const batch = decodeLogBatch(req.body);
-    requireRunWriter(req, ctx.secret, batch.pipelineRun);
-    const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
-    metrics.batches.inc();
-    metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.heads.length, 0));
-    budget.ingested();
-    ctx.changes.emit(batch.pipelineRun);
-    if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {
-      return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(LogAck.encode({ steps: acks }).finish()));
+    try {
+      metrics.bytes.inc(req.body.length);
+      const batch = decodeLogBatch(req.body);
+      requireRunWriter(req, ctx.secret, batch.pipelineRun);
+      const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
+      metrics.batches.inc();
+      metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.heads.length, 0));
+      budget.ingested();
+      ctx.changes.emit(batch.pipelineRun);
+      if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {
+        return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(LogAck.encode({ steps: acks }).finish()));
+      }
+      return { steps: acks };
+    } finally {
+      bodies.give(req.body);
     }
-    return { steps: acks };
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/v1/runs/:id/logs', async (req, reply) => {

@@ -10,6 +10,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './listen.js';
 export * from './pod-layout.js';
+export * from './in-place-record.js';
 export type * from './record.js';
 export * from './results-api.js';
 export * from './run-labels.js';

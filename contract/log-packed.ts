@@ -29,10 +29,17 @@ export class PackedLinesWriter {
   private prevTime = 0;
   count = 0;
 
-  /** Room for lines of at most `dataBytes` bytes in all (newlines included), about `lines` lines. */
-  constructor(dataBytes: number, lines: number) {
-    this.data = Buffer.allocUnsafe(dataBytes);
-    this.meta = Buffer.allocUnsafe(Math.max(lines, 16) * 2 * MAX_VARINT);
+  /**
+   * Room for lines of at most `dataBytes` bytes in all (newlines included), about `lines` lines;
+   * `alloc` gives the memory (the log proxy's reuses it batch after batch).
+   */
+  constructor(
+    dataBytes: number,
+    lines: number,
+    private readonly alloc: (bytes: number) => Buffer = Buffer.allocUnsafe,
+  ) {
+    this.data = alloc(dataBytes);
+    this.meta = alloc(Math.max(lines, 16) * 2 * MAX_VARINT);
   }
 
   /** Appends the bytes src[from, to) as a line. */
@@ -60,7 +67,7 @@ export class PackedLinesWriter {
 
   private addEntry(stderr: boolean, timeMs: number, length: number): void {
     if (this.metaLength + 2 * MAX_VARINT > this.meta.length) {
-      const grown = Buffer.allocUnsafe(this.meta.length * 2);
+      const grown = this.alloc(this.meta.length * 2);
       this.meta.copy(grown, 0, 0, this.metaLength);
       this.meta = grown;
     }

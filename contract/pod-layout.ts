@@ -3,6 +3,8 @@
 // are in agent-argv.ts). The agent, the pod builder (runtimes/kubernetes) and the host runtime all
 // import it; none re-spells it.
 
+import { decodeInPlaceRecord, encodeInPlaceRecord } from './in-place-record.js';
+
 /** Where the shared tools volume is mounted in a pod. Locally, a task run's directory plays /kiln. */
 export const KILN_ROOT = '/kiln';
 /** Where workspaces are mounted in a pod (`/workspace/<name>`). */
@@ -101,13 +103,23 @@ export function spoolFileIn(logDir: string, stepIndex: number): string {
 }
 
 /**
- * The spool's gate: the byte size up to which the entrypoint may grow a step's spool (decimal, the
- * whole file), kept by the log proxy as the step's acked offset plus its -spool_limit and replaced
- * atomically. The entrypoint stops reading the command's output (so the command blocks on its
- * writes) while the spool is at or past it; no gate file, no limit (nothing ships the spool).
+ * The spool's gate: the byte size up to which the entrypoint may grow a step's spool (a record of
+ * in-place-record.ts: spoolGateText), kept by the log proxy as the step's acked offset plus its
+ * -spool_limit, made whole (renamed into place) and then rewritten in place. The entrypoint stops
+ * reading the command's output (so the command blocks on its writes) while the spool is at or past
+ * it; no gate file, no limit (nothing ships the spool).
  */
 export function spoolGateFile(spoolFile: string): string {
   return `${spoolFile}.allow`;
+}
+
+/** A gate file's text for `size`. */
+export const spoolGateText = (size: number): string => encodeInPlaceRecord([size]);
+
+/** The size a gate file's text names; `torn` for a write half done (read again), null when it is no gate. */
+export function readSpoolGateText(text: string): number | 'torn' | null {
+  const fields = decodeInPlaceRecord(text);
+  return fields === 'torn' || fields === null ? fields : fields.length === 1 ? fields[0] : null;
 }
 
 /** Tekton's termination message entry types. */

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { readPositionFile } from '../agent/log-proxy/state-files.js';
 import { mintRunToken } from '../collector/index.js';
 import { testClaims } from './store-fixtures.js';
 
@@ -191,11 +192,7 @@ export class Pod {
 
   /** The proxy's acked seq of step i (0 before its first ack). */
   ackedSeq(i: number): number {
-    try {
-      return (JSON.parse(readFileSync(join(this.stateDir, `${i}.json`), 'utf8')) as { seq: number }).seq;
-    } catch {
-      return 0;
-    }
+    return readPositionFile(join(this.stateDir, `${i}.position`))?.seq ?? 0;
   }
 }
 

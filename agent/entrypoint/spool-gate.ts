@@ -4,9 +4,12 @@
 // spool on disk stays bounded and no line is dropped. No gate file: nothing ships this spool (or
 // the proxy has not started yet), no limit.
 import { readFileSync } from 'node:fs';
+import { readSpoolGateText } from '../../contract/index.js';
 
 /** With no gate file, look for one again after this many more bytes (a proxy that starts late). */
 const RECHECK_BYTES = 4 * 1024 * 1024;
+/** Reads again of a gate met half written before it counts as unchanged. */
+const TORN_RETRIES = 3;
 
 export class SpoolGate {
   /** The spool may grow while below this size; 0 first, so the first check reads the file. */
@@ -37,14 +40,20 @@ export class SpoolGate {
   }
 
   private readGate(size: number): number {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      return size + RECHECK_BYTES; // no gate (yet)
+    for (let attempt = 0; ; attempt++) {
+      let text: string;
+      try {
+        text = readFileSync(this.file, 'latin1');
+      } catch {
+        return size + RECHECK_BYTES; // no gate (yet)
+      }
+      const gate = readSpoolGateText(text);
+      // Anything but a gate is not the proxy's: hold nothing back.
+      if (gate === null) return Infinity;
+      if (gate !== 'torn') return gate;
+      // Read beside the proxy's write (it rewrites the file in place): it is done in microseconds.
+      // Still torn: keep the gate as it was, and whenRoom's next look reads it again.
+      if (attempt === TORN_RETRIES) return this.allowed;
     }
-    // The proxy replaces the file whole (rename): anything but a size is not its gate; hold nothing back.
-    const allowed = Number(text.trim());
-    return Number.isSafeInteger(allowed) && text.trim() !== '' ? allowed : Infinity;
   }
 }

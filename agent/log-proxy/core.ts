@@ -5,7 +5,7 @@
 import { SPOOL_MAX_RECORD } from '../../contract/index.js';
 import { SpoolGates } from './gates.js';
 import type { PackedLines } from '../../contract/index.js';
-import { MAX_SPOOL_HEADER, packSpoolChunk } from './spool-parser.js';
+import { MAX_SPOOL_HEADER, PackArena, packSpoolChunk } from './spool-parser.js';
 
 const NOTHING = Buffer.alloc(0);
 
@@ -42,8 +42,8 @@ export interface ProxyIO {
   /** Step i's post file (out or out.err) exists: the step has ended. */
   stepEnded(stepIndex: number): Promise<boolean>;
   /**
-   * Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. It must
-   * have encoded the lines before it returns its promise.
+   * Delivers a batch; answers each step's acked next seq. Absent: nothing is shipped. The lines'
+   * bytes stay as they are until its promise settles, and are reused for a later batch after.
    */
   send?(steps: StepBatch[]): Promise<Map<string, number>>;
   /** Sets step i's spool gate (the size its spool may grow to; null: none). Absent: no gates. */
@@ -95,6 +95,9 @@ const DEFAULTS = {
   backoff: { initialMs: 100, maxMs: 2000 },
 };
 
+/** At least one whole record must fit in a read, or a long record would never be read. */
+const MIN_READ = SPOOL_MAX_RECORD + MAX_SPOOL_HEADER + 2;
+
 export async function runLogProxy(cfg: ProxyConfig, io: ProxyIO): Promise<ProxyOutcome> {
   const gates = new SpoolGates(io, cfg.steps, cfg.spoolLimit);
   try {
@@ -120,6 +123,14 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
   let lastError: string | undefined;
   let backoff = c.backoff.initialMs;
   const saver = new PositionSaver(io);
+  // A batch's packed lines live in an arena until its answer: batch n uses arena n % maxInFlight,
+  // whose last user, batch n − maxInFlight, has been answered (fewer than maxInFlight are in flight
+  // when a batch is collected). Room for a batch's bytes and its table (16 bytes a 100-byte line).
+  const arenas = Array.from(
+    { length: c.maxInFlight },
+    () => new PackArena(Math.ceil((c.maxBatchBytes + MIN_READ) * 1.25)),
+  );
+  let sent = 0;
 
   const pastDeadline = () => c.deadlineMs !== undefined && allEndedAt !== null && io.now() - allEndedAt > c.deadlineMs;
   const outcome = (): ProxyOutcome => {
@@ -146,11 +157,14 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
 
     // Keep up to maxInFlight batches going, so reading the next overlaps the collector storing this one.
     if (inFlight.length < c.maxInFlight) {
-      const batch = await collectBatch(c, io, readPos, ended, registered);
+      const arena = arenas[sent % arenas.length]!;
+      arena.reset();
+      const batch = await collectBatch(c, io, readPos, ended, registered, arena.take);
       if (batch.length > 0) {
+        sent++;
         for (const b of batch) readPos[b.stepIndex] = b.after;
         const answer = io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-        // Encoded now: keep only the bookkeeping, not the bytes, while it is in flight.
+        // Keep only the bookkeeping while it is in flight: the bytes are the send's until it settles.
         inFlight.push({ batch: batch.map((b) => ({ ...b, lines: null })), answer });
         continue;
       }
@@ -252,6 +266,7 @@ async function collectBatch(
   pos: StepPosition[],
   ended: boolean[],
   registered: boolean[],
+  alloc: (bytes: number) => Buffer,
 ): Promise<StepBatch[]> {
   const out: StepBatch[] = [];
   const registerEarlier = (i: number) => {
@@ -263,14 +278,12 @@ async function collectBatch(
   };
   let budget = c.maxBatchBytes;
   let lines = c.maxBatchLines;
-  // At least one whole record must fit in a read, or a long record would never be read.
-  const minRead = SPOOL_MAX_RECORD + MAX_SPOOL_HEADER + 2;
   for (let i = 0; i < c.steps.length && budget > 0 && lines > 0; i++) {
     const p = pos[i];
     if (p.eof) continue;
-    const want = Math.max(budget, minRead);
+    const want = Math.max(budget, MIN_READ);
     const chunk = await io.readSpool(i, p.offset, want);
-    const { count, consumed, ...packed } = packSpoolChunk(chunk, io.spoolName(i), p.offset, lines);
+    const { count, consumed, ...packed } = packSpoolChunk(chunk, io.spoolName(i), p.offset, lines, alloc);
     // The step ended before this read (ended[] is checked first), so a short read means the
     // spool is complete; bytes left over then are a record the entrypoint never finished.
     const leftover = chunk.length - consumed;

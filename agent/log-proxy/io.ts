@@ -3,8 +3,8 @@
 // undici package cost every proxy's start more than its first batch did (`require('undici')`
 // 190–370 ms against 16–21 ms for node:http on the loaded 2-core machine), and one keep-alive
 // connection with requests in order is all the proxy asks of a client.
-import { existsSync, mkdirSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 // The framing of contract/log-frame.ts, not contract/log-wire/'s generated code: no protobufjs in the proxy.
@@ -15,8 +15,10 @@ import {
   readLogAck,
   spoolFileIn,
   spoolGateFile,
+  spoolGateText,
 } from '../../contract/index.js';
-import { TransientSendError, type ProxyIO, type StepBatch, type StepPosition } from './core.js';
+import { TransientSendError, type ProxyIO, type StepBatch } from './core.js';
+import { InPlaceFiles, positionText, readPositionFile } from './state-files.js';
 
 export interface ProxyIOConfig {
   runDir: string;
@@ -67,7 +69,8 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   const pool = cfg.collector ? collectorConnection(cfg.collector) : null;
   let readBuffer = Buffer.alloc(0);
   const spoolHandles = new Map<number, FileHandle>();
-  const positionFile = (i: number) => join(cfg.stateDir, `${i}.json`);
+  const stateFiles = new InPlaceFiles();
+  const positionFile = (i: number) => join(cfg.stateDir, `${i}.position`);
   const stepDir = (i: number) => join(cfg.runDir, String(i));
 
   const io: ProxyIO & { close(): Promise<void> } = {
@@ -97,21 +100,12 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
       const post = join(stepDir(i), 'out');
       return existsSync(post) || existsSync(post + ERR_SUFFIX);
     },
-    async loadPosition(i) {
-      try {
-        const p = JSON.parse(await readFile(positionFile(i), 'utf8')) as StepPosition;
-        return Number.isSafeInteger(p.offset) && Number.isSafeInteger(p.seq)
-          ? { offset: p.offset, seq: p.seq, eof: !!p.eof }
-          : null;
-      } catch {
-        return null;
-      }
-    },
-    savePosition: (i, p) => replaceFile(positionFile(i), JSON.stringify(p)),
+    loadPosition: async (i) => readPositionFile(positionFile(i)),
+    savePosition: async (i, p) => stateFiles.write(positionFile(i), positionText(p)),
     async setGate(i, size) {
       const gate = spoolGateFile(spoolFileIn(cfg.logDir, i));
-      if (size === null) await rm(gate, { force: true });
-      else await replaceFile(gate, String(size));
+      if (size === null) stateFiles.remove(gate);
+      else stateFiles.write(gate, spoolGateText(size));
     },
     async spoolSize(i) {
       try {
@@ -138,33 +132,12 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
       for (const w of watchers) w.close();
       await Promise.all([...spoolHandles.values()].map((fh) => fh.close()));
       spoolHandles.clear();
+      stateFiles.closeAll();
       pool?.close();
     },
   };
   if (pool) io.send = (steps) => sendBatch(pool, cfg, steps);
   return io;
-}
-
-/**
- * Writes a file whole or not at all (a temporary file renamed over it): readers never see half.
- * Synchronous: a few bytes, after every ack, and the proxy reads nothing further until they are
- * written; through the thread pool each of the four calls cost a round trip (≈ 40 ms of CPU over
- * the 64 batches of 64 MB, and a wait per batch on a loaded machine).
- */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    // A half-written temporary file is nothing: leave none behind (the first error is the one to tell).
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      /* the write's error says more */
-    }
-    throw err;
-  }
 }
 
 /** Requests to the collector, one at a time and in order, over one keep-alive connection. */

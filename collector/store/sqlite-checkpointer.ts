@@ -7,10 +7,11 @@
 // write): when the writes rest for QUIET_MS, or at once when BUSY_BOUND_BYTES have come without a
 // rest. A checkpoint every 8 MiB under a flood took the CPU from the ingest it ran beside (the
 // machine has two cores for the step, the log proxy and the collector); waiting for a rest moves
-// most of that work after the flood, and the bound keeps the WAL to tens of MiB. Durability is unchanged: commits are what they were, and
+// most of that work after the flood, and the busy bound keeps the WAL's unchecked part to tens of MiB.
+// Durability is unchanged: commits are what they were, and
 // checkpoints are the same operation on another thread. Small stores (most `kiln run`s) never start
-// the worker. The writer's own autocheckpoint stays as a bound at WAL_BOUND_BYTES, and comes back
-// to SQLite's default should the worker fail.
+// the worker: closing the database checkpoints it. The writer's own autocheckpoint is a bound at
+// WAL_BOUND_BYTES, and comes back to SQLite's default should the worker fail.
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -20,8 +21,17 @@ export const CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
 const BUSY_BOUND_BYTES = 32 * 1024 * 1024;
 /** A pause in the writes this long starts a checkpoint of what they left. */
 const QUIET_MS = 100;
-/** The WAL the writer lets grow before it checkpoints itself, while the worker runs. */
-const WAL_BOUND_BYTES = 64 * 1024 * 1024;
+/**
+ * The WAL the writer lets grow before it checkpoints itself. Under a flood the worker's passive
+ * checkpoints never leave the WAL wholly copied when the writer starts its next transaction, so
+ * the WAL is not restarted and grows until this bound, where the writer checkpoints on the event
+ * loop: with 64 MiB a flood of 64 MB of lines met it at its end (a stall of 30–70 ms of fsyncs in
+ * strace, the batches behind it waiting). Once the writes rest the worker copies it all and the
+ * next write restarts the WAL, which WAL_KEEP_BYTES then truncates.
+ */
+const WAL_BOUND_BYTES = 256 * 1024 * 1024;
+/** The WAL file's size left on disk after it restarts (journal_size_limit). */
+const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 /** SQLite's own autocheckpoint, in pages. */
 const SQLITE_DEFAULT_PAGES = 1000;
 
@@ -47,6 +57,8 @@ export class SqliteCheckpointer {
   private written = 0;
   private running: Promise<void> | null = null;
   private failed = false;
+  /** close() was called: nothing starts any more (a checkpoint it waited for may end with writes pending). */
+  private closed = false;
   private quiet: { timer: NodeJS.Timeout; fired: Promise<void>; fire: () => void } | null = null;
   /** Checkpoints the worker has finished. */
   done = 0;
@@ -57,7 +69,15 @@ export class SqliteCheckpointer {
     private readonly every = CHECKPOINT_EVERY_BYTES,
     private readonly busyBound = Math.max(every, BUSY_BOUND_BYTES),
     private readonly quietMs = QUIET_MS,
-  ) {}
+  ) {
+    // The writer's own autocheckpoint is only the bound, from the start: SQLite's default (1000
+    // pages) had the writer checkpoint itself, fsyncs and all, on the event loop before the worker
+    // took over — at 16 MiB of WAL under a flood, and sooner with small batches, whose
+    // transactions each add pages beyond their lines' bytes (strace of 64 MB: stalls of 40–140 ms).
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
+    db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
+  }
 
   /**
    * Counts bytes the store wrote; past `every` of them, a checkpoint in the worker (one at a time)
@@ -65,7 +85,7 @@ export class SqliteCheckpointer {
    */
   wrote(bytes: number): void {
     this.written += bytes;
-    if (this.written < this.every || this.failed) return;
+    if (this.written < this.every || this.failed || this.closed) return;
     if (this.written >= this.busyBound) this.checkpoint();
     else this.restartQuietTimer();
   }
@@ -105,7 +125,7 @@ export class SqliteCheckpointer {
         if (error === null) this.done++;
         else this.fallBack();
         // Writes that came while it ran wait for the next rest, not for the next write.
-        if (this.written >= this.every && !this.failed) this.restartQuietTimer();
+        if (this.written >= this.every && !this.failed && !this.closed) this.restartQuietTimer();
         resolve();
       };
       const fail = (err: Error) => settle(err.message);
@@ -122,6 +142,7 @@ export class SqliteCheckpointer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.quiet) {
       clearTimeout(this.quiet.timer);
       this.quiet.fire();
@@ -143,8 +164,6 @@ export class SqliteCheckpointer {
     // An idle worker must not keep the process alive; a worker that fails (at start too) is dropped.
     this.worker.unref();
     this.worker.on('error', () => this.fallBack());
-    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
-    this.db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_BOUND_BYTES / pageSize)}`);
     return this.worker;
   }
 

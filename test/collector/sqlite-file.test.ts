@@ -98,7 +98,19 @@ describe('SqliteCheckpointer', () => {
     await c.settled();
     expect(c.done).toBe(1);
     expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(65_536);
+    await c.close();
+    db.close();
+  });
+
+  it("leaves the writer's own checkpoints only as the bound, from the start", async () => {
+    const { db, path } = walDatabase();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // SQLite's default
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 600_000);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(65_536); // 256 MiB of 4 KiB pages
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(64 * 1024 * 1024);
+    c.wrote(100 * 1024);
+    expect(c.done).toBe(0);
     await c.close();
     db.close();
   });
@@ -128,6 +140,18 @@ describe('SqliteCheckpointer', () => {
     expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
     await c.close();
     db.close();
+  });
+
+  it('starts nothing once closed, even when the checkpoint it waited for ends with writes pending', async () => {
+    const { db, path } = walDatabase();
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 1024 * 1024, 50);
+    c.wrote(1024 * 1024); // the bound: a checkpoint starts
+    c.wrote(512 * 1024); // more while it runs: past `every` again, waiting for a rest
+    await c.close();
+    db.close();
+    // A rest timer set again by the checkpoint's end would start one on the closed database here.
+    await c.settled();
+    expect(c.done).toBe(1);
   });
 
   it('gives checkpoints back to the writer when the worker cannot open the database', async () => {

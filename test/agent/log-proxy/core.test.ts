@@ -99,6 +99,27 @@ describe('log proxy core', () => {
     expect(pod.sends).toBeGreaterThan(20);
   });
 
+  it("leaves a batch's bytes as they were until it is answered, while the next batches are packed", async () => {
+    const pod = new MemoryPod(1);
+    for (let i = 0; i < 400; i++) pod.append(0, record('o', `line ${i} `.padEnd(40, String(i % 10))));
+    pod.ended[0] = true;
+    const io = pod.io(['a']);
+    const send = io.send!;
+    let checked = 0;
+    io.send = async (steps) => {
+      const sentBytes = steps.map((s) => Buffer.from(s.lines!.packedLines));
+      // Answered only after the proxy has gone on: it packs the next batch meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const [k, s] of steps.entries()) expect(s.lines!.packedLines.equals(sentBytes[k]!)).toBe(true);
+      checked++;
+      return send(steps);
+    };
+    const out = await runLogProxy({ steps: ['a'], maxBatchLines: 30 }, io);
+    expect(out.delivered).toBe(true);
+    expect(checked).toBeGreaterThan(10);
+    expect(pod.stored.get('a')!.size).toBe(400);
+  });
+
   it('resumes from saved positions without resending acked lines', async () => {
     const pod = new MemoryPod(1);
     for (let i = 0; i < 10; i++) pod.append(0, record('o', `l${i}`));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorClient } from '../../../collector/client/index.js';
+import { readPositionFile } from '../../../agent/log-proxy/state-files.js';
 import { runRecord } from '../../../testkit/store-fixtures.js';
 import { exited, numberedLines, Pod, requireBuild, startCollectorIn, waitFor } from '../../../testkit/log-proxy-pod.js';
 
@@ -154,8 +155,8 @@ describe('log delivery with real processes', () => {
     expect(await exited(proxy)).toBe(0);
     expect(proxy.stderrText()).toMatch(/position is saved again/);
     expectEveryLineOnce(await allLines(client, run));
-    expect(readdirSync(state).sort()).toEqual(['0.json', '1.json']);
-    expect(JSON.parse(readFileSync(join(state, '0.json'), 'utf8'))).toMatchObject({ seq: LINES, eof: true });
+    expect(readdirSync(state).sort()).toEqual(['0.position', '1.position']);
+    expect(readPositionFile(join(state, '0.position'))).toMatchObject({ seq: LINES, eof: true });
   });
 });
 

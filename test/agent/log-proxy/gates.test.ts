@@ -1,6 +1,6 @@
 // The spool gates, both sides: the proxy's gate moves with the acks and is lifted when it exits;
 // the entrypoint's reading of the gate file; and -spool_limit's values.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { SpoolGates, type GateIO } from '../../../agent/log-proxy/gates.js';
 import { DEFAULT_SPOOL_LIMIT, parseSpoolLimit } from '../../../agent/log-proxy/options.js';
 import { SpoolGate } from '../../../agent/entrypoint/spool-gate.js';
 import { AgentUsageError } from '../../../agent/errors.js';
+import { readSpoolGateText, spoolGateText } from '../../../contract/index.js';
 
 function fakeIO(sizes: number[], failSet = false) {
   const gates = new Map<number, number | null>();
@@ -87,15 +88,33 @@ describe('spool gate (entrypoint side)', () => {
     const gate = new SpoolGate(file, () => size, 5);
     size = 1000;
     expect(gate.hasRoom()).toBe(true); // no gate file
-    writeFileSync(file, '1500');
+    writeFileSync(file, spoolGateText(1500));
     size = 5 * 1024 * 1024; // past the recheck distance: the file is read
     expect(gate.hasRoom()).toBe(false);
     const freed = new Promise<void>((resolve) => gate.whenRoom(resolve));
-    writeFileSync(file, String(size + 1));
+    writeFileSync(file, spoolGateText(size + 1));
     await freed;
     expect(gate.hasRoom()).toBe(true);
     size += 10;
     writeFileSync(file, 'garbage');
+    expect(gate.hasRoom()).toBe(true);
+  });
+
+  it('keeps its gate while the file is met half rewritten (the proxy writes it in place), then reads it whole', () => {
+    const file = join(dir, '1.spool.allow');
+    let size = 0;
+    const gate = new SpoolGate(file, () => size, 5);
+    writeFileSync(file, spoolGateText(1000));
+    size = 900;
+    expect(gate.hasRoom()).toBe(true);
+    size = 1000;
+    // A write of a gate of 9 999 999 caught half done: its first copy new, the second still the old one.
+    const next = spoolGateText(9_999_999);
+    const old = spoolGateText(1000);
+    writeFileSync(file, next.slice(0, 55) + old.slice(55));
+    expect(readSpoolGateText(readFileSync(file, 'latin1'))).toBe('torn');
+    expect(gate.hasRoom()).toBe(false);
+    writeFileSync(file, next);
     expect(gate.hasRoom()).toBe(true);
   });
 });
