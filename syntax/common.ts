@@ -37,13 +37,13 @@ export class TextReader {
 
   text(at: At | undefined, what: string): string | undefined {
     const value = this.src.string(at, what);
-    if (value !== undefined) this.sites.text(value, at!.pos, this.scope, this.src.textPos(at!));
+    if (value !== undefined) this.sites.text(value, at!.pos, this.scope, this.src.textPos(at!), this.src.tekton);
     return value;
   }
 
   list(at: At | undefined, what: string): string[] {
     return this.src.stringList(at, what).map(({ value, at: item }) => {
-      this.sites.text(value, item.pos, this.scope, this.src.textPos(item));
+      this.sites.text(value, item.pos, this.scope, this.src.textPos(item), this.src.tekton);
       return value;
     });
   }

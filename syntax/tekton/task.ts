@@ -56,6 +56,7 @@ export function readTaskTemplate(
   }));
   const reader = new TextReader(src, ctx.sites, {
     params: new Map([...outer.params, ...params.map((p) => [p.name, p.type] as const)]),
+    paramKeys: new Map(params.flatMap((p) => (p.properties ? [[p.name, p.properties] as const] : []))),
     results: new Set(results),
     // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
     workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),

@@ -72,7 +72,8 @@ const cases: Case[] = [
     check: ({ record, one }) => {
       expect(one('b')).toMatchObject({
         status: 'Failed',
-        reason: 'InvalidTaskResultReference: could not find result "r" of task "a"',
+        reason: 'InvalidTaskResultReference',
+        message: 'could not find result "r" of task "a"',
       });
       expect(record.status).toBe('Failed');
       expect(record.reason).toMatch(/^InvalidTaskResultReference: .*\(task "b"\)$/);

@@ -331,3 +331,45 @@ describe('Tekton: refused and wrong inputs, with positions', () => {
     expect(diagnosticsOf(text)[0]!.hint).toBe('did you mean "echo"? Or pass the file that holds it to kiln as well');
   });
 });
+
+describe('Tekton: references Tekton leaves as written', () => {
+  const taskRun = (env: string) => `apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: tr
+spec:
+  params:
+    - name: s
+      value: text
+  taskSpec:
+    steps:
+      - name: one
+        image: busybox
+        env:
+          - name: V
+            value: ${env}
+        script: echo "$V"
+`;
+
+  it('[*] of a string param and an unknown $(context.x…) are warnings with FILE:LINE:COL, left as written', () => {
+    for (const [ref, message] of [
+      ['$(params.s[*])', 'param "s" is a string, not an array; left as written, as Tekton does'],
+      ['$(context.build.status)', 'unknown context variable "build.status"; left as written, as Tekton does'],
+    ]) {
+      const { pipeline } = parsePipelineText(taskRun(`"${ref}"`), 'tr.yaml');
+      expect(pipeline.warnings).toEqual([expect.stringMatching(/^tr\.yaml:15:\d+: warning: /)]);
+      expect(pipeline.warnings![0]).toContain(`${ref}: ${message}`);
+      expect(pipeline.tasks[0]!.steps[0]!.env).toEqual({ V: ref });
+    }
+  });
+
+  it("an unknown field of a context object Tekton's webhook checks is refused", () => {
+    expect(diagnosticsOf(taskRun('"$(context.taskRun.nope)"')).map(brief)).toEqual([
+      '15:21 $(context.taskRun.nope): unknown context variable "taskRun.nope"',
+    ]);
+  });
+
+  it('a pipeline without slips has no warnings', () => {
+    expect(parsePipelineText(taskRun('"$(params.s)"'), 'tr.yaml').pipeline.warnings).toBeUndefined();
+  });
+});

@@ -149,6 +149,7 @@ export function seedRecords(): RunRecord[] {
       taskRun('web-app-1', 'lint', {
         status: 'Failed',
         reason: 'StepFailed',
+        message: 'step pylint failed with exit code 2',
         attempts: 2,
         startedAt: at(2),
         finishedAt: at(20),

@@ -114,7 +114,7 @@ describe('web UI', () => {
     const lint = page.locator('tr[data-task=web-app-1-lint]');
     expect(await lint.locator('> td').evaluateAll((tds) => tds.slice(1, 5).map((t) => t.textContent))).toEqual([
       'Failed',
-      'StepFailed',
+      'StepFailed: step pylint failed with exit code 2',
       '2',
       '18s',
     ]);
