@@ -1,5 +1,6 @@
 // A Tekton Task spec (a Task, ClusterTask, or an embedded taskSpec) read into a TaskTemplate:
 // params, results, workspaces, steps with stepTemplate merged in and StepActions inlined.
+import { TASK_ARTIFACTS_RESULT } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec, TaskVolume } from '../model.js';
@@ -45,7 +46,16 @@ export function readTaskTemplate(
   if (!f) return undefined;
   const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS);
+  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).filter((r) => {
+    // Kiln hands a task's artifacts on as a result of this name: a declared one would be overwritten.
+    if (r.name !== TASK_ARTIFACTS_RESULT) return true;
+    src.error(
+      r.fields.get('name')?.pos ?? r.pos,
+      `${what}.results: "${r.name}" is a name Kiln reserves (it carries the task's artifacts, $(tasks.t.outputs.n))`,
+      'give the result another name',
+    );
+    return false;
+  });
   const results = resultDecls.map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
     name: w.name,

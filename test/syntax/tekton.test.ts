@@ -373,3 +373,26 @@ spec:
     expect(parsePipelineText(taskRun('"$(params.s)"'), 'tr.yaml').pipeline.warnings).toBeUndefined();
   });
 });
+
+describe('Tekton: reserved names', () => {
+  it('a task result named kiln.artifacts is refused at its name, with a hint', () => {
+    const yaml = `apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: tr
+spec:
+  taskSpec:
+    results:
+      - name: kiln.artifacts
+    steps:
+      - name: one
+        image: busybox
+        script: echo hi
+`;
+    const diags = diagnosticsOf(yaml);
+    expect(diags.map(brief)).toEqual([
+      '8:15 spec.taskSpec.results: "kiln.artifacts" is a name Kiln reserves (it carries the task\'s artifacts, $(tasks.t.outputs.n))',
+    ]);
+    expect(diags[0]!.hint).toBe('give the result another name');
+  });
+});
