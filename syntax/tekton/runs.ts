@@ -10,7 +10,7 @@ import * as F from './fields.js';
 import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
-import { readTaskTemplate } from './task.js';
+import { type PodVolumeList, readTaskTemplate, type TaskReadContext } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 import { hasResolver } from './remote-ref.js';
@@ -38,6 +38,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
   const { run, given, bound } = readRunRequest(src, f, doc, ctx.kubernetes);
+  ctx = { ...ctx, ...pipelineRunPodVolumes(src, f) };
   if (f.has('pipelineSpec'))
     pipeline = readPipelineSpec(
       src,
@@ -184,12 +185,41 @@ interface RunInputs {
   bound: Map<string, At['pos']>;
 }
 
-/** A TaskRun's `podTemplate.volumes`, for the steps that mount them (the rest stays the Pod's). */
-function podVolumesOf(src: Source, f: Map<string, At>): { podVolumes?: { src: Source; at: At } } {
-  const template = f.get('podTemplate');
-  const entries = isMap(template?.node) ? src.entries(template, 'spec.podTemplate') : undefined;
+/** `podTemplate.volumes` of `f` (a TaskRun's spec, a taskRunSpecs entry, a taskRunTemplate). */
+function podVolumeList(src: Source, f: Map<string, At> | undefined, what: string): PodVolumeList[] {
+  const template = f?.get('podTemplate');
+  const entries = isMap(template?.node) ? src.entries(template, `${what}.podTemplate`) : undefined;
   const at = entries?.find((e) => e.key === 'volumes')?.value;
-  return at ? { podVolumes: { src, at } } : {};
+  return at ? [{ src, at, what: `${what}.podTemplate.volumes` }] : [];
+}
+
+/** A TaskRun's `podTemplate.volumes`, for the steps that mount them (the rest stays the Pod's). */
+function podVolumesOf(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'podVolumesFor'> {
+  const lists = podVolumeList(src, f, 'spec');
+  return lists.length ? { podVolumesFor: () => lists } : {};
+}
+
+/**
+ * A PipelineRun's pod templates' volumes, for the steps that mount them: a pipeline task's
+ * `taskRunSpecs` entry's, then `taskRunTemplate`'s (Tekton's GetTaskRunSpec merges them by name,
+ * the entry's winning).
+ */
+function pipelineRunPodVolumes(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'podVolumesFor'> {
+  const template = f.get('taskRunTemplate');
+  const templateFields = isMap(template?.node)
+    ? src.fields(template!, 'spec.taskRunTemplate', ['podTemplate', 'serviceAccountName'])
+    : undefined;
+  const shared = podVolumeList(src, templateFields, 'spec.taskRunTemplate');
+  const byTask = new Map<string, PodVolumeList[]>();
+  (src.list(f.get('taskRunSpecs'), 'spec.taskRunSpecs') ?? []).forEach((item, i) => {
+    const entry = isMap(item.node)
+      ? new Map((src.entries(item, 'spec.taskRunSpecs[]') ?? []).map((e) => [e.key, e.value]))
+      : undefined;
+    const task = entry && src.string(entry.get('pipelineTaskName'), `spec.taskRunSpecs[${i}].pipelineTaskName`);
+    if (task !== undefined) byTask.set(task, podVolumeList(src, entry, `spec.taskRunSpecs[${i}]`));
+  });
+  if (!shared.length && ![...byTask.values()].some((l) => l.length)) return {};
+  return { podVolumesFor: (task) => [...(byTask.get(task) ?? []), ...shared] };
 }
 
 function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc, kubernetes: KubernetesObjects): RunInputs {

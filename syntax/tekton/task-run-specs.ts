@@ -78,7 +78,7 @@ export function readTaskRunSpecs(src: Source, at: At | undefined, what: string):
   });
 }
 
-/** Each entry names a task of the pipeline, and each stepSpec a step of that task. */
+/** Each entry names a task of the pipeline, each stepSpec a step of that task, each sidecarSpec a sidecar. */
 export function checkTaskRunSpecs(
   src: Source,
   specs: TaskRunSpecOverride[],
@@ -102,6 +102,14 @@ export function checkTaskRunSpecs(
           spec.pos!,
           `${what}: task "${task.name}" has no step "${step.name}"`,
           `its steps: ${task.steps.map((s) => s.name).join(', ')}`,
+        );
+    const sidecars = task.sidecars ?? [];
+    for (const sidecar of spec.sidecarSpecs ?? [])
+      if (task.steps.length && !sidecars.some((s) => s.name === sidecar.name))
+        src.error(
+          spec.pos!,
+          `${what}: task "${task.name}" has no sidecar "${sidecar.name}"`,
+          sidecars.length ? `its sidecars: ${sidecars.map((s) => s.name).join(', ')}` : 'it has no sidecars',
         );
   }
 }

@@ -24,8 +24,19 @@ export interface TaskReadContext {
   stepActions: StepActions;
   /** ConfigMaps, Secrets and claims given beside the Tekton documents. */
   kubernetes: KubernetesObjects;
-  /** The TaskRun's `podTemplate.volumes` (in its own document), which the steps may mount too. */
-  podVolumes?: { src: Source; at: At };
+  /**
+   * The pod templates' `volumes` a pipeline task's (or a TaskRun's) steps may mount too, by the
+   * pipeline task's name: the first list naming a volume wins (Tekton merges a taskRunSpecs pod
+   * template over the PipelineRun's taskRunTemplate by name).
+   */
+  podVolumesFor?: (task: string) => PodVolumeList[];
+}
+
+/** A pod template's `volumes` list, in its own document. */
+export interface PodVolumeList {
+  src: Source;
+  at: At;
+  what: string;
 }
 
 export function readTaskTemplate(
@@ -101,7 +112,8 @@ export function readTaskTemplate(
   checkStepResultReads(src, steps, what);
   const sidecars = readSidecars(reader, f.get('sidecars'), `${what}.sidecars`, ctx.kubernetes);
   const own = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
-  const volumes = [...own, ...podVolumesMounted([...steps, ...sidecars], own, ctx)];
+  const podLists = ctx.podVolumesFor?.(outer.task ?? name) ?? [];
+  const volumes = [...own, ...podVolumesMounted([...steps, ...sidecars], own, podLists, ctx.kubernetes)];
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
   checkVolumeMounts(src, [...steps, ...sidecars], volumes, workspaces, what);
@@ -154,16 +166,23 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   return step;
 }
 
-/** The pod template's volumes that steps mount and the Task does not declare (Tekton gives the Pod both). */
-function podVolumesMounted(steps: StepSpec[], own: TaskVolume[], ctx: TaskReadContext): TaskVolume[] {
+/** The pod templates' volumes that steps mount and the Task does not declare (Tekton gives the Pod both). */
+function podVolumesMounted(
+  steps: StepSpec[],
+  own: TaskVolume[],
+  lists: PodVolumeList[],
+  kubernetes: KubernetesObjects,
+): TaskVolume[] {
   const wanted = new Set(steps.flatMap((s) => (s.volumeMounts ?? []).map((m) => m.name)));
   for (const v of own) wanted.delete(v.name);
-  if (!ctx.podVolumes || wanted.size === 0) return [];
-  const { src, at } = ctx.podVolumes;
-  return readTaskVolumes(src, at, 'spec.podTemplate.volumes', ctx.kubernetes, wanted).map((v) => ({
-    ...v,
-    podTemplate: true,
-  }));
+  const out: TaskVolume[] = [];
+  for (const { src, at, what } of lists) {
+    if (wanted.size === 0) break;
+    const found = readTaskVolumes(src, at, what, kubernetes, wanted);
+    for (const v of found) wanted.delete(v.name);
+    out.push(...found.map((v) => ({ ...v, podTemplate: true as const })));
+  }
+  return out;
 }
 
 /** stepTemplate fills what a step leaves out; env merges by name, the step's value wins. */

@@ -396,3 +396,36 @@ spec:
     expect(diags[0]!.hint).toBe('give the result another name');
   });
 });
+
+describe('Tekton: taskRunSpecs sidecarSpecs', () => {
+  const run = (sidecar: string) => `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pr
+spec:
+  taskRunSpecs:
+    - pipelineTaskName: t
+      sidecarSpecs:
+        - name: ${sidecar}
+          computeResources: { limits: { memory: 64Mi } }
+  pipelineSpec:
+    tasks:
+      - name: t
+        taskSpec:
+          sidecars:
+            - name: db
+              image: busybox
+              script: sleep 60
+          steps:
+            - name: s
+              image: busybox
+              script: "true"
+`;
+
+  it('names a sidecar of its task', () => {
+    expect(diagnosticsOf(run('db'))).toEqual([]);
+    const diags = diagnosticsOf(run('dbb'));
+    expect(diags.map(brief)).toEqual(['7:7 spec.taskRunSpecs: task "t" has no sidecar "dbb"']);
+    expect(diags[0]!.hint).toBe('its sidecars: db');
+  });
+});
