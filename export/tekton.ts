@@ -220,9 +220,9 @@ const matrixValue = (values: string[]): string | string[] =>
 /**
  * The documents as YAML. Written for YAML 1.1 readers (Kubernetes' and Tekton's parsers): a string
  * `yes`, `no`, `on` or `off` is quoted, or it would arrive as a boolean. Multi-line scripts are
- * literal blocks, no line folded, so a script reads as written.
+ * literal blocks, no line folded, so a script reads as written. The feature flags the documents
+ * need (tekton-gates.ts), if any, are said first as a comment.
  */
-/** The documents as YAML, the feature flags they need (if any) said first as a comment. */
 export function tektonYaml(docs: object[]): string {
   const yaml = docs
     .map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1', aliasDuplicateObjects: false }))
