@@ -18,6 +18,7 @@ import {
   type TaskRunSpecOverride,
   type TaskSpec,
   type WorkspaceBinding,
+  wholeStarReference,
 } from '../syntax/index.js';
 import { CACHE_PARAMS } from './tekton-cache.js';
 import { gatesComment, tektonGates } from './tekton-gates.js';
@@ -215,7 +216,7 @@ function withoutTaskVolumes(spec: TaskRunSpecOverride, pipeline: PipelineSpec): 
 
 /** `$(params.list[*])` stays the whole-array reference Tekton expects, not a list of one. */
 const matrixValue = (values: string[]): string | string[] =>
-  values.length === 1 && /^\$\([^()]*\[\*\]\)$/.test(values[0]!.trim()) ? values[0]! : values;
+  values.length === 1 && wholeStarReference(values[0]!) ? values[0]! : values;
 
 /**
  * The documents as YAML. Written for YAML 1.1 readers (Kubernetes' and Tekton's parsers): a string

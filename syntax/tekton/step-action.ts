@@ -3,13 +3,7 @@
 import { bindParams, TextReader, type GivenParam } from '../common.js';
 import { missingHint } from '../did-you-mean.js';
 import type { ParamSpec, ParamValue, StepSpec } from '../model.js';
-import {
-  parseReference,
-  referencesIn,
-  substituteStep,
-  type ParsedReference,
-  type VariableResolver,
-} from '../references.js';
+import { parseReference, substituteStep, wholeReference, type VariableResolver } from '../references.js';
 import { makeResolver } from '../scope.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
@@ -144,10 +138,4 @@ function forwardedParams(
     const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key !== undefined ? `.${r.key}` : '';
     return `$(${target.base}${selector})`;
   };
-}
-
-function wholeReference(value: string): ParsedReference | undefined {
-  const refs = referencesIn(value);
-  const ref = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? refs[0]! : undefined;
-  return ref && parseReference(ref.expr);
 }
