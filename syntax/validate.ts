@@ -9,11 +9,14 @@ import { CONTEXT_VARIABLES } from './scope.js';
 import type { Sites, TextSite } from './sites.js';
 
 /**
- * The context objects whose fields Tekton's webhook checks (validateTaskContextVariables,
- * validatePipelineContextVariables): an unknown field of one is refused; a `$(context.x…)` of any
- * other x passes the webhook and stays as written in the Pod.
+ * The context objects whose fields Tekton's webhook checks, by where the reference is (v1.6.0): in
+ * a task's steps `context.taskRun` and `context.task` (validateTaskContextVariables), in a pipeline
+ * task's inputs `context.pipelineRun`, `pipeline` and `pipelineTask` (validatePipelineContextVariables,
+ * on params; Kiln checks its `when` too). An unknown field of one is refused; any other unknown
+ * `$(context.…)` passes the webhook and stays as written in the Pod.
  */
-const CONTEXT_OBJECTS = new Set(['taskRun', 'task', 'pipelineRun', 'pipeline', 'pipelineTask']);
+const STEP_CONTEXT_OBJECTS = new Set(['taskRun', 'task']);
+const PIPELINE_TASK_CONTEXT_OBJECTS = new Set(['pipelineRun', 'pipeline', 'pipelineTask']);
 
 type Problem = [message: string, hint: string, leniency?: 'left as written'];
 
@@ -92,7 +95,7 @@ class ReferenceChecker {
    * written' when Tekton's webhook lets it through and its reconciler leaves it as written: in a
    * Tekton document Kiln then does the same, with a warning (Kiln syntax refuses it): `[*]` of a
    * string param (ApplyReplacements knows only `$(params.p)` of a string) and a `$(context.…)` of
-   * no context object Tekton's webhook checks.
+   * no context object Tekton's webhook checks where it is written.
    */
   private problem(ref: ParsedReference, site: TextSite): Problem | undefined {
     const scope = site.scope;
@@ -184,7 +187,9 @@ class ReferenceChecker {
         return [
           `unknown context variable "${ref.path}"`,
           this.contextHint(ref.path),
-          CONTEXT_OBJECTS.has(ref.path.split('.')[0]!) ? undefined : 'left as written',
+          (scope.results ? STEP_CONTEXT_OBJECTS : PIPELINE_TASK_CONTEXT_OBJECTS).has(ref.path.split('.')[0]!)
+            ? undefined
+            : 'left as written',
         ];
       case 'matrix':
         if (!scope.matrix.has(ref.name))

@@ -355,6 +355,8 @@ spec:
     for (const [ref, message] of [
       ['$(params.s[*])', 'param "s" is a string, not an array; left as written, as Tekton does'],
       ['$(context.build.status)', 'unknown context variable "build.status"; left as written, as Tekton does'],
+      // In a step Tekton's webhook checks only context.taskRun and context.task.
+      ['$(context.pipelineRun.nme)', 'unknown context variable "pipelineRun.nme"; left as written, as Tekton does'],
     ]) {
       const { pipeline } = parsePipelineText(taskRun(`"${ref}"`), 'tr.yaml');
       expect(pipeline.warnings).toEqual([expect.stringMatching(/^tr\.yaml:15:\d+: warning: /)]);
@@ -363,9 +365,38 @@ spec:
     }
   });
 
-  it("an unknown field of a context object Tekton's webhook checks is refused", () => {
+  it("an unknown field of a context object Tekton's webhook checks there is refused", () => {
     expect(diagnosticsOf(taskRun('"$(context.taskRun.nope)"')).map(brief)).toEqual([
       '15:21 $(context.taskRun.nope): unknown context variable "taskRun.nope"',
+    ]);
+    // A pipeline task's params: context.pipelineRun, pipeline and pipelineTask are checked there.
+    const pipelineRun = `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pr
+spec:
+  pipelineSpec:
+    tasks:
+      - name: t
+        params:
+          - name: x
+            value: "$(context.pipelineRun.nope) $(context.taskRun.nope)"
+        taskSpec:
+          params:
+            - name: x
+          steps:
+            - name: one
+              image: busybox
+              script: echo "$(params.x)"
+`;
+    const diags = diagnosticsOf(pipelineRun);
+    expect(diags.map(brief)).toEqual([
+      '11:21 $(context.pipelineRun.nope): unknown context variable "pipelineRun.nope"',
+    ]);
+    expect(
+      parsePipelineText(pipelineRun.replace('$(context.pipelineRun.nope) ', ''), 'pr.yaml').pipeline.warnings,
+    ).toEqual([
+      expect.stringContaining('$(context.taskRun.nope): unknown context variable "taskRun.nope"; left as written'),
     ]);
   });
 
