@@ -176,6 +176,8 @@ export function runHeader(run: RunRecord): HTMLElement {
         )
       : null,
     run.results && Object.keys(run.results).length ? results(run.results, 'results run-results') : null,
+    // What ran although it is most likely a slip (a reference left as written, docs/syntax.md).
+    run.warnings?.length ? h('ul', { class: 'warnings' }, ...run.warnings.map((w) => h('li', {}, w))) : null,
   );
 }
 
