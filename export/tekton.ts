@@ -205,7 +205,7 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
  * keeps the others (Tekton refuses a Pod given one volume twice).
  */
 function withoutTaskVolumes(spec: TaskRunSpecOverride, pipeline: PipelineSpec): TaskRunSpecOverride {
-  const task = pipeline.tasks.find((t) => t.name === spec.pipelineTaskName);
+  const task = [...pipeline.tasks, ...pipeline.finally].find((t) => t.name === spec.pipelineTaskName);
   const moved = new Set((task?.volumes ?? []).filter((v) => v.podTemplate).map((v) => v.name));
   const volumes = spec.podTemplate?.volumes;
   if (!moved.size || !Array.isArray(volumes)) return spec;

@@ -14,7 +14,14 @@ import { type PodVolumeList, readTaskTemplate, type TaskReadContext } from './ta
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 import { hasResolver } from './remote-ref.js';
-import { checkTaskRunSpecs, readTaskRunSpec, readTaskRunSpecs, TASK_RUN_OWN_KEYS } from './task-run-specs.js';
+import {
+  checkTaskRunSpecs,
+  readTaskRunSpec,
+  readTaskRunSpecs,
+  readTaskRunTemplate,
+  TASK_RUN_OWN_KEYS,
+  withTaskRunTemplate,
+} from './task-run-specs.js';
 
 export interface TektonDoc {
   src: Source;
@@ -69,8 +76,14 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
-  const specs = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
-  if (pipeline) checkTaskRunSpecs(src, specs, pipeline, 'spec.taskRunSpecs');
+  const entries = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
+  if (pipeline) checkTaskRunSpecs(src, entries, pipeline, 'spec.taskRunSpecs');
+  const tasks = pipeline ? [...pipeline.tasks, ...pipeline.finally].map((t) => t.name) : [];
+  const specs = withTaskRunTemplate(
+    entries,
+    readTaskRunTemplate(src, f.get('taskRunTemplate'), 'spec.taskRunTemplate'),
+    tasks,
+  );
   if (specs.length) run.taskRunSpecs = specs;
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
@@ -207,7 +220,7 @@ function podVolumesOf(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'p
 function pipelineRunPodVolumes(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'podVolumesFor'> {
   const template = f.get('taskRunTemplate');
   const templateFields = isMap(template?.node)
-    ? src.fields(template!, 'spec.taskRunTemplate', ['podTemplate', 'serviceAccountName'])
+    ? new Map((src.entries(template!, 'spec.taskRunTemplate') ?? []).map((e) => [e.key, e.value]))
     : undefined;
   const shared = podVolumeList(src, templateFields, 'spec.taskRunTemplate');
   const byTask = new Map<string, PodVolumeList[]>();

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, loadPipelineFiles, parsePipelineText, topologicalLevels } from '../../syntax/index.js';
+import { REPO } from '../../testkit/kiln-cli.js';
 import { runFake } from '../../testkit/pipelines.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 
@@ -458,5 +460,28 @@ spec:
     const diags = diagnosticsOf(run('dbb'));
     expect(diags.map(brief)).toEqual(['7:7 spec.taskRunSpecs: task "t" has no sidecar "dbb"']);
     expect(diags[0]!.hint).toBe('its sidecars: db');
+  });
+});
+
+describe("Tekton: a PipelineRun's taskRunTemplate", () => {
+  it("goes under each task's taskRunSpecs entry as Tekton's GetTaskRunSpec merges them", () => {
+    const { run } = parsePipelineText(
+      readFileSync(join(REPO, 'test/e2e/tekton-cases/task-run-template.yaml'), 'utf8'),
+      'trt.yaml',
+    );
+    expect(run!.taskRunSpecs!.map(({ pos: _pos, ...s }) => s)).toEqual([
+      {
+        pipelineTaskName: 'build',
+        serviceAccountName: 'default-builder',
+        podTemplate: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, env: [{ name: 'MODE', value: 'template' }] },
+      },
+      {
+        pipelineTaskName: 'test',
+        serviceAccountName: 'tester',
+        metadata: { labels: { team: 'qa' } },
+        // The entry's env wins by name; the template's nodeSelector stays.
+        podTemplate: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, env: [{ name: 'MODE', value: 'test' }] },
+      },
+    ]);
   });
 });
