@@ -169,3 +169,15 @@ export function bindParams(
   }
   return out;
 }
+
+/** A Kiln task's (or template's) `results:` names: each once, letters, digits, "_" and "-". */
+export function readResults(src: Source, at: At | undefined, what: string): string[] {
+  const out: string[] = [];
+  for (const { value, at: item } of src.stringList(at, what)) {
+    if (out.includes(value)) src.error(item.pos, `${what}: "${value}" is declared twice`);
+    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value))
+      src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
+    else out.push(value);
+  }
+  return out;
+}
