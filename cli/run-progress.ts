@@ -1,6 +1,6 @@
 // What `kiln run` shows about a run: one status line per task run (for the live view and for
 // plain output) and the summary at the end. Pure: record and time in, text out.
-import type { RunRecord, TaskRunRecord } from '../contract/index.js';
+import { reasonText, type RunRecord, type TaskRunRecord } from '../contract/index.js';
 import { type Paint, plain } from './colour.js';
 
 const ICONS: Record<string, string> = {
@@ -58,7 +58,7 @@ export function taskDetail(t: TaskRunRecord): string {
   if (inner) return `awaiting approval (${inner.path}): ${inner.message}`;
   if (gate?.decision) return `${gate.decision} by ${gate.by}${gate.comment ? `: ${gate.comment.split('\n')[0]}` : ''}`;
   if (t.status === 'Running') return t.steps.find((s) => s.status === 'Running')?.name ?? '';
-  return t.reason ?? '';
+  return reasonText(t);
 }
 
 /** Padding is measured on the plain text, then painted: colour codes take no column. */

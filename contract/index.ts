@@ -12,6 +12,7 @@ export * from './listen.js';
 export * from './pod-layout.js';
 export * from './in-place-record.js';
 export type * from './record.js';
+export { reasonText } from './record.js';
 export * from './results-api.js';
 export * from './run-labels.js';
 export * from './terminal-text.js';

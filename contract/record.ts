@@ -44,6 +44,8 @@ export interface TaskRunRecord {
   matrix?: Record<string, string>;
   status: TaskRunStatus;
   reason?: string;
+  /** Why, in words, when the reason alone does not say (Tekton's condition message). */
+  message?: string;
   /** How many times it ran (1 + retries used). */
   attempts: number;
   results: Record<string, string>;
@@ -91,6 +93,8 @@ export interface RunRecord {
   engine?: string;
   /** Free-form labels (e.g. branch), for the collector's scoping and filtering. */
   labels?: Record<string, string>;
+  /** What ran although it is most likely a slip, as `kiln validate` warns (`FILE:LINE:COL: warning: …`). */
+  warnings?: string[];
 }
 
 /**
@@ -101,4 +105,9 @@ export interface RunReporter {
   runStarted(record: RunRecord): void | Promise<void>;
   runUpdated(record: RunRecord): void | Promise<void>;
   runFinished(record: RunRecord): void | Promise<void>;
+}
+
+/** A task run's reason and, when it has one, its message, as the CLI and the web UI show them. */
+export function reasonText(t: { reason?: string; message?: string }): string {
+  return t.reason && t.message ? `${t.reason}: ${t.message}` : (t.reason ?? t.message ?? '');
 }

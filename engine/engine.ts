@@ -29,6 +29,7 @@ import {
 } from './plan.js';
 import { taskRunName } from './names.js';
 import { taskRunSpecOf } from './task-run-spec.js';
+import { formatDuration } from '../contract/index.js';
 import { unmetNeed } from './branches.js';
 import { loopUntil } from './loop.js';
 import { childRun } from './child-run.js';
@@ -120,6 +121,7 @@ export class Engine {
     const status: TaskRunStatus = unit.cancelling ?? update.status;
     const reason = update.reason ?? (unit.cancelling ? unit.cancelling : undefined);
     const finishedAt = update.finishedAt ?? now;
+    unit.message = update.message ?? (unit.cancelling === 'TimedOut' ? this.timedOutMessage(unit) : undefined);
     endRun(unit, status, reason, finishedAt);
     if (retryWanted(unit.task, status, unit.attempt) && this.mayRetry()) {
       unit.attempt += 1;
@@ -338,6 +340,14 @@ export class Engine {
     for (const u of expanded) this.tryStart(u, now, actions);
   }
 
+  /** Tekton's TaskRun message when its timeout stopped it (or the pipeline's ran out). */
+  private timedOutMessage(unit: Unit): string {
+    const timeoutMs = taskRunSpecOf(this.state.input, unit.task.name)?.timeoutMs ?? unit.task.timeoutMs;
+    return this.state.pipelineTimedOut || timeoutMs === undefined
+      ? `TaskRun "${unit.taskRun}" was stopped: the pipeline run's timeout expired`
+      : `TaskRun "${unit.taskRun}" failed to finish within ${formatDuration(timeoutMs)}`;
+  }
+
   private startUnit(unit: Unit, now: number, actions: EngineAction[], why: 'start' | 'retry'): void {
     const s = this.state;
     unit.taskRun = taskRunName(s.input.runName, unit.task.name, unit.matrixIndex, unit.attempt, unit.iteration);
@@ -375,7 +385,8 @@ export class Engine {
     if (invalid.length === 0) return false;
     this.setStatus(unit, 'Failed');
     const missing = invalid.map((r) => `"${r.result}" of task "${r.task}"`).join(', ');
-    unit.reason = `${INVALID_RESULT_REFERENCE}: could not find result ${missing}`;
+    unit.reason = INVALID_RESULT_REFERENCE;
+    unit.message = `could not find result ${missing}`;
     unit.finishedAt = now;
     this.stop('failed', undefined, actions);
     return true;

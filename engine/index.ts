@@ -23,5 +23,5 @@ export type {
 } from './runtime.js';
 export { stepResultsFlags, withStepResultFiles } from './step-results.js';
 export { mapStepText } from './step-text.js';
-export { stepWorkspaces, type SeenWorkspace } from './step-workspaces.js';
+export { stepWorkspaces, usedWorkspaces, type SeenWorkspace } from './step-workspaces.js';
 export { mapProbe, mapProbes, withSidecarFailure, type SidecarEnd } from './sidecars.js';

@@ -28,7 +28,7 @@ import { mapProbes } from './sidecars.js';
 import { uidOf, volumeForWorkspace } from './names.js';
 import { mapStrings } from './step-text.js';
 import { aggregateStatus, taskStatusForFinally } from './statuses.js';
-import { podSpecOf, taskRunSpecOf, withComputeResources } from './task-run-spec.js';
+import { podSpecOf, taskRunSpecOf, withComputeResources, withSidecarResources } from './task-run-spec.js';
 import type { EngineState, Unit } from './types.js';
 
 /**
@@ -288,10 +288,13 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
       ),
     }),
     ...(task.sidecars && {
-      sidecars: task.sidecars.map((s) => ({
-        ...planStep(substituteStep(s, resolve), sub(task.image)),
-        ...mapProbes(s, (t) => substitute(t, resolve)),
-      })),
+      sidecars: withSidecarResources(
+        task.sidecars.map((s) => ({
+          ...planStep(substituteStep(s, resolve), sub(task.image)),
+          ...mapProbes(s, (t) => substitute(t, resolve)),
+        })),
+        spec,
+      ),
     }),
     timeoutMs: spec?.timeoutMs ?? task.timeoutMs,
     ...(pod && { pod }),

@@ -44,6 +44,7 @@ function taskRecord(state: EngineState, unit: Unit): TaskRunRecord {
     matrix: unit.matrix,
     status: unit.status,
     reason: unit.reason,
+    ...(unit.message && { message: unit.message }),
     attempts: unit.taskRun ? unit.attempt + 1 : 0,
     results: unit.results,
     startedAt: iso(unit.startedAt),
@@ -71,5 +72,6 @@ export function runRecord(state: EngineState, engine: string): RunRecord {
     tasks: state.units.map((u) => taskRecord(state, u)),
     results: pipelineResults(state),
     engine,
+    ...(input.pipeline.warnings && { warnings: input.pipeline.warnings }),
   };
 }

@@ -2,7 +2,6 @@
 // like a pod, `kubernetes/` as a Pod, `fake/` in memory for engine tests. The engine decides
 // what to run; a runtime only runs it and reports what it sees.
 import type {
-  ContainerResources,
   StepSpec,
   StepStatus,
   TaskRunStatus,
@@ -60,7 +59,6 @@ export interface TaskRunPlan {
     podTemplate?: Record<string, unknown>;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    sidecarSpecs?: ContainerResources[];
   };
   /** Environment for every step (task `env`), step env wins. */
   env: Record<string, string>;

@@ -44,6 +44,5 @@ export function withSidecarFailure(observed: ObservedTaskRun, ends: SidecarEnd[]
   if (!failed || observed.status !== 'Succeeded') return observed;
   const how = failed.code === null ? `was killed by ${failed.signal ?? 'a signal'}` : `exited with code ${failed.code}`;
   const message = `sidecar "${failed.name}" ${how} before the steps ended${failed.why ? `: ${failed.why}` : ''}`;
-  // The record keeps a task run's reason: the sidecar and its code are said there, as AgentFailed's are.
-  return { ...observed, status: 'Failed', reason: `SidecarFailed: ${message}`, message };
+  return { ...observed, status: 'Failed', reason: 'SidecarFailed', message };
 }

@@ -1,5 +1,6 @@
 // Statuses derived from the units: what `finally` tasks see as $(tasks.<t>.status) and
 // $(tasks.status), and the pipeline run's final status. Tekton's vocabulary.
+import { reasonText } from '../contract/index.js';
 import type { PipelineRunStatus } from '../syntax/index.js';
 import type { EngineState, Unit } from './types.js';
 
@@ -43,8 +44,8 @@ export function runStatus(state: EngineState): { status: PipelineRunStatus; reas
   const failed = state.units.filter(
     (u) => (u.status === 'Failed' || u.status === 'TimedOut') && !failureIgnored(u) && !state.caught.has(u.task.name),
   );
-  const invalid = failed.find((u) => u.reason?.startsWith(INVALID_RESULT_REFERENCE));
-  if (invalid) return { status: 'Failed', reason: `${invalid.reason} (task "${invalid.task.name}")` };
+  const invalid = failed.find((u) => u.reason === INVALID_RESULT_REFERENCE);
+  if (invalid) return { status: 'Failed', reason: `${reasonText(invalid)} (task "${invalid.task.name}")` };
   if (failed.length > 0) {
     const names = [...new Set(failed.map((u) => u.task.name))];
     return { status: 'Failed', reason: `TaskFailed: ${names.join(', ')}` };

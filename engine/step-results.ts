@@ -23,9 +23,19 @@ const usesArtifacts = (step: ResolvedStep): boolean => {
   return found;
 };
 
+// Asked once per step of a task run with the same steps: scanning every step's text each time was
+// quadratic in the steps; the answer is kept per steps array (a plan's list is not changed after).
+const stepsUsing = new WeakMap<readonly ResolvedStep[], boolean>();
+
 /** Whether the task run keeps step results or artifacts: then every step's agent gets the steps directory. */
-export const usesStepResults = (steps: readonly ResolvedStep[]): boolean =>
-  steps.some((s) => s.results?.length || s.taskResults || usesArtifacts(s));
+export function usesStepResults(steps: readonly ResolvedStep[]): boolean {
+  let uses = stepsUsing.get(steps);
+  if (uses === undefined) {
+    uses = steps.some((s) => s.results?.length || s.taskResults || usesArtifacts(s));
+    stepsUsing.set(steps, uses);
+  }
+  return uses;
+}
 
 /** The step with its step result and artifacts paths filled (a no-op when the task uses neither). */
 export function withStepResultFiles(

@@ -1,7 +1,7 @@
 // Tekton's isolated workspaces: a task workspace that some step names in its `workspaces` is seen
 // only by the steps that name it, each at its own `mountPath` when it gives one. The runtimes ask
 // here which workspaces a step sees and where.
-import type { ResolvedStep } from './runtime.js';
+import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 
 export interface SeenWorkspace {
   name: string;
@@ -21,4 +21,9 @@ export function stepWorkspaces(
     if (isolated.has(w.name) && !own) return [];
     return [own?.mountPath ? { name: w.name, mountPath: own.mountPath } : { name: w.name }];
   });
+}
+
+/** The run's workspaces a task run uses (each once, in the task's order): what a runtime binds for it. */
+export function usedWorkspaces(plan: Pick<TaskRunPlan, 'workspaces'>): string[] {
+  return [...new Set(plan.workspaces.map((w) => w.workspace))];
 }

@@ -1,6 +1,7 @@
 // A PipelineRun's `taskRunSpecs` applied to one task run's plan: its timeout, its steps' compute
 // resources (per step, or the task-level ones on every step: the pod builder then has one step
-// request them, so the Pod asks for the task's amount), and what shapes its Pod, passed on as written.
+// request them, so the Pod asks for the task's amount), its sidecars' (`sidecarSpecs`), and what
+// shapes its Pod, passed on as written.
 import type { ResolvedStep, TaskRunPlan } from './runtime.js';
 import type { EngineInput } from './types.js';
 import { mapStrings } from './step-text.js';
@@ -8,6 +9,18 @@ import type { TaskRunSpecOverride } from '../syntax/index.js';
 
 export function taskRunSpecOf(input: EngineInput, task: string): TaskRunSpecOverride | undefined {
   return input.taskRunSpecs?.find((s) => s.pipelineTaskName === task);
+}
+
+/** The sidecars with the spec's `sidecarSpecs` compute resources (Tekton replaces a sidecar's by name). */
+export function withSidecarResources<T extends { name: string; resources?: unknown }>(
+  sidecars: T[],
+  spec: TaskRunSpecOverride | undefined,
+): T[] {
+  if (!spec?.sidecarSpecs?.length) return sidecars;
+  return sidecars.map((sidecar) => {
+    const own = spec.sidecarSpecs!.find((s) => s.name === sidecar.name)?.computeResources;
+    return own ? { ...sidecar, resources: own } : sidecar;
+  });
 }
 
 /** The steps with the spec's compute resources. */
@@ -34,13 +47,12 @@ export function podSpecOf(
 ): TaskRunPlan['pod'] {
   if (!given) return undefined;
   const spec = mapStrings(given, sub);
-  const { serviceAccountName, podTemplate, metadata, sidecarSpecs } = spec;
-  if (!serviceAccountName && !podTemplate && !metadata && !sidecarSpecs) return undefined;
+  const { serviceAccountName, podTemplate, metadata } = spec;
+  if (!serviceAccountName && !podTemplate && !metadata) return undefined;
   return {
     ...(serviceAccountName && { serviceAccountName }),
     ...(podTemplate && { podTemplate }),
     ...(metadata?.labels && { labels: metadata.labels }),
     ...(metadata?.annotations && { annotations: metadata.annotations }),
-    ...(sidecarSpecs && { sidecarSpecs }),
   };
 }

@@ -69,6 +69,8 @@ export interface Unit {
   matrixPending?: boolean;
   status: TaskRunStatus;
   reason?: string;
+  /** Why, in words, when the reason alone does not say (the record's message). */
+  message?: string;
   /** The current attempt: 0 for the first try. */
   attempt: number;
   /** The current attempt's task run name; set once started. */

@@ -7,6 +7,7 @@ import {
   type PipelineSpec,
   type TaskSpec,
   type WorkspaceBinding,
+  wholeStarReference,
 } from '../syntax/index.js';
 import { rewriteRefs } from './common.js';
 
@@ -69,15 +70,14 @@ export function loopOf(
   const runtime = entries.filter(([, vs]) => vs.some((v) => v.includes('$(')));
   if (runtime.length) {
     const [name, values] = runtime[0]!;
-    const star =
-      values.length === 1 ? /^\$\((params\.[\w-]+|tasks\.[\w-]+\.results\.[\w-]+)\[\*\]\)$/.exec(values[0]!) : null;
+    const star = values.length === 1 ? wholeStarReference(values[0]!) : undefined;
     if (!star || entries.length > 1 || task.matrixInclude?.length) {
       problems.push(
         `${where}: a matrix known at run time must be one param over one list ($(params.p[*]) or a result's [*]) for Argo's withParam`,
       );
       return {};
     }
-    return { withParam: dagRef(scope, star[1]!), param: name };
+    return { withParam: dagRef(scope, star.base), param: name };
   }
   let combos: Record<string, unknown>[] = [{}];
   for (const [name, values] of entries) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));

@@ -10,6 +10,7 @@ import {
   type StepSpec,
   type TaskSpec,
   type WhenExpression,
+  wholeStarReference,
 } from '../syntax/index.js';
 import {
   approvalGate,
@@ -232,8 +233,8 @@ function matrix(task: TaskSpec, sub: (s: string) => string): Doc | undefined {
   if (!task.matrix && !task.matrixInclude) return undefined;
   const m: Doc = {};
   for (const [name, values] of Object.entries(task.matrix ?? {})) {
-    const whole = values.length === 1 && /^\$\([^)]*\[\*\]\)$/.test(values[0]!);
-    m[name] = whole ? `\${{ fromJSON(${sub(values[0]!.replace('[*]', '')).slice(4, -3)}) }}` : values.map(sub);
+    const whole = values.length === 1 ? wholeStarReference(values[0]!) : undefined;
+    m[name] = whole ? `\${{ fromJSON(${sub(`$(${whole.base})`).slice(4, -3)}) }}` : values.map(sub);
   }
   if (task.matrixInclude?.length) m.include = task.matrixInclude.map((i) => i.params);
   return { 'fail-fast': false, matrix: m };

@@ -1,6 +1,6 @@
 // The param declarations of the Tekton export: the Pipeline's, and those of a Task for the params
 // its pipeline task gives (types and object properties as Tekton requires them).
-import { type ParamSpec, type ParamValue } from '../syntax/index.js';
+import { type ParamSpec, type ParamValue, wholeStarReference } from '../syntax/index.js';
 import { clean, type Doc } from './common.js';
 
 export function paramDecl(p: ParamSpec): Doc {
@@ -33,11 +33,8 @@ export function givenDecl(
   declared: Map<string, ParamSpec>,
   withDefault: boolean,
 ): Doc {
-  const whole =
-    typeof value === 'string'
-      ? /^\$\((?:params\.([\w-]+)|tasks\.[\w-]+\.results\.[\w-]+)\[\*\]\)$/.exec(value.trim())
-      : null;
-  const source = whole?.[1] ? declared.get(whole[1]) : undefined;
+  const whole = typeof value === 'string' ? wholeStarReference(value) : undefined;
+  const source = whole?.kind === 'param' ? declared.get(whole.name) : undefined;
   const type = source?.type ?? (whole ? 'array' : typeOf(value));
   return clean({
     name,

@@ -18,8 +18,10 @@ import {
   type TaskRunSpecOverride,
   type TaskSpec,
   type WorkspaceBinding,
+  wholeStarReference,
 } from '../syntax/index.js';
 import { CACHE_PARAMS } from './tekton-cache.js';
+import { gatesComment, tektonGates } from './tekton-gates.js';
 import { paramDecl, withOuterKeys } from './tekton-params.js';
 import { inputsOf, matrixNames } from './tekton-refs.js';
 import { API, taskDocument, taskName } from './tekton-task.js';
@@ -110,11 +112,18 @@ function approvalTask(task: TaskSpec, approval: ApprovalSpec): Doc {
       ...(approval.approvers.length ? [{ name: 'approvers', value: approval.approvers }] : []),
       { name: 'onTimeout', value: approval.onTimeout },
     ],
-    when: task.when.length
-      ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values }))
-      : undefined,
+    when: whenList(task),
     timeout: approval.timeoutMs !== undefined ? formatDuration(approval.timeoutMs) : undefined,
   });
+}
+
+/** A pipeline task's `when` as Tekton reads it: input/operator/values, then `cel` (gated: tekton-gates.ts). */
+function whenList(task: TaskSpec): Doc[] | undefined {
+  const when = [
+    ...task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values })),
+    ...(task.whenCel ?? []).map((c) => ({ cel: c.expression })),
+  ];
+  return when.length ? when : undefined;
 }
 
 function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<string, ParamSpec>): Doc {
@@ -137,9 +146,7 @@ function pipelineTask(pipeline: PipelineSpec, task: TaskSpec, declared: Map<stri
     taskRef: { name: taskName(pipeline, task) },
     runAfter: task.needs.length ? task.needs : undefined,
     params,
-    when: task.when.length
-      ? task.when.map((w) => ({ input: w.input, operator: w.operator, values: w.values }))
-      : undefined,
+    when: whenList(task),
     workspaces: task.workspaces.map((w) => clean({ name: w.name, workspace: w.workspace, subPath: w.subPath })),
     retries: task.retries || undefined,
     timeout: task.timeoutMs !== undefined ? formatDuration(task.timeoutMs) : undefined,
@@ -198,7 +205,7 @@ function pipelineRunDocument(pipeline: PipelineSpec, run: TektonRunOptions, prob
  * keeps the others (Tekton refuses a Pod given one volume twice).
  */
 function withoutTaskVolumes(spec: TaskRunSpecOverride, pipeline: PipelineSpec): TaskRunSpecOverride {
-  const task = pipeline.tasks.find((t) => t.name === spec.pipelineTaskName);
+  const task = [...pipeline.tasks, ...pipeline.finally].find((t) => t.name === spec.pipelineTaskName);
   const moved = new Set((task?.volumes ?? []).filter((v) => v.podTemplate).map((v) => v.name));
   const volumes = spec.podTemplate?.volumes;
   if (!moved.size || !Array.isArray(volumes)) return spec;
@@ -209,15 +216,17 @@ function withoutTaskVolumes(spec: TaskRunSpecOverride, pipeline: PipelineSpec): 
 
 /** `$(params.list[*])` stays the whole-array reference Tekton expects, not a list of one. */
 const matrixValue = (values: string[]): string | string[] =>
-  values.length === 1 && /^\$\([^()]*\[\*\]\)$/.test(values[0]!.trim()) ? values[0]! : values;
+  values.length === 1 && wholeStarReference(values[0]!) ? values[0]! : values;
 
 /**
  * The documents as YAML. Written for YAML 1.1 readers (Kubernetes' and Tekton's parsers): a string
  * `yes`, `no`, `on` or `off` is quoted, or it would arrive as a boolean. Multi-line scripts are
- * literal blocks, no line folded, so a script reads as written.
+ * literal blocks, no line folded, so a script reads as written. The feature flags the documents
+ * need (tekton-gates.ts), if any, are said first as a comment.
  */
 export function tektonYaml(docs: object[]): string {
-  return docs
+  const yaml = docs
     .map((d) => stringify(d, { blockQuote: 'literal', lineWidth: 0, version: '1.1', aliasDuplicateObjects: false }))
     .join('---\n');
+  return gatesComment(tektonGates(docs)) + yaml;
 }

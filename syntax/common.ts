@@ -37,13 +37,13 @@ export class TextReader {
 
   text(at: At | undefined, what: string): string | undefined {
     const value = this.src.string(at, what);
-    if (value !== undefined) this.sites.text(value, at!.pos, this.scope, this.src.textPos(at!));
+    if (value !== undefined) this.sites.text(value, at!.pos, this.scope, this.src.textPos(at!), this.src.tekton);
     return value;
   }
 
   list(at: At | undefined, what: string): string[] {
     return this.src.stringList(at, what).map(({ value, at: item }) => {
-      this.sites.text(value, item.pos, this.scope, this.src.textPos(item));
+      this.sites.text(value, item.pos, this.scope, this.src.textPos(item), this.src.tekton);
       return value;
     });
   }
@@ -166,6 +166,18 @@ export function bindParams(
         `"${template.name}" needs param "${spec.name}"`,
         `give it under ${use.key}: ${spec.name}: VALUE`,
       );
+  }
+  return out;
+}
+
+/** A Kiln task's (or template's) `results:` names: each once, letters, digits, "_" and "-". */
+export function readResults(src: Source, at: At | undefined, what: string): string[] {
+  const out: string[] = [];
+  for (const { value, at: item } of src.stringList(at, what)) {
+    if (out.includes(value)) src.error(item.pos, `${what}: "${value}" is declared twice`);
+    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value))
+      src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
+    else out.push(value);
   }
   return out;
 }

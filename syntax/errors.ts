@@ -26,18 +26,30 @@ export class SpecError extends KilnError {
   }
 }
 
-/** Collects diagnostics; `throwIfAny()` turns them into one SpecError. */
+/**
+ * Collects diagnostics; `throwIfAny()` turns them into one SpecError. Warnings (`warn`) stop
+ * nothing: what Tekton runs as written although it is most likely a slip (docs/syntax.md).
+ */
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
   private readonly seen = new Set<string>();
 
   add(pos: SourcePos | undefined, message: string, hint?: string): void {
+    this.push(this.list, pos, message, hint);
+  }
+
+  warn(pos: SourcePos | undefined, message: string, hint?: string): void {
+    this.push(this.warnings, pos, `warning: ${message}`, hint);
+  }
+
+  private push(into: Diagnostic[], pos: SourcePos | undefined, message: string, hint?: string): void {
     const p = pos ?? { file: '<unknown>', line: 1, col: 1 };
     // The same node can be reached twice (an alias, a Task used by two pipeline tasks); report it once.
     const key = `${p.file}\0${p.line}\0${p.col}\0${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.list.push({ file: p.file, line: p.line, col: p.col, message, ...(hint ? { hint } : {}) });
+    into.push({ file: p.file, line: p.line, col: p.col, message, ...(hint ? { hint } : {}) });
   }
 
   get count(): number {

@@ -28,8 +28,10 @@ export {
   substitute,
   substituteStep,
   substituteValue,
+  wholeReference,
+  wholeStarReference,
 } from './references.js';
-export type { ParsedReference, Reference, VariableResolver } from './references.js';
+export type { ParsedReference, Reference, StarReference, VariableResolver } from './references.js';
 export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';

@@ -4,6 +4,7 @@ import {
   bindParams,
   checkMatrixSize,
   checkName,
+  readResults,
   readWhen,
   TextReader,
   type GivenParam,
@@ -294,17 +295,6 @@ function readTask(ctx: PipelineContext, entry: Entry, isFinally: boolean, what: 
   }
   if (f.has('cache')) task.steps = applyTaskCache(body, f.get('cache')!, task.steps, what);
   return task;
-}
-
-function readResults(src: Source, at: At | undefined, what: string): string[] {
-  const out: string[] = [];
-  for (const { value, at: item } of src.stringList(at, what)) {
-    if (out.includes(value)) src.error(item.pos, `${what}: "${value}" is declared twice`);
-    else if (!/^[A-Za-z0-9_][\w-]*$/.test(value))
-      src.error(item.pos, `${what}: "${value}" is not a valid result name`, 'use letters, digits, "_" and "-"');
-    else out.push(value);
-  }
-  return out;
 }
 
 function useTemplate(

@@ -2,7 +2,7 @@
 // syntax (params, image, env, results, steps), whose `$(params.x)` are its own params, bound by
 // the pipeline task's `with:`.
 import { dirname, isAbsolute, join } from 'node:path';
-import { TextReader, type TaskTemplate } from './common.js';
+import { readResults, TextReader, type TaskTemplate } from './common.js';
 import { paramTypes, readKilnParams } from './kiln-params.js';
 import { readKilnSteps } from './kiln-steps.js';
 import { isCatalogRef, lookupCatalog } from './template-catalog.js';
@@ -22,7 +22,7 @@ export function readKilnTemplate(
   const name = src.string(f.get('name'), 'template name') ?? src.file;
   const declare = new TextReader(src, sites, declarationScope());
   const params = readKilnParams(declare, f.get('params'), 'params');
-  const results = src.stringList(f.get('results'), 'results').map((r) => r.value);
+  const results = readResults(src, f.get('results'), 'results');
   const reader = new TextReader(src, sites, {
     params: paramTypes(params),
     results: new Set(results),

@@ -5,7 +5,7 @@ import { normalize } from 'node:path';
 import { PipelineRegistry } from './child-pipelines.js';
 import type { EmbeddedLoader, PipelineLoader } from './kiln-pipeline-task.js';
 import type { TaskTemplate } from './common.js';
-import { Diagnostics, SpecError } from './errors.js';
+import { Diagnostics, formatDiagnostic, SpecError } from './errors.js';
 import { readKilnPipeline } from './kiln-pipeline.js';
 import { readKilnTemplate, resolveTemplateRef } from './kiln-template.js';
 import type { PipelineSpec, RunRequest, SourcePos } from './model.js';
@@ -254,6 +254,7 @@ function build(
   if (result.pipeline) {
     result.pipeline.files = [...new Set([...sources.map((s) => s.file), ...templateFiles])];
     validatePipeline(result.pipeline, sites, diags);
+    if (diags.warnings.length) result.pipeline.warnings = diags.warnings.map(formatDiagnostic);
   }
   diags.throwIfAny();
   return result as LoadedPipeline;

@@ -270,6 +270,8 @@ export interface PipelineSpec {
   pos?: SourcePos;
   /** Every pipeline its tasks may call (`pipeline:`, Tekton pipelineRef/pipelineSpec), by key; on the root only. */
   pipelines?: Record<string, PipelineSpec>;
+  /** What runs although it is most likely a slip (`FILE:LINE:COL: warning: …`, docs/syntax.md); on the root only. */
+  warnings?: string[];
 }
 
 /** How a run binds a workspace: a host directory (local), a fresh directory, or a PVC (Kubernetes). */

@@ -54,7 +54,8 @@ type Selected = { star?: boolean; index?: number; key?: string };
 
 function select(value: ParamValue | undefined, sel: Selected): ParamValue | undefined {
   if (value === undefined) return undefined;
-  if (sel.star) return value;
+  // `[*]` of a string is not answered: Tekton leaves it as written (validate.ts warns).
+  if (sel.star) return typeof value === 'string' ? undefined : value;
   if (sel.index !== undefined) return Array.isArray(value) ? value[sel.index] : undefined;
   if (sel.key !== undefined) return typeof value === 'object' && !Array.isArray(value) ? value[sel.key] : undefined;
   return value;

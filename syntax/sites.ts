@@ -6,6 +6,8 @@ import type { ParamType, SourcePos } from './model.js';
 export interface RefScope {
   /** Visible params and their types. */
   params: ReadonlyMap<string, ParamType>;
+  /** The keys (`properties`) of the enclosing task's declared object params, where declared. */
+  paramKeys?: ReadonlyMap<string, readonly string[]>;
   /** Results of the enclosing task (`$(results.r.path)`); undefined: not inside a task's steps. */
   results?: ReadonlySet<string>;
   /** Workspaces of the enclosing task; undefined: not inside a task's steps. */
@@ -37,6 +39,8 @@ export interface TextSite {
   /** Position of character i of `text`, when it can be known exactly. */
   posOf?: (i: number) => SourcePos;
   scope: RefScope;
+  /** Written in a Tekton document: what Tekton leaves as written is a warning, not an error. */
+  tekton?: boolean;
 }
 
 export interface NeedSite {
@@ -53,7 +57,14 @@ export class Sites {
   /** Tasks whose definition could not be read (already reported): their results are unknown. */
   readonly unresolved = new Set<string>();
 
-  text(text: string | undefined, pos: SourcePos, scope: RefScope, posOf?: (i: number) => SourcePos): void {
-    if (text !== undefined && text.includes('$(')) this.texts.push({ text, pos, scope, ...(posOf ? { posOf } : {}) });
+  text(
+    text: string | undefined,
+    pos: SourcePos,
+    scope: RefScope,
+    posOf?: (i: number) => SourcePos,
+    tekton = false,
+  ): void {
+    if (text === undefined || !text.includes('$(')) return;
+    this.texts.push({ text, pos, scope, ...(posOf ? { posOf } : {}), ...(tekton && { tekton }) });
   }
 }

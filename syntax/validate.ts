@@ -8,6 +8,18 @@ import { parseReference, referencesIn, type ParsedReference } from './references
 import { CONTEXT_VARIABLES } from './scope.js';
 import type { Sites, TextSite } from './sites.js';
 
+/**
+ * The context objects whose fields Tekton's webhook checks, by where the reference is (v1.6.0): in
+ * a task's steps `context.taskRun` and `context.task` (validateTaskContextVariables), in a pipeline
+ * task's inputs `context.pipelineRun`, `pipeline` and `pipelineTask` (validatePipelineContextVariables,
+ * on params; Kiln checks its `when` too). An unknown field of one is refused; any other unknown
+ * `$(context.…)` passes the webhook and stays as written in the Pod.
+ */
+const STEP_CONTEXT_OBJECTS = new Set(['taskRun', 'task']);
+const PIPELINE_TASK_CONTEXT_OBJECTS = new Set(['pipelineRun', 'pipeline', 'pipelineTask']);
+
+type Problem = [message: string, hint: string, leniency?: 'left as written'];
+
 const REFERENCE_FORMS =
   'references look like $(params.p), $(params.p[*]), $(tasks.t.results.r), $(results.r.path), $(workspaces.w.path), $(context.pipelineRun.name), $(matrix.p)';
 
@@ -70,12 +82,22 @@ class ReferenceChecker {
   check(site: TextSite): void {
     for (const ref of referencesIn(site.text)) {
       const problem = this.problem(parseReference(ref.expr), site);
-      if (problem) this.diags.add(site.posOf?.(ref.start) ?? site.pos, `$(${ref.expr}): ${problem[0]}`, problem[1]);
+      if (!problem) continue;
+      const pos = site.posOf?.(ref.start) ?? site.pos;
+      if (problem[2] === 'left as written' && site.tekton)
+        this.diags.warn(pos, `$(${ref.expr}): ${problem[0]}; left as written, as Tekton does`, problem[1]);
+      else this.diags.add(pos, `$(${ref.expr}): ${problem[0]}`, problem[1]);
     }
   }
 
-  /** [message, hint] when the reference cannot be answered where it is written. */
-  private problem(ref: ParsedReference, site: TextSite): [string, string] | undefined {
+  /**
+   * [message, hint] when the reference cannot be answered where it is written; with 'left as
+   * written' when Tekton's webhook lets it through and its reconciler leaves it as written: in a
+   * Tekton document Kiln then does the same, with a warning (Kiln syntax refuses it): `[*]` of a
+   * string param (ApplyReplacements knows only `$(params.p)` of a string) and a `$(context.…)` of
+   * no context object Tekton's webhook checks where it is written.
+   */
+  private problem(ref: ParsedReference, site: TextSite): Problem | undefined {
     const scope = site.scope;
     switch (ref.kind) {
       case 'param': {
@@ -83,7 +105,13 @@ class ReferenceChecker {
         if (!type)
           return [`no param "${ref.name}" is declared`, declareHint('param', ref.name, [...scope.params.keys()])];
         // `[*]` takes a whole array, or a whole object (Tekton passes an object param on so).
-        if ((ref.star && type === 'string') || (ref.index !== undefined && type !== 'array'))
+        if (ref.star && type === 'string')
+          return [
+            `param "${ref.name}" is a string, not an array`,
+            `use $(params.${ref.name}) for its value, or declare it with type: array`,
+            'left as written',
+          ];
+        if (ref.index !== undefined && type !== 'array')
           return [
             `param "${ref.name}" is a ${type}, not an array`,
             `use $(params.${ref.name}) or declare it with type: array`,
@@ -156,7 +184,13 @@ class ReferenceChecker {
         return undefined;
       case 'context':
         if ((CONTEXT_VARIABLES as readonly string[]).includes(ref.path)) return undefined;
-        return [`unknown context variable "${ref.path}"`, this.contextHint(ref.path)];
+        return [
+          `unknown context variable "${ref.path}"`,
+          this.contextHint(ref.path),
+          (scope.results ? STEP_CONTEXT_OBJECTS : PIPELINE_TASK_CONTEXT_OBJECTS).has(ref.path.split('.')[0]!)
+            ? undefined
+            : 'left as written',
+        ];
       case 'matrix':
         if (!scope.matrix.has(ref.name))
           return [
@@ -171,7 +205,7 @@ class ReferenceChecker {
     }
   }
 
-  private matrixLengthProblem(task: string, result: string | undefined, site: TextSite): [string, string] | undefined {
+  private matrixLengthProblem(task: string, result: string | undefined, site: TextSite): Problem | undefined {
     if (result !== undefined) {
       const problem = this.taskResultProblem(task, result, site);
       if (problem) return problem;
@@ -192,7 +226,7 @@ class ReferenceChecker {
     return suggest(path, CONTEXT_VARIABLES);
   }
 
-  private taskResultProblem(task: string, result: string | undefined, site: TextSite): [string, string] | undefined {
+  private taskResultProblem(task: string, result: string | undefined, site: TextSite): Problem | undefined {
     if (!site.scope.taskResults) return ['task results cannot be read here', 'pass the result to the task as a param'];
     if (task === site.scope.task)
       return [

@@ -90,6 +90,11 @@ export class Source {
     this.keysAnyCase = true;
   }
 
+  /** A Tekton or Kubernetes document: its references are read as Tekton reads them (validate.ts). */
+  get tekton(): boolean {
+    return this.keysAnyCase;
+  }
+
   error(pos: SourcePos, message: string, hint?: string): void {
     this.diags.add(pos, message, hint);
   }

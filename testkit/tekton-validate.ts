@@ -34,9 +34,15 @@ export interface TektonVerdict {
   lines: string[];
 }
 
-export function validateWithTekton(binary: string, files: string[]): Promise<TektonVerdict> {
+/** `flags`: fields of Tekton's feature-flags ConfigMap to validate under (its defaults otherwise). */
+export function validateWithTekton(
+  binary: string,
+  files: string[],
+  flags: Record<string, string> = {},
+): Promise<TektonVerdict> {
+  const spec = Object.entries(flags).map(([k, v]) => `${k}=${v}`);
   return new Promise((done) => {
-    execFile(binary, files, (err, stdout, stderr) => {
+    execFile(binary, [...(spec.length ? ['-flags', spec.join(',')] : []), ...files], (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? null) : 0;
       done({ code, lines: `${stdout}${stderr}`.split('\n').filter(Boolean) });
     });

@@ -81,6 +81,7 @@ async function describeRun(reader: RunReader, run: RunRecord): Promise<string> {
   ];
   const params = Object.entries(run.params);
   if (params.length) out.push('Params:', ...params.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`));
+  if (run.warnings?.length) out.push('Warnings:', ...run.warnings.map((w) => `  ${w.replace(/\n/g, '\n  ')}`));
   out.push('Tasks:', ...describeTasks(run.tasks, '  '));
   for (const [k, v] of Object.entries(run.results ?? {})) out.push(`Result ${k}: ${JSON.stringify(v)}`);
   for (const t of allTasks(run.tasks)) {

@@ -242,6 +242,7 @@ async function runOne(
   if (ignored) err.write(ignored + '\n');
   const unapplied = chosen.engine === 'host' ? hostIgnoredTaskRunSpecs(run, pipeline) : undefined;
   if (unapplied) err.write(unapplied + '\n');
+  for (const warning of pipeline.warnings ?? []) err.write(`kiln: ${warning}\n`);
   const runtime = await openRuntime({
     engine: chosen.engine,
     cwd,

@@ -1,6 +1,7 @@
 // `kiln validate FILE…`: checks pipelines without running anything. Each Kiln file is a pipeline
 // of its own; Tekton files are read together. Exit 0 with one OK line per pipeline, or 2 with
 // every problem of every pipeline on stderr. A file of several Tekton runs: an OK line per run.
+// Warnings (what runs as written, most likely a slip) go to stderr and leave the exit code 0.
 import type { Command } from 'commander';
 import { escapeControls } from '../../contract/index.js';
 import { groupPipelineFiles, loadRunFiles, SpecError, type Diagnostic, type PipelineSpec } from '../../syntax/index.js';
@@ -27,8 +28,10 @@ export function registerValidate(program: Command): void {
       const problems: Diagnostic[] = [];
       for (const group of groupPipelineFiles(files)) {
         try {
-          for (const { pipeline, run } of loadRunFiles(group))
+          for (const { pipeline, run } of loadRunFiles(group)) {
             process.stdout.write(summary(pipeline, run?.name) + '\n');
+            for (const warning of pipeline.warnings ?? []) process.stderr.write(warning + '\n');
+          }
         } catch (err) {
           if (!(err instanceof SpecError)) throw err;
           problems.push(...err.diagnostics);

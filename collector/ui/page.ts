@@ -39,6 +39,7 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 .dim { color: #656d76; }
 .empty { color: #656d76; font-style: italic; }
 .error { color: #cf222e; font-weight: 600; }
+.warnings { color: #9a6700; white-space: pre-wrap; }
 form.token { max-width: 40em; }
 form.token input { width: 24em; }
 dl.results { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0 .6em; }

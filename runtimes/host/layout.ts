@@ -4,7 +4,13 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { kilnPaths, workspacePath, type KilnPaths } from '../../contract/index.js';
 import { makeResolver, stepIndexNamed, substitute, substituteStep } from '../../syntax/index.js';
-import { stepWorkspaces, withStepResultFiles, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
+import {
+  stepWorkspaces,
+  usedWorkspaces,
+  withStepResultFiles,
+  type ResolvedStep,
+  type TaskRunPlan,
+} from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
 import { LocalRuntimeError } from './errors.js';
 
@@ -54,7 +60,7 @@ export function workspaceHostDirs(plan: TaskRunPlan, baseDir: string): Record<st
  */
 export function workspaceFiles(plan: TaskRunPlan, baseDir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
+  for (const ws of usedWorkspaces(plan)) {
     const binding = plan.workspaceBindings[ws];
     if (binding?.kind !== 'files') continue;
     const dir = join(runDirOf(baseDir, plan.pipelineRun), 'workspaces', ws);

@@ -3,7 +3,7 @@
 // task's own volumes. The pod builder mounts them into its containers.
 import { posix } from 'node:path';
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { volumeForWorkspace, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
+import { usedWorkspaces, volumeForWorkspace, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 import { ANNOTATIONS } from './labels.js';
 import { boundedName, tokenSecretName, workspaceClaimName } from './names.js';
 import { PodBuildError } from './errors.js';
@@ -56,8 +56,7 @@ export const taskVolumes = (plan: TaskRunPlan): V1Volume[] =>
     .map((v) => ({ name: volumeForTaskVolume(v.name), ...(v.source as Omit<V1Volume, 'name'>) }));
 
 export function workspaceVolumes(plan: TaskRunPlan): V1Volume[] {
-  const used = [...new Set(plan.workspaces.map((w) => w.workspace))];
-  return used.map((ws): V1Volume => {
+  return usedWorkspaces(plan).map((ws): V1Volume => {
     const binding = plan.workspaceBindings[ws];
     const name = volumeForWorkspace(ws);
     if (!binding)

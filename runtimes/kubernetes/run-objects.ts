@@ -6,7 +6,7 @@ import type {
   V1PersistentVolumeClaimSpec,
   V1Secret,
 } from '@kubernetes/client-node';
-import type { TaskRunPlan } from '../../engine/index.js';
+import { usedWorkspaces, type TaskRunPlan } from '../../engine/index.js';
 import { KILN_API_VERSION, LABELS, MANAGED_BY } from './labels.js';
 import { boundedName, tokenSecretName, workspaceClaimName } from './names.js';
 
@@ -44,8 +44,7 @@ export function buildClaims(
   plan: Pick<TaskRunPlan, 'pipelineRun' | 'workspaces' | 'workspaceBindings'>,
   opts: RunObjectOptions,
 ): V1PersistentVolumeClaim[] {
-  const used = new Set(plan.workspaces.map((w) => w.workspace));
-  return [...used].flatMap((ws) => {
+  return usedWorkspaces(plan).flatMap((ws) => {
     const b = plan.workspaceBindings[ws];
     if (b?.kind !== 'volumeClaimTemplate') return [];
     const template = (b.spec ?? {}) as {

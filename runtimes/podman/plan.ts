@@ -3,7 +3,7 @@
 // volumeClaimTemplate bindings, as on the host engine. The pod builder is given emptyDir bindings
 // (it mounts no host directory on Kubernetes) and the volumes are swapped back in manifest.ts.
 import { join, resolve } from 'node:path';
-import type { TaskRunPlan } from '../../engine/index.js';
+import { usedWorkspaces, type TaskRunPlan } from '../../engine/index.js';
 import type { WorkspaceBinding } from '../../syntax/index.js';
 import { volumeForWorkspace } from '../kubernetes/index.js';
 import { PodmanError } from './errors.js';
@@ -14,7 +14,7 @@ export function forPodman(
 ): { plan: TaskRunPlan; workspaces: Record<string, string> } {
   const workspaces: Record<string, string> = {};
   const bindings: Record<string, WorkspaceBinding> = {};
-  for (const ws of new Set(plan.workspaces.map((w) => w.workspace))) {
+  for (const ws of usedWorkspaces(plan)) {
     const b = plan.workspaceBindings[ws] ?? { kind: 'emptyDir' };
     if (b.kind === 'pvc' && !b.declared)
       throw new PodmanError(

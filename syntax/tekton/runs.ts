@@ -10,11 +10,18 @@ import * as F from './fields.js';
 import { type Implicit, readPipelineSpec, type TektonContext } from './pipeline.js';
 import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
-import { readTaskTemplate } from './task.js';
+import { type PodVolumeList, readTaskTemplate, type TaskReadContext } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 import { hasResolver } from './remote-ref.js';
-import { checkTaskRunSpecs, readTaskRunSpec, readTaskRunSpecs, TASK_RUN_OWN_KEYS } from './task-run-specs.js';
+import {
+  checkTaskRunSpecs,
+  readTaskRunSpec,
+  readTaskRunSpecs,
+  readTaskRunTemplate,
+  TASK_RUN_OWN_KEYS,
+  withTaskRunTemplate,
+} from './task-run-specs.js';
 
 export interface TektonDoc {
   src: Source;
@@ -38,6 +45,7 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
   let pipeline: PipelineSpec | undefined;
   const refAt = f.get('pipelineRef');
   const { run, given, bound } = readRunRequest(src, f, doc, ctx.kubernetes);
+  ctx = { ...ctx, ...pipelineRunPodVolumes(src, f) };
   if (f.has('pipelineSpec'))
     pipeline = readPipelineSpec(
       src,
@@ -68,8 +76,14 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
       'the PipelineRun has neither pipelineRef nor pipelineSpec',
       'add pipelineRef: { name: PIPELINE }',
     );
-  const specs = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
-  if (pipeline) checkTaskRunSpecs(src, specs, pipeline, 'spec.taskRunSpecs');
+  const entries = readTaskRunSpecs(src, f.get('taskRunSpecs'), 'spec.taskRunSpecs');
+  if (pipeline) checkTaskRunSpecs(src, entries, pipeline, 'spec.taskRunSpecs');
+  const tasks = pipeline ? [...pipeline.tasks, ...pipeline.finally].map((t) => t.name) : [];
+  const specs = withTaskRunTemplate(
+    entries,
+    readTaskRunTemplate(src, f.get('taskRunTemplate'), 'spec.taskRunTemplate'),
+    tasks,
+  );
   if (specs.length) run.taskRunSpecs = specs;
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
@@ -184,12 +198,41 @@ interface RunInputs {
   bound: Map<string, At['pos']>;
 }
 
-/** A TaskRun's `podTemplate.volumes`, for the steps that mount them (the rest stays the Pod's). */
-function podVolumesOf(src: Source, f: Map<string, At>): { podVolumes?: { src: Source; at: At } } {
-  const template = f.get('podTemplate');
-  const entries = isMap(template?.node) ? src.entries(template, 'spec.podTemplate') : undefined;
+/** `podTemplate.volumes` of `f` (a TaskRun's spec, a taskRunSpecs entry, a taskRunTemplate). */
+function podVolumeList(src: Source, f: Map<string, At> | undefined, what: string): PodVolumeList[] {
+  const template = f?.get('podTemplate');
+  const entries = isMap(template?.node) ? src.entries(template, `${what}.podTemplate`) : undefined;
   const at = entries?.find((e) => e.key === 'volumes')?.value;
-  return at ? { podVolumes: { src, at } } : {};
+  return at ? [{ src, at, what: `${what}.podTemplate.volumes` }] : [];
+}
+
+/** A TaskRun's `podTemplate.volumes`, for the steps that mount them (the rest stays the Pod's). */
+function podVolumesOf(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'podVolumesFor'> {
+  const lists = podVolumeList(src, f, 'spec');
+  return lists.length ? { podVolumesFor: () => lists } : {};
+}
+
+/**
+ * A PipelineRun's pod templates' volumes, for the steps that mount them: a pipeline task's
+ * `taskRunSpecs` entry's, then `taskRunTemplate`'s (Tekton's GetTaskRunSpec merges them by name,
+ * the entry's winning).
+ */
+function pipelineRunPodVolumes(src: Source, f: Map<string, At>): Pick<TaskReadContext, 'podVolumesFor'> {
+  const template = f.get('taskRunTemplate');
+  const templateFields = isMap(template?.node)
+    ? new Map((src.entries(template!, 'spec.taskRunTemplate') ?? []).map((e) => [e.key, e.value]))
+    : undefined;
+  const shared = podVolumeList(src, templateFields, 'spec.taskRunTemplate');
+  const byTask = new Map<string, PodVolumeList[]>();
+  (src.list(f.get('taskRunSpecs'), 'spec.taskRunSpecs') ?? []).forEach((item, i) => {
+    const entry = isMap(item.node)
+      ? new Map((src.entries(item, 'spec.taskRunSpecs[]') ?? []).map((e) => [e.key, e.value]))
+      : undefined;
+    const task = entry && src.string(entry.get('pipelineTaskName'), `spec.taskRunSpecs[${i}].pipelineTaskName`);
+    if (task !== undefined) byTask.set(task, podVolumeList(src, entry, `spec.taskRunSpecs[${i}]`));
+  });
+  if (!shared.length && ![...byTask.values()].some((l) => l.length)) return {};
+  return { podVolumesFor: (task) => [...(byTask.get(task) ?? []), ...shared] };
 }
 
 function readRunRequest(src: Source, f: Map<string, At>, doc: TektonDoc, kubernetes: KubernetesObjects): RunInputs {

@@ -2,13 +2,13 @@
 // substituted at load time (they are scoped to the step), the rest left for run time.
 import { bindParams, TextReader, type GivenParam } from '../common.js';
 import { missingHint } from '../did-you-mean.js';
-import type { ParamValue, StepSpec } from '../model.js';
-import { parseReference, referencesIn, substituteStep, type VariableResolver } from '../references.js';
+import type { ParamSpec, ParamValue, StepSpec } from '../model.js';
+import { parseReference, substituteStep, wholeReference, type VariableResolver } from '../references.js';
 import { makeResolver } from '../scope.js';
 import type { At, Source } from '../yaml-source.js';
 import * as F from './fields.js';
 import { readParamDecls, readStepFields } from './readers.js';
-import { declarationScope } from '../sites.js';
+import { declarationScope, type RefScope } from '../sites.js';
 
 export type StepActions = Map<string, { src: Source; spec: At }>;
 
@@ -78,7 +78,10 @@ export function inlineStepAction(
     key: 'params',
     matrix: [],
   });
-  const resolved = substituteStep(actionStep, stepResultParams(bound, makeResolver({ params: bound })));
+  const resolved = substituteStep(
+    actionStep,
+    forwardedParams(bound, params, reader.scope, makeResolver({ params: bound })),
+  );
   return {
     ...resolved,
     name: step.name,
@@ -92,27 +95,47 @@ export function inlineStepAction(
 }
 
 /**
- * A StepAction param given an earlier step's result (`$(steps.s.results.r)`, `…[*]`) stands for
- * that result where the StepAction reads it, as Tekton rewrites it: `$(params.p)`, `$(params.p[*])`,
- * `$(params.p[0])` and `$(params.p.key)` become the step result with the same selector, which the
- * step's agent reads when the step starts. Every other reference goes to `resolve`.
+ * A StepAction param given a whole reference stands for what it names where the StepAction reads
+ * it, as Tekton's applyStepActionParameters substitutes the task's params (and step results) into
+ * the step's params before the step's params into the StepAction:
+ * - `$(steps.s.results.r)` or `…[*]`: `$(params.p<sel>)` becomes `$(steps.s.results.r<sel>)`, which
+ *   the step's agent reads when the step starts;
+ * - `$(params.x)` or `$(params.x[*])` of the task's array or object param x: `$(params.p<sel>)`
+ *   becomes `$(params.x<sel>)`, read when the task run starts; a key that x does not declare keeps
+ *   p's default (Tekton lays the object given over the defaults, key by key);
+ * - `$(params.x[*])` of a string param x stays as written in Tekton (validate.ts warns): p holds
+ *   that text, and a key or an element of p is p's default's.
+ * Every other reference goes to `resolve`.
  */
-function stepResultParams(bound: Record<string, ParamValue>, resolve: VariableResolver): VariableResolver {
-  const results = new Map<string, string>();
+function forwardedParams(
+  bound: Record<string, ParamValue>,
+  specs: readonly ParamSpec[],
+  scope: RefScope,
+  resolve: VariableResolver,
+): VariableResolver {
+  const targets = new Map<string, { base: string; keys?: readonly string[] }>();
   for (const [name, value] of Object.entries(bound)) {
-    if (typeof value !== 'string') continue;
-    const refs = referencesIn(value);
-    const ref = refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === value.length ? refs[0]! : undefined;
-    const r = ref && parseReference(ref.expr);
-    if (r?.kind === 'stepResult' && r.index === undefined && r.key === undefined)
-      results.set(name, `steps.${r.step}.results.${r.result}`);
+    const r = typeof value === 'string' ? wholeReference(value) : undefined;
+    if (!r) continue;
+    if (r.kind === 'stepResult' && r.index === undefined && r.key === undefined)
+      targets.set(name, { base: `steps.${r.step}.results.${r.result}` });
+    const type = r.kind === 'param' ? scope.params.get(r.name) : undefined;
+    if (r.kind === 'param' && r.index === undefined && r.key === undefined && type && type !== 'string') {
+      const keys = scope.paramKeys?.get(r.name);
+      targets.set(name, { base: `params.${r.name}`, ...(keys && { keys }) });
+    }
   }
-  if (results.size === 0) return resolve;
+  const defaults = makeResolver({
+    params: Object.fromEntries(specs.flatMap((p) => (p.default === undefined ? [] : [[p.name, p.default]]))),
+  });
   return (expr) => {
     const r = parseReference(expr);
-    const result = r.kind === 'param' ? results.get(r.name) : undefined;
-    if (r.kind !== 'param' || result === undefined) return resolve(expr);
+    if (r.kind !== 'param') return resolve(expr);
+    const target = targets.get(r.name);
+    const selected = r.index !== undefined || r.key !== undefined;
+    if (!target || (r.key !== undefined && target.keys && !target.keys.includes(r.key)))
+      return resolve(expr) ?? (selected ? defaults(expr) : undefined);
     const selector = r.star ? '[*]' : r.index !== undefined ? `[${r.index}]` : r.key !== undefined ? `.${r.key}` : '';
-    return `$(${result}${selector})`;
+    return `$(${target.base}${selector})`;
   };
 }

@@ -3,7 +3,7 @@
 // by a step result (`results: [{name, value: $(steps.s.results.r)}]`), marked on its step, whose
 // agent copies the step result to the task result.
 import type { StepSpec } from '../model.js';
-import { parseReference, referencesIn, stepIndexNamed } from '../references.js';
+import { parseReference, referencesIn, stepIndexNamed, wholeReference } from '../references.js';
 import { stepStrings } from '../walk.js';
 import type { At, Source } from '../yaml-source.js';
 
@@ -50,7 +50,11 @@ export function checkStepResultReads(src: Source, steps: StepSpec[], what: strin
   });
 }
 
-const STEP_RESULT_VALUE = /^\$\(steps\.([A-Za-z0-9_][\w-]*)\.results\.([A-Za-z0-9_][\w-]*)\)$/;
+/** `$(steps.s.results.r)`, whole and without a selector: what a Task result's `value` may be. */
+function stepResultValue(value: string): { step: string; result: string } | undefined {
+  const r = wholeReference(value.trim());
+  return r?.kind === 'stepResult' && !r.star && r.index === undefined && r.key === undefined ? r : undefined;
+}
 
 /** Marks on each step the task results its step results feed; a value of another form is an error. */
 export function linkStepResults(
@@ -63,27 +67,27 @@ export function linkStepResults(
     const at = result.fields.get('value');
     const value = src.string(at, `${what}.results.${result.name}.value`);
     if (value === undefined) continue;
-    const m = STEP_RESULT_VALUE.exec(value.trim());
-    const i = m ? stepIndexNamed(steps, m[1]!) : undefined;
+    const ref = stepResultValue(value);
+    const i = ref ? stepIndexNamed(steps, ref.step) : undefined;
     const step = i === undefined ? undefined : steps[i]!;
-    if (!m || !step) {
+    if (!ref || !step) {
       src.error(
         at!.pos,
-        m
-          ? `${what}.results.${result.name}.value: there is no step "${m[1]}"`
+        ref
+          ? `${what}.results.${result.name}.value: there is no step "${ref.step}"`
           : `${what}.results.${result.name}.value must be a step result, $(steps.STEP.results.NAME)`,
         'name a step of this task and a result it declares; or drop value: and write $(results.NAME.path) in a step',
       );
       continue;
     }
-    if (!step.results?.includes(m[2]!)) {
+    if (!step.results?.includes(ref.result)) {
       src.error(
         at!.pos,
-        `${what}.results.${result.name}.value: step "${step.name}" declares no result "${m[2]}"`,
-        `add results: [{name: ${m[2]}}] to step "${step.name}"`,
+        `${what}.results.${result.name}.value: step "${step.name}" declares no result "${ref.result}"`,
+        `add results: [{name: ${ref.result}}] to step "${step.name}"`,
       );
       continue;
     }
-    step.taskResults = { ...step.taskResults, [m[2]!]: result.name };
+    step.taskResults = { ...step.taskResults, [ref.result]: result.name };
   }
 }

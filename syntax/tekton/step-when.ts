@@ -39,14 +39,14 @@ class UndeclaredUnbound extends TextReader {
     const value = this.src.string(at, what);
     if (value === undefined) return undefined;
     const read = this.unbound(value);
-    this.sites.text(read, at!.pos, this.scope, this.src.textPos(at!));
+    this.sites.text(read, at!.pos, this.scope, this.src.textPos(at!), this.src.tekton);
     return read;
   }
 
   override list(at: At | undefined, what: string): string[] {
     return this.src.stringList(at, what).map(({ value, at: item }) => {
       const read = this.unbound(value);
-      this.sites.text(read, item.pos, this.scope, this.src.textPos(item));
+      this.sites.text(read, item.pos, this.scope, this.src.textPos(item), this.src.tekton);
       return read;
     });
   }

@@ -1,6 +1,7 @@
-// Tekton's `taskRunSpecs` of a PipelineRun, and the same fields of a TaskRun's own spec: how one
-// pipeline task's task runs are run (docs/syntax.md). Read into the run request, checked against
-// the pipeline (a pipeline task, a step of it), and kept for the export.
+// Tekton's `taskRunSpecs` of a PipelineRun (with its `taskRunTemplate` under each), and the same
+// fields of a TaskRun's own spec: how one pipeline task's task runs are run (docs/syntax.md). Read
+// into the run request, checked against the pipeline (a pipeline task, a step of it), and kept for
+// the export.
 import type { PipelineSpec, TaskRunSpecOverride } from '../model.js';
 import type { At, Source } from '../yaml-source.js';
 import { readResources } from './readers.js';
@@ -38,7 +39,7 @@ export function readTaskRunSpec(
   if (resources) out.computeResources = resources;
   for (const key of ['stepSpecs', 'sidecarSpecs'] as const) {
     const items = src.list(f.get(key), `${what}.${key}`);
-    if (!items) continue;
+    if (!items?.length) continue;
     out[key] = items.flatMap((item) => {
       const g = src.fields(item, `an item of ${what}.${key}`, ['name', 'computeResources']);
       const name = g && src.string(g.get('name'), `${what}.${key}[].name`);
@@ -78,7 +79,7 @@ export function readTaskRunSpecs(src: Source, at: At | undefined, what: string):
   });
 }
 
-/** Each entry names a task of the pipeline, and each stepSpec a step of that task. */
+/** Each entry names a task of the pipeline, each stepSpec a step of that task, each sidecarSpec a sidecar. */
 export function checkTaskRunSpecs(
   src: Source,
   specs: TaskRunSpecOverride[],
@@ -103,5 +104,75 @@ export function checkTaskRunSpecs(
           `${what}: task "${task.name}" has no step "${step.name}"`,
           `its steps: ${task.steps.map((s) => s.name).join(', ')}`,
         );
+    const sidecars = task.sidecars ?? [];
+    for (const sidecar of spec.sidecarSpecs ?? [])
+      if (task.steps.length && !sidecars.some((s) => s.name === sidecar.name))
+        src.error(
+          spec.pos!,
+          `${what}: task "${task.name}" has no sidecar "${sidecar.name}"`,
+          sidecars.length ? `its sidecars: ${sidecars.map((s) => s.name).join(', ')}` : 'it has no sidecars',
+        );
   }
+}
+
+/** A PipelineRun's `taskRunTemplate`: what every pipeline task's task runs get unless its entry says otherwise. */
+export function readTaskRunTemplate(
+  src: Source,
+  at: At | undefined,
+  what: string,
+): Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> | undefined {
+  const f = at && src.fields(at, what, ['serviceAccountName', 'podTemplate']);
+  if (!f) return undefined;
+  const out: Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> = {};
+  const account = src.string(f.get('serviceAccountName'), `${what}.serviceAccountName`);
+  if (account !== undefined) out.serviceAccountName = account;
+  if (f.get('podTemplate') && src.entries(f.get('podTemplate')!, `${what}.podTemplate`))
+    out.podTemplate = plain(f.get('podTemplate')) ?? {};
+  return out.serviceAccountName !== undefined || out.podTemplate ? out : undefined;
+}
+
+type Named = { name?: unknown };
+/** Tekton's mergeByName: the overrides, then the base's items of other names. */
+function mergeByName(base: unknown, overrides: unknown): unknown {
+  if (!Array.isArray(overrides) || overrides.length === 0) return base;
+  const names = new Set((overrides as Named[]).map((o) => o?.name));
+  return [...overrides, ...(Array.isArray(base) ? (base as Named[]).filter((b) => !names.has(b?.name)) : [])];
+}
+
+/** Tekton's MergePodTemplateWithDefault: the entry's fields win; env and volumes merge by name. */
+function mergePodTemplate(
+  tpl: Record<string, unknown> | undefined,
+  base: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (!tpl || !base) return tpl ?? base;
+  const merged: Record<string, unknown> = { ...base, ...tpl };
+  for (const key of ['env', 'volumes']) {
+    const value = mergeByName(base[key], tpl[key]);
+    if (value !== undefined) merged[key] = value;
+  }
+  if (base.hostNetwork === true) merged.hostNetwork = true;
+  return merged;
+}
+
+/**
+ * Every pipeline task's spec with the PipelineRun's `taskRunTemplate` under it, as Tekton's
+ * GetTaskRunSpec gives each task run: the entry's service account, else the template's; its pod
+ * template merged over the template's.
+ */
+export function withTaskRunTemplate(
+  specs: TaskRunSpecOverride[],
+  template: Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> | undefined,
+  tasks: readonly string[],
+): TaskRunSpecOverride[] {
+  if (!template) return specs;
+  return tasks.map((task) => {
+    const entry = specs.find((s) => s.pipelineTaskName === task) ?? { pipelineTaskName: task };
+    const serviceAccountName = entry.serviceAccountName ?? template.serviceAccountName;
+    const podTemplate = mergePodTemplate(entry.podTemplate, template.podTemplate);
+    return {
+      ...entry,
+      ...(serviceAccountName !== undefined && { serviceAccountName }),
+      ...(podTemplate && { podTemplate }),
+    };
+  });
 }

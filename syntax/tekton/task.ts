@@ -1,5 +1,6 @@
 // A Tekton Task spec (a Task, ClusterTask, or an embedded taskSpec) read into a TaskTemplate:
 // params, results, workspaces, steps with stepTemplate merged in and StepActions inlined.
+import { TASK_ARTIFACTS_RESULT } from '../../contract/index.js';
 import { checkName, TextReader, type TaskTemplate } from '../common.js';
 import { checkStepNames } from '../kiln-steps.js';
 import type { StepSpec, TaskVolume } from '../model.js';
@@ -23,8 +24,19 @@ export interface TaskReadContext {
   stepActions: StepActions;
   /** ConfigMaps, Secrets and claims given beside the Tekton documents. */
   kubernetes: KubernetesObjects;
-  /** The TaskRun's `podTemplate.volumes` (in its own document), which the steps may mount too. */
-  podVolumes?: { src: Source; at: At };
+  /**
+   * The pod templates' `volumes` a pipeline task's (or a TaskRun's) steps may mount too, by the
+   * pipeline task's name: the first list naming a volume wins (Tekton merges a taskRunSpecs pod
+   * template over the PipelineRun's taskRunTemplate by name).
+   */
+  podVolumesFor?: (task: string) => PodVolumeList[];
+}
+
+/** A pod template's `volumes` list, in its own document. */
+export interface PodVolumeList {
+  src: Source;
+  at: At;
+  what: string;
 }
 
 export function readTaskTemplate(
@@ -45,7 +57,16 @@ export function readTaskTemplate(
   if (!f) return undefined;
   const declare = new TextReader(src, ctx.sites, declarationScope());
   const params = readParamDecls(declare, f.get('params'), `${what}.params`);
-  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS);
+  const resultDecls = readNamedList(src, f.get('results'), `${what}.results`, F.RESULT_DECL_KEYS).filter((r) => {
+    // Kiln hands a task's artifacts on as a result of this name: a declared one would be overwritten.
+    if (r.name !== TASK_ARTIFACTS_RESULT) return true;
+    src.error(
+      r.fields.get('name')?.pos ?? r.pos,
+      `${what}.results: "${r.name}" is a name Kiln reserves (it carries the task's artifacts, $(tasks.t.outputs.n))`,
+      'give the result another name',
+    );
+    return false;
+  });
   const results = resultDecls.map((r) => r.name);
   const workspaces = readNamedList(src, f.get('workspaces'), `${what}.workspaces`, F.TASK_WORKSPACE_KEYS).map((w) => ({
     name: w.name,
@@ -56,6 +77,7 @@ export function readTaskTemplate(
   }));
   const reader = new TextReader(src, ctx.sites, {
     params: new Map([...outer.params, ...params.map((p) => [p.name, p.type] as const)]),
+    paramKeys: new Map(params.flatMap((p) => (p.properties ? [[p.name, p.properties] as const] : []))),
     results: new Set(results),
     // Workspaces of an enclosing run or pipeline are propagated into an embedded spec (TEP-0111).
     workspaces: new Set([...(outer.workspaces ?? []), ...workspaces.map((w) => w.name)]),
@@ -90,7 +112,8 @@ export function readTaskTemplate(
   checkStepResultReads(src, steps, what);
   const sidecars = readSidecars(reader, f.get('sidecars'), `${what}.sidecars`, ctx.kubernetes);
   const own = readTaskVolumes(src, f.get('volumes'), `${what}.volumes`, ctx.kubernetes);
-  const volumes = [...own, ...podVolumesMounted([...steps, ...sidecars], own, ctx)];
+  const podLists = ctx.podVolumesFor?.(outer.task ?? name) ?? [];
+  const volumes = [...own, ...podVolumesMounted([...steps, ...sidecars], own, podLists, ctx.kubernetes)];
   for (const name of propagatedWorkspaces(steps, outer.workspaces, workspaces))
     workspaces.push({ name, optional: false });
   checkVolumeMounts(src, [...steps, ...sidecars], volumes, workspaces, what);
@@ -143,16 +166,23 @@ function readStep(reader: TextReader, item: At, i: number, what: string, ctx: Ta
   return step;
 }
 
-/** The pod template's volumes that steps mount and the Task does not declare (Tekton gives the Pod both). */
-function podVolumesMounted(steps: StepSpec[], own: TaskVolume[], ctx: TaskReadContext): TaskVolume[] {
+/** The pod templates' volumes that steps mount and the Task does not declare (Tekton gives the Pod both). */
+function podVolumesMounted(
+  steps: StepSpec[],
+  own: TaskVolume[],
+  lists: PodVolumeList[],
+  kubernetes: KubernetesObjects,
+): TaskVolume[] {
   const wanted = new Set(steps.flatMap((s) => (s.volumeMounts ?? []).map((m) => m.name)));
   for (const v of own) wanted.delete(v.name);
-  if (!ctx.podVolumes || wanted.size === 0) return [];
-  const { src, at } = ctx.podVolumes;
-  return readTaskVolumes(src, at, 'spec.podTemplate.volumes', ctx.kubernetes, wanted).map((v) => ({
-    ...v,
-    podTemplate: true,
-  }));
+  const out: TaskVolume[] = [];
+  for (const { src, at, what } of lists) {
+    if (wanted.size === 0) break;
+    const found = readTaskVolumes(src, at, what, kubernetes, wanted);
+    for (const v of found) wanted.delete(v.name);
+    out.push(...found.map((v) => ({ ...v, podTemplate: true as const })));
+  }
+  return out;
 }
 
 /** stepTemplate fills what a step leaves out; env merges by name, the step's value wins. */

@@ -68,6 +68,9 @@ describe('run progress', () => {
     expect(
       taskLine(taskRec({ name: 't', matrix: { os: 'linux' }, status: 'Skipped', reason: 'WhenExpressionsFalse' }), T0),
     ).toBe('○ t[os=linux]  Skipped            WhenExpressionsFalse');
+    // A reason with its message (the record keeps them apart, as Tekton's condition does).
+    const sidecar = taskRec({ status: 'Failed', reason: 'SidecarFailed', message: 'sidecar "db" exited with code 3' });
+    expect(taskLine(sidecar, T0)).toBe('✘ build  Failed             SidecarFailed: sidecar "db" exited with code 3');
   });
 
   it('cuts block lines to the terminal width', () => {

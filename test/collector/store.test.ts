@@ -173,6 +173,20 @@ for (const make of storeFixtures) {
       expect(await store.applyRetention({})).toEqual([]);
     });
 
+    it("keeps a task run's message and the run's warnings (the record's JSON: no column, no migration)", async () => {
+      const task = { name: 'b', taskRun: 'r-msg-b', attempts: 1, results: {}, steps: [] };
+      const record = runRecord('r-msg', {
+        status: 'Failed',
+        warnings: ['run.yaml:9:20: warning: $(params.s[*]): param "s" is a string, not an array'],
+        tasks: [{ ...task, status: 'Failed', reason: 'SidecarFailed', message: 'sidecar "db" exited with code 3' }],
+      });
+      await store.putRun(record);
+      expect(await store.getRun('r-msg')).toEqual(record);
+      // A PATCH carries the whole task list: a message can go away with a retry that succeeded.
+      await store.putRun({ ...record, status: 'Succeeded', tasks: [{ ...task, status: 'Succeeded' }] });
+      expect((await store.getRun('r-msg'))!.tasks[0]).not.toHaveProperty('message');
+    });
+
     it('keeps a NUL in a record (a result, a param, a reason) as it was given', async () => {
       const record = runRecord('r-nul', {
         status: 'Failed',

@@ -72,7 +72,8 @@ const cases: Case[] = [
     check: ({ record, one }) => {
       expect(one('b')).toMatchObject({
         status: 'Failed',
-        reason: 'InvalidTaskResultReference: could not find result "r" of task "a"',
+        reason: 'InvalidTaskResultReference',
+        message: 'could not find result "r" of task "a"',
       });
       expect(record.status).toBe('Failed');
       expect(record.reason).toMatch(/^InvalidTaskResultReference: .*\(task "b"\)$/);
@@ -173,7 +174,12 @@ const cases: Case[] = [
         ['run1-hang-r1', 'TimedOut'],
       ]);
       expect(runtime.cancels[1]!.at - runtime.cancels[0]!.at).toBe(5000);
-      expect(one('hang')).toMatchObject({ status: 'TimedOut', attempts: 2 });
+      expect(one('hang')).toMatchObject({
+        status: 'TimedOut',
+        attempts: 2,
+        reason: 'TimedOut',
+        message: 'TaskRun "run1-hang-r1" failed to finish within 5s',
+      });
       expect(one('next')).toMatchObject({ status: 'Skipped', reason: 'PipelineFailing' });
       expect(record.status).toBe('Failed');
     },
@@ -186,7 +192,10 @@ const cases: Case[] = [
       expect(runtime.cancels.map((c) => [c.name, c.reason, c.at - runtime.starts[0]!.at])).toEqual([
         ['run1-hang', 'TimedOut', 10_000],
       ]);
-      expect(one('hang').status).toBe('TimedOut');
+      expect(one('hang')).toMatchObject({
+        status: 'TimedOut',
+        message: 'TaskRun "run1-hang" was stopped: the pipeline run\'s timeout expired',
+      });
       expect(one('later')).toMatchObject({ status: 'Skipped', reason: 'PipelineTimedOut' });
       expect(one('cleanup').status).toBe('Succeeded');
       expect(startedAt['run1-cleanup']).toBe(10_000);

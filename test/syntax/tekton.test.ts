@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, loadPipelineFiles, parsePipelineText, topologicalLevels } from '../../syntax/index.js';
+import { REPO } from '../../testkit/kiln-cli.js';
 import { runFake } from '../../testkit/pipelines.js';
 import { brief, diagnosticsOf, FIXTURES } from './helpers.js';
 
@@ -329,5 +331,157 @@ describe('Tekton: refused and wrong inputs, with positions', () => {
   it('hints at the near name of a missing Task', () => {
     const text = `${echoTask}---\n${doc('Pipeline', 'p', '  tasks:\n    - name: a\n      taskRef: { name: ehco }\n')}`;
     expect(diagnosticsOf(text)[0]!.hint).toBe('did you mean "echo"? Or pass the file that holds it to kiln as well');
+  });
+});
+
+describe('Tekton: references Tekton leaves as written', () => {
+  const taskRun = (env: string) => `apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: tr
+spec:
+  params:
+    - name: s
+      value: text
+  taskSpec:
+    steps:
+      - name: one
+        image: busybox
+        env:
+          - name: V
+            value: ${env}
+        script: echo "$V"
+`;
+
+  it('[*] of a string param and an unknown $(context.x…) are warnings with FILE:LINE:COL, left as written', () => {
+    for (const [ref, message] of [
+      ['$(params.s[*])', 'param "s" is a string, not an array; left as written, as Tekton does'],
+      ['$(context.build.status)', 'unknown context variable "build.status"; left as written, as Tekton does'],
+      // In a step Tekton's webhook checks only context.taskRun and context.task.
+      ['$(context.pipelineRun.nme)', 'unknown context variable "pipelineRun.nme"; left as written, as Tekton does'],
+    ]) {
+      const { pipeline } = parsePipelineText(taskRun(`"${ref}"`), 'tr.yaml');
+      expect(pipeline.warnings).toEqual([expect.stringMatching(/^tr\.yaml:15:\d+: warning: /)]);
+      expect(pipeline.warnings![0]).toContain(`${ref}: ${message}`);
+      expect(pipeline.tasks[0]!.steps[0]!.env).toEqual({ V: ref });
+    }
+  });
+
+  it("an unknown field of a context object Tekton's webhook checks there is refused", () => {
+    expect(diagnosticsOf(taskRun('"$(context.taskRun.nope)"')).map(brief)).toEqual([
+      '15:21 $(context.taskRun.nope): unknown context variable "taskRun.nope"',
+    ]);
+    // A pipeline task's params: context.pipelineRun, pipeline and pipelineTask are checked there.
+    const pipelineRun = `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pr
+spec:
+  pipelineSpec:
+    tasks:
+      - name: t
+        params:
+          - name: x
+            value: "$(context.pipelineRun.nope) $(context.taskRun.nope)"
+        taskSpec:
+          params:
+            - name: x
+          steps:
+            - name: one
+              image: busybox
+              script: echo "$(params.x)"
+`;
+    const diags = diagnosticsOf(pipelineRun);
+    expect(diags.map(brief)).toEqual([
+      '11:21 $(context.pipelineRun.nope): unknown context variable "pipelineRun.nope"',
+    ]);
+    expect(
+      parsePipelineText(pipelineRun.replace('$(context.pipelineRun.nope) ', ''), 'pr.yaml').pipeline.warnings,
+    ).toEqual([
+      expect.stringContaining('$(context.taskRun.nope): unknown context variable "taskRun.nope"; left as written'),
+    ]);
+  });
+
+  it('a pipeline without slips has no warnings', () => {
+    expect(parsePipelineText(taskRun('"$(params.s)"'), 'tr.yaml').pipeline.warnings).toBeUndefined();
+  });
+});
+
+describe('Tekton: reserved names', () => {
+  it('a task result named kiln.artifacts is refused at its name, with a hint', () => {
+    const yaml = `apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: tr
+spec:
+  taskSpec:
+    results:
+      - name: kiln.artifacts
+    steps:
+      - name: one
+        image: busybox
+        script: echo hi
+`;
+    const diags = diagnosticsOf(yaml);
+    expect(diags.map(brief)).toEqual([
+      '8:15 spec.taskSpec.results: "kiln.artifacts" is a name Kiln reserves (it carries the task\'s artifacts, $(tasks.t.outputs.n))',
+    ]);
+    expect(diags[0]!.hint).toBe('give the result another name');
+  });
+});
+
+describe('Tekton: taskRunSpecs sidecarSpecs', () => {
+  const run = (sidecar: string) => `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: pr
+spec:
+  taskRunSpecs:
+    - pipelineTaskName: t
+      sidecarSpecs:
+        - name: ${sidecar}
+          computeResources: { limits: { memory: 64Mi } }
+  pipelineSpec:
+    tasks:
+      - name: t
+        taskSpec:
+          sidecars:
+            - name: db
+              image: busybox
+              script: sleep 60
+          steps:
+            - name: s
+              image: busybox
+              script: "true"
+`;
+
+  it('names a sidecar of its task', () => {
+    expect(diagnosticsOf(run('db'))).toEqual([]);
+    const diags = diagnosticsOf(run('dbb'));
+    expect(diags.map(brief)).toEqual(['7:7 spec.taskRunSpecs: task "t" has no sidecar "dbb"']);
+    expect(diags[0]!.hint).toBe('its sidecars: db');
+  });
+});
+
+describe("Tekton: a PipelineRun's taskRunTemplate", () => {
+  it("goes under each task's taskRunSpecs entry as Tekton's GetTaskRunSpec merges them", () => {
+    const { run } = parsePipelineText(
+      readFileSync(join(REPO, 'test/e2e/tekton-cases/task-run-template.yaml'), 'utf8'),
+      'trt.yaml',
+    );
+    expect(run!.taskRunSpecs!.map(({ pos: _pos, ...s }) => s)).toEqual([
+      {
+        pipelineTaskName: 'build',
+        serviceAccountName: 'default-builder',
+        podTemplate: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, env: [{ name: 'MODE', value: 'template' }] },
+      },
+      {
+        pipelineTaskName: 'test',
+        serviceAccountName: 'tester',
+        metadata: { labels: { team: 'qa' } },
+        // The entry's env wins by name; the template's nodeSelector stays.
+        podTemplate: { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, env: [{ name: 'MODE', value: 'test' }] },
+      },
+    ]);
   });
 });

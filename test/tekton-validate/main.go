@@ -2,18 +2,21 @@
 // PipelineRun of the YAML files it is given (multi-document), as the Tekton webhook would on
 // `kubectl apply`. Unknown fields are errors (strict decoding, as kubectl --validate=strict).
 // It prints one line per document, `OK kind/name` or `FAIL kind/name: errors`, and exits 1 when
-// any document fails, 2 when a file cannot be read.
+// any document fails, 2 when a file cannot be read. `-flags k=v,k=v` sets fields of Tekton's
+// feature-flags ConfigMap (the defaults otherwise), as a cluster whose operator set them would.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/tektoncd/pipeline/pkg/apis/config"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -49,7 +52,7 @@ func newObject(kind string) object {
 	return nil
 }
 
-func check(doc []byte) (string, error) {
+func check(ctx context.Context, doc []byte) (string, error) {
 	var h header
 	if err := yaml.Unmarshal(doc, &h); err != nil {
 		return "?", err
@@ -69,7 +72,6 @@ func check(doc []byte) (string, error) {
 	if m, ok := obj.(metav1.Object); ok && m.GetName() == "" && m.GetGenerateName() != "" {
 		m.SetName(m.GetGenerateName() + "x7k2q")
 	}
-	ctx := context.Background()
 	obj.SetDefaults(ctx)
 	if err := obj.Validate(ctx); err != nil {
 		return name, err
@@ -77,9 +79,38 @@ func check(doc []byte) (string, error) {
 	return name, nil
 }
 
+// withFeatureFlags is ctx with Tekton's config, its feature flags read from "k=v,k=v".
+func withFeatureFlags(ctx context.Context, spec string) (context.Context, error) {
+	values := map[string]string{}
+	for _, kv := range strings.Split(spec, ",") {
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return ctx, fmt.Errorf("-flags: %q is not key=value", kv)
+		}
+		values[k] = v
+	}
+	flags, err := config.NewFeatureFlagsFromMap(values)
+	if err != nil {
+		return ctx, err
+	}
+	cfg := config.FromContextOrDefaults(ctx)
+	cfg.FeatureFlags = flags
+	return config.ToContext(ctx, cfg), nil
+}
+
 func main() {
+	flagSpec := flag.String("flags", "", "feature flags, key=value,key=value")
+	flag.Parse()
+	ctx, err := withFeatureFlags(context.Background(), *flagSpec)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	failed := false
-	for _, file := range os.Args[1:] {
+	for _, file := range flag.Args() {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -98,7 +129,7 @@ func main() {
 			if len(strings.TrimSpace(string(doc))) == 0 {
 				continue
 			}
-			name, err := check(doc)
+			name, err := check(ctx, doc)
 			if err != nil {
 				failed = true
 				fmt.Printf("FAIL %s (%s): %v\n", name, file, strings.ReplaceAll(err.Error(), "\n", "; "))

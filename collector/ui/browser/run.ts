@@ -1,5 +1,11 @@
 // One run: its summary, the timeline of its task runs, and each task run's steps and results.
-import type { AttemptRecord, RunRecord, StepRecord, TaskRunRecord } from '../../../contract/index.js';
+import {
+  reasonText,
+  type AttemptRecord,
+  type RunRecord,
+  type StepRecord,
+  type TaskRunRecord,
+} from '../../../contract/index.js';
 import { api, query } from './api.js';
 import { badge, durationMs, formatDuration, formatTime, h, link, route, showError } from './dom.js';
 import { timeline } from './timeline.js';
@@ -99,7 +105,7 @@ function taskRow(run: string, t: TaskRunRecord): HTMLTableRowElement {
       t.finally ? h('div', { class: 'dim' }, 'finally') : null,
     ),
     h('td', {}, badge(t.status)),
-    h('td', {}, t.reason ?? ''),
+    h('td', {}, reasonText(t)),
     h('td', { class: 'num' }, t.attempts, attemptList(t.history)),
     h('td', { class: 'num' }, liveDuration(t.startedAt, t.finishedAt)),
     h('td', {}, results(t.results)),
@@ -170,6 +176,8 @@ export function runHeader(run: RunRecord): HTMLElement {
         )
       : null,
     run.results && Object.keys(run.results).length ? results(run.results, 'results run-results') : null,
+    // What ran although it is most likely a slip (a reference left as written, docs/syntax.md).
+    run.warnings?.length ? h('ul', { class: 'warnings' }, ...run.warnings.map((w) => h('li', {}, w))) : null,
   );
 }
 

@@ -149,6 +149,7 @@ export function seedRecords(): RunRecord[] {
       taskRun('web-app-1', 'lint', {
         status: 'Failed',
         reason: 'StepFailed',
+        message: 'step pylint failed with exit code 2',
         attempts: 2,
         startedAt: at(2),
         finishedAt: at(20),
@@ -157,6 +158,7 @@ export function seedRecords(): RunRecord[] {
       taskRun('web-app-1', 'deploy', { status: 'Skipped', reason: 'WhenExpressionsFalse', steps: [] }),
     ],
     results: { image: 'app@sha256:abc123', targets: ['linux', 'mac'] },
+    warnings: ['ci.yaml:12:20: warning: $(params.env[*]): param "env" is a string, not an array; left as written'],
   });
   return [
     w1,

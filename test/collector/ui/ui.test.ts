@@ -107,6 +107,9 @@ describe('web UI', () => {
     await build.waitFor();
     expect(await page.locator('.params').textContent()).toBe('params: revision=main');
     expect(await page.locator('dl.run-results').textContent()).toBe('imageapp@sha256:abc123targets["linux","mac"]');
+    expect(await page.locator('ul.warnings li').allTextContents()).toEqual([
+      'ci.yaml:12:20: warning: $(params.env[*]): param "env" is a string, not an array; left as written',
+    ]);
     expect(await build.locator('dl.results').textContent()).toBe('digestsha256:abc123');
     expect(await build.locator('tr[data-step=compile]').innerText()).toMatch(
       /compile\s+Succeeded\s+exit 0\s+29s\s+cache hit/,
@@ -114,7 +117,7 @@ describe('web UI', () => {
     const lint = page.locator('tr[data-task=web-app-1-lint]');
     expect(await lint.locator('> td').evaluateAll((tds) => tds.slice(1, 5).map((t) => t.textContent))).toEqual([
       'Failed',
-      'StepFailed',
+      'StepFailed: step pylint failed with exit code 2',
       '2',
       '18s',
     ]);

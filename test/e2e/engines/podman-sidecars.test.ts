@@ -120,7 +120,10 @@ describe('sidecars on the podman engine', () => {
       ),
     );
     expect(record.status, stderr).toBe('Failed');
-    expect(record.tasks[0]!.reason).toBe('SidecarFailed: sidecar "server" exited with code 3 before the steps ended');
+    expect(record.tasks[0]).toMatchObject({
+      reason: 'SidecarFailed',
+      message: 'sidecar "server" exited with code 3 before the steps ended',
+    });
     expect(stderr).toContain('pod-sidecar-early/sidecar-server | giving up');
     expect(stderr).toContain('pod-sidecar-early/work | the step ran');
   }, 300_000);
@@ -147,9 +150,11 @@ describe('sidecars on the podman engine', () => {
       ),
     );
     expect(record.status, stderr).toBe('Failed');
-    expect(record.tasks[0]!.reason).toBe(
-      'SidecarFailed: sidecar "server" exited with code 137 before the steps ended: its startupProbe failed 2 times (failureThreshold)',
-    );
+    expect(record.tasks[0]).toMatchObject({
+      reason: 'SidecarFailed',
+      message:
+        'sidecar "server" exited with code 137 before the steps ended: its startupProbe failed 2 times (failureThreshold)',
+    });
     expect(stderr).toContain('pod-sidecar-startup/work | the step ran');
   }, 300_000);
 

@@ -2,7 +2,7 @@
 // steps and the pod fields as written, and the pod builder applies them (Kiln's own labels and a
 // step's own env win where they meet the template's).
 import { describe, expect, it } from 'vitest';
-import { podSpecOf, withComputeResources } from '../../../engine/task-run-spec.js';
+import { podSpecOf, withComputeResources, withSidecarResources } from '../../../engine/task-run-spec.js';
 import { buildPod } from '../../../runtimes/kubernetes/pod-builder.js';
 import { LABELS } from '../../../runtimes/kubernetes/labels.js';
 import { makeResolver, substitute, type TaskRunSpecOverride } from '../../../syntax/index.js';
@@ -74,5 +74,26 @@ describe('taskRunSpecs on the Pod', () => {
     expect(
       pod.spec!.containers.filter((c) => c.name.startsWith('step-')).map((c) => c.resources!.requests!.memory),
     ).toEqual(['1Gi', '0']);
+  });
+
+  it('sidecarSpecs replace a sidecar’s resources by name, on the Pod’s sidecar container', () => {
+    const sidecars = [
+      { ...step('db', { resources: { requests: { cpu: '1' } } }), script: 'sleep 60' },
+      { ...step('cache'), script: 'sleep 60' },
+    ];
+    const withSpecs: TaskRunSpecOverride = {
+      pipelineTaskName: 'build',
+      sidecarSpecs: [{ name: 'db', computeResources: { requests: { memory: '256Mi' }, limits: { memory: '512Mi' } } }],
+    };
+    const planned = withSidecarResources(sidecars, withSpecs);
+    expect(planned.map((s) => s.resources)).toEqual([
+      { requests: { memory: '256Mi' }, limits: { memory: '512Mi' } },
+      undefined,
+    ]);
+    expect(withSidecarResources(sidecars, undefined)).toBe(sidecars);
+    expect(podSpecOf(withSpecs)).toBeUndefined(); // nothing of the Pod's own: the sidecars carry it
+    const pod = buildPod(plan({ sidecars: planned }), BUILD_OPTIONS);
+    const db = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers].find((c) => c.name === 'sidecar-db')!;
+    expect(db.resources).toEqual({ requests: { memory: '256Mi' }, limits: { memory: '512Mi' } });
   });
 });
