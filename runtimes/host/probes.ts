@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import type { ResolvedSidecar } from '../../engine/index.js';
 import { LocalRuntimeError } from './errors.js';
+import { awaitSettled } from './settled.js';
 
 /** Without periodSeconds, a probe is tried again this soon (Kubernetes' default of 10 s is for clusters). */
 const LOCAL_PERIOD_MS = 100;
@@ -26,6 +27,9 @@ export type ExecProbe = (command: string[], timeoutMs: number) => Promise<boolea
 
 const PROBES = ['startupProbe', 'readinessProbe'] as const;
 
+/** Whether the sidecar has a probe of its own (without one its agent says when it has settled). */
+export const hasProbes = (s: ResolvedSidecar) => s.startupProbe !== undefined || s.readinessProbe !== undefined;
+
 /** Each probe as an engine without a kubelet can run it, or a refusal naming what it cannot honour. */
 export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
   for (const kind of PROBES) {
@@ -42,15 +46,20 @@ export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
 }
 
 /**
- * Resolves once the sidecar is ready (its startupProbe, then its readinessProbe, succeeded; at once
- * without them): `ready`; `gone` once `alive` says it ended or the task run stopped; or why its
- * startupProbe gave it up.
+ * Resolves once the sidecar is ready (its startupProbe, then its readinessProbe, succeeded; without
+ * them, once its agent wrote `settledFile`: settled, ended, or `unsettled` after the bound): `ready`;
+ * `gone` once `alive` says it ended or the task run stopped; or why its startupProbe gave it up.
  */
 export async function awaitSidecar(
   sidecar: ResolvedSidecar,
   exec: ExecProbe,
   alive: () => boolean,
-): Promise<{ ready: true } | { ready: false; failed?: string }> {
+  settledFile: string,
+): Promise<{ ready: true; unsettled?: boolean } | { ready: false; failed?: string }> {
+  if (!hasProbes(sidecar)) {
+    const word = await awaitSettled(settledFile, alive);
+    return word === 'gone' ? { ready: false } : { ready: true, unsettled: word === 'unsettled' };
+  }
   const startup = sidecar.startupProbe as Probe | undefined;
   if (startup) {
     const threshold = startup.failureThreshold ?? FAILURE_THRESHOLD;
@@ -79,6 +88,22 @@ async function poll(
     if (++failures >= failureThreshold) return 'failed';
     await sleep(period);
   }
+}
+
+/** What waiting for a task run's sidecars came to: those never ready, those ready by the bound only. */
+export interface SidecarsReady {
+  unready: string[];
+  unsettled: string[];
+}
+
+export function readiness(
+  sidecars: readonly { name: string }[],
+  outcomes: Awaited<ReturnType<typeof awaitSidecar>>[],
+): SidecarsReady {
+  return {
+    unready: sidecars.filter((_, i) => !outcomes[i]!.ready).map((s) => s.name),
+    unsettled: sidecars.filter((_, i) => (outcomes[i] as { unsettled?: boolean }).unsettled).map((s) => s.name),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -93,7 +93,12 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
       return c;
     }),
   ];
-  underAgent(spec, steps, LOG_PROXY);
+  underAgent(
+    spec,
+    steps,
+    LOG_PROXY,
+    sidecars.map((s) => Boolean(s.readinessProbe ?? s.startupProbe)),
+  );
   // Only the agent's message file: an API server defaults every other container's to
   // /dev/termination-log, and a directory mounted over /dev leaves the container without /dev/null.
   for (const c of spec.containers.filter((c) => c.terminationMessagePath === TERMINATION_PATH)) {

@@ -19,7 +19,7 @@ import {
  * which the log proxy is told to ship too; SIGTERM reaches the sidecar through the agent. The agent
  * and its run, log and results directories are mounted as a step has them.
  */
-export function underAgent(spec: V1PodSpec, steps: number, logProxy: string): void {
+export function underAgent(spec: V1PodSpec, steps: number, logProxy: string, probed: readonly boolean[]): void {
   const step = spec.containers[0]!;
   const kilnMounts = (step.volumeMounts ?? []).filter((m) => KILN_MOUNTS.has(m.mountPath));
   const sidecars = spec.containers.slice(steps).filter((c) => c.name !== logProxy);
@@ -33,6 +33,8 @@ export function underAgent(spec: V1PodSpec, steps: number, logProxy: string): vo
       terminationPath: TERMINATION_PATH,
       results: [],
       noWait: true,
+      // One without probes is ready once settled, as on the host engine (SIDECAR_SETTLE).
+      settledFile: probed[j] ? undefined : P.settledFile(steps + j),
       command: [...c.command!, ...(c.args ?? [])],
     });
     delete c.args;
@@ -50,7 +52,7 @@ const P = kilnPaths(KILN_ROOT);
 export const RUN_VOLUME = 'kiln-run';
 const KILN_MOUNTS = new Set([P.binDir, P.libDir, P.runDir, P.resultsDir, P.logDir]);
 /** A path under /kiln/run as the host sees it, in the directory mounted there. */
-const onHost = (runDir: string, path: string) => join(runDir, relative(P.runDir, path));
+export const onHost = (runDir: string, path: string) => join(runDir, relative(P.runDir, path));
 
 /**
  * The code a sidecar's own command ended with: the agent's exitCode file, in the host directory
