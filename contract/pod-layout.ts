@@ -76,7 +76,7 @@ export type KilnPaths = ReturnType<typeof kilnPaths>;
  * `settled` to the settled file; `ended` when the command ended first; `unsettled` after `boundMs`
  * (the steps then start, with a warning naming the sidecar).
  */
-export const SIDECAR_SETTLE = { sampleMs: 50, boundMs: 3000 } as const;
+export const SIDECAR_SETTLE = { sampleMs: 50, boundMs: 5000 } as const;
 export type SettledWord = 'settled' | 'ended' | 'unsettled';
 
 /** Suffix of the failure twin of a post file. */
