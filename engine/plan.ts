@@ -291,6 +291,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
       sidecars: task.sidecars.map((s) => ({
         ...planStep(substituteStep(s, resolve), sub(task.image)),
         ...mapProbes(s, (t) => substitute(t, resolve)),
+        ...(s.ports && { ports: s.ports }),
       })),
     }),
     timeoutMs: spec?.timeoutMs ?? task.timeoutMs,

@@ -38,8 +38,11 @@ export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
     const refuse = (what: string, hint: string) => {
       throw new LocalRuntimeError(`task run ${taskRun}: sidecar "${sidecar.name}": ${what}`, taskRun, hint);
     };
-    if (port !== undefined && typeof port !== 'number')
-      refuse(`the ${kind} names port "${port}", which only a Pod resolves`, 'give the port number');
+    if (typeof port === 'string' && portNamed(sidecar, port) === undefined)
+      refuse(
+        `the ${kind} names port "${port}", which is not among its ports (${portNames(sidecar) || 'it has none'})`,
+        `add {name: ${port}, containerPort: N} to the sidecar's ports, or give the ${kind} the port number`,
+      );
     if (p?.httpGet?.scheme === 'HTTPS') refuse(`an HTTPS ${kind} is not run locally`, 'probe with exec or tcpSocket');
     if (p?.exec && !p.exec.command?.length) refuse(`the ${kind} has an empty exec command`, 'give exec.command');
   }
@@ -56,6 +59,7 @@ export async function awaitSidecar(
   alive: () => boolean,
   settledFile: string,
 ): Promise<{ ready: true; unsettled?: boolean } | { ready: false; failed?: string }> {
+  sidecar = withPortNumbers(sidecar);
   if (!hasProbes(sidecar)) {
     const word = await awaitSettled(settledFile, alive);
     return word === 'gone' ? { ready: false } : { ready: true, unsettled: word === 'unsettled' };
@@ -88,6 +92,30 @@ async function poll(
     if (++failures >= failureThreshold) return 'failed';
     await sleep(period);
   }
+}
+
+/** The number of the sidecar's port named `name` (its `ports`, as a kubelet resolves a probe's named port). */
+function portNamed(sidecar: ResolvedSidecar, name: string): number | undefined {
+  const port = sidecar.ports?.find((p) => p.name === name)?.containerPort;
+  return typeof port === 'number' ? port : undefined;
+}
+
+const portNames = (sidecar: ResolvedSidecar) =>
+  (sidecar.ports ?? [])
+    .filter((p) => typeof p.name === 'string')
+    .map((p) => `${p.name as string}: ${String(p.containerPort)}`)
+    .join(', ');
+
+/** The sidecar with each probe's named port replaced by its number (checkProbes refused unknown names). */
+function withPortNumbers(sidecar: ResolvedSidecar): ResolvedSidecar {
+  const out = { ...sidecar };
+  for (const kind of PROBES) {
+    const p = sidecar[kind] as Probe | undefined;
+    const action = p?.tcpSocket ? 'tcpSocket' : p?.httpGet ? 'httpGet' : undefined;
+    const port = action && p![action]!.port;
+    if (typeof port === 'string') out[kind] = { ...p, [action!]: { ...p![action!], port: portNamed(sidecar, port) } };
+  }
+  return out;
 }
 
 /** What waiting for a task run's sidecars came to: those never ready, those ready by the bound only. */

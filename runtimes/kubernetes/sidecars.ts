@@ -3,7 +3,7 @@
 // readinessProbe is also their startupProbe (unless they have one of their own, passed through), so
 // the kubelet starts the steps only once each is ready (Tekton waits for their readiness the same
 // way); one without a probe is ready once started.
-import type { V1Container, V1Probe, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerPort, V1Probe, V1VolumeMount } from '@kubernetes/client-node';
 import { mapProbes, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
 import { PodBuildError } from './errors.js';
 import { boundedName } from './names.js';
@@ -60,6 +60,8 @@ export function sidecarContainers(
         value: m.resolve(value, plan, s),
       })),
       resources: s.resources ? { ...s.resources } : undefined,
+      // A probe may name one of them: the kubelet resolves it from the container's ports.
+      ...(s.ports && { ports: s.ports as unknown as V1ContainerPort[] }),
       ...(probe && { readinessProbe: probe }),
       ...(startup && { startupProbe: startup }),
       ...(restricted && { securityContext: lockedDown() }),

@@ -88,7 +88,8 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
   const steps = spec.containers.length;
   spec.containers = [
     ...spec.containers,
-    ...native.map(({ restartPolicy: _, readinessProbe, startupProbe, ...c }) => {
+    // Its ports too: they only name a probe's port, which the runtime resolves (the Pod has the host's network).
+    ...native.map(({ restartPolicy: _, readinessProbe, startupProbe, ports: __, ...c }) => {
       if (c.name !== LOG_PROXY) sidecars.push({ container: c.name, readinessProbe, startupProbe });
       return c;
     }),

@@ -124,6 +124,22 @@ describe('sidecars in the Pod', () => {
     expect(c('sidecar-db').readinessProbe).toBeUndefined();
   });
 
+  it('keeps its ports, which a probe may name (the kubelet resolves `port: http` from them)', () => {
+    const named = plan({
+      steps: [step('work', { command: ['true'] })],
+      sidecars: [
+        {
+          ...step('web', { command: ['httpd'] }),
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { port: 'http' } },
+        },
+      ],
+    });
+    const c = buildPod(named, BUILD_OPTIONS).spec!.initContainers!.find((c) => c.name === 'sidecar-web')!;
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(c.readinessProbe!.httpGet!.port).toBe('http');
+  });
+
   it('is refused where the server has no native sidecars', () => {
     expect(() => buildPod(sidecarPlan, { ...BUILD_OPTIONS, nativeSidecars: false })).toThrow(/native sidecars/);
   });
