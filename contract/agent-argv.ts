@@ -84,6 +84,8 @@ export interface EntrypointArgvInput {
   noWait?: boolean;
   /** A sidecar without probes: where the agent says its command has settled (paths.settledFile). */
   settledFile?: string;
+  /** Step 0 in a Pod: the settled files of the sidecars without probes, waited for after the go-ahead. */
+  sidecarsSettled?: readonly string[];
   /** Step results (Tekton's): where they are kept, and which of this step's become task results. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** The step's `when` (Tekton's): the command runs only if every expression holds. */
@@ -116,7 +118,7 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.noWait
       ? []
       : o.index === 0
-        ? [F.waitFile, P.readyFile, F.waitFileContent]
+        ? [F.waitFile, [P.readyFile, ...(o.sidecarsSettled ?? [])].join(','), F.waitFileContent]
         : [F.waitFile, P.postFile(o.index - 1)]),
     F.postFile,
     P.postFile(o.index),

@@ -141,10 +141,11 @@ class PodmanPod implements PlayedPod {
       await this.inspect();
       this.report();
     }
-    // The kubelet ends native sidecars once every regular container has ended: SIGTERM, then
-    // SIGKILL after the Pod's grace period.
+    // The kubelet ends native sidecars once every regular container has ended, in the reverse of
+    // their order, each once the later ones are gone: SIGTERM, then SIGKILL after the Pod's grace
+    // period. (The log proxy, declared before Tekton's sidecars, ships their last lines.)
     const grace = String(this.spec.terminationGracePeriodSeconds ?? 30);
-    for (const c of (this.spec.initContainers ?? []).filter(isSidecar))
+    for (const c of (this.spec.initContainers ?? []).filter(isSidecar).reverse())
       await this.podman.run(['stop', '-t', grace, `${this.name}-${c.name}`]).catch(() => undefined);
     await this.inspect();
     this.report();

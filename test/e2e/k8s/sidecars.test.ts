@@ -1,6 +1,7 @@
 // Sidecars on a real control plane (kube-apiserver 1.34, PodSecurity restricted) with the podman test
 // node: a Kiln PipelineRun whose task has a sidecar (an HTTP server with a readinessProbe) that its
-// steps talk to, and sidecars that never become ready. The test node runs native sidecars as a
+// steps talk to and one without a probe whose note they read, both shipped to the collector as
+// `sidecar-NAME`, and sidecars that never become ready. The test node runs native sidecars as a
 // kubelet does: their startupProbe passes before the steps get the go-ahead, they are stopped after
 // the last step, and one that exits or fails its probe is restarted with a back-off (CrashLoopBackOff).
 import { execFile } from 'node:child_process';
@@ -77,7 +78,7 @@ describe('sidecars on a real API server with a podman node', () => {
     const port = await freePort();
     await create('served', {
       // Unbound, so an emptyDir: the sidecar serves from it (the step image has nothing writable).
-      workspaces: ['www'],
+      workspaces: ['www', 'notes'],
       tasks: {
         api: {
           image,
@@ -89,10 +90,17 @@ describe('sidecars on a real API server with a podman node', () => {
               script: `cd $(workspaces.www.path); sleep 2; echo pong > ping\ntrap 'echo stopped by TERM; kill $!; exit 0' TERM\nhttpd -f -p ${port} -h . & wait`,
               readinessProbe: { httpGet: { path: '/ping', port }, periodSeconds: 1, failureThreshold: 10 },
             },
+            {
+              // No probe: the first step also waits until its agent says it has settled (its CPU
+              // work done, the note written, asleep), as on the host engine and podman.
+              // (No sidecar or step names "notes": every one of them sees it.)
+              name: 'notes',
+              script: `i=0; while [ $i -lt 200000 ]; do i=$((i + 1)); done; echo noted > $(workspaces.notes.path)/note; echo note written; exec sleep 600`,
+            },
           ],
           steps: [
             { name: 'ask', run: `wget -q -O - http://127.0.0.1:${port}/ping` },
-            { name: 'after', run: 'echo asked' },
+            { name: 'after', run: 'echo asked; cat $(workspaces.notes.path)/note' },
           ],
         },
       },
@@ -111,8 +119,10 @@ describe('sidecars on a real API server with a podman node', () => {
     ]);
     expect(logs).toContain('api/ask | pong');
     expect(logs).toContain('api/after | asked');
-    // A native sidecar's own output is not shipped: it is the container's log (kubectl logs), not the collector's.
-    expect(logs).not.toContain('stopped by TERM');
+    expect(logs).toContain('api/after | noted');
+    // A sidecar's output is shipped as the host engine and podman ship it, to its TERM trap's last line.
+    expect(logs).toContain('api/sidecar-server | stopped by TERM');
+    expect(logs).toContain('api/sidecar-notes | note written');
     // The Pod as the node reported it: the sidecar ended by its TERM trap (exit 0) after the last step had ended.
     const lastStatus = (container: string) =>
       (podVersions.get('served-api') ?? [])
