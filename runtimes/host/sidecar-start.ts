@@ -22,6 +22,8 @@ export async function startSidecars(
     agent: string[];
     killGraceMs: number;
     sandbox(dirs: Record<string, string>, cwd: string): string[];
+    /** Outside the sandbox: the prefix binding the read-only workspaces' views (none without). */
+    views: string[];
     onOutput?: (line: OutputLine) => void;
     onWarning?: (message: string) => void;
   },
@@ -34,6 +36,7 @@ export async function startSidecars(
     agent: o.agent,
     ...at,
     sandbox: o.sandbox,
+    views: o.views,
   });
   run.sidecars = new HostSidecars({
     sidecars,

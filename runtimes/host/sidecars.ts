@@ -35,6 +35,8 @@ export function sidecarLaunches(o: {
   isolate: boolean;
   env: Record<string, string | undefined>;
   sandbox(dirs: Record<string, string>, cwd: string): string[];
+  /** Outside the sandbox: what binds the read-only workspaces' views (read-only-views.ts), or nothing. */
+  views: string[];
 }): SidecarLaunch[] {
   const all = [...o.steps, ...o.sidecars];
   return o.sidecars.map((s, j) => {
@@ -53,7 +55,7 @@ export function sidecarLaunches(o: {
     });
     const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
     const env = { ...o.env, ...s.env };
-    if (!o.isolate) return { argv: args, cwd, env, probePrefix: [] };
+    if (!o.isolate) return { argv: [...o.views, ...args], cwd, env, probePrefix: o.views };
     const sandbox = o.sandbox(dirs, cwd);
     return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
