@@ -184,4 +184,44 @@ describe('sidecars on a real API server with a podman node', () => {
     expect(byName.exits.steps[0]).toMatchObject({ status: 'Failed', reason: 'SidecarNotReady' });
     expect(byName.never.steps[0]?.status).not.toBe('Succeeded');
   }, 300_000);
+  it('a sidecar that crashes after the steps started is restarted (restartPolicy: Always) and the task goes on', async () => {
+    const w = '$(workspaces.flags.path)';
+    await create('restarts', {
+      workspaces: ['flags'],
+      tasks: {
+        api: {
+          image,
+          sidecars: [
+            {
+              name: 'flaky',
+              // Its second start says so; its first waits for the step's word, then crashes.
+              script: `if [ -f ${w}/crashed ]; then echo back again; touch ${w}/back; exec sleep 600; fi\nwhile [ ! -f ${w}/go ]; do sleep 0.2; done\ntouch ${w}/crashed; echo crashing; exit 1`,
+              readinessProbe: { exec: { command: ['sh', '-c', 'exit 0'] }, periodSeconds: 1 },
+            },
+          ],
+          steps: [
+            {
+              name: 'go',
+              run: `touch ${w}/go; i=0; while [ ! -f ${w}/back ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; test -f ${w}/back && echo sidecar back`,
+            },
+          ],
+        },
+      },
+    });
+    const r = await ended('restarts');
+    const logs = (
+      await exec(process.execPath, [`${REPO}/dist/kiln.mjs`, 'logs', r.status!.runId!], { env: k.env, timeout: 60_000 })
+    ).stdout;
+    expect(r.status!.conditions![0], `${JSON.stringify(r.status!.taskRuns)}\n${logs}`).toMatchObject({
+      status: 'True',
+      reason: 'Succeeded',
+    });
+    // (Only the first start's lines reach the collector: its post file marked the spool complete.)
+    expect(logs).toContain('sidecar back');
+    expect(logs).toContain('crashing');
+    const restarts = (podVersions.get('restarts-api') ?? []).map(
+      (p) => p.status?.initContainerStatuses?.find((c) => c.name === 'sidecar-flaky')?.restartCount ?? 0,
+    );
+    expect(Math.max(...restarts)).toBe(1);
+  }, 300_000);
 });
