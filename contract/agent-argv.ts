@@ -40,6 +40,11 @@ export const ENTRYPOINT_FLAGS = {
   exitWithParent: '-exit_with_parent',
   /** How long the process group gets between SIGTERM and SIGKILL on -timeout (Go duration). */
   timeoutGrace: '-timeout_grace',
+  /**
+   * A sidecar without probes: the file the agent writes once its command has settled (SIDECAR_SETTLE
+   * in pod-layout.ts), the runtime's sign that the steps may start.
+   */
+  settledFile: '-settled_file',
   // Results too large for the termination message go to the collector: PUT <url>/<name>, with
   resultsUrl: '-results_url',
   resultsTokenFile: '-results_token_file', // a file holding the run token
@@ -77,6 +82,10 @@ export interface EntrypointArgvInput {
   stderrPath?: string;
   /** A sidecar (Tekton's, on the host engine) starts at once: no wait file. */
   noWait?: boolean;
+  /** A sidecar without probes: where the agent says its command has settled (paths.settledFile). */
+  settledFile?: string;
+  /** Step 0 in a Pod: the settled files of the sidecars without probes, waited for after the go-ahead. */
+  sidecarsSettled?: readonly string[];
   /** Step results (Tekton's): where they are kept, and which of this step's become task results. */
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** The step's `when` (Tekton's): the command runs only if every expression holds. */
@@ -109,7 +118,7 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     ...(o.noWait
       ? []
       : o.index === 0
-        ? [F.waitFile, P.readyFile, F.waitFileContent]
+        ? [F.waitFile, [P.readyFile, ...(o.sidecarsSettled ?? [])].join(','), F.waitFileContent]
         : [F.waitFile, P.postFile(o.index - 1)]),
     F.postFile,
     P.postFile(o.index),
@@ -130,6 +139,7 @@ export function entrypointArgv(o: EntrypointArgvInput): string[] {
     F.onError,
     o.onError,
     ...(o.exitWithParent ? [F.exitWithParent] : []),
+    ...(o.settledFile ? [F.settledFile, o.settledFile] : []),
     ...(o.cache ? cacheFlagArgs(o.cache.spec, o.cache.store) : []),
     ...(o.resultsStore ? [F.resultsUrl, o.resultsStore.url, F.resultsTokenFile, o.resultsStore.tokenFile] : []),
     ...(o.terminationLimit !== undefined ? [F.terminationLimit, String(o.terminationLimit)] : []),

@@ -32,6 +32,11 @@ export function kilnPaths(root: string = KILN_ROOT) {
     /** Step metadata dir of step i: `exitCode` is written there. */
     stepMetadataDir: (i: number) => `${stepDir(i)}/status`,
     exitCodeFile: (i: number) => `${stepDir(i)}/status/exitCode`,
+    /**
+     * Sidecar i without probes: written by its agent once the command settled (SIDECAR_SETTLE). In
+     * the run directory itself, which exists before any agent starts, so the runtime can watch it.
+     */
+    settledFile: (i: number) => `${root}/run/${i}.settled`,
     /** Step results (Tekton's `$(step.results.r.path)`), by step name: `<stepsDir>/<step>/results/<r>`. */
     stepsDir: `${root}/run/steps`,
     stepResultFile: (step: string, name: string) => `${root}/run/steps/${step}/results/${name}`,
@@ -63,6 +68,18 @@ export function kilnPaths(root: string = KILN_ROOT) {
   };
 }
 export type KilnPaths = ReturnType<typeof kilnPaths>;
+
+/**
+ * When a sidecar without probes counts as ready (Tekton's: once its container runs; its steps then
+ * wait for the controller to see that, hundreds of ms at least, which such sidecars rely on). The
+ * agent samples every process of the sidecar's command (its session and descendants) every
+ * `sampleMs`: once two samples in a row find the same processes, each waiting (sleeping, stopped or
+ * a zombie: /proc/PID/stat state S, T, t, Z or I) with no CPU time spent between them, it writes
+ * `settled` to the settled file; `ended` when the command ended first; `unsettled` after `boundMs`
+ * (the steps then start, with a warning naming the sidecar).
+ */
+export const SIDECAR_SETTLE = { sampleMs: 50, boundMs: 5000 } as const;
+export type SettledWord = 'settled' | 'ended' | 'unsettled';
 
 /** Suffix of the failure twin of a post file. */
 export const ERR_SUFFIX = '.err';

@@ -25,6 +25,8 @@ export type ResolvedStep = Omit<StepSpec, 'args' | 'pos' | 'onErrorParam' | 'whe
 export type ResolvedSidecar = ResolvedStep & {
   readinessProbe?: Record<string, unknown>;
   startupProbe?: Record<string, unknown>;
+  /** Its container's ports as written (a probe's `port` may name one). */
+  ports?: Record<string, unknown>[];
 };
 
 /**

@@ -67,7 +67,7 @@ export function taskDocument(
       steps: caching ? [agentInstallStep(images.agentImage ?? 'kiln-agent'), ...steps] : steps,
       sidecars: task.sidecars?.map((s, i) => {
         const { onError: _, ...doc } = stepDocument(task, s, i, problems, images.defaultImage);
-        return clean({ ...doc, readinessProbe: s.readinessProbe, startupProbe: s.startupProbe });
+        return clean({ ...doc, readinessProbe: s.readinessProbe, startupProbe: s.startupProbe, ports: s.ports });
       }),
       // A pod template's volume a step mounts is written here, and left out of the pod template.
       volumes: [...(task.volumes ?? []).map((v) => ({ name: v.name, ...v.source })), ...(caching ? CACHE_VOLUMES : [])],

@@ -89,6 +89,8 @@ export interface SidecarSpec extends StepSpec {
   readinessProbe?: Record<string, unknown>;
   /** As written, the same kinds: run before the readinessProbe, the sidecar given up after failureThreshold failures. */
   startupProbe?: Record<string, unknown>;
+  /** As written (Kubernetes' ContainerPort): a probe's `port` may name one. */
+  ports?: Record<string, unknown>[];
 }
 
 /** One of its task's workspaces in a step (Tekton's step `workspaces` entry). */

@@ -8,6 +8,7 @@ import { nodeAgentFs, nodePostWriter } from './fs-adapters.js';
 import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
 import { ProcessRunner, type SignalSource } from './process-runner.js';
+import { watchSettle } from './settle-watch.js';
 import { SpoolFile } from './spool-file.js';
 import { StepResultsRunner, stepResultReader } from './step-results.js';
 import { StepWhenRunner } from './step-when.js';
@@ -52,6 +53,7 @@ export async function runStep(opts: EntrypointOptions, world: StepWorld): Promis
     stdin: world.stdin,
     stdoutPath: opts.stdoutPath,
     stderrPath: opts.stderrPath,
+    ...(opts.settledFile && { onSpawn: (child) => watchSettle(child, opts.settledFile!) }),
   });
   const label = opts.stepName ? `kiln-agent [${opts.stepName}]` : 'kiln-agent';
   const warn = (message: string) => {

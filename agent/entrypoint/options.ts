@@ -46,6 +46,8 @@ export interface EntrypointOptions {
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** Tekton's step `when`: the command runs only when every expression holds (step results replaced first). */
   when?: StepWhen[];
+  /** A sidecar without probes: where to say once its command has settled (settle-watch.ts). */
+  settledFile?: string;
 }
 
 export const DEFAULT_TIMEOUT_GRACE_MS = 5000;
@@ -115,6 +117,7 @@ function toOptions(raw: Map<Key, string>, rest: string[]): EntrypointOptions {
     stderrPath: raw.get('stderrPath') || undefined,
     stepResults: stepResults(raw),
     when: stepWhen(raw.get('stepWhen')),
+    settledFile: raw.get('settledFile') || undefined,
   };
 }
 

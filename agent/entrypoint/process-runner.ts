@@ -48,6 +48,8 @@ export interface ProcessRunnerConfig {
   /** Files the command's stdout / stderr are also written to (Tekton's stdoutConfig / stderrConfig). */
   stdoutPath?: string;
   stderrPath?: string;
+  /** Called once the command is spawned (a sidecar's settle watch). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export class ProcessRunner implements Runner {
@@ -74,6 +76,7 @@ export class ProcessRunner implements Runner {
       const { cwd, env, stdin = 'inherit' } = this.config;
       copies = [copyFile(this.config.stdoutPath), copyFile(this.config.stderrPath)];
       child = spawn(file, args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], cwd, env });
+      this.config.onSpawn?.(child);
     } catch (err) {
       stopForwarding();
       throw err;

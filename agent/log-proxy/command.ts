@@ -20,6 +20,11 @@ export async function logProxyCommand(argv: string[]): Promise<number> {
       process.stderr.write('kiln-agent log-proxy: the process that started me is gone; stopping\n');
       process.exit(1);
     });
+  // In a Pod, SIGTERM comes as the Pod ends: to native sidecars in the reverse of their order, so
+  // the proxy gets it just after Tekton's sidecars (declared after it) ended, their last lines
+  // maybe not yet shipped. It goes on: it ends by itself once every spool is acked, or at -deadline
+  // (the kubelet's SIGKILL after the grace period bounds it in any case).
+  else process.on('SIGTERM', () => process.stderr.write('kiln-agent log-proxy: SIGTERM: delivering the rest first\n'));
   return shipLogs(o, { warn: (line) => process.stderr.write(`${line}\n`) });
 }
 

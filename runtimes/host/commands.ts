@@ -21,6 +21,8 @@ export interface StepArgvInput {
   stepResults?: { stepsDir: string; asTaskResults: Record<string, string> };
   /** A sidecar: started at once, not after the step before it. */
   noWait?: boolean;
+  /** A sidecar without probes: where its agent says it has settled. */
+  settledFile?: string;
 }
 
 export function stepArgv({
@@ -34,6 +36,7 @@ export function stepArgv({
   resultsStore,
   stepResults,
   noWait,
+  settledFile,
 }: StepArgvInput): string[] {
   return entrypointArgv({
     agent,
@@ -52,6 +55,7 @@ export function stepArgv({
     stderrPath: step.stderrPath,
     stepResults,
     noWait,
+    settledFile,
     when: step.when,
     command: step.script !== undefined ? [paths.scriptFile(index), ...(step.scriptArgs ?? [])] : step.command!,
   });

@@ -6,5 +6,5 @@ export { HOST_IGNORED_STEP_FIELDS } from './commands.js';
 export { HostRunner, startHostRunner } from './host-runner.js';
 export { workspaceFiles } from './layout.js';
 export { volumeHostFiles } from './volumes.js';
-export { awaitSidecar, checkProbes, type ExecProbe } from './probes.js';
-export { notReady } from './sidecar-start.js';
+export { awaitSidecar, checkProbes, readiness, type ExecProbe, type SidecarsReady } from './probes.js';
+export { readyWarnings } from './sidecar-start.js';

@@ -72,10 +72,11 @@ export function stepTexts({ plan, root, paths, hostDirs, stepDirs, isolate }: Ta
  * directories too (as a step's).
  */
 export function sidecarTexts(
-  { plan, paths, hostDirs, isolate }: TaskRunDirs,
+  { plan, paths, hostDirs, stepDirs, isolate }: TaskRunDirs,
   resolvedSteps: readonly ResolvedStep[],
 ): ResolvedSidecar[] {
-  const sidecarDirs = isolate ? sandboxWorkspacePaths(hostDirs) : hostDirs;
+  // Outside the sandbox a read-only workspace is its view, as for a step (read-only-views.ts).
+  const sidecarDirs = isolate ? sandboxWorkspacePaths(hostDirs) : stepDirs;
   const forSidecars = resolveRuntimePaths({ ...plan, steps: plan.sidecars ?? [] }, paths, sidecarDirs);
   const seen = volumeHostDirs(plan, paths.root);
   return forSidecars.steps.map((s, j): ResolvedSidecar => {

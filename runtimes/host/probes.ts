@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import type { ResolvedSidecar } from '../../engine/index.js';
 import { LocalRuntimeError } from './errors.js';
+import { awaitSettled } from './settled.js';
 
 /** Without periodSeconds, a probe is tried again this soon (Kubernetes' default of 10 s is for clusters). */
 const LOCAL_PERIOD_MS = 100;
@@ -26,6 +27,9 @@ export type ExecProbe = (command: string[], timeoutMs: number) => Promise<boolea
 
 const PROBES = ['startupProbe', 'readinessProbe'] as const;
 
+/** Whether the sidecar has a probe of its own (without one its agent says when it has settled). */
+export const hasProbes = (s: ResolvedSidecar) => s.startupProbe !== undefined || s.readinessProbe !== undefined;
+
 /** Each probe as an engine without a kubelet can run it, or a refusal naming what it cannot honour. */
 export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
   for (const kind of PROBES) {
@@ -34,23 +38,32 @@ export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {
     const refuse = (what: string, hint: string) => {
       throw new LocalRuntimeError(`task run ${taskRun}: sidecar "${sidecar.name}": ${what}`, taskRun, hint);
     };
-    if (port !== undefined && typeof port !== 'number')
-      refuse(`the ${kind} names port "${port}", which only a Pod resolves`, 'give the port number');
+    if (typeof port === 'string' && portNamed(sidecar, port) === undefined)
+      refuse(
+        `the ${kind} names port "${port}", which is not among its ports (${portNames(sidecar) || 'it has none'})`,
+        `add {name: ${port}, containerPort: N} to the sidecar's ports, or give the ${kind} the port number`,
+      );
     if (p?.httpGet?.scheme === 'HTTPS') refuse(`an HTTPS ${kind} is not run locally`, 'probe with exec or tcpSocket');
     if (p?.exec && !p.exec.command?.length) refuse(`the ${kind} has an empty exec command`, 'give exec.command');
   }
 }
 
 /**
- * Resolves once the sidecar is ready (its startupProbe, then its readinessProbe, succeeded; at once
- * without them): `ready`; `gone` once `alive` says it ended or the task run stopped; or why its
- * startupProbe gave it up.
+ * Resolves once the sidecar is ready (its startupProbe, then its readinessProbe, succeeded; without
+ * them, once its agent wrote `settledFile`: settled, ended, or `unsettled` after the bound): `ready`;
+ * `gone` once `alive` says it ended or the task run stopped; or why its startupProbe gave it up.
  */
 export async function awaitSidecar(
   sidecar: ResolvedSidecar,
   exec: ExecProbe,
   alive: () => boolean,
-): Promise<{ ready: true } | { ready: false; failed?: string }> {
+  settledFile: string,
+): Promise<{ ready: true; unsettled?: boolean } | { ready: false; failed?: string }> {
+  sidecar = withPortNumbers(sidecar);
+  if (!hasProbes(sidecar)) {
+    const word = await awaitSettled(settledFile, alive);
+    return word === 'gone' ? { ready: false } : { ready: true, unsettled: word === 'unsettled' };
+  }
   const startup = sidecar.startupProbe as Probe | undefined;
   if (startup) {
     const threshold = startup.failureThreshold ?? FAILURE_THRESHOLD;
@@ -79,6 +92,46 @@ async function poll(
     if (++failures >= failureThreshold) return 'failed';
     await sleep(period);
   }
+}
+
+/** The number of the sidecar's port named `name` (its `ports`, as a kubelet resolves a probe's named port). */
+function portNamed(sidecar: ResolvedSidecar, name: string): number | undefined {
+  const port = sidecar.ports?.find((p) => p.name === name)?.containerPort;
+  return typeof port === 'number' ? port : undefined;
+}
+
+const portNames = (sidecar: ResolvedSidecar) =>
+  (sidecar.ports ?? [])
+    .filter((p) => typeof p.name === 'string')
+    .map((p) => `${p.name as string}: ${String(p.containerPort)}`)
+    .join(', ');
+
+/** The sidecar with each probe's named port replaced by its number (checkProbes refused unknown names). */
+function withPortNumbers(sidecar: ResolvedSidecar): ResolvedSidecar {
+  const out = { ...sidecar };
+  for (const kind of PROBES) {
+    const p = sidecar[kind] as Probe | undefined;
+    const action = p?.tcpSocket ? 'tcpSocket' : p?.httpGet ? 'httpGet' : undefined;
+    const port = action && p![action]!.port;
+    if (typeof port === 'string') out[kind] = { ...p, [action!]: { ...p![action!], port: portNamed(sidecar, port) } };
+  }
+  return out;
+}
+
+/** What waiting for a task run's sidecars came to: those never ready, those ready by the bound only. */
+export interface SidecarsReady {
+  unready: string[];
+  unsettled: string[];
+}
+
+export function readiness(
+  sidecars: readonly { name: string }[],
+  outcomes: Awaited<ReturnType<typeof awaitSidecar>>[],
+): SidecarsReady {
+  return {
+    unready: sidecars.filter((_, i) => !outcomes[i]!.ready).map((s) => s.name),
+    unsettled: sidecars.filter((_, i) => (outcomes[i] as { unsettled?: boolean }).unsettled).map((s) => s.name),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

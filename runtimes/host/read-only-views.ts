@@ -87,6 +87,24 @@ export function readOnlyWrapper(
   };
 }
 
+/**
+ * What a sidecar's agent and its exec probes run under outside the sandbox: the same light wrapper
+ * around the whole process, binding the read-only views (a sidecar names no other step's run
+ * directory); none without views. Its texts name the views, as the steps' do.
+ */
+export function viewsPrefix(views: ReadOnlyViews | undefined): string[] {
+  if (!views?.binds.length) return [];
+  return [
+    'bwrap',
+    '--dev-bind',
+    '/',
+    '/',
+    ...views.binds.flatMap(([from, at]) => ['--ro-bind', from, at]),
+    '--die-with-parent',
+    '--',
+  ];
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let works: boolean | undefined;

@@ -37,7 +37,7 @@ import {
 } from './layout.js';
 import { volumeDirOf, volumeHostFiles } from './volumes.js';
 import { sidecarTexts, stepTexts } from './mount-texts.js';
-import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper } from './read-only-views.js';
+import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper, viewsPrefix } from './read-only-views.js';
 import { otherStepPaths, tektonHomeDir, unmappedTektonPaths } from './tekton-paths.js';
 
 export type { OutputLine } from './live-run.js';
@@ -237,11 +237,13 @@ export class LocalRuntime implements Runtime {
       await startSidecars(
         run,
         sidecars,
-        { paths, root, hostDirs, isolate, env: processEnv },
+        // Outside the sandbox a sidecar sees a read-only workspace through its view, as a step does.
+        { paths, root, hostDirs: stepDirs, isolate, env: processEnv },
         {
           agent: this.opts.agent,
           killGraceMs: this.opts.killGraceMs ?? 5000,
           sandbox: (dirs, cwd) => this.sandbox(root, dirs, readOnlyWorkspaces, { cwd, makeCwd: false }),
+          views: viewsPrefix(views),
           onOutput: (line) => this.opts.onOutput?.(line),
           onWarning: (message) => this.opts.onWarning?.(message),
         },

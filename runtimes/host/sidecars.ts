@@ -10,7 +10,7 @@ import { ERR_SUFFIX, type KilnPaths } from '../../contract/index.js';
 import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep, type SidecarEnd } from '../../engine/index.js';
 import { stepArgv } from './commands.js';
 import { spawnAgents, type StepAgents } from './agents.js';
-import { awaitSidecar, type ExecProbe } from './probes.js';
+import { awaitSidecar, hasProbes, readiness, type ExecProbe, type SidecarsReady } from './probes.js';
 
 export interface SidecarLaunch {
   argv: string[];
@@ -35,6 +35,8 @@ export function sidecarLaunches(o: {
   isolate: boolean;
   env: Record<string, string | undefined>;
   sandbox(dirs: Record<string, string>, cwd: string): string[];
+  /** Outside the sandbox: what binds the read-only workspaces' views (read-only-views.ts), or nothing. */
+  views: string[];
 }): SidecarLaunch[] {
   const all = [...o.steps, ...o.sidecars];
   return o.sidecars.map((s, j) => {
@@ -48,11 +50,12 @@ export function sidecarLaunches(o: {
       step: s,
       results: [],
       noWait: true,
+      settledFile: hasProbes(s) ? undefined : o.paths.settledFile(o.steps.length + j),
       exitWithParent: !o.isolate,
     });
     const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
     const env = { ...o.env, ...s.env };
-    if (!o.isolate) return { argv: args, cwd, env, probePrefix: [] };
+    if (!o.isolate) return { argv: [...o.views, ...args], cwd, env, probePrefix: o.views };
     const sandbox = o.sandbox(dirs, cwd);
     return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
@@ -116,22 +119,23 @@ export class HostSidecars {
    * sidecar whose startupProbe gives it up is killed, as the kubelet does. Returns the sidecars
    * never ready.
    */
-  async ready(stopped: () => boolean): Promise<string[]> {
+  async ready(stopped: () => boolean): Promise<SidecarsReady> {
     const outcomes = await Promise.all(
       this.o.sidecars.map(async (s, i) => {
         const where = this.o.launches[i]!;
         const exec: ExecProbe = (command, timeoutMs) => runProbe(command, where, timeoutMs);
-        const outcome = await awaitSidecar(s, exec, () => this.running[i]! && !stopped());
+        const settled = this.o.paths.settledFile(this.o.firstIndex + i);
+        const outcome = await awaitSidecar(s, exec, () => this.running[i]! && !stopped(), settled);
         if (!outcome.ready && outcome.failed) {
           this.why[i] = outcome.failed;
           // Its end is known now: a quick step may be over before the kill's own event comes.
           this.ends[i] = { code: null, signal: 'SIGKILL' };
           this.agents?.signal('SIGKILL', [i]);
         }
-        return outcome.ready;
+        return outcome;
       }),
     );
-    return this.o.sidecars.filter((_, i) => !outcomes[i]).map((s) => s.name);
+    return readiness(this.o.sidecars, outcomes);
   }
 
   /** SIGTERM to every sidecar's process group, SIGKILL after the grace; resolves once all are gone. */

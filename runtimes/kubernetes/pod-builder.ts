@@ -43,7 +43,7 @@ import {
   volumeForWorkspace,
   workspaceVolumes,
 } from './pod-volumes.js';
-import { sidecarContainers, type SidecarMounts } from './sidecars.js';
+import { sidecarContainerName, sidecarContainers, sidecarsSettled, type SidecarMounts } from './sidecars.js';
 import { parseQuantity } from './quantity.js';
 import { kilnSecurity, lockedDown, podSecurityContext, type PodSecurity } from './pod-security.js';
 import { applyPodSpec } from './pod-template.js';
@@ -109,7 +109,8 @@ export function buildPod(given: TaskRunPlan, opts: PodBuildOptions): V1Pod {
     ...taskVolumes(plan),
     ...tektonHomeVolumes(plan),
   ];
-  const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0));
+  const sidecars = plan.sidecars?.length ?? 0;
+  const budget = terminationBudget(plan.steps.length + 1 + (plan.collector ? 1 : 0) + sidecars);
   const steps = plan.steps.map((step, i) => stepContainer(plan, step, i, scripts.has(i), budget, restricted));
   spreadRequests(plan, steps);
   const initContainers: V1Container[] = [initContainer(opts.agentImage, restricted)];
@@ -186,7 +187,8 @@ function logProxyContainer(
     command: logProxyArgv({
       agent: [P.agent],
       paths: P,
-      steps: plan.steps.map((s) => s.name),
+      // A sidecar's output is spooled as the step after the last one (sidecars.ts).
+      steps: [...plan.steps.map((s) => s.name), ...(plan.sidecars ?? []).map((s) => sidecarContainerName(s.name))],
       collector: { url: plan.collector!.url, tokenFile: `${TOKEN_DIR}/token` },
       pipelineRun: plan.collector!.runId ?? plan.pipelineRun,
       taskRun: plan.name,
@@ -244,6 +246,7 @@ function stepContainer(
     terminationLimit: terminationLimit < CONTAINER_MESSAGE_LIMIT ? terminationLimit : undefined,
     stepResults: stepResultsFlags(step, plan.steps, P.stepsDir),
     when: step.when,
+    sidecarsSettled: i === 0 ? sidecarsSettled(plan) : undefined,
   });
   const env = { ...plan.env, ...step.env };
   return {
@@ -281,7 +284,17 @@ function workspaceMount(plan: TaskRunPlan, name: string, step: ResolvedStep): V1
   return mount(volumeForWorkspace(w.workspace), workspaceIn(step, w.name), !!w.readOnly, sub || undefined);
 }
 
-const SIDECAR_MOUNTS: SidecarMounts = { resolve: resolvePaths, workspaceMount, volumeMounts: taskVolumeMounts };
+const SIDECAR_MOUNTS: SidecarMounts = {
+  agent: [
+    mount('kiln-bin', P.binDir, true),
+    mount('kiln-lib', P.libDir, true),
+    mount('kiln-run', P.runDir),
+    mount('kiln-logs', P.logDir),
+  ],
+  resolve: resolvePaths,
+  workspaceMount,
+  volumeMounts: taskVolumeMounts,
+};
 
 function taskVolumeMounts(plan: TaskRunPlan, step: ResolvedStep): V1VolumeMount[] {
   return (step.volumeMounts ?? []).map((m) => {

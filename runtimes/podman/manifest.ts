@@ -3,8 +3,8 @@
 //  - Downward API volumes (the ready file, the scripts) and the token Secret: host directories the
 //    runtime fills with what the projections would hold (`READY`, each script annotation's text).
 //  - Native sidecars (an init container with restartPolicy: Always would block the pod): the log
-//    proxy and Tekton's sidecars run as ordinary containers after the steps, a sidecar under the
-//    agent (sidecar-agent.ts); a sidecar's probes are taken out (the runtime runs them:
+//    proxy and Tekton's sidecars run as ordinary containers after the steps (a sidecar under the
+//    agent, as the pod builder has it); a sidecar's probes are taken out (the runtime runs them:
 //    sidecars.ts), and with sidecars the ready file starts empty, the runtime writing the
 //    go-ahead once each is ready.
 //  - Per-container termination message files: a writable host directory per container at the
@@ -19,7 +19,6 @@ import type { V1Pod, V1PodSpec, V1Probe, V1Volume } from '@kubernetes/client-nod
 import { TERMINATION_PATH } from '../../contract/index.js';
 import { ANNOTATIONS, READY_VALUE } from '../kubernetes/index.js';
 import { PodmanError } from './errors.js';
-import { underAgent } from './sidecar-agent.js';
 
 /** The pod builder's log proxy container: a native sidecar of Kiln's own, not a Tekton one. */
 export const LOG_PROXY = 'kiln-log-proxy';
@@ -85,15 +84,14 @@ export function playablePod(pod: V1Pod, root: string, workspaces: Record<string,
   for (const key of Object.keys(annotations)) if (files.some((f) => f.key === key)) delete annotations[key];
   spec.initContainers = spec.initContainers!.filter((c) => c.restartPolicy !== 'Always');
   const sidecars: PlayablePod['sidecars'] = [];
-  const steps = spec.containers.length;
   spec.containers = [
     ...spec.containers,
-    ...native.map(({ restartPolicy: _, readinessProbe, startupProbe, ...c }) => {
+    // Its ports too: they only name a probe's port, which the runtime resolves (the Pod has the host's network).
+    ...native.map(({ restartPolicy: _, readinessProbe, startupProbe, ports: __, ...c }) => {
       if (c.name !== LOG_PROXY) sidecars.push({ container: c.name, readinessProbe, startupProbe });
       return c;
     }),
   ];
-  underAgent(spec, steps, LOG_PROXY);
   // Only the agent's message file: an API server defaults every other container's to
   // /dev/termination-log, and a directory mounted over /dev leaves the container without /dev/null.
   for (const c of spec.containers.filter((c) => c.terminationMessagePath === TERMINATION_PATH)) {

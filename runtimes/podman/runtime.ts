@@ -26,7 +26,7 @@ import {
   type TaskRunPlan,
 } from '../../engine/index.js';
 import { buildPod, podName, READY_VALUE, volumeForTaskVolume } from '../kubernetes/index.js';
-import { notReady, volumeHostFiles, workspaceFiles, type OutputLine } from '../host/index.js';
+import { readyWarnings, volumeHostFiles, workspaceFiles, type OutputLine } from '../host/index.js';
 import { observePlayedPod, type InspectedContainer, type PodFacts } from './observe.js';
 import { LOG_PROXY, playablePod, podDirs, writePlayablePod } from './manifest.js';
 import { PodSidecars } from './sidecars.js';
@@ -191,8 +191,8 @@ export class PodmanRuntime implements Runtime {
    */
   private async follow(run: LivePod): Promise<void> {
     if (run.sidecars) {
-      const unready = await run.sidecars.ready(() => run.cancel !== undefined);
-      if (unready.length) this.opts.onWarning?.(notReady(run.plan.name, unready, run.cancel));
+      const ready = await run.sidecars.ready(() => run.cancel !== undefined);
+      readyWarnings(run.plan.name, ready, run.cancel).forEach((w) => this.opts.onWarning?.(w));
       if (!run.cancel) await PodSidecars.goAhead(run.readyFile!, READY_VALUE);
     }
     const steps = this.stepContainers(run);

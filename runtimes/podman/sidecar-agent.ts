@@ -1,56 +1,15 @@
-// Tekton's sidecars in a playable Pod, run by the agent as the host engine runs them (its output
-// shipped by the log proxy as step `sidecar-NAME`), and what the runtime reads back of them.
+// What the podman runtime reads back of Tekton's sidecars in a playable Pod, which the pod builder
+// runs under the agent (runtimes/kubernetes/sidecars.ts: the step after the last in the layout).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { V1PodSpec } from '@kubernetes/client-node';
-import {
-  entrypointArgv,
-  ERR_SUFFIX,
-  KILN_ROOT,
-  kilnPaths,
-  LOG_PROXY_FLAGS,
-  TERMINATION_PATH,
-} from '../../contract/index.js';
-
-/**
- * Each Tekton sidecar of a playable Pod run by the agent, as the host engine runs it: `kiln-agent
- * entrypoint` with no wait file, its output spooled as the step after the last one (`sidecar-NAME`),
- * which the log proxy is told to ship too; SIGTERM reaches the sidecar through the agent. The agent
- * and its run, log and results directories are mounted as a step has them.
- */
-export function underAgent(spec: V1PodSpec, steps: number, logProxy: string): void {
-  const step = spec.containers[0]!;
-  const kilnMounts = (step.volumeMounts ?? []).filter((m) => KILN_MOUNTS.has(m.mountPath));
-  const sidecars = spec.containers.slice(steps).filter((c) => c.name !== logProxy);
-  sidecars.forEach((c, j) => {
-    c.command = entrypointArgv({
-      agent: [P.agent],
-      paths: P,
-      index: steps + j,
-      stepName: c.name,
-      onError: 'continue',
-      terminationPath: TERMINATION_PATH,
-      results: [],
-      noWait: true,
-      command: [...c.command!, ...(c.args ?? [])],
-    });
-    delete c.args;
-    c.terminationMessagePath = TERMINATION_PATH;
-    c.terminationMessagePolicy = 'File';
-    c.volumeMounts = [...kilnMounts, ...(c.volumeMounts ?? [])];
-  });
-  const proxy = spec.containers.find((c) => c.name === logProxy)?.command;
-  const at = proxy?.indexOf(LOG_PROXY_FLAGS.steps) ?? -1;
-  if (at >= 0) proxy![at + 1] = [proxy![at + 1], ...sidecars.map((c) => c.name)].join(',');
-}
+import { ERR_SUFFIX, KILN_ROOT, kilnPaths } from '../../contract/index.js';
 
 const P = kilnPaths(KILN_ROOT);
 /** The pod builder's volume at /kiln/run (post files, exit codes): a host directory on podman. */
 export const RUN_VOLUME = 'kiln-run';
-const KILN_MOUNTS = new Set([P.binDir, P.libDir, P.runDir, P.resultsDir, P.logDir]);
 /** A path under /kiln/run as the host sees it, in the directory mounted there. */
-const onHost = (runDir: string, path: string) => join(runDir, relative(P.runDir, path));
+export const onHost = (runDir: string, path: string) => join(runDir, relative(P.runDir, path));
 
 /**
  * The code a sidecar's own command ended with: the agent's exitCode file, in the host directory

@@ -7,11 +7,14 @@
 // A sidecar's output is shipped as the host engine's is (sidecar-agent.ts).
 import { rename, writeFile } from 'node:fs/promises';
 import type { ResolvedSidecar, SidecarEnd } from '../../engine/index.js';
-import { awaitSidecar, checkProbes } from '../host/index.js';
+import { KILN_ROOT, kilnPaths } from '../../contract/index.js';
+import { awaitSidecar, checkProbes, readiness, type SidecarsReady } from '../host/index.js';
 import type { InspectedContainer } from './observe.js';
 import type { PlayablePod } from './manifest.js';
 import type { Podman } from './podman.js';
-import { markUnposted, sidecarExitCode } from './sidecar-agent.js';
+import { markUnposted, onHost, sidecarExitCode } from './sidecar-agent.js';
+
+const P = kilnPaths(KILN_ROOT);
 
 interface Sidecar {
   name: string;
@@ -80,7 +83,7 @@ export class PodSidecars {
    * `stopped` says so; a sidecar its startupProbe gives up is killed, as the kubelet does. Returns
    * the sidecars never ready.
    */
-  async ready(stopped: () => boolean): Promise<string[]> {
+  async ready(stopped: () => boolean): Promise<SidecarsReady> {
     const outcomes = await Promise.all(
       this.sidecars.map(async (s, j) => {
         const exec = (command: string[], timeoutMs: number) =>
@@ -88,15 +91,17 @@ export class PodSidecars {
             () => true,
             () => false,
           );
-        const outcome = await awaitSidecar(s.probes, exec, () => this.running[j]! && !stopped());
+        // A sidecar without probes: its agent in the container says when it settled, through /kiln/run.
+        const settled = onHost(this.at.runDir, P.settledFile(this.at.firstIndex + j));
+        const outcome = await awaitSidecar(s.probes, exec, () => this.running[j]! && !stopped(), settled);
         if (!outcome.ready && outcome.failed) {
           this.why[j] = outcome.failed;
           await this.podman.run(['kill', s.container]).catch(() => undefined);
         }
-        return outcome.ready;
+        return outcome;
       }),
     );
-    return this.sidecars.filter((_, j) => !outcomes[j]).map((s) => s.name);
+    return readiness(this.sidecars, outcomes);
   }
 
   /** The steps' go-ahead, seen in the Pod through the ready file's directory (renamed in whole). */

@@ -99,6 +99,8 @@ export const SIDECAR_REFUSED: Refused = {
   tty: 'a sidecar has no terminal in Kiln',
   restartPolicy: 'a sidecar runs until the steps end, never restarted: drop restartPolicy',
 };
+/** Kubernetes' ContainerPort (a sidecar's `ports`). */
+export const PORT_KEYS = ['name', 'containerPort', 'protocol', 'hostPort', 'hostIP'] as const;
 export const PROBE_KEYS = [
   'exec',
   'tcpSocket',

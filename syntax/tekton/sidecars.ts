@@ -42,7 +42,22 @@ export function readSidecars(
         src.error(probe.pos, `${where}.${kind} needs one of exec, tcpSocket, httpGet`, 'give exactly one');
       if (pf) sidecar[kind] = probe.node?.toJSON() as Record<string, unknown>;
     }
+    const ports = f.get('ports');
+    if (ports) sidecar.ports = readPorts(reader, ports, `${where}.ports`);
     out.push(sidecar);
   }
   return out;
+}
+
+/** Kubernetes' ContainerPorts as written, each checked for what a probe naming one needs. */
+function readPorts(reader: TextReader, at: At, where: string): Record<string, unknown>[] {
+  const src = reader.src;
+  return (src.list(at, where) ?? []).flatMap((item, i) => {
+    const f = src.fields(item, `${where}[${i}]`, F.PORT_KEYS, {});
+    if (!f) return [];
+    const port = f.get('containerPort')?.node?.toJSON() as unknown;
+    if (!Number.isInteger(port))
+      src.error(item.pos, `${where}[${i}] needs containerPort, a port number`, 'give containerPort: N');
+    return [item.node?.toJSON() as Record<string, unknown>];
+  });
 }

@@ -16,6 +16,8 @@ export type ContainerFact =
 
 export interface PodFacts {
   containers: Map<string, ContainerFact>;
+  /** How often the node restarted each native sidecar (restartPolicy: Always) while the steps ran. */
+  restarts?: ReadonlyMap<string, number>;
   /** The Pod's own end when the node ended it (activeDeadlineSeconds), else derived from containers. */
   podFailure?: { reason: string; message: string };
   startTime?: string;
@@ -64,6 +66,7 @@ function containerStatus(
   fact: ContainerFact | undefined,
   pod: V1Pod,
   init: boolean,
+  restartCount = 0,
 ): V1ContainerStatus {
   const state = stateOf(fact, pod, init);
   const started = !!state.running && !(fact?.state === 'running' && fact.started === false);
@@ -73,12 +76,12 @@ function containerStatus(
     imageID: '',
     ready: started,
     started,
-    restartCount: 0,
+    restartCount,
     state,
   };
 }
 
-/** The status a kubelet would write for these facts (restartPolicy Never: no restarts). */
+/** The status a kubelet would write for these facts (restartPolicy Never: only native sidecars restart). */
 export function podStatus(pod: V1Pod, facts: PodFacts): V1PodStatus {
   const inits = pod.spec?.initContainers ?? [];
   const regular = pod.spec?.containers ?? [];
@@ -117,7 +120,9 @@ export function podStatus(pod: V1Pod, facts: PodFacts): V1PodStatus {
       cond('ContainersReady', phase === 'Running' && states.every((f) => f?.state === 'running')),
       cond('Ready', phase === 'Running' && states.every((f) => f?.state === 'running')),
     ],
-    initContainerStatuses: inits.map((c) => containerStatus(c, facts.containers.get(c.name), pod, false)),
+    initContainerStatuses: inits.map((c) =>
+      containerStatus(c, facts.containers.get(c.name), pod, false, facts.restarts?.get(c.name)),
+    ),
     containerStatuses: regular.map((c) => containerStatus(c, facts.containers.get(c.name), pod, !initDone)),
   };
 }

@@ -48,6 +48,8 @@ class PodmanPod implements PlayedPod {
   private readonly starting = new Set<string>();
   /** Sidecars a kubelet would be restarting with a back-off: name → the waiting message. */
   private readonly crashLooping = new Map<string, string>();
+  /** How often each native sidecar was restarted after it ended while the steps ran. */
+  private readonly restarts = new Map<string, number>();
   /** What each projected file holds now. */
   private readonly projected = new Map<string, string>();
 
@@ -89,7 +91,7 @@ class PodmanPod implements PlayedPod {
   }
 
   private report(): void {
-    this.ctx.report({ containers: new Map(this.facts), startTime: this.startTime });
+    this.ctx.report({ containers: new Map(this.facts), restarts: new Map(this.restarts), startTime: this.startTime });
   }
 
   private get spec() {
@@ -141,10 +143,11 @@ class PodmanPod implements PlayedPod {
       await this.inspect();
       this.report();
     }
-    // The kubelet ends native sidecars once every regular container has ended: SIGTERM, then
-    // SIGKILL after the Pod's grace period.
+    // The kubelet ends native sidecars once every regular container has ended, in the reverse of
+    // their order, each once the later ones are gone: SIGTERM, then SIGKILL after the Pod's grace
+    // period. (The log proxy, declared before Tekton's sidecars, ships their last lines.)
     const grace = String(this.spec.terminationGracePeriodSeconds ?? 30);
-    for (const c of (this.spec.initContainers ?? []).filter(isSidecar))
+    for (const c of (this.spec.initContainers ?? []).filter(isSidecar).reverse())
       await this.podman.run(['stop', '-t', grace, `${this.name}-${c.name}`]).catch(() => undefined);
     await this.inspect();
     this.report();
@@ -238,6 +241,34 @@ class PodmanPod implements PlayedPod {
       if (!start.ok) return;
     }
     this.writeProjections();
+    void this.restartSidecars();
+  }
+
+  /**
+   * Once the Pod is initialized, a native sidecar that ends while a step still runs is started again
+   * after a back-off (restartPolicy: Always), as a kubelet does: 1 s doubling to 10 s here (a
+   * kubelet's starts at 10 s). One that ends after the steps (the log proxy, done) is left ended.
+   */
+  private async restartSidecars(): Promise<void> {
+    const stepsRun = () => this.spec.containers.some((c) => this.facts.get(c.name)?.state !== 'terminated');
+    await Promise.all(
+      (this.spec.initContainers ?? []).filter(isSidecar).map(async (c) => {
+        const container = `${this.name}-${c.name}`;
+        for (let n = 0; ; n++) {
+          await this.podman.run(['wait', container], 0).catch(() => undefined);
+          if (this.abort.signal.aborted) return;
+          await this.inspect();
+          if (!stepsRun()) return;
+          this.report();
+          await pause(Math.min(10_000, 1000 * 2 ** n), this.abort.signal);
+          if (this.abort.signal.aborted || !stepsRun()) return;
+          await this.podman.run(['start', container]).catch(() => undefined);
+          this.restarts.set(c.name, n + 1);
+          await this.inspect();
+          this.report();
+        }
+      }),
+    );
   }
 
   /** Each container's state; podman removes init containers once they succeed, so a missing one after the play did. */

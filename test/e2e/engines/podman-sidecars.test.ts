@@ -182,4 +182,36 @@ describe('sidecars on the podman engine', () => {
     expect(stderr).toContain('TimedOut while sidecar "server" was not yet ready; the steps never started');
     expect(stderr).not.toContain('the step ran');
   }, 300_000);
+  it('start the steps once sidecars without probes have settled or ended, or after the bound with a warning', async () => {
+    const shared = '$(workspaces.shared.path)';
+    const { record, stderr } = await onPodman(
+      'settle',
+      taskRun(
+        'pod-sidecar-settle',
+        `    sidecars:
+      - name: busy
+        image: ${image}
+        script: |
+          i=0
+          while [ $i -lt 400000 ]; do i=$((i + 1)); done
+          echo foo > ${shared}/busy
+          sleep 600
+      - name: brief
+        image: ${image}
+        script: echo bar > ${shared}/brief
+      - name: spinner
+        image: ${image}
+        script: while true; do :; done
+    steps:
+      - name: check
+        image: ${image}
+        script: echo "busy says $(cat ${shared}/busy), brief says $(cat ${shared}/brief)"
+`,
+      ),
+    );
+    expect(record.status, stderr).toBe('Succeeded');
+    expect(stderr).toContain('pod-sidecar-settle/check | busy says foo, brief says bar');
+    expect(stderr).toContain('sidecar "spinner" has no probe and was still busy after 5 s; the steps start anyway');
+    expect(stderr).not.toMatch(/warning.*"(busy|brief)"/);
+  }, 300_000);
 });

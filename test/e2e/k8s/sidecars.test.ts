@@ -1,6 +1,7 @@
 // Sidecars on a real control plane (kube-apiserver 1.34, PodSecurity restricted) with the podman test
 // node: a Kiln PipelineRun whose task has a sidecar (an HTTP server with a readinessProbe) that its
-// steps talk to, and sidecars that never become ready. The test node runs native sidecars as a
+// steps talk to and one without a probe whose note they read, both shipped to the collector as
+// `sidecar-NAME`, and sidecars that never become ready. The test node runs native sidecars as a
 // kubelet does: their startupProbe passes before the steps get the go-ahead, they are stopped after
 // the last step, and one that exits or fails its probe is restarted with a back-off (CrashLoopBackOff).
 import { execFile } from 'node:child_process';
@@ -77,7 +78,7 @@ describe('sidecars on a real API server with a podman node', () => {
     const port = await freePort();
     await create('served', {
       // Unbound, so an emptyDir: the sidecar serves from it (the step image has nothing writable).
-      workspaces: ['www'],
+      workspaces: ['www', 'notes'],
       tasks: {
         api: {
           image,
@@ -95,6 +96,19 @@ describe('sidecars on a real API server with a podman node', () => {
             { name: 'after', run: 'echo asked' },
           ],
         },
+        noted: {
+          image,
+          sidecars: [
+            {
+              // No probe: the first step waits until its agent says it has settled (its CPU work
+              // done, the note written, asleep), as on the host engine and podman; started at
+              // once, it would find no note.
+              name: 'notes',
+              script: `i=0; while [ $i -lt 400000 ]; do i=$((i + 1)); done; echo noted > $(workspaces.notes.path)/note; echo note written; exec sleep 600`,
+            },
+          ],
+          steps: [{ name: 'read', run: 'cat $(workspaces.notes.path)/note' }],
+        },
       },
     });
     const r = await ended('served');
@@ -105,14 +119,16 @@ describe('sidecars on a real API server with a podman node', () => {
       status: 'True',
       reason: 'Succeeded',
     });
-    expect(r.status!.taskRuns![0]!.steps.map((s) => [s.name, s.status])).toEqual([
+    expect(r.status!.taskRuns!.find((t) => t.name === 'api')!.steps.map((s) => [s.name, s.status])).toEqual([
       ['ask', 'Succeeded'],
       ['after', 'Succeeded'],
     ]);
     expect(logs).toContain('api/ask | pong');
     expect(logs).toContain('api/after | asked');
-    // A native sidecar's own output is not shipped: it is the container's log (kubectl logs), not the collector's.
-    expect(logs).not.toContain('stopped by TERM');
+    expect(logs).toContain('noted/read | noted');
+    // A sidecar's output is shipped as the host engine and podman ship it, to its TERM trap's last line.
+    expect(logs).toContain('api/sidecar-server | stopped by TERM');
+    expect(logs).toContain('noted/sidecar-notes | note written');
     // The Pod as the node reported it: the sidecar ended by its TERM trap (exit 0) after the last step had ended.
     const lastStatus = (container: string) =>
       (podVersions.get('served-api') ?? [])
@@ -173,5 +189,45 @@ describe('sidecars on a real API server with a podman node', () => {
     expect(described).toMatch(/Warning\s+TaskFailed\s+.*task exits Failed: SidecarNotReady/);
     expect(byName.exits.steps[0]).toMatchObject({ status: 'Failed', reason: 'SidecarNotReady' });
     expect(byName.never.steps[0]?.status).not.toBe('Succeeded');
+  }, 300_000);
+  it('a sidecar that crashes after the steps started is restarted (restartPolicy: Always) and the task goes on', async () => {
+    const w = '$(workspaces.flags.path)';
+    await create('restarts', {
+      workspaces: ['flags'],
+      tasks: {
+        api: {
+          image,
+          sidecars: [
+            {
+              name: 'flaky',
+              // Its second start says so; its first waits for the step's word, then crashes.
+              script: `if [ -f ${w}/crashed ]; then echo back again; touch ${w}/back; exec sleep 600; fi\nwhile [ ! -f ${w}/go ]; do sleep 0.2; done\ntouch ${w}/crashed; echo crashing; exit 1`,
+              readinessProbe: { exec: { command: ['sh', '-c', 'exit 0'] }, periodSeconds: 1 },
+            },
+          ],
+          steps: [
+            {
+              name: 'go',
+              run: `touch ${w}/go; i=0; while [ ! -f ${w}/back ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; test -f ${w}/back && echo sidecar back`,
+            },
+          ],
+        },
+      },
+    });
+    const r = await ended('restarts');
+    const logs = (
+      await exec(process.execPath, [`${REPO}/dist/kiln.mjs`, 'logs', r.status!.runId!], { env: k.env, timeout: 60_000 })
+    ).stdout;
+    expect(r.status!.conditions![0], `${JSON.stringify(r.status!.taskRuns)}\n${logs}`).toMatchObject({
+      status: 'True',
+      reason: 'Succeeded',
+    });
+    // (Only the first start's lines reach the collector: its post file marked the spool complete.)
+    expect(logs).toContain('sidecar back');
+    expect(logs).toContain('crashing');
+    const restarts = (podVersions.get('restarts-api') ?? []).map(
+      (p) => p.status?.initContainerStatuses?.find((c) => c.name === 'sidecar-flaky')?.restartCount ?? 0,
+    );
+    expect(Math.max(...restarts)).toBe(1);
   }, 300_000);
 });

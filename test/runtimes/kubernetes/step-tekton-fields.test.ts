@@ -82,12 +82,48 @@ describe('sidecars in the Pod', () => {
     const pod = buildPod(sidecarPlan, BUILD_OPTIONS);
     const c = pod.spec!.initContainers!.find((c) => c.name === 'sidecar-server')!;
     expect(c.restartPolicy).toBe('Always');
-    expect(c.command).toEqual(['/bin/sh', '-c', 'touch /workspace/src/up; sleep 600', 'sh']);
+    // Under the agent, as a step (no wait file): its output spooled as the step after the last.
+    expect(c.command!.slice(0, 2)).toEqual(['/kiln/bin/kiln-agent', 'entrypoint']);
+    expect(c.command).not.toContain('-wait_file');
+    expect(c.command).not.toContain('-settled_file'); // it has a probe: the kubelet's gate
+    expect(c.command![c.command!.indexOf('-step_index') + 1]).toBe('1');
+    expect(c.command!.slice(-6)).toEqual([
+      '-entrypoint',
+      '/bin/sh',
+      '--',
+      '-c',
+      'touch /workspace/src/up; sleep 600',
+      'sh',
+    ]);
     expect(c.readinessProbe).toEqual({ ...probe, exec: { command: ['test', '-f', '/workspace/src/up'] } });
     // A startup probe's successThreshold must be 1: it is left out; it gives up no sooner than the
     // task's timeout (600 s here, the default period of 10 s: 61 tries).
     expect(c.startupProbe).toEqual({ exec: { command: ['test', '-f', '/workspace/src/up'] }, failureThreshold: 61 });
     expect(c.volumeMounts!.map((m) => m.mountPath)).toContain('/workspace/src');
+  });
+
+  it('is shipped by the log proxy as sidecar-NAME; one without probes holds the first step until it settled', () => {
+    const pod = buildPod(
+      plan({
+        steps: [step('work', { command: ['true'] }), step('more', { command: ['true'] })],
+        sidecars: [
+          { ...step('server', { command: ['sleep', '600'] }), readinessProbe: probe },
+          step('plain', { command: ['sleep', '600'] }),
+        ],
+      }),
+      BUILD_OPTIONS,
+    );
+    const init = pod.spec!.initContainers!;
+    expect(init.map((c) => c.name)).toEqual(['kiln-init', 'kiln-log-proxy', 'sidecar-server', 'sidecar-plain']);
+    const proxy = init[1]!.command!;
+    expect(proxy[proxy.indexOf('-steps') + 1]).toBe('work,more,sidecar-server,sidecar-plain');
+    const plain = init[3]!.command!;
+    expect(plain[plain.indexOf('-settled_file') + 1]).toBe('/kiln/run/3.settled');
+    for (const dir of ['/kiln/bin', '/kiln/lib', '/kiln/run', '/kiln/logs'])
+      expect(init[3]!.volumeMounts!.map((m) => m.mountPath)).toContain(dir);
+    const [first, second] = pod.spec!.containers.map((c) => c.command!);
+    expect(first![first!.indexOf('-wait_file') + 1]).toBe('/kiln/downward/ready,/kiln/run/3.settled');
+    expect(second![second!.indexOf('-wait_file') + 1]).toBe('/kiln/run/0/out');
   });
 
   it('is locked down as the steps are in mode restricted (PodSecurity restricted admits the Pod)', () => {
@@ -122,6 +158,22 @@ describe('sidecars in the Pod', () => {
     expect(c('sidecar-server').readinessProbe!.exec!.command).toEqual(['test', '-f', '/workspace/src/up']);
     expect(c('sidecar-db').startupProbe).toEqual(startup);
     expect(c('sidecar-db').readinessProbe).toBeUndefined();
+  });
+
+  it('keeps its ports, which a probe may name (the kubelet resolves `port: http` from them)', () => {
+    const named = plan({
+      steps: [step('work', { command: ['true'] })],
+      sidecars: [
+        {
+          ...step('web', { command: ['httpd'] }),
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { port: 'http' } },
+        },
+      ],
+    });
+    const c = buildPod(named, BUILD_OPTIONS).spec!.initContainers!.find((c) => c.name === 'sidecar-web')!;
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(c.readinessProbe!.httpGet!.port).toBe('http');
   });
 
   it('is refused where the server has no native sidecars', () => {
