@@ -1,6 +1,14 @@
 // The compressors an archive format names. Levels were chosen by bench/cache.bench.ts on this
 // machine (see docs/cache.md): speed matters more than ratio for a cache that sits beside the job.
-import { constants, createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
+import {
+  brotliDecompressSync,
+  constants,
+  createBrotliCompress,
+  createBrotliDecompress,
+  createGunzip,
+  createGzip,
+  gunzipSync,
+} from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { ArchiveFormat } from '../../contract/cache/index.js';
 
@@ -33,5 +41,17 @@ export function decompressor(format: ArchiveFormat): Transform | null {
       return createGunzip({ chunkSize: CHUNK });
     case 'tar+brotli':
       return createBrotliDecompress({ chunkSize: CHUNK });
+  }
+}
+
+/** The stored bytes of a small entry decompressed at once (archive.ts's in-memory restore). */
+export function decompressSync(format: ArchiveFormat, stored: Buffer): Buffer {
+  switch (format) {
+    case 'tar':
+      return stored;
+    case 'tar+gzip':
+      return gunzipSync(stored);
+    case 'tar+brotli':
+      return brotliDecompressSync(stored);
   }
 }

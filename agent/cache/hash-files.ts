@@ -11,6 +11,9 @@ import { CacheKeyError } from '../../contract/cache/index.js';
 import { HashFilesNoMatchError } from './errors.js';
 import { globBase, globToRegExp } from './glob.js';
 
+/** What makes a pattern a glob rather than one path (globToRegExp's wildcards). */
+const GLOB_CHARS = /[*?[{]/;
+
 /** A walk that would visit more entries than this is a mistake (a glob rooted at a huge tree). */
 export const MAX_WALK_ENTRIES = 1_000_000;
 
@@ -30,8 +33,16 @@ export async function matchFiles(workspace: string, patterns: string[]): Promise
   patterns.forEach(checkPattern);
   const include = patterns.filter((p) => !p.startsWith('!'));
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => globToRegExp(p.slice(1)));
-  const matchers = include.map((p) => ({ re: globToRegExp(p), base: globBase(p) }));
   const found = new Set<string>();
+  // A pattern without wildcards names one file (`package-lock.json`): a stat, not a walk of the
+  // workspace, which holds the very node_modules the key is for.
+  const literal = include.filter((p) => !GLOB_CHARS.test(p));
+  for (const p of literal) {
+    // Kept as written (`./a`, `a//b`), as the walk from their literal directory names them.
+    if (exclude.some((re) => re.test(p))) continue;
+    if ((await stat(join(workspace, p)).catch(() => null))?.isFile()) found.add(p);
+  }
+  const matchers = include.filter((p) => GLOB_CHARS.test(p)).map((p) => ({ re: globToRegExp(p), base: globBase(p) }));
   let visited = 0;
   const walk = async (rel: string, wanted: RegExp[]): Promise<void> => {
     let entries: Dirent[];

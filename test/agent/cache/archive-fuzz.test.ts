@@ -47,7 +47,13 @@ function mutate(bytes: Buffer): Buffer {
 }
 
 describe('extractArchive on hostile input (fuzz)', () => {
-  it.each(['tar', 'tar+gzip'] as const)('%s: extracts inside the targets or refuses', async (format) => {
+  // inMemoryUpTo 0: every case streams; Infinity: every case is read whole and unpacked blocking.
+  it.each([
+    ['tar', 0],
+    ['tar+gzip', 0],
+    ['tar', Infinity],
+    ['tar+gzip', Infinity],
+  ] as const)('%s, in memory up to %d bytes: extracts inside the targets or refuses', async (format, inMemoryUpTo) => {
     const good = await archiveOf(format);
     const root = await mkdtemp(join(tmpdir(), 'kiln-fuzz-'));
     for (let i = 0; i < 60; i++) {
@@ -60,6 +66,7 @@ describe('extractArchive on hostile input (fuzz)', () => {
         Readable.from([bytes]),
         { format, digest, size: bytes.length, key: `fuzz-${i}` },
         [target],
+        inMemoryUpTo,
       ).then(
         () => 'ok',
         (err) => err,

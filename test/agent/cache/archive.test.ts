@@ -1,11 +1,21 @@
 // Round trips through writeArchive/extractArchive that the larger cache suites only meet by chance.
-import { mkdtemp, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { extractArchive, writeArchive } from '../../../agent/cache/archive.js';
-import { describeTree } from './tree.js';
+import { extractArchive, IN_MEMORY_RESTORE_BYTES, writeArchive } from '../../../agent/cache/archive.js';
+import { CacheEntryCorruptError } from '../../../agent/cache/errors.js';
+import type { ArchiveFormat } from '../../../contract/cache/index.js';
+import { describeTree, makeTree } from './tree.js';
+
+async function archive(roots: string[], format: ArchiveFormat) {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  const { digest, size } = await writeArchive(roots, format, sink);
+  return { bytes: Buffer.concat(chunks), entry: { format, digest, size, key: 'k' } };
+}
 
 describe('archive round trip', () => {
   // A file written in the last half-millisecond of a second: Node's Date for it is the next second.
@@ -29,4 +39,66 @@ describe('archive round trip', () => {
       expect((await describeTree(target)).every((l) => l.includes(' 1795734075 '))).toBe(true);
     },
   );
+
+  // Both restore paths: streamed through node-tar's unpacker, or read whole and unpacked blocking
+  // (the default for entries up to IN_MEMORY_RESTORE_BYTES).
+  describe.each([
+    ['streamed', 0],
+    ['in memory', Infinity],
+  ] as const)('%s', (_, inMemoryUpTo) => {
+    it.each(['tar', 'tar+gzip', 'tar+brotli'] as const)(
+      '%s: two paths into their targets, merged over what is there, modes, links and mtimes kept',
+      async (format) => {
+        const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
+        await makeTree(join(src, 'a'));
+        await makeTree(join(src, 'b'), 'z');
+        const { bytes, entry } = await archive([join(src, 'a'), join(src, 'b')], format);
+        const dst = await mkdtemp(join(tmpdir(), 'kiln-arch-dst-'));
+        // Already there: a file the entry also has (the entry's wins) and one it has not (kept).
+        await mkdir(join(dst, 'one/pkg'), { recursive: true });
+        await writeFile(join(dst, 'one/pkg/package.json'), 'stale');
+        await writeFile(join(dst, 'one/mine.txt'), 'mine');
+        const result = await extractArchive(
+          PassThrough.from(bytes),
+          entry,
+          [join(dst, 'one'), join(dst, 'two')],
+          inMemoryUpTo,
+        );
+        expect(result.bytes).toBe(bytes.length);
+        const one = await describeTree(join(dst, 'one'));
+        expect(one.filter((l) => !l.includes('mine.txt'))).toEqual(await describeTree(join(src, 'a')));
+        expect(one.some((l) => l.startsWith('F mine.txt '))).toBe(true);
+        expect(await describeTree(join(dst, 'two'))).toEqual(await describeTree(join(src, 'b')));
+        expect(await readdir(dst)).toEqual(['one', 'two']); // no staging left
+      },
+    );
+
+    it('refuses bytes that do not hash to the digest, leaving the target untouched', async () => {
+      const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
+      await makeTree(join(src, 'a'));
+      const { bytes, entry } = await archive([join(src, 'a')], 'tar+gzip');
+      bytes[bytes.length >> 1] ^= 1;
+      const dst = await mkdtemp(join(tmpdir(), 'kiln-arch-dst-'));
+      const extracted = extractArchive(PassThrough.from(bytes), entry, [join(dst, 'one')], inMemoryUpTo);
+      await expect(extracted).rejects.toBeInstanceOf(CacheEntryCorruptError);
+      expect(await readdir(dst)).toEqual([]);
+    });
+
+    it('refuses more bytes than the entry records', async () => {
+      const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
+      await makeTree(join(src, 'a'));
+      const { bytes, entry } = await archive([join(src, 'a')], 'tar');
+      const dst = await mkdtemp(join(tmpdir(), 'kiln-arch-dst-'));
+      const longer = Buffer.concat([bytes, Buffer.alloc(512)]);
+      const extracted = extractArchive(PassThrough.from(longer), entry, [join(dst, 'one')], inMemoryUpTo);
+      await expect(extracted).rejects.toThrow(/more than the expected/);
+      expect(await readdir(dst)).toEqual([]);
+    });
+  });
+
+  it('restores a node_modules-sized entry of a small project in memory by default', () => {
+    // The example's entry is 3 KB; a bound this size keeps the blocked time of `kiln-agent host` short.
+    expect(IN_MEMORY_RESTORE_BYTES).toBeGreaterThanOrEqual(64 * 1024);
+    expect(IN_MEMORY_RESTORE_BYTES).toBeLessThanOrEqual(1024 * 1024);
+  });
 });
