@@ -5,7 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
 import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
-import { type LoadedPipeline, loadRunFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
+import {
+  type LoadedPipeline,
+  loadRunFiles,
+  pipelineUsesCache,
+  type PipelineRunStatus,
+  resolveRunParams,
+} from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
@@ -185,7 +191,9 @@ async function runOne(
   // The host engine's agent starts now, while the collector's modules load (the run-shipping
   // chunk, loaded only from here on): the two starts overlap on the machine's cores.
   const hostRunner =
-    chosen.engine === 'host' && !flags.isolate ? startHostRunner(agent, process.env, runName) : undefined;
+    chosen.engine === 'host' && !flags.isolate
+      ? startHostRunner(agent, process.env, runName, pipelineUsesCache(pipeline) ? ['cache'] : [])
+      : undefined;
   const { openRunShipping } = await import('../run-shipping.js');
   const shipping = await openRunShipping({
     runName,

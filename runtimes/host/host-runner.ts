@@ -4,7 +4,13 @@
 // back per task run. It is referenced (keeps this process alive) only while a task run is live.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { encodeHostMessage, HOST_RUNNER_COMMAND, type HostCommand, type HostEvent } from '../../contract/index.js';
+import {
+  encodeHostMessage,
+  HOST_RUNNER_COMMAND,
+  type HostCommand,
+  type HostEvent,
+  type HostPreload,
+} from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
 import { runProcessEnv } from './process-env.js';
 
@@ -20,10 +26,17 @@ export interface TaskRunListener {
 /**
  * A pipeline run's runner, started now rather than with the first task run (`kiln run` starts it
  * before loading the collector, so that the two starts overlap). LocalRuntimeOptions.hostRunner.
+ * `preload`: the parts of the agent the run will use, loaded while it waits (HostCommand 'preload').
  */
-export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, pipelineRun: string): HostRunner {
+export function startHostRunner(
+  agent: string[],
+  env: NodeJS.ProcessEnv,
+  pipelineRun: string,
+  preload: HostPreload[] = [],
+): HostRunner {
   const runner = new HostRunner(agent, runProcessEnv(env, pipelineRun), pipelineRun);
   runner.spawn();
+  if (preload.length > 0) runner.send({ op: 'preload', parts: preload });
   return runner;
 }
 
@@ -47,7 +60,7 @@ export class HostRunner {
 
   send(command: HostCommand, listener?: TaskRunListener): void {
     const child = this.process();
-    if (listener) {
+    if (listener && 'taskRun' in command) {
       this.listeners.set(command.taskRun, listener);
       this.referenced(true);
     }
