@@ -3,16 +3,17 @@
 // changes exactly when a matched file's bytes do. Patterns are relative to the workspace;
 // `!pattern` excludes. No match is an error: an empty key part would match unrelated projects.
 import { createHash } from 'node:crypto';
-import { createReadStream, type Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { CacheKeyError } from '../../contract/cache/index.js';
 import { HashFilesNoMatchError } from './errors.js';
 import { globBase, globToRegExp } from './glob.js';
 
 /** What makes a pattern a glob rather than one path (globToRegExp's wildcards). */
 const GLOB_CHARS = /[*?[{]/;
+
+const HASH_CHUNK = 256 * 1024;
 
 /** A walk that would visit more entries than this is a mistake (a glob rooted at a huge tree). */
 export const MAX_WALK_ENTRIES = 1_000_000;
@@ -87,9 +88,23 @@ export async function matchFiles(workspace: string, patterns: string[]): Promise
   return [...found].sort();
 }
 
+/**
+ * A file's digest, read in chunks through one handle: bounded memory for a large file, and for the
+ * usual lock file one read, without the stream machinery (≈8 ms of a step's start compiling it).
+ */
 export async function sha256File(file: string): Promise<Buffer> {
   const h = createHash('sha256');
-  await pipeline(createReadStream(file), h);
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(HASH_CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, HASH_CHUNK, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return h.digest();
 }
 
