@@ -92,9 +92,11 @@ try {
   const k = median(kiln);
   const h = median(hand);
   console.log(`examples/node-app, warm cache, median of ${REPEAT}, interleaved (${machineNote()})`);
-  console.log(`  the same commands by hand (node_modules in place)   ${h.toFixed(0).padStart(6)} ms`);
+  // The range beside each median: on a loaded machine it says how far a ratio can be trusted.
+  const range = (xs: number[]) => `(${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+  console.log(`  the same commands by hand (node_modules in place)   ${h.toFixed(0).padStart(6)} ms ${range(hand)}`);
   console.log(
-    `  kiln run (cache hit, embedded collector)            ${k.toFixed(0).padStart(6)} ms   ratio ${(k / h).toFixed(2)}×  (goal ≤ ${GOAL}×)`,
+    `  kiln run (cache hit, embedded collector)            ${k.toFixed(0).padStart(6)} ms ${range(kiln)}   ratio ${(k / h).toFixed(2)}×  (goal ≤ ${GOAL}×)`,
   );
   const i = median(install.map((p) => p.install));
   const r = median(install.map((p) => p.restore));
