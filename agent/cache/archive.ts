@@ -28,15 +28,25 @@ import {
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pack, Unpack, UnpackSync, type ReadEntry, type WriteEntry } from 'tar';
 import { compressor, decompressor, decompressSync } from './codec.js';
 import { DigestStream, type ArchiveFormat } from '../../contract/cache/index.js';
 import { CacheEntryCorruptError } from './errors.js';
 
-/** Entries of at most this many stored bytes are restored in memory, synchronously (see above). */
-export const IN_MEMORY_RESTORE_BYTES = 256 * 1024;
+/**
+ * When a restore is done in memory (see above): at most this many stored bytes, read whole, and
+ * at most this many once decompressed. Every tar entry takes a 512-byte header at least, so the
+ * second bound caps the blocking unpack at 128 entries (each ≈0.2–0.6 ms of file calls here, the
+ * more under load): a small stored entry of many tiny files, or one that inflates far, streams.
+ */
+export interface InMemoryBounds {
+  stored: number;
+  tar: number;
+}
+
+export const IN_MEMORY_RESTORE: InMemoryBounds = { stored: 64 * 1024, tar: 64 * 1024 };
 
 const rel = (absolute: string) => absolute.slice(1); // archives are written from `/`
 
@@ -206,19 +216,28 @@ class Staging {
 /**
  * Extracts an archive written by writeArchive into `targets` (absolute; target i receives path i).
  * Throws CacheEntryCorruptError, leaving the targets untouched, when the bytes do not match.
- * `inMemoryUpTo`: the stored size up to which the restore is done in memory (tests set both ways).
+ * `inMemory`: the bounds of an in-memory restore (tests set them both ways).
  */
 export async function extractArchive(
   source: Readable,
   entry: EntryMeta,
   targets: string[],
-  inMemoryUpTo = IN_MEMORY_RESTORE_BYTES,
+  inMemory: InMemoryBounds = IN_MEMORY_RESTORE,
 ): Promise<ExtractResult> {
-  if (entry.size > inMemoryUpTo) return extractStreaming(source, entry, targets);
+  if (entry.size > inMemory.stored) return extractStreaming(source, entry, targets);
   const stored = await readWhole(source, entry);
+  checkDigest(entry, createHash('sha256').update(stored).digest('hex'), stored.length);
+  let tarBytes: Buffer | null;
+  try {
+    tarBytes = decompressSync(entry.format, stored, inMemory.tar);
+  } catch (err) {
+    throw undecodable(entry, err);
+  }
+  // Over the bound once decompressed: the streaming path, from the bytes already read (and checked).
+  if (!tarBytes) return extractStreaming(Readable.from([stored]), entry, targets);
   const staging = new Staging();
   try {
-    extractInMemory(stored, entry, targets, staging);
+    extractInMemory(tarBytes, entry, targets, staging);
     await staging.finish(targets, syncMoveFs, async (p, mode) => chmodSync(p, mode));
     return { bytes: stored.length };
   } finally {
@@ -243,15 +262,8 @@ async function readWhole(source: Readable, entry: EntryMeta): Promise<Buffer> {
   return Buffer.concat(chunks, bytes);
 }
 
-/** Checks the digest first, then unpacks with blocking calls into the staging directories. */
-function extractInMemory(stored: Buffer, entry: EntryMeta, targets: string[], staging: Staging): void {
-  checkDigest(entry, createHash('sha256').update(stored).digest('hex'), stored.length);
-  let tarBytes: Buffer;
-  try {
-    tarBytes = decompressSync(entry.format, stored);
-  } catch (err) {
-    throw undecodable(entry, err);
-  }
+/** Unpacks checked, decompressed bytes with blocking calls into the staging directories. */
+function extractInMemory(tarBytes: Buffer, entry: EntryMeta, targets: string[], staging: Staging): void {
   for (const t of targets) {
     mkdirSync(dirname(t), { recursive: true });
     staging.dirs.push(mkdtempSync(join(dirname(t), '.kiln-restore-')));

@@ -10,6 +10,7 @@ import {
   gunzipSync,
 } from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { kMaxLength } from 'node:buffer';
 import type { ArchiveFormat } from '../../contract/cache/index.js';
 
 /** The format new entries are written in. */
@@ -44,14 +45,24 @@ export function decompressor(format: ArchiveFormat): Transform | null {
   }
 }
 
-/** The stored bytes of a small entry decompressed at once (archive.ts's in-memory restore). */
-export function decompressSync(format: ArchiveFormat, stored: Buffer): Buffer {
-  switch (format) {
-    case 'tar':
-      return stored;
-    case 'tar+gzip':
-      return gunzipSync(stored);
-    case 'tar+brotli':
-      return brotliDecompressSync(stored);
+/**
+ * The stored bytes of a small entry decompressed at once (archive.ts's in-memory restore), or null
+ * when they would come to more than `max` bytes (zlib stops there: nothing larger is allocated).
+ */
+export function decompressSync(format: ArchiveFormat, stored: Buffer, max: number): Buffer | null {
+  const limit = { maxOutputLength: Math.min(max + 1, kMaxLength) };
+  const within = (out: Buffer) => (out.length > max ? null : out);
+  try {
+    switch (format) {
+      case 'tar':
+        return within(stored);
+      case 'tar+gzip':
+        return within(gunzipSync(stored, limit));
+      case 'tar+brotli':
+        return within(brotliDecompressSync(stored, limit));
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw err;
   }
 }

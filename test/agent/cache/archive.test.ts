@@ -3,8 +3,10 @@ import { mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { extractArchive, IN_MEMORY_RESTORE_BYTES, writeArchive } from '../../../agent/cache/archive.js';
+import { extractArchive, IN_MEMORY_RESTORE, writeArchive } from '../../../agent/cache/archive.js';
+import { decompressSync } from '../../../agent/cache/codec.js';
 import { CacheEntryCorruptError } from '../../../agent/cache/errors.js';
 import type { ArchiveFormat } from '../../../contract/cache/index.js';
 import { describeTree, makeTree } from './tree.js';
@@ -41,10 +43,10 @@ describe('archive round trip', () => {
   );
 
   // Both restore paths: streamed through node-tar's unpacker, or read whole and unpacked blocking
-  // (the default for entries up to IN_MEMORY_RESTORE_BYTES).
+  // (the default within IN_MEMORY_RESTORE's bounds).
   describe.each([
-    ['streamed', 0],
-    ['in memory', Infinity],
+    ['streamed', { stored: 0, tar: 0 }],
+    ['in memory', { stored: Infinity, tar: Infinity }],
   ] as const)('%s', (_, inMemoryUpTo) => {
     it.each(['tar', 'tar+gzip', 'tar+brotli'] as const)(
       '%s: two paths into their targets, merged over what is there, modes, links and mtimes kept',
@@ -96,9 +98,29 @@ describe('archive round trip', () => {
     });
   });
 
-  it('restores a node_modules-sized entry of a small project in memory by default', () => {
-    // The example's entry is 3 KB; a bound this size keeps the blocked time of `kiln-agent host` short.
-    expect(IN_MEMORY_RESTORE_BYTES).toBeGreaterThanOrEqual(64 * 1024);
-    expect(IN_MEMORY_RESTORE_BYTES).toBeLessThanOrEqual(1024 * 1024);
+  it('streams an entry small when stored but large once decompressed, from the bytes already read', async () => {
+    const src = await mkdtemp(join(tmpdir(), 'kiln-arch-src-'));
+    await makeTree(join(src, 'a'));
+    await writeFile(join(src, 'a/zeros.bin'), Buffer.alloc(4 * IN_MEMORY_RESTORE.tar));
+    const { bytes, entry } = await archive([join(src, 'a')], 'tar+gzip');
+    expect(bytes.length).toBeLessThanOrEqual(IN_MEMORY_RESTORE.stored);
+    expect(decompressSync('tar+gzip', bytes, IN_MEMORY_RESTORE.tar)).toBeNull();
+    const dst = await mkdtemp(join(tmpdir(), 'kiln-arch-dst-'));
+    await extractArchive(PassThrough.from(bytes), entry, [join(dst, 'one')]);
+    expect(await describeTree(join(dst, 'one'))).toEqual(await describeTree(join(src, 'a')));
+    expect(await readdir(dst)).toEqual(['one']);
+  });
+
+  it('decompresses at once only within the bound, and refuses what does not decode', () => {
+    const tar = Buffer.alloc(2048, 7);
+    for (const [format, stored] of [
+      ['tar', tar],
+      ['tar+gzip', gzipSync(tar)],
+      ['tar+brotli', brotliCompressSync(tar)],
+    ] as const) {
+      expect(decompressSync(format, stored, 2048)).toEqual(tar);
+      expect(decompressSync(format, stored, 2047)).toBeNull();
+    }
+    expect(() => decompressSync('tar+gzip', Buffer.from('not gzip'), 2048)).toThrow();
   });
 });
