@@ -25,7 +25,15 @@ export type HostCommand =
    */
   | { op: 'signal'; taskRun: string; signal: 'SIGTERM' | 'SIGKILL'; steps?: number[] }
   /** Stops the task run's log shipping (what was not delivered is reported as by the log proxy). */
-  | { op: 'stop-logs'; taskRun: string };
+  | { op: 'stop-logs'; taskRun: string }
+  /**
+   * Loads the code of the parts named now, while the runner waits for its first task run, rather
+   * than on a step's first use of it: sent at the start when the run's plan uses them. No event.
+   */
+  | { op: 'preload'; parts: HostPreload[] };
+
+/** What a `preload` command may name: `cache`, the dependency cache's restore and save (agent/cache). */
+export type HostPreload = 'cache';
 
 export type HostEvent =
   /** Output a step wrote (also in its spool); `data` is whole UTF-8 characters. */

@@ -36,6 +36,7 @@ export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export { DEFAULT_MAX_PIPELINE_DEPTH } from './child-pipelines.js';
+export { pipelineUsesCache } from './walk.js';
 export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
 export { invalidStepWhen, resolveStepWhen } from './step-when.js';
 export type { CelOutcome, PreparedCel } from './cel.js';

@@ -85,6 +85,13 @@ export class LocalCacheStore implements CacheStore {
   }
 
   async lookup(q: Lookup): Promise<CacheEntry | null> {
+    // The exact key wins whatever else there is, and its file name is known: one read on a hit,
+    // not a read of every entry.
+    const exact = await readFile(join(this.entries, `${entryId(q.version, q.key)}.json`), 'utf8').then(
+      parseEntry,
+      () => null,
+    );
+    if (exact && exact.key === q.key && exact.version === q.version) return exact;
     return selectEntry(
       (await this.list()).map((s) => s.entry),
       q,

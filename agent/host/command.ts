@@ -3,13 +3,21 @@
 // closes, the runtime is gone: every step is stopped as its agent would stop it on its parent's
 // death (SIGTERM to the step, then to everything carrying its run marker; SIGKILL after the grace).
 import { createInterface } from 'node:readline';
-import { encodeHostMessage, type HostCommand, type HostEvent } from '../../contract/index.js';
+import { encodeHostMessage, type HostCommand, type HostEvent, type HostPreload } from '../../contract/index.js';
 import { signalMarked } from '../../contract/proc/index.js';
 import { AgentUsageError } from '../errors.js';
 import { HostTaskRun } from './task-run.js';
 
 /** Exit code when the runtime went away with steps still going, as an agent stopped by SIGTERM. */
 const ORPHANED_EXIT = 143;
+
+/**
+ * Evaluates the parts' modules now (a step's first use would otherwise, on its task's critical
+ * path: the cache's ≈30 ms of node-tar and codecs). A failure here is left for that use to report.
+ */
+function preload(parts: HostPreload[]): void {
+  if (parts.includes('cache')) import('../cache/step.js').catch(() => undefined);
+}
 
 export async function hostCommand(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new AgentUsageError(`kiln-agent host takes no arguments (got ${argv[0]})`, argv[0]!);
@@ -25,6 +33,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
       void run.done.then(() => live.delete(command.taskRun));
     } else if (command.op === 'signal') live.get(command.taskRun)?.signal(command.signal, command.steps);
     else if (command.op === 'stop-logs') live.get(command.taskRun)?.stopLogs();
+    else if (command.op === 'preload') preload(command.parts);
   }
   if (live.size === 0) return 0;
   // The runtime is gone (kiln run SIGKILLed, or it closed us with work left): nothing outlives it.

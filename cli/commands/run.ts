@@ -4,8 +4,14 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { type HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
-import { type LoadedPipeline, loadRunFiles, type PipelineRunStatus, resolveRunParams } from '../../syntax/index.js';
+import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
+import {
+  type LoadedPipeline,
+  loadRunFiles,
+  pipelineUsesCache,
+  type PipelineRunStatus,
+  resolveRunParams,
+} from '../../syntax/index.js';
 import { durationFlag, formatDuration, type RunRecord, UsageError } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paintFor } from '../colour.js';
@@ -224,6 +230,9 @@ async function runOne(
     chosen.engine === 'host' && !flags.isolate
       ? (settings.takeRunner() ?? startHostRunner(agent, process.env, runName))
       : undefined;
+  // A run with a dependency cache has the runner load the cache's code while it waits for the
+  // first task run, off the cached step's critical path.
+  if (runner && pipelineUsesCache(pipeline)) runner.send({ op: 'preload', parts: ['cache'] });
   const { openRunShipping } = await import('../run-shipping.js');
   const shipping = await openRunShipping({
     runName,

@@ -96,6 +96,18 @@ describe('kiln-agent host', () => {
     expect(await host.exit).toBe(0);
   });
 
+  it('takes a preload of the cache ahead of its first task run, with no event of its own', async () => {
+    const root = tempDir('host-preload');
+    const host = startHost();
+    host.send({ op: 'preload', parts: ['cache'] });
+    host.send({ op: 'start', taskRun: 'tr', steps: taskRun(root, ['echo after']) });
+    goAhead(root);
+    expect(await exitOf(host, 'tr', 0)).toMatchObject({ code: 0, signal: null });
+    host.close();
+    expect(await host.exit).toBe(0);
+    expect(host.events.every((e) => e.taskRun === 'tr')).toBe(true);
+  });
+
   it('a signal to a waiting step ends it at once, unrun; a running one gets it forwarded', async () => {
     const root = tempDir('host-signal');
     const marker = `${root}/ran-1`;

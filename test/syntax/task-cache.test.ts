@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineText } from '../../syntax/index.js';
+import { parsePipelineText, pipelineUsesCache } from '../../syntax/index.js';
 import { taskCachePolicy } from '../../syntax/task-cache.js';
 import { brief, diagnosticsOf } from './helpers.js';
 
@@ -99,5 +99,20 @@ describe('task-level cache: errors with exact positions', () => {
       ).toBe(true);
     expect(diags).toHaveLength(expected.length);
     if (hint) expect(diags.map((d) => d.hint)).toContain(hint);
+  });
+});
+
+describe('pipelineUsesCache: whether kiln run has its agent load the cache ahead', () => {
+  const parse = (yaml: string) => parsePipelineText(yaml).pipeline;
+  it('finds a cache on a step, on a task, in finally or in a called pipeline; none otherwise', () => {
+    const none = parse(`name: p\ntasks:\n  a:\n    steps: [{run: 'true'}]\n`);
+    expect(pipelineUsesCache(none)).toBe(false);
+    expect(pipelineUsesCache(parse(pipeline(`${CACHE}    steps: [{run: npm ci}]\n`)))).toBe(true);
+    const onStep = `name: p\ntasks:\n  a:\n    steps:\n      - run: 'true'\n      - run: make\n        cache: { key: k, paths: [out] }\n`;
+    expect(pipelineUsesCache(parse(onStep))).toBe(true);
+    const inFinally = `name: p\ntasks:\n  a:\n    steps: [{run: 'true'}]\nfinally:\n  b:\n    cache: { key: k, paths: [out] }\n    steps: [{run: 'true'}]\n`;
+    expect(pipelineUsesCache(parse(inFinally))).toBe(true);
+    const called = { ...none, pipelines: { child: parse(onStep) } };
+    expect(pipelineUsesCache(called)).toBe(true);
   });
 });

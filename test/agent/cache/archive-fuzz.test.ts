@@ -47,7 +47,15 @@ function mutate(bytes: Buffer): Buffer {
 }
 
 describe('extractArchive on hostile input (fuzz)', () => {
-  it.each(['tar', 'tar+gzip'] as const)('%s: extracts inside the targets or refuses', async (format) => {
+  // Bounds of 0: every case streams; Infinity: every case is read whole and unpacked blocking.
+  const streamed = { stored: 0, tar: 0 };
+  const inMemory = { stored: Infinity, tar: Infinity };
+  it.each([
+    ['tar', 'streamed', streamed],
+    ['tar+gzip', 'streamed', streamed],
+    ['tar', 'in memory', inMemory],
+    ['tar+gzip', 'in memory', inMemory],
+  ] as const)('%s, %s: extracts inside the targets or refuses', async (format, _, bounds) => {
     const good = await archiveOf(format);
     const root = await mkdtemp(join(tmpdir(), 'kiln-fuzz-'));
     for (let i = 0; i < 60; i++) {
@@ -60,6 +68,7 @@ describe('extractArchive on hostile input (fuzz)', () => {
         Readable.from([bytes]),
         { format, digest, size: bytes.length, key: `fuzz-${i}` },
         [target],
+        bounds,
       ).then(
         () => 'ok',
         (err) => err,

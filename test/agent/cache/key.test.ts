@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +88,41 @@ describe('hashFiles and key evaluation', () => {
     ]);
     expect(await matchFiles(ws, ['**/package-lock.json', '!app/sub/**'])).toEqual(['app/package-lock.json']);
     expect(await matchFiles(ws, ['app/package-lock.json'])).toEqual(['app/package-lock.json']);
+  });
+
+  it('answers a pattern without wildcards with a stat, as the walk of an equivalent glob does', async () => {
+    const ws = await workspace();
+    await mkdir(join(ws, 'node_modules/pkg'), { recursive: true });
+    await writeFile(join(ws, 'node_modules/pkg/package-lock.json'), 'deep');
+    await symlink('app/package-lock.json', join(ws, 'linked.json'));
+    await symlink('app', join(ws, 'linked-dir'));
+    // `[x]` makes a glob of the same path: the walk's answer, to compare the stat's with.
+    const cases: [string[], string[]][] = [
+      [['README.md'], ['READM[E].md']],
+      [['app/package-lock.json'], ['app/package-lock.jso[n]']],
+      [
+        ['app/sub/package-lock.json', 'README.md'],
+        ['app/sub/package-lock.jso[n]', 'READM[E].md'],
+      ],
+      [['app'], ['ap[p]']], // a directory is no file
+      [['missing.json'], ['missin[g].json']],
+      [['./README.md'], ['./READM[E].md']], // kept as written
+      [['app//package-lock.json'], ['app//package-lock.jso[n]']],
+      [['linked.json'], ['linke[d].json']], // a symlink to a file counts as the file
+      [['linked-dir/package-lock.json'], ['linked-dir/package-lock.jso[n]']],
+      [
+        ['README.md', '!README.md'],
+        ['READM[E].md', '!README.md'],
+      ],
+      [
+        ['app/package-lock.json', '!app/**'],
+        ['app/package-lock.jso[n]', '!app/**'],
+      ],
+    ];
+    for (const [literal, glob] of cases) {
+      expect(await matchFiles(ws, literal), literal.join(' ')).toEqual(await matchFiles(ws, glob));
+    }
+    expect(await matchFiles(ws, ['README.md', 'linked.json'])).toEqual(['README.md', 'linked.json']);
   });
 
   it('changes exactly when a matched file changes', async () => {

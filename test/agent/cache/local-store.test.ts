@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, writeFile, mkdtemp, mkdir, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,25 @@ describe('local cache store', () => {
     expect(lines.join('\n')).toContain(`a restore-key match for "${state.record.key.slice(0, 16)}…"`);
     expect((await saveCache(o, state)).saved).toBe(true);
     expect((await store.list()).length).toBe(3);
+  });
+
+  it('looks the exact key up by name: a hit beats a newer restore-key match; a damaged one is passed over', async () => {
+    const a = await setup();
+    let clock = 1000;
+    const store = new LocalCacheStore(a.cacheDir, undefined, () => clock++);
+    const lookup = (key: string) => store.lookup({ key, restoreKeys: ['npm-'], version: 'v' });
+    const save = (key: string) =>
+      store.save({ key, version: 'v', format: 'tar' }, async (sink) => {
+        await new Promise<void>((done) => sink.end(Buffer.from(key), done));
+        return { digest: createHash('sha256').update(key).digest('hex'), size: key.length };
+      });
+    await save('npm-exact');
+    await save('npm-newer');
+    expect((await lookup('npm-exact'))?.key).toBe('npm-exact');
+    expect((await store.lookup({ key: 'npm-exact', restoreKeys: [], version: 'other' }))?.key).toBeUndefined();
+    const exactFile = (await store.list()).find((s) => s.entry.key === 'npm-exact')!.file;
+    await writeFile(exactFile, '{"key": "npm-exact", "damaged": true}');
+    expect((await lookup('npm-exact'))?.key).toBe('npm-newer');
   });
 
   it('follows the policy: pull never saves, push never restores and saves only a new key', async () => {

@@ -135,6 +135,30 @@ describe('CachingRunner without a usable store', () => {
   });
 });
 
+describe('CachingRunner with the collector as its store', () => {
+  it('loads the HTTP store for a URL: an unreachable collector is a warning and a miss, the command runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-cache-http-'));
+    await writeFile(join(dir, 'token'), 'run-token\n');
+    await writeFile(join(dir, 'lock'), '{}');
+    const lines: string[] = [];
+    const env: NodeJS.ProcessEnv = {};
+    const cmd = new FakeCommand(0, env);
+    const flags = {
+      spec: { ...spec, paths: ['deps'] },
+      store: { url: 'http://127.0.0.1:9', tokenFile: join(dir, 'token') },
+      workspace: dir,
+    };
+    const out = await new CachingRunner(cmd, flags, (l) => lines.push(l), env).run({
+      command: ['x'],
+      timeoutGraceMs: 1,
+    });
+    expect(out.exitCode).toBe(0);
+    expect(out.cache).toMatchObject({ hit: false, matchedKey: null });
+    expect(cmd.env).toBe('false');
+    expect(lines.join('\n')).toMatch(/cache: warning: restore of "npm-.*" skipped: .*127\.0\.0\.1:9/);
+  });
+});
+
 describe('parseCacheReport', () => {
   it('reads a record and rejects anything else', () => {
     const r = { key: 'k', matchedKey: null, hit: false, restoredBytes: 0, seconds: 0.1, saved: true };
