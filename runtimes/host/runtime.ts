@@ -242,7 +242,7 @@ export class LocalRuntime implements Runtime {
         {
           agent: this.opts.agent,
           killGraceMs: this.opts.killGraceMs ?? 5000,
-          sandbox: (dirs, cwd) => this.sandbox(root, dirs, readOnlyWorkspaces, { cwd, makeCwd: false }),
+          sandbox: (dirs, cwd, tmp) => this.sandbox(root, dirs, readOnlyWorkspaces, { cwd, makeCwd: false, tmp }),
           views: viewsPrefix(views),
           onOutput: (line) => this.opts.onOutput?.(line),
           onWarning: (message) => this.opts.onWarning?.(message),
@@ -314,7 +314,7 @@ export class LocalRuntime implements Runtime {
     root: string,
     hostDirs: Record<string, string>,
     readOnlyWorkspaces: string[],
-    where: { cwd: string; makeCwd: boolean },
+    where: { cwd: string; makeCwd: boolean; tmp?: string },
   ): string[] {
     this.hostRoot ??= hostRootEntries();
     const o = { hostRoot: this.hostRoot, agent: this.opts.agent, cacheDir: this.opts.cacheDir };

@@ -23,9 +23,11 @@ export function taskRunSandbox(
   root: string,
   hostDirs: Record<string, string>,
   readOnlyWorkspaces: string[],
-  { otherSteps = [], ...where }: { cwd: string; makeCwd: boolean; otherSteps?: number[] },
+  { otherSteps = [], tmp, ...where }: { cwd: string; makeCwd: boolean; otherSteps?: number[]; tmp?: string },
 ): string[] {
   const binds = Object.fromEntries(Object.entries(hostDirs).map(([name, dir]) => [workspacePath(name), dir]));
+  // A sidecar's /tmp, shared with its probes' sandboxes (a directory of the task run) instead of a tmpfs of its own.
+  if (tmp) binds['/tmp'] = tmp;
   const stepDirs = otherSteps.map((j) => [kilnPaths(KILN_ROOT).stepDir(j), kilnPaths(root).stepDir(j)] as const);
   for (const [inside, host] of stepDirs) binds[inside] = host;
   if (o.cacheDir) {

@@ -21,7 +21,7 @@ export async function startSidecars(
   o: {
     agent: string[];
     killGraceMs: number;
-    sandbox(dirs: Record<string, string>, cwd: string): string[];
+    sandbox(dirs: Record<string, string>, cwd: string, tmp: string): string[];
     /** Outside the sandbox: the prefix binding the read-only workspaces' views (none without). */
     views: string[];
     onOutput?: (line: OutputLine) => void;

@@ -3,7 +3,7 @@
 // started before the steps; the steps get their go-ahead once every sidecar is ready (probes.ts) or
 // has ended; once the steps have ended, each gets SIGTERM, then SIGKILL.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ERR_SUFFIX, type KilnPaths } from '../../contract/index.js';
@@ -34,7 +34,8 @@ export function sidecarLaunches(o: {
   hostDirs: Record<string, string>;
   isolate: boolean;
   env: Record<string, string | undefined>;
-  sandbox(dirs: Record<string, string>, cwd: string): string[];
+  /** The sandbox's argv prefix; `tmp`: the host directory at its /tmp. */
+  sandbox(dirs: Record<string, string>, cwd: string, tmp: string): string[];
   /** Outside the sandbox: what binds the read-only workspaces' views (read-only-views.ts), or nothing. */
   views: string[];
 }): SidecarLaunch[] {
@@ -56,7 +57,11 @@ export function sidecarLaunches(o: {
     const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
     const env = { ...o.env, ...s.env };
     if (!o.isolate) return { argv: [...o.views, ...args], cwd, env, probePrefix: o.views };
-    const sandbox = o.sandbox(dirs, cwd);
+    // Its exec probes run in a sandbox of their own (as beside a container): the same /tmp, a
+    // directory of the task run (made now: bwrap binds only what exists), lets them see its files.
+    const tmp = join(o.root, 'sidecar-tmp', String(j));
+    mkdirSync(tmp, { recursive: true });
+    const sandbox = o.sandbox(dirs, cwd, tmp);
     return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
 }
