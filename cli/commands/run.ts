@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { locateAgent, startHostRunner } from '../../runtimes/host/index.js';
+import { type HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
 import {
   type LoadedPipeline,
   loadRunFiles,

@@ -4,13 +4,7 @@
 // back per task run. It is referenced (keeps this process alive) only while a task run is live.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import {
-  encodeHostMessage,
-  HOST_RUNNER_COMMAND,
-  type HostCommand,
-  type HostEvent,
-  type HostPreload,
-} from '../../contract/index.js';
+import { encodeHostMessage, HOST_RUNNER_COMMAND, type HostCommand, type HostEvent } from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
 import { runProcessEnv } from './process-env.js';
 
