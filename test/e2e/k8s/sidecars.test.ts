@@ -65,6 +65,19 @@ async function ended(name: string): Promise<PipelineRunResource> {
   );
 }
 
+/** The run once archived, which must have Succeeded, with its logs as `kiln logs` prints them. */
+async function succeeded(name: string): Promise<{ r: PipelineRunResource; logs: string }> {
+  const r = await ended(name);
+  const logs = (
+    await exec(process.execPath, [`${REPO}/dist/kiln.mjs`, 'logs', r.status!.runId!], { env: k.env, timeout: 60_000 })
+  ).stdout;
+  expect(r.status!.conditions![0], `${JSON.stringify(r.status!.taskRuns)}\n${logs}`).toMatchObject({
+    status: 'True',
+    reason: 'Succeeded',
+  });
+  return { r, logs };
+}
+
 const create = (name: string, pipelineSpec: unknown) =>
   client.createPipelineRun(k.namespace, {
     apiVersion: 'kiln.dev/v1alpha1',
@@ -111,14 +124,7 @@ describe('sidecars on a real API server with a podman node', () => {
         },
       },
     });
-    const r = await ended('served');
-    const logs = (
-      await exec(process.execPath, [`${REPO}/dist/kiln.mjs`, 'logs', r.status!.runId!], { env: k.env, timeout: 60_000 })
-    ).stdout;
-    expect(r.status!.conditions![0], `${JSON.stringify(r.status!.taskRuns)}\n${logs}`).toMatchObject({
-      status: 'True',
-      reason: 'Succeeded',
-    });
+    const { r, logs } = await succeeded('served');
     expect(r.status!.taskRuns!.find((t) => t.name === 'api')!.steps.map((s) => [s.name, s.status])).toEqual([
       ['ask', 'Succeeded'],
       ['after', 'Succeeded'],
@@ -214,14 +220,7 @@ describe('sidecars on a real API server with a podman node', () => {
         },
       },
     });
-    const r = await ended('restarts');
-    const logs = (
-      await exec(process.execPath, [`${REPO}/dist/kiln.mjs`, 'logs', r.status!.runId!], { env: k.env, timeout: 60_000 })
-    ).stdout;
-    expect(r.status!.conditions![0], `${JSON.stringify(r.status!.taskRuns)}\n${logs}`).toMatchObject({
-      status: 'True',
-      reason: 'Succeeded',
-    });
+    const { logs } = await succeeded('restarts');
     // (Only the first start's lines reach the collector: its post file marked the spool complete.)
     expect(logs).toContain('sidecar back');
     expect(logs).toContain('crashing');
