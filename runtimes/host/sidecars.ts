@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ERR_SUFFIX, type KilnPaths } from '../../contract/index.js';
+import { ERR_SUFFIX, KILN_ROOT, type KilnPaths } from '../../contract/index.js';
 import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep, type SidecarEnd } from '../../engine/index.js';
 import { stepArgv } from './commands.js';
 import { spawnAgents, type StepAgents } from './agents.js';
@@ -54,7 +54,10 @@ export function sidecarLaunches(o: {
       settledFile: hasProbes(s) ? undefined : o.paths.settledFile(o.steps.length + j),
       exitWithParent: !o.isolate,
     });
-    const cwd = s.workingDir ?? (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.root);
+    // In the sandbox the task run's directory is at /kiln, as for a step without a workspace.
+    const cwd =
+      s.workingDir ??
+      (seen[0] ? (o.isolate ? `/workspace/${seen[0]}` : dirs[seen[0]]!) : o.isolate ? KILN_ROOT : o.root);
     const env = { ...o.env, ...s.env };
     if (!o.isolate) return { argv: [...o.views, ...args], cwd, env, probePrefix: o.views };
     // Its exec probes run in a sandbox of their own (as beside a container): the same /tmp, a
