@@ -1,6 +1,8 @@
 // Builds the agent (called by scripts/build.mjs; `make agent`):
 //   dist/agent.cjs    one CommonJS bundle of agent/main.ts (runs under plain node)
-//   dist/kiln-agent   a Node single-executable application: node, stripped, + the bundle (postject)
+//   dist/agent.cache  V8's code cache of the bundle after a training run (train-agent-cache.cjs)
+//   dist/kiln-agent   a Node single-executable application: node, stripped, + the bundle and its
+//                     code cache as assets, run by scripts/agent-sea-main.cjs (postject)
 //   dist/kiln/        the portable tree copied to /kiln in a pod: bin/kiln-agent patched to load
 //                     the glibc loader and libraries shipped in lib/, so it runs in any image
 // Each piece is rebuilt only when an input is newer than its output.
@@ -21,10 +23,13 @@ import { join } from 'node:path';
 
 const INPUT_DIRS = ['agent', 'contract'];
 const INPUT_FILES = ['package.json', 'scripts/build-agent.mjs'];
+const SEA_MAIN = 'scripts/agent-sea-main.cjs';
+const TRAINER = 'scripts/train-agent-cache.cjs';
 // Intermediate files carry the pid: engineers and CI may build in one tree at once; finished
 // outputs are renamed into place, so a reader never sees half a binary.
 const OUT = {
   bundle: 'dist/agent.cjs',
+  cache: 'dist/agent.cache',
   seaConfig: `dist/agent-sea.${process.pid}.json`,
   blob: `dist/agent.${process.pid}.blob`,
   sea: 'dist/kiln-agent',
@@ -71,6 +76,17 @@ async function bundle() {
   renameSync(tmp, OUT.bundle);
 }
 
+/** The code cache from a training run; a run that fails fails the build, with its output. */
+function trainCodeCache() {
+  const tmp = `${OUT.cache}.${process.pid}.tmp`;
+  try {
+    execFileSync(process.execPath, [TRAINER, OUT.bundle, tmp], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`build-agent: the training run for the code cache failed:\n${err.stdout}${err.stderr}`);
+  }
+  renameSync(tmp, OUT.cache);
+}
+
 function tool(name) {
   const local = join('node_modules', '.bin', name);
   return existsSync(local) ? local : name;
@@ -94,7 +110,13 @@ function run(name, args, options) {
 function seaExecutable() {
   writeFileSync(
     OUT.seaConfig,
-    JSON.stringify({ main: OUT.bundle, output: OUT.blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
+    JSON.stringify({
+      main: SEA_MAIN,
+      output: OUT.blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: { 'agent.cjs': OUT.bundle, 'agent.cache': OUT.cache },
+    }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', OUT.seaConfig], { stdio: 'pipe' });
   const tmp = `${OUT.sea}.${process.pid}.tmp`;
@@ -137,6 +159,7 @@ export async function buildAgent() {
   mkdirSync('dist', { recursive: true });
   const inputs = Math.max(...INPUT_DIRS.map(newestMtime), ...INPUT_FILES.map(mtimeOr0));
   if (isStale(OUT.bundle, inputs)) await bundle();
-  if (isStale(OUT.sea, mtimeOr0(OUT.bundle))) seaExecutable();
+  if (isStale(OUT.cache, Math.max(mtimeOr0(OUT.bundle), mtimeOr0(TRAINER), mtimeOr0(SEA_MAIN)))) trainCodeCache();
+  if (isStale(OUT.sea, mtimeOr0(OUT.cache))) seaExecutable();
   if (isStale(OUT.treeBin, mtimeOr0(OUT.sea))) portableTree();
 }
