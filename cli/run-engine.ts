@@ -65,7 +65,8 @@ function podTemplateIgnored(podTemplate: Record<string, unknown>, pipeline: Pipe
 export function hostIgnoredTaskRunSpecs(run: RunRequest | undefined, pipeline: PipelineSpec): string | undefined {
   const lines = (run?.taskRunSpecs ?? []).flatMap((spec) => {
     const fields = [
-      spec.serviceAccountName && 'serviceAccountName',
+      // An account given in the files has its credentials written (runtimes/host/credentials.ts).
+      spec.serviceAccountName && !run?.credentials?.[spec.pipelineTaskName] && 'serviceAccountName',
       spec.podTemplate && podTemplateIgnored(spec.podTemplate, pipeline, spec.pipelineTaskName),
       spec.metadata && 'metadata',
       spec.computeResources && 'computeResources',

@@ -297,6 +297,7 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
         spec,
       ),
     }),
+    ...(input.credentials?.[task.name] && { credentials: input.credentials[task.name] }),
     timeoutMs: spec?.timeoutMs ?? task.timeoutMs,
     ...(pod && { pod }),
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, substitute(v, resolve)])),

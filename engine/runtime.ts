@@ -6,6 +6,7 @@ import type {
   StepStatus,
   TaskRunStatus,
   TaskVolume,
+  TektonCredentials,
   WorkspaceBinding,
   WorkspaceUse,
 } from '../syntax/index.js';
@@ -52,6 +53,8 @@ export interface TaskRunPlan {
   workspaceBindings: Record<string, WorkspaceBinding>;
   /** The task's own volumes (Tekton's), fresh in each task run. */
   volumes?: TaskVolume[];
+  /** What the run's ServiceAccount gives the steps (Tekton's credential initialization): local engines. */
+  credentials?: TektonCredentials;
   /** Tekton's sidecars: started before the steps (each ready first), stopped after the last. */
   sidecars?: ResolvedSidecar[];
   timeoutMs?: number;

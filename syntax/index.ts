@@ -43,6 +43,7 @@ export type { CelOutcome, PreparedCel } from './cel.js';
 export type { WhenOutcome } from './when.js';
 export { taskStrings, valueStrings } from './walk.js';
 export { resolveVolumeFiles, volumeSourceName } from './tekton/volumes.js';
+export { credentialFiles } from './tekton/credentials.js';
 //
 // The pipeline's task graph. Edges come from `needs` (Tekton `runAfter`,
 // v1alpha1 `from`) and from `$(tasks.t.results.r)` references; finally tasks are kept apart.

@@ -303,6 +303,25 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Tekton's `taskRunSpecs` (and a TaskRun's own pod fields): how one pipeline task's task runs run. */
   taskRunSpecs?: TaskRunSpecOverride[];
+  /**
+   * By pipeline task: the credentials its ServiceAccount (given in the same files) carries, for
+   * the local engines. Never sent to a cluster nor exported: Tekton reads the account itself there.
+   */
+  credentials?: Record<string, TektonCredentials>;
+}
+
+/** A Secret that Tekton's credential initialization reads (syntax/tekton/credentials.ts). */
+export interface CredentialSecret {
+  name: string;
+  type?: string;
+  annotations: Record<string, string>;
+  data: Record<string, string>;
+}
+
+/** What a ServiceAccount's Secrets give a task run's steps ($HOME and `$(credentials.path)`). */
+export interface TektonCredentials {
+  account: string;
+  secrets: CredentialSecret[];
 }
 
 /**

@@ -35,6 +35,8 @@ export type ParsedReference =
    * the values of an earlier step's artifact n, read when the step starts (in its script too).
    */
   | { kind: 'artifactsPath'; of: 'step' | 'task' }
+  /** `$(credentials.path)`: where Tekton's credential initialization wrote the run's credentials. */
+  | { kind: 'credentialsPath' }
   | { kind: 'stepArtifact'; step: string; category: 'inputs' | 'outputs'; name: string }
   /** `$(tasks.t.outputs.n)` / `inputs.n`: the values of task t's artifact n (Tekton alpha); orders the task after t. */
   | { kind: 'taskArtifact'; task: string; category: 'inputs' | 'outputs'; name: string }
@@ -57,6 +59,7 @@ const ROOTS = new Set([
   'steps',
   'step',
   'artifacts',
+  'credentials',
 ]);
 const NAME = String.raw`[A-Za-z0-9_][\w-]*`;
 const SELECTOR = String.raw`(?:\[(\*|\d+)\]|\.(${NAME}))?`;
@@ -134,6 +137,7 @@ export function parseReference(expr: string): ParsedReference {
   if ((m = STEP_RESULT_PATH_RE.exec(expr))) return { kind: 'stepResultPath', name: m[1]! };
   if (expr === 'step.artifacts.path') return { kind: 'artifactsPath', of: 'step' };
   if (expr === 'artifacts.path') return { kind: 'artifactsPath', of: 'task' };
+  if (expr === 'credentials.path') return { kind: 'credentialsPath' };
   if ((m = STEP_ARTIFACT_RE.exec(expr)))
     return { kind: 'stepArtifact', step: m[1]!, category: m[2] as 'inputs' | 'outputs', name: m[3]! };
   if ((m = STEP_RESULT_RE.exec(expr)))

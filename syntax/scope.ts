@@ -37,6 +37,8 @@ export interface SubstitutionScope {
   aggregateStatus?: string;
   /** Path of result `name` for the running task (`$(results.name.path)`). */
   resultPath?: (name: string) => string;
+  /** The directory of the task run's credentials (`$(credentials.path)`). */
+  credentialsPath?: string;
   /** The file holding a step's exit code, by the step's name (`$(steps.s.exitCode.path)`). */
   stepExitCodePath?: (step: string) => string | undefined;
   /** task workspace name → path. */
@@ -108,6 +110,8 @@ function answer(ref: ParsedReference, scope: SubstitutionScope): ParamValue | un
       return scope.aggregateStatus;
     case 'resultPath':
       return scope.resultPath?.(ref.name);
+    case 'credentialsPath':
+      return scope.credentialsPath;
     case 'stepExitCode':
       return scope.stepExitCodePath?.(ref.step);
     case 'workspace':

@@ -159,6 +159,9 @@ class ReferenceChecker {
         if (!scope.results)
           return ["$(…artifacts.path) is only known inside a task's steps", 'write the artifacts in a step'];
         return undefined;
+      case 'credentialsPath':
+        if (!scope.results) return ["$(credentials.path) is only known inside a task's steps", 'use it in a step'];
+        return undefined;
       case 'stepResultPath':
         if (!scope.results)
           return [

@@ -295,6 +295,7 @@ async function runOne(
         workspaces,
         timeoutMs: run?.timeoutMs,
         ...(run?.taskRunSpecs && { taskRunSpecs: run.taskRunSpecs }),
+        ...(run?.credentials && { credentials: run.credentials }),
         concurrency,
         maxDepth,
         collector: shipping.collector,

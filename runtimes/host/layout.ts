@@ -12,6 +12,7 @@ import {
   type TaskRunPlan,
 } from '../../engine/index.js';
 import { scriptText, shellFor } from './shell.js';
+import { tektonCredsDir, tektonHomeDir } from './tekton-paths.js';
 import { LocalRuntimeError } from './errors.js';
 
 export const runDirOf = (baseDir: string, pipelineRun: string) => join(baseDir, pipelineRun);
@@ -69,6 +70,16 @@ export function workspaceFiles(plan: TaskRunPlan, baseDir: string): Record<strin
   return out;
 }
 
+/**
+ * A task run with credentials: its steps' $HOME is the directory standing for /tekton/home, where
+ * they were written (credentials.ts), unless a step sets HOME itself. Tekton copies them into the
+ * image's HOME; here that would be the user's own home, which a task run never writes.
+ */
+function withCredentialsHome(step: ResolvedStep, plan: TaskRunPlan, paths: KilnPaths): ResolvedStep {
+  if (!plan.credentials || step.env.HOME !== undefined) return step;
+  return { ...step, env: { ...step.env, HOME: tektonHomeDir(paths.root) } };
+}
+
 /** Fills `$(results.r.path)` and `$(workspaces.w.path)` with the paths the step will see. */
 export function resolveRuntimePaths(
   plan: TaskRunPlan,
@@ -78,6 +89,7 @@ export function resolveRuntimePaths(
   const resolverOf = (workspacePaths: Record<string, string>) =>
     makeResolver({
       resultPath: paths.resultFile,
+      credentialsPath: tektonCredsDir(paths.root),
       workspacePaths,
       stepExitCodePath: (name) => exitCodeFile(paths, plan.steps, name),
     });
@@ -91,7 +103,7 @@ export function resolveRuntimePaths(
     return resolverOf({ ...workspaceDirs, ...Object.fromEntries(hidden.map((name) => [name, workspacePath(name)])) });
   };
   const steps = plan.steps.map((planned) => {
-    const step = withStepResultFiles(planned, plan.steps, paths);
+    const step = withStepResultFiles(withCredentialsHome(planned, plan, paths), plan.steps, paths);
     const { args, ...rest } = substituteStep({ ...step, args: step.scriptArgs ?? [] }, resolverFor(planned));
     return { ...step, ...rest, ...(step.scriptArgs ? { scriptArgs: args } : {}) } as ResolvedStep;
   });

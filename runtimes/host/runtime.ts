@@ -38,7 +38,8 @@ import {
 import { volumeDirOf, volumeHostFiles } from './volumes.js';
 import { sidecarTexts, stepTexts } from './mount-texts.js';
 import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper, viewsPrefix } from './read-only-views.js';
-import { otherStepPaths, tektonHomeDir, unmappedTektonPaths } from './tekton-paths.js';
+import { otherStepPaths, tektonCredsDir, tektonHomeDir, unmappedTektonPaths } from './tekton-paths.js';
+import { writeCredentials } from './credentials.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -143,6 +144,7 @@ export class LocalRuntime implements Runtime {
     const dirs = [
       ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...(guard?.dirs ?? [])],
       ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
+      ...(JSON.stringify(resolved.steps).includes(tektonCredsDir(paths.root)) ? [tektonCredsDir(root)] : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),
@@ -150,6 +152,7 @@ export class LocalRuntime implements Runtime {
     const sidecars = sidecarTexts(dirsOf, resolved.steps);
     sidecars.forEach((s) => checkProbes(plan.name, s));
     await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
+    if (plan.credentials) await writeCredentials(plan.credentials, root, paths.root);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
       url: taskRunResultsUrl(plan.collector.url, plan.pipelineRun, plan.name),

@@ -2,8 +2,9 @@
 // a variable: `/workspace/<w>` for a workspace of its task (`$(workspaces.w.path)`),
 // `/tekton/steps/step-<name>/` or `/tekton/steps/<i>/` for a step's exit code
 // (`$(steps.name.exitCode.path)`), `/tekton/run/<i>/` for its post file, `/tekton/results/<r>` for a result (`$(results.r.path)`),
-// `/tekton/scripts` for the task run's scripts, and `/tekton/home`, the emptyDir Tekton gives every
-// step of a task run (a step's own volume mounted there wins, as Kubernetes lets the user's mount win the tie).
+// `/tekton/scripts` for the task run's scripts, `/tekton/home`, the emptyDir Tekton gives every
+// step of a task run (a step's own volume mounted there wins, as Kubernetes lets the user's mount win
+// the tie), and `/tekton/creds`, where its credential initialization writes (credentials.ts).
 // Nothing can be mounted at those paths here (outside the sandbox at all; in it, /workspace/<w> is
 // bound already), so, as a volume's mount path (volumes.ts), each becomes the task run's directory
 // that holds it. Any other `/tekton/…` path does not exist in a Kiln task run: the runtime warns.
@@ -13,6 +14,9 @@ import { type KilnPaths, workspacePath } from '../../contract/index.js';
 
 /** The directory standing for Tekton's `/tekton/home` in a task run (`root`: its directory as seen). */
 export const tektonHomeDir = (root: string) => join(root, 'tekton', 'home');
+
+/** The directory standing for Tekton's `/tekton/creds` (`$(credentials.path)`), as tektonHomeDir. */
+export const tektonCredsDir = (root: string) => join(root, 'tekton', 'creds');
 
 /**
  * Tekton's paths `step` may name, each with the directory that stands for it: /workspace/<w> only
@@ -38,6 +42,7 @@ export function tektonPathMounts(
     ...steps,
     { mountPath: '/tekton/results', dir: paths.resultsDir },
     { mountPath: '/tekton/home', dir: tektonHomeDir(paths.root) },
+    { mountPath: '/tekton/creds', dir: tektonCredsDir(paths.root) },
     // The task run's scripts (Tekton names each `script-<i>-<suffix>`, Kiln `<i>`: read as a whole).
     { mountPath: '/tekton/scripts', dir: paths.scriptsDir },
   ];
@@ -55,7 +60,7 @@ export function unmappedTektonPaths(plan: TaskRunPlan, steps: readonly ResolvedS
   if (named.length === 0) return undefined;
   return (
     `task run ${plan.name}: ${named.join('; ')}, which the host engine does not lay out ` +
-    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/run/…, /tekton/results/…, /tekton/scripts and /tekton/home ` +
+    `(of Tekton's pod paths it maps only /workspace/<workspace>, /tekton/steps/…, /tekton/run/…, /tekton/results/…, /tekton/scripts, /tekton/home and /tekton/creds ` +
     `to the task run's directory): use $(workspaces.w.path), $(results.r.path) or a workspace instead`
   );
 }

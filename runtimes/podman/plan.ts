@@ -12,6 +12,15 @@ export function forPodman(
   plan: TaskRunPlan,
   runDir: string,
 ): { plan: TaskRunPlan; workspaces: Record<string, string> } {
+  // Tekton's credential initialization is done by the host engine (runtimes/host/credentials.ts):
+  // in a container, $HOME and /tekton/creds would need writing into the image's own paths.
+  if (plan.credentials)
+    throw new PodmanError(
+      `task run ${plan.name}: ServiceAccount "${plan.credentials.account}" gives credentials (Tekton's credential initialization), which the podman engine does not write`,
+      [],
+      '',
+      'run it with --engine host, which writes them into the task run and sets $HOME',
+    );
   const workspaces: Record<string, string> = {};
   const bindings: Record<string, WorkspaceBinding> = {};
   for (const ws of usedWorkspaces(plan)) {

@@ -2,7 +2,16 @@
 // how (params, workspace bindings, timeouts), the latter returned as the run's defaults.
 import { MAX_RETRIES, TextReader, type GivenParam } from '../common.js';
 import { missingHint } from '../did-you-mean.js';
-import type { ParamType, ParamValue, PipelineSpec, RunRequest, WorkspaceBinding } from '../model.js';
+import type {
+  ParamType,
+  ParamValue,
+  PipelineSpec,
+  RunRequest,
+  SourcePos,
+  TaskRunSpecOverride,
+  TektonCredentials,
+  WorkspaceBinding,
+} from '../model.js';
 import { Sites, declarationScope } from '../sites.js';
 import type { At, Source } from '../yaml-source.js';
 import { isMap } from 'yaml';
@@ -12,6 +21,7 @@ import { readGivenParams } from './step-action.js';
 import { readNamedList } from './readers.js';
 import { type PodVolumeList, readTaskTemplate, type TaskReadContext } from './task.js';
 import type { KubernetesObjects } from './kubernetes.js';
+import { accountCredentials, credentialProblems } from './credentials.js';
 import { readVolumeFiles, VOLUME_SOURCE_KEYS } from './volumes.js';
 import { hasResolver } from './remote-ref.js';
 import {
@@ -85,6 +95,8 @@ export function readPipelineRun(doc: TektonDoc, ctx: TektonContext & { pipelines
     tasks,
   );
   if (specs.length) run.taskRunSpecs = specs;
+  const credentials = runCredentials(src, doc.pos, tasks, specs, ctx.kubernetes);
+  if (credentials) run.credentials = credentials;
   const timeouts = f.get('timeouts') && src.fields(f.get('timeouts')!, 'spec.timeouts', F.TIMEOUTS_KEYS);
   const timeoutMs = src.duration(timeouts?.get('pipeline') ?? f.get('timeout'), 'spec.timeouts.pipeline');
   if (timeoutMs !== undefined) run.timeoutMs = timeoutMs;
@@ -187,6 +199,8 @@ export function readTaskRun(doc: TektonDoc, ctx: TektonContext, isTask: boolean)
     checkTaskRunSpecs(src, [own], pipeline, 'spec');
     inputs.run.taskRunSpecs = [own];
   }
+  const credentials = inputs && runCredentials(src, doc.pos, [taskName], inputs.run.taskRunSpecs ?? [], ctx.kubernetes);
+  if (inputs && credentials) inputs.run.credentials = credentials;
   if (inputs) dropUndeclared(inputs.run, pipeline);
   return inputs ? { pipeline, run: inputs.run } : { pipeline };
 }
@@ -301,4 +315,36 @@ function implicitOf(given: Map<string, GivenParam>, bound: Map<string, At['pos']
     params: new Map([...given].map(([name, g]) => [name, typeOf(g.value)])),
     workspaces: new Set(bound.keys()),
   };
+}
+
+/**
+ * Each pipeline task's credentials: those of its taskRunSpecs' ServiceAccount, or of "default" as
+ * in Tekton, when that account is among the documents given (one of a cluster's is left to it).
+ */
+function runCredentials(
+  src: Source,
+  pos: SourcePos | undefined,
+  tasks: readonly string[],
+  specs: readonly TaskRunSpecOverride[],
+  objects: KubernetesObjects,
+): Record<string, TektonCredentials> | undefined {
+  const out: Record<string, TektonCredentials> = {};
+  for (const task of tasks) {
+    const spec = specs.find((s) => s.pipelineTaskName === task);
+    const account = spec?.serviceAccountName ?? 'default';
+    const found = accountCredentials(account, objects);
+    if (!found) continue;
+    const at = spec?.pos ?? pos;
+    for (const name of found.missing)
+      src.diags.warn(
+        at,
+        `ServiceAccount "${account}" lists Secret "${name}", which is not among the documents given: its credentials are left out`,
+        'add the Secret document to the file, or remove it from the account',
+      );
+    if (!found.credentials) continue;
+    for (const problem of credentialProblems(found.credentials))
+      src.error(at ?? { file: src.file, line: 1, col: 1 }, `ServiceAccount "${account}": ${problem}`, 'fix the Secret');
+    out[task] = found.credentials;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
