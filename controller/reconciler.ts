@@ -85,6 +85,8 @@ export class KilnController {
    * first write would put Running back over the final status.
    */
   private readonly ended = new Map<string, string>();
+  /** Runs whose end finished() is archiving now: a reconcile meanwhile (their status patch's watch event) would archive them again. */
+  private readonly archiving = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly queue: WorkQueue;
   private readonly runInformer: Informer<PipelineRunResource>;
@@ -219,6 +221,7 @@ export class KilnController {
       active = undefined;
     }
     if (!run) return void this.ended.delete(key);
+    if (this.archiving.has(key)) return; // its `archived` patch brings it back here
     if (!active && isPending(run) && !run.metadata.deletionTimestamp) return this.groups.pending(run);
     if (!active && this.ended.get(key) === run.metadata.uid && !finishedStatus(run)) return;
     const deleting = !!run.metadata.deletionTimestamp;
@@ -371,9 +374,18 @@ export class KilnController {
     if (this.runs.get(key) !== active || this.stopped) return;
     this.ended.set(key, active.uid);
     this.runs.delete(key);
-    if (active.archived) await this.archiver.markArchived(run).catch((err) => this.retryLater(key, err));
     // Not archived (collector down): the next reconcile archives from the status it wrote.
-    else this.retryLater(key, new Error('the run record did not reach the collector'));
+    if (!active.archived) return this.retryLater(key, new Error('the run record did not reach the collector'));
+    this.archiving.add(key);
+    try {
+      await this.archiver.markArchived(run);
+    } catch (err) {
+      this.retryLater(key, err);
+    } finally {
+      this.archiving.delete(key);
+    }
+    // What came in meanwhile was passed over: the run is looked at once more, archived now.
+    if (!this.stopped) this.queue.add(key);
   }
 
   private retryLater(key: string, err: unknown): void {

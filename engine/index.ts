@@ -8,7 +8,7 @@ export { noopReporter } from './reporter.js';
 export { runRecord } from './record.js';
 export { pipelineRunName, taskRunName, dnsSafe, fitLabel, volumeForWorkspace } from './names.js';
 export { matrixCombinations } from './matrix.js';
-export { aggregateStatus, taskStatusForFinally, runStatus } from './statuses.js';
+export { aggregateStatus, failedStepMessage, taskStatusForFinally, runStatus } from './statuses.js';
 export { SKIP_REASONS } from './types.js';
 export type { ChildRun, EngineAction, EngineEvent, EngineInput, EngineState, SkipReason, Unit } from './types.js';
 export { planForTask } from './preview.js';

@@ -52,3 +52,11 @@ export function runStatus(state: EngineState): { status: PipelineRunStatus; reas
   }
   return { status: 'Succeeded' };
 }
+
+/** A failed task run's message, naming the step that failed: one wording on every runtime, whose records compare. */
+export function failedStepMessage(step: { name: string; status: string; exitCode?: number | null }): string {
+  if (step.status === 'TimedOut') return `step "${step.name}" timed out`;
+  return step.exitCode === null || step.exitCode === undefined
+    ? `step "${step.name}" failed`
+    : `step "${step.name}" exited with ${step.exitCode}`;
+}

@@ -1,6 +1,12 @@
 // What a task run's files say about it, as the runtime reports it. Pure: the facts (each step's
 // termination message and how its agent ended) come in, ObservedStep/ObservedTaskRun go out.
-import type { CancelReason, ObservedStep, ObservedTaskRun, ResolvedStep } from '../../engine/index.js';
+import {
+  failedStepMessage,
+  type CancelReason,
+  type ObservedStep,
+  type ObservedTaskRun,
+  type ResolvedStep,
+} from '../../engine/index.js';
 import { terminationReason, type StepTermination } from '../../contract/index.js';
 
 export interface StepFacts {
@@ -80,13 +86,11 @@ export function observeTaskRun(
   const failedAt = observed.findIndex((s, i) => failedStep(s, steps[i]!));
   if (failedAt >= 0) {
     const s = observed[failedAt]!;
-    const why =
-      s.status === 'TimedOut' ? 'timed out' : s.exitCode === null ? 'failed' : `failed with exit code ${s.exitCode}`;
     return {
       ...base,
       status: 'Failed',
       reason: s.status === 'TimedOut' ? 'StepTimedOut' : 'StepFailed',
-      message: `step ${s.name} ${why}`,
+      message: failedStepMessage(s),
     };
   }
   return { ...base, status: 'Succeeded' };

@@ -4,7 +4,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { readTermination, terminationReason, type StoredResultRef } from '../../contract/index.js';
 import type { StepStatus, TaskRunStatus } from '../../syntax/index.js';
-import type { ObservedStep, ObservedTaskRun } from '../../engine/index.js';
+import { failedStepMessage, type ObservedStep, type ObservedTaskRun } from '../../engine/index.js';
 import { LABELS } from './labels.js';
 import { containerName } from './names.js';
 
@@ -115,7 +115,7 @@ export function observePod(pod: V1Pod, taskRun: string, stepNames: string[]): Ob
       ...base,
       status: 'Failed',
       reason: failed?.reason ?? podReason ?? 'StepFailed',
-      message: failed ? `step "${failed.name}" exited with ${failed.exitCode}` : pod.status?.message,
+      message: failed ? failedStepMessage(failed) : pod.status?.message,
       finishedAt: finishedAt(),
     };
   }

@@ -75,10 +75,12 @@ describe('approval gates with kiln run', () => {
   it('waits holding no process, and goes on once a release-team member approves', async () => {
     const dir = scratch();
     const r = await waitingRun(dir);
-    // Only kiln run and its per-run agent host (kiln-agent host, which serves every task of the run)
-    // are left: no step, entrypoint or log proxy waits on the gate.
+    // Only kiln run and its agent host (kiln-agent host, which serves every task of the run) are
+    // left: no step, entrypoint or log proxy waits on the gate. The host was started before the files
+    // were read, so it carries kiln run's own marker, not the run's.
     const args = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    expect(markedProcesses(r.id).map((pid) => args(pid).slice(-1))).toEqual([['host']]);
+    expect(markedProcesses(r.id)).toEqual([]);
+    expect(markedProcesses(`kiln-run:${r.child.pid}`).map((pid) => args(pid).slice(-1))).toEqual([['host']]);
     const outsider = (await kiln(dir, ['token', 'create', 'mallory', '--group', 'dev'])).stdout.trim();
     const refused = await kiln(dir, ['approve', r.id, 'gate'], { KILN_TOKEN: outsider }).catch((e) => e);
     expect(refused.stderr).toContain('403');

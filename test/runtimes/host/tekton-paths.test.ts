@@ -26,7 +26,7 @@ const readsTektonPaths = pipeline([
           'echo kept > /workspace/src/note && cat $(workspaces.src.path)/note',
           'printf written > /tekton/results/out',
           'grep -c "exit 3" /tekton/scripts/*',
-          'cat /tekton/creds/token 2>/dev/null || echo no creds',
+          'cat /tekton/downward/ready 2>/dev/null || echo no downward',
           '(echo 9 > /tekton/steps/0/exitCode) 2>/dev/null && echo forged || echo guarded',
         ].join('\n'),
         { name: 'read' },
@@ -59,12 +59,12 @@ describe("Tekton's pod paths on the host engine", () => {
         'kept',
         expect.stringMatching(/\/0:1$/),
         expect.stringMatching(/\/1:[1-9]$/),
-        'no creds',
+        'no downward',
         'guarded',
       ]);
       expect(record.tasks[0]!.results).toEqual({ out: 'written' });
       expect(warnings).toEqual([
-        expect.stringMatching(/^task run paths-t: step "read" names \/tekton\/creds\/token, which the host engine/),
+        expect.stringMatching(/^task run paths-t: step "read" names \/tekton\/downward\/ready, which the host engine/),
       ]);
     });
   }
