@@ -12,6 +12,7 @@ import type { ProxyIO } from '../log-proxy/core.js';
 import { shipLogs } from '../log-proxy/command.js';
 import { parseLogProxyArgs } from '../log-proxy/options.js';
 import { EventStream, StepSignals, StepStopped } from './step-world.js';
+import { Wake } from './wake.js';
 
 /**
  * Every step's end wakes the shipping, and the spool directory is watched: the idle poll is a
@@ -28,9 +29,7 @@ export class HostTaskRun {
   private reported: boolean[];
   private shippingReported = false;
   /** Woken when a step ends (or shipping is stopped): the shipping's waits. */
-  private endWaiters = new Set<() => void>();
-  /** A step ended while the shipping was not waiting: its next wait returns at once. */
-  private missedWake = false;
+  private readonly stepEnd = new Wake();
   private logsStopped = false;
   /** The grace a step's command gets between SIGTERM and SIGKILL (the largest asked for). */
   readonly graceMs: number;
@@ -146,7 +145,7 @@ export class HostTaskRun {
       waitForChange: (ms) =>
         this.logsStopped
           ? Promise.resolve()
-          : Promise.race([io.waitForChange(Math.max(ms, SHIPPING_SAFETY_POLL_MS)), this.nextStepEnd()]),
+          : this.stepEnd.changeOr(io.waitForChange(Math.max(ms, SHIPPING_SAFETY_POLL_MS))),
       sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
       send:
         io.send &&
@@ -159,17 +158,7 @@ export class HostTaskRun {
     this.shippingEnded(code);
   }
 
-  private nextStepEnd(): Promise<void> {
-    if (this.missedWake) {
-      this.missedWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.endWaiters.add(resolve));
-  }
-
   private wakeShipping(): void {
-    if (this.endWaiters.size === 0) this.missedWake = true;
-    for (const wake of this.endWaiters) wake();
-    this.endWaiters.clear();
+    this.stepEnd.wake();
   }
 }
