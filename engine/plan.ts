@@ -292,7 +292,6 @@ export function buildPlan(state: EngineState, unit: Unit): TaskRunPlan {
         task.sidecars.map((s) => ({
           ...planStep(substituteStep(s, resolve), sub(task.image)),
           ...mapProbes(s, (t) => substitute(t, resolve)),
-          ...(s.ports && { ports: s.ports }),
         })),
         spec,
       ),

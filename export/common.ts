@@ -45,10 +45,9 @@ export function rewriteRefs(
   });
 }
 
-/** What no other engine has: loops (and, but in Tekton, a task's CEL `when`). */
+/** What no other engine has: loops. */
 export function kilnOnly(task: TaskSpec, where: string, problems: string[], target: string): void {
   if (task.loop) problems.push(`${where}: loop has no ${target} equivalent`);
-  if (task.whenCel?.length && target !== 'Tekton') problems.push(`${where}: a CEL when has no ${target} equivalent`);
 }
 
 /** Why a target cannot take a task's sidecars as Kiln runs them (started, ready, then the steps, then stopped). */
@@ -58,8 +57,9 @@ const NO_SIDECARS = {
   Argo: "Argo starts a template's main container without waiting for its sidecars to be ready",
 };
 
-/** What Tekton expresses and Actions and Argo do not: a step's onError chosen by a param, sidecars, a step's when. */
+/** What Tekton expresses and Actions and Argo do not: a task's CEL when, a step's onError chosen by a param, sidecars, a step's when. */
 export function tektonOnly(task: TaskSpec, where: string, problems: string[], target: keyof typeof NO_SIDECARS): void {
+  if (task.whenCel?.length) problems.push(`${where}: a CEL when has no ${target} equivalent`);
   for (const step of task.steps.filter((s) => s.onErrorParam !== undefined))
     problems.push(
       `${where} step "${step.name}": onError from a param (${step.onErrorParam}) has no ${target} equivalent; write continue or stopAndFail`,

@@ -28,15 +28,14 @@ export {
   substitute,
   substituteStep,
   substituteValue,
-  wholeReference,
   wholeStarReference,
 } from './references.js';
-export type { ParsedReference, Reference, StarReference, VariableResolver } from './references.js';
+export type { ParsedReference, Reference, VariableResolver } from './references.js';
 export { CONTEXT_VARIABLES, makeResolver } from './scope.js';
 export type { SubstitutionScope } from './scope.js';
 export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export { DEFAULT_MAX_PIPELINE_DEPTH } from './child-pipelines.js';
-export { pipelineUsesCache } from './walk.js';
+export { pipelineUsesCache } from './task-cache.js';
 export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
 export { invalidStepWhen, resolveStepWhen } from './step-when.js';
 export type { CelOutcome, PreparedCel } from './cel.js';

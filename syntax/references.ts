@@ -151,10 +151,6 @@ function flatten(value: ParamValue): string {
   return Array.isArray(value) ? value.join(' ') : JSON.stringify(value);
 }
 
-/**
- * Replaces every reference the resolver answers; the rest stay as written. An array value
- * inside a longer string is joined with spaces (use expandArgs to get separate arguments).
- */
 /** The one reference `text` is, whole (`$(params.p[*])`), or undefined for any other text. */
 export function wholeReference(text: string): ParsedReference | undefined {
   const refs = referencesIn(text);
@@ -163,17 +159,19 @@ export function wholeReference(text: string): ParsedReference | undefined {
 }
 
 /** A whole `$(params.p[*])` or `$(tasks.t.results.r[*])` (spaces around it allowed), with what it names without `[*]`. */
-export type StarReference =
-  { kind: 'param'; name: string; base: string } | { kind: 'taskResult'; task: string; result: string; base: string };
+type StarReference = { kind: 'param'; name: string; base: string } | { kind: 'taskResult'; base: string };
 
 export function wholeStarReference(text: string): StarReference | undefined {
   const r = wholeReference(text.trim());
   if (r?.kind === 'param' && r.star) return { kind: 'param', name: r.name, base: `params.${r.name}` };
-  if (r?.kind === 'taskResult' && r.star)
-    return { kind: 'taskResult', task: r.task, result: r.result, base: `tasks.${r.task}.results.${r.result}` };
+  if (r?.kind === 'taskResult' && r.star) return { kind: 'taskResult', base: `tasks.${r.task}.results.${r.result}` };
   return undefined;
 }
 
+/**
+ * Replaces every reference the resolver answers; the rest stay as written. An array value
+ * inside a longer string is joined with spaces (use expandArgs to get separate arguments).
+ */
 export function substitute(text: string, resolve: VariableResolver): string {
   const refs = referencesIn(text);
   if (refs.length === 0) return text;

@@ -9,7 +9,7 @@
 // A task policy of `pull` never saves, `push` never restores. The steps in between keep their own.
 import type { TextReader } from './common.js';
 import { readCache } from './kiln-steps.js';
-import type { CachePolicy, StepSpec } from './model.js';
+import type { CachePolicy, PipelineSpec, StepSpec } from './model.js';
 import type { At } from './yaml-source.js';
 
 /** The policy step `first`/`last` of the task carries for a task cache of `policy`, or none. */
@@ -39,4 +39,14 @@ export function applyTaskCache(reader: TextReader, at: At, steps: StepSpec[], wh
     return steps;
   }
   return steps.map((step, i) => (policies[i] ? { ...step, cache: { ...cache, policy: policies[i]! } } : step));
+}
+
+/**
+ * Whether any step of the run (its pipeline and every pipeline its tasks call) has a dependency
+ * cache: `kiln run` then has its agent load the cache's code while it waits for the first task.
+ */
+export function pipelineUsesCache(pipeline: PipelineSpec): boolean {
+  return [pipeline, ...Object.values(pipeline.pipelines ?? {})].some((p) =>
+    [...p.tasks, ...p.finally].some((t) => t.steps.some((s) => s.cache)),
+  );
 }

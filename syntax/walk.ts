@@ -1,5 +1,5 @@
 // Every string of a task that may hold references: the DAG looks in them for result references.
-import type { ParamValue, PipelineSpec, StepSpec, TaskSpec } from './model.js';
+import type { ParamValue, StepSpec, TaskSpec } from './model.js';
 
 /** The strings of a param value: itself, its items, or its fields' values. */
 export function valueStrings(value: ParamValue): string[] {
@@ -16,16 +16,6 @@ export function stepStrings(step: StepSpec): string[] {
   for (const w of step.when ?? []) out.push(w.input, ...w.values);
   for (const c of step.whenCel ?? []) out.push(c.expression);
   return out;
-}
-
-/**
- * Whether any step of the run (its pipeline and every pipeline its tasks call) has a dependency
- * cache: `kiln run` then has its agent load the cache's code while it waits for the first task.
- */
-export function pipelineUsesCache(pipeline: PipelineSpec): boolean {
-  return [pipeline, ...Object.values(pipeline.pipelines ?? {})].some((p) =>
-    [...p.tasks, ...p.finally].some((t) => t.steps.some((s) => s.cache)),
-  );
 }
 
 export function taskStrings(task: TaskSpec): string[] {

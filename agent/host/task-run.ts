@@ -108,7 +108,7 @@ export class HostTaskRun {
   /** See HostCommand 'stop-logs': reported at once as a killed proxy; the shipping winds down behind. */
   stopLogs(): void {
     this.logsStopped = true;
-    this.wakeShipping();
+    this.stepEnd.wake();
     this.shippingEnded(null);
   }
 
@@ -116,7 +116,7 @@ export class HostTaskRun {
     if (this.reported[i]) return;
     this.reported[i] = true;
     this.emit({ ev: 'exit', taskRun: this.name, step: i, code, signal });
-    this.wakeShipping();
+    this.stepEnd.wake();
   }
 
   private shippingEnded(code: number | null): void {
@@ -156,9 +156,5 @@ export class HostTaskRun {
       return 1;
     });
     this.shippingEnded(code);
-  }
-
-  private wakeShipping(): void {
-    this.stepEnd.wake();
   }
 }

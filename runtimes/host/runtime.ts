@@ -141,10 +141,11 @@ export class LocalRuntime implements Runtime {
       ...workspaceFiles(plan, this.opts.baseDir),
       ...volumeHostFiles(plan, (name) => volumeDirOf(root, name)),
     };
+    const stepsText = JSON.stringify(resolved.steps);
     const dirs = [
       ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...(guard?.dirs ?? [])],
-      ...(JSON.stringify(resolved.steps).includes('/tekton/home') ? [tektonHomeDir(root)] : []),
-      ...(JSON.stringify(resolved.steps).includes(tektonCredsDir(paths.root)) ? [tektonCredsDir(root)] : []),
+      ...(stepsText.includes('/tekton/home') ? [tektonHomeDir(root)] : []),
+      ...(stepsText.includes(tektonCredsDir(paths.root)) ? [tektonCredsDir(root)] : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),

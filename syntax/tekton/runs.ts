@@ -329,22 +329,26 @@ function runCredentials(
   objects: KubernetesObjects,
 ): Record<string, TektonCredentials> | undefined {
   const out: Record<string, TektonCredentials> = {};
-  for (const task of tasks) {
-    const spec = specs.find((s) => s.pipelineTaskName === task);
-    const account = spec?.serviceAccountName ?? 'default';
+  // Read once an account (most tasks share "default" or the template's), its problems said once.
+  const byAccount = new Map<string, TektonCredentials | undefined>();
+  const read = (account: string, at: SourcePos | undefined) => {
     const found = accountCredentials(account, objects);
-    if (!found) continue;
-    const at = spec?.pos ?? pos;
-    for (const name of found.missing)
+    for (const name of found?.missing ?? [])
       src.diags.warn(
         at,
         `ServiceAccount "${account}" lists Secret "${name}", which is not among the documents given: its credentials are left out`,
         'add the Secret document to the file, or remove it from the account',
       );
-    if (!found.credentials) continue;
-    for (const problem of credentialProblems(found.credentials))
-      src.error(at ?? { file: src.file, line: 1, col: 1 }, `ServiceAccount "${account}": ${problem}`, 'fix the Secret');
-    out[task] = found.credentials;
+    for (const problem of found?.credentials ? credentialProblems(found.credentials) : [])
+      src.diags.add(at, `ServiceAccount "${account}": ${problem}`, 'fix the Secret');
+    return found?.credentials;
+  };
+  for (const task of tasks) {
+    const spec = specs.find((s) => s.pipelineTaskName === task);
+    const account = spec?.serviceAccountName ?? 'default';
+    if (!byAccount.has(account)) byAccount.set(account, read(account, spec?.pos ?? pos));
+    const credentials = byAccount.get(account);
+    if (credentials) out[task] = credentials;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

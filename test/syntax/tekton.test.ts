@@ -335,12 +335,11 @@ describe('Tekton: refused and wrong inputs, with positions', () => {
 });
 
 describe('Tekton: references Tekton leaves as written', () => {
-  const taskRun = (env: string) => `apiVersion: tekton.dev/v1
-kind: TaskRun
-metadata:
-  name: tr
-spec:
-  params:
+  const taskRun = (env: string) =>
+    doc(
+      'TaskRun',
+      'tr',
+      `  params:
     - name: s
       value: text
   taskSpec:
@@ -351,7 +350,8 @@ spec:
           - name: V
             value: ${env}
         script: echo "$V"
-`;
+`,
+    );
 
   it('[*] of a string param and an unknown $(context.x…) are warnings with FILE:LINE:COL, left as written', () => {
     for (const [ref, message] of [
@@ -372,12 +372,10 @@ spec:
       '15:21 $(context.taskRun.nope): unknown context variable "taskRun.nope"',
     ]);
     // A pipeline task's params: context.pipelineRun, pipeline and pipelineTask are checked there.
-    const pipelineRun = `apiVersion: tekton.dev/v1
-kind: PipelineRun
-metadata:
-  name: pr
-spec:
-  pipelineSpec:
+    const pipelineRun = doc(
+      'PipelineRun',
+      'pr',
+      `  pipelineSpec:
     tasks:
       - name: t
         params:
@@ -390,7 +388,8 @@ spec:
             - name: one
               image: busybox
               script: echo "$(params.x)"
-`;
+`,
+    );
     const diags = diagnosticsOf(pipelineRun);
     expect(diags.map(brief)).toEqual([
       '11:21 $(context.pipelineRun.nope): unknown context variable "pipelineRun.nope"',
@@ -409,19 +408,18 @@ spec:
 
 describe('Tekton: reserved names', () => {
   it('a task result named kiln.artifacts is refused at its name, with a hint', () => {
-    const yaml = `apiVersion: tekton.dev/v1
-kind: TaskRun
-metadata:
-  name: tr
-spec:
-  taskSpec:
+    const yaml = doc(
+      'TaskRun',
+      'tr',
+      `  taskSpec:
     results:
       - name: kiln.artifacts
     steps:
       - name: one
         image: busybox
         script: echo hi
-`;
+`,
+    );
     const diags = diagnosticsOf(yaml);
     expect(diags.map(brief)).toEqual([
       '8:15 spec.taskSpec.results: "kiln.artifacts" is a name Kiln reserves (it carries the task\'s artifacts, $(tasks.t.outputs.n))',
@@ -431,12 +429,11 @@ spec:
 });
 
 describe('Tekton: taskRunSpecs sidecarSpecs', () => {
-  const run = (sidecar: string) => `apiVersion: tekton.dev/v1
-kind: PipelineRun
-metadata:
-  name: pr
-spec:
-  taskRunSpecs:
+  const run = (sidecar: string) =>
+    doc(
+      'PipelineRun',
+      'pr',
+      `  taskRunSpecs:
     - pipelineTaskName: t
       sidecarSpecs:
         - name: ${sidecar}
@@ -453,7 +450,8 @@ spec:
             - name: s
               image: busybox
               script: "true"
-`;
+`,
+    );
 
   it('names a sidecar of its task', () => {
     expect(diagnosticsOf(run('db'))).toEqual([]);
