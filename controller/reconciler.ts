@@ -379,13 +379,13 @@ export class KilnController {
     this.archiving.add(key);
     try {
       await this.archiver.markArchived(run);
+      // What came in meanwhile was passed over: the run is looked at once more, archived now.
+      if (!this.stopped) this.queue.add(key);
     } catch (err) {
       this.retryLater(key, err);
     } finally {
       this.archiving.delete(key);
     }
-    // What came in meanwhile was passed over: the run is looked at once more, archived now.
-    if (!this.stopped) this.queue.add(key);
   }
 
   private retryLater(key: string, err: unknown): void {

@@ -83,7 +83,7 @@ export async function leftovers(c: Containers): Promise<string[]> {
  */
 export async function startEngineSuite(prefix: string): Promise<{ c: Containers; image: string; root: string }> {
   if (!existsSync(join(REPO, 'dist/kiln.mjs')))
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
+    await run(process.execPath, ['scripts/build.mjs'], { cwd: REPO, timeout: 300_000 });
   const c = containers(prefix);
   return { c, image: await buildStepImage(c, REPO), root: await mkdtemp(join(tmpdir(), `${prefix}run-`)) };
 }

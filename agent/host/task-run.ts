@@ -9,14 +9,15 @@ import { FsWaiter } from '../entrypoint/fs-waiter.js';
 import { parseEntrypointArgs } from '../entrypoint/options.js';
 import { AgentUsageError } from '../errors.js';
 import type { ProxyIO } from '../log-proxy/core.js';
+import type { LiveProxyIO } from '../log-proxy/io.js';
 import { shipLogs } from '../log-proxy/command.js';
 import { parseLogProxyArgs } from '../log-proxy/options.js';
 import { EventStream, StepSignals, StepStopped } from './step-world.js';
-import { Wake } from './wake.js';
 
 /**
- * Every step's end wakes the shipping, and the spool directory is watched: the idle poll is a
- * safety net for a spool write that lands between the proxy's read and its wait.
+ * Every step's end wakes the shipping, and the spool directory is watched (a change while the
+ * shipping is busy is kept for its next wait: log-proxy/wake.ts): the idle poll is a safety net for
+ * a change no watch reports (inotify instances used up).
  */
 const SHIPPING_SAFETY_POLL_MS = 250;
 
@@ -28,8 +29,8 @@ export class HostTaskRun {
   private signals: StepSignals[];
   private reported: boolean[];
   private shippingReported = false;
-  /** Woken when a step ends (or shipping is stopped): the shipping's waits. */
-  private readonly stepEnd = new Wake();
+  /** The shipping's I/O, woken when a step ends (or shipping is stopped). */
+  private shipping: LiveProxyIO | undefined;
   private logsStopped = false;
   /** The grace a step's command gets between SIGTERM and SIGKILL (the largest asked for). */
   readonly graceMs: number;
@@ -108,7 +109,7 @@ export class HostTaskRun {
   /** See HostCommand 'stop-logs': reported at once as a killed proxy; the shipping winds down behind. */
   stopLogs(): void {
     this.logsStopped = true;
-    this.stepEnd.wake();
+    this.shipping?.wake();
     this.shippingEnded(null);
   }
 
@@ -116,7 +117,7 @@ export class HostTaskRun {
     if (this.reported[i]) return;
     this.reported[i] = true;
     this.emit({ ev: 'exit', taskRun: this.name, step: i, code, signal });
-    this.stepEnd.wake();
+    this.shipping?.wake();
   }
 
   private shippingEnded(code: number | null): void {
@@ -139,18 +140,20 @@ export class HostTaskRun {
 
   private async ship(args: string[]): Promise<void> {
     const warn = (line: string) => this.emit({ ev: 'warn', taskRun: this.name, line });
-    const wake = (io: ProxyIO): ProxyIO => ({
-      ...io,
-      warn: (m) => warn(`kiln-agent log-proxy: ${m}`),
-      waitForChange: (ms) =>
-        this.logsStopped
-          ? Promise.resolve()
-          : this.stepEnd.changeOr(io.waitForChange(Math.max(ms, SHIPPING_SAFETY_POLL_MS))),
-      sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
-      send:
-        io.send &&
-        ((batch) => (this.logsStopped ? Promise.reject(new Error('log shipping stopped')) : io.send!(batch))),
-    });
+    // shipLogs calls this before its first wait: a step's end can wake the shipping from then on.
+    const wake = (io: LiveProxyIO): ProxyIO => {
+      this.shipping = io;
+      return {
+        ...io,
+        warn: (m) => warn(`kiln-agent log-proxy: ${m}`),
+        waitForChange: (ms) =>
+          this.logsStopped ? Promise.resolve() : io.waitForChange(Math.max(ms, SHIPPING_SAFETY_POLL_MS)),
+        sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
+        send:
+          io.send &&
+          ((batch) => (this.logsStopped ? Promise.reject(new Error('log shipping stopped')) : io.send!(batch))),
+      };
+    };
     const code = await shipLogs(parseLogProxyArgs(args), { warn, io: wake }).catch((err: unknown) => {
       warn(`kiln-agent log-proxy: ${err instanceof Error ? err.message : String(err)}`);
       return 1;

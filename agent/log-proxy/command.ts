@@ -8,7 +8,7 @@ import { proxyReportFile, type LogProxyReport } from '../../contract/index.js';
 import { AgentUsageError } from '../errors.js';
 import { onParentDeath } from '../parent-watch.js';
 import { runLogProxy, type ProxyIO } from './core.js';
-import { createProxyIO } from './io.js';
+import { createProxyIO, type LiveProxyIO } from './io.js';
 import { parseLogProxyArgs, type LogProxyOptions } from './options.js';
 import { countSpoolLines } from './spool-parser.js';
 
@@ -32,7 +32,7 @@ export interface ShipHooks {
   /** One line of the proxy's own (without its newline). */
   warn(line: string): void;
   /** Wraps the real I/O (kiln-agent host wakes the proxy when a step ends, and stops it). */
-  io?: (io: ProxyIO) => ProxyIO;
+  io?: (io: LiveProxyIO) => ProxyIO;
 }
 
 /** Ships one task run's spool; resolves to the log proxy's exit code. */

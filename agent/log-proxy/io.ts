@@ -19,6 +19,7 @@ import {
 } from '../../contract/index.js';
 import { TransientSendError, type ProxyIO, type StepBatch } from './core.js';
 import { InPlaceFiles, positionText, readPositionFile } from './state-files.js';
+import { Wake } from './wake.js';
 
 export interface ProxyIOConfig {
   runDir: string;
@@ -33,13 +34,14 @@ export interface ProxyIOConfig {
 /** A send the collector refused for good (401, 403, 400, 413): retrying cannot help. */
 export class SendRefusedError extends Error {}
 
-export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<void> } {
+/** The proxy's real I/O; `wake()` ends its wait as a change would (kiln-agent host: a step's end). */
+export type LiveProxyIO = ProxyIO & { wake(): void; close(): Promise<void> };
+
+export function createProxyIO(cfg: ProxyIOConfig): LiveProxyIO {
   mkdirSync(cfg.stateDir, { recursive: true });
   mkdirSync(cfg.logDir, { recursive: true });
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const w of waiters) w();
-  };
+  const changes = new Wake();
+  const wake = () => changes.wake();
   const watchers: FSWatcher[] = [];
   /** Watches a directory for as long as it can; none (no inotify, an error): polling keeps going. */
   const watchDir = (dir: string) => {
@@ -73,7 +75,7 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
   const positionFile = (i: number) => join(cfg.stateDir, `${i}.position`);
   const stepDir = (i: number) => join(cfg.runDir, String(i));
 
-  const io: ProxyIO & { close(): Promise<void> } = {
+  const io: LiveProxyIO = {
     spoolName: (i) => spoolFileIn(cfg.logDir, i),
     async readSpool(i, offset, maxBytes) {
       // Opened once, kept until close(): a spool is only ever appended to, never replaced, so
@@ -114,17 +116,8 @@ export function createProxyIO(cfg: ProxyIOConfig): ProxyIO & { close(): Promise<
         return 0;
       }
     },
-    waitForChange(ms) {
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        waiters.add(done);
-      });
-    },
+    waitForChange: (ms) => changes.wait(ms),
+    wake,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => Date.now(),
     warn: (m) => process.stderr.write(`kiln-agent log-proxy: ${m}\n`),

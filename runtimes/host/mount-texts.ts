@@ -67,9 +67,9 @@ export function stepTexts({ plan, root, paths, hostDirs, stepDirs, isolate }: Ta
 
 /**
  * The sidecars as they run. They follow the steps in the layout: their scripts, spools and post
- * files are the next indexes. A sidecar is not wrapped: outside the sandbox it sees a read-only
- * workspace's own directory. Their mount paths, in their texts and probes, are the volumes'
- * directories too (as a step's).
+ * files are the next indexes. Outside the sandbox a sidecar sees a read-only workspace through the
+ * same read-only view as the steps (read-only-views.ts). Their mount paths, in their texts and
+ * probes, are the volumes' directories too (as a step's).
  */
 export function sidecarTexts(
   { plan, paths, hostDirs, stepDirs, isolate }: TaskRunDirs,

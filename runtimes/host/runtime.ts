@@ -40,6 +40,7 @@ import { sidecarTexts, stepTexts } from './mount-texts.js';
 import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper, viewsPrefix } from './read-only-views.js';
 import { otherStepPaths, tektonCredsDir, tektonHomeDir, unmappedTektonPaths } from './tekton-paths.js';
 import { writeCredentials } from './credentials.js';
+import { sidecarTmpDir } from './sidecars.js';
 
 export type { OutputLine } from './live-run.js';
 
@@ -144,8 +145,10 @@ export class LocalRuntime implements Runtime {
     const stepsText = JSON.stringify(resolved.steps);
     const dirs = [
       ...[...Object.values(hostDirs), ...Object.values(volumeDirs), ...(views?.made ?? []), ...(guard?.dirs ?? [])],
+      // Named as written or as `$(credentials.path)` (already its directory, which ends so too).
       ...(stepsText.includes('/tekton/home') ? [tektonHomeDir(root)] : []),
-      ...(stepsText.includes(tektonCredsDir(paths.root)) ? [tektonCredsDir(root)] : []),
+      ...(stepsText.includes('/tekton/creds') ? [tektonCredsDir(root)] : []),
+      ...(isolate ? (plan.sidecars ?? []).map((_, j) => sidecarTmpDir(root, j)) : []),
       // In the sandbox each step sees the others' run directories read-only: they must exist to be bound.
       ...(isolate ? [...steps, ...(plan.sidecars ?? [])].map((_, j) => kilnPaths(root).stepMetadataDir(j)) : []),
       ...mounts.flat().map((m) => m.dir),

@@ -3,7 +3,7 @@
 // started before the steps; the steps get their go-ahead once every sidecar is ready (probes.ts) or
 // has ended; once the steps have ended, each gets SIGTERM, then SIGKILL.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ERR_SUFFIX, KILN_ROOT, type KilnPaths } from '../../contract/index.js';
@@ -24,6 +24,9 @@ export interface SidecarLaunch {
  * Each sidecar's agent command line, directory and environment: the step after the last one in the
  * layout, started at once; in the sandbox under --isolate, seeing only its workspaces.
  */
+/** Sidecar j's /tmp in the sandbox (--isolate), shared with its exec probes' sandboxes. */
+export const sidecarTmpDir = (taskRunDir: string, j: number) => join(taskRunDir, 'sidecar-tmp', String(j));
+
 export function sidecarLaunches(o: {
   steps: ResolvedStep[];
   sidecars: ResolvedSidecar[];
@@ -61,10 +64,9 @@ export function sidecarLaunches(o: {
     const env = { ...o.env, ...s.env };
     if (!o.isolate) return { argv: [...o.views, ...args], cwd, env, probePrefix: o.views };
     // Its exec probes run in a sandbox of their own (as beside a container): the same /tmp, a
-    // directory of the task run (made now: bwrap binds only what exists), lets them see its files.
-    const tmp = join(o.root, 'sidecar-tmp', String(j));
-    mkdirSync(tmp, { recursive: true });
-    const sandbox = o.sandbox(dirs, cwd, tmp);
+    // directory of the task run (made with the task run's others: bwrap binds only what exists),
+    // lets them see its files.
+    const sandbox = o.sandbox(dirs, cwd, sidecarTmpDir(o.root, j));
     return { argv: [...sandbox, ...args], cwd: '/', env, probePrefix: sandbox };
   });
 }
@@ -125,7 +127,7 @@ export class HostSidecars {
    * Resolves once every sidecar is ready or has ended (Tekton counts an ended sidecar as ready: the
    * steps run, and withSidecarFailure fails the task run if it failed), or `stopped` says so. A
    * sidecar whose startupProbe gives it up is killed, as the kubelet does. Returns the sidecars
-   * never ready.
+   * never ready, and those without probes that never settled.
    */
   async ready(stopped: () => boolean): Promise<SidecarsReady> {
     const outcomes = await Promise.all(

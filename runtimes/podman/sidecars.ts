@@ -81,7 +81,7 @@ export class PodSidecars {
   /**
    * Resolves once every sidecar is ready or has ended (Tekton counts an ended one as ready), or
    * `stopped` says so; a sidecar its startupProbe gives up is killed, as the kubelet does. Returns
-   * the sidecars never ready.
+   * the sidecars never ready, and those without probes that never settled.
    */
   async ready(stopped: () => boolean): Promise<SidecarsReady> {
     const outcomes = await Promise.all(

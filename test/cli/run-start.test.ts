@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_MARKER_ENV } from '../../contract/proc/index.js';
+import { markedProcesses, RUN_MARKER_ENV } from '../../contract/proc/index.js';
 import { exited, KILN, requireBuild, runKiln, waitFor } from '../../testkit/log-proxy-pod.js';
 
-/** Processes whose run marker names a run of this pipeline (its id is not printed when the collector fails). */
+/** Processes whose run marker starts with a run name's prefix (the run's id is not printed when the collector fails). */
 function processesOf(runPrefix: string): number[] {
   return readdirSync('/proc').flatMap((name) => {
     try {
@@ -36,11 +36,11 @@ describe('kiln run starting', () => {
     // The runner is started before the file is read, so it can be seen before kiln run ends.
     const marker = `kiln-run:${kiln.pid}`;
     const first = await waitFor('its runner, or its end', () =>
-      processesOf(marker).length > 0 ? 'runner' : kiln.exitCode !== null && 'ended',
+      markedProcesses(marker).length > 0 ? 'runner' : kiln.exitCode !== null && 'ended',
     );
     expect(first).toBe('runner');
     expect(await exited(kiln)).toBe(2);
-    await waitFor('no runner left', () => processesOf(marker).length === 0, 10_000);
+    await waitFor('no runner left', () => markedProcesses(marker).length === 0, 10_000);
   });
 
   it('whose embedded collector cannot start stops the run it had begun and exits with the collector error', async () => {
