@@ -15,7 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-agent-training-'));
 mkdirSync(join(dir, 'downward'));
 mkdirSync(join(dir, 'results'));
 writeFileSync(join(dir, 'downward', 'ready'), 'go');
-// The flags the pod builder gives a first step (contract/agent-argv.ts), paths in the scratch directory.
+// The flags the pod builder gives a first step (contract/agent-argv.ts entrypointArgv, which this
+// plain script cannot import: a flag renamed there fails this run, and so the build, loudly).
 process.argv = [
   process.execPath,
   bundle,

@@ -64,8 +64,11 @@ export function globBase(pattern: string): string {
   const segments = pattern.split('/');
   const literal: string[] = [];
   for (const s of segments.slice(0, -1)) {
-    if (/[*?[{]/.test(s)) break;
+    if (isGlob(s)) break;
     literal.push(s);
   }
   return literal.join('/');
 }
+
+/** Whether a pattern (or one segment of it) holds a glob character, not only literal names. */
+export const isGlob = (pattern: string): boolean => /[*?[{]/.test(pattern);

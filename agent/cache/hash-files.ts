@@ -8,10 +8,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheKeyError } from '../../contract/cache/index.js';
 import { HashFilesNoMatchError } from './errors.js';
-import { globBase, globToRegExp } from './glob.js';
-
-/** What makes a pattern a glob rather than one path (globToRegExp's wildcards). */
-const GLOB_CHARS = /[*?[{]/;
+import { globBase, globToRegExp, isGlob } from './glob.js';
 
 const HASH_CHUNK = 256 * 1024;
 
@@ -37,13 +34,13 @@ export async function matchFiles(workspace: string, patterns: string[]): Promise
   const found = new Set<string>();
   // A pattern without wildcards names one file (`package-lock.json`): a stat, not a walk of the
   // workspace, which holds the very node_modules the key is for.
-  const literal = include.filter((p) => !GLOB_CHARS.test(p));
+  const literal = include.filter((p) => !isGlob(p));
   for (const p of literal) {
     // Kept as written (`./a`, `a//b`), as the walk from their literal directory names them.
     if (exclude.some((re) => re.test(p))) continue;
     if ((await stat(join(workspace, p)).catch(() => null))?.isFile()) found.add(p);
   }
-  const matchers = include.filter((p) => GLOB_CHARS.test(p)).map((p) => ({ re: globToRegExp(p), base: globBase(p) }));
+  const matchers = include.filter((p) => isGlob(p)).map((p) => ({ re: globToRegExp(p), base: globBase(p) }));
   let visited = 0;
   const walk = async (rel: string, wanted: RegExp[]): Promise<void> => {
     let entries: Dirent[];

@@ -5,9 +5,10 @@
 // controller has seen the sidecar running, hundreds of ms later at least, and sidecars without a
 // probe (writing a file, then sleeping) rely on that; a fixed delay would be too short for one and
 // needless for the others.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { SIDECAR_SETTLE, type SettledWord } from '../../contract/index.js';
+import { replaceFile } from '../replace-file.js';
 
 /** One process as a sample sees it. */
 export interface ProcState {
@@ -23,7 +24,8 @@ const WAITING = new Set(['S', 'T', 't', 'Z', 'I']);
 const TICK_NS = 10_000_000;
 
 /** Every process of the tree rooted at `root`: its session, and its descendants (setsid ones too). */
-export function sampleTree(root: number, proc = '/proc'): ProcState[] {
+export function sampleTree(root: number): ProcState[] {
+  const proc = '/proc';
   const all: { pid: number; ppid: number; session: number; state: string; ticks: number }[] = [];
   for (const name of safeList(proc)) {
     if (!/^\d+$/.test(name)) continue;
@@ -76,11 +78,10 @@ export function settledBetween(before: ProcState[], after: ProcState[]): boolean
 export function watchSettle(
   child: ChildProcess,
   file: string,
-  o: { sampleMs: number; boundMs: number; sample?: (root: number) => ProcState[] } = SIDECAR_SETTLE,
+  o: { sampleMs: number; boundMs: number } = SIDECAR_SETTLE,
 ): void {
   const pid = child.pid;
   if (pid === undefined) return;
-  const sample = o.sample ?? sampleTree;
   let last: ProcState[] = [];
   let done = false;
   const say = (word: SettledWord) => {
@@ -89,14 +90,13 @@ export function watchSettle(
     clearInterval(timer);
     clearTimeout(bound);
     try {
-      writeFileSync(`${file}.tmp`, word);
-      renameSync(`${file}.tmp`, file);
+      replaceFile(file, word);
     } catch {
       // The runtime then waits for the sidecar's end or the task's timeout: nothing better to do here.
     }
   };
   const timer = setInterval(() => {
-    const now = sample(pid);
+    const now = sampleTree(pid);
     if (settledBetween(last, now)) say('settled');
     last = now;
   }, o.sampleMs);

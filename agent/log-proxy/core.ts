@@ -8,6 +8,8 @@ import type { PackedLines } from '../../contract/index.js';
 import { MAX_SPOOL_HEADER, PackArena, packSpoolChunk } from './spool-parser.js';
 
 const NOTHING = Buffer.alloc(0);
+/** A batch entry that only registers a step's stream, no lines in it. */
+const NO_LINES: PackedLines = { packedLines: NOTHING, packedMeta: NOTHING };
 
 export interface StepPosition {
   /** Byte offset in the spool of the first record not yet acked. */
@@ -272,8 +274,7 @@ async function collectBatch(
   const registerEarlier = (i: number) => {
     for (let k = (out.at(-1)?.stepIndex ?? -1) + 1; k < i; k++) {
       if (registered[k] || pos[k]!.eof) continue;
-      const { count: _, consumed: __, ...none } = packSpoolChunk(NOTHING, io.spoolName(k), pos[k]!.offset, 0);
-      out.push({ step: c.steps[k]!, stepIndex: k, lines: none, firstSeq: pos[k]!.seq, eof: false, after: pos[k]! });
+      out.push({ step: c.steps[k]!, stepIndex: k, lines: NO_LINES, firstSeq: pos[k]!.seq, eof: false, after: pos[k]! });
     }
   };
   let budget = c.maxBatchBytes;

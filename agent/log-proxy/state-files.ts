@@ -3,9 +3,10 @@
 // file renamed into place: no reader ever sees it empty) and then rewritten in place through a
 // descriptor kept open, as a record of contract/in-place-record.ts (why: there). Synchronous: a
 // few bytes, and the proxy reads nothing further until they are written.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { decodeInPlaceRecord, encodeInPlaceRecord } from '../../contract/index.js';
 import type { StepPosition } from './core.js';
+import { replaceFile } from '../replace-file.js';
 
 export class InPlaceFiles {
   private readonly open = new Map<string, number>();
@@ -36,23 +37,6 @@ export class InPlaceFiles {
     if (fd === undefined) return;
     this.open.delete(file);
     closeSync(fd);
-  }
-}
-
-/** Writes a file whole or not at all (a temporary file renamed over it): readers never see half. */
-function replaceFile(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    // A half-written temporary file is nothing: leave none behind (the first error is the one to tell).
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      /* the write's error says more */
-    }
-    throw err;
   }
 }
 

@@ -1,11 +1,12 @@
 // A sidecar's settle watch against real processes: /proc as the kernel shows it, a shell that
 // spends CPU before it writes and sleeps, one that ends at once, one that never rests.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleTree, settledBetween, watchSettle, type ProcState } from '../../../agent/entrypoint/settle-watch.js';
+import { waitForFile } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-settle-'));
 const children: number[] = [];
@@ -26,15 +27,12 @@ function start(script: string) {
   return child;
 }
 
-const word = (file: string) =>
-  new Promise<{ word: string; at: number }>((resolve) => {
-    const t0 = Date.now();
-    const check = setInterval(() => {
-      if (!existsSync(file)) return;
-      clearInterval(check);
-      resolve({ word: readFileSync(file, 'utf8'), at: Date.now() - t0 });
-    }, 10);
-  });
+/** The word once written (whole, by a rename), and how long after the call it came. */
+async function word(file: string): Promise<{ word: string; at: number }> {
+  const t0 = Date.now();
+  await waitForFile(file, 30_000);
+  return { word: readFileSync(file, 'utf8'), at: Date.now() - t0 };
+}
 
 const p = (pid: number, state: string, cpuNs: number): ProcState => ({ pid, state, cpuNs });
 
