@@ -24,4 +24,4 @@ export type {
 export { stepResultsFlags, withStepResultFiles } from './step-results.js';
 export { mapStepText } from './step-text.js';
 export { stepWorkspaces, usedWorkspaces, type SeenWorkspace } from './step-workspaces.js';
-export { mapProbe, mapProbes, withSidecarFailure, type SidecarEnd } from './sidecars.js';
+export { hasProbes, mapProbe, mapProbes, withSidecarFailure, type SidecarEnd } from './sidecars.js';

@@ -12,6 +12,10 @@ export function mapProbe(
   return probe && mapStrings(probe, map);
 }
 
+/** Whether a sidecar has a probe; one without is ready once it has settled (the agent's -settled_file). */
+export const hasProbes = (s: { readinessProbe?: unknown; startupProbe?: unknown }): boolean =>
+  s.startupProbe !== undefined || s.readinessProbe !== undefined;
+
 /** A sidecar's probes, each with `map` applied: the fields to spread into it (none when it has none). */
 export function mapProbes(
   s: { readinessProbe?: Record<string, unknown>; startupProbe?: Record<string, unknown> },

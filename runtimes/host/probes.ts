@@ -3,7 +3,7 @@
 // kubelet kills it), then its readinessProbe until it succeeds. exec is run where the engine says
 // (a process beside the sidecar, `podman exec` in its container); tcpSocket and httpGet on 127.0.0.1.
 import { connect } from 'node:net';
-import type { ResolvedSidecar } from '../../engine/index.js';
+import { hasProbes, type ResolvedSidecar } from '../../engine/index.js';
 import { LocalRuntimeError } from './errors.js';
 import { awaitSettled } from './settled.js';
 
@@ -28,7 +28,6 @@ export type ExecProbe = (command: string[], timeoutMs: number) => Promise<boolea
 const PROBES = ['startupProbe', 'readinessProbe'] as const;
 
 /** Whether the sidecar has a probe of its own (without one its agent says when it has settled). */
-export const hasProbes = (s: ResolvedSidecar) => s.startupProbe !== undefined || s.readinessProbe !== undefined;
 
 /** Each probe as an engine without a kubelet can run it, or a refusal naming what it cannot honour. */
 export function checkProbes(taskRun: string, sidecar: ResolvedSidecar): void {

@@ -7,10 +7,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ERR_SUFFIX, KILN_ROOT, type KilnPaths } from '../../contract/index.js';
-import { stepWorkspaces, type ResolvedSidecar, type ResolvedStep, type SidecarEnd } from '../../engine/index.js';
+import {
+  hasProbes,
+  stepWorkspaces,
+  type ResolvedSidecar,
+  type ResolvedStep,
+  type SidecarEnd,
+} from '../../engine/index.js';
 import { stepArgv } from './commands.js';
 import { spawnAgents, type StepAgents } from './agents.js';
-import { awaitSidecar, hasProbes, readiness, type ExecProbe, type SidecarsReady } from './probes.js';
+import { awaitSidecar, readiness, type ExecProbe, type SidecarsReady } from './probes.js';
 
 export interface SidecarLaunch {
   argv: string[];

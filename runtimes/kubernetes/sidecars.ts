@@ -8,7 +8,7 @@
 // says it has settled (contract SIDECAR_SETTLE), as on the host engine and podman.
 import type { V1Container, V1ContainerPort, V1Probe, V1VolumeMount } from '@kubernetes/client-node';
 import { entrypointArgv, KILN_ROOT, kilnPaths, TERMINATION_PATH } from '../../contract/index.js';
-import { mapProbes, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
+import { hasProbes, mapProbes, stepWorkspaces, type ResolvedSidecar, type TaskRunPlan } from '../../engine/index.js';
 import { PodBuildError } from './errors.js';
 import { boundedName } from './names.js';
 import { lockedDown } from './pod-security.js';
@@ -25,9 +25,7 @@ const indexOf = (plan: TaskRunPlan, j: number) => plan.steps.length + j;
 
 /** The settled files of the sidecars without probes, which the first step waits for after the go-ahead. */
 export function sidecarsSettled(plan: TaskRunPlan): string[] {
-  return (plan.sidecars ?? []).flatMap((s, j) =>
-    s.readinessProbe || s.startupProbe ? [] : [P.settledFile(indexOf(plan, j))],
-  );
+  return (plan.sidecars ?? []).flatMap((s, j) => (hasProbes(s) ? [] : [P.settledFile(indexOf(plan, j))]));
 }
 
 /** What the pod builder lends a sidecar: path resolution and mounts as a step gets them. */
@@ -82,7 +80,7 @@ export function sidecarContainers(
         terminationPath: TERMINATION_PATH,
         results: [],
         noWait: true,
-        settledFile: probe || probes.startupProbe ? undefined : P.settledFile(indexOf(plan, j)),
+        settledFile: hasProbes(s) ? undefined : P.settledFile(indexOf(plan, j)),
         command: commandOf(plan, s).map((a) => m.resolve(a, plan, s)),
       }),
       terminationMessagePath: TERMINATION_PATH,

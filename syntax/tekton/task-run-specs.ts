@@ -30,11 +30,7 @@ export function readTaskRunSpec(
   task: string,
   pos: At['pos'],
 ): TaskRunSpecOverride {
-  const out: TaskRunSpecOverride = { pipelineTaskName: task, pos };
-  const account = src.string(f.get('serviceAccountName'), `${what}.serviceAccountName`);
-  if (account !== undefined) out.serviceAccountName = account;
-  if (f.get('podTemplate') && src.entries(f.get('podTemplate')!, `${what}.podTemplate`))
-    out.podTemplate = plain(f.get('podTemplate')) ?? {};
+  const out: TaskRunSpecOverride = { pipelineTaskName: task, pos, ...readPodFields(src, f, what) };
   const resources = readResources(src, f.get('computeResources'), `${what}.computeResources`);
   if (resources) out.computeResources = resources;
   for (const key of ['stepSpecs', 'sidecarSpecs'] as const) {
@@ -123,12 +119,22 @@ export function readTaskRunTemplate(
 ): Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> | undefined {
   const f = at && src.fields(at, what, ['serviceAccountName', 'podTemplate']);
   if (!f) return undefined;
+  const out = readPodFields(src, f, what);
+  return out.serviceAccountName !== undefined || out.podTemplate ? out : undefined;
+}
+
+/** `serviceAccountName` and `podTemplate` (as written), of a taskRunSpecs entry or the template. */
+function readPodFields(
+  src: Source,
+  f: Map<string, At>,
+  what: string,
+): Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> {
   const out: Pick<TaskRunSpecOverride, 'serviceAccountName' | 'podTemplate'> = {};
   const account = src.string(f.get('serviceAccountName'), `${what}.serviceAccountName`);
   if (account !== undefined) out.serviceAccountName = account;
   if (f.get('podTemplate') && src.entries(f.get('podTemplate')!, `${what}.podTemplate`))
     out.podTemplate = plain(f.get('podTemplate')) ?? {};
-  return out.serviceAccountName !== undefined || out.podTemplate ? out : undefined;
+  return out;
 }
 
 type Named = { name?: unknown };
