@@ -9,6 +9,7 @@ import { FsWaiter } from './fs-waiter.js';
 import { parseEntrypointArgs, type EntrypointOptions } from './options.js';
 import { ProcessRunner, type SignalSource } from './process-runner.js';
 import { watchSettle } from './settle-watch.js';
+import { warmUp } from './warm-up.js';
 import { SpoolFile } from './spool-file.js';
 import { StepResultsRunner, stepResultReader } from './step-results.js';
 import { StepWhenRunner } from './step-when.js';
@@ -37,6 +38,8 @@ export async function entrypointCommand(argv: string[]): Promise<number> {
       process.kill(process.pid, 'SIGTERM');
       stopTaskRun(opts.timeoutGraceMs, 143);
     });
+  // Only a step that waits gains: the compile then falls in the wait instead of on the hand-off.
+  if (opts.waitFiles.length > 0) await warmUp();
   return runStep(opts, { stdout: process.stdout, stderr: process.stderr, signals: process, waiter: new FsWaiter() });
 }
 
