@@ -20,6 +20,14 @@ export interface PackedLines {
 
 const NEWLINE = 0x0a;
 
+/** A PackedLinesWriter's state, to take back lines added after it. */
+export interface PackedLinesMark {
+  readonly dataLength: number;
+  readonly metaLength: number;
+  readonly prevTime: number;
+  readonly count: number;
+}
+
 /** Writes packed_lines and packed_meta into buffers: the bytes sized up front, the table grown as lines come. */
 export class PackedLinesWriter {
   private readonly data: Buffer;
@@ -78,6 +86,16 @@ export class PackedLinesWriter {
     this.count++;
   }
 
+  /** Where the writer stands, for rewind(). */
+  mark(): PackedLinesMark {
+    return { dataLength: this.dataLength, metaLength: this.metaLength, prevTime: this.prevTime, count: this.count };
+  }
+
+  /** Takes back every line added since `mark` was taken. */
+  rewind(mark: PackedLinesMark): void {
+    ({ dataLength: this.dataLength, metaLength: this.metaLength, prevTime: this.prevTime, count: this.count } = mark);
+  }
+
   finish(): PackedLines {
     return { packedLines: this.data.subarray(0, this.dataLength), packedMeta: this.meta.subarray(0, this.metaLength) };
   }
@@ -125,21 +143,41 @@ export function unpackTable(data: Uint8Array, meta: Uint8Array, maxLines: number
     );
   });
   const bytes = terminated ? 'packed_lines' : 'packed_data';
-  while (!table.done) {
+  const end = meta.length;
+  // One- and two-byte varints (a line's length under 8 KiB, the same or a near time) are read in
+  // the loop, the rest by the reader: the table is read in about half the time.
+  const varint = (): number => {
+    const at = table.at;
+    const b = meta[at]!;
+    if (b < 0x80 && at < end) {
+      table.at = at + 1;
+      return b;
+    }
+    const c = meta[at + 1]!;
+    if (c < 0x80 && at + 1 < end) {
+      table.at = at + 2;
+      return (b & 0x7f) + c * 0x80;
+    }
+    return table.next();
+  };
+  while (table.at < end) {
     if (count === maxLines) throw new PackedLinesError(`more than ${maxLines} lines`);
-    const head = table.next();
-    time += unzigzag(table.next());
-    if (!Number.isSafeInteger(time) || time < 0)
-      throw new PackedLinesError(`line ${count}: time_ms ${time} is not an integer in 0…${Number.MAX_SAFE_INTEGER}`);
-    const end = pos + Math.floor(head / 2);
-    if (end + gap > data.length)
+    const head = varint();
+    const delta = varint();
+    if (delta !== 0) {
+      time += unzigzag(delta);
+      if (!Number.isSafeInteger(time) || time < 0)
+        throw new PackedLinesError(`line ${count}: time_ms ${time} is not an integer in 0…${Number.MAX_SAFE_INTEGER}`);
+    }
+    const lineEnd = pos + Math.floor(head / 2);
+    if (lineEnd + gap > data.length)
       throw new PackedLinesError(`line ${count} runs past the ${data.length} bytes of ${bytes}`);
-    if (terminated && data[end] !== NEWLINE)
+    if (terminated && data[lineEnd] !== NEWLINE)
       throw new PackedLinesError(`line ${count} is not followed by a newline in packed_lines`);
     heads[count] = head;
     times[count] = time;
     starts[count] = pos;
-    pos = end + gap;
+    pos = lineEnd + gap;
     count++;
   }
   if (pos !== data.length) throw new PackedLinesError(`${bytes} has ${data.length - pos} bytes past its last line`);

@@ -72,8 +72,13 @@ export function packSpoolChunk(
     if (end > chunk.length) break; // the payload is not all here yet
     if (chunk[end - 1] !== NEWLINE)
       throw new SpoolCorruptError(file, offset + end - 1, 'a record does not end with a newline');
-    if (writer.count > 0 && writer.count + header.lines(chunk, start, end) > maxLines) break;
+    // Packed, then taken back when it passes maxLines: its lines are found once, not counted first.
+    const before = writer.mark();
     writer.addLines(header.stderr, header.timeMs, chunk, start, end);
+    if (before.count > 0 && writer.count > maxLines) {
+      writer.rewind(before);
+      break;
+    }
     pos = end;
   }
   return { ...writer.finish(), count: writer.count, consumed: pos };
@@ -86,17 +91,7 @@ const INCOMPLETE = -1;
 const INVALID = -2;
 
 /** The last header readHeader read: one object, reused, rather than one per record. */
-const header = {
-  stderr: false,
-  timeMs: 0,
-  length: 0,
-  /** Lines of the record's payload b[start, end): counted only near a batch's line limit. */
-  lines(b: Buffer, start: number, end: number): number {
-    let n = 0;
-    for (let at = b.indexOf(NEWLINE, start); at !== -1 && at < end; at = b.indexOf(NEWLINE, at + 1)) n++;
-    return n;
-  },
-};
+const header = { stderr: false, timeMs: 0, length: 0 };
 
 /**
  * Reads the record header at `pos` into `header` in one pass over its bytes, by
