@@ -157,6 +157,7 @@ export class Engine {
   /** Starts the unit's next task run now, or once `at` comes (a backoff or a loop's delay). */
   private runAgain(unit: Unit, at: number, now: number, actions: EngineAction[]): void {
     unit.cancelling = undefined;
+    unit.timedOutBy = undefined;
     unit.steps = [];
     unit.deadline = undefined;
     if (at <= now) this.startUnit(unit, now, actions, 'retry');
@@ -213,6 +214,7 @@ export class Engine {
         );
       } else if (u.taskRun && !u.cancelling) {
         u.cancelling = cancelRunning;
+        if (cancelRunning === 'TimedOut') u.timedOutBy = 'pipeline';
         actions.push({ type: 'cancel', taskRun: u.taskRun, reason: cancelRunning });
       }
     }
@@ -228,6 +230,7 @@ export class Engine {
     for (const u of s.running) {
       if (u.taskRun && !u.cancelling && u.deadline !== undefined && now >= u.deadline) {
         u.cancelling = 'TimedOut';
+        u.timedOutBy = 'task';
         actions.push({ type: 'cancel', taskRun: u.taskRun, reason: 'TimedOut' });
       }
     }
@@ -343,9 +346,9 @@ export class Engine {
   /** Tekton's TaskRun message when its timeout stopped it (or the pipeline's ran out). */
   private timedOutMessage(unit: Unit): string {
     const timeoutMs = taskRunSpecOf(this.state.input, unit.task.name)?.timeoutMs ?? unit.task.timeoutMs;
-    return this.state.pipelineTimedOut || timeoutMs === undefined
-      ? `TaskRun "${unit.taskRun}" was stopped: the pipeline run's timeout expired`
-      : `TaskRun "${unit.taskRun}" failed to finish within ${formatDuration(timeoutMs)}`;
+    return unit.timedOutBy === 'task' && timeoutMs !== undefined
+      ? `TaskRun "${unit.taskRun}" failed to finish within ${formatDuration(timeoutMs)}`
+      : `TaskRun "${unit.taskRun}" was stopped: the pipeline run's timeout expired`;
   }
 
   private startUnit(unit: Unit, now: number, actions: EngineAction[], why: 'start' | 'retry'): void {

@@ -81,6 +81,11 @@ export interface Unit {
   deadline?: number;
   /** Set once the engine asked the runtime to stop the current attempt. */
   cancelling?: CancelReason;
+  /**
+   * Whose timeout that stop was, decided when it was asked: the pipeline's deadline may pass while
+   * the runtime is still stopping a task run its own timeout stopped.
+   */
+  timedOutBy?: 'task' | 'pipeline';
   results: Record<string, string>;
   steps: ObservedStep[];
   /** An approval gate's wait and decision, as last observed. */

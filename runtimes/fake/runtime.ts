@@ -13,6 +13,8 @@ export interface FakeOutcome {
   durationMs?: number;
   /** Never ends on its own (only a cancel ends it). */
   hang?: boolean;
+  /** Fake milliseconds a cancel takes to end it (a Pod's grace period); default 0. */
+  stopMs?: number;
   /** start() rejects with this message. */
   startError?: string;
 }
@@ -35,7 +37,10 @@ export class FakeRuntime implements Runtime {
   /** The most task runs running at once. */
   maxRunning = 0;
   private listener: (u: ObservedTaskRun) => void = () => {};
-  private live = new Map<string, { plan: TaskRunPlan; startedAt: number; stop: () => void }>();
+  private live = new Map<
+    string,
+    { plan: TaskRunPlan; startedAt: number; stop: () => void; stopMs: number; stopping?: boolean }
+  >();
 
   constructor(
     private clock: FakeClock,
@@ -57,17 +62,19 @@ export class FakeRuntime implements Runtime {
       : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () =>
           this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored),
         );
-    this.live.set(plan.name, { plan, startedAt, stop });
+    this.live.set(plan.name, { plan, startedAt, stop, stopMs: outcome.stopMs ?? 0 });
     this.maxRunning = Math.max(this.maxRunning, this.live.size);
     this.listener({ name: plan.name, status: 'Running', results: {}, steps: this.steps(plan, 'Running'), startedAt });
   }
 
   async cancel(name: string, reason: CancelReason): Promise<void> {
     const run = this.live.get(name);
-    if (!run) return;
+    if (!run || run.stopping) return;
+    run.stopping = true;
     run.stop();
     this.cancels.push({ name, reason, at: this.clock.now() });
-    this.end(name, reason, {});
+    if (run.stopMs > 0) this.clock.setTimer(this.clock.now() + run.stopMs, () => this.end(name, reason, {}));
+    else this.end(name, reason, {});
   }
 
   async cleanup(pipelineRun: string): Promise<void> {

@@ -185,6 +185,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a task stopped by its own timeout is named so, though the pipeline's deadline passes while it stops",
+    spec: pipeline([task('hang', { timeoutMs: 5000 })], [], { timeoutMs: 6000 }),
+    opts: { script: () => ({ hang: true, stopMs: 2000 }) },
+    check: ({ runtime, one }) => {
+      expect(runtime.cancels.map((c) => [c.name, c.reason, c.at - runtime.starts[0]!.at])).toEqual([
+        ['run1-hang', 'TimedOut', 5000],
+      ]);
+      expect(one('hang')).toMatchObject({
+        status: 'TimedOut',
+        message: 'TaskRun "run1-hang" failed to finish within 5s',
+      });
+    },
+  },
+  {
     name: 'the pipeline timeout stops running tasks, skips the rest, and still runs finally',
     spec: pipeline([task('hang'), task('later', { needs: ['hang'] })], [task('cleanup')], { timeoutMs: 10_000 }),
     opts: { script: (plan) => (plan.task === 'hang' ? { hang: true } : {}) },
