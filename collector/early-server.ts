@@ -3,8 +3,8 @@
 // (fastify, the store, the routes: ≈100 ms of its start); a request that arrives meanwhile waits
 // for it, or is answered 503 if the collector cannot start.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parseListen } from '../contract/index.js';
-import { DEFAULT_LIMITS, type CollectorLimits } from './context.js';
+import { listeningUrl } from '../contract/index.js';
+import { DEFAULT_LIMITS } from './context.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -20,11 +20,11 @@ export interface EarlyServer {
   close(): Promise<void>;
 }
 
-export async function listenEarly(
-  listen = '127.0.0.1:0',
-  limits: CollectorLimits = DEFAULT_LIMITS,
-): Promise<EarlyServer> {
-  const { host, port } = parseListen(listen);
+/** Only `kiln run`'s embedded collector listens early: on loopback, at a port the system picks. */
+const HOST = '127.0.0.1';
+
+export async function listenEarly(): Promise<EarlyServer> {
+  const limits = DEFAULT_LIMITS;
   // The settings fastify gives a server it makes itself (lib/server.js), from the same limits.
   const server = createServer({
     headersTimeout: limits.headersTimeoutMs,
@@ -45,17 +45,14 @@ export async function listenEarly(
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(0, HOST, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const addr = server.address();
-  const bound = typeof addr === 'object' && addr ? addr.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
     server,
-    url: `http://${urlHost}:${bound}`,
+    url: listeningUrl(HOST, server.address(), 0),
     adopt(handler) {
       adopted = handler;
       return server;

@@ -1,6 +1,6 @@
 // The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
 import { join } from 'node:path';
-import { parseListen, UsageError } from '../contract/index.js';
+import { listeningUrl, parseListen, UsageError } from '../contract/index.js';
 import { mintRunToken, type RunClaims } from './run-token.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { scheduleRetention, type RetentionConfig } from './retention.js';
@@ -139,11 +139,8 @@ async function start(o: CollectorOptions): Promise<RunningCollector> {
     }
     throw err;
   }
-  const addr = app.server.address();
-  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
-    url: o.server?.url ?? `http://${urlHost}:${boundPort}`,
+    url: o.server?.url ?? listeningUrl(host, app.server.address(), port),
     readerToken: reader.value,
     readerTokenCreated: reader.created,
     readerTokenFile,
