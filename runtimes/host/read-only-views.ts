@@ -68,21 +68,11 @@ export function readOnlyWrapper(
   return {
     dirs: guarded ? [...new Set(named.flat())] : [],
     wrap: (i, args) => {
-      const binds = [...(views?.binds ?? []), ...(guarded ? named[i]!.map((d) => [d, d]) : [])];
+      const binds = [...(views?.binds ?? []), ...(guarded ? named[i]!.map((d): [string, string] => [d, d]) : [])];
       if (binds.length === 0) return args;
-      const flags = ['--dev-bind', '/', '/', ...binds.flatMap(([from, at]) => ['--ro-bind', from!, at!])];
       const at = args.indexOf('--');
       const program = args[at - 1]!;
-      return [
-        ...args.slice(0, at - 1),
-        'bwrap',
-        '--',
-        ...flags,
-        '--die-with-parent',
-        '--',
-        program,
-        ...args.slice(at + 1),
-      ];
+      return [...args.slice(0, at - 1), 'bwrap', '--', ...bwrapFlags(binds), '--', program, ...args.slice(at + 1)];
     },
   };
 }
@@ -94,15 +84,12 @@ export function readOnlyWrapper(
  */
 export function viewsPrefix(views: ReadOnlyViews | undefined): string[] {
   if (!views?.binds.length) return [];
-  return [
-    'bwrap',
-    '--dev-bind',
-    '/',
-    '/',
-    ...views.binds.flatMap(([from, at]) => ['--ro-bind', from, at]),
-    '--die-with-parent',
-    '--',
-  ];
+  return ['bwrap', ...bwrapFlags(views.binds), '--'];
+}
+
+/** bubblewrap's flags for one process: the whole file system as it is, `binds` read-only over it. */
+function bwrapFlags(binds: readonly (readonly [string, string])[]): string[] {
+  return ['--dev-bind', '/', '/', ...binds.flatMap(([from, at]) => ['--ro-bind', from, at]), '--die-with-parent'];
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
