@@ -193,7 +193,7 @@ describe('sidecars on the podman engine', () => {
         image: ${image}
         script: |
           i=0
-          while [ $i -lt 400000 ]; do i=$((i + 1)); done
+          while [ $i -lt 100000 ]; do i=$((i + 1)); done
           echo foo > ${shared}/busy
           sleep 600
       - name: brief
