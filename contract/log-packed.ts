@@ -145,7 +145,9 @@ export function unpackTable(data: Uint8Array, meta: Uint8Array, maxLines: number
   const bytes = terminated ? 'packed_lines' : 'packed_data';
   const end = meta.length;
   // One- and two-byte varints (a line's length under 8 KiB, the same or a near time) are read in
-  // the loop, the rest by the reader: the table is read in about half the time.
+  // the loop, the rest by the reader; a time check only when the time moves: 28.5 → 20.3 ms per
+  // 64 MB of 100-byte lines (medians of 8, a micro-bench not kept). The same fast path inside
+  // VarintReader.next measured no gain, so it stays here.
   const varint = (): number => {
     const at = table.at;
     const b = meta[at]!;
