@@ -2,23 +2,44 @@
 // host's stdout (with its back-pressure), and a signal source standing for its agent's process.
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { wholeCharsEnd } from '../../contract/index.js';
 import type { SignalSource } from '../entrypoint/process-runner.js';
 
-/** A step stream as `out` events: whole UTF-8 characters, paused while the host's stdout is full. */
+/**
+ * A step stream as `out` events (contract/host-runner.ts encodeHostOut): whole UTF-8 characters,
+ * a character cut by the pipe held for the next chunk, paused while the host's stdout is full.
+ */
 export class EventStream extends Writable {
-  private decoder = new StringDecoder('utf8');
+  /** The first bytes of a character the last chunk cut. */
+  private carry: Buffer | undefined;
 
   constructor(
     private out: NodeJS.WritableStream,
-    private frame: (data: string) => string,
+    private frame: (data: Uint8Array) => [string, Uint8Array],
   ) {
     super();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    const data = this.decoder.write(chunk);
-    if (data === '' || this.out.write(this.frame(data))) done();
+    const bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const end = wholeCharsEnd(bytes);
+    this.carry = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined;
+    if (end === 0) return done();
+    this.send(bytes.subarray(0, end), done);
+  }
+
+  /** A character the stream's end cut is sent as it is (the reader shows it as U+FFFD), not dropped. */
+  override _final(done: (err?: Error | null) => void): void {
+    const rest = this.carry;
+    this.carry = undefined;
+    if (rest) this.send(rest, done);
+    else done();
+  }
+
+  private send(data: Uint8Array, done: () => void): void {
+    const [line, bytes] = this.frame(data);
+    this.out.write(line);
+    if (this.out.write(bytes)) done();
     else this.out.once('drain', () => done());
   }
 }

@@ -2,7 +2,7 @@
 // runs it) and the task run's log shipping (shipLogs, as `kiln-agent log-proxy` runs it), all in
 // this process. Each step reports one `exit` event, the shipping one `logs` event.
 import { RUN_MARKER_ENV } from '../../contract/proc/index.js';
-import type { HostEvent, HostStep } from '../../contract/index.js';
+import { encodeHostOut, type HostEvent, type HostStep } from '../../contract/index.js';
 import { runStep } from '../entrypoint/command.js';
 import type { WaitOutcome, Waiter } from '../entrypoint/core.js';
 import { FsWaiter } from '../entrypoint/fs-waiter.js';
@@ -57,8 +57,7 @@ export class HostTaskRun {
     });
     this.graceMs = Math.max(0, ...parsed.map((o) => (o instanceof Error ? 0 : o.timeoutGraceMs)));
     const ends = steps.map((step, i) => {
-      const stream = (s: 'stdout' | 'stderr') =>
-        new EventStream(out, (data) => JSON.stringify({ ev: 'out', taskRun: name, step: i, stream: s, data }) + '\n');
+      const stream = (s: 'stdout' | 'stderr') => new EventStream(out, (data) => encodeHostOut(name, i, s, data));
       const stdout = stream('stdout');
       const stderr = stream('stderr');
       return (

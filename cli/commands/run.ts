@@ -246,6 +246,11 @@ async function runOne(
   });
 
   const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(plainOut), err });
+  /** A message of kiln's after the step output printed before it (the console holds output back for a turn). */
+  const warn = (text: string) => {
+    view.flush();
+    err.write(text);
+  };
   err.write(chosen.line + '\n');
   const ignored = chosen.engine === 'host' ? hostIgnoredImages(pipeline) : undefined;
   if (ignored) err.write(ignored + '\n');
@@ -264,7 +269,7 @@ async function runOne(
     logDeadline: formatDuration(logDeadlineMs),
     shipping,
     onOutput: (line) => view.output(line),
-    onWarning: (message) => err.write(`kiln: ${message}\n`),
+    onWarning: (message) => warn(`kiln: ${message}\n`),
   }).catch(async (err: unknown) => {
     await shipping.close();
     throw err;
@@ -307,7 +312,7 @@ async function runOne(
       approvals: shipping.approvals,
       signal: abort.signal,
       onChange: (r) => view.change(r),
-      onWarning: (message) => err.write(`kiln: warning: ${message}\n`),
+      onWarning: (message) => warn(`kiln: warning: ${message}\n`),
     });
     // The embedded collector starts while the first task runs begin; if it cannot, the run stops.
     shipping.startCollector().catch((failure: unknown) => {

@@ -71,7 +71,7 @@ export function hostedAgents(
   runner.send(
     { op: 'start', taskRun, steps, ...(proxy && { logProxy: proxy.args }) },
     {
-      out: (i, stream, data) => splitters[i]?.[stream]?.push(Buffer.from(data)),
+      out: (i, stream, data) => splitters[i]?.[stream]?.pushText(data),
       exit: end,
       logs: (code) => proxy?.shipping.ended(code),
       warn: events.warn,

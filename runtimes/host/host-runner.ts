@@ -3,8 +3,13 @@
 // chain of tasks pays one Node start, not one per step). Commands go to its stdin, its events come
 // back per task run. It is referenced (keeps this process alive) only while a task run is live.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { encodeHostMessage, HOST_RUNNER_COMMAND, type HostCommand, type HostEvent } from '../../contract/index.js';
+import {
+  encodeHostMessage,
+  HOST_RUNNER_COMMAND,
+  HostEventReader,
+  type HostCommand,
+  type HostEvent,
+} from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
 import { runProcessEnv } from './process-env.js';
 
@@ -80,8 +85,16 @@ export class HostRunner {
       detached: true,
     });
     this.child = child;
-    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    lines.on('line', (line) => this.dispatch(JSON.parse(line) as HostEvent));
+    const events = new HostEventReader((event) => this.dispatch(event));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        events.push(chunk);
+      } catch (err) {
+        // Not the runner this runtime speaks with: what it runs cannot be followed, so it ends.
+        this.onWarning(`kiln-agent host: ${(err as Error).message}; stopping it`);
+        child.kill('SIGKILL');
+      }
+    });
     const stderr = new LineSplitter((line) => this.onWarning(`kiln-agent host: ${line}`));
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stderr!.on('end', () => stderr.end());

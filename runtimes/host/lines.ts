@@ -12,7 +12,12 @@ export class LineSplitter {
   ) {}
 
   push(chunk: Buffer): void {
-    const text = this.partial + this.decoder.write(chunk);
+    this.pushText(this.decoder.write(chunk));
+  }
+
+  /** Text already cut at whole characters (kiln-agent host's `out` events): no decoding. */
+  pushText(chunk: string): void {
+    const text = this.partial + chunk;
     const lines = text.split('\n');
     this.partial = lines.pop()!;
     for (const line of lines) this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);

@@ -5,9 +5,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeHostMessage, kilnPaths, type HostCommand, type HostEvent } from '../../contract/index.js';
+import {
+  encodeHostMessage,
+  HostEventReader,
+  kilnPaths,
+  type HostCommand,
+  type HostEvent,
+} from '../../contract/index.js';
 import { AGENT, processEnded, requireBuilt, stepArgs, tempDir, waitForFile } from './helpers.js';
 
 requireBuilt(AGENT);
@@ -28,11 +33,11 @@ function startHost(): Host {
   const child = spawn(AGENT, ['host'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const events: HostEvent[] = [];
   const waiters: { match: (e: HostEvent) => boolean; done: (e: HostEvent) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as HostEvent;
+  const reader = new HostEventReader((e) => {
     events.push(e);
     for (const w of waiters.filter((w) => w.match(e))) w.done(e);
   });
+  child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
   const host: Host = {
     send: (c) => child.stdin!.write(encodeHostMessage(c)),
     events,

@@ -30,13 +30,18 @@ const rec = (tasks: TaskRunRecord[]): RunRecord => ({
   tasks,
 });
 
+/** The end of this turn of the event loop, when the console writes the output it held. */
+const turn = () => new Promise((r) => setImmediate(r));
+
 class Sink {
   text = '';
+  writes = 0;
   constructor(
     readonly isTTY: boolean,
     readonly columns = 80,
   ) {}
   write(s: string) {
+    this.writes++;
     this.text += s;
   }
 }
@@ -86,7 +91,7 @@ describe('run progress', () => {
 });
 
 describe('RunConsole', () => {
-  it('prints one status line per change when not a terminal', () => {
+  it('prints one status line per change when not a terminal', async () => {
     const out = new Sink(false);
     const view = new RunConsole(out, false, () => T0 + 500);
     view.change(rec([taskRec({})]));
@@ -100,7 +105,52 @@ describe('RunConsole', () => {
       stream: 'stdout',
       line: 'hello',
     });
+    await turn();
     expect(out.text).toBe('▶ build  Running      0.5s\nbuild/compile | hello\n');
+  });
+
+  const step = { pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 'compile', stream: 'stdout' } as const;
+
+  it("writes the lines of one turn in one write, and kiln's own messages after them", async () => {
+    const out = new Sink(false);
+    const view = new RunConsole(out, false, () => T0 + 500);
+    for (let i = 0; i < 1000; i++) view.output({ ...step, line: `line ${i}` });
+    expect(out.writes).toBe(0);
+    await turn();
+    expect(out.writes).toBe(1);
+    expect(out.text.split('\n')).toHaveLength(1001);
+    view.output({ ...step, line: 'before the status line' });
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    view.output({ ...step, line: 'before the notice' });
+    view.notice('kiln: a notice');
+    view.output({ ...step, line: 'before the summary' });
+    view.finish({
+      ...rec([taskRec({ status: 'Succeeded', startedAt: at(0), finishedAt: at(400) })]),
+      status: 'Succeeded',
+      finishedAt: at(400),
+    });
+    expect(out.text.split('\n').slice(1000, 1006)).toEqual([
+      'build/compile | before the status line',
+      '▶ build  Running      0.5s',
+      'build/compile | before the notice',
+      'kiln: a notice',
+      'build/compile | before the summary',
+      'p p-abcde: Succeeded in 0.4s',
+    ]);
+  });
+
+  it('writes at once past a bound of held output, and redraws the live block once per write', async () => {
+    const out = new Sink(true);
+    const view = new RunConsole(out, true, () => T0 + 500);
+    view.change(rec([taskRec({ status: 'Running', startedAt: at(0) })]));
+    const drawn = out.writes;
+    const long = 'x'.repeat(1000);
+    for (let i = 0; i < 300; i++) view.output({ ...step, line: long });
+    // 300 lines of ≈ 1 KB pass the 256 KiB bound once: one write of the lines, one erase and one redraw.
+    expect(out.writes - drawn).toBe(3);
+    await turn();
+    expect(out.writes - drawn).toBe(6);
+    expect(out.text.match(/x{1000}/g)).toHaveLength(300);
   });
 
   it('redraws the live block below the output on a terminal', () => {
@@ -150,12 +200,13 @@ describe('colour', () => {
     expect(failed.startsWith('\x1b[31m✘\x1b[0m')).toBe(true);
   });
 
-  it('marks stderr lines, not stdout ones', () => {
+  it('marks stderr lines, not stdout ones', async () => {
     const out = new Sink(false);
     const view = new RunConsole(out, false, () => T0, { paint: coloured });
     const line = { pipelineRun: 'p', taskRun: 'r-build', task: 'build', step: 's' };
     view.output({ ...line, stream: 'stdout', line: 'fine' });
     view.output({ ...line, stream: 'stderr', line: 'oops' });
+    await turn();
     expect(out.text).toBe('build/s | fine\n\x1b[31mbuild/s |\x1b[0m oops\n');
   });
 });
