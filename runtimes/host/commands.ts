@@ -1,8 +1,8 @@
 // The argv of each step, as a pod would run it: `kiln-agent entrypoint <flags> -- <command>`,
 // optionally inside a bubblewrap sandbox where the task run directory is /kiln and workspaces are
 // at /workspace/<name>. Pure: paths and the host root's entries come in.
-import { entrypointArgv, type KilnPaths } from '../../contract/index.js';
-import type { ResolvedStep } from '../../engine/index.js';
+import { entrypointArgv, KILN_ROOT, type HostStep, type KilnPaths } from '../../contract/index.js';
+import { stepResultsFlags, stepWorkspaces, type ResolvedStep, type TaskRunPlan } from '../../engine/index.js';
 
 export interface StepArgvInput {
   agent: string[];
@@ -73,6 +73,58 @@ export function stepProcess(
   defaults: { cwd: string; env: Record<string, string | undefined> },
 ): { cwd: string; env: Record<string, string | undefined> } {
   return { cwd: step.workingDir ?? defaults.cwd, env: { ...defaults.env, ...step.env } };
+}
+
+/** A step as the host engine launches it: its agent's flags, and where it starts in or out of a sandbox. */
+export interface StepLaunch extends HostStep {
+  sandboxWhere: { cwd: string; makeCwd: boolean; otherSteps: number[] };
+  /** The workspaces the step sees (an isolated one only where a step names it): name → host directory. */
+  workspaceDirs: Record<string, string>;
+}
+
+export function stepLaunches(o: {
+  plan: TaskRunPlan;
+  steps: ResolvedStep[];
+  sidecars: ResolvedStep[];
+  paths: KilnPaths;
+  /** The task run directory on the host. */
+  root: string;
+  /** The workspaces' directories, and the ones the steps are given (read-only views where so). */
+  hostDirs: Record<string, string>;
+  stepDirs: Record<string, string>;
+  env: Record<string, string | undefined>;
+  cacheDir?: string;
+  resultsStore?: StepArgvInput['resultsStore'];
+  /** Wraps a step's agent arguments (read-only binds around its command). */
+  wrap?: (i: number, args: string[]) => string[];
+}): StepLaunch[] {
+  const { plan, steps, sidecars, paths } = o;
+  const all = [...steps, ...sidecars];
+  return steps.map((step, i) => {
+    // A step sees its workspaces and starts in the first.
+    const seen = stepWorkspaces(step, all, plan.workspaces).map((w) => w.name);
+    const first = seen[0];
+    const args = stepArgv({
+      agent: [],
+      paths,
+      index: i,
+      step,
+      results: plan.results,
+      cacheDir: o.cacheDir,
+      resultsStore: o.resultsStore,
+      stepResults: stepResultsFlags(step, steps, paths.stepsDir),
+    }).slice(1); // `entrypoint`
+    return {
+      args: o.wrap ? o.wrap(i, args) : args,
+      ...stepProcess(step, { cwd: first ? o.stepDirs[first]! : o.root, env: o.env }),
+      sandboxWhere: {
+        cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
+        makeCwd: step.workingDir !== undefined,
+        otherSteps: all.flatMap((_, j) => (j === i ? [] : [j])),
+      },
+      workspaceDirs: Object.fromEntries(seen.map((name) => [name, o.hostDirs[name]!])),
+    };
+  });
 }
 
 export interface HostRootEntry {

@@ -47,12 +47,16 @@ export class HostRunnerPool {
 
   /**
    * A task run begins its set-up: when more task runs are live or being set up than there are
-   * runners, another is started now, so that it boots while their directories are made. (One that
-   * fails before take() leaves the count one high: at worst a runner more, never more than `size`.)
+   * runners, another is started now, so that it boots while their directories are made.
    */
   expect(): void {
     this.expected++;
     if (this.assigned.size + this.expected > this.runners.length && this.runners.length < this.size) this.added();
+  }
+
+  /** A task run whose set-up failed before it took a runner no longer counts as coming. */
+  abandon(taskRun: string): void {
+    if (!this.assigned.has(taskRun)) this.expected = Math.max(0, this.expected - 1);
   }
 
   /** The runner for a task run starting now: an idle one, else a new one while there is room, else the least busy. */

@@ -7,15 +7,13 @@ import { rm, writeFile } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
-  stepResultsFlags,
-  stepWorkspaces,
   type CancelReason,
   type ObservedTaskRun,
   type ResolvedStep,
   type Runtime,
   type TaskRunPlan,
 } from '../../engine/index.js';
-import { stepArgv, stepProcess, type HostRootEntry } from './commands.js';
+import { stepLaunches, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
 import { runnerPool, type HostRunnerPool } from './host-runner-pool.js';
@@ -111,11 +109,21 @@ export class LocalRuntime implements Runtime {
   async start(plan: TaskRunPlan): Promise<void> {
     if (this.started.has(plan.name)) return;
     this.started.add(plan.name);
+    const pool = this.opts.isolate ? undefined : this.runnerPool(plan.pipelineRun);
+    pool?.expect();
+    // A set-up that fails before the task run takes its runner must not leave it counted as
+    // coming: the pool would start a runner for it with the next task run.
+    await this.begin(plan).catch((err: unknown) => {
+      pool?.abandon(plan.name);
+      throw err;
+    });
+  }
+
+  private async begin(plan: TaskRunPlan): Promise<void> {
     const bornAfter = lastPid();
     const root = taskRunDirOf(this.opts.baseDir, plan);
     const hostDirs = workspaceHostDirs(plan, this.opts.baseDir);
     const isolate = !!this.opts.isolate;
-    if (!isolate) this.runnerPool(plan.pipelineRun).expect();
     const paths = kilnPaths(isolate ? KILN_ROOT : root);
     const readOnlyWorkspaces = readOnlyWorkspacesOf(plan);
     // Outside the sandbox a read-only workspace is a read-only view of its directory (read-only-views.ts).
@@ -176,31 +184,18 @@ export class LocalRuntime implements Runtime {
     };
     this.live.set(plan.name, run);
     const processEnv = { ...this.processEnv(plan), ...env };
-    const cacheDir = this.opts.cacheDir;
-    const launches = steps.map((step, i) => {
-      // A step sees its workspaces (an isolated one only where a step names it) and starts in the first.
-      const seen = stepWorkspaces(step, [...steps, ...sidecars], plan.workspaces).map((w) => w.name);
-      const first = seen[0];
-      const args = stepArgv({
-        agent: [],
-        paths,
-        index: i,
-        step,
-        results: plan.results,
-        cacheDir,
-        resultsStore,
-        stepResults: stepResultsFlags(step, steps, paths.stepsDir),
-      }).slice(1); // `entrypoint`
-      return {
-        args: guard ? guard.wrap(i, args) : args,
-        ...stepProcess(step, { cwd: first ? stepDirs[first]! : root, env: processEnv }),
-        sandboxWhere: {
-          cwd: step.workingDir ?? (first ? `/workspace/${first}` : KILN_ROOT),
-          makeCwd: step.workingDir !== undefined,
-          otherSteps: [...steps, ...sidecars].flatMap((_, j) => (j === i ? [] : [j])),
-        },
-        workspaceDirs: Object.fromEntries(seen.map((name) => [name, hostDirs[name]!])),
-      };
+    const launches = stepLaunches({
+      plan,
+      steps,
+      sidecars,
+      paths,
+      root,
+      hostDirs,
+      stepDirs,
+      env: processEnv,
+      cacheDir: this.opts.cacheDir,
+      resultsStore,
+      wrap: guard && ((i, args) => guard.wrap(i, args)),
     });
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
