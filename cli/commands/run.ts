@@ -284,6 +284,7 @@ async function runOne(
       abort.abort();
     } else {
       runtime.killAll();
+      view.flush(); // process.exit() runs no more turns of the event loop
       process.exit(EXIT_CANCELLED);
     }
   };
