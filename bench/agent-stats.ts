@@ -1,5 +1,5 @@
 // Small helpers shared by the agent benchmarks.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -27,6 +27,18 @@ export function timeProcess(file: string, args: string[], env: NodeJS.ProcessEnv
     child.once('error', rej);
     child.once('exit', () => res(performance.now() - t0));
   });
+}
+
+/**
+ * Milliseconds from spawn to exit of a command run to completion in `cwd`, its stdout discarded
+ * or into `stdout` (a file descriptor); a failure throws with its stderr.
+ */
+export function timedRun(label: string, file: string, args: string[], cwd: string, stdout?: number): number {
+  const start = performance.now();
+  const r = spawnSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', stdout ?? 'ignore', 'pipe'] });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
+  return ms;
 }
 
 export async function timeRuns(

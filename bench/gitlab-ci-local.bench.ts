@@ -6,11 +6,10 @@
 // script of the same 60 commands is the floor. gitlab-ci-local 4.70.x (4.75 needs Node 22) is
 // installed on first use (bench/gitlab-ci-local.ts).
 //   npx tsx bench/gitlab-ci-local.bench.ts      (BENCH_TASKS, BENCH_STEPS, BENCH_REPEAT to resize)
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineNote, median, REPO } from './agent-stats.js';
+import { machineNote, median, REPO, timedRun as timed } from './agent-stats.js';
 import { GCL, GCL_VERSION, gitProject, installGitlabCiLocal } from './gitlab-ci-local.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
@@ -28,14 +27,6 @@ function writeProject(dir: string, chained: boolean): void {
     for (let s = 0; s < STEPS; s++) gitlab.push(`    - 'true'`);
   }
   gitProject(dir, { 'pipeline.yaml': kiln.join('\n') + '\n', '.gitlab-ci.yml': gitlab.join('\n') + '\n' });
-}
-
-function timed(label: string, file: string, args: string[], cwd: string): number {
-  const start = performance.now();
-  const r = spawnSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = performance.now() - start;
-  if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
-  return ms;
 }
 
 const kilnRun = (dir: string) =>

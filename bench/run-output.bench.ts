@@ -6,11 +6,10 @@
 // line too and is far slower per line (64 MB took it minutes), so it is compared at that volume
 // with `kiln run` measured there as well. Interleaved, medians of BENCH_REPEAT (default 3).
 //   npx tsx bench/run-output.bench.ts
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineNote, median, REPO } from './agent-stats.js';
+import { machineNote, median, REPO, timedRun } from './agent-stats.js';
 import { GCL, GCL_VERSION, gitProject, installGitlabCiLocal } from './gitlab-ci-local.js';
 
 const MB = Number(process.env.KILN_BENCH_OUTPUT_MB ?? 64);
@@ -23,11 +22,7 @@ const linesIn = (mb: number) => Math.floor((mb * 1024 * 1024) / LINE.length);
 function timed(label: string, file: string, args: string[], cwd: string, out: string): number {
   const fd = openSync(out, 'w');
   try {
-    const start = performance.now();
-    const r = spawnSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
-    const ms = performance.now() - start;
-    if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
-    return ms;
+    return timedRun(label, file, args, cwd, fd);
   } finally {
     closeSync(fd);
   }

@@ -195,7 +195,7 @@ export class LocalRuntime implements Runtime {
       env: processEnv,
       cacheDir: this.opts.cacheDir,
       resultsStore,
-      wrap: guard && ((i, args) => guard.wrap(i, args)),
+      wrap: guard?.wrap,
     });
     const early = this.earlyCancels.get(plan.name);
     const sidecarArgv = early
