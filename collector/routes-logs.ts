@@ -12,6 +12,7 @@ import { followLogs, type FollowPositions } from './follow.js';
 import { FollowBudget } from './follow-budget.js';
 import { FollowFanout } from './follow-fanout.js';
 import { timed } from './metrics.js';
+import { GarbageBudget } from '../contract/stream-garbage/index.js';
 import { intParam } from './params.js';
 import type { CollectorContext, RouteConfig } from './context.js';
 import type { LogPage } from './store/types.js';
@@ -38,6 +39,8 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   };
   // The batch's lines are views of its body until they are stored: the body goes back to the pool after.
   const bodies = new BodyPool();
+  // The body's socket chunks (garbage once copied into it) are freed young: contract/stream-garbage/.
+  const chunks = new GarbageBudget();
   app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, (_req: FastifyRequest, payload: IncomingMessage) =>
     readBody(payload, ctx.limits.logBodyBytes, bodies, config.bodyTooLarge!),
   );
@@ -64,6 +67,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       return { steps: acks };
     } finally {
       bodies.give(req.body);
+      chunks.add(req.body.length);
     }
   });
 

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { spoolGateFile } from '../../contract/index.js';
 import type { AgentIOError } from '../errors.js';
 import type { RunOutcome, RunRequest, Runner } from './core.js';
-import { GarbageBudget } from './garbage.js';
+import { GarbageBudget } from '../../contract/stream-garbage/index.js';
 import type { SpoolFile } from './spool-file.js';
 import { SpoolGate } from './spool-gate.js';
 import type { SpoolRecorder } from './spool-recorder.js';
