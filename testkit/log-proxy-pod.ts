@@ -70,14 +70,10 @@ export function runKiln(
 export class CollectorProcess {
   proc: ChildProcess | null = null;
   readonly url: string;
-  /** What the process printed on stdout, kept when it has nodeArgs (V8's --trace-gc prints there). */
-  stdout = '';
   constructor(
     readonly port: number,
     readonly db: string,
     readonly stateDir: string,
-    /** Options for node itself, before the script (e.g. --trace-gc). */
-    readonly nodeArgs: string[] = [],
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -86,26 +82,10 @@ export class CollectorProcess {
   async start(): Promise<void> {
     const p = spawn(
       process.execPath,
-      [
-        ...this.nodeArgs,
-        KILN,
-        'collector',
-        '--listen',
-        `127.0.0.1:${this.port}`,
-        '--db',
-        this.db,
-        '--state-dir',
-        this.stateDir,
-      ],
-      {
-        stdio: ['ignore', this.nodeArgs.length ? 'pipe' : 'ignore', 'pipe'],
-        env: { ...process.env, KILN_TOKEN: '', KILN_COLLECTOR_SECRET: '' },
-      },
+      [KILN, 'collector', '--listen', `127.0.0.1:${this.port}`, '--db', this.db, '--state-dir', this.stateDir],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_TOKEN: '', KILN_COLLECTOR_SECRET: '' } },
     );
     this.proc = p;
-    p.stdout?.on('data', (d: Buffer) => {
-      this.stdout += d.toString();
-    });
     let err = '';
     await new Promise<void>((resolveStart, reject) => {
       p.stderr!.on('data', (d: Buffer) => {
@@ -131,13 +111,8 @@ export class CollectorProcess {
 }
 
 /** A `kiln collector` process on a free port keeping its SQLite store and secrets in `dir`, started. */
-export async function startCollectorIn(dir: string, nodeArgs: string[] = []): Promise<CollectorProcess> {
-  const collector = new CollectorProcess(
-    await freePort(),
-    `sqlite:${join(dir, 'kiln.db')}`,
-    join(dir, 'state'),
-    nodeArgs,
-  );
+export async function startCollectorIn(dir: string): Promise<CollectorProcess> {
+  const collector = new CollectorProcess(await freePort(), `sqlite:${join(dir, 'kiln.db')}`, join(dir, 'state'));
   await collector.start();
   return collector;
 }
