@@ -130,11 +130,12 @@ function packedColumns(
     const status = err.message.startsWith('more than') ? 413 : 400;
     throw new BadLogBatch(`${where}: ${err.message}${status === 413 ? ' in one batch; split it' : ''}`, status);
   }
-  const { count, heads, times, starts } = table;
+  const { count, heads, times, starts, metaEnds } = table;
   if (!Number.isSafeInteger(firstSeq + count))
     throw new BadLogBatch(`${where}: seq ${firstSeq + count} is over ${Number.MAX_SAFE_INTEGER}`);
   let text: ChunkText;
-  if (!isAscii(bytes)) {
+  const ascii = isAscii(bytes);
+  if (!ascii) {
     // UTF-8: each line decoded on its own (a character cut at a piece's end is its own U+FFFD), its
     // length counted again in UTF-16 units.
     const texts = new Array<string>(count);
@@ -153,7 +154,8 @@ function packedColumns(
     for (let k = 0; k < count; k++) texts[k] = all.slice(starts[k], starts[k] + Math.floor(heads[k] / 2));
     text = texts.join('\n');
   }
-  return { firstSeq, heads, times, text };
+  // UTF-8 text changed the heads (lengths in UTF-16 units): the wire's table no longer says them.
+  return { firstSeq, heads, times, text, ...(ascii && { wireMeta: { bytes: meta, ends: metaEnds } }) };
 }
 
 function checkName(field: string, value: string | null | undefined): asserts value is string {

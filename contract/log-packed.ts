@@ -116,6 +116,8 @@ export interface PackedTable {
   heads: Uint32Array;
   times: Float64Array;
   starts: Uint32Array;
+  /** Per line: where its entry ends in packed_meta, so the entries of lines i+1…j are meta[metaEnds[i], metaEnds[j]). */
+  metaEnds: Uint32Array;
 }
 
 /** Packed lines that do not add up; the message says how. */
@@ -131,6 +133,7 @@ export function unpackTable(data: Uint8Array, meta: Uint8Array, maxLines: number
   const heads = new Uint32Array(room);
   const times = new Float64Array(room);
   const starts = new Uint32Array(room);
+  const metaEnds = new Uint32Array(room);
   const gap = terminated ? 1 : 0;
   let pos = 0;
   let time = 0;
@@ -179,9 +182,16 @@ export function unpackTable(data: Uint8Array, meta: Uint8Array, maxLines: number
     heads[count] = head;
     times[count] = time;
     starts[count] = pos;
+    metaEnds[count] = table.at;
     pos = lineEnd + gap;
     count++;
   }
   if (pos !== data.length) throw new PackedLinesError(`${bytes} has ${data.length - pos} bytes past its last line`);
-  return { count, heads: heads.subarray(0, count), times: times.subarray(0, count), starts: starts.subarray(0, count) };
+  return {
+    count,
+    heads: heads.subarray(0, count),
+    times: times.subarray(0, count),
+    starts: starts.subarray(0, count),
+    metaEnds: metaEnds.subarray(0, count),
+  };
 }

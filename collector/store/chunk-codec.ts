@@ -48,6 +48,29 @@ export function encodeChunkMeta(heads: Uint32Array, times: Float64Array, from: n
   return Buffer.from(meta.subarray(0, at));
 }
 
+/**
+ * The same table as encodeChunkMeta's, from the wire's packed_meta (same encoding: a head, then
+ * the time as a delta from the line before, the first from 0) when the columns are the wire's
+ * own: line `from`'s entry written anew (its time whole, as a chunk's first), the rest the wire's
+ * bytes as they came. Encoding every entry again was ≈ 1 ms per 32 000 lines on the collector's
+ * event loop, the stage a flood of logs waits on.
+ */
+export function chunkMetaFromWire(
+  wire: { bytes: Uint8Array; ends: Uint32Array },
+  heads: Uint32Array,
+  times: Float64Array,
+  from: number,
+  to: number,
+): Buffer {
+  const rest = to - from > 1 ? wire.bytes.subarray(wire.ends[from], wire.ends[to - 1]) : EMPTY;
+  const meta = Buffer.allocUnsafe(2 * MAX_VARINT + rest.length);
+  const at = putVarint(meta, putVarint(meta, 0, heads[from]), zigzag(times[from]));
+  meta.set(rest, at);
+  return meta.subarray(0, at + rest.length);
+}
+
+const EMPTY = new Uint8Array(0);
+
 /** A stored chunk that does not decode: the store's data is damaged, not the request. */
 export class CorruptChunkError extends KilnError {
   readonly code = 'corrupt-log-chunk';

@@ -1,7 +1,14 @@
 // What both stores share: the SQL text that differs only in placeholders, row mapping, and the
 // log page walk (streams first, then each stream's lines by primary key, so a page is an index
 // range scan however long the log is).
-import { decodeChunk, encodeChunkMeta, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
+import {
+  chunkMetaFromWire,
+  decodeChunk,
+  encodeChunkMeta,
+  type ChunkRow,
+  type EncodedChunk,
+  type LineSqlRow,
+} from './chunk-codec.js';
 import {
   sliceText,
   type LogLineRow,
@@ -106,7 +113,9 @@ export function linesToStore(
     }
     pos = start + chars;
     chunks.push({
-      meta: encodeChunkMeta(heads, times, i, j),
+      meta: s.lines.wireMeta
+        ? chunkMetaFromWire(s.lines.wireMeta, heads, times, i, j)
+        : encodeChunkMeta(heads, times, i, j),
       text: sliceText(text, start, pos - 1),
       firstSeq: first + i,
       endSeq: first + j - 1,

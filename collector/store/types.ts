@@ -24,6 +24,11 @@ export interface LineColumns {
   times: Float64Array;
   /** The lines' texts joined by "\n"; or, as ASCII text without NUL, those bytes (ChunkText). */
   text: ChunkText;
+  /**
+   * The wire's packed_meta and where each line's entry ends in it, when heads and times are the
+   * wire's own (text not re-measured as UTF-16): a chunk's table is then mostly a slice of it.
+   */
+  wireMeta?: { bytes: Uint8Array; ends: Uint32Array };
 }
 
 /**

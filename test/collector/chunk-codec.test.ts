@@ -2,7 +2,14 @@
 // damaged bytes either decode to some lines or are refused with CorruptChunkError, never another
 // error or a hang (fuzzed).
 import { describe, expect, it } from 'vitest';
-import { CorruptChunkError, decodeChunk, encodeChunkMeta, lineMatcher } from '../../collector/store/chunk-codec.js';
+import {
+  chunkMetaFromWire,
+  CorruptChunkError,
+  decodeChunk,
+  encodeChunkMeta,
+  lineMatcher,
+} from '../../collector/store/chunk-codec.js';
+import { packLines, unpackTable } from '../../contract/log-wire/index.js';
 import { lineColumns, type StreamName } from '../../collector/store/types.js';
 import { seededRandom } from '../../testkit/random.js';
 
@@ -50,6 +57,27 @@ describe('chunk codec', () => {
       const to = from + Math.floor(rnd() * 5);
       expect(decodeChunk({ first_seq: String(first), meta, text }, from, to)).toEqual(
         back.filter((l) => Number(l.seq) >= from && Number(l.seq) < to),
+      );
+    }
+  });
+
+  it("cuts a chunk's table from the wire's packed_meta byte for byte as it encodes one", () => {
+    const rnd = seededRandom(11);
+    for (let round = 0; round < 100; round++) {
+      const n = Math.floor(rnd() * 60) + 1;
+      const lines = Array.from({ length: n }, () => ({
+        stream: rnd() < 0.3 ? ('e' as const) : ('o' as const),
+        // Times that go back as well as forth, and repeat: every delta the zigzag form has.
+        timeMs: Math.floor(1.7e12 + rnd() * 5000) * (rnd() < 0.05 ? 0 : 1),
+        data: Buffer.from('x'.repeat(Math.floor(rnd() ** 3 * 20000))),
+      }));
+      const { packedLines, packedMeta } = packLines(lines);
+      const table = unpackTable(packedLines, packedMeta, Infinity, true);
+      const wire = { bytes: packedMeta, ends: table.metaEnds };
+      const from = Math.floor(rnd() * n);
+      const to = from + 1 + Math.floor(rnd() * (n - from));
+      expect(chunkMetaFromWire(wire, table.heads, table.times, from, to)).toEqual(
+        encodeChunkMeta(table.heads, table.times, from, to),
       );
     }
   });
