@@ -271,7 +271,12 @@ describe('Kiln on a real API server with a podman node', () => {
     try {
       ctl = startController(k, k.controllerKubeconfig(proxy.url));
       // The controller's start (version, list and watch of Pods and PipelineRuns) is not the run's.
-      await until('watching', async () => (proxy.requests.watch ?? 0) >= 2);
+      // Bounded at 60 s: under the whole suite's load this start once took longer than 10 s.
+      await until('watching', async () => (proxy.requests.watch ?? 0) >= 2, 60_000).catch((err: Error) => {
+        throw new Error(
+          `${err.message}; requests so far ${JSON.stringify(proxy.requests)}; controller: ${ctl.stderr()}`,
+        );
+      });
       const before = { ...proxy.requests };
       await create('counted', TWO_TASKS());
       await ended('counted');
