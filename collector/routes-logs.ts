@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogAck, PROTOBUF_MEDIA_TYPE } from '../contract/log-wire/index.js';
+import { GarbageBudget } from '../contract/stream-garbage/index.js';
 import { requireReader, requireRunWriter } from './auth.js';
 import { decodeFollowCursor, decodeLogCursor, encodeFollowCursor, encodeLogCursor } from './cursor.js';
 import { decodeLogBatch } from './decode.js';
@@ -12,7 +13,6 @@ import { followLogs, type FollowPositions } from './follow.js';
 import { FollowBudget } from './follow-budget.js';
 import { FollowFanout } from './follow-fanout.js';
 import { timed } from './metrics.js';
-import { GarbageBudget } from '../contract/stream-garbage/index.js';
 import { intParam } from './params.js';
 import type { CollectorContext, RouteConfig } from './context.js';
 import type { LogPage } from './store/types.js';

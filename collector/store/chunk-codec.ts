@@ -4,7 +4,7 @@
 // text column (so LIKE can pick the chunks a search may hit) and, per line, its length in UTF-16
 // units, its stream and its time (as a delta) as varints in `meta`. Pure: no I/O.
 import { KilnError, MAX_VARINT, putVarint, unzigzag, VarintReader, zigzag } from '../../contract/index.js';
-import type { ChunkText } from './types.js';
+import type { ChunkText, LineColumns } from './types.js';
 
 /** A line as a store reads it (the shape of the old line rows, which the migration reads too). */
 export interface LineSqlRow {
@@ -70,6 +70,13 @@ export function chunkMetaFromWire(
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The table of lines [from, to) of the columns: cut from the wire's when they carry it, else encoded. */
+export function chunkMeta(lines: LineColumns, from: number, to: number): Buffer {
+  return lines.wireMeta
+    ? chunkMetaFromWire(lines.wireMeta, lines.heads, lines.times, from, to)
+    : encodeChunkMeta(lines.heads, lines.times, from, to);
+}
 
 /** A stored chunk that does not decode: the store's data is damaged, not the request. */
 export class CorruptChunkError extends KilnError {

@@ -1,14 +1,7 @@
 // What both stores share: the SQL text that differs only in placeholders, row mapping, and the
 // log page walk (streams first, then each stream's lines by primary key, so a page is an index
 // range scan however long the log is).
-import {
-  chunkMetaFromWire,
-  decodeChunk,
-  encodeChunkMeta,
-  type ChunkRow,
-  type EncodedChunk,
-  type LineSqlRow,
-} from './chunk-codec.js';
+import { chunkMeta, decodeChunk, type ChunkRow, type EncodedChunk, type LineSqlRow } from './chunk-codec.js';
 import {
   sliceText,
   type LogLineRow,
@@ -93,7 +86,7 @@ export function linesToStore(
   s: StepLinesInput,
   storedNext: number,
 ): { chunks: (EncodedChunk & { firstSeq: number; endSeq: number })[]; next: number; eof: boolean } {
-  const { heads, times, text } = s.lines;
+  const { heads, text } = s.lines;
   const count = heads.length;
   const first = count ? s.lines.firstSeq : storedNext;
   if (first > storedNext) return { chunks: [], next: storedNext, eof: false };
@@ -113,9 +106,7 @@ export function linesToStore(
     }
     pos = start + chars;
     chunks.push({
-      meta: s.lines.wireMeta
-        ? chunkMetaFromWire(s.lines.wireMeta, heads, times, i, j)
-        : encodeChunkMeta(heads, times, i, j),
+      meta: chunkMeta(s.lines, i, j),
       text: sliceText(text, start, pos - 1),
       firstSeq: first + i,
       endSeq: first + j - 1,
