@@ -6,6 +6,7 @@ import { LocalRuntime, packageRoot, type HostRunner, type OutputLine } from '../
 import type { PodmanRuntime } from '../runtimes/podman/index.js';
 import type { RunShipping } from './run-shipping.js';
 import type { Engine } from './run-engine.js';
+import type { Runtime } from '../engine/index.js';
 
 /** How long the runtime lets a log proxy run past its own deadline before killing it. */
 const LOG_PROXY_SLACK_MS = 30_000;
@@ -62,4 +63,39 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
 export async function podmanRuns(): Promise<boolean> {
   const { Podman, podmanFromEnv } = await import('../runtimes/podman/index.js');
   return new Podman(podmanFromEnv()).works();
+}
+
+/**
+ * A first task run's go-ahead may wait on its sidecars' readiness (seconds); the collector is not
+ * held back longer than this (the run's record, approvals and the UI link wait on it).
+ */
+const FIRST_START_WAIT_MS = 300;
+
+/**
+ * The runtime as the engine sees it, and a promise of its first task run's go-ahead (that start
+ * settled, or FIRST_START_WAIT_MS passed), resolved at once when no start had been asked for. On
+ * the host engine the embedded collector's start (≈100 ms of this thread: SQLite, the HTTP
+ * routes) waits for it: started beside the first task run's set-up, it held that set-up's file
+ * writes back, and the steps with them (the first go-ahead 114–150 ms after its start, now 27–42).
+ */
+export function withFirstStart(runtime: Runtime): { runtime: Runtime; firstStarted: () => Promise<void> } {
+  let first: Promise<void> | undefined;
+  const gated: Runtime = {
+    kind: runtime.kind,
+    start: (plan) => {
+      const started = runtime.start(plan);
+      first ??= Promise.race([
+        started.then(
+          () => undefined,
+          () => undefined,
+        ),
+        new Promise<void>((bound) => setTimeout(bound, FIRST_START_WAIT_MS).unref()),
+      ]);
+      return started;
+    },
+    onUpdate: (listener) => runtime.onUpdate(listener),
+    cancel: (taskRun, reason) => runtime.cancel(taskRun, reason),
+    cleanup: (pipelineRun) => runtime.cleanup(pipelineRun),
+  };
+  return { runtime: gated, firstStarted: () => first ?? Promise.resolve() };
 }

@@ -98,12 +98,15 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     url = early.url;
     token = mintRunToken(secret, claims);
     let embedded: Promise<RunningCollector> | undefined;
-    // After what the caller does now (its first task run's directories, on libuv's threads): the
-    // collector's start is mostly this thread's work, which those writes then wait beside.
+    // Its start is mostly this thread's work: the caller chooses when (kiln run: after the first
+    // task run's go-ahead); until then connections wait in the early-bound port's backlog.
     start = () =>
-      (embedded ??= new Promise((next) => setImmediate(next)).then(() =>
-        startCollector({ db: `sqlite:${join(o.stateDir, 'kiln.db')}`, stateDir: o.stateDir, secret, server: early }),
-      )).then(() => undefined);
+      (embedded ??= startCollector({
+        db: `sqlite:${join(o.stateDir, 'kiln.db')}`,
+        stateDir: o.stateDir,
+        secret,
+        server: early,
+      })).then(() => undefined);
     close = async () => {
       const running = await embedded?.catch(() => undefined);
       await (running ? running.close() : early.close());

@@ -30,7 +30,7 @@ import {
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
 import { chooseEngine, hostIgnoredImages, hostIgnoredTaskRunSpecs, parseEngineFlag } from '../run-engine.js';
-import { openRuntime, podmanRuns } from '../run-runtime.js';
+import { openRuntime, podmanRuns, withFirstStart } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -292,6 +292,8 @@ async function runOne(
   process.on('SIGTERM', onInterrupt);
   let record: RunRecord;
   let collectorFailed: unknown;
+  // On the host engine the embedded collector starts once the first task run has its go-ahead.
+  const gate = chosen.engine === 'host' ? withFirstStart(runtime) : undefined;
   try {
     const running = runPipeline({
       input: {
@@ -307,7 +309,7 @@ async function runOne(
         collector: shipping.collector,
         runUrl: shipping.runUrl,
       },
-      runtime,
+      runtime: gate?.runtime ?? runtime,
       reporter: shipping.reporter,
       fetchResult: shipping.fetchResult,
       approvals: shipping.approvals,
@@ -315,11 +317,14 @@ async function runOne(
       onChange: (r) => view.change(r),
       onWarning: (message) => warn(`kiln: warning: ${message}\n`),
     });
-    // The embedded collector starts while the first task runs begin; if it cannot, the run stops.
-    shipping.startCollector().catch((failure: unknown) => {
-      collectorFailed = failure;
-      abort.abort();
-    });
+    // If the embedded collector cannot start, the run stops, its logs left in the spools.
+    Promise.resolve(gate?.firstStarted())
+      .then(() => shipping.startCollector())
+      .catch((failure: unknown) => {
+        collectorFailed = failure;
+        if (runtime.kind === 'local') runtime.abandonLogs();
+        abort.abort();
+      });
     record = await running;
   } finally {
     process.off('SIGINT', onInterrupt);

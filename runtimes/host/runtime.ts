@@ -92,6 +92,7 @@ export class LocalRuntime implements Runtime {
   private hostRoot?: HostRootEntry[];
   /** Pipeline runs with undelivered logs: their directories (the spools) are kept. */
   private undelivered = new Set<string>();
+  private logsAbandoned = false;
   /** Each pipeline run's task run directories being removed (a task run's, once it has ended). */
   private removals = new Map<string, Promise<void>[]>();
   /** Each pipeline run's `kiln-agent host` processes, the first started with its first task run (or ahead). */
@@ -234,6 +235,7 @@ export class LocalRuntime implements Runtime {
     }
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
+    if (this.logsAbandoned) run.sidecar?.kill();
     // The go-ahead: step 0 waits for this file to be non-empty.
     if (sidecars.length)
       await startSidecars(
@@ -296,6 +298,16 @@ export class LocalRuntime implements Runtime {
     this.removals.delete(pipelineRun);
     if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
     await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
+  }
+
+  /**
+   * The logs have nowhere to go (kiln run's embedded collector could not start): each task run's
+   * shipping stops now, or as it starts, instead of retrying until the log deadline; the lines stay
+   * in the spools, reported undelivered.
+   */
+  abandonLogs(): void {
+    this.logsAbandoned = true;
+    for (const run of this.live.values()) run.sidecar?.kill();
   }
 
   /** Every process of every live task run, setsid descendants included, for a last-resort stop when the CLI exits. */
