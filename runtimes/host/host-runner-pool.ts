@@ -1,13 +1,22 @@
 // The `kiln-agent host` processes of one pipeline run. A runner does its task runs' file work and
 // spawns their steps on one thread: task runs fanned out queue behind each other there while the
-// machine's other cores wait. So a task run that starts while every runner is busy gets a runner
-// of its own, up to one per core (at most MAX_RUNNERS); a chain of task runs keeps using one.
+// machine's other cores wait. So once every runner holds TASK_RUNS_PER_RUNNER task runs, the next
+// one gets a runner of its own, up to one per core (at most MAX_RUNNERS); a chain keeps using one.
 import { availableParallelism } from 'node:os';
 import { HostRunner } from './host-runner.js';
 import { runProcessEnv } from './process-env.js';
 
 /** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
 export const MAX_RUNNERS = 4;
+
+/**
+ * Task runs a runner holds before another is started. Two: a Node start (70–270 ms on the 2-core
+ * machine, beside the steps) costs more than two task runs sharing a thread that mostly waits on
+ * their steps' processes. examples/node-app (lint and test at once) ran 899 against 959 ms, medians
+ * of 20 interleaved pairs, against a runner per task run; 20 × 3 `true` all at once was level
+ * (1240 against 1271 ms, 10 pairs).
+ */
+export const TASK_RUNS_PER_RUNNER = 2;
 
 export const defaultRunnerCount = () => Math.max(1, Math.min(MAX_RUNNERS, availableParallelism()));
 
@@ -46,12 +55,13 @@ export class HostRunnerPool {
   }
 
   /**
-   * A task run begins its set-up: when more task runs are live or being set up than there are
-   * runners, another is started now, so that it boots while their directories are made.
+   * A task run begins its set-up: when more task runs are live or being set up than the runners
+   * hold, another is started now, so that it boots while their directories are made.
    */
   expect(): void {
     this.expected++;
-    if (this.assigned.size + this.expected > this.runners.length && this.runners.length < this.size) this.added();
+    const room = this.runners.length * TASK_RUNS_PER_RUNNER;
+    if (this.assigned.size + this.expected > room && this.runners.length < this.size) this.added();
   }
 
   /** A task run whose set-up failed before it took a runner no longer counts as coming. */
@@ -59,15 +69,17 @@ export class HostRunnerPool {
     if (!this.assigned.has(taskRun)) this.expected = Math.max(0, this.expected - 1);
   }
 
-  /** The runner for a task run starting now: an idle one, else a new one while there is room, else the least busy. */
+  /** The runner for a task run starting now: the least busy while it has room, else a new one while the pool has room, else the least busy still. */
   take(taskRun: string): HostRunner {
     this.expected = Math.max(0, this.expected - 1);
-    const idle = this.runners.find((r) => this.load(r) === 0);
+    const leastBusy = this.runners.reduce<HostRunner | undefined>(
+      (a, b) => (a === undefined || this.load(b) < this.load(a) ? b : a),
+      undefined,
+    );
     const runner =
-      idle ??
-      (this.runners.length < this.size
-        ? this.added()
-        : this.runners.reduce((a, b) => (this.load(b) < this.load(a) ? b : a)));
+      leastBusy && (this.load(leastBusy) < TASK_RUNS_PER_RUNNER || this.runners.length >= this.size)
+        ? leastBusy
+        : this.added();
     this.assigned.set(taskRun, runner);
     return runner;
   }
