@@ -52,6 +52,19 @@ export async function timeRuns(
   return times;
 }
 
+/**
+ * Takes NODE_EXTRA_CA_CERTS out of this process's environment, so the commands a bench times
+ * inherit none; answers what it said, for the bench to print. Node 20 reads the named bundle at
+ * every start (≈100 ms of CPU each on this machine, whose environment names one): in a figure of
+ * whole commands, a constant per Node process of either side, not a cost of what is compared
+ * (node-app by hand ran 905–1024 ms with it, 473–490 without; `kiln run` 1674–1779 and 1199–1207).
+ */
+export function withoutExtraCaCerts(): string {
+  const named = process.env.NODE_EXTRA_CA_CERTS;
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  return named ? `NODE_EXTRA_CA_CERTS=${named} unset for the timed commands` : 'NODE_EXTRA_CA_CERTS not set';
+}
+
 /** The machine's state, printed beside the figures: on a shared box, load moves them a lot. */
 export const machineNote = () =>
   `${cpus().length} cores, load average ${loadavg()

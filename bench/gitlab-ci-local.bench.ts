@@ -9,9 +9,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineNote, median, REPO, timedRun as timed } from './agent-stats.js';
+import { machineNote, median, REPO, timedRun as timed, withoutExtraCaCerts } from './agent-stats.js';
 import { GCL, GCL_VERSION, gitProject, installGitlabCiLocal } from './gitlab-ci-local.js';
 
+const envNote = withoutExtraCaCerts();
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -64,7 +65,7 @@ try {
   const n = TASKS * STEPS;
   const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(8);
   console.log(
-    `kiln run vs gitlab-ci-local@${GCL_VERSION}: ${TASKS} tasks × ${STEPS} steps of \`true\`, median of ${REPEAT}, interleaved (${machineNote()})`,
+    `kiln run vs gitlab-ci-local@${GCL_VERSION}: ${TASKS} tasks × ${STEPS} steps of \`true\`, median of ${REPEAT}, interleaved (${machineNote()}; ${envNote})`,
   );
   console.log(`  floor: a shell script of the ${n} commands                   ${ms(floor)}`);
   for (const shape of ['fanout', 'chained'] as const) {

@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineNote, median, REPO } from './agent-stats.js';
+import { machineNote, median, REPO, withoutExtraCaCerts } from './agent-stats.js';
 
+const envNote = withoutExtraCaCerts();
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const GOAL = 2;
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-bench-node-app-'));
@@ -91,7 +92,7 @@ try {
   }
   const k = median(kiln);
   const h = median(hand);
-  console.log(`examples/node-app, warm cache, median of ${REPEAT}, interleaved (${machineNote()})`);
+  console.log(`examples/node-app, warm cache, median of ${REPEAT}, interleaved (${machineNote()}; ${envNote})`);
   // The range beside each median: on a loaded machine it says how far a ratio can be trusted.
   const range = (xs: number[]) => `(${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   console.log(`  the same commands by hand (node_modules in place)   ${h.toFixed(0).padStart(6)} ms ${range(hand)}`);

@@ -9,9 +9,10 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineNote, median, REPO, timedRun } from './agent-stats.js';
+import { machineNote, median, REPO, timedRun, withoutExtraCaCerts } from './agent-stats.js';
 import { GCL, GCL_VERSION, gitProject, installGitlabCiLocal } from './gitlab-ci-local.js';
 
+const envNote = withoutExtraCaCerts();
 const MB = Number(process.env.KILN_BENCH_OUTPUT_MB ?? 64);
 const GCL_MB = Number(process.env.KILN_BENCH_GCL_MB ?? 2);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
@@ -74,7 +75,7 @@ try {
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<keyof typeof t, number>;
   const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(8);
   const rate = (mb: number, x: number) => `${(mb / (x / 1000)).toFixed(1)} MB/s`;
-  console.log(`a step printing 100-byte lines, medians of ${REPEAT}, interleaved (${machineNote()}):`);
+  console.log(`a step printing 100-byte lines, medians of ${REPEAT}, interleaved (${machineNote()}; ${envNote}):`);
   console.log(`  ${MB} MB (${linesIn(MB).toLocaleString('en')} lines):`);
   console.log(`    baseline: cat > local file                 ${ms(m.file)}  ${rate(MB, m.file)}`);
   console.log(
