@@ -56,8 +56,12 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
     onWarning: o.onWarning,
     cacheDir: resolve(o.cwd, o.cacheDir),
     hostRunner: o.hostRunner,
+    collectorTls: isTls(o.shipping.collector.url),
   });
 }
+
+/** Whether a collector URL is reached over TLS (its runners then need the extra CA certificates). */
+export const isTls = (url: string | undefined) => /^https:/i.test(url ?? '');
 
 /** Whether podman runs containers here (`auto`'s test). */
 export async function podmanRuns(): Promise<boolean> {

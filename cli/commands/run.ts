@@ -30,7 +30,7 @@ import {
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
 import { chooseEngine, hostIgnoredImages, hostIgnoredTaskRunSpecs, parseEngineFlag } from '../run-engine.js';
-import { openRuntime, podmanRuns, withFirstStart } from '../run-runtime.js';
+import { isTls, openRuntime, podmanRuns, withFirstStart } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -137,7 +137,7 @@ function earlyRunner(flags: RunFlags): { take: () => HostRunner | undefined; rel
   let runner: HostRunner | undefined;
   if (!flags.isolate && (flags.engine === undefined || flags.engine === 'host')) {
     try {
-      runner = startHostRunner(locateAgent(), process.env, `kiln-run:${process.pid}`);
+      runner = startHostRunner(locateAgent(), process.env, `kiln-run:${process.pid}`, isTls(collectorUrl(flags)));
     } catch {
       // no agent: the run says so when it needs one
     }
@@ -149,6 +149,9 @@ function earlyRunner(flags: RunFlags): { take: () => HostRunner | undefined; rel
   };
   return { take, release: () => take()?.close() };
 }
+
+/** The collector a run reports to: --collector, else KILN_COLLECTOR (or the settings file's); none: an embedded one. */
+const collectorUrl = (flags: RunFlags) => flags.collector || process.env.KILN_COLLECTOR || undefined;
 
 async function runFiles(files: string[], flags: RunFlags, takeRunner: () => HostRunner | undefined): Promise<number> {
   const loaded = loadRunFiles(files);
@@ -228,7 +231,7 @@ async function runOne(
   // file): its start overlaps this process's.
   const runner =
     chosen.engine === 'host' && !flags.isolate
-      ? (settings.takeRunner() ?? startHostRunner(agent, process.env, runName))
+      ? (settings.takeRunner() ?? startHostRunner(agent, process.env, runName, isTls(collectorUrl(flags))))
       : undefined;
   // A run with a dependency cache has the runner load the cache's code while it waits for the
   // first task run, off the cached step's critical path.
@@ -239,7 +242,7 @@ async function runOne(
     pipeline: pipeline.name,
     params,
     agent,
-    collectorUrl: flags.collector || process.env.KILN_COLLECTOR || undefined,
+    collectorUrl: collectorUrl(flags),
     stateDir: join(cwd, '.kiln'),
     logDeadline: formatDuration(logDeadlineMs),
     labels: localRunLabels({ cwd, files, workspaces }),

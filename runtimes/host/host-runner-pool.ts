@@ -4,7 +4,7 @@
 // one gets a runner of its own, up to one per core (at most MAX_RUNNERS); a chain keeps using one.
 import { availableParallelism } from 'node:os';
 import { HostRunner } from './host-runner.js';
-import { runProcessEnv } from './process-env.js';
+import { runnerProcessEnv } from './process-env.js';
 
 /** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
 export const MAX_RUNNERS = 4;
@@ -20,16 +20,18 @@ export const TASK_RUNS_PER_RUNNER = 2;
 
 export const defaultRunnerCount = () => Math.max(1, Math.min(MAX_RUNNERS, availableParallelism()));
 
-/** A pipeline run's pool: each runner carries the pipeline run's marker, not a task run's (a task run's sweep spares it). */
+/**
+ * A pipeline run's pool: each runner carries the pipeline run's marker, not a task run's (a task
+ * run's sweep spares it), and NODE_EXTRA_CA_CERTS only for an https collector (runnerProcessEnv).
+ */
 export function runnerPool(
   agent: string[],
   env: NodeJS.ProcessEnv,
   pipelineRun: string,
-  size = defaultRunnerCount(),
-  early?: HostRunner,
+  o: { size?: number; early?: HostRunner; collectorTls: boolean },
 ): HostRunnerPool {
-  const runEnv = runProcessEnv(env, pipelineRun);
-  return new HostRunnerPool(() => new HostRunner(agent, runEnv), size, early);
+  const runEnv = runnerProcessEnv(env, pipelineRun, o.collectorTls);
+  return new HostRunnerPool(() => new HostRunner(agent, runEnv), o.size ?? defaultRunnerCount(), o.early);
 }
 
 export class HostRunnerPool {

@@ -11,7 +11,7 @@ import {
   type HostEvent,
 } from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
-import { runProcessEnv } from './process-env.js';
+import { runnerProcessEnv } from './process-env.js';
 
 export interface TaskRunListener {
   out(step: number, stream: 'stdout' | 'stderr', data: string): void;
@@ -27,8 +27,13 @@ export interface TaskRunListener {
  * its files, so that the two starts overlap), carrying `marker` as its run marker: a pipeline
  * run's name, or when that is not known yet one of kiln run's own. LocalRuntimeOptions.hostRunner.
  */
-export function startHostRunner(agent: string[], env: NodeJS.ProcessEnv, marker: string): HostRunner {
-  const runner = new HostRunner(agent, runProcessEnv(env, marker));
+export function startHostRunner(
+  agent: string[],
+  env: NodeJS.ProcessEnv,
+  marker: string,
+  collectorTls: boolean,
+): HostRunner {
+  const runner = new HostRunner(agent, runnerProcessEnv(env, marker, collectorTls));
   runner.spawn();
   return runner;
 }

@@ -19,3 +19,20 @@ export function runProcessEnv(
   const env = Object.fromEntries(Object.entries(base).filter(([name]) => !isKilnCredential(name)));
   return { ...env, [RUN_MARKER_ENV]: taskRun === undefined ? pipelineRun : runMarker(pipelineRun, taskRun) };
 }
+
+/**
+ * A `kiln-agent host` runner's own environment: its pipeline run's, less NODE_EXTRA_CA_CERTS unless
+ * its collector is reached over TLS. Node 20 reads the named bundle at every start (≈ 100 ms of CPU
+ * where the system's bundle is named, as on the development machine), and a runner talks TLS to
+ * nothing but an https collector: a local run's cache is a directory, and the steps are given their
+ * environment, which keeps the variable, by the runtime's messages.
+ */
+export function runnerProcessEnv(
+  base: NodeJS.ProcessEnv,
+  pipelineRun: string,
+  collectorTls: boolean,
+): Record<string, string | undefined> {
+  const env = runProcessEnv(base, pipelineRun);
+  if (!collectorTls) delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}

@@ -78,6 +78,8 @@ export interface LocalRuntimeOptions {
   cacheDir?: string;
   /** A `kiln-agent host` started ahead (startHostRunner) for this pipeline run; others are started with its task runs. */
   hostRunner?: { runner: HostRunner; pipelineRun: string };
+  /** The task runs' collector is reached over https, so the runners keep NODE_EXTRA_CA_CERTS (runnerProcessEnv); absent: kept. */
+  collectorTls?: boolean;
   /** At most this many `kiln-agent host` processes a pipeline run (host-runner-pool.ts); default one a core, ≤ 4. */
   hostRunners?: number;
 }
@@ -381,7 +383,11 @@ export class LocalRuntime implements Runtime {
     const o = this.opts;
     let pool = this.runners.get(pipelineRun);
     if (pool) return pool;
-    pool = runnerPool(o.agent, o.env ?? process.env, pipelineRun, o.hostRunners, early);
+    pool = runnerPool(o.agent, o.env ?? process.env, pipelineRun, {
+      size: o.hostRunners,
+      early,
+      collectorTls: o.collectorTls ?? true,
+    });
     pool.onWarning = (line) => o.onWarning?.(line);
     this.runners.set(pipelineRun, pool);
     return pool;
