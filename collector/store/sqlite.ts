@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunRecord } from '../../contract/index.js';
+import { KilnError, type RunRecord } from '../../contract/index.js';
 import {
   likePattern,
   startedMsOf,
@@ -71,22 +71,49 @@ export interface SqliteStoreOptions {
   checkpointEvery?: number;
 }
 
+/** The file at the store's path is not a database SQLite can read: another file, or a damaged one. */
+export class StoreUnreadable extends KilnError {
+  readonly code = 'store-unreadable';
+  readonly exitCode = 70;
+  readonly hint: string;
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path} cannot be opened as Kiln's history: ${reason}`);
+    this.hint = `move it aside (mv ${path} ${path}.unreadable) and run again: a new history starts there; sqlite3's .recover may save what the old file holds`;
+  }
+}
+
+/** SQLite's answers for a file that is not a readable database. */
+const UNREADABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
   if (!opts.readonly && opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-  db.pragma('busy_timeout = 5000');
-  if (!opts.readonly) {
-    // 16 KiB pages for a new database (an existing one keeps its own): a log chunk (up to 256 Ki
-    // characters) spans a quarter of the overflow pages, and SQLite's writes of 64 MB of chunks
-    // took half the system time of 4 KiB pages (bench/logs-e2e.bench.ts's volume, one run).
-    db.pragma('page_size = 16384');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
+  let lineRows: boolean;
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      // 16 KiB pages for a new database (an existing one keeps its own): a log chunk (up to 256 Ki
+      // characters) spans a quarter of the overflow pages, and SQLite's writes of 64 MB of chunks
+      // took half the system time of 4 KiB pages (bench/logs-e2e.bench.ts's volume, one run).
+      db.pragma('page_size = 16384');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+    }
+    lineRows = hasTable(db, 'log_lines');
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: unknown }).code;
+    throw typeof code === 'string' && UNREADABLE.has(code)
+      ? new StoreUnreadable(opts.path, (err as Error).message)
+      : err;
   }
   const checkpointer =
     opts.readonly || opts.path === ':memory:' ? null : new SqliteCheckpointer(db, opts.path, opts.checkpointEvery);
-  return hasTable(db, 'log_lines') ? migrate(db, opts, checkpointer) : sqliteStore(db, checkpointer);
+  return lineRows ? migrate(db, opts, checkpointer) : sqliteStore(db, checkpointer);
 }
 
 const hasTable = (db: Database.Database, name: string) =>

@@ -50,7 +50,11 @@ describe('kiln run starting', () => {
     const started = Date.now();
     const { status, stderr } = await runKiln(dir, ['run', 'p.yaml']);
     expect(status).toBe(70);
-    expect(stderr).toContain('file is not a database');
+    expect(stderr).toContain(
+      `${join(dir, '.kiln/kiln.db')} cannot be opened as Kiln's history: file is not a database`,
+    );
+    expect(stderr).toContain('hint: move it aside');
+    expect(stderr).not.toContain('internal error');
     // Stopped, not run to its end.
     expect(Date.now() - started).toBeLessThan(20_000);
     await waitFor('no process of the run', () => processesOf('nodb-').length === 0, 10_000);

@@ -3,12 +3,12 @@
 // worker's checkpoint, not the writer's; and a worker that cannot open the database hands
 // checkpoints back to the writer (SQLite's default autocheckpoint).
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeLogBatch } from '../../collector/decode.js';
-import { openSqliteStore } from '../../collector/store/sqlite.js';
+import { openSqliteStore, StoreUnreadable } from '../../collector/store/sqlite.js';
 import { LogBatch, packLines } from '../../contract/log-wire/index.js';
 import { SqliteCheckpointer } from '../../collector/store/sqlite-checkpointer.js';
 
@@ -43,6 +43,23 @@ describe('SQLite store file', () => {
     const store = await openSqliteStore({ path: fresh });
     await store.close();
     expect(pageSizeOf(fresh)).toBe(16_384);
+  });
+});
+
+describe('SQLite store file that is not a database', () => {
+  it('is refused with StoreUnreadable (path, reason, a hint), written or read, and left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-unreadable-'));
+    dirs.push(dir);
+    const path = join(dir, 'kiln.db');
+    const text = 'this is not a SQLite database, not even its header\n'.repeat(200);
+    writeFileSync(path, text);
+    for (const readonly of [false, true]) {
+      const err = await openSqliteStore({ path, readonly }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreUnreadable);
+      expect(err).toMatchObject({ code: 'store-unreadable', path, reason: 'file is not a database', exitCode: 70 });
+      expect((err as StoreUnreadable).hint).toContain(`mv ${path} ${path}.unreadable`);
+    }
+    expect(readFileSync(path, 'utf8')).toBe(text);
   });
 });
 
