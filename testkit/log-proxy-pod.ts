@@ -27,6 +27,30 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A port free now and below the kernel's ephemeral range (ip_local_port_range), for a server that
+ * binds it seconds later (a sidecar in a container). A port from freePort() is one the kernel may
+ * hand to any other process's bind(0) or connect meanwhile: in a suite run, another test's
+ * collector took it and answered the sidecar's port with 404.
+ */
+export async function freeFixedPort(): Promise<number> {
+  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+  const below = Math.min(Number(range[0]) || 32768, 32768);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const srv = createServer();
+    const free = await new Promise<boolean>((r) => {
+      srv.once('error', () => r(false));
+      srv.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (free) {
+      await new Promise((r) => srv.close(r));
+      return port;
+    }
+  }
+  throw new Error(`no free port between 10000 and ${below} after 100 tries`);
+}
+
 export function exited(p: ChildProcess): Promise<number | null> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
   return new Promise((r) => p.once('exit', (code) => r(code)));

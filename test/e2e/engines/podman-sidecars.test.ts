@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, startEngineSuite, type Containers } from '../../../testkit/podman.js';
 import { kilnLogs, kilnRun } from '../../../testkit/kiln-cli.js';
-import { freePort } from '../../../testkit/log-proxy-pod.js';
+import { freeFixedPort } from '../../../testkit/log-proxy-pod.js';
 
 let c: Containers;
 let image: string;
@@ -46,7 +46,7 @@ ${spec}`;
 
 describe('sidecars on the podman engine', () => {
   it('start before the steps, which wait for their probes, and are stopped by TERM after the last step', async () => {
-    const port = await freePort();
+    const port = await freeFixedPort();
     const { record, stderr } = await onPodman(
       'ready',
       taskRun(

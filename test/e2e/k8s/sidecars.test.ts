@@ -19,7 +19,7 @@ import {
 import { until } from '../../../testkit/kubeconfig.js';
 import { REPO } from '../../../testkit/kiln-cli.js';
 // A port free now on the node's host network (bound and closed), not a random guess.
-import { freePort } from '../../../testkit/log-proxy-pod.js';
+import { freeFixedPort } from '../../../testkit/log-proxy-pod.js';
 
 const exec = promisify(execFile);
 let k: K8sEnv;
@@ -88,7 +88,7 @@ const create = (name: string, pipelineSpec: unknown) =>
 
 describe('sidecars on a real API server with a podman node', () => {
   it('a step talks to its sidecar once it is ready; the sidecar is stopped after the steps; logs at the collector', async () => {
-    const port = await freePort();
+    const port = await freeFixedPort();
     await create('served', {
       // Unbound, so an emptyDir: the sidecar serves from it (the step image has nothing writable).
       workspaces: ['www', 'notes'],
@@ -158,7 +158,7 @@ describe('sidecars on a real API server with a podman node', () => {
   }, 300_000);
 
   it('a sidecar that exits fails its task with SidecarNotReady; one whose probe never passes holds the steps until the task times out (readiness never kills it); no step runs', async () => {
-    const closed = await freePort();
+    const closed = await freeFixedPort();
     await create('unready', {
       tasks: {
         exits: {
