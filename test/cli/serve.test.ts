@@ -36,6 +36,12 @@ function scratch(triggers: string, gates: string): string {
     join(dir, 'gated.yaml'),
     `name: gated\nparams:\n  revision: {}\ntasks:\n  wait:\n    steps:\n      - run: |\n          echo "started $(params.revision)"\n          while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done\n          echo "released $(params.revision)"\n`,
   );
+  // The same, but a cancelled one (SIGTERM) ends only once its gate is there too: the test holds a
+  // superseded run's cancelling until the next delivery has come.
+  writeFileSync(
+    join(dir, 'gated-held.yaml'),
+    `name: gated\nparams:\n  revision: {}\ntasks:\n  wait:\n    steps:\n      - run: |\n          trap 'while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done; exit 143' TERM\n          echo "started $(params.revision)"\n          while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done\n          echo "released $(params.revision)"\n`,
+  );
   writeFileSync(join(dir, 'triggers.yaml'), triggers);
   return dir;
 }
@@ -54,7 +60,7 @@ const TRIGGERS = `triggers:
     secretFile: hook-secret
     params: { revision: $(body.after) }
   - name: gated-latest
-    pipeline: gated.yaml
+    pipeline: gated-held.yaml
     source: generic
     secretFile: hook-secret
     params: { revision: $(body.after) }
@@ -162,8 +168,11 @@ describe('kiln serve', () => {
   it('cancelInProgress: a newer delivery of the group cancels the running run and the queued one', async () => {
     const a = await hook(serve.url, 'gated-latest', 'generic', 'c-1', push('c1'));
     await followRun(serve, a.body.run as string, 'started c1');
+    // a, cancelled by b, keeps running until its gate is there: b is still queued when c comes
+    // (without the hold, a's cancelling could end first and b start, on a loaded machine).
     const b = await hook(serve.url, 'gated-latest', 'generic', 'c-2', push('c2'));
     const c = await hook(serve.url, 'gated-latest', 'generic', 'c-3', push('c3'));
+    release('c1');
     release('c3');
     const last = await followRun(serve, c.body.run as string);
     expect(last.status).toBe('Succeeded');
