@@ -19,13 +19,27 @@ export function requireBuild(): void {
   }
 }
 
-export async function freePort(): Promise<number> {
+/** Binds `port` on loopback (0: any) and lets it go; answers the port bound, or null when it was taken. */
+async function bindAndRelease(port: number): Promise<number | null> {
   const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
+  const bound = await new Promise<boolean>((r) => {
+    srv.once('error', () => r(false));
+    srv.listen(port, '127.0.0.1', () => r(true));
+  });
+  if (!bound) return null;
+  const { port: got } = srv.address() as { port: number };
   await new Promise((r) => srv.close(r));
+  return got;
+}
+
+export async function freePort(): Promise<number> {
+  const port = await bindAndRelease(0);
+  if (port === null) throw new Error('no port to bind on 127.0.0.1');
   return port;
 }
+
+/** The lowest port freeFixedPort picks. */
+const FIXED_PORTS_FROM = 10_000;
 
 /**
  * A port free now and below the kernel's ephemeral range (ip_local_port_range), for a server that
@@ -34,21 +48,14 @@ export async function freePort(): Promise<number> {
  * collector took it and answered the sidecar's port with 404.
  */
 export async function freeFixedPort(): Promise<number> {
-  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
-  const below = Math.min(Number(range[0]) || 32768, 32768);
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const below = Math.min(low || 32768, 32768);
+  if (below <= FIXED_PORTS_FROM) throw new Error(`the ephemeral ports start at ${low}: no fixed port below them`);
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
-    const srv = createServer();
-    const free = await new Promise<boolean>((r) => {
-      srv.once('error', () => r(false));
-      srv.listen(port, '127.0.0.1', () => r(true));
-    });
-    if (free) {
-      await new Promise((r) => srv.close(r));
-      return port;
-    }
+    const port = await bindAndRelease(FIXED_PORTS_FROM + Math.floor(Math.random() * (below - FIXED_PORTS_FROM)));
+    if (port !== null) return port;
   }
-  throw new Error(`no free port between 10000 and ${below} after 100 tries`);
+  throw new Error(`no free port between ${FIXED_PORTS_FROM} and ${below} after 100 tries`);
 }
 
 export function exited(p: ChildProcess): Promise<number | null> {

@@ -23,6 +23,22 @@ const push = (after: string, branch = 'main') => ({
   repository: { full_name: 'acme/web', clone_url: 'https://forge.test/acme/web.git' },
 });
 
+/**
+ * The step says it started, then waits for its gate file: the test decides when it ends. `held`:
+ * a cancelled one (SIGTERM) also ends only once its gate is there, so the test holds a superseded
+ * run's cancelling until the next delivery has come.
+ */
+function gatedPipeline(gates: string, held: boolean): string {
+  const wait = `while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done`;
+  const script = [
+    ...(held ? [`trap '${wait}; exit 143' TERM`] : []),
+    'echo "started $(params.revision)"',
+    wait,
+    'echo "released $(params.revision)"',
+  ];
+  return `name: gated\nparams:\n  revision: {}\ntasks:\n  wait:\n    steps:\n      - run: |\n${script.map((l) => `          ${l}\n`).join('')}`;
+}
+
 function scratch(triggers: string, gates: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-serve-'));
   writeFileSync(join(dir, 'hook-secret'), SECRET + '\n');
@@ -31,17 +47,8 @@ function scratch(triggers: string, gates: string): string {
     join(dir, 'build.yaml'),
     'name: build\nparams:\n  revision: {}\ntasks:\n  build:\n    steps:\n      - run: echo "building $(params.revision)"\n',
   );
-  // The step says it started, then waits for its gate file: the test decides when it ends.
-  writeFileSync(
-    join(dir, 'gated.yaml'),
-    `name: gated\nparams:\n  revision: {}\ntasks:\n  wait:\n    steps:\n      - run: |\n          echo "started $(params.revision)"\n          while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done\n          echo "released $(params.revision)"\n`,
-  );
-  // The same, but a cancelled one (SIGTERM) ends only once its gate is there too: the test holds a
-  // superseded run's cancelling until the next delivery has come.
-  writeFileSync(
-    join(dir, 'gated-held.yaml'),
-    `name: gated\nparams:\n  revision: {}\ntasks:\n  wait:\n    steps:\n      - run: |\n          trap 'while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done; exit 143' TERM\n          echo "started $(params.revision)"\n          while [ ! -e "${gates}/$(params.revision)" ]; do sleep 0.05; done\n          echo "released $(params.revision)"\n`,
-  );
+  writeFileSync(join(dir, 'gated.yaml'), gatedPipeline(gates, false));
+  writeFileSync(join(dir, 'gated-held.yaml'), gatedPipeline(gates, true));
   writeFileSync(join(dir, 'triggers.yaml'), triggers);
   return dir;
 }
