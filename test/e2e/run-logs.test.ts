@@ -134,7 +134,10 @@ describe('kiln run: logs and processes', () => {
     // A step without a workspace runs in its task run's directory, where it touches `started`.
     await waitFor('the step to start', () => startedIn(dir));
     const runName = readdirSync(join(dir, '.kiln/runs'))[0]!;
-    expect(markedProcesses(runName).length).toBeGreaterThanOrEqual(3);
+    // The step's shell, the shell it setsid's and a `sleep` of either loop (kiln run's early runner
+    // carries kiln run's own marker). Waited for, not read once: when `started` appears neither loop
+    // may have begun its first sleep, and a process in its exec has no environment to read.
+    await waitFor("the run's processes to be seen", () => markedProcesses(runName).length >= 3);
     run.child.kill('SIGKILL');
     await exited(run.child as ChildProcess);
     await waitFor('no process of the run', () => markedProcesses(runName).length === 0, 30_000);
