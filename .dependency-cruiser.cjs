@@ -1,7 +1,7 @@
 // The rooms' boundaries (docs/architecture.md), checked by `npm run lint`. A room is a top-level
 // folder (runtimes/<engine> each count as one) whose index.ts is its only face to other rooms.
 const ROOM =
-  '(runtimes/[^/]+|contract/log-wire|contract/cache|contract/proc|contract/stream-garbage|agent|cli|collector|contract|controller|engine|export|syntax|triggers)';
+  '(runtimes/[^/]+|contract/log-wire|contract/cache|contract/metrics|contract/proc|contract/stream-garbage|agent|cli|collector|contract|controller|engine|export|syntax|triggers)';
 const PRODUCT = `^${ROOM}/`;
 
 module.exports = {

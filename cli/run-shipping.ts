@@ -99,7 +99,8 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     token = mintRunToken(secret, claims);
     let embedded: Promise<RunningCollector> | undefined;
     // Its start is mostly this thread's work: the caller chooses when (kiln run: after the first
-    // task run's go-ahead); until then connections wait in the early-bound port's backlog.
+    // task run's go-ahead; the collector's modules are loaded then too); until then connections
+    // wait in the early-bound port's backlog.
     start = () =>
       (embedded ??= startCollector({
         db: `sqlite:${join(o.stateDir, 'kiln.db')}`,

@@ -1,18 +1,5 @@
-// The collector: startCollector() for `kiln collector` and for `kiln run`'s embedded one.
-import { join } from 'node:path';
-import { listeningUrl, parseListen, UsageError } from '../contract/index.js';
-import { mintRunToken, type RunClaims } from './run-token.js';
-import { loadOrCreateSecret } from './secrets.js';
-import { scheduleRetention, type RetentionConfig } from './retention.js';
-import type { CollectorLimits, CollectorPlugin } from './context.js';
-import type { EarlyServer } from './early-server.js';
-import { DEFAULT_DB_URL, openStore } from './store/open.js';
-import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
-import { defaultCacheDir } from './cache/config.js';
-import type { Store } from './store/types.js';
-import { endingOrphans } from './orphans.js';
-import type { MetricCaps } from './run-metrics.js';
-
+// The collector: startCollector() for `kiln collector`, `kiln serve` and `kiln run`'s embedded one,
+// the client that reports to it and reads from it, and what its plugins are written against.
 export { openStore, DEFAULT_DB_URL } from './store/open.js';
 export { mintRunToken, runClaims, verifyRunToken, type RunClaims } from './run-token.js';
 export { badIdentityName, mintPersonToken, verifyPersonToken, type PersonClaims } from './person-token.js';
@@ -20,7 +7,7 @@ export { followLogs, type FollowSource } from './follow.js';
 export { endIfOrphaned, kilnProcessAlive } from './orphans.js';
 export { cacheOptionsFromFlags, parseSize, type CacheFlagValues } from './cache/config.js';
 export { runPageUrl, webUiLine } from './ui/address.js';
-export { LabelCap, OTHER, pipelineRunSeries, DEFAULT_METRIC_CAPS, type MetricCaps } from './run-metrics.js';
+export type { MetricCaps } from '../contract/metrics/index.js';
 export type { CollectorContext, CollectorPlugin, RouteConfig } from './context.js';
 export { requireReader } from './auth.js';
 export { listenEarly, type EarlyServer } from './early-server.js';
@@ -28,132 +15,14 @@ export { RequestRejected } from './errors.js';
 export type * from './store/types.js';
 export * from './client/index.js';
 
-export interface CollectorOptions {
-  /** HOST:PORT; 127.0.0.1:0 (a free port on loopback) by default. */
-  listen?: string;
-  /** sqlite:PATH or postgres://…, or an open store (then close() leaves it open). */
-  db?: string | Store;
-  /** Where generated secrets are kept; `.kiln` by default. */
-  stateDir?: string;
-  secret?: string;
-  secretFile?: string;
-  readerToken?: string;
-  readerTokenFile?: string;
-  retention?: RetentionConfig;
-  retentionIntervalMs?: number;
-  limits?: Partial<CollectorLimits>;
-  plugins?: CollectorPlugin[];
-  logger?: boolean;
-  /**
-   * The dependency cache (/v1/cache/…): blobs under `dir` (default: `cache/` beside the SQLite
-   * database, <stateDir>/cache for PostgreSQL), index in the database. Served when `db` is a URL; `false` turns it off.
-   */
-  cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
-  /** Bounds on the run metrics' label values (docs/metrics.md). */
-  metricCaps?: MetricCaps;
-  /** Serve on this server, bound ahead (listenEarly), instead of listening on `listen`. */
-  server?: EarlyServer;
-}
+export { collectorSecret } from './secrets.js';
+import type { CollectorOptions, RunningCollector } from './start.js';
+export type { CollectorOptions, RunningCollector };
 
-export interface RunningCollector {
-  url: string;
-  readerToken: string;
-  /** Reader token newly generated (so the caller can tell the user where it is). */
-  readerTokenCreated: boolean;
-  readerTokenFile: string;
-  /** Where the write secret is kept; undefined when it was given as a value (KILN_COLLECTOR_SECRET). */
-  secretFile?: string;
-  store: Store;
-  mintRunToken(claims: RunClaims): string;
-  close(): Promise<void>;
-}
-
-/** The write secret a collector started with `stateDir` uses (made there on first use). */
-export const collectorSecret = (stateDir: string): string =>
-  loadOrCreateSecret({ file: join(stateDir, 'collector-secret'), what: 'collector secret' }).value;
-
-export async function startCollector(o: CollectorOptions = {}): Promise<RunningCollector> {
-  try {
-    return await start(o);
-  } catch (err) {
-    o.server?.fail(err instanceof Error ? err : new Error(String(err)));
-    throw err;
-  }
-}
-
-async function start(o: CollectorOptions): Promise<RunningCollector> {
-  const stateDir = o.stateDir ?? '.kiln';
-  const { host, port } = parseListen(o.listen ?? '127.0.0.1:0');
-  const secret = loadOrCreateSecret({
-    value: o.secret,
-    file: o.secretFile ?? join(stateDir, 'collector-secret'),
-    what: 'collector secret',
-  }).value;
-  const readerTokenFile = o.readerTokenFile ?? join(stateDir, 'reader-token');
-  const reader = loadOrCreateSecret({ value: o.readerToken, file: readerTokenFile, what: 'reader token' });
-  // A URL when the collector opens (and so owns) the store; an open store is the caller's.
-  const dbUrl = typeof o.db === 'object' ? undefined : (o.db ?? DEFAULT_DB_URL);
-  const ownsStore = dbUrl !== undefined;
-  const opened = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
-  // Runs of this machine whose kiln process died are stored as ended as soon as they are read;
-  // reading the running ones once at start ends those left by an earlier crash.
-  const store = endingOrphans(opened, { persist: true });
-  await store.listRuns({ status: 'Running', limit: 500 });
-  const cacheOpts = o.cache || undefined;
-  const cacheIndex =
-    o.cache !== false && dbUrl !== undefined ? await CacheIndex.open(await openSqlRunner(dbUrl)) : undefined;
-  const cachePlugins =
-    cacheIndex && dbUrl !== undefined
-      ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
-      : [];
-  // Loaded here, not with this module: `kiln run` imports the collector before its first task run
-  // and starts it after (fastify, the routes and the metrics are most of a collector's start).
-  const { buildServer } = await import('./server.js');
-  const { app } = await buildServer({
-    store,
-    secret,
-    readerToken: reader.value,
-    limits: o.limits,
-    plugins: [...(o.plugins ?? []), ...cachePlugins],
-    logger: o.logger,
-    metricCaps: o.metricCaps,
-    early: o.server,
-  });
-  const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000, (err) =>
-    app.log.error(err),
-  );
-  try {
-    if (o.server) {
-      await app.ready();
-      o.server.serve();
-    } else await app.listen({ host, port });
-  } catch (err) {
-    stopRetention();
-    await cacheIndex?.close();
-    if (ownsStore) await opened.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new UsageError(
-        `--listen ${host}:${port}: the address is in use`,
-        'pick another port, or stop what listens there',
-      );
-    }
-    throw err;
-  }
-  return {
-    url: o.server?.url ?? listeningUrl(host, app.server.address(), port),
-    readerToken: reader.value,
-    readerTokenCreated: reader.created,
-    readerTokenFile,
-    secretFile: o.secret ? undefined : (o.secretFile ?? join(stateDir, 'collector-secret')),
-    store,
-    mintRunToken: (claims) => mintRunToken(secret, claims),
-    async close() {
-      stopRetention();
-      await app.close();
-      // fastify closes only a server it listened on itself.
-      await o.server?.close();
-      await cacheIndex?.close();
-      if (ownsStore) await opened.close();
-    },
-  };
-}
+/**
+ * Starts a collector. Its module is loaded here, when one starts: importing this index (as `kiln
+ * run` does before its first task run, for the client and the run token) must not load the
+ * store's native addon, the metrics and fastify, which are most of a collector's start.
+ */
+export const startCollector = async (o?: CollectorOptions): Promise<RunningCollector> =>
+  (await import('./start.js')).startCollector(o);

@@ -1,7 +1,8 @@
 // The collector's Prometheus metrics, in a registry of its own so several collectors can live in
 // one process (tests, an embedded one beside a CLI).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { runMetrics, type MetricCaps } from './run-metrics.js';
+import type { MetricCaps } from '../contract/metrics/index.js';
+import { runMetrics } from './run-metrics.js';
 
 export function createMetrics(caps?: MetricCaps) {
   const registry = new Registry();

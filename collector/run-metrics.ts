@@ -1,57 +1,18 @@
 // Run metrics from the run records the collector stores: per pipeline, task and cache, counted once
-// per run as its record first arrives ended. Label values are bounded: at most `pipelines` distinct
-// pipeline names and `tasks` distinct (pipeline, task) pairs get series of their own; later ones
-// are folded into `other` (docs/metrics.md). The controller builds its run metrics here too, so the
-// two name the same measure the same way.
+// per run as its record first arrives ended, with label values capped (contract/metrics, whose
+// pipeline-run series the controller exports too).
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RunRecord } from '../contract/index.js';
+import {
+  DEFAULT_METRIC_CAPS,
+  LabelCap,
+  OTHER,
+  pipelineRunSeries,
+  QUEUE_BUCKETS,
+  TASK_BUCKETS,
+  type MetricCaps,
+} from '../contract/metrics/index.js';
 import type { Store } from './store/types.js';
-
-export const OTHER = 'other';
-
-export interface MetricCaps {
-  /** Distinct pipeline label values (default 100). */
-  pipelines: number;
-  /** Distinct (pipeline, task) label pairs (default 1000). */
-  tasks: number;
-}
-export const DEFAULT_METRIC_CAPS: MetricCaps = { pipelines: 100, tasks: 1000 };
-
-/** Keeps the first `cap` values it is given; every later one is `other`. */
-export class LabelCap {
-  private readonly seen = new Set<string>();
-  constructor(private readonly cap: number) {}
-  label(value: string): string {
-    if (this.seen.has(value)) return value;
-    if (this.seen.size >= this.cap) return OTHER;
-    this.seen.add(value);
-    return value;
-  }
-}
-
-// Runs last seconds to hours; task runs a fraction of that.
-const RUN_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600];
-const TASK_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
-const QUEUE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
-
-/** The pipeline-run series both the collector and the controller export. */
-export function pipelineRunSeries(registry: Registry) {
-  return {
-    runs: new Counter({
-      name: 'kiln_pipelinerun_total',
-      help: 'Pipeline runs ended, by pipeline and final status.',
-      labelNames: ['pipeline', 'status'],
-      registers: [registry],
-    }),
-    runSeconds: new Histogram({
-      name: 'kiln_pipelinerun_duration_seconds',
-      help: 'Time from a pipeline run starting to its end, by pipeline and final status.',
-      labelNames: ['pipeline', 'status'],
-      buckets: RUN_BUCKETS,
-      registers: [registry],
-    }),
-  };
-}
 
 const seconds = (from?: string, to?: string) =>
   from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : undefined;

@@ -2,7 +2,7 @@
 // token. Taken from the environment or a file; generated (mode 0600) when neither exists.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../contract/index.js';
 
 export function loadOrCreateSecret(o: { value?: string; file: string; what: string }): {
@@ -24,3 +24,7 @@ export function loadOrCreateSecret(o: { value?: string; file: string; what: stri
   writeFileSync(o.file, value + '\n', { mode: 0o600, flag: 'wx' });
   return { value, created: true };
 }
+
+/** The write secret a collector started with `stateDir` uses (made there on first use). */
+export const collectorSecret = (stateDir: string): string =>
+  loadOrCreateSecret({ file: join(stateDir, 'collector-secret'), what: 'collector secret' }).value;

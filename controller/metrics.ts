@@ -3,7 +3,7 @@
 // (collector/run-metrics.ts), with the pipeline label bounded the same way; the rest has no run,
 // task or pipeline names as labels.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DEFAULT_METRIC_CAPS, LabelCap, pipelineRunSeries } from '../collector/index.js';
+import { DEFAULT_METRIC_CAPS, LabelCap, pipelineRunSeries } from '../contract/metrics/index.js';
 
 export interface ControllerMetrics {
   registry: Registry;

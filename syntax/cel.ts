@@ -3,7 +3,8 @@
 // a reference written bare is an int, a double, a bool, a list or a map when its value is one
 // (`$(params.n) > 3`), and a string otherwise; one written inside a string literal is always a
 // string (`'$(params.env)' == 'prod'`, Tekton's form). A value holding quotes or operators stays data.
-import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import type { CelInput } from '@bufbuild/cel';
+import { celLibrary, type CelProgram } from './cel-library.js';
 import type { CelCondition, ParamValue } from './model.js';
 import { referencesIn, type VariableResolver } from './references.js';
 
@@ -102,7 +103,7 @@ export function checkCel(text: string): string | undefined {
   const prepared = prepareCel(text);
   if ('error' in prepared) return prepared.error;
   try {
-    parse(prepared.source);
+    celLibrary().lib.parse(prepared.source);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message.replace(/^<input>:/, 'at ') : String(err);
@@ -125,16 +126,16 @@ export function celValue(value: ParamValue, inString: boolean): CelInput {
 
 export type CelOutcome = { value: boolean } | { error: string };
 
-const env = celEnv();
 /** Planned programs by source: a loop or a matrix evaluates the same expression many times. */
-const programs = new Map<string, ReturnType<typeof plan>>();
+const programs = new Map<string, CelProgram>();
 const MAX_PROGRAMS = 1000;
 
-function program(source: string): ReturnType<typeof plan> {
+function program(source: string): CelProgram {
   let found = programs.get(source);
   if (!found) {
     if (programs.size >= MAX_PROGRAMS) programs.clear();
-    found = plan(env, parse(source));
+    const { lib, env } = celLibrary();
+    found = lib.plan(env, lib.parse(source));
     programs.set(source, found);
   }
   return found;
@@ -164,7 +165,7 @@ export function evaluateCel(
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
-  if (isCelError(result)) return { error: result.message };
+  if (celLibrary().lib.isCelError(result)) return { error: result.message };
   if (typeof result !== 'boolean') return { error: `the expression gives ${typeof result}, not a boolean` };
   return { value: result };
 }

@@ -37,6 +37,7 @@ export { describeWhen, evaluateWhen, parseWhenText } from './when.js';
 export { DEFAULT_MAX_PIPELINE_DEPTH } from './child-pipelines.js';
 export { pipelineUsesCache } from './task-cache.js';
 export { celValue, checkCel, evaluateCel, prepareCel } from './cel.js';
+export { celLibrary, type CelProgram } from './cel-library.js';
 export { invalidStepWhen, resolveStepWhen } from './step-when.js';
 export type { CelOutcome, PreparedCel } from './cel.js';
 export type { WhenOutcome } from './when.js';

@@ -1,7 +1,8 @@
 // The one module that knows which CEL library evaluates trigger filters: @bufbuild/cel, the one
 // the engine's `when` uses (issue 14 chose it on correctness). Variables are passed as values: the
 // delivery's text is never spliced into the expression's source.
-import { celEnv, isCelError, parse, plan, type CelInput as CelValue } from '@bufbuild/cel';
+import type { CelInput as CelValue } from '@bufbuild/cel';
+import { celLibrary, type CelProgram } from '../syntax/index.js';
 
 /** What a filter sees: the parsed body, lower-cased headers, and the delivery's normalised facts. */
 export interface CelInput {
@@ -22,7 +23,6 @@ export interface CelFilter {
 export class CelCompileError extends Error {}
 
 const MAX_EXPRESSION = 4096;
-const env = celEnv();
 
 /** JSON as CEL values: objects as maps, whole numbers as ints (so `body.n > 2` compares ints). */
 function celJson(value: unknown): CelValue {
@@ -47,9 +47,10 @@ const describe = (v: unknown) =>
 
 export function compileFilter(source: string): CelFilter {
   if (source.length > MAX_EXPRESSION) throw new CelCompileError(`longer than ${MAX_EXPRESSION} characters`);
-  let run: ReturnType<typeof plan>;
+  const { lib, env } = celLibrary();
+  let run: CelProgram;
   try {
-    run = plan(env, parse(source));
+    run = lib.plan(env, lib.parse(source));
   } catch (err) {
     throw new CelCompileError((err as Error).message.replace(/^<input>:/, 'at ').split('\n')[0]);
   }
@@ -57,7 +58,7 @@ export function compileFilter(source: string): CelFilter {
   // delivery (a constant like `1 + 2`, or `branch`) is refused now rather than at every delivery.
   // One that fails on the empty delivery (a field the body lacks) is left to run time.
   const probe = run(bindings({ body: {}, header: {}, event: '', branch: '', tag: '', sha: '' }));
-  if (!isCelError(probe) && typeof probe !== 'boolean')
+  if (!lib.isCelError(probe) && typeof probe !== 'boolean')
     throw new CelCompileError(`gives a ${describe(probe)}, not a bool`);
   return {
     source,
@@ -70,7 +71,7 @@ export function compileFilter(source: string): CelFilter {
       }
       if (out === true) return true;
       if (out === false) return `filter ${JSON.stringify(source)} is false`;
-      if (isCelError(out) || out instanceof Error)
+      if (lib.isCelError(out) || out instanceof Error)
         return `filter ${JSON.stringify(source)} failed: ${(out as Error).message.split('\n')[0]}`;
       return `filter ${JSON.stringify(source)} gave ${String(out)}, not a bool`;
     },

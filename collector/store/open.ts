@@ -1,6 +1,5 @@
 // Opens a store from a URL: `sqlite:PATH` (or a bare path) or `postgres://…` / `postgresql://…`.
 import { UsageError } from '../../contract/index.js';
-import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 export const DEFAULT_DB_URL = 'sqlite:.kiln/kiln.db';
@@ -20,6 +19,8 @@ export async function openStore(
   if (url.startsWith('sqlite:') || !url.includes('://')) {
     const path = url.replace(/^sqlite:(\/\/)?/, '');
     if (!path) throw new UsageError(`--db ${url}: no file path`, 'use sqlite:PATH, e.g. sqlite:.kiln/kiln.db');
+    // Imported here too: the better-sqlite3 addon loads with the first store, not with the collector's index.
+    const { openSqliteStore } = await import('./sqlite.js');
     return openSqliteStore({ path, readonly: opts.readonly });
   }
   throw new UsageError(`--db ${url}: unsupported database URL`, 'use sqlite:PATH or postgres://USER@HOST:PORT/DB');
