@@ -3,6 +3,7 @@
 // and reads no clock: `now` comes with each call, and nextDeadline() tells the driver when to
 // tick it next. The same engine drives every runtime.
 import type { ObservedTaskRun } from './runtime.js';
+import { withStepLogs } from './step-logs.js';
 import {
   invalidStepOnError,
   invalidStepWhen,
@@ -110,8 +111,15 @@ export class Engine {
 
   private observe(update: ObservedTaskRun, now: number, actions: EngineAction[]): void {
     const unit = this.unitByTaskRun(update.name);
+    if (!unit) return;
+    if (this.state.logsPending.delete(update.name)) {
+      // The logs of a task run that has ended; of an older attempt, the record keeps no steps.
+      if (unit.taskRun === update.name) unit.steps = withStepLogs(unit.steps, update.steps);
+      return;
+    }
+    if (update.logsPending && isTerminal(update.status)) this.state.logsPending.add(update.name);
     // An update for an older attempt, or for a unit already settled, changes nothing.
-    if (!unit || unit.taskRun !== update.name || isTerminal(unit.status)) return;
+    if (unit.taskRun !== update.name || isTerminal(unit.status)) return;
     unit.steps = update.steps;
     if (update.approval) unit.approval = update.approval;
     if (update.startedAt !== undefined) unit.startedAt ??= update.startedAt;
@@ -286,7 +294,7 @@ export class Engine {
       if (s.stopping === 'cancelled') this.skip(unit, 'PipelineCancelled', now, actions);
       else this.tryStart(unit, now, actions);
     }
-    if (s.pending.size === 0 && s.running.size === 0) {
+    if (s.pending.size === 0 && s.running.size === 0 && s.logsPending.size === 0) {
       const { status, reason } = runStatus(s);
       s.finished = { status, reason, at: now };
       actions.push({ type: 'finish', status, reason });

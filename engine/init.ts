@@ -82,5 +82,6 @@ export function initialState(input: EngineInput): EngineState {
     byTaskRun: new Map(),
     caught: caughtFailures(input.pipeline),
     pipelineTimedOut: false,
+    logsPending: new Set(),
   };
 }

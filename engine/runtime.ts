@@ -105,6 +105,12 @@ export interface ObservedTaskRun {
   finishedAt?: number;
   /** An approval gate's wait and decision. */
   approval?: ApprovalRecord;
+  /**
+   * With a terminal status: the steps have ended but their logs are still on their way to the
+   * collector. The run goes on (the task's dependents start), and it finishes only once one more
+   * update of this task run has come, the same terminal status with each step's logsComplete.
+   */
+  logsPending?: boolean;
 }
 
 export type CancelReason = 'Cancelled' | 'TimedOut';
@@ -115,7 +121,8 @@ export interface Runtime {
   start(plan: TaskRunPlan): Promise<void>;
   /**
    * Registers the listener for every change the runtime sees, final states included. A runtime
-   * reports each task run's terminal state exactly once.
+   * reports each task run's terminal state exactly once, and after one marked logsPending one more
+   * update of it, its steps' logs.
    */
   onUpdate(listener: (update: ObservedTaskRun) => void): void;
   /** Stops a task run (every step process or the Pod ended); it then reports status `reason`. */

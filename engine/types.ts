@@ -140,6 +140,8 @@ export interface EngineState {
   caught: ReadonlySet<string>;
   /** The pipeline timeout fired (once). */
   pipelineTimedOut: boolean;
+  /** Task runs (any attempt) reported ended with their logs still on their way: the run finishes after them. */
+  logsPending: Set<string>;
   finished?: { status: PipelineRunStatus; reason?: string; at: number };
 }
 

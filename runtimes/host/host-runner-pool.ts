@@ -38,6 +38,8 @@ export class HostRunnerPool {
   private runners: HostRunner[] = [];
   /** Which runner runs each live task run. */
   private assigned = new Map<string, HostRunner>();
+  /** Task runs whose steps have all ended, their runner still shipping their logs: no share of its room. */
+  private shipping = new Map<string, HostRunner>();
   /** Task runs being set up (their directories made) that will take a runner. */
   private expected = 0;
   private warn: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
@@ -86,10 +88,20 @@ export class HostRunnerPool {
     return runner;
   }
 
+  /** The task run's steps have all ended: its runner has room for another while it ships the logs. */
+  stepsDone(taskRun: string): void {
+    const runner = this.assigned.get(taskRun);
+    if (!runner) return;
+    this.assigned.delete(taskRun);
+    this.shipping.set(taskRun, runner);
+  }
+
   /** The task run has ended: its runner is released for it (and no longer keeps kiln run alive when idle). */
   release(taskRun: string): void {
-    this.assigned.get(taskRun)?.release(taskRun);
+    const runner = this.assigned.get(taskRun) ?? this.shipping.get(taskRun);
+    runner?.release(taskRun);
     this.assigned.delete(taskRun);
+    this.shipping.delete(taskRun);
   }
 
   /** Ends every runner (each stops what it still runs, as on its parent's death); returns their pids. */

@@ -3,7 +3,8 @@
 // proxy run inside one `kiln-agent host` process per pipeline run (host-runner.ts): a step costs the
 // spawn of its command, not the start of an agent. In a bubblewrap sandbox (isolate), each step is
 // a `kiln-agent entrypoint` process of its own, as in a pod.
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
 import {
@@ -166,7 +167,7 @@ export class LocalRuntime implements Runtime {
     ];
     const sidecars = sidecarTexts(dirsOf, resolved.steps);
     sidecars.forEach((s) => checkProbes(plan.name, s));
-    await prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
+    prepareTaskRunDir(root, [...steps, ...sidecars], dirs, files, plan.collector?.token, !isolate, shell);
     if (plan.credentials) await writeCredentials(plan.credentials, root, paths.root);
     // With a collector, results too large for a termination message are stored there.
     const resultsStore = plan.collector && {
@@ -238,7 +239,6 @@ export class LocalRuntime implements Runtime {
     if (sidecarArgv && !hostedProxy)
       run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
     if (this.logsAbandoned) run.sidecar?.kill();
-    // The go-ahead: step 0 waits for this file to be non-empty.
     if (sidecars.length)
       await startSidecars(
         run,
@@ -256,7 +256,9 @@ export class LocalRuntime implements Runtime {
       );
     // Cancelled while the sidecars got ready: the steps never get their go-ahead.
     if (run.cancel) return;
-    await writeFile(kilnPaths(root).readyFile, 'ready');
+    // The go-ahead (step 0 waits for this file to be non-empty), written at once: not queued in the
+    // thread pool behind the removal of the task runs that just ended (prepareTaskRunDir).
+    writeFileSync(kilnPaths(root).readyFile, 'ready');
     this.listener({
       name: plan.name,
       status: 'Running',
@@ -398,6 +400,7 @@ export class LocalRuntime implements Runtime {
       onOutput: (line) => this.opts.onOutput?.(line),
       listener: (u) => this.listener(u),
       sidecarLimitMs: this.opts.sidecarLimitMs,
+      stepsDone: (run) => this.runners.get(run.plan.pipelineRun)?.stepsDone(run.plan.name),
       retire: (run, logs) => this.retire(run, logs),
     };
   }

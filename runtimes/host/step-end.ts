@@ -1,6 +1,7 @@
 // A step's end on the local runtime: its post file made sure of (the later steps and the log proxy
 // wait for one), its facts recorded, and, once every step has ended, the task run finished: its
-// sidecars stopped, its logs delivered, what it left behind killed, and its end reported.
+// sidecars stopped, what it left behind killed, and its end reported at once, its logs still on
+// their way (ObservedTaskRun.logsPending); then, once the logs are delivered, reported again with them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ERR_SUFFIX, kilnPaths, readTermination } from '../../contract/index.js';
 import { runMarker, signalMarked } from '../../contract/proc/index.js';
@@ -13,7 +14,9 @@ export interface StepEndContext {
   onOutput?: (line: OutputLine) => void;
   listener: (u: ObservedTaskRun) => void;
   sidecarLimitMs?: number;
-  /** The runtime lets go of the ended task run (its records, its runner's share, its directory) before it is reported. */
+  /** Every step has ended: the task run's runner has room for another (its log shipping costs little). */
+  stepsDone: (run: LiveTaskRun) => void;
+  /** The runtime lets go of the ended task run (its records, its runner, its directory) once its logs are delivered. */
   retire: (run: LiveTaskRun, logs: StepLogs[] | undefined) => void;
 }
 
@@ -60,16 +63,29 @@ export async function stepEnded(
     return;
   }
   await run.sidecars?.stop();
-  const logs = await run.sidecar?.finished(ctx.sidecarLimitMs);
   run.killTimers.forEach(clearTimeout);
-  // Nothing of a task run outlives it: what a step left behind, even by setsid.
-  signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', undefined, run.bornAfter);
-  ctx.retire(run, logs);
+  // Nothing of a task run outlives it: what a step left behind, even by setsid. Its log proxy, a
+  // process of its own in the sandbox, is spared: it still delivers what the steps wrote.
+  const proxy = run.sidecar?.pid;
+  const spared = [process.pid, ...(proxy ? [proxy] : [])];
+  signalMarked(runMarker(run.plan.pipelineRun, run.plan.name), 'SIGKILL', spared, run.bornAfter);
   const observed = withSidecarFailure(
     observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt),
     run.sidecars?.endedEarly() ?? [],
   );
-  ctx.listener(logs ? withLogs(observed, logs) : observed);
+  if (!run.sidecar) {
+    ctx.retire(run, undefined);
+    ctx.listener(observed);
+    return;
+  }
+  // Reported now: the task's dependents need not wait for the collector to have stored its logs.
+  ctx.stepsDone(run);
+  ctx.listener({ ...observed, logsPending: true });
+  const logs = await run.sidecar.finished(ctx.sidecarLimitMs);
+  ctx.retire(run, logs);
+  // Only the logs are new: the results (and the stored ones, fetched once) came with the first report.
+  const { stored: _stored, ...final } = withLogs(observed, logs);
+  ctx.listener(final);
 }
 
 /**
