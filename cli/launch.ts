@@ -8,11 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { codeCacheDir, codeCacheFile, readCodeCache, writeCodeCache } from './code-cache.js';
+import { startEarlyRunner } from './early-runner.js';
 
 /** The bundle's content hash, put here by scripts/build.mjs (the bundle is named after it). */
 declare const KILN_BUNDLE_HASH: string;
 
-const bundle = join(dirname(fileURLToPath(import.meta.url)), 'cli', `kiln-${KILN_BUNDLE_HASH}.cjs`);
+const dist = dirname(fileURLToPath(import.meta.url));
+const bundle = join(dist, 'cli', `kiln-${KILN_BUNDLE_HASH}.cjs`);
+startEarlyRunner(process.argv.slice(2), dist);
 const dir = codeCacheDir();
 const cacheFile = dir === null ? null : codeCacheFile(dir, KILN_BUNDLE_HASH, process.argv[2]);
 const cachedData = cacheFile === null ? undefined : readCodeCache(cacheFile);

@@ -18,8 +18,15 @@ export interface HostStep {
 }
 
 export type HostCommand =
-  /** Starts a task run's steps (and its log shipping: logProxyArgv's arguments after `log-proxy`). */
-  | { op: 'start'; taskRun: string; steps: HostStep[]; logProxy?: string[] }
+  /**
+   * Starts a task run's steps (and its log shipping: logProxyArgv's arguments after `log-proxy`).
+   * With holdLogs the shipping sends nothing until a `ship-logs` command: task runs reported ended
+   * before their logs were in deliver theirs first, so that a run's logs reach the collector task by
+   * task (its `kiln logs` lists steps in the order their streams first came).
+   */
+  | { op: 'start'; taskRun: string; steps: HostStep[]; logProxy?: string[]; holdLogs?: boolean }
+  /** Lets a task run started with holdLogs ship its logs. */
+  | { op: 'ship-logs'; taskRun: string }
   /**
    * Acts as that signal to the steps' agents (all, or those listed): a waiting step ends at once
    * (as a signalled agent would, writing nothing); a running step's command gets it; SIGKILL ends

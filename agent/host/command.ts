@@ -28,11 +28,14 @@ export async function hostCommand(argv: string[]): Promise<number> {
     if (line.trim() === '') continue;
     const command = JSON.parse(line) as HostCommand;
     if (command.op === 'start') {
-      const run = new HostTaskRun(command.taskRun, command.steps, command.logProxy, emit, process.stdout);
+      const run = new HostTaskRun(command.taskRun, command.steps, command.logProxy, emit, process.stdout, {
+        holdLogs: command.holdLogs,
+      });
       live.set(command.taskRun, run);
       void run.done.then(() => live.delete(command.taskRun));
     } else if (command.op === 'signal') live.get(command.taskRun)?.signal(command.signal, command.steps);
     else if (command.op === 'stop-logs') live.get(command.taskRun)?.stopLogs();
+    else if (command.op === 'ship-logs') live.get(command.taskRun)?.shipLogs();
     else if (command.op === 'preload') preload(command.parts);
   }
   if (live.size === 0) return 0;

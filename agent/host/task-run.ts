@@ -32,6 +32,9 @@ export class HostTaskRun {
   /** The shipping's I/O, woken when a step ends (or shipping is stopped). */
   private shipping: LiveProxyIO | undefined;
   private logsStopped = false;
+  /** Resolved when the shipping may send (at once, unless the task run was started with holdLogs). */
+  private mayShip: Promise<void>;
+  private letShip!: () => void;
   /** The grace a step's command gets between SIGTERM and SIGKILL (the largest asked for). */
   readonly graceMs: number;
   readonly marker: string | undefined;
@@ -43,7 +46,10 @@ export class HostTaskRun {
     logProxy: string[] | undefined,
     private emit: (e: HostEvent) => void,
     out: NodeJS.WritableStream,
+    opts: { holdLogs?: boolean } = {},
   ) {
+    this.mayShip = new Promise<void>((release) => (this.letShip = release));
+    if (!opts.holdLogs) this.letShip();
     this.signals = steps.map(() => new StepSignals());
     this.reported = steps.map(() => false);
     this.marker = steps[0]?.env[RUN_MARKER_ENV];
@@ -105,9 +111,15 @@ export class HostTaskRun {
     }
   }
 
+  /** See HostCommand 'ship-logs'. */
+  shipLogs(): void {
+    this.letShip();
+  }
+
   /** See HostCommand 'stop-logs': reported at once as a killed proxy; the shipping winds down behind. */
   stopLogs(): void {
     this.logsStopped = true;
+    this.letShip();
     this.shipping?.wake();
     this.shippingEnded(null);
   }
@@ -150,7 +162,10 @@ export class HostTaskRun {
         sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
         send:
           io.send &&
-          ((batch) => (this.logsStopped ? Promise.reject(new Error('log shipping stopped')) : io.send!(batch))),
+          ((batch) =>
+            this.mayShip.then(() =>
+              this.logsStopped ? Promise.reject(new Error('log shipping stopped')) : io.send!(batch),
+            )),
       };
     };
     const code = await shipLogs(parseLogProxyArgs(args), { warn, io: wake }).catch((err: unknown) => {

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
-import { type HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
+import { HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
+import { runnerProcessEnv } from '../../contract/proc/index.js';
+import { claimEarlyRunner, earlyRunnerMarker } from '../early-runner.js';
 import {
   type LoadedPipeline,
   loadRunFiles,
@@ -137,11 +139,18 @@ function earlyRunner(flags: RunFlags): { take: () => HostRunner | undefined; rel
   let runner: HostRunner | undefined;
   if (!flags.isolate && (flags.engine === undefined || flags.engine === 'host')) {
     try {
-      runner = startHostRunner(locateAgent(), process.env, `kiln-run:${process.pid}`, isTls(collectorUrl(flags)));
+      const agent = locateAgent();
+      const tls = isTls(collectorUrl(flags));
+      // Started by the launcher already, most often (cli/early-runner.ts).
+      const early = claimEarlyRunner({ agent, env: runnerProcessEnv(process.env, earlyRunnerMarker(), tls) });
+      runner = early
+        ? HostRunner.adopt(early.agent, early.env, early.child)
+        : startHostRunner(agent, process.env, earlyRunnerMarker(), tls);
     } catch {
       // no agent: the run says so when it needs one
     }
   }
+  claimEarlyRunner(); // one the flags turned out not to want
   const take = () => {
     const taken = runner;
     runner = undefined;

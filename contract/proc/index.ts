@@ -4,9 +4,11 @@
 // runtime, and an agent whose runtime died, still find it. Linux only (/proc); elsewhere none.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const RUN_MARKER_ENV = 'KILN_RUN_ID';
+import { RUN_MARKER_ENV } from './marker.js';
 
-export const runMarker = (pipelineRun: string, taskRun: string) => `${pipelineRun}/${taskRun}`;
+export { RUN_MARKER_ENV, runMarker } from './marker.js';
+export { isKilnCredential, runnerProcessEnv, runProcessEnv } from './process-env.js';
+export { spawnHostRunner } from './host-runner-process.js';
 
 /**
  * Pids of the processes whose marker is `scope` (a task run's "run/taskRun") or lies under it (a

@@ -52,7 +52,8 @@ export function hostedAgents(
   runner: HostRunner,
   taskRun: string,
   steps: HostStep[],
-  proxy: { args: string[]; shipping: HostedLogProxy } | undefined,
+  /** hold: its shipping waits for a `ship-logs` command (log-order.ts). */
+  proxy: { args: string[]; shipping: HostedLogProxy; hold: boolean } | undefined,
   events: AgentEvents & { warn(line: string): void },
 ): StepAgents {
   const splitters = steps.map((_, i) =>
@@ -69,7 +70,7 @@ export function hostedAgents(
     events.ended(i, code, signal);
   };
   runner.send(
-    { op: 'start', taskRun, steps, ...(proxy && { logProxy: proxy.args }) },
+    { op: 'start', taskRun, steps, ...(proxy && { logProxy: proxy.args }), ...(proxy?.hold && { holdLogs: true }) },
     {
       out: (i, stream, data) => splitters[i]?.[stream]?.pushText(data),
       exit: end,

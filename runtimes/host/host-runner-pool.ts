@@ -3,8 +3,8 @@
 // machine's other cores wait. So once every runner holds TASK_RUNS_PER_RUNNER task runs, the next
 // one gets a runner of its own, up to one per core (at most MAX_RUNNERS); a chain keeps using one.
 import { availableParallelism } from 'node:os';
+import { runnerProcessEnv } from '../../contract/proc/index.js';
 import { HostRunner } from './host-runner.js';
-import { runnerProcessEnv } from './process-env.js';
 
 /** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
 export const MAX_RUNNERS = 4;

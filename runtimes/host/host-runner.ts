@@ -2,16 +2,10 @@
 // step of every task run, started with the first task run and kept while the runtime lives (a
 // chain of tasks pays one Node start, not one per step). Commands go to its stdin, its events come
 // back per task run. It is referenced (keeps this process alive) only while a task run is live.
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  encodeHostMessage,
-  HOST_RUNNER_COMMAND,
-  HostEventReader,
-  type HostCommand,
-  type HostEvent,
-} from '../../contract/index.js';
+import type { ChildProcess } from 'node:child_process';
+import { runnerProcessEnv, spawnHostRunner } from '../../contract/proc/index.js';
+import { encodeHostMessage, HostEventReader, type HostCommand, type HostEvent } from '../../contract/index.js';
 import { LineSplitter } from './lines.js';
-import { runnerProcessEnv } from './process-env.js';
 
 export interface TaskRunListener {
   out(step: number, stream: 'stdout' | 'stderr', data: string): void;
@@ -55,6 +49,17 @@ export class HostRunner {
     if (this.listeners.size === 0) this.referenced(false);
   }
 
+  /**
+   * A runner for a `kiln-agent host` already started with `agent` and `env` (cli/early-runner.ts:
+   * by kiln run's launcher, before the CLI itself loads); unreferenced until a task run is live.
+   */
+  static adopt(agent: string[], env: Record<string, string | undefined>, child: ChildProcess): HostRunner {
+    const runner = new HostRunner(agent, env);
+    runner.attach(child);
+    runner.referenced(false);
+    return runner;
+  }
+
   send(command: HostCommand, listener?: TaskRunListener): void {
     const child = this.process();
     if (listener && 'taskRun' in command) {
@@ -82,13 +87,10 @@ export class HostRunner {
 
   private process(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
-    const [exe, ...args] = this.agent;
-    const child = spawn(exe!, [...args, HOST_RUNNER_COMMAND], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: this.env,
-      // Its own process group: Ctrl-C in the terminal reaches kiln run, which decides what stops.
-      detached: true,
-    });
+    return this.attach(spawnHostRunner(this.agent, this.env));
+  }
+
+  private attach(child: ChildProcess): ChildProcess {
     this.child = child;
     const events = new HostEventReader((event) => this.dispatch(event));
     child.stdout!.on('data', (chunk: Buffer) => {

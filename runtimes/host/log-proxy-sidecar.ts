@@ -29,6 +29,11 @@ export interface LogShipping {
   kill(): void;
   /** Its process, when it has one of its own (spared by the last-resort sweep of a cancel). */
   readonly pid: number | undefined;
+  /**
+   * Its task run may be reported ended before the logs are in: its shipping can be held back until
+   * the task runs reported so before it have delivered theirs (log-order.ts).
+   */
+  readonly endsBeforeLogs: boolean;
 }
 
 type ProxySpec = Pick<SidecarSpec, 'stateDir' | 'spool' | 'steps' | 'onWarning'>;
@@ -58,6 +63,7 @@ async function proxyOutcome(
 }
 
 export class LogProxySidecar implements LogShipping {
+  readonly endsBeforeLogs = false;
   readonly child: ChildProcess;
   private readonly exit: Promise<number | null>;
 
@@ -101,6 +107,7 @@ export class LogProxySidecar implements LogShipping {
 /** The log proxy inside `kiln-agent host`: its end arrives as an event (ended()), kill() stops it there. */
 export class HostedLogProxy implements LogShipping {
   readonly pid = undefined;
+  readonly endsBeforeLogs = true;
   private end!: (code: number | null) => void;
   private readonly exit = new Promise<number | null>((done) => (this.end = done));
 

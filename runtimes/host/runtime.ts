@@ -4,9 +4,8 @@
 // spawn of its command, not the start of an agent. In a bubblewrap sandbox (isolate), each step is
 // a `kiln-agent entrypoint` process of its own, as in a pod.
 import { writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
-import { lastPid, runMarker, signalMarked } from '../../contract/proc/index.js';
+import { lastPid, runMarker, runProcessEnv, signalMarked } from '../../contract/proc/index.js';
 import {
   type CancelReason,
   type ObservedTaskRun,
@@ -18,22 +17,16 @@ import { stepLaunches, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
 import { runnerPool, type HostRunnerPool } from './host-runner-pool.js';
+import { LogOrder } from './log-order.js';
+import { RunDirs } from './run-dirs.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
-import { runProcessEnv } from './process-env.js';
 import { observeSteps } from './observe.js';
 import type { LiveTaskRun, OutputLine } from './live-run.js';
 import { stepEnded, type StepEndContext } from './step-end.js';
 import { agentCommandArgs, hostRootEntries, readOnlyWorkspacesOf, taskRunSandbox } from './sandbox.js';
-import {
-  collectorTokenFile,
-  prepareTaskRunDir,
-  runDirOf,
-  taskRunDirOf,
-  workspaceFiles,
-  workspaceHostDirs,
-} from './layout.js';
+import { collectorTokenFile, prepareTaskRunDir, taskRunDirOf, workspaceFiles, workspaceHostDirs } from './layout.js';
 import { volumeDirOf, volumeHostFiles } from './volumes.js';
 import { sidecarTexts, stepTexts } from './mount-texts.js';
 import { bubblewrapBindsHere, readOnlyViews, readOnlyWrapper, viewsPrefix } from './read-only-views.js';
@@ -93,15 +86,16 @@ export class LocalRuntime implements Runtime {
   /** Cancels that arrived while their task run was still being set up. */
   private earlyCancels = new Map<string, CancelReason>();
   private hostRoot?: HostRootEntry[];
-  /** Pipeline runs with undelivered logs: their directories (the spools) are kept. */
-  private undelivered = new Set<string>();
   private logsAbandoned = false;
-  /** Each pipeline run's task run directories being removed (a task run's, once it has ended). */
-  private removals = new Map<string, Promise<void>[]>();
+  /** The task runs' and pipeline runs' directories, removed as they end or kept (run-dirs.ts). */
+  private dirs: RunDirs;
   /** Each pipeline run's `kiln-agent host` processes, the first started with its first task run (or ahead). */
   private runners = new Map<string, HostRunnerPool>();
+  /** Each pipeline run's order of log delivery (log-order.ts). */
+  private logOrders = new Map<string, LogOrder>();
 
   constructor(private opts: LocalRuntimeOptions) {
+    this.dirs = new RunDirs(opts.baseDir, !!opts.keep);
     const early = opts.hostRunner;
     if (early) this.runnerPool(early.pipelineRun, early.runner);
   }
@@ -297,11 +291,9 @@ export class LocalRuntime implements Runtime {
     // --cpu-prof, when profiled); with something live it stops that first.
     const runnerPids = this.runners.get(pipelineRun)?.close() ?? [];
     this.runners.delete(pipelineRun);
+    this.logOrders.delete(pipelineRun);
     signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...runnerPids]);
-    await Promise.all(this.removals.get(pipelineRun) ?? []);
-    this.removals.delete(pipelineRun);
-    if (this.opts.keep || this.undelivered.has(pipelineRun)) return;
-    await rm(runDirOf(this.opts.baseDir, pipelineRun), { recursive: true, force: true });
+    await this.dirs.cleanup(pipelineRun);
   }
 
   /**
@@ -371,13 +363,22 @@ export class LocalRuntime implements Runtime {
     const runner = this.runnerPool(run.plan.pipelineRun).take(name);
     const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
     run.sidecar = shipping;
+    const holdLogs =
+      !!shipping &&
+      this.logOrder(run.plan.pipelineRun).holdFor(name, () => runner.send({ op: 'ship-logs', taskRun: name }));
     return hostedAgents(
       runner,
       name,
       steps.map(({ args, cwd, env }) => ({ args, cwd, env })),
-      shipping && { args: proxy.args, shipping },
+      shipping && { args: proxy.args, shipping, hold: holdLogs },
       { ...this.agentEvents(run), warn: proxy ? proxy.spec.onWarning : () => undefined },
     );
+  }
+
+  private logOrder(pipelineRun: string): LogOrder {
+    let order = this.logOrders.get(pipelineRun);
+    if (!order) this.logOrders.set(pipelineRun, (order = new LogOrder()));
+    return order;
   }
 
   /** The pipeline run's runners, made with its first task run (or with the runner started ahead). */
@@ -400,7 +401,11 @@ export class LocalRuntime implements Runtime {
       onOutput: (line) => this.opts.onOutput?.(line),
       listener: (u) => this.listener(u),
       sidecarLimitMs: this.opts.sidecarLimitMs,
-      stepsDone: (run) => this.runners.get(run.plan.pipelineRun)?.stepsDone(run.plan.name),
+      stepsDone: (run) => {
+        // Its runner has room for another task run: what is left, the log shipping, costs little.
+        this.runners.get(run.plan.pipelineRun)?.stepsDone(run.plan.name);
+        this.logOrder(run.plan.pipelineRun).stepsDone(run.plan.name);
+      },
       retire: (run, logs) => this.retire(run, logs),
     };
   }
@@ -408,18 +413,8 @@ export class LocalRuntime implements Runtime {
   /** An ended task run is no longer live; its directory goes unless it holds undelivered logs (or is kept). */
   private retire(run: LiveTaskRun, logs: StepLogs[] | undefined): void {
     this.live.delete(run.plan.name);
+    this.logOrders.get(run.plan.pipelineRun)?.delivered(run.plan.name);
     this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
-    if (logs?.some((l) => !l.logsComplete)) this.undelivered.add(run.plan.pipelineRun);
-    else if (!this.opts.keep) this.remove(run.plan.pipelineRun, run.root);
-  }
-
-  /**
-   * An ended task run's directory, its logs delivered, goes now rather than with the run: its
-   * thirty-odd files are unlinked while later task runs go on, not all at the end of the run (on a
-   * busy disk each unlink waits for the journal: ≈200 ms at the end of a 20-task run).
-   */
-  private remove(pipelineRun: string, root: string): void {
-    const removing = rm(root, { recursive: true, force: true }).catch(() => undefined);
-    this.removals.set(pipelineRun, [...(this.removals.get(pipelineRun) ?? []), removing]);
+    this.dirs.taskRunEnded(run.plan.pipelineRun, run.root, !logs?.some((l) => !l.logsComplete));
   }
 }

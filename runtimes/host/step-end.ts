@@ -14,7 +14,7 @@ export interface StepEndContext {
   onOutput?: (line: OutputLine) => void;
   listener: (u: ObservedTaskRun) => void;
   sidecarLimitMs?: number;
-  /** Every step has ended: the task run's runner has room for another (its log shipping costs little). */
+  /** Every step has ended, the task run about to be reported so, its logs still shipping (log-order.ts). */
   stepsDone: (run: LiveTaskRun) => void;
   /** The runtime lets go of the ended task run (its records, its runner, its directory) once its logs are delivered. */
   retire: (run: LiveTaskRun, logs: StepLogs[] | undefined) => void;
@@ -73,9 +73,10 @@ export async function stepEnded(
     observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt),
     run.sidecars?.endedEarly() ?? [],
   );
-  if (!run.sidecar) {
-    ctx.retire(run, undefined);
-    ctx.listener(observed);
+  if (!run.sidecar?.endsBeforeLogs) {
+    const logs = await run.sidecar?.finished(ctx.sidecarLimitMs);
+    ctx.retire(run, logs);
+    ctx.listener(logs ? withLogs(observed, logs) : observed);
     return;
   }
   // Reported now: the task's dependents need not wait for the collector to have stored its logs.

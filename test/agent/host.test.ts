@@ -10,9 +10,12 @@ import {
   encodeHostMessage,
   HostEventReader,
   kilnPaths,
+  logProxyArgv,
   type HostCommand,
   type HostEvent,
 } from '../../contract/index.js';
+import { CollectorClient } from '../../collector/index.js';
+import { startCollectorIn, type CollectorProcess } from '../../testkit/log-proxy-pod.js';
 import { AGENT, processEnded, requireBuilt, stepArgs, tempDir, waitForFile } from './helpers.js';
 
 requireBuilt(AGENT);
@@ -27,7 +30,11 @@ interface Host {
 }
 
 const hosts: Host[] = [];
-afterEach(() => hosts.splice(0).forEach((h) => h.close()));
+const collectors: CollectorProcess[] = [];
+afterEach(async () => {
+  hosts.splice(0).forEach((h) => h.close());
+  await Promise.all(collectors.splice(0).map((c) => c.kill()));
+});
 
 function startHost(): Host {
   const child = spawn(AGENT, ['host'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -143,5 +150,48 @@ describe('kiln-agent host', () => {
     host.close();
     expect(await host.exit).toBe(143);
     expect(processEnded(pid)).toBe(true);
+  });
+
+  it("holds a task run's log shipping until ship-logs: a run's logs reach the collector task by task", async () => {
+    const coll = await startCollectorIn(tempDir('host-hold-collector'));
+    collectors.push(coll);
+    const host = startHost();
+    const logProxy = (root: string, taskRun: string) => {
+      writeFileSync(`${root}/token`, coll.runToken('run'));
+      const p = kilnPaths(root);
+      const argv = logProxyArgv({
+        agent: [],
+        paths: p,
+        steps: ['step-0'],
+        collector: { url: coll.url, tokenFile: `${root}/token` },
+        pipelineRun: 'run',
+        taskRun,
+      });
+      return argv.slice(1); // after `log-proxy`
+    };
+    const [held, free] = [tempDir('host-held'), tempDir('host-free')];
+    host.send({
+      op: 'start',
+      taskRun: 'held',
+      steps: taskRun(held, ['echo first']),
+      logProxy: logProxy(held, 'held'),
+      holdLogs: true,
+    });
+    goAhead(held);
+    await exitOf(host, 'held', 0);
+    host.send({
+      op: 'start',
+      taskRun: 'free',
+      steps: taskRun(free, ['echo second']),
+      logProxy: logProxy(free, 'free'),
+    });
+    goAhead(free);
+    await host.next((e) => e.ev === 'logs' && e.taskRun === 'free');
+    // Ended first, its shipping still holds: nothing of it has reached the collector.
+    expect(host.events.some((e) => e.ev === 'logs' && e.taskRun === 'held')).toBe(false);
+    host.send({ op: 'ship-logs', taskRun: 'held' });
+    expect(await host.next((e) => e.ev === 'logs' && e.taskRun === 'held')).toMatchObject({ code: 0 });
+    const page = await new CollectorClient(coll.url, coll.readerToken).readLogs('run', {});
+    expect(page.lines.map((l) => `${l.task}: ${l.text}`)).toEqual(['free: second', 'held: first']);
   });
 });

@@ -31,11 +31,16 @@ describe.skipIf(!isRoot)('the agent on a full or read-only disk', () => {
   it('a spool that fills the disk: the group is killed, .err, AgentIOError, and the next step is skipped', async () => {
     const root = smallDisk('enospc');
     const p = kilnPaths(root);
-    const loop = `echo $$ > ${root}/gc-pid; while :; do sleep 0.05; done`;
+    // Its pid written by the step's shell before `yes` fills the disk (by the loop itself, the write could come too late).
+    const loop = `while :; do sleep 0.05; done`;
     const steps = [
       start(
         AGENT,
-        stepArgs(root, 0, { wait: [p.readyFile], waitContent: true }, ['/bin/sh', '-c', `sh -c '${loop}' & yes`]),
+        stepArgs(root, 0, { wait: [p.readyFile], waitContent: true }, [
+          '/bin/sh',
+          '-c',
+          `sh -c '${loop}' & echo $! > ${root}/gc-pid; yes`,
+        ]),
         {
           stdio: ['ignore', 'ignore', 'pipe'],
         },

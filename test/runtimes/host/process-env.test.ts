@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUN_MARKER_ENV } from '../../../contract/proc/index.js';
-import { runnerProcessEnv } from '../../../runtimes/host/process-env.js';
+import { runnerProcessEnv } from '../../../contract/proc/index.js';
 import { requireBuild, runKiln } from '../../../testkit/log-proxy-pod.js';
 
 const base = { PATH: '/usr/bin:/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', KILN_TOKEN: 't' };

@@ -1,7 +1,7 @@
 // The environment every process of a local run starts with: the host's, less Kiln's own secrets
 // and reader tokens (a step must never see what could write or read the history), plus the run
 // marker the last-resort sweep finds processes by (contract/proc).
-import { RUN_MARKER_ENV, runMarker } from '../../contract/proc/index.js';
+import { RUN_MARKER_ENV, runMarker } from './marker.js';
 
 /**
  * Kiln's credentials: KILN_COLLECTOR_SECRET, KILN_TOKEN, KILN_READER_TOKEN, KILN_DATABASE_URL (it
