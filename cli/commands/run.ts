@@ -255,6 +255,7 @@ async function runOne(
     stateDir: join(cwd, '.kiln'),
     logDeadline: formatDuration(logDeadlineMs),
     labels: localRunLabels({ cwd, files, workspaces }),
+    serveCache: chosen.engine === 'podman',
   });
 
   const view = new RunConsole(out, !!out.isTTY, Date.now, { paint: paintFor(plainOut), err });

@@ -137,6 +137,7 @@ export function triggeredRunHooks(o: TriggeredRunOptions): QueueHooks {
         stateDir: join(o.cwd, '.kiln'),
         logDeadline: DEFAULT_LOG_DEADLINE,
         labels,
+        serveCache: chosen.engine === 'podman',
       });
       const runtime = await openRuntime({
         engine: chosen.engine,
