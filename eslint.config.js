@@ -21,9 +21,9 @@ export default tseslint.config(
   { files: ['collector/ui/browser/**'], languageOptions: { globals: { ...globals.browser } } },
   // Catalog fragments inlined after notify/text.js, which defines these two.
   { files: ['templates/notify/*.js'], languageOptions: { globals: { env: 'readonly', defaultText: 'readonly' } } },
-  // CommonJS config files.
+  // CommonJS: config files and the `kiln` entry (bin/package.json).
   {
-    files: ['**/*.cjs'],
+    files: ['**/*.cjs', 'bin/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
