@@ -20,7 +20,7 @@ export function isCatalogRef(ref: string): boolean {
 
 /**
  * The catalog directory: $KILN_TEMPLATES, else the nearest `templates/` above this module —
- * the package root from source (vitest/tsx) and from dist/kiln.mjs, /opt/kiln from the images'
+ * the package root from source (vitest/tsx) and from the bundle in dist/cli/, /opt/kiln from the images'
  * single executable (whose import.meta.url is the executable).
  */
 export function catalogDir(
