@@ -6,8 +6,7 @@
 // process ends, and exits.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { runnerProcessEnv, spawnHostRunner } from '../contract/proc/index.js';
+import { agentInDist, isTls, runnerProcessEnv, spawnHostRunner } from '../contract/proc/index.js';
 
 export interface EarlyRunner {
   child: ChildProcess;
@@ -31,14 +30,9 @@ function flagValue(args: string[], name: string): string | undefined {
   return value;
 }
 
-/** The agent locateAgent() would find beside the launcher in dist/ (or $KILN_AGENT). */
-function agentBeside(distDir: string, env: NodeJS.ProcessEnv): string[] | undefined {
-  if (env.KILN_AGENT) return existsSync(env.KILN_AGENT) ? [env.KILN_AGENT] : undefined;
-  const exe = join(distDir, 'kiln-agent');
-  if (existsSync(exe)) return [exe];
-  const bundle = join(distDir, 'agent.cjs');
-  return existsSync(bundle) ? [process.execPath, bundle] : undefined;
-}
+/** The agent locateAgent() would find: $KILN_AGENT, else beside the launcher in dist/. */
+const agentFor = (distDir: string, env: NodeJS.ProcessEnv): string[] | undefined =>
+  env.KILN_AGENT ? (existsSync(env.KILN_AGENT) ? [env.KILN_AGENT] : undefined) : agentInDist(distDir);
 
 /** Starts the runner when `argv` (after `kiln`) is a `kiln run` that may use the host engine. */
 export function startEarlyRunner(argv: string[], distDir: string, env: NodeJS.ProcessEnv = process.env): void {
@@ -47,10 +41,13 @@ export function startEarlyRunner(argv: string[], distDir: string, env: NodeJS.Pr
     return;
   const engine = flagValue(options, '--engine');
   if (engine !== undefined && engine !== 'host') return;
-  const agent = agentBeside(distDir, env);
+  const agent = agentFor(distDir, env);
   if (!agent) return;
-  const collectorTls = /^https:/i.test(flagValue(options, '--collector') || env.KILN_COLLECTOR || '');
-  const runnerEnv = runnerProcessEnv(env, earlyRunnerMarker(), collectorTls);
+  const runnerEnv = runnerProcessEnv(
+    env,
+    earlyRunnerMarker(),
+    isTls(flagValue(options, '--collector') || env.KILN_COLLECTOR),
+  );
   let child: ChildProcess;
   try {
     child = spawnHostRunner(agent, runnerEnv);

@@ -2,6 +2,7 @@
 // pod-like directories, or podman playing each task run's Pod.
 import { join, resolve } from 'node:path';
 import { MAX_TIMER_MS } from '../contract/index.js';
+import { isTls } from '../contract/proc/index.js';
 import { LocalRuntime, packageRoot, type HostRunner, type OutputLine } from '../runtimes/host/index.js';
 import type { PodmanRuntime } from '../runtimes/podman/index.js';
 import type { RunShipping } from './run-shipping.js';
@@ -59,9 +60,6 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
     collectorTls: isTls(o.shipping.collector.url),
   });
 }
-
-/** Whether a collector URL is reached over TLS (its runners then need the extra CA certificates). */
-export const isTls = (url: string | undefined) => /^https:/i.test(url ?? '');
 
 /** Whether podman runs containers here (`auto`'s test). */
 export async function podmanRuns(): Promise<boolean> {

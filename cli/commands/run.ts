@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipelineRunName, runPipeline } from '../../engine/index.js';
 import { HostRunner, locateAgent, startHostRunner } from '../../runtimes/host/index.js';
-import { runnerProcessEnv } from '../../contract/proc/index.js';
+import { isTls, runnerProcessEnv } from '../../contract/proc/index.js';
 import { claimEarlyRunner, earlyRunnerMarker } from '../early-runner.js';
 import {
   type LoadedPipeline,
@@ -32,7 +32,7 @@ import {
   RUN_ENVIRONMENT_HELP,
 } from '../run-options.js';
 import { chooseEngine, hostIgnoredImages, hostIgnoredTaskRunSpecs, parseEngineFlag } from '../run-engine.js';
-import { isTls, openRuntime, podmanRuns, withFirstStart } from '../run-runtime.js';
+import { openRuntime, podmanRuns, withFirstStart } from '../run-runtime.js';
 
 export const EXIT_CANCELLED = 130;
 
@@ -136,21 +136,21 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
  * comes from the files. Each task run's processes still carry their task run's marker.
  */
 function earlyRunner(flags: RunFlags): { take: () => HostRunner | undefined; release: () => void } {
-  let runner: HostRunner | undefined;
+  let wanted: { agent: string[]; env: Record<string, string | undefined> } | undefined;
   if (!flags.isolate && (flags.engine === undefined || flags.engine === 'host')) {
     try {
-      const agent = locateAgent();
-      const tls = isTls(collectorUrl(flags));
-      // Started by the launcher already, most often (cli/early-runner.ts).
-      const early = claimEarlyRunner({ agent, env: runnerProcessEnv(process.env, earlyRunnerMarker(), tls) });
-      runner = early
-        ? HostRunner.adopt(early.agent, early.env, early.child)
-        : startHostRunner(agent, process.env, earlyRunnerMarker(), tls);
+      const env = runnerProcessEnv(process.env, earlyRunnerMarker(), isTls(collectorUrl(flags)));
+      wanted = { agent: locateAgent(), env };
     } catch {
       // no agent: the run says so when it needs one
     }
   }
-  claimEarlyRunner(); // one the flags turned out not to want
+  // Started by the launcher already, most often (cli/early-runner.ts); let go when not wanted.
+  const early = claimEarlyRunner(wanted);
+  let runner =
+    wanted &&
+    (early ? HostRunner.adopt(wanted.agent, wanted.env, early.child) : new HostRunner(wanted.agent, wanted.env));
+  if (runner && !early) runner.spawn();
   const take = () => {
     const taken = runner;
     runner = undefined;

@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { RUN_MARKER_ENV } from './marker.js';
 
 export { RUN_MARKER_ENV, runMarker } from './marker.js';
-export { isKilnCredential, runnerProcessEnv, runProcessEnv } from './process-env.js';
-export { spawnHostRunner } from './host-runner-process.js';
+export { isKilnCredential, isTls, runnerProcessEnv, runProcessEnv } from './process-env.js';
+export { agentInDist, spawnHostRunner } from './host-runner-process.js';
 
 /**
  * Pids of the processes whose marker is `scope` (a task run's "run/taskRun") or lies under it (a

@@ -20,6 +20,9 @@ export function runProcessEnv(
   return { ...env, [RUN_MARKER_ENV]: taskRun === undefined ? pipelineRun : runMarker(pipelineRun, taskRun) };
 }
 
+/** Whether a collector URL is reached over TLS (its runners then need the extra CA certificates). */
+export const isTls = (url: string | undefined) => /^https:/i.test(url ?? '');
+
 /**
  * A `kiln-agent host` runner's own environment: its pipeline run's, less NODE_EXTRA_CA_CERTS unless
  * its collector is reached over TLS. Node 20 reads the named bundle at every start (≈ 100 ms of CPU

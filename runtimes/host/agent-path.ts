@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentInDist } from '../../contract/proc/index.js';
 import { LocalRuntimeError } from './errors.js';
 
 /** The directory holding the package.json above `from` (the bundle's or the source's location). */
@@ -38,12 +39,8 @@ export function locateAgent(
       );
     return [env.KILN_AGENT];
   }
-  if (root) {
-    const exe = join(root, 'dist', 'kiln-agent');
-    if (existsSync(exe)) return [exe];
-    const bundle = join(root, 'dist', 'agent.cjs');
-    if (existsSync(bundle)) return [process.execPath, bundle];
-  }
+  const inDist = root ? agentInDist(join(root, 'dist')) : undefined;
+  if (inDist) return inDist;
   const beside = join(dirname(execPath), 'kiln-agent');
   if (!root && existsSync(beside)) return [beside];
   throw new LocalRuntimeError(

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { runnerProcessEnv } from '../../contract/proc/index.js';
 import { HostRunner } from './host-runner.js';
+import { LogOrder } from './log-order.js';
 
 /** Beyond a few, another runner's start (a Node process) costs more than the queue it spares. */
 export const MAX_RUNNERS = 4;
@@ -40,6 +41,8 @@ export class HostRunnerPool {
   private assigned = new Map<string, HostRunner>();
   /** Task runs whose steps have all ended, their runner still shipping their logs: no share of its room. */
   private shipping = new Map<string, HostRunner>();
+  /** The order the pipeline run's task runs deliver their logs in (log-order.ts). */
+  readonly logs = new LogOrder();
   /** Task runs being set up (their directories made) that will take a runner. */
   private expected = 0;
   private warn: (line: string) => void = (line) => process.stderr.write(`kiln: ${line}\n`);
@@ -94,14 +97,16 @@ export class HostRunnerPool {
     if (!runner) return;
     this.assigned.delete(taskRun);
     this.shipping.set(taskRun, runner);
+    this.logs.stepsDone(taskRun);
   }
 
-  /** The task run has ended: its runner is released for it (and no longer keeps kiln run alive when idle). */
+  /** The task run has ended, its logs shipped: its runner is released for it (and no longer keeps kiln run alive when idle). */
   release(taskRun: string): void {
     const runner = this.assigned.get(taskRun) ?? this.shipping.get(taskRun);
     runner?.release(taskRun);
     this.assigned.delete(taskRun);
     this.shipping.delete(taskRun);
+    this.logs.delivered(taskRun);
   }
 
   /** Ends every runner (each stops what it still runs, as on its parent's death); returns their pids. */

@@ -17,7 +17,6 @@ import { stepLaunches, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
 import { runnerPool, type HostRunnerPool } from './host-runner-pool.js';
-import { LogOrder } from './log-order.js';
 import { RunDirs } from './run-dirs.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
@@ -91,8 +90,6 @@ export class LocalRuntime implements Runtime {
   private dirs: RunDirs;
   /** Each pipeline run's `kiln-agent host` processes, the first started with its first task run (or ahead). */
   private runners = new Map<string, HostRunnerPool>();
-  /** Each pipeline run's order of log delivery (log-order.ts). */
-  private logOrders = new Map<string, LogOrder>();
 
   constructor(private opts: LocalRuntimeOptions) {
     this.dirs = new RunDirs(opts.baseDir, !!opts.keep);
@@ -291,7 +288,6 @@ export class LocalRuntime implements Runtime {
     // --cpu-prof, when profiled); with something live it stops that first.
     const runnerPids = this.runners.get(pipelineRun)?.close() ?? [];
     this.runners.delete(pipelineRun);
-    this.logOrders.delete(pipelineRun);
     signalMarked(pipelineRun, 'SIGKILL', [process.pid, ...runnerPids]);
     await this.dirs.cleanup(pipelineRun);
   }
@@ -360,12 +356,11 @@ export class LocalRuntime implements Runtime {
     proxy: { args: string[]; spec: ConstructorParameters<typeof HostedLogProxy>[0] } | undefined,
   ): StepAgents {
     const name = run.plan.name;
-    const runner = this.runnerPool(run.plan.pipelineRun).take(name);
+    const pool = this.runnerPool(run.plan.pipelineRun);
+    const runner = pool.take(name);
     const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
     run.sidecar = shipping;
-    const holdLogs =
-      !!shipping &&
-      this.logOrder(run.plan.pipelineRun).holdFor(name, () => runner.send({ op: 'ship-logs', taskRun: name }));
+    const holdLogs = !!shipping && pool.logs.holdFor(name, () => runner.send({ op: 'ship-logs', taskRun: name }));
     return hostedAgents(
       runner,
       name,
@@ -373,12 +368,6 @@ export class LocalRuntime implements Runtime {
       shipping && { args: proxy.args, shipping, hold: holdLogs },
       { ...this.agentEvents(run), warn: proxy ? proxy.spec.onWarning : () => undefined },
     );
-  }
-
-  private logOrder(pipelineRun: string): LogOrder {
-    let order = this.logOrders.get(pipelineRun);
-    if (!order) this.logOrders.set(pipelineRun, (order = new LogOrder()));
-    return order;
   }
 
   /** The pipeline run's runners, made with its first task run (or with the runner started ahead). */
@@ -401,11 +390,7 @@ export class LocalRuntime implements Runtime {
       onOutput: (line) => this.opts.onOutput?.(line),
       listener: (u) => this.listener(u),
       sidecarLimitMs: this.opts.sidecarLimitMs,
-      stepsDone: (run) => {
-        // Its runner has room for another task run: what is left, the log shipping, costs little.
-        this.runners.get(run.plan.pipelineRun)?.stepsDone(run.plan.name);
-        this.logOrder(run.plan.pipelineRun).stepsDone(run.plan.name);
-      },
+      stepsDone: (run) => this.runners.get(run.plan.pipelineRun)?.stepsDone(run.plan.name),
       retire: (run, logs) => this.retire(run, logs),
     };
   }
@@ -413,7 +398,6 @@ export class LocalRuntime implements Runtime {
   /** An ended task run is no longer live; its directory goes unless it holds undelivered logs (or is kept). */
   private retire(run: LiveTaskRun, logs: StepLogs[] | undefined): void {
     this.live.delete(run.plan.name);
-    this.logOrders.get(run.plan.pipelineRun)?.delivered(run.plan.name);
     this.runners.get(run.plan.pipelineRun)?.release(run.plan.name);
     this.dirs.taskRunEnded(run.plan.pipelineRun, run.root, !logs?.some((l) => !l.logsComplete));
   }

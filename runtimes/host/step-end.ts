@@ -73,20 +73,17 @@ export async function stepEnded(
     observeTaskRun(run.plan.name, run.steps, run.facts, run.cancel, run.startedAt),
     run.sidecars?.endedEarly() ?? [],
   );
-  if (!run.sidecar?.endsBeforeLogs) {
-    const logs = await run.sidecar?.finished(ctx.sidecarLimitMs);
-    ctx.retire(run, logs);
-    ctx.listener(logs ? withLogs(observed, logs) : observed);
-    return;
+  const early = !!run.sidecar?.endsBeforeLogs;
+  if (early) {
+    // Reported now: the task's dependents need not wait for the collector to have stored its logs.
+    ctx.stepsDone(run);
+    ctx.listener({ ...observed, logsPending: true });
   }
-  // Reported now: the task's dependents need not wait for the collector to have stored its logs.
-  ctx.stepsDone(run);
-  ctx.listener({ ...observed, logsPending: true });
-  const logs = await run.sidecar.finished(ctx.sidecarLimitMs);
+  const logs = await run.sidecar?.finished(ctx.sidecarLimitMs);
   ctx.retire(run, logs);
-  // Only the logs are new: the results (and the stored ones, fetched once) came with the first report.
-  const { stored: _stored, ...final } = withLogs(observed, logs);
-  ctx.listener(final);
+  const final = logs ? withLogs(observed, logs) : observed;
+  // Reported a second time, only the logs are new: the stored results were fetched with the first report.
+  ctx.listener(early ? { ...final, stored: undefined } : final);
 }
 
 /**

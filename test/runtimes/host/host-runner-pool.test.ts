@@ -76,4 +76,18 @@ describe('HostRunnerPool', () => {
     p.expect();
     expect(made).toHaveLength(2);
   });
+
+  it("frees a task run's share once its steps have ended, and holds later task runs' logs until it has shipped", () => {
+    const { pool: p, made } = pool(4);
+    const first = p.take('t1');
+    p.take('t2');
+    p.stepsDone('t1'); // only its logs are left to ship: the runner has room again
+    p.expect();
+    expect(p.take('t3')).toBe(first);
+    expect(made).toHaveLength(1);
+    const released: string[] = [];
+    expect(p.logs.holdFor('t3', () => released.push('t3'))).toBe(true);
+    p.release('t1');
+    expect(released).toEqual(['t3']);
+  });
 });
