@@ -5,7 +5,9 @@
 // what V8 compiles before the script runs, while most of the agent's functions are compiled lazily
 // on their first call: in an entrypoint that call comes after the go-ahead, on the hand-off between
 // steps (≈5 ms of a 13 ms hand-off). Code in the cache is ready without that compilation.
-// The trainer requires this file for compileAgent, so that both compile the same source text.
+// `kiln-agent host`, the host engine's runner, gets its own cache (agent-host.cache, trained on a
+// local run: scripts/train-host-cache.cjs): a pod's steps need not deserialize what only it runs.
+// The trainers require this file for compileAgent, so that all compile the same source text.
 const vm = require('node:vm');
 const sea = require('node:sea');
 
@@ -27,7 +29,8 @@ function runAgent(script) {
 if (sea.isSea()) {
   // A cache V8 rejects (another V8 or other flags: not from this build) is ignored by V8, which
   // then compiles as it would have without one.
-  runAgent(compileAgent(sea.getAsset('agent.cjs', 'utf8'), Buffer.from(sea.getAsset('agent.cache'))));
+  const cache = process.argv[2] === 'host' ? 'agent-host.cache' : 'agent.cache';
+  runAgent(compileAgent(sea.getAsset('agent.cjs', 'utf8'), Buffer.from(sea.getAsset(cache))));
 } else {
   module.exports = { compileAgent, runAgent };
 }

@@ -1,6 +1,7 @@
 // Builds the agent (called by scripts/build.mjs; `make agent`):
 //   dist/agent.cjs    one CommonJS bundle of agent/main.ts (runs under plain node)
 //   dist/agent.cache  V8's code cache of the bundle after a training run (train-agent-cache.cjs)
+//   dist/agent-host.cache  the same for `kiln-agent host`, trained on a `kiln run` (train-host-cache.cjs)
 //   dist/kiln-agent   a Node single-executable application: node, stripped, + the bundle and its
 //                     code cache as assets, run by scripts/agent-sea-main.cjs (postject)
 //   dist/kiln/        the portable tree copied to /kiln in a pod: bin/kiln-agent patched to load
@@ -25,11 +26,13 @@ const INPUT_DIRS = ['agent', 'contract'];
 const INPUT_FILES = ['package.json', 'scripts/build-agent.mjs'];
 const SEA_MAIN = 'scripts/agent-sea-main.cjs';
 const TRAINER = 'scripts/train-agent-cache.cjs';
+const HOST_TRAINER = 'scripts/train-host-cache.cjs';
 // Intermediate files carry the pid: engineers and CI may build in one tree at once; finished
 // outputs are renamed into place, so a reader never sees half a binary.
 const OUT = {
   bundle: 'dist/agent.cjs',
   cache: 'dist/agent.cache',
+  hostCache: 'dist/agent-host.cache',
   seaConfig: `dist/agent-sea.${process.pid}.json`,
   blob: `dist/agent.${process.pid}.blob`,
   sea: 'dist/kiln-agent',
@@ -76,15 +79,15 @@ async function bundle() {
   renameSync(tmp, OUT.bundle);
 }
 
-/** The code cache from a training run; a run that fails fails the build, with its output. */
-function trainCodeCache() {
-  const tmp = `${OUT.cache}.${process.pid}.tmp`;
+/** A code cache from a training run; a run that fails fails the build, with its output. */
+function trainCodeCache(trainer, out) {
+  const tmp = `${out}.${process.pid}.tmp`;
   try {
-    execFileSync(process.execPath, [TRAINER, OUT.bundle, tmp], { stdio: 'pipe' });
+    execFileSync(process.execPath, [trainer, OUT.bundle, tmp], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`build-agent: the training run for the code cache failed:\n${err.stdout}${err.stderr}`);
+    throw new Error(`build-agent: the training run for ${out} failed:\n${err.stdout}${err.stderr}`);
   }
-  renameSync(tmp, OUT.cache);
+  renameSync(tmp, out);
 }
 
 function tool(name) {
@@ -115,7 +118,7 @@ function seaExecutable() {
       output: OUT.blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
-      assets: { 'agent.cjs': OUT.bundle, 'agent.cache': OUT.cache },
+      assets: { 'agent.cjs': OUT.bundle, 'agent.cache': OUT.cache, 'agent-host.cache': OUT.hostCache },
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', OUT.seaConfig], { stdio: 'pipe' });
@@ -159,7 +162,10 @@ export async function buildAgent() {
   mkdirSync('dist', { recursive: true });
   const inputs = Math.max(...INPUT_DIRS.map(newestMtime), ...INPUT_FILES.map(mtimeOr0));
   if (isStale(OUT.bundle, inputs)) await bundle();
-  if (isStale(OUT.cache, Math.max(mtimeOr0(OUT.bundle), mtimeOr0(TRAINER), mtimeOr0(SEA_MAIN)))) trainCodeCache();
-  if (isStale(OUT.sea, mtimeOr0(OUT.cache))) seaExecutable();
+  const trained = (trainer) => Math.max(mtimeOr0(OUT.bundle), mtimeOr0(trainer), mtimeOr0(SEA_MAIN));
+  if (isStale(OUT.cache, trained(TRAINER))) trainCodeCache(TRAINER, OUT.cache);
+  // The host training runs dist/kiln.cjs, which scripts/build.mjs builds before the agent.
+  if (isStale(OUT.hostCache, trained(HOST_TRAINER))) trainCodeCache(HOST_TRAINER, OUT.hostCache);
+  if (isStale(OUT.sea, Math.max(mtimeOr0(OUT.cache), mtimeOr0(OUT.hostCache)))) seaExecutable();
   if (isStale(OUT.treeBin, mtimeOr0(OUT.sea))) portableTree();
 }
