@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { proxyReportFile, type LogProxyReport } from '../../contract/index.js';
 import { AgentUsageError } from '../errors.js';
 import { onParentDeath } from '../parent-watch.js';
-import { runLogProxy, type ProxyIO } from './core.js';
+import { runLogProxy, type ProxyConfig, type ProxyIO } from './core.js';
 import { createProxyIO, type LiveProxyIO } from './io.js';
 import { parseLogProxyArgs, type LogProxyOptions } from './options.js';
 import { countSpoolLines } from './spool-parser.js';
@@ -33,6 +33,8 @@ export interface ShipHooks {
   warn(line: string): void;
   /** Wraps the real I/O (kiln-agent host wakes the proxy when a step ends, and stops it). */
   io?: (io: LiveProxyIO) => ProxyIO;
+  /** How the shipping waits (kiln-agent host's differ from a pod's log proxy). */
+  pacing?: Pick<ProxyConfig, 'idleWaitMs' | 'lingerMs'>;
 }
 
 /** Ships one task run's spool; resolves to the log proxy's exit code. */
@@ -48,7 +50,10 @@ export async function shipLogs(o: LogProxyOptions, hooks: ShipHooks): Promise<nu
   const real = createProxyIO({ ...o, token });
   const io = hooks.io ? hooks.io(real) : real;
   try {
-    const out = await runLogProxy({ steps: o.steps, deadlineMs: o.deadlineMs, spoolLimit: o.spoolLimit }, io);
+    const out = await runLogProxy(
+      { steps: o.steps, deadlineMs: o.deadlineMs, spoolLimit: o.spoolLimit, ...hooks.pacing },
+      io,
+    );
     if (out.delivered) return 0;
     const report: LogProxyReport = { steps: [], lastError: out.lastError };
     for (const u of out.undelivered) {

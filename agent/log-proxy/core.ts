@@ -72,6 +72,12 @@ export interface ProxyConfig {
   /** Batches sent before the first is acked. */
   maxInFlight?: number;
   idleWaitMs?: number;
+  /**
+   * Output of steps still running is held this long before it is sent, so that what they print
+   * next, and a short step's end, go in the same batch; a step's end, or a batch of
+   * LINGER_MAX_BYTES, is sent at once. 0 (the default): sent as soon as it is read.
+   */
+  lingerMs?: number;
   backoff?: { initialMs: number; maxMs: number };
 }
 
@@ -94,8 +100,16 @@ const DEFAULTS = {
   maxBatchLines: 32_000,
   maxInFlight: 2,
   idleWaitMs: 100,
+  lingerMs: 0,
   backoff: { initialMs: 100, maxMs: 2000 },
 };
+
+/** A batch this large is sent without lingering: waiting would not save a round trip worth having. */
+export const LINGER_MAX_BYTES = 64 * 1024;
+
+/** Whether the batch may wait for more: lines of running steps only, and few of them. */
+const mayLinger = (batch: StepBatch[]) =>
+  batch.every((b) => !b.eof) && batch.reduce((n, b) => n + (b.lines?.packedLines.length ?? 0), 0) < LINGER_MAX_BYTES;
 
 /** At least one whole record must fit in a read, or a long record would never be read. */
 const MIN_READ = SPOOL_MAX_RECORD + MAX_SPOOL_HEADER + 2;
@@ -133,6 +147,8 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
     () => new PackArena(Math.ceil((c.maxBatchBytes + MIN_READ) * 1.25)),
   );
   let sent = 0;
+  /** When the lines read but held back (lingerMs) are sent at the latest; null: none held. */
+  let lingerUntil: number | null = null;
 
   const pastDeadline = () => c.deadlineMs !== undefined && allEndedAt !== null && io.now() - allEndedAt > c.deadlineMs;
   const outcome = (): ProxyOutcome => {
@@ -162,7 +178,17 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
       const arena = arenas[sent % arenas.length]!;
       arena.reset();
       const batch = await collectBatch(c, io, readPos, ended, registered, arena.take);
+      if (batch.length > 0 && c.lingerMs > 0 && inFlight.length === 0 && mayLinger(batch)) {
+        lingerUntil ??= io.now() + c.lingerMs;
+        const left = lingerUntil - io.now();
+        if (left > 0) {
+          // Read again after the wait (or a change): the same lines, and what came since.
+          await io.waitForChange(left);
+          continue;
+        }
+      }
       if (batch.length > 0) {
+        lingerUntil = null;
         sent++;
         for (const b of batch) readPos[b.stepIndex] = b.after;
         const answer = io.send(batch).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
