@@ -115,11 +115,13 @@ describe('log shipping that lingers', () => {
       expect(pod.sends[k]!.at - pod.sends[k - 1]!.at).toBeGreaterThanOrEqual(25);
   });
 
+  /** Step 0's writes at time 0, over LINGER_MAX_BYTES in all. */
+  const LARGE_LINES = Math.ceil(LINGER_MAX_BYTES / 1000) + 1;
+  const large = (): Event[] => Array.from({ length: LARGE_LINES }, () => ({ at: 0, step: 0, write: 'x'.repeat(1000) }));
+
   it('sends at once what ends a step, and a batch too large to be worth holding', async () => {
-    const big = 'x'.repeat(1000);
-    const lines = Math.ceil(LINGER_MAX_BYTES / big.length) + 1;
     const pod = new ScriptedPod(2, [
-      ...Array.from({ length: lines }, () => ({ at: 0, step: 0, write: big })),
+      ...large(),
       { at: 0, step: 0, end: true },
       { at: 10, step: 1, write: 'late' },
       { at: 10, step: 1, end: true },
@@ -129,13 +131,8 @@ describe('log shipping that lingers', () => {
   });
 
   it('sends a large batch of a running step without waiting', async () => {
-    const big = 'y'.repeat(1000);
-    const lines = Math.ceil(LINGER_MAX_BYTES / big.length) + 1;
-    const pod = new ScriptedPod(1, [
-      ...Array.from({ length: lines }, () => ({ at: 0, step: 0, write: big })),
-      { at: 1_000, step: 0, end: true },
-    ]);
+    const pod = new ScriptedPod(1, [...large(), { at: 1_000, step: 0, end: true }]);
     await ship(pod, ['a'], 25);
-    expect(pod.sends[0]).toEqual({ at: 0, lines, eof: false });
+    expect(pod.sends[0]).toEqual({ at: 0, lines: LARGE_LINES, eof: false });
   });
 });
