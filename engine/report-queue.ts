@@ -2,6 +2,8 @@
 // record move forward. A record is whole, so an update still waiting behind a call in flight is
 // replaced by a newer one instead of queued after it, and is built only when it is sent: a burst of
 // events (a chain of quick steps, a wide fan-out finishing) costs one PATCH, not one per event.
+// The finish replaces a waiting update too: the last task's end and the run's came as one event,
+// and sent one after the other they were two PATCHes at the end of every run.
 import type { RunRecord, RunReporter } from '../contract/index.js';
 
 type Kind = 'runStarted' | 'runUpdated' | 'runFinished';
@@ -18,7 +20,7 @@ export class ReportQueue {
   /** Queues a call; `record` is read when the call is made (an update waiting behind another is dropped for it). */
   send(kind: Kind, record: () => RunRecord): void {
     const last = this.waiting.at(-1);
-    if (kind === 'runUpdated' && last?.kind === 'runUpdated') last.record = record;
+    if (kind !== 'runStarted' && last?.kind === 'runUpdated') Object.assign(last, { kind, record });
     else this.waiting.push({ kind, record });
     this.sending ??= this.drain();
   }

@@ -1,5 +1,5 @@
 // The driver's reporter calls: in order, one at a time, and an update waiting behind a slow call
-// is replaced by a newer one (read when sent), never sent after it.
+// is replaced by a newer one (read when sent) or by the finish, never sent after it.
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/index.js';
 import { ReportQueue } from '../../engine/report-queue.js';
@@ -28,11 +28,35 @@ describe('ReportQueue', () => {
     expect(sent).toEqual(['started s', 'updated u1']);
     let built = 0;
     for (const id of ['u2', 'u3', 'u4']) queue.send('runUpdated', () => (built++, rec(id)));
-    queue.send('runFinished', () => rec('f'));
     release();
+    await new Promise((done) => setImmediate(done));
+    queue.send('runFinished', () => rec('f'));
     await queue.idle();
     expect(sent).toEqual(['started s', 'updated u1', 'updated u4', 'finished f']);
     expect(built).toBe(1);
+  });
+
+  it('sends the finish in place of an update still waiting, never the update after it', async () => {
+    const sent: string[] = [];
+    let release!: () => void;
+    const inFlight = new Promise<void>((done) => (release = done));
+    const queue = new ReportQueue(
+      {
+        runStarted: async (r) => {
+          sent.push(`started ${r.id}`);
+          await inFlight;
+        },
+        runUpdated: (r) => void sent.push(`updated ${r.id}`),
+        runFinished: (r) => void sent.push(`finished ${r.id}`),
+      },
+      () => undefined,
+    );
+    queue.send('runStarted', () => rec('s'));
+    queue.send('runUpdated', () => rec('u1'));
+    queue.send('runFinished', () => rec('f'));
+    release();
+    await queue.idle();
+    expect(sent).toEqual(['started s', 'finished f']);
   });
 
   it('goes on after a call that fails, and says so', async () => {
@@ -51,6 +75,6 @@ describe('ReportQueue', () => {
     queue.send('runFinished', () => rec('f'));
     await queue.idle();
     expect(warnings).toEqual(['reporter: collector down']);
-    expect(sent).toEqual(['u', 'f']);
+    expect(sent).toEqual(['f']);
   });
 });
