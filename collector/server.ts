@@ -15,6 +15,7 @@ import { runRoutes } from './routes-runs.js';
 import { DEFAULT_LIMITS, type CollectorContext, type CollectorLimits, type CollectorPlugin } from './context.js';
 import { uiRoutes } from './ui/routes.js';
 import type { EarlyServer } from './early-server.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 
 /** The route plugins every collector serves; add a part's plugin here (or pass it in `plugins`). */
 export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, approvalRoutes, uiRoutes];
@@ -50,6 +51,7 @@ export async function buildServer(
     bodyLimit: limits.jsonBodyBytes,
     routerOptions: { maxParamLength: 256 },
     genReqId: () => randomUUID(),
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
