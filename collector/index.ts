@@ -16,6 +16,7 @@ export type * from './store/types.js';
 export * from './client/index.js';
 
 export { collectorSecret } from './secrets.js';
+export { sqliteNativeBinding } from './store/sqlite-addon.js';
 import type { CollectorOptions, RunningCollector } from './start.js';
 export type { CollectorOptions, RunningCollector };
 

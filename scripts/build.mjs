@@ -10,10 +10,13 @@ genProto();
 
 // The npm packages are bundled too: Node resolving and reading fastify's, undici's and CEL's
 // hundreds of files was most of `kiln run`'s start (≈250 ms CPU of ≈650 before the first task run).
-// Left out: the native addon, the Kubernetes client (only the cluster commands load it, and it
-// took longer to load than the rest of `kiln run`) and optional requires the packages probe for.
+// better-sqlite3's JavaScript is bundled as well, its addon loaded from disk by path
+// (collector/store/sqlite-addon.ts); `bindings`, which looks for it otherwise, stays out: it finds
+// addons from its caller's file, which the bundle is not. Left out: the Kubernetes client (only the
+// cluster commands load it, and it took longer to load than the rest of `kiln run`) and optional
+// requires the packages probe for.
 const EXTERNAL = [
-  'better-sqlite3',
+  'bindings',
   '@kubernetes/client-node',
   'pg-native',
   'supports-color',

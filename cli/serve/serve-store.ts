@@ -2,6 +2,7 @@
 // the run queue. A delivery is answered 202 only once its queue entry is committed, so a restart
 // (even a SIGKILL) loses no accepted delivery: queued entries are read back and run.
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from '../../collector/index.js';
 import type { AcceptedDelivery, DeliveryRecord, DeliverySink } from '../../triggers/index.js';
 
 export interface QueueEntry {
@@ -85,7 +86,11 @@ export class ServeStore implements DeliverySink {
   private inserted = 0;
 
   constructor(path: string, opts: { readonly?: boolean } = {}) {
-    this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    this.db = new Database(path, {
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.readonly ?? false,
+      nativeBinding: sqliteNativeBinding(),
+    });
     this.db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');

@@ -1,6 +1,7 @@
 // The cache index's database adapters. Statements are written once with `?` placeholders
 // (always parameters, never spliced text); PostgreSQL's adapter (sql-postgres.ts) numbers them.
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from '../store/sqlite-addon.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { statementCache } from '../store/sqlite.js';
@@ -10,7 +11,7 @@ export type { SqlRunner };
 
 export function sqliteRunner(path: string): SqlRunner {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, { nativeBinding: sqliteNativeBinding() });
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   const prepared = statementCache(db);

@@ -1,6 +1,7 @@
 // The embedded store: better-sqlite3 in WAL mode. Synchronous underneath; the async interface is
 // for parity with PostgreSQL.
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from './sqlite-addon.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KilnError, type RunRecord } from '../../contract/index.js';
@@ -90,7 +91,11 @@ const UNREADABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
   if (!opts.readonly && opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  const db = new Database(opts.path, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+    nativeBinding: sqliteNativeBinding(),
+  });
   let lineRows: boolean;
   try {
     db.pragma('busy_timeout = 5000');
