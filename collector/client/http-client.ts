@@ -7,7 +7,6 @@
 // a log (SSE) keeps fetch's web stream: a command of its own, not on a run's path.
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import {
   type ApprovalRecord,
@@ -202,7 +201,8 @@ function send(
   o: { headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ): Promise<{ status: number; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // node:https (and TLS with it) is loaded for an https collector only: `kiln run`'s is http.
+    const request = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
     const req = request(url, { method, headers: o.headers, signal: o.signal }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
