@@ -114,6 +114,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
         secret,
         server: early,
         ...(!o.serveCache && { cache: false as const }),
+        processMetrics: false,
       })).then(() => undefined);
     close = async () => {
       const running = await embedded?.catch(() => undefined);

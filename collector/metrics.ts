@@ -4,9 +4,14 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import type { MetricCaps } from '../contract/metrics/index.js';
 import { runMetrics } from './run-metrics.js';
 
-export function createMetrics(caps?: MetricCaps) {
+/**
+ * `processMetrics`: Node's own metrics of the collector's process (CPU, memory, event loop, GC), on
+ * by default; kiln run's embedded collector leaves them out (the CLI's process, gone with the run:
+ * their start was ≈ 2–4 ms of its start, and they watch every GC and the event loop's delay).
+ */
+export function createMetrics(caps?: MetricCaps, processMetrics = true) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   return {
     registry,
     /** Per pipeline, task and cache, from the run records stored (run-metrics.ts). */

@@ -27,13 +27,15 @@ export async function buildServer(
     logger?: boolean;
     /** Bounds on the run metrics' label values (docs/metrics.md). */
     metricCaps?: MetricCaps;
+    /** Node's process metrics on /metrics (metrics.ts); default true. */
+    processMetrics?: boolean;
     /** A server bound ahead (early-server.ts), served once the app is ready; absent: fastify makes one at listen. */
     early?: EarlyServer;
   },
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const logger = o.logger ?? false;
-  const metrics = createMetrics(o.metricCaps);
+  const metrics = createMetrics(o.metricCaps, o.processMetrics);
   const ctx: CollectorContext = {
     store: meteredStore(o.store, metrics.runs),
     secret: o.secret,

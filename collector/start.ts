@@ -37,6 +37,11 @@ export interface CollectorOptions {
   cache?: false | { dir?: string; limits?: Partial<CacheLimits>; defaultBranch?: string };
   /** Bounds on the run metrics' label values (docs/metrics.md). */
   metricCaps?: MetricCaps;
+  /**
+   * Node's own metrics of this process (CPU, memory, event loop, GC) on /metrics; default true.
+   * kiln run's embedded collector leaves them out: its process is the CLI's, gone with the run.
+   */
+  processMetrics?: boolean;
   /** Serve on this server, bound ahead (listenEarly), instead of listening on `listen`. */
   server?: EarlyServer;
 }
@@ -97,6 +102,7 @@ async function start(o: CollectorOptions): Promise<RunningCollector> {
     plugins: [...(o.plugins ?? []), ...cachePlugins],
     logger: o.logger,
     metricCaps: o.metricCaps,
+    processMetrics: o.processMetrics,
     early: o.server,
   });
   const stopRetention = scheduleRetention(store, o.retention ?? {}, o.retentionIntervalMs ?? 10 * 60_000, (err) =>
