@@ -23,6 +23,7 @@ import { Pack, Unpack, UnpackSync, type ReadEntry, type WriteEntry } from 'tar';
 import { compressor, decompressor, decompressSync } from './codec.js';
 import { DigestStream, type ArchiveFormat } from '../../contract/cache/index.js';
 import { CacheEntryCorruptError } from './errors.js';
+import { alreadyInPlace } from './in-place.js';
 
 /**
  * When a restore is done in memory (see above): at most this many stored bytes, read whole, and
@@ -137,6 +138,8 @@ async function moveInto(src: string, dst: string, f: MoveFs): Promise<void> {
 
 export interface ExtractResult {
   bytes: number;
+  /** Nothing was extracted: the entry's tree was already at the targets (in-place.ts). */
+  inPlace?: boolean;
 }
 
 type EntryMeta = { format: ArchiveFormat; digest: string; size: number; key: string };
@@ -211,6 +214,7 @@ export async function extractArchive(
   }
   // Over the bound once decompressed: the streaming path, from the bytes already read (and checked).
   if (!tarBytes) return extractStreaming(Readable.from([stored]), entry, targets);
+  if (alreadyInPlace(tarBytes, targets)) return { bytes: stored.length, inPlace: true };
   const staging = new Staging();
   try {
     extractInMemory(tarBytes, entry, targets, staging);

@@ -72,13 +72,13 @@ export async function restoreCache(o: StepCacheOptions): Promise<RestoreState> {
     try {
       const entry = await o.store.lookup({ key, restoreKeys, version });
       if (entry) {
-        const { bytes } = await extractArchive(await o.store.open(entry), entry, roots);
+        const { bytes, inPlace } = await extractArchive(await o.store.open(entry), entry, roots);
         state.matched = entry;
         state.record.matchedKey = entry.key;
         state.record.hit = entry.key === key;
         state.record.restoredBytes = bytes;
         o.log(
-          `cache: restored "${short(entry.key)}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${short(key)}"`}) from ${o.store.location}`,
+          `cache: restored "${short(entry.key)}" (${bytes} bytes${state.record.hit ? '' : `, a restore-key match for "${short(key)}"`}${inPlace ? ', already in place' : ''}) from ${o.store.location}`,
         );
       } else {
         o.log(
