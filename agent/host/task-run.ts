@@ -168,6 +168,8 @@ export class HostTaskRun {
         warn: (m) => warn(`kiln-agent log-proxy: ${m}`),
         waitForChange: (ms) => (this.logsStopped ? Promise.resolve() : io.waitForChange(ms)),
         sleep: (ms) => (this.logsStopped ? Promise.resolve() : io.sleep(ms)),
+        // Its waits end at once when stopped: lingering then would spin until the linger is over.
+        hurry: () => this.logsStopped,
         send:
           io.send &&
           ((batch) =>

@@ -59,6 +59,8 @@ export interface ProxyIO {
   sleep(ms: number): Promise<void>;
   now(): number;
   warn(message: string): void;
+  /** True once what is read should go at once, without lingering (kiln-agent host: its shipping is being stopped). */
+  hurry?(): boolean;
 }
 
 export interface ProxyConfig {
@@ -178,7 +180,7 @@ async function ship(c: typeof DEFAULTS & ProxyConfig, io: ProxyIO, gates: SpoolG
       const arena = arenas[sent % arenas.length]!;
       arena.reset();
       const batch = await collectBatch(c, io, readPos, ended, registered, arena.take);
-      if (batch.length > 0 && c.lingerMs > 0 && inFlight.length === 0 && mayLinger(batch)) {
+      if (batch.length > 0 && c.lingerMs > 0 && inFlight.length === 0 && mayLinger(batch) && !io.hurry?.()) {
         lingerUntil ??= io.now() + c.lingerMs;
         const left = lingerUntil - io.now();
         if (left > 0) {

@@ -135,4 +135,15 @@ describe('log shipping that lingers', () => {
     await ship(pod, ['a'], 25);
     expect(pod.sends[0]).toEqual({ at: 0, lines: LARGE_LINES, eof: false });
   });
+
+  it('sends at once when told to hurry (a shipping being stopped), however small the batch', async () => {
+    const pod = new ScriptedPod(1, [
+      { at: 0, step: 0, write: 'one line' },
+      { at: 1_000, step: 0, end: true },
+    ]);
+    const io = pod.io(['a']);
+    io.hurry = () => true;
+    await runLogProxy({ steps: ['a'], lingerMs: 25, idleWaitMs: 250 }, io);
+    expect(pod.sends[0]).toEqual({ at: 0, lines: 1, eof: false });
+  });
 });
