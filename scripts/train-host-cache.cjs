@@ -13,7 +13,6 @@
 // adopt); the one that compiled most — ran the pipeline — is kept.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const { compileAgent, runAgent } = require('./agent-sea-main.cjs');
 
@@ -105,7 +104,9 @@ async function train([bundle, out]) {
   const cli = resolve(__dirname, '..', 'dist', 'kiln.cjs');
   if (!fs.existsSync(cli))
     throw new Error(`${cli} is not built: build the CLI before the agent (scripts/build.mjs does)`);
-  const dir = fs.mkdtempSync(join(tmpdir(), 'kiln-host-training-'));
+  // In dist/, beside what the build makes, not in the temporary directory: the wrapper and the
+  // steps' scripts are executed, and a machine may mount its /tmp noexec.
+  const dir = fs.mkdtempSync(join(resolve(__dirname, '..', 'dist'), '.host-training-'));
   try {
     const base = 'host.cache';
     const wrapper = join(dir, 'kiln-agent');
