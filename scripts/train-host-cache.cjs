@@ -51,35 +51,35 @@ function runner([bundle, out, ...args]) {
   process.argv = [process.execPath, bundle, ...args];
   process.on('exit', (code) => {
     if (code !== 0) return; // the training reports a runner that failed
-    const file = `${out}.${process.pid}`;
+    // Named by the wrapper's pid (the shell that started this runner), which marks its start and end.
+    const file = `${out}.${process.ppid}`;
     fs.writeFileSync(`${file}.tmp`, script.createCachedData());
     fs.renameSync(`${file}.tmp`, file);
   });
   runAgent(script);
 }
 
-/** Resolves once every runner's cache is written; rejects after RUNNER_EXIT_MS. */
+/**
+ * Resolves, once every runner started has exited (the wrapper marks both: `runner.PID`,
+ * `exited.PID`), to the caches they wrote; rejects after RUNNER_EXIT_MS. A runner that failed
+ * wrote none, and its end is still seen at once.
+ */
 function runnerCaches(dir, base) {
-  const written = () =>
-    fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1)));
-  const started = () =>
+  const pids = (prefix) =>
     fs
       .readdirSync(dir)
-      .filter((f) => f.startsWith('runner.'))
-      .map((f) => f.slice('runner.'.length));
-  const done = () => {
-    const have = new Set(written().map((f) => f.slice(base.length + 1)));
-    return started().every((pid) => have.has(pid) || !alive(Number(pid)));
-  };
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => f.slice(prefix.length));
   return new Promise((resolvePromise, reject) => {
     const finish = () => {
       watcher.close();
       clearTimeout(timer);
     };
     const check = () => {
-      if (!done()) return;
+      const exited = new Set(pids('exited.'));
+      if (!pids('runner.').every((pid) => exited.has(pid))) return;
       finish();
-      resolvePromise(written().map((f) => join(dir, f)));
+      resolvePromise([...exited].map((pid) => join(dir, `${base}.${pid}`)).filter((f) => fs.existsSync(f)));
     };
     const watcher = fs.watch(dir, check);
     const timer = setTimeout(() => {
@@ -88,15 +88,6 @@ function runnerCaches(dir, base) {
     }, RUNNER_EXIT_MS);
     check();
   });
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function train([bundle, out]) {
@@ -110,10 +101,11 @@ async function train([bundle, out]) {
   try {
     const base = 'host.cache';
     const wrapper = join(dir, 'kiln-agent');
-    // The runner notes its pid first, so that the wait below knows every runner there is.
+    // The wrapper notes each runner as it starts and as it ends, so that the wait below knows every
+    // runner there is and sees each end, a failed one's too.
     fs.writeFileSync(
       wrapper,
-      `#!/bin/sh\ntouch "${dir}/runner.$$"\nexec "${process.execPath}" "${__filename}" --runner "${resolve(bundle)}" "${join(dir, base)}" "$@"\n`,
+      `#!/bin/sh\ntouch "${dir}/runner.$$"\n"${process.execPath}" "${__filename}" --runner "${resolve(bundle)}" "${join(dir, base)}" "$@"\ntouch "${dir}/exited.$$"\n`,
       { mode: 0o755 },
     );
     fs.mkdirSync(join(dir, 'source'));
