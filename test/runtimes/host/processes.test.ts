@@ -41,14 +41,26 @@ async function run(
       KILN_COLLECTOR: 'http://keep.me',
     },
   });
-  // Once the step has started: how many processes carry the run's marker (so the sweep has
-  // something to find), then, for a cancel, the Ctrl-C.
+  // Once the step has started: the most processes seen carrying the run's marker (so the sweep has
+  // something to find), then, for a cancel, the Ctrl-C. One look is not enough: a process in the
+  // middle of an exec, or a sleep just ended, shows an empty environment for a moment, so /proc is
+  // read until the three expected are seen (bounded; a shortfall then fails the assertion).
   let whileRunning = 0;
   if (o.started)
-    void waitFor('the step to start', () => existsSync(o.started!)).then(() => {
-      whileRunning = markedProcesses(runName).length;
-      if (o.abort) abort.abort();
-    });
+    void waitFor('the step to start', () => existsSync(o.started!))
+      .then(() =>
+        waitFor(
+          'the run marker on the agent, the step and its setsid child',
+          () => {
+            whileRunning = Math.max(whileRunning, markedProcesses(runName).length);
+            return whileRunning >= 3;
+          },
+          5_000,
+        ).catch(() => undefined),
+      )
+      .then(() => {
+        if (o.abort) abort.abort();
+      });
   const record = await runPipeline({
     input: { runName, pipeline: spec, params: {}, workspaces: {}, timeoutMs: o.timeoutMs },
     runtime,
