@@ -53,6 +53,7 @@ export async function openRuntime(o: RunRuntimeOptions): Promise<LocalRuntime | 
     keep: o.keep,
     onOutput: o.onOutput,
     sidecar: o.shipping.sidecar,
+    logSink: o.shipping.logSink,
     sidecarLimitMs,
     onWarning: o.onWarning,
     cacheDir: resolve(o.cwd, o.cacheDir),

@@ -16,6 +16,7 @@ import {
   collectorApprovals,
   collectorReporter,
   collectorSecret,
+  lineColumns,
   listenEarly,
   mintRunToken,
   runClaims,
@@ -23,7 +24,7 @@ import {
   startCollector,
   type RunningCollector,
 } from '../collector/index.js';
-import type { SidecarContext } from '../runtimes/host/index.js';
+import type { LogSink, SidecarContext } from '../runtimes/host/index.js';
 import { heartbeating } from './heartbeat.js';
 
 export interface RunShipping {
@@ -37,6 +38,11 @@ export interface RunShipping {
   approvals: ReturnType<typeof collectorApprovals>;
   /** The LocalRuntime's sidecar: a log proxy per task run. */
   sidecar: (ctx: SidecarContext) => string[];
+  /**
+   * With the embedded collector: where the host engine stores the lines it hears from the steps,
+   * in this process (runtimes/host/in-process-logs.ts), instead of a log proxy per task run.
+   */
+  logSink?: LogSink;
   /**
    * Starts the embedded collector, whose address is bound already (so the run can begin first: a
    * request meanwhile waits for it); rejects when it cannot start. Resolved at once for an external one.
@@ -87,6 +93,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
   let token: string;
   let start = async () => undefined as void;
   let close = async () => undefined as void;
+  let logSink: LogSink | undefined;
   const claims = runClaims({ id: o.runName, name: o.pipeline, params: o.params });
   if (o.collectorUrl) {
     const secret = o.secret || process.env.KILN_COLLECTOR_SECRET;
@@ -116,6 +123,19 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
         ...(!o.serveCache && { cache: false as const }),
         processMetrics: false,
       })).then(() => undefined);
+    // The first lines come after the first go-ahead, when the collector is starting already.
+    logSink = {
+      write: async ({ pipelineRun, taskRun, steps }) => {
+        await start();
+        await (
+          await embedded!
+        ).ingestLogs({
+          pipelineRun,
+          taskRun,
+          steps: steps.map((s) => ({ ...s, lines: lineColumns(s.firstSeq, s.lines) })),
+        });
+      },
+    };
     close = async () => {
       const running = await embedded?.catch(() => undefined);
       await (running ? running.close() : early.close());
@@ -147,6 +167,7 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
         exitWithParent: true,
       });
     },
+    ...(logSink && { logSink }),
     startCollector: start,
     close,
   };

@@ -2,6 +2,7 @@
 // that the routes, which the server registers, do not import the server back.
 import type { EventEmitter } from 'node:events';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { LogIngest } from './log-ingest.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Store } from './store/types.js';
 
@@ -70,6 +71,8 @@ export interface CollectorContext {
   limits: CollectorLimits;
   /** Emits a pipeline run id whenever its logs or record change (wakes followers). */
   changes: EventEmitter;
+  /** How log batches are stored, by POST /v1/logs and by an embedded collector's own process. */
+  logs: LogIngest;
   /** Logs a failure the client was told of only as a 5xx (or an SSE error event). */
   logServerError(req: FastifyRequest, err: unknown): void;
 }

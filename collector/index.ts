@@ -13,6 +13,7 @@ export { requireReader } from './auth.js';
 export { listenEarly, type EarlyServer } from './early-server.js';
 export { RequestRejected } from './errors.js';
 export type * from './store/types.js';
+export { lineColumns } from './store/types.js';
 export * from './client/index.js';
 
 export { collectorSecret } from './secrets.js';

@@ -28,7 +28,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
   // rather than wait for followers that may never leave.
   const follows = new Set<ServerResponse>();
   const fanout = new FollowFanout(store, ctx.changes);
-  const budget = new FollowBudget({ share: ctx.limits.followShare });
+  const budget = ctx.logs.followBudget;
   app.addHook('preClose', (done) => {
     for (const res of follows) res.destroy();
     done();
@@ -56,11 +56,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       metrics.bytes.inc(req.body.length);
       const batch = decodeLogBatch(req.body);
       requireRunWriter(req, ctx.secret, batch.pipelineRun);
-      const acks = await timed(metrics, 'ingest', () => store.ingest(batch));
-      metrics.batches.inc();
-      metrics.lines.inc(batch.steps.reduce((n, s) => n + s.lines.heads.length, 0));
-      budget.ingested();
-      ctx.changes.emit(batch.pipelineRun);
+      const acks = await ctx.logs.ingest(batch);
       if ((req.headers.accept ?? '').includes(PROTOBUF_MEDIA_TYPE)) {
         return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(LogAck.encode({ steps: acks }).finish()));
       }

@@ -10,6 +10,7 @@ import type { MetricCaps } from '../contract/metrics/index.js';
 import { meteredStore } from './run-metrics.js';
 import { approvalRoutes } from './approvals/routes.js';
 import { logRoutes } from './routes-logs.js';
+import { logIngest } from './log-ingest.js';
 import { resultRoutes } from './routes-results.js';
 import { runRoutes } from './routes-runs.js';
 import { DEFAULT_LIMITS, type CollectorContext, type CollectorLimits, type CollectorPlugin } from './context.js';
@@ -21,7 +22,7 @@ import { lazySchemaCompilers } from './schema-compilers.js';
 export const ROUTE_PLUGINS: CollectorPlugin[] = [runRoutes, logRoutes, resultRoutes, approvalRoutes, uiRoutes];
 
 export async function buildServer(
-  o: Omit<CollectorContext, 'metrics' | 'changes' | 'limits' | 'logServerError'> & {
+  o: Omit<CollectorContext, 'metrics' | 'changes' | 'logs' | 'limits' | 'logServerError'> & {
     limits?: Partial<CollectorLimits>;
     plugins?: CollectorPlugin[];
     logger?: boolean;
@@ -36,16 +37,19 @@ export async function buildServer(
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const logger = o.logger ?? false;
   const metrics = createMetrics(o.metricCaps, o.processMetrics);
+  const store = meteredStore(o.store, metrics.runs);
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
   const ctx: CollectorContext = {
-    store: meteredStore(o.store, metrics.runs),
+    store,
     secret: o.secret,
     readerToken: o.readerToken,
     limits,
     metrics,
-    changes: new EventEmitter(),
+    changes,
+    logs: logIngest(store, metrics, changes, limits.followShare),
     logServerError: (req, err) => logServerError(req, err, logger),
   };
-  ctx.changes.setMaxListeners(0);
   // Task run and result names in paths may be as long as Kubernetes names (253), over fastify's 100.
   // The timeouts and the connection cap bound what slow or unfinished requests can hold.
   const app = Fastify({

@@ -11,6 +11,7 @@ import { DEFAULT_DB_URL, openStore } from './store/open.js';
 import { CacheIndex, cacheRoutes, openSqlRunner, type CacheLimits } from './cache/index.js';
 import { defaultCacheDir } from './cache/config.js';
 import type { Store } from './store/types.js';
+import type { LogIngest } from './log-ingest.js';
 import { endingOrphans } from './orphans.js';
 import type { MetricCaps } from '../contract/metrics/index.js';
 
@@ -55,6 +56,11 @@ export interface RunningCollector {
   /** Where the write secret is kept; undefined when it was given as a value (KILN_COLLECTOR_SECRET). */
   secretFile?: string;
   store: Store;
+  /**
+   * Stores log lines as POST /v1/logs does, without its request and token: for the process that
+   * runs the collector embedded (kiln run), which is the one writer it trusts without a token.
+   */
+  ingestLogs: LogIngest['ingest'];
   mintRunToken(claims: RunClaims): string;
   close(): Promise<void>;
 }
@@ -94,7 +100,7 @@ async function start(o: CollectorOptions): Promise<RunningCollector> {
       ? [cacheRoutes({ ...cacheOpts, dir: cacheOpts?.dir ?? defaultCacheDir(dbUrl, stateDir), index: cacheIndex })]
       : [];
   const { buildServer } = await import('./server.js');
-  const { app } = await buildServer({
+  const { app, ctx } = await buildServer({
     store,
     secret,
     readerToken: reader.value,
@@ -132,6 +138,7 @@ async function start(o: CollectorOptions): Promise<RunningCollector> {
     readerTokenFile,
     secretFile: o.secret ? undefined : (o.secretFile ?? join(stateDir, 'collector-secret')),
     store,
+    ingestLogs: (batch) => ctx.logs.ingest(batch),
     mintRunToken: (claims) => mintRunToken(secret, claims),
     async close() {
       stopRetention();

@@ -187,10 +187,22 @@ export function runPipeline(opts: RunOptions): Promise<RunRecord> {
       resolve(final);
     };
 
+    // A task run's updates that come while its stored results are being read wait behind them, in
+    // order: its logs' report (a local run stores them in-process, in a few ms) must not reach the
+    // engine before the ended report it follows, or the task would end without those results.
+    const reading = new Map<string, Promise<void>>();
     runtime.onUpdate((update) => {
-      if (!update.stored?.length || !isTerminal(update.status)) return feed({ type: 'observed', update });
+      const before = reading.get(update.name);
+      const stored = !!update.stored?.length && isTerminal(update.status);
+      if (!before && !stored) return feed({ type: 'observed', update });
       // The engine learns that the task run ended only once its results are all in hand.
-      void withStoredResults(update, opts.fetchResult).then((full) => feed({ type: 'observed', update: full }));
+      const next = (before ?? Promise.resolve())
+        .then(() => (stored ? withStoredResults(update, opts.fetchResult) : update))
+        .then((full) => {
+          if (reading.get(update.name) === next) reading.delete(update.name);
+          feed({ type: 'observed', update: full });
+        });
+      reading.set(update.name, next);
     });
     const first = record();
     reports.send('runStarted', () => first);

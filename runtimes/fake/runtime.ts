@@ -17,6 +17,11 @@ export interface FakeOutcome {
   stopMs?: number;
   /** start() rejects with this message. */
   startError?: string;
+  /**
+   * Ends reported as the host runtime reports them: with its logs pending, then at once again with
+   * each step's logsComplete (and no stored results: they came with the first report).
+   */
+  logsLater?: boolean;
 }
 
 export type FakeScript = (plan: TaskRunPlan) => FakeOutcome;
@@ -60,7 +65,7 @@ export class FakeRuntime implements Runtime {
     const stop = outcome.hang
       ? () => {}
       : this.clock.setTimer(startedAt + (outcome.durationMs ?? 1000), () =>
-          this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored),
+          this.end(plan.name, outcome.status ?? 'Succeeded', outcome.results ?? {}, outcome.stored, outcome.logsLater),
         );
     this.live.set(plan.name, { plan, startedAt, stop, stopMs: outcome.stopMs ?? 0 });
     this.maxRunning = Math.max(this.maxRunning, this.live.size);
@@ -86,19 +91,14 @@ export class FakeRuntime implements Runtime {
     status: 'Succeeded' | 'Failed' | CancelReason,
     results: Record<string, string>,
     stored?: StoredResultRef[],
+    logsLater?: boolean,
   ): void {
     const run = this.live.get(name)!;
     this.live.delete(name);
     const steps = this.steps(run.plan, status);
-    this.listener({
-      name,
-      status,
-      results,
-      ...(stored && { stored }),
-      steps,
-      startedAt: run.startedAt,
-      finishedAt: this.clock.now(),
-    });
+    const ended = { name, status, results, steps, startedAt: run.startedAt, finishedAt: this.clock.now() };
+    this.listener({ ...ended, ...(stored && { stored }), ...(logsLater && { logsPending: true }) });
+    if (logsLater) this.listener({ ...ended, steps: steps.map((s) => ({ ...s, logsComplete: true })) });
   }
 
   /** Running: the first step runs. Ended: every step but the last succeeded; the last carries the end status. */

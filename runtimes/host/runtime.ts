@@ -21,6 +21,7 @@ import { RunDirs } from './run-dirs.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
+import { InProcessLogs, type LogSink } from './in-process-logs.js';
 import { observeSteps } from './observe.js';
 import type { LiveTaskRun, OutputLine } from './live-run.js';
 import { stepEnded, type StepEndContext } from './step-end.js';
@@ -64,6 +65,8 @@ export interface LocalRuntimeOptions {
   sidecar?: (ctx: SidecarContext) => string[] | undefined;
   /** How long the log proxy may run on after the last step ended before it is killed; absent: until it exits. */
   sidecarLimitMs?: number;
+  /** Where this process stores the task runs' logs itself (in-process-logs.ts); given, `sidecar` is not asked. */
+  logSink?: LogSink;
   /** What the runtime has to say that is no step's output (the log proxy's stderr). */
   onWarning?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -193,20 +196,23 @@ export class LocalRuntime implements Runtime {
       wrap: guard?.wrap,
     });
     const early = this.earlyCancels.get(plan.name);
-    const sidecarArgv = early
-      ? undefined
-      : this.opts.sidecar?.({
-          plan,
-          root,
-          steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
-          tokenFile: plan.collector && collectorTokenFile(root),
-        });
-    const proxy = {
-      stateDir: kilnPaths(root).proxyStateDir,
-      spool: (i: number) => kilnPaths(root).spoolFile(i),
-      steps: steps.length + sidecars.length,
-      onWarning: (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`),
-    };
+    const stepNames = [...steps.map((s) => s.name), ...sidecars.map((s) => `sidecar-${s.name}`)];
+    const spool = (i: number) => kilnPaths(root).spoolFile(i);
+    const onLogWarning = (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`);
+    const sink = this.opts.logSink;
+    run.logs =
+      sink && !early ? new InProcessLogs(sink, plan.pipelineRun, plan.name, stepNames, spool, onLogWarning) : undefined;
+    run.sidecar = run.logs;
+    const sidecarArgv =
+      early || sink
+        ? undefined
+        : this.opts.sidecar?.({
+            plan,
+            root,
+            steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
+            tokenFile: plan.collector && collectorTokenFile(root),
+          });
+    const proxy = { stateDir: kilnPaths(root).proxyStateDir, spool, steps: stepNames.length, onWarning: onLogWarning };
     // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
     const hostedProxy =
       !isolate && sidecarArgv ? agentCommandArgs(this.opts.agent, sidecarArgv, 'log-proxy') : undefined;
@@ -329,7 +335,8 @@ export class LocalRuntime implements Runtime {
 
   private agentEvents(run: LiveTaskRun): AgentEvents {
     return {
-      line: (i, stream, line) =>
+      line: (i, stream, line) => {
+        run.logs?.line(i, stream, line);
         this.opts.onOutput?.({
           pipelineRun: run.plan.pipelineRun,
           taskRun: run.plan.name,
@@ -337,8 +344,12 @@ export class LocalRuntime implements Runtime {
           step: run.steps[i]!.name,
           stream,
           line,
-        }),
-      ended: (i, code, signal, spawnError) => void stepEnded(this.stepEnds(), run, i, code, signal, spawnError),
+        });
+      },
+      ended: (i, code, signal, spawnError) => {
+        run.logs?.stepEnded(i);
+        void stepEnded(this.stepEnds(), run, i, code, signal, spawnError);
+      },
     };
   }
 
@@ -359,7 +370,7 @@ export class LocalRuntime implements Runtime {
     const pool = this.runnerPool(run.plan.pipelineRun);
     const runner = pool.take(name);
     const shipping = proxy && new HostedLogProxy(proxy.spec, () => runner.send({ op: 'stop-logs', taskRun: name }));
-    run.sidecar = shipping;
+    if (shipping) run.sidecar = shipping;
     const holdLogs = !!shipping && pool.logs.holdFor(name, () => runner.send({ op: 'ship-logs', taskRun: name }));
     return hostedAgents(
       runner,

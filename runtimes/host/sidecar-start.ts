@@ -44,7 +44,8 @@ export async function startSidecars(
     paths: kilnPaths(at.root),
     launches,
     killGraceMs: o.killGraceMs,
-    line: (j, stream, line) =>
+    line: (j, stream, line) => {
+      run.logs?.line(n + j, stream, line);
       o.onOutput?.({
         pipelineRun: run.plan.pipelineRun,
         taskRun: run.plan.name,
@@ -52,7 +53,8 @@ export async function startSidecars(
         step: `sidecar-${sidecars[j]!.name}`,
         stream,
         line,
-      }),
+      });
+    },
   });
   run.sidecars.start();
   const ready = await run.sidecars.ready(() => run.cancel !== undefined);

@@ -112,7 +112,13 @@ describe('kiln cancel', () => {
     );
     const run = spawn(process.execPath, [KILN, 'run', 'sleep.yaml'], { cwd: dir, stdio: 'ignore' });
     await waitFor('the step to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
-    const id = (await kiln('runs', '--status', 'running', '-o', 'name')).stdout.trim();
+    // The record is stored once the embedded collector has started, which on a busy machine can
+    // come after the step has.
+    const id = await waitFor(
+      'the run to be listed as running',
+      async () => (await kiln('runs', '--status', 'running', '-o', 'name')).stdout.trim(),
+      30_000,
+    );
     const r = await kiln('cancel', id);
     expect(r.stdout).toBe(`cancelling ${id}: sent SIGINT to kiln run (pid ${run.pid})\n`);
     expect(await exited(run)).toBe(130);

@@ -102,10 +102,10 @@ describe('results stored at the collector', () => {
     task('scan', { results: ['sbom', 'small'] }),
     task('use', { steps: [step('wc -c <<< "$(tasks.scan.results.sbom)"')] }),
   ]);
-  const go = (fetchResult?: (taskRun: string, r: typeof ref) => Promise<string>) => {
+  const go = (fetchResult?: (taskRun: string, r: typeof ref) => Promise<string>, logsLater = false) => {
     const clock = new FakeClock();
     const runtime = new FakeRuntime(clock, (plan) =>
-      plan.task === 'scan' ? { results: { small: 's' }, stored: [ref] } : {},
+      plan.task === 'scan' ? { results: { small: 's' }, stored: [ref], logsLater } : { logsLater },
     );
     return {
       runtime,
@@ -131,6 +131,19 @@ describe('results stored at the collector', () => {
     expect(record.status).toBe('Succeeded');
     expect(record.tasks[0]!.results).toEqual({ small: 's', sbom: 'x'.repeat(6000) });
     expect(runtime.starts.find((s) => s.task === 'use')!.plan.steps[0]!.script).toBe(`wc -c <<< "${'x'.repeat(6000)}"`);
+  });
+
+  it("keeps them when the task run's logs are reported while they are being read", async () => {
+    // The host runtime with kiln run's embedded collector reports the logs a few ms after the end.
+    const { runtime, done } = go(async (_, r) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return 'y'.repeat(r.size);
+    }, true);
+    const record = await done;
+    expect(record.status).toBe('Succeeded');
+    expect(record.tasks[0]!.results).toEqual({ small: 's', sbom: 'y'.repeat(6000) });
+    expect(record.tasks[0]!.steps[0]!.logsComplete).toBe(true);
+    expect(runtime.starts.find((s) => s.task === 'use')!.plan.steps[0]!.script).toBe(`wc -c <<< "${'y'.repeat(6000)}"`);
   });
 
   it('fails the task run, naming the result, when one cannot be read', async () => {
