@@ -1,5 +1,6 @@
-// `kiln run`'s logs end to end (the built CLI, agents, log proxy and a collector process): every
-// line stored once and in order and shown on the console, however long the collector is away;
+// `kiln run`'s logs end to end (the built CLI and agents; its embedded collector, which it stores
+// the lines in itself, or a collector process the log proxy ships to): every line stored once and
+// in order, shown on the console and to a follower as it comes, however long the collector is away;
 // a deadline that passes is said loudly and marked in the record; SIGKILL of kiln run leaves no
 // process of the run behind.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -124,6 +125,33 @@ describe('kiln run: logs and processes', () => {
     expect(run.out.stderr).toContain(
       `kiln: logs of t/s incomplete: ${s.logsUndelivered!.lines} lines not delivered to ${coll.url}; the spool is kept at ${s.logsUndelivered!.spool}`,
     );
+  });
+
+  it('kiln logs -f elsewhere follows a running local run, whose lines kiln run stores itself', async () => {
+    const go = join(tmpdir(), `kiln-follow-go-${process.pid}`);
+    cleanups.push(() => rmSync(go, { force: true }));
+    const dir = workdir(
+      pipelineOf(`echo first; touch started; while [ ! -e ${go} ]; do sleep 0.05; done; echo second`),
+    );
+    const run = kilnRun(dir, []);
+    await waitFor('the step to start', () => startedIn(dir));
+    const runName = readdirSync(join(dir, '.kiln/runs'))[0]!;
+    const follow = spawn(process.execPath, [KILN, 'logs', runName, '-f'], {
+      cwd: dir,
+      env: { ...process.env, KILN_COLLECTOR: '', KILN_TOKEN: '', KILN_DATABASE_URL: '' },
+    });
+    cleanups.push(() => follow.kill('SIGKILL'));
+    let followed = '';
+    follow.stdout!.on('data', (d: Buffer) => (followed += d.toString()));
+    // Seen while the step still waits: stored as it came, not when the task run ended.
+    await waitFor('the first line through the follow', () => followed.includes('first'), 30_000);
+    expect(followed).not.toContain('second');
+    writeFileSync(go, '');
+    const { code, record } = await run.done;
+    expect(code).toBe(0);
+    expect(record.tasks[0]!.steps[0]).toMatchObject({ logsComplete: true });
+    expect(await exited(follow)).toBe(0);
+    expect(followed.trim().split('\n')).toEqual(['first', 'second']);
   });
 
   it('leaves no process of the run when kiln run itself is SIGKILLed', async () => {
