@@ -6,6 +6,13 @@
 import { rm } from 'node:fs/promises';
 import { runDirOf } from './layout.js';
 
+/**
+ * A runner may still be winding a cancelled task run's agents down (a step stopped while it waited
+ * reports its end at once) when its directory goes: an entry made while the tree is walked fails
+ * the walk with ENOTEMPTY, which rm retries (CI saw it fail a cleanup once).
+ */
+const REMOVE = { recursive: true, force: true, maxRetries: 5, retryDelay: 20 } as const;
+
 export class RunDirs {
   /** Pipeline runs with undelivered logs: their directories are kept. */
   private undelivered = new Set<string>();
@@ -21,7 +28,7 @@ export class RunDirs {
   taskRunEnded(pipelineRun: string, root: string, delivered: boolean): void {
     if (!delivered) this.undelivered.add(pipelineRun);
     else if (!this.keep) {
-      const removing = rm(root, { recursive: true, force: true }).catch(() => undefined);
+      const removing = rm(root, REMOVE).catch(() => undefined);
       this.removals.set(pipelineRun, [...(this.removals.get(pipelineRun) ?? []), removing]);
     }
   }
@@ -31,6 +38,6 @@ export class RunDirs {
     await Promise.all(this.removals.get(pipelineRun) ?? []);
     this.removals.delete(pipelineRun);
     if (this.keep || this.undelivered.has(pipelineRun)) return;
-    await rm(runDirOf(this.baseDir, pipelineRun), { recursive: true, force: true });
+    await rm(runDirOf(this.baseDir, pipelineRun), REMOVE);
   }
 }

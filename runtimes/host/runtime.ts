@@ -6,13 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { KILN_ROOT, kilnPaths, taskRunResultsUrl, type HostStep } from '../../contract/index.js';
 import { lastPid, runMarker, runProcessEnv, signalMarked } from '../../contract/proc/index.js';
-import {
-  type CancelReason,
-  type ObservedTaskRun,
-  type ResolvedStep,
-  type Runtime,
-  type TaskRunPlan,
-} from '../../engine/index.js';
+import { type CancelReason, type ObservedTaskRun, type Runtime, type TaskRunPlan } from '../../engine/index.js';
 import { stepLaunches, type HostRootEntry } from './commands.js';
 import { hostedAgents, spawnAgents, type AgentEvents, type StepAgents } from './agents.js';
 import { HostRunner } from './host-runner.js';
@@ -21,11 +15,12 @@ import { RunDirs } from './run-dirs.js';
 import { checkProbes } from './probes.js';
 import { startSidecars } from './sidecar-start.js';
 import { HostedLogProxy, LogProxySidecar, type StepLogs } from './log-proxy-sidecar.js';
-import { InProcessLogs, type LogSink } from './in-process-logs.js';
+import type { LogSink } from './in-process-logs.js';
+import { taskRunLogs, type ProxySpec, type SidecarContext } from './task-run-logs.js';
 import { observeSteps } from './observe.js';
 import type { LiveTaskRun, OutputLine } from './live-run.js';
 import { stepEnded, type StepEndContext } from './step-end.js';
-import { agentCommandArgs, hostRootEntries, readOnlyWorkspacesOf, taskRunSandbox } from './sandbox.js';
+import { hostRootEntries, readOnlyWorkspacesOf, taskRunSandbox } from './sandbox.js';
 import { collectorTokenFile, prepareTaskRunDir, taskRunDirOf, workspaceFiles, workspaceHostDirs } from './layout.js';
 import { volumeDirOf, volumeHostFiles } from './volumes.js';
 import { sidecarTexts, stepTexts } from './mount-texts.js';
@@ -35,15 +30,7 @@ import { writeCredentials } from './credentials.js';
 import { sidecarTmpDir } from './sidecars.js';
 
 export type { OutputLine } from './live-run.js';
-
-export interface SidecarContext {
-  plan: TaskRunPlan;
-  /** The task run directory on the host. */
-  root: string;
-  steps: ResolvedStep[];
-  /** The run's collector token, written by the runtime when the run ships to a collector. */
-  tokenFile?: string;
-}
+export type { SidecarContext };
 
 export interface LocalRuntimeOptions {
   /** Where run directories go: `<baseDir>/<pipelineRun>/<taskRun>/`. */
@@ -196,26 +183,16 @@ export class LocalRuntime implements Runtime {
       wrap: guard?.wrap,
     });
     const early = this.earlyCancels.get(plan.name);
-    const stepNames = [...steps.map((s) => s.name), ...sidecars.map((s) => `sidecar-${s.name}`)];
-    const spool = (i: number) => kilnPaths(root).spoolFile(i);
-    const onLogWarning = (line: string) => this.opts.onWarning?.(`${plan.name}: ${line}`);
-    const sink = this.opts.logSink;
-    run.logs =
-      sink && !early ? new InProcessLogs(sink, plan.pipelineRun, plan.name, stepNames, spool, onLogWarning) : undefined;
-    run.sidecar = run.logs;
-    const sidecarArgv =
-      early || sink
-        ? undefined
-        : this.opts.sidecar?.({
-            plan,
-            root,
-            steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
-            tokenFile: plan.collector && collectorTokenFile(root),
-          });
-    const proxy = { stateDir: kilnPaths(root).proxyStateDir, spool, steps: stepNames.length, onWarning: onLogWarning };
-    // The agent's own log proxy runs in the host runner beside the steps; any other sidecar is a process.
-    const hostedProxy =
-      !isolate && sidecarArgv ? agentCommandArgs(this.opts.agent, sidecarArgv, 'log-proxy') : undefined;
+    const logs = taskRunLogs({
+      ...this.opts,
+      plan,
+      root,
+      steps: [...steps, ...sidecars.map((s) => ({ ...s, name: `sidecar-${s.name}` }))],
+      isolate,
+      cancelled: !!early,
+    });
+    run.logs = logs.inProcess;
+    run.sidecar = logs.inProcess;
     if (isolate)
       run.agents = this.spawnAgents(
         run,
@@ -227,14 +204,14 @@ export class LocalRuntime implements Runtime {
         ]),
         launches.map((l) => ({ cwd: '/', env: l.env })),
       );
-    else run.agents = this.hostAgents(run, launches, hostedProxy && { args: hostedProxy, spec: proxy });
+    else run.agents = this.hostAgents(run, launches, logs.hostedArgs && { args: logs.hostedArgs, spec: logs.spec });
     if (early) {
       // Stopped before the go-ahead: the agents are still waiting and no step ever runs.
       this.stopRun(run, early);
       return;
     }
-    if (sidecarArgv && !hostedProxy)
-      run.sidecar = new LogProxySidecar({ ...proxy, argv: sidecarArgv, cwd: root, env: this.processEnv(plan) });
+    if (logs.proxyArgv && !logs.hostedArgs)
+      run.sidecar = new LogProxySidecar({ ...logs.spec, argv: logs.proxyArgv, cwd: root, env: this.processEnv(plan) });
     if (this.logsAbandoned) run.sidecar?.kill();
     if (sidecars.length)
       await startSidecars(
@@ -364,7 +341,7 @@ export class LocalRuntime implements Runtime {
   private hostAgents(
     run: LiveTaskRun,
     steps: HostStep[],
-    proxy: { args: string[]; spec: ConstructorParameters<typeof HostedLogProxy>[0] } | undefined,
+    proxy: { args: string[]; spec: ProxySpec } | undefined,
   ): StepAgents {
     const name = run.plan.name;
     const pool = this.runnerPool(run.plan.pipelineRun);
