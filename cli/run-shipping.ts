@@ -127,9 +127,8 @@ export async function openRunShipping(o: RunShippingOptions): Promise<RunShippin
     logSink = {
       write: async ({ pipelineRun, taskRun, steps }) => {
         await start();
-        await (
-          await embedded!
-        ).ingestLogs({
+        const running = await embedded!;
+        await running.ingestLogs({
           pipelineRun,
           taskRun,
           steps: steps.map((s) => ({ ...s, lines: lineColumns(s.firstSeq, s.lines) })),
