@@ -4,9 +4,10 @@
 // merge it would do leaves exactly that tree (restored entries replace theirs; anything else at
 // the targets stays either way). examples/node-app restores its node_modules over the one the
 // previous run restored: extracting its 10 entries again and moving them into place made its
-// restore 22 ms, 10 ms with this comparison (a stat an entry; medians of 9 runs). As make and rsync's quick check, content rewritten in place with the
-// same size and the old time put back (`touch -r`) is not seen; a hard link in the archive, or an
-// entry the comparison cannot read, means extracting as usual.
+// restore 22 ms, 10 ms with this comparison (one lstat an entry; medians of 9 runs). As with make's
+// and rsync's quick check, content rewritten in place at the same size with the old time put back
+// (`touch -r`) is not seen; a hard link in the archive, or an entry the comparison cannot read,
+// means extracting as usual.
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';

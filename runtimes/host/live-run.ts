@@ -1,7 +1,6 @@
 // What the local runtime keeps of a task run while it runs, and the line it reports of a step's output.
 import type { CancelReason, ResolvedStep, TaskRunPlan } from '../../engine/index.js';
 import type { StepAgents } from './agents.js';
-import type { InProcessLogs } from './in-process-logs.js';
 import type { LogShipping } from './log-proxy-sidecar.js';
 import type { StepFacts } from './observe.js';
 import type { HostSidecars } from './sidecars.js';
@@ -32,8 +31,6 @@ export interface LiveTaskRun {
   ending: Set<number>;
   cancel?: CancelReason;
   sidecar?: LogShipping;
-  /** The logs this process stores itself (LocalRuntimeOptions.logSink), also the run's `sidecar`. */
-  logs?: InProcessLogs;
   killTimers: NodeJS.Timeout[];
   /** Tekton's sidecars, stopped once the steps have ended. */
   sidecars?: HostSidecars;

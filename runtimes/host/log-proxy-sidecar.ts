@@ -27,6 +27,10 @@ export interface LogShipping {
   /** Waits for the shipping to end (stopping it after limitMs, if given) and says how each step's logs fared. */
   finished(limitMs?: number): Promise<StepLogs[]>;
   kill(): void;
+  /** A step's (or sidecar's) line, for a shipping that takes them from the runtime (in-process-logs.ts). */
+  line?(step: number, stream: 'stdout' | 'stderr', text: string): void;
+  /** Step i's agent ended, after its last line (same). */
+  stepEnded?(step: number): void;
   /** Its process, when it has one of its own (spared by the last-resort sweep of a cancel). */
   readonly pid: number | undefined;
   /**

@@ -191,7 +191,6 @@ export class LocalRuntime implements Runtime {
       isolate,
       cancelled: !!early,
     });
-    run.logs = logs.inProcess;
     run.sidecar = logs.inProcess;
     if (isolate)
       run.agents = this.spawnAgents(
@@ -313,7 +312,7 @@ export class LocalRuntime implements Runtime {
   private agentEvents(run: LiveTaskRun): AgentEvents {
     return {
       line: (i, stream, line) => {
-        run.logs?.line(i, stream, line);
+        run.sidecar?.line?.(i, stream, line);
         this.opts.onOutput?.({
           pipelineRun: run.plan.pipelineRun,
           taskRun: run.plan.name,
@@ -324,7 +323,7 @@ export class LocalRuntime implements Runtime {
         });
       },
       ended: (i, code, signal, spawnError) => {
-        run.logs?.stepEnded(i);
+        run.sidecar?.stepEnded?.(i);
         void stepEnded(this.stepEnds(), run, i, code, signal, spawnError);
       },
     };

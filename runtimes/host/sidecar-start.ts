@@ -45,7 +45,7 @@ export async function startSidecars(
     launches,
     killGraceMs: o.killGraceMs,
     line: (j, stream, line) => {
-      run.logs?.line(n + j, stream, line);
+      run.sidecar?.line?.(n + j, stream, line);
       o.onOutput?.({
         pipelineRun: run.plan.pipelineRun,
         taskRun: run.plan.name,
