@@ -30,10 +30,21 @@ export class BodyPool {
   give(body: unknown): void {
     if (!Buffer.isBuffer(body) || !this.made.has(body.buffer)) return;
     this.made.delete(body.buffer); // given back once, whatever the caller does next
-    if (this.free.length >= this.keep) return;
     const whole = Buffer.from(body.buffer, 0, body.buffer.byteLength);
+    if (this.free.length < this.keep) {
+      this.made.add(whole.buffer);
+      this.free.push(whole);
+      return;
+    }
+    // Full: the larger buffer stays. Keeping the first ones given back, the pool held on to the
+    // small bodies of a flood's first batches (a spool the proxy had just begun to read) and then
+    // missed every full batch after them: a new buffer per request, and the external memory that
+    // sets off V8's full collections (the collector's CPU per 64 MB of logs 170-200 ms in one
+    // process, 300-360 ms in another: bench/logs-e2e.bench.ts, --trace-gc).
+    const smallest = this.free.reduce((min, b, k) => (b.length < this.free[min]!.length ? k : min), 0);
+    if (this.free[smallest]!.length >= whole.length) return;
     this.made.add(whole.buffer);
-    this.free.push(whole);
+    this.free[smallest] = whole;
   }
 }
 

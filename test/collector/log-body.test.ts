@@ -20,6 +20,19 @@ describe('BodyPool', () => {
     pool.give('text');
     expect(pool.take(10).buffer).not.toBe(a.buffer);
   });
+
+  it('keeps the larger buffers when it is full, so small first bodies do not make it miss every larger one', () => {
+    const pool = new BodyPool(2);
+    const small = [pool.take(100_000), pool.take(200_000)];
+    const large = pool.take(3_500_000); // taken while the small ones are out: new memory
+    for (const b of small) pool.give(b);
+    pool.give(large); // the pool is full of small buffers: the large one replaces the smallest
+    // Compared as booleans: a failing toBe would print megabytes of both buffers.
+    expect(pool.take(3_400_000).buffer === large.buffer).toBe(true);
+    expect(pool.take(150_000).buffer === small[1]!.buffer).toBe(true); // the larger small one stayed
+    const fresh = pool.take(100_000); // the smallest was let go: new memory
+    expect([large, ...small].some((b) => b.buffer === fresh.buffer)).toBe(false);
+  });
 });
 
 describe('readBody', () => {
