@@ -43,6 +43,12 @@ export interface CollectorOptions {
    * kiln run's embedded collector leaves them out: its process is the CLI's, gone with the run.
    */
   processMetrics?: boolean;
+  /**
+   * A collector that serves for long (`kiln collector`, `kiln serve`): what pays off only over a
+   * long life starts with it (a SQLite store's checkpoint worker). Default false: a `kiln run`'s
+   * embedded collector, whose stores mostly never need the worker.
+   */
+  longLived?: boolean;
   /** Serve on this server, bound ahead (listenEarly), instead of listening on `listen`. */
   server?: EarlyServer;
 }
@@ -87,7 +93,7 @@ async function start(o: CollectorOptions): Promise<RunningCollector> {
   // A URL when the collector opens (and so owns) the store; an open store is the caller's.
   const dbUrl = typeof o.db === 'object' ? undefined : (o.db ?? DEFAULT_DB_URL);
   const ownsStore = dbUrl !== undefined;
-  const opened = typeof o.db === 'object' ? o.db : await openStore(dbUrl);
+  const opened = typeof o.db === 'object' ? o.db : await openStore(dbUrl, { longLived: o.longLived });
   // Runs of this machine whose kiln process died are stored as ended as soon as they are read;
   // reading the running ones once at start ends those left by an earlier crash.
   const store = endingOrphans(opened, { persist: true });

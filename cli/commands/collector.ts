@@ -85,6 +85,7 @@ export function registerCollector(program: Command): void {
         retention: { retainMs: f.retain ? durationFlag('--retain', f.retain) : undefined, keepLast },
         retentionIntervalMs: durationFlag('--retention-interval', f.retentionInterval),
         cache,
+        longLived: true,
       });
       process.stderr.write(
         `kiln collector: listening on ${c.url} (store: ${c.store.kind})\n` +

@@ -101,6 +101,7 @@ export function registerServe(program: Command): void {
         stateDir: f.stateDir,
         secret: process.env.KILN_COLLECTOR_SECRET || undefined,
         plugins: [hookRoutes({ triggers: withSecrets, store, queue, maxBodyBytes })],
+        longLived: true,
       });
       listening({
         url: c.url,

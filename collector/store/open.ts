@@ -6,7 +6,7 @@ export const DEFAULT_DB_URL = 'sqlite:.kiln/kiln.db';
 
 export async function openStore(
   url: string = DEFAULT_DB_URL,
-  opts: { readonly?: boolean; schema?: string } = {},
+  opts: { readonly?: boolean; schema?: string; longLived?: boolean } = {},
 ): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const u = new URL(url);
@@ -21,7 +21,7 @@ export async function openStore(
     if (!path) throw new UsageError(`--db ${url}: no file path`, 'use sqlite:PATH, e.g. sqlite:.kiln/kiln.db');
     // Imported here too: the better-sqlite3 addon loads with the first store, not with the collector's index.
     const { openSqliteStore } = await import('./sqlite.js');
-    return openSqliteStore({ path, readonly: opts.readonly });
+    return openSqliteStore({ path, readonly: opts.readonly, checkpointWorkerAtOpen: opts.longLived });
   }
   throw new UsageError(`--db ${url}: unsupported database URL`, 'use sqlite:PATH or postgres://USER@HOST:PORT/DB');
 }

@@ -70,6 +70,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Bytes of logs between two checkpoints in the checkpointer's worker (sqlite-checkpointer.ts). */
   checkpointEvery?: number;
+  /** Start the checkpointer's worker with the store, not at its first checkpoint: a long-lived store. */
+  checkpointWorkerAtOpen?: boolean;
 }
 
 /** The file at the store's path is not a database SQLite can read: another file, or a damaged one. */
@@ -118,6 +120,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   }
   const checkpointer =
     opts.readonly || opts.path === ':memory:' ? null : new SqliteCheckpointer(db, opts.path, opts.checkpointEvery);
+  if (opts.checkpointWorkerAtOpen) checkpointer?.startWorker();
   return lineRows ? migrate(db, opts, checkpointer) : sqliteStore(db, checkpointer);
 }
 

@@ -3,10 +3,11 @@
 // worker's checkpoint, not the writer's; and a worker that cannot open the database hands
 // checkpoints back to the writer (SQLite's default autocheckpoint).
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeLogBatch } from '../../collector/decode.js';
 import { openSqliteStore, StoreUnreadable } from '../../collector/store/sqlite.js';
 import { LogBatch, packLines } from '../../contract/log-wire/index.js';
@@ -167,6 +168,49 @@ describe('SqliteCheckpointer', () => {
     // A rest timer set again by the checkpoint's end would start one on the closed database here.
     await c.settled();
     expect(c.done).toBe(1);
+  });
+
+  it('starts its worker ahead on startWorker(), once, and checkpoints with it', async () => {
+    const { db, path } = walDatabase();
+    const threads = () => readdirSync('/proc/self/task').length;
+    const c = new SqliteCheckpointer(db, path, 256 * 1024, 4 * 1024 * 1024, 600_000);
+    const before = threads();
+    c.startWorker(); // no write yet: the thread exists from here
+    const started = threads();
+    expect(started).toBeGreaterThan(before);
+    c.startWorker();
+    for (let i = 0; i < 4; i++) c.wrote(1024 * 1024); // the bound: a checkpoint, in the same worker
+    await c.settled();
+    expect(c.done).toBe(1);
+    expect(threads()).toBe(started);
+    await c.close();
+    db.close();
+  });
+
+  it('starts with the store only for a long-lived one (kiln collector, kiln serve)', async () => {
+    const threads = () => readdirSync('/proc/self/task').length;
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-ckpt-open-'));
+    try {
+      await stat(dir); // libuv's thread pool, made on the first asynchronous fs call, is there before counting
+      const before = threads();
+      const short = await openSqliteStore({ path: join(dir, 'short.db') });
+      expect(threads()).toBe(before);
+      const long = await openSqliteStore({ path: join(dir, 'long.db'), checkpointWorkerAtOpen: true });
+      expect(threads()).toBeGreaterThan(before);
+      await Promise.all([short.close(), long.close()]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives checkpoints back to the writer when a worker started ahead cannot open the database', async () => {
+    const { db } = walDatabase();
+    const c = new SqliteCheckpointer(db, join(tmpdir(), 'kiln-no-such-dir', 'none.db'), 1);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).not.toBe(1000);
+    c.startWorker(); // fails in the worker, before any write
+    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000), { timeout: 10_000 });
+    await c.close();
+    db.close();
   });
 
   it('gives checkpoints back to the writer when the worker cannot open the database', async () => {
