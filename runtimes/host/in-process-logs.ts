@@ -135,12 +135,11 @@ export class InProcessLogs implements LogShipping {
     this.timer = undefined;
     if (this.stopped) return;
     let last = this.steps.length - 1;
-    while (last >= 0 && this.pending[last]!.length === 0 && !(this.ended[last] && !this.eofSent[last])) last--;
+    while (last >= 0 && !this.due(last)) last--;
     const steps: SinkStep[] = [];
     for (let i = 0; i <= last; i++) {
+      if (!this.due(i) && this.registered[i]) continue;
       const lines = this.pending[i]!;
-      const eof = this.ended[i]! && !this.eofSent[i];
-      if (lines.length === 0 && !eof && this.registered[i]) continue;
       steps.push({ step: this.steps[i]!, stepIndex: i, firstSeq: this.queued[i]!, lines, eof: this.ended[i]! });
       this.pending[i] = [];
       this.queued[i]! += lines.length;
@@ -162,6 +161,11 @@ export class InProcessLogs implements LogShipping {
         this.kill();
       }
     });
+  }
+
+  /** Step i has lines waiting, or an end not yet sent. */
+  private due(i: number): boolean {
+    return this.pending[i]!.length > 0 || (this.ended[i]! && !this.eofSent[i]);
   }
 
   private count(steps: SinkStep[]): void {

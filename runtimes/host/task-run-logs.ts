@@ -48,9 +48,10 @@ export function taskRunLogs(o: {
   onWarning?: (message: string) => void;
 }): TaskRunLogs {
   const { plan, root } = o;
+  const paths = kilnPaths(root);
   const spec: ProxySpec = {
-    stateDir: kilnPaths(root).proxyStateDir,
-    spool: (i) => kilnPaths(root).spoolFile(i),
+    stateDir: paths.proxyStateDir,
+    spool: (i) => paths.spoolFile(i),
     steps: o.steps.length,
     onWarning: (line) => o.onWarning?.(`${plan.name}: ${line}`),
   };
